@@ -1,0 +1,134 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  scrypt,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
+import { testHooksEnabled } from './test-hooks.ts';
+import { fail } from './errors.ts';
+
+/** scrypt parameters for a password slot. */
+export interface KdfParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** The production profile (OWASP / issue minimum): N=2^17, r=8, p=1. */
+export const PRODUCTION_KDF: KdfParams = { N: 2 ** 17, r: 8, p: 1 };
+/** A fast profile for tests only; refused unless test hooks are on. */
+export const TEST_KDF: KdfParams = { N: 2 ** 10, r: 8, p: 1 };
+
+/** The profile new slots use in this process. */
+export function currentKdf(): KdfParams {
+  return testHooksEnabled() ? TEST_KDF : PRODUCTION_KDF;
+}
+
+/** Refuses a slot whose KDF is weaker than production unless this is a test process (no downgrade). */
+export function assertKdfAcceptable(k: KdfParams): void {
+  const ok = Number.isInteger(k.N) && k.N >= 2 && (k.N & (k.N - 1)) === 0 && k.r >= 1 && k.r <= 32 && k.p >= 1 && k.p <= 16 && k.N <= 2 ** 22;
+  if (!ok) fail('SLOTS_INVALID', 'The key-slot file has invalid key-derivation parameters.');
+  if (!testHooksEnabled() && (k.N < PRODUCTION_KDF.N || k.r < PRODUCTION_KDF.r)) {
+    fail('SLOTS_INVALID', 'The key-slot file uses key-derivation parameters weaker than allowed.');
+  }
+}
+
+/** Password → 32-byte key with scrypt, on the libuv thread pool (off the main thread). */
+export function deriveKek(password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
+  // NFKC so the same password typed on different keyboards/IMEs gives the same key.
+  const pw = Buffer.from(password.normalize('NFKC'), 'utf8');
+  // maxmem must be set explicitly: 128*N*r bytes plus headroom, or Node refuses N=2^17.
+  const maxmem = 128 * k.N * k.r * 2 + 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    scrypt(pw, salt, 32, { N: k.N, r: k.r, p: k.p, maxmem }, (err, key) => {
+      pw.fill(0);
+      if (err) reject(err);
+      else resolve(key);
+    });
+  });
+}
+
+/** AES-256-GCM box. */
+export interface Sealed {
+  iv: string; // base64
+  ct: string;
+  tag: string;
+}
+
+/** Encrypts with AES-256-GCM, binding `aad` (vault id, slot id) so a box cannot be moved. */
+export function seal(key: Buffer, plaintext: Buffer, aad: string, iv: Buffer): Sealed {
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  const ct = Buffer.concat([c.update(plaintext), c.final()]);
+  return { iv: iv.toString('base64'), ct: ct.toString('base64'), tag: c.getAuthTag().toString('base64') };
+}
+
+/** Decrypts a box; returns null when the tag does not verify (wrong key or damaged box). */
+export function open(key: Buffer, box: Sealed, aad: string): Buffer | null {
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
+    d.setAAD(Buffer.from(aad, 'utf8'));
+    d.setAuthTag(Buffer.from(box.tag, 'base64'));
+    return Buffer.concat([d.update(Buffer.from(box.ct, 'base64')), d.final()]);
+  } catch {
+    return null;
+  }
+}
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/** X25519 private key object from 32 raw bytes. */
+export function x25519Private(raw: Buffer): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
+}
+
+/** Raw 32-byte X25519 public key for a private key given as 32 raw bytes. */
+export function x25519PublicRaw(privRaw: Buffer): Buffer {
+  const der = createPublicKey(x25519Private(privRaw)).export({ format: 'der', type: 'spki' }) as Buffer;
+  return der.subarray(X25519_SPKI_PREFIX.length);
+}
+
+/** Shared secret between a raw private key and a raw public key, expanded to a 32-byte wrap key. */
+export function x25519WrapKey(privRaw: Buffer, pubRaw: Buffer, info: string): Buffer {
+  const pub = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, pubRaw]), format: 'der', type: 'spki' });
+  const shared = diffieHellman({ privateKey: x25519Private(privRaw), publicKey: pub });
+  return hkdf(shared, info);
+}
+
+/** HKDF-SHA256 to 32 bytes with a purpose label. */
+export function hkdf(key: Buffer, info: string, salt = ''): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.from(salt), Buffer.from(info), 32));
+}
+
+/** HMAC-SHA256 hex. */
+export function hmacHex(key: Buffer, data: string | Buffer): string {
+  return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/** SHA-256 hex. */
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Salted hash of a short code: SHA-256(salt || normalised code). */
+export function hashCode(salt: Buffer, code: string): Buffer {
+  return createHash('sha256').update(salt).update(code, 'utf8').digest();
+}
+
+/** Constant-time equality of two byte strings (length leak only). */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Constant-time equality of two hex strings. */
+export function safeEqualHex(a: string, b: string): boolean {
+  return safeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { statSync } from 'node:fs';
+import { fail, FactorDeskError } from './errors.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
+
+export type Db = Database.Database;
+
+const PAGE_SIZE = 4096;
+
+/**
+ * Opens the encrypted database with a raw 32-byte key (SQLCipher v4 scheme: AES-256, per-page
+ * HMAC) and proves the key with a test query. Never creates the file unless `create` is set.
+ */
+export function openDatabase(path: string, dek: Buffer, opts: { create?: boolean; readonly?: boolean } = {}): Db {
+  if (dek.length !== 32) fail('WRONG_KEY', 'The vault key has the wrong length.');
+  if (!opts.create) {
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      fail('VAULT_DAMAGED', 'The vault database file is missing. Restore it from the last backup.');
+    }
+    // A truncated file is not a page multiple: say so before SQLite reads garbage.
+    if (size === 0 || size % PAGE_SIZE !== 0) fail('VAULT_DAMAGED', 'The vault database file is truncated or damaged. Restore it from the last backup.');
+  }
+  const db = new Database(path, { fileMustExist: !opts.create, readonly: !!opts.readonly });
+  try {
+    applyKey(db, dek);
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB') throw new FactorDeskError('WRONG_KEY', 'The vault key does not open this database.');
+      if (code === 'SQLITE_CORRUPT') throw new FactorDeskError('VAULT_DAMAGED', 'The vault database is damaged. Restore it from the last backup.');
+      throw err;
+    }
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+    }
+    // FULL: in WAL mode NORMAL may lose the last acknowledged commits on power loss.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 15000');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Sets cipher and key as the first statements; the key is hex-checked so it cannot inject SQL. */
+export function applyKey(db: Db, dek: Buffer): void {
+  const hex = dek.toString('hex');
+  if (!/^[0-9a-f]{64}$/.test(hex)) fail('WRONG_KEY', 'Bad key.');
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma('legacy=4');
+  db.pragma(`key="x'${hex}'"`);
+}
+
+/** Runs pending migrations, each in one transaction; refuses a schema newer than this build. */
+export function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    fail('VAULT_NEWER', `This vault was written by a newer FactorDesk (schema ${version}, this build knows ${SCHEMA_VERSION}). Update FactorDesk; the vault was not changed.`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    const step = db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    });
+    step.immediate();
+  }
+}
+
+/** Schema version of an open database. */
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Runs SQLite's integrity check (and the cipher's page HMAC check); returns the problems found. */
+export function integrityCheck(db: Db): string[] {
+  const problems: string[] = [];
+  try {
+    const cipher = db.pragma('cipher_integrity_check') as Array<Record<string, unknown>>;
+    for (const row of cipher) problems.push(String(Object.values(row)[0]));
+  } catch {
+    /* pragma not available for this cipher: the page HMACs are still checked on every read */
+  }
+  try {
+    const rows = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    for (const r of rows) if (r.integrity_check !== 'ok') problems.push(r.integrity_check);
+  } catch (err) {
+    problems.push(`integrity check failed: ${(err as Error).message}`);
+  }
+  return problems;
+}

@@ -1,0 +1,56 @@
+import { fail } from './errors.ts';
+import type { Role, Session } from './session.ts';
+
+/**
+ * The one table of who may do what. Every entry point (IPC guard, command line, services)
+ * checks it. Agent: helpdesk work on users. Admin: everything an agent can plus operators,
+ * settings, import, exports, backup, restore, rekey, clearing locks. Service key: verify only.
+ */
+export const PERMISSIONS = {
+  'users:find': ['agent', 'admin'],
+  'users:view': ['agent', 'admin'],
+  'codes:issue-one-time': ['agent', 'admin'],
+  'codes:backup': ['agent', 'admin'],
+  'codes:verify': ['agent', 'admin', 'service'],
+  'enrollment:reenroll': ['agent', 'admin'],
+  'enrollment:confirm': ['agent', 'admin'],
+  'enrollment:regenerate': ['agent', 'admin'],
+  'enrollment:reveal-key': ['agent', 'admin'],
+  'enrollment:sheet': ['agent', 'admin'],
+  'sms:remove': ['agent', 'admin'],
+  'requests:refuse': ['agent', 'admin'],
+  'settings:read': ['agent', 'admin'],
+  'operators:change-own-password': ['agent', 'admin'],
+  'lock:clear': ['admin'],
+  'operators:list': ['admin'],
+  'operators:add': ['admin'],
+  'operators:update': ['admin'],
+  'operators:disable': ['admin'],
+  'operators:remove': ['admin'],
+  'operators:reset-password': ['admin'],
+  'settings:write': ['admin'],
+  'users:import': ['admin'],
+  'audit:list': ['admin'],
+  'audit:verify': ['admin'],
+  'audit:export': ['admin'],
+  'outbox:list': ['admin'],
+  'outbox:export': ['admin'],
+  'vault:info': ['admin'],
+  'vault:integrity': ['admin'],
+  'vault:backup': ['admin'],
+  'vault:restore': ['admin'],
+  'vault:rekey': ['admin'],
+  'service-keys:create': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** True when `role` may do `permission`. */
+export function allowed(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+/** Throws FORBIDDEN unless the session's role may do `permission`. */
+export function requireRole(session: Session, permission: Permission): void {
+  if (!allowed(session.role, permission)) fail('FORBIDDEN', `Your role (${session.role}) may not do this.`, { permission });
+}

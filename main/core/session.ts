@@ -1,0 +1,13 @@
+/** Roles an operator session can have; `service` is a login service holding a service key. */
+export type Role = 'agent' | 'admin' | 'service';
+
+/** Who is acting. Every service call takes one. */
+export interface Session {
+  operatorId: string;
+  name: string;
+  displayName: string;
+  role: Role;
+  /** Folded work email of the operator, used to refuse actions on their own user account. */
+  emailKey: string | null;
+  signedInAt: number;
+}

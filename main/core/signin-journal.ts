@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from './fs-atomic.ts';
+import { hmacHex, safeEqualHex } from './crypto.ts';
+import { JOURNAL_FILE } from './paths.ts';
+
+/**
+ * The pre-sign-in journal: failure counters, locks and failed sign-in events live before the
+ * vault is open, so they are kept in a small file beside it. At every unlock the journal's base
+ * is re-authenticated with a key derived from the vault key and its events are appended to the
+ * audit; a base whose MAC does not verify is reported. Events written while locked cannot carry
+ * a MAC (no key is available then); deleting them resets counters only back to the last unlock.
+ */
+
+/** Sign-in throttling policy. */
+export const SIGNIN_POLICY = {
+  slowAfter: 5, // failures before attempts are spaced out
+  maxDelaySeconds: 60,
+  lockAfter: 20,
+  lockMinutes: 15,
+};
+
+const AccountSchema = z.object({ failures: z.number().int().min(0), lastFailureAt: z.number().nullable(), lockedUntil: z.number().nullable() }).strict();
+const EventSchema = z.object({ at: z.number(), name: z.string().max(512), outcome: z.enum(['failed', 'locked', 'rate-limited']) }).strict();
+const JournalSchema = z
+  .object({
+    format: z.literal('factordesk.signin-journal'),
+    version: z.literal(1),
+    base: z.object({ accounts: z.record(z.string(), AccountSchema), mac: z.string().nullable() }).strict(),
+    events: z.array(EventSchema).max(100_000),
+  })
+  .strict();
+
+export type Journal = z.infer<typeof JournalSchema>;
+export type AccountState = z.infer<typeof AccountSchema>;
+
+function empty(): Journal {
+  return { format: 'factordesk.signin-journal', version: 1, base: { accounts: {}, mac: null }, events: [] };
+}
+
+/** Reads the journal; a damaged file reads as empty with `damaged: true` so it can be reported. */
+export function readJournal(dir: string): { journal: Journal; damaged: boolean } {
+  const path = join(dir, JOURNAL_FILE);
+  if (!existsSync(path)) return { journal: empty(), damaged: false };
+  try {
+    const parsed = JournalSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (parsed.success) return { journal: parsed.data, damaged: false };
+  } catch {
+    /* fall through */
+  }
+  return { journal: empty(), damaged: true };
+}
+
+/** Writes the journal atomically. */
+export function writeJournal(dir: string, j: Journal): void {
+  writeFileAtomic(join(dir, JOURNAL_FILE), JSON.stringify(j));
+}
+
+/** The state of one account: the authenticated base plus the events appended since. */
+export function accountState(j: Journal, nameKey: string): AccountState {
+  const s: AccountState = { ...(j.base.accounts[nameKey] ?? { failures: 0, lastFailureAt: null, lockedUntil: null }) };
+  for (const e of j.events) {
+    if (e.name !== nameKey || e.outcome !== 'failed') continue;
+    s.failures++;
+    s.lastFailureAt = e.at;
+    if (s.failures >= SIGNIN_POLICY.lockAfter && (s.lockedUntil === null || s.lockedUntil < e.at)) s.lockedUntil = e.at + SIGNIN_POLICY.lockMinutes * 60_000;
+  }
+  return s;
+}
+
+/** Whether a sign-in attempt may run now: `locked` or `wait` seconds, else ok. */
+export function attemptGate(s: AccountState, now: number): { kind: 'ok' } | { kind: 'locked'; until: number } | { kind: 'wait'; seconds: number } {
+  if (s.lockedUntil !== null && s.lockedUntil > now) return { kind: 'locked', until: s.lockedUntil };
+  if (s.failures >= SIGNIN_POLICY.slowAfter && s.lastFailureAt !== null && !(s.lockedUntil !== null && s.lockedUntil <= now)) {
+    const delay = Math.min(2 ** (s.failures - SIGNIN_POLICY.slowAfter), SIGNIN_POLICY.maxDelaySeconds) * 1000;
+    const wait = s.lastFailureAt + delay - now;
+    if (wait > 0) return { kind: 'wait', seconds: Math.ceil(wait / 1000) };
+  }
+  return { kind: 'ok' };
+}
+
+/** Appends an event (pre-unlock; unauthenticated by necessity). */
+export function appendJournalEvent(dir: string, event: Journal['events'][number]): void {
+  const { journal } = readJournal(dir);
+  journal.events.push(event);
+  writeJournal(dir, journal);
+}
+
+function baseMac(key: Buffer, accounts: Journal['base']['accounts']): string {
+  const sorted = Object.keys(accounts)
+    .sort()
+    .map((k) => [k, accounts[k]]);
+  return hmacHex(key, JSON.stringify(sorted));
+}
+
+/** True when the journal base verifies under `key` (an empty, never-sealed journal counts as valid). */
+export function journalBaseValid(j: Journal, key: Buffer): boolean {
+  if (j.base.mac === null) return Object.keys(j.base.accounts).length === 0;
+  return safeEqualHex(j.base.mac, baseMac(key, j.base.accounts));
+}
+
+/**
+ * Folds the events into a new authenticated base (after an unlock), resetting `resetName`'s
+ * counter (the operator who just signed in), and returns the events that were folded.
+ */
+export function sealJournal(dir: string, key: Buffer, resetName: string | null, now: number): { folded: Journal['events']; wasValid: boolean; damaged: boolean } {
+  const { journal, damaged } = readJournal(dir);
+  const wasValid = journalBaseValid(journal, key);
+  const names = new Set([...Object.keys(journal.base.accounts), ...journal.events.map((e) => e.name)]);
+  const accounts: Journal['base']['accounts'] = {};
+  for (const n of names) {
+    const s = accountState(journal, n);
+    if (n === resetName) continue;
+    // Drop expired locks and stale counters; keep live ones.
+    if (s.lockedUntil !== null && s.lockedUntil <= now) continue;
+    if (s.failures > 0) accounts[n] = s;
+  }
+  const next: Journal = { format: 'factordesk.signin-journal', version: 1, base: { accounts, mac: baseMac(key, accounts) }, events: [] };
+  writeJournal(dir, next);
+  return { folded: journal.events, wasValid, damaged };
+}

@@ -1,0 +1,120 @@
+import { fail, FactorDeskError } from './errors.ts';
+import type { Session } from './session.ts';
+import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
+import { burnKdfTime, openPrivateKey, parseRawKey, type Slot } from './key-slots.ts';
+import { foldKey } from './text.ts';
+import { sessionFor } from './operators.ts';
+import { systemClock } from './clock.ts';
+import { accountState, appendJournalEvent, attemptGate, readJournal, sealJournal } from './signin-journal.ts';
+
+/** What a successful sign-in yields; `warnings` are shown to the operator (e.g. a tampered journal). */
+export interface SignedIn {
+  vault: Vault;
+  session: Session;
+  warnings: string[];
+}
+
+const WRONG = 'Wrong name or password.';
+
+/**
+ * Signs an operator in: their password opens their key slot, which unwraps the vault key.
+ * Unknown names run the KDF too, so a wrong name and a wrong password give the same message
+ * in about the same time. Failures are counted in the pre-sign-in journal: attempts are spaced
+ * out after 5 failures and the operator is locked for a period after 20; the lock survives restarts.
+ */
+export async function signIn(env: VaultEnv, name: string, password: string): Promise<SignedIn> {
+  const clock = env.clock ?? systemClock;
+  if (typeof name !== 'string' || typeof password !== 'string' || name.length > 256 || password.length > 1024) fail('BAD_REQUEST', 'Name and password are required.');
+  if (vaultState(env.dir) === 'none') fail('VAULT_MISSING', `There is no vault in ${env.dir}.`);
+  const nameKey = foldKey(name);
+  const { journal } = readJournal(env.dir);
+  const gate = attemptGate(accountState(journal, nameKey), clock.now());
+  if (gate.kind === 'locked') {
+    appendJournalEvent(env.dir, { at: clock.now(), name: nameKey, outcome: 'locked' });
+    fail('OPERATOR_LOCKED', `Too many failed sign-ins. This operator is locked until ${new Date(gate.until).toISOString()}.`, { until: gate.until });
+  }
+  if (gate.kind === 'wait') {
+    appendJournalEvent(env.dir, { at: clock.now(), name: nameKey, outcome: 'rate-limited' });
+    fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${gate.seconds} s.`, { seconds: gate.seconds });
+  }
+  const recordFailure = (): never => {
+    appendJournalEvent(env.dir, { at: clock.now(), name: nameKey, outcome: 'failed' });
+    fail('SIGNIN_FAILED', WRONG);
+  };
+  let tried = false;
+  const { vault, slot } = await unlockWith(
+    env,
+    (f) => f.slots.filter((s) => s.kind === 'operator' && s.label === nameKey),
+    async (s: Slot, f) => {
+      tried = true;
+      return openPrivateKey(f.vaultId, s, password);
+    },
+    async () => {
+      // No slot for this name: spend the same KDF time so the answer does not reveal it.
+      if (!tried) await burnKdfTime(password);
+      return recordFailure();
+    },
+  );
+  let session: Session;
+  try {
+    session = sessionFor(vault.db, slot.operatorId!, clock.now());
+  } catch (err) {
+    vault.close();
+    if (err instanceof FactorDeskError) recordFailure();
+    throw err;
+  }
+  const warnings = foldJournal(vault, session.name, nameKey);
+  vault.auditNow({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } });
+  return { vault, session, warnings };
+}
+
+/** Moves pre-sign-in events into the audit and re-authenticates the journal base. */
+export function foldJournal(vault: Vault, operatorName: string | null, resetNameKey: string | null): string[] {
+  const warnings: string[] = [];
+  const { folded, wasValid, damaged } = sealJournal(vault.dir, vault.derived('journal'), resetNameKey, vault.now());
+  vault.write(() => {
+    for (const e of folded) {
+      vault.audit({ action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`, operator: null, outcome: 'refused', details: { name: e.name, at: new Date(e.at).toISOString() } });
+    }
+    if (!wasValid || damaged) {
+      vault.audit({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } });
+      warnings.push('JOURNAL_TAMPERED');
+    }
+  });
+  return warnings;
+}
+
+/** Opens the vault with the printed recovery key (when every admin password is lost). */
+export async function unlockWithRecoveryKey(env: VaultEnv, recoveryKey: string): Promise<Vault> {
+  const raw = parseRawKey(recoveryKey);
+  if (!raw) fail('BAD_REQUEST', 'That is not a recovery key: it has 52 letters A–Z and digits 2–7, in groups of four.');
+  const { vault } = await unlockWith(
+    env,
+    (f) => f.slots.filter((s) => s.kind === 'recovery'),
+    async () => Buffer.from(raw),
+    () => fail('SIGNIN_FAILED', 'This recovery key does not open this vault (it may have been replaced by a key rotation).'),
+  );
+  raw.fill(0);
+  return vault;
+}
+
+/** Opens the vault for a login service with a service key: the session may only verify codes. */
+export async function unlockWithServiceKey(env: VaultEnv, serviceKeyFile: string): Promise<{ vault: Vault; session: Session }> {
+  let parsed: { format?: unknown; key?: unknown; label?: unknown };
+  try {
+    parsed = JSON.parse(serviceKeyFile) as typeof parsed;
+  } catch {
+    fail('BAD_REQUEST', 'The service key file is not valid.');
+  }
+  const raw = parsed.format === 'factordesk.service-key' && typeof parsed.key === 'string' ? parseRawKey(parsed.key) : null;
+  if (!raw) fail('BAD_REQUEST', 'The service key file is not valid.');
+  const { vault, slot } = await unlockWith(
+    env,
+    (f) => f.slots.filter((s) => s.kind === 'service'),
+    async () => Buffer.from(raw),
+    () => fail('SIGNIN_FAILED', 'This service key does not open this vault.'),
+  );
+  raw.fill(0);
+  const label = slot.label ?? 'service';
+  return { vault, session: { operatorId: `service:${slot.keyId}`, name: `service:${label}`, displayName: label, role: 'service', emailKey: null, signedInAt: vault.now() } };
+}

@@ -1,0 +1,2 @@
+// Placeholder until the contract lands: the preload exposes nothing yet.
+export {};

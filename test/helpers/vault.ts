@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../main/core/clock.ts';
+import { createVault } from '../../main/core/first-run.ts';
+import { addOperator } from '../../main/core/operators.ts';
+import type { Vault } from '../../main/core/vault.ts';
+import type { Session } from '../../main/core/session.ts';
+
+export const ADMIN = { name: 'anne', displayName: 'Anne Berg', password: 'correct horse battery staple 42', email: 'anne.berg@example.no' };
+export const AGENT = { name: 'per', displayName: 'Per Lie', password: 'another long passphrase for per', email: 'per.lie@example.no' };
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'fd-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A new vault in a temp folder with an admin (and optionally an agent), on a manual clock. */
+export async function makeVault(opts: { withAgent?: boolean } = {}): Promise<{
+  dir: string;
+  vaultDir: string;
+  clock: ManualClock;
+  vault: Vault;
+  admin: Session;
+  agent: Session | null;
+  recoveryKey: string;
+  cleanup: () => void;
+}> {
+  const { dir, cleanup } = tempDir();
+  const vaultDir = join(dir, 'vault');
+  const clock = new ManualClock();
+  const { vault, session, recoveryKey } = await createVault({ dir: vaultDir, clock }, ADMIN);
+  let agent: Session | null = null;
+  if (opts.withAgent) {
+    const op = await addOperator(vault, session, { ...AGENT, role: 'agent' });
+    agent = { operatorId: op.id, name: op.name, displayName: op.displayName, role: 'agent', emailKey: AGENT.email, signedInAt: clock.now() };
+  }
+  return {
+    dir,
+    vaultDir,
+    clock,
+    vault,
+    admin: session,
+    agent,
+    recoveryKey,
+    cleanup: () => {
+      if (!vault.isClosed) vault.close();
+      cleanup();
+    },
+  };
+}
