@@ -1,0 +1,246 @@
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { fail, FactorDeskError } from './errors.ts';
+import { requireRole } from './roles.ts';
+import type { Session } from './session.ts';
+import { getMeta, Vault, type VaultEnv } from './vault.ts';
+import { integrityCheck, openDatabase, schemaVersion } from './database.ts';
+import { fsyncDir, writeFileAtomic } from './fs-atomic.ts';
+import { SLOT_FILE, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
+import { DB_FILE } from './paths.ts';
+import { foldKey } from './text.ts';
+import { crashPoint } from './test-hooks.ts';
+import { safeEqualHex } from './crypto.ts';
+import { SCHEMA_VERSION } from './migrations/index.ts';
+
+const MAGIC = 'factordesk-backup 1\n';
+
+/** What a backup file holds before the database bytes. */
+interface BackupHeader {
+  vaultId: string;
+  createdAt: string;
+  schemaVersion: number;
+  slots: SlotFile;
+  dbBytes: number;
+  dbSha256: string;
+}
+
+/**
+ * Backs the vault up to one file: `VACUUM INTO` an encrypted copy (same key), then a small
+ * container holding the slot file and the copy, written to a temp name, fsynced and renamed.
+ * Nothing with a secret is written unencrypted; a failure leaves no half-written backup.
+ */
+export function backupVault(vault: Vault, session: Session, dest: string): { bytes: number; file: string } {
+  requireRole(session, 'vault:backup');
+  const dir = dirname(dest);
+  if (!existsSync(dir)) fail('NOT_FOUND', 'The folder for the backup does not exist.');
+  const tmpDb = join(dir, `.${basename(dest)}.${randomBytes(6).toString('hex')}.db`);
+  const tmpOut = `${dest}.${randomBytes(6).toString('hex')}.partial`;
+  try {
+    vault.db.prepare('VACUUM INTO ?').run(tmpDb);
+    crashPoint('backup:after-vacuum');
+    const dbBytes = statSync(tmpDb).size;
+    const hash = createHash('sha256');
+    const header: BackupHeader = {
+      vaultId: vault.vaultId,
+      createdAt: new Date(vault.now()).toISOString(),
+      schemaVersion: schemaVersion(vault.db),
+      slots: vault.readSlots(),
+      dbBytes,
+      dbSha256: '',
+    };
+    // Hash first (the header carries the hash), then write header + bytes.
+    const inFd = openSync(tmpDb, 'r');
+    const buf = Buffer.alloc(1 << 20);
+    try {
+      for (;;) {
+        const n = readSync(inFd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        hash.update(buf.subarray(0, n));
+      }
+      header.dbSha256 = hash.digest('hex');
+      const outFd = openSync(tmpOut, 'wx', 0o600);
+      try {
+        const head = Buffer.from(MAGIC + JSON.stringify(header) + '\n', 'utf8');
+        writeSync(outFd, head);
+        let pos = 0;
+        for (;;) {
+          const n = readSync(inFd, buf, 0, buf.length, pos);
+          if (n === 0) break;
+          let off = 0;
+          while (off < n) off += writeSync(outFd, buf, off, n - off);
+          pos += n;
+        }
+        fsyncSync(outFd);
+      } finally {
+        closeSync(outFd);
+      }
+    } finally {
+      closeSync(inFd);
+    }
+    crashPoint('backup:before-rename');
+    renameSync(tmpOut, dest);
+    fsyncDir(dir);
+  } catch (err) {
+    for (const p of [tmpOut]) if (existsSync(p)) unlinkSync(p);
+    throw err;
+  } finally {
+    if (existsSync(tmpDb)) unlinkSync(tmpDb);
+  }
+  const bytes = statSync(dest).size;
+  vault.auditNow({ action: 'vault.backup', operator: session.name, outcome: 'ok', details: { file: basename(dest), bytes } });
+  return { bytes, file: dest };
+}
+
+/** Reads and checks a backup file's header and hash; the database bytes stay in the file. */
+export function readBackup(path: string): { header: BackupHeader; dataOffset: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    fail('NOT_FOUND', 'The backup file cannot be opened.');
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const first = Buffer.alloc(Math.min(size, 4 << 20));
+    readSync(fd, first, 0, first.length, 0);
+    if (first.subarray(0, MAGIC.length).toString('utf8') !== MAGIC) fail('BACKUP_INVALID', 'This is not a FactorDesk backup file.');
+    const nl = first.indexOf(10, MAGIC.length);
+    if (nl < 0) fail('BACKUP_INVALID', 'The backup file is damaged (no header).');
+    let header: BackupHeader;
+    try {
+      header = JSON.parse(first.subarray(MAGIC.length, nl).toString('utf8')) as BackupHeader;
+    } catch {
+      fail('BACKUP_INVALID', 'The backup file is damaged (header).');
+    }
+    const dataOffset = nl + 1;
+    if (typeof header.dbBytes !== 'number' || size - dataOffset !== header.dbBytes) fail('BACKUP_INVALID', 'The backup file is truncated or damaged.');
+    const hash = createHash('sha256');
+    const buf = Buffer.alloc(1 << 20);
+    let pos = dataOffset;
+    while (pos < size) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      pos += n;
+    }
+    if (!safeEqualHex(hash.digest('hex'), String(header.dbSha256))) fail('BACKUP_INVALID', 'The backup file is damaged (checksum mismatch).');
+    return { header, dataOffset };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A credential that opens a backup: an operator's password at backup time, or that time's recovery key. */
+export type BackupCredential = { name: string; password: string } | { recoveryKey: string };
+
+async function dekForBackup(slots: SlotFile, cred: BackupCredential): Promise<Buffer> {
+  const candidates =
+    'recoveryKey' in cred ? slots.slots.filter((s) => s.kind === 'recovery') : slots.slots.filter((s) => s.kind === 'operator' && s.label === foldKey(cred.name));
+  const raw = 'recoveryKey' in cred ? parseRawKey(cred.recoveryKey) : null;
+  if ('recoveryKey' in cred && !raw) fail('BAD_REQUEST', 'That is not a recovery key.');
+  for (const slot of candidates) {
+    const priv = raw ? Buffer.from(raw) : await openPrivateKey(slots.vaultId, slot, (cred as { password: string }).password);
+    if (!priv) continue;
+    const dek = unwrapDek(slots.vaultId, slot, priv);
+    const g = slots.generations[String(slot.generation)];
+    if (dek && g && safeEqualHex(g.kcv, keyCheckValue(dek, slots.vaultId))) return dek;
+  }
+  fail('SIGNIN_FAILED', 'These credentials do not open this backup (use the password or recovery key valid when it was made).');
+}
+
+/**
+ * Restores a backup into the vault folder (the vault must be closed). The backup is checked
+ * first (hash, key, integrity check, vault id); only then is the current vault renamed aside
+ * with a `.before-restore-<time>` suffix (never deleted) and the backup moved into place.
+ */
+export async function restoreBackup(env: VaultEnv, backupPath: string, cred: BackupCredential, now: number): Promise<{ asideSuffix: string }> {
+  const { header, dataOffset } = readBackup(backupPath);
+  const dir = env.dir;
+  const staging = join(dir, `${DB_FILE}.restoring`);
+  if (existsSync(staging)) unlinkSync(staging);
+  // Copy the database bytes out of the container.
+  const inFd = openSync(backupPath, 'r');
+  const outFd = openSync(staging, 'wx', 0o600);
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let pos = dataOffset;
+    for (;;) {
+      const n = readSync(inFd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      let off = 0;
+      while (off < n) off += writeSync(outFd, buf, off, n - off);
+      pos += n;
+    }
+    fsyncSync(outFd);
+  } finally {
+    closeSync(inFd);
+    closeSync(outFd);
+  }
+  try {
+    const dek = await dekForBackup(header.slots, cred);
+    const db = openDatabase(staging, dek);
+    try {
+      const problems = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+      if (problems.some((p) => p.integrity_check !== 'ok')) fail('BACKUP_INVALID', 'The backup fails its integrity check; the current vault was not touched.');
+      if (getMeta(db, 'vault_id') !== header.vaultId) fail('BACKUP_INVALID', 'The backup is inconsistent (vault id).');
+      if (schemaVersion(db) > SCHEMA_VERSION) fail('VAULT_NEWER', 'The backup was made by a newer FactorDesk.');
+      db.pragma('journal_mode = DELETE'); // leave no WAL beside the staged file
+    } finally {
+      db.close();
+      dek.fill(0);
+    }
+  } catch (err) {
+    if (existsSync(staging)) unlinkSync(staging);
+    throw err;
+  }
+  const suffix = `before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  crashPoint('restore:before-swap');
+  for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, SLOT_FILE]) {
+    const p = join(dir, f);
+    if (existsSync(p)) renameSync(p, `${p}.${suffix}`);
+  }
+  writeFileAtomic(join(dir, SLOT_FILE), JSON.stringify(header.slots, null, 1));
+  renameSync(staging, join(dir, DB_FILE));
+  fsyncDir(dir);
+  return { asideSuffix: suffix };
+}
+
+/** Undoes the latest restore: the restored files go aside as `.undone-<time>` and the kept ones come back. */
+export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: string } {
+  const dir = env.dir;
+  const asides = readdirSync(dir)
+    .filter((f) => f.startsWith(`${DB_FILE}.before-restore-`))
+    .sort();
+  const latest = asides.at(-1);
+  if (!latest) fail('NOT_FOUND', 'There is no earlier vault kept aside by a restore.');
+  const suffix = latest.slice(`${DB_FILE}.`.length);
+  if (!existsSync(join(dir, `${SLOT_FILE}.${suffix}`))) fail('NOT_FOUND', 'The key-slot file kept aside by that restore is missing.');
+  const undone = `undone-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, SLOT_FILE]) {
+    const p = join(dir, f);
+    if (existsSync(p)) renameSync(p, `${p}.${undone}`);
+  }
+  for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, SLOT_FILE]) {
+    const p = join(dir, `${f}.${suffix}`);
+    if (existsSync(p)) renameSync(p, join(dir, f));
+  }
+  fsyncDir(dir);
+  return { restoredSuffix: suffix };
+}
+
+/** Integrity check on demand (admin): SQLite's check plus the cipher's page HMACs. */
+export function checkVaultIntegrity(vault: Vault, session: Session): { ok: boolean; problems: string[] } {
+  requireRole(session, 'vault:integrity');
+  let problems: string[];
+  try {
+    problems = integrityCheck(vault.db);
+  } catch (err) {
+    problems = [err instanceof FactorDeskError ? err.message : 'The database could not be read to the end.'];
+  }
+  vault.auditNow({ action: 'vault.integrity-check', operator: session.name, outcome: problems.length ? 'problems' : 'ok', details: { problems: problems.length } });
+  return { ok: problems.length === 0, problems: problems.slice(0, 50) };
+}
+
+export { readSlotFile };

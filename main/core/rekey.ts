@@ -1,0 +1,64 @@
+import { fail } from './errors.ts';
+import { requireRole } from './roles.ts';
+import type { Session } from './session.ts';
+import type { Vault } from './vault.ts';
+import { openDatabase } from './database.ts';
+import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot } from './key-slots.ts';
+import { crashPoint } from './test-hooks.ts';
+
+/**
+ * Rotates the vault key, crash-safely:
+ *  1. new slots for a new key are written BESIDE the old ones (every operator and service slot
+ *     is re-wrapped to its public key, so no password is needed; a new recovery slot is made);
+ *  2. the database is rekeyed (WAL off for it, then back on);
+ *  3. the new key is verified by reopening;
+ *  4. only then are the old slots and the old recovery key dropped.
+ * A crash at any point leaves a vault that one of the two slot sets opens; the next open drops
+ * the set that does not (see reconcileGenerations in vault.ts).
+ */
+export function rotateVaultKey(vault: Vault, session: Session): { recoveryKey: string; generation: number } {
+  requireRole(session, 'vault:rekey');
+  const db = vault.db;
+  const oldGen = vault.generation;
+  const newGen = oldGen + 1;
+  const newDek = vault.random.bytes(32);
+  const recoveryRaw = vault.random.bytes(32);
+  const now = new Date(vault.now());
+  vault.auditNow({ action: 'vault.rekey.start', operator: session.name, outcome: 'ok', details: { generation: newGen } });
+
+  // WAL must be off for the rekey, which needs the only connection: check that first.
+  const mode = db.pragma('journal_mode = DELETE', { simple: true }) as string;
+  if (mode !== 'delete') {
+    fail('VAULT_BUSY', 'Another FactorDesk process has the vault open. Close it and rotate the key again.');
+  }
+  crashPoint('rekey:wal-off');
+
+  vault.updateSlots((f) => {
+    const keep = f.slots.filter((s) => s.generation === oldGen && s.kind !== 'recovery');
+    for (const s of keep) f.slots.push(rewrapSlot(vault.random, vault.vaultId, s, newGen, newDek));
+    f.slots.push(makeRawKeySlot(vault.random, vault.vaultId, newGen, newDek, 'recovery', recoveryRaw, now));
+    f.generations[String(newGen)] = { kcv: keyCheckValue(newDek, vault.vaultId) };
+  });
+  crashPoint('rekey:new-slots-written');
+
+  db.pragma(`rekey="x'${newDek.toString('hex')}'"`);
+  crashPoint('rekey:database-rekeyed');
+
+  // Verify by reopening with the new key before anything old is dropped.
+  db.close();
+  const reopened = openDatabase(vault.dbPath, newDek);
+  vault.replaceKey(reopened, Buffer.from(newDek), newGen);
+  crashPoint('rekey:verified');
+
+  vault.updateSlots((f) => {
+    f.slots = f.slots.filter((s) => s.generation === newGen);
+    f.generations = { [String(newGen)]: f.generations[String(newGen)]! };
+    if (f.anchor) f.anchor.mac = anchorMac(derivedKey(newDek, vault.vaultId, 'anchor'), vault.vaultId, f.anchor.count, f.anchor.hash);
+  });
+  crashPoint('rekey:old-slots-dropped');
+  newDek.fill(0);
+  vault.auditNow({ action: 'vault.rekey', operator: session.name, outcome: 'ok', details: { generation: newGen } });
+  const recoveryKey = formatRawKey(recoveryRaw);
+  recoveryRaw.fill(0);
+  return { recoveryKey, generation: newGen };
+}

@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeVault, ADMIN, AGENT } from '../helpers/vault.ts';
+import { runFixture } from '../helpers/child.ts';
+import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
+import { backupVault, checkVaultIntegrity, restoreBackup, undoRestore } from '../../main/core/backup.ts';
+import { rotateVaultKey } from '../../main/core/rekey.ts';
+import { readSlotFile } from '../../main/core/key-slots.ts';
+import { verifyAuditChain } from '../../main/core/audit.ts';
+import { disableOperator, removeOperator, addOperator, resetOperatorPassword, changeOwnPassword } from '../../main/core/operators.ts';
+import { FactorDeskError } from '../../main/core/errors.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+    return 'OK';
+  } catch (err) {
+    if (err instanceof FactorDeskError) return err.code;
+    throw err;
+  }
+}
+
+describe('backup and restore', () => {
+  it('backs up, restores after a change, keeps the current vault aside, and undoes', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    const file = join(v.dir, 'backup.fdb');
+    v.vault.auditNow({ action: 'marker.before', operator: 'anne', outcome: 'ok' });
+    backupVault(v.vault, v.admin, file);
+    expect(readFileSync(file).includes(Buffer.from('marker.before'))).toBe(false); // encrypted
+    v.vault.auditNow({ action: 'marker.after', operator: 'anne', outcome: 'ok' });
+    v.vault.close();
+
+    await restoreBackup({ dir: v.vaultDir }, file, { name: 'anne', password: ADMIN.password }, v.clock.now());
+    expect(readdirSync(v.vaultDir).some((f) => f.startsWith('vault.db.before-restore-'))).toBe(true);
+    let s = await signIn({ dir: v.vaultDir, clock: v.clock }, 'anne', ADMIN.password);
+    const actions = (s.vault.db.prepare('SELECT action FROM audit_events').all() as Array<{ action: string }>).map((r) => r.action);
+    expect(actions).toContain('marker.before');
+    expect(actions).not.toContain('marker.after');
+    expect(verifyAuditChain(s.vault.db, s.vault.anchor()).ok).toBe(true);
+    s.vault.close();
+
+    undoRestore({ dir: v.vaultDir }, v.clock.now() + 1000);
+    s = await signIn({ dir: v.vaultDir, clock: v.clock }, 'anne', ADMIN.password);
+    const again = (s.vault.db.prepare('SELECT action FROM audit_events').all() as Array<{ action: string }>).map((r) => r.action);
+    expect(again).toContain('marker.after');
+    s.vault.close();
+  });
+
+  it('refuses a damaged backup before touching the vault', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    const file = join(v.dir, 'backup.fdb');
+    backupVault(v.vault, v.admin, file);
+    v.vault.close();
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(file, bytes);
+    const before = readFileSync(join(v.vaultDir, 'vault.db'));
+    expect(await code(restoreBackup({ dir: v.vaultDir }, file, { name: 'anne', password: ADMIN.password }, v.clock.now()))).toBe('BACKUP_INVALID');
+    expect(readFileSync(join(v.vaultDir, 'vault.db')).equals(before)).toBe(true);
+    writeFileSync(file, 'not a backup');
+    expect(await code(restoreBackup({ dir: v.vaultDir }, file, { name: 'anne', password: ADMIN.password }, v.clock.now()))).toBe('BACKUP_INVALID');
+  });
+
+  it('runs an integrity check on demand', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    expect(checkVaultIntegrity(v.vault, v.admin)).toEqual({ ok: true, problems: [] });
+  });
+});
+
+describe('rotate vault key', () => {
+  it('rekeys: passwords keep working, the old recovery key stops, the new one works', async () => {
+    const v = await makeVault({ withAgent: true });
+    cleanups.push(v.cleanup);
+    const { recoveryKey } = rotateVaultKey(v.vault, v.admin);
+    expect(recoveryKey).not.toBe(v.recoveryKey);
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor()).ok).toBe(true);
+    v.vault.close();
+    const slots = readSlotFile(join(v.vaultDir, 'keyslots.json'));
+    expect(Object.keys(slots.generations)).toEqual(['2']);
+    const s = await signIn({ dir: v.vaultDir, clock: v.clock }, 'per', AGENT.password);
+    expect(s.session.role).toBe('agent');
+    expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
+    s.vault.close();
+    expect(await code(unlockWithRecoveryKey({ dir: v.vaultDir }, v.recoveryKey))).toBe('SIGNIN_FAILED');
+    (await unlockWithRecoveryKey({ dir: v.vaultDir }, recoveryKey)).close();
+  });
+
+  for (const point of ['rekey:wal-off', 'rekey:new-slots-written', 'rekey:database-rekeyed', 'rekey:verified', 'rekey:old-slots-dropped']) {
+    it(`a crash at ${point} leaves a vault that opens, with an intact audit chain`, async () => {
+      const v = await makeVault({ withAgent: true });
+      cleanups.push(v.cleanup);
+      v.vault.close();
+      const r = runFixture('vault-op.ts', [v.vaultDir, 'anne', ADMIN.password, 'rekey'], { FACTORDESK_CRASH_AT: point });
+      expect(r.signal).toBe('SIGKILL');
+      for (const [name, pw] of [['anne', ADMIN.password], ['per', AGENT.password]] as const) {
+        const s = await signIn({ dir: v.vaultDir }, name, pw);
+        expect(checkVaultIntegrity(s.vault, { ...s.session, role: 'admin' }).ok).toBe(true);
+        expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true });
+        s.vault.close();
+      }
+      expect(Object.keys(readSlotFile(join(v.vaultDir, 'keyslots.json')).generations)).toHaveLength(1);
+    });
+  }
+});
+
+describe('operator management', () => {
+  it('disabling deletes the slot; removing asks for a rekey; reset re-enables; own password change works', async () => {
+    const v = await makeVault({ withAgent: true });
+    cleanups.push(v.cleanup);
+    const perId = v.agent!.operatorId;
+    disableOperator(v.vault, v.admin, perId);
+    expect(readSlotFile(v.vault.slotPath).slots.some((s) => s.operatorId === perId)).toBe(false);
+    expect(await code(signIn({ dir: v.vaultDir, clock: v.clock }, 'per', AGENT.password))).toBe('SIGNIN_FAILED');
+    await resetOperatorPassword(v.vault, v.admin, perId, 'a brand new passphrase for per');
+    const s = await signIn({ dir: v.vaultDir, clock: v.clock }, 'per', 'a brand new passphrase for per');
+    await changeOwnPassword(s.vault, s.session, 'a brand new passphrase for per', 'yet another passphrase for per!');
+    s.vault.close();
+    (await signIn({ dir: v.vaultDir, clock: v.clock }, 'per', 'yet another passphrase for per!')).vault.close();
+    expect(removeOperator(v.vault, v.admin, perId)).toEqual({ rekeyRecommended: true });
+    expect(await code(() => disableOperator(v.vault, v.admin, v.admin.operatorId))).toBe('FORBIDDEN');
+    expect(await code(() => disableOperator(v.vault, v.agent!, v.admin.operatorId))).toBe('FORBIDDEN');
+    expect(await code(addOperator(v.vault, v.admin, { name: 'kim', displayName: 'Kim', role: 'agent', password: 'short' }))).toBe('WEAK_PASSWORD');
+    expect(await code(addOperator(v.vault, v.admin, { name: 'kim', displayName: 'Kim', role: 'agent', password: 'passwordpassword' }))).toBe('WEAK_PASSWORD');
+    expect(existsSync(v.vault.slotPath)).toBe(true);
+  });
+});
