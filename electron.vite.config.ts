@@ -13,6 +13,7 @@ export default defineConfig({
       lib: {
         entry: {
           index: resolve('main/index.ts'),
+          'jobs-worker': resolve('main/core/jobs-worker.ts'),
         },
       },
     },

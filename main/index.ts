@@ -1,7 +1,105 @@
-// Electron entry (placeholder window until the app issue lands).
-import { app, BrowserWindow } from 'electron';
+// Electron entry: wires the hardened window, the app:// protocol, guarded IPC, idle lock and
+// printing together. Every rule lives in plain TypeScript under main/core, main/app, main/ipc
+// and main/shell; this file only connects Electron to it.
+import { app, BrowserWindow, ipcMain, Menu, powerMonitor, protocol, session } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { defaultVaultDir } from './core/paths.ts';
+import { createApp, registerChannels } from './ipc/setup.ts';
+import { IPC_PREFIX, type EventName, type Events } from './ipc/contract.ts';
+import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './shell/protocol.ts';
+import { generateNonce } from './shell/csp.ts';
+import { mainWindowOptions } from './shell/window-options.ts';
+import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler } from './shell/navigation.ts';
+import { electronClipboard, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
+import { buildMenu } from './electron/menu.ts';
 
-app.whenReady().then(() => {
-  const win = new BrowserWindow({ width: 1280, height: 800, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false } });
-  void win.loadURL('data:text/html,FactorDesk');
-});
+const dev = !app.isPackaged && process.env.FACTORDESK_DEV === '1';
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererDir = join(here, '../renderer');
+const preloadPath = join(here, '../preload/index.cjs');
+
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let win: BrowserWindow | null = null;
+  const emit = <E extends EventName>(event: E, data: Events[E]) => win?.webContents.send(`${IPC_PREFIX}event:${event}`, data);
+  const { dir, configured } = defaultVaultDir();
+  const { controller, dispatch } = createApp({
+    dir,
+    configured,
+    dialogs: electronDialogs(() => win),
+    printer: electronPrinter,
+    prefs: electronPrefs(),
+    clipboard: electronClipboard,
+    emit,
+    openExternal,
+    workerUrl: new URL('./jobs-worker.js', import.meta.url),
+  });
+
+  // Handlers exist before any window does.
+  registerChannels(ipcMain, dispatch);
+
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(windowOpenHandler);
+    const guardNav = (event: Electron.Event, url: string) => {
+      if (!isAllowedNavigation(url)) event.preventDefault();
+    };
+    contents.on('will-navigate', guardNav);
+    contents.on('will-redirect', guardNav);
+    contents.on('will-frame-navigate', (event) => {
+      if (!isAllowedNavigation(event.url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  app.whenReady().then(() => {
+    protocol.handle(APP_SCHEME, async (request) => {
+      const r = await resolveAppRequest(rendererDir, request.url, generateNonce);
+      return new Response(new Uint8Array(r.body), { status: r.status, headers: r.headers });
+    });
+    session.defaultSession.setPermissionRequestHandler(permissionRequestHandler);
+    session.defaultSession.setPermissionCheckHandler(permissionCheckHandler);
+
+    Menu.setApplicationMenu(
+      buildMenu(
+        (command) => {
+          if (command === 'lock') controller.lock('manual');
+          else emit('menu:command', { command });
+        },
+        process.platform === 'darwin',
+        dev,
+      ),
+    );
+
+    win = new BrowserWindow(mainWindowOptions(preloadPath, { dev }));
+    win.setContentProtection(true); // codes and QR codes are shown in this window
+    win.webContents.on('before-input-event', () => controller.idle.touch());
+    win.once('ready-to-show', () => win?.show());
+    win.on('closed', () => {
+      win = null;
+    });
+    void win.loadURL(`${APP_ORIGIN}/index.html`);
+
+    setInterval(() => controller.idle.tick(), 1000).unref();
+    setInterval(() => controller.checkClock(), 60_000).unref();
+    powerMonitor.on('lock-screen', () => controller.lock('os-lock'));
+    powerMonitor.on('suspend', () => controller.lock('suspend'));
+  });
+
+  app.on('before-quit', () => {
+    void controller.clipboard.clearIfOurs();
+    controller.lock('manual');
+  });
+  app.on('window-all-closed', () => app.quit());
+}

@@ -166,7 +166,16 @@ export class Vault {
       .transaction(() => {
         const head = auditHead(this.db);
         const f = this.readSlots();
-        if (f.anchor && f.anchor.count >= head.count && this.anchorValid(f)) return;
+        if (f.anchor) {
+          if (f.anchor.count >= head.count) return;
+          // Only move an anchor forward along the chain it anchors: an invalid MAC or a chain that
+          // no longer holds the anchored hash is evidence, and is left for verifyAuditChain to report.
+          if (!this.anchorValid(f)) return;
+          if (f.anchor.count > 0) {
+            const at = this.db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(f.anchor.count) as { hash: string } | undefined;
+            if (!at || at.hash !== f.anchor.hash) return;
+          }
+        }
         f.anchor = { count: head.count, hash: head.hash, mac: anchorMac(this.derived('anchor'), this.vaultId, head.count, head.hash) };
         writeSlotFile(this.slotPath, f);
       })

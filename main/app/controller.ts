@@ -1,0 +1,240 @@
+import { join } from 'node:path';
+import { FactorDeskError, fail, toFactorDeskError } from '../core/errors.ts';
+import { systemClock, systemRandom, type Clock, type Random } from '../core/clock.ts';
+import { Vault, vaultState, type VaultEnv } from '../core/vault.ts';
+import { openDatabase } from '../core/database.ts';
+import { DB_FILE } from '../core/paths.ts';
+import type { Session } from '../core/session.ts';
+import { getSettings } from '../core/settings.ts';
+import { clockCheck } from '../core/clock-check.ts';
+import { jobRef, runJob, type JobKind, type JobVaultRef } from '../core/jobs.ts';
+import { IdleLock } from './idle-lock.ts';
+import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
+import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
+import type { AppStatus, JobReport, PublicSession } from '../ipc/contract.ts';
+
+/** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
+export interface AppDeps {
+  dir: string;
+  configured: boolean;
+  clock?: Clock;
+  random?: Random;
+  dialogs: Dialogs;
+  printer: Printer;
+  prefs: PrefsStore;
+  clipboard: ClipboardPort;
+  emit: Emit;
+  openExternal: OpenExternal;
+  externalAllowlist?: readonly string[];
+  workerUrl?: URL;
+}
+
+interface Job {
+  kind: JobKind;
+  cancel(): void;
+  result: unknown;
+  done: Promise<unknown>;
+}
+
+/**
+ * The app's state between the window and the services: which vault is open, who is signed in,
+ * the idle lock, the clipboard guard and background jobs. Locking closes the vault and wipes
+ * its key from memory; a running job keeps its own connection and reports at the next sign-in.
+ */
+export class AppController {
+  readonly deps: AppDeps;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly idle: IdleLock;
+  readonly clipboard: ClipboardGuard;
+  private _vault: Vault | null = null;
+  private _session: Session | null = null;
+  private jobs = new Map<string, Job>();
+  private unreported: JobReport[] = [];
+  /** Plain backup codes of the re-enrollment on screen, for page 2 of its sheet; dropped at lock. */
+  readonly sheetCodes = new Map<number, string[]>();
+
+  constructor(deps: AppDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? systemRandom;
+    this.clipboard = new ClipboardGuard(deps.clipboard);
+    this.idle = new IdleLock({
+      idleMs: 5 * 60_000,
+      now: () => this.clock.now(),
+      onWarn: (secondsLeft) => deps.emit('idle:warning', { secondsLeft }),
+      onLock: () => this.lock('idle'),
+    });
+  }
+
+  get env(): VaultEnv {
+    return { dir: this.deps.dir, clock: this.clock, random: this.random };
+  }
+  get session(): Session | null {
+    return this._session;
+  }
+  get vaultOrNull(): Vault | null {
+    return this._vault;
+  }
+
+  /** The open vault; SESSION_LOCKED when signed out. */
+  vault(): Vault {
+    if (!this._vault || !this._session) fail('SESSION_LOCKED', 'Sign in first.');
+    return this._vault;
+  }
+
+  /** The signed-in session; SESSION_LOCKED when signed out. */
+  requireSession(): Session {
+    if (!this._session) fail('SESSION_LOCKED', 'Sign in first.');
+    return this._session;
+  }
+
+  /** What the start screen needs: is there a vault, is anyone signed in. Never throws. */
+  status(): AppStatus {
+    let state: AppStatus['vaultState'] = 'error';
+    let error: AppStatus['error'] = null;
+    try {
+      state = vaultState(this.deps.dir, this.deps.configured);
+    } catch (err) {
+      const e = toFactorDeskError(err);
+      error = { code: e.code, message: e.message };
+    }
+    const idleLockMinutes = this._vault && this._session ? getSettings(this._vault.db).idleLockMinutes : 5;
+    return { vaultState: state, vaultDir: this.deps.dir, error, session: this.publicSession(), prefs: this.deps.prefs.get(), idleLockMinutes };
+  }
+
+  /** The session as the renderer may see it. */
+  publicSession(): PublicSession | null {
+    const s = this._session;
+    if (!s || s.role === 'service') return null;
+    return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role };
+  }
+
+  /** Takes an unlocked vault and session (after first run, sign-in or recovery). */
+  open(vault: Vault, session: Session): void {
+    this.closeVault();
+    this._vault = vault;
+    this._session = session;
+    this.deps.prefs.set({ lastOperatorName: session.name });
+    this.idle.start(getSettings(vault.db).idleLockMinutes * 60_000);
+    this.checkClock();
+  }
+
+  /** Warns when the computer's clock is earlier than the latest time the vault recorded. */
+  checkClock(): void {
+    if (!this._vault) return;
+    const c = clockCheck(this._vault.db, this.clock.now());
+    if (c.behind && c.latestRecorded !== null) this.deps.emit('clock:warning', { latestRecorded: c.latestRecorded, now: this.clock.now() });
+  }
+
+  /** Locks: closes the vault, wipes the key, clears the clipboard, tells the renderer. */
+  lock(reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore'): void {
+    const wasOpen = !!this._session;
+    this.closeVault();
+    void this.clipboard.clearIfOurs();
+    this.idle.stop();
+    if (wasOpen || reason !== 'manual') this.deps.emit('session:locked', { reason });
+  }
+
+  private closeVault(): void {
+    if (this._vault && this._session && this._session.role !== 'service') {
+      try {
+        this._vault.auditNow({ action: 'signout', operator: this._session.name, outcome: 'ok' });
+      } catch {
+        /* the vault may be gone (restore); locking must still succeed */
+      }
+    }
+    this._vault?.close();
+    this._vault = null;
+    this._session = null;
+    this.sheetCodes.clear();
+  }
+
+  /** Reports of jobs that finished while nobody was signed in (handed over once). */
+  takeReports(): JobReport[] {
+    const r = this.unreported;
+    this.unreported = [];
+    return r;
+  }
+
+  /** Starts a background job in a worker; progress and the final report go to the renderer. */
+  startJob(kind: JobKind, params: Record<string, unknown>, ref?: JobVaultRef): { jobId: string; done: Promise<unknown> } {
+    const session = this.requireSession();
+    const jobId = this.random.bytes(8).toString('hex');
+    const running = runJob<unknown>(ref ?? jobRef(this.vault()), session, kind, params, {
+      workerUrl: this.deps.workerUrl,
+      onProgress: (p) => this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 }),
+    });
+    const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result };
+    this.jobs.set(jobId, job);
+    running.result.then(
+      (result) => {
+        job.result = result;
+        // A rekey's result carries the new key for this process: never report it.
+        const shown = kind === 'rekey' ? null : result;
+        this.report({ jobId, kind, ok: true, finishedAt: this.clock.now(), error: null, result: shown });
+      },
+      (err: unknown) => {
+        const e = toFactorDeskError(err);
+        this.report({ jobId, kind, ok: false, finishedAt: this.clock.now(), error: { code: e.code, message: e.message }, result: null });
+      },
+    );
+    return { jobId, done: running.result };
+  }
+
+  /** Waits for a job (tests and the command line). */
+  job(jobId: string): Job | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** Cancels a running job. */
+  cancelJob(jobId: string): void {
+    const j = this.jobs.get(jobId);
+    if (!j) fail('NOT_FOUND', 'No such job.');
+    j.cancel();
+  }
+
+  private report(r: JobReport): void {
+    if (this._session) this.deps.emit('job:done', r);
+    else this.unreported.push(r);
+  }
+
+  /**
+   * Runs `work` with the vault closed (rekey, restore need the only connection), then reopens
+   * it with `reopenKey` (the new key after a rekey) or the old one, keeping the session.
+   */
+  async withVaultClosed<T>(work: (env: VaultEnv, ref: JobVaultRef) => Promise<{ value: T; dek?: Buffer; generation?: number }>): Promise<T> {
+    const vault = this.vault();
+    const session = this.requireSession();
+    const oldKey = vault.keyForWorker();
+    const { vaultId, generation } = vault;
+    vault.close();
+    this._vault = null;
+    try {
+      const r = await work(this.env, { dir: this.deps.dir, vaultId, generation, key: Buffer.from(oldKey) });
+      const key = r.dek ?? oldKey;
+      this._vault = new Vault(this.env, openDatabase(join(this.deps.dir, DB_FILE), key), Buffer.from(key), vaultId, r.generation ?? generation);
+      return r.value;
+    } catch (err) {
+      try {
+        this._vault = new Vault(this.env, openDatabase(join(this.deps.dir, DB_FILE), oldKey), Buffer.from(oldKey), vaultId, generation);
+      } catch {
+        this._session = null;
+        this.deps.emit('session:locked', { reason: 'restore' });
+      }
+      throw err instanceof FactorDeskError ? err : toFactorDeskError(err);
+    } finally {
+      oldKey.fill(0);
+      void session;
+    }
+  }
+
+  /** Rotates the vault key in a worker with the app's own connection closed, then reopens with the new key. */
+  async rekey(): Promise<{ recoveryKey: string }> {
+    return this.withVaultClosed(async (_env, ref) => {
+      const { done } = this.startJob('rekey', {}, ref);
+      const r = (await done) as { recoveryKey: string; generation: number; dek: Uint8Array };
+      return { value: { recoveryKey: r.recoveryKey }, dek: Buffer.from(r.dek), generation: r.generation };
+    });
+  }
+}

@@ -1,0 +1,239 @@
+// Audit exports (JSON for tools, CSV for spreadsheets) that carry the chain head and the anchor,
+// an audited chain check for the admin's report, and an independent check of an exported file.
+import canonicalize from 'canonicalize';
+import { createHash } from 'node:crypto';
+import { GENESIS_HASH, iterateAudit, verifyAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
+import { csvCell, csvRow } from './csv-safe.ts';
+import { requireRole } from './roles.ts';
+import type { Session } from './session.ts';
+import type { Vault } from './vault.ts';
+
+export const AUDIT_EXPORT_FORMAT = 'factordesk.audit-export';
+export const AUDIT_EXPORT_VERSION = 1;
+
+/** One event as exported: exactly the object whose RFC 8785 JSON the hash covers, plus prevHash and hash. */
+export interface ExportedEvent {
+  seq: number;
+  at: string; // ISO 8601 UTC with milliseconds, as hashed
+  operator: string | null;
+  action: string;
+  userId: number | null;
+  userEmail: string | null;
+  checks: string[];
+  ticket: string | null;
+  reason: string | null;
+  outcome: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The JSON export document. */
+export interface AuditExportFile {
+  format: typeof AUDIT_EXPORT_FORMAT;
+  version: typeof AUDIT_EXPORT_VERSION;
+  vaultId: string;
+  exportedAt: string;
+  /** How an outside tool recomputes each hash. */
+  hashing: string;
+  head: { count: number; hash: string };
+  anchor: { count: number; hash: string; valid: boolean } | null;
+  /** True when every event of the chain is in the file (no filter), so head and anchor can be checked against it. */
+  complete: boolean;
+  filter: AuditFilter | null;
+  events: ExportedEvent[];
+}
+
+/** Result of exportAudit: the file content, how many events it holds, and the chain head it records. */
+export interface AuditExportResult {
+  content: string;
+  count: number;
+  head: { count: number; hash: string };
+}
+
+const HASHING = 'hash = SHA-256 hex of (prevHash as UTF-8 hex text, then the RFC 8785 canonical JSON of the event without prevHash and hash); the first event has prevHash of 64 zeros';
+const CSV_COLUMNS = ['seq', 'at', 'operator', 'action', 'userId', 'userEmail', 'checks', 'ticket', 'reason', 'outcome', 'details', 'prevHash', 'hash'];
+
+function toExported(e: AuditEvent): ExportedEvent {
+  return {
+    seq: e.seq,
+    at: new Date(e.at).toISOString(),
+    operator: e.operator,
+    action: e.action,
+    userId: e.userId,
+    userEmail: e.userEmail,
+    checks: e.checks,
+    ticket: e.ticket,
+    reason: e.reason,
+    outcome: e.outcome,
+    details: e.details,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+function isFiltered(f: AuditFilter | undefined): boolean {
+  return !!f && Object.values(f).some((v) => v !== undefined);
+}
+
+/** The same filter semantics as listAudit, applied oldest first; `limit` keeps the newest matches. */
+function selectEvents(all: AuditEvent[], f: AuditFilter): AuditEvent[] {
+  const out = all.filter(
+    (e) =>
+      (f.userId === undefined || e.userId === f.userId) &&
+      (f.operator === undefined || e.operator === f.operator) &&
+      (f.action === undefined || e.action === f.action) &&
+      (f.actionPrefix === undefined || e.action.startsWith(f.actionPrefix)) &&
+      (f.from === undefined || e.at >= f.from) &&
+      (f.to === undefined || e.at < f.to) &&
+      (f.beforeSeq === undefined || e.seq < f.beforeSeq),
+  );
+  if (f.limit !== undefined && f.limit >= 0 && out.length > f.limit) return out.slice(out.length - f.limit);
+  return out;
+}
+
+/** Exports the audit (admin, 'audit:export') as JSON or CSV with the chain head and anchor, and audits the export. */
+export function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditFilter): AuditExportResult {
+  requireRole(session, 'audit:export');
+  const filtered = isFiltered(filter);
+  // One read snapshot: the events, the head and the chain check all describe the same moment.
+  const snap = vault.db.transaction(() => {
+    const chain = verifyAuditChain(vault.db, vault.anchor());
+    const all = [...iterateAudit(vault.db)];
+    const last = all[all.length - 1];
+    const head = last ? { count: last.seq, hash: last.hash } : { count: 0, hash: GENESIS_HASH };
+    return { chain, head, anchor: vault.anchor(), events: filtered && filter ? selectEvents(all, filter) : all };
+  })();
+  const exportedAt = new Date(vault.now()).toISOString();
+  const events = snap.events.map(toExported);
+  let content: string;
+  if (format === 'json') {
+    const doc: AuditExportFile = {
+      format: AUDIT_EXPORT_FORMAT,
+      version: AUDIT_EXPORT_VERSION,
+      vaultId: vault.vaultId,
+      exportedAt,
+      hashing: HASHING,
+      head: snap.head,
+      anchor: snap.anchor,
+      complete: !filtered,
+      filter: filtered ? { ...filter } : null,
+      events,
+    };
+    content = JSON.stringify(doc, null, 2) + '\n';
+  } else {
+    const anchor = snap.anchor ? `${snap.anchor.count}:${snap.anchor.hash}:${snap.anchor.valid ? 'valid' : 'invalid'}` : 'none';
+    const comment = `# ${AUDIT_EXPORT_FORMAT} v${AUDIT_EXPORT_VERSION} vault=${vault.vaultId} exported=${exportedAt} head=${snap.head.count}:${snap.head.hash} anchor=${anchor} complete=${!filtered}`;
+    const lines = [csvCell(comment), csvRow(CSV_COLUMNS)];
+    for (const e of events) {
+      lines.push(csvRow([e.seq, e.at, e.operator, e.action, e.userId, e.userEmail, e.checks.join(' '), e.ticket, e.reason, e.outcome, JSON.stringify(e.details), e.prevHash, e.hash]));
+    }
+    content = lines.join('\r\n') + '\r\n';
+  }
+  vault.write(
+    () => vault.audit({ action: 'audit.export', operator: session.name, outcome: 'ok', details: { count: events.length, format, filtered } }),
+    { anchor: false },
+  );
+  // A chain that does not verify keeps its old anchor as evidence instead of being re-anchored here.
+  if (snap.chain.ok) vault.refreshAnchor();
+  return { content, count: events.length, head: snap.head };
+}
+
+/** Checks the whole chain against the anchor (admin, 'audit:verify') and audits the check as ok or broken. */
+export function verifyAuditForReport(vault: Vault, session: Session): ChainReport {
+  requireRole(session, 'audit:verify');
+  const report = vault.db.transaction(() => verifyAuditChain(vault.db, vault.anchor()))();
+  vault.write(
+    () =>
+      vault.audit({
+        action: 'audit.verify',
+        operator: session.name,
+        outcome: report.ok ? 'ok' : 'broken',
+        details: { count: report.count, firstBroken: report.firstBroken, anchor: report.anchor },
+      }),
+    { anchor: false },
+  );
+  if (report.ok) vault.refreshAnchor();
+  return report;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function sha256(prevHash: string, canonical: string): string {
+  return createHash('sha256').update(prevHash, 'utf8').update(canonical, 'utf8').digest('hex');
+}
+
+function isEvent(e: unknown): e is ExportedEvent {
+  const o = e as Partial<ExportedEvent> | null;
+  return (
+    !!o &&
+    typeof o === 'object' &&
+    Number.isSafeInteger(o.seq) &&
+    typeof o.at === 'string' &&
+    typeof o.prevHash === 'string' &&
+    HEX64.test(o.prevHash) &&
+    typeof o.hash === 'string' &&
+    HEX64.test(o.hash)
+  );
+}
+
+function isHead(h: unknown): h is { count: number; hash: string } {
+  const o = h as { count?: unknown; hash?: unknown } | null;
+  return !!o && typeof o === 'object' && Number.isSafeInteger(o.count) && (o.count as number) >= 0 && typeof o.hash === 'string' && HEX64.test(o.hash);
+}
+
+/**
+ * Re-verifies an exported JSON file the way an outside tool would, without the vault: each hash
+ * recomputed from the event as written, each link to the event before it, and, for a complete
+ * export, sequence 1..n, the head and the anchor. `firstBroken` is the seq of the first bad event.
+ */
+export function verifyExportedAudit(json: string): { ok: boolean; firstBroken: number | null; problem: string | null } {
+  const broken = (firstBroken: number | null, problem: string) => ({ ok: false, firstBroken, problem });
+  let doc: Partial<AuditExportFile>;
+  try {
+    doc = JSON.parse(json) as Partial<AuditExportFile>;
+  } catch {
+    return broken(null, 'the file is not JSON');
+  }
+  if (!doc || doc.format !== AUDIT_EXPORT_FORMAT || doc.version !== AUDIT_EXPORT_VERSION || !Array.isArray(doc.events) || !isHead(doc.head)) {
+    return broken(null, 'the file is not a FactorDesk audit export of a known version');
+  }
+  const complete = doc.complete === true;
+  const events = doc.events as unknown[];
+  const hashAt = new Map<number, string>();
+  let prev: ExportedEvent | null = null;
+  for (let i = 0; i < events.length; i++) {
+    const raw = events[i];
+    const expected = complete ? i + 1 : prev ? prev.seq + 1 : 1;
+    if (!isEvent(raw)) return broken(typeof (raw as { seq?: unknown })?.seq === 'number' ? (raw as { seq: number }).seq : expected, `event ${expected} is malformed`);
+    const e = raw;
+    if (complete && e.seq !== expected) return broken(expected, e.seq > expected ? `event ${expected} is missing` : `event ${e.seq} is out of order`);
+    if (!complete && prev && e.seq <= prev.seq) return broken(e.seq, `event ${e.seq} is out of order`);
+    if (e.seq === 1 && e.prevHash !== GENESIS_HASH) return broken(1, 'event 1 does not start the chain');
+    if (prev && prev.seq === e.seq - 1 && e.prevHash !== prev.hash) return broken(e.seq, `event ${e.seq} does not follow the event before it`);
+    const { prevHash, hash, ...content } = e;
+    const canonical = canonicalize(content);
+    if (canonical === undefined || sha256(prevHash, canonical) !== hash) return broken(e.seq, `event ${e.seq} was changed after it was written`);
+    hashAt.set(e.seq, hash);
+    prev = e;
+  }
+  const head = doc.head;
+  const last = prev;
+  if (complete) {
+    const count = events.length;
+    if (head.count > count) return broken(count + 1, `the export ends at event ${count} but the head says ${head.count}: events were removed`);
+    if (head.count < count) return broken(head.count + 1, `events after the head (${head.count}) were added`);
+    if ((last ? last.hash : GENESIS_HASH) !== head.hash) return broken(count || null, 'the last event does not match the head');
+  } else if (hashAt.has(head.count) && hashAt.get(head.count) !== head.hash) {
+    return broken(head.count, 'the head does not match its event');
+  }
+  const anchor = doc.anchor;
+  if (anchor) {
+    if (!isHead(anchor)) return broken(null, 'the anchor is malformed');
+    if (anchor.count > head.count) return broken(head.count + 1, `the anchor is at event ${anchor.count}, beyond the head: events were removed`);
+    if (anchor.count > 0 && hashAt.has(anchor.count) && hashAt.get(anchor.count) !== anchor.hash) return broken(anchor.count, `event ${anchor.count} does not match the anchor`);
+    if (complete && anchor.count > 0 && !hashAt.has(anchor.count)) return broken(anchor.count, `event ${anchor.count} (the anchor) is missing`);
+    if (anchor.valid === false) return broken(null, 'the anchor did not verify in the vault when this file was exported');
+  }
+  return { ok: true, firstBroken: null, problem: null };
+}

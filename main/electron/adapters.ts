@@ -1,0 +1,94 @@
+// Electron-only adapters behind the ports the app controller uses. Thin on purpose: every rule
+// lives in plain TypeScript elsewhere.
+import { BrowserWindow, clipboard, dialog, shell } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import Store from 'electron-store';
+import type { Dialogs, OpenKind, PrefsStore, Printer, SaveKind } from '../app/ports.ts';
+import type { ClipboardPort } from '../app/clipboard-guard.ts';
+import type { Prefs } from '../ipc/contract.ts';
+import { printWindowOptions } from '../shell/window-options.ts';
+
+const OPEN_FILTERS: Record<OpenKind, Electron.FileFilter[]> = {
+  csv: [{ name: 'CSV', extensions: ['csv', 'txt'] }],
+  backup: [{ name: 'FactorDesk backup', extensions: ['fdbackup'] }],
+  image: [{ name: 'Image', extensions: ['png', 'jpg', 'jpeg', 'svg'] }],
+};
+const SAVE_FILTERS: Record<SaveKind, Electron.FileFilter[]> = {
+  'audit-csv': [{ name: 'CSV', extensions: ['csv'] }],
+  'audit-json': [{ name: 'JSON', extensions: ['json'] }],
+  'outbox-csv': [{ name: 'CSV', extensions: ['csv'] }],
+  'outbox-json': [{ name: 'JSON', extensions: ['json'] }],
+  backup: [{ name: 'FactorDesk backup', extensions: ['fdbackup'] }],
+  'import-report': [{ name: 'CSV', extensions: ['csv'] }],
+  'service-key': [{ name: 'Service key', extensions: ['key'] }],
+  'sheet-pdf': [{ name: 'PDF', extensions: ['pdf'] }],
+};
+
+/** File dialogs shown by main, attached to the app window. */
+export function electronDialogs(win: () => BrowserWindow | null): Dialogs {
+  return {
+    async openFile(kind) {
+      const w = win();
+      const opts: Electron.OpenDialogOptions = { properties: ['openFile'], filters: OPEN_FILTERS[kind] };
+      const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    async saveFile(kind, defaultName) {
+      const w = win();
+      const opts: Electron.SaveDialogOptions = { defaultPath: defaultName, filters: SAVE_FILTERS[kind] };
+      const r = w ? await dialog.showSaveDialog(w, opts) : await dialog.showSaveDialog(opts);
+      return r.canceled || !r.filePath ? null : r.filePath;
+    },
+  };
+}
+
+async function withSheetWindow<T>(html: string, fn: (w: BrowserWindow) => Promise<T>): Promise<T> {
+  // Loaded from a data: URL so nothing with a secret is written to a temp folder.
+  const w = new BrowserWindow(printWindowOptions());
+  w.setContentProtection(true);
+  try {
+    await w.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`);
+    return await fn(w);
+  } finally {
+    w.destroy();
+  }
+}
+
+/** Prints the sheet through the system dialog, or saves it as PDF. */
+export const electronPrinter: Printer = {
+  print: (html) => withSheetWindow(html, (w) => new Promise<boolean>((resolve) => w.webContents.print({ silent: false, printBackground: true }, (ok) => resolve(ok)))),
+  savePdf: (html, path) =>
+    withSheetWindow(html, async (w) => {
+      const pdf = await w.webContents.printToPDF({ printBackground: true, preferCSSPageSize: true });
+      await writeFile(path, pdf, { mode: 0o600 });
+    }),
+};
+
+/** The OS clipboard. */
+export const electronClipboard: ClipboardPort = {
+  write: (text) => clipboard.writeText(text),
+  read: () => clipboard.readText(),
+  clear: () => clipboard.clear(),
+};
+
+/** Non-secret preferences in electron-store, with a schema. */
+export function electronPrefs(): PrefsStore {
+  const store = new Store<Prefs>({
+    name: 'preferences',
+    schema: {
+      language: { type: 'string', enum: ['nb', 'en'], default: 'nb' },
+      lastOperatorName: { type: 'string', maxLength: 64, default: '' },
+      density: { type: 'string', enum: ['comfortable', 'compact'], default: 'comfortable' },
+    },
+  });
+  return {
+    get: () => ({ language: store.get('language'), lastOperatorName: store.get('lastOperatorName'), density: store.get('density') }),
+    set: (patch) => {
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) store.set(k as keyof Prefs, v as never);
+      return { language: store.get('language'), lastOperatorName: store.get('lastOperatorName'), density: store.get('density') };
+    },
+  };
+}
+
+/** Opens an allow-listed https address in the system browser. */
+export const openExternal = (url: string): Promise<void> => shell.openExternal(url);

@@ -1,0 +1,79 @@
+import type { z } from 'zod';
+import { CHANNELS, type Channel, type Req, type Res, type Result } from './contract.ts';
+import { isTrustedSender } from '../shell/navigation.ts';
+import { allowed } from '../core/roles.ts';
+import { FactorDeskError, toFactorDeskError } from '../core/errors.ts';
+import type { Session } from '../core/session.ts';
+
+/** The parts of an IPC event the guard looks at (Electron's `event.senderFrame` and the sender's main frame). */
+export interface SenderInfo {
+  frame: { url: string; parent: unknown | null; detached?: boolean } | null | undefined;
+  topFrame?: unknown;
+}
+
+/** A channel implementation: gets the parsed request and the current session (null before sign-in). */
+export type Handler<C extends Channel> = (req: z.output<(typeof CHANNELS)[C]['req']>, session: Session | null) => Promise<Res<C>> | Res<C>;
+export type Handlers = { [C in Channel]: Handler<C> };
+
+/** Callbacks the guard reports to (refusals are audited by the app when a vault is open). */
+export interface GuardHooks {
+  session(): Session | null;
+  trustedOrigins: readonly string[];
+  onRefused?(channel: string, code: 'FORBIDDEN' | 'BAD_REQUEST' | 'SESSION_LOCKED', session: Session | null): void;
+}
+
+function refuse<T>(code: FactorDeskError['code'], message: string, details?: Record<string, unknown>): Result<T> {
+  return { ok: false, error: details ? { code, message, details } : { code, message } };
+}
+
+/**
+ * The one guard around every handler: the sender must be the app's own top-level frame, the
+ * payload must parse with the channel's schema, the session must be unlocked and its role
+ * allowed; the answer is always a `Result` with a code from the closed set, never a stack.
+ */
+export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
+  return async function dispatch(channel: string, sender: SenderInfo, payload: unknown): Promise<Result<unknown>> {
+    if (typeof channel !== 'string' || !Object.hasOwn(CHANNELS, channel)) return refuse('BAD_REQUEST', 'Unknown request.');
+    const name = channel as Channel;
+    const spec = CHANNELS[name];
+    let trusted = false;
+    try {
+      trusted = isTrustedSender(sender.frame ?? null, sender.topFrame, hooks.trustedOrigins);
+    } catch {
+      trusted = false;
+    }
+    if (!trusted) {
+      hooks.onRefused?.(name, 'FORBIDDEN', hooks.session());
+      return refuse('FORBIDDEN', 'This request did not come from the FactorDesk window.');
+    }
+    const parsed = (spec.req as z.ZodType).safeParse(payload ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path?.[0];
+      hooks.onRefused?.(name, 'BAD_REQUEST', hooks.session());
+      return refuse('BAD_REQUEST', 'The request was not valid.', typeof field === 'string' ? { field } : undefined);
+    }
+    const session = hooks.session();
+    if (spec.permission !== null) {
+      if (!session) return refuse('SESSION_LOCKED', 'Sign in first.');
+      if (session.role === 'service' || !allowed(session.role, spec.permission)) {
+        hooks.onRefused?.(name, 'FORBIDDEN', session);
+        return refuse('FORBIDDEN', 'Your role may not do this.');
+      }
+    }
+    try {
+      const handler = handlers[name] as (req: unknown, s: Session | null) => unknown;
+      const value = await handler(parsed.data, session);
+      return { ok: true, value };
+    } catch (err) {
+      const e = toFactorDeskError(err);
+      const field = e.details && typeof e.details.field === 'string' ? { field: e.details.field } : undefined;
+      const extra: Record<string, unknown> = { ...(field ?? {}) };
+      for (const k of ['seconds', 'until'] as const) if (e.details && typeof e.details[k] === 'number') extra[k] = e.details[k];
+      return refuse(e.code, e.message, Object.keys(extra).length ? extra : undefined);
+    }
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;
+export type { Req, Res };

@@ -1,0 +1,75 @@
+import type { Handlers } from '../guard.ts';
+import type { AppController } from '../../app/controller.ts';
+import { createVault } from '../../core/first-run.ts';
+import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
+import { changeOwnPassword, getOperatorByName, insertOperatorRow, resetOperatorPassword, sessionFor } from '../../core/operators.ts';
+import { checkExternalLink, EXTERNAL_LINK_ALLOWLIST } from '../../shell/navigation.ts';
+import { fail } from '../../core/errors.ts';
+
+type H = Pick<
+  Handlers,
+  'app:status' | 'app:open-external' | 'prefs:set' | 'session:first-run' | 'session:recovery-stored' | 'session:sign-in' | 'session:recover' | 'session:activity' | 'session:lock' | 'session:change-password'
+>;
+
+/** Channels for start-up, sign-in, first run, recovery and preferences. */
+export function sessionHandlers(ctl: AppController): H {
+  return {
+    'app:status': () => ctl.status(),
+    'app:open-external': async ({ url }) => {
+      const check = checkExternalLink(url, ctl.deps.externalAllowlist ?? EXTERNAL_LINK_ALLOWLIST);
+      if (!check.ok) fail('FORBIDDEN', 'That address is not on the list of allowed links.');
+      await ctl.deps.openExternal(check.url);
+      return { opened: true };
+    },
+    'prefs:set': (req) => ctl.deps.prefs.set(req),
+    'session:first-run': async (req) => {
+      const { vault, session, recoveryKey } = await createVault(ctl.env, { name: req.name, displayName: req.displayName, email: req.email ?? null, password: req.password });
+      ctl.open(vault, session);
+      return { recoveryKey, session: ctl.publicSession()! };
+    },
+    'session:recovery-stored': (_req, session) => {
+      ctl.vault().auditNow({ action: 'vault.recovery-key-stored', operator: session!.name, outcome: 'ok' });
+      return { ok: true as const };
+    },
+    'session:sign-in': async ({ name, password }) => {
+      const { vault, session, warnings } = await signIn(ctl.env, name, password);
+      ctl.open(vault, session);
+      return { session: ctl.publicSession()!, warnings, jobReports: ctl.takeReports() };
+    },
+    'session:recover': async ({ recoveryKey, name, password }) => {
+      // The recovery key opens the vault; the named admin gets a new password (or is created).
+      const vault = await unlockWithRecoveryKey(ctl.env, recoveryKey);
+      try {
+        let op = getOperatorByName(vault.db, name);
+        if (op && op.role !== 'admin') fail('FORBIDDEN', 'Recovery sets a password for an admin only.');
+        const recoverySession = { operatorId: 'recovery', name: 'recovery-key', displayName: 'Recovery key', role: 'admin' as const, emailKey: null, signedInAt: vault.now() };
+        if (!op) {
+          vault.write(() => {
+            insertOperatorRow(vault, { name, displayName: name, role: 'admin', password });
+            vault.audit({ action: 'operator.add', operator: 'recovery-key', outcome: 'ok', details: { name, role: 'admin' } });
+          });
+          op = getOperatorByName(vault.db, name)!;
+        }
+        await resetOperatorPassword(vault, recoverySession, op.id, password);
+        vault.auditNow({ action: 'vault.recovery', operator: 'recovery-key', outcome: 'ok', details: { admin: op.name } });
+        ctl.open(vault, sessionFor(vault.db, op.id, vault.now()));
+        return { session: ctl.publicSession()! };
+      } catch (err) {
+        if (!vault.isClosed && ctl.vaultOrNull !== vault) vault.close();
+        throw err;
+      }
+    },
+    'session:activity': () => {
+      if (ctl.session) ctl.idle.touch();
+      return { ok: true as const };
+    },
+    'session:lock': () => {
+      ctl.lock('manual');
+      return { locked: true as const };
+    },
+    'session:change-password': async ({ oldPassword, newPassword }, session) => {
+      await changeOwnPassword(ctl.vault(), session!, oldPassword, newPassword);
+      return { ok: true as const };
+    },
+  };
+}
