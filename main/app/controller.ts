@@ -9,6 +9,7 @@ import { getSettings } from '../core/settings.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { jobRef, runJob, type JobKind, type JobVaultRef } from '../core/jobs.ts';
 import { IdleLock } from './idle-lock.ts';
+import { forgetSheetCodes } from '../core/enrollment.ts';
 import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
 import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
 import type { AppStatus, JobReport, PublicSession } from '../ipc/contract.ts';
@@ -51,8 +52,6 @@ export class AppController {
   private _session: Session | null = null;
   private jobs = new Map<string, Job>();
   private unreported: JobReport[] = [];
-  /** Plain backup codes of the re-enrollment on screen, for page 2 of its sheet; dropped at lock. */
-  readonly sheetCodes = new Map<number, string[]>();
 
   constructor(deps: AppDeps) {
     this.deps = deps;
@@ -147,7 +146,7 @@ export class AppController {
     this._vault?.close();
     this._vault = null;
     this._session = null;
-    this.sheetCodes.clear();
+    forgetSheetCodes();
   }
 
   /** Reports of jobs that finished while nobody was signed in (handed over once). */

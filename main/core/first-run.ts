@@ -1,4 +1,4 @@
-import { existsSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from './errors.ts';
 import { systemClock, systemRandom } from './clock.ts';
@@ -66,6 +66,8 @@ export async function createVault(env: VaultEnv, admin: Omit<NewOperator, 'role'
     vault.close();
     crashPoint('first-run:before-rename');
     renameSync(tmpDb, join(env.dir, DB_FILE));
+    // Owner-only, like the folder (SQLite gives the WAL the same mode).
+    if (process.platform !== 'win32') chmodSync(join(env.dir, DB_FILE), 0o600);
     fsyncDir(env.dir);
   } catch (err) {
     vault.close();

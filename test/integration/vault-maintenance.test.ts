@@ -60,7 +60,7 @@ describe('backup and restore', () => {
     backupVault(v.vault, v.admin, file);
     v.vault.close();
     const bytes = readFileSync(file);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     writeFileSync(file, bytes);
     const before = readFileSync(join(v.vaultDir, 'vault.db'));
     expect(await code(restoreBackup({ dir: v.vaultDir }, file, { name: 'anne', password: ADMIN.password }, v.clock.now()))).toBe('BACKUP_INVALID');

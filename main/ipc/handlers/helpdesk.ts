@@ -45,12 +45,8 @@ export function helpdeskHandlers(ctl: AppController): H {
     'codes:issue-one-time': ({ userId, checks, ticket, reason, minutes }, s) =>
       issueOneTimeCode(ctl.vault(), s!, userId, { checks, ticket, reason, ...(minutes !== undefined ? { minutes } : {}) }),
     'codes:backup': ({ userId, checks, ticket, reason }, s) => issueBackupCodes(ctl.vault(), s!, userId, { checks, ticket, reason }),
-    'enrollment:reenroll': async ({ userId, checks, ticket, reason, voidCodes, withBackupCodes }, s) => {
-      const r = forceReenrollment(ctl.vault(), s!, userId, { checks, ticket, reason, voidCodes, withBackupCodes });
-      // Backup codes exist in plain form only now; keep them in memory for page 2 of this flow's sheet.
-      if (r.backupCodes) ctl.sheetCodes.set(r.enrollmentId, r.backupCodes);
-      return withQr(r);
-    },
+    'enrollment:reenroll': async ({ userId, checks, ticket, reason, voidCodes, withBackupCodes }, s) =>
+      withQr(forceReenrollment(ctl.vault(), s!, userId, { checks, ticket, reason, voidCodes, withBackupCodes })),
     'enrollment:regenerate': async ({ userId, checks, ticket, reason }, s) => withQr(regenerateEnrollment(ctl.vault(), s!, userId, { checks, ticket, reason })),
     'enrollment:reveal-key': ({ userId, enrollmentId }, s) => {
       revealEnrollmentKey(ctl.vault(), s!, userId, enrollmentId);
@@ -77,7 +73,7 @@ export function helpdeskHandlers(ctl: AppController): H {
         sheetId: p.sheetId,
         issuedAt: p.createdAt,
         operatorName: s!.displayName,
-        ...(ctl.sheetCodes.has(enrollmentId) ? { backupCodes: ctl.sheetCodes.get(enrollmentId)! } : {}),
+        ...(p.backupCodes ? { backupCodes: p.backupCodes } : {}),
       });
       p.secret.fill(0);
       let done = false;

@@ -1,0 +1,85 @@
+import { exportOutbox } from '../../core/outbox.ts';
+import { exportAudit, verifyAuditForReport } from '../../core/audit-export.ts';
+import { requireRole } from '../../core/roles.ts';
+import { str, type Command } from '../command.ts';
+import { choiceArg } from '../args.ts';
+import { DetailedError } from '../output.ts';
+import { checkNewFile, pathArg, writeNewFile } from '../files.ts';
+
+const FORMAT_OPTION = { format: { type: 'string' } } as const;
+
+export const outboxExport: Command = {
+  name: 'outbox export',
+  summary: 'export the queued user notifications and mark them exported (admin)',
+  usage: ['outbox export FILE [--format csv|json]'],
+  help: `Writes every notification not exported yet ("your sign-in methods were changed …") to
+FILE (mode 0600; it must not exist yet) and marks them exported, so each is handed over once.
+CSV cells are neutralised against spreadsheet formulas.
+
+  --format csv|json   default csv`,
+  options: { ...FORMAT_OPTION },
+  args: ['FILE'],
+  admin: true,
+  async run(ctx, p) {
+    const format = choiceArg(str(p, 'format'), 'format', ['csv', 'json'] as const, 'csv');
+    const dest = pathArg(p.args[0]!, 'export file');
+    checkNewFile(dest, 'export file');
+    return ctx.withSession((vault, session) => {
+      requireRole(session, 'outbox:export');
+      // The export marks the notifications in the vault: write the file inside the same
+      // transaction, so a file that cannot be written leaves them queued.
+      const r = vault.write(() => {
+        const out = exportOutbox(vault, session, format);
+        writeNewFile(dest, out.content, 'export file');
+        return out;
+      });
+      return { result: { file: dest, count: r.count, format }, text: dest, message: `${r.count} notification${r.count === 1 ? '' : 's'} exported to ${dest}.` };
+    });
+  },
+};
+
+export const auditVerify: Command = {
+  name: 'audit verify',
+  summary: 'check the hash chain of the audit log and its anchor (admin)',
+  usage: ['audit verify'],
+  help: `Walks the whole audit chain (each event's SHA-256 over the previous hash and its canonical
+JSON) and compares it with the anchor kept in the key-slot file. Exit 0 when intact; exit 6
+(VAULT_DAMAGED) naming the first broken event otherwise.`,
+  options: {},
+  args: [],
+  admin: true,
+  async run(ctx) {
+    return ctx.withSession((vault, session) => {
+      const r = verifyAuditForReport(vault, session);
+      if (!r.ok) {
+        const where = r.firstBroken !== null ? `first broken event: ${r.firstBroken} (${r.problem ?? 'changed'})` : `the anchor is ${r.anchor}`;
+        throw new DetailedError('VAULT_DAMAGED', `The audit chain does not verify: ${where}. Keep this vault and its backups as evidence.`, r);
+      }
+      return { result: r, text: `ok: ${r.count} events, anchor ${r.anchor}` };
+    });
+  },
+};
+
+export const auditExport: Command = {
+  name: 'audit export',
+  summary: 'export the audit log with its chain head (admin)',
+  usage: ['audit export FILE [--format csv|json]'],
+  help: `Writes the whole audit log to FILE (mode 0600; it must not exist yet) with the chain head
+and anchor, so outside tools can recheck every hash. CSV cells are neutralised against
+spreadsheet formulas.
+
+  --format csv|json   default json`,
+  options: { ...FORMAT_OPTION },
+  args: ['FILE'],
+  admin: true,
+  async run(ctx, p) {
+    const format = choiceArg(str(p, 'format'), 'format', ['csv', 'json'] as const, 'json');
+    const dest = pathArg(p.args[0]!, 'export file');
+    checkNewFile(dest, 'export file');
+    return ctx.withSession((vault, session) => {
+      const r = exportAudit(vault, session, format);
+      writeNewFile(dest, r.content, 'export file');
+      return { result: { file: dest, count: r.count, head: r.head, format }, text: dest, message: `${r.count} audit events exported to ${dest} (head ${r.head.count}:${r.head.hash.slice(0, 16)}…).` };
+    });
+  },
+};

@@ -1,0 +1,57 @@
+import { createVault } from '../../core/first-run.ts';
+import { assertPassword } from '../../core/passwords.ts';
+import { validOperatorName } from '../../core/operators.ts';
+import { vaultState } from '../../core/vault.ts';
+import { fail } from '../../core/errors.ts';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { str, type Command } from '../command.ts';
+import { emailArg, textArg } from '../args.ts';
+import { usageError } from '../output.ts';
+import { canPrompt, readHidden } from '../prompt.ts';
+
+export const init: Command = {
+  name: 'init',
+  summary: 'create the vault and its first admin; prints the recovery key once',
+  usage: ['init --name NAME [--display-name TEXT] [--email ADDRESS]'],
+  help: `Creates a new vault in the vault folder (--vault, FACTORDESK_VAULT or the per-user folder)
+with a first admin operator. The password comes from FACTORDESK_PASSWORD or is typed twice.
+The recovery key opens the vault when every admin password is lost: it is printed once, on
+stdout. Write it down or print it and keep it somewhere safe; it is not stored anywhere.
+
+  --name NAME           the admin's sign-in name (letters, digits, . _ @ -)
+  --display-name TEXT   the name shown in the audit (default: NAME)
+  --email ADDRESS       the admin's work email, so they cannot act on their own user account`,
+  options: { name: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' } },
+  args: [],
+  admin: false,
+  async run(ctx, p) {
+    const rawName = str(p, 'name');
+    if (rawName === undefined) throw usageError('Name the first admin with --name.', 'init');
+    const name = validOperatorName(rawName);
+    const displayName = textArg(str(p, 'display-name'), 'display-name', 128) || name;
+    const rawEmail = str(p, 'email');
+    const email = rawEmail === undefined ? null : emailArg(rawEmail);
+    const dir = ctx.vaultDir;
+    // A configured folder may be created by init only when its parent exists (never a typo'd tree).
+    if (!existsSync(dir) && !existsSync(dirname(dir))) fail('VAULT_MISSING', `The folder above ${dir} does not exist.`);
+    if (existsSync(dir) && vaultState(dir) !== 'none') fail('VAULT_EXISTS', `There is already a vault in ${dir}; it was not touched.`);
+    let password = ctx.io.env.FACTORDESK_PASSWORD;
+    if (password === undefined || password === '') {
+      if (!canPrompt(ctx.io)) fail('SIGNIN_FAILED', 'No password for the first admin: set FACTORDESK_PASSWORD or run the command in a terminal to type it.');
+      password = await readHidden(ctx.io, 'Password for the first admin (15 characters or more): ');
+      assertPassword(password, [name, displayName]);
+      const again = await readHidden(ctx.io, 'Type it again: ');
+      if (again !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
+    }
+    assertPassword(password, [name, displayName]);
+    const created = await createVault({ dir }, { name, displayName, email, password });
+    const vaultId = created.vault.vaultId;
+    created.vault.close();
+    return {
+      result: { vaultDir: dir, vaultId, operator: created.session.name, recoveryKey: created.recoveryKey },
+      message: `Created the vault in ${dir} with the admin ${created.session.name}.\nThe recovery key below is shown this once. Write it down or print it, and keep it apart from the computer:`,
+      text: created.recoveryKey,
+    };
+  },
+};

@@ -1,0 +1,133 @@
+import { addOperator, disableOperator, getOperatorByName, listOperators, removeOperator, resetOperatorPassword, validOperatorName, type Operator } from '../../core/operators.ts';
+import { assertPassword } from '../../core/passwords.ts';
+import { requireRole } from '../../core/roles.ts';
+import { fail } from '../../core/errors.ts';
+import type { Vault } from '../../core/vault.ts';
+import { str, type Command } from '../command.ts';
+import type { Context } from '../context.ts';
+import { choiceArg, emailArg, textArg } from '../args.ts';
+import { usageError } from '../output.ts';
+import { canPrompt, readHidden } from '../prompt.ts';
+import { iso } from '../format.ts';
+
+/** The new operator's password: FACTORDESK_NEW_PASSWORD, or typed twice on the terminal. */
+async function newPassword(ctx: Context, context: string[]): Promise<string> {
+  const fromEnv = ctx.io.env.FACTORDESK_NEW_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    assertPassword(fromEnv, context);
+    return fromEnv;
+  }
+  if (!canPrompt(ctx.io)) throw usageError('No new password: set FACTORDESK_NEW_PASSWORD or run the command in a terminal to type it.');
+  const pw = await readHidden(ctx.io, 'New password for the operator (15 characters or more): ');
+  assertPassword(pw, context);
+  if ((await readHidden(ctx.io, 'Type it again: ')) !== pw) fail('BAD_REQUEST', 'The two passwords differ. Nothing was changed.');
+  return pw;
+}
+
+function operatorNamed(vault: Vault, name: string): Operator {
+  const op = getOperatorByName(vault.db, name);
+  if (!op || op.status === 'removed') fail('NOT_FOUND', 'There is no operator with that name.');
+  return op;
+}
+
+const row = (o: Operator): string => [o.name, o.role, o.status, o.displayName, o.email ?? '-', iso(o.createdAt)].join('\t');
+
+export const operatorsList: Command = {
+  name: 'operators list',
+  summary: 'list the operator accounts (admin)',
+  usage: ['operators list'],
+  help: 'Lists operators: name, role, status, display name, email, created.',
+  options: {},
+  args: [],
+  admin: true,
+  async run(ctx) {
+    return ctx.withSession((vault, session) => {
+      const ops = listOperators(vault, session);
+      return { result: { operators: ops }, text: ops.map(row).join('\n') };
+    });
+  },
+};
+
+export const operatorsAdd: Command = {
+  name: 'operators add',
+  summary: 'add an operator with their own password (admin)',
+  usage: ['operators add NAME --role agent|admin [--display-name TEXT] [--email ADDRESS]'],
+  help: `Adds an operator. The password comes from FACTORDESK_NEW_PASSWORD or is typed twice.
+
+  --role agent|admin     required
+  --display-name TEXT    shown in the audit (default: NAME)
+  --email ADDRESS        the operator's work email (they can never act on that user account)`,
+  options: { role: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' } },
+  args: ['NAME'],
+  admin: true,
+  async run(ctx, p) {
+    const name = validOperatorName(p.args[0]!);
+    if (str(p, 'role') === undefined) throw usageError('Choose the role with --role agent or --role admin.', 'operators add');
+    const role = choiceArg(str(p, 'role'), 'role', ['agent', 'admin'] as const, 'agent');
+    const displayName = textArg(str(p, 'display-name'), 'display-name', 128) || name;
+    const rawEmail = str(p, 'email');
+    const email = rawEmail === undefined ? null : emailArg(rawEmail);
+    return ctx.withSession(async (vault, session) => {
+      requireRole(session, 'operators:add');
+      const password = await newPassword(ctx, [name, displayName]);
+      const op = await addOperator(vault, session, { name, displayName, role, email, password });
+      return { result: { operator: op }, text: row(op), message: `Added the ${op.role} ${op.name}.` };
+    });
+  },
+};
+
+export const operatorsDisable: Command = {
+  name: 'operators disable',
+  summary: "disable an operator and delete their key slot (admin)",
+  usage: ['operators disable NAME'],
+  help: 'Disables the operator: their password no longer opens the vault. "operators reset-password" enables them again.',
+  options: {},
+  args: ['NAME'],
+  admin: true,
+  async run(ctx, p) {
+    const name = validOperatorName(p.args[0]!);
+    return ctx.withSession((vault, session) => {
+      requireRole(session, 'operators:disable');
+      const op = disableOperator(vault, session, operatorNamed(vault, name).id);
+      return { result: { operator: op }, text: row(op), message: `Disabled ${op.name}.` };
+    });
+  },
+};
+
+export const operatorsRemove: Command = {
+  name: 'operators remove',
+  summary: 'remove an operator; rotate the vault key afterwards (admin)',
+  usage: ['operators remove NAME'],
+  help: 'Removes the operator and their key slot (the row stays for the audit). Run "factordesk rotate-key" next.',
+  options: {},
+  args: ['NAME'],
+  admin: true,
+  async run(ctx, p) {
+    const name = validOperatorName(p.args[0]!);
+    return ctx.withSession((vault, session) => {
+      requireRole(session, 'operators:remove');
+      const r = removeOperator(vault, session, operatorNamed(vault, name).id);
+      return { result: r, text: 'removed', message: `Removed ${name}. Rotate the vault key next: factordesk rotate-key` };
+    });
+  },
+};
+
+export const operatorsResetPassword: Command = {
+  name: 'operators reset-password',
+  summary: "set a new password for another operator (admin)",
+  usage: ['operators reset-password NAME'],
+  help: 'Sets a new password (FACTORDESK_NEW_PASSWORD or typed twice) and enables a disabled operator.',
+  options: {},
+  args: ['NAME'],
+  admin: true,
+  async run(ctx, p) {
+    const name = validOperatorName(p.args[0]!);
+    return ctx.withSession(async (vault, session) => {
+      requireRole(session, 'operators:reset-password');
+      const target = operatorNamed(vault, name);
+      const password = await newPassword(ctx, [target.name, target.displayName]);
+      const op = await resetOperatorPassword(vault, session, target.id, password);
+      return { result: { operator: op }, text: row(op), message: `New password set for ${op.name}.` };
+    });
+  },
+};

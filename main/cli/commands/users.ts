@@ -1,0 +1,133 @@
+import { requireRole } from '../../core/roles.ts';
+import { searchUsers, MAX_QUERY_LENGTH } from '../../core/users.ts';
+import { getUserFactors, type FactorSummary } from '../../core/factors.ts';
+import { str, type Command } from '../command.ts';
+import { emailArg, intArg, userByEmail } from '../args.ts';
+import { EXIT, usageError } from '../output.ts';
+import { checkInputFile, pathArg } from '../files.ts';
+import { iso } from '../format.ts';
+
+export const importUsersCommand: Command = {
+  name: 'import-users',
+  summary: 'add or update users from a CSV file (admin)',
+  usage: ['import-users FILE'],
+  help: `Imports users from a CSV file with a header row (email, name, phone, organization,
+external_id, status). A user with the same external id, else the same email, is updated.
+FILE may be - for standard input. Progress goes to stderr. Rejected lines are listed in the
+report; the command still exits 0 when some lines were rejected. Ctrl-C stops the import
+between batches: what was imported stays, the report says "cancelled" (exit 130).`,
+  options: {},
+  args: ['FILE'],
+  admin: true,
+  async run(ctx, p) {
+    const file = p.args[0]!;
+    const path = file === '-' ? null : pathArg(file, 'CSV file');
+    if (path) checkInputFile(path, 'CSV file');
+    return ctx.withSession(async (vault, session) => {
+      requireRole(session, 'users:import');
+      // Loaded on demand: the CSV parser is only needed here.
+      const { importUsers } = await import('../../core/import-users.ts');
+      const abort = new AbortController();
+      const onSigint = (): void => abort.abort();
+      process.once('SIGINT', onSigint);
+      let last = 0;
+      try {
+        const report = await importUsers(vault, session, path ?? ctx.io.stdin, {
+          signal: abort.signal,
+          onProgress: (pr) => {
+            const now = Date.now();
+            if (now - last < 250) return;
+            last = now;
+            const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';
+            ctx.out.progress(`Read ${pr.rows} rows${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`, ctx.interactive);
+          },
+        });
+        if (ctx.interactive) ctx.out.progress('', true);
+        const lines = [
+          `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}${report.cancelled ? ', cancelled' : ''}`,
+          ...report.rejected.slice(0, 1000).map((r) => `line ${r.line}: ${r.reason}`),
+        ];
+        if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
+        return {
+          result: report,
+          text: lines.join('\n'),
+          message: report.cancelled ? 'The import was cancelled; the rows before it were imported.' : report.rejected.length ? 'Some lines were rejected; fix them and import the file again.' : undefined,
+          exitCode: report.cancelled ? EXIT.INTERRUPTED : EXIT.OK,
+        };
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+  },
+};
+
+export const find: Command = {
+  name: 'find',
+  summary: 'look users up by email or name prefix',
+  usage: ['find PREFIX [--limit N] [--offset N]'],
+  help: `Lists users whose email starts with PREFIX, or whose name or a word of it does (case-
+insensitive in every script). No match is not an error (exit 0, nothing on stdout).
+
+  --limit N    at most N users (1–100, default 20)
+  --offset N   skip the first N (for paging)`,
+  options: { limit: { type: 'string' }, offset: { type: 'string' } },
+  args: ['PREFIX'],
+  async run(ctx, p) {
+    const q = p.args[0]!;
+    if (q.trim().length === 0) throw usageError('Give the start of an email address or name.', 'find');
+    if (q.length > MAX_QUERY_LENGTH) throw usageError(`A search is at most ${MAX_QUERY_LENGTH} characters.`, 'find');
+    if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(q)) throw usageError('The search contains control characters.', 'find');
+    const limit = intArg(str(p, 'limit'), 'limit', 1, 100) ?? 20;
+    const offset = intArg(str(p, 'offset'), 'offset', 0, 900) ?? 0;
+    return ctx.withSession((vault, session) => {
+      requireRole(session, 'users:find');
+      const r = searchUsers(vault.db, q, { limit, offset });
+      const text = r.items.map((u) => [u.email, u.name, u.organization ?? '', u.status].join('\t')).join('\n');
+      return {
+        result: { users: r.items, hasMore: r.hasMore },
+        text: r.hasMore ? `${text}\n…` : text,
+        message: r.items.length === 0 ? 'No user matches.' : undefined,
+      };
+    });
+  },
+};
+
+export const show: Command = {
+  name: 'show',
+  summary: "a user's factors: authenticator, SMS, backup codes, one-time code, lock, last events",
+  usage: ['show EMAIL'],
+  help: `Shows the user's factor summary (no secret, code or key) and the last 20 audit events
+about the user. Opening it is recorded in the audit (user.view).`,
+  options: {},
+  args: ['EMAIL'],
+  async run(ctx, p) {
+    const email = emailArg(p.args[0]!);
+    return ctx.withSession((vault, session) => {
+      const user = userByEmail(vault, email);
+      const s = getUserFactors(vault, session, user.id);
+      return { result: s, text: describeFactors(s) };
+    });
+  },
+};
+
+/** The factor summary as a person reads it. */
+export function describeFactors(s: FactorSummary): string {
+  const u = s.user;
+  const lines = [
+    `User:            ${u.name} <${u.email}>${u.status === 'disabled' ? '  [DISABLED]' : ''}`,
+    `Organization:    ${u.organization ?? '-'}`,
+    `Directory phone: ${u.phone ?? '-'}`,
+    `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${iso(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${iso(s.authenticator.lastUsedAt)}` : ''}`,
+    `Pending set-up:  ${s.pending ? `created ${iso(s.pending.createdAt)}, set up before ${iso(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
+    `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, login only (not for approving payments)` : '-'}`,
+    `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${iso(s.backupCodes.createdAt)}` : '-'}`,
+    `One-time code:   ${s.oneTimeCode.active ? `active until ${iso(s.oneTimeCode.expiresAt)}` : 'none'}`,
+    `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${iso(s.verification.lockedUntil)}` : ''}`,
+    '',
+    'Last events:',
+    ...(s.recentEvents.length === 0
+      ? ['  (none)']
+      : s.recentEvents.map((e) => `  ${iso(e.at)}  ${e.action}  ${e.outcome}  by ${e.operator ?? '-'}${e.ticket ? `  ticket ${e.ticket}` : ''}`)),
+  ];
+  return lines.join('\n');
+}

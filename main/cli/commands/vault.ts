@@ -1,0 +1,215 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { backupVault, restoreBackup, undoRestore, type BackupCredential } from '../../core/backup.ts';
+import { rotateVaultKey } from '../../core/rekey.ts';
+import { createServiceKey, validServiceKeyLabel } from '../../core/service-keys.ts';
+import { requireRole } from '../../core/roles.ts';
+import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
+import { fail, toFactorDeskError } from '../../core/errors.ts';
+import { ensurePrivateDir, vaultState, type Vault } from '../../core/vault.ts';
+import { parseRawKey } from '../../core/key-slots.ts';
+import { DB_FILE } from '../../core/paths.ts';
+import { str, flag, type Command } from '../command.ts';
+import type { Context } from '../context.ts';
+import { checkInputFile, checkNewFile, pathArg, writeNewFile } from '../files.ts';
+import { usageError } from '../output.ts';
+
+export const backup: Command = {
+  name: 'backup',
+  summary: 'back the vault up to one encrypted file (admin)',
+  usage: ['backup FILE'],
+  help: `Writes an encrypted copy of the vault and its key slots to FILE (mode 0600; it must not
+exist yet). It opens with any operator password or the recovery key valid when it was made.`,
+  options: {},
+  args: ['FILE'],
+  admin: true,
+  async run(ctx, p) {
+    const dest = pathArg(p.args[0]!, 'backup file');
+    checkNewFile(dest, 'backup file');
+    return ctx.withSession((vault, session) => {
+      const r = backupVault(vault, session, dest);
+      return { result: { file: r.file, bytes: r.bytes }, text: r.file, message: `Backed up the vault to ${r.file} (${r.bytes} bytes).` };
+    });
+  },
+};
+
+/** Vault states where the current vault cannot be opened, so a restore goes ahead without that check. */
+const UNREADABLE = new Set(['VAULT_MISSING', 'VAULT_DAMAGED', 'VAULT_NEWER', 'WRONG_KEY', 'SLOTS_INVALID']);
+
+async function credential(ctx: Context, useRecoveryKey: boolean): Promise<BackupCredential> {
+  if (useRecoveryKey) {
+    const key = await ctx.secret('FACTORDESK_RECOVERY_KEY', 'Recovery key: ', 'recovery key');
+    if (!parseRawKey(key)) fail('BAD_REQUEST', 'That is not a recovery key: it has 52 letters A–Z and digits 2–7, in groups of four.');
+    return { recoveryKey: key };
+  }
+  return { name: await ctx.operatorName(), password: await ctx.password() };
+}
+
+async function openWith(ctx: Context, cred: BackupCredential): Promise<{ vault: Vault; operator: string | null }> {
+  if ('recoveryKey' in cred) return { vault: await unlockWithRecoveryKey(ctx.env, cred.recoveryKey), operator: null };
+  const r = await signIn(ctx.env, cred.name, cred.password);
+  try {
+    requireRole(r.session, 'vault:restore');
+  } catch (err) {
+    r.vault.close();
+    throw err;
+  }
+  return { vault: r.vault, operator: r.session.name };
+}
+
+/**
+ * Before files are swapped: the credential must open the current vault as an admin (or be its
+ * recovery key), and no other process may have it open (switching the journal mode off WAL needs
+ * the only connection). A vault that cannot be opened at all (damaged, missing) is what restore
+ * is for, so then the backup's own credential check is the gate.
+ */
+async function gateCurrentVault(ctx: Context, cred: BackupCredential): Promise<boolean> {
+  if (vaultState(ctx.vaultDir) === 'none') return false;
+  let opened: { vault: Vault; operator: string | null };
+  try {
+    opened = await openWith(ctx, cred);
+  } catch (err) {
+    const e = toFactorDeskError(err);
+    if (UNREADABLE.has(e.code)) {
+      ctx.out.warn(`The current vault cannot be opened (${e.code}); restoring over it.`);
+      return false;
+    }
+    throw e;
+  }
+  try {
+    let mode: string;
+    try {
+      mode = String(opened.vault.db.pragma('journal_mode = DELETE', { simple: true }));
+    } catch (err) {
+      throw toFactorDeskError(err);
+    }
+    if (mode !== 'delete') fail('VAULT_BUSY', 'Another FactorDesk process (the app or a command) has the vault open. Close it and restore again.');
+  } finally {
+    opened.vault.close();
+  }
+  return true;
+}
+
+async function recordAfter(ctx: Context, cred: BackupCredential, action: string, details: Record<string, unknown>): Promise<void> {
+  try {
+    const { vault, operator } = await openWith(ctx, cred);
+    try {
+      vault.auditNow({ action, operator, outcome: 'ok', details });
+    } finally {
+      vault.close();
+    }
+  } catch (err) {
+    ctx.out.warn(`The vault was swapped, but the event could not be recorded in its audit: ${toFactorDeskError(err).message}`);
+  }
+}
+
+function keptFiles(dir: string, suffix: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(`.${suffix}`))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export const restore: Command = {
+  name: 'restore',
+  summary: 'replace the vault with a backup; the current one is kept aside (admin)',
+  usage: ['restore FILE [--recovery-key]', 'restore --undo [--recovery-key]'],
+  help: `Checks the backup (checksum, key, integrity, vault id), then renames the current vault
+files aside with a .before-restore-<time> suffix (never deleted) and puts the backup in place.
+No other FactorDesk process may have the vault open. The credential is the operator and
+password (an admin) or, with --recovery-key, the recovery key from FACTORDESK_RECOVERY_KEY or
+typed; it must open the current vault (unless that is damaged) and the backup.
+
+  --recovery-key   sign in with the recovery key instead of an operator password
+  --undo           put back the vault kept aside by the latest restore`,
+  options: { 'recovery-key': { type: 'boolean' }, undo: { type: 'boolean' } },
+  args: ['FILE?'],
+  admin: true,
+  async run(ctx, p) {
+    const undo = flag(p, 'undo');
+    const file = p.args[0];
+    if (undo && file !== undefined) throw usageError('Give either FILE or --undo, not both.', 'restore');
+    if (!undo && file === undefined) throw usageError('Missing FILE (or --undo).', 'restore');
+    const src = file === undefined ? null : pathArg(file, 'backup file');
+    if (src) checkInputFile(src, 'backup file');
+    const dir = ctx.vaultDir;
+    if (!existsSync(dir)) {
+      if (ctx.vaultConfigured || undo || !existsSync(dirname(dir))) fail('VAULT_MISSING', `The vault folder ${dir} does not exist.`);
+      ensurePrivateDir(dir);
+    } else {
+      vaultState(dir, ctx.vaultConfigured);
+    }
+    const cred = await credential(ctx, flag(p, 'recovery-key'));
+    await gateCurrentVault(ctx, cred);
+    const now = Date.now();
+    if (undo) {
+      const r = undoRestore(ctx.env, now);
+      const undone = readdirSync(dir)
+        .filter((f) => f.startsWith(`${DB_FILE}.undone-`))
+        .sort()
+        .at(-1);
+      await recordAfter(ctx, cred, 'vault.restore.undo', { restored: r.restoredSuffix });
+      const kept = undone ? keptFiles(dir, undone.slice(DB_FILE.length + 1)) : [];
+      return {
+        result: { restoredSuffix: r.restoredSuffix, kept },
+        text: kept.join('\n'),
+        message: `The vault from before the restore is back. The restored one was kept aside${kept.length ? ':' : '.'}`,
+      };
+    }
+    const r = await restoreBackup(ctx.env, src!, cred, now);
+    await recordAfter(ctx, cred, 'vault.restore', { file: basename(src!), kept: r.asideSuffix });
+    const kept = keptFiles(dir, r.asideSuffix);
+    return {
+      result: { file: src, asideSuffix: r.asideSuffix, kept },
+      text: kept.join('\n'),
+      message: kept.length ? 'Restored. The previous vault was kept aside as:' : 'Restored (there was no previous vault to keep).',
+    };
+  },
+};
+
+export const rotateKey: Command = {
+  name: 'rotate-key',
+  summary: 'rotate the vault key; prints the new recovery key once (admin)',
+  usage: ['rotate-key'],
+  help: `Re-encrypts the vault under a new key, crash-safely, and issues a new recovery key (the old
+one stops working). Operator passwords and service keys keep working. No other FactorDesk
+process may have the vault open. Rotate after removing an operator.`,
+  options: {},
+  args: [],
+  admin: true,
+  async run(ctx) {
+    return ctx.withSession((vault, session) => {
+      const r = rotateVaultKey(vault, session);
+      return {
+        result: { recoveryKey: r.recoveryKey, generation: r.generation },
+        message: 'The vault key was rotated. The old recovery key no longer works; the new one below is shown this once:',
+        text: r.recoveryKey,
+      };
+    });
+  },
+};
+
+export const serviceKeyCreate: Command = {
+  name: 'service-key create',
+  summary: 'make a key file for a login service that may only verify codes (admin)',
+  usage: ['service-key create FILE [--label LABEL]'],
+  help: `Writes a service key file (mode 0600; it must not exist yet) for "factordesk verify
+--service-key FILE". The key can open the vault only to verify codes. Keep it as a secret of
+the login service; anyone holding it can check codes. The audit records the label only.
+
+  --label LABEL   a name for the login service (default: login-service)`,
+  options: { label: { type: 'string' } },
+  args: ['FILE'],
+  admin: true,
+  async run(ctx, p) {
+    const label = validServiceKeyLabel(str(p, 'label') ?? 'login-service');
+    const dest = pathArg(p.args[0]!, 'service key file');
+    checkNewFile(dest, 'service key file');
+    return ctx.withSession((vault, session) => {
+      const { fileContent } = createServiceKey(vault, session, label);
+      writeNewFile(dest, fileContent, 'service key file');
+      return { result: { file: dest, label }, text: dest, message: `Service key "${label}" written to ${dest} (mode 0600).` };
+    });
+  },
+};
+

@@ -1,0 +1,97 @@
+import { fail } from '../core/errors.ts';
+import { signIn } from '../core/signin.ts';
+import { clockCheck } from '../core/clock-check.ts';
+import { iso } from './format.ts';
+import { vaultState, type Vault, type VaultEnv } from '../core/vault.ts';
+import type { Session } from '../core/session.ts';
+import type { Io } from './command.ts';
+import { Output, usageError } from './output.ts';
+import { canPrompt, readHidden, readVisible } from './prompt.ts';
+
+/** Everything a command needs besides its own arguments: where the vault is, who acts, how to answer. */
+export class Context {
+  readonly io: Io;
+  readonly out: Output;
+  readonly vaultDir: string;
+  readonly vaultConfigured: boolean;
+  private readonly operatorFlag: string | undefined;
+
+  constructor(io: Io, out: Output, vaultDir: string, vaultConfigured: boolean, operator: string | undefined) {
+    this.io = io;
+    this.out = out;
+    this.vaultDir = vaultDir;
+    this.vaultConfigured = vaultConfigured;
+    this.operatorFlag = operator;
+  }
+
+  get env(): VaultEnv {
+    return { dir: this.vaultDir };
+  }
+
+  /** True when a person watches stderr (progress may redraw one line). */
+  get interactive(): boolean {
+    return this.io.stderr.isTTY === true;
+  }
+
+  /** A vault must be there: a configured folder that is missing, or no vault at all, is VAULT_MISSING (exit 6). */
+  requireVault(): void {
+    const state = vaultState(this.vaultDir, this.vaultConfigured);
+    if (state === 'none') fail('VAULT_MISSING', `There is no vault in ${this.vaultDir}. Create one with "factordesk init", or name the folder with --vault or FACTORDESK_VAULT.`);
+  }
+
+  /** The operator name: --operator, else FACTORDESK_OPERATOR, else asked on the terminal. */
+  async operatorName(): Promise<string> {
+    const name = this.operatorFlag ?? this.io.env.FACTORDESK_OPERATOR;
+    if (name !== undefined && name !== '') return name;
+    if (canPrompt(this.io)) {
+      const typed = (await readVisible(this.io, 'Operator name: ')).trim();
+      if (typed) return typed;
+    }
+    throw usageError('Say which operator signs in: --operator NAME (before the command) or FACTORDESK_OPERATOR.');
+  }
+
+  /**
+   * A secret typed by a person: from the environment variable `envName`, else asked on the
+   * terminal without echo. Without either, the command cannot sign in (exit 3).
+   */
+  async secret(envName: string, prompt: string, what: string): Promise<string> {
+    const fromEnv = this.io.env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    if (!canPrompt(this.io)) fail('SIGNIN_FAILED', `No ${what}: set ${envName} or run the command in a terminal to type it.`);
+    return readHidden(this.io, prompt);
+  }
+
+  /** The operator's password (FACTORDESK_PASSWORD or typed). */
+  password(): Promise<string> {
+    return this.secret('FACTORDESK_PASSWORD', 'Password: ', 'password');
+  }
+
+  /** Signs the operator in; warnings (a tampered sign-in journal) go to stderr. */
+  async signIn(): Promise<{ vault: Vault; session: Session }> {
+    this.requireVault();
+    const name = await this.operatorName();
+    const password = await this.password();
+    const r = await signIn(this.env, name, password);
+    for (const w of r.warnings) {
+      this.out.warn(w === 'JOURNAL_TAMPERED' ? 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.' : w);
+    }
+    this.warnClock(r.vault);
+    return { vault: r.vault, session: r.session };
+  }
+
+  /** Warns when this computer's clock is behind the latest time the vault recorded. */
+  warnClock(vault: Vault): void {
+    const c = clockCheck(vault.db, vault.now());
+    if (c.behind) this.out.warn(`This computer's clock (${iso(vault.now())}) is behind the latest time the vault recorded (${iso(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
+  }
+
+  /** Signs in, runs `fn`, and always closes the vault (the key is wiped from memory). */
+  async withSession<T>(fn: (vault: Vault, session: Session) => T | Promise<T>): Promise<T> {
+    const { vault, session } = await this.signIn();
+    try {
+      return await fn(vault, session);
+    } finally {
+      vault.close();
+    }
+  }
+}

@@ -1,0 +1,197 @@
+// The `factordesk` command line: the same services as the app, under Node, for scripting at
+// support sites and for login services that verify codes. Global flags, dispatch, exit codes
+// and the output envelope live here; each command group is a module under ./commands.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { defaultVaultDir } from '../core/paths.ts';
+import { parseCommandArgs, type Command, type Io } from './command.ts';
+import { Context } from './context.ts';
+import { EXIT, Output, quoteArg, usageError } from './output.ts';
+import { FactorDeskError } from '../core/errors.ts';
+import { init } from './commands/init.ts';
+import { importUsersCommand, find, show } from './commands/users.ts';
+import { issueCode, backupCodes, verify } from './commands/codes.ts';
+import { reenroll, confirm } from './commands/enrollment.ts';
+import { clearLock, refuse } from './commands/requests.ts';
+import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
+import { backup, restore, rotateKey, serviceKeyCreate } from './commands/vault.ts';
+import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword } from './commands/operators.ts';
+
+/** Every command, in the order the help lists them. */
+export const COMMANDS: Command[] = [
+  init,
+  importUsersCommand,
+  find,
+  show,
+  issueCode,
+  backupCodes,
+  reenroll,
+  confirm,
+  verify,
+  clearLock,
+  refuse,
+  outboxExport,
+  auditVerify,
+  auditExport,
+  backup,
+  restore,
+  rotateKey,
+  serviceKeyCreate,
+  operatorsList,
+  operatorsAdd,
+  operatorsDisable,
+  operatorsRemove,
+  operatorsResetPassword,
+];
+
+/** Command groups: the first word of a two-word command. */
+const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
+
+const GLOBAL_OPTIONS = {
+  vault: { type: 'string' },
+  json: { type: 'boolean' },
+  operator: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+export const VERSION = '0.1.0';
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `factordesk — the FactorDesk helpdesk services on the command line
+
+Usage: factordesk [--vault DIR] [--json] [--operator NAME] COMMAND [ARGS] [FLAGS]
+       factordesk COMMAND --help
+
+Global flags (before the command):
+  --vault DIR       the vault folder (default: FACTORDESK_VAULT, else the per-user folder)
+  --json            answer with exactly one JSON object on stdout:
+                    {"ok": true, "result": …} or {"ok": false, "error": {"code": …, "message": …}}
+  --operator NAME   the operator who signs in (default: FACTORDESK_OPERATOR, else asked)
+  --version         print the version
+
+The password comes from FACTORDESK_PASSWORD or is typed on the terminal (never echoed).
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Exit codes: 0 ok/accepted, 1 code rejected, 2 usage or validation error, 3 sign-in failed or
+operator locked, 4 user not found, 5 user locked for verification, 6 vault error.
+`;
+}
+
+function groupHelp(group: string): string {
+  const cmds = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const width = Math.max(...cmds.map((c) => c.name.length));
+  return `Usage:\n${cmds.flatMap((c) => c.usage.map((u) => `  factordesk ${u}`)).join('\n')}\n\n${cmds.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}\n`;
+}
+
+function commandHelp(c: Command): string {
+  return `Usage:\n${c.usage.map((u) => `  factordesk [global flags] ${u}`).join('\n')}\n\n${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.${c.admin ? ' Admin only.' : ''}\n\n${c.help}\n\n  -h, --help   show this help\n`;
+}
+
+/** Splits the global flags (before the command) from the command and its arguments. */
+function splitGlobals(argv: string[]): { globals: string[]; rest: string[] } {
+  let tokens;
+  try {
+    ({ tokens } = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true, tokens: true }));
+  } catch {
+    throw usageError('The global flags could not be read.');
+  }
+  const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
+  if (!first) return { globals: argv, rest: [] };
+  // `factordesk --vault D -- find x`: the terminator ends the global flags and is dropped.
+  return { globals: argv.slice(0, first.index), rest: argv.slice(first.kind === 'option-terminator' ? first.index + 1 : first.index) };
+}
+
+function parseGlobals(globals: string[]): { vault?: string; json: boolean; operator?: string; help: boolean; version: boolean } {
+  let values;
+  let tokens;
+  try {
+    ({ values, tokens } = parseArgs({ args: globals, options: GLOBAL_OPTIONS, strict: true, allowPositionals: false, tokens: true }));
+  } catch (err) {
+    const opt = /'(-{1,2}[^'\s=]*)/.exec((err as Error).message ?? '')?.[1];
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`The global flag ${opt ? quoteArg(opt) : ''} needs a value.`);
+    throw usageError(`Unknown global flag${opt ? ` ${quoteArg(opt)}` : ''}. Global flags (--vault, --json, --operator) go before the command, the command's own flags after it.`);
+  }
+  const seen = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) throw usageError(`The global flag --${t.name} is given more than once.`);
+    seen.add(t.name);
+  }
+  return {
+    vault: values.vault,
+    json: values.json === true,
+    operator: values.operator,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+/** Guess whether --json was asked for, to answer even a broken command line in the right shape. */
+function wantsJson(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') return true;
+    if (a === '--vault' || a === '--operator') i++;
+    else if (!a.startsWith('-') || a === '--') return false;
+  }
+  return false;
+}
+
+/** Runs one command line; resolves to the exit code. Never throws, never prints a stack. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let out = new Output(wantsJson(argv), io.stdout, io.stderr);
+  let hintFor: string | null = null;
+  try {
+    const { globals, rest } = splitGlobals(argv);
+    const g = parseGlobals(globals);
+    out = new Output(g.json, io.stdout, io.stderr);
+    if (g.version) return out.success({ result: { version: VERSION }, text: `factordesk ${VERSION}` });
+    if (rest.length === 0) {
+      if (g.help) return out.success({ result: { help: mainHelp() }, text: mainHelp() });
+      hintFor = '';
+      throw usageError('Name a command.');
+    }
+    let name = rest[0]!;
+    let cmdArgs = rest.slice(1);
+    if (name === 'help') {
+      // `factordesk help` and `factordesk help COMMAND`
+      const topic = cmdArgs.filter((a) => !a.startsWith('-')).slice(0, 2);
+      if (topic.length === 0 || topic[0] === 'help') return out.success({ result: { help: mainHelp() }, text: mainHelp() });
+      return run([...globals, ...(GROUPS.has(topic[0]!) ? topic : topic.slice(0, 1)), '--help'], io);
+    }
+    if (GROUPS.has(name)) {
+      const sub = cmdArgs[0];
+      if (sub === undefined || sub === '--help' || sub === '-h') {
+        if (sub !== undefined) return out.success({ result: { help: groupHelp(name) }, text: groupHelp(name) });
+        hintFor = name;
+        throw usageError(`Name what to do: ${COMMANDS.filter((c) => c.name.startsWith(`${name} `)).map((c) => c.name.split(' ')[1]).join(', ')}.`);
+      }
+      name = `${name} ${sub}`;
+      cmdArgs = cmdArgs.slice(1);
+    }
+    const cmd = COMMANDS.find((c) => c.name === name);
+    if (!cmd) {
+      hintFor = '';
+      throw usageError(`Unknown command ${quoteArg(name)}.`);
+    }
+    hintFor = cmd.name;
+    const parsed = parseCommandArgs(cmd, cmdArgs);
+    if (parsed.help || g.help) return out.success({ result: { help: commandHelp(cmd) }, text: commandHelp(cmd) });
+    const vd = g.vault !== undefined ? { dir: g.vault, configured: true } : defaultVaultDir(io.env);
+    if (vd.dir.length === 0 || vd.dir.length > 4096 || /\p{Cc}/u.test(vd.dir)) throw usageError('The vault folder name is not usable.');
+    const ctx = new Context(io, out, resolve(vd.dir), vd.configured, g.operator);
+    const outcome = await cmd.run(ctx, parsed);
+    return out.success(outcome);
+  } catch (err) {
+    const usage = err instanceof FactorDeskError && err.details?.usage !== undefined;
+    const hint = usage && hintFor !== null ? (hintFor ? `Run "factordesk ${hintFor} --help" for its usage.` : 'Run "factordesk --help" for the commands.') : undefined;
+    return out.failure(err, hint ? { hint } : undefined);
+  }
+}
+
+export { EXIT };

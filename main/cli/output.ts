@@ -1,0 +1,161 @@
+import type { Writable } from 'node:stream';
+import { FactorDeskError, toFactorDeskError, type ErrorCode } from '../core/errors.ts';
+
+/** Exit codes of the command line (documented in README-cli.md). */
+export const EXIT = {
+  OK: 0,
+  REJECTED: 1,
+  USAGE: 2,
+  SIGNIN: 3,
+  NOT_FOUND: 4,
+  LOCKED: 5,
+  VAULT: 6,
+  INTERRUPTED: 130,
+} as const;
+
+/** The exit code for an error code: one class per number, never a stack trace. */
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case 'CODE_REJECTED':
+      return EXIT.REJECTED;
+    case 'SIGNIN_FAILED':
+    case 'OPERATOR_LOCKED':
+    case 'RATE_LIMITED':
+    case 'SESSION_LOCKED':
+      return EXIT.SIGNIN;
+    case 'NOT_FOUND':
+      return EXIT.NOT_FOUND;
+    case 'USER_LOCKED':
+      return EXIT.LOCKED;
+    case 'VAULT_MISSING':
+    case 'VAULT_EXISTS':
+    case 'VAULT_DAMAGED':
+    case 'VAULT_NEWER':
+    case 'WRONG_KEY':
+    case 'SLOTS_INVALID':
+    case 'BACKUP_INVALID':
+    case 'VAULT_BUSY':
+    case 'IO_ERROR':
+    case 'DISK_FULL':
+    case 'INTERNAL':
+      return EXIT.VAULT;
+    case 'CANCELLED':
+      return EXIT.INTERRUPTED;
+    default:
+      // BAD_REQUEST, FORBIDDEN, WEAK_PASSWORD, CONFLICT, USER_DISABLED, OWN_ACCOUNT,
+      // CHECKS_REQUIRED, TICKET_REQUIRED, REASON_REQUIRED, NO_PENDING_ENROLLMENT
+      return EXIT.USAGE;
+  }
+}
+
+/** An error whose JSON answer carries `details` (e.g. the result of an action that did happen). */
+export class DetailedError extends FactorDeskError {
+  readonly output: unknown;
+  constructor(code: ErrorCode, message: string, output: unknown) {
+    super(code, message);
+    this.output = output;
+  }
+}
+
+/** A usage error (unknown command or flag, missing or malformed argument): exit 2. */
+export function usageError(message: string, command?: string): FactorDeskError {
+  return new FactorDeskError('BAD_REQUEST', message, { usage: command ?? '' });
+}
+
+const MAX_MESSAGE = 600;
+
+/**
+ * Makes text safe for a terminal: control and bidi characters replaced, length capped. Error
+ * messages may quote an argument (an unknown flag); a hostile argument must not move the cursor,
+ * recolour the terminal or flood it.
+ */
+export function cleanText(s: string, max = MAX_MESSAGE): string {
+  const t = String(s).replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069\u200B-\u200F\u2028\u2029\uFEFF]/gu, (c) => (c === '\n' || c === '\t' ? c : '?'));
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+/** Quotes a user-supplied token for a message: cleaned and short. */
+export function quoteArg(s: string, max = 40): string {
+  return `'${cleanText(s, max).replace(/\n/g, '?')}'`;
+}
+
+/** What a command hands back: the JSON result, and the text a person reads on stdout. */
+export interface Outcome {
+  result: unknown;
+  /** Printed to stdout without --json (the result itself, plain). */
+  text?: string;
+  /** Printed to stderr without --json (what happened, hints). */
+  message?: string;
+  /** Defaults to 0. */
+  exitCode?: number;
+}
+
+/** Writes results and messages: one JSON object with --json, else results on stdout and messages on stderr. */
+export class Output {
+  private readonly json: boolean;
+  private readonly stdout: Writable;
+  private readonly stderr: Writable;
+  private done = false;
+
+  constructor(json: boolean, stdout: Writable, stderr: Writable) {
+    this.json = json;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  get isJson(): boolean {
+    return this.json;
+  }
+
+  /** A message for a person (stderr). Kept out of stdout so --json and pipes stay clean. */
+  note(message: string): void {
+    if (this.json) return;
+    this.stderr.write(`${cleanText(message, 4000)}\n`);
+  }
+
+  /** A warning: always stderr, also with --json (stdout holds only the one object). */
+  warn(message: string): void {
+    this.stderr.write(`factordesk: warning: ${cleanText(message)}\n`);
+  }
+
+  /** Progress on stderr (never with --json). */
+  progress(line: string, interactive: boolean): void {
+    if (this.json) return;
+    this.stderr.write(interactive ? `\r${cleanText(line, 200)}\x1b[K` : `${cleanText(line, 200)}\n`);
+  }
+
+  /** The success answer; exactly once. */
+  success(o: Outcome): number {
+    if (this.done) return o.exitCode ?? EXIT.OK;
+    this.done = true;
+    if (this.json) {
+      this.stdout.write(JSON.stringify({ ok: true, result: o.result ?? null }) + '\n');
+    } else {
+      if (o.message) this.stderr.write(`${cleanText(o.message, 4000)}\n`);
+      if (o.text !== undefined && o.text !== '') {
+        const text = cleanText(o.text, Number.MAX_SAFE_INTEGER);
+        this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+    }
+    return o.exitCode ?? EXIT.OK;
+  }
+
+  /** The error answer; exactly once. Only the code and a cleaned message: no stack, no internals. */
+  failure(err: unknown, extra?: { hint?: string }): number {
+    const e = toFactorDeskError(err);
+    const details = err instanceof DetailedError ? err.output : undefined;
+    const code = exitCodeFor(e.code);
+    if (this.done) return code;
+    this.done = true;
+    const message = cleanText(e.message);
+    if (this.json) {
+      const error: Record<string, unknown> = { code: e.code, message };
+      if (details !== undefined) error.details = details;
+      this.stdout.write(JSON.stringify({ ok: false, error }) + '\n');
+    } else {
+      this.stderr.write(`factordesk: ${message} (${e.code})\n`);
+      if (extra?.hint) this.stderr.write(`${extra.hint}\n`);
+    }
+    return code;
+  }
+}

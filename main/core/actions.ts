@@ -1,0 +1,193 @@
+import { fail } from './errors.ts';
+import type { Db } from './database.ts';
+import type { Session } from './session.ts';
+import type { Vault } from './vault.ts';
+import type { AuditEvent } from './audit.ts';
+import { findCheck, getSettings } from './settings.ts';
+
+/** What an operator records for every action that changes a user's factors. */
+export interface ActionContext {
+  checks: string[];
+  ticket: string;
+  reason: string;
+}
+
+/** The user row an action works on. */
+export interface UserRow {
+  id: number;
+  external_id: string | null;
+  email: string;
+  email_key: string;
+  name: string;
+  phone: string | null;
+  organization: string | null;
+  status: 'active' | 'disabled';
+}
+
+export const MAX_TICKET_LENGTH = 200;
+export const MAX_REASON_LENGTH = 500;
+const MAX_CHECKS = 20;
+// Ticket and reason end up in audit exports and CSV: no control or bidi override characters.
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Loads a user by id; NOT_FOUND when there is none. */
+export function loadUser(db: Db, userId: number): UserRow {
+  if (!Number.isSafeInteger(userId) || userId <= 0) fail('BAD_REQUEST', 'The user id must be a positive whole number.', { field: 'userId' });
+  const row = db.prepare('SELECT id, external_id, email, email_key, name, phone, organization, status FROM users WHERE id = ?').get(userId) as UserRow | undefined;
+  if (!row) fail('NOT_FOUND', 'There is no such user. Search for the user again.', { userId });
+  return row;
+}
+
+function requiredText(v: unknown, field: string, max: number, code: 'TICKET_REQUIRED' | 'REASON_REQUIRED', what: string): string {
+  if (v !== undefined && v !== null && typeof v !== 'string') fail('BAD_REQUEST', `The ${what} must be text.`, { field });
+  const s = typeof v === 'string' ? v.trim().normalize('NFC') : '';
+  if (s.length === 0) fail(code, `Enter the ${what}; every action on a user's factors needs one.`, { field });
+  if (s.length > max) fail('BAD_REQUEST', `The ${what} is longer than ${max} characters. Shorten it.`, { field });
+  if (UNPRINTABLE.test(s)) fail('BAD_REQUEST', `The ${what} contains control characters. Type it again.`, { field });
+  return s;
+}
+
+/** Trims and validates ticket and reason and de-duplicates the check ids (without the policy). */
+export function normalizeContext(ctx: ActionContext): ActionContext {
+  if (typeof ctx !== 'object' || ctx === null) fail('BAD_REQUEST', 'Record the identity checks, a ticket and a reason.', { field: 'context' });
+  const ticket = requiredText(ctx.ticket, 'ticket', MAX_TICKET_LENGTH, 'TICKET_REQUIRED', 'ticket reference');
+  const reason = requiredText(ctx.reason, 'reason', MAX_REASON_LENGTH, 'REASON_REQUIRED', 'reason');
+  const raw: unknown = ctx.checks ?? [];
+  if (!Array.isArray(raw) || raw.length > MAX_CHECKS || raw.some((c) => typeof c !== 'string' || c.length > 64)) {
+    fail('BAD_REQUEST', 'The identity checks must be a list of check ids.', { field: 'checks' });
+  }
+  const checks = [...new Set((raw as string[]).map((c) => c.trim()))];
+  return { checks, ticket, reason };
+}
+
+/**
+ * The identity-check policy every factor-changing action passes: a known user, ticket and
+ * reason, only known check ids, at least one strong check (a request from the address on
+ * record never suffices alone), an active user, and never the operator's own account.
+ */
+export function checkAction(vault: Vault, session: Session, userId: number, ctx: ActionContext): UserRow {
+  const user = loadUser(vault.db, userId);
+  const c = normalizeContext(ctx);
+  const settings = getSettings(vault.db);
+  const unknown = c.checks.filter((id) => !findCheck(settings, id));
+  if (unknown.length > 0) fail('BAD_REQUEST', `Unknown identity check: ${unknown.join(', ')}. Choose from the list.`, { field: 'checks', unknown });
+  if (!c.checks.some((id) => findCheck(settings, id)?.strong)) {
+    fail('CHECKS_REQUIRED', 'At least one strong identity check is needed (call-back, photo ID or manager). A request by e-mail alone is not enough: record it as a refused request instead.', { field: 'checks' });
+  }
+  if (user.status === 'disabled') fail('USER_DISABLED', 'This user is disabled. Enable the user in the directory before changing their sign-in methods.');
+  // An operator must never reset their own factors: that would bypass the second person.
+  if (session.emailKey !== null && session.emailKey === user.email_key) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+  return user;
+}
+
+/** Refuses a disabled user or the operator's own account (for steps that complete a recorded action). */
+export function checkTarget(session: Session, user: UserRow): void {
+  if (user.status === 'disabled') fail('USER_DISABLED', 'This user is disabled. Enable the user in the directory first.');
+  if (session.emailKey !== null && session.emailKey === user.email_key) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+}
+
+/** Writes the one audit event of an action, with the checks, ticket and reason (never a secret). */
+export function auditAction(vault: Vault, session: Session, user: UserRow, action: string, ctx: ActionContext | null, details: Record<string, unknown>, outcome = 'ok'): AuditEvent {
+  return vault.audit({
+    action,
+    operator: session.name,
+    userId: user.id,
+    userEmail: user.email,
+    checks: ctx?.checks ?? null,
+    ticket: ctx?.ticket ?? null,
+    reason: ctx?.reason ?? null,
+    outcome,
+    details,
+  });
+}
+
+/** A user's consecutive-failure counter and lock. */
+export interface VerificationState {
+  failures: number;
+  lockedAt: number | null;
+  lockedUntil: number | null;
+}
+
+/** Reads the failure counter and lock of a user (zero and unlocked when never set). */
+export function verificationState(db: Db, userId: number): VerificationState {
+  const r = db.prepare('SELECT failures, locked_at, locked_until FROM verification_state WHERE user_id = ?').get(userId) as
+    | { failures: number; locked_at: number | null; locked_until: number | null }
+    | undefined;
+  return r ? { failures: r.failures, lockedAt: r.locked_at, lockedUntil: r.locked_until } : { failures: 0, lockedAt: null, lockedUntil: null };
+}
+
+/** Writes the failure counter and lock of a user. */
+export function setVerificationState(db: Db, userId: number, s: VerificationState): void {
+  db.prepare(
+    `INSERT INTO verification_state (user_id, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)
+     ON CONFLICT(user_id) DO UPDATE SET failures = excluded.failures, locked_at = excluded.locked_at, locked_until = excluded.locked_until`,
+  ).run(userId, s.failures, s.lockedAt, s.lockedUntil);
+}
+
+/** Ends authenticator rows of a user in `fromStatus`, overwriting their secret with zeros of the same length. */
+export function endAuthenticators(db: Db, userId: number, fromStatus: 'active' | 'pending', toStatus: 'revoked' | 'voided' | 'lapsed', now: number): number {
+  // Zeroing (not deleting) keeps the history row while making the old secret unrecoverable.
+  return db
+    .prepare(`UPDATE authenticators SET status = ?, ended_at = ?, secret = zeroblob(length(secret)) WHERE user_id = ? AND status = ?`)
+    .run(toStatus, now, userId, fromStatus).changes;
+}
+
+/** Marks pending enrollments past their set-up deadline as lapsed (lazily, whenever they are looked at). */
+export function lapseExpiredEnrollments(db: Db, userId: number, now: number): number {
+  return db
+    .prepare(`UPDATE authenticators SET status = 'lapsed', ended_at = setup_deadline, secret = zeroblob(length(secret)) WHERE user_id = ? AND status = 'pending' AND setup_deadline <= ?`)
+    .run(userId, now).changes;
+}
+
+/** What a notification tells the user. */
+export type NotificationKind =
+  | 'one-time-code'
+  | 'backup-codes'
+  | 'reenrollment'
+  | 'enrollment-regenerated'
+  | 'enrollment-confirmed'
+  | 'sms-removed'
+  | 'lock-cleared';
+
+const WHAT: Record<NotificationKind, { nb: string; en: string; helpdesk: boolean }> = {
+  'one-time-code': { nb: 'Det ble utstedt en engangskode til deg.', en: 'A one-time code was issued for you.', helpdesk: true },
+  'backup-codes': { nb: 'Du fikk nye reservekoder; de gamle virker ikke lenger.', en: 'New backup codes were made for you; the old ones no longer work.', helpdesk: true },
+  reenrollment: { nb: 'Autentiseringsappen din ble tilbakestilt; den gamle virker ikke lenger.', en: 'Your authenticator app was reset; the old one no longer works.', helpdesk: true },
+  'enrollment-regenerated': { nb: 'Det ble laget en ny oppsettkode for autentiseringsappen; den forrige virker ikke.', en: 'A new set-up code for your authenticator app was made; the previous one does not work.', helpdesk: true },
+  'enrollment-confirmed': { nb: 'En ny autentiseringsapp ble tatt i bruk.', en: 'A new authenticator app was set up.', helpdesk: false },
+  'sms-removed': { nb: 'Innlogging med SMS ble fjernet.', en: 'Sign-in by SMS was removed.', helpdesk: true },
+  'lock-cleared': { nb: 'Sperren etter for mange feil koder ble opphevet.', en: 'The lock after too many wrong codes was lifted.', helpdesk: true },
+};
+
+function two(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Local date and time with the UTC offset, so the user can tell when it happened. */
+export function formatWhen(at: number): { date: string; nbDate: string; time: string } {
+  const d = new Date(at);
+  const off = -d.getTimezoneOffset();
+  const zone = `UTC${off >= 0 ? '+' : '-'}${two(Math.floor(Math.abs(off) / 60))}:${two(Math.abs(off) % 60)}`;
+  return {
+    date: `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`,
+    nbDate: `${two(d.getDate())}.${two(d.getMonth() + 1)}.${d.getFullYear()}`,
+    time: `${two(d.getHours())}:${two(d.getMinutes())} (${zone})`,
+  };
+}
+
+/**
+ * Queues "your sign-in methods were changed" for the user in the durable outbox (Norwegian
+ * first, then English). Call inside the action's transaction. Never carries a code or key.
+ */
+export function queueNotification(vault: Vault, user: Pick<UserRow, 'id' | 'email'>, kind: NotificationKind, at: number): number {
+  const { supportContact } = getSettings(vault.db);
+  const w = formatWhen(at);
+  const what = WHAT[kind];
+  const nb = `Innloggingsmetodene dine ble endret${what.helpdesk ? ' av brukerstøtte' : ''} den ${w.nbDate} kl. ${w.time}. ${what.nb} Hvis dette ikke var deg, ring ${supportContact}.`;
+  const en = `Your sign-in methods were changed${what.helpdesk ? ' by the helpdesk' : ''} on ${w.date} at ${w.time}. ${what.en} If this was not you, call ${supportContact}.`;
+  const subject = 'Innloggingsmetodene dine er endret / Your sign-in methods were changed';
+  const r = vault.db
+    .prepare('INSERT INTO outbox (user_id, email, kind, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(user.id, user.email, kind, subject, `${nb}\n\n${en}`, at);
+  return Number(r.lastInsertRowid);
+}

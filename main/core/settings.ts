@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { fail } from './errors.ts';
+import type { Db } from './database.ts';
+import type { Session } from './session.ts';
+import type { Vault } from './vault.ts';
+import { requireRole } from './roles.ts';
+
+/** One identity check an agent can tick; only `strong` checks satisfy the policy. */
+export interface IdentityCheck {
+  id: string;
+  strong: boolean;
+  label: { nb: string; en: string };
+}
+
+/** Site settings kept in the vault, so the app and the command line see the same ones. */
+export interface Settings {
+  organizationName: string;
+  /** data: URL (png, svg or jpeg), at most 200 kB decoded. */
+  organizationLogo: string | null;
+  issuer: string;
+  supportContact: string;
+  oneTimeCodeMinutes: number;
+  enrollmentDeadlineDays: number;
+  idleLockMinutes: number;
+  identityChecks: IdentityCheck[];
+  verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
+}
+
+/** The check that may never count as strong: a request by e-mail alone proves nothing. */
+export const WEAK_ONLY_CHECK = 'known-email';
+
+/** Limits the policy allows; the issue fixes them, settings choose within them. */
+export const LIMITS = {
+  oneTimeCodeMinutes: { min: 10, max: 1440 },
+  enrollmentDeadlineDays: { min: 1, max: 30 },
+  idleLockMinutes: { min: 1, max: 60 },
+  cooldownMinutes: { min: 1, max: 1440 },
+  logoBytes: 200 * 1024,
+} as const;
+
+export const DEFAULT_SETTINGS: Settings = {
+  organizationName: 'FactorDesk',
+  organizationLogo: null,
+  issuer: 'FactorDesk',
+  supportContact: 'the helpdesk',
+  oneTimeCodeMinutes: 60,
+  enrollmentDeadlineDays: 7,
+  idleLockMinutes: 5,
+  identityChecks: [
+    { id: 'callback', strong: true, label: { nb: 'Ringt tilbake på nummeret i katalogen', en: 'Called back on the directory number' } },
+    { id: 'photo-id', strong: true, label: { nb: 'Legitimasjon med bilde sett ved oppmøte', en: 'Photo ID seen in person' } },
+    { id: 'manager', strong: true, label: { nb: 'Bekreftet av brukerens leder', en: "Confirmed by the user's manager" } },
+    { id: WEAK_ONLY_CHECK, strong: false, label: { nb: 'Forespørsel fra e-postadressen som er registrert', en: 'Request from the address on record' } },
+  ],
+  verification: { burnAfter: 5, lockAfter: 10, cooldownMinutes: 30 },
+};
+
+// No control characters or bidi overrides in anything that is printed or exported.
+const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(s), 'must not contain control characters');
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const LOGO = /^data:image\/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/]+={0,2})$/;
+
+/** Checks a logo data URL: type by its first bytes, size, and an SVG that cannot run or fetch anything. */
+function logoProblem(url: string): string | null {
+  if (url.length > Math.ceil((LIMITS.logoBytes * 4) / 3) + 64) return 'is larger than 200 kB';
+  const m = LOGO.exec(url);
+  if (!m) return 'must be a data: URL of a PNG, JPEG or SVG image';
+  const bytes = Buffer.from(m[2]!, 'base64');
+  if (bytes.length > LIMITS.logoBytes) return 'is larger than 200 kB';
+  if (m[1] === 'png' && !bytes.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))) return 'is not a PNG image';
+  if (m[1] === 'jpeg' && !bytes.subarray(0, 3).equals(Buffer.from('ffd8ff', 'hex'))) return 'is not a JPEG image';
+  if (m[1] === 'svg+xml') {
+    const text = bytes.toString('utf8');
+    if (!/<svg[\s>]/i.test(text)) return 'is not an SVG image';
+    // The printed sheet must make no external requests and run nothing.
+    if (/<script|javascript:|<foreignObject|\son\w+\s*=/i.test(text)) return 'contains scripts';
+    if (/(?:href|src)\s*=\s*["']?\s*(?!#|data:)[^"'\s>]/i.test(text)) return 'refers to outside files';
+  }
+  return null;
+}
+
+const CheckSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and hyphens, at most 32'),
+  strong: z.boolean(),
+  label: z.strictObject({ nb: plainText(120), en: plainText(120) }),
+});
+
+const FIELDS = {
+  organizationName: plainText(120),
+  organizationLogo: z
+    .string()
+    .nullable()
+    .superRefine((v, ctx) => {
+      const p = v === null ? null : logoProblem(v);
+      if (p) ctx.addIssue({ code: 'custom', message: p });
+    }),
+  // A ':' would split the label an authenticator shows into the wrong issuer and account.
+  issuer: plainText(64).refine((s) => !s.includes(':'), 'must not contain a colon'),
+  supportContact: plainText(200),
+  oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
+  enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
+  idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
+  identityChecks: z
+    .array(CheckSchema)
+    .min(1)
+    .max(20)
+    .superRefine((checks, ctx) => {
+      const ids = checks.map((c) => c.id);
+      if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'check ids must be unique' });
+      if (checks.some((c) => c.id === WEAK_ONLY_CHECK && c.strong)) ctx.addIssue({ code: 'custom', message: `${WEAK_ONLY_CHECK} (a request from the address on record) can never count as a strong check` });
+      if (!checks.some((c) => c.strong)) ctx.addIssue({ code: 'custom', message: 'at least one check must be strong, or no action could ever be taken' });
+    }),
+  verification: z.strictObject({
+    // Fixed by the policy in the issue; accepted only with these values.
+    burnAfter: z.literal(5),
+    lockAfter: z.literal(10),
+    cooldownMinutes: int(LIMITS.cooldownMinutes.min, LIMITS.cooldownMinutes.max),
+  }),
+} as const;
+
+type Key = keyof Settings;
+const KEYS = Object.keys(FIELDS) as Key[];
+
+/** The settings in force: defaults, overridden by each stored value that is still valid. */
+export function getSettings(db: Db): Settings {
+  const out = structuredClone(DEFAULT_SETTINGS) as unknown as Record<Key, unknown>;
+  const rows = db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
+  for (const r of rows) {
+    if (!(KEYS as string[]).includes(r.key)) continue;
+    try {
+      const parsed = FIELDS[r.key as Key].safeParse(JSON.parse(r.value));
+      // A stored value that no longer passes the rules falls back to the default, never weaker.
+      if (parsed.success) out[r.key as Key] = parsed.data;
+    } catch {
+      /* unreadable value: keep the default */
+    }
+  }
+  return out as unknown as Settings;
+}
+
+/** Reads the settings (any operator). */
+export function readSettings(vault: Vault, session: Session): Settings {
+  requireRole(session, 'settings:read');
+  return getSettings(vault.db);
+}
+
+/**
+ * A change to the settings. Wider than `Partial<Settings>` on purpose: it is untrusted input
+ * (IPC, command line) that `updateSettings` validates, and the verification policy may be sent in part.
+ */
+export type SettingsPatch = Partial<Omit<Settings, 'verification'>> & { verification?: Partial<{ burnAfter: number; lockAfter: number; cooldownMinutes: number }> };
+
+/** Changes settings (admin); each field is validated, the audit names the changed keys only. */
+export function updateSettings(vault: Vault, session: Session, patch: SettingsPatch): Settings {
+  requireRole(session, 'settings:write');
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) fail('BAD_REQUEST', 'Send the settings to change as an object.', { field: 'settings' });
+  for (const k of Object.keys(patch)) {
+    if (!(KEYS as string[]).includes(k)) fail('BAD_REQUEST', `There is no setting called "${k}".`, { field: k });
+  }
+  return vault.write(() => {
+    const current = getSettings(vault.db);
+    const changed: Key[] = [];
+    const stmt = vault.db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    for (const key of KEYS) {
+      let input: unknown = (patch as Record<string, unknown>)[key];
+      if (input === undefined) continue;
+      // The verification policy may be sent in part: only the cool-down is really adjustable.
+      if (key === 'verification' && typeof input === 'object' && input !== null) input = { ...current.verification, ...input };
+      const parsed = FIELDS[key].safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = [key, ...(issue?.path ?? []).map(String)].join('.');
+        fail('BAD_REQUEST', `The setting ${where} ${describeIssue(issue)}. Correct it and save again.`, { field: key, path: where });
+      }
+      if (JSON.stringify(parsed.data) === JSON.stringify(current[key])) continue;
+      stmt.run(key, JSON.stringify(parsed.data), vault.now());
+      changed.push(key);
+    }
+    // Only the names of what changed: never the logo bytes, and nothing that could be a secret.
+    if (changed.length > 0) vault.audit({ action: 'settings.update', operator: session.name, outcome: 'ok', details: { changed } });
+    return getSettings(vault.db);
+  });
+}
+
+/** Plain words for a validation problem. */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'is not valid';
+  const i = issue as { code: string; message: string; minimum?: unknown; maximum?: unknown; origin?: string; values?: unknown[] };
+  if (i.code === 'custom' || i.code === 'invalid_format') return i.message;
+  const unit = i.origin === 'string' ? ' characters' : i.origin === 'array' ? ' entries' : '';
+  if (i.code === 'too_small') return `must be at least ${String(i.minimum)}${unit}`;
+  if (i.code === 'too_big') return `must be at most ${String(i.maximum)}${unit}`;
+  if (i.code === 'invalid_type') return 'has the wrong type';
+  if (i.code === 'invalid_value') return `must be ${(i.values ?? []).map(String).join(' or ')}`;
+  if (i.code === 'unrecognized_keys') return 'has fields that do not belong there';
+  return 'is not valid';
+}
+
+/** The identity check with `id`, or undefined. `known-email` never counts as strong, whatever is stored. */
+export function findCheck(settings: Settings, id: string): IdentityCheck | undefined {
+  const c = settings.identityChecks.find((x) => x.id === id);
+  return c && c.id === WEAK_ONLY_CHECK ? { ...c, strong: false } : c;
+}

@@ -1,0 +1,161 @@
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import type { Db } from './database.ts';
+import { foldKey, prefixUpperBound } from './text.ts';
+import type { UserSummary } from './users.ts';
+
+/**
+ * Longest query the type-ahead looks at. A stored email is at most 254 characters and a name
+ * at most 200, so a longer input is a paste or an attack, not a prefix anyone types; answering
+ * it with an empty list (not an error) keeps the work per keystroke bounded and the UI calm.
+ */
+export const MAX_QUERY_LENGTH = 256;
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+/** Results a query can page through (offset + limit); beyond it the answer is empty: type more. */
+export const MAX_WINDOW = 1000;
+/**
+ * Largest match set sorted by name. An email prefix matching more users than this (one or two
+ * letters at a million users) is listed in email order, straight from the index, to keep a
+ * keystroke under 2 ms; a larger set of name-word matches is walked in name order instead.
+ */
+export const SORT_CAP = 2000;
+
+interface Keyed {
+  id: number;
+  name_key: string;
+  email_key: string;
+}
+
+interface Statements {
+  exact: Statement;
+  emailCount: Statement;
+  emailByName: Statement;
+  emailByEmail: Statement;
+  nameRange: Statement;
+  wordCount: Statement;
+  wordsSorted: Statement;
+  wordsWalk: Statement;
+  summary: Statement;
+}
+
+// Prepared once per connection: a type-ahead runs on every keystroke.
+const cache = new WeakMap<Db, Statements>();
+
+function statements(db: Db): Statements {
+  let s = cache.get(db);
+  if (s) return s;
+  const notEmail = 'NOT (email_key >= @q AND email_key < @hi)';
+  const notName = 'NOT (name_key >= @q AND name_key < @hi)';
+  s = {
+    exact: db.prepare('SELECT id FROM users WHERE email_key = @q').pluck(),
+    emailCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM users WHERE email_key > @q AND email_key < @hi LIMIT @cap)').pluck(),
+    emailByName: db.prepare(
+      'SELECT id FROM users INDEXED BY users_email_name WHERE email_key > @q AND email_key < @hi ORDER BY name_key, email_key LIMIT @n',
+    ).pluck(),
+    emailByEmail: db.prepare('SELECT id FROM users WHERE email_key > @q AND email_key < @hi ORDER BY email_key LIMIT @n').pluck(),
+    nameRange: db.prepare(
+      `SELECT id, name_key, email_key FROM users INDEXED BY users_name_key
+       WHERE name_key >= @q AND name_key < @hi AND ${notEmail} ORDER BY name_key, email_key LIMIT @n`,
+    ),
+    wordCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM user_name_words WHERE word >= @q AND word < @hi LIMIT @cap)').pluck(),
+    wordsSorted: db.prepare(
+      `SELECT DISTINCT user_id AS id, name_key, email_key FROM user_name_words
+       WHERE word >= @q AND word < @hi AND ${notName} AND ${notEmail} ORDER BY name_key, email_key LIMIT @n`,
+    ),
+    wordsWalk: db.prepare(
+      `SELECT id, name_key, email_key FROM users AS u INDEXED BY users_name_key
+       WHERE instr(name_key, @q) > 0 AND ${notName} AND ${notEmail}
+         AND EXISTS (SELECT 1 FROM user_name_words AS w WHERE w.user_id = u.id AND w.word >= @q AND w.word < @hi)
+       ORDER BY name_key, email_key LIMIT @n`,
+    ),
+    summary: db.prepare('SELECT id, email, name, organization, status FROM users WHERE id = ?'),
+  };
+  cache.set(db, s);
+  return s;
+}
+
+/** Compares like SQLite's BINARY collation (UTF-8 bytes, i.e. code points), not UTF-16 units. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (code points above U+FFFF) sort after U+E000–U+FFFF in code point order.
+    x += x >= 0xe000 ? -0x800 : x >= 0xd800 ? 0x2000 : 0;
+    y += y >= 0xe000 ? -0x800 : y >= 0xd800 ? 0x2000 : 0;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function byNameThenEmail(a: Keyed, b: Keyed): number {
+  return compareCodePoints(a.name_key, b.name_key) || compareCodePoints(a.email_key, b.email_key);
+}
+
+function clampInt(v: unknown, dflt: number, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return dflt;
+  return Math.min(Math.max(Math.floor(v), min), max);
+}
+
+/**
+ * Type-ahead over users: the exact email first, then email-prefix matches, then users with a
+ * name word (or the whole name) starting with the query, each group by name then email, no
+ * user twice. Folded, literal matching (index range scans, never LIKE).
+ */
+export function searchUsers(db: Db, query: string, opts: { limit?: number; offset?: number } = {}): { items: UserSummary[]; hasMore: boolean } {
+  const empty = { items: [], hasMore: false };
+  const limit = clampInt(opts.limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
+  const offset = clampInt(opts.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH || offset + limit > MAX_WINDOW) return empty;
+  const q = foldKey(query);
+  if (q.length === 0) return empty;
+  const s = statements(db);
+  const p = { q, hi: prefixUpperBound(q) };
+  const need = offset + limit + 1; // one more than the page tells whether there is a next one
+  const ids: number[] = [];
+
+  const exact = s.exact.get(p) as number | undefined;
+  if (exact !== undefined) ids.push(exact);
+
+  // Email-prefix matches (the exact one excluded by the open lower bound).
+  const emailCount = s.emailCount.get({ ...p, cap: SORT_CAP + 1 }) as number;
+  if (emailCount > 0) {
+    const n = need - ids.length;
+    const stmt = emailCount <= SORT_CAP ? s.emailByName : s.emailByEmail;
+    for (const id of stmt.all({ ...p, n }) as number[]) ids.push(id);
+  }
+
+  // Name matches: only needed when the email groups do not fill the window, so fewer than
+  // `need` users are excluded below as already listed.
+  if (ids.length < need) {
+    const n = need - ids.length;
+    const whole = s.nameRange.all({ ...p, n }) as Keyed[];
+    const wordCount = s.wordCount.get({ ...p, cap: SORT_CAP + 1 }) as number;
+    const words = wordCount === 0 ? [] : ((wordCount <= SORT_CAP ? s.wordsSorted : s.wordsWalk).all({ ...p, n }) as Keyed[]);
+    // Both lists are sorted and disjoint (words exclude whole-name matches): merge them.
+    const merged = whole.concat(words).sort(byNameThenEmail);
+    for (const r of merged.slice(0, n)) ids.push(r.id);
+  }
+
+  const page = ids.slice(offset, offset + limit);
+  const items = page.map((id) => s.summary.get(id) as UserSummary);
+  return { items, hasMore: ids.length > offset + limit };
+}
+
+/** EXPLAIN QUERY PLAN of every search statement, for tests and diagnostics. */
+export function explainSearch(db: Db): Record<string, string[]> {
+  const s = statements(db);
+  const p = { q: 'a', hi: prefixUpperBound('a'), cap: 1, n: 1 };
+  const out: Record<string, string[]> = {};
+  for (const [name, stmt] of Object.entries(s) as Array<[string, Statement]>) {
+    const sql = `EXPLAIN QUERY PLAN ${stmt.source}`;
+    const rows = (name === 'summary' ? db.prepare(sql).all(1) : db.prepare(sql).all(pick(stmt.source, p))) as Array<{ detail: string }>;
+    out[name] = rows.map((r) => r.detail);
+  }
+  return out;
+}
+
+function pick(source: string, p: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(p).filter(([k]) => source.includes(`@${k}`)));
+}

@@ -1,0 +1,176 @@
+import { fail, FactorDeskError } from './errors.ts';
+import type { Db } from './database.ts';
+import type { Session } from './session.ts';
+import type { Vault } from './vault.ts';
+import { foldKey } from './text.ts';
+import { requireRole } from './roles.ts';
+import { UserWriter, type UserFields } from './user-writer.ts';
+
+export { searchUsers, MAX_QUERY_LENGTH } from './user-search.ts';
+
+/** A user whose factors the helpdesk manages. */
+export interface User {
+  id: number;
+  externalId: string | null;
+  email: string;
+  name: string;
+  phone: string | null;
+  organization: string | null;
+  status: 'active' | 'disabled';
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a lookup list shows. */
+export interface UserSummary {
+  id: number;
+  email: string;
+  name: string;
+  organization: string | null;
+  status: 'active' | 'disabled';
+}
+
+/** Raw user fields as typed into a form or read from a CSV row. */
+export interface UserInput {
+  email: string;
+  name: string;
+  phone?: string | null;
+  organization?: string | null;
+  externalId?: string | null;
+  status?: string | null;
+}
+
+export const MAX_EMAIL_LENGTH = 254;
+export const MAX_LOCAL_PART_LENGTH = 64;
+export const MAX_NAME_LENGTH = 200;
+export const MAX_ORGANIZATION_LENGTH = 200;
+export const MAX_EXTERNAL_ID_LENGTH = 128;
+
+// Control, format (zero-width, bidi overrides) and separator characters: never part of an address.
+// Lone surrogates (\p{Cs}) would be stored as U+FFFD, i.e. not as typed.
+const FORBIDDEN_IN_EMAIL = /[\p{Cc}\p{Cf}\p{Cs}\p{Z}\s"<>()[\]\\,;:]/u;
+// Control characters, lone surrogates and bidi/zero-width format characters are refused in names and ids.
+const FORBIDDEN_IN_TEXT = /[\p{Cc}\p{Cs}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
+
+/** Validates an email (one @, non-empty parts, no spaces or control characters, ≤ 254, a dotted or IDN domain); keeps the typed form and its fold key. */
+export function normalizeEmail(input: unknown): { email: string; emailKey: string } {
+  if (typeof input !== 'string') fail('BAD_REQUEST', 'The email address is missing.', { field: 'email' });
+  const email = input.trim();
+  if (email.length === 0) fail('BAD_REQUEST', 'The email address is missing.', { field: 'email' });
+  if (email.length > MAX_EMAIL_LENGTH) fail('BAD_REQUEST', `The email address is longer than ${MAX_EMAIL_LENGTH} characters.`, { field: 'email' });
+  if (FORBIDDEN_IN_EMAIL.test(email)) fail('BAD_REQUEST', 'The email address contains spaces, control characters or characters not allowed in an address.', { field: 'email' });
+  const at = email.indexOf('@');
+  if (at < 0 || email.indexOf('@', at + 1) >= 0) fail('BAD_REQUEST', 'The email address must contain exactly one @.', { field: 'email' });
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local.length === 0) fail('BAD_REQUEST', 'The email address has nothing before the @.', { field: 'email' });
+  if (local.length > MAX_LOCAL_PART_LENGTH) fail('BAD_REQUEST', `The part before the @ is longer than ${MAX_LOCAL_PART_LENGTH} characters.`, { field: 'email' });
+  if (domain.length === 0) fail('BAD_REQUEST', 'The email address has no domain after the @.', { field: 'email' });
+  const idn = /[^\x00-\x7F]/.test(domain);
+  if (!idn && !domain.includes('.')) fail('BAD_REQUEST', 'The email domain must contain a dot (example.no).', { field: 'email' });
+  if (domain.split('.').some((label) => label.length === 0)) fail('BAD_REQUEST', 'The email domain has an empty part (two dots, or a dot at the start or end).', { field: 'email' });
+  return { email, emailKey: foldKey(email) };
+}
+
+/** Normalizes a phone number to E.164 (+ and 8–15 digits, spaces, hyphens and parentheses removed); empty gives null. */
+export function normalizePhone(input: unknown): string | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'string') fail('BAD_REQUEST', 'The phone number is not text.', { field: 'phone' });
+  const compact = input.replace(/[\s\-()]/g, '');
+  if (compact.length === 0) return null;
+  if (!/^\+[1-9][0-9]{7,14}$/.test(compact)) fail('BAD_REQUEST', 'The phone number must be in international form: + and 8–15 digits, e.g. +47 912 34 567.', { field: 'phone' });
+  return compact;
+}
+
+// A line break inside a quoted CSV cell (Alt+Enter in a spreadsheet) becomes a space in names.
+function optionalText(input: unknown, field: string, label: string, max: number, collapse = true): string | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'string') fail('BAD_REQUEST', `The ${label} is not text.`, { field });
+  const v = (collapse ? input.replace(/\s+/g, ' ') : input).trim().normalize('NFC');
+  if (v.length === 0) return null;
+  if (v.length > max) fail('BAD_REQUEST', `The ${label} is longer than ${max} characters.`, { field });
+  if (FORBIDDEN_IN_TEXT.test(v)) fail('BAD_REQUEST', `The ${label} contains control characters.`, { field });
+  return v;
+}
+
+/** Validates one user's fields (form or CSV row); throws BAD_REQUEST naming the first bad field. */
+export function validateUserInput(input: UserInput): UserFields {
+  const { email, emailKey } = normalizeEmail(input.email);
+  const name = optionalText(input.name, 'name', 'name', MAX_NAME_LENGTH);
+  if (name === null) fail('BAD_REQUEST', 'The name is missing.', { field: 'name' });
+  const phone = normalizePhone(input.phone);
+  const organization = optionalText(input.organization, 'organization', 'organization', MAX_ORGANIZATION_LENGTH);
+  const externalId = optionalText(input.externalId, 'external_id', 'external id', MAX_EXTERNAL_ID_LENGTH, false);
+  const statusText = optionalText(input.status, 'status', 'status', 16, false);
+  let status: UserFields['status'] = null;
+  if (statusText !== null) {
+    const s = statusText.toLowerCase();
+    if (s !== 'active' && s !== 'disabled') fail('BAD_REQUEST', 'The status must be active or disabled (or empty).', { field: 'status' });
+    status = s;
+  }
+  return { email, emailKey, name, nameKey: foldKey(name), phone, organization, externalId, status };
+}
+
+interface Row {
+  id: number;
+  external_id: string | null;
+  email: string;
+  name: string;
+  phone: string | null;
+  organization: string | null;
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+const USER_COLUMNS = 'id, external_id, email, name, phone, organization, status, created_at, updated_at';
+
+function toUser(r: Row): User {
+  return {
+    id: r.id,
+    externalId: r.external_id,
+    email: r.email,
+    name: r.name,
+    phone: r.phone,
+    organization: r.organization,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Looks a user up by id; null when there is none. */
+export function getUserById(db: Db, id: number): User | null {
+  if (!Number.isSafeInteger(id)) return null;
+  const r = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as Row | undefined;
+  return r ? toUser(r) : null;
+}
+
+/** Finds the user whose email has the same fold key as `email` (exact, case-insensitive in every script); null when none. */
+export function findUserByEmail(db: Db, email: string): User | null {
+  if (typeof email !== 'string') return null;
+  const key = foldKey(email);
+  if (key.length === 0 || key.length > 4 * MAX_EMAIL_LENGTH) return null;
+  const r = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`).get(key) as Row | undefined;
+  return r ? toUser(r) : null;
+}
+
+/**
+ * Adds a user or updates the one with the same external id (else the same email) (admin).
+ * Empty status keeps an existing user's status (new users are active); empty phone clears it.
+ */
+export function upsertUser(vault: Vault, input: UserInput, actor: Session): { user: User; outcome: 'inserted' | 'updated' | 'unchanged' } {
+  requireRole(actor, 'users:import');
+  const fields = validateUserInput(input);
+  return vault.write(() => {
+    const writer = new UserWriter(vault.db);
+    const r = writer.apply(fields, vault.now(), actor.emailKey);
+    if (r.kind === 'rejected') throw new FactorDeskError(r.code, r.reason, { field: r.field });
+    if (r.kind === 'inserted') {
+      vault.audit({ action: 'user.add', operator: actor.name, userId: r.id, userEmail: fields.email, outcome: 'ok', details: { phone: fields.phone ? 'set' : 'none', status: fields.status ?? 'active' } });
+    } else if (r.kind === 'updated') {
+      vault.audit({ action: 'user.update', operator: actor.name, userId: r.id, userEmail: fields.email, outcome: 'ok', details: { fields: r.fields, changes: r.changes } });
+    }
+    return { user: getUserById(vault.db, r.id)!, outcome: r.kind };
+  });
+}

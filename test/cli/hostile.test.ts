@@ -1,0 +1,294 @@
+// Hostile inputs to every command: unknown flags, missing arguments, SQL fragments, 10 kB
+// arguments, control characters, malformed codes, bad --minutes, emails with quotes. Each must
+// exit 2 (usage or validation), answer in the right shape, and change nothing in the vault but,
+// at most, one audit event (the sign-in when the check needs the vault's settings). The cases
+// run through the same entry point as the bin (in-process, for speed); a sample is spawned.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN, AGENT, fingerprint, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
+import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
+import type { Vault } from '../../main/core/vault.ts';
+import { COMMANDS } from '../../main/cli/main.ts';
+
+const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
+const KARI = 'kari.nordmann@example.no';
+const BIG = 'a'.repeat(10_000);
+const BIG_EMAIL = `${'k'.repeat(10_000)}@example.no`;
+const EXIT_2_CODES = new Set(['BAD_REQUEST', 'CHECKS_REQUIRED', 'TICKET_REQUIRED', 'REASON_REQUIRED', 'OWN_ACCOUNT', 'USER_DISABLED', 'WEAK_PASSWORD', 'FORBIDDEN', 'CONFLICT', 'NO_PENDING_ENROLLMENT']);
+
+let root: string;
+let vaultDir: string;
+let work: string;
+let probe: Vault;
+let recoveryKey: string;
+
+const PW = { FACTORDESK_PASSWORD: ADMIN.password };
+const ACT = ['--checks', 'callback', '--ticket', 'HD-1', '--reason', 'Lost phone'];
+
+function cli(args: string[], opts: { json?: boolean; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  return runCli(['--vault', vaultDir, '--operator', ADMIN.name, ...(opts.json ? ['--json'] : []), ...args], { ...PW, ...opts.env });
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'fd-cli-hostile-'));
+  vaultDir = join(root, 'vault');
+  work = join(root, 'work');
+  mkdirSync(work);
+  const init = await runCli(['--vault', vaultDir, '--json', 'init', '--name', ADMIN.name, '--display-name', ADMIN.displayName, '--email', ADMIN.email], PW);
+  recoveryKey = oneJson(init.stdout).result.recoveryKey;
+  expect((await cli(['import-users', CSV])).status).toBe(0);
+  expect((await cli(['operators', 'add', AGENT.name, '--role', 'agent', '--email', AGENT.email], { env: { FACTORDESK_NEW_PASSWORD: AGENT.password } })).status).toBe(0);
+  // Some factor state, so the fingerprint covers more than empty tables.
+  expect((await cli(['reenroll', KARI, ...ACT])).status).toBe(0);
+  expect((await cli(['backup-codes', 'ola.hansen@example.no', ...ACT])).status).toBe(0);
+  writeFileSync(join(work, 'exists.html'), 'already here');
+  writeFileSync(join(work, 'garbage.key'), '{"format":"factordesk.service-key","key":"\'; DROP TABLE users; --"}');
+  // A connection of the test's own (recovery key: no audit event of its own) to look inside.
+  probe = await unlockWithRecoveryKey({ dir: vaultDir }, recoveryKey);
+});
+
+afterAll(() => {
+  probe?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const w = (name: string) => join(root, 'work', name);
+
+/** Hostile argument lists per command (after the global flags). */
+function cases(): Array<[string, string[]]> {
+  const email = (cmd: string[], rest: string[] = []): Array<[string, string[]]> => [
+    [`${cmd.join(' ')}: unknown flag`, [...cmd, KARI, ...rest, '--bogus']],
+    [`${cmd.join(' ')}: unknown flag with value`, [...cmd, KARI, ...rest, '--drop-table=users']],
+    [`${cmd.join(' ')}: missing EMAIL`, [...cmd, ...rest]],
+    [`${cmd.join(' ')}: SQL fragment`, [...cmd, "x@example.no' OR '1'='1", ...rest]],
+    [`${cmd.join(' ')}: SQL fragment 2`, [...cmd, 'kari.nordmann@example.no;DROP TABLE users;--', ...rest]],
+    [`${cmd.join(' ')}: 10 kB email`, [...cmd, BIG_EMAIL, ...rest]],
+    [`${cmd.join(' ')}: control characters`, [...cmd, 'kari\u001b[2J.nordmann@example.no', ...rest]],
+    [`${cmd.join(' ')}: CR LF`, [...cmd, 'kari.nordmann@example.no\r\nX-Evil: 1', ...rest]],
+    [`${cmd.join(' ')}: quotes`, [...cmd, '"kari"@example.no', ...rest]],
+    [`${cmd.join(' ')}: bidi override`, [...cmd, 'kari\u202E@example.no', ...rest]],
+    [`${cmd.join(' ')}: no @`, [...cmd, 'kari.nordmann', ...rest]],
+    [`${cmd.join(' ')}: too many arguments`, [...cmd, KARI, 'extra', 'more', ...rest]],
+  ];
+  const action = (cmd: string[], extra: string[] = []): Array<[string, string[]]> => [
+    ...email(cmd, [...ACT, ...extra]),
+    [`${cmd[0]}: no checks`, [...cmd, KARI, '--ticket', 'HD-1', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: known-email alone`, [...cmd, KARI, '--checks', 'known-email', '--ticket', 'HD-1', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: unknown check`, [...cmd, KARI, '--checks', 'retina-scan', '--ticket', 'HD-1', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: SQL in checks`, [...cmd, KARI, '--checks', "callback');DROP TABLE users;--", '--ticket', 'HD-1', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: no ticket`, [...cmd, KARI, '--checks', 'callback', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: blank ticket`, [...cmd, KARI, '--checks', 'callback', '--ticket', '   ', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: no reason`, [...cmd, KARI, '--checks', 'callback', '--ticket', 'HD-1', ...extra]],
+    [`${cmd[0]}: 10 kB reason`, [...cmd, KARI, '--checks', 'callback', '--ticket', 'HD-1', '--reason', BIG, ...extra]],
+    [`${cmd[0]}: control chars in ticket`, [...cmd, KARI, '--checks', 'callback', '--ticket', 'HD\u0007-1\u001b[31m', '--reason', 'r', ...extra]],
+    [`${cmd[0]}: flag without value`, [...cmd, KARI, '--checks', 'callback', '--ticket', 'HD-1', '--reason', ...extra]],
+    [`${cmd[0]}: own account`, [...cmd, ADMIN.email, ...ACT, ...extra]],
+    [`${cmd[0]}: disabled user`, [...cmd, 'siri.disabled@example.no', ...ACT, ...extra]],
+  ];
+  const code = (cmd: string[], extra: string[] = []): Array<[string, string[]]> => [
+    ...email(cmd, ['123456', ...extra]).filter(([n]) => !n.includes('too many')),
+    [`${cmd[0]}: missing CODE`, [...cmd, KARI, ...extra]],
+    [`${cmd[0]}: 5 digits`, [...cmd, KARI, '12345', ...extra]],
+    [`${cmd[0]}: 7 digits`, [...cmd, KARI, '1234567', ...extra]],
+    [`${cmd[0]}: letters`, [...cmd, KARI, 'abcdef', ...extra]],
+    [`${cmd[0]}: SQL code`, [...cmd, KARI, "1' OR '1'='1", ...extra]],
+    [`${cmd[0]}: 10 kB code`, [...cmd, KARI, '1'.repeat(10_000), ...extra]],
+    [`${cmd[0]}: control chars in code`, [...cmd, KARI, '123\u0000456'.replace('\u0000', '\u0008'), ...extra]],
+    [`${cmd[0]}: backup alphabet with 0/O`, [...cmd, KARI, '0OIL-0OIL-0OIL-0OIL', ...extra]],
+    [`${cmd[0]}: extra argument`, [...cmd, KARI, '123456', '654321', ...extra]],
+  ];
+  const file = (cmd: string[], name: string, extra: string[] = []): Array<[string, string[]]> => [
+    [`${cmd.join(' ')}: missing FILE`, [...cmd, ...extra]],
+    [`${cmd.join(' ')}: unknown flag`, [...cmd, w(name), '--bogus', ...extra]],
+    [`${cmd.join(' ')}: folder missing`, [...cmd, join(root, 'no-such-dir', name), ...extra]],
+    [`${cmd.join(' ')}: file exists`, [...cmd, w('exists.html'), ...extra]],
+    [`${cmd.join(' ')}: 10 kB path`, [...cmd, join(work, BIG), ...extra]],
+    [`${cmd.join(' ')}: control chars in path`, [...cmd, w('a\u001b[2Jb'), ...extra]],
+    [`${cmd.join(' ')}: two files`, [...cmd, w(name), w(`${name}2`), ...extra]],
+  ];
+  return [
+    ['global: unknown global flag', ['--bogus', 'find', 'kari']],
+    ['global: command flag before command', ['--checks', 'callback', 'find', 'kari']],
+    ['global: unknown command', ['drop-table', 'users']],
+    ['global: SQL as command', ["'; DROP TABLE users; --"]],
+    ['global: 10 kB command', [BIG]],
+    ['global: group without sub-command', ['audit']],
+    ['global: unknown sub-command', ['audit', 'delete']],
+
+    ['init: missing --name', ['init']],
+    ['init: bad name', ['init', '--name', "a'; DROP TABLE operators;--"]],
+    ['init: 10 kB name', ['init', '--name', BIG]],
+    ['init: email with quotes', ['init', '--name', 'bob', '--email', '"bob"@example.no']],
+    ['init: positional', ['init', 'bob']],
+    ['init: unknown flag', ['init', '--name', 'bob', '--password', 'x']],
+
+    ['import-users: missing FILE', ['import-users']],
+    ['import-users: no such file', ['import-users', w('none.csv')]],
+    ['import-users: a folder', ['import-users', work]],
+    ['import-users: 10 kB path', ['import-users', BIG]],
+    ['import-users: unknown flag', ['import-users', CSV, '--truncate']],
+
+    ['find: missing PREFIX', ['find']],
+    ['find: 10 kB prefix', ['find', BIG]],
+    ['find: control characters', ['find', 'kari\u001b[2J']],
+    ['find: blank', ['find', '   ']],
+    ['find: unknown flag', ['find', 'kari', '--sql', '1=1']],
+    ['find: bad --limit', ['find', 'kari', '--limit', '0']],
+    ['find: negative --limit', ['find', 'kari', '--limit', '-1']],
+    ['find: huge --limit', ['find', 'kari', '--limit', '1000000']],
+    ['find: SQL --offset', ['find', 'kari', '--offset', '0; DROP TABLE users']],
+
+    ...email(['show']),
+
+    ...action(['issue-code']),
+    ['issue-code: --minutes 0', ['issue-code', KARI, ...ACT, '--minutes', '0']],
+    ['issue-code: --minutes 9', ['issue-code', KARI, ...ACT, '--minutes', '9']],
+    ['issue-code: --minutes 1441', ['issue-code', KARI, ...ACT, '--minutes', '1441']],
+    ['issue-code: --minutes -5', ['issue-code', KARI, ...ACT, '--minutes', '-5']],
+    ['issue-code: --minutes=-5', ['issue-code', KARI, ...ACT, '--minutes=-5']],
+    ['issue-code: --minutes 1e3', ['issue-code', KARI, ...ACT, '--minutes', '1e3']],
+    ['issue-code: --minutes 60.5', ['issue-code', KARI, ...ACT, '--minutes', '60.5']],
+    ['issue-code: --minutes sixty', ['issue-code', KARI, ...ACT, '--minutes', 'sixty']],
+    ['issue-code: --minutes empty', ['issue-code', KARI, ...ACT, '--minutes', '']],
+    ['issue-code: --minutes 10 kB', ['issue-code', KARI, ...ACT, '--minutes', '9'.repeat(10_000)]],
+    ['issue-code: --minutes twice', ['issue-code', KARI, ...ACT, '--minutes', '30', '--minutes', '40']],
+
+    ...action(['backup-codes']),
+
+    ...action(['reenroll']),
+    ['reenroll: --language de', ['reenroll', KARI, ...ACT, '--language', 'de']],
+    ['reenroll: --sheet exists', ['reenroll', KARI, ...ACT, '--sheet', w('exists.html')]],
+    ['reenroll: --sheet folder missing', ['reenroll', KARI, ...ACT, '--sheet', join(root, 'nope', 's.html')]],
+    ['reenroll: --sheet 10 kB', ['reenroll', KARI, ...ACT, '--sheet', join(work, BIG)]],
+    ['reenroll: --void-codes=yes', ['reenroll', KARI, ...ACT, '--void-codes=yes']],
+
+    ...code(['confirm']),
+    ...code(['verify']),
+    ['verify: no such service key', ['verify', KARI, '123456', '--service-key', w('none.key')]],
+    ['verify: garbage service key', ['verify', KARI, '123456', '--service-key', w('garbage.key')]],
+    ['verify: service key is a folder', ['verify', KARI, '123456', '--service-key', work]],
+
+    ...action(['clear-lock']),
+
+    ...email(['refuse'], ['--caller', 'X', '--requested', 'code', '--failed-checks', 'callback', '--ticket', 'HD-1']),
+    ['refuse: no caller', ['refuse', KARI, '--requested', 'code', '--failed-checks', 'callback', '--ticket', 'HD-1']],
+    ['refuse: no requested', ['refuse', KARI, '--caller', 'X', '--failed-checks', 'callback', '--ticket', 'HD-1']],
+    ['refuse: no failed checks', ['refuse', KARI, '--caller', 'X', '--requested', 'code', '--ticket', 'HD-1']],
+    ['refuse: unknown failed check', ['refuse', KARI, '--caller', 'X', '--requested', 'code', '--failed-checks', 'telepathy', '--ticket', 'HD-1']],
+    ['refuse: SQL failed checks', ['refuse', KARI, '--caller', 'X', '--requested', 'code', '--failed-checks', "a');--", '--ticket', 'HD-1']],
+    ['refuse: no ticket', ['refuse', KARI, '--caller', 'X', '--requested', 'code', '--failed-checks', 'callback']],
+    ['refuse: 10 kB notes', ['refuse', KARI, '--caller', 'X', '--requested', 'code', '--failed-checks', 'callback', '--ticket', 'HD-1', '--notes', BIG]],
+    ['refuse: control chars in caller', ['refuse', KARI, '--caller', 'X\u001b]0;pwned\u0007', '--requested', 'code', '--failed-checks', 'callback', '--ticket', 'HD-1']],
+
+    ...file(['outbox', 'export'], 'outbox.csv'),
+    ['outbox export: --format xml', ['outbox', 'export', w('o.xml'), '--format', 'xml']],
+    ['audit verify: extra argument', ['audit', 'verify', 'now']],
+    ['audit verify: unknown flag', ['audit', 'verify', '--fix']],
+    ...file(['audit', 'export'], 'audit.json'),
+    ['audit export: --format pdf', ['audit', 'export', w('a.pdf'), '--format', 'pdf']],
+    ...file(['backup'], 'b.fdbackup'),
+    ['restore: missing FILE', ['restore']],
+    ['restore: FILE and --undo', ['restore', w('b.fdbackup'), '--undo']],
+    ['restore: no such file', ['restore', w('none.fdbackup')]],
+    ['restore: 10 kB path', ['restore', join(work, BIG)]],
+    ['restore: unknown flag', ['restore', w('b.fdbackup'), '--force']],
+    ['rotate-key: extra argument', ['rotate-key', 'now']],
+    ['rotate-key: unknown flag', ['rotate-key', '--keep-old']],
+    ...file(['service-key', 'create'], 'svc.key'),
+    ['service-key create: bad label', ['service-key', 'create', w('svc.key'), '--label', "x'; DROP TABLE users;--"]],
+    ['service-key create: 10 kB label', ['service-key', 'create', w('svc.key'), '--label', BIG]],
+    ['service-key create: control label', ['service-key', 'create', w('svc.key'), '--label', 'a\u001b[2Jb']],
+    ['operators list: extra', ['operators', 'list', 'all']],
+    ['operators add: missing NAME', ['operators', 'add', '--role', 'agent']],
+    ['operators add: bad name', ['operators', 'add', 'bob smith', '--role', 'agent']],
+    ['operators add: SQL name', ['operators', 'add', "bob');--", '--role', 'agent']],
+    ['operators add: 10 kB name', ['operators', 'add', BIG, '--role', 'agent']],
+    ['operators add: bad role', ['operators', 'add', 'bob', '--role', 'root']],
+    ['operators add: no role', ['operators', 'add', 'bob']],
+    ['operators add: email with quotes', ['operators', 'add', 'bob', '--role', 'agent', '--email', '"bob"@example.no']],
+    ['operators disable: bad name', ['operators', 'disable', "per' OR 1=1"]],
+    ['operators disable: missing NAME', ['operators', 'disable']],
+    ['operators disable: self', ['operators', 'disable', ADMIN.name]],
+    ['operators remove: bad name', ['operators', 'remove', 'a\u0000b'.replace('\u0000', '\u0001')]],
+    ['operators remove: 10 kB', ['operators', 'remove', BIG]],
+    ['operators reset-password: bad name', ['operators', 'reset-password', '../../etc/passwd']],
+  ];
+}
+
+describe('hostile inputs to every command', () => {
+  it('covers every command', () => {
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' ? `${args[0]} ${args[1]}` : args[0])));
+    for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
+  });
+
+  it('exit 2 and change nothing but at most one audit event (human and --json answers)', async () => {
+    const problems: string[] = [];
+    let signIns = 0;
+    for (const [label, args] of cases()) {
+      for (const json of [false, true]) {
+        const before = fingerprint(probe.db, vaultDir);
+        const filesBefore = [readdirSync(vaultDir).filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm')).sort().join(','), readdirSync(work).sort().join(',')];
+        const r = await cli(args, { json });
+        const after = fingerprint(probe.db, vaultDir);
+        const filesAfter = [readdirSync(vaultDir).filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm')).sort().join(','), readdirSync(work).sort().join(',')];
+        const tag = `${label}${json ? ' (--json)' : ''}`;
+        if (r.status !== 2) problems.push(`${tag}: exit ${r.status} ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`);
+        if (after.tables !== before.tables) problems.push(`${tag}: tables changed`);
+        if (after.slots !== before.slots) problems.push(`${tag}: key slots changed`);
+        if (after.audit - before.audit > 1) problems.push(`${tag}: ${after.audit - before.audit} audit events`);
+        if (after.audit > before.audit) signIns++;
+        if (filesAfter.join('|') !== filesBefore.join('|')) problems.push(`${tag}: files changed`);
+        if (/\n\s+at .+:\d+:\d+/.test(r.stderr + r.stdout)) problems.push(`${tag}: stack trace`);
+        if (r.stderr.includes(BIG) || r.stdout.includes(BIG)) problems.push(`${tag}: echoed the 10 kB argument`);
+        if (/\u001b|\u0007|\u202E/.test(r.stderr + r.stdout)) problems.push(`${tag}: control characters in the output`);
+        if (json) {
+          try {
+            const j = oneJson(r.stdout);
+            if (j.ok || !EXIT_2_CODES.has(j.error!.code)) problems.push(`${tag}: JSON ${JSON.stringify(j).slice(0, 200)}`);
+          } catch (err) {
+            problems.push(`${tag}: ${(err as Error).message}`);
+          }
+        } else if (r.stdout !== '') {
+          problems.push(`${tag}: stdout not empty: ${r.stdout.slice(0, 100)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // Most hostile input is refused before any sign-in; only checks that need the vault sign in.
+    expect(signIns).toBeLessThan(cases().length);
+  });
+
+  it('a search for an SQL fragment finds nothing and changes nothing (exit 0)', async () => {
+    const before = fingerprint(probe.db, vaultDir);
+    for (const q of ["' OR '1'='1", "%'; DROP TABLE users; --", '%', '_', '*']) {
+      const r = await cli(['find', q], { json: true });
+      expect(r.status).toBe(0);
+      expect(oneJson(r.stdout).result.users).toEqual([]);
+    }
+    const after = fingerprint(probe.db, vaultDir);
+    expect(after.tables).toBe(before.tables);
+    expect(after.audit - before.audit).toBe(5); // the five sign-ins, nothing else
+  });
+
+  it('the spawned binary gives the same answers', () => {
+    const before = fingerprint(probe.db, vaultDir);
+    const env = { FACTORDESK_PASSWORD: ADMIN.password };
+    for (const args of [
+      ['issue-code', KARI, ...ACT, '--minutes', '1441'],
+      ['verify', KARI, "1' OR '1'='1"],
+      ['show', '"kari"@example.no'],
+      ['find', BIG],
+      ['reenroll', KARI, '--bogus'],
+    ]) {
+      const r = spawnCli(['--vault', vaultDir, '--operator', ADMIN.name, '--json', ...args], { env });
+      expect(r.status, args.join(' ').slice(0, 60)).toBe(2);
+      expect(oneJson(r.stdout).ok).toBe(false);
+      expect(r.stderr).toBe('');
+    }
+    const after = fingerprint(probe.db, vaultDir);
+    expect(after.tables).toBe(before.tables);
+    expect(after.audit).toBe(before.audit);
+  });
+});

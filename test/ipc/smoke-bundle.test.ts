@@ -1,0 +1,132 @@
+// Loads the BUILT main bundle (out/main/index.js) under Node with `electron` replaced by a
+// recording stub: every channel must be registered before the window is created, the window
+// must get the hardened options and the preload bundle, and a channel must answer end to end.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHANNEL_NAMES, IPC_PREFIX } from '../../main/ipc/contract.ts';
+
+const rec = vi.hoisted(() => ({
+  order: [] as string[],
+  handlers: new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>(),
+  windows: [] as Array<Record<string, unknown>>,
+  protocols: [] as string[],
+  permissionHandlers: 0,
+  sandbox: false,
+  singleInstance: false,
+  ready: null as null | (() => void),
+}));
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    webContents = { on: () => {}, send: () => {}, setWindowOpenHandler: () => {} };
+    constructor(opts: Record<string, unknown>) {
+      rec.order.push('window');
+      rec.windows.push(opts);
+    }
+    setContentProtection() {}
+    once() {}
+    on() {}
+    loadURL() {
+      return Promise.resolve();
+    }
+    isMinimized() {
+      return false;
+    }
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'fd-smoke-user-'));
+  const app = {
+    isPackaged: false,
+    enableSandbox: () => {
+      rec.sandbox = true;
+    },
+    requestSingleInstanceLock: () => {
+      rec.singleInstance = true;
+      return true;
+    },
+    on: () => {},
+    quit: () => {},
+    whenReady: () => Promise.resolve(),
+    getPath: () => tmp,
+    getVersion: () => '0.0.0-test',
+    getName: () => 'FactorDesk',
+  };
+  const ipcMain = {
+    handle: (channel: string, fn: (event: unknown, payload: unknown) => Promise<unknown>) => {
+      rec.order.push(`handle:${channel}`);
+      rec.handlers.set(channel, fn);
+    },
+    on: () => {},
+  };
+  const electron = {
+    app,
+    BrowserWindow,
+    ipcMain,
+    protocol: { registerSchemesAsPrivileged: (s: Array<{ scheme: string }>) => rec.protocols.push(...s.map((x) => x.scheme)), handle: () => {} },
+    session: { defaultSession: { setPermissionRequestHandler: () => rec.permissionHandlers++, setPermissionCheckHandler: () => rec.permissionHandlers++ } },
+    Menu: { setApplicationMenu: () => {}, buildFromTemplate: () => ({}) },
+    powerMonitor: { on: () => {} },
+    dialog: {},
+    shell: { openExternal: async () => {} },
+    clipboard: { writeText: () => {}, readText: async () => '', clear: () => {} },
+  };
+  return { ...electron, default: electron };
+});
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const vaultParent = mkdtempSync(join(tmpdir(), 'fd-smoke-'));
+const vaultDir = join(vaultParent, 'vault');
+
+beforeAll(async () => {
+  mkdirSync(vaultDir, { mode: 0o700 });
+  process.env.FACTORDESK_VAULT = vaultDir;
+  await import(join(root, 'out/main/index.js'));
+  await new Promise((r) => setTimeout(r, 50)); // let whenReady().then run
+});
+afterAll(() => {
+  delete process.env.FACTORDESK_VAULT;
+  rmSync(vaultParent, { recursive: true, force: true });
+});
+
+describe('built main bundle', () => {
+  it('registers every channel before creating the window', () => {
+    const windowAt = rec.order.indexOf('window');
+    expect(windowAt).toBeGreaterThan(0);
+    for (const c of CHANNEL_NAMES) {
+      const at = rec.order.indexOf(`handle:${IPC_PREFIX}${c}`);
+      expect(at, c).toBeGreaterThanOrEqual(0);
+      expect(at, c).toBeLessThan(windowAt);
+    }
+    expect(rec.sandbox).toBe(true);
+    expect(rec.singleInstance).toBe(true);
+    expect(rec.protocols).toContain('app');
+    expect(rec.permissionHandlers).toBe(2);
+  });
+
+  it('gives the window the hardened options and the built preload', () => {
+    const opts = rec.windows[0]!;
+    const wp = opts.webPreferences as Record<string, unknown>;
+    expect(wp).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, allowRunningInsecureContent: false, devTools: false });
+    expect(String(wp.preload)).toMatch(/out[\\/]preload[\\/]index\.cjs$/);
+    expect(existsSync(String(wp.preload))).toBe(true);
+  });
+
+  it('answers a channel end to end over a temporary vault, and refuses a foreign sender', async () => {
+    const handler = rec.handlers.get(`${IPC_PREFIX}app:status`)!;
+    const own = { url: 'app://factordesk/index.html', parent: null };
+    const status = (await handler({ senderFrame: own, sender: { mainFrame: own } }, {})) as { ok: boolean; value: { vaultState: string } };
+    expect(status).toMatchObject({ ok: true, value: { vaultState: 'none' } });
+    const foreign = { url: 'https://evil.example/', parent: null };
+    expect(await handler({ senderFrame: foreign, sender: { mainFrame: foreign } }, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const firstRun = rec.handlers.get(`${IPC_PREFIX}session:first-run`)!;
+    const created = (await firstRun({ senderFrame: own, sender: { mainFrame: own } }, { name: 'anne', displayName: 'Anne Berg', password: 'correct horse battery staple 42' })) as {
+      ok: boolean;
+      value: { recoveryKey: string };
+    };
+    expect(created.ok).toBe(true);
+    expect(created.value.recoveryKey).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){12}$/);
+    expect(existsSync(join(vaultDir, 'vault.db'))).toBe(true);
+  });
+});
