@@ -55,12 +55,17 @@ try {
   // Import through the app (worker) while watching the main event loop.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  // Peak resident memory of the whole process (the worker's heap included) while the import runs;
+  // sampled, because maxRSS would also count the scrypt runs of first run and sign-in.
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
   const t0 = performance.now();
   const { jobId } = await call('users:import', {});
   await controller.job(jobId)!.done;
   const importMs = performance.now() - t0;
+  clearInterval(sampler);
   loop.disable();
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const peakRssMb = peakRss / 1024 / 1024;
   log(`import: ${Math.round(importMs)} ms`);
 
   // Baseline: batched raw INSERTs of the same rows into a fresh encrypted database, same schema.

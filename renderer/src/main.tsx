@@ -1,7 +1,20 @@
+// Renderer entry. The CSP nonce must reach get-nonce before anything renders: Radix's scroll
+// lock inserts a <style> element, which the strict CSP only allows when it carries the nonce.
+import { setNonce } from 'get-nonce';
 import { createRoot } from 'react-dom/client';
+import '@fontsource/jetbrains-mono/latin-500.css';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/controls.css';
+import './styles/widgets.css';
+import './styles/dialogs.css';
+import './styles/screens.css';
+import './styles/print.css';
+import './i18n.ts';
+import { App } from './App.tsx';
 
-function App() {
-  return <main>FactorDesk</main>;
-}
+const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
+if (nonce) setNonce(nonce);
 
-createRoot(document.getElementById('root')!).render(<App />);
+const root = document.getElementById('root');
+if (root) createRoot(root).render(<App />);

@@ -1,0 +1,66 @@
+// Change your own password (the key slot is rewrapped in main).
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PublicSession } from '../../../main/ipc/contract.ts';
+import { call, type ApiError } from '../api.ts';
+import { Field } from '../components/Field.tsx';
+import { Modal } from '../components/Modal.tsx';
+import { passwordProblems, PasswordFields } from '../components/PasswordFields.tsx';
+import { Notice } from '../components/Status.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { errorText } from '../errors.ts';
+import { Footer } from './parts.tsx';
+
+/** The change-password dialog. */
+export function ChangePasswordDialog({ session, onClose }: { session: PublicSession; onClose: () => void }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const [oldPassword, setOld] = useState('');
+  const [pw, setPw] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [tried, setTried] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  async function submit() {
+    setTried(true);
+    const p = passwordProblems(pw, repeat);
+    if (p.password || p.repeat || oldPassword === '') return;
+    setBusy(true);
+    const r = await call('session:change-password', { oldPassword, newPassword: pw });
+    setBusy(false);
+    if (r.ok) {
+      toast({ title: t('password.changed'), tone: 'ok' });
+      onClose();
+    } else setError(r.error);
+  }
+
+  const oldError = error && (error.code === 'SIGNIN_FAILED' || error.code === 'RATE_LIMITED' || error.code === 'OPERATOR_LOCKED') ? errorText(t, error) : tried && oldPassword === '' ? t('password.needOld') : undefined;
+  const newError = error?.code === 'WEAK_PASSWORD' ? errorText(t, error) : undefined;
+  return (
+    <Modal open onOpenChange={(o) => !o && onClose()} title={t('password.changeTitle', { name: session.displayName })} testId="dialog-change-password">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Field label={t('password.old')} type="password" autoComplete="current-password" value={oldPassword} onChange={setOld} error={oldError} testId="old-password" maxLength={1024} />
+        <PasswordFields password={pw} repeat={repeat} onPassword={setPw} onRepeat={setRepeat} showProblems={tried} serverError={newError} />
+        {error && !oldError && !newError ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
+        <Footer
+          left={
+            <button type="button" className="btn" onClick={onClose} data-testid="dialog-cancel">
+              {t('common.cancel')}
+            </button>
+          }
+          right={
+            <button type="submit" className="btn btn-primary" disabled={busy} data-testid="change-password-submit">
+              {t('password.change')}
+            </button>
+          }
+        />
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,115 @@
+// Step 1 of every action: "Who is calling?" — the identity checks done, a ticket and a reason.
+// Next stays disabled until one STRONG check is ticked and ticket and reason are filled; a weak
+// check alone (a request from the address on record) is explained and a refusal offered.
+import { useTranslation } from 'react-i18next';
+import type { IdentityCheck } from '../../../main/ipc/contract.ts';
+import { Checkbox } from '../components/Checkbox.tsx';
+import { Field } from '../components/Field.tsx';
+import { Notice } from '../components/Status.tsx';
+import { currentLang } from '../i18n.ts';
+import { Footer } from './parts.tsx';
+
+export interface Identity {
+  checks: string[];
+  ticket: string;
+  reason: string;
+}
+
+export const EMPTY_IDENTITY: Identity = { checks: [], ticket: '', reason: '' };
+
+/** Field errors from main, by field. */
+export type IdentityErrors = Partial<Record<'checks' | 'ticket' | 'reason', string>>;
+
+/** Whether the policy is met, and whether only weak checks are ticked. */
+export function identityState(v: Identity, checks: IdentityCheck[]): { strong: boolean; weakOnly: boolean; ready: boolean } {
+  const ticked = checks.filter((c) => v.checks.includes(c.id));
+  const strong = ticked.some((c) => c.strong);
+  const weakOnly = ticked.length > 0 && !strong;
+  return { strong, weakOnly, ready: strong && v.ticket.trim() !== '' && v.reason.trim() !== '' };
+}
+
+interface Props {
+  value: Identity;
+  onChange: (v: Identity) => void;
+  checks: IdentityCheck[];
+  errors: IdentityErrors;
+  onNext: () => void;
+  onCancel: () => void;
+  onRefuse: () => void;
+}
+
+/** The identity step, as a form (Enter in a field goes to the next step when allowed). */
+export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel, onRefuse }: Props) {
+  const { t } = useTranslation();
+  const lang = currentLang();
+  const st = identityState(value, checks);
+  const missing: string[] = [];
+  if (!st.strong) missing.push(t('identity.missingStrong'));
+  if (value.ticket.trim() === '') missing.push(t('identity.missingTicket'));
+  if (value.reason.trim() === '') missing.push(t('identity.missingReason'));
+
+  const toggle = (id: string, on: boolean) =>
+    onChange({ ...value, checks: on ? [...value.checks.filter((c) => c !== id), id] : value.checks.filter((c) => c !== id) });
+
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (st.ready) onNext();
+      }}
+    >
+      <fieldset className="checks" aria-describedby={errors.checks ? 'identity-checks-err' : undefined}>
+        <legend>{t('identity.checksLegend')}</legend>
+        {checks.map((c) => (
+          <Checkbox
+            key={c.id}
+            label={c.label[lang]}
+            checked={value.checks.includes(c.id)}
+            onChange={(on) => toggle(c.id, on)}
+            note={c.strong ? undefined : t('identity.weakNote')}
+            testId={`check-${c.id}`}
+          />
+        ))}
+        {errors.checks ? (
+          <div className="field-error" id="identity-checks-err" role="alert">
+            {errors.checks}
+          </div>
+        ) : null}
+      </fieldset>
+      {st.weakOnly ? (
+        <Notice tone="warn" testId="weak-only">
+          <p>{t('identity.weakOnly')}</p>
+          <button type="button" className="btn btn-danger-outline" onClick={onRefuse} data-testid="weak-only-refuse">
+            {t('identity.recordRefused')}
+          </button>
+        </Notice>
+      ) : null}
+      <div className="field-row">
+        <Field label={t('identity.ticket')} value={value.ticket} onChange={(ticket) => onChange({ ...value, ticket })} maxLength={200} error={errors.ticket} testId="identity-ticket" placeholder="HD-20391" />
+        <Field label={t('identity.reason')} value={value.reason} onChange={(reason) => onChange({ ...value, reason })} maxLength={500} error={errors.reason} testId="identity-reason" placeholder={t('identity.reasonExample')} className="grow" />
+      </div>
+      {!st.ready ? (
+        <p className="muted" id="identity-missing" data-testid="identity-missing">
+          {t('identity.stillNeeded', { list: missing.join(', ') })}
+        </p>
+      ) : null}
+      <Footer
+        left={
+          <>
+            <button type="button" className="btn" onClick={onCancel} data-testid="dialog-cancel">
+              {t('common.cancel')}
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={onRefuse} data-testid="dialog-refuse">
+              {t('identity.recordRefused')}
+            </button>
+          </>
+        }
+        right={
+          <button type="submit" className="btn btn-primary" disabled={!st.ready} aria-describedby={st.ready ? undefined : 'identity-missing'} data-testid="dialog-next">
+            {t('common.next')}
+          </button>
+        }
+      />
+    </form>
+  );
+}

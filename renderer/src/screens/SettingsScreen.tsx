@@ -1,0 +1,134 @@
+// Settings (admin): organization name and logo (for the printed sheet), TOTP issuer, support
+// contact, code lifetime, enrollment deadline, identity checks and the idle lock time.
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SettingsView } from '../../../main/ipc/contract.ts';
+import { call, type ApiError } from '../api.ts';
+import { ChecksEditor, WEAK_ONLY } from '../components/ChecksEditor.tsx';
+import { Field } from '../components/Field.tsx';
+import { Notice } from '../components/Status.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { errorText, fieldOf } from '../errors.ts';
+import { useWorkspace } from '../workspace.ts';
+
+const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], cooldownMinutes: [1, 1440] } as const;
+
+/** The settings form. */
+export function SettingsScreen() {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const ws = useWorkspace();
+  const [s, setS] = useState<SettingsView | null>(ws.settings);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (ws.settings && !s) setS(ws.settings);
+  }, [ws.settings, s]);
+  if (!s) return <p className="muted">{t('common.loading')}</p>;
+
+  const f = fieldOf(error);
+  const errFor = (...names: string[]) => (error && f && names.some((n) => f === n || f.startsWith(`${n}.`)) ? errorText(t, error) : undefined);
+  const num = (key: keyof typeof LIMITS, value: number) => {
+    const [min, max] = LIMITS[key];
+    return Number.isInteger(value) && value >= min && value <= max ? undefined : t('settings.range', { min, max });
+  };
+  const local = {
+    oneTimeCodeMinutes: num('oneTimeCodeMinutes', s.oneTimeCodeMinutes),
+    enrollmentDeadlineDays: num('enrollmentDeadlineDays', s.enrollmentDeadlineDays),
+    idleLockMinutes: num('idleLockMinutes', s.idleLockMinutes),
+    cooldownMinutes: num('cooldownMinutes', s.verification.cooldownMinutes),
+    checks: !s.identityChecks.some((c) => c.strong) ? t('settings.needStrong') : s.identityChecks.some((c) => c.id === WEAK_ONLY && c.strong) ? t('settings.neverStrong') : undefined,
+  };
+  const invalid = Object.values(local).some(Boolean);
+
+  async function save() {
+    if (!s || invalid) return;
+    setBusy(true);
+    const r = await call('settings:update', {
+      organizationName: s.organizationName,
+      issuer: s.issuer,
+      supportContact: s.supportContact,
+      oneTimeCodeMinutes: s.oneTimeCodeMinutes,
+      enrollmentDeadlineDays: s.enrollmentDeadlineDays,
+      idleLockMinutes: s.idleLockMinutes,
+      identityChecks: s.identityChecks.map((c) => ({ id: c.id.trim(), strong: c.strong, label: { nb: c.label.nb.trim(), en: c.label.en.trim() } })),
+      verification: s.verification,
+    });
+    setBusy(false);
+    if (!r.ok) return setError(r.error);
+    setError(null);
+    setS(r.value);
+    ws.reloadSettings();
+    toast({ title: t('settings.saved'), tone: 'ok' });
+  }
+  async function logo(clear: boolean) {
+    const r = await call('settings:choose-logo', { clear });
+    if (!r.ok) return setError(r.error);
+    setS((old) => (old ? { ...old, organizationLogo: r.value.organizationLogo } : r.value));
+    ws.reloadSettings();
+  }
+  const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes', label: string) => (
+    <Field label={label} type="number" min={LIMITS[key][0]} max={LIMITS[key][1]} value={String(s[key])} onChange={(v) => setS({ ...s, [key]: Number(v) })} error={local[key] ?? errFor(key)} testId={`settings-${key}`} hint={t('settings.range', { min: LIMITS[key][0], max: LIMITS[key][1] })} />
+  );
+
+  return (
+    <form
+      className="screen"
+      data-testid="settings-screen"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <div className="screen-head">
+        <h2>{t('settings.title')}</h2>
+        <button type="submit" className="btn btn-primary" disabled={busy || invalid} data-testid="settings-save">
+          {t('settings.save')}
+        </button>
+      </div>
+      {error && !f ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
+      <section className="panel">
+        <h3>{t('settings.organization')}</h3>
+        <div className="field-row">
+          <Field label={t('settings.orgName')} value={s.organizationName} onChange={(v) => setS({ ...s, organizationName: v })} maxLength={120} error={errFor('organizationName')} testId="settings-org" className="grow" />
+          <Field label={t('settings.issuer')} hint={t('settings.issuerHint')} value={s.issuer} onChange={(v) => setS({ ...s, issuer: v })} maxLength={64} error={errFor('issuer')} testId="settings-issuer" />
+        </div>
+        <Field label={t('settings.support')} hint={t('settings.supportHint')} value={s.supportContact} onChange={(v) => setS({ ...s, supportContact: v })} maxLength={200} error={errFor('supportContact')} testId="settings-support" />
+        <div className="logo-row">
+          <span className="label">{t('settings.logo')}</span>
+          {s.organizationLogo ? <img src={s.organizationLogo} alt={t('settings.logoAlt')} className="logo-preview" data-testid="settings-logo" /> : <span className="muted">{t('settings.noLogo')}</span>}
+          <button type="button" className="btn btn-small" onClick={() => void logo(false)} data-testid="settings-choose-logo">
+            {t('settings.chooseLogo')}
+          </button>
+          {s.organizationLogo ? (
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => void logo(true)}>
+              {t('settings.removeLogo')}
+            </button>
+          ) : null}
+          {errFor('organizationLogo') ? <div className="field-error">{errFor('organizationLogo')}</div> : null}
+        </div>
+      </section>
+      <section className="panel">
+        <h3>{t('settings.policy')}</h3>
+        <div className="field-grid">
+          {intField('oneTimeCodeMinutes', t('settings.otcMinutes'))}
+          {intField('enrollmentDeadlineDays', t('settings.deadlineDays'))}
+          {intField('idleLockMinutes', t('settings.idleMinutes'))}
+          <Field
+            label={t('settings.cooldown')}
+            type="number"
+            min={1}
+            max={1440}
+            value={String(s.verification.cooldownMinutes)}
+            onChange={(v) => setS({ ...s, verification: { ...s.verification, cooldownMinutes: Number(v) } })}
+            error={local.cooldownMinutes ?? errFor('verification')}
+            hint={t('settings.cooldownHint', { burn: s.verification.burnAfter, lock: s.verification.lockAfter })}
+          />
+        </div>
+      </section>
+      <section className="panel">
+        <ChecksEditor checks={s.identityChecks} onChange={(identityChecks) => setS({ ...s, identityChecks })} error={local.checks ?? errFor('identityChecks')} />
+      </section>
+    </form>
+  );
+}

@@ -1,0 +1,108 @@
+// A user's page: identity, factor cards, lock state, actions and recent activity.
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FactorSummaryView } from '../../../main/ipc/contract.ts';
+import { useApi } from '../api.ts';
+import { FactorCards } from '../components/FactorCards.tsx';
+import { Icon } from '../components/Icon.tsx';
+import { RecentActivity } from '../components/RecentActivity.tsx';
+import { Notice, Status } from '../components/Status.tsx';
+import { ActionDialog } from '../dialogs/ActionDialog.tsx';
+import type { ActionKind } from '../dialogs/actions.ts';
+import { ReenrollWizard } from '../dialogs/ReenrollWizard.tsx';
+import { RefuseDialog, type RefusePrefill } from '../dialogs/RefuseDialog.tsx';
+import { errorText } from '../errors.ts';
+import { useWorkspace } from '../workspace.ts';
+
+type Open = { kind: ActionKind } | { kind: 'reenroll' } | { kind: 'refuse'; prefill: RefusePrefill | null } | null;
+
+/** The page of one user; `focusToken` changes when the page should take focus (opened by Enter). */
+export function UserDetail({ userId, focusToken }: { userId: number; focusToken: number }) {
+  const { t } = useTranslation();
+  const ws = useWorkspace();
+  const [reloadKey, setReloadKey] = useState(0);
+  const { data: view, error, loading } = useApi('users:view', { userId }, `${userId}:${reloadKey}`);
+  const [open, setOpen] = useState<Open>(null);
+  const headRef = useRef<HTMLHeadingElement>(null);
+  const focused = useRef(-1);
+
+  useEffect(() => {
+    if (view && focusToken > 0 && focused.current !== focusToken) {
+      focused.current = focusToken;
+      headRef.current?.focus();
+    }
+  }, [view, focusToken]);
+
+  if (error) return <Notice tone="bad">{errorText(t, error)}</Notice>;
+  if (!view) return <p className="muted" aria-busy={loading}>{t('common.loading')}</p>;
+
+  const finished = (done: boolean) => {
+    setOpen(null);
+    if (done) {
+      setReloadKey((k) => k + 1);
+      ws.focusSearch();
+    }
+  };
+  const toRefuse = (prefill: RefusePrefill) => setOpen({ kind: 'refuse', prefill });
+  const settings = ws.settings;
+  const disabled = view.user.status === 'disabled';
+
+  return (
+    <article className="user" aria-labelledby="user-name" data-testid="user-detail">
+      <header className="user-head">
+        <div>
+          <h2 id="user-name" tabIndex={-1} ref={headRef} data-testid="user-name">
+            {view.user.name}
+          </h2>
+          <div className="user-meta">
+            <span data-testid="user-email">{view.user.email}</span>
+            <span aria-hidden="true">·</span>
+            {disabled ? <Status tone="bad" icon="ban" label={t('user.disabled')} /> : <Status tone="ok" label={t('user.active')} />}
+            <span aria-hidden="true">·</span>
+            {view.verification.locked ? <Status tone="bad" icon="lock" label={t('factor.locked')} /> : <Status tone="neutral" icon="unlock" label={t('factor.notLocked')} />}
+          </div>
+          <div className="user-phone" data-testid="user-phone">
+            <Icon name="phone" /> {t('user.phone')}{' '}
+            {view.user.phone ? <strong className="mono">{view.user.phone}</strong> : <span className="muted">{t('user.noPhone')}</span>}
+          </div>
+        </div>
+        <div className="user-org">
+          {view.user.organization}
+          {view.user.externalId ? <div className="muted">{t('user.externalId', { id: view.user.externalId })}</div> : null}
+        </div>
+      </header>
+      {disabled ? <Notice tone="warn">{t('user.disabledNote')}</Notice> : null}
+      <FactorCards view={view} />
+      <div className="action-bar" role="group" aria-label={t('user.actions')}>
+        <ActionButton id="action-reenroll" label={t('actions.reenroll')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'reenroll' })} primary />
+        <ActionButton id="action-one-time-code" label={t('actions.oneTimeCode')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'one-time-code' })} />
+        <ActionButton id="action-backup-codes" label={t('actions.backupCodes')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'backup-codes' })} />
+        {view.sms ? <ActionButton id="action-remove-sms" label={t('actions.removeSms')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'remove-sms' })} /> : null}
+        {ws.isAdmin && view.verification.locked ? (
+          <ActionButton id="action-clear-lock" label={t('actions.clearLock')} disabled={!settings} onClick={() => setOpen({ kind: 'clear-lock' })} />
+        ) : null}
+        <ActionButton id="action-refuse" label={t('actions.refuse')} disabled={!settings} onClick={() => setOpen({ kind: 'refuse', prefill: null })} subtle />
+      </div>
+      <section className="activity" aria-labelledby="activity-h">
+        <h3 id="activity-h">{t('activity.title')}</h3>
+        <RecentActivity events={view.recentEvents} checks={settings?.identityChecks} />
+      </section>
+      {settings && open ? <Dialogs open={open} view={view} settings={settings} onDone={finished} onRefuse={toRefuse} /> : null}
+    </article>
+  );
+}
+
+function ActionButton({ id, label, onClick, disabled, primary, subtle }: { id: string; label: string; onClick: () => void; disabled?: boolean; primary?: boolean; subtle?: boolean }) {
+  return (
+    <button type="button" className={`btn${primary ? ' btn-primary' : ''}${subtle ? ' btn-ghost' : ''}`} onClick={onClick} disabled={disabled} data-testid={id}>
+      {label}
+    </button>
+  );
+}
+
+function Dialogs({ open, view, settings, onDone, onRefuse }: { open: NonNullable<Open>; view: FactorSummaryView; settings: NonNullable<ReturnType<typeof useWorkspace>['settings']>; onDone: (done: boolean) => void; onRefuse: (p: RefusePrefill) => void }) {
+  if (open.kind === 'reenroll') return <ReenrollWizard view={view} settings={settings} onClose={onDone} onRefuse={onRefuse} />;
+  if (open.kind === 'refuse')
+    return <RefuseDialog userId={view.user.id} userName={view.user.name} checks={settings.identityChecks} prefill={open.prefill} onClose={onDone} />;
+  return <ActionDialog kind={open.kind} view={view} settings={settings} onClose={onDone} onRefuse={onRefuse} />;
+}

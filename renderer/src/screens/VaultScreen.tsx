@@ -1,0 +1,135 @@
+// Vault (admin): what it is (cipher, schema, key generation, size, counts), integrity check,
+// backup, restore (locks the session afterwards) and rotate key (new recovery key, once).
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { call, useApi } from '../api.ts';
+import { Field } from '../components/Field.tsx';
+import { Icon } from '../components/Icon.tsx';
+import { Notice } from '../components/Status.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { ConfirmDialog } from '../dialogs/ConfirmDialog.tsx';
+import { RekeyDialog } from '../dialogs/RekeyDialog.tsx';
+import { errorText } from '../errors.ts';
+import { bytes, number } from '../format.ts';
+import { useWorkspace } from '../workspace.ts';
+
+/** The vault screen. */
+export function VaultScreen() {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const ws = useWorkspace();
+  const [key, setKey] = useState(0);
+  const info = useApi('vault:info', {}, String(key));
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [integrity, setIntegrity] = useState<{ ok: boolean; problems: string[] } | null>(null);
+  const [dialog, setDialog] = useState<'restore' | 'rekey' | null>(null);
+  const [restorePw, setRestorePw] = useState('');
+  const [restoreError, setRestoreError] = useState<string | null>(null);
+
+  async function check() {
+    setBusy('integrity');
+    const r = await call('vault:integrity', {});
+    setBusy(null);
+    if (r.ok) setIntegrity(r.value);
+    else setError(errorText(t, r.error));
+  }
+  async function backup() {
+    setBusy('backup');
+    const r = await call('vault:backup', {});
+    setBusy(null);
+    if (!r.ok) return setError(errorText(t, r.error));
+    setError(null);
+    if (r.value.file) toast({ title: t('vault.backedUp', { size: bytes(r.value.bytes) }), description: r.value.file, tone: 'ok' });
+  }
+  async function restore() {
+    if (restorePw === '') return setRestoreError(t('vault.restoreNeedPassword'));
+    setBusy('restore');
+    const r = await call('vault:restore', { password: restorePw });
+    setBusy(null);
+    if (!r.ok) return setRestoreError(errorText(t, r.error));
+    if (r.value.restored) ws.lock();
+    else setDialog(null);
+  }
+
+  const v = info.data;
+  const rows: Array<[string, string, string?]> = v
+    ? [
+        [t('vault.dir'), v.dir, 'mono-small'],
+        [t('vault.cipher'), v.cipher],
+        [t('vault.schema'), String(v.schemaVersion)],
+        [t('vault.keyGeneration'), String(v.keyGeneration)],
+        [t('vault.size'), bytes(v.sizeBytes)],
+        [t('vault.users'), number(v.users)],
+        [t('vault.operators'), number(v.operators)],
+        [t('vault.events'), number(v.auditEvents)],
+      ]
+    : [];
+  return (
+    <div className="screen" data-testid="vault-screen">
+      <h2>{t('vault.title')}</h2>
+      {info.error ? <Notice tone="bad">{errorText(t, info.error)}</Notice> : null}
+      <dl className="facts" data-testid="vault-info">
+        {rows.map(([k, val, cls]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd className={cls}>{val}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="button-row">
+        <button type="button" className="btn" onClick={() => void check()} disabled={busy !== null} data-testid="vault-integrity">
+          <Icon name="shield" /> {busy === 'integrity' ? t('common.working') : t('vault.integrity')}
+        </button>
+        <button type="button" className="btn" onClick={() => void backup()} disabled={busy !== null} data-testid="vault-backup">
+          <Icon name="download" /> {busy === 'backup' ? t('common.working') : t('vault.backup')}
+        </button>
+        <button type="button" className="btn" onClick={() => setDialog('restore')} disabled={busy !== null} data-testid="vault-restore">
+          {t('vault.restore')}
+        </button>
+        <button type="button" className="btn btn-danger-outline" onClick={() => setDialog('rekey')} disabled={busy !== null} data-testid="vault-rekey">
+          <Icon name="key" /> {t('vault.rekey')}
+        </button>
+      </div>
+      {integrity ? (
+        <Notice tone={integrity.ok ? 'ok' : 'bad'} testId="vault-integrity-result">
+          {integrity.ok ? t('vault.integrityOk') : t('vault.integrityBad', { n: integrity.problems.length })}
+          {integrity.problems.length > 0 ? (
+            <ul>
+              {integrity.problems.slice(0, 20).map((p, i) => (
+                <li key={i}>{p}</li>
+              ))}
+            </ul>
+          ) : null}
+        </Notice>
+      ) : null}
+      {error ? <Notice tone="bad">{error}</Notice> : null}
+      {dialog === 'restore' ? (
+        <ConfirmDialog
+          title={t('vault.restoreTitle')}
+          confirmLabel={t('vault.restoreConfirm')}
+          danger
+          busy={busy === 'restore'}
+          onConfirm={() => void restore()}
+          onCancel={() => {
+            setDialog(null);
+            setRestorePw('');
+            setRestoreError(null);
+          }}
+          testId="dialog-restore"
+        >
+          <p>{t('vault.restoreExplain')}</p>
+          <Field label={t('vault.restorePassword')} hint={t('vault.restorePasswordHint')} type="password" value={restorePw} onChange={setRestorePw} error={restoreError ?? undefined} testId="restore-password" autoComplete="off" maxLength={1024} />
+        </ConfirmDialog>
+      ) : null}
+      {dialog === 'rekey' ? (
+        <RekeyDialog
+          onClose={(rotated) => {
+            setDialog(null);
+            if (rotated) setKey((k) => k + 1);
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}

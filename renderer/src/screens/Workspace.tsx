@@ -1,0 +1,174 @@
+// The signed-in workspace: top bar, idle banner, admin navigation, the screens, shortcuts
+// (Ctrl/Cmd+K search, Ctrl/Cmd+L lock, Esc back to search) and main's pushed events.
+import * as Tabs from '@radix-ui/react-tabs';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { JobReport, PublicSession } from '../../../main/ipc/contract.ts';
+import { call, useApi, useEvent } from '../api.ts';
+import { IdleBanner } from '../components/Banners.tsx';
+import { OperatorMenu } from '../components/OperatorMenu.tsx';
+import { SearchBox } from '../components/SearchBox.tsx';
+import { optionId } from '../components/LookupList.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { TopBar } from '../components/TopBar.tsx';
+import { ChangePasswordDialog } from '../dialogs/ChangePasswordDialog.tsx';
+import { setFocusFallback } from '../focus.ts';
+import { setLanguage, type Lang } from '../i18n.ts';
+import { importReportOf, jobToast, type ImportJob } from '../jobs.ts';
+import { WorkspaceContext, type View, type Workspace as WS } from '../workspace.ts';
+import { AdminScreen } from './AdminScreens.tsx';
+import { Lookup, useLookup } from './Lookup.tsx';
+
+interface Props {
+  session: PublicSession;
+  onLock: () => void;
+  startup: { warnings: string[]; jobReports: JobReport[] };
+}
+
+const ADMIN_VIEWS: View[] = ['lookup', 'import', 'audit', 'operators', 'settings', 'vault', 'outbox'];
+
+/** Everything after sign-in. */
+export function Workspace({ session, onLock, startup }: Props) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const isAdmin = session.role === 'admin';
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [view, setView] = useState<View>('lookup');
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+  const [openId, setOpenId] = useState<number | null>(null);
+  const [focusToken, setFocusToken] = useState(0);
+  const [settingsKey, setSettingsKey] = useState(0);
+  const [pwOpen, setPwOpen] = useState(false);
+  const [importJob, setImportJob] = useState<ImportJob | null>(null);
+  const settings = useApi('settings:get', {}, String(settingsKey));
+  const lookup = useLookup(query);
+
+  const focusSearch = useCallback(() => {
+    setView('lookup');
+    window.setTimeout(() => {
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    }, 0);
+  }, []);
+  useEffect(() => {
+    setFocusFallback(focusSearch);
+    focusSearch();
+    return () => setFocusFallback(null);
+  }, [focusSearch]);
+
+  // Sign-in news: job reports and warnings (e.g. a tampered sign-in journal).
+  const shown = useRef(false);
+  useEffect(() => {
+    if (shown.current) return;
+    shown.current = true;
+    for (const w of startup.warnings) toast({ title: t(w === 'JOURNAL_TAMPERED' ? 'signin.journalTampered' : 'signin.warningOther', { code: w }), tone: 'warn' });
+    for (const r of startup.jobReports) toast(jobToast(t, r));
+  }, [startup, toast, t]);
+
+  const lock = useCallback(() => {
+    void call('session:lock', {}).then(() => onLock());
+  }, [onLock]);
+
+  const newLookup = useCallback(() => {
+    setQuery('');
+    setOpenId(null);
+    focusSearch();
+  }, [focusSearch]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const dialogOpen = document.querySelector('[role="dialog"]') !== null;
+      if (mod && !e.altKey && e.key.toLowerCase() === 'l') {
+        e.preventDefault();
+        lock();
+      } else if (mod && !e.altKey && e.key.toLowerCase() === 'k' && !dialogOpen) {
+        e.preventDefault();
+        focusSearch();
+      } else if (e.key === 'Escape' && !dialogOpen && document.activeElement !== searchRef.current) {
+        focusSearch();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [lock, focusSearch]);
+
+  useEvent('menu:command', (d) => {
+    if (d.command === 'lock') lock();
+    else if (d.command === 'new-lookup') newLookup();
+    else focusSearch();
+  });
+  useEvent('import:progress', (p) => setImportJob((j) => (j && j.jobId === p.jobId ? { ...j, progress: p } : j)));
+  useEvent('job:done', (r) => {
+    toast(jobToast(t, r));
+    if (r.kind === 'import') setImportJob((j) => (j && j.jobId === r.jobId ? { ...j, done: true, cancelling: false, report: importReportOf(r), error: r.error } : j));
+  });
+
+  const changeLanguage = (lang: Lang) => {
+    setLanguage(lang);
+    void call('prefs:set', { language: lang });
+  };
+
+  const onQuery = (q: string) => {
+    setQuery(q);
+    setActive(0);
+    if (view !== 'lookup') setView('lookup');
+  };
+  const openUser = (id: number, focus: boolean) => {
+    setOpenId(id);
+    if (focus) setFocusToken((n) => n + 1);
+  };
+  const items = lookup.items;
+  const activeItem = items[Math.min(active, items.length - 1)];
+
+  const ws: WS = useMemo(
+    () => ({ session, isAdmin, settings: settings.data, reloadSettings: () => setSettingsKey((k) => k + 1), focusSearch, lock, goTo: setView }),
+    [session, isAdmin, settings.data, focusSearch, lock],
+  );
+
+  const search = (
+    <SearchBox
+      ref={searchRef}
+      value={query}
+      onChange={onQuery}
+      count={items.length}
+      active={active}
+      activeId={activeItem ? optionId(activeItem.id) : undefined}
+      expanded={items.length > 0}
+      onMove={(d) => setActive((a) => Math.max(0, Math.min(items.length - 1, a + d)))}
+      onEnter={() => activeItem && openUser(activeItem.id, true)}
+    />
+  );
+  const lookupScreen = (
+    <Lookup query={query} lookup={lookup} active={active} openId={openId} focusToken={focusToken} isAdmin={isAdmin} onOpen={(id) => openUser(id, false)} onImport={() => setView('import')} />
+  );
+
+  return (
+    <WorkspaceContext.Provider value={ws}>
+      <div className={`workspace${isAdmin ? ' is-admin' : ''}`}>
+        <IdleBanner />
+        <TopBar search={search} onLock={lock} menu={<OperatorMenu session={session} onChangePassword={() => setPwOpen(true)} onLanguage={changeLanguage} onLock={lock} />} />
+        {isAdmin ? (
+          <Tabs.Root className="admin" value={view} onValueChange={(v) => setView(v as View)} activationMode="manual">
+            <Tabs.List className="tabs" aria-label={t('nav.label')}>
+              {ADMIN_VIEWS.map((v) => (
+                <Tabs.Trigger key={v} value={v} className="tab" data-testid={`nav-${v}`}>
+                  {t(`nav.${v}`)}
+                </Tabs.Trigger>
+              ))}
+            </Tabs.List>
+            {ADMIN_VIEWS.map((v) => (
+              <Tabs.Content key={v} value={v} className="tab-panel">
+                {v === 'lookup' ? lookupScreen : <AdminScreen view={v} importJob={importJob} setImportJob={setImportJob} />}
+              </Tabs.Content>
+            ))}
+          </Tabs.Root>
+        ) : (
+          <main className="tab-panel">{lookupScreen}</main>
+        )}
+        {pwOpen ? <ChangePasswordDialog session={session} onClose={() => setPwOpen(false)} /> : null}
+      </div>
+    </WorkspaceContext.Provider>
+  );
+}
