@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Permission } from '../core/roles.ts';
+import { CHANNEL_NAMES as NAMES, EVENT_NAMES as EVENTS, IPC_PREFIX, type ChannelName } from './channel-names.ts';
 
 export type { ErrorCode };
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
@@ -276,7 +277,12 @@ export const CHANNELS = {
 export type Channel = keyof typeof CHANNELS;
 export type Req<C extends Channel> = z.input<(typeof CHANNELS)[C]['req']>;
 export type Res<C extends Channel> = (typeof CHANNELS)[C]['res'];
-export const CHANNEL_NAMES = Object.keys(CHANNELS) as Channel[];
+export const CHANNEL_NAMES: readonly Channel[] = NAMES;
+
+// The dependency-free name list (used by the preload) must match this table exactly.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Same<Channel, ChannelName> = true;
+void namesMatch;
 
 /** Events main pushes to the renderer (plain data only). */
 export interface Events {
@@ -288,12 +294,13 @@ export interface Events {
   'menu:command': { command: 'focus-search' | 'new-lookup' | 'lock' };
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['idle:warning', 'session:locked', 'import:progress', 'job:done', 'clock:warning', 'menu:command'];
+export const EVENT_NAMES: readonly EventName[] = EVENTS;
+const eventsMatch: Same<EventName, (typeof EVENTS)[number]> = true;
+void eventsMatch;
 
 /** What the preload exposes as `window.api`. */
 export type Api = { [C in Channel]: (req: Req<C>) => Promise<Result<Res<C>>> } & {
   on<E extends EventName>(event: E, handler: (data: Events[E]) => void): () => void;
 };
 
-/** IPC channel prefix, so FactorDesk's channels never collide with Electron's own. */
-export const IPC_PREFIX = 'fd:';
+export { IPC_PREFIX };

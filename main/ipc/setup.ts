@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps, trustedOrigins: readonly string[] = [AP
 }
 
 /** Registers every channel with the IPC registrar; call before creating any window. */
-export function registerChannels(ipc: IpcRegistrar, dispatch: Dispatch): Channel[] {
+export function registerChannels(ipc: IpcRegistrar, dispatch: Dispatch): readonly Channel[] {
   for (const channel of CHANNEL_NAMES) {
     ipc.handle(IPC_PREFIX + channel, (event, payload) => dispatch(channel, { frame: event.senderFrame, topFrame: event.sender.mainFrame }, payload));
   }

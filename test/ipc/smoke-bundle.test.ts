@@ -130,3 +130,34 @@ describe('built main bundle', () => {
     expect(existsSync(join(vaultDir, 'vault.db'))).toBe(true);
   });
 });
+
+describe('built preload bundle', () => {
+  it('is one CommonJS file that requires nothing but electron (it runs sandboxed)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const src = readFileSync(join(root, 'out/preload/index.cjs'), 'utf8');
+    const requires = [...src.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+    expect(new Set(requires)).toEqual(new Set(['electron']));
+    expect(src).not.toMatch(/^\s*import\s/m);
+  });
+
+  it('exposes one function per channel and `on`, and no raw ipcRenderer', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { runInNewContext } = await import('node:vm');
+    const src = readFileSync(join(root, 'out/preload/index.cjs'), 'utf8');
+    const exposed: Record<string, Record<string, unknown>> = {};
+    const invoked: Array<[string, unknown]> = [];
+    const fakeElectron = {
+      contextBridge: { exposeInMainWorld: (k: string, v: Record<string, unknown>) => (exposed[k] = v) },
+      ipcRenderer: { invoke: async (c: string, p: unknown) => (invoked.push([c, p]), { ok: true, value: null }), on: () => {}, removeListener: () => {} },
+    };
+    const module = { exports: {} };
+    runInNewContext(src, { require: (m: string) => (m === 'electron' ? fakeElectron : undefined), module, exports: module.exports });
+    const api = exposed.api!;
+    expect(Object.keys(api).sort()).toEqual([...CHANNEL_NAMES, 'on'].sort());
+    for (const v of Object.values(api)) expect(typeof v).toBe('function');
+    expect(Object.values(api)).not.toContain(fakeElectron.ipcRenderer);
+    await (api['users:find'] as (r: unknown) => Promise<unknown>)({ query: 'kari' });
+    expect(invoked).toEqual([[`${IPC_PREFIX}users:find`, { query: 'kari' }]]);
+    expect(typeof (api.on as (e: string, h: () => void) => unknown)('idle:warning', () => {})).toBe('function');
+  });
+});

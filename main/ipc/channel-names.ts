@@ -1,0 +1,61 @@
+/**
+ * The names of every IPC channel and pushed event, with no dependencies at all, so the sandboxed
+ * preload can bundle them without the schemas (contract.ts checks at compile time that this
+ * list and the channel table agree).
+ */
+export const CHANNEL_NAMES = [
+  'app:status',
+  'app:open-external',
+  'prefs:set',
+  'session:first-run',
+  'session:recovery-stored',
+  'session:sign-in',
+  'session:recover',
+  'session:activity',
+  'session:lock',
+  'session:change-password',
+  'users:find',
+  'users:view',
+  'codes:issue-one-time',
+  'codes:backup',
+  'enrollment:reenroll',
+  'enrollment:regenerate',
+  'enrollment:reveal-key',
+  'enrollment:confirm',
+  'enrollment:print-sheet',
+  'sms:remove',
+  'lock:clear',
+  'requests:refuse',
+  'clipboard:copy',
+  'settings:get',
+  'settings:update',
+  'settings:choose-logo',
+  'operators:list',
+  'operators:add',
+  'operators:update',
+  'operators:disable',
+  'operators:remove',
+  'operators:reset-password',
+  'users:import',
+  'users:import-cancel',
+  'users:import-save-report',
+  'jobs:reports',
+  'audit:list',
+  'audit:verify',
+  'audit:export',
+  'outbox:list',
+  'outbox:export',
+  'vault:info',
+  'vault:integrity',
+  'vault:backup',
+  'vault:restore',
+  'vault:rekey',
+  'service-keys:create',
+] as const;
+
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+
+export const EVENT_NAMES = ['idle:warning', 'session:locked', 'import:progress', 'job:done', 'clock:warning', 'menu:command'] as const;
+
+/** IPC channel prefix, so FactorDesk's channels never collide with Electron's own. */
+export const IPC_PREFIX = 'fd:';
