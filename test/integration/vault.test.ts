@@ -69,6 +69,27 @@ describe('vault create and open', () => {
     expect(await code(signIn({ dir: v.vaultDir, clock: v.clock }, 'nobody', 'wrong password but long enough'))).toBe('SIGNIN_FAILED');
   });
 
+  it('takes about the same time for an unknown name as for a wrong password (the KDF runs for both)', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    const median = async (name: string) => {
+      const ts: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        v.clock.advance(120_000); // stay clear of the slow-down
+        const t = performance.now();
+        expect(await code(signIn(env, name, `wrong password attempt ${i}!!`))).toBe('SIGNIN_FAILED');
+        ts.push(performance.now() - t);
+      }
+      return ts.sort((a, b) => a - b)[4]!;
+    };
+    const known = await median('anne');
+    const unknown = await median('nobody-here');
+    expect(unknown / known).toBeGreaterThan(0.5);
+    expect(unknown / known).toBeLessThan(2);
+  });
+
   it('reports a malformed or foreign slot file, a truncated database, a newer schema, each distinctly', async () => {
     const v = await makeVault();
     cleanups.push(v.cleanup);
