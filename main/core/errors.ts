@@ -54,9 +54,14 @@ export function fail(code: ErrorCode, message: string, details?: Record<string, 
 export function toFactorDeskError(err: unknown): FactorDeskError {
   if (err instanceof FactorDeskError) return err;
   const e = err as { code?: string; message?: string } | undefined;
-  if (e?.code === 'ENOSPC' || e?.code === 'SQLITE_FULL') return new FactorDeskError('DISK_FULL', 'The disk is full. Free some space and try again; nothing was changed.');
-  if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') return new FactorDeskError('VAULT_BUSY', 'The vault is busy in another FactorDesk process. Try again.');
-  if (e?.code === 'SQLITE_CORRUPT' || e?.code === 'SQLITE_NOTADB') return new FactorDeskError('VAULT_DAMAGED', 'The vault file is damaged. Restore it from the last backup.');
+  // SQLite reports extended codes (SQLITE_IOERR_SHMSIZE, SQLITE_BUSY_SNAPSHOT, …): match the family.
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const family = (f: string) => code === f || code.startsWith(`${f}_`);
+  // SHMSIZE: the WAL index could not be grown, which in practice means the disk is full.
+  if (code === 'ENOSPC' || family('SQLITE_FULL') || code === 'SQLITE_IOERR_SHMSIZE') return new FactorDeskError('DISK_FULL', 'The disk is full. Free some space and try again; nothing was changed.');
+  if (family('SQLITE_BUSY') || family('SQLITE_LOCKED')) return new FactorDeskError('VAULT_BUSY', 'The vault is busy in another FactorDesk process. Try again.');
+  if (family('SQLITE_CORRUPT') || family('SQLITE_NOTADB')) return new FactorDeskError('VAULT_DAMAGED', 'The vault file is damaged. Restore it from the last backup.');
+  if (family('SQLITE_IOERR') || family('SQLITE_CANTOPEN') || family('SQLITE_READONLY')) return new FactorDeskError('IO_ERROR', 'The vault could not be read or written (disk full, removed or read-only?). Nothing was changed.');
   if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return new FactorDeskError('IO_ERROR', `A file operation failed (${e.code}).`);
   return new FactorDeskError('INTERNAL', 'Something went wrong inside FactorDesk.');
 }

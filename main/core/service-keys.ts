@@ -32,21 +32,24 @@ export function validServiceKeyLabel(label: unknown): string {
  * content, once; the audit records the label, never the key. Rotating the vault key re-wraps
  * the service slot to the same public key, so the file keeps working after a rotation.
  */
-export function createServiceKey(vault: Vault, session: Session, label: string): { fileContent: string } {
+export function createServiceKey(vault: Vault, session: Session, label: string, persist?: (fileContent: string) => void): { fileContent: string } {
   requireRole(session, 'service-keys:create');
   const clean = validServiceKeyLabel(label);
   const raw = vault.random.bytes(32);
   const dek = vault.keyForWorker();
   try {
     const slot = makeRawKeySlot(vault.random, vault.vaultId, vault.generation, dek, 'service', raw, new Date(vault.now()), clean);
+    const file: ServiceKeyFile = { format: 'factordesk.service-key', vaultId: vault.vaultId, label: clean, key: formatRawKey(raw) };
+    const fileContent = JSON.stringify(file, null, 1) + '\n';
+    // The key file is saved before its slot exists: a failed save adds no slot nobody can use.
+    persist?.(fileContent);
     vault.write(() => {
       vault.updateSlots((f) => {
         f.slots.push(slot);
       });
       vault.audit({ action: 'service-key.create', operator: session.name, outcome: 'ok', details: { label: clean } });
     });
-    const file: ServiceKeyFile = { format: 'factordesk.service-key', vaultId: vault.vaultId, label: clean, key: formatRawKey(raw) };
-    return { fileContent: JSON.stringify(file, null, 1) + '\n' };
+    return { fileContent };
   } finally {
     dek.fill(0);
     raw.fill(0);

@@ -28,9 +28,17 @@ const JournalSchema = z
     format: z.literal('factordesk.signin-journal'),
     version: z.literal(1),
     base: z.object({ accounts: z.record(z.string(), AccountSchema), mac: z.string().nullable() }).strict(),
-    events: z.array(EventSchema).max(100_000),
+    // Counters of events compacted away while locked (see appendJournalEvent), and how many.
+    pending: z.record(z.string(), AccountSchema).optional(),
+    summarised: z.number().int().min(0).optional(),
+    events: z.array(EventSchema),
   })
   .strict();
+
+/** Events kept one by one; older ones are compacted into per-name counters so a flood cannot grow the file or erase locks. */
+export const MAX_JOURNAL_EVENTS = 5_000;
+/** Names whose compacted counters are kept; the ones with the most failures win. */
+export const MAX_PENDING_NAMES = 5_000;
 
 export type Journal = z.infer<typeof JournalSchema>;
 export type AccountState = z.infer<typeof AccountSchema>;
@@ -60,6 +68,12 @@ export function writeJournal(dir: string, j: Journal): void {
 /** The state of one account: the authenticated base plus the events appended since. */
 export function accountState(j: Journal, nameKey: string): AccountState {
   const s: AccountState = { ...(j.base.accounts[nameKey] ?? { failures: 0, lastFailureAt: null, lockedUntil: null }) };
+  const p = j.pending?.[nameKey];
+  if (p) {
+    s.failures += p.failures;
+    s.lastFailureAt = Math.max(s.lastFailureAt ?? 0, p.lastFailureAt ?? 0) || null;
+    s.lockedUntil = Math.max(s.lockedUntil ?? 0, p.lockedUntil ?? 0) || null;
+  }
   for (const e of j.events) {
     if (e.name !== nameKey || e.outcome !== 'failed') continue;
     s.failures++;
@@ -84,7 +98,35 @@ export function attemptGate(s: AccountState, now: number): { kind: 'ok' } | { ki
 export function appendJournalEvent(dir: string, event: Journal['events'][number]): void {
   const { journal } = readJournal(dir);
   journal.events.push(event);
+  if (journal.events.length > MAX_JOURNAL_EVENTS) compact(journal);
   writeJournal(dir, journal);
+}
+
+/**
+ * Folds the oldest events into per-name counters (`pending`), keeping the file bounded while the
+ * vault is locked: a flood of failed sign-ins under made-up names must not push real counters
+ * and locks out of the journal. When too many names pile up, those with the fewest failures go.
+ */
+function compact(j: Journal): void {
+  const keep = Math.floor(MAX_JOURNAL_EVENTS / 2);
+  const old = j.events.slice(0, j.events.length - keep);
+  j.events = j.events.slice(j.events.length - keep);
+  const pending = { ...(j.pending ?? {}) };
+  for (const e of old) {
+    if (e.outcome !== 'failed') continue;
+    const a = (pending[e.name] ??= { failures: 0, lastFailureAt: null, lockedUntil: null });
+    a.failures++;
+    a.lastFailureAt = e.at;
+    const total = a.failures + (j.base.accounts[e.name]?.failures ?? 0);
+    if (total >= SIGNIN_POLICY.lockAfter) a.lockedUntil = Math.max(a.lockedUntil ?? 0, e.at + SIGNIN_POLICY.lockMinutes * 60_000);
+  }
+  const names = Object.keys(pending);
+  if (names.length > MAX_PENDING_NAMES) {
+    names.sort((x, y) => pending[y]!.failures - pending[x]!.failures || (pending[y]!.lockedUntil ?? 0) - (pending[x]!.lockedUntil ?? 0));
+    for (const n of names.slice(MAX_PENDING_NAMES)) delete pending[n];
+  }
+  j.pending = pending;
+  j.summarised = (j.summarised ?? 0) + old.length;
 }
 
 function baseMac(key: Buffer, accounts: Journal['base']['accounts']): string {
@@ -104,10 +146,10 @@ export function journalBaseValid(j: Journal, key: Buffer): boolean {
  * Folds the events into a new authenticated base (after an unlock), resetting `resetName`'s
  * counter (the operator who just signed in), and returns the events that were folded.
  */
-export function sealJournal(dir: string, key: Buffer, resetName: string | null, now: number): { folded: Journal['events']; wasValid: boolean; damaged: boolean } {
+export function sealJournal(dir: string, key: Buffer, resetName: string | null, now: number): { folded: Journal['events']; summarised: number; wasValid: boolean; damaged: boolean } {
   const { journal, damaged } = readJournal(dir);
   const wasValid = journalBaseValid(journal, key);
-  const names = new Set([...Object.keys(journal.base.accounts), ...journal.events.map((e) => e.name)]);
+  const names = new Set([...Object.keys(journal.base.accounts), ...Object.keys(journal.pending ?? {}), ...journal.events.map((e) => e.name)]);
   const accounts: Journal['base']['accounts'] = {};
   for (const n of names) {
     const s = accountState(journal, n);
@@ -118,5 +160,5 @@ export function sealJournal(dir: string, key: Buffer, resetName: string | null, 
   }
   const next: Journal = { format: 'factordesk.signin-journal', version: 1, base: { accounts, mac: baseMac(key, accounts) }, events: [] };
   writeJournal(dir, next);
-  return { folded: journal.events, wasValid, damaged };
+  return { folded: journal.events, summarised: journal.summarised ?? 0, wasValid, damaged };
 }

@@ -63,16 +63,24 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
     if (err instanceof FactorDeskError) recordFailure();
     throw err;
   }
-  const warnings = foldJournal(vault, session.name, nameKey);
-  vault.auditNow({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } });
-  return { vault, session, warnings };
+  try {
+    const warnings = foldJournal(vault, session.name, nameKey);
+    vault.auditNow({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } });
+    return { vault, session, warnings };
+  } catch (err) {
+    vault.close(); // never leave the key in memory behind a failed sign-in
+    throw err;
+  }
 }
 
 /** Moves pre-sign-in events into the audit and re-authenticates the journal base. */
 export function foldJournal(vault: Vault, operatorName: string | null, resetNameKey: string | null): string[] {
   const warnings: string[] = [];
-  const { folded, wasValid, damaged } = sealJournal(vault.dir, vault.derived('journal'), resetNameKey, vault.now());
+  const { folded, summarised, wasValid, damaged } = sealJournal(vault.dir, vault.derived('journal'), resetNameKey, vault.now());
   vault.write(() => {
+    if (summarised > 0) {
+      vault.audit({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } });
+    }
     for (const e of folded) {
       vault.audit({ action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`, operator: null, outcome: 'refused', details: { name: e.name, at: new Date(e.at).toISOString() } });
     }

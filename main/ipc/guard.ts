@@ -46,6 +46,10 @@ export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
       hooks.onRefused?.(name, 'FORBIDDEN', hooks.session());
       return refuse('FORBIDDEN', 'This request did not come from the FactorDesk window.');
     }
+    if (!wellFormed(payload, 0)) {
+      hooks.onRefused?.(name, 'BAD_REQUEST', hooks.session());
+      return refuse('BAD_REQUEST', 'The request contains text that is not valid Unicode.');
+    }
     const parsed = (spec.req as z.ZodType).safeParse(payload ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -73,6 +77,17 @@ export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
       return refuse(e.code, e.message, Object.keys(extra).length ? extra : undefined);
     }
   };
+}
+
+/**
+ * True when every string in the payload is well-formed Unicode (no lone surrogates). Such text
+ * cannot be stored or canonicalised for the audit hash, so it is a bad request, not a crash.
+ */
+function wellFormed(v: unknown, depth: number): boolean {
+  if (typeof v === 'string') return v.isWellFormed();
+  if (depth > 8 || v === null || typeof v !== 'object') return true;
+  for (const [k, x] of Object.entries(v)) if (!k.isWellFormed() || !wellFormed(x, depth + 1)) return false;
+  return true;
 }
 
 export type Dispatch = ReturnType<typeof createDispatcher>;

@@ -98,8 +98,13 @@ export function adminHandlers(ctl: AppController): H {
     'audit:export': async ({ format }, s) => {
       const file = await ctl.deps.dialogs.saveFile(format === 'csv' ? 'audit-csv' : 'audit-json', `factordesk-audit-${stamp()}.${format}`);
       if (!file) return { file: null, count: 0 };
-      const r = exportAudit(ctl.vault(), s!, format);
-      writeFileAtomic(file, r.content);
+      // The file is written inside the transaction that records the export: no file, no event.
+      const vault = ctl.vault();
+      const r = vault.write(() => {
+        const out = exportAudit(vault, s!, format);
+        writeFileAtomic(file, out.content);
+        return out;
+      });
       return { file, count: r.count };
     },
     'outbox:list': ({ pendingOnly }, s) =>
@@ -107,8 +112,13 @@ export function adminHandlers(ctl: AppController): H {
     'outbox:export': async ({ format }, s) => {
       const file = await ctl.deps.dialogs.saveFile(format === 'csv' ? 'outbox-csv' : 'outbox-json', `factordesk-outbox-${stamp()}.${format}`);
       if (!file) return { file: null, count: 0 };
-      const r = exportOutbox(ctl.vault(), s!, format);
-      writeFileAtomic(file, r.content);
+      // Written inside the transaction that marks the notifications exported: a failed write leaves them queued.
+      const vault = ctl.vault();
+      const r = vault.write(() => {
+        const out = exportOutbox(vault, s!, format);
+        writeFileAtomic(file, out.content);
+        return out;
+      });
       return { file, count: r.count };
     },
     'vault:info': () => {
@@ -145,8 +155,7 @@ export function adminHandlers(ctl: AppController): H {
     'service-keys:create': async ({ label }, s) => {
       const file = await ctl.deps.dialogs.saveFile('service-key', `factordesk-service-${label.replace(/[^\w.-]/g, '_')}.key`);
       if (!file) return { file: null };
-      const { fileContent } = createServiceKey(ctl.vault(), s!, label);
-      writeFileAtomic(file, fileContent, 0o600);
+      createServiceKey(ctl.vault(), s!, label, (content) => writeFileAtomic(file, content, 0o600));
       return { file };
     },
   };
