@@ -159,7 +159,9 @@ export function Workspace({ session, onLock, startup }: Props) {
               ))}
             </Tabs.List>
             {ADMIN_VIEWS.map((v) => (
-              <Tabs.Content key={v} value={v} className="tab-panel">
+              // The lookup stays mounted while an admin screen is shown, so the open user and the
+              // search survive a tab switch and nothing re-grabs focus when coming back (Ctrl+K).
+              <Tabs.Content key={v} value={v} className="tab-panel" forceMount={v === 'lookup' ? true : undefined}>
                 {v === 'lookup' ? lookupScreen : <AdminScreen view={v} importJob={importJob} setImportJob={setImportJob} />}
               </Tabs.Content>
             ))}

@@ -1,0 +1,694 @@
+// The journeys of ../shared/JOURNEYS.md, walked in real Chromium through the BUILT renderer, with
+// `window.api` bridged to the real guard, controller and services over a temporary vault
+// (test/helpers/app-harness.ts). One vault, one browser, one agent's day, in order:
+//   first run → sign in → import (journey 4) → lookup → one-time code → re-enrollment by phone
+//   (journey 1) → in person with a printed sheet (journey 2) → new backup codes → the caller who
+//   is not who they say (journey 3) → the admin's morning (audit, verify, export, outbox, screens)
+//   → stepping away (journey 5, idle lock) → language switch.
+// Afterwards: no CSP violation, no page error, and no channel response but the issuing ones
+// carried a secret. Screenshots (1280×720) go to test-results/screenshots/.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { RENDERER_DIR, startHarness, type Harness } from '../helpers/app-harness.ts';
+import {
+  ADMIN_OP,
+  base32ToBytes,
+  decodeQr,
+  issuedSecrets,
+  KARI,
+  leakedSecrets,
+  OffsetClock,
+  OLA,
+  pageHtml,
+  pageText,
+  PER,
+  responsesOf,
+  secretOfUri,
+  signIn,
+  writeHrExport,
+  type HrExport,
+} from '../helpers/e2e.ts';
+import { totpAt } from '../../main/core/totp.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment } from '../../main/ipc/contract.ts';
+import nbJson from '../../renderer/src/locales/nb.json';
+import enJson from '../../renderer/src/locales/en.json';
+
+type Lang = 'nb' | 'en';
+const LOCALES: Record<Lang, unknown> = { nb: nbJson, en: enJson };
+
+/** A UI string as the renderer shows it (the same resource files, {{var}} filled in). */
+function tr(lang: Lang, key: string, vars: Record<string, string | number> = {}): string {
+  let v: unknown = LOCALES[lang];
+  for (const part of key.split('.')) v = (v as Record<string, unknown>)[part];
+  if (typeof v !== 'string') throw new Error(`no string ${lang}:${key}`);
+  return v.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(vars[k] ?? ''));
+}
+const fmt = (lang: Lang, n: number) => new Intl.NumberFormat(lang === 'nb' ? 'nb-NO' : 'en-GB').format(n);
+
+/** Spoken words of the Norwegian spelling aid (UI.md: "J Johan", "7 sju"), base32 characters only. */
+const NB_WORDS: Record<string, string> = {
+  A: 'Anna', B: 'Bernhard', C: 'Caesar', D: 'David', E: 'Erik', F: 'Fredrik', G: 'Gustav', H: 'Harald', I: 'Ivar', J: 'Johan', K: 'Karin', L: 'Ludvig', M: 'Martin',
+  N: 'Nils', O: 'Olivia', P: 'Petter', Q: 'Quintus', R: 'Rikard', S: 'Sigrid', T: 'Teodor', U: 'Ulrik', V: 'Enkelt-V', W: 'Dobbelt-W', X: 'Xerxes', Y: 'Yngve', Z: 'Zakarias',
+  '2': 'to', '3': 'tre', '4': 'fire', '5': 'fem', '6': 'seks', '7': 'sju',
+};
+
+const CHECK_LABEL = { callback: 'Ringt tilbake på nummeret i katalogen', photoId: 'Legitimasjon med bilde sett ved oppmøte' };
+
+const RENDERER_BUILT = existsSync(join(RENDERER_DIR, 'index.html'));
+
+describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real main-process services)', () => {
+  let h: Harness;
+  const clock = new OffsetClock();
+  const pageErrors: string[] = [];
+  let hr: HrExport;
+  let recoveryKey = '';
+  let kariCode = '';
+  let lastIdleCode = '';
+  let nextButtonHit = '';
+  let eventsBeforeVerify = 0;
+
+  const $ = (id: string) => h.page.getByTestId(id);
+  const text = async (l: Locator) => (await l.textContent()) ?? '';
+  /** Waits until `l` shows `want` (a substring). */
+  const shows = async (l: Locator, want: string, timeout = 10_000) => {
+    await expect.poll(() => text(l), { timeout }).toContain(want);
+  };
+  const focusedTestId = () => h.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset['testid'] ?? document.activeElement?.tagName ?? null);
+  const shot = (name: string) => h.screenshot(name);
+
+  /**
+   * Ctrl+K, then let the page's own 0 ms "focus and select the search box" timer run before the
+   * first key (a person cannot type within those milliseconds; a script can, and the select()
+   * would then swallow the first letter).
+   */
+  async function pressCtrlK(): Promise<void> {
+    await h.page.keyboard.press('Control+K');
+    await h.page.evaluate(() => new Promise((r) => setTimeout(r, 20)));
+    await expect.poll(focusedTestId).toBe('search-input');
+  }
+
+  /** Ctrl+K, type the query key by key, then ↓ until `email` is highlighted and Enter. */
+  async function lookUp(query: string, email: string): Promise<void> {
+    // From an admin screen, go back to the lookup tab first and let the user page there settle
+    // (see the Ctrl+K focus test below: a re-mounted user page takes the focus when it loads).
+    if ((await $('nav-lookup').count()) > 0 && (await $('nav-lookup').getAttribute('aria-selected')) !== 'true') {
+      await $('nav-lookup').click();
+      await h.page.locator('[data-testid="user-name"], [data-testid="lookup-welcome"]').first().waitFor();
+      await h.page.waitForTimeout(100);
+    }
+    await pressCtrlK();
+    await h.page.keyboard.type(query, { delay: 15 });
+    const option = h.page.locator(`[data-testid="lookup-result"][data-email="${email}"]`);
+    await option.waitFor({ timeout: 5_000 }).catch(async (e: unknown) => {
+      throw new Error(`lookup "${query}": search box holds "${await $('search-input').inputValue()}", list: ${await text($('lookup-results'))}; focus ${await focusedTestId()}; ${String(e)}`);
+    });
+    // Wait for the answer to the whole query (earlier keystrokes' answers may still be showing).
+    const q = query.toLowerCase();
+    await expect
+      .poll(() => $('lookup-result').evaluateAll((els, q) => els.every((e) => (e.getAttribute('data-email') ?? '').includes(q) || (e.textContent ?? '').toLowerCase().includes(q)), q))
+      .toBe(true);
+    for (let i = 0; i < 30 && (await option.getAttribute('aria-selected')) !== 'true'; i++) await h.page.keyboard.press('ArrowDown');
+    expect(await option.getAttribute('aria-selected')).toBe('true');
+    await h.page.keyboard.press('Enter');
+    await $('user-detail').waitFor();
+    await shows($('user-email'), email);
+  }
+
+  /** Step 1 of an action dialog: tick checks (keyboard: focus + Space), type ticket and reason. */
+  async function identity(checks: string[], ticket: string, reason: string): Promise<void> {
+    for (const c of checks) {
+      await $(`check-${c}`).focus();
+      await h.page.keyboard.press('Space');
+      expect(await $(`check-${c}`).getAttribute('aria-checked')).toBe('true');
+    }
+    await $('identity-ticket').focus();
+    await h.page.keyboard.type(ticket);
+    await h.page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('identity-reason');
+    await h.page.keyboard.type(reason);
+  }
+
+  /** The response of the latest call of `channel`. */
+  function last<T>(channel: string): T {
+    const all = responsesOf<T>(h, channel);
+    const r = all[all.length - 1];
+    if (!r?.ok) throw new Error(`${channel}: no successful response (${JSON.stringify(r)})`);
+    return r.value as T;
+  }
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, viewport: { width: 1280, height: 720 } });
+    h.page.on('pageerror', (e) => pageErrors.push(String(e)));
+    hr = writeHrExport(join(h.tmp, 'hr-export.csv'), 2000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('first run: creates the vault and the first admin, shows the recovery key once, "I have stored it", continue', async () => {
+    await $('first-run').waitFor();
+    // The agent prefers Norwegian: the switch on the first screen changes it at once.
+    await $('lang-nb').click();
+    await shows(h.page.locator('h1'), tr('nb', 'firstRun.title'));
+    // Keyboard only: the name field has focus; Tab through the form, Enter submits.
+    await $('first-run-name').focus();
+    await h.page.keyboard.type(ADMIN_OP.name);
+    await h.page.keyboard.press('Tab');
+    await h.page.keyboard.type(ADMIN_OP.displayName);
+    await h.page.keyboard.press('Tab');
+    await h.page.keyboard.type(ADMIN_OP.email);
+    await h.page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('first-run-password');
+    await h.page.keyboard.type(ADMIN_OP.password);
+    await h.page.keyboard.press('Tab');
+    await h.page.keyboard.type(ADMIN_OP.password);
+    await shot('first-run');
+    await h.page.keyboard.press('Enter');
+
+    await $('recovery-key').waitFor({ timeout: 20_000 });
+    const issued = last<{ recoveryKey: string }>('session:first-run');
+    recoveryKey = issued.recoveryKey.replace(/[\s-]/g, '');
+    const shown = (await text($('recovery-key'))).replace(/\s/g, '');
+    expect(shown).toBe(recoveryKey);
+    expect(recoveryKey).toMatch(/^[A-Z2-7]{52}$/);
+    expect(await pageText(h.page)).toContain(tr('nb', 'recovery.once'));
+    // Continue only after "I have stored it".
+    expect(await $('recovery-continue').isDisabled()).toBe(true);
+    await shot('recovery-key');
+    await $('recovery-stored').focus();
+    await h.page.keyboard.press('Space');
+    expect(await $('recovery-continue').isDisabled()).toBe(false);
+    await $('recovery-continue').click();
+
+    // The workspace opens with the search box focused; the key is gone from the page.
+    await $('search-input').waitFor();
+    await expect.poll(focusedTestId).toBe('search-input');
+    expect(await pageHtml(h.page)).not.toContain(recoveryKey.slice(0, 8));
+    expect(responsesOf(h, 'session:recovery-stored').at(-1)?.ok).toBe(true);
+  });
+
+  it('sign in: Ctrl+L locks; a wrong password is refused with a plain message, then the right one opens the workspace', async () => {
+    await h.page.keyboard.press('Control+L');
+    await $('signin-form').waitFor();
+    await shows(h.page.locator('h1'), tr('nb', 'signin.title'));
+    // The last operator name is remembered; the password field has focus.
+    expect(await $('signin-name').inputValue()).toBe(ADMIN_OP.name);
+    await expect.poll(focusedTestId).toBe('signin-password');
+    await shot('sign-in');
+
+    await signIn(h, ADMIN_OP.name, 'not the right password at all');
+    await shows($('signin-error'), tr('nb', 'errors.SIGNIN_FAILED'));
+    expect(await $('signin-password').inputValue()).toBe('');
+
+    await signIn(h, ADMIN_OP.name, ADMIN_OP.password);
+    await $('search-input').waitFor({ timeout: 20_000 });
+    expect(await $('signin-error').count()).toBe(0);
+    // The recovery key is shown once only: not after a sign-in.
+    expect(await $('recovery-key').count()).toBe(0);
+    expect(await pageHtml(h.page)).not.toContain(recoveryKey.slice(0, 8));
+  });
+
+  it('import (journey 4): a semicolon CSV with BOM, progress visible, 12 rejected lines listed by line number, report saved', async () => {
+    await $('nav-import').click();
+    await $('import-start').waitFor();
+    h.openAnswers.csv = hr.path;
+    await $('import-start').click();
+    await $('import-progress').waitFor({ timeout: 10_000 });
+    await shot('import-progress');
+    expect(await $('import-progress').isVisible()).toBe(true);
+    // import-stats is the live line under the progress bar.
+    expect(await text($('import-stats'))).toMatch(/\d/);
+
+    await $('import-report').waitFor({ timeout: 30_000 });
+    await shows($('import-report'), tr('nb', 'import.reportTitle'));
+    expect(await text($('import-rows'))).toBe(fmt('nb', hr.rows));
+    expect(await text($('import-rejected-count'))).toBe('12');
+    const rows = await $('import-rejected').locator('tbody tr').all();
+    expect(rows).toHaveLength(12);
+    const lines: string[] = [];
+    for (const r of rows) {
+      lines.push(await text(r.locator('td').first()));
+      expect((await text(r.locator('td').nth(1))).length).toBeGreaterThan(5); // a reason, in words
+    }
+    expect(lines).toEqual(hr.badLines.map((n) => fmt('nb', n)));
+    await shot('import-report');
+
+    const reportFile = join(h.tmp, 'import-report.csv');
+    h.saveAnswers['import-report'] = reportFile;
+    await $('import-save-report').click();
+    await expect.poll(() => existsSync(reportFile)).toBe(true);
+    const saved = readFileSync(reportFile, 'utf8').trim().split(/\r?\n/);
+    expect(saved[0]).toMatch(/^"?line"?,"?reason"?$/);
+    expect(saved.slice(1).map((l) => Number(l.split(',')[0]!.replace(/"/g, '')))).toEqual(hr.badLines);
+  });
+
+  it('lookup (journey 1.1–2): typing "k" already lists Kari Nordmann; ↓/Enter opens her page', async () => {
+    await pressCtrlK();
+    await h.page.keyboard.type('k');
+    const kari = h.page.locator(`[data-testid="lookup-result"][data-email="${KARI.email}"]`);
+    await kari.waitFor({ timeout: 5_000 }); // before the second letter
+    await h.page.keyboard.type('ari', { delay: 20 });
+    await expect.poll(() => $('lookup-result').count()).toBe(2); // Kari Andersen, Kari Nordmann
+    await shows(kari, KARI.name);
+    await shot('lookup-results');
+    // ↓ moves the highlight, Enter opens.
+    for (let i = 0; i < 5 && (await kari.getAttribute('aria-selected')) !== 'true'; i++) await h.page.keyboard.press('ArrowDown');
+    expect(await kari.getAttribute('aria-selected')).toBe('true');
+    await h.page.keyboard.press('Enter');
+    await $('user-detail').waitFor();
+    expect(await text($('user-name'))).toBe(KARI.name);
+    await expect.poll(focusedTestId).toBe('user-name');
+    await shows($('user-phone'), KARI.phone.replace(/\s/g, ''));
+    await shows($('auth-status'), tr('nb', 'factor.none'));
+    await shot('user-detail');
+  });
+
+  it('one-time code: Next stays disabled until a strong check, ticket and reason; the code is shown once, copied, and closing asks first', async () => {
+    await $('action-one-time-code').focus();
+    await h.page.keyboard.press('Enter');
+    const dlg = $('dialog-one-time-code');
+    await dlg.waitFor();
+    // Focus starts on the first field (the first identity check).
+    await expect.poll(focusedTestId).toBe('check-callback');
+    const next = dlg.getByTestId('dialog-next');
+    expect(await next.isDisabled()).toBe(true);
+    await h.page.keyboard.press('Space'); // callback
+    expect(await next.isDisabled()).toBe(true); // ticket and reason still missing
+    await $('identity-ticket').focus();
+    await h.page.keyboard.type('HD-20390');
+    expect(await next.isDisabled()).toBe(true);
+    await h.page.keyboard.press('Tab');
+    await h.page.keyboard.type('cannot sign in today');
+    expect(await next.isDisabled()).toBe(false);
+    await h.page.keyboard.press('Enter'); // → step 2
+    await $('consequences').waitFor();
+    await $('otc-minutes').waitFor();
+    await expect.poll(focusedTestId).toBe('dialog-next');
+    await h.page.keyboard.press('Enter'); // → issue
+
+    const value = dlg.getByTestId('secret-display-value');
+    await value.waitFor();
+    kariCode = (await value.getAttribute('data-value')) ?? '';
+    expect(kariCode).toMatch(/^\d{8}$/);
+    expect(last<{ code: string }>('codes:issue-one-time').code.replace(/\s/g, '')).toBe(kariCode);
+    // Read out in groups: "4711 2093".
+    expect((await text(value)).trim()).toBe(`${kariCode.slice(0, 4)} ${kariCode.slice(4)}`);
+    await shot('one-time-code-result');
+
+    await dlg.getByTestId('secret-copy').click();
+    await expect.poll(() => h.clipboard.value).toBe(kariCode);
+
+    // Esc does not throw the code away: it asks first. "No" shows it again.
+    await h.page.keyboard.press('Escape');
+    await shows($('close-confirm'), tr('nb', 'dialog.closeQuestion', { name: 'Kari' }));
+    await $('close-confirm-no').click();
+    await value.waitFor();
+    await dlg.getByTestId('dialog-close').click();
+    await shows($('close-confirm'), tr('nb', 'dialog.closeQuestion', { name: 'Kari' }));
+    await $('close-confirm-yes').click();
+    await dlg.waitFor({ state: 'detached' });
+    expect(await pageHtml(h.page)).not.toContain(kariCode);
+    // Back to the search box, and the card says a code is active.
+    await expect.poll(focusedTestId).toBe('search-input');
+    await shows($('factor-one-time-code'), tr('nb', 'factor.otcActive'));
+  });
+
+  it('journey 1: forced re-enrollment by phone — callback, HD-20391, "changed phone"; QR; key read aloud with spelling aid; TOTP confirms → active', async () => {
+    await $('action-reenroll').click();
+    const dlg = $('dialog-reenroll');
+    await dlg.waitFor();
+    await identity(['callback'], 'HD-20391', 'changed phone');
+    await h.page.keyboard.press('Enter'); // → step 2
+    await $('consequences').waitFor();
+    await dlg.getByTestId('dialog-next').click(); // "Revoke and make new set-up"
+
+    // Step 3: the QR (an image under the CSP), decoded as a phone would, is the enrollment URI.
+    const qr = $('enrollment-qr');
+    await qr.waitFor();
+    await expect.poll(() => qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    const enrollment = last<IssuedEnrollment>('enrollment:reenroll');
+    expect(await decodeQr(qr)).toBe(enrollment.uri);
+    expect(enrollment.uri).toContain(encodeURIComponent(KARI.email));
+    // The key is not on screen until the agent chooses to read it aloud.
+    expect(await $('typed-key').count()).toBe(0);
+    await shot('reenroll-qr');
+
+    await $('reveal-key').click();
+    const key = $('typed-key-value');
+    await key.waitFor();
+    const b32 = (await key.getAttribute('data-value')) ?? '';
+    expect(b32).toBe(secretOfUri(enrollment.uri));
+    expect(b32).toMatch(/^[A-Z2-7]{32,}$/);
+    // In groups of four, with the Norwegian spelling aid one click away (here: open already).
+    expect((await text(key)).trim().split(/\s+/).every((g) => g.length === 4)).toBe(true);
+    const aid = dlg.getByTestId('spelling-aid');
+    await aid.waitFor();
+    const spoken = await aid.locator('li').evaluateAll((lis) => lis.map((li) => [li.querySelector('.spelling-ch')?.textContent ?? '', li.querySelector('.spelling-word')?.textContent ?? '']));
+    expect(spoken.map(([c]) => c).join('')).toBe(b32);
+    for (const [c, w] of spoken) expect(w, c).toBe(NB_WORDS[c!]);
+    // The spelling toggle hides and shows it again.
+    await dlg.getByTestId('spelling-toggle').click();
+    await aid.waitFor({ state: 'detached' });
+    await dlg.getByTestId('spelling-toggle').click();
+    await aid.waitFor();
+    await shot('reenroll-key');
+
+    // Step 4: Kari reads the six digits her app shows now.
+    await dlg.getByTestId('dialog-next').click();
+    await $('confirm-code').waitFor();
+    await expect.poll(focusedTestId).toBe('confirm-code');
+    await h.page.keyboard.type(totpAt(base32ToBytes(b32), Date.now()));
+    await h.page.keyboard.press('Enter');
+    await shows($('enrollment-active'), tr('nb', 'factor.active'));
+    await shot('reenroll-active');
+    await dlg.getByTestId('dialog-close').click();
+    await dlg.waitFor({ state: 'detached' });
+
+    // Her page now says: authenticator active; the steps are in her recent activity.
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    const activity = $('recent-activity');
+    for (const a of ['enrollment_reenroll', 'enrollment_reveal-key', 'enrollment_confirm']) await shows(activity, tr('nb', `auditAction.${a}`));
+    await shows(activity, 'HD-20391');
+    expect(await pageHtml(h.page)).not.toContain(b32);
+  });
+
+  it('journey 2: in person with photo ID — re-enrollment WITH backup codes, Print sheet (page 1 + page 2), confirmed with his first code', async () => {
+    await lookUp('ola.hansen', OLA.email);
+    await $('action-reenroll').click();
+    const dlg = $('dialog-reenroll');
+    await dlg.waitFor();
+    await identity(['photo-id'], 'HD-20393', 'new phone, at the desk');
+    await h.page.keyboard.press('Enter');
+    await $('opt-backup-codes').click();
+    expect(await $('opt-backup-codes').getAttribute('aria-checked')).toBe('true');
+    await shows($('consequences'), tr('nb', 'consequence.backupNew'));
+    await dlg.getByTestId('dialog-next').click();
+
+    const codes = dlg.getByTestId('enroll-backup-codes-value');
+    await codes.first().waitFor();
+    expect(await codes.count()).toBe(10);
+    const enrollment = last<IssuedEnrollment>('enrollment:reenroll');
+    expect(enrollment.backupCodes).toHaveLength(10);
+    await shot('reenroll-with-codes');
+
+    const before = h.printed.length;
+    await $('print-sheet').click();
+    await expect.poll(() => h.printed.length).toBe(before + 1);
+    await shows($('toast').last(), tr('nb', 'enroll.printed'));
+    await shot('reenroll-sheet-printed');
+    // What is under the middle of the dialog's primary button right now (asserted in its own test below).
+    nextButtonHit = await dlg.getByTestId('dialog-next').evaluate((b) => {
+      const r = b.getBoundingClientRect();
+      const el = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      if (el && (el === b || b.contains(el))) return 'the button';
+      const toast = el?.closest('[data-testid="toast"]');
+      return toast ? `a toast: ${toast.textContent}` : `${el?.tagName}.${el?.className}`;
+    });
+    const sheet = h.printed.at(-1)!;
+    expect(sheet).toContain(OLA.name);
+    expect(sheet).toContain(OLA.email);
+    // Page 1: the QR, the key, the steps in both languages, "set up before", "destroy this page".
+    expect(sheet).toContain('<svg');
+    expect(sheet).toContain('Makuler siden når appen viser koden');
+    expect(sheet).toContain('Destroy this page once your app shows the code');
+    expect(sheet).toMatch(/Sett opp før/);
+    expect(sheet).toMatch(/Set up before/);
+    expect(sheet.replace(/\s/g, '')).toContain(secretOfUri(enrollment.uri));
+    // Page 2: the backup codes and "keep this page somewhere safe"; Norwegian first.
+    expect(sheet).toContain('id="backup-codes"');
+    expect(sheet).toContain('Oppbevar denne siden trygt');
+    expect(sheet).toContain('Keep this page somewhere safe');
+    expect(sheet.indexOf('Oppbevar denne siden trygt')).toBeLessThan(sheet.indexOf('Keep this page somewhere safe'));
+    expect(sheet).toMatch(/<html lang="nb"/);
+    const page2 = sheet.slice(sheet.indexOf('id="backup-codes"'));
+    for (const c of enrollment.backupCodes!) expect(page2).toContain(c);
+
+    // Ola scans the QR at the desk (decoded from the screen), and reads his first code.
+    const uri = await decodeQr($('enrollment-qr'));
+    expect(uri).toBe(enrollment.uri);
+    // By keyboard (a mouse may find the button under a toast, see below).
+    await dlg.getByTestId('dialog-next').focus();
+    await h.page.keyboard.press('Enter');
+    await $('confirm-code').waitFor();
+    await $('confirm-code').fill(totpAt(base32ToBytes(secretOfUri(uri!)), Date.now()));
+    await $('confirm-submit').click();
+    await $('enrollment-active').waitFor();
+    await dlg.getByTestId('dialog-close').click();
+    await dlg.waitFor({ state: 'detached' });
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    await shows($('factor-backup-codes'), tr('nb', 'factor.codesLeft', { n: 10, total: 10 }));
+  });
+
+  it('a toast does not cover the primary button of the open dialog (after Print sheet, "Next: confirm" is clickable at once)', () => {
+    expect(nextButtonHit).toBe('the button');
+  });
+
+  it('new backup codes: three steps, ten codes shown once', async () => {
+    await lookUp('kari.nordmann', KARI.email);
+    await $('action-backup-codes').click();
+    const dlg = $('dialog-backup-codes');
+    await dlg.waitFor();
+    expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
+    await identity(['callback'], 'HD-20392', 'no backup codes left');
+    await h.page.keyboard.press('Enter');
+    await $('consequences').waitFor();
+    await h.page.keyboard.press('Enter');
+    const values = dlg.getByTestId('secret-display-value');
+    await values.first().waitFor();
+    expect(await values.count()).toBe(10);
+    const issued = last<{ codes: string[] }>('codes:backup').codes;
+    const shown = await values.evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
+    expect(shown).toEqual(issued.map((c) => c.replace(/[\s-]/g, '')));
+    await shot('backup-codes-result');
+    await dlg.getByTestId('dialog-close').click();
+    await $('close-confirm-yes').click();
+    await dlg.waitFor({ state: 'detached' });
+    await shows($('factor-backup-codes'), tr('nb', 'factor.codesLeft', { n: 10, total: 10 }));
+    for (const c of shown) expect(await pageHtml(h.page)).not.toContain(c!);
+  });
+
+  it('journey 3: only "known email" ticked → Next stays disabled, the weak-only notice offers "Record refused request", which records it', async () => {
+    const issuedBefore = responsesOf(h, 'codes:issue-one-time').length;
+    await lookUp('per.olsen', PER.email);
+    await $('action-one-time-code').click();
+    const dlg = $('dialog-one-time-code');
+    await dlg.waitFor();
+    await identity(['known-email'], 'HD-20394', 'wants a code by e-mail');
+    const next = dlg.getByTestId('dialog-next');
+    expect(await next.isDisabled()).toBe(true);
+    await shows($('weak-only'), tr('nb', 'identity.weakOnly'));
+    await h.page.keyboard.press('Enter'); // Enter does not get past step 1 either
+    expect(await $('consequences').count()).toBe(0);
+
+    await $('weak-only-refuse').click();
+    const refuse = $('dialog-refuse');
+    await refuse.waitFor();
+    expect(await $('refuse-caller').inputValue()).toBe(PER.name);
+    expect(await $('refuse-ticket').inputValue()).toBe('HD-20394');
+    await $('refuse-number').fill('+47 400 12 345');
+    await $('refuse-requested').fill('a one-time code by e-mail, in a hurry');
+    await $('refuse-notes').fill('Unknown number; would not accept a call-back.');
+    await shot('refused-request');
+    await $('refuse-submit').click();
+    await refuse.waitFor({ state: 'detached' });
+    await shows($('toast').last(), tr('nb', 'refuse.recorded'));
+    // No code was issued for Per.
+    expect(responsesOf(h, 'codes:issue-one-time').length).toBe(issuedBefore);
+    expect(responsesOf(h, 'requests:refuse').at(-1)?.ok).toBe(true);
+  });
+
+  it('admin, the next morning: the audit filtered for refused requests shows Per\'s; journey 1 is there step by step', async () => {
+    await $('nav-audit').click();
+    await $('audit-table').waitFor();
+    await expect.poll(() => $('audit-row').count()).toBeGreaterThan(10);
+    await shot('audit-log');
+    // Every event so far, numbered 1…n without gaps (checked against "intact, n events" below).
+    const all = last<AuditEventView[]>('audit:list');
+    const seqs = all.map((e) => e.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    eventsBeforeVerify = seqs.length;
+
+    await $('audit-refused-filter').click();
+    await expect.poll(async () => (await $('audit-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-action')))).join()).toBe('request.refused');
+    const row = $('audit-row').first();
+    await shows(row, PER.email);
+    await shows(row, 'HD-20394');
+    await shows(row, 'a one-time code by e-mail');
+    await shot('audit-refused');
+    await $('audit-refused-filter').click(); // off again
+
+    // Journey 1, one event per step, with callback, the ticket and the reason.
+    await $('audit-filter-user').fill(KARI.email);
+    await $('audit-apply').click();
+    await expect.poll(async () => (await $('audit-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-action')))).includes('enrollment.confirm')).toBe(true);
+    const list = last<AuditEventView[]>('audit:list');
+    const journey = list.filter((e) => e.action.startsWith('enrollment.')).sort((a, b) => a.seq - b.seq);
+    expect(journey.map((e) => e.action)).toEqual(['enrollment.reenroll', 'enrollment.reveal-key', 'enrollment.confirm']);
+    expect(journey[0]).toMatchObject({ checks: ['callback'], ticket: 'HD-20391', reason: 'changed phone', outcome: 'ok', userEmail: KARI.email, operator: ADMIN_OP.name });
+    expect(journey.every((e) => e.userEmail === KARI.email && e.outcome === 'ok')).toBe(true);
+    const reenrollRow = h.page.locator('[data-testid="audit-row"][data-action="enrollment.reenroll"]');
+    await shows(reenrollRow, CHECK_LABEL.callback);
+    await shows(reenrollRow, 'HD-20391');
+    await shows(reenrollRow, 'changed phone');
+    await shows(h.page.locator('[data-testid="audit-row"][data-action="enrollment.reveal-key"]'), tr('nb', 'auditAction.enrollment_reveal-key'));
+  });
+
+  it('audit: verify shows "intact" with the event count; export as JSON through the save dialog', async () => {
+    await $('audit-verify').click();
+    const result = $('audit-verify-result');
+    await result.waitFor();
+    const chain = last<ChainReportView>('audit:verify');
+    expect(chain.ok).toBe(true);
+    // Everything listed before, plus what happened since (filtering is audited too): no more than a few.
+    expect(chain.count).toBeGreaterThanOrEqual(eventsBeforeVerify);
+    expect(chain.count).toBeLessThanOrEqual(eventsBeforeVerify + 5);
+    await shows(result, tr('nb', 'audit.intact', { n: fmt('nb', chain.count) }));
+    await shot('audit-verified');
+
+    const file = join(h.tmp, 'audit.json');
+    h.saveAnswers['audit-json'] = file;
+    await $('audit-export-json').click();
+    await expect.poll(() => existsSync(file)).toBe(true);
+    await shows($('toast').last(), tr('nb', 'audit.exported', { n: fmt('nb', last<{ count: number }>('audit:export').count) }));
+    const exported = readFileSync(file, 'utf8');
+    const parsed: unknown = JSON.parse(exported);
+    expect(exported).toContain('HD-20391');
+    expect(exported).toContain('request.refused');
+    expect(JSON.stringify(parsed).length).toBeGreaterThan(1000);
+    // The export carries no secret either.
+    for (const s of issuedSecrets(h)) expect(exported.replace(/[\s-]/g, '').includes(s), `export contains ${s.slice(0, 4)}…`).toBe(false);
+  });
+
+  it('the outbox holds "your sign-in methods were changed" for Kari; the other admin screens open', async () => {
+    await $('nav-outbox').click();
+    const table = $('outbox-table');
+    await table.waitFor();
+    await shows(table, KARI.email);
+    await shows(table, OLA.email);
+    const kariRows = h.page.locator('[data-testid="outbox-row"]', { hasText: KARI.email });
+    expect(await kariRows.count()).toBeGreaterThanOrEqual(1);
+    for (const r of await kariRows.all()) expect(await text(r)).toContain('Your sign-in methods were changed');
+    // The same in the data main sent (no code or key in it: the scan at the end covers every response).
+    const items = last<Array<{ email: string; subject: string; kind: string }>>('outbox:list');
+    expect(items.filter((i) => i.email === KARI.email).length).toBeGreaterThanOrEqual(1);
+    await shot('outbox');
+
+    await $('nav-operators').click();
+    await h.page.locator(`[data-testid="operator-row"][data-name="${ADMIN_OP.name}"]`).waitFor();
+    await shot('operators');
+
+    await $('nav-settings').click();
+    await $('settings-screen').waitFor();
+    await shot('settings');
+
+    await $('nav-vault').click();
+    await $('vault-screen').waitFor();
+    await $('vault-integrity').click();
+    await shows($('vault-integrity-result'), tr('nb', 'vault.integrityOk'));
+    await shot('vault');
+  });
+
+  it('Ctrl+K from an admin screen puts the focus in the search box, and it stays there', async () => {
+    // On the Vault tab; the lookup tab still has Per's page, opened earlier with Enter.
+    await h.page.keyboard.press('Control+K');
+    await $('user-name').waitFor(); // the lookup tab is back, with Per's page loaded
+    await shows($('user-name'), PER.name);
+    await h.page.waitForTimeout(300);
+    expect(await focusedTestId()).toBe('search-input');
+  });
+
+  it('journey 5: idle — the warning appears, then the lock returns to sign-in and nothing of the last user remains', async () => {
+    // On Kari's page with a freshly issued code on screen (the worst moment to walk away).
+    await lookUp('kari.nordmann', KARI.email);
+    await $('action-one-time-code').click();
+    await identity(['callback'], 'HD-20395', 'still cannot sign in');
+    await h.page.keyboard.press('Enter');
+    await $('consequences').waitFor();
+    await h.page.keyboard.press('Enter');
+    const value = $('secret-display-value');
+    await value.waitFor();
+    lastIdleCode = (await value.getAttribute('data-value')) ?? '';
+    expect(lastIdleCode).toMatch(/^\d{8}$/);
+    await $('secret-copy').click();
+    await expect.poll(() => h.clipboard.value).toBe(lastIdleCode);
+
+    // Nobody touches anything: 4 min 40 s pass (of 5 min) → the 30-second warning.
+    expect(h.controller.publicSession()).not.toBe(null);
+    h.controller.idle.touch(); // the agent's last input: now
+    clock.advance(5 * 60_000 - 20_000);
+    h.controller.idle.tick();
+    await shows($('idle-warning'), tr('nb', 'idle.warning', { seconds: 20 }).slice(0, 8));
+    expect(h.emitted.filter((e) => e.event === 'idle:warning').at(-1)?.data).toEqual({ secondsLeft: 20 });
+    await shot('idle-warning');
+
+    // 30 s more: locked.
+    clock.advance(30_000);
+    h.controller.idle.tick();
+    await $('signin-form').waitFor();
+    await shows(h.page.locator('.gate-card'), tr('nb', 'signin.locked.idle'));
+    expect(h.controller.publicSession()).toBe(null);
+    expect(h.emitted.some((e) => e.event === 'session:locked' && (e.data as { reason: string }).reason === 'idle')).toBe(true);
+    // Nothing of Kari, the code, or anything else about users stays in the page, visible or not.
+    const html = await pageHtml(h.page);
+    const visible = await pageText(h.page);
+    for (const s of [KARI.name, KARI.email, 'Nordmann', lastIdleCode, kariCode, OLA.name, PER.name, 'HD-2039']) {
+      expect(html, s).not.toContain(s);
+      expect(visible, s).not.toContain(s);
+    }
+    expect(await $('idle-warning').count()).toBe(0);
+    expect(await h.page.locator('[role="dialog"]').count()).toBe(0);
+    // And the clipboard no longer holds the code.
+    await expect.poll(() => h.clipboard.value).toBe('');
+    await shot('locked-signin');
+  });
+
+  it('language switch: nb ↔ en changes the sign-in screen and the user page', async () => {
+    // Sign-in screen: Norwegian → English.
+    await shows(h.page.locator('h1'), tr('nb', 'signin.title'));
+    await $('lang-en').click();
+    await shows(h.page.locator('h1'), tr('en', 'signin.title'));
+    await shows($('signin-submit'), tr('en', 'signin.submit'));
+    await shows(h.page.locator('.gate-card'), tr('en', 'signin.locked.idle'));
+    expect(await h.page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await shot('sign-in-en');
+
+    // The agent signs in again and carries on, in English.
+    await signIn(h, ADMIN_OP.name, ADMIN_OP.password);
+    await $('search-input').waitFor({ timeout: 20_000 });
+    expect(await $('search-input').getAttribute('aria-label')).toBe(tr('en', 'search.label'));
+    await lookUp('kari', KARI.email);
+    await shows($('factor-authenticator'), tr('en', 'factor.authenticator'));
+    await shows($('auth-status'), tr('en', 'factor.active'));
+    await shows($('action-reenroll'), tr('en', 'actions.reenroll'));
+    await shows($('recent-activity'), tr('en', 'auditAction.enrollment_confirm'));
+    await shot('user-detail-en');
+
+    // Back to Norwegian from the operator menu (keyboard: ↓ opens, arrows move, Enter chooses).
+    await $('operator-menu').focus();
+    await h.page.keyboard.press('ArrowDown');
+    await h.page.getByRole('menu').waitFor();
+    await $('menu-lang-nb').focus();
+    await h.page.keyboard.press('Enter');
+    await shows($('action-reenroll'), tr('nb', 'actions.reenroll'));
+    await shows($('factor-authenticator'), tr('nb', 'factor.authenticator'));
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    expect(await h.page.evaluate(() => document.documentElement.lang)).toBe('nb');
+    // The choice is kept in the preferences (main), not only in the page.
+    expect(responsesOf<{ language: string }>(h, 'prefs:set').at(-1)?.value?.language).toBe('nb');
+  });
+
+  it('after all journeys: no CSP violation, no page error, and no secret in any response but the issuing ones', async () => {
+    expect(await h.csp()).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    const secrets = issuedSecrets(h);
+    // Recovery key, 2 one-time codes, 2 enrollment keys, 20 backup codes.
+    expect(secrets.length).toBeGreaterThanOrEqual(1 + 2 + 2 + 20);
+    expect(secrets).toContain(recoveryKey);
+    expect(leakedSecrets(h)).toEqual([]);
+    // Every channel the journeys used answered through the guard (no INTERNAL errors).
+    expect(h.responses.filter((r) => !r.result.ok && r.result.error.code === 'INTERNAL').map((r) => r.channel)).toEqual([]);
+  });
+});
