@@ -12,6 +12,8 @@ interface Props {
   active: number;
   openId: number | null;
   searching: boolean;
+  /** The query the shown items answer (exposed for tests and the benchmark). */
+  answered?: string;
   isAdmin: boolean;
   onOpen: (id: number) => void;
   onImport: () => void;
@@ -21,7 +23,7 @@ interface Props {
 export const optionId = (id: number) => `lookup-option-${id}`;
 
 /** The results (a listbox controlled by the search box). */
-export function LookupList({ query, items, hasMore, active, openId, searching, isAdmin, onOpen, onImport }: Props) {
+export function LookupList({ query, items, hasMore, active, openId, searching, answered, isAdmin, onOpen, onImport }: Props) {
   const { t } = useTranslation();
   const listRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -32,7 +34,7 @@ export function LookupList({ query, items, hasMore, active, openId, searching, i
   const q = query.trim();
   return (
     <div className="lookup">
-      <div ref={listRef} id="lookup-results" role="listbox" aria-label={t('search.results')} data-testid="lookup-results" className="results">
+      <div ref={listRef} id="lookup-results" role="listbox" aria-label={t('search.results')} aria-busy={searching} data-answered={answered ?? ''} data-testid="lookup-results" className="results">
         {items.map((u, i) => (
           <div
             key={u.id}

@@ -83,6 +83,7 @@ export function Lookup({ query, lookup, active, openId, focusToken, isAdmin, onO
           active={active}
           openId={openId}
           searching={lookup.searching || lookup.answered !== query.trim()}
+          answered={lookup.answered}
           isAdmin={isAdmin}
           onOpen={onOpen}
           onImport={onImport}
