@@ -7,35 +7,31 @@ const REQUIRED: readonly ImportColumn[] = ['email', 'name', 'phone', 'organizati
 const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
- * Reads chunks until the first line is complete, so the delimiter can be chosen before parsing.
- * Returns the chunks read (to be parsed first) and the iterator positioned after them.
+ * Reads chunks until the first non-blank line is complete, so the delimiter can be chosen before
+ * parsing. Returns the chunks read (to be parsed first) and that line, without a BOM.
  */
 export async function readFirstLine(it: AsyncIterator<unknown>): Promise<{ chunks: Buffer[]; line: string; done: boolean; bytes: number }> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for (;;) {
     const r = await it.next();
-    if (r.done) break;
+    if (r.done) return { chunks, line: firstLine(Buffer.concat(chunks), true) ?? '', done: true, bytes };
     const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(String(r.value), 'utf8');
     chunks.push(chunk);
     bytes += chunk.length;
     if (chunk.includes(0x0a) || chunk.includes(0x0d)) {
-      return { chunks, line: firstLine(Buffer.concat(chunks)), done: false, bytes };
+      const line = firstLine(Buffer.concat(chunks), false);
+      if (line !== null) return { chunks, line, done: false, bytes };
     }
-    if (bytes > MAX_HEADER_BYTES) fail('BAD_REQUEST', 'The first line of the file is longer than 64 kB: this is not a user list with a header row.');
+    if (bytes > MAX_HEADER_BYTES) fail('BAD_REQUEST', 'The file has no header line in its first 64 kB: this is not a user list with a header row.');
   }
-  return { chunks, line: firstLine(Buffer.concat(chunks)), done: true, bytes };
 }
 
-function firstLine(buf: Buffer): string {
-  let end = buf.length;
-  for (let i = 0; i < buf.length; i++) {
-    if (buf[i] === 0x0a || buf[i] === 0x0d) {
-      end = i;
-      break;
-    }
-  }
-  return buf.subarray(0, end).toString('utf8').replace(/^\uFEFF/, '');
+/** The first non-blank complete line (or, at the end of the input, the last one too). */
+function firstLine(buf: Buffer, atEnd: boolean): string | null {
+  const parts = buf.toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const complete = atEnd ? parts : parts.slice(0, -1);
+  return complete.find((l) => l.trim() !== '') ?? null;
 }
 
 /** Picks ',' or ';' as the delimiter: whichever occurs more often outside quotes in the header line. */
@@ -131,7 +127,8 @@ export function csvErrorReason(err: { code?: string; message?: string }): string
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       return 'a quote inside a field is not doubled ("")';
     case 'CSV_MAX_RECORD_SIZE':
-      return 'the row is too long';
+      // csv-parse (7.x) stops reading after this error, so say what it means for the file.
+      return 'the row is longer than 64 kB (a quote that is never closed?); the rest of the file was not read';
     default:
       return 'the row cannot be read as CSV';
   }

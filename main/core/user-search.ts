@@ -14,11 +14,24 @@ export const MAX_LIMIT = 100;
 /** Results a query can page through (offset + limit); beyond it the answer is empty: type more. */
 export const MAX_WINDOW = 1000;
 /**
- * Largest match set sorted by name. An email prefix matching more users than this (one or two
- * letters at a million users) is listed in email order, straight from the index, to keep a
- * keystroke under 2 ms; a larger set of name-word matches is walked in name order instead.
+ * Largest email-prefix match set sorted by name. One that matches more users (one or two letters
+ * at a million users) is listed in email order, straight from the index, so a keystroke stays
+ * under 2 ms; typing on narrows it below the cap and name order returns.
  */
-export const SORT_CAP = 2000;
+export const EMAIL_SORT_CAP = 2000;
+/**
+ * Name-word matches come from user_name_words, whose rows for one word are already in name order:
+ * up to MAX_MERGED_WORDS distinct words are merged (a surname prefix rarely has more). Beyond
+ * that, up to WORD_SORT_CAP rows are sorted; beyond that, users are walked in name order.
+ */
+export const MAX_MERGED_WORDS = 32;
+export const WORD_SORT_CAP = 3000;
+
+// A later word starts right after one of these (the separators of nameWords() in text.ts; a
+// stored name has its whitespace collapsed to single spaces).
+const WORD_START = [' ', '-', "''", '’', '.', ',', '(', ')'].map((c) => `instr(name_key, '${c}' || @q)`).join(' OR ');
+const NOT_EMAIL = 'NOT (email_key >= @q AND email_key < @hi)';
+const NOT_NAME = 'NOT (name_key >= @q AND name_key < @hi)';
 
 interface Keyed {
   id: number;
@@ -32,20 +45,25 @@ interface Statements {
   emailByName: Statement;
   emailByEmail: Statement;
   nameRange: Statement;
+  firstWord: Statement;
+  nextWord: Statement;
   wordCount: Statement;
   wordsSorted: Statement;
   wordsWalk: Statement;
   summary: Statement;
+  /** One per merged word (a statement runs one iteration at a time); prepared when first needed. */
+  byWord: Statement[];
 }
 
 // Prepared once per connection: a type-ahead runs on every keystroke.
 const cache = new WeakMap<Db, Statements>();
 
+const BY_WORD = `SELECT user_id AS id, name_key, email_key FROM user_name_words
+  WHERE word = @w AND ${NOT_NAME} AND ${NOT_EMAIL} ORDER BY name_key, email_key`;
+
 function statements(db: Db): Statements {
   let s = cache.get(db);
   if (s) return s;
-  const notEmail = 'NOT (email_key >= @q AND email_key < @hi)';
-  const notName = 'NOT (name_key >= @q AND name_key < @hi)';
   s = {
     exact: db.prepare('SELECT id FROM users WHERE email_key = @q').pluck(),
     emailCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM users WHERE email_key > @q AND email_key < @hi LIMIT @cap)').pluck(),
@@ -55,23 +73,82 @@ function statements(db: Db): Statements {
     emailByEmail: db.prepare('SELECT id FROM users WHERE email_key > @q AND email_key < @hi ORDER BY email_key LIMIT @n').pluck(),
     nameRange: db.prepare(
       `SELECT id, name_key, email_key FROM users INDEXED BY users_name_key
-       WHERE name_key >= @q AND name_key < @hi AND ${notEmail} ORDER BY name_key, email_key LIMIT @n`,
+       WHERE name_key >= @q AND name_key < @hi AND ${NOT_EMAIL} ORDER BY name_key, email_key LIMIT @n`,
     ),
+    firstWord: db.prepare('SELECT word FROM user_name_words WHERE word >= @q AND word < @hi ORDER BY word LIMIT 1').pluck(),
+    nextWord: db.prepare('SELECT word FROM user_name_words WHERE word > @after AND word < @hi ORDER BY word LIMIT 1').pluck(),
     wordCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM user_name_words WHERE word >= @q AND word < @hi LIMIT @cap)').pluck(),
+    // No DISTINCT (a second sort): a user's rows share both sort keys, so they are adjacent.
     wordsSorted: db.prepare(
-      `SELECT DISTINCT user_id AS id, name_key, email_key FROM user_name_words
-       WHERE word >= @q AND word < @hi AND ${notName} AND ${notEmail} ORDER BY name_key, email_key LIMIT @n`,
+      `SELECT user_id AS id, name_key, email_key FROM user_name_words
+       WHERE word >= @q AND word < @hi AND ${NOT_NAME} AND ${NOT_EMAIL} ORDER BY name_key, email_key`,
     ),
+    // Cheap text tests on the covering index first; the word table has the last say.
     wordsWalk: db.prepare(
       `SELECT id, name_key, email_key FROM users AS u INDEXED BY users_name_key
-       WHERE instr(name_key, @q) > 0 AND ${notName} AND ${notEmail}
+       WHERE instr(name_key, @q) > 1 AND (${WORD_START}) AND ${NOT_NAME} AND ${NOT_EMAIL}
          AND EXISTS (SELECT 1 FROM user_name_words AS w WHERE w.user_id = u.id AND w.word >= @q AND w.word < @hi)
        ORDER BY name_key, email_key LIMIT @n`,
     ),
     summary: db.prepare('SELECT id, email, name, organization, status FROM users WHERE id = ?'),
+    byWord: [],
   };
   cache.set(db, s);
   return s;
+}
+
+/** The distinct words in [q, hi), one index seek each; null when there are more than `max`. */
+function distinctWords(s: Statements, p: { q: string; hi: string }, max: number): string[] | null {
+  const words: string[] = [];
+  let w = s.firstWord.get(p) as string | undefined;
+  while (w !== undefined) {
+    if (words.length === max) return null;
+    words.push(w);
+    w = s.nextWord.get({ after: w, hi: p.hi }) as string | undefined;
+  }
+  return words;
+}
+
+/** Merges the per-word lists (each in name order) lazily, so only about n + words rows are read. */
+function mergeWords(db: Db, s: Statements, p: { q: string; hi: string }, words: string[], n: number): Keyed[] {
+  const cursors: Array<{ it: IterableIterator<Keyed>; cur: Keyed }> = [];
+  const out: Keyed[] = [];
+  try {
+    words.forEach((w, i) => {
+      const stmt = (s.byWord[i] ??= db.prepare(BY_WORD));
+      const it = stmt.iterate({ ...p, w }) as IterableIterator<Keyed>;
+      const first = it.next();
+      if (first.done) return;
+      cursors.push({ it, cur: first.value });
+    });
+    while (out.length < n && cursors.length > 0) {
+      let best = 0;
+      for (let i = 1; i < cursors.length; i++) if (byNameThenEmail(cursors[i]!.cur, cursors[best]!.cur) < 0) best = i;
+      const c = cursors[best]!;
+      // A user with two matching words comes out of two lists, one right after the other.
+      if (out.length === 0 || out[out.length - 1]!.id !== c.cur.id) out.push(c.cur);
+      const next = c.it.next();
+      if (next.done) cursors.splice(best, 1);
+      else c.cur = next.value;
+    }
+  } finally {
+    for (const c of cursors) c.it.return?.();
+  }
+  return out;
+}
+
+/** Users with a later name word starting with q (not already listed), in name order, at most n. */
+function wordMatches(db: Db, s: Statements, p: { q: string; hi: string }, n: number): Keyed[] {
+  const words = distinctWords(s, p, MAX_MERGED_WORDS);
+  if (words !== null) return words.length === 0 ? [] : mergeWords(db, s, p, words, n);
+  const count = s.wordCount.get({ ...p, cap: WORD_SORT_CAP + 1 }) as number;
+  if (count > WORD_SORT_CAP) return s.wordsWalk.all({ ...p, n }) as Keyed[];
+  const out: Keyed[] = [];
+  for (const r of s.wordsSorted.iterate(p) as IterableIterator<Keyed>) {
+    if (out.length > 0 && out[out.length - 1]!.id === r.id) continue;
+    if (out.push(r) === n) break;
+  }
+  return out;
 }
 
 /** Compares like SQLite's BINARY collation (UTF-8 bytes, i.e. code points), not UTF-16 units. */
@@ -119,10 +196,10 @@ export function searchUsers(db: Db, query: string, opts: { limit?: number; offse
   if (exact !== undefined) ids.push(exact);
 
   // Email-prefix matches (the exact one excluded by the open lower bound).
-  const emailCount = s.emailCount.get({ ...p, cap: SORT_CAP + 1 }) as number;
+  const emailCount = s.emailCount.get({ ...p, cap: EMAIL_SORT_CAP + 1 }) as number;
   if (emailCount > 0) {
     const n = need - ids.length;
-    const stmt = emailCount <= SORT_CAP ? s.emailByName : s.emailByEmail;
+    const stmt = emailCount <= EMAIL_SORT_CAP ? s.emailByName : s.emailByEmail;
     for (const id of stmt.all({ ...p, n }) as number[]) ids.push(id);
   }
 
@@ -131,8 +208,7 @@ export function searchUsers(db: Db, query: string, opts: { limit?: number; offse
   if (ids.length < need) {
     const n = need - ids.length;
     const whole = s.nameRange.all({ ...p, n }) as Keyed[];
-    const wordCount = s.wordCount.get({ ...p, cap: SORT_CAP + 1 }) as number;
-    const words = wordCount === 0 ? [] : ((wordCount <= SORT_CAP ? s.wordsSorted : s.wordsWalk).all({ ...p, n }) as Keyed[]);
+    const words = wordMatches(db, s, p, n);
     // Both lists are sorted and disjoint (words exclude whole-name matches): merge them.
     const merged = whole.concat(words).sort(byNameThenEmail);
     for (const r of merged.slice(0, n)) ids.push(r.id);
@@ -146,9 +222,10 @@ export function searchUsers(db: Db, query: string, opts: { limit?: number; offse
 /** EXPLAIN QUERY PLAN of every search statement, for tests and diagnostics. */
 export function explainSearch(db: Db): Record<string, string[]> {
   const s = statements(db);
-  const p = { q: 'a', hi: prefixUpperBound('a'), cap: 1, n: 1 };
+  const p = { q: 'a', hi: prefixUpperBound('a'), cap: 1, n: 1, after: 'a', w: 'a' };
   const out: Record<string, string[]> = {};
-  for (const [name, stmt] of Object.entries(s) as Array<[string, Statement]>) {
+  const all = { ...s, byWord: db.prepare(BY_WORD) };
+  for (const [name, stmt] of Object.entries(all) as Array<[string, Statement]>) {
     const sql = `EXPLAIN QUERY PLAN ${stmt.source}`;
     const rows = (name === 'summary' ? db.prepare(sql).all(1) : db.prepare(sql).all(pick(stmt.source, p))) as Array<{ detail: string }>;
     out[name] = rows.map((r) => r.detail);

@@ -1,0 +1,294 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { makeVault } from '../helpers/vault.ts';
+import { FactorDeskError } from '../../main/core/errors.ts';
+import { auditHead, listAudit, verifyAuditChain } from '../../main/core/audit.ts';
+import { importUsers, type ImportProgress, type ImportReport } from '../../main/core/import-users.ts';
+import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
+import { indexedNameWords } from '../../main/core/user-writer.ts';
+import { foldKey } from '../../main/core/text.ts';
+
+type V = Awaited<ReturnType<typeof makeVault>>;
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function fresh(withAgent = false): Promise<V> {
+  const v = await makeVault({ withAgent });
+  cleanups.push(v.cleanup);
+  return v;
+}
+
+function file(v: V, name: string, text: string | Buffer): string {
+  const p = join(v.dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    if (err instanceof FactorDeskError) return err.code;
+    throw err;
+  }
+}
+
+const count = (v: V, sql: string, ...args: unknown[]) => v.vault.db.prepare(sql).pluck().get(...args) as number;
+const users = (v: V) => count(v, 'SELECT count(*) FROM users');
+
+describe('importUsers: file format', () => {
+  it('imports a plain file and writes one summary event, then moves the anchor', async () => {
+    const v = await fresh();
+    const before = auditHead(v.vault.db).count;
+    const p = file(v, 'u.csv', 'email,name,phone,organization\nkari@example.no,Kari Nordmann,+47 912 34 567,Acme\nola@example.no,Ola Hansen,,\n');
+    const r = await importUsers(v.vault, v.admin, p);
+    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false });
+    expect(findUserByEmail(v.vault.db, 'KARI@example.no')).toMatchObject({ name: 'Kari Nordmann', phone: '+4791234567', organization: 'Acme', status: 'active', externalId: null });
+    expect(findUserByEmail(v.vault.db, 'ola@example.no')).toMatchObject({ phone: null, organization: null });
+    const events = listAudit(v.vault.db, { action: 'user.import' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ operator: v.admin.name, outcome: 'ok', details: { rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0, cancelled: false } });
+    expect(auditHead(v.vault.db).count).toBe(before + 1);
+    expect(v.vault.anchor()).toMatchObject({ count: before + 1, valid: true });
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor()).ok).toBe(true);
+    expect(searchUsers(v.vault.db, 'nordm').items.map((u) => u.email)).toEqual(['kari@example.no']);
+  });
+
+  it('reports physical line numbers with a BOM, CRLF, blank lines and quoted multi-line fields', async () => {
+    const v = await fresh();
+    const text = [
+      '\uFEFFEmail,NAME,Phone,organization', // 1
+      'a@example.no,"Multi', // 2
+      'Line Name",,Acme', // 3
+      'not-an-email,Bad Email,,Acme', // 4
+      '', // 5
+      'c@example.no,Carl,+4791234567,"Quote ""Q"", Comma"', // 6
+      'd@example.no,Dora,12345,Acme', // 7
+      'e@example.no,"Three\nline\r\nname",,"Org', // 8-10 (LF and CRLF inside quotes)
+      'Two"', // 11
+      'f@example.no,Fred,,Acme,extra', // 12
+      'g@example.no,,,Acme', // 13
+      'h@example.no,Hans,,Acme', // 14
+    ].join('\r\n');
+    const r = await importUsers(v.vault, v.admin, file(v, 'crlf.csv', text + '\r\n'));
+    expect(r.rejected).toEqual([
+      { line: 4, reason: expect.stringMatching(/@/) },
+      { line: 7, reason: expect.stringMatching(/international form/) },
+      { line: 12, reason: 'the row has a different number of fields than the header' },
+      { line: 13, reason: expect.stringMatching(/name is missing/) },
+    ]);
+    expect(r).toMatchObject({ rows: 8, inserted: 4 });
+    expect(findUserByEmail(v.vault.db, 'a@example.no')!.name).toBe('Multi Line Name');
+    expect(findUserByEmail(v.vault.db, 'c@example.no')!.organization).toBe('Quote "Q", Comma');
+    expect(findUserByEmail(v.vault.db, 'e@example.no')).toMatchObject({ name: 'Three line name', organization: 'Org Two' });
+    expect(findUserByEmail(v.vault.db, 'h@example.no')).not.toBeNull();
+    // The same rows with LF line ends give the same line numbers.
+    const v2 = await fresh();
+    const r2 = await importUsers(v2.vault, v2.admin, file(v2, 'lf.csv', text.replace(/\r\n/g, '\n')));
+    expect(r2.rejected.map((x) => x.line)).toEqual([4, 7, 12, 13]);
+  });
+
+  it('detects semicolons, takes columns in any order and case, and keeps commas inside fields', async () => {
+    const v = await fresh();
+    const p = file(v, 's.csv', 'Organization;STATUS;Name;External_ID;email;phone\n"Acme, Inc";Disabled;Berg, Anne;HR-7;anne@example.no;+47 (912) 34-567\n');
+    const r = await importUsers(v.vault, v.admin, p);
+    expect(r).toMatchObject({ inserted: 1, rejected: [] });
+    expect(findUserByEmail(v.vault.db, 'anne@example.no')).toMatchObject({ name: 'Berg, Anne', organization: 'Acme, Inc', status: 'disabled', externalId: 'HR-7', phone: '+4791234567' });
+    // Blank lines before the header do not hide the delimiter, and lines stay physical.
+    const r2 = await importUsers(v.vault, v.admin, file(v, 's2.csv', '\uFEFF\n\nemail;name;phone;organization\nb@example.no;B, C;;\nbad;X;;\n'));
+    expect(r2).toMatchObject({ inserted: 1, rejected: [{ line: 5, reason: expect.any(String) }] });
+  });
+
+  it('rejects the whole file, before any write, for a bad or missing header', async () => {
+    const v = await fresh();
+    const head = auditHead(v.vault.db).count;
+    const cases: Array<[string, RegExp]> = [
+      ['email,name,phone,organization,shoe_size\na@example.no,A,,X,44\n', /unknown columns: "shoe_size"/],
+      ['email,name,organization\na@example.no,A,X\n', /required columns: phone/],
+      ['email,name,phone,organization,email\n', /twice/],
+      ['a@example.no,A,,X\nb@example.no,B,,X\n', /unknown columns/],
+      ['', /empty/],
+      ['\uFEFF', /empty/],
+    ];
+    for (const [text, msg] of cases) {
+      const err = await importUsers(v.vault, v.admin, file(v, 'h.csv', text)).catch((e: unknown) => e);
+      expect(err, text).toBeInstanceOf(FactorDeskError);
+      expect((err as FactorDeskError).code).toBe('BAD_REQUEST');
+      expect((err as FactorDeskError).message).toMatch(msg);
+    }
+    expect(users(v)).toBe(0);
+    expect(auditHead(v.vault.db).count).toBe(head);
+    expect(await codeOf(importUsers(v.vault, v.admin, join(v.dir, 'missing.csv')))).toBe('IO_ERROR');
+  });
+
+  it('accepts a header-only file and a stream source', async () => {
+    const v = await fresh();
+    expect(await importUsers(v.vault, v.admin, file(v, 'h.csv', 'email,name,phone,organization\n'))).toMatchObject({ rows: 0, inserted: 0 });
+    const stream = Readable.from([Buffer.from('email,name,phone,'), Buffer.from('organization\nx@exam'), Buffer.from('ple.no,X Y,,\n')]);
+    expect(await importUsers(v.vault, v.admin, stream)).toMatchObject({ rows: 1, inserted: 1 });
+    expect(searchUsers(v.vault.db, 'y').items.map((u) => u.email)).toEqual(['x@example.no']);
+  });
+
+  it('reports an unclosed quote at the line where its row starts and keeps the rows before it', async () => {
+    const v = await fresh();
+    const r = await importUsers(v.vault, v.admin, file(v, 'q.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\nc@example.no,C,,X\n'));
+    expect(r.inserted).toBe(1);
+    expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
+  });
+
+  it('says so when a runaway quote swallows the rest of the file', async () => {
+    const v = await fresh();
+    const rest = Array.from({ length: 5000 }, (_, i) => `u${i}@example.no,U ${i},,X`).join('\n');
+    const r = await importUsers(v.vault, v.admin, file(v, 'r.csv', `email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\n${rest}\n`));
+    expect(r.inserted).toBe(1);
+    expect(r.rejected).toEqual([{ line: 3, reason: expect.stringMatching(/rest of the file was not read/) }]);
+  });
+
+  it('only admins may import', async () => {
+    const v = await fresh(true);
+    const p = file(v, 'u.csv', 'email,name,phone,organization\na@example.no,A,,X\n');
+    expect(await codeOf(importUsers(v.vault, v.agent!, p))).toBe('FORBIDDEN');
+    expect(await codeOf(importUsers(v.vault, { ...v.admin, role: 'service' }, p))).toBe('FORBIDDEN');
+    expect(users(v)).toBe(0);
+  });
+});
+
+describe('importUsers: upserts and audit', () => {
+  it('lets a later duplicate row update the earlier one (emails compared folded)', async () => {
+    const v = await fresh();
+    const r = await importUsers(v.vault, v.admin, file(v, 'd.csv', 'email,name,phone,organization\ndup@example.no,First,,X\nØYVIND@example.no,Øyvind,,X\nDUP@example.no,Second,,X\nøyvind@EXAMPLE.no,Øyvind,,X\n'));
+    expect(r).toMatchObject({ rows: 4, inserted: 2, updated: 2, unchanged: 0 });
+    expect(users(v)).toBe(2);
+    expect(findUserByEmail(v.vault.db, 'dup@example.no')).toMatchObject({ name: 'Second', email: 'DUP@example.no' });
+    expect(findUserByEmail(v.vault.db, 'øyvind@example.no')!.email).toBe('øyvind@EXAMPLE.no');
+    const again = await importUsers(v.vault, v.admin, file(v, 'd2.csv', 'email,name,phone,organization\ndup@example.no,Second,,X\n'));
+    expect(again).toMatchObject({ updated: 1 }); // typed form of the address changed back
+    expect(await importUsers(v.vault, v.admin, file(v, 'd3.csv', 'email,name,phone,organization\ndup@example.no,Second,,X\n'))).toMatchObject({ unchanged: 1, updated: 0 });
+  });
+
+  it('upserts by external id (changing the email) and refuses an email that belongs to someone else', async () => {
+    const v = await fresh();
+    await importUsers(v.vault, v.admin, file(v, 'a.csv', 'external_id,email,name,phone,organization\nE1,old@example.no,Kari Nordmann,,X\nE2,two@example.no,Per Hansen,,X\n,free@example.no,Free Rider,,X\n'));
+    const id = findUserByEmail(v.vault.db, 'old@example.no')!.id;
+    const r = await importUsers(
+      v.vault,
+      v.admin,
+      file(v, 'b.csv', 'external_id,email,name,phone,organization\nE1,new@example.no,Kari Berg,,X\nE2,new@example.no,Per Hansen,,X\nE3,two@example.no,Someone,,X\nE4,free@example.no,Free Rider,,X\n'),
+    );
+    expect(r.rejected).toEqual([
+      { line: 3, reason: expect.stringMatching(/belongs to another user/) },
+      { line: 4, reason: expect.stringMatching(/another external id/) },
+    ]);
+    expect(r).toMatchObject({ updated: 2, inserted: 0 });
+    expect(findUserByEmail(v.vault.db, 'new@example.no')).toMatchObject({ id, externalId: 'E1', name: 'Kari Berg' });
+    expect(findUserByEmail(v.vault.db, 'old@example.no')).toBeNull();
+    expect(findUserByEmail(v.vault.db, 'free@example.no')!.externalId).toBe('E4'); // attached to the user found by email
+    // The search words followed the rename and the new email.
+    expect(searchUsers(v.vault.db, 'nordm').items).toEqual([]);
+    expect(searchUsers(v.vault.db, 'berg').items.map((u) => u.email)).toEqual(['new@example.no']);
+    const words = v.vault.db.prepare('SELECT word, name_key, email_key FROM user_name_words WHERE user_id = ?').all(id);
+    expect(words).toEqual([{ word: 'berg', name_key: 'kari berg', email_key: 'new@example.no' }]);
+    const emailEvent = listAudit(v.vault.db, { action: 'user.import.change', userId: id });
+    expect(emailEvent.map((e) => e.details)).toEqual([{ field: 'email', from: 'old@example.no', to: 'new@example.no' }]);
+  });
+
+  it('audits each phone and status change per user, never the number itself', async () => {
+    const v = await fresh();
+    upsertUser(v.vault, { email: 'a@example.no', name: 'A', phone: '+4791111111' }, v.admin);
+    upsertUser(v.vault, { email: 'b@example.no', name: 'B' }, v.admin);
+    upsertUser(v.vault, { email: 'c@example.no', name: 'C', phone: '+4793333333', status: 'disabled' }, v.admin);
+    upsertUser(v.vault, { email: 'd@example.no', name: 'D', phone: '+4794444444' }, v.admin);
+    const r = await importUsers(
+      v.vault,
+      v.admin,
+      file(v, 'p.csv', 'email,name,phone,organization,status\na@example.no,A,+47 92222222,,disabled\nb@example.no,B,+4795555555,,\nc@example.no,C,,,\nd@example.no,D,+47 944 44 444,,active\n'),
+    );
+    expect(r).toMatchObject({ updated: 3, unchanged: 1 });
+    const ev = (email: string) => listAudit(v.vault.db, { action: 'user.import.change', userId: findUserByEmail(v.vault.db, email)!.id }).map((e) => e.details).reverse();
+    expect(ev('a@example.no')).toEqual([{ field: 'phone', change: 'changed' }, { field: 'status', from: 'active', to: 'disabled' }]);
+    expect(ev('b@example.no')).toEqual([{ field: 'phone', change: 'set' }]);
+    expect(ev('c@example.no')).toEqual([{ field: 'phone', change: 'cleared' }]); // empty status keeps "disabled"
+    expect(ev('d@example.no')).toEqual([]);
+    expect(findUserByEmail(v.vault.db, 'c@example.no')!.status).toBe('disabled');
+    // Every column but the hashes (hex, where any digit run can occur by chance).
+    const all = JSON.stringify(v.vault.db.prepare('SELECT at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details FROM audit_events').all());
+    expect(all).toContain('changed');
+    expect(all).not.toMatch(/1111|2222|3333|4444|5555/);
+    expect(listAudit(v.vault.db, { action: 'user.import.change' }).every((e) => e.operator === v.admin.name && e.userEmail)).toBe(true);
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
+  });
+
+  it('rejects a row that would change the importing admin’s own user account', async () => {
+    const v = await fresh();
+    upsertUser(v.vault, { email: 'anne.berg@example.no', name: 'Anne Berg', phone: '+4791111111' }, v.admin);
+    const r = await importUsers(v.vault, v.admin, file(v, 'o.csv', 'email,name,phone,organization\nAnne.Berg@example.no,Anne Berg,+4792222222,\nx@example.no,X,,\n'));
+    expect(r.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/own user account/) }]);
+    expect(findUserByEmail(v.vault.db, 'anne.berg@example.no')!.phone).toBe('+4791111111');
+    expect(r.inserted).toBe(1);
+  });
+});
+
+describe('importUsers: volume, progress and cancellation', () => {
+  const ROWS = 10_000;
+  function bigCsv(): string {
+    const lines = ['email,name,phone,organization,external_id'];
+    for (let i = 0; i < ROWS; i++) lines.push(`user${i}@example.no,Bruker ${i} Nordmann,+47 9${String(i).padStart(7, '0')},Org ${i % 10},X${i}`);
+    return lines.join('\n') + '\n';
+  }
+
+  it('imports 10k rows in batches with progress after each, and re-imports them as unchanged', async () => {
+    const v = await fresh();
+    const p = file(v, 'big.csv', bigCsv());
+    const cacheBefore = v.vault.db.pragma('cache_size', { simple: true });
+    const progress: ImportProgress[] = [];
+    const r = await importUsers(v.vault, v.admin, p, { batchSize: 1000, onProgress: (x) => progress.push(x) });
+    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false });
+    expect(users(v)).toBe(ROWS);
+    expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(ROWS * 2); // "<i> nordmann", "nordmann"
+    expect(progress.length).toBeGreaterThanOrEqual(10);
+    expect(progress.map((x) => x.rows)).toEqual([...progress.map((x) => x.rows)].sort((a, b) => a - b));
+    expect(progress.at(-1)).toEqual({ rows: ROWS, bytes: statSync(p).size, totalBytes: statSync(p).size, accepted: ROWS, rejected: 0 });
+    expect(v.vault.db.pragma('cache_size', { simple: true })).toBe(cacheBefore); // widened for the import only
+    const again = await importUsers(v.vault, v.admin, p, { batchSize: 1000 });
+    expect(again).toMatchObject({ unchanged: ROWS, inserted: 0, updated: 0 });
+    expect(listAudit(v.vault.db, { action: 'user.import.change' })).toHaveLength(0);
+  });
+
+  it('stops after the current batch when aborted, leaving only whole batches', async () => {
+    const v = await fresh();
+    const ac = new AbortController();
+    const r: ImportReport = await importUsers(v.vault, v.admin, file(v, 'big.csv', bigCsv()), {
+      batchSize: 1000,
+      signal: ac.signal,
+      onProgress: (x) => {
+        if (x.rows >= 3000) ac.abort();
+      },
+    });
+    expect(r).toMatchObject({ cancelled: true, inserted: 3000, rows: 3000 });
+    expect(users(v)).toBe(3000);
+    const ids = v.vault.db.prepare('SELECT email_key FROM users ORDER BY id').pluck().all();
+    expect(ids).toEqual([...Array(3000).keys()].map((i) => `user${i}@example.no`));
+    expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(6000);
+    expect(listAudit(v.vault.db, { action: 'user.import' })[0]).toMatchObject({ outcome: 'cancelled', details: { rows: 3000, inserted: 3000, cancelled: true } });
+    // Already aborted: nothing is read, nothing is written but the summary.
+    const r2 = await importUsers(v.vault, v.admin, file(v, 'big.csv', bigCsv()), { signal: AbortSignal.abort() });
+    expect(r2).toMatchObject({ cancelled: true, rows: 0, inserted: 0 });
+  });
+
+  it('keeps words in step with names for every imported user', async () => {
+    const v = await fresh();
+    await importUsers(v.vault, v.admin, file(v, 'n.csv', "email,name,phone,organization\na@example.no,Sean O'Brien-Nordmann,,\nb@example.no,Åse,,\n"));
+    const rows = v.vault.db.prepare('SELECT id, name_key, email_key FROM users').all() as Array<{ id: number; name_key: string; email_key: string }>;
+    for (const u of rows) {
+      const words = v.vault.db.prepare('SELECT word FROM user_name_words WHERE user_id = ? ORDER BY word').pluck().all(u.id);
+      expect(words).toEqual(indexedNameWords(u.name_key).sort());
+    }
+    expect(indexedNameWords(foldKey("Sean O'Brien-Nordmann"))).toEqual(["o'brien-nordmann", 'brien-nordmann', 'nordmann']);
+    expect(searchUsers(v.vault.db, "o'brien").items.map((u) => u.email)).toEqual(['a@example.no']);
+  });
+});

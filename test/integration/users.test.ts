@@ -1,0 +1,303 @@
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { makeVault } from '../helpers/vault.ts';
+import { FactorDeskError } from '../../main/core/errors.ts';
+import { foldKey } from '../../main/core/text.ts';
+import { listAudit } from '../../main/core/audit.ts';
+import type { Vault } from '../../main/core/vault.ts';
+import type { Session } from '../../main/core/session.ts';
+import { findUserByEmail, getUserById, normalizeEmail, normalizePhone, searchUsers, upsertUser, type UserInput } from '../../main/core/users.ts';
+import { compareCodePoints, explainSearch, EMAIL_SORT_CAP, MAX_MERGED_WORDS, WORD_SORT_CAP } from '../../main/core/user-search.ts';
+import { UserWriter } from '../../main/core/user-writer.ts';
+
+type V = Awaited<ReturnType<typeof makeVault>>;
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'OK';
+  } catch (err) {
+    if (err instanceof FactorDeskError) return err.code;
+    throw err;
+  }
+}
+
+async function fresh(withAgent = false): Promise<V> {
+  const v = await makeVault({ withAgent });
+  cleanups.push(v.cleanup);
+  return v;
+}
+
+const add = (vault: Vault, admin: Session, u: UserInput) => upsertUser(vault, u, admin).user;
+
+describe('normalizeEmail', () => {
+  it('keeps the typed form, trims, and folds the key in every script', () => {
+    expect(normalizeEmail('  Øyvind@Example.no ')).toEqual({ email: 'Øyvind@Example.no', emailKey: 'øyvind@example.no' });
+    expect(normalizeEmail('Øyvind@Example.no').emailKey).toBe(normalizeEmail('øyvind@example.no').emailKey);
+    expect(normalizeEmail('STRASSE@example.de').emailKey).toBe(normalizeEmail('straße@example.de').emailKey);
+    expect(normalizeEmail('kari@blåbær.no').email).toBe('kari@blåbær.no');
+    expect(normalizeEmail('per%cent_x@example.no').emailKey).toBe('per%cent_x@example.no');
+    expect(normalizeEmail('a@例え').email).toBe('a@例え'); // an IDN domain needs no dot
+  });
+
+  it('rejects malformed, hostile and over-long addresses', () => {
+    const bad = [
+      '', '   ', 'no-at.example.no', 'two@@example.no', 'a@b@example.no', '@example.no', 'kari@', 'kari@localhost',
+      'ka ri@example.no', 'kari@exa mple.no', 'kari\0@example.no', 'kari\n@example.no', 'kari\u200B@example.no',
+      'kari\u202E@example.no', 'kari@example..no', 'kari@.example.no', 'kari@example.no.', '"kari"@example.no',
+      'kari@exam,ple.no', '\uD800kari@example.no', `${'a'.repeat(65)}@example.no`, `a@${'b'.repeat(250)}.no`,
+    ];
+    for (const b of bad) expect(codeOf(() => normalizeEmail(b)), JSON.stringify(b)).toBe('BAD_REQUEST');
+    expect(codeOf(() => normalizeEmail(42 as unknown as string))).toBe('BAD_REQUEST');
+    const longest = `${'a'.repeat(64)}@${'b'.repeat(186)}.no`;
+    expect(longest.length).toBe(254);
+    expect(codeOf(() => normalizeEmail(longest))).toBe('OK');
+    expect(codeOf(() => normalizeEmail(`b${longest}`))).toBe('BAD_REQUEST');
+  });
+});
+
+describe('normalizePhone', () => {
+  it('gives E.164 without spaces, hyphens or parentheses; empty is null', () => {
+    expect(normalizePhone('+47 912 34 567')).toBe('+4791234567');
+    expect(normalizePhone('+1 (555) 123-4567')).toBe('+15551234567');
+    expect(normalizePhone(' +4791234567 ')).toBe('+4791234567');
+    expect(normalizePhone('')).toBeNull();
+    expect(normalizePhone('  ')).toBeNull();
+    expect(normalizePhone(null)).toBeNull();
+    expect(normalizePhone(undefined)).toBeNull();
+    expect(normalizePhone('+123456789012345')).toBe('+123456789012345');
+  });
+
+  it('rejects anything else', () => {
+    for (const b of ['4791234567', '004791234567', '+47 12', '+1234567', '+1234567890123456', '+47abc12345', '+４７９１２３４５６７', '+47.912.34.567', '+0791234567', '++4791234567', '+47 912\n34567x'])
+      expect(codeOf(() => normalizePhone(b)), b).toBe('BAD_REQUEST');
+  });
+});
+
+describe('lookups and single adds', () => {
+  it('finds a user by email with Unicode case folding, exactly, and never a look-alike', async () => {
+    const { vault, admin } = await fresh();
+    const oy = add(vault, admin, { email: 'Øyvind@Example.no', name: 'Øyvind Lie' });
+    const st = add(vault, admin, { email: 'straße@example.de', name: 'Gerd Straße' });
+    const latin = add(vault, admin, { email: 'anna@example.no', name: 'Anna Latin' });
+    expect(findUserByEmail(vault.db, 'øyvind@example.no')?.id).toBe(oy.id);
+    expect(findUserByEmail(vault.db, ' ØYVIND@EXAMPLE.NO ')?.id).toBe(oy.id);
+    expect(findUserByEmail(vault.db, 'STRASSE@EXAMPLE.DE')?.id).toBe(st.id);
+    expect(findUserByEmail(vault.db, 'аnna@example.no')).toBeNull(); // Cyrillic а
+    expect(findUserByEmail(vault.db, 'anna@example.no')?.id).toBe(latin.id);
+    expect(findUserByEmail(vault.db, 'anna@example')).toBeNull(); // exact, not prefix
+    expect(findUserByEmail(vault.db, "' OR 1=1 --")).toBeNull();
+    expect(findUserByEmail(vault.db, '%')).toBeNull();
+    expect(findUserByEmail(vault.db, '')).toBeNull();
+    expect(getUserById(vault.db, oy.id)).toMatchObject({ email: 'Øyvind@Example.no', name: 'Øyvind Lie', status: 'active', phone: null, externalId: null });
+    expect(getUserById(vault.db, 999_999)).toBeNull();
+    expect(getUserById(vault.db, Number.NaN)).toBeNull();
+  });
+
+  it('adds, updates by email then by external id, and audits without the phone number', async () => {
+    const { vault, admin, clock } = await fresh();
+    const r1 = upsertUser(vault, { email: 'kari.nordmann@example.no', name: 'Kari Nordmann', phone: '+47 912 34 567', organization: 'Acme' }, admin);
+    expect(r1.outcome).toBe('inserted');
+    expect(r1.user).toMatchObject({ phone: '+4791234567', organization: 'Acme', status: 'active', createdAt: clock.now() });
+    clock.advance(60_000);
+    const r2 = upsertUser(vault, { email: 'KARI.NORDMANN@example.no', name: 'Kari Nordmann', phone: '+47 912 34 999', organization: 'Acme', status: 'disabled' }, admin);
+    expect(r2.outcome).toBe('updated');
+    expect(r2.user.id).toBe(r1.user.id);
+    expect(r2.user).toMatchObject({ email: 'KARI.NORDMANN@example.no', phone: '+4791234999', status: 'disabled', updatedAt: clock.now() });
+    expect(upsertUser(vault, { email: 'kari.nordmann@example.no', name: 'Kari Nordmann', phone: '+4791234999', organization: 'Acme', status: 'disabled' }, admin).outcome).toBe('updated'); // typed form changed
+    expect(upsertUser(vault, { email: 'kari.nordmann@example.no', name: 'Kari Nordmann', phone: '+4791234999', organization: 'Acme' }, admin).outcome).toBe('unchanged'); // empty status keeps "disabled"
+    // Attach an external id, then change the email through it.
+    upsertUser(vault, { email: 'kari.nordmann@example.no', name: 'Kari Nordmann', phone: '+4791234999', organization: 'Acme', externalId: 'HR-1' }, admin);
+    const r3 = upsertUser(vault, { email: 'kari@nordmann.no', name: 'Kari Nordmann', phone: '+4791234999', organization: 'Acme', externalId: 'HR-1' }, admin);
+    expect(r3.user.id).toBe(r1.user.id);
+    expect(findUserByEmail(vault.db, 'kari.nordmann@example.no')).toBeNull();
+    expect(findUserByEmail(vault.db, 'kari@nordmann.no')?.id).toBe(r1.user.id);
+    const events = listAudit(vault.db, { userId: r1.user.id });
+    expect(events.map((e) => e.action).sort()).toEqual(['user.add', 'user.update', 'user.update', 'user.update', 'user.update']);
+    const json = JSON.stringify(events);
+    expect(json).not.toMatch(/91234567|91234999/);
+    const phoneChange = events.find((e) => JSON.stringify(e.details).includes('"phone"') && e.action === 'user.update')!;
+    expect(phoneChange.details).toMatchObject({ changes: expect.arrayContaining([{ field: 'phone', change: 'changed' }, { field: 'status', from: 'active', to: 'disabled' }]) });
+  });
+
+  it('refuses conflicts, bad input, agents and changes to the operator’s own user account', async () => {
+    const { vault, admin, agent } = await fresh(true);
+    add(vault, admin, { email: 'one@example.no', name: 'One', externalId: 'E1' });
+    add(vault, admin, { email: 'two@example.no', name: 'Two', externalId: 'E2' });
+    expect(codeOf(() => upsertUser(vault, { email: 'two@example.no', name: 'One', externalId: 'E1' }, admin))).toBe('CONFLICT');
+    expect(codeOf(() => upsertUser(vault, { email: 'one@example.no', name: 'X', externalId: 'E3' }, admin))).toBe('CONFLICT');
+    expect(codeOf(() => upsertUser(vault, { email: 'three@example.no', name: '  ' }, admin))).toBe('BAD_REQUEST');
+    expect(codeOf(() => upsertUser(vault, { email: 'three@example.no', name: 'x'.repeat(201) }, admin))).toBe('BAD_REQUEST');
+    expect(codeOf(() => upsertUser(vault, { email: 'three@example.no', name: 'Three', status: 'gone' }, admin))).toBe('BAD_REQUEST');
+    expect(codeOf(() => upsertUser(vault, { email: 'three@example.no', name: 'Three', externalId: 'x'.repeat(129) }, admin))).toBe('BAD_REQUEST');
+    expect(codeOf(() => upsertUser(vault, { email: 'three@example.no', name: 'Three' }, agent!))).toBe('FORBIDDEN');
+    expect(findUserByEmail(vault.db, 'three@example.no')).toBeNull();
+    // The admin's own user record may exist, but the admin cannot change it.
+    add(vault, admin, { email: 'Anne.Berg@example.no', name: 'Anne Berg', phone: '+4791111111' });
+    expect(codeOf(() => upsertUser(vault, { email: 'anne.berg@example.no', name: 'Anne Berg', phone: '+4792222222' }, admin))).toBe('OWN_ACCOUNT');
+    expect(findUserByEmail(vault.db, 'anne.berg@example.no')?.phone).toBe('+4791111111');
+  });
+});
+
+describe('searchUsers', () => {
+  let v: V;
+  const people: Array<[string, string]> = [
+    ['kari.nordmann@example.no', 'Kari Nordmann'],
+    ['ola@example.no', 'Ola Nordmann-Hansen'],
+    ['ann@example.no', 'Zoe Ann'],
+    ['ann@example.no.eu', 'Adam Aa'],
+    ['ann.berg@example.no', 'Ann Berg'],
+    ['anna@example.no', 'Anna Latin'],
+    ['anna.cyr@example.no', 'Аnna Cyrillic'], // Cyrillic А in the name
+    ['аnna@example.no', 'Cyrillic Email'], // Cyrillic а in the email
+    ['p1@example.no', 'Per Annesen'],
+    ['p2@example.no', "Sean O'Brien"],
+    ['per%cent@example.no', 'Percent Sign'],
+    ['perxcent@example.no', 'Per Decoy'],
+    ['under_score@example.no', 'Under Score'],
+    ['underxscore@example.no', 'Under Decoy'],
+    ['oyvind@example.no', 'Øyvind Ås'],
+    ['g@example.de', 'Gerd Straße'],
+    ['a1@example.no', 'Anne-Kari Berg'],
+  ];
+  beforeAll(async () => {
+    v = await makeVault();
+    for (const [email, name] of people) add(v.vault, v.admin, { email, name, organization: 'Org' });
+    for (let i = 0; i < 30; i++) add(v.vault, v.admin, { email: `test.${String(i).padStart(2, '0')}@example.no`, name: `Test Person ${String(29 - i).padStart(2, '0')}` });
+  });
+  afterAll(() => v.cleanup());
+  const emails = (q: string, o: { limit?: number; offset?: number } = {}) => searchUsers(v.vault.db, q, o).items.map((u) => u.email);
+
+  it('puts the exact email first, then email prefixes by name, then name matches by name', () => {
+    expect(emails('ann@example.no')).toEqual(['ann@example.no', 'ann@example.no.eu']);
+    // Email prefix "ann" by name (Adam Aa, Ann Berg, Anna Latin, Zoe Ann, then the Cyrillic-named
+    // Аnna, whose folded name sorts after every Latin one); then names: Anne-Kari Berg, Per Annesen.
+    expect(emails('ANN')).toEqual(['ann@example.no.eu', 'ann.berg@example.no', 'anna@example.no', 'ann@example.no', 'anna.cyr@example.no', 'a1@example.no', 'p1@example.no']);
+    const item = searchUsers(v.vault.db, 'kari.nordmann@example.no').items[0]!;
+    expect(item).toEqual({ id: item.id, email: 'kari.nordmann@example.no', name: 'Kari Nordmann', organization: 'Org', status: 'active' });
+  });
+
+  it('finds a surname or any later name word by prefix, and lists each user once', () => {
+    expect(emails('nordm')).toEqual(['kari.nordmann@example.no', 'ola@example.no']);
+    expect(emails('hansen')).toEqual(['ola@example.no']);
+    expect(emails('kari')).toEqual(['kari.nordmann@example.no', 'a1@example.no']); // email match first, then "Anne-Kari"
+    expect(emails('kari nor')).toEqual(['kari.nordmann@example.no']); // whole-name prefix
+    expect(emails('kari berg')).toEqual(['a1@example.no']); // from a later word on: "Anne-Kari Berg"
+    expect(emails('brien')).toEqual(['p2@example.no']);
+    expect(emails("o'b")).toEqual(['p2@example.no']);
+    expect(emails('ann berg')).toEqual(['ann.berg@example.no']); // not "Anne-Kari Berg"
+    expect(emails('ordmann')).toEqual([]); // inside a word is not a prefix
+  });
+
+  it('folds case in every script but never matches look-alikes', () => {
+    expect(emails('ØYV')).toEqual(['oyvind@example.no']);
+    expect(emails('ås')).toEqual(['oyvind@example.no']);
+    expect(emails('STRASSE')).toEqual(['g@example.de']);
+    expect(emails('straße')).toEqual(['g@example.de']);
+    expect(emails('аnna')).toEqual(['аnna@example.no', 'anna.cyr@example.no']); // Cyrillic only
+    expect(emails('anna')).toEqual(['anna@example.no', 'anna.cyr@example.no']); // Latin emails only; the Cyrillic-named one by its Latin email
+  });
+
+  it('matches hostile input literally and answers it with nothing, never an error', () => {
+    expect(emails('per%')).toEqual(['per%cent@example.no']);
+    expect(emails('%')).toEqual([]);
+    expect(emails('under_')).toEqual(['under_score@example.no']);
+    expect(emails('_')).toEqual([]);
+    for (const q of ["' OR 1=1 --", "'", '"', '*', '\\', 'kari\0', '\0', 'k\0ari', '%%', 'a%', '[a]', 'x'.repeat(10_240), 'kari'.repeat(65), '\uD800']) {
+      expect(searchUsers(v.vault.db, q).items, JSON.stringify(q.slice(0, 20))).toEqual([]);
+    }
+    expect(emails('   ')).toEqual([]);
+    expect(emails('')).toEqual([]);
+    expect(searchUsers(v.vault.db, null as unknown as string)).toEqual({ items: [], hasMore: false });
+  });
+
+  it('pages without gaps or repeats and says when there is more', () => {
+    const all = searchUsers(v.vault.db, 'test', { limit: 100 });
+    expect(all.items).toHaveLength(30);
+    expect(all.hasMore).toBe(false);
+    expect(all.items.map((u) => u.name)).toEqual([...Array(30).keys()].map((i) => `Test Person ${String(i).padStart(2, '0')}`));
+    const pages = [0, 10, 20].map((offset) => searchUsers(v.vault.db, 'test', { limit: 10, offset }));
+    expect(pages.map((p) => p.hasMore)).toEqual([true, true, false]);
+    expect(pages.flatMap((p) => p.items.map((u) => u.id))).toEqual(all.items.map((u) => u.id));
+    expect(searchUsers(v.vault.db, 'test').items).toHaveLength(20); // default limit
+    expect(searchUsers(v.vault.db, 'test', { limit: 1000 }).items).toHaveLength(30); // capped at 100
+    expect(searchUsers(v.vault.db, 'test', { limit: 0 }).items).toHaveLength(1);
+    expect(searchUsers(v.vault.db, 'test', { offset: 30 })).toEqual({ items: [], hasMore: false });
+  });
+
+  it('uses index range scans only (no table scan, no LIKE)', () => {
+    const plans = explainSearch(v.vault.db);
+    for (const [name, lines] of Object.entries(plans)) {
+      for (const l of lines) {
+        expect(l, name).not.toMatch(/^SCAN (users|user_name_words|u|w)$/);
+        expect(l, name).not.toMatch(/LIKE/i);
+        if (l.startsWith('SCAN') && !l.includes('subquery')) expect(`${name}: ${l}`).toBe('wordsWalk: SCAN u USING COVERING INDEX users_name_key');
+      }
+      expect(lines.some((l) => l.startsWith('SEARCH')), name).toBe(true);
+    }
+    // Only the bounded sorts (at most EMAIL_SORT_CAP / WORD_SORT_CAP rows) may use a temporary b-tree.
+    for (const name of ['exact', 'emailByEmail', 'nameRange', 'firstWord', 'nextWord', 'byWord', 'wordsWalk', 'summary']) {
+      expect(plans[name]!.join('\n'), name).not.toMatch(/TEMP B-TREE/);
+    }
+    expect(plans.byWord).toEqual(['SEARCH user_name_words USING PRIMARY KEY (word=?)']);
+  });
+});
+
+describe('searchUsers against a brute-force oracle, on every path (sorted, email order, merged, sorted words, walk)', () => {
+  it('returns exactly what the definition says for many prefixes and pages', async () => {
+    const { vault } = await fresh();
+    const first = ['Kari', 'Ola', 'Åse', 'Bulk', 'Nina'];
+    const last = ['Nordmann', 'Nordby', 'Nordby Nordmann', 'Nordmo', 'Nordmann', 'Nordby', 'Nordmo', 'Nordmann', 'Berg', 'Øie'];
+    const users: Array<{ email: string; name: string }> = [];
+    // Few distinct later words (merged per word); "Nordby Nordmann" matches "nord" twice.
+    for (let i = 0; i < EMAIL_SORT_CAP + 1000; i++) {
+      const name = `${first[i % 5]} ${i % 3 === 0 ? 'Mid ' : ''}${last[(i * 7 + Math.floor(i / 10)) % 10]}`;
+      const email = i < EMAIL_SORT_CAP + 300 ? `bulk${i}@example.no` : `${first[(i * 3) % 5]!.toLowerCase()}.${i}@example.no`;
+      users.push({ email, name });
+    }
+    // Many distinct later words: fewer rows than the sort cap ("zork"), and more ("walk").
+    for (let i = 0; i < 1000; i++) users.push({ email: `z${i}@example.no`, name: `${first[i % 5]} Zork${i % 50}` });
+    for (let i = 0; i < WORD_SORT_CAP + 200; i++) users.push({ email: `w${i}@example.no`, name: `${first[(i * 3) % 5]} Walk${i % 40}${i % 7 === 0 ? '-Zorka' : ''}` });
+    // Insert straight through the writer in one transaction (the single-add path audits each row).
+    vault.write(() => {
+      const w = new UserWriter(vault.db);
+      for (const u of users) w.apply({ email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, externalId: null, status: null }, 1, null);
+    });
+    // Both regimes are covered: word prefixes above and below the sort cap, email prefixes too.
+    const keyedCount = (q: string) => users.filter((u) => u.email.startsWith(q)).length;
+    const tails = (q: string) => vault.db.prepare('SELECT count(*) FROM user_name_words WHERE word >= ? AND word < ?').pluck().get(q, q + '\u{10FFFF}') as number;
+    const distinct = (q: string) => vault.db.prepare('SELECT count(DISTINCT word) FROM user_name_words WHERE word >= ? AND word < ?').pluck().get(q, q + '\u{10FFFF}') as number;
+    expect(distinct('nord')).toBeLessThanOrEqual(MAX_MERGED_WORDS);
+    expect(distinct('zork')).toBeGreaterThan(MAX_MERGED_WORDS);
+    expect(tails('zork')).toBeLessThanOrEqual(WORD_SORT_CAP);
+    expect(distinct('walk')).toBeGreaterThan(MAX_MERGED_WORDS);
+    expect(tails('walk')).toBeGreaterThan(WORD_SORT_CAP);
+    expect(keyedCount('bulk')).toBeGreaterThan(EMAIL_SORT_CAP);
+    expect(keyedCount('bulk1')).toBeLessThanOrEqual(EMAIL_SORT_CAP);
+    const keyed = users.map((u) => ({ email: u.email, ek: foldKey(u.email), nk: foldKey(u.name) }));
+    const byName = (a: (typeof keyed)[0], b: (typeof keyed)[0]) => compareCodePoints(a.nk, b.nk) || compareCodePoints(a.ek, b.ek);
+    const oracle = (query: string): string[] => {
+      const q = foldKey(query);
+      const exact = keyed.filter((u) => u.ek === q);
+      const prefix = keyed.filter((u) => u.ek !== q && u.ek.startsWith(q));
+      prefix.sort(prefix.length <= EMAIL_SORT_CAP ? byName : (a, b) => compareCodePoints(a.ek, b.ek));
+      const fromWord = (nk: string) => [...nk.matchAll(/[^\s\-'’.,()]+/gu)].some((m) => nk.slice(m.index).startsWith(q));
+      const names = keyed.filter((u) => !u.ek.startsWith(q) && (u.nk.startsWith(q) || fromWord(u.nk))).sort(byName);
+      return [...exact, ...prefix, ...names].map((u) => u.email);
+    };
+    const queries = ['bulk', 'bulk1', 'bulk12', 'bulk2', 'nord', 'NORDM', 'nordb', 'nordby n', 'mid', 'mid nordmo', 'kari', 'kari mid', 'øie', 'ber'];
+    for (const q of [...queries, 'b', 'k', 'n', 'zork', 'zork1', 'walk', 'walk3', 'WALK1', 'zorka', 'w', 'z', 'bulk25@example.no', 'x']) {
+      const want = oracle(q);
+      for (const [limit, offset] of [[20, 0], [100, 0], [50, 60], [7, 993]] as const) {
+        const got = searchUsers(vault.db, q, { limit, offset });
+        expect(got.items.map((u) => u.email), `${q} ${limit}@${offset}`).toEqual(want.slice(offset, offset + limit));
+        expect(got.hasMore, `${q} ${limit}@${offset} hasMore`).toBe(want.length > offset + limit);
+      }
+    }
+    // Beyond the paging window the answer is empty (type more).
+    expect(searchUsers(vault.db, 'bulk', { limit: 20, offset: 990 }).items).toEqual([]);
+  });
+});
