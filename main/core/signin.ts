@@ -3,6 +3,7 @@ import type { Session } from './session.ts';
 import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, openPrivateKey, parseRawKey, type Slot } from './key-slots.ts';
 import { foldKey } from './text.ts';
+import { auditHead } from './audit.ts';
 import { sessionFor } from './operators.ts';
 import { systemClock } from './clock.ts';
 import { accountState, appendJournalEvent, attemptGate, readJournal, sealJournal } from './signin-journal.ts';
@@ -64,7 +65,15 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
     throw err;
   }
   try {
+    // Before anything is appended: an anchor ahead of the chain means acknowledged events were
+    // lost (a deleted WAL, a truncated or older database file).
+    const anchor = vault.anchor();
+    const lost = !!anchor && anchor.valid && anchor.count > auditHead(vault.db).count;
     const warnings = foldJournal(vault, session.name, nameKey);
+    if (lost) {
+      warnings.push('EVENTS_LOST');
+      vault.auditNow({ action: 'audit.events-lost', operator: session.name, outcome: 'warning', details: { anchored: anchor.count } });
+    }
     vault.auditNow({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } });
     return { vault, session, warnings };
   } catch (err) {

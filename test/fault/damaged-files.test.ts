@@ -231,7 +231,10 @@ describe('a deleted WAL after acknowledged actions', () => {
     // The app opens the vault and its chain check reports the loss, also after new events.
     const app = makeSuiteApp({ dir: v.vaultDir, clock: v.clock });
     cleanups.push(app.cleanup);
-    expect(codeOf(await app.signIn(ADMIN))).toBe('OK');
+    const signedIn = await app.signIn(ADMIN);
+    expect(codeOf(signedIn)).toBe('OK');
+    // Noticed at sign-in already: the operator is warned that events were lost.
+    expect((signedIn as { ok: true; value: { warnings: string[] } }).value.warnings).toContain('EVENTS_LOST');
     const report = await app.call('audit:verify', {});
     expect(report).toMatchObject({ ok: true, value: { ok: false, anchor: 'ahead', firstBroken: null } });
     // The anchor is not moved back over the evidence.
