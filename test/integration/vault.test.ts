@@ -74,15 +74,16 @@ describe('vault create and open', () => {
     cleanups.push(v.cleanup);
     v.vault.close();
     const env = { dir: v.vaultDir, clock: v.clock };
+    // The fastest of many runs: robust against a loaded machine, unlike a single or mean time.
     const median = async (name: string) => {
       const ts: number[] = [];
-      for (let i = 0; i < 9; i++) {
+      for (let i = 0; i < 15; i++) {
         v.clock.advance(120_000); // stay clear of the slow-down
         const t = performance.now();
         expect(await code(signIn(env, name, `wrong password attempt ${i}!!`))).toBe('SIGNIN_FAILED');
         ts.push(performance.now() - t);
       }
-      return ts.sort((a, b) => a - b)[4]!;
+      return ts.sort((a, b) => a - b)[0]!;
     };
     const known = await median('anne');
     const unknown = await median('nobody-here');
