@@ -12,21 +12,9 @@ export const AUDIT_EXPORT_FORMAT = 'factordesk.audit-export';
 export const AUDIT_EXPORT_VERSION = 1;
 
 /** One event as exported: exactly the object whose RFC 8785 JSON the hash covers, plus prevHash and hash. */
-export interface ExportedEvent {
-  seq: number;
+export type ExportedEvent = Omit<AuditEvent, 'at'> & {
   at: string; // ISO 8601 UTC with milliseconds, as hashed
-  operator: string | null;
-  action: string;
-  userId: number | null;
-  userEmail: string | null;
-  checks: string[];
-  ticket: string | null;
-  reason: string | null;
-  outcome: string;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+};
 
 /** The JSON export document. */
 export interface AuditExportFile {

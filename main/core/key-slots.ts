@@ -16,6 +16,7 @@ import {
   type KdfParams,
 } from './crypto.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
+import { base32Decode, base32Encode } from './base32.ts';
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).max(4096);
 const SealedSchema = z.object({ iv: b64, ct: b64, tag: b64 }).strict();
@@ -219,39 +220,13 @@ export function anchorMac(key: Buffer, vaultId: string, count: number, hash: str
 
 /** Formats a 256-bit key for printing: RFC 4648 base32 in groups of 4. */
 export function formatRawKey(raw: Buffer): string {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of raw) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += A[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += A[(value << (5 - bits)) & 31];
-  return out.match(/.{1,4}/g)!.join('-');
+  return base32Encode(raw).match(/.{1,4}/g)!.join('-');
 }
 
 /** Parses a printed 256-bit key (spaces, hyphens and case ignored); null when malformed. */
 export function parseRawKey(text: string): Buffer | null {
   const s = text.replace(/[\s-]/g, '').toUpperCase();
   if (!/^[A-Z2-7]{52}$/.test(s)) return null;
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of s) {
-    value = (value << 5) | A.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return out.length === 32 ? Buffer.from(out) : null;
+  const out = base32Decode(s);
+  return out && out.length === 32 ? out : null;
 }

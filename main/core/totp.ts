@@ -1,5 +1,6 @@
 import { generateSync } from 'otplib';
 import { safeEqual } from './crypto.ts';
+import { base32Encode } from './base32.ts';
 
 /**
  * TOTP as every common authenticator app honours it: RFC 6238, HMAC-SHA-1, 6 digits, 30-second
@@ -50,24 +51,9 @@ export function matchTotp(secret: Buffer, code: string, epochMs: number, lastSte
   return { ok: false, reason: reused ? 'reused' : 'wrong' };
 }
 
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
 /** RFC 4648 base32 without padding (what the otpauth URI and the typed key carry). */
 export function base32NoPad(secret: Buffer): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of secret) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += B32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += B32[(value << (5 - bits)) & 31];
-  return out;
+  return base32Encode(secret);
 }
 
 /** The key URI an authenticator app scans: issuer and account percent-encoded, ':' literal, no padding. */

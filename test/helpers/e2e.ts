@@ -8,6 +8,7 @@ import type { Locator, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { Clock } from '../../main/core/clock.ts';
 import type { Harness } from './app-harness.ts';
+import { base32Decode } from '../../main/core/base32.ts';
 
 // ---- people in the HR export ---------------------------------------------------------------------------
 export const KARI = { name: 'Kari Nordmann', email: 'kari.nordmann@example.no', phone: '+47 912 34 567', org: 'Eksempel AS' };
@@ -77,23 +78,9 @@ export function writeHrExport(path: string, goodRows = 2000): HrExport {
 // ---- TOTP and QR ---------------------------------------------------------------------------------------
 /** RFC 4648 base32 (A–Z, 2–7; spaces, hyphens and padding ignored) to bytes. */
 export function base32ToBytes(text: string): Buffer {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = text.toUpperCase().replace(/[\s=-]/g, '');
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const ch of clean) {
-    const v = A.indexOf(ch);
-    if (v < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return Buffer.from(out);
+  const out = base32Decode(text);
+  if (!out) throw new Error('not base32');
+  return out;
 }
 
 /** The `secret` parameter of an otpauth:// URI. */

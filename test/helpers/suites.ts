@@ -20,6 +20,7 @@ import { foldKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/core/user-writer.ts';
 import type { Channel, EventName, Req, Result } from '../../main/ipc/contract.ts';
 import { ADMIN, AGENT } from './vault.ts';
+import { base32Decode, base32Encode } from '../../main/core/base32.ts';
 
 export { ADMIN, AGENT };
 export const OWN_FRAME = { url: 'app://factordesk/index.html', parent: null };
@@ -220,43 +221,16 @@ export function codeOf(r: Result<unknown> | AnyResult): string {
   return r.ok ? 'OK' : r.error.code;
 }
 
-/** RFC 4648 base32 (no padding, spaces and hyphens ignored) to bytes. */
+/** RFC 4648 base32 (no padding, spaces and hyphens ignored) to bytes; throws on other characters. */
 export function b32decode(s: string): Buffer {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of s.replace(/[\s=-]/g, '').toUpperCase()) {
-    const i = A.indexOf(ch);
-    if (i < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return Buffer.from(out);
+  const out = base32Decode(s);
+  if (!out) throw new Error('not base32');
+  return out;
 }
 
 /** RFC 4648 base32 without padding. */
 export function b32encode(buf: Buffer): string {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of buf) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += A[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += A[(value << (5 - bits)) & 31];
-  return out;
+  return base32Encode(buf);
 }
 
 /** The TOTP secret an authenticator app learns from the enrollment URI. */
