@@ -28,12 +28,13 @@ if (!app.requestSingleInstanceLock()) {
   let win: BrowserWindow | null = null;
   const emit = <E extends EventName>(event: E, data: Events[E]) => win?.webContents.send(`${IPC_PREFIX}event:${event}`, data);
   const { dir, configured } = defaultVaultDir();
+  const prefs = electronPrefs();
   const { controller, dispatch } = createApp({
     dir,
     configured,
     dialogs: electronDialogs(() => win),
     printer: electronPrinter,
-    prefs: electronPrefs(),
+    prefs,
     clipboard: electronClipboard,
     emit,
     openExternal,
@@ -82,7 +83,11 @@ if (!app.requestSingleInstanceLock()) {
       ),
     );
 
-    win = new BrowserWindow(mainWindowOptions(preloadPath, { dev }));
+    const bounds = prefs.bounds();
+    win = new BrowserWindow({ ...mainWindowOptions(preloadPath, { dev }), ...(bounds ?? {}) });
+    win.on('close', () => {
+      if (win && !win.isMinimized()) prefs.saveBounds(win.getBounds());
+    });
     win.setContentProtection(true); // codes and QR codes are shown in this window
     win.webContents.on('before-input-event', () => controller.idle.touch());
     win.once('ready-to-show', () => win?.show());

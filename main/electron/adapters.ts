@@ -71,22 +71,44 @@ export const electronClipboard: ClipboardPort = {
   clear: () => clipboard.clear(),
 };
 
-/** Non-secret preferences in electron-store, with a schema. */
-export function electronPrefs(): PrefsStore {
-  const store = new Store<Prefs>({
+/** Window position and size, kept between runs (main process only). */
+export interface WindowBounds {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface StoredPrefs extends Prefs {
+  windowBounds: WindowBounds | null;
+}
+
+/** Non-secret preferences in electron-store, with a schema: language, density, last operator name, window bounds. */
+export function electronPrefs(): PrefsStore & { bounds(): WindowBounds | null; saveBounds(b: WindowBounds): void } {
+  const store = new Store<StoredPrefs>({
     name: 'preferences',
     schema: {
       language: { type: 'string', enum: ['nb', 'en'], default: 'nb' },
       lastOperatorName: { type: 'string', maxLength: 64, default: '' },
       density: { type: 'string', enum: ['comfortable', 'compact'], default: 'comfortable' },
+      windowBounds: {
+        type: ['object', 'null'],
+        default: null,
+        properties: { x: { type: 'integer' }, y: { type: 'integer' }, width: { type: 'integer', minimum: 640 }, height: { type: 'integer', minimum: 480 } },
+        required: ['x', 'y', 'width', 'height'],
+        additionalProperties: false,
+      },
     },
   });
+  const read = (): Prefs => ({ language: store.get('language'), lastOperatorName: store.get('lastOperatorName'), density: store.get('density') });
   return {
-    get: () => ({ language: store.get('language'), lastOperatorName: store.get('lastOperatorName'), density: store.get('density') }),
+    get: read,
     set: (patch) => {
-      for (const [k, v] of Object.entries(patch)) if (v !== undefined) store.set(k as keyof Prefs, v as never);
-      return { language: store.get('language'), lastOperatorName: store.get('lastOperatorName'), density: store.get('density') };
+      for (const k of ['language', 'lastOperatorName', 'density'] as const) if (patch[k] !== undefined) store.set(k, patch[k] as never);
+      return read();
     },
+    bounds: () => store.get('windowBounds'),
+    saveBounds: (b) => store.set('windowBounds', { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) }),
   };
 }
 
