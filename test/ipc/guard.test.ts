@@ -102,3 +102,15 @@ describe('IPC guard', () => {
     expect(await app.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
   });
 });
+
+describe('idle lock setting', () => {
+  it('applies a new idle time at once', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    expect((await app.call('settings:update', { idleLockMinutes: 2 })).ok).toBe(true);
+    app.clock.advance(2 * 60_000 + 1000);
+    app.controller.idle.tick();
+    expect(app.events.some((e) => e.event === 'session:locked')).toBe(true);
+  });
+});

@@ -48,7 +48,12 @@ const LOGO_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image
 export function adminHandlers(ctl: AppController): H {
   const stamp = () => new Date(ctl.clock.now()).toISOString().slice(0, 10);
   return {
-    'settings:update': (patch, s) => updateSettings(ctl.vault(), s!, patch),
+    'settings:update': (patch, s) => {
+      const next = updateSettings(ctl.vault(), s!, patch);
+      // A new idle time applies now, not only from the next sign-in.
+      if (patch.idleLockMinutes !== undefined) ctl.idle.start(next.idleLockMinutes * 60_000);
+      return next;
+    },
     'settings:choose-logo': async ({ clear }, s) => {
       if (clear) return updateSettings(ctl.vault(), s!, { organizationLogo: null });
       const path = await ctl.deps.dialogs.openFile('image');
