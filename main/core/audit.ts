@@ -168,7 +168,10 @@ export function verifyAuditChain(db: Db, anchor?: { count: number; hash: string;
     else if (anchor.count === 0 || anchoredHash === anchor.hash) anchorState = 'ok';
     else anchorState = 'mismatch';
   }
-  const ok = firstBroken === null && (anchorState === 'ok' || anchorState === 'missing');
+  // No anchor given (undefined): the chain alone is checked. A vault's anchor that is missing
+  // (null) while the chain has events is a problem: deleting it would hide a rolled-back database.
+  const anchorOk = anchorState === 'ok' || (anchorState === 'missing' && (anchor === undefined || count === 0));
+  const ok = firstBroken === null && anchorOk;
   return { ok, count, firstBroken, problem, anchor: anchorState };
 }
 

@@ -74,7 +74,7 @@ export async function createVault(env: VaultEnv, admin: Omit<NewOperator, 'role'
     throw err;
   }
   const reopened = new Vault({ ...env, clock, random }, openDatabase(join(env.dir, DB_FILE), dek), dek, vaultId, 1);
-  reopened.refreshAnchor();
+  reopened.refreshAnchor({ create: true });
   const recoveryKey = formatRawKey(recoveryRaw);
   recoveryRaw.fill(0);
   return { vault: reopened, session, recoveryKey };

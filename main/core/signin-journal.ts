@@ -31,7 +31,9 @@ const JournalSchema = z
     // Counters of events compacted away while locked (see appendJournalEvent), and how many.
     pending: z.record(z.string(), AccountSchema).optional(),
     summarised: z.number().int().min(0).optional(),
-    events: z.array(EventSchema),
+    // Set when a damaged journal was replaced while locked, so the next unlock still reports it.
+    damaged: z.boolean().optional(),
+    events: z.array(z.unknown()),
   })
   .strict();
 
@@ -40,24 +42,38 @@ export const MAX_JOURNAL_EVENTS = 5_000;
 /** Names whose compacted counters are kept; the ones with the most failures win. */
 export const MAX_PENDING_NAMES = 5_000;
 
-export type Journal = z.infer<typeof JournalSchema>;
+export type Journal = Omit<z.infer<typeof JournalSchema>, 'events'> & { events: Array<z.infer<typeof EventSchema>> };
 export type AccountState = z.infer<typeof AccountSchema>;
 
 function empty(): Journal {
   return { format: 'factordesk.signin-journal', version: 1, base: { accounts: {}, mac: null }, events: [] };
 }
 
-/** Reads the journal; a damaged file reads as empty with `damaged: true` so it can be reported. */
+/**
+ * Reads the journal. Events are checked one by one and a bad one is dropped (one odd entry must
+ * not wipe every counter and lock); a file that cannot be read at all reads as empty with
+ * `damaged: true`, which is carried into the next journal written so the next unlock reports it.
+ */
 export function readJournal(dir: string): { journal: Journal; damaged: boolean } {
   const path = join(dir, JOURNAL_FILE);
   if (!existsSync(path)) return { journal: empty(), damaged: false };
   try {
     const parsed = JournalSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (parsed.success) return { journal: parsed.data, damaged: false };
+    if (parsed.success) {
+      const events = parsed.data.events.flatMap((e) => {
+        const r = EventSchema.safeParse(e);
+        return r.success ? [r.data] : [];
+      });
+      const dropped = events.length !== parsed.data.events.length;
+      const journal = { ...parsed.data, events } as Journal;
+      return { journal, damaged: dropped || parsed.data.damaged === true };
+    }
   } catch {
     /* fall through */
   }
-  return { journal: empty(), damaged: true };
+  const journal = empty();
+  journal.damaged = true;
+  return { journal, damaged: true };
 }
 
 /** Writes the journal atomically. */
@@ -96,7 +112,8 @@ export function attemptGate(s: AccountState, now: number): { kind: 'ok' } | { ki
 
 /** Appends an event (pre-unlock; unauthenticated by necessity). */
 export function appendJournalEvent(dir: string, event: Journal['events'][number]): void {
-  const { journal } = readJournal(dir);
+  const { journal, damaged } = readJournal(dir);
+  if (damaged) journal.damaged = true;
   journal.events.push(event);
   if (journal.events.length > MAX_JOURNAL_EVENTS) compact(journal);
   writeJournal(dir, journal);

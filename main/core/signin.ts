@@ -28,6 +28,8 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
   if (typeof name !== 'string' || typeof password !== 'string' || name.length > 256 || password.length > 1024) fail('BAD_REQUEST', 'Name and password are required.');
   if (vaultState(env.dir) === 'none') fail('VAULT_MISSING', `There is no vault in ${env.dir}.`);
   const nameKey = foldKey(name);
+  // Checked after folding too: folding can make a name several times longer (ﬃ → ffi).
+  if (nameKey.length > 256) fail('BAD_REQUEST', 'Name and password are required.');
   const { journal } = readJournal(env.dir);
   const gate = attemptGate(accountState(journal, nameKey), clock.now());
   if (gate.kind === 'locked') {
@@ -68,8 +70,11 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
     // Before anything is appended: an anchor ahead of the chain means acknowledged events were
     // lost (a deleted WAL, a truncated or older database file).
     const anchor = vault.anchor();
-    const lost = !!anchor && anchor.valid && anchor.count > auditHead(vault.db).count;
+    const headCount = auditHead(vault.db).count;
+    const lost = !!anchor && anchor.valid && anchor.count > headCount;
+    const anchorMissing = !anchor && headCount > 0;
     const warnings = foldJournal(vault, session.name, nameKey);
+    if (anchorMissing) warnings.push('ANCHOR_MISSING');
     if (lost) {
       warnings.push('EVENTS_LOST');
       vault.auditNow({ action: 'audit.events-lost', operator: session.name, outcome: 'warning', details: { anchored: anchor.count } });

@@ -167,8 +167,17 @@ export class Vault {
       .immediate();
   }
 
-  /** Stores the audit head, authenticated, in the slot file (only ever moves forward). */
-  refreshAnchor(): void {
+  /**
+   * Stores the audit head, authenticated, in the slot file (only ever moves forward). Inside an
+   * open transaction it does nothing: the anchor must never name an event that may still roll
+   * back; the outermost `write` refreshes it after the commit. A missing anchor is created only
+   * at first run (`create`): later, its absence is evidence (a deleted anchor hides a rollback).
+   */
+  refreshAnchor(opts: { create?: boolean } = {}): void {
+    if (this.depth > 0 || this.db.inTransaction) {
+      this.auditedInTx = true;
+      return;
+    }
     this.db
       .transaction(() => {
         const head = auditHead(this.db);
@@ -182,6 +191,8 @@ export class Vault {
             const at = this.db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(f.anchor.count) as { hash: string } | undefined;
             if (!at || at.hash !== f.anchor.hash) return;
           }
+        } else if (!opts.create) {
+          return;
         }
         f.anchor = { count: head.count, hash: head.hash, mac: anchorMac(this.derived('anchor'), this.vaultId, head.count, head.hash) };
         writeSlotFile(this.slotPath, f);

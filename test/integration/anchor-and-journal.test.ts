@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeVault, ADMIN } from '../helpers/vault.ts';
+import { makeApp } from '../helpers/app.ts';
+import { signIn } from '../../main/core/signin.ts';
+import { verifyAuditChain, auditHead } from '../../main/core/audit.ts';
+import { FactorDeskError } from '../../main/core/errors.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    if (err instanceof FactorDeskError) return err.code;
+    throw err;
+  }
+}
+
+describe('audit anchor', () => {
+  it('a deleted anchor is reported, at sign-in and by the chain check, and is not silently recreated', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.auditNow({ action: 'probe', operator: 'anne', outcome: 'ok' });
+    v.vault.close();
+    const path = join(v.vaultDir, 'keyslots.json');
+    const f = JSON.parse(readFileSync(path, 'utf8'));
+    delete f.anchor;
+    writeFileSync(path, JSON.stringify(f));
+    const s = await signIn({ dir: v.vaultDir, clock: v.clock }, 'anne', ADMIN.password);
+    expect(s.warnings).toContain('ANCHOR_MISSING');
+    s.vault.auditNow({ action: 'probe.after', operator: 'anne', outcome: 'ok' });
+    expect(s.vault.anchor()).toBeNull();
+    expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: false, anchor: 'missing', firstBroken: null });
+    s.vault.close();
+  });
+
+  it('a failed audit export leaves the anchor on a committed event', async () => {
+    const app = makeApp();
+    cleanups.push(app.cleanup);
+    await app.firstRun();
+    app.saved['audit-json'] = join(app.tmp, 'no-such-folder', 'audit.json');
+    const r = await app.call('audit:export', { format: 'json' });
+    expect(r.ok).toBe(false);
+    const vault = app.controller.vaultOrNull!;
+    const anchor = vault.anchor()!;
+    expect(anchor.count).toBeLessThanOrEqual(auditHead(vault.db).count);
+    vault.auditNow({ action: 'probe', operator: 'anne', outcome: 'ok' });
+    expect(verifyAuditChain(vault.db, vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
+  });
+});
+
+describe('sign-in journal', () => {
+  it('refuses a name that folding makes too long, and keeps the lock', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    for (let i = 0; i < 20; i++) {
+      v.clock.advance(61_000);
+      await code(signIn(env, 'anne', `wrong password number ${i}!!`));
+    }
+    expect(await code(signIn(env, '\ufb03'.repeat(200), 'whatever password here'))).toBe('BAD_REQUEST');
+    v.clock.advance(61_000);
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+  });
+
+  it('drops a bad event without losing the others, and reports the damage at the next unlock', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    for (let i = 0; i < 20; i++) {
+      v.clock.advance(61_000);
+      await code(signIn(env, 'anne', `wrong password number ${i}!!`));
+    }
+    const path = join(v.vaultDir, 'signin-journal.json');
+    const j = JSON.parse(readFileSync(path, 'utf8'));
+    j.events.push({ at: 1, name: 'x'.repeat(5000), outcome: 'failed' });
+    writeFileSync(path, JSON.stringify(j));
+    v.clock.advance(61_000);
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    v.clock.advance(15 * 60_000);
+    const s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).toContain('JOURNAL_TAMPERED');
+    s.vault.close();
+  });
+});
