@@ -50,6 +50,8 @@ export class AppController {
   readonly clipboard: ClipboardGuard;
   private _vault: Vault | null = null;
   private _session: Session | null = null;
+  /** Changes at every open and lock, so work that awaited across a lock can tell. */
+  private generationOfSession = 0;
   private jobs = new Map<string, Job>();
   private unreported: JobReport[] = [];
 
@@ -112,6 +114,7 @@ export class AppController {
   /** Takes an unlocked vault and session (after first run, sign-in or recovery). */
   open(vault: Vault, session: Session): void {
     this.closeVault();
+    this.generationOfSession++;
     this._vault = vault;
     this._session = session;
     this.deps.prefs.set({ lastOperatorName: session.name });
@@ -129,13 +132,19 @@ export class AppController {
   /** Locks: closes the vault, wipes the key, clears the clipboard, tells the renderer. */
   lock(reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore'): void {
     const wasOpen = !!this._session;
+    this.generationOfSession++;
     this.closeVault();
     void this.clipboard.clearIfOurs();
     this.idle.stop();
     if (wasOpen || reason !== 'manual') this.deps.emit('session:locked', { reason });
   }
 
+  private dropFinishedJobs(): void {
+    for (const [id, j] of this.jobs) if (j.result !== undefined) this.jobs.delete(id);
+  }
+
   private closeVault(): void {
+    this.dropFinishedJobs();
     if (this._vault && this._session && this._session.role !== 'service') {
       try {
         this._vault.auditNow({ action: 'signout', operator: this._session.name, outcome: 'ok' });
@@ -168,7 +177,8 @@ export class AppController {
     this.jobs.set(jobId, job);
     running.result.then(
       (result) => {
-        job.result = result;
+        // A rekey's result carries the new key: hand it to the caller once, never keep it.
+        job.result = kind === 'rekey' ? { done: true } : result;
         // A rekey's result carries the new key for this process: never report it.
         const shown = kind === 'rekey' ? null : result;
         this.report({ jobId, kind, ok: true, finishedAt: this.clock.now(), error: null, result: shown });
@@ -179,6 +189,12 @@ export class AppController {
       },
     );
     return { jobId, done: running.result };
+  }
+
+  /** True while a background job is still running. */
+  hasRunningJobs(): boolean {
+    for (const j of this.jobs.values()) if (j.result === undefined) return true;
+    return false;
   }
 
   /** Waits for a job (tests and the command line). */
@@ -202,29 +218,40 @@ export class AppController {
    * Runs `work` with the vault closed (rekey, restore need the only connection), then reopens
    * it with `reopenKey` (the new key after a rekey) or the old one, keeping the session.
    */
-  async withVaultClosed<T>(work: (env: VaultEnv, ref: JobVaultRef) => Promise<{ value: T; dek?: Buffer; generation?: number }>): Promise<T> {
+  async withVaultClosed<T>(
+    work: (env: VaultEnv, ref: JobVaultRef) => Promise<{ value: T; dek?: Buffer; generation?: number }>,
+    opts: { reopen?: boolean } = {},
+  ): Promise<T> {
     const vault = this.vault();
-    const session = this.requireSession();
+    this.requireSession();
     const oldKey = vault.keyForWorker();
     const { vaultId, generation } = vault;
+    const token = this.generationOfSession;
     vault.close();
     this._vault = null;
+    const reopen = (key: Buffer, gen: number) => {
+      // Locked (idle, OS lock) or another operator signed in while we waited: do not install a
+      // vault behind their back; the next sign-in opens it.
+      if (this.generationOfSession !== token || !this._session) return;
+      this._vault = new Vault(this.env, openDatabase(join(this.deps.dir, DB_FILE), key), Buffer.from(key), vaultId, gen);
+    };
+    let ref: JobVaultRef | null = { dir: this.deps.dir, vaultId, generation, key: Buffer.from(oldKey) };
     try {
-      const r = await work(this.env, { dir: this.deps.dir, vaultId, generation, key: Buffer.from(oldKey) });
-      const key = r.dek ?? oldKey;
-      this._vault = new Vault(this.env, openDatabase(join(this.deps.dir, DB_FILE), key), Buffer.from(key), vaultId, r.generation ?? generation);
+      const r = await work(this.env, ref);
+      if (opts.reopen !== false) reopen(r.dek ?? oldKey, r.generation ?? generation);
+      r.dek?.fill(0);
       return r.value;
     } catch (err) {
       try {
-        this._vault = new Vault(this.env, openDatabase(join(this.deps.dir, DB_FILE), oldKey), Buffer.from(oldKey), vaultId, generation);
+        reopen(oldKey, generation);
       } catch {
-        this._session = null;
-        this.deps.emit('session:locked', { reason: 'restore' });
+        this.lock('restore');
       }
       throw err instanceof FactorDeskError ? err : toFactorDeskError(err);
     } finally {
       oldKey.fill(0);
-      void session;
+      ref.key.fill(0);
+      ref = null;
     }
   }
 

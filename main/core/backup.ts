@@ -7,12 +7,13 @@ import type { Session } from './session.ts';
 import { getMeta, Vault, type VaultEnv } from './vault.ts';
 import { integrityCheck, openDatabase, schemaVersion } from './database.ts';
 import { fsyncDir, writeFileAtomic } from './fs-atomic.ts';
-import { SLOT_FILE, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
+import { SLOT_FILE, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
 import { foldKey } from './text.ts';
 import { crashPoint } from './test-hooks.ts';
 import { safeEqualHex } from './crypto.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
+import { appendAudit } from './audit.ts';
 
 const MAGIC = 'factordesk-backup 1\n';
 
@@ -118,6 +119,7 @@ export function readBackup(path: string): { header: BackupHeader; dataOffset: nu
       fail('BACKUP_INVALID', 'The backup file is damaged (header).');
     }
     const dataOffset = nl + 1;
+    if (!isSlotFile(header.slots) || header.slots.vaultId !== header.vaultId) fail('BACKUP_INVALID', 'The backup file is damaged (key slots).');
     if (typeof header.dbBytes !== 'number' || size - dataOffset !== header.dbBytes) fail('BACKUP_INVALID', 'The backup file is truncated or damaged.');
     const hash = createHash('sha256');
     const buf = Buffer.alloc(1 << 20);
@@ -158,7 +160,7 @@ async function dekForBackup(slots: SlotFile, cred: BackupCredential): Promise<Bu
  * first (hash, key, integrity check, vault id); only then is the current vault renamed aside
  * with a `.before-restore-<time>` suffix (never deleted) and the backup moved into place.
  */
-export async function restoreBackup(env: VaultEnv, backupPath: string, cred: BackupCredential, now: number): Promise<{ asideSuffix: string }> {
+export async function restoreBackup(env: VaultEnv, backupPath: string, cred: BackupCredential, now: number, opts: { auditAs?: string } = {}): Promise<{ asideSuffix: string }> {
   const { header, dataOffset } = readBackup(backupPath);
   const dir = env.dir;
   const staging = join(dir, `${DB_FILE}.restoring`);
@@ -189,6 +191,10 @@ export async function restoreBackup(env: VaultEnv, backupPath: string, cred: Bac
       if (problems.some((p) => p.integrity_check !== 'ok')) fail('BACKUP_INVALID', 'The backup fails its integrity check; the current vault was not touched.');
       if (getMeta(db, 'vault_id') !== header.vaultId) fail('BACKUP_INVALID', 'The backup is inconsistent (vault id).');
       if (schemaVersion(db) > SCHEMA_VERSION) fail('VAULT_NEWER', 'The backup was made by a newer FactorDesk.');
+      if (opts.auditAs) {
+        // Recorded in the restored vault itself (its anchor, from the backup, stays behind it).
+        db.transaction(() => appendAudit(db, { action: 'vault.restore', operator: opts.auditAs!, outcome: 'ok', details: { backupCreatedAt: header.createdAt } }, now)).immediate();
+      }
       db.pragma('journal_mode = DELETE'); // leave no WAL beside the staged file
     } finally {
       db.close();

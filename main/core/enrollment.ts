@@ -40,8 +40,16 @@ interface PendingRow {
   secret: Buffer;
   sheet_id: string;
   created_at: number;
+  created_by: string | null;
   setup_deadline: number;
 }
+
+/**
+ * How long after issuing a re-enrollment its sheet may be printed, and only by the operator who
+ * issued it: the secret is shown within the issuing flow and never again afterwards. Later, a
+ * "regenerate" (with identity checks) makes a new secret and a new sheet.
+ */
+export const SHEET_WINDOW_MS = 30 * 60_000;
 
 /**
  * Backup codes issued together with a re-enrollment, for page 2 of that flow's sheet. Kept only
@@ -76,7 +84,7 @@ function newSheetId(vault: Vault): string {
 }
 
 function pendingRow(db: Db, userId: number, enrollmentId?: number): PendingRow | undefined {
-  const sql = `SELECT id, secret, sheet_id, created_at, setup_deadline FROM authenticators WHERE user_id = ? AND status = 'pending'${enrollmentId === undefined ? '' : ' AND id = ?'} ORDER BY id DESC LIMIT 1`;
+  const sql = `SELECT id, secret, sheet_id, created_at, created_by, setup_deadline FROM authenticators WHERE user_id = ? AND status = 'pending'${enrollmentId === undefined ? '' : ' AND id = ?'} ORDER BY id DESC LIMIT 1`;
   const args = enrollmentId === undefined ? [userId] : [userId, enrollmentId];
   return db.prepare(sql).get(...args) as PendingRow | undefined;
 }
@@ -205,6 +213,9 @@ export function pendingEnrollmentForSheet(vault: Vault, session: Session, userId
     lapseExpiredEnrollments(vault.db, user.id, vault.now());
     const row = pendingRow(vault.db, user.id, enrollmentId);
     if (!row) noPending();
+    if (row.created_by !== session.name || vault.now() - row.created_at > SHEET_WINDOW_MS) {
+      fail('FORBIDDEN', 'The sheet can be printed only by the operator who started this re-enrollment, within 30 minutes. To print a new sheet, regenerate the enrollment.');
+    }
     const { issuer } = getSettings(vault.db);
     const backupCodes = sheetCodesFor(vault, row.id, vault.now());
     // The same stored secret as the screen showed: QR, typed key and sheet always agree.

@@ -20,6 +20,7 @@ parentPort!.on('message', (m: { type: string }) => {
 
 async function run(): Promise<unknown> {
   const dek = Buffer.from(input.dek);
+  input.dek.fill(0); // the copy handed over in workerData
   const vault = new Vault({ dir: input.dir }, openDatabase(join(input.dir, DB_FILE), dek), dek, input.vaultId, input.generation);
   try {
     switch (input.kind) {

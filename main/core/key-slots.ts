@@ -84,6 +84,11 @@ export function readSlotFile(path: string): SlotFile {
   return parsed.data;
 }
 
+/** True when `v` has the structure of a slot file (for slots carried inside a backup). */
+export function isSlotFile(v: unknown): v is SlotFile {
+  return SlotFileSchema.safeParse(v).success;
+}
+
 /** Writes the slot file atomically (temp file, fsync, rename). */
 export function writeSlotFile(path: string, file: SlotFile): void {
   writeFileAtomic(path, JSON.stringify(file, null, 1));

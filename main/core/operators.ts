@@ -204,11 +204,16 @@ export function updateOperator(vault: Vault, session: Session, operatorId: strin
     const op = getOperator(vault.db, operatorId);
     if (!op || op.status === 'removed') fail('NOT_FOUND', 'No such operator.');
     if (patch.role && patch.role !== op.role && op.role === 'admin' && activeAdmins(vault.db) <= 1) fail('CONFLICT', 'The last active admin must stay an admin.');
+    if (patch.email !== undefined && op.id === session.operatorId && (patch.email?.trim() || null) !== op.email) {
+      fail('FORBIDDEN', 'Your own work email is changed by another admin: it keeps you from acting on your own user account.', { field: 'email' });
+    }
+    if (patch.displayName !== undefined && /[\p{Cc}\p{Cf}]/u.test(patch.displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
+    if (patch.email && (!/^[^\s@]+@[^\s@]+$/u.test(patch.email.trim()) || /[\p{Cc}\p{Cf}]/u.test(patch.email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
     const role: Role = patch.role ?? op.role;
     const displayName = patch.displayName?.trim() || op.displayName;
     const email = patch.email === undefined ? op.email : patch.email?.trim() || null;
     vault.db.prepare('UPDATE operators SET role = ?, display_name = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?').run(role, displayName, email, email ? foldKey(email) : null, vault.now(), op.id);
-    vault.audit({ action: 'operator.update', operator: session.name, outcome: 'ok', details: { name: op.name, role } });
+    vault.audit({ action: 'operator.update', operator: session.name, outcome: 'ok', details: { name: op.name, role, emailChanged: email !== op.email, from: op.email, to: email } });
     return getOperator(vault.db, op.id)!;
   });
 }

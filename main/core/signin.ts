@@ -18,6 +18,14 @@ export interface SignedIn {
 const WRONG = 'Wrong name or password.';
 
 /**
+ * Sign-ins running in this process. The throttle counts failures after the KDF, so parallel
+ * attempts would all pass the gate before any is counted: one at a time per name, and a few in
+ * all, closes that burst.
+ */
+const inFlight = new Map<string, number>();
+const MAX_PARALLEL_SIGNINS = 2;
+
+/**
  * Signs an operator in: their password opens their key slot, which unwraps the vault key.
  * Unknown names run the KDF too, so a wrong name and a wrong password give the same message
  * in about the same time. Failures are counted in the pre-sign-in journal: attempts are spaced
@@ -30,6 +38,19 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
   const nameKey = foldKey(name);
   // Checked after folding too: folding can make a name several times longer (ﬃ → ffi).
   if (nameKey.length > 256) fail('BAD_REQUEST', 'Name and password are required.');
+  const running = [...inFlight.values()].reduce((a, b) => a + b, 0);
+  if ((inFlight.get(nameKey) ?? 0) > 0 || running >= MAX_PARALLEL_SIGNINS) fail('RATE_LIMITED', 'Another sign-in is in progress. Try again in a moment.', { seconds: 1 });
+  inFlight.set(nameKey, (inFlight.get(nameKey) ?? 0) + 1);
+  try {
+    return await signInOnce(env, clock, nameKey, password);
+  } finally {
+    const n = (inFlight.get(nameKey) ?? 1) - 1;
+    if (n <= 0) inFlight.delete(nameKey);
+    else inFlight.set(nameKey, n);
+  }
+}
+
+async function signInOnce(env: VaultEnv, clock: { now(): number }, nameKey: string, password: string): Promise<SignedIn> {
   const { journal } = readJournal(env.dir);
   const gate = attemptGate(accountState(journal, nameKey), clock.now());
   if (gate.kind === 'locked') {

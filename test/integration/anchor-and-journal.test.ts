@@ -91,3 +91,22 @@ describe('sign-in journal', () => {
     s.vault.close();
   });
 });
+
+describe('enrollment sheet', () => {
+  it('is printable only by the issuing operator, within 30 minutes', async () => {
+    const { forceReenrollment, pendingEnrollmentForSheet } = await import('../../main/core/enrollment.ts');
+    const { foldKey } = await import('../../main/core/text.ts');
+    const v = await makeVault({ withAgent: true });
+    cleanups.push(v.cleanup);
+    const id = Number(
+      v.vault.db
+        .prepare("INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, 'Kari Nordmann', 'kari nordmann', 'active', 0, 0)")
+        .run('kari.nordmann@example.no', foldKey('kari.nordmann@example.no')).lastInsertRowid,
+    );
+    const r = forceReenrollment(v.vault, v.agent!, id, { checks: ['callback'], ticket: 'HD-1', reason: 'new phone' });
+    expect(pendingEnrollmentForSheet(v.vault, v.agent!, id, r.enrollmentId).sheetId).toBe(r.sheetId);
+    expect(() => pendingEnrollmentForSheet(v.vault, v.admin, id, r.enrollmentId)).toThrow(/operator who started/);
+    v.clock.advance(31 * 60_000);
+    expect(() => pendingEnrollmentForSheet(v.vault, v.agent!, id, r.enrollmentId)).toThrow(/within 30 minutes/);
+  });
+});

@@ -150,9 +150,10 @@ export function adminHandlers(ctl: AppController): H {
     'vault:restore': async ({ password }, s) => {
       const file = await ctl.deps.dialogs.openFile('backup');
       if (!file) return { restored: false };
+      if (ctl.hasRunningJobs()) fail('VAULT_BUSY', 'Wait for the running import or backup to finish, then restore.');
       const name = s!.name;
-      await ctl.withVaultClosed(async (env) => ({ value: await restoreBackup(env, file, { name, password }, ctl.clock.now()) }));
-      // The restored vault may hold other operators and keys: everyone signs in again.
+      // The restored vault may hold other operators and keys: no reopen; everyone signs in again.
+      await ctl.withVaultClosed(async (env) => ({ value: await restoreBackup(env, file, { name, password }, ctl.clock.now(), { auditAs: name }) }), { reopen: false });
       ctl.lock('restore');
       return { restored: true };
     },

@@ -1,6 +1,7 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
 import { createVault } from '../../core/first-run.ts';
+import { vaultState } from '../../core/vault.ts';
 import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
 import { changeOwnPassword, getOperatorByName, insertOperatorRow, resetOperatorPassword, sessionFor } from '../../core/operators.ts';
 import { checkExternalLink, EXTERNAL_LINK_ALLOWLIST } from '../../shell/navigation.ts';
@@ -23,6 +24,8 @@ export function sessionHandlers(ctl: AppController): H {
     },
     'prefs:set': (req) => ctl.deps.prefs.set(req),
     'session:first-run': async (req) => {
+      // A configured vault folder that is missing is an error, never a silent first run.
+      vaultState(ctl.deps.dir, ctl.deps.configured);
       const { vault, session, recoveryKey } = await createVault(ctl.env, { name: req.name, displayName: req.displayName, email: req.email ?? null, password: req.password });
       ctl.open(vault, session);
       return { recoveryKey, session: ctl.publicSession()! };

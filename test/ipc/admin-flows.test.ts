@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { makeApp } from '../helpers/app.ts';
+import { ADMIN } from '../helpers/vault.ts';
+
+const apps: Array<ReturnType<typeof makeApp>> = [];
+afterEach(() => {
+  while (apps.length) apps.pop()!.cleanup();
+});
+
+describe('admin flows through the guard', () => {
+  it('backs up and restores in the app: the session locks, the restore is audited in the restored vault', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const file = join(app.tmp, 'backup.fdbackup');
+    app.saved.backup = file;
+    expect(await app.call('vault:backup', {})).toMatchObject({ ok: true, value: { file } });
+    expect(existsSync(file)).toBe(true);
+    app.opened.backup = file;
+    expect(await app.call('vault:restore', { password: 'not the password at all' })).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+    // A refused restore keeps the admin signed in on the untouched vault.
+    expect((await app.call('vault:info', {})).ok).toBe(true);
+    expect(await app.call('vault:restore', { password: ADMIN.password })).toMatchObject({ ok: true, value: { restored: true } });
+    expect(app.events.some((e) => e.event === 'session:locked')).toBe(true);
+    expect(await app.call('vault:info', {})).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    expect((await app.call('session:sign-in', { name: ADMIN.name, password: ADMIN.password })).ok).toBe(true);
+    const events = await app.call('audit:list', { action: 'vault.restore' });
+    expect(events.ok && events.value.length).toBe(1);
+    expect(await app.call('audit:verify', {})).toMatchObject({ ok: true, value: { ok: true } });
+  });
+
+  it('an admin cannot change their own work email', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const me = app.controller.session!.operatorId;
+    expect(await app.call('operators:update', { operatorId: me, email: 'someone.else@example.no' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await app.call('operators:update', { operatorId: me, email: null })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect((await app.call('operators:update', { operatorId: me, displayName: 'Anne B.' })).ok).toBe(true);
+  });
+});
