@@ -14,7 +14,7 @@ import { issueCode, backupCodes, verify } from './commands/codes.ts';
 import { reenroll, confirm } from './commands/enrollment.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
-import { backup, restore, rotateKey, serviceKeyCreate } from './commands/vault.ts';
+import { backup, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
@@ -37,6 +37,8 @@ export const COMMANDS: Command[] = [
   restore,
   rotateKey,
   serviceKeyCreate,
+  serviceKeyList,
+  serviceKeyRevoke,
   operatorsList,
   operatorsAdd,
   operatorsDisable,

@@ -55,3 +55,40 @@ export function createServiceKey(vault: Vault, session: Session, label: string, 
     raw.fill(0);
   }
 }
+
+/** A service key as listed for admins (no key material). */
+export interface ServiceKeyInfo {
+  keyId: string;
+  label: string;
+  createdAt: string;
+}
+
+/** Lists the service keys that can open this vault (admin). */
+export function listServiceKeys(vault: Vault, session: Session): ServiceKeyInfo[] {
+  requireRole(session, 'service-keys:create');
+  const seen = new Map<string, ServiceKeyInfo>();
+  for (const s of vault.readSlots().slots) {
+    if (s.kind === 'service' && !seen.has(s.keyId)) seen.set(s.keyId, { keyId: s.keyId, label: s.label ?? '', createdAt: s.createdAt });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Revokes a service key (admin), by key id or label: its slots go (every key generation), so the
+ * key file no longer opens the vault. A service key unwraps the vault key itself, so after a
+ * leak also rotate the vault key: copies of the database taken before stay readable with it.
+ */
+export function revokeServiceKey(vault: Vault, session: Session, keyIdOrLabel: string): { revoked: number } {
+  requireRole(session, 'service-keys:create');
+  const keys = listServiceKeys(vault, session).filter((k) => k.keyId === keyIdOrLabel || k.label === keyIdOrLabel);
+  if (keys.length === 0) fail('NOT_FOUND', 'No service key with that id or label.');
+  if (keys.length > 1) fail('CONFLICT', 'Several service keys have that label: revoke by key id (see "service-key list").');
+  const keyId = keys[0]!.keyId;
+  vault.write(() => {
+    vault.updateSlots((f) => {
+      f.slots = f.slots.filter((s) => !(s.kind === 'service' && s.keyId === keyId));
+    });
+    vault.audit({ action: 'service-key.revoke', operator: session.name, outcome: 'ok', details: { keyId, label: keys[0]!.label } });
+  });
+  return { revoked: 1 };
+}

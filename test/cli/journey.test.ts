@@ -287,6 +287,16 @@ describe('factordesk command line: the whole journey', () => {
     expect(ok(fd(['audit', 'verify'])).ok).toBe(true);
   });
 
+  it('lists and revokes a service key: the key file then no longer opens the vault', () => {
+    const keys = ok(fd(['service-key', 'list'])) as Array<{ keyId: string; label: string }>;
+    expect(keys.map((k) => k.label)).toEqual(['login portal']);
+    expect(JSON.stringify(keys)).not.toMatch(/"key"/);
+    expect(ok(fd(['service-key', 'revoke', 'login portal']))).toEqual({ revoked: 1 });
+    const r = fd(['verify', KARI, '123456', '--service-key', join(root, 'portal.key')], { operator: false, env: { FACTORDESK_PASSWORD: undefined } });
+    expect(r.status).toBe(3);
+    expect(fd(['service-key', 'revoke', 'login portal']).status).toBe(4);
+  });
+
   it('leaves no secret in the vault files, in other commands’ output, in `show` or in the audit export', () => {
     const all = needles();
     expect(all.length).toBeGreaterThan(20);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { backupVault, restoreBackup, undoRestore, type BackupCredential } from '../../core/backup.ts';
 import { rotateVaultKey } from '../../core/rekey.ts';
-import { createServiceKey, validServiceKeyLabel } from '../../core/service-keys.ts';
+import { createServiceKey, listServiceKeys, revokeServiceKey, validServiceKeyLabel } from '../../core/service-keys.ts';
 import { requireRole } from '../../core/roles.ts';
 import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
@@ -213,3 +213,38 @@ the login service; anyone holding it can check codes. The audit records the labe
   },
 };
 
+
+export const serviceKeyList: Command = {
+  name: 'service-key list',
+  summary: 'list the service keys that can open the vault (admin)',
+  usage: ['service-key list'],
+  help: `Lists each service key's id, label and creation time (never the key).`,
+  options: {},
+  args: [],
+  admin: true,
+  async run(ctx) {
+    return ctx.withSession((vault, session) => {
+      const keys = listServiceKeys(vault, session);
+      return { result: keys, text: keys.map((k) => `${k.keyId}  ${k.createdAt}  ${k.label}`).join('\n'), message: `${keys.length} service key${keys.length === 1 ? '' : 's'}.` };
+    });
+  },
+};
+
+export const serviceKeyRevoke: Command = {
+  name: 'service-key revoke',
+  summary: 'revoke a service key by id or label (admin)',
+  usage: ['service-key revoke KEYID|LABEL'],
+  help: `Removes the service key's slots: its key file no longer opens the vault. A service key
+unwraps the vault key itself, so after a leaked key also run "factordesk rotate-key".`,
+  options: {},
+  args: ['KEY'],
+  admin: true,
+  async run(ctx, p) {
+    const which = p.args[0]!;
+    if (which.length > 128 || !/^[\p{L}\p{N} ._@:/-]+$/u.test(which)) fail('BAD_REQUEST', 'Give a service key id or label (see "service-key list").', { field: 'key' });
+    return ctx.withSession((vault, session) => {
+      const r = revokeServiceKey(vault, session, which);
+      return { result: r, text: 'revoked', message: 'The service key was revoked. If it leaked, rotate the vault key too.' };
+    });
+  },
+};
