@@ -4,6 +4,7 @@ import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, openPrivateKey, parseRawKey, type Slot } from './key-slots.ts';
 import { foldKey } from './text.ts';
 import { auditHead } from './audit.ts';
+import { sha256Hex } from './crypto.ts';
 import { sessionFor } from './operators.ts';
 import { systemClock } from './clock.ts';
 import { accountState, appendJournalEvent, attemptGate, readJournal, sealJournal } from './signin-journal.ts';
@@ -50,19 +51,28 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
   }
 }
 
+/**
+ * How a typed name appears in the sign-in journal: a hash, not the text. People type passwords
+ * into the name field; the journal is readable before sign-in and is copied into the audit.
+ */
+export function journalName(nameKey: string): string {
+  return sha256Hex(`factordesk signin-name:${nameKey}`).slice(0, 32);
+}
+
 async function signInOnce(env: VaultEnv, clock: { now(): number }, nameKey: string, password: string): Promise<SignedIn> {
+  const jName = journalName(nameKey);
   const { journal } = readJournal(env.dir);
-  const gate = attemptGate(accountState(journal, nameKey), clock.now());
+  const gate = attemptGate(accountState(journal, jName), clock.now());
   if (gate.kind === 'locked') {
-    appendJournalEvent(env.dir, { at: clock.now(), name: nameKey, outcome: 'locked' });
+    appendJournalEvent(env.dir, { at: clock.now(), name: jName, outcome: 'locked' });
     fail('OPERATOR_LOCKED', `Too many failed sign-ins. This operator is locked until ${new Date(gate.until).toISOString()}.`, { until: gate.until });
   }
   if (gate.kind === 'wait') {
-    appendJournalEvent(env.dir, { at: clock.now(), name: nameKey, outcome: 'rate-limited' });
+    appendJournalEvent(env.dir, { at: clock.now(), name: jName, outcome: 'rate-limited' });
     fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${gate.seconds} s.`, { seconds: gate.seconds });
   }
   const recordFailure = (): never => {
-    appendJournalEvent(env.dir, { at: clock.now(), name: nameKey, outcome: 'failed' });
+    appendJournalEvent(env.dir, { at: clock.now(), name: jName, outcome: 'failed' });
     fail('SIGNIN_FAILED', WRONG);
   };
   let tried = false;
@@ -94,7 +104,7 @@ async function signInOnce(env: VaultEnv, clock: { now(): number }, nameKey: stri
     const headCount = auditHead(vault.db).count;
     const lost = !!anchor && anchor.valid && anchor.count > headCount;
     const anchorMissing = !anchor && headCount > 0;
-    const warnings = foldJournal(vault, session.name, nameKey);
+    const warnings = foldJournal(vault, session.name, jName);
     if (anchorMissing) warnings.push('ANCHOR_MISSING');
     if (lost) {
       warnings.push('EVENTS_LOST');
@@ -116,8 +126,17 @@ export function foldJournal(vault: Vault, operatorName: string | null, resetName
     if (summarised > 0) {
       vault.audit({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } });
     }
+    // Known operators are named; anything else typed as a name stays a hash (it may be a password).
+    const known = new Map<string, string>();
+    for (const r of vault.db.prepare("SELECT name, name_key FROM operators WHERE status != 'removed'").all() as Array<{ name: string; name_key: string }>) known.set(journalName(r.name_key), r.name);
     for (const e of folded) {
-      vault.audit({ action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`, operator: null, outcome: 'refused', details: { name: e.name, at: new Date(e.at).toISOString() } });
+      const name = known.get(e.name);
+      vault.audit({
+        action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`,
+        operator: null,
+        outcome: 'refused',
+        details: { ...(name ? { name } : { unknownName: e.name.slice(0, 12) }), at: new Date(e.at).toISOString() },
+      });
     }
     if (!wasValid || damaged) {
       vault.audit({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } });

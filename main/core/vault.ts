@@ -47,6 +47,9 @@ export function vaultState(dir: string, configured = false): VaultState {
   const hasDb = existsSync(join(dir, DB_FILE));
   const hasSlots = existsSync(join(dir, SLOT_FILE));
   if (hasDb && hasSlots) return 'ready';
+  // A restore that stopped half-way (files moved aside, the backup not yet in place) is not an
+  // empty folder: never offer a first run over it.
+  if (!hasDb && readdirSync(dir).some((f) => f.startsWith(`${DB_FILE}.before-restore-`) || f === `${DB_FILE}.restoring`)) return 'incomplete';
   // A first run that stopped before its last step (the rename of the database) left no vault.
   if (!hasDb && existsSync(join(dir, `${DB_FILE}.creating`))) return 'none';
   if (!hasDb && !hasSlots) {
@@ -304,7 +307,12 @@ export async function unlockWith(
       throw err;
     }
     const vault = new Vault(env, db, dek, f.vaultId, slot.generation);
-    reconcileGenerations(vault);
+    try {
+      reconcileGenerations(vault);
+    } catch (err) {
+      vault.close();
+      throw err;
+    }
     for (const k of keys) if (k.dek !== dek) k.dek.fill(0);
     return { vault, slot };
   }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, AGENT, BIN, cliEnv, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
-import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
+import { journalName, unlockWithRecoveryKey } from '../../main/core/signin.ts';
 import { appendJournalEvent } from '../../main/core/signin-journal.ts';
 import { findUserByEmail } from '../../main/core/users.ts';
 import { setVerificationState } from '../../main/core/actions.ts';
@@ -159,7 +159,7 @@ describe('exit codes', () => {
     for (let i = 0; i < 6; i++) last = await cli(['find', 'kari'], { as: eve });
     expect(oneJson(last!.stdout).error!.code).toBe('RATE_LIMITED');
     expect(last!.status).toBe(3);
-    for (let i = 0; i < 20; i++) appendJournalEvent(vaultDir, { at: Date.now(), name: 'mallory', outcome: 'failed' });
+    for (let i = 0; i < 20; i++) appendJournalEvent(vaultDir, { at: Date.now(), name: journalName('mallory'), outcome: 'failed' });
     await expectError(cli(['find', 'kari'], { as: { name: 'mallory', password: 'whatever it is, it is wrong' } }), 3, 'OPERATOR_LOCKED');
   });
 
