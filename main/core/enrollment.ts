@@ -8,6 +8,7 @@ import { getSettings } from './settings.ts';
 import { base32NoPad, enrollmentUri, groupKey } from './totp.ts';
 import { BACKUP_ALPHABET, createBackupCodeSet } from './backup-codes.ts';
 import { isLocked, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
+import { crashPoint } from './test-hooks.ts';
 import {
   auditAction,
   checkAction,
@@ -131,6 +132,8 @@ export function forceReenrollment(vault: Vault, session: Session, userId: number
       voidedBackupSets = db.prepare("UPDATE backup_code_sets SET status = 'voided', ended_at = ? WHERE user_id = ? AND status = 'active'").run(now, user.id).changes;
     }
     const issued = createPending(vault, session, user, now);
+    // Mid-transaction: the old authenticator is revoked and the new one inserted, not committed.
+    crashPoint('reenroll:mid-transaction');
     if (ctx.withBackupCodes === true) {
       const set = createBackupCodeSet(vault, user.id, now);
       voidedBackupSets += set.voided;

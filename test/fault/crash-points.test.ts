@@ -109,7 +109,7 @@ describe.skipIf(!hasImport)('SIGKILL inside a 100k-row import', () => {
   }
 });
 
-describe('SIGKILL during re-enrollments (forceReenrollment has no crash point of its own)', () => {
+describe('SIGKILL during re-enrollments', () => {
   const USERS = 40;
 
   /** Every enrollment is whole: at most one live authenticator per user, each with its event and notification. */
@@ -162,6 +162,18 @@ describe('SIGKILL during re-enrollments (forceReenrollment has no crash point of
       await expectSignsIn(v.vaultDir);
     });
   }
+
+  it('killed at the named crash point inside a re-enrollment transaction (reenroll:mid-transaction@3): that one is absent, the others whole', { timeout: 30_000 }, async () => {
+    const v = await closedVault(USERS);
+    const r = runFixtureSync('fault-reenroll.ts', [v.vaultDir, AGENT.name, '1', String(USERS)], { FD_PASSWORD: AGENT.password, FACTORDESK_CRASH_AT: 'reenroll:mid-transaction@3' });
+    expect(r.signal, r.stderr).toBe('SIGKILL');
+    const acknowledged = r.stdout.split('\n').filter((l) => l.startsWith('+')).length;
+    expect(acknowledged).toBe(2);
+    const whole = expectWholeEnrollments(v.vaultDir, v.key, acknowledged);
+    expect(whole.reenrollments).toBe(2); // the third, killed mid-transaction, left nothing
+    expect(whole.anchorCount).toBeLessThanOrEqual(whole.chainCount);
+    await expectSignsIn(v.vaultDir);
+  });
 
   it('killed between a committed re-enrollment and its anchor refresh (atomic-write:before-rename): the anchor lags, never leads', { timeout: 30_000 }, async () => {
     const v = await closedVault(USERS);
