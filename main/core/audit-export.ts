@@ -2,7 +2,7 @@
 // an audited chain check for the admin's report, and an independent check of an exported file.
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, iterateAudit, verifyAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
+import { GENESIS_HASH, hashedContent, iterateAudit, verifyAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
 import { csvCell, csvRow } from './csv-safe.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
@@ -43,21 +43,7 @@ const HASHING = 'hash = SHA-256 hex of (prevHash as UTF-8 hex text, then the RFC
 const CSV_COLUMNS = ['seq', 'at', 'operator', 'action', 'userId', 'userEmail', 'checks', 'ticket', 'reason', 'outcome', 'details', 'prevHash', 'hash'];
 
 function toExported(e: AuditEvent): ExportedEvent {
-  return {
-    seq: e.seq,
-    at: new Date(e.at).toISOString(),
-    operator: e.operator,
-    action: e.action,
-    userId: e.userId,
-    userEmail: e.userEmail,
-    checks: e.checks,
-    ticket: e.ticket,
-    reason: e.reason,
-    outcome: e.outcome,
-    details: e.details,
-    prevHash: e.prevHash,
-    hash: e.hash,
-  };
+  return { ...hashedContent(e), prevHash: e.prevHash, hash: e.hash };
 }
 
 function isFiltered(f: AuditFilter | undefined): boolean {

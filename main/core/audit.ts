@@ -50,9 +50,9 @@ interface Row {
   hash: string;
 }
 
-/** The canonical JSON (RFC 8785) of an event's content, which its hash covers. */
-export function canonicalEvent(e: Omit<AuditEvent, 'prevHash' | 'hash'>): string {
-  return canonicalize({
+/** The content of an event that its hash covers (times as ISO 8601 UTC), as exports carry it. */
+export function hashedContent(e: Omit<AuditEvent, 'prevHash' | 'hash'>) {
+  return {
     seq: e.seq,
     at: new Date(e.at).toISOString(),
     operator: e.operator,
@@ -64,7 +64,12 @@ export function canonicalEvent(e: Omit<AuditEvent, 'prevHash' | 'hash'>): string
     reason: e.reason,
     outcome: e.outcome,
     details: e.details,
-  })!;
+  };
+}
+
+/** The canonical JSON (RFC 8785) of an event's content, which its hash covers. */
+export function canonicalEvent(e: Omit<AuditEvent, 'prevHash' | 'hash'>): string {
+  return canonicalize(hashedContent(e))!;
 }
 
 /** hash = SHA-256(prevHash ‖ canonical JSON), hex. Outside tools can recompute it from an export. */

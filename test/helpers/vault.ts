@@ -6,6 +6,7 @@ import { createVault } from '../../main/core/first-run.ts';
 import { addOperator } from '../../main/core/operators.ts';
 import type { Vault } from '../../main/core/vault.ts';
 import type { Session } from '../../main/core/session.ts';
+import { FactorDeskError } from '../../main/core/errors.ts';
 
 export const ADMIN = { name: 'anne', displayName: 'Anne Berg', password: 'correct horse battery staple 42', email: 'anne.berg@example.no' };
 export const AGENT = { name: 'per', displayName: 'Per Lie', password: 'another long passphrase for per', email: 'per.lie@example.no' };
@@ -49,4 +50,15 @@ export async function makeVault(opts: { withAgent?: boolean } = {}): Promise<{
       cleanup();
     },
   };
+}
+
+/** Runs an action (a promise or a function) and returns 'OK' or the coded error it threw. */
+export async function errorCode(p: Promise<unknown> | (() => unknown)): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+    return 'OK';
+  } catch (err) {
+    if (err instanceof FactorDeskError) return err.code;
+    throw err;
+  }
 }

@@ -1,26 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeVault, ADMIN } from '../helpers/vault.ts';
+import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
 import { signIn } from '../../main/core/signin.ts';
 import { verifyAuditChain, auditHead } from '../../main/core/audit.ts';
-import { FactorDeskError } from '../../main/core/errors.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof FactorDeskError) return err.code;
-    throw err;
-  }
-}
+const code = errorCode;
 
 describe('audit anchor', () => {
   it('a deleted anchor is reported, at sign-in and by the chain check, and is not silently recreated', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeVault, ADMIN, AGENT } from '../helpers/vault.ts';
+import { makeVault, ADMIN, AGENT, errorCode } from '../helpers/vault.ts';
 import { runFixture } from '../helpers/child.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
 import { backupVault, checkVaultIntegrity, restoreBackup, undoRestore } from '../../main/core/backup.ts';
@@ -9,22 +9,13 @@ import { rotateVaultKey } from '../../main/core/rekey.ts';
 import { readSlotFile } from '../../main/core/key-slots.ts';
 import { verifyAuditChain } from '../../main/core/audit.ts';
 import { disableOperator, removeOperator, addOperator, resetOperatorPassword, changeOwnPassword } from '../../main/core/operators.ts';
-import { FactorDeskError } from '../../main/core/errors.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'OK';
-  } catch (err) {
-    if (err instanceof FactorDeskError) return err.code;
-    throw err;
-  }
-}
+const code = errorCode;
 
 describe('backup and restore', () => {
   it('backs up, restores after a change, keeps the current vault aside, and undoes', async () => {

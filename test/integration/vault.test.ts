@@ -2,7 +2,7 @@ import { describe, expect, it, afterEach } from 'vitest';
 import { readFileSync, statSync, writeFileSync, truncateSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { makeVault, ADMIN, tempDir } from '../helpers/vault.ts';
+import { makeVault, ADMIN, tempDir, errorCode } from '../helpers/vault.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
 import { createVault } from '../../main/core/first-run.ts';
 import { vaultState } from '../../main/core/vault.ts';
@@ -16,15 +16,7 @@ afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    if (err instanceof FactorDeskError) return err.code;
-    throw err;
-  }
-}
+const code = errorCode;
 
 describe('vault create and open', () => {
   it('creates an encrypted vault with no plain header or plaintext, in an owner-only folder', async () => {
