@@ -235,7 +235,7 @@ export class AppController {
       if (this.generationOfSession !== token || !this._session) return;
       this._vault = new Vault(this.env, openDatabase(join(this.deps.dir, DB_FILE), key), Buffer.from(key), vaultId, gen);
     };
-    let ref: JobVaultRef | null = { dir: this.deps.dir, vaultId, generation, key: Buffer.from(oldKey) };
+    let ref: JobVaultRef | null = { dir: this.deps.dir, vaultId, generation, key: Buffer.from(oldKey), clock: this.clock };
     try {
       const r = await work(this.env, ref);
       if (opts.reopen !== false) reopen(r.dek ?? oldKey, r.generation ?? generation);

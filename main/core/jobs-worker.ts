@@ -4,7 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { openDatabase } from './database.ts';
-import { Vault } from './vault.ts';
+import { Vault, type VaultEnv } from './vault.ts';
+import { systemClock, systemRandom, type Clock } from './clock.ts';
 import { DB_FILE } from './paths.ts';
 import { toFactorDeskError } from './errors.ts';
 import type { JobInput } from './jobs.ts';
@@ -14,22 +15,34 @@ import { rotateVaultKey } from './rekey.ts';
 
 const input = workerData as JobInput;
 const controller = new AbortController();
-parentPort!.on('message', (m: { type: string }) => {
+const onMessage = (m: { type: string }): void => {
   if (m.type === 'cancel') controller.abort();
-});
+};
+parentPort!.on('message', onMessage);
+
+// The one place this thread's time and randomness are chosen: the main thread's clock carried
+// over as an offset from the wall clock (a Clock cannot be sent to a thread), and the OS CSPRNG.
+const clock: Clock = { now: () => systemClock.now() + input.clockOffsetMs };
+const env: VaultEnv = { dir: input.dir, clock, random: systemRandom };
+
+/** Answers the main thread once, then lets this thread end (nothing may keep it alive). */
+function answer(message: unknown): void {
+  parentPort!.postMessage(message);
+  parentPort!.off('message', onMessage);
+}
 
 async function run(): Promise<unknown> {
   const dek = Buffer.from(input.dek);
   input.dek.fill(0); // the copy handed over in workerData
-  const vault = new Vault({ dir: input.dir }, openDatabase(join(input.dir, DB_FILE), dek), dek, input.vaultId, input.generation);
+  const vault = new Vault(env, openDatabase(join(input.dir, DB_FILE), dek), dek, input.vaultId, input.generation);
   try {
     switch (input.kind) {
       case 'import': {
-        let started = Date.now();
+        const started = clock.now();
         return await importUsers(vault, input.session, input.params.path as string, {
           signal: controller.signal,
           onProgress: (p) => {
-            const secs = Math.max((Date.now() - started) / 1000, 0.001);
+            const secs = Math.max((clock.now() - started) / 1000, 0.001);
             parentPort!.postMessage({ type: 'progress', data: { ...p, rowsPerSecond: Math.round(p.rows / secs) } });
           },
         });
@@ -49,9 +62,9 @@ async function run(): Promise<unknown> {
 }
 
 run().then(
-  (result) => parentPort!.postMessage({ type: 'done', result }),
+  (result) => answer({ type: 'done', result }),
   (err: unknown) => {
     const e = toFactorDeskError(err);
-    parentPort!.postMessage({ type: 'error', error: { code: e.code, message: e.message } });
+    answer({ type: 'error', error: { code: e.code, message: e.message } });
   },
 );
