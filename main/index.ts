@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { defaultVaultDir } from './core/paths.ts';
 import { createApp, registerChannels } from './ipc/setup.ts';
-import { IPC_PREFIX, type EventName, type Events } from './ipc/contract.ts';
+import { IPC_PREFIX, type EventName, type Events } from '../contract/index.ts';
 import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './shell/protocol.ts';
 import { generateNonce } from './shell/csp.ts';
 import { mainWindowOptions } from './shell/window-options.ts';

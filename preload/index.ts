@@ -1,8 +1,7 @@
 // The only bridge between the page and main: one plain async function per channel and `on`
 // for what main pushes. No ipcRenderer, no event objects and no getters reach the page.
 import { contextBridge, ipcRenderer } from 'electron';
-import { CHANNEL_NAMES, EVENT_NAMES, IPC_PREFIX } from '../main/ipc/channel-names.ts';
-import type { EventName } from '../main/ipc/contract.ts';
+import { CHANNEL_NAMES, EVENT_NAMES, IPC_PREFIX, type EventName } from '../contract/channel-names.ts';
 
 const api: Record<string, unknown> = {};
 for (const channel of CHANNEL_NAMES) {

@@ -12,7 +12,7 @@ import { IdleLock } from './idle-lock.ts';
 import { forgetSheetCodes } from '../core/enrollment.ts';
 import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
 import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
-import type { AppStatus, JobReport, PublicSession } from '../ipc/contract.ts';
+import type { AppStatus, JobReport, PublicSession } from '../../contract/index.ts';
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
 export interface AppDeps {

@@ -1,4 +1,4 @@
-import type { EventName, Events, Prefs } from '../ipc/contract.ts';
+import type { EventName, Events, Prefs } from '../../contract/index.ts';
 
 /** Files the main process asks the agent to pick; the renderer never sends a path. */
 export type OpenKind = 'csv' | 'backup' | 'image';

@@ -1,37 +1,7 @@
-/** Every error code a caller can see. Closed set: the renderer has a message per code and language. */
-export const ERROR_CODES = [
-  'BAD_REQUEST', // payload failed its schema, or a field is malformed
-  'FORBIDDEN', // role or sender not allowed
-  'SESSION_LOCKED', // no unlocked session
-  'SIGNIN_FAILED', // unknown name, wrong password or damaged slot: deliberately one code
-  'OPERATOR_LOCKED', // too many failed sign-ins
-  'RATE_LIMITED', // sign-in slowed down: try again later
-  'WEAK_PASSWORD',
-  'NOT_FOUND',
-  'CONFLICT',
-  'USER_DISABLED',
-  'OWN_ACCOUNT',
-  'CHECKS_REQUIRED', // identity-check policy not met
-  'TICKET_REQUIRED',
-  'REASON_REQUIRED',
-  'NO_PENDING_ENROLLMENT',
-  'USER_LOCKED', // locked for verification
-  'CODE_REJECTED',
-  'VAULT_MISSING',
-  'VAULT_EXISTS',
-  'VAULT_DAMAGED',
-  'VAULT_NEWER',
-  'WRONG_KEY',
-  'SLOTS_INVALID',
-  'BACKUP_INVALID',
-  'VAULT_BUSY',
-  'DISK_FULL',
-  'IO_ERROR',
-  'CANCELLED',
-  'INTERNAL',
-] as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[number];
+// The closed list of codes (and the details each may carry) lives in the contract, shared
+// with the renderer; re-exported so main's imports stay as they were.
+import type { ErrorCode } from '../../contract/errors.ts';
+export { ERROR_CODES, type ErrorCode } from '../../contract/errors.ts';
 
 /** An error with a code from the closed set; the message is for logs and the command line (English). */
 export class FactorDeskError extends Error {
@@ -67,4 +37,4 @@ export function toFactorDeskError(err: unknown): FactorDeskError {
 }
 
 /** The `Result` envelope every entry point answers with. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
+export type { Result } from '../../contract/errors.ts';

@@ -1,5 +1,8 @@
 import { fail } from './errors.ts';
 import type { Role, Session } from './session.ts';
+import type { Permission } from '../../contract/permissions.ts';
+
+export type { Permission };
 
 /**
  * The one table of who may do what. Every entry point (IPC guard, command line, services)
@@ -41,9 +44,7 @@ export const PERMISSIONS = {
   'vault:restore': ['admin'],
   'vault:rekey': ['admin'],
   'service-keys:create': ['admin'],
-} as const satisfies Record<string, readonly Role[]>;
-
-export type Permission = keyof typeof PERMISSIONS;
+} as const satisfies Record<Permission, readonly Role[]>;
 
 /** True when `role` may do `permission`. */
 export function allowed(role: Role, permission: Permission): boolean {

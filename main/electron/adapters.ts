@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import Store from 'electron-store';
 import type { Dialogs, OpenKind, PrefsStore, Printer, SaveKind } from '../app/ports.ts';
 import type { ClipboardPort } from '../app/clipboard-guard.ts';
-import type { Prefs } from '../ipc/contract.ts';
+import type { Prefs } from '../../contract/index.ts';
 import { printWindowOptions } from '../shell/window-options.ts';
 
 const OPEN_FILTERS: Record<OpenKind, Electron.FileFilter[]> = {

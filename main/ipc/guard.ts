@@ -1,8 +1,10 @@
 import type { z } from 'zod';
-import { CHANNELS, type Channel, type Req, type Res, type Result } from './contract.ts';
+import type { ApiError, Channel, ErrorCode, ErrorDetails, Req, Res, Result } from '../../contract/index.ts';
+import { CHANNELS } from './schemas.ts';
+import { publicDetails } from './error-details.ts';
 import { isTrustedSender } from '../shell/navigation.ts';
 import { allowed } from '../core/roles.ts';
-import { FactorDeskError, toFactorDeskError } from '../core/errors.ts';
+import { toFactorDeskError } from '../core/errors.ts';
 import type { Session } from '../core/session.ts';
 
 /** The parts of an IPC event the guard looks at (Electron's `event.senderFrame` and the sender's main frame). */
@@ -22,8 +24,9 @@ export interface GuardHooks {
   onRefused?(channel: string, code: 'FORBIDDEN' | 'BAD_REQUEST' | 'SESSION_LOCKED', session: Session | null): void;
 }
 
-function refuse<T>(code: FactorDeskError['code'], message: string, details?: Record<string, unknown>): Result<T> {
-  return { ok: false, error: details ? { code, message, details } : { code, message } };
+function refuse<T, C extends ErrorCode>(code: C, message: string, details?: ErrorDetails<C>): Result<T> {
+  // The cast: TypeScript cannot match a generic code against the per-code union of ApiError.
+  return { ok: false, error: (details ? { code, message, details } : { code, message }) as ApiError };
 }
 
 /**
@@ -71,10 +74,9 @@ export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
       return { ok: true, value };
     } catch (err) {
       const e = toFactorDeskError(err);
-      const field = e.details && typeof e.details.field === 'string' ? { field: e.details.field } : undefined;
-      const extra: Record<string, unknown> = { ...(field ?? {}) };
-      for (const k of ['seconds', 'until'] as const) if (e.details && typeof e.details[k] === 'number') extra[k] = e.details[k];
-      return refuse(e.code, e.message, Object.keys(extra).length ? extra : undefined);
+      // Only the details the contract lists for this code leave main (WEAK_PASSWORD's problem,
+      // RATE_LIMITED's seconds, the field, …), each checked against its kind.
+      return refuse(e.code, e.message, publicDetails(e.code, e.details));
     }
   };
 }

@@ -1,7 +1,7 @@
 import { AppController, type AppDeps } from '../app/controller.ts';
 import { allHandlers } from './handlers/index.ts';
 import { createDispatcher, type Dispatch, type SenderInfo } from './guard.ts';
-import { CHANNEL_NAMES, IPC_PREFIX, type Channel } from './contract.ts';
+import { CHANNEL_NAMES, IPC_PREFIX, type Channel } from '../../contract/index.ts';
 import { APP_ORIGIN } from '../shell/protocol.ts';
 
 /** What `ipcMain.handle` looks like to us (so tests can pass a recorder). */

@@ -2,7 +2,7 @@
 // <Shell key={epoch}>: when the session locks, the epoch changes and React throws the whole
 // tree away, so nothing of the last user stays in memory or on screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppStatus, Events, JobReport, PublicSession } from '../../main/ipc/contract.ts';
+import type { AppStatus, Events, JobReport, PublicSession } from '../../contract/index.ts';
 import { call, setSessionLockedHandler, useEvent } from './api.ts';
 import { ClockBanner } from './components/Banners.tsx';
 import { ToastHost } from './components/Toasts.tsx';

@@ -1,7 +1,7 @@
 // Typed access to `window.api` (the preload bridge). Every call resolves to a Result; a
 // rejected promise (bridge failure) becomes an INTERNAL error so screens handle one shape.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Api, Channel, EventName, Events, Req, Res, Result } from '../../main/ipc/contract.ts';
+import type { Api, Channel, EventName, Events, Req, Res, Result } from '../../contract/index.ts';
 
 declare global {
   interface Window {

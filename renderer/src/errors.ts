@@ -1,6 +1,7 @@
 // A human message per error code and language. The message from main is English-only and
 // meant for logs, so it is never shown; the code (and a few details) choose the text.
 import type { TFunction } from 'i18next';
+import type { CodedError, PasswordProblem } from '../../contract/index.ts';
 import type { ApiError } from './api.ts';
 import { dateTime } from './format.ts';
 
@@ -10,30 +11,34 @@ export function fieldOf(error: ApiError | null | undefined): string | undefined 
   return typeof f === 'string' ? f : undefined;
 }
 
-const WEAK: Array<[RegExp, string]> = [
-  [/at least/, 'errors.weak.short'],
-  [/at most/, 'errors.weak.long'],
-  [/common/, 'errors.weak.common'],
-  [/repetitive|sequential/, 'errors.weak.pattern'],
-  [/name/, 'errors.weak.name'],
-];
+/** The message key per refused-password reason (typed by the contract, so none is missed). */
+const WEAK: Record<PasswordProblem, string> = {
+  'too-short': 'errors.weak.short',
+  'too-long': 'errors.weak.long',
+  common: 'errors.weak.common',
+  repetitive: 'errors.weak.pattern',
+  sequential: 'errors.weak.pattern',
+  name: 'errors.weak.name',
+};
 
 /** The message for an error in the UI language, using details (seconds, until, problem) where known. */
-export function errorText(t: TFunction, error: ApiError, context: { name?: string } = {}): string {
-  const d = error.details ?? {};
+export function errorText(t: TFunction, shown: ApiError | CodedError, context: { name?: string } = {}): string {
+  // A CodedError (job report, vault status) is an ApiError without details; TypeScript cannot
+  // see that for a union of 29 codes, hence the cast.
+  const error = shown as ApiError;
   switch (error.code) {
     case 'RATE_LIMITED': {
-      const s = typeof d['seconds'] === 'number' ? Math.max(1, Math.ceil(d['seconds'])) : null;
-      return s === null ? t('errors.RATE_LIMITED_plain') : t('errors.RATE_LIMITED', { seconds: s });
+      const seconds = error.details?.seconds;
+      return typeof seconds === 'number' ? t('errors.RATE_LIMITED', { seconds: Math.max(1, Math.ceil(seconds)) }) : t('errors.RATE_LIMITED_plain');
     }
     case 'OPERATOR_LOCKED': {
-      const until = typeof d['until'] === 'number' ? d['until'] : typeof d['until'] === 'string' ? Date.parse(d['until']) : NaN;
-      return Number.isFinite(until) ? t('errors.OPERATOR_LOCKED', { until: dateTime(until) }) : t('errors.OPERATOR_LOCKED_plain');
+      const until = error.details?.until;
+      return typeof until === 'number' && Number.isFinite(until) ? t('errors.OPERATOR_LOCKED', { until: dateTime(until) }) : t('errors.OPERATOR_LOCKED_plain');
     }
     case 'WEAK_PASSWORD': {
-      const problem = typeof d['problem'] === 'string' ? d['problem'] : '';
-      const hit = WEAK.find(([re]) => re.test(problem));
-      return hit ? t(hit[1]) : t('errors.WEAK_PASSWORD');
+      const problem = error.details?.problem;
+      const key = problem !== undefined && Object.hasOwn(WEAK, problem) ? WEAK[problem] : undefined;
+      return key ? t(key) : t('errors.WEAK_PASSWORD');
     }
     case 'CODE_REJECTED':
       return t('errors.CODE_REJECTED', { name: context.name ?? t('errors.theUser') });

@@ -1,7 +1,7 @@
 // Background jobs (import, backup, integrity check, rekey): the toast text of a finished job
 // and the import's live state.
 import type { TFunction } from 'i18next';
-import type { Events, ImportReportView, JobReport } from '../../main/ipc/contract.ts';
+import type { Events, ImportReportView, JobReport } from '../../contract/index.ts';
 import { errorText } from './errors.ts';
 import { number } from './format.ts';
 

@@ -1,6 +1,6 @@
 // What the signed-in screens share: the session, the site settings and a few app actions.
 import { createContext, useContext } from 'react';
-import type { PublicSession, SettingsView } from '../../main/ipc/contract.ts';
+import type { PublicSession, SettingsView } from '../../contract/index.ts';
 
 export type View = 'lookup' | 'import' | 'audit' | 'operators' | 'settings' | 'vault' | 'outbox';
 

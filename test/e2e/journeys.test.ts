@@ -31,7 +31,7 @@ import {
   type HrExport,
 } from '../helpers/e2e.ts';
 import { totpAt } from '../../main/core/totp.ts';
-import type { AuditEventView, ChainReportView, IssuedEnrollment } from '../../main/ipc/contract.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
 

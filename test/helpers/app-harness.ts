@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, serveDir } from './chromium.ts';
 import { createApp } from '../../main/ipc/setup.ts';
 import { memoryPrefs, type OpenKind, type SaveKind } from '../../main/app/ports.ts';
-import { CHANNEL_NAMES, EVENT_NAMES, type EventName, type Events, type Result } from '../../main/ipc/contract.ts';
+import { CHANNEL_NAMES, EVENT_NAMES, type EventName, type Events, type Result } from '../../contract/index.ts';
 import { ManualClock, systemClock, type Clock } from '../../main/core/clock.ts';
 import type { AppController } from '../../main/app/controller.ts';
 import type { Dispatch } from '../../main/ipc/guard.ts';
@@ -114,7 +114,7 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
         (window as unknown as { __csp: string[] }).__csp.push(`${ev.violatedDirective} ${ev.blockedURI}`);
       });
     },
-    { channels: CHANNEL_NAMES as string[], events: EVENT_NAMES as string[] },
+    { channels: [...CHANNEL_NAMES] as string[], events: [...EVENT_NAMES] as string[] },
   );
   page.on('console', (msg) => {
     const text = msg.text();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../../main/ipc/setup.ts';
 import { memoryPrefs } from '../../main/app/ports.ts';
 import { ManualClock } from '../../main/core/clock.ts';
-import type { Channel, EventName, Req, Result } from '../../main/ipc/contract.ts';
+import type { Channel, EventName, Req, Result } from '../../contract/index.ts';
 import { ADMIN } from './vault.ts';
 
 export const OWN_FRAME = { url: 'app://factordesk/index.html', parent: null };

@@ -18,7 +18,7 @@ import { DB_FILE } from '../../main/core/paths.ts';
 import { FactorDeskError, type ErrorCode } from '../../main/core/errors.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/core/user-writer.ts';
-import type { Channel, EventName, Req, Result } from '../../main/ipc/contract.ts';
+import type { Channel, EventName, Req, Result } from '../../contract/index.ts';
 import { ADMIN, AGENT } from './vault.ts';
 import { base32Decode, base32Encode } from '../../main/core/base32.ts';
 

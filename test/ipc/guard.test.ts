@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeApp, OWN_FRAME } from '../helpers/app.ts';
 import { ADMIN, AGENT } from '../helpers/vault.ts';
-import { CHANNELS, CHANNEL_NAMES, type Channel } from '../../main/ipc/contract.ts';
+import { CHANNEL_NAMES, type Channel } from '../../contract/index.ts';
+import { CHANNELS } from '../../main/ipc/schemas.ts';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 
 const apps: Array<ReturnType<typeof makeApp>> = [];

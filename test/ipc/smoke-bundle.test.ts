@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHANNEL_NAMES, IPC_PREFIX } from '../../main/ipc/contract.ts';
+import { CHANNEL_NAMES, IPC_PREFIX } from '../../contract/index.ts';
 
 const rec = vi.hoisted(() => ({
   order: [] as string[],

@@ -9,7 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHANNELS, CHANNEL_NAMES, type Channel, type Req } from '../../main/ipc/contract.ts';
+import { CHANNEL_NAMES, type Channel, type Req } from '../../contract/index.ts';
+import { CHANNELS } from '../../main/ipc/schemas.ts';
 import { PERMISSIONS } from '../../main/core/roles.ts';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 import { ManualClock } from '../../main/core/clock.ts';
@@ -452,7 +453,7 @@ describe('operator abuse', () => {
     x.app.close();
     expect(codeOf(await x.app.signIn(ADMIN))).toBe('OK');
     const ownPayload = (c: (typeof TARGETED)[number]) => {
-      const p: Record<string, unknown> = { ...(VALID[c](x) as Record<string, unknown>), userId: x.own };
+      const p: Record<string, unknown> = { ...(VALID[c](x) as object), userId: x.own };
       if ('enrollmentId' in p) p.enrollmentId = re.value.enrollmentId;
       if (c === 'enrollment:confirm') p.code = totpAt(secret, x.app.clock.now());
       return p;

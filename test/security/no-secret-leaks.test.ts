@@ -15,7 +15,7 @@ import { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
 import { parseRawKey } from '../../main/core/key-slots.ts';
-import type { Channel, Req } from '../../main/ipc/contract.ts';
+import type { Channel, Req } from '../../contract/index.ts';
 import type { AnyResult } from '../helpers/suites.ts';
 
 const NEW_AGENT_PASSWORD = 'a brand new passphrase for per 7';

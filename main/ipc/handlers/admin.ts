@@ -14,7 +14,7 @@ import { schemaVersion } from '../../core/database.ts';
 import { fail } from '../../core/errors.ts';
 import { csvRow } from '../../core/csv-safe.ts';
 import { writeFileAtomic } from '../../core/fs-atomic.ts';
-import type { ImportReportView } from '../contract.ts';
+import type { ImportReportView } from '../../../contract/index.ts';
 
 type H = Pick<
   Handlers,

@@ -10,7 +10,7 @@ import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../co
 import { getSettings } from '../../core/settings.ts';
 import { renderEnrollmentSheet } from '../../core/qr-sheet.ts';
 import { fail } from '../../core/errors.ts';
-import type { IssuedEnrollment } from '../contract.ts';
+import type { IssuedEnrollment } from '../../../contract/index.ts';
 
 type H = Pick<
   Handlers,

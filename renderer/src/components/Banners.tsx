@@ -1,7 +1,7 @@
 // Banners above everything: "Locking in 30 s" (idle) and the clock-went-back warning.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Events } from '../../../main/ipc/contract.ts';
+import type { Events } from '../../../contract/index.ts';
 import { useEvent } from '../api.ts';
 import { reportActivity } from '../activity.ts';
 import { dateTime } from '../format.ts';

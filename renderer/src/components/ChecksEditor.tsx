@@ -1,7 +1,7 @@
 // Edits the identity-check list: labels in both languages and the strong flag. The check
 // "known-email" (a request from the address on record) can never be strong.
 import { useTranslation } from 'react-i18next';
-import type { IdentityCheck } from '../../../main/ipc/contract.ts';
+import type { IdentityCheck } from '../../../contract/index.ts';
 import { Checkbox } from './Checkbox.tsx';
 import { Icon } from './Icon.tsx';
 

@@ -1,7 +1,7 @@
 // The factor cards of a user's page: authenticator, pending set-up, SMS, backup codes,
 // one-time code and the verification lock. Status always with an icon and text.
 import { useTranslation } from 'react-i18next';
-import type { FactorSummaryView } from '../../../main/ipc/contract.ts';
+import type { FactorSummaryView } from '../../../contract/index.ts';
 import { date, dateTime, exactTime, number, relative } from '../format.ts';
 import { Icon, type IconName } from './Icon.tsx';
 import { Status } from './Status.tsx';

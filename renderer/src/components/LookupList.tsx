@@ -1,7 +1,7 @@
 // The result list on the left: name and email per user; the highlighted one opens on Enter.
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { UserSummary } from '../../../main/ipc/contract.ts';
+import type { UserSummary } from '../../../contract/index.ts';
 import { Icon } from './Icon.tsx';
 import { Status } from './Status.tsx';
 

@@ -2,7 +2,7 @@
 // (↑/↓ move, Enter/Space choose, Esc closes and returns to the button).
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PublicSession } from '../../../main/ipc/contract.ts';
+import type { PublicSession } from '../../../contract/index.ts';
 import { currentLang, type Lang } from '../i18n.ts';
 import { Icon } from './Icon.tsx';
 

@@ -1,6 +1,6 @@
 // The last audit events about a user, in plain words, newest first.
 import { useTranslation } from 'react-i18next';
-import type { AuditEventView, IdentityCheck } from '../../../main/ipc/contract.ts';
+import type { AuditEventView, IdentityCheck } from '../../../contract/index.ts';
 import { actionLabel, outcomeLabel } from '../audit-labels.ts';
 import { exactTime, shortWhen } from '../format.ts';
 import { currentLang } from '../i18n.ts';

@@ -2,7 +2,7 @@
 // Used for one-time code, new backup codes, remove SMS and clear lock.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FactorSummaryView, SettingsView } from '../../../main/ipc/contract.ts';
+import type { FactorSummaryView, SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Modal } from '../components/Modal.tsx';
 import { SecretDisplay } from '../components/SecretDisplay.tsx';

@@ -1,7 +1,7 @@
 // Change your own password (the key slot is rewrapped in main).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PublicSession } from '../../../main/ipc/contract.ts';
+import type { PublicSession } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { Modal } from '../components/Modal.tsx';

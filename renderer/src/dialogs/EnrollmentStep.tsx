@@ -2,7 +2,7 @@
 // the printed sheet, backup codes if issued, and "Regenerate" (voids what is shown).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { IssuedEnrollment } from '../../../main/ipc/contract.ts';
+import type { IssuedEnrollment } from '../../../contract/index.ts';
 import { call } from '../api.ts';
 import { Icon } from '../components/Icon.tsx';
 import { SecretDisplay } from '../components/SecretDisplay.tsx';

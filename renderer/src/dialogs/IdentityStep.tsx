@@ -2,7 +2,7 @@
 // Next stays disabled until one STRONG check is ticked and ticket and reason are filled; a weak
 // check alone (a request from the address on record) is explained and a refusal offered.
 import { useTranslation } from 'react-i18next';
-import type { IdentityCheck } from '../../../main/ipc/contract.ts';
+import type { IdentityCheck } from '../../../contract/index.ts';
 import { Checkbox } from '../components/Checkbox.tsx';
 import { Field } from '../components/Field.tsx';
 import { Notice } from '../components/Status.tsx';

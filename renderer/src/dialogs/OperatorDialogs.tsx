@@ -1,7 +1,7 @@
 // Add an operator, reset an operator's password.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { OperatorView } from '../../../main/ipc/contract.ts';
+import type { OperatorView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { Modal } from '../components/Modal.tsx';

@@ -2,7 +2,7 @@
 // set-up material (QR, key, sheet), and confirmation with a code from the new phone.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FactorSummaryView, IssuedEnrollment, SettingsView } from '../../../main/ipc/contract.ts';
+import type { FactorSummaryView, IssuedEnrollment, SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Checkbox } from '../components/Checkbox.tsx';
 import { Modal } from '../components/Modal.tsx';

@@ -3,7 +3,7 @@
 import type { TFunction } from 'i18next';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { IdentityCheck } from '../../../main/ipc/contract.ts';
+import type { IdentityCheck } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Checkbox } from '../components/Checkbox.tsx';
 import { Field } from '../components/Field.tsx';

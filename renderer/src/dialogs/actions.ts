@@ -1,6 +1,6 @@
 // What each action does, as consequence sentences for step 2 (destructive ones flagged).
 import i18n from '../i18n.ts';
-import type { FactorSummaryView, SettingsView } from '../../../main/ipc/contract.ts';
+import type { FactorSummaryView, SettingsView } from '../../../contract/index.ts';
 import { dateTime, firstName, number } from '../format.ts';
 import type { Consequence } from './parts.tsx';
 

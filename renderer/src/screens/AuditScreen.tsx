@@ -1,7 +1,7 @@
 // The audit log (admin): filters, the table, "Verify chain" with a visible result, export.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuditEventView, ChainReportView } from '../../../main/ipc/contract.ts';
+import type { AuditEventView, ChainReportView } from '../../../contract/index.ts';
 import { call, type ApiError, type Req } from '../api.ts';
 import { AUDIT_ACTIONS, actionLabel, outcomeLabel } from '../audit-labels.ts';
 import { Field } from '../components/Field.tsx';

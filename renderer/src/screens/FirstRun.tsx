@@ -1,7 +1,7 @@
 // First run: create the vault and the first admin, then show the recovery key once.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PublicSession } from '../../../main/ipc/contract.ts';
+import type { PublicSession } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';

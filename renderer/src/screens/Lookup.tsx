@@ -2,7 +2,7 @@
 // the opened user on the right.
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { UserSummary } from '../../../main/ipc/contract.ts';
+import type { UserSummary } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Icon } from '../components/Icon.tsx';
 import { LookupList } from '../components/LookupList.tsx';

@@ -2,7 +2,7 @@
 // password, change role.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { OperatorView } from '../../../main/ipc/contract.ts';
+import type { OperatorView } from '../../../contract/index.ts';
 import { call, useApi } from '../api.ts';
 import { Icon } from '../components/Icon.tsx';
 import { Notice, Status } from '../components/Status.tsx';

@@ -2,7 +2,7 @@
 // password (or is created).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PublicSession } from '../../../main/ipc/contract.ts';
+import type { PublicSession } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';

@@ -2,7 +2,7 @@
 // contact, code lifetime, enrollment deadline, identity checks and the idle lock time.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SettingsView } from '../../../main/ipc/contract.ts';
+import type { SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { ChecksEditor, WEAK_ONLY } from '../components/ChecksEditor.tsx';
 import { Field } from '../components/Field.tsx';

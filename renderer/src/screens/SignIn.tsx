@@ -1,7 +1,7 @@
 // Sign in with operator name and password; lockout messages; language switch; the recovery path.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { JobReport, PublicSession } from '../../../main/ipc/contract.ts';
+import type { JobReport, PublicSession } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';

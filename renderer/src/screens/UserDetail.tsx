@@ -1,7 +1,7 @@
 // A user's page: identity, factor cards, lock state, actions and recent activity.
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FactorSummaryView } from '../../../main/ipc/contract.ts';
+import type { FactorSummaryView } from '../../../contract/index.ts';
 import { useApi } from '../api.ts';
 import { FactorCards } from '../components/FactorCards.tsx';
 import { Icon } from '../components/Icon.tsx';

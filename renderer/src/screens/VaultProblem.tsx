@@ -1,7 +1,7 @@
 // The vault cannot be opened (damaged, newer, missing, incomplete): say what happened and what
 // to do. Never a first run here: nothing may be created over an existing vault.
 import { useTranslation } from 'react-i18next';
-import type { AppStatus } from '../../../main/ipc/contract.ts';
+import type { AppStatus } from '../../../contract/index.ts';
 import { Icon } from '../components/Icon.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
 import { Notice } from '../components/Status.tsx';

@@ -3,7 +3,7 @@
 import * as Tabs from '@radix-ui/react-tabs';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { JobReport, PublicSession } from '../../../main/ipc/contract.ts';
+import type { JobReport, PublicSession } from '../../../contract/index.ts';
 import { call, useApi, useEvent } from '../api.ts';
 import { IdleBanner } from '../components/Banners.tsx';
 import { OperatorMenu } from '../components/OperatorMenu.tsx';

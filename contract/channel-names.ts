@@ -1,7 +1,7 @@
 /**
- * The names of every IPC channel and pushed event, with no dependencies at all, so the sandboxed
- * preload can bundle them without the schemas (contract.ts checks at compile time that this
- * list and the channel table agree).
+ * The names of every IPC channel and pushed event, with no imports at all, so the sandboxed
+ * preload bundles only these strings (channels.ts checks at compile time that this list and the
+ * channel table agree; main/ipc/schemas.ts checks the same for the schema table).
  */
 export const CHANNEL_NAMES = [
   'app:status',
@@ -55,7 +55,10 @@ export const CHANNEL_NAMES = [
 
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
+/** Events main pushes to the renderer. */
 export const EVENT_NAMES = ['idle:warning', 'session:locked', 'import:progress', 'job:done', 'clock:warning', 'menu:command'] as const;
+
+export type EventName = (typeof EVENT_NAMES)[number];
 
 /** IPC channel prefix, so FactorDesk's channels never collide with Electron's own. */
 export const IPC_PREFIX = 'fd:';

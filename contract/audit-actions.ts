@@ -1,0 +1,62 @@
+/**
+ * Every audit action name main writes: a closed set, so the audit screen can offer them as a
+ * filter and label each one. A test (test/unit/audit-actions.test.ts) reads main's sources and
+ * fails when an action is written that is missing here. Old vaults may hold names no longer
+ * written; a view shows those raw, so `AuditEventView.action` stays a string.
+ */
+export const AUDIT_ACTIONS = [
+  'user.view',
+  'user.add',
+  'user.update',
+  'user.import',
+  'user.import.change',
+  'code.issue-one-time',
+  'code.backup-codes',
+  'code.verify',
+  'enrollment.reenroll',
+  'enrollment.regenerate',
+  'enrollment.reveal-key',
+  'enrollment.sheet',
+  'enrollment.confirm',
+  'sms.remove',
+  'lock.clear',
+  'request.refused',
+  'signin',
+  'signin.failed',
+  'signin.locked',
+  'signin.rate-limited',
+  'signin.failed.summarised',
+  'signin.journal.tampered',
+  'signout',
+  'operator.add',
+  'operator.update',
+  'operator.disable',
+  'operator.remove',
+  'operator.reset-password',
+  'operator.change-password',
+  'settings.update',
+  'audit.verify',
+  'audit.export',
+  'audit.events-lost',
+  'outbox.export',
+  'vault.create',
+  'vault.recovery',
+  'vault.recovery-key-stored',
+  'vault.backup',
+  'vault.restore',
+  'vault.restore.undo',
+  'vault.integrity-check',
+  'vault.rekey.start',
+  'vault.rekey',
+  'vault.rekey.recovered',
+  'service-key.create',
+  'service-key.revoke',
+  'ipc.refused',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** True when `name` is one of the actions main writes today. */
+export function isAuditAction(name: string): name is AuditAction {
+  return (AUDIT_ACTIONS as readonly string[]).includes(name);
+}

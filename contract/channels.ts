@@ -1,0 +1,86 @@
+/**
+ * The IPC channel table: every channel's request and response, and every event main pushes.
+ * Pure types (no zod, no electron, no node: imports): main, preload and renderer all import it.
+ */
+import type { ChannelName, EventName } from './channel-names.ts';
+import type { Result } from './errors.ts';
+import type * as Q from './requests.ts';
+import type * as V from './views.ts';
+
+type Spec<Req, Res> = { req: Req; res: Res };
+
+export interface Channels {
+  'app:status': Spec<Q.Empty, V.AppStatus>;
+  'app:open-external': Spec<{ url: string }, { opened: boolean }>;
+  'prefs:set': Spec<Q.PrefsRequest, V.Prefs>;
+  'session:first-run': Spec<Q.FirstRunRequest, { recoveryKey: string; session: V.PublicSession }>;
+  'session:recovery-stored': Spec<Q.Empty, { ok: true }>;
+  'session:sign-in': Spec<Q.SignInRequest, { session: V.PublicSession; warnings: string[]; jobReports: V.JobReport[] }>;
+  'session:recover': Spec<Q.RecoverRequest, { session: V.PublicSession }>;
+  'session:activity': Spec<Q.Empty, { ok: true }>;
+  'session:lock': Spec<Q.Empty, { locked: true }>;
+  'session:change-password': Spec<Q.ChangePasswordRequest, { ok: true }>;
+  'users:find': Spec<Q.FindUsersRequest, { items: V.UserSummary[]; hasMore: boolean }>;
+  'users:view': Spec<{ userId: number }, V.FactorSummaryView>;
+  'codes:issue-one-time': Spec<Q.OneTimeCodeRequest, { code: string; expiresAt: number }>;
+  'codes:backup': Spec<Q.ActionRequest, { codes: string[]; createdAt: number }>;
+  'enrollment:reenroll': Spec<Q.ReenrollRequest, V.IssuedEnrollment>;
+  'enrollment:regenerate': Spec<Q.ActionRequest, V.IssuedEnrollment>;
+  'enrollment:reveal-key': Spec<Q.EnrollmentRef, { ok: true }>;
+  'enrollment:confirm': Spec<Q.ConfirmEnrollmentRequest, { status: 'active' }>;
+  'enrollment:print-sheet': Spec<Q.PrintSheetRequest, { done: boolean; file: string | null }>;
+  'sms:remove': Spec<Q.ActionRequest, { ok: true }>;
+  'lock:clear': Spec<Q.ActionRequest, { ok: true }>;
+  'requests:refuse': Spec<Q.RefuseRequest, { ok: true }>;
+  'clipboard:copy': Spec<{ text: string }, { clearsInSeconds: number }>;
+  'settings:get': Spec<Q.Empty, V.SettingsView>;
+  'settings:update': Spec<Q.SettingsUpdate, V.SettingsView>;
+  'settings:choose-logo': Spec<{ clear: boolean }, V.SettingsView>;
+  'operators:list': Spec<Q.Empty, V.OperatorView[]>;
+  'operators:add': Spec<Q.AddOperatorRequest, V.OperatorView>;
+  'operators:update': Spec<Q.UpdateOperatorRequest, V.OperatorView>;
+  'operators:disable': Spec<Q.OperatorRef, V.OperatorView>;
+  'operators:remove': Spec<Q.OperatorRef, { rekeyRecommended: true }>;
+  'operators:reset-password': Spec<Q.OperatorRef & { password: string }, V.OperatorView>;
+  'users:import': Spec<Q.Empty, { jobId: string | null }>;
+  'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
+  'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;
+  'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
+  'audit:list': Spec<Q.AuditListRequest, V.AuditEventView[]>;
+  'audit:verify': Spec<Q.Empty, V.ChainReportView>;
+  'audit:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
+  'outbox:list': Spec<{ pendingOnly: boolean }, V.OutboxItem[]>;
+  'outbox:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
+  'vault:info': Spec<Q.Empty, V.VaultInfo>;
+  'vault:integrity': Spec<Q.Empty, { ok: boolean; problems: string[] }>;
+  'vault:backup': Spec<Q.Empty, { file: string | null; bytes: number }>;
+  'vault:restore': Spec<{ password: string }, { restored: boolean }>;
+  'vault:rekey': Spec<Q.Empty, { recoveryKey: string }>;
+  'service-keys:create': Spec<{ label: string }, { file: string | null }>;
+}
+
+export type Channel = keyof Channels;
+export type Req<C extends Channel> = Channels[C]['req'];
+export type Res<C extends Channel> = Channels[C]['res'];
+
+/** Events main pushes to the renderer (plain data only). */
+export interface Events {
+  'idle:warning': { secondsLeft: number };
+  'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore' };
+  'import:progress': { jobId: string; rows: number; bytes: number; accepted: number; rejected: number; rowsPerSecond: number };
+  'job:done': V.JobReport;
+  'clock:warning': { latestRecorded: number; now: number };
+  'menu:command': { command: 'focus-search' | 'new-lookup' | 'lock' };
+}
+
+/** What the preload exposes as `window.api`. */
+export type Api = { [C in Channel]: (req: Req<C>) => Promise<Result<Res<C>>> } & {
+  on<E extends EventName>(event: E, handler: (data: Events[E]) => void): () => void;
+};
+
+// The dependency-free name lists (used by the preload) must match these tables exactly.
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Same<Channel, ChannelName> = true;
+const eventsMatch: Same<keyof Events, EventName> = true;
+void namesMatch;
+void eventsMatch;

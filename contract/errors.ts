@@ -1,0 +1,127 @@
+/**
+ * Every error code a caller can see, with the details each code may carry. Closed set: the
+ * renderer has a message per code and language, and the IPC guard passes on only the details
+ * listed here for the code it answers with (never whatever a service happened to attach).
+ */
+import { PERMISSION_IDS, type Permission } from './permissions.ts';
+
+export const ERROR_CODES = [
+  'BAD_REQUEST', // payload failed its schema, or a field is malformed
+  'FORBIDDEN', // role or sender not allowed
+  'SESSION_LOCKED', // no unlocked session
+  'SIGNIN_FAILED', // unknown name, wrong password or damaged slot: deliberately one code
+  'OPERATOR_LOCKED', // too many failed sign-ins
+  'RATE_LIMITED', // sign-in slowed down: try again later
+  'WEAK_PASSWORD',
+  'NOT_FOUND',
+  'CONFLICT',
+  'USER_DISABLED',
+  'OWN_ACCOUNT',
+  'CHECKS_REQUIRED', // identity-check policy not met
+  'TICKET_REQUIRED',
+  'REASON_REQUIRED',
+  'NO_PENDING_ENROLLMENT',
+  'USER_LOCKED', // locked for verification
+  'CODE_REJECTED',
+  'VAULT_MISSING',
+  'VAULT_EXISTS',
+  'VAULT_DAMAGED',
+  'VAULT_NEWER',
+  'WRONG_KEY',
+  'SLOTS_INVALID',
+  'BACKUP_INVALID',
+  'VAULT_BUSY',
+  'DISK_FULL',
+  'IO_ERROR',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Why a new password was refused (the rules of main/core/passwords.ts). */
+export const PASSWORD_PROBLEMS = ['too-short', 'too-long', 'common', 'repetitive', 'sequential', 'name'] as const;
+export type PasswordProblem = (typeof PASSWORD_PROBLEMS)[number];
+
+/** Any error may name the form field it is about, so the UI can put the message there. */
+export interface FieldDetail {
+  field?: string;
+}
+
+/** The details a code may carry beyond `field`; a code not listed carries only `field`. */
+export interface ErrorDetailMap {
+  BAD_REQUEST: FieldDetail & {
+    /** Dotted path inside a nested setting ("verification.lockAfter"). */
+    path?: string;
+    /** Bounds of a number that was out of range (e.g. one-time code minutes). */
+    min?: number;
+    max?: number;
+    /** Identity-check ids that are not in the settings. */
+    unknown?: string[];
+  };
+  FORBIDDEN: FieldDetail & { permission?: Permission };
+  RATE_LIMITED: FieldDetail & { seconds?: number };
+  OPERATOR_LOCKED: FieldDetail & { until?: number };
+  USER_LOCKED: FieldDetail & { until?: number };
+  WEAK_PASSWORD: FieldDetail & { problem?: PasswordProblem };
+  NOT_FOUND: FieldDetail & { userId?: number };
+}
+
+export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailMap ? ErrorDetailMap[C] : FieldDetail;
+
+/** An error as a caller receives it: the code decides the type of `details`. */
+export type ApiError = { [C in ErrorCode]: { code: C; message: string; details?: ErrorDetails<C> } }[ErrorCode];
+
+/** A coded error without details (a failed job's report, the vault status). */
+export interface CodedError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The `Result` envelope every IPC answer uses (thrown errors lose their shape across IPC). */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** How one detail is checked before it may leave main: a primitive kind or a closed list of strings. */
+export type DetailKind = 'string' | 'number' | 'string[]' | readonly string[];
+
+type KindOf<T> = [T] extends [number] ? 'number' : [T] extends [readonly string[]] ? 'string[]' : string extends T ? 'string' : readonly T[];
+type DetailTable = { [C in ErrorCode]: { [K in keyof ErrorDetails<C>]-?: KindOf<Exclude<ErrorDetails<C>[K], undefined>> } };
+
+const field = { field: 'string' } as const;
+
+/**
+ * The details each code may carry across IPC, and how each is checked. Typed against
+ * `ErrorDetails`, so a detail added to the types without an entry here (or the reverse) does
+ * not compile.
+ */
+export const ERROR_DETAILS: DetailTable = {
+  BAD_REQUEST: { ...field, path: 'string', min: 'number', max: 'number', unknown: 'string[]' },
+  FORBIDDEN: { ...field, permission: PERMISSION_IDS },
+  SESSION_LOCKED: field,
+  SIGNIN_FAILED: field,
+  OPERATOR_LOCKED: { ...field, until: 'number' },
+  RATE_LIMITED: { ...field, seconds: 'number' },
+  WEAK_PASSWORD: { ...field, problem: PASSWORD_PROBLEMS },
+  NOT_FOUND: { ...field, userId: 'number' },
+  CONFLICT: field,
+  USER_DISABLED: field,
+  OWN_ACCOUNT: field,
+  CHECKS_REQUIRED: field,
+  TICKET_REQUIRED: field,
+  REASON_REQUIRED: field,
+  NO_PENDING_ENROLLMENT: field,
+  USER_LOCKED: { ...field, until: 'number' },
+  CODE_REJECTED: field,
+  VAULT_MISSING: field,
+  VAULT_EXISTS: field,
+  VAULT_DAMAGED: field,
+  VAULT_NEWER: field,
+  WRONG_KEY: field,
+  SLOTS_INVALID: field,
+  BACKUP_INVALID: field,
+  VAULT_BUSY: field,
+  DISK_FULL: field,
+  IO_ERROR: field,
+  CANCELLED: field,
+  INTERNAL: field,
+};

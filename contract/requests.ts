@@ -1,0 +1,115 @@
+/**
+ * What the renderer sends on each channel. Main validates every request with a schema of its
+ * own (main/ipc/schemas.ts), which is checked at compile time to accept exactly these shapes.
+ */
+import type { IdentityCheck } from './views.ts';
+
+/** No fields. */
+export type Empty = Record<string, never>;
+export type Language = 'nb' | 'en';
+export type ExportFormat = 'csv' | 'json';
+export type OperatorRole = 'agent' | 'admin';
+
+/** What every action on a user's factors records: who, which identity checks, ticket and reason. */
+export interface ActionRequest {
+  userId: number;
+  checks: string[];
+  ticket: string;
+  reason: string;
+}
+
+export interface PrefsRequest {
+  language?: Language;
+  density?: 'comfortable' | 'compact';
+}
+export interface FirstRunRequest {
+  name: string;
+  displayName: string;
+  email?: string;
+  password: string;
+}
+export interface SignInRequest {
+  name: string;
+  password: string;
+}
+export interface RecoverRequest {
+  recoveryKey: string;
+  name: string;
+  password: string;
+}
+export interface ChangePasswordRequest {
+  oldPassword: string;
+  newPassword: string;
+}
+export interface FindUsersRequest {
+  query: string;
+  limit?: number;
+  offset?: number;
+}
+export interface OneTimeCodeRequest extends ActionRequest {
+  minutes?: number;
+}
+export interface ReenrollRequest extends ActionRequest {
+  voidCodes: boolean;
+  withBackupCodes: boolean;
+}
+export interface EnrollmentRef {
+  userId: number;
+  enrollmentId: number;
+}
+export interface ConfirmEnrollmentRequest {
+  userId: number;
+  code: string;
+}
+export interface PrintSheetRequest extends EnrollmentRef {
+  mode: 'print' | 'pdf';
+  language: Language;
+}
+export interface RefuseRequest {
+  userId: number | null;
+  callerName: string;
+  callerNumber?: string;
+  requested: string;
+  failedChecks: string[];
+  ticket: string;
+  notes?: string;
+}
+export interface SettingsUpdate {
+  organizationName?: string;
+  issuer?: string;
+  supportContact?: string;
+  oneTimeCodeMinutes?: number;
+  enrollmentDeadlineDays?: number;
+  idleLockMinutes?: number;
+  identityChecks?: IdentityCheck[];
+  verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+}
+export interface AddOperatorRequest {
+  name: string;
+  displayName: string;
+  role: OperatorRole;
+  email?: string;
+  password: string;
+}
+export interface UpdateOperatorRequest {
+  operatorId: string;
+  role?: OperatorRole;
+  displayName?: string;
+  email?: string | null;
+}
+export interface OperatorRef {
+  operatorId: string;
+}
+export interface JobRef {
+  jobId: string;
+}
+export interface AuditListRequest {
+  userEmail?: string;
+  operator?: string;
+  /** An audit action name (see AUDIT_ACTIONS); other text simply matches nothing. */
+  action?: string;
+  from?: number;
+  to?: number;
+  beforeSeq?: number;
+  limit?: number;
+}

@@ -1,0 +1,128 @@
+/** What main answers with: plain data only, so it crosses IPC unchanged. */
+import type { CodedError } from './errors.ts';
+
+export interface PublicSession {
+  operatorId: string;
+  name: string;
+  displayName: string;
+  role: 'agent' | 'admin';
+}
+export interface AppStatus {
+  vaultState: 'ready' | 'none' | 'incomplete' | 'error';
+  vaultDir: string;
+  error: CodedError | null;
+  session: PublicSession | null;
+  prefs: Prefs;
+  idleLockMinutes: number;
+}
+export interface Prefs {
+  language: 'nb' | 'en';
+  lastOperatorName: string;
+  density: 'comfortable' | 'compact';
+}
+export interface UserSummary {
+  id: number;
+  email: string;
+  name: string;
+  organization: string | null;
+  status: 'active' | 'disabled';
+}
+export interface AuditEventView {
+  seq: number;
+  at: number;
+  operator: string | null;
+  action: string;
+  userId: number | null;
+  userEmail: string | null;
+  checks: string[];
+  ticket: string | null;
+  reason: string | null;
+  outcome: string;
+  details: Record<string, unknown>;
+}
+export interface FactorSummaryView {
+  user: { id: number; email: string; name: string; phone: string | null; organization: string | null; status: 'active' | 'disabled'; externalId: string | null };
+  authenticator: { status: 'active' | 'pending' | 'revoked' | 'none'; enrolledAt: number | null; lastUsedAt: number | null };
+  pending: { enrollmentId: number; createdAt: number; deadline: number; sheetId: string | null } | null;
+  sms: { masked: string; verified: boolean; usage: 'login-only' } | null;
+  backupCodes: { remaining: number; total: number; createdAt: number } | null;
+  oneTimeCode: { active: boolean; expiresAt: number | null };
+  verification: { failures: number; locked: boolean; lockedUntil: number | null };
+  recentEvents: AuditEventView[];
+}
+export interface IdentityCheck {
+  id: string;
+  strong: boolean;
+  label: { nb: string; en: string };
+}
+export interface SettingsView {
+  organizationName: string;
+  organizationLogo: string | null;
+  issuer: string;
+  supportContact: string;
+  oneTimeCodeMinutes: number;
+  enrollmentDeadlineDays: number;
+  idleLockMinutes: number;
+  identityChecks: IdentityCheck[];
+  verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+}
+export interface IssuedEnrollment {
+  enrollmentId: number;
+  uri: string;
+  key: string;
+  qrSvg: string;
+  deadline: number;
+  sheetId: string;
+  backupCodes?: string[];
+}
+export interface OperatorView {
+  id: string;
+  name: string;
+  displayName: string;
+  email: string | null;
+  role: 'agent' | 'admin';
+  status: 'active' | 'disabled' | 'removed';
+  createdAt: number;
+  updatedAt: number;
+}
+export interface ChainReportView {
+  ok: boolean;
+  count: number;
+  firstBroken: number | null;
+  problem: string | null;
+  anchor: 'ok' | 'missing' | 'ahead' | 'mismatch' | 'invalid';
+}
+export interface ImportReportView {
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: Array<{ line: number; reason: string }>;
+  cancelled: boolean;
+}
+export interface JobReport {
+  jobId: string;
+  kind: 'import' | 'backup' | 'integrity' | 'rekey';
+  ok: boolean;
+  finishedAt: number;
+  error: CodedError | null;
+  result: unknown;
+}
+export interface OutboxItem {
+  id: number;
+  email: string;
+  kind: string;
+  subject: string;
+  createdAt: number;
+  exportedAt: number | null;
+}
+export interface VaultInfo {
+  dir: string;
+  cipher: string;
+  schemaVersion: number;
+  keyGeneration: number;
+  sizeBytes: number;
+  users: number;
+  operators: number;
+  auditEvents: number;
+}

@@ -1,0 +1,155 @@
+/**
+ * The request schema and required permission of every IPC channel (main side only: the
+ * contract in contract/ is pure types). The guard parses every payload with these schemas;
+ * the checks at the end make sure each schema accepts exactly the contract's request type and
+ * that this table and the channel names agree.
+ */
+import { z } from 'zod';
+import type { Channel, ChannelName, Permission, Req, Same } from '../../contract/index.ts';
+
+// ---- shared field schemas -------------------------------------------------------------
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const shortText = (max: number) => z.string().max(max);
+const checks = z.array(z.string().min(1).max(64)).max(16);
+const action = { userId: id, checks, ticket: shortText(200), reason: shortText(500) };
+const password = z.string().min(1).max(1024);
+const opName = z.string().min(1).max(64);
+const format = z.enum(['csv', 'json']);
+const language = z.enum(['nb', 'en']);
+const empty = z.object({}).strict();
+
+// ---- the channel table ----------------------------------------------------------------
+/** `permission: null` marks channels usable before sign-in (status, sign-in, first run, prefs). */
+function ch<S extends z.ZodType>(permission: Permission | null, req: S) {
+  return { permission, req };
+}
+
+export const CHANNELS = {
+  'app:status': ch(null, empty),
+  'app:open-external': ch(null, z.object({ url: z.string().max(2048) }).strict()),
+  'prefs:set': ch(
+    null,
+    z.object({ language: language.optional(), density: z.enum(['comfortable', 'compact']).optional() }).strict(),
+  ),
+  'session:first-run': ch(
+    null,
+    z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password }).strict(),
+  ),
+  'session:recovery-stored': ch('users:find', empty),
+  'session:sign-in': ch(null, z.object({ name: shortText(256), password }).strict()),
+  'session:recover': ch(null, z.object({ recoveryKey: shortText(200), name: opName, password }).strict()),
+  'session:activity': ch(null, empty),
+  'session:lock': ch(null, empty),
+  'session:change-password': ch('operators:change-own-password', z.object({ oldPassword: password, newPassword: password }).strict()),
+
+  'users:find': ch(
+    'users:find',
+    z.object({ query: z.string().max(10_000), limit: z.number().int().min(1).max(100).optional(), offset: z.number().int().min(0).max(100_000).optional() }).strict(),
+  ),
+  'users:view': ch('users:view', z.object({ userId: id }).strict()),
+  'codes:issue-one-time': ch(
+    'codes:issue-one-time',
+    z.object({ ...action, minutes: z.number().int().min(1).max(100_000).optional() }).strict(),
+  ),
+  'codes:backup': ch('codes:backup', z.object(action).strict()),
+  'enrollment:reenroll': ch(
+    'enrollment:reenroll',
+    z.object({ ...action, voidCodes: z.boolean(), withBackupCodes: z.boolean() }).strict(),
+  ),
+  'enrollment:regenerate': ch('enrollment:regenerate', z.object(action).strict()),
+  'enrollment:reveal-key': ch('enrollment:reveal-key', z.object({ userId: id, enrollmentId: id }).strict()),
+  'enrollment:confirm': ch('enrollment:confirm', z.object({ userId: id, code: z.string().max(64) }).strict()),
+  'enrollment:print-sheet': ch(
+    'enrollment:sheet',
+    z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict(),
+  ),
+  'sms:remove': ch('sms:remove', z.object(action).strict()),
+  'lock:clear': ch('lock:clear', z.object(action).strict()),
+  'requests:refuse': ch(
+    'requests:refuse',
+    z
+      .object({
+        userId: id.nullable(),
+        callerName: shortText(200),
+        callerNumber: shortText(64).optional(),
+        requested: shortText(500),
+        failedChecks: checks,
+        ticket: shortText(200),
+        notes: shortText(2000).optional(),
+      })
+      .strict(),
+  ),
+  'clipboard:copy': ch('users:find', z.object({ text: z.string().min(1).max(2000) }).strict()),
+  'settings:get': ch('settings:read', empty),
+
+  'settings:update': ch(
+    'settings:write',
+    z
+      .object({
+        organizationName: shortText(200).optional(),
+        issuer: shortText(100).optional(),
+        supportContact: shortText(200).optional(),
+        oneTimeCodeMinutes: z.number().int().optional(),
+        enrollmentDeadlineDays: z.number().int().optional(),
+        idleLockMinutes: z.number().int().optional(),
+        identityChecks: z
+          .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
+          .max(16)
+          .optional(),
+        verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
+      })
+      .strict(),
+  ),
+  'settings:choose-logo': ch('settings:write', z.object({ clear: z.boolean() }).strict()),
+  'operators:list': ch('operators:list', empty),
+  'operators:add': ch(
+    'operators:add',
+    z.object({ name: opName, displayName: shortText(128), role: z.enum(['agent', 'admin']), email: z.string().max(254).optional(), password }).strict(),
+  ),
+  'operators:update': ch(
+    'operators:update',
+    z.object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional() }).strict(),
+  ),
+  'operators:disable': ch('operators:disable', z.object({ operatorId: z.string().max(64) }).strict()),
+  'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
+  'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),
+  'users:import': ch('users:import', empty),
+  'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
+  'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
+  'jobs:reports': ch('users:find', empty),
+  'audit:list': ch(
+    'audit:list',
+    z
+      .object({
+        userEmail: z.string().max(254).optional(),
+        operator: z.string().max(64).optional(),
+        action: z.string().max(64).optional(),
+        from: z.number().int().optional(),
+        to: z.number().int().optional(),
+        beforeSeq: z.number().int().optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
+  ),
+  'audit:verify': ch('audit:verify', empty),
+  'audit:export': ch('audit:export', z.object({ format }).strict()),
+  'outbox:list': ch('outbox:list', z.object({ pendingOnly: z.boolean() }).strict()),
+  'outbox:export': ch('outbox:export', z.object({ format }).strict()),
+  'vault:info': ch('vault:info', empty),
+  'vault:integrity': ch('vault:integrity', empty),
+  'vault:backup': ch('vault:backup', empty),
+  'vault:restore': ch('vault:restore', z.object({ password }).strict()),
+  'vault:rekey': ch('vault:rekey', empty),
+  'service-keys:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),
+} as const;
+
+export type SchemaTable = typeof CHANNELS;
+
+// Compile-time agreement with the contract: the table has exactly the channel names, and each
+// schema's input is exactly the contract's request type (both ways assignable).
+const namesMatch: Same<keyof SchemaTable, ChannelName> = true;
+type Mismatched = { [C in Channel]: Same<z.input<SchemaTable[C]['req']>, Req<C>> extends true ? never : C }[Channel];
+// On a mismatch the error names the channel: Type '"ok"' is not assignable to type '"vault:restore"'.
+const requestsMatch: [Mismatched] extends [never] ? 'ok' : Mismatched = 'ok';
+void namesMatch;
+void requestsMatch;
