@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { FactorDeskError, fail, toFactorDeskError } from '../core/errors.ts';
 import { systemClock, systemRandom, type Clock, type Random } from '../core/clock.ts';
-import { Vault, vaultState, type VaultEnv } from '../core/vault.ts';
-import { openDatabase } from '../core/database.ts';
+import { Vault, vaultState, type VaultEnv } from '../store/sqlite/vault.ts';
+import { openDatabase } from '../store/sqlite/database.ts';
 import { DB_FILE } from '../core/paths.ts';
 import type { Session } from '../core/session.ts';
 import { getSettings } from '../core/settings.ts';

@@ -2,7 +2,7 @@ import { fail } from '../core/errors.ts';
 import { signIn } from '../core/signin.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { iso } from './format.ts';
-import { vaultState, type Vault, type VaultEnv } from '../core/vault.ts';
+import { vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import type { Session } from '../core/session.ts';
 import type { Io } from './command.ts';
 import { Output, usageError } from './output.ts';

@@ -6,7 +6,7 @@ import { GENESIS_HASH, hashedContent, iterateAudit, verifyAuditChain, type Audit
 import { csvCell, csvRow } from './csv-safe.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 
 export const AUDIT_EXPORT_FORMAT = 'factordesk.audit-export';
 export const AUDIT_EXPORT_VERSION = 1;

@@ -1,6 +1,6 @@
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import type { Db } from './database.ts';
+import type { Db } from '../store/sqlite/database.ts';
 
 /** What an action records. Never a secret, code, hash or key: only who, what, why and outcome. */
 export interface AuditInput {

@@ -4,15 +4,15 @@ import { basename, dirname, join } from 'node:path';
 import { fail, FactorDeskError } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import { getMeta, Vault, type VaultEnv } from './vault.ts';
-import { integrityCheck, openDatabase, schemaVersion } from './database.ts';
+import { getMeta, Vault, type VaultEnv } from '../store/sqlite/vault.ts';
+import { integrityCheck, openDatabase, schemaVersion } from '../store/sqlite/database.ts';
 import { fsyncDir, writeFileAtomic } from './fs-atomic.ts';
 import { SLOT_FILE, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
 import { foldKey } from './text.ts';
 import { crashPoint } from './test-hooks.ts';
 import { safeEqualHex } from './crypto.ts';
-import { SCHEMA_VERSION } from './migrations/index.ts';
+import { SCHEMA_VERSION } from '../store/sqlite/migrations/index.ts';
 import { appendAudit } from './audit.ts';
 
 const MAGIC = 'factordesk-backup 1\n';

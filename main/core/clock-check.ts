@@ -1,4 +1,4 @@
-import type { Db } from './database.ts';
+import type { Db } from '../store/sqlite/database.ts';
 
 /** Tolerance before a backward clock jump is reported (small drifts are normal). */
 export const CLOCK_TOLERANCE_MS = 60_000;

@@ -3,7 +3,7 @@ import { Readable, pipeline } from 'node:stream';
 import { parse, type Info, type Options } from 'csv-parse';
 import { FactorDeskError, toFactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 import { requireRole } from './roles.ts';
 import { crashPoint } from './test-hooks.ts';
 import { validateUserInput } from './users.ts';

@@ -3,8 +3,8 @@
 // handed over in memory by the main thread of the same process.
 import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
-import { openDatabase } from './database.ts';
-import { Vault, type VaultEnv } from './vault.ts';
+import { openDatabase } from '../store/sqlite/database.ts';
+import { Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import { systemClock, systemRandom, type Clock } from './clock.ts';
 import { DB_FILE } from './paths.ts';
 import { toFactorDeskError } from './errors.ts';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { fail } from './errors.ts';
-import type { Db } from './database.ts';
+import type { Db } from '../store/sqlite/database.ts';
 import type { Role, Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 import { foldKey } from './text.ts';
 import { assertPassword } from './passwords.ts';
 import { makeOperatorSlot, openPrivateKey, sealPrivateKey } from './key-slots.ts';

@@ -1,6 +1,6 @@
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 import { requireRole } from './roles.ts';
 import { csvRow } from './csv-safe.ts';
 

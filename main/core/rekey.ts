@@ -1,8 +1,8 @@
 import { fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
-import { openDatabase } from './database.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
+import { openDatabase } from '../store/sqlite/database.ts';
 import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot } from './key-slots.ts';
 import { crashPoint } from './test-hooks.ts';
 

@@ -1,7 +1,7 @@
 import { fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 import { formatRawKey, makeRawKeySlot } from './key-slots.ts';
 
 /** What a service key file holds; `unlockWithServiceKey` (signin.ts) reads it back. */

@@ -1,6 +1,6 @@
 import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
-import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
+import { unlockWith, vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import { burnKdfTime, openPrivateKey, parseRawKey, type Slot } from './key-slots.ts';
 import { foldKey } from './text.ts';
 import { auditHead } from './audit.ts';

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Db } from './database.ts';
+import type { Db } from '../store/sqlite/database.ts';
 import { foldKey, prefixUpperBound } from './text.ts';
 import type { UserSummary } from './users.ts';
 

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Db } from './database.ts';
+import type { Db } from '../store/sqlite/database.ts';
 import type { ErrorCode } from './errors.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 
 /** One user's validated fields; `status: null` keeps an existing user's status (new users are active). */
 export interface UserFields {

@@ -1,7 +1,7 @@
 import { fail, FactorDeskError } from './errors.ts';
-import type { Db } from './database.ts';
+import type { Db } from '../store/sqlite/database.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../store/sqlite/vault.ts';
 import { foldKey } from './text.ts';
 import { requireRole } from './roles.ts';
 import { UserWriter, type UserFields } from './user-writer.ts';

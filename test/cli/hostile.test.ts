@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, AGENT, fingerprint, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
 import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
-import type { Vault } from '../../main/core/vault.ts';
+import type { Vault } from '../../main/store/sqlite/vault.ts';
 import { COMMANDS } from '../../main/cli/main.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;

@@ -11,7 +11,7 @@ import { ADMIN, base32Decode, oneJson, spawnCli, type CliResult } from '../fixtu
 import { totpAt, TOTP_PERIOD_SECONDS } from '../../main/core/totp.ts';
 import { verifyExportedAudit } from '../../main/core/audit-export.ts';
 import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
-import type { Vault } from '../../main/core/vault.ts';
+import type { Vault } from '../../main/store/sqlite/vault.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
 const KARI = 'kari.nordmann@example.no';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { createApp } from '../../main/ipc/setup.ts';
 import { memoryPrefs, type OpenKind, type SaveKind } from '../../main/app/ports.ts';
 import { ManualClock, type Clock, type Random } from '../../main/core/clock.ts';
-import { applyKey, integrityCheck, type Db } from '../../main/core/database.ts';
+import { applyKey, integrityCheck, type Db } from '../../main/store/sqlite/database.ts';
 import { verifyAuditChain, type ChainReport } from '../../main/core/audit.ts';
 import { anchorMac, derivedKey, readSlotFile, SLOT_FILE } from '../../main/core/key-slots.ts';
 import { safeEqualHex } from '../../main/core/crypto.ts';

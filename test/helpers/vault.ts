@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../main/core/clock.ts';
 import { createVault } from '../../main/core/first-run.ts';
 import { addOperator } from '../../main/core/operators.ts';
-import type { Vault } from '../../main/core/vault.ts';
+import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 

@@ -3,7 +3,7 @@ import { makeVault } from '../helpers/vault.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { listAudit } from '../../main/core/audit.ts';
-import type { Vault } from '../../main/core/vault.ts';
+import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
 import { findUserByEmail, getUserById, normalizeEmail, normalizePhone, searchUsers, upsertUser, type UserInput } from '../../main/core/users.ts';
 import { compareCodePoints, explainSearch, EMAIL_SORT_CAP, MAX_MERGED_WORDS, WORD_SORT_CAP } from '../../main/core/user-search.ts';

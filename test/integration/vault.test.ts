@@ -5,10 +5,10 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { makeVault, ADMIN, tempDir, errorCode } from '../helpers/vault.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
 import { createVault } from '../../main/core/first-run.ts';
-import { vaultState } from '../../main/core/vault.ts';
+import { vaultState } from '../../main/store/sqlite/vault.ts';
 import { defaultVaultDir } from '../../main/core/paths.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
-import { SCHEMA_VERSION } from '../../main/core/migrations/index.ts';
+import { SCHEMA_VERSION } from '../../main/store/sqlite/migrations/index.ts';
 import { readSlotFile } from '../../main/core/key-slots.ts';
 
 const cleanups: Array<() => void> = [];

@@ -3,7 +3,7 @@ import { makeVault } from '../helpers/vault.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { auditHead, listAudit, type AuditEvent } from '../../main/core/audit.ts';
-import type { Vault } from '../../main/core/vault.ts';
+import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CTX, codeOf, inspectVault, insertUser, makeSuiteApp, openWithKey, type SuiteApp } from '../helpers/suites.ts';
 import { ADMIN } from '../helpers/vault.ts';
 import { canonicalEvent, eventHash, GENESIS_HASH, listAudit } from '../../main/core/audit.ts';
-import type { Db } from '../../main/core/database.ts';
+import type { Db } from '../../main/store/sqlite/database.ts';
 
 const apps: SuiteApp[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { createVault } from '../../core/first-run.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { validOperatorName } from '../../core/operators.ts';
-import { vaultState } from '../../core/vault.ts';
+import { vaultState } from '../../store/sqlite/vault.ts';
 import { fail } from '../../core/errors.ts';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';

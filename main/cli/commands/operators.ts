@@ -2,7 +2,7 @@ import { addOperator, disableOperator, getOperatorByName, listOperators, removeO
 import { assertPassword } from '../../core/passwords.ts';
 import { requireRole } from '../../core/roles.ts';
 import { fail } from '../../core/errors.ts';
-import type { Vault } from '../../core/vault.ts';
+import type { Vault } from '../../store/sqlite/vault.ts';
 import { str, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { choiceArg, emailArg, textArg } from '../args.ts';

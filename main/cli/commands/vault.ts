@@ -6,7 +6,7 @@ import { createServiceKey, listServiceKeys, revokeServiceKey, validServiceKeyLab
 import { requireRole } from '../../core/roles.ts';
 import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
-import { ensurePrivateDir, vaultState, type Vault } from '../../core/vault.ts';
+import { ensurePrivateDir, vaultState, type Vault } from '../../store/sqlite/vault.ts';
 import { parseRawKey } from '../../core/key-slots.ts';
 import { DB_FILE } from '../../core/paths.ts';
 import { str, flag, type Command } from '../command.ts';

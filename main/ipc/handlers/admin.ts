@@ -10,7 +10,7 @@ import { exportOutbox, listOutbox } from '../../core/outbox.ts';
 import { findUserByEmail } from '../../core/users.ts';
 import { restoreBackup } from '../../core/backup.ts';
 import { createServiceKey } from '../../core/service-keys.ts';
-import { schemaVersion } from '../../core/database.ts';
+import { schemaVersion } from '../../store/sqlite/database.ts';
 import { fail } from '../../core/errors.ts';
 import { csvRow } from '../../core/csv-safe.ts';
 import { writeFileAtomic } from '../../core/fs-atomic.ts';

@@ -1,7 +1,7 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
 import { createVault } from '../../core/first-run.ts';
-import { vaultState } from '../../core/vault.ts';
+import { vaultState } from '../../store/sqlite/vault.ts';
 import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
 import { changeOwnPassword, getOperatorByName, insertOperatorRow, resetOperatorPassword, sessionFor } from '../../core/operators.ts';
 import { checkExternalLink, EXTERNAL_LINK_ALLOWLIST } from '../../shell/navigation.ts';

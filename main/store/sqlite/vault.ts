@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { fail, FactorDeskError } from './errors.ts';
-import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
+import { fail, FactorDeskError } from '../../core/errors.ts';
+import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
 import { applyKey, migrate, openDatabase, type Db } from './database.ts';
-import { appendAudit, auditHead, type AuditEvent, type AuditInput } from './audit.ts';
+import type { AuditEvent, AuditInput } from '../../core/audit.ts';
+import { appendAuditRow, auditHashAt, auditHeadRow } from './audit-rows.ts';
 import {
   anchorMac,
   derivedKey,
@@ -15,10 +16,10 @@ import {
   writeSlotFile,
   type Slot,
   type SlotFile,
-} from './key-slots.ts';
-import { safeEqualHex } from './crypto.ts';
-import { DB_FILE } from './paths.ts';
-import { crashPoint } from './test-hooks.ts';
+} from '../../core/key-slots.ts';
+import { safeEqualHex } from '../../core/crypto.ts';
+import { DB_FILE } from '../../core/paths.ts';
+import { crashPoint } from '../../core/test-hooks.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
 
 /** What every vault operation needs besides the database: where, when, and randomness. */
@@ -146,7 +147,7 @@ export class Vault {
   audit(input: AuditInput): AuditEvent {
     if (this.depth === 0) throw new Error('audit() outside a write transaction');
     this.auditedInTx = true;
-    return appendAudit(this.db, input, this.now());
+    return appendAuditRow(this.db, input, this.now());
   }
 
   /** Writes an audit event in its own transaction. */
@@ -183,7 +184,7 @@ export class Vault {
     }
     this.db
       .transaction(() => {
-        const head = auditHead(this.db);
+        const head = auditHeadRow(this.db);
         const f = this.readSlots();
         if (f.anchor) {
           if (f.anchor.count >= head.count) return;
@@ -191,8 +192,7 @@ export class Vault {
           // no longer holds the anchored hash is evidence, and is left for verifyAuditChain to report.
           if (!this.anchorValid(f)) return;
           if (f.anchor.count > 0) {
-            const at = this.db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(f.anchor.count) as { hash: string } | undefined;
-            if (!at || at.hash !== f.anchor.hash) return;
+            if (auditHashAt(this.db, f.anchor.count) !== f.anchor.hash) return;
           }
         } else if (!opts.create) {
           return;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { statSync } from 'node:fs';
-import { fail, FactorDeskError } from './errors.ts';
+import { fail, FactorDeskError } from '../../core/errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 
 export type Db = Database.Database;
