@@ -8,7 +8,10 @@ export default defineConfig({
     server: { deps: { inline: ['electron-store', 'conf'] } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Test hooks: the fast KDF profile and crash points; the packaged app cannot turn them on.
+    // Test hooks (fast KDF, crash points, FACTORDESK_TEST_NOW) are on only with the token this
+    // setup writes to a private file; FACTORDESK_TEST_HOOKS=1 alone does nothing, and the
+    // packaged app cannot turn them on at all.
+    globalSetup: ['test/helpers/global-setup.ts'],
     env: { FACTORDESK_TEST_HOOKS: '1' },
   },
 });

@@ -3,6 +3,7 @@ import { signIn } from '../core/signin.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { iso } from './format.ts';
 import { vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Session } from '../core/session.ts';
 import type { Io } from './command.ts';
 import { Output, usageError } from './output.ts';
@@ -14,18 +15,21 @@ export class Context {
   readonly out: Output;
   readonly vaultDir: string;
   readonly vaultConfigured: boolean;
+  /** The run's clock (created once at the entry); vault operations get it through `env`. */
+  readonly clock: Clock;
   private readonly operatorFlag: string | undefined;
 
-  constructor(io: Io, out: Output, vaultDir: string, vaultConfigured: boolean, operator: string | undefined) {
+  constructor(io: Io, out: Output, vaultDir: string, vaultConfigured: boolean, operator: string | undefined, clock: Clock) {
     this.io = io;
     this.out = out;
     this.vaultDir = vaultDir;
     this.vaultConfigured = vaultConfigured;
     this.operatorFlag = operator;
+    this.clock = clock;
   }
 
   get env(): VaultEnv {
-    return { dir: this.vaultDir };
+    return { dir: this.vaultDir, clock: this.clock };
   }
 
   /** True when a person watches stderr (progress may redraw one line). */

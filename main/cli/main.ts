@@ -8,6 +8,7 @@ import { parseCommandArgs, type Command, type Io } from './command.ts';
 import { Context } from './context.ts';
 import { EXIT, Output, quoteArg, usageError } from './output.ts';
 import { FactorDeskError } from '../core/errors.ts';
+import { entryClock, misusedTestVariable } from '../core/test-hooks.ts';
 import { init } from './commands/init.ts';
 import { importUsersCommand, find, show } from './commands/users.ts';
 import { issueCode, backupCodes, verify } from './commands/codes.ts';
@@ -152,6 +153,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const { globals, rest } = splitGlobals(argv);
     const g = parseGlobals(globals);
     out = new Output(g.json, io.stdout, io.stderr);
+    // Fast KDF and a moved clock belong to the test suite: a person who sets the switch gets a refusal, not weak slots.
+    const misused = misusedTestVariable(io.env);
+    if (misused) throw usageError(`${misused} is only for FactorDesk's own test suite; unset it and run the command again.`);
+    // The one clock of this run: every vault operation and elapsed-time reading goes through it.
+    const clock = entryClock(io.env);
     if (g.version) return out.success({ result: { version: VERSION }, text: `factordesk ${VERSION}` });
     if (rest.length === 0) {
       if (g.help) return out.success({ result: { help: mainHelp() }, text: mainHelp() });
@@ -186,7 +192,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (parsed.help || g.help) return out.success({ result: { help: commandHelp(cmd) }, text: commandHelp(cmd) });
     const vd = g.vault !== undefined ? { dir: g.vault, configured: true } : defaultVaultDir(io.env);
     if (vd.dir.length === 0 || vd.dir.length > 4096 || /\p{Cc}/u.test(vd.dir)) throw usageError('The vault folder name is not usable.');
-    const ctx = new Context(io, out, resolve(vd.dir), vd.configured, g.operator);
+    const ctx = new Context(io, out, resolve(vd.dir), vd.configured, g.operator, clock);
     const outcome = await cmd.run(ctx, parsed);
     return out.success(outcome);
   } catch (err) {

@@ -33,7 +33,7 @@ function cli(dir: string, args: string[]): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FACTORDESK_')) env[k] = v;
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FACTORDESK_') || k.startsWith('FACTORDESK_TEST_RUNNER_')) env[k] = v;
     Object.assign(env, { FACTORDESK_TEST_HOOKS: '1', FACTORDESK_OPERATOR: AGENT.name, FACTORDESK_PASSWORD: AGENT.password });
     const child = spawn(process.execPath, [BIN, '--vault', dir, '--json', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -45,7 +45,7 @@ stdout. Write it down or print it and keep it somewhere safe; it is not stored a
       if (again !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
     assertPassword(password, [name, displayName]);
-    const created = await createVault({ dir }, { name, displayName, email, password });
+    const created = await createVault(ctx.env, { name, displayName, email, password });
     const vaultId = created.vault.vaultId;
     created.vault.close();
     return {

@@ -35,7 +35,7 @@ between batches: what was imported stays, the report says "cancelled" (exit 130)
         const report = await importUsers(vault, session, path ?? ctx.io.stdin, {
           signal: abort.signal,
           onProgress: (pr) => {
-            const now = Date.now();
+            const now = ctx.clock.now();
             if (now - last < 250) return;
             last = now;
             const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';

@@ -141,7 +141,7 @@ typed; it must open the current vault (unless that is damaged) and the backup.
     }
     const cred = await credential(ctx, flag(p, 'recovery-key'));
     await gateCurrentVault(ctx, cred);
-    const now = Date.now();
+    const now = ctx.clock.now();
     if (undo) {
       const r = undoRestore(ctx.env, now);
       const undone = readdirSync(dir)
