@@ -3,7 +3,7 @@
 // and the output envelope live here; each command group is a module under ./commands.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { defaultVaultDir } from '../core/paths.ts';
+import { defaultVaultDir } from '../store/sqlite/paths.ts';
 import { parseCommandArgs, type Command, type Io } from './command.ts';
 import { Context } from './context.ts';
 import { EXIT, Output, quoteArg, usageError } from './output.ts';

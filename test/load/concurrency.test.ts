@@ -11,7 +11,7 @@ import { AGENT } from '../helpers/vault.ts';
 import { systemClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
-import { verifyAuditChain } from '../../main/core/audit.ts';
+import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 
 const BIN = join(ROOT, 'bin/factordesk.js');
 const USERS = 100_000;

@@ -1,0 +1,80 @@
+/**
+ * The storage port: everything services may know about where data lives. A service gets a
+ * `Store`, opens a read or write transaction and talks to one repository per aggregate. No SQL,
+ * handle, file path or engine detail crosses this line; the adapters (main/store/sqlite, later
+ * PostgreSQL) implement it and pass the same conformance suite (test/store).
+ */
+import type { Clock, Random } from '../core/clock.ts';
+import type { UsersRead, UsersRepo } from './repos/users.ts';
+import type { VerificationRead, VerificationRepo } from './repos/verification.ts';
+import type { AuthenticatorsRead, AuthenticatorsRepo } from './repos/authenticators.ts';
+import type { CodesRead, CodesRepo } from './repos/codes.ts';
+import type { SmsRead, SmsRepo } from './repos/sms.ts';
+import type { OutboxRead, OutboxRepo } from './repos/outbox.ts';
+import type { SettingsRead, SettingsRepo } from './repos/settings.ts';
+import type { MetaRead, MetaRepo } from './repos/meta.ts';
+import type { AuditRead, AuditRepo } from './repos/audit.ts';
+import type { DirectoryRead, DirectoryRepo } from './repos/directory.ts';
+import type { OperatorsRead, OperatorsRepo } from './repos/operators.ts';
+import type { CredentialsRead, CredentialsRepo, Keyring } from './keyring.ts';
+
+/** What a read transaction may look at: a consistent snapshot. */
+export interface ReadTx {
+  readonly users: UsersRead;
+  readonly verification: VerificationRead;
+  readonly authenticators: AuthenticatorsRead;
+  readonly codes: CodesRead;
+  readonly sms: SmsRead;
+  readonly outbox: OutboxRead;
+  readonly settings: SettingsRead;
+  readonly meta: MetaRead;
+  readonly audit: AuditRead;
+  readonly directory: DirectoryRead;
+  readonly operators: OperatorsRead;
+  readonly credentials: CredentialsRead;
+}
+
+/** What a write transaction may change; all of it commits together or not at all. */
+export interface WriteTx extends ReadTx {
+  readonly users: UsersRepo;
+  readonly verification: VerificationRepo;
+  readonly authenticators: AuthenticatorsRepo;
+  readonly codes: CodesRepo;
+  readonly sms: SmsRepo;
+  readonly outbox: OutboxRepo;
+  readonly settings: SettingsRepo;
+  readonly meta: MetaRepo;
+  readonly audit: AuditRepo;
+  readonly directory: DirectoryRepo;
+  readonly operators: OperatorsRepo;
+  readonly credentials: CredentialsRepo;
+}
+
+/**
+ * A store. `write` callbacks may be run more than once (a store that retries serialization
+ * failures), so they do no file I/O, printing or sending, and slow work (hashing, QR rendering)
+ * happens before them. Calling `read` or `write` from inside a callback of the same store is a
+ * programming error and throws: pass the transaction down instead.
+ */
+export interface Store {
+  /** Which kind of store this is (for diagnostics and the few answers that differ). */
+  readonly kind: 'vault' | 'postgres';
+  /** An id of the store's data set (the vault id). */
+  readonly storeId: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Slow credential work (KDF) done before a write transaction; see main/store/keyring.ts. */
+  readonly keyring: Keyring;
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
+}
+
+/** Hints for one write transaction; a store may ignore them. */
+export interface WriteOptions {
+  /**
+   * One of a series of large writes (an import's batches): the store may tune itself for the
+   * series (a bigger page cache) and let outside bookkeeping (the audit anchor) catch up at the
+   * next ordinary write, which also ends the tuning. The series ends with an ordinary write.
+   */
+  bulk?: boolean;
+}

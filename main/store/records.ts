@@ -1,0 +1,118 @@
+/**
+ * What the storage port hands to services: plain records in camelCase, never a row object, a
+ * statement or a handle. Every store (the vault folder, PostgreSQL) returns these shapes.
+ */
+
+/** A directory user as stored. */
+export interface UserRecord {
+  id: number;
+  externalId: string | null;
+  email: string;
+  /** The identity key: the email folded for comparison (unique). */
+  emailKey: string;
+  name: string;
+  nameKey: string;
+  phone: string | null;
+  organization: string | null;
+  status: 'active' | 'disabled';
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a lookup list shows. */
+export interface UserSummaryRecord {
+  id: number;
+  email: string;
+  name: string;
+  organization: string | null;
+  status: 'active' | 'disabled';
+}
+
+/** A user's consecutive-failure counter and lock. */
+export interface VerificationState {
+  failures: number;
+  lockedAt: number | null;
+  lockedUntil: number | null;
+}
+
+export type AuthenticatorStatus = 'pending' | 'active' | 'revoked' | 'voided' | 'lapsed';
+
+/** An authenticator row without its secret (what a summary may read). */
+export interface AuthenticatorInfo {
+  id: number;
+  status: AuthenticatorStatus;
+  sheetId: string | null;
+  createdAt: number;
+  createdBy: string | null;
+  setupDeadline: number | null;
+  activatedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+/** An active or pending authenticator with its secret and last accepted step (for verification). */
+export interface AuthenticatorSecret {
+  id: number;
+  status: 'active' | 'pending';
+  secret: Buffer;
+  lastStep: number | null;
+}
+
+/** A pending enrollment with its secret (for the sheet and the key read aloud). */
+export interface PendingEnrollment {
+  id: number;
+  secret: Buffer;
+  sheetId: string;
+  createdAt: number;
+  createdBy: string | null;
+  setupDeadline: number;
+}
+
+/** A stored code verifier: salt and hash (one-time code). */
+export interface OneTimeCodeRecord {
+  id: number;
+  salt: Buffer;
+  hash: Buffer;
+  status: 'active' | 'used' | 'voided' | 'burned';
+  expiresAt: number;
+}
+
+/** One code of a user's active backup-code set. */
+export interface BackupCodeRecord {
+  id: number;
+  salt: Buffer;
+  hash: Buffer;
+  usedAt: number | null;
+}
+
+/** The SMS factor of a user. */
+export interface SmsRecord {
+  phone: string;
+  verified: boolean;
+}
+
+/** A queued notification. */
+export interface OutboxRecord {
+  id: number;
+  userId: number;
+  email: string;
+  kind: string;
+  subject: string;
+  body: string;
+  createdAt: number;
+  exportedAt: number | null;
+}
+
+/** An operator account as stored (no key material). */
+export interface OperatorRecord {
+  id: string;
+  name: string;
+  /** The sign-in name folded for comparison (unique among operators that are not removed). */
+  nameKey: string;
+  displayName: string;
+  email: string | null;
+  emailKey: string | null;
+  role: 'agent' | 'admin';
+  status: 'active' | 'disabled' | 'removed';
+  createdAt: number;
+  updatedAt: number;
+}

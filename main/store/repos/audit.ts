@@ -1,0 +1,23 @@
+import type { AuditEvent, AuditFilter, AuditInput } from '../../core/audit.ts';
+
+/** The append-only, hash-chained audit log. */
+export interface AuditRead {
+  /** The chain head: number of events and the last hash. */
+  head(): Promise<{ count: number; hash: string }>;
+  /** Events newest first with optional filters. */
+  list(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** Every event oldest first, as stored (for verification and exports). */
+  all(): AsyncIterable<AuditEvent>;
+  /** The latest time recorded among the newest events (clock check); null when empty. */
+  latestAt(): Promise<number | null>;
+}
+
+export interface AuditRepo extends AuditRead {
+  /** Appends one event at the end of the chain, in this transaction; returns it with its hash. */
+  append(input: AuditInput, at: number): Promise<AuditEvent>;
+  /**
+   * This transaction does not move the anchor after its commit: a chain check that failed keeps
+   * the old anchor as evidence instead of re-anchoring over the damage.
+   */
+  keepAnchor(): void;
+}

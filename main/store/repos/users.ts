@@ -1,0 +1,39 @@
+import type { UserRecord } from '../records.ts';
+
+/** The stored fields of a user a writer supplies (keys folded by the caller). */
+export interface UserFieldsRecord {
+  externalId: string | null;
+  email: string;
+  emailKey: string;
+  name: string;
+  nameKey: string;
+  phone: string | null;
+  organization: string | null;
+  status: 'active' | 'disabled';
+}
+
+/** Reading directory users. */
+export interface UsersRead {
+  /** The user with this id; null when there is none. */
+  get(id: number): Promise<UserRecord | null>;
+  /** The user whose identity key is `emailKey`; null when there is none. */
+  getByEmailKey(emailKey: string): Promise<UserRecord | null>;
+  /** The user with this external (HR) id; null when there is none. */
+  getByExternalId(externalId: string): Promise<UserRecord | null>;
+  /** Number of users in the directory. */
+  count(): Promise<number>;
+}
+
+/**
+ * Changing directory users (write transactions only). The store keeps whatever it needs for the
+ * type-ahead (name words) in step with every insert and update itself.
+ */
+export interface UsersRepo extends UsersRead {
+  /**
+   * Adds a user (created and updated at `at`); returns its id, or null when the email key or
+   * the external id already belongs to a user (then nothing is written).
+   */
+  insert(fields: UserFieldsRecord, at: number): Promise<number | null>;
+  /** Replaces every field of user `id` and sets its update time to `at`. */
+  update(id: number, fields: UserFieldsRecord, at: number): Promise<void>;
+}
