@@ -1,9 +1,9 @@
 import { fail } from './errors.ts';
-import type { Db } from './database.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
-import type { AuditEvent } from './audit.ts';
-import { findCheck, getSettings } from './settings.ts';
+import type { AuditEvent, AuditInput } from './audit.ts';
+import type { ReadTx, WriteTx } from '../store/port.ts';
+import type { UserRecord } from '../store/records.ts';
+import { findCheck, loadSettings } from './settings.ts';
 
 /** What an operator records for every action that changes a user's factors. */
 export interface ActionContext {
@@ -12,17 +12,8 @@ export interface ActionContext {
   reason: string;
 }
 
-/** The user row an action works on. */
-export interface UserRow {
-  id: number;
-  external_id: string | null;
-  email: string;
-  email_key: string;
-  name: string;
-  phone: string | null;
-  organization: string | null;
-  status: 'active' | 'disabled';
-}
+/** The user an action works on. */
+export type UserRow = UserRecord;
 
 export const MAX_TICKET_LENGTH = 200;
 export const MAX_REASON_LENGTH = 500;
@@ -31,9 +22,9 @@ const MAX_CHECKS = 20;
 const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 /** Loads a user by id; NOT_FOUND when there is none. */
-export function loadUser(db: Db, userId: number): UserRow {
+export async function loadUser(tx: ReadTx, userId: number): Promise<UserRow> {
   if (!Number.isSafeInteger(userId) || userId <= 0) fail('BAD_REQUEST', 'The user id must be a positive whole number.', { field: 'userId' });
-  const row = db.prepare('SELECT id, external_id, email, email_key, name, phone, organization, status FROM users WHERE id = ?').get(userId) as UserRow | undefined;
+  const row = await tx.users.get(userId);
   if (!row) fail('NOT_FOUND', 'There is no such user. Search for the user again.', { userId });
   return row;
 }
@@ -65,10 +56,10 @@ export function normalizeContext(ctx: ActionContext): ActionContext {
  * reason, only known check ids, at least one strong check (a request from the address on
  * record never suffices alone), an active user, and never the operator's own account.
  */
-export function checkAction(vault: Vault, session: Session, userId: number, ctx: ActionContext): UserRow {
-  const user = loadUser(vault.db, userId);
+export async function checkAction(tx: ReadTx, session: Session, userId: number, ctx: ActionContext): Promise<UserRow> {
+  const user = await loadUser(tx, userId);
   const c = normalizeContext(ctx);
-  const settings = getSettings(vault.db);
+  const settings = await loadSettings(tx);
   const unknown = c.checks.filter((id) => !findCheck(settings, id));
   if (unknown.length > 0) fail('BAD_REQUEST', `Unknown identity check: ${unknown.join(', ')}. Choose from the list.`, { field: 'checks', unknown });
   if (!c.checks.some((id) => findCheck(settings, id)?.strong)) {
@@ -76,21 +67,29 @@ export function checkAction(vault: Vault, session: Session, userId: number, ctx:
   }
   if (user.status === 'disabled') fail('USER_DISABLED', 'This user is disabled. Enable the user in the directory before changing their sign-in methods.');
   // An operator must never reset their own factors: that would bypass the second person.
-  if (session.emailKey !== null && session.emailKey === user.email_key) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+  if (session.emailKey !== null && session.emailKey === user.emailKey) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
   return user;
 }
 
 /** Refuses a disabled user or the operator's own account (for steps that complete a recorded action). */
 export function checkTarget(session: Session, user: UserRow): void {
   if (user.status === 'disabled') fail('USER_DISABLED', 'This user is disabled. Enable the user in the directory first.');
-  if (session.emailKey !== null && session.emailKey === user.email_key) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+  if (session.emailKey !== null && session.emailKey === user.emailKey) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+}
+
+/**
+ * Appends an event in the name of the session: the operator and the door it came through
+ * (`via`: app, cli, https, radius, self-enrollment), so an action leaves the same event whichever
+ * door it came through, apart from `via`.
+ */
+export function auditAs(tx: WriteTx, session: Session, input: Omit<AuditInput, 'operator'>, at: number): Promise<AuditEvent> {
+  return tx.audit.append({ ...input, operator: session.name, details: { ...(input.details ?? {}), via: session.via ?? 'app' } }, at);
 }
 
 /** Writes the one audit event of an action, with the checks, ticket and reason (never a secret). */
-export function auditAction(vault: Vault, session: Session, user: UserRow, action: string, ctx: ActionContext | null, details: Record<string, unknown>, outcome = 'ok'): AuditEvent {
-  return vault.audit({
+export function auditAction(tx: WriteTx, session: Session, user: UserRow, action: string, ctx: ActionContext | null, details: Record<string, unknown>, at: number, outcome = 'ok'): Promise<AuditEvent> {
+  return auditAs(tx, session, {
     action,
-    operator: session.name,
     userId: user.id,
     userEmail: user.email,
     checks: ctx?.checks ?? null,
@@ -98,46 +97,10 @@ export function auditAction(vault: Vault, session: Session, user: UserRow, actio
     reason: ctx?.reason ?? null,
     outcome,
     details,
-  });
+  }, at);
 }
 
-/** A user's consecutive-failure counter and lock. */
-export interface VerificationState {
-  failures: number;
-  lockedAt: number | null;
-  lockedUntil: number | null;
-}
-
-/** Reads the failure counter and lock of a user (zero and unlocked when never set). */
-export function verificationState(db: Db, userId: number): VerificationState {
-  const r = db.prepare('SELECT failures, locked_at, locked_until FROM verification_state WHERE user_id = ?').get(userId) as
-    | { failures: number; locked_at: number | null; locked_until: number | null }
-    | undefined;
-  return r ? { failures: r.failures, lockedAt: r.locked_at, lockedUntil: r.locked_until } : { failures: 0, lockedAt: null, lockedUntil: null };
-}
-
-/** Writes the failure counter and lock of a user. */
-export function setVerificationState(db: Db, userId: number, s: VerificationState): void {
-  db.prepare(
-    `INSERT INTO verification_state (user_id, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)
-     ON CONFLICT(user_id) DO UPDATE SET failures = excluded.failures, locked_at = excluded.locked_at, locked_until = excluded.locked_until`,
-  ).run(userId, s.failures, s.lockedAt, s.lockedUntil);
-}
-
-/** Ends authenticator rows of a user in `fromStatus`, overwriting their secret with zeros of the same length. */
-export function endAuthenticators(db: Db, userId: number, fromStatus: 'active' | 'pending', toStatus: 'revoked' | 'voided' | 'lapsed', now: number): number {
-  // Zeroing (not deleting) keeps the history row while making the old secret unrecoverable.
-  return db
-    .prepare(`UPDATE authenticators SET status = ?, ended_at = ?, secret = zeroblob(length(secret)) WHERE user_id = ? AND status = ?`)
-    .run(toStatus, now, userId, fromStatus).changes;
-}
-
-/** Marks pending enrollments past their set-up deadline as lapsed (lazily, whenever they are looked at). */
-export function lapseExpiredEnrollments(db: Db, userId: number, now: number): number {
-  return db
-    .prepare(`UPDATE authenticators SET status = 'lapsed', ended_at = setup_deadline, secret = zeroblob(length(secret)) WHERE user_id = ? AND status = 'pending' AND setup_deadline <= ?`)
-    .run(userId, now).changes;
-}
+export type { VerificationState } from '../store/records.ts';
 
 /** What a notification tells the user. */
 export type NotificationKind =
@@ -179,15 +142,12 @@ export function formatWhen(at: number): { date: string; nbDate: string; time: st
  * Queues "your sign-in methods were changed" for the user in the durable outbox (Norwegian
  * first, then English). Call inside the action's transaction. Never carries a code or key.
  */
-export function queueNotification(vault: Vault, user: Pick<UserRow, 'id' | 'email'>, kind: NotificationKind, at: number): number {
-  const { supportContact } = getSettings(vault.db);
+export async function queueNotification(tx: WriteTx, user: Pick<UserRow, 'id' | 'email'>, kind: NotificationKind, at: number): Promise<number> {
+  const { supportContact } = await loadSettings(tx);
   const w = formatWhen(at);
   const what = WHAT[kind];
   const nb = `Innloggingsmetodene dine ble endret${what.helpdesk ? ' av brukerstøtte' : ''} den ${w.nbDate} kl. ${w.time}. ${what.nb} Hvis dette ikke var deg, ring ${supportContact}.`;
   const en = `Your sign-in methods were changed${what.helpdesk ? ' by the helpdesk' : ''} on ${w.date} at ${w.time}. ${what.en} If this was not you, call ${supportContact}.`;
   const subject = 'Innloggingsmetodene dine er endret / Your sign-in methods were changed';
-  const r = vault.db
-    .prepare('INSERT INTO outbox (user_id, email, kind, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(user.id, user.email, kind, subject, `${nb}\n\n${en}`, at);
-  return Number(r.lastInsertRowid);
+  return tx.outbox.queue({ userId: user.id, email: user.email, kind, subject, body: `${nb}\n\n${en}`, createdAt: at });
 }

@@ -1,5 +1,5 @@
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Store, WriteTx } from '../store/port.ts';
 import type { Random } from './clock.ts';
 import { randomInt } from './clock.ts';
 import { requireRole } from './roles.ts';
@@ -25,38 +25,43 @@ export function groupBackupCode(code: string): string {
   return (code.match(/.{1,4}/g) ?? []).join('-');
 }
 
+/** A new set of plain codes, grouped, with their salted hashes (made before any transaction). */
+export function newBackupCodeSet(random: Random): { codes: string[]; verifiers: Array<{ salt: Buffer; hash: Buffer }> } {
+  const codes: string[] = [];
+  const verifiers: Array<{ salt: Buffer; hash: Buffer }> = [];
+  const seen = new Set<string>();
+  while (codes.length < BACKUP_SET_SIZE) {
+    const code = newBackupCode(random);
+    if (seen.has(code)) continue;
+    seen.add(code);
+    const salt = random.bytes(SALT_BYTES);
+    verifiers.push({ salt, hash: hashCode(salt, code) });
+    codes.push(groupBackupCode(code));
+  }
+  return { codes, verifiers };
+}
+
 /**
  * Voids the user's active set and stores a new one as salted hashes; returns the plain codes,
  * grouped, which exist nowhere else afterwards. Call inside the action's transaction.
  */
-export function createBackupCodeSet(vault: Vault, userId: number, now: number): { codes: string[]; setId: number; voided: number } {
-  const db = vault.db;
-  const voided = db.prepare("UPDATE backup_code_sets SET status = 'voided', ended_at = ? WHERE user_id = ? AND status = 'active'").run(now, userId).changes;
-  const setId = Number(db.prepare("INSERT INTO backup_code_sets (user_id, status, total, created_at) VALUES (?, 'active', ?, ?)").run(userId, BACKUP_SET_SIZE, now).lastInsertRowid);
-  const insert = db.prepare('INSERT INTO backup_codes (set_id, salt, hash) VALUES (?, ?, ?)');
-  const codes: string[] = [];
-  const seen = new Set<string>();
-  while (codes.length < BACKUP_SET_SIZE) {
-    const code = newBackupCode(vault.random);
-    if (seen.has(code)) continue;
-    seen.add(code);
-    const salt = vault.random.bytes(SALT_BYTES);
-    insert.run(setId, salt, hashCode(salt, code));
-    codes.push(groupBackupCode(code));
-  }
-  return { codes, setId, voided };
+export async function storeBackupCodeSet(tx: WriteTx, userId: number, set: { codes: string[]; verifiers: Array<{ salt: Buffer; hash: Buffer }> }, now: number): Promise<{ codes: string[]; setId: number; voided: number }> {
+  const voided = await tx.codes.voidBackupSets(userId, now);
+  const setId = await tx.codes.insertBackupSet({ userId, createdAt: now, codes: set.verifiers });
+  return { codes: set.codes, setId, voided };
 }
 
 /** Issues a new set of 10 backup codes (voiding the old set), audited and notified. */
-export function issueBackupCodes(vault: Vault, session: Session, userId: number, ctx: ActionContext): { codes: string[]; createdAt: number } {
+export async function issueBackupCodes(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ codes: string[]; createdAt: number }> {
   requireRole(session, 'codes:backup');
-  return vault.write(() => {
-    const user = checkAction(vault, session, userId, ctx);
-    const c = normalizeContext(ctx);
-    const now = vault.now();
-    const set = createBackupCodeSet(vault, user.id, now);
-    auditAction(vault, session, user, 'code.backup-codes', c, { setId: set.setId, total: BACKUP_SET_SIZE, voidedSets: set.voided });
-    queueNotification(vault, user, 'backup-codes', now);
+  const c = normalizeContext(ctx);
+  const fresh = newBackupCodeSet(store.random);
+  return store.write(async (tx) => {
+    const user = await checkAction(tx, session, userId, ctx);
+    const now = store.clock.now();
+    const set = await storeBackupCodeSet(tx, user.id, fresh, now);
+    await auditAction(tx, session, user, 'code.backup-codes', c, { setId: set.setId, total: BACKUP_SET_SIZE, voidedSets: set.voided }, now);
+    await queueNotification(tx, user, 'backup-codes', now);
     return { codes: set.codes, createdAt: now };
   });
 }

@@ -1,27 +1,15 @@
 import { fail } from './errors.ts';
-import type { Db } from './database.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
-import { randomInt } from './clock.ts';
+import type { Store, WriteTx } from '../store/port.ts';
+import type { PendingEnrollment } from '../store/records.ts';
+import { randomInt, type Random } from './clock.ts';
 import { requireRole } from './roles.ts';
-import { getSettings } from './settings.ts';
+import { loadSettings } from './settings.ts';
 import { base32NoPad, enrollmentUri, groupKey } from './totp.ts';
-import { BACKUP_ALPHABET, createBackupCodeSet } from './backup-codes.ts';
+import { BACKUP_ALPHABET, newBackupCodeSet, storeBackupCodeSet } from './backup-codes.ts';
 import { isLocked, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
 import { crashPoint } from './test-hooks.ts';
-import {
-  auditAction,
-  checkAction,
-  checkTarget,
-  endAuthenticators,
-  lapseExpiredEnrollments,
-  loadUser,
-  normalizeContext,
-  queueNotification,
-  verificationState,
-  type ActionContext,
-  type UserRow,
-} from './actions.ts';
+import { auditAction, checkAction, checkTarget, loadUser, normalizeContext, queueNotification, type ActionContext, type UserRow } from './actions.ts';
 
 /** 160 bits, the size RFC 4226 recommends for HMAC-SHA-1. */
 export const SECRET_BYTES = 20;
@@ -34,15 +22,6 @@ export interface EnrollmentIssued {
   deadline: number;
   sheetId: string;
   backupCodes?: string[];
-}
-
-interface PendingRow {
-  id: number;
-  secret: Buffer;
-  sheet_id: string;
-  created_at: number;
-  created_by: string | null;
-  setup_deadline: number;
 }
 
 /**
@@ -65,49 +44,41 @@ export function forgetSheetCodes(): void {
   sheetCodes.clear();
 }
 
-function rememberSheetCodes(vault: Vault, enrollmentId: number, codes: string[], now: number): void {
+function rememberSheetCodes(store: Store, enrollmentId: number, codes: string[], now: number): void {
   for (const [k, v] of sheetCodes) if (v.until <= now) sheetCodes.delete(k);
-  sheetCodes.set(`${vault.vaultId}:${enrollmentId}`, { codes: [...codes], until: now + SHEET_CODES_TTL_MS });
+  sheetCodes.set(`${store.storeId}:${enrollmentId}`, { codes: [...codes], until: now + SHEET_CODES_TTL_MS });
 }
 
-function sheetCodesFor(vault: Vault, enrollmentId: number, now: number): string[] | undefined {
-  const k = `${vault.vaultId}:${enrollmentId}`;
+function sheetCodesFor(store: Store, enrollmentId: number, now: number): string[] | undefined {
+  const k = `${store.storeId}:${enrollmentId}`;
   const e = sheetCodes.get(k);
   if (e && e.until > now) return [...e.codes];
   sheetCodes.delete(k);
   return undefined;
 }
 
-function newSheetId(vault: Vault): string {
+function newSheetId(random: Random): string {
   let s = '';
-  for (let i = 0; i < 6; i++) s += BACKUP_ALPHABET[randomInt(vault.random, BACKUP_ALPHABET.length)];
+  for (let i = 0; i < 6; i++) s += BACKUP_ALPHABET[randomInt(random, BACKUP_ALPHABET.length)];
   return `${s.slice(0, 4)}-${s.slice(4)}`;
-}
-
-function pendingRow(db: Db, userId: number, enrollmentId?: number): PendingRow | undefined {
-  const sql = `SELECT id, secret, sheet_id, created_at, created_by, setup_deadline FROM authenticators WHERE user_id = ? AND status = 'pending'${enrollmentId === undefined ? '' : ' AND id = ?'} ORDER BY id DESC LIMIT 1`;
-  const args = enrollmentId === undefined ? [userId] : [userId, enrollmentId];
-  return db.prepare(sql).get(...args) as PendingRow | undefined;
 }
 
 function noPending(): never {
   fail('NO_PENDING_ENROLLMENT', 'This user has no pending enrollment (it was confirmed, replaced or has lapsed). Start a new re-enrollment.');
 }
 
-/** Creates a pending enrollment with a fresh secret; the secret leaves only as URI and typed key. */
-function createPending(vault: Vault, session: Session, user: UserRow, now: number): EnrollmentIssued {
-  const settings = getSettings(vault.db);
-  const secret = vault.random.bytes(SECRET_BYTES);
+/** A fresh secret and sheet id, made before the transaction (a write callback may run again). */
+function freshEnrollment(random: Random): { secret: Buffer; sheetId: string } {
+  return { secret: random.bytes(SECRET_BYTES), sheetId: newSheetId(random) };
+}
+
+/** Stores a pending enrollment with the fresh secret; the secret leaves only as URI and typed key. */
+async function createPending(tx: WriteTx, session: Session, user: UserRow, fresh: { secret: Buffer; sheetId: string }, now: number): Promise<EnrollmentIssued> {
+  const settings = await loadSettings(tx);
   const deadline = now + settings.enrollmentDeadlineDays * 86_400_000;
-  const sheetId = newSheetId(vault);
-  const id = Number(
-    vault.db
-      .prepare("INSERT INTO authenticators (user_id, status, secret, sheet_id, created_at, created_by, setup_deadline) VALUES (?, 'pending', ?, ?, ?, ?, ?)")
-      .run(user.id, secret, sheetId, now, session.name, deadline).lastInsertRowid,
-  );
-  const out = { enrollmentId: id, uri: enrollmentUri(settings.issuer, user.email, secret), key: groupKey(base32NoPad(secret)), deadline, sheetId };
-  secret.fill(0);
-  return out;
+  const { secret, sheetId } = fresh;
+  const id = await tx.authenticators.insertPending({ userId: user.id, secret, sheetId, createdAt: now, createdBy: session.name, setupDeadline: deadline });
+  return { enrollmentId: id, uri: enrollmentUri(settings.issuer, user.email, secret), key: groupKey(base32NoPad(secret)), deadline, sheetId };
 }
 
 /**
@@ -115,32 +86,32 @@ function createPending(vault: Vault, session: Session, user: UserRow, now: numbe
  * an older pending one voided, and a pending one with a fresh secret created, optionally voiding
  * the one-time and backup codes and issuing new backup codes for page 2 of the sheet.
  */
-export function forceReenrollment(vault: Vault, session: Session, userId: number, ctx: ActionContext & { voidCodes?: boolean; withBackupCodes?: boolean }): EnrollmentIssued {
+export async function forceReenrollment(store: Store, session: Session, userId: number, ctx: ActionContext & { voidCodes?: boolean; withBackupCodes?: boolean }): Promise<EnrollmentIssued> {
   requireRole(session, 'enrollment:reenroll');
-  return vault.write(() => {
-    const db = vault.db;
-    const user = checkAction(vault, session, userId, ctx);
-    const c = normalizeContext(ctx);
-    const now = vault.now();
-    lapseExpiredEnrollments(db, user.id, now);
-    const revoked = endAuthenticators(db, user.id, 'active', 'revoked', now);
-    const voidedPending = endAuthenticators(db, user.id, 'pending', 'voided', now);
+  const c = normalizeContext(ctx);
+  const fresh = freshEnrollment(store.random);
+  const freshCodes = ctx.withBackupCodes === true ? newBackupCodeSet(store.random) : null;
+  const issued = await store.write(async (tx) => {
+    const user = await checkAction(tx, session, userId, ctx);
+    const now = store.clock.now();
+    await tx.authenticators.lapseExpired(user.id, now);
+    const revoked = await tx.authenticators.end(user.id, 'active', 'revoked', now);
+    const voidedPending = await tx.authenticators.end(user.id, 'pending', 'voided', now);
     let voidedOneTime = 0;
     let voidedBackupSets = 0;
     if (ctx.voidCodes === true) {
-      voidedOneTime = db.prepare("UPDATE one_time_codes SET status = 'voided', ended_at = ? WHERE user_id = ? AND status = 'active'").run(now, user.id).changes;
-      voidedBackupSets = db.prepare("UPDATE backup_code_sets SET status = 'voided', ended_at = ? WHERE user_id = ? AND status = 'active'").run(now, user.id).changes;
+      voidedOneTime = await tx.codes.voidOneTime(user.id, now);
+      voidedBackupSets = await tx.codes.voidBackupSets(user.id, now);
     }
-    const issued = createPending(vault, session, user, now);
+    const issued = await createPending(tx, session, user, fresh, now);
     // Mid-transaction: the old authenticator is revoked and the new one inserted, not committed.
     crashPoint('reenroll:mid-transaction');
-    if (ctx.withBackupCodes === true) {
-      const set = createBackupCodeSet(vault, user.id, now);
+    if (freshCodes) {
+      const set = await storeBackupCodeSet(tx, user.id, freshCodes, now);
       voidedBackupSets += set.voided;
       issued.backupCodes = set.codes;
-      rememberSheetCodes(vault, issued.enrollmentId, set.codes, now);
     }
-    auditAction(vault, session, user, 'enrollment.reenroll', c, {
+    await auditAction(tx, session, user, 'enrollment.reenroll', c, {
       enrollmentId: issued.enrollmentId,
       sheetId: issued.sheetId,
       deadline: new Date(issued.deadline).toISOString(),
@@ -149,47 +120,53 @@ export function forceReenrollment(vault: Vault, session: Session, userId: number
       voidedOneTime,
       voidedBackupSets,
       backupCodesIssued: ctx.withBackupCodes === true,
-    });
-    queueNotification(vault, user, 'reenrollment', now);
+    }, now);
+    await queueNotification(tx, user, 'reenrollment', now);
     return issued;
   });
+  fresh.secret.fill(0);
+  if (issued.backupCodes) rememberSheetCodes(store, issued.enrollmentId, issued.backupCodes, store.clock.now());
+  return issued;
 }
 
 /** Voids the pending enrollment and makes a new one with a new secret (an explicit, audited step). */
-export function regenerateEnrollment(vault: Vault, session: Session, userId: number, ctx: ActionContext): EnrollmentIssued {
+export async function regenerateEnrollment(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<EnrollmentIssued> {
   requireRole(session, 'enrollment:regenerate');
-  return vault.write(() => {
-    const db = vault.db;
-    const user = checkAction(vault, session, userId, ctx);
-    const c = normalizeContext(ctx);
-    const now = vault.now();
-    lapseExpiredEnrollments(db, user.id, now);
-    const old = pendingRow(db, user.id);
+  const c = normalizeContext(ctx);
+  const fresh = freshEnrollment(store.random);
+  const issued = await store.write(async (tx) => {
+    const user = await checkAction(tx, session, userId, ctx);
+    const now = store.clock.now();
+    await tx.authenticators.lapseExpired(user.id, now);
+    const old = await tx.authenticators.pending(user.id);
     if (!old) noPending();
-    endAuthenticators(db, user.id, 'pending', 'voided', now);
-    const issued = createPending(vault, session, user, now);
-    auditAction(vault, session, user, 'enrollment.regenerate', c, {
+    await tx.authenticators.end(user.id, 'pending', 'voided', now);
+    const issued = await createPending(tx, session, user, fresh, now);
+    await auditAction(tx, session, user, 'enrollment.regenerate', c, {
       enrollmentId: issued.enrollmentId,
       previousEnrollmentId: old.id,
       sheetId: issued.sheetId,
       deadline: new Date(issued.deadline).toISOString(),
-    });
-    queueNotification(vault, user, 'enrollment-regenerated', now);
+    }, now);
+    await queueNotification(tx, user, 'enrollment-regenerated', now);
     return issued;
   });
+  fresh.secret.fill(0);
+  return issued;
 }
 
 /** Records that the typed key is being read aloud (calls may be recorded); returns no secret. */
-export function revealEnrollmentKey(vault: Vault, session: Session, userId: number, enrollmentId: number): { enrollmentId: number; revealedAt: number } {
+export async function revealEnrollmentKey(store: Store, session: Session, userId: number, enrollmentId: number): Promise<{ enrollmentId: number; revealedAt: number }> {
   requireRole(session, 'enrollment:reveal-key');
-  return vault.write(() => {
-    const user = loadUser(vault.db, userId);
+  return store.write(async (tx) => {
+    const user = await loadUser(tx, userId);
     checkTarget(session, user);
-    const now = vault.now();
-    lapseExpiredEnrollments(vault.db, user.id, now);
-    const row = pendingRow(vault.db, user.id, enrollmentId);
+    const now = store.clock.now();
+    await tx.authenticators.lapseExpired(user.id, now);
+    const row = await tx.authenticators.pending(user.id, enrollmentId);
     if (!row) noPending();
-    auditAction(vault, session, user, 'enrollment.reveal-key', null, { enrollmentId: row.id, sheetId: row.sheet_id });
+    row.secret.fill(0);
+    await auditAction(tx, session, user, 'enrollment.reveal-key', null, { enrollmentId: row.id, sheetId: row.sheetId }, now);
     return { enrollmentId: row.id, revealedAt: now };
   });
 }
@@ -208,27 +185,28 @@ export interface SheetEnrollment {
 }
 
 /** The pending enrollment's secret and texts for the printed sheet (main process only). */
-export function pendingEnrollmentForSheet(vault: Vault, session: Session, userId: number, enrollmentId: number): SheetEnrollment {
+export async function pendingEnrollmentForSheet(store: Store, session: Session, userId: number, enrollmentId: number): Promise<SheetEnrollment> {
   requireRole(session, 'enrollment:sheet');
-  return vault.write(() => {
-    const user = loadUser(vault.db, userId);
+  return store.write(async (tx) => {
+    const user = await loadUser(tx, userId);
     checkTarget(session, user);
-    lapseExpiredEnrollments(vault.db, user.id, vault.now());
-    const row = pendingRow(vault.db, user.id, enrollmentId);
+    const now = store.clock.now();
+    await tx.authenticators.lapseExpired(user.id, now);
+    const row: PendingEnrollment | null = await tx.authenticators.pending(user.id, enrollmentId);
     if (!row) noPending();
-    if (row.created_by !== session.name || vault.now() - row.created_at > SHEET_WINDOW_MS) {
+    if (row.createdBy !== session.name || now - row.createdAt > SHEET_WINDOW_MS) {
       fail('FORBIDDEN', 'The sheet can be printed only by the operator who started this re-enrollment, within 30 minutes. To print a new sheet, regenerate the enrollment.');
     }
-    const { issuer } = getSettings(vault.db);
-    const backupCodes = sheetCodesFor(vault, row.id, vault.now());
+    const { issuer } = await loadSettings(tx);
+    const backupCodes = sheetCodesFor(store, row.id, now);
     // The same stored secret as the screen showed: QR, typed key and sheet always agree.
     return {
       secret: Buffer.from(row.secret),
       uri: enrollmentUri(issuer, user.email, row.secret),
       key: groupKey(base32NoPad(row.secret)),
-      deadline: row.setup_deadline,
-      sheetId: row.sheet_id,
-      createdAt: row.created_at,
+      deadline: row.setupDeadline,
+      sheetId: row.sheetId,
+      createdAt: row.createdAt,
       user,
       ...(backupCodes ? { backupCodes } : {}),
     };
@@ -240,33 +218,33 @@ export function pendingEnrollmentForSheet(vault: Vault, session: Session, userId
  * completes the recorded re-enrollment), but the same counter, lock and replay rules as
  * verifyCode, and only the pending secret is tried.
  */
-export function confirmEnrollment(vault: Vault, session: Session, userId: number, code: string): { status: 'active' } {
+export async function confirmEnrollment(store: Store, session: Session, userId: number, code: string): Promise<{ status: 'active' }> {
   requireRole(session, 'enrollment:confirm');
   const c = normalizeCode(code);
   if (c.kind !== 'totp') fail('BAD_REQUEST', 'Type the 6 digits the new authenticator app shows.', { field: 'code' });
   // Failures must be counted and audited, so the outcome is decided inside and thrown after commit.
-  const outcome = vault.write((): { kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number } => {
-    const db = vault.db;
-    const user = loadUser(db, userId);
+  const outcome = await store.write(async (tx): Promise<{ kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number }> => {
+    const user = await loadUser(tx, userId);
     checkTarget(session, user);
-    const now = vault.now();
-    lapseExpiredEnrollments(db, user.id, now);
-    const pending = pendingRow(db, user.id);
+    const now = store.clock.now();
+    await tx.authenticators.lapseExpired(user.id, now);
+    const pending = await tx.authenticators.pending(user.id);
     if (!pending) return { kind: 'none' };
-    const state = verificationState(db, user.id);
+    pending.secret.fill(0);
+    const state = await tx.verification.get(user.id);
     if (isLocked(state, now)) {
-      auditAction(vault, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'locked' }, 'locked');
+      await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'locked' }, now, 'locked');
       return { kind: 'locked', until: state.lockedUntil! };
     }
-    const m = tryTotp(db, user.id, c.value, now, ['pending']);
+    const m = await tryTotp(tx, user.id, c.value, now, ['pending']);
     if (m.ok) {
-      registerSuccess(db, user.id);
-      auditAction(vault, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, sheetId: pending.sheet_id });
-      queueNotification(vault, user, 'enrollment-confirmed', now);
+      await registerSuccess(tx, user.id);
+      await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, sheetId: pending.sheetId }, now);
+      await queueNotification(tx, user, 'enrollment-confirmed', now);
       return { kind: 'ok' };
     }
-    const f = registerFailure(db, user.id, getSettings(db), now);
-    auditAction(vault, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: m.reason, failures: f.failures, ...(f.locked ? { locked: true } : {}) }, 'rejected');
+    const f = await registerFailure(tx, user.id, await loadSettings(tx), now);
+    await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: m.reason, failures: f.failures, ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
     return { kind: 'rejected' };
   });
   if (outcome.kind === 'none') noPending();

@@ -1,16 +1,16 @@
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
-import { randomInt } from './clock.ts';
+import type { Store } from '../store/port.ts';
+import { randomInt, type Random } from './clock.ts';
 import { requireRole } from './roles.ts';
 import { hashCode } from './crypto.ts';
-import { getSettings, LIMITS } from './settings.ts';
+import { loadSettings, LIMITS } from './settings.ts';
 import { auditAction, checkAction, normalizeContext, queueNotification, type ActionContext } from './actions.ts';
 
 const SALT_BYTES = 16;
 
 /** An 8-digit one-time code, uniformly random (no modulo bias), ungrouped. */
-export function newOneTimeCode(random: Vault['random']): string {
+export function newOneTimeCode(random: Random): string {
   return String(randomInt(random, 100_000_000)).padStart(8, '0');
 }
 
@@ -23,27 +23,27 @@ export function groupOneTimeCode(code: string): string {
  * Issues a one-time code: voids any active one (at most one per user), stores only a salted
  * hash with an absolute expiry, and returns the plain code once, grouped for reading aloud.
  */
-export function issueOneTimeCode(vault: Vault, session: Session, userId: number, ctx: ActionContext & { minutes?: number }): { code: string; expiresAt: number } {
+export async function issueOneTimeCode(store: Store, session: Session, userId: number, ctx: ActionContext & { minutes?: number }): Promise<{ code: string; expiresAt: number }> {
   requireRole(session, 'codes:issue-one-time');
-  return vault.write(() => {
-    const user = checkAction(vault, session, userId, ctx);
-    const c = normalizeContext(ctx);
-    const settings = getSettings(vault.db);
+  const c = normalizeContext(ctx);
+  // Made (and hashed) before the transaction: a write callback may run again and does no slow work.
+  const code = newOneTimeCode(store.random);
+  const salt = store.random.bytes(SALT_BYTES);
+  const hash = hashCode(salt, code);
+  return store.write(async (tx) => {
+    const user = await checkAction(tx, session, userId, ctx);
+    const settings = await loadSettings(tx);
     const minutes = ctx.minutes ?? settings.oneTimeCodeMinutes;
     const { min, max } = LIMITS.oneTimeCodeMinutes;
     if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < min || minutes > max) {
       fail('BAD_REQUEST', `A one-time code lives between ${min} minutes and ${max / 60} hours. Choose a lifetime in whole minutes from ${min} to ${max}.`, { field: 'minutes', min, max });
     }
-    const now = vault.now();
+    const now = store.clock.now();
     const expiresAt = now + minutes * 60_000;
-    const voided = vault.db.prepare("UPDATE one_time_codes SET status = 'voided', ended_at = ? WHERE user_id = ? AND status = 'active'").run(now, user.id).changes;
-    const code = newOneTimeCode(vault.random);
-    const salt = vault.random.bytes(SALT_BYTES);
-    vault.db
-      .prepare("INSERT INTO one_time_codes (user_id, salt, hash, status, created_at, expires_at) VALUES (?, ?, ?, 'active', ?, ?)")
-      .run(user.id, salt, hashCode(salt, code), now, expiresAt);
-    auditAction(vault, session, user, 'code.issue-one-time', c, { expiresAt: new Date(expiresAt).toISOString(), minutes, voided });
-    queueNotification(vault, user, 'one-time-code', now);
+    const voided = await tx.codes.voidOneTime(user.id, now);
+    await tx.codes.insertOneTime({ userId: user.id, salt, hash, createdAt: now, expiresAt });
+    await auditAction(tx, session, user, 'code.issue-one-time', c, { expiresAt: new Date(expiresAt).toISOString(), minutes, voided }, now);
+    await queueNotification(tx, user, 'one-time-code', now);
     return { code: groupOneTimeCode(code), expiresAt };
   });
 }

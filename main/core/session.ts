@@ -10,4 +10,9 @@ export interface Session {
   /** Folded work email of the operator, used to refuse actions on their own user account. */
   emailKey: string | null;
   signedInAt: number;
+  /** The door the session came through; recorded in every audit event it writes. */
+  via?: Via;
 }
+
+/** The doors an action can come through. */
+export type Via = 'app' | 'cli' | 'https' | 'radius' | 'self-enrollment';

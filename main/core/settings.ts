@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { fail } from './errors.ts';
-import type { Db } from './database.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { ReadTx, Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
+import { auditAs } from './actions.ts';
 
 /** One identity check an agent can tick; only `strong` checks satisfy the policy. */
 export interface IdentityCheck {
@@ -130,9 +130,17 @@ type Key = keyof Settings;
 const KEYS = Object.keys(FIELDS) as Key[];
 
 /** The settings in force: defaults, overridden by each stored value that is still valid. */
-export function getSettings(db: Db): Settings {
+export async function loadSettings(tx: ReadTx): Promise<Settings> {
+  return settingsFrom(await tx.settings.all());
+}
+
+/** The settings in force, outside any transaction. */
+export function currentSettings(store: Store): Promise<Settings> {
+  return store.read((tx) => loadSettings(tx));
+}
+
+function settingsFrom(rows: Array<{ key: string; value: string }>): Settings {
   const out = structuredClone(DEFAULT_SETTINGS) as unknown as Record<Key, unknown>;
-  const rows = db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
   for (const r of rows) {
     if (!(KEYS as string[]).includes(r.key)) continue;
     try {
@@ -147,9 +155,9 @@ export function getSettings(db: Db): Settings {
 }
 
 /** Reads the settings (any operator). */
-export function readSettings(vault: Vault, session: Session): Settings {
+export function readSettings(store: Store, session: Session): Promise<Settings> {
   requireRole(session, 'settings:read');
-  return getSettings(vault.db);
+  return currentSettings(store);
 }
 
 /**
@@ -159,16 +167,16 @@ export function readSettings(vault: Vault, session: Session): Settings {
 export type SettingsPatch = Partial<Omit<Settings, 'verification'>> & { verification?: Partial<{ burnAfter: number; lockAfter: number; cooldownMinutes: number }> };
 
 /** Changes settings (admin); each field is validated, the audit names the changed keys only. */
-export function updateSettings(vault: Vault, session: Session, patch: SettingsPatch): Settings {
+export async function updateSettings(store: Store, session: Session, patch: SettingsPatch): Promise<Settings> {
   requireRole(session, 'settings:write');
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) fail('BAD_REQUEST', 'Send the settings to change as an object.', { field: 'settings' });
   for (const k of Object.keys(patch)) {
     if (!(KEYS as string[]).includes(k)) fail('BAD_REQUEST', `There is no setting called "${k}".`, { field: k });
   }
-  return vault.write(() => {
-    const current = getSettings(vault.db);
+  return store.write(async (tx) => {
+    const current = await loadSettings(tx);
     const changed: Key[] = [];
-    const stmt = vault.db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    const now = store.clock.now();
     for (const key of KEYS) {
       let input: unknown = (patch as Record<string, unknown>)[key];
       if (input === undefined) continue;
@@ -181,12 +189,12 @@ export function updateSettings(vault: Vault, session: Session, patch: SettingsPa
         fail('BAD_REQUEST', `The setting ${where} ${describeIssue(issue)}. Correct it and save again.`, { field: key, path: where });
       }
       if (JSON.stringify(parsed.data) === JSON.stringify(current[key])) continue;
-      stmt.run(key, JSON.stringify(parsed.data), vault.now());
+      await tx.settings.put(key, JSON.stringify(parsed.data), now);
       changed.push(key);
     }
     // Only the names of what changed: never the logo bytes, and nothing that could be a secret.
-    if (changed.length > 0) vault.audit({ action: 'settings.update', operator: session.name, outcome: 'ok', details: { changed } });
-    return getSettings(vault.db);
+    if (changed.length > 0) await auditAs(tx, session, { action: 'settings.update', outcome: 'ok', details: { changed } }, now);
+    return loadSettings(tx);
   });
 }
 

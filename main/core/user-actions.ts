@@ -1,40 +1,40 @@
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { maskPhone } from './text.ts';
-import { getSettings, findCheck } from './settings.ts';
-import { auditAction, checkAction, loadUser, normalizeContext, queueNotification, setVerificationState, verificationState, MAX_TICKET_LENGTH, type ActionContext } from './actions.ts';
+import { loadSettings, findCheck } from './settings.ts';
+import { auditAction, auditAs, checkAction, loadUser, normalizeContext, queueNotification, MAX_TICKET_LENGTH, type ActionContext } from './actions.ts';
 
 /** Removes the user's SMS factor (login by SMS stops working), audited and notified. */
-export function removeSms(vault: Vault, session: Session, userId: number, ctx: ActionContext): { removed: true } {
+export async function removeSms(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ removed: true }> {
   requireRole(session, 'sms:remove');
-  return vault.write(() => {
-    const user = checkAction(vault, session, userId, ctx);
-    const c = normalizeContext(ctx);
-    const row = vault.db.prepare('SELECT phone FROM sms_factors WHERE user_id = ?').get(user.id) as { phone: string } | undefined;
+  const c = normalizeContext(ctx);
+  return store.write(async (tx) => {
+    const user = await checkAction(tx, session, userId, ctx);
+    const row = await tx.sms.get(user.id);
     if (!row) fail('CONFLICT', 'This user has no SMS factor to remove.');
-    vault.db.prepare('DELETE FROM sms_factors WHERE user_id = ?').run(user.id);
-    const now = vault.now();
-    auditAction(vault, session, user, 'sms.remove', c, { masked: maskPhone(row.phone) });
-    queueNotification(vault, user, 'sms-removed', now);
+    await tx.sms.remove(user.id);
+    const now = store.clock.now();
+    await auditAction(tx, session, user, 'sms.remove', c, { masked: maskPhone(row.phone) }, now);
+    await queueNotification(tx, user, 'sms-removed', now);
     return { removed: true as const };
   });
 }
 
 /** Clears a user's verification lock and failure counter (admin, same identity checks). */
-export function clearVerificationLock(vault: Vault, session: Session, userId: number, ctx: ActionContext): { failures: 0; locked: false } {
+export async function clearVerificationLock(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ failures: 0; locked: false }> {
   requireRole(session, 'lock:clear');
-  return vault.write(() => {
-    const user = checkAction(vault, session, userId, ctx);
-    const c = normalizeContext(ctx);
-    const now = vault.now();
-    const before = verificationState(vault.db, user.id);
+  const c = normalizeContext(ctx);
+  return store.write(async (tx) => {
+    const user = await checkAction(tx, session, userId, ctx);
+    const now = store.clock.now();
+    const before = await tx.verification.get(user.id);
     const wasLocked = before.lockedUntil !== null && before.lockedUntil > now;
-    setVerificationState(vault.db, user.id, { failures: 0, lockedAt: null, lockedUntil: null });
-    auditAction(vault, session, user, 'lock.clear', c, { previousFailures: before.failures, wasLocked });
+    await tx.verification.set(user.id, { failures: 0, lockedAt: null, lockedUntil: null });
+    await auditAction(tx, session, user, 'lock.clear', c, { previousFailures: before.failures, wasLocked }, now);
     // A lifted lock lets guessing resume: the user should hear of it.
-    queueNotification(vault, user, 'lock-cleared', now);
+    await queueNotification(tx, user, 'lock-cleared', now);
     return { failures: 0 as const, locked: false as const };
   });
 }
@@ -65,7 +65,7 @@ function text(v: unknown, field: string, max: number, required: boolean, what: s
  * Records a request refused for failed identity checks (who called, from where, what they
  * asked, which checks failed). Admins find these with listAudit({ action: 'request.refused' }).
  */
-export function recordRefusedRequest(vault: Vault, session: Session, userId: number | null, req: RefusedRequest): { seq: number } {
+export async function recordRefusedRequest(store: Store, session: Session, userId: number | null, req: RefusedRequest): Promise<{ seq: number }> {
   requireRole(session, 'requests:refuse');
   if (typeof req !== 'object' || req === null) fail('BAD_REQUEST', 'Describe the refused request.', { field: 'request' });
   const callerName = text(req.callerName, 'callerName', 200, true, 'who called')!;
@@ -76,17 +76,18 @@ export function recordRefusedRequest(vault: Vault, session: Session, userId: num
   if (!Array.isArray(req.failedChecks) || req.failedChecks.length > 20 || req.failedChecks.some((c) => typeof c !== 'string')) {
     fail('BAD_REQUEST', 'The failed checks must be a list of check ids.', { field: 'failedChecks' });
   }
-  return vault.write(() => {
-    const settings = getSettings(vault.db);
+  return store.write(async (tx) => {
+    const settings = await loadSettings(tx);
     const failedChecks = [...new Set(req.failedChecks.map((c) => c.trim()))];
     const unknown = failedChecks.filter((id) => !findCheck(settings, id));
     if (unknown.length > 0) fail('BAD_REQUEST', `Unknown identity check: ${unknown.join(', ')}. Choose from the list.`, { field: 'failedChecks', unknown });
     // The claimed user may not exist (a caller naming someone unknown): the request is still recorded.
-    const user = userId === null ? null : loadUser(vault.db, userId);
+    const user = userId === null ? null : await loadUser(tx, userId);
     const details = { callerName, callerNumber, requested, failedChecks, notes };
+    const now = store.clock.now();
     const e = user
-      ? auditAction(vault, session, user, 'request.refused', { checks: [], ticket, reason: requested }, details, 'refused')
-      : vault.audit({ action: 'request.refused', operator: session.name, checks: [], ticket, reason: requested, outcome: 'refused', details });
+      ? await auditAction(tx, session, user, 'request.refused', { checks: [], ticket, reason: requested }, details, now, 'refused')
+      : await auditAs(tx, session, { action: 'request.refused', checks: [], ticket, reason: requested, outcome: 'refused', details }, now);
     return { seq: e.seq };
   });
 }

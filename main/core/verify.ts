@@ -1,12 +1,12 @@
 import { fail } from './errors.ts';
-import type { Db } from './database.ts';
 import type { Session } from './session.ts';
-import type { Vault } from './vault.ts';
+import type { Store, WriteTx } from '../store/port.ts';
+import type { VerificationState } from '../store/records.ts';
 import { requireRole } from './roles.ts';
 import { hashCode, safeEqual } from './crypto.ts';
-import { getSettings, type Settings } from './settings.ts';
+import { loadSettings, type Settings } from './settings.ts';
 import { matchTotp } from './totp.ts';
-import { auditAction, endAuthenticators, lapseExpiredEnrollments, loadUser, queueNotification, setVerificationState, verificationState, type VerificationState } from './actions.ts';
+import { auditAction, loadUser, queueNotification } from './actions.ts';
 import { BACKUP_ALPHABET, BACKUP_CODE_LENGTH } from './backup-codes.ts';
 
 /** A code after normalisation, with the factor its shape belongs to. */
@@ -51,15 +51,13 @@ export function isLocked(s: VerificationState, now: number): boolean {
  * guesser gets no more tries at it); at `lockAfter` the user is locked for the cool-down. The
  * counter keeps counting after a cool-down, so each later failure locks again at once.
  */
-export function registerFailure(db: Db, userId: number, settings: Settings, now: number): { failures: number; burned: number; locked: boolean } {
-  const s = verificationState(db, userId);
+export async function registerFailure(tx: WriteTx, userId: number, settings: Settings, now: number): Promise<{ failures: number; burned: number; locked: boolean }> {
+  const s = await tx.verification.get(userId);
   const failures = s.failures + 1;
   let burned = 0;
-  if (failures >= settings.verification.burnAfter) {
-    burned = db.prepare("UPDATE one_time_codes SET status = 'burned', ended_at = ? WHERE user_id = ? AND status = 'active'").run(now, userId).changes;
-  }
+  if (failures >= settings.verification.burnAfter) burned = await tx.codes.burnOneTime(userId, now);
   const locked = failures >= settings.verification.lockAfter;
-  setVerificationState(db, userId, {
+  await tx.verification.set(userId, {
     failures,
     lockedAt: locked ? now : s.lockedAt,
     lockedUntil: locked ? now + settings.verification.cooldownMinutes * 60_000 : s.lockedUntil,
@@ -68,63 +66,51 @@ export function registerFailure(db: Db, userId: number, settings: Settings, now:
 }
 
 /** An accepted code resets the counter and any lock. */
-export function registerSuccess(db: Db, userId: number): void {
-  setVerificationState(db, userId, { failures: 0, lockedAt: null, lockedUntil: null });
-}
-
-interface AuthRow {
-  id: number;
-  status: 'active' | 'pending';
-  secret: Buffer;
-  last_step: number | null;
+export async function registerSuccess(tx: WriteTx, userId: number): Promise<void> {
+  await tx.verification.set(userId, { failures: 0, lockedAt: null, lockedUntil: null });
 }
 
 /** Activates a pending enrollment at its first accepted code (any other active one is revoked). */
-export function activateEnrollment(db: Db, userId: number, authId: number, step: number, now: number): void {
-  endAuthenticators(db, userId, 'active', 'revoked', now);
-  db.prepare("UPDATE authenticators SET status = 'active', activated_at = ?, last_step = ?, last_used_at = ? WHERE id = ? AND status = 'pending'").run(now, step, now, authId);
+export async function activateEnrollment(tx: WriteTx, userId: number, authId: number, step: number, now: number): Promise<boolean> {
+  await tx.authenticators.end(userId, 'active', 'revoked', now);
+  return tx.authenticators.activate(authId, step, now);
 }
 
 /** Checks a 6-digit code against the user's active authenticator and pending enrollment (`which`). */
-export function tryTotp(db: Db, userId: number, code: string, now: number, which: Array<'active' | 'pending'>): { ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'reused' } {
-  const rows = db.prepare(`SELECT id, status, secret, last_step FROM authenticators WHERE user_id = ? AND status IN ('active', 'pending') ORDER BY id`).all(userId) as AuthRow[];
+export async function tryTotp(tx: WriteTx, userId: number, code: string, now: number, which: Array<'active' | 'pending'>): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'reused' }> {
+  const rows = await tx.authenticators.secretsForUser(userId);
   let reused = false;
   for (const r of rows) {
     if (!which.includes(r.status)) continue;
-    const m = matchTotp(r.secret, code, now, r.last_step);
+    const m = matchTotp(r.secret, code, now, r.lastStep);
     if (!m.ok) {
       if (m.reason === 'reused') reused = true;
       continue;
     }
     if (r.status === 'active') {
-      db.prepare('UPDATE authenticators SET last_step = ?, last_used_at = ? WHERE id = ?').run(m.step, now, r.id);
-      return { ok: true, reason: 'accepted-totp' };
+      // Compare-and-set on the step: a racing writer that accepted this or a later step wins.
+      if (await tx.authenticators.advanceStep(r.id, m.step, now)) return { ok: true, reason: 'accepted-totp' };
+      reused = true;
+      continue;
     }
-    activateEnrollment(db, userId, r.id, m.step, now);
-    return { ok: true, reason: 'activated-enrollment' };
+    if (await activateEnrollment(tx, userId, r.id, m.step, now)) return { ok: true, reason: 'activated-enrollment' };
   }
   return { ok: false, reason: reused ? 'reused' : 'wrong' };
 }
 
-function tryBackup(db: Db, userId: number, code: string, now: number): { ok: boolean; reason: VerifyReason } {
-  const rows = db
-    .prepare(`SELECT c.id, c.salt, c.hash, c.used_at FROM backup_codes c JOIN backup_code_sets s ON s.id = c.set_id WHERE s.user_id = ? AND s.status = 'active' ORDER BY c.id`)
-    .all(userId) as Array<{ id: number; salt: Buffer; hash: Buffer; used_at: number | null }>;
+async function tryBackup(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
+  const rows = await tx.codes.activeBackupCodes(userId);
   let match: (typeof rows)[number] | null = null;
   // Hash and compare against every code of the set (constant time), not stopping at a match.
   for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
   if (!match) return { ok: false, reason: 'wrong' };
-  if (match.used_at !== null) return { ok: false, reason: 'reused' };
-  // The guard on used_at makes the mark itself refuse a second use, even if read twice.
-  const changed = db.prepare('UPDATE backup_codes SET used_at = ? WHERE id = ? AND used_at IS NULL').run(now, match.id).changes;
-  return changed === 1 ? { ok: true, reason: 'accepted-backup' } : { ok: false, reason: 'reused' };
+  if (match.usedAt !== null) return { ok: false, reason: 'reused' };
+  return (await tx.codes.redeemBackupCode(match.id, now)) ? { ok: true, reason: 'accepted-backup' } : { ok: false, reason: 'reused' };
 }
 
-function tryOneTime(db: Db, userId: number, code: string, now: number): { ok: boolean; reason: VerifyReason } {
+async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
   // The newest few codes, so a late or repeated try can be told apart (expired, used, burned).
-  const rows = db
-    .prepare(`SELECT id, salt, hash, status, expires_at FROM one_time_codes WHERE user_id = ? ORDER BY id DESC LIMIT 5`)
-    .all(userId) as Array<{ id: number; salt: Buffer; hash: Buffer; status: 'active' | 'used' | 'voided' | 'burned'; expires_at: number }>;
+  const rows = await tx.codes.recentOneTime(userId, 5);
   let match: (typeof rows)[number] | null = null;
   for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
   if (!match) return { ok: false, reason: 'wrong' };
@@ -132,45 +118,43 @@ function tryOneTime(db: Db, userId: number, code: string, now: number): { ok: bo
   if (match.status === 'burned') return { ok: false, reason: 'burned' };
   if (match.status === 'voided') return { ok: false, reason: 'voided' };
   // Expiry is the absolute time stored at issue, compared with the injected clock.
-  if (match.expires_at <= now) return { ok: false, reason: 'expired' };
-  const changed = db.prepare("UPDATE one_time_codes SET status = 'used', ended_at = ? WHERE id = ? AND status = 'active'").run(now, match.id).changes;
-  return changed === 1 ? { ok: true, reason: 'accepted-one-time' } : { ok: false, reason: 'reused' };
+  if (match.expiresAt <= now) return { ok: false, reason: 'expired' };
+  return (await tx.codes.redeemOneTime(match.id, now)) ? { ok: true, reason: 'accepted-one-time' } : { ok: false, reason: 'reused' };
 }
 
 /**
  * Verifies a code for a user (login services, agents): an authenticator code (also completing
  * a pending enrollment), an unused backup code or the active one-time code. The whole
- * read-check-mark runs in one BEGIN IMMEDIATE transaction, so two processes can never both
- * redeem the same code. The caller learns only accepted, rejected or locked.
+ * read-check-mark runs in one write transaction with compare-and-set marks, so two writers can
+ * never both redeem the same code. The caller learns only accepted, rejected or locked.
  */
-export function verifyCode(vault: Vault, session: Session, userId: number, code: string): { result: 'accepted' | 'rejected' | 'locked' } {
+export async function verifyCode(store: Store, session: Session, userId: number, code: string): Promise<{ result: 'accepted' | 'rejected' | 'locked' }> {
   requireRole(session, 'codes:verify');
   const c = normalizeCode(code);
-  const result = vault.write(() => {
-    const db = vault.db;
-    const user = loadUser(db, userId);
-    const now = vault.now();
-    const settings = getSettings(db);
+  const result = await store.write(async (tx) => {
+    const user = await loadUser(tx, userId);
+    const now = store.clock.now();
+    const settings = await loadSettings(tx);
     const factor = c.kind;
     if (user.status === 'disabled') {
-      auditAction(vault, session, user, 'code.verify', null, { factor, reason: 'user-disabled' }, 'rejected');
+      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'user-disabled' }, now, 'rejected');
       return 'rejected' as const;
     }
-    const state = verificationState(db, user.id);
+    const state = await tx.verification.get(user.id);
     if (isLocked(state, now)) {
-      auditAction(vault, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil }, 'locked');
+      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil }, now, 'locked');
       return 'locked' as const;
     }
-    lapseExpiredEnrollments(db, user.id, now);
-    const m = c.kind === 'totp' ? tryTotp(db, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? tryBackup(db, user.id, c.value, now) : tryOneTime(db, user.id, c.value, now);
+    await tx.authenticators.lapseExpired(user.id, now);
+    const m = c.kind === 'totp' ? await tryTotp(tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(tx, user.id, c.value, now) : await tryOneTime(tx, user.id, c.value, now);
     if (m.ok) {
-      registerSuccess(db, user.id);
-      if (m.reason === 'activated-enrollment') queueNotification(vault, user, 'enrollment-confirmed', now);
-      auditAction(vault, session, user, 'code.verify', null, { factor, reason: m.reason }, 'accepted');
+      await registerSuccess(tx, user.id);
+      if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
+      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
       return 'accepted' as const;
     }
-    const f = registerFailure(db, user.id, settings, now);
-    auditAction(vault, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...(f.locked ? { locked: true } : {}) }, 'rejected');
+    const f = await registerFailure(tx, user.id, settings, now);
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
     return 'rejected' as const;
   });
   return { result };

@@ -1,0 +1,66 @@
+import type { Session } from './session.ts';
+import type { Store } from '../store/port.ts';
+import { requireRole } from './roles.ts';
+import { loadSettings } from './settings.ts';
+import { pendingEnrollmentForSheet } from './enrollment.ts';
+import { renderEnrollmentSheet } from './qr-sheet.ts';
+import { auditAction, loadUser } from './actions.ts';
+
+/** A rendered enrollment sheet, ready for the door to print or write; holds the QR secret in its HTML. */
+export interface PreparedSheet {
+  html: string;
+  userId: number;
+  enrollmentId: number;
+  sheetId: string;
+  language: 'nb' | 'en';
+  backupCodesPage: boolean;
+}
+
+/**
+ * Renders the sheet of a pending enrollment (QR, typed key, steps; backup codes on page 2 when
+ * they were issued in the same flow minutes ago). Only the operator who started the
+ * re-enrollment may print it, within its window; the door prints or writes it and then calls
+ * `recordSheetPrinted`, so the app and the command line leave the same audit event.
+ */
+export async function prepareSheet(store: Store, session: Session, req: { userId: number; enrollmentId: number; language: 'nb' | 'en' }): Promise<PreparedSheet> {
+  requireRole(session, 'enrollment:sheet');
+  const p = await pendingEnrollmentForSheet(store, session, req.userId, req.enrollmentId);
+  try {
+    const settings = await store.read((tx) => loadSettings(tx));
+    const html = await renderEnrollmentSheet({
+      language: req.language,
+      organizationName: settings.organizationName,
+      organizationLogo: settings.organizationLogo,
+      user: { name: p.user.name, email: p.user.email },
+      uri: p.uri,
+      key: p.key,
+      issuer: settings.issuer,
+      account: p.user.email,
+      deadline: p.deadline,
+      sheetId: p.sheetId,
+      issuedAt: p.createdAt,
+      operatorName: session.displayName,
+      ...(p.backupCodes ? { backupCodes: p.backupCodes } : {}),
+    });
+    return { html, userId: p.user.id, enrollmentId: req.enrollmentId, sheetId: p.sheetId, language: req.language, backupCodesPage: !!p.backupCodes };
+  } finally {
+    p.secret.fill(0);
+  }
+}
+
+/** Records that a prepared sheet went to a printer or a file (never the file's name or content). */
+export async function recordSheetPrinted(store: Store, session: Session, sheet: PreparedSheet, how: { output: 'printer' | 'pdf' | 'html' }): Promise<void> {
+  requireRole(session, 'enrollment:sheet');
+  await store.write(async (tx) => {
+    const user = await loadUser(tx, sheet.userId);
+    await auditAction(
+      tx,
+      session,
+      user,
+      'enrollment.sheet',
+      null,
+      { enrollmentId: sheet.enrollmentId, sheetId: sheet.sheetId, language: sheet.language, backupCodesPage: sheet.backupCodesPage, output: how.output },
+      store.clock.now(),
+    );
+  });
+}
