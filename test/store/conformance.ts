@@ -1,0 +1,259 @@
+// The store conformance suite: written once against the storage port (main/store/port.ts), never
+// against SQL, and run unchanged against every adapter through a harness. A new store is correct
+// when this suite passes, not when its own tests do.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../main/store/port.ts';
+import type { ManualClock } from '../../main/core/clock.ts';
+import { GENESIS_HASH } from '../../main/core/audit.ts';
+
+/** One user to seed: the harness writes it the store's own way (test-side). */
+export interface SeedUser {
+  email: string;
+  name: string;
+  status?: 'active' | 'disabled';
+}
+
+/** What the suite needs from an adapter under test. */
+export interface StoreHarness {
+  /** A fresh, empty store on a manual clock. */
+  create(): Promise<StoreUnderTest>;
+}
+
+export interface StoreUnderTest {
+  store: Store;
+  clock: ManualClock;
+  seedUsers(users: SeedUser[]): Promise<number[]>;
+  /**
+   * Runs `op` on this store's data from `n` separate OS processes at once (released together)
+   * and returns what each returned. The processes write through the port, like another CLI or
+   * server instance would.
+   */
+  race(n: number, op: RaceOp): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+/** A port operation a racing process runs once. */
+export type RaceOp = { kind: 'redeem-one-time'; codeId: number; at: number } | { kind: 'advance-step'; authId: number; step: number; at: number } | { kind: 'redeem-backup'; codeId: number; at: number };
+
+const salt = (n: number) => Buffer.alloc(16, n);
+const hash = (n: number) => Buffer.alloc(32, n);
+
+/** Defines the suite for one adapter. */
+export function storeConformance(name: string, harness: StoreHarness): void {
+  describe(`store conformance: ${name}`, () => {
+    let t: StoreUnderTest;
+    let store: Store;
+    beforeEach(async () => {
+      t = await harness.create();
+      store = t.store;
+    });
+    afterEach(async () => {
+      await t.close();
+    });
+
+    describe('transactions', () => {
+      it('a write that throws leaves nothing behind, also not its audit event', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const before = await store.read((tx) => tx.audit.head());
+        await expect(
+          store.write(async (tx) => {
+            await tx.codes.insertOneTime({ userId: id!, salt: salt(1), hash: hash(1), createdAt: 1, expiresAt: 2 });
+            await tx.verification.set(id!, { failures: 3, lockedAt: null, lockedUntil: null });
+            await tx.audit.append({ action: 'code.issue-one-time', operator: 'anne', outcome: 'ok' }, 1);
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        await store.read(async (tx) => {
+          expect(await tx.codes.recentOneTime(id!, 5)).toEqual([]);
+          expect(await tx.verification.get(id!)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.audit.head()).toEqual(before);
+        });
+      });
+
+      it('a committed write is seen by the next read', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        await store.write((tx) => tx.verification.set(id!, { failures: 2, lockedAt: 5, lockedUntil: 10 }));
+        expect(await store.read((tx) => tx.verification.get(id!))).toEqual({ failures: 2, lockedAt: 5, lockedUntil: 10 });
+      });
+
+      it('opening a transaction inside another one is refused, not a deadlock', async () => {
+        await expect(store.write(async () => store.read(async () => 1))).rejects.toThrow(/inside another/);
+        await expect(store.read(async () => store.write(async () => 1))).rejects.toThrow(/inside another/);
+        // The store still works afterwards.
+        expect(await store.read(async () => 'ok')).toBe('ok');
+      });
+
+      it('a transaction object cannot be used after its callback returned', async () => {
+        let leaked: Parameters<Parameters<Store['write']>[0]>[0] | null = null;
+        await store.write(async (tx) => {
+          leaked = tx;
+        });
+        await expect(leaked!.meta.set('x', 'y')).rejects.toThrow();
+      });
+
+      it('a read transaction cannot write', async () => {
+        await expect(store.read(async (tx) => (tx as unknown as { meta: { set(k: string, v: string): Promise<void> } }).meta.set('x', 'y'))).rejects.toThrow();
+      });
+
+      it('concurrent writes from one process are serialised: no lost update', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        await Promise.all(
+          Array.from({ length: 25 }, () =>
+            store.write(async (tx) => {
+              const s = await tx.verification.get(id!);
+              await new Promise((r) => setTimeout(r, 0));
+              await tx.verification.set(id!, { ...s, failures: s.failures + 1 });
+            }),
+          ),
+        );
+        expect((await store.read((tx) => tx.verification.get(id!))).failures).toBe(25);
+      });
+    });
+
+    describe('compare-and-set', () => {
+      it('a one-time code is redeemed once; an older TOTP step after a newer one is refused', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const codeId = await store.write((tx) => tx.codes.insertOneTime({ userId: id!, salt: salt(1), hash: hash(1), createdAt: 1, expiresAt: 10_000 }));
+        expect(await store.write((tx) => tx.codes.redeemOneTime(codeId, 5))).toBe(true);
+        expect(await store.write((tx) => tx.codes.redeemOneTime(codeId, 6))).toBe(false);
+        const authId = await store.write(async (tx) => {
+          const a = await tx.authenticators.insertPending({ userId: id!, secret: Buffer.alloc(20, 7), sheetId: 'ABCD-EF', createdAt: 1, createdBy: 'anne', setupDeadline: 1_000_000 });
+          expect(await tx.authenticators.activate(a, 100, 2)).toBe(true);
+          return a;
+        });
+        expect(await store.write((tx) => tx.authenticators.advanceStep(authId, 100, 3))).toBe(false);
+        expect(await store.write((tx) => tx.authenticators.advanceStep(authId, 102, 3))).toBe(true);
+        expect(await store.write((tx) => tx.authenticators.advanceStep(authId, 101, 4))).toBe(false);
+        expect(await store.write((tx) => tx.authenticators.advanceStep(authId, 102, 4))).toBe(false);
+        const [s] = await store.read((tx) => tx.authenticators.secretsForUser(id!));
+        expect(s!.lastStep).toBe(102);
+      });
+
+      it('ending an authenticator zeroes its secret and keeps its history row', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        await store.write(async (tx) => {
+          const a = await tx.authenticators.insertPending({ userId: id!, secret: Buffer.alloc(20, 9), sheetId: 'ABCD-EF', createdAt: 1, createdBy: 'anne', setupDeadline: 50 });
+          await tx.authenticators.activate(a, 1, 2);
+          expect(await tx.authenticators.end(id!, 'active', 'revoked', 3)).toBe(1);
+        });
+        await store.read(async (tx) => {
+          expect(await tx.authenticators.secretsForUser(id!)).toEqual([]);
+          const [row] = await tx.authenticators.listForUser(id!);
+          expect(row!.status).toBe('revoked');
+        });
+      });
+
+      it('a pending enrollment past its deadline lapses', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        await store.write((tx) => tx.authenticators.insertPending({ userId: id!, secret: Buffer.alloc(20, 9), sheetId: 'ABCD-EF', createdAt: 1, createdBy: 'anne', setupDeadline: 50 }));
+        expect(await store.write((tx) => tx.authenticators.lapseExpired(id!, 49))).toBe(0);
+        expect(await store.write((tx) => tx.authenticators.lapseExpired(id!, 50))).toBe(1);
+        expect(await store.read((tx) => tx.authenticators.pending(id!))).toBeNull();
+      });
+
+      it('a new backup set voids the old one; each code is redeemed once', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        await store.write((tx) => tx.codes.insertBackupSet({ userId: id!, createdAt: 1, codes: [1, 2, 3].map((n) => ({ salt: salt(n), hash: hash(n) })) }));
+        await store.write(async (tx) => {
+          expect(await tx.codes.voidBackupSets(id!, 2)).toBe(1);
+          await tx.codes.insertBackupSet({ userId: id!, createdAt: 2, codes: [4, 5].map((n) => ({ salt: salt(n), hash: hash(n) })) });
+        });
+        const codes = await store.read((tx) => tx.codes.activeBackupCodes(id!));
+        expect(codes.map((c) => c.hash[0])).toEqual([4, 5]);
+        expect(await store.write((tx) => tx.codes.redeemBackupCode(codes[0]!.id, 3))).toBe(true);
+        expect(await store.write((tx) => tx.codes.redeemBackupCode(codes[0]!.id, 4))).toBe(false);
+        expect(await store.read((tx) => tx.codes.activeBackupSet(id!))).toEqual({ total: 2, createdAt: 2, remaining: 1 });
+      });
+    });
+
+    describe('concurrent writers in separate processes', () => {
+      it('20 processes redeeming one one-time code: exactly one succeeds', { timeout: 120_000 }, async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const codeId = await store.write((tx) => tx.codes.insertOneTime({ userId: id!, salt: salt(1), hash: hash(1), createdAt: 1, expiresAt: 10_000 }));
+        const results = await t.race(20, { kind: 'redeem-one-time', codeId, at: 5 });
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+        expect(results.filter((r) => r === false)).toHaveLength(19);
+      });
+
+      it('the same TOTP step from 10 processes is accepted once', { timeout: 120_000 }, async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const authId = await store.write(async (tx) => {
+          const a = await tx.authenticators.insertPending({ userId: id!, secret: Buffer.alloc(20, 7), sheetId: 'ABCD-EF', createdAt: 1, createdBy: 'anne', setupDeadline: 1_000_000 });
+          await tx.authenticators.activate(a, 100, 2);
+          return a;
+        });
+        const results = await t.race(10, { kind: 'advance-step', authId, step: 101, at: 5 });
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+      });
+    });
+
+    describe('audit log', () => {
+      it('appends in order, each event chained to the one before', async () => {
+        // A new store may already hold its creation events: count from where it starts.
+        const start = await store.read((tx) => tx.audit.head());
+        expect(start.count === 0 ? start.hash : 'non-empty').toBe(start.count === 0 ? GENESIS_HASH : 'non-empty');
+        const b = start.count;
+        const t0 = t.clock.now() + 1000;
+        await store.write(async (tx) => {
+          await tx.audit.append({ action: 'signin', operator: 'anne', outcome: 'ok' }, t0 + 10);
+          await tx.audit.append({ action: 'user.view', operator: 'anne', userId: 7, outcome: 'ok', details: { via: 'app' } }, t0 + 11);
+        });
+        await Promise.all([1, 2, 3].map((i) => store.write((tx) => tx.audit.append({ action: 'code.verify', operator: `op${i}`, outcome: 'ok' }, t0 + 20 + i))));
+        const all: Array<{ seq: number; prevHash: string; hash: string }> = [];
+        await store.read(async (tx) => {
+          for await (const e of tx.audit.all()) all.push(e);
+        });
+        expect(all.map((e) => e.seq)).toEqual(Array.from({ length: b + 5 }, (_, i) => i + 1));
+        expect(all[0]!.prevHash).toBe(GENESIS_HASH);
+        for (let i = 1; i < all.length; i++) expect(all[i]!.prevHash).toBe(all[i - 1]!.hash);
+        const head = await store.read((tx) => tx.audit.head());
+        expect(head).toEqual({ count: b + 5, hash: all[b + 4]!.hash });
+        const newest = await store.read((tx) => tx.audit.list({ limit: 2 }));
+        expect(newest.map((e) => e.seq)).toEqual([b + 5, b + 4]);
+        const forUser = await store.read((tx) => tx.audit.list({ userId: 7 }));
+        expect(forUser.map((e) => e.action)).toEqual(['user.view']);
+        expect(forUser[0]!.details).toEqual({ via: 'app' });
+        expect(await store.read((tx) => tx.audit.latestAt())).toBe(t0 + 23);
+      });
+    });
+
+    describe('outbox and settings', () => {
+      it('queues notifications and marks each exported once', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const n1 = await store.write((tx) => tx.outbox.queue({ userId: id!, email: 'kari@example.no', kind: 'one-time-code', subject: 's', body: 'b', createdAt: 1 }));
+        await store.write((tx) => tx.outbox.queue({ userId: id!, email: 'kari@example.no', kind: 'backup-codes', subject: 's', body: 'b', createdAt: 2 }));
+        expect(await store.read((tx) => tx.outbox.pendingCount())).toBe(2);
+        expect(await store.write((tx) => tx.outbox.markExported(n1, 3))).toBe(true);
+        expect(await store.write((tx) => tx.outbox.markExported(n1, 4))).toBe(false);
+        expect((await store.read((tx) => tx.outbox.pending())).map((o) => o.kind)).toEqual(['backup-codes']);
+        expect((await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10 }))).map((o) => o.kind)).toEqual(['backup-codes', 'one-time-code']);
+      });
+
+      it('stores settings and meta values by key', async () => {
+        await store.write(async (tx) => {
+          await tx.settings.put('issuer', '"Eksempel"', 1);
+          await tx.settings.put('issuer', '"Eksempel AS"', 2);
+          await tx.meta.set('marker', 'a');
+        });
+        expect(await store.read((tx) => tx.settings.all())).toEqual(expect.arrayContaining([{ key: 'issuer', value: '"Eksempel AS"' }]));
+        expect(await store.read((tx) => tx.meta.get('marker'))).toBe('a');
+        expect(await store.read((tx) => tx.meta.get('missing'))).toBeUndefined();
+      });
+    });
+
+    describe('users', () => {
+      it('finds users by id and identity key, and counts them', async () => {
+        const [a, b] = await t.seedUsers([
+          { email: 'Kari.Nordmann@Example.no', name: 'Kari Nordmann' },
+          { email: 'per.olsen@example.no', name: 'Per Olsen', status: 'disabled' },
+        ]);
+        const kari = await store.read((tx) => tx.users.get(a!));
+        expect(kari).toMatchObject({ id: a, email: 'Kari.Nordmann@Example.no', name: 'Kari Nordmann', status: 'active' });
+        expect(await store.read((tx) => tx.users.getByEmailKey(kari!.emailKey))).toMatchObject({ id: a });
+        expect(await store.read((tx) => tx.users.get(b!))).toMatchObject({ status: 'disabled' });
+        expect(await store.read((tx) => tx.users.get(999_999))).toBeNull();
+        expect(await store.read((tx) => tx.users.count())).toBe(2);
+      });
+    });
+  });
+}

@@ -1,0 +1,72 @@
+// Runs the store conformance suite against the vault folder's SQLite adapter.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../main/core/clock.ts';
+import { createSqliteStoreForTest } from './sqlite-open.ts';
+import { foldKey } from '../../main/core/text.ts';
+import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
+import { storeConformance, type RaceOp, type SeedUser, type StoreUnderTest } from './conformance.ts';
+
+const RACE_FIXTURE = fileURLToPath(new URL('../fixtures/store-race.ts', import.meta.url));
+
+/** Starts `n` processes on the same vault, releases them together, collects their answers. */
+async function race(dir: string, key: Buffer, vaultId: string, n: number, op: RaceOp): Promise<unknown[]> {
+  const racers = Array.from({ length: n }, () => {
+    const child = spawn(process.execPath, ['--no-warnings', RACE_FIXTURE, dir, JSON.stringify(op)], {
+      env: { ...process.env, FD_STORE_KEY: key.toString('hex'), FD_STORE_ID: vaultId },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (err += d));
+    const ready = new Promise<void>((resolve) => child.stdout.on('data', (d: string) => ((out += d), out.startsWith('ready\n') && resolve())));
+    const done = new Promise<unknown>((resolve, reject) =>
+      child.on('exit', (code) => {
+        const lines = out.trim().split('\n');
+        if (code !== 0 || lines.length < 2) reject(new Error(`racer exited ${code}: ${out} ${err}`));
+        else resolve(JSON.parse(lines[1]!));
+      }),
+    );
+    return { child, ready, done };
+  });
+  await Promise.all(racers.map((r) => Promise.race([r.ready, r.done])));
+  for (const r of racers) r.child.stdin.write('go\n');
+  return Promise.all(racers.map((r) => r.done));
+}
+
+storeConformance('sqlite vault folder', {
+  async create(): Promise<StoreUnderTest> {
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-store-'));
+    const clock = new ManualClock();
+    const v = createSqliteStoreForTest(join(tmp, 'vault'), clock);
+    const { store, key } = v;
+    return {
+      store,
+      clock,
+      async seedUsers(users: SeedUser[]) {
+        // Test-side seeding with the adapter's own SQL (the user service is tested elsewhere).
+        const db = v.vault.db;
+        const ins = db.prepare('INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1) RETURNING id').pluck();
+        const word = db.prepare('INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key) VALUES (?, ?, ?, ?)');
+        return db.transaction(() =>
+          users.map((u) => {
+            const id = ins.get(u.email, foldKey(u.email), u.name, foldKey(u.name), u.status ?? 'active') as number;
+            for (const w of indexedNameWords(foldKey(u.name))) word.run(w, id, foldKey(u.name), foldKey(u.email));
+            return id;
+          }),
+        )();
+      },
+      race: (n, op) => race(join(tmp, 'vault'), key, v.vaultId, n, op),
+      async close() {
+        key.fill(0);
+        v.close();
+        rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  },
+});
