@@ -241,6 +241,81 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('directory search (every store ranks alike)', () => {
+      const fold = (x: string) => x.normalize('NFKC').toLowerCase();
+      async function add(users: Array<{ email: string; name: string; status?: 'active' | 'disabled'; externalId?: string }>): Promise<number[]> {
+        return store.write(async (tx) => {
+          const ids: number[] = [];
+          for (const u of users) {
+            const id = await tx.users.insert(
+              { externalId: u.externalId ?? null, email: u.email, emailKey: fold(u.email), name: u.name, nameKey: fold(u.name), phone: null, organization: null, status: u.status ?? 'active' },
+              t.clock.now(),
+            );
+            ids.push(id!);
+          }
+          return ids;
+        });
+      }
+      const names = async (q: string, page = { limit: 20, offset: 0 }) => (await store.read((tx) => tx.directory.search(fold(q), page))).items.map((u) => u.name);
+
+      it('the exact email first, then email-prefix matches by name, then name matches by name', async () => {
+        await add([
+          { email: 'per.olsen2@example.no', name: 'Per Olsen B' },
+          { email: 'per.olsen@example.no', name: 'Per Olsen Z' },
+          { email: 'per.olsen1@example.no', name: 'Per Olsen A' },
+          { email: 'ola@example.no', name: 'Per Pettersen' },
+        ]);
+        expect(await names('per.olsen@example.no')).toEqual(['Per Olsen Z']);
+        expect(await names('per.olsen')).toEqual(['Per Olsen A', 'Per Olsen B', 'Per Olsen Z']);
+        expect(await names('per')).toEqual(['Per Olsen A', 'Per Olsen B', 'Per Olsen Z', 'Per Pettersen']);
+      });
+
+      it('a surname prefix and a first name + surname prefix find the user; no user twice', async () => {
+        await add([
+          { email: 'kari.nordmann@example.no', name: 'Kari Nordmann' },
+          { email: 'ola.nordmann@example.no', name: 'Ola Nordmann-Nord' },
+          { email: 'x@example.no', name: 'Sean O’Brien' },
+        ]);
+        expect(await names('nord')).toEqual(['Kari Nordmann', 'Ola Nordmann-Nord']);
+        expect(await names('kari nor')).toEqual(['Kari Nordmann']);
+        expect(await names('brien')).toEqual(['Sean O’Brien']);
+        expect(await names('zzz')).toEqual([]);
+      });
+
+      it('pages with limit and offset and says whether more match', async () => {
+        await add(Array.from({ length: 25 }, (_, i) => ({ email: `user${String(i).padStart(2, '0')}@example.no`, name: `Test User ${String(i).padStart(2, '0')}` })));
+        const p1 = await store.read((tx) => tx.directory.search('test', { limit: 10, offset: 0 }));
+        const p3 = await store.read((tx) => tx.directory.search('test', { limit: 10, offset: 20 }));
+        expect(p1.items).toHaveLength(10);
+        expect(p1.hasMore).toBe(true);
+        expect(p3.items.map((u) => u.name)).toEqual(['Test User 20', 'Test User 21', 'Test User 22', 'Test User 23', 'Test User 24']);
+        expect(p3.hasMore).toBe(false);
+      });
+
+      it('matches literally: wildcard characters are text', async () => {
+        await add([
+          { email: 'a_b@example.no', name: 'Anne Under' },
+          { email: 'axb@example.no', name: 'Anne Cross' },
+        ]);
+        expect(await names('a_b')).toEqual(['Anne Under']);
+        expect(await names('a%')).toEqual([]);
+      });
+
+      it('an insert with a taken email key or external id writes nothing and answers null', async () => {
+        await add([{ email: 'kari@example.no', name: 'Kari', externalId: 'E1' }]);
+        const again = await store.write((tx) =>
+          tx.users.insert({ externalId: null, email: 'KARI@example.no', emailKey: 'kari@example.no', name: 'Other', nameKey: 'other', phone: null, organization: null, status: 'active' }, 1),
+        );
+        const ext = await store.write((tx) =>
+          tx.users.insert({ externalId: 'E1', email: 'new@example.no', emailKey: 'new@example.no', name: 'New', nameKey: 'new', phone: null, organization: null, status: 'active' }, 1),
+        );
+        expect(again).toBeNull();
+        expect(ext).toBeNull();
+        expect(await store.read((tx) => tx.users.count())).toBe(1);
+        expect(await names('other')).toEqual([]);
+      });
+    });
+
     describe('users', () => {
       it('finds users by id and identity key, and counts them', async () => {
         const [a, b] = await t.seedUsers([
