@@ -1,5 +1,6 @@
-// `npm run bench` — prints FactorDesk's performance figures, each beside a raw baseline measured
-// in the same run on the same encrypted database, and writes them to bench/results.json.
+// Prints FactorDesk's performance figures, each beside a raw baseline measured in the same run on
+// the same encrypted database, and writes them to bench/results.json. `npm run bench` runs it
+// through bench/main.ts, which builds the renderer when needed and guards against a hang.
 // `npm run bench -- --users N` runs a smaller size; `--no-browser` skips the Chromium figures.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,14 @@ const log = (s: string) => process.stderr.write(s + '\n');
 const OWN = { url: 'app://factordesk/index.html', parent: null };
 const ADMIN = { name: 'bench', displayName: 'Bench Admin', password: 'benchmark passphrase 2026 ok' };
 
+// Stopped from outside (bench/main.ts's timeout guard, Ctrl-C): remove the temporary vault and CSV.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(sig === 'SIGTERM' ? 143 : 130);
+  });
+}
+let failed = false;
 try {
   log(`FactorDesk benchmark: ${N.toLocaleString('en')} users in ${tmp}`);
   const csv = join(tmp, 'users.csv');
@@ -173,6 +182,17 @@ try {
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
   writeFileSync(out, JSON.stringify(figs, null, 2) + '\n');
   process.stdout.write(`\n## FactorDesk benchmark — ${N.toLocaleString('en')} users\n\n${markdown(figs)}\n\nWritten to bench/results.json\n`);
+} catch (err) {
+  failed = true;
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
+process.exitCode = failed ? 1 : 0;
+// Everything is done: the process should end now by itself. If a handle (a worker, a timer, a
+// socket) still keeps it alive, that is a leak: name it and end with exit 3 (unref'd: a clean
+// run does not wait for this timer).
+setTimeout(() => {
+  log(`bench: still alive 10 s after the end, kept by: ${process.getActiveResourcesInfo().join(', ') || 'nothing known'}; exiting with 3.`);
+  process.exit(failed ? 1 : 3);
+}, 10_000).unref();

@@ -1,0 +1,63 @@
+// `npm run bench` entry: builds the renderer when the Chromium figures need it and it is missing
+// or stale, runs bench/run.ts in a child process, and ends with its exit code. A timeout guard
+// stops a run that hangs (default 5 min plus 1.5 ms per user; `--timeout SECONDS` to change).
+// Every other flag goes to bench/run.ts (`--users N`, `--no-browser`).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureRenderer } from '../scripts/ensure-renderer.ts';
+
+const args = process.argv.slice(2);
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+/** Takes `--timeout SECONDS` (or `--timeout=SECONDS`) out of the arguments. */
+function takeTimeout(argv: string[]): number | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--timeout(?:=(.*))?$/.exec(a);
+    if (!m) continue;
+    const raw = m[1] ?? argv[i + 1];
+    argv.splice(i, m[1] === undefined ? 2 : 1);
+    const s = Number(raw);
+    if (!Number.isFinite(s) || s <= 0) throw new Error('--timeout needs a number of seconds.');
+    return s * 1000;
+  }
+  return undefined;
+}
+
+/** The user count run.ts will use (its default is 1,000,000), for the default timeout. */
+function users(argv: string[]): number {
+  const i = argv.findIndex((a) => a === '--users' || a.startsWith('--users='));
+  const raw = i < 0 ? '1000000' : argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  return Math.max(1000, Number(raw) || 1_000_000);
+}
+
+let timeoutMs: number;
+try {
+  timeoutMs = takeTimeout(args) ?? 300_000 + users(args) * 1.5;
+  if (!args.includes('--no-browser')) ensureRenderer();
+} catch (err) {
+  log((err as Error).message);
+  process.exit(1);
+}
+
+const child = spawn(process.execPath, [fileURLToPath(new URL('./run.ts', import.meta.url)), ...args], { stdio: 'inherit' });
+let timedOut = false;
+const guard = setTimeout(() => {
+  timedOut = true;
+  log(`no end after ${Math.round(timeoutMs / 1000)} s: stopping the run.`);
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+}, timeoutMs);
+// Ctrl-C reaches the child through the terminal's process group; just don't leave it behind.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+child.on('error', (err) => {
+  clearTimeout(guard);
+  log(`could not start bench/run.ts: ${err.message}`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  clearTimeout(guard);
+  if (timedOut) process.exit(124);
+  if (signal) log(`bench/run.ts ended by ${signal}.`);
+  process.exit(code ?? 1);
+});
