@@ -17,7 +17,7 @@ import { findUserByEmail, searchUsers } from '../main/core/users.ts';
 import { createApp } from '../main/ipc/setup.ts';
 import { memoryPrefs } from '../main/app/ports.ts';
 import { renderEnrollmentSheet } from '../main/core/qr-sheet.ts';
-import { DB_FILE } from '../main/core/paths.ts';
+import { DB_FILE } from '../main/store/sqlite/paths.ts';
 import { browserFigures } from './browser.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, 'no-browser': { type: 'boolean', default: false } } });

@@ -4,7 +4,7 @@
 import { app, BrowserWindow, ipcMain, Menu, powerMonitor, protocol, session } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { defaultVaultDir } from './core/paths.ts';
+import { defaultVaultDir } from './store/sqlite/paths.ts';
 import { createApp, registerChannels } from './ipc/setup.ts';
 import { IPC_PREFIX, type EventName, type Events } from '../contract/index.ts';
 import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './shell/protocol.ts';

@@ -3,9 +3,11 @@ import { FactorDeskError, fail, toFactorDeskError } from '../core/errors.ts';
 import { systemClock, systemRandom, type Clock, type Random } from '../core/clock.ts';
 import { Vault, vaultState, type VaultEnv } from '../store/sqlite/vault.ts';
 import { openDatabase } from '../store/sqlite/database.ts';
-import { DB_FILE } from '../core/paths.ts';
+import { DB_FILE } from '../store/sqlite/paths.ts';
 import type { Session } from '../core/session.ts';
-import { getSettings } from '../core/settings.ts';
+import { currentSettings } from '../core/settings.ts';
+import { storeOf } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/port.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { jobRef, runJob, type JobKind, type JobVaultRef } from '../core/jobs.ts';
 import { IdleLock } from './idle-lock.ts';
@@ -84,6 +86,11 @@ export class AppController {
     return this._vault;
   }
 
+  /** The store of the open vault; SESSION_LOCKED when signed out. */
+  store(): Store {
+    return storeOf(this.vault());
+  }
+
   /** The signed-in session; SESSION_LOCKED when signed out. */
   requireSession(): Session {
     if (!this._session) fail('SESSION_LOCKED', 'Sign in first.');
@@ -91,7 +98,7 @@ export class AppController {
   }
 
   /** What the start screen needs: is there a vault, is anyone signed in. Never throws. */
-  status(): AppStatus {
+  async status(): Promise<AppStatus> {
     let state: AppStatus['vaultState'] = 'error';
     let error: AppStatus['error'] = null;
     try {
@@ -100,7 +107,7 @@ export class AppController {
       const e = toFactorDeskError(err);
       error = { code: e.code, message: e.message };
     }
-    const idleLockMinutes = this._vault && this._session ? getSettings(this._vault.db).idleLockMinutes : 5;
+    const idleLockMinutes = this._vault && this._session ? (await currentSettings(storeOf(this._vault))).idleLockMinutes : 5;
     return { vaultState: state, vaultDir: this.deps.dir, error, session: this.publicSession(), prefs: this.deps.prefs.get(), idleLockMinutes };
   }
 
@@ -112,21 +119,29 @@ export class AppController {
   }
 
   /** Takes an unlocked vault and session (after first run, sign-in or recovery). */
-  open(vault: Vault, session: Session): void {
+  async open(vault: Vault, session: Session): Promise<void> {
     this.closeVault();
     this.generationOfSession++;
     this._vault = vault;
-    this._session = session;
+    this._session = { ...session, via: 'app' };
     this.deps.prefs.set({ lastOperatorName: session.name });
-    this.idle.start(getSettings(vault.db).idleLockMinutes * 60_000);
-    this.checkClock();
+    const { idleLockMinutes } = await currentSettings(storeOf(vault));
+    // Locked or replaced while the settings were read: leave the idle timer to the new state.
+    if (this._vault === vault) this.idle.start(idleLockMinutes * 60_000);
+    await this.checkClock();
   }
 
-  /** Warns when the computer's clock is earlier than the latest time the vault recorded. */
-  checkClock(): void {
-    if (!this._vault) return;
-    const c = clockCheck(this._vault.db, this.clock.now());
-    if (c.behind && c.latestRecorded !== null) this.deps.emit('clock:warning', { latestRecorded: c.latestRecorded, now: this.clock.now() });
+  /** Warns when the computer's clock is earlier than the latest time the vault recorded. Never throws. */
+  async checkClock(): Promise<void> {
+    const vault = this._vault;
+    if (!vault) return;
+    try {
+      const now = this.clock.now();
+      const c = await clockCheck(storeOf(vault), now);
+      if (c.behind && c.latestRecorded !== null) this.deps.emit('clock:warning', { latestRecorded: c.latestRecorded, now });
+    } catch {
+      /* locked meanwhile: the next sign-in checks again */
+    }
   }
 
   /** Locks: closes the vault, wipes the key, clears the clipboard, tells the renderer. */

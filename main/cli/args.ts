@@ -1,5 +1,5 @@
 import { fail } from '../core/errors.ts';
-import type { Vault } from '../core/vault.ts';
+import type { Store } from '../store/port.ts';
 import { findUserByEmail, normalizeEmail, type User } from '../core/users.ts';
 import { MAX_TICKET_LENGTH, normalizeContext, type ActionContext } from '../core/actions.ts';
 import { normalizeCode } from '../core/verify.ts';
@@ -96,8 +96,8 @@ export function textArg(raw: string | undefined, name: string, max: number): str
 }
 
 /** The user with this email, or NOT_FOUND (exit 4). */
-export function userByEmail(vault: Vault, email: string): User {
-  const u = findUserByEmail(vault.db, email);
+export async function userByEmail(store: Store, email: string): Promise<User> {
+  const u = await findUserByEmail(store, email);
   if (!u) fail('NOT_FOUND', 'There is no user with that email address.');
   return u;
 }

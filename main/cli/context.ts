@@ -1,6 +1,7 @@
 import { fail } from '../core/errors.ts';
 import { signIn } from '../core/signin.ts';
 import { clockCheck } from '../core/clock-check.ts';
+import { storeOf } from '../store/sqlite/sqlite-store.ts';
 import { iso } from './format.ts';
 import { vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import type { Clock } from '../core/clock.ts';
@@ -79,13 +80,13 @@ export class Context {
     for (const w of r.warnings) {
       this.out.warn(w === 'JOURNAL_TAMPERED' ? 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.' : w);
     }
-    this.warnClock(r.vault);
+    await this.warnClock(r.vault);
     return { vault: r.vault, session: r.session };
   }
 
   /** Warns when this computer's clock is behind the latest time the vault recorded. */
-  warnClock(vault: Vault): void {
-    const c = clockCheck(vault.db, vault.now());
+  async warnClock(vault: Vault): Promise<void> {
+    const c = await clockCheck(storeOf(vault), vault.now());
     if (c.behind) this.out.warn(`This computer's clock (${iso(vault.now())}) is behind the latest time the vault recorded (${iso(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
   }
 

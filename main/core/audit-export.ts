@@ -2,11 +2,16 @@
 // an audited chain check for the admin's report, and an independent check of an exported file.
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, hashedContent, iterateAudit, verifyAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
+import { AuditChainChecker, GENESIS_HASH, hashedContent, checkAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
 import { csvCell, csvRow } from './csv-safe.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { Vault } from '../store/sqlite/vault.ts';
+import type { Store } from '../store/port.ts';
+import type { VaultAdmin } from '../store/vault-admin.ts';
+import { auditAs } from './actions.ts';
+import { saveThenRecord, type OutputSink } from './sink.ts';
+import { foldKey } from './text.ts';
+import { MAX_EMAIL_LENGTH } from './users.ts';
 
 export const AUDIT_EXPORT_FORMAT = 'factordesk.audit-export';
 export const AUDIT_EXPORT_VERSION = 1;
@@ -66,69 +71,98 @@ function selectEvents(all: AuditEvent[], f: AuditFilter): AuditEvent[] {
   return out;
 }
 
-/** Exports the audit (admin, 'audit:export') as JSON or CSV with the chain head and anchor, and audits the export. */
-export function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditFilter): AuditExportResult {
+/**
+ * Exports the audit (admin, 'audit:export') as JSON or CSV with the chain head and anchor: the
+ * chain check and the events come from one read snapshot (the anchor read just before it), the
+ * output goes to `sink`, then the export is audited; when that fails the output is taken back.
+ * A chain that does not verify keeps its old anchor as evidence instead of being re-anchored.
+ */
+export async function exportAudit(store: Store, admin: VaultAdmin, session: Session, format: 'csv' | 'json', sink: OutputSink, filter?: AuditFilter): Promise<AuditExportResult> {
   requireRole(session, 'audit:export');
   const filtered = isFiltered(filter);
-  // One read snapshot: the events, the head and the chain check all describe the same moment.
-  const snap = vault.db.transaction(() => {
-    const chain = verifyAuditChain(vault.db, vault.anchor());
-    const all = [...iterateAudit(vault.db)];
+  const anchor = await admin.anchor();
+  const snap = await store.read(async (tx) => {
+    const checker = new AuditChainChecker(anchor);
+    const all: AuditEvent[] = [];
+    for await (const e of tx.audit.all()) {
+      checker.add(e);
+      all.push(e);
+    }
     const last = all[all.length - 1];
     const head = last ? { count: last.seq, hash: last.hash } : { count: 0, hash: GENESIS_HASH };
-    return { chain, head, anchor: vault.anchor(), events: filtered && filter ? selectEvents(all, filter) : all };
-  })();
-  const exportedAt = new Date(vault.now()).toISOString();
+    return { chain: checker.report(), head, events: filtered && filter ? selectEvents(all, filter) : all };
+  });
+  const exportedAt = new Date(store.clock.now()).toISOString();
   const events = snap.events.map(toExported);
   let content: string;
   if (format === 'json') {
     const doc: AuditExportFile = {
       format: AUDIT_EXPORT_FORMAT,
       version: AUDIT_EXPORT_VERSION,
-      vaultId: vault.vaultId,
+      vaultId: store.storeId,
       exportedAt,
       hashing: HASHING,
       head: snap.head,
-      anchor: snap.anchor,
+      anchor,
       complete: !filtered,
       filter: filtered ? { ...filter } : null,
       events,
     };
     content = JSON.stringify(doc, null, 2) + '\n';
   } else {
-    const anchor = snap.anchor ? `${snap.anchor.count}:${snap.anchor.hash}:${snap.anchor.valid ? 'valid' : 'invalid'}` : 'none';
-    const comment = `# ${AUDIT_EXPORT_FORMAT} v${AUDIT_EXPORT_VERSION} vault=${vault.vaultId} exported=${exportedAt} head=${snap.head.count}:${snap.head.hash} anchor=${anchor} complete=${!filtered}`;
+    const a = anchor ? `${anchor.count}:${anchor.hash}:${anchor.valid ? 'valid' : 'invalid'}` : 'none';
+    const comment = `# ${AUDIT_EXPORT_FORMAT} v${AUDIT_EXPORT_VERSION} vault=${store.storeId} exported=${exportedAt} head=${snap.head.count}:${snap.head.hash} anchor=${a} complete=${!filtered}`;
     const lines = [csvCell(comment), csvRow(CSV_COLUMNS)];
     for (const e of events) {
       lines.push(csvRow([e.seq, e.at, e.operator, e.action, e.userId, e.userEmail, e.checks.join(' '), e.ticket, e.reason, e.outcome, JSON.stringify(e.details), e.prevHash, e.hash]));
     }
     content = lines.join('\r\n') + '\r\n';
   }
-  vault.write(
-    () => vault.audit({ action: 'audit.export', operator: session.name, outcome: 'ok', details: { count: events.length, format, filtered } }),
-    { anchor: false },
+  await saveThenRecord(sink, content, () =>
+    store.write(async (tx) => {
+      if (!snap.chain.ok) tx.audit.keepAnchor();
+      await auditAs(tx, session, { action: 'audit.export', outcome: 'ok', details: { count: events.length, format, filtered } }, store.clock.now());
+    }),
   );
-  // A chain that does not verify keeps its old anchor as evidence instead of being re-anchored here.
-  if (snap.chain.ok) vault.refreshAnchor();
   return { content, count: events.length, head: snap.head };
 }
 
 /** Checks the whole chain against the anchor (admin, 'audit:verify') and audits the check as ok or broken. */
-export function verifyAuditForReport(vault: Vault, session: Session): ChainReport {
+export async function verifyAuditForReport(store: Store, admin: VaultAdmin, session: Session): Promise<ChainReport> {
   requireRole(session, 'audit:verify');
-  const report = vault.db.transaction(() => verifyAuditChain(vault.db, vault.anchor()))();
-  vault.write(
-    () =>
-      vault.audit({
-        action: 'audit.verify',
-        operator: session.name,
-        outcome: report.ok ? 'ok' : 'broken',
-        details: { count: report.count, firstBroken: report.firstBroken, anchor: report.anchor },
-      }),
-    { anchor: false },
-  );
-  if (report.ok) vault.refreshAnchor();
+  const anchor = await admin.anchor();
+  const report = await store.read((tx) => checkAuditChain(tx.audit.all(), anchor));
+  await store.write(async (tx) => {
+    // A chain that does not verify keeps its old anchor as evidence.
+    if (!report.ok) tx.audit.keepAnchor();
+    await auditAs(
+      tx,
+      session,
+      { action: 'audit.verify', outcome: report.ok ? 'ok' : 'broken', details: { count: report.count, firstBroken: report.firstBroken, anchor: report.anchor } },
+      store.clock.now(),
+    );
+  });
   return report;
+}
+
+/** Lists audit events newest first for the admin's audit page (admin, 'audit:list'), without the hashes. */
+export async function listAuditEvents(
+  store: Store,
+  session: Session,
+  q: { userEmail?: string; operator?: string; action?: string; from?: number; to?: number; beforeSeq?: number; limit?: number },
+): Promise<Array<Omit<AuditEvent, 'prevHash' | 'hash'>>> {
+  requireRole(session, 'audit:list');
+  return store.read(async (tx) => {
+    let userId: number | undefined;
+    if (q.userEmail) {
+      const key = foldKey(q.userEmail);
+      const u = key.length > 0 && key.length <= 4 * MAX_EMAIL_LENGTH ? await tx.users.getByEmailKey(key) : null;
+      if (!u) return [];
+      userId = u.id;
+    }
+    const events = await tx.audit.list({ userId, operator: q.operator, action: q.action, from: q.from, to: q.to, beforeSeq: q.beforeSeq, limit: q.limit ?? 200 });
+    return events.map(({ prevHash: _p, hash: _h, ...e }) => e);
+  });
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -3,11 +3,12 @@ import { Readable, pipeline } from 'node:stream';
 import { parse, type Info, type Options } from 'csv-parse';
 import { FactorDeskError, toFactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Vault } from '../store/sqlite/vault.ts';
+import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { crashPoint } from './test-hooks.ts';
 import { validateUserInput } from './users.ts';
-import { auditChanges, UserWriter, type UserFields } from './user-writer.ts';
+import { auditAs } from './actions.ts';
+import { applyUser, auditChanges, type UserFields } from './user-writer.ts';
 import { csvErrorReason, detectDelimiter, LineTracker, mapHeader, readFirstLine, type ImportColumn } from './import-csv.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
@@ -40,26 +41,6 @@ export const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 50_000;
 // A user row is a few hundred bytes; anything much longer is a broken quote swallowing the file.
 const MAX_RECORD_BYTES = 64 * 1024;
-// Page cache while importing: the indexes take keys in random order, and an uncached encrypted
-// page costs a read and a decryption. 64 MiB cuts a million-row import by about a quarter and
-// keeps the process well under 300 MB; the connection's own setting comes back afterwards.
-const IMPORT_CACHE_KIB = 64 * 1024;
-
-/** Raises the connection's page cache for the import; returns how to put it back. */
-function widenCache(vault: Vault): () => void {
-  const db = vault.db;
-  const before = db.pragma('cache_size', { simple: true }) as number;
-  const kib = before < 0 ? -before : (before * (db.pragma('page_size', { simple: true }) as number)) / 1024;
-  if (kib >= IMPORT_CACHE_KIB) return () => {};
-  db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-  return () => {
-    try {
-      if (!vault.isClosed) vault.db.pragma(`cache_size = ${Math.trunc(before)}`);
-    } catch {
-      /* a connection that failed mid-import keeps the larger cache until it is closed */
-    }
-  };
-}
 
 interface Parsed {
   cells: string[];
@@ -75,8 +56,12 @@ interface Pending {
 /**
  * Imports users from a CSV file or stream (admin): header row required, ',' or ';', rows upserted
  * by external_id (else email) in batched transactions; bad rows are reported by line, never fatal.
+ * Each batch commits with its own 'user.import.batch' event (and one 'user.import.change' per
+ * recorded change), so a killed import leaves no user without its event; a 'user.import'
+ * summary closes the import. The batches are bulk writes (the store may tune itself for them);
+ * the summary, an ordinary write, ends the tuning and moves the audit anchor.
  */
-export async function importUsers(vault: Vault, session: Session, source: NodeJS.ReadableStream | string, opts: ImportOptions = {}): Promise<ImportReport> {
+export async function importUsers(store: Store, session: Session, source: NodeJS.ReadableStream | string, opts: ImportOptions = {}): Promise<ImportReport> {
   requireRole(session, 'users:import');
   const batchSize = Math.min(Math.max(Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
   const input: NodeJS.ReadableStream = typeof source === 'string' ? createReadStream(source) : source;
@@ -93,7 +78,6 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
   }
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
   let started = false; // true once the header is accepted: from then on the import is audited
-  let restoreCache = (): void => {};
   try {
     const head = await readFirstLine(it);
     bytes = head.bytes;
@@ -155,31 +139,34 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
       /* errors surface through the iteration below; an early stop is not an error */
     });
 
-    restoreCache = widenCache(vault);
-    const writer = new UserWriter(vault.db);
     let pending: Pending[] = [];
-    const commit = (): void => {
+    const commit = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      const done = { inserted: 0, updated: 0, unchanged: 0, rejected: [] as ImportReport['rejected'] };
-      vault.write(
-        () => {
-          const now = vault.now();
+      const done = await store.write(
+        async (tx) => {
+          // Counted afresh on every run of the callback (a store may run it again).
+          const done = { inserted: 0, updated: 0, unchanged: 0, rejected: [] as ImportReport['rejected'] };
+          const now = store.clock.now();
           const middle = batch.length >> 1;
           for (let i = 0; i < batch.length; i++) {
             if (i === middle) crashPoint('import:mid-batch');
             const { line, fields } = batch[i]!;
-            const r = writer.apply(fields, now, session.emailKey);
+            const r = await applyUser(tx, fields, now, session.emailKey);
             if (r.kind === 'inserted') done.inserted++;
             else if (r.kind === 'unchanged') done.unchanged++;
             else if (r.kind === 'rejected') done.rejected.push({ line, reason: r.reason });
             else {
               done.updated++;
-              auditChanges(vault, session.name, 'user.import.change', r.id, fields.email, r.changes);
+              await auditChanges(tx, session, 'user.import.change', r.id, fields.email, r.changes, now);
             }
           }
+          // The batch's own event: no committed row of an import is without one.
+          const details = { fromLine: batch[0]!.line, toLine: batch[batch.length - 1]!.line, rows: batch.length, inserted: done.inserted, updated: done.updated, unchanged: done.unchanged, rejected: done.rejected.length };
+          await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
+          return done;
         },
-        { anchor: false },
+        { bulk: true },
       );
       crashPoint('import:batch-committed');
       report.inserted += done.inserted;
@@ -222,38 +209,39 @@ export async function importUsers(vault: Vault, session: Session, source: NodeJS
         if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
         report.rejected.push({ line, reason: err.message });
       }
-      if (pending.length >= batchSize) commit();
+      if (pending.length >= batchSize) await commit();
     }
     if (!header) {
       const why = unreadableHeader ? 'cannot be read as CSV' : 'is missing';
       throw new FactorDeskError('BAD_REQUEST', `The header row (email,name,phone,organization) ${why}.`);
     }
     if (!report.cancelled) takeSkipped(Number.POSITIVE_INFINITY);
-    if (pending.length > 0) commit();
+    if (pending.length > 0) await commit();
     else opts.onProgress?.(progress());
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;
     report.rejected.sort((a, b) => a.line - b.line);
-    finish(vault, session, report, 'ok');
+    await finish(store, session, report, 'ok');
     return report;
   } catch (err) {
     if (started) {
       try {
-        finish(vault, session, report, 'failed');
+        await finish(store, session, report, 'failed');
       } catch {
         /* the vault itself may be what failed (disk full): the error below is what matters */
       }
     }
     throw err instanceof FactorDeskError ? err : toFactorDeskError(err);
   } finally {
-    restoreCache();
     void it.return?.();
     if (typeof source === 'string') (input as Readable).destroy();
   }
 }
 
-/** Writes the summary event of an import and moves the audit anchor past the import's events. */
-function finish(vault: Vault, session: Session, r: ImportReport, outcome: 'ok' | 'failed'): void {
+/**
+ * Writes the summary event of an import. An ordinary write: it ends the store's bulk tuning and
+ * moves the audit anchor past the import's events.
+ */
+async function finish(store: Store, session: Session, r: ImportReport, outcome: 'ok' | 'failed'): Promise<void> {
   const details = { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length, cancelled: r.cancelled };
-  vault.write(() => vault.audit({ action: 'user.import', operator: session.name, outcome: r.cancelled ? 'cancelled' : outcome, details }), { anchor: false });
-  vault.refreshAnchor();
+  await store.write((tx) => auditAs(tx, session, { action: 'user.import', outcome: r.cancelled ? 'cancelled' : outcome, details }, store.clock.now()));
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../store/sqlite/database.ts';
 import { Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import { systemClock, systemRandom, type Clock } from './clock.ts';
-import { DB_FILE } from './paths.ts';
+import { DB_FILE } from '../store/sqlite/paths.ts';
 import { toFactorDeskError } from './errors.ts';
 import type { JobInput } from './jobs.ts';
 import { importUsers } from './import-users.ts';

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { fail } from './errors.ts';
-import type { Db } from '../store/sqlite/database.ts';
 import type { Role, Session } from './session.ts';
-import type { Vault } from '../store/sqlite/vault.ts';
+import type { ReadTx, Store, WriteTx } from '../store/port.ts';
+import type { OperatorRecord } from '../store/records.ts';
 import { foldKey } from './text.ts';
 import { assertPassword } from './passwords.ts';
-import { makeOperatorSlot, openPrivateKey, sealPrivateKey } from './key-slots.ts';
-import { currentKdf } from './crypto.ts';
 import { requireRole } from './roles.ts';
+import { auditAs } from './actions.ts';
 
 /** An operator as the app shows it (no key material). */
 export interface Operator {
@@ -21,20 +20,9 @@ export interface Operator {
   updatedAt: number;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  name_key: string;
-  display_name: string;
-  email: string | null;
-  email_key: string | null;
-  role: 'agent' | 'admin';
-  status: Operator['status'];
-  created_at: number;
-  updated_at: number;
-}
-
 const NameSchema = z.string().trim().min(2).max(64).regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits, . _ @ - only');
+// Control and format characters (NUL, bidi overrides) would make a name print or read differently.
+const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 
 /** Validates an operator name (the sign-in name). */
 export function validOperatorName(name: string): string {
@@ -43,33 +31,39 @@ export function validOperatorName(name: string): string {
   return r.data;
 }
 
-function toOperator(r: Row): Operator {
-  return { id: r.id, name: r.name, displayName: r.display_name, email: r.email, role: r.role, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at };
+/** The operator as shown (drops the folded keys). */
+export function toOperator(r: OperatorRecord): Operator {
+  return { id: r.id, name: r.name, displayName: r.displayName, email: r.email, role: r.role, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
-/** Looks an operator up by id. */
-export function getOperator(db: Db, id: string): Operator | null {
-  const r = db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as Row | undefined;
+/** A session for an operator, built from their row (never from credential metadata); SIGNIN_FAILED unless active. */
+export function sessionOf(r: OperatorRecord | null, now: number): Session {
+  if (!r || r.status !== 'active') fail('SIGNIN_FAILED', 'Wrong name or password.');
+  return { operatorId: r.id, name: r.name, displayName: r.displayName, role: r.role, emailKey: r.emailKey, signedInAt: now };
+}
+
+/** Builds a session for a signed-in operator from the store. */
+export async function sessionFor(tx: ReadTx, operatorId: string, now: number): Promise<Session> {
+  return sessionOf(await tx.operators.get(operatorId), now);
+}
+
+/** Looks an operator up by id (any status). */
+export async function getOperator(store: Store, id: string): Promise<Operator | null> {
+  const r = await store.read((tx) => tx.operators.get(id));
   return r ? toOperator(r) : null;
 }
 
-/** Looks an operator up by (folded) sign-in name. */
-export function getOperatorByName(db: Db, name: string): (Operator & { emailKey: string | null }) | null {
-  const r = db.prepare('SELECT * FROM operators WHERE name_key = ?').get(foldKey(name)) as Row | undefined;
-  return r ? { ...toOperator(r), emailKey: r.email_key } : null;
+/** Looks an operator up by sign-in name (folded); null when there is none or it was removed. */
+export async function findOperatorByName(store: Store, session: Session, name: string): Promise<Operator | null> {
+  requireRole(session, 'operators:list');
+  const r = await store.read((tx) => tx.operators.getByNameKey(foldKey(name)));
+  return r && r.status !== 'removed' ? toOperator(r) : null;
 }
 
 /** Lists operators (admin). */
-export function listOperators(vault: Vault, session: Session): Operator[] {
+export async function listOperators(store: Store, session: Session): Promise<Operator[]> {
   requireRole(session, 'operators:list');
-  return (vault.db.prepare("SELECT * FROM operators WHERE status != 'removed' ORDER BY name_key").all() as Row[]).map(toOperator);
-}
-
-/** Builds a session for a signed-in operator. */
-export function sessionFor(db: Db, operatorId: string, now: number): Session {
-  const r = db.prepare('SELECT * FROM operators WHERE id = ?').get(operatorId) as Row | undefined;
-  if (!r || r.status !== 'active') fail('SIGNIN_FAILED', 'Wrong name or password.');
-  return { operatorId: r.id, name: r.name, displayName: r.display_name, role: r.role, emailKey: r.email_key, signedInAt: now };
+  return (await store.read((tx) => tx.operators.list())).map(toOperator);
 }
 
 /** Input for a new operator. */
@@ -81,139 +75,140 @@ export interface NewOperator {
   password: string;
 }
 
-/** Inserts the operator row (no slot, no audit); used by first run and addOperator. */
-export function insertOperatorRow(vault: Vault, input: NewOperator, id: string = vault.random.bytes(16).toString('hex')): Operator {
+/** A new operator's fields, validated and folded (password rules included). */
+export interface CheckedOperator {
+  name: string;
+  nameKey: string;
+  displayName: string;
+  email: string | null;
+  emailKey: string | null;
+  role: 'agent' | 'admin';
+}
+
+/** Validates a new operator (name, display name, email, password rules). */
+export function checkNewOperator(input: NewOperator): CheckedOperator {
   const name = validOperatorName(input.name);
-  const displayName = input.displayName.trim();
+  const displayName = typeof input.displayName === 'string' ? input.displayName.trim() : '';
   if (displayName.length < 1 || displayName.length > 128) fail('BAD_REQUEST', 'A display name is 1–128 characters.', { field: 'displayName' });
-  // Control and format characters (NUL, bidi overrides) would make a name print or read differently.
-  if (/[\p{Cc}\p{Cf}]/u.test(displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
+  if (INVISIBLE.test(displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
   const email = input.email?.trim() || null;
-  if (email && (!/^[^\s@]+@[^\s@]+$/u.test(email) || /[\p{Cc}\p{Cf}]/u.test(email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
+  if (email && (!/^[^\s@]+@[^\s@]+$/u.test(email) || INVISIBLE.test(email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
   assertPassword(input.password, [name, displayName]);
-  const nameKey = foldKey(name);
-  if (vault.db.prepare('SELECT 1 FROM operators WHERE name_key = ?').get(nameKey)) fail('CONFLICT', `An operator named ${name} already exists.`, { field: 'name' });
-  const now = vault.now();
-  vault.db
-    .prepare('INSERT INTO operators (id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(id, name, nameKey, displayName, email, email ? foldKey(email) : null, input.role, 'active', now, now);
-  return getOperator(vault.db, id)!;
+  return { name, nameKey: foldKey(name), displayName, email, emailKey: email ? foldKey(email) : null, role: input.role };
 }
 
-/** Adds an operator with a key slot of their own (admin). */
-export async function addOperator(vault: Vault, session: Session, input: NewOperator): Promise<Operator> {
+/** Inserts a checked operator row in `tx` (no credential, no audit); CONFLICT when the name is taken. */
+export async function insertOperator(tx: WriteTx, op: CheckedOperator, id: string, at: number): Promise<OperatorRecord> {
+  if (!(await tx.operators.insert({ id, ...op, createdAt: at }))) fail('CONFLICT', `An operator named ${op.name} already exists.`, { field: 'name' });
+  return (await tx.operators.get(id))!;
+}
+
+/** Adds an operator with a credential of their own (admin). */
+export async function addOperator(store: Store, session: Session, input: NewOperator): Promise<Operator> {
   requireRole(session, 'operators:add');
-  const nameKey = foldKey(validOperatorName(input.name));
-  // The slot costs a KDF run; compute it before taking the write lock.
-  const draftId = vault.random.bytes(16).toString('hex');
-  assertPassword(input.password, [input.name, input.displayName]);
-  const slot = await makeOperatorSlot(vault.random, vault.vaultId, vault.generation, vault.keyForWorker(), { id: draftId, nameKey }, input.password, new Date(vault.now()));
-  return vault.write(() => {
-    const op = insertOperatorRow(vault, input, draftId);
-    vault.updateSlots((f) => {
-      f.slots.push(slot);
-    });
-    vault.audit({ action: 'operator.add', operator: session.name, outcome: 'ok', details: { name: op.name, role: op.role } });
-    return getOperator(vault.db, draftId)!;
+  const op = checkNewOperator(input);
+  // The credential costs a KDF run: made before the transaction.
+  const id = store.random.bytes(16).toString('hex');
+  const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: op.nameKey }, input.password);
+  return store.write(async (tx) => {
+    const now = store.clock.now();
+    const row = await insertOperator(tx, op, id, now);
+    await tx.credentials.installOperator(credential);
+    await auditAs(tx, session, { action: 'operator.add', outcome: 'ok', details: { name: row.name, role: row.role } }, now);
+    return toOperator(row);
   });
 }
 
-/** Removes every key slot of an operator (all generations). */
-function dropSlots(vault: Vault, operatorId: string): void {
-  vault.updateSlots((f) => {
-    f.slots = f.slots.filter((s) => s.operatorId !== operatorId);
-  });
+/** The operator an admin acts on: NOT_FOUND when missing or removed. */
+async function target(tx: ReadTx, operatorId: string): Promise<OperatorRecord> {
+  const op = typeof operatorId === 'string' ? await tx.operators.get(operatorId) : null;
+  if (!op || op.status === 'removed') fail('NOT_FOUND', 'No such operator.');
+  return op;
 }
 
-function activeAdmins(db: Db): number {
-  return (db.prepare("SELECT count(*) AS n FROM operators WHERE role = 'admin' AND status = 'active'").get() as { n: number }).n;
+/** True when `op` is the only active admin (who must stay). */
+async function isLastAdmin(tx: ReadTx, op: OperatorRecord): Promise<boolean> {
+  return op.role === 'admin' && op.status === 'active' && (await tx.operators.countActiveAdmins()) <= 1;
 }
 
-/** Disables an operator and deletes their key slot (admin). */
-export function disableOperator(vault: Vault, session: Session, operatorId: string): Operator {
+/** Disables an operator and deletes their credentials (admin). */
+export async function disableOperator(store: Store, session: Session, operatorId: string): Promise<Operator> {
   requireRole(session, 'operators:disable');
-  return vault.write(() => {
-    const op = getOperator(vault.db, operatorId);
-    if (!op || op.status === 'removed') fail('NOT_FOUND', 'No such operator.');
+  return store.write(async (tx) => {
+    const op = await target(tx, operatorId);
     if (op.id === session.operatorId) fail('FORBIDDEN', 'You cannot disable your own operator account.');
-    if (op.role === 'admin' && op.status === 'active' && activeAdmins(vault.db) <= 1) fail('CONFLICT', 'The last active admin cannot be disabled.');
-    vault.db.prepare("UPDATE operators SET status = 'disabled', updated_at = ? WHERE id = ?").run(vault.now(), op.id);
-    dropSlots(vault, op.id);
-    vault.audit({ action: 'operator.disable', operator: session.name, outcome: 'ok', details: { name: op.name } });
-    return getOperator(vault.db, op.id)!;
+    if (await isLastAdmin(tx, op)) fail('CONFLICT', 'The last active admin cannot be disabled.');
+    const now = store.clock.now();
+    await tx.operators.setStatus(op.id, 'disabled', now);
+    await tx.credentials.removeOperator(op.id);
+    await auditAs(tx, session, { action: 'operator.disable', outcome: 'ok', details: { name: op.name } }, now);
+    return toOperator((await tx.operators.get(op.id))!);
   });
 }
 
-/** Removes an operator and their slot (admin); the caller should rotate the vault key next. */
-export function removeOperator(vault: Vault, session: Session, operatorId: string): { rekeyRecommended: true } {
+/** Removes an operator and their credentials (admin); the caller should rotate the vault key next. */
+export async function removeOperator(store: Store, session: Session, operatorId: string): Promise<{ rekeyRecommended: true }> {
   requireRole(session, 'operators:remove');
-  vault.write(() => {
-    const op = getOperator(vault.db, operatorId);
-    if (!op || op.status === 'removed') fail('NOT_FOUND', 'No such operator.');
+  await store.write(async (tx) => {
+    const op = await target(tx, operatorId);
     if (op.id === session.operatorId) fail('FORBIDDEN', 'You cannot remove your own operator account.');
-    if (op.role === 'admin' && op.status === 'active' && activeAdmins(vault.db) <= 1) fail('CONFLICT', 'The last active admin cannot be removed.');
-    // Free the name for reuse while keeping the row for the audit trail.
-    vault.db.prepare("UPDATE operators SET status = 'removed', name_key = name_key || '#removed-' || id, updated_at = ? WHERE id = ?").run(vault.now(), op.id);
-    dropSlots(vault, op.id);
-    vault.audit({ action: 'operator.remove', operator: session.name, outcome: 'ok', details: { name: op.name, rekeyRecommended: true } });
+    if (await isLastAdmin(tx, op)) fail('CONFLICT', 'The last active admin cannot be removed.');
+    const now = store.clock.now();
+    // The row stays for the audit trail; the name is free for reuse.
+    await tx.operators.markRemoved(op.id, now);
+    await tx.credentials.removeOperator(op.id);
+    await auditAs(tx, session, { action: 'operator.remove', outcome: 'ok', details: { name: op.name, rekeyRecommended: true } }, now);
   });
   return { rekeyRecommended: true };
 }
 
-/** Sets a new password for another operator (admin): a fresh key pair and slot, which also re-enables a disabled operator. */
-export async function resetOperatorPassword(vault: Vault, session: Session, operatorId: string, password: string): Promise<Operator> {
+/** Sets a new password for another operator (admin): a fresh credential, which also re-enables a disabled operator. */
+export async function resetOperatorPassword(store: Store, session: Session, operatorId: string, password: string): Promise<Operator> {
   requireRole(session, 'operators:reset-password');
-  const op = getOperator(vault.db, operatorId);
-  if (!op || op.status === 'removed') fail('NOT_FOUND', 'No such operator.');
+  const op = await store.read((tx) => target(tx, operatorId));
   assertPassword(password, [op.name, op.displayName]);
-  const slot = await makeOperatorSlot(vault.random, vault.vaultId, vault.generation, vault.keyForWorker(), { id: op.id, nameKey: foldKey(op.name) }, password, new Date(vault.now()));
-  return vault.write(() => {
-    vault.db.prepare("UPDATE operators SET status = 'active', updated_at = ? WHERE id = ?").run(vault.now(), op.id);
-    vault.updateSlots((f) => {
-      f.slots = f.slots.filter((s) => s.operatorId !== op.id);
-      f.slots.push(slot);
-    });
-    vault.audit({ action: 'operator.reset-password', operator: session.name, outcome: 'ok', details: { name: op.name } });
-    return getOperator(vault.db, op.id)!;
+  const credential = await store.keyring.prepareOperatorCredential({ id: op.id, nameKey: foldKey(op.name) }, password);
+  return store.write(async (tx) => {
+    const now = store.clock.now();
+    // Removed while the KDF ran: nothing to reset.
+    const current = await target(tx, op.id);
+    await tx.operators.setStatus(current.id, 'active', now);
+    await tx.credentials.installOperator(credential);
+    await auditAs(tx, session, { action: 'operator.reset-password', outcome: 'ok', details: { name: current.name } }, now);
+    return toOperator((await tx.operators.get(current.id))!);
   });
 }
 
-/** Changes the signed-in operator's own password: re-seals their private key (every generation). */
-export async function changeOwnPassword(vault: Vault, session: Session, oldPassword: string, newPassword: string): Promise<void> {
+/** Changes the signed-in operator's own password (the credential keeps its key pair). */
+export async function changeOwnPassword(store: Store, session: Session, oldPassword: string, newPassword: string): Promise<void> {
   requireRole(session, 'operators:change-own-password');
+  if (typeof oldPassword !== 'string' || typeof newPassword !== 'string') fail('BAD_REQUEST', 'Type the current and the new password.');
   assertPassword(newPassword, [session.name, session.displayName]);
-  const f = vault.readSlots();
-  const mine = f.slots.filter((s) => s.kind === 'operator' && s.operatorId === session.operatorId);
-  const first = mine[0];
-  const priv = first ? await openPrivateKey(vault.vaultId, first, oldPassword) : null;
-  if (!priv || !first) fail('SIGNIN_FAILED', 'The current password is wrong.');
-  const sealed = await sealPrivateKey(vault.random, vault.vaultId, first.keyId, priv, newPassword, currentKdf());
-  priv.fill(0);
-  vault.write(() => {
-    vault.updateSlots((file) => {
-      for (const s of file.slots) if (s.kind === 'operator' && s.operatorId === session.operatorId && s.keyId === first.keyId) s.privateKey = sealed;
-    });
-    vault.audit({ action: 'operator.change-password', operator: session.name, outcome: 'ok' });
+  const credential = await store.keyring.prepareOwnPasswordChange(session.operatorId, oldPassword, newPassword);
+  if (!credential) fail('SIGNIN_FAILED', 'The current password is wrong.');
+  await store.write(async (tx) => {
+    await tx.credentials.installOperator(credential);
+    await auditAs(tx, session, { action: 'operator.change-password', outcome: 'ok' }, store.clock.now());
   });
 }
 
-/** Changes an operator's role or display name (admin). */
-export function updateOperator(vault: Vault, session: Session, operatorId: string, patch: { role?: 'agent' | 'admin'; displayName?: string; email?: string | null }): Operator {
+/** Changes an operator's role, display name or work email (admin). */
+export async function updateOperator(store: Store, session: Session, operatorId: string, patch: { role?: 'agent' | 'admin'; displayName?: string; email?: string | null }): Promise<Operator> {
   requireRole(session, 'operators:update');
-  return vault.write(() => {
-    const op = getOperator(vault.db, operatorId);
-    if (!op || op.status === 'removed') fail('NOT_FOUND', 'No such operator.');
-    if (patch.role && patch.role !== op.role && op.role === 'admin' && activeAdmins(vault.db) <= 1) fail('CONFLICT', 'The last active admin must stay an admin.');
+  return store.write(async (tx) => {
+    const op = await target(tx, operatorId);
+    if (patch.role && patch.role !== op.role && op.role === 'admin' && (await tx.operators.countActiveAdmins()) <= 1) fail('CONFLICT', 'The last active admin must stay an admin.');
     if (patch.email !== undefined && op.id === session.operatorId && (patch.email?.trim() || null) !== op.email) {
       fail('FORBIDDEN', 'Your own work email is changed by another admin: it keeps you from acting on your own user account.', { field: 'email' });
     }
-    if (patch.displayName !== undefined && /[\p{Cc}\p{Cf}]/u.test(patch.displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
-    if (patch.email && (!/^[^\s@]+@[^\s@]+$/u.test(patch.email.trim()) || /[\p{Cc}\p{Cf}]/u.test(patch.email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
+    if (patch.displayName !== undefined && INVISIBLE.test(patch.displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
+    if (patch.email && (!/^[^\s@]+@[^\s@]+$/u.test(patch.email.trim()) || INVISIBLE.test(patch.email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
     const role: Role = patch.role ?? op.role;
     const displayName = patch.displayName?.trim() || op.displayName;
     const email = patch.email === undefined ? op.email : patch.email?.trim() || null;
-    vault.db.prepare('UPDATE operators SET role = ?, display_name = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?').run(role, displayName, email, email ? foldKey(email) : null, vault.now(), op.id);
-    vault.audit({ action: 'operator.update', operator: session.name, outcome: 'ok', details: { name: op.name, role, emailChanged: email !== op.email, from: op.email, to: email } });
-    return getOperator(vault.db, op.id)!;
+    const now = store.clock.now();
+    await tx.operators.update(op.id, { role: role as 'agent' | 'admin', displayName, email, emailKey: email ? foldKey(email) : null }, now);
+    await auditAs(tx, session, { action: 'operator.update', outcome: 'ok', details: { name: op.name, role, emailChanged: email !== op.email, from: op.email, to: email } }, now);
+    return toOperator((await tx.operators.get(op.id))!);
   });
 }

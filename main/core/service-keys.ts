@@ -1,16 +1,11 @@
 import { fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { Vault } from '../store/sqlite/vault.ts';
-import { formatRawKey, makeRawKeySlot } from './key-slots.ts';
+import type { Store } from '../store/port.ts';
+import type { ServiceKeyInfo } from '../store/keyring.ts';
+import { auditAs } from './actions.ts';
 
-/** What a service key file holds; `unlockWithServiceKey` (signin.ts) reads it back. */
-export interface ServiceKeyFile {
-  format: 'factordesk.service-key';
-  vaultId: string;
-  label: string;
-  key: string;
-}
+export type { ServiceKeyInfo };
 
 export const MAX_SERVICE_KEY_LABEL = 64;
 // No control, bidi or separator characters: the label is shown in the audit and exports.
@@ -27,68 +22,56 @@ export function validServiceKeyLabel(label: unknown): string {
 }
 
 /**
- * Creates a service key for a login service (admin): a random 256-bit key whose slot can open
- * the vault for a session that may only verify codes. The key leaves only in the returned file
- * content, once; the audit records the label, never the key. Rotating the vault key re-wraps
- * the service slot to the same public key, so the file keeps working after a rotation.
+ * Creates a service key for a login service (admin): a random 256-bit key whose credential can
+ * open the vault for a session that may only verify codes. The key leaves only in the file
+ * content handed to `save`, once; the audit records the label, never the key. Rotating the vault
+ * key re-wraps the service slot to the same public key, so the file keeps working after a rotation.
+ *
+ * One order for every door: the credential is committed (with its audit event) first, then the
+ * door saves the file; when the save fails the key is revoked again (audited), so no key can
+ * open the vault that nobody holds.
  */
-export function createServiceKey(vault: Vault, session: Session, label: string, persist?: (fileContent: string) => void): { fileContent: string } {
+export async function createServiceKey(store: Store, session: Session, label: string, save: (fileContent: string) => void | Promise<void>): Promise<{ keyId: string; label: string }> {
   requireRole(session, 'service-keys:create');
   const clean = validServiceKeyLabel(label);
-  const raw = vault.random.bytes(32);
-  const dek = vault.keyForWorker();
+  const { prepared, fileContent } = await store.keyring.prepareServiceKey(clean);
+  const keyId = prepared.keyId;
+  await store.write(async (tx) => {
+    await tx.credentials.installServiceKey(prepared);
+    await auditAs(tx, session, { action: 'service-key.create', outcome: 'ok', details: { label: clean } }, store.clock.now());
+  });
   try {
-    const slot = makeRawKeySlot(vault.random, vault.vaultId, vault.generation, dek, 'service', raw, new Date(vault.now()), clean);
-    const file: ServiceKeyFile = { format: 'factordesk.service-key', vaultId: vault.vaultId, label: clean, key: formatRawKey(raw) };
-    const fileContent = JSON.stringify(file, null, 1) + '\n';
-    // The key file is saved before its slot exists: a failed save adds no slot nobody can use.
-    persist?.(fileContent);
-    vault.write(() => {
-      vault.updateSlots((f) => {
-        f.slots.push(slot);
-      });
-      vault.audit({ action: 'service-key.create', operator: session.name, outcome: 'ok', details: { label: clean } });
+    await save(fileContent);
+  } catch (err) {
+    await store.write(async (tx) => {
+      await tx.credentials.revokeServiceKey(keyId);
+      await auditAs(tx, session, { action: 'service-key.revoke', outcome: 'ok', details: { keyId, label: clean, reason: 'the key file could not be saved' } }, store.clock.now());
     });
-    return { fileContent };
-  } finally {
-    dek.fill(0);
-    raw.fill(0);
+    throw err;
   }
-}
-
-/** A service key as listed for admins (no key material). */
-export interface ServiceKeyInfo {
-  keyId: string;
-  label: string;
-  createdAt: string;
+  return { keyId, label: clean };
 }
 
 /** Lists the service keys that can open this vault (admin). */
-export function listServiceKeys(vault: Vault, session: Session): ServiceKeyInfo[] {
+export async function listServiceKeys(store: Store, session: Session): Promise<ServiceKeyInfo[]> {
   requireRole(session, 'service-keys:create');
-  const seen = new Map<string, ServiceKeyInfo>();
-  for (const s of vault.readSlots().slots) {
-    if (s.kind === 'service' && !seen.has(s.keyId)) seen.set(s.keyId, { keyId: s.keyId, label: s.label ?? '', createdAt: s.createdAt });
-  }
-  return [...seen.values()];
+  return store.read((tx) => tx.credentials.listServiceKeys());
 }
 
 /**
- * Revokes a service key (admin), by key id or label: its slots go (every key generation), so the
- * key file no longer opens the vault. A service key unwraps the vault key itself, so after a
- * leak also rotate the vault key: copies of the database taken before stay readable with it.
+ * Revokes a service key (admin), by key id or label: its credential goes (every key generation),
+ * so the key file no longer opens the vault. A service key unwraps the vault key itself, so after
+ * a leak also rotate the vault key: copies of the database taken before stay readable with it.
  */
-export function revokeServiceKey(vault: Vault, session: Session, keyIdOrLabel: string): { revoked: number } {
+export async function revokeServiceKey(store: Store, session: Session, keyIdOrLabel: string): Promise<{ revoked: number }> {
   requireRole(session, 'service-keys:create');
-  const keys = listServiceKeys(vault, session).filter((k) => k.keyId === keyIdOrLabel || k.label === keyIdOrLabel);
-  if (keys.length === 0) fail('NOT_FOUND', 'No service key with that id or label.');
-  if (keys.length > 1) fail('CONFLICT', 'Several service keys have that label: revoke by key id (see "service-key list").');
-  const keyId = keys[0]!.keyId;
-  vault.write(() => {
-    vault.updateSlots((f) => {
-      f.slots = f.slots.filter((s) => !(s.kind === 'service' && s.keyId === keyId));
-    });
-    vault.audit({ action: 'service-key.revoke', operator: session.name, outcome: 'ok', details: { keyId, label: keys[0]!.label } });
+  await store.write(async (tx) => {
+    const keys = (await tx.credentials.listServiceKeys()).filter((k) => k.keyId === keyIdOrLabel || k.label === keyIdOrLabel);
+    if (keys.length === 0) fail('NOT_FOUND', 'No service key with that id or label.');
+    if (keys.length > 1) fail('CONFLICT', 'Several service keys have that label: revoke by key id (see "service-key list").');
+    const key = keys[0]!;
+    await tx.credentials.revokeServiceKey(key.keyId);
+    await auditAs(tx, session, { action: 'service-key.revoke', outcome: 'ok', details: { keyId: key.keyId, label: key.label } }, store.clock.now());
   });
   return { revoked: 1 };
 }

@@ -1,17 +1,19 @@
 import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
-import { unlockWith, vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
-import { burnKdfTime, openPrivateKey, parseRawKey, type Slot } from './key-slots.ts';
+import type { Store } from '../store/port.ts';
+import type { Unlocked, VaultLock } from '../store/vault-lock.ts';
 import { foldKey } from './text.ts';
-import { auditHead } from './audit.ts';
 import { sha256Hex } from './crypto.ts';
-import { sessionFor } from './operators.ts';
-import { systemClock } from './clock.ts';
-import { accountState, appendJournalEvent, attemptGate, readJournal, sealJournal } from './signin-journal.ts';
+import { checkNewOperator, insertOperator, sessionFor, sessionOf, validOperatorName } from './operators.ts';
+import { assertPassword } from './passwords.ts';
+import { attemptGate } from './signin-throttle.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { parseRawKey } from './raw-keys.ts';
 
 /** What a successful sign-in yields; `warnings` are shown to the operator (e.g. a tampered journal). */
-export interface SignedIn {
-  vault: Vault;
+export interface SignedIn<H> {
+  unlocked: Unlocked<H>;
+  store: Store;
   session: Session;
   warnings: string[];
 }
@@ -27,15 +29,15 @@ const inFlight = new Map<string, number>();
 const MAX_PARALLEL_SIGNINS = 2;
 
 /**
- * Signs an operator in: their password opens their key slot, which unwraps the vault key.
- * Unknown names run the KDF too, so a wrong name and a wrong password give the same message
+ * Signs an operator in: their password opens their credential, which unlocks the store.
+ * Unknown names cost the KDF too, so a wrong name and a wrong password give the same message
  * in about the same time. Failures are counted in the pre-sign-in journal: attempts are spaced
- * out after 5 failures and the operator is locked for a period after 20; the lock survives restarts.
+ * out after 5 failures and the operator is locked for a period after 20; the lock survives
+ * restarts. Who signed in comes from their operator row, never from the credential.
  */
-export async function signIn(env: VaultEnv, name: string, password: string): Promise<SignedIn> {
-  const clock = env.clock ?? systemClock;
+export async function signIn<H>(lock: VaultLock<H>, name: string, password: string, clock: Clock = systemClock): Promise<SignedIn<H>> {
   if (typeof name !== 'string' || typeof password !== 'string' || name.length > 256 || password.length > 1024) fail('BAD_REQUEST', 'Name and password are required.');
-  if (vaultState(env.dir) === 'none') fail('VAULT_MISSING', `There is no vault in ${env.dir}.`);
+  lock.requireExisting();
   const nameKey = foldKey(name);
   // Checked after folding too: folding can make a name several times longer (ﬃ → ffi).
   if (nameKey.length > 256) fail('BAD_REQUEST', 'Name and password are required.');
@@ -43,7 +45,7 @@ export async function signIn(env: VaultEnv, name: string, password: string): Pro
   if ((inFlight.get(nameKey) ?? 0) > 0 || running >= MAX_PARALLEL_SIGNINS) fail('RATE_LIMITED', 'Another sign-in is in progress. Try again in a moment.', { seconds: 1 });
   inFlight.set(nameKey, (inFlight.get(nameKey) ?? 0) + 1);
   try {
-    return await signInOnce(env, clock, nameKey, password);
+    return await signInOnce(lock, clock, nameKey, password);
   } finally {
     const n = (inFlight.get(nameKey) ?? 1) - 1;
     if (n <= 0) inFlight.delete(nameKey);
@@ -59,124 +61,176 @@ export function journalName(nameKey: string): string {
   return sha256Hex(`factordesk signin-name:${nameKey}`).slice(0, 32);
 }
 
-async function signInOnce(env: VaultEnv, clock: { now(): number }, nameKey: string, password: string): Promise<SignedIn> {
+async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, password: string): Promise<SignedIn<H>> {
   const jName = journalName(nameKey);
-  const { journal } = readJournal(env.dir);
-  const gate = attemptGate(accountState(journal, jName), clock.now());
+  const gate = attemptGate(lock.throttleState(jName), clock.now());
   if (gate.kind === 'locked') {
-    appendJournalEvent(env.dir, { at: clock.now(), name: jName, outcome: 'locked' });
+    lock.recordAttempt({ at: clock.now(), name: jName, outcome: 'locked' });
     fail('OPERATOR_LOCKED', `Too many failed sign-ins. This operator is locked until ${new Date(gate.until).toISOString()}.`, { until: gate.until });
   }
   if (gate.kind === 'wait') {
-    appendJournalEvent(env.dir, { at: clock.now(), name: jName, outcome: 'rate-limited' });
+    lock.recordAttempt({ at: clock.now(), name: jName, outcome: 'rate-limited' });
     fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${gate.seconds} s.`, { seconds: gate.seconds });
   }
   const recordFailure = (): never => {
-    appendJournalEvent(env.dir, { at: clock.now(), name: jName, outcome: 'failed' });
+    lock.recordAttempt({ at: clock.now(), name: jName, outcome: 'failed' });
     fail('SIGNIN_FAILED', WRONG);
   };
-  let tried = false;
-  const { vault, slot } = await unlockWith(
-    env,
-    (f) => f.slots.filter((s) => s.kind === 'operator' && s.label === nameKey),
-    async (s: Slot, f) => {
-      tried = true;
-      return openPrivateKey(f.vaultId, s, password);
-    },
-    async () => {
-      // No slot for this name: spend the same KDF time so the answer does not reveal it.
-      if (!tried) await burnKdfTime(password);
-      return recordFailure();
-    },
-  );
+  const unlocked = await lock.unlockOperator(nameKey, password);
+  if (!unlocked) return recordFailure();
+  const { store } = unlocked;
   let session: Session;
   try {
-    session = sessionFor(vault.db, slot.operatorId!, clock.now());
+    // The credential only says which row to read: a disabled, removed or renamed operator is refused.
+    session = await store.read(async (tx) => {
+      const s = await sessionFor(tx, unlocked.operatorId ?? '', clock.now());
+      const row = await tx.operators.get(s.operatorId);
+      if (row?.nameKey !== nameKey) fail('SIGNIN_FAILED', WRONG);
+      return s;
+    });
   } catch (err) {
-    vault.close();
+    lock.close(unlocked);
     if (err instanceof FactorDeskError) recordFailure();
     throw err;
   }
   try {
-    // Before anything is appended: an anchor ahead of the chain means acknowledged events were
-    // lost (a deleted WAL, a truncated or older database file).
-    const anchor = vault.anchor();
-    const headCount = auditHead(vault.db).count;
-    const lost = !!anchor && anchor.valid && anchor.count > headCount;
-    const anchorMissing = !anchor && headCount > 0;
-    const warnings = foldJournal(vault, session.name, jName);
-    if (anchorMissing) warnings.push('ANCHOR_MISSING');
-    if (lost) {
-      warnings.push('EVENTS_LOST');
-      vault.auditNow({ action: 'audit.events-lost', operator: session.name, outcome: 'warning', details: { anchored: anchor.count } });
-    }
-    vault.auditNow({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } });
-    return { vault, session, warnings };
+    const warnings = await afterUnlock(lock, unlocked, session.name, jName);
+    await store.write(async (tx) => {
+      await tx.audit.append({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } }, store.clock.now());
+    });
+    return { unlocked, store, session, warnings };
   } catch (err) {
-    vault.close(); // never leave the key in memory behind a failed sign-in
+    lock.close(unlocked); // never leave the key in memory behind a failed sign-in
     throw err;
   }
 }
 
+/**
+ * What every unlock by a person checks before it appends anything: an anchor ahead of the chain
+ * means acknowledged events were lost (a deleted WAL, a truncated or older database file); then
+ * the journal's events move into the audit.
+ */
+async function afterUnlock<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operatorName: string | null, resetName: string | null): Promise<string[]> {
+  const { store } = unlocked;
+  const anchor = lock.anchor(unlocked);
+  const headCount = (await store.read((tx) => tx.audit.head())).count;
+  const lost = !!anchor && anchor.valid && anchor.count > headCount;
+  const anchorMissing = !anchor && headCount > 0;
+  const warnings = await foldJournal(lock, unlocked, operatorName, resetName);
+  if (anchorMissing) warnings.push('ANCHOR_MISSING');
+  if (lost) {
+    warnings.push('EVENTS_LOST');
+    await store.write(async (tx) => {
+      await tx.audit.append({ action: 'audit.events-lost', operator: operatorName, outcome: 'warning', details: { anchored: anchor.count } }, store.clock.now());
+    });
+  }
+  return warnings;
+}
+
 /** Moves pre-sign-in events into the audit and re-authenticates the journal base. */
-export function foldJournal(vault: Vault, operatorName: string | null, resetNameKey: string | null): string[] {
+export async function foldJournal<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operatorName: string | null, resetName: string | null): Promise<string[]> {
   const warnings: string[] = [];
-  const { folded, summarised, wasValid, damaged } = sealJournal(vault.dir, vault.derived('journal'), resetNameKey, vault.now());
-  vault.write(() => {
+  const { store } = unlocked;
+  const { folded, summarised, wasValid, damaged } = lock.sealJournal(unlocked, resetName);
+  await store.write(async (tx) => {
+    const at = store.clock.now();
     if (summarised > 0) {
-      vault.audit({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } });
+      await tx.audit.append({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } }, at);
     }
     // Known operators are named; anything else typed as a name stays a hash (it may be a password).
     const known = new Map<string, string>();
-    for (const r of vault.db.prepare("SELECT name, name_key FROM operators WHERE status != 'removed'").all() as Array<{ name: string; name_key: string }>) known.set(journalName(r.name_key), r.name);
+    for (const r of await tx.operators.list()) known.set(journalName(r.nameKey), r.name);
     for (const e of folded) {
       const name = known.get(e.name);
-      vault.audit({
-        action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`,
-        operator: null,
-        outcome: 'refused',
-        details: { ...(name ? { name } : { unknownName: e.name.slice(0, 12) }), at: new Date(e.at).toISOString() },
-      });
+      await tx.audit.append(
+        {
+          action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`,
+          operator: null,
+          outcome: 'refused',
+          details: { ...(name ? { name } : { unknownName: e.name.slice(0, 12) }), at: new Date(e.at).toISOString() },
+        },
+        at,
+      );
     }
     if (!wasValid || damaged) {
-      vault.audit({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } });
+      await tx.audit.append({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } }, at);
       warnings.push('JOURNAL_TAMPERED');
     }
   });
   return warnings;
 }
 
-/** Opens the vault with the printed recovery key (when every admin password is lost). */
-export async function unlockWithRecoveryKey(env: VaultEnv, recoveryKey: string): Promise<Vault> {
-  const raw = parseRawKey(recoveryKey);
+/** Unlocks with the printed recovery key (when every admin password is lost). */
+export async function unlockWithRecoveryKey<H>(lock: VaultLock<H>, recoveryKey: string): Promise<Unlocked<H>> {
+  const raw = typeof recoveryKey === 'string' ? parseRawKey(recoveryKey) : null;
   if (!raw) fail('BAD_REQUEST', 'That is not a recovery key: it has 52 letters A–Z and digits 2–7, in groups of four.');
-  const { vault } = await unlockWith(
-    env,
-    (f) => f.slots.filter((s) => s.kind === 'recovery'),
-    async () => Buffer.from(raw),
-    () => fail('SIGNIN_FAILED', 'This recovery key does not open this vault (it may have been replaced by a key rotation).'),
-  );
-  raw.fill(0);
-  return vault;
+  try {
+    const unlocked = await lock.unlockRecovery(raw);
+    if (!unlocked) fail('SIGNIN_FAILED', 'This recovery key does not open this vault (it may have been replaced by a key rotation).');
+    return unlocked;
+  } finally {
+    raw.fill(0);
+  }
 }
 
-/** Opens the vault for a login service with a service key: the session may only verify codes. */
-export async function unlockWithServiceKey(env: VaultEnv, serviceKeyFile: string): Promise<{ vault: Vault; session: Session }> {
+/** Unlocks for a login service with a service key file: the session may only verify codes. */
+export async function unlockWithServiceKey<H>(lock: VaultLock<H>, serviceKeyFile: string): Promise<{ unlocked: Unlocked<H>; store: Store; session: Session }> {
   let parsed: { format?: unknown; key?: unknown; label?: unknown };
   try {
     parsed = JSON.parse(serviceKeyFile) as typeof parsed;
   } catch {
     fail('BAD_REQUEST', 'The service key file is not valid.');
   }
-  const raw = parsed.format === 'factordesk.service-key' && typeof parsed.key === 'string' ? parseRawKey(parsed.key) : null;
+  const raw = parsed && parsed.format === 'factordesk.service-key' && typeof parsed.key === 'string' ? parseRawKey(parsed.key) : null;
   if (!raw) fail('BAD_REQUEST', 'The service key file is not valid.');
-  const { vault, slot } = await unlockWith(
-    env,
-    (f) => f.slots.filter((s) => s.kind === 'service'),
-    async () => Buffer.from(raw),
-    () => fail('SIGNIN_FAILED', 'This service key does not open this vault.'),
-  );
-  raw.fill(0);
-  const label = slot.label ?? 'service';
-  return { vault, session: { operatorId: `service:${slot.keyId}`, name: `service:${label}`, displayName: label, role: 'service', emailKey: null, signedInAt: vault.now() } };
+  let unlocked;
+  try {
+    unlocked = await lock.unlockService(raw);
+  } finally {
+    raw.fill(0);
+  }
+  if (!unlocked) fail('SIGNIN_FAILED', 'This service key does not open this vault.');
+  // A login service has no operator row: its session names the key and can only verify.
+  const label = unlocked.label || 'service';
+  const session: Session = { operatorId: `service:${unlocked.keyId}`, name: `service:${label}`, displayName: label, role: 'service', emailKey: null, signedInAt: unlocked.store.clock.now() };
+  return { unlocked, store: unlocked.store, session };
+}
+
+/**
+ * Admin recovery with the recovery key: the named admin gets a new password, or is created as an
+ * admin when there is no operator of that name. Audited as the recovery key. Returns the
+ * unlocked store and the admin's session (from their row).
+ */
+export async function recoverAdmin<H>(lock: VaultLock<H>, recoveryKey: string, name: string, password: string): Promise<{ unlocked: Unlocked<H>; store: Store; session: Session }> {
+  const cleanName = validOperatorName(name);
+  const unlocked = await unlockWithRecoveryKey(lock, recoveryKey);
+  const { store } = unlocked;
+  try {
+    const recovery: Session = { operatorId: 'recovery', name: 'recovery-key', displayName: 'Recovery key', role: 'admin', emailKey: null, signedInAt: store.clock.now() };
+    const existing = await store.read((tx) => tx.operators.getByNameKey(foldKey(cleanName)));
+    if (existing && existing.role !== 'admin') fail('FORBIDDEN', 'Recovery sets a password for an admin only.');
+    const checked = existing ? null : checkNewOperator({ name: cleanName, displayName: cleanName, role: 'admin', password });
+    if (existing) assertPassword(password, [existing.name, existing.displayName]);
+    const id = existing?.id ?? store.random.bytes(16).toString('hex');
+    const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: existing?.nameKey ?? checked!.nameKey }, password);
+    const session = await store.write(async (tx) => {
+      const now = store.clock.now();
+      const audit = (action: string, details: Record<string, unknown>) => tx.audit.append({ action, operator: recovery.name, outcome: 'ok', details }, now);
+      let row = existing ? await tx.operators.get(id) : null;
+      if (existing && (!row || row.role !== 'admin' || row.status === 'removed')) fail('CONFLICT', 'The operator changed while the recovery ran. Try again.');
+      if (!row) {
+        row = await insertOperator(tx, checked!, id, now);
+        await audit('operator.add', { name: row.name, role: 'admin' });
+      }
+      await tx.operators.setStatus(id, 'active', now);
+      await tx.credentials.installOperator(credential);
+      await audit('operator.reset-password', { name: row.name });
+      await audit('vault.recovery', { admin: row.name });
+      return sessionOf(await tx.operators.get(id), now);
+    });
+    return { unlocked, store, session };
+  } catch (err) {
+    lock.close(unlocked);
+    throw err;
+  }
 }

@@ -111,66 +111,45 @@ export function validateUserInput(input: UserInput): UserFields {
   return { email, emailKey, name, nameKey: foldKey(name), phone, organization, externalId, status };
 }
 
-interface Row {
-  id: number;
-  external_id: string | null;
-  email: string;
-  name: string;
-  phone: string | null;
-  organization: string | null;
-  status: 'active' | 'disabled';
-  created_at: number;
-  updated_at: number;
-}
-
-const USER_COLUMNS = 'id, external_id, email, name, phone, organization, status, created_at, updated_at';
-
-function toUser(r: Row): User {
-  return {
-    id: r.id,
-    externalId: r.external_id,
-    email: r.email,
-    name: r.name,
-    phone: r.phone,
-    organization: r.organization,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
+function toUser(r: UserRecord): User {
+  const { emailKey: _e, nameKey: _n, ...user } = r;
+  return user;
 }
 
 /** Looks a user up by id; null when there is none. */
-export function getUserById(db: Db, id: number): User | null {
+export async function getUserById(store: Store, id: number): Promise<User | null> {
   if (!Number.isSafeInteger(id)) return null;
-  const r = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as Row | undefined;
+  const r = await store.read((tx) => tx.users.get(id));
   return r ? toUser(r) : null;
 }
 
 /** Finds the user whose email has the same fold key as `email` (exact, case-insensitive in every script); null when none. */
-export function findUserByEmail(db: Db, email: string): User | null {
+export async function findUserByEmail(store: Store, email: string): Promise<User | null> {
   if (typeof email !== 'string') return null;
   const key = foldKey(email);
   if (key.length === 0 || key.length > 4 * MAX_EMAIL_LENGTH) return null;
-  const r = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`).get(key) as Row | undefined;
+  const r = await store.read((tx) => tx.users.getByEmailKey(key));
   return r ? toUser(r) : null;
 }
 
 /**
- * Adds a user or updates the one with the same external id (else the same email) (admin).
- * Empty status keeps an existing user's status (new users are active); empty phone clears it.
+ * Adds a user or updates the one with the same external id (else the same email) (admin), with
+ * its audit event in the same transaction. Empty status keeps an existing user's status (new
+ * users are active); empty phone clears it.
  */
-export function upsertUser(vault: Vault, input: UserInput, actor: Session): { user: User; outcome: 'inserted' | 'updated' | 'unchanged' } {
-  requireRole(actor, 'users:import');
+export async function upsertUser(store: Store, session: Session, input: UserInput): Promise<{ user: User; outcome: 'inserted' | 'updated' | 'unchanged' }> {
+  requireRole(session, 'users:import');
   const fields = validateUserInput(input);
-  return vault.write(() => {
-    const writer = new UserWriter(vault.db);
-    const r = writer.apply(fields, vault.now(), actor.emailKey);
+  return store.write(async (tx) => {
+    const now = store.clock.now();
+    const r = await applyUser(tx, fields, now, session.emailKey);
     if (r.kind === 'rejected') throw new FactorDeskError(r.code, r.reason, { field: r.field });
     if (r.kind === 'inserted') {
-      vault.audit({ action: 'user.add', operator: actor.name, userId: r.id, userEmail: fields.email, outcome: 'ok', details: { phone: fields.phone ? 'set' : 'none', status: fields.status ?? 'active' } });
+      await auditAs(tx, session, { action: 'user.add', userId: r.id, userEmail: fields.email, outcome: 'ok', details: { phone: fields.phone ? 'set' : 'none', status: fields.status ?? 'active' } }, now);
     } else if (r.kind === 'updated') {
-      vault.audit({ action: 'user.update', operator: actor.name, userId: r.id, userEmail: fields.email, outcome: 'ok', details: { fields: r.fields, changes: r.changes } });
+      await auditAs(tx, session, { action: 'user.update', userId: r.id, userEmail: fields.email, outcome: 'ok', details: { fields: r.fields, changes: r.changes } }, now);
     }
-    return { user: getUserById(vault.db, r.id)!, outcome: r.kind };
+    const user = await tx.users.get(r.id);
+    return { user: toUser(user!), outcome: r.kind };
   });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, AGENT, BIN, cliEnv, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
 import { journalName, unlockWithRecoveryKey } from '../../main/core/signin.ts';
-import { appendJournalEvent } from '../../main/core/signin-journal.ts';
+import { appendJournalEvent } from '../../main/store/sqlite/signin-journal.ts';
 import { findUserByEmail } from '../../main/core/users.ts';
 import { setVerificationState } from '../../main/core/actions.ts';
 import { COMMANDS } from '../../main/cli/main.ts';

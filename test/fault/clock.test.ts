@@ -11,7 +11,7 @@ import { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
 import { clockCheck, CLOCK_TOLERANCE_MS } from '../../main/core/clock-check.ts';
-import { listAudit } from '../../main/core/audit.ts';
+import { listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

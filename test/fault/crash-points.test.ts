@@ -11,7 +11,7 @@ import { makeVault, ADMIN, AGENT } from '../helpers/vault.ts';
 import { inspectVault, insertUsers, runFixtureSync, seeded, startFixture } from '../helpers/suites.ts';
 import { signIn } from '../../main/core/signin.ts';
 import { backupVault, checkVaultIntegrity, readBackup } from '../../main/core/backup.ts';
-import { verifyAuditChain } from '../../main/core/audit.ts';
+import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/core/user-writer.ts';
 

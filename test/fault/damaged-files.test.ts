@@ -9,10 +9,10 @@ import { makeVault, ADMIN } from '../helpers/vault.ts';
 import { CTX, codeOf, inspectVault, insertUser, insertUsers, makeSuiteApp, mountTmpfs, startFixture, unmountTmpfs, vaultFingerprint, type SuiteApp } from '../helpers/suites.ts';
 import { signIn } from '../../main/core/signin.ts';
 import { backupVault, checkVaultIntegrity, restoreBackup } from '../../main/core/backup.ts';
-import { verifyAuditChain } from '../../main/core/audit.ts';
+import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { toFactorDeskError } from '../../main/core/errors.ts';
 import { verifyCode } from '../../main/core/verify.ts';
-import { readSlotFile } from '../../main/core/key-slots.ts';
+import { readSlotFile } from '../../main/store/sqlite/key-slots.ts';
 
 // The app's own file writes go through node:fs; where no small filesystem can be mounted, a
 // write under `fullPrefix` fails with ENOSPC instead (pass-through otherwise). SQLite's own

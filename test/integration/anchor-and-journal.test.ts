@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
 import { signIn } from '../../main/core/signin.ts';
-import { verifyAuditChain, auditHead } from '../../main/core/audit.ts';
+import { verifyAuditRows as verifyAuditChain, auditHeadRow as auditHead } from '../../main/store/sqlite/audit-rows.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

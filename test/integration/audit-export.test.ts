@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { auditHead, listAudit } from '../../main/core/audit.ts';
+import { auditHeadRow as auditHead, listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import { exportAudit, verifyAuditForReport, verifyExportedAudit, type AuditExportFile } from '../../main/core/audit-export.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { makeVault } from '../helpers/vault.ts';

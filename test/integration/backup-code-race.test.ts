@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { makeVault, AGENT } from '../helpers/vault.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
-import { listAudit } from '../../main/core/audit.ts';
 import { signIn } from '../../main/core/signin.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/verify-code.ts', import.meta.url));
 const RACERS = 20;
@@ -61,7 +61,7 @@ describe('concurrent redemption of one backup code', () => {
         .prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(email, foldKey(email), 'Kari Nordmann', foldKey('Kari Nordmann'), null, null, 'active', now, now).lastInsertRowid,
     );
-    const { codes } = issueBackupCodes(v.vault, v.admin, userId, { checks: ['photo-id'], ticket: 'HD-1', reason: 'race test' });
+    const { codes } = await issueBackupCodes(storeOf(v.vault), v.admin, userId, { checks: ['photo-id'], ticket: 'HD-1', reason: 'race test' });
     const code = codes[0]!;
     v.vault.close();
 
@@ -83,7 +83,7 @@ describe('concurrent redemption of one backup code', () => {
         .prepare('SELECT count(*) AS n FROM backup_codes c JOIN backup_code_sets s ON s.id = c.set_id WHERE s.user_id = ? AND c.used_at IS NOT NULL')
         .get(userId) as { n: number };
       expect(used.n).toBe(1);
-      const events = listAudit(vault.db, { action: 'code.verify', userId });
+      const events = await storeOf(vault).read((tx) => tx.audit.list({ action: 'code.verify', userId }));
       expect(events).toHaveLength(RACERS);
       expect(events.filter((e) => e.outcome === 'accepted')).toHaveLength(1);
       expect(events.filter((e) => e.outcome === 'rejected').every((e) => e.details.reason === 'reused')).toBe(true);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { makeVault } from '../helpers/vault.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
-import { auditHead, listAudit, verifyAuditChain } from '../../main/core/audit.ts';
+import { auditHeadRow as auditHead, listAuditRows as listAudit, verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { importUsers, type ImportProgress, type ImportReport } from '../../main/core/import-users.ts';
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
 import { indexedNameWords } from '../../main/core/user-writer.ts';

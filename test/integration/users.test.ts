@@ -2,7 +2,7 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { makeVault } from '../helpers/vault.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { foldKey } from '../../main/core/text.ts';
-import { listAudit } from '../../main/core/audit.ts';
+import { listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
 import { findUserByEmail, getUserById, normalizeEmail, normalizePhone, searchUsers, upsertUser, type UserInput } from '../../main/core/users.ts';

@@ -6,8 +6,8 @@ import { runFixture } from '../helpers/child.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
 import { backupVault, checkVaultIntegrity, restoreBackup, undoRestore } from '../../main/core/backup.ts';
 import { rotateVaultKey } from '../../main/core/rekey.ts';
-import { readSlotFile } from '../../main/core/key-slots.ts';
-import { verifyAuditChain } from '../../main/core/audit.ts';
+import { readSlotFile } from '../../main/store/sqlite/key-slots.ts';
+import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { disableOperator, removeOperator, addOperator, resetOperatorPassword, changeOwnPassword } from '../../main/core/operators.ts';
 
 const cleanups: Array<() => void> = [];

@@ -6,10 +6,10 @@ import { makeVault, ADMIN, tempDir, errorCode } from '../helpers/vault.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
 import { createVault } from '../../main/core/first-run.ts';
 import { vaultState } from '../../main/store/sqlite/vault.ts';
-import { defaultVaultDir } from '../../main/core/paths.ts';
+import { defaultVaultDir } from '../../main/store/sqlite/paths.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { SCHEMA_VERSION } from '../../main/store/sqlite/migrations/index.ts';
-import { readSlotFile } from '../../main/core/key-slots.ts';
+import { readSlotFile } from '../../main/store/sqlite/key-slots.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -11,6 +11,7 @@ import { AGENT } from '../helpers/vault.ts';
 import { systemClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 
 const BIN = join(ROOT, 'bin/factordesk.js');
@@ -131,9 +132,9 @@ describe('100 concurrent calls over a 100k-user vault while the command line wor
         else if (r < 18) {
           const next = verifyQueue.shift();
           calls.push(
-            Promise.resolve().then(() => {
+            Promise.resolve().then(async () => {
               if (!next) return { kind: 'verify', code: 'OK' };
-              const v = verifyCode(app.controller.vaultOrNull!, session(), next[0], next[1]).result;
+              const v = (await verifyCode(storeOf(app.controller.vaultOrNull!), session(), next[0], next[1])).result;
               return { kind: 'verify', code: v === 'accepted' ? 'OK' : `verify:${v}` };
             }),
           );

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { CTX, codeOf, inspectVault, insertUser, makeSuiteApp, openWithKey, type SuiteApp } from '../helpers/suites.ts';
 import { ADMIN } from '../helpers/vault.ts';
-import { canonicalEvent, eventHash, GENESIS_HASH, listAudit } from '../../main/core/audit.ts';
+import { canonicalEvent, eventHash, GENESIS_HASH } from '../../main/core/audit.ts';
+import { listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import type { Db } from '../../main/store/sqlite/database.ts';
 
 const apps: SuiteApp[] = [];

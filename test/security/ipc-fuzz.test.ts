@@ -14,7 +14,7 @@ import { CHANNELS } from '../../main/ipc/schemas.ts';
 import { PERMISSIONS } from '../../main/core/roles.ts';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 import { ManualClock } from '../../main/core/clock.ts';
-import { verifyAuditChain, listAudit } from '../../main/core/audit.ts';
+import { verifyAuditRows as verifyAuditChain, listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { ADMIN, AGENT, CTX, OWN_FRAME, codeOf, insertUser, makeSuiteApp, secretFromUri, vaultFingerprint, verificationRows, type SuiteApp } from '../helpers/suites.ts';
 
@@ -563,7 +563,7 @@ describe('operator abuse', () => {
     while (journal.events.length < 100_000) journal.events.push({ at, name: `flood-${journal.events.length}`, outcome: 'failed' });
     writeFileSync(path, JSON.stringify(journal));
     // One more attempt pushes the journal past its schema's 100,000-event cap: from then on it
-    // reads as empty (readJournal in main/core/signin-journal.ts), and every lock with it.
+    // reads as empty (readJournal in main/store/sqlite/signin-journal.ts), and every lock with it.
     expect(codeOf(await x.app.call('session:sign-in', { name: 'mallory', password: 'one more wrong password' }))).toBe('SIGNIN_FAILED');
     x.app.clock.advance(61_000);
     const r = await x.app.signIn(ADMIN);

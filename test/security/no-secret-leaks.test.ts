@@ -14,7 +14,7 @@ import { ADMIN, AGENT } from '../helpers/vault.ts';
 import { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
-import { parseRawKey } from '../../main/core/key-slots.ts';
+import { parseRawKey } from '../../main/store/sqlite/key-slots.ts';
 import type { Channel, Req } from '../../contract/index.ts';
 import type { AnyResult } from '../helpers/suites.ts';
 

@@ -3,11 +3,14 @@ import { issueBackupCodes } from '../../core/backup-codes.ts';
 import { verifyCode } from '../../core/verify.ts';
 import { unlockWithServiceKey } from '../../core/signin.ts';
 import { LIMITS } from '../../core/settings.ts';
+import type { Vault } from '../../store/sqlite/vault.ts';
+import type { Session } from '../../core/session.ts';
 import { str, type Command } from '../command.ts';
 import { ACTION_HELP, ACTION_OPTIONS, actionContext, codeArg, emailArg, intArg, resolveCode, userByEmail } from '../args.ts';
 import { EXIT } from '../output.ts';
 import { pathArg, readSmallFile } from '../files.ts';
 import { iso } from '../format.ts';
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 
 const { min: MIN_MINUTES, max: MAX_MINUTES } = LIMITS.oneTimeCodeMinutes;
 
@@ -26,9 +29,10 @@ ${ACTION_HELP}
     const email = emailArg(p.args[0]!);
     const minutes = intArg(str(p, 'minutes'), 'minutes', MIN_MINUTES, MAX_MINUTES);
     const action = actionContext(p);
-    return ctx.withSession((vault, session) => {
-      const user = userByEmail(vault, email);
-      const r = issueOneTimeCode(vault, session, user.id, { ...action, ...(minutes === undefined ? {} : { minutes }) });
+    return ctx.withSession(async (vault, session) => {
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const r = await issueOneTimeCode(store, session, user.id, { ...action, ...(minutes === undefined ? {} : { minutes }) });
       return {
         result: { code: r.code, expiresAt: r.expiresAt },
         message: `One-time code for ${user.email}, valid until ${iso(r.expiresAt)}. Read it to the user; it is not shown again.`,
@@ -51,9 +55,10 @@ ${ACTION_HELP}`,
   async run(ctx, p) {
     const email = emailArg(p.args[0]!);
     const action = actionContext(p);
-    return ctx.withSession((vault, session) => {
-      const user = userByEmail(vault, email);
-      const r = issueBackupCodes(vault, session, user.id, action);
+    return ctx.withSession(async (vault, session) => {
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const r = await issueBackupCodes(store, session, user.id, action);
       return {
         result: { codes: r.codes, createdAt: r.createdAt },
         message: `New backup codes for ${user.email}. Each works once; they are not shown again.`,
@@ -84,9 +89,10 @@ operator signs in, and the key can do nothing but verify codes.
     const email = emailArg(p.args[0]!);
     const keyPath = str(p, 'service-key');
     const code = await resolveCode(ctx, codeArg(p.args[1]!));
-    const check = (vault: Parameters<typeof verifyCode>[0], session: Parameters<typeof verifyCode>[1]) => {
-      const user = userByEmail(vault, email);
-      const r = verifyCode(vault, session, user.id, code);
+    const check = async (vault: Vault, session: Session) => {
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const r = await verifyCode(store, session, user.id, code);
       return { result: r, text: r.result, exitCode: r.result === 'accepted' ? EXIT.OK : r.result === 'locked' ? EXIT.LOCKED : EXIT.REJECTED };
     };
     if (keyPath === undefined) return ctx.withSession(check);
@@ -94,8 +100,8 @@ operator signs in, and the key can do nothing but verify codes.
     ctx.requireVault();
     const { vault, session } = await unlockWithServiceKey(ctx.env, content);
     try {
-      ctx.warnClock(vault);
-      return check(vault, session);
+      await ctx.warnClock(vault);
+      return await check(vault, session);
     } finally {
       vault.close();
     }

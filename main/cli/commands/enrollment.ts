@@ -1,7 +1,6 @@
-import { basename } from 'node:path';
-import { forceReenrollment, confirmEnrollment, pendingEnrollmentForSheet } from '../../core/enrollment.ts';
-import { renderEnrollmentSheet } from '../../core/qr-sheet.ts';
-import { getSettings } from '../../core/settings.ts';
+import { forceReenrollment, confirmEnrollment } from '../../core/enrollment.ts';
+import { prepareSheet, recordSheetPrinted } from '../../core/sheets.ts';
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { toFactorDeskError } from '../../core/errors.ts';
 import { str, flag, type Command } from '../command.ts';
 import { ACTION_HELP, ACTION_OPTIONS, actionContext, choiceArg, codeArg, emailArg, resolveCode, userByEmail } from '../args.ts';
@@ -43,8 +42,9 @@ ${ACTION_HELP}
     const voidCodes = flag(p, 'void-codes');
     const withBackupCodes = flag(p, 'backup-codes');
     return ctx.withSession(async (vault, session) => {
-      const user = userByEmail(vault, email);
-      const r = forceReenrollment(vault, session, user.id, { ...action, voidCodes, withBackupCodes });
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const r = await forceReenrollment(store, session, user.id, { ...action, voidCodes, withBackupCodes });
       const result: Record<string, unknown> = {
         enrollmentId: r.enrollmentId,
         uri: r.uri,
@@ -57,33 +57,9 @@ ${ACTION_HELP}
       const text = [`URI: ${r.uri}`, `Key: ${r.key}`, `Set up before: ${iso(r.deadline)}`, `Sheet id: ${r.sheetId}`, ...(r.backupCodes ? ['Backup codes:', ...r.backupCodes] : [])];
       if (sheetPath) {
         try {
-          const pending = pendingEnrollmentForSheet(vault, session, user.id, r.enrollmentId);
-          pending.secret.fill(0);
-          const settings = getSettings(vault.db);
-          const html = await renderEnrollmentSheet({
-            language,
-            organizationName: settings.organizationName,
-            organizationLogo: settings.organizationLogo,
-            user: { name: pending.user.name, email: pending.user.email },
-            uri: pending.uri,
-            key: pending.key,
-            issuer: settings.issuer,
-            account: pending.user.email,
-            deadline: pending.deadline,
-            sheetId: pending.sheetId,
-            issuedAt: pending.createdAt,
-            operatorName: session.displayName,
-            ...(r.backupCodes ? { backupCodes: r.backupCodes } : {}),
-          });
-          writeNewFile(sheetPath, html, 'sheet file');
-          vault.auditNow({
-            action: 'enrollment.sheet',
-            operator: session.name,
-            userId: user.id,
-            userEmail: user.email,
-            outcome: 'ok',
-            details: { enrollmentId: r.enrollmentId, sheetId: r.sheetId, file: basename(sheetPath), language, backupCodesPage: !!r.backupCodes },
-          });
+          const sheet = await prepareSheet(store, session, { userId: user.id, enrollmentId: r.enrollmentId, language });
+          writeNewFile(sheetPath, sheet.html, 'sheet file');
+          await recordSheetPrinted(store, session, sheet, { output: 'html' });
           result.sheet = sheetPath;
           text.push(`Sheet: ${sheetPath}`);
         } catch (err) {
@@ -116,9 +92,10 @@ CODE - reads the code from one line of standard input.`,
   async run(ctx, p) {
     const email = emailArg(p.args[0]!);
     const code = await resolveCode(ctx, codeArg(p.args[1]!));
-    return ctx.withSession((vault, session) => {
-      const user = userByEmail(vault, email);
-      const r = confirmEnrollment(vault, session, user.id, code);
+    return ctx.withSession(async (vault, session) => {
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const r = await confirmEnrollment(store, session, user.id, code);
       return { result: r, text: r.status, message: `The new authenticator of ${user.email} is active.` };
     });
   },

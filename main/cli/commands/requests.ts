@@ -1,3 +1,4 @@
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { clearVerificationLock, recordRefusedRequest } from '../../core/user-actions.ts';
 import { findUserByEmail } from '../../core/users.ts';
 import { str, type Command } from '../command.ts';
@@ -17,9 +18,10 @@ ${ACTION_HELP}`,
   async run(ctx, p) {
     const email = emailArg(p.args[0]!);
     const action = actionContext(p);
-    return ctx.withSession((vault, session) => {
-      const user = userByEmail(vault, email);
-      const r = clearVerificationLock(vault, session, user.id, action);
+    return ctx.withSession(async (vault, session) => {
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const r = await clearVerificationLock(store, session, user.id, action);
       return { result: r, text: 'cleared', message: `The verification lock of ${user.email} is cleared.` };
     });
   },
@@ -60,10 +62,11 @@ it, the request is still recorded, with that address in the notes.
     const notes = textArg(str(p, 'notes'), 'notes', 700);
     // Ticket: the same rule as every action (TICKET_REQUIRED when missing).
     const ticket = ticketArg(str(p, 'ticket'));
-    return ctx.withSession((vault, session) => {
-      const user = findUserByEmail(vault.db, email);
+    return ctx.withSession(async (vault, session) => {
+      const store = storeOf(vault);
+      const user = await findUserByEmail(store, email);
       const fullNotes = user ? notes : [`Address named by the caller: ${email}`, notes].filter(Boolean).join('. ');
-      const r = recordRefusedRequest(vault, session, user ? user.id : null, {
+      const r = await recordRefusedRequest(store, session, user ? user.id : null, {
         callerName,
         requested,
         failedChecks,

@@ -205,9 +205,9 @@ the login service; anyone holding it can check codes. The audit records the labe
     const label = validServiceKeyLabel(str(p, 'label') ?? 'login-service');
     const dest = pathArg(p.args[0]!, 'service key file');
     checkNewFile(dest, 'service key file');
-    return ctx.withSession((vault, session) => {
-      const { fileContent } = createServiceKey(vault, session, label);
-      writeNewFile(dest, fileContent, 'service key file');
+    return ctx.withSession(async (vault, session) => {
+      // The key's slot is committed first; a file that cannot be written revokes it again.
+      await createServiceKey(storeOf(vault), session, label, (content) => writeNewFile(dest, content, 'service key file'));
       return { result: { file: dest, label }, text: dest, message: `Service key "${label}" written to ${dest} (mode 0600).` };
     });
   },
@@ -223,8 +223,8 @@ export const serviceKeyList: Command = {
   args: [],
   admin: true,
   async run(ctx) {
-    return ctx.withSession((vault, session) => {
-      const keys = listServiceKeys(vault, session);
+    return ctx.withSession(async (vault, session) => {
+      const keys = await listServiceKeys(storeOf(vault), session);
       return { result: keys, text: keys.map((k) => `${k.keyId}  ${k.createdAt}  ${k.label}`).join('\n'), message: `${keys.length} service key${keys.length === 1 ? '' : 's'}.` };
     });
   },
@@ -242,8 +242,8 @@ unwraps the vault key itself, so after a leaked key also run "factordesk rotate-
   async run(ctx, p) {
     const which = p.args[0]!;
     if (which.length > 128 || !/^[\p{L}\p{N} ._@:/-]+$/u.test(which)) fail('BAD_REQUEST', 'Give a service key id or label (see "service-key list").', { field: 'key' });
-    return ctx.withSession((vault, session) => {
-      const r = revokeServiceKey(vault, session, which);
+    return ctx.withSession(async (vault, session) => {
+      const r = await revokeServiceKey(storeOf(vault), session, which);
       return { result: r, text: 'revoked', message: 'The service key was revoked. If it leaked, rotate the vault key too.' };
     });
   },

@@ -27,7 +27,7 @@ export function sessionHandlers(ctl: AppController): H {
       // A configured vault folder that is missing is an error, never a silent first run.
       vaultState(ctl.deps.dir, ctl.deps.configured);
       const { vault, session, recoveryKey } = await createVault(ctl.env, { name: req.name, displayName: req.displayName, email: req.email ?? null, password: req.password });
-      ctl.open(vault, session);
+      await ctl.open(vault, session);
       return { recoveryKey, session: ctl.publicSession()! };
     },
     'session:recovery-stored': (_req, session) => {
@@ -36,7 +36,7 @@ export function sessionHandlers(ctl: AppController): H {
     },
     'session:sign-in': async ({ name, password }) => {
       const { vault, session, warnings } = await signIn(ctl.env, name, password);
-      ctl.open(vault, session);
+      await ctl.open(vault, session);
       return { session: ctl.publicSession()!, warnings, jobReports: ctl.takeReports() };
     },
     'session:recover': async ({ recoveryKey, name, password }) => {
@@ -55,7 +55,7 @@ export function sessionHandlers(ctl: AppController): H {
         }
         await resetOperatorPassword(vault, recoverySession, op.id, password);
         vault.auditNow({ action: 'vault.recovery', operator: 'recovery-key', outcome: 'ok', details: { admin: op.name } });
-        ctl.open(vault, sessionFor(vault.db, op.id, vault.now()));
+        await ctl.open(vault, sessionFor(vault.db, op.id, vault.now()));
         return { session: ctl.publicSession()! };
       } catch (err) {
         if (!vault.isClosed && ctl.vaultOrNull !== vault) vault.close();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { fail } from './errors.ts';
-import type { Random } from './clock.ts';
+import { fail } from '../../core/errors.ts';
+import type { Random } from '../../core/clock.ts';
 import {
   assertKdfAcceptable,
   currentKdf,
@@ -14,9 +14,8 @@ import {
   x25519PublicRaw,
   x25519WrapKey,
   type KdfParams,
-} from './crypto.ts';
-import { writeFileAtomic } from './fs-atomic.ts';
-import { base32Decode, base32Encode } from './base32.ts';
+} from '../../core/crypto.ts';
+import { writeFileAtomic } from '../../core/fs-atomic.ts';
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).max(4096);
 const SealedSchema = z.object({ iv: b64, ct: b64, tag: b64 }).strict();
@@ -223,15 +222,4 @@ export function anchorMac(key: Buffer, vaultId: string, count: number, hash: str
   return hmacHex(key, `${vaultId}:${count}:${hash}`);
 }
 
-/** Formats a 256-bit key for printing: RFC 4648 base32 in groups of 4. */
-export function formatRawKey(raw: Buffer): string {
-  return base32Encode(raw).match(/.{1,4}/g)!.join('-');
-}
-
-/** Parses a printed 256-bit key (spaces, hyphens and case ignored); null when malformed. */
-export function parseRawKey(text: string): Buffer | null {
-  const s = text.replace(/[\s-]/g, '').toUpperCase();
-  if (!/^[A-Z2-7]{52}$/.test(s)) return null;
-  const out = base32Decode(s);
-  return out && out.length === 32 ? out : null;
-}
+export { formatRawKey, parseRawKey } from '../../core/raw-keys.ts';

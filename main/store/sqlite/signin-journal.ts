@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './fs-atomic.ts';
-import { hmacHex, safeEqualHex } from './crypto.ts';
+import { writeFileAtomic } from '../../core/fs-atomic.ts';
+import { hmacHex, safeEqualHex } from '../../core/crypto.ts';
 import { JOURNAL_FILE } from './paths.ts';
+import { SIGNIN_POLICY, type AccountState } from '../../core/signin-throttle.ts';
 
 /**
  * The pre-sign-in journal: failure counters, locks and failed sign-in events live before the
@@ -13,13 +14,7 @@ import { JOURNAL_FILE } from './paths.ts';
  * a MAC (no key is available then); deleting them resets counters only back to the last unlock.
  */
 
-/** Sign-in throttling policy. */
-export const SIGNIN_POLICY = {
-  slowAfter: 5, // failures before attempts are spaced out
-  maxDelaySeconds: 60,
-  lockAfter: 20,
-  lockMinutes: 15,
-};
+export { SIGNIN_POLICY, attemptGate, type AccountState } from '../../core/signin-throttle.ts';
 
 const AccountSchema = z.object({ failures: z.number().int().min(0), lastFailureAt: z.number().nullable(), lockedUntil: z.number().nullable() }).strict();
 const EventSchema = z.object({ at: z.number(), name: z.string().max(512), outcome: z.enum(['failed', 'locked', 'rate-limited']) }).strict();
@@ -43,7 +38,6 @@ export const MAX_JOURNAL_EVENTS = 5_000;
 export const MAX_PENDING_NAMES = 5_000;
 
 export type Journal = Omit<z.infer<typeof JournalSchema>, 'events'> & { events: Array<z.infer<typeof EventSchema>> };
-export type AccountState = z.infer<typeof AccountSchema>;
 
 function empty(): Journal {
   return { format: 'factordesk.signin-journal', version: 1, base: { accounts: {}, mac: null }, events: [] };
@@ -97,17 +91,6 @@ export function accountState(j: Journal, nameKey: string): AccountState {
     if (s.failures >= SIGNIN_POLICY.lockAfter && (s.lockedUntil === null || s.lockedUntil < e.at)) s.lockedUntil = e.at + SIGNIN_POLICY.lockMinutes * 60_000;
   }
   return s;
-}
-
-/** Whether a sign-in attempt may run now: `locked` or `wait` seconds, else ok. */
-export function attemptGate(s: AccountState, now: number): { kind: 'ok' } | { kind: 'locked'; until: number } | { kind: 'wait'; seconds: number } {
-  if (s.lockedUntil !== null && s.lockedUntil > now) return { kind: 'locked', until: s.lockedUntil };
-  if (s.failures >= SIGNIN_POLICY.slowAfter && s.lastFailureAt !== null && !(s.lockedUntil !== null && s.lockedUntil <= now)) {
-    const delay = Math.min(2 ** (s.failures - SIGNIN_POLICY.slowAfter), SIGNIN_POLICY.maxDelaySeconds) * 1000;
-    const wait = s.lastFailureAt + delay - now;
-    if (wait > 0) return { kind: 'wait', seconds: Math.ceil(wait / 1000) };
-  }
-  return { kind: 'ok' };
 }
 
 /** Appends an event (pre-unlock; unauthenticated by necessity). */

@@ -1,25 +1,15 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Db } from '../store/sqlite/database.ts';
-import { foldKey, prefixUpperBound } from './text.ts';
-import type { UserSummary } from './users.ts';
+import type { Db } from './database.ts';
+import { prefixUpperBound } from '../../core/text.ts';
+import type { UserSummaryRecord } from '../records.ts';
+import { EMAIL_SORT_CAP, MAX_LIMIT, MAX_WINDOW, type DirectoryPage } from '../repos/directory.ts';
 
 /**
- * Longest query the type-ahead looks at. A stored email is at most 254 characters and a name
- * at most 200, so a longer input is a paste or an attack, not a prefix anyone types; answering
- * it with an empty list (not an error) keeps the work per keystroke bounded and the UI calm.
- */
-export const MAX_QUERY_LENGTH = 256;
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
-/** Results a query can page through (offset + limit); beyond it the answer is empty: type more. */
-export const MAX_WINDOW = 1000;
-/**
- * Largest email-prefix match set sorted by name. One that matches more users (one or two letters
- * at a million users) is listed in email order, straight from the index, so a keystroke stays
- * under 2 ms; typing on narrows it below the cap and name order returns.
- */
-export const EMAIL_SORT_CAP = 2000;
-/**
+ * The vault's directory search: index range scans over users (users_email_name, users_name_key)
+ * and user_name_words, never LIKE and never a table scan, so a keystroke costs well under a
+ * millisecond at a million users. The ranking is the port's (repos/directory.ts); the caps
+ * below only choose how it is computed.
+ *
  * Name-word matches come from user_name_words, whose rows for one word are already in name order:
  * up to MAX_MERGED_WORDS distinct words are merged (a surname prefix rarely has more). Beyond
  * that, up to WORD_SORT_CAP rows are sorted; beyond that, users are walked in name order.
@@ -170,23 +160,15 @@ function byNameThenEmail(a: Keyed, b: Keyed): number {
   return compareCodePoints(a.name_key, b.name_key) || compareCodePoints(a.email_key, b.email_key);
 }
 
-function clampInt(v: unknown, dflt: number, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return dflt;
-  return Math.min(Math.max(Math.floor(v), min), max);
-}
-
 /**
- * Type-ahead over users: the exact email first, then email-prefix matches, then users with a
- * name word (or the whole name) starting with the query, each group by name then email, no
- * user twice. Folded, literal matching (index range scans, never LIKE).
+ * One page of the users matching the folded prefix `q` (see DirectoryRead.search): the exact
+ * email first, then email-prefix matches, then users with a name word (or the whole name)
+ * starting with q, each group by name then email, no user twice.
  */
-export function searchUsers(db: Db, query: string, opts: { limit?: number; offset?: number } = {}): { items: UserSummary[]; hasMore: boolean } {
+export function searchDirectory(db: Db, q: string, limit: number, offset: number): DirectoryPage {
   const empty = { items: [], hasMore: false };
-  const limit = clampInt(opts.limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
-  const offset = clampInt(opts.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-  if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH || offset + limit > MAX_WINDOW) return empty;
-  const q = foldKey(query);
-  if (q.length === 0) return empty;
+  if (typeof q !== 'string' || q.length === 0) return empty;
+  if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || limit < 1 || limit > MAX_LIMIT || offset < 0 || offset + limit > MAX_WINDOW) return empty;
   const s = statements(db);
   const p = { q, hi: prefixUpperBound(q) };
   const need = offset + limit + 1; // one more than the page tells whether there is a next one
@@ -215,7 +197,7 @@ export function searchUsers(db: Db, query: string, opts: { limit?: number; offse
   }
 
   const page = ids.slice(offset, offset + limit);
-  const items = page.map((id) => s.summary.get(id) as UserSummary);
+  const items = page.map((id) => s.summary.get(id) as UserSummaryRecord);
   return { items, hasMore: ids.length > offset + limit };
 }
 

@@ -16,9 +16,9 @@ import {
   writeSlotFile,
   type Slot,
   type SlotFile,
-} from '../../core/key-slots.ts';
+} from './key-slots.ts';
 import { safeEqualHex } from '../../core/crypto.ts';
-import { DB_FILE } from '../../core/paths.ts';
+import { DB_FILE } from './paths.ts';
 import { crashPoint } from '../../core/test-hooks.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
 

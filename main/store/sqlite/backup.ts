@@ -1,19 +1,25 @@
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
+// The backup container and restore swap of the vault folder: VACUUM INTO an encrypted copy with
+// the key slots in a small header, checked restores that keep the current files aside, and the
+// undo of a restore. The services that decide who may do this and what the audit records are in
+// main/core/vault-maintenance.ts.
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { fail, FactorDeskError } from './errors.ts';
-import { requireRole } from './roles.ts';
-import type { Session } from './session.ts';
-import { getMeta, Vault, type VaultEnv } from '../store/sqlite/vault.ts';
-import { integrityCheck, openDatabase, schemaVersion } from '../store/sqlite/database.ts';
-import { fsyncDir, writeFileAtomic } from './fs-atomic.ts';
+import { fail } from '../../core/errors.ts';
+import { getMeta, type Vault, type VaultEnv } from './vault.ts';
+import { openDatabase, schemaVersion } from './database.ts';
+import { fsyncDir, writeFileAtomic } from '../../core/fs-atomic.ts';
 import { SLOT_FILE, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
-import { foldKey } from './text.ts';
-import { crashPoint } from './test-hooks.ts';
-import { safeEqualHex } from './crypto.ts';
-import { SCHEMA_VERSION } from '../store/sqlite/migrations/index.ts';
-import { appendAudit } from './audit.ts';
+import { foldKey } from '../../core/text.ts';
+import { crashPoint } from '../../core/test-hooks.ts';
+import { safeEqualHex } from '../../core/crypto.ts';
+import { SCHEMA_VERSION } from './migrations/index.ts';
+import { appendAuditRow } from './audit-rows.ts';
+import type { AuditInput } from '../../core/audit.ts';
+import type { BackupCredential } from '../vault-admin.ts';
+
+export type { BackupCredential };
 
 const MAGIC = 'factordesk-backup 1\n';
 
@@ -32,8 +38,7 @@ interface BackupHeader {
  * container holding the slot file and the copy, written to a temp name, fsynced and renamed.
  * Nothing with a secret is written unencrypted; a failure leaves no half-written backup.
  */
-export function backupVault(vault: Vault, session: Session, dest: string): { bytes: number; file: string } {
-  requireRole(session, 'vault:backup');
+export function writeBackup(vault: Vault, dest: string): { bytes: number } {
   const dir = dirname(dest);
   if (!existsSync(dir)) fail('NOT_FOUND', 'The folder for the backup does not exist.');
   const tmpDb = join(dir, `.${basename(dest)}.${randomBytes(6).toString('hex')}.db`);
@@ -92,9 +97,7 @@ export function backupVault(vault: Vault, session: Session, dest: string): { byt
   } finally {
     if (existsSync(tmpDb)) unlinkSync(tmpDb);
   }
-  const bytes = statSync(dest).size;
-  vault.auditNow({ action: 'vault.backup', operator: session.name, outcome: 'ok', details: { file: basename(dest), bytes } });
-  return { bytes, file: dest };
+  return { bytes: statSync(dest).size };
 }
 
 /** Reads and checks a backup file's header and hash; the database bytes stay in the file. */
@@ -137,9 +140,6 @@ export function readBackup(path: string): { header: BackupHeader; dataOffset: nu
   }
 }
 
-/** A credential that opens a backup: an operator's password at backup time, or that time's recovery key. */
-export type BackupCredential = { name: string; password: string } | { recoveryKey: string };
-
 async function dekForBackup(slots: SlotFile, cred: BackupCredential): Promise<Buffer> {
   const candidates =
     'recoveryKey' in cred ? slots.slots.filter((s) => s.kind === 'recovery') : slots.slots.filter((s) => s.kind === 'operator' && s.label === foldKey(cred.name));
@@ -160,8 +160,15 @@ async function dekForBackup(slots: SlotFile, cred: BackupCredential): Promise<Bu
  * first (hash, key, integrity check, vault id); only then is the current vault renamed aside
  * with a `.before-restore-<time>` suffix (never deleted) and the backup moved into place.
  */
-export async function restoreBackup(env: VaultEnv, backupPath: string, cred: BackupCredential, now: number, opts: { auditAs?: string } = {}): Promise<{ asideSuffix: string }> {
+export async function restoreBackup(
+  env: VaultEnv,
+  backupPath: string,
+  cred: BackupCredential,
+  now: number,
+  event?: (b: { createdAt: string; kept: string }) => AuditInput,
+): Promise<{ asideSuffix: string }> {
   const { header, dataOffset } = readBackup(backupPath);
+  const suffix = `before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   const dir = env.dir;
   const staging = join(dir, `${DB_FILE}.restoring`);
   if (existsSync(staging)) unlinkSync(staging);
@@ -191,9 +198,10 @@ export async function restoreBackup(env: VaultEnv, backupPath: string, cred: Bac
       if (problems.some((p) => p.integrity_check !== 'ok')) fail('BACKUP_INVALID', 'The backup fails its integrity check; the current vault was not touched.');
       if (getMeta(db, 'vault_id') !== header.vaultId) fail('BACKUP_INVALID', 'The backup is inconsistent (vault id).');
       if (schemaVersion(db) > SCHEMA_VERSION) fail('VAULT_NEWER', 'The backup was made by a newer FactorDesk.');
-      if (opts.auditAs) {
-        // Recorded in the restored vault itself (its anchor, from the backup, stays behind it).
-        db.transaction(() => appendAudit(db, { action: 'vault.restore', operator: opts.auditAs!, outcome: 'ok', details: { backupCreatedAt: header.createdAt } }, now)).immediate();
+      if (event) {
+        // Recorded in the restored vault itself before it goes live (its anchor, from the backup, stays behind it).
+        const input = event({ createdAt: header.createdAt, kept: suffix });
+        db.transaction(() => appendAuditRow(db, input, now)).immediate();
       }
       db.pragma('journal_mode = DELETE'); // leave no WAL beside the staged file
     } finally {
@@ -204,7 +212,6 @@ export async function restoreBackup(env: VaultEnv, backupPath: string, cred: Bac
     if (existsSync(staging)) unlinkSync(staging);
     throw err;
   }
-  const suffix = `before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   crashPoint('restore:before-swap');
   for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, SLOT_FILE]) {
     const p = join(dir, f);
@@ -217,7 +224,7 @@ export async function restoreBackup(env: VaultEnv, backupPath: string, cred: Bac
 }
 
 /** Undoes the latest restore: the restored files go aside as `.undone-<time>` and the kept ones come back. */
-export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: string } {
+export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: string; undoneSuffix: string } {
   const dir = env.dir;
   const asides = readdirSync(dir)
     .filter((f) => f.startsWith(`${DB_FILE}.before-restore-`))
@@ -236,20 +243,7 @@ export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: strin
     if (existsSync(p)) renameSync(p, join(dir, f));
   }
   fsyncDir(dir);
-  return { restoredSuffix: suffix };
-}
-
-/** Integrity check on demand (admin): SQLite's check plus the cipher's page HMACs. */
-export function checkVaultIntegrity(vault: Vault, session: Session): { ok: boolean; problems: string[] } {
-  requireRole(session, 'vault:integrity');
-  let problems: string[];
-  try {
-    problems = integrityCheck(vault.db);
-  } catch (err) {
-    problems = [err instanceof FactorDeskError ? err.message : 'The database could not be read to the end.'];
-  }
-  vault.auditNow({ action: 'vault.integrity-check', operator: session.name, outcome: problems.length ? 'problems' : 'ok', details: { problems: problems.length } });
-  return { ok: problems.length === 0, problems: problems.slice(0, 50) };
+  return { restoredSuffix: suffix, undoneSuffix: undone };
 }
 
 export { readSlotFile };

@@ -1,10 +1,8 @@
-import { fail } from './errors.ts';
-import { requireRole } from './roles.ts';
-import type { Session } from './session.ts';
-import type { Vault } from '../store/sqlite/vault.ts';
-import { openDatabase } from '../store/sqlite/database.ts';
+import { fail } from '../../core/errors.ts';
+import type { Vault } from './vault.ts';
+import { openDatabase } from './database.ts';
 import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot } from './key-slots.ts';
-import { crashPoint } from './test-hooks.ts';
+import { crashPoint } from '../../core/test-hooks.ts';
 
 /**
  * Rotates the vault key, crash-safely:
@@ -14,17 +12,16 @@ import { crashPoint } from './test-hooks.ts';
  *  3. the new key is verified by reopening;
  *  4. only then are the old slots and the old recovery key dropped.
  * A crash at any point leaves a vault that one of the two slot sets opens; the next open drops
- * the set that does not (see reconcileGenerations in vault.ts).
+ * the set that does not (see reconcileGenerations in vault.ts). The audit events around it are
+ * the service's (main/core/vault-maintenance.ts).
  */
-export function rotateVaultKey(vault: Vault, session: Session): { recoveryKey: string; generation: number } {
-  requireRole(session, 'vault:rekey');
+export function rekeyVault(vault: Vault): { recoveryKey: string; generation: number } {
   const db = vault.db;
   const oldGen = vault.generation;
   const newGen = oldGen + 1;
   const newDek = vault.random.bytes(32);
   const recoveryRaw = vault.random.bytes(32);
   const now = new Date(vault.now());
-  vault.auditNow({ action: 'vault.rekey.start', operator: session.name, outcome: 'ok', details: { generation: newGen } });
 
   // WAL must be off for the rekey, which needs the only connection: check that first.
   const mode = db.pragma('journal_mode = DELETE', { simple: true }) as string;
@@ -57,7 +54,6 @@ export function rotateVaultKey(vault: Vault, session: Session): { recoveryKey: s
   });
   crashPoint('rekey:old-slots-dropped');
   newDek.fill(0);
-  vault.auditNow({ action: 'vault.rekey', operator: session.name, outcome: 'ok', details: { generation: newGen } });
   const recoveryKey = formatRawKey(recoveryRaw);
   recoveryRaw.fill(0);
   return { recoveryKey, generation: newGen };

@@ -1,0 +1,110 @@
+import type { UserRecord } from '../../records.ts';
+import type { UserFieldsRecord, UsersRepo } from '../../repos/users.ts';
+import type { TxState } from '../tx-state.ts';
+import { indexedNameWords } from '../name-words.ts';
+
+/** Row shape of the users table. */
+export interface UserRow {
+  id: number;
+  external_id: string | null;
+  email: string;
+  email_key: string;
+  name: string;
+  name_key: string;
+  phone: string | null;
+  organization: string | null;
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export const USER_COLUMNS = 'id, external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at';
+
+/** A users row as a record. */
+export function toUserRecord(r: UserRow): UserRecord {
+  return {
+    id: r.id,
+    externalId: r.external_id,
+    email: r.email,
+    emailKey: r.email_key,
+    name: r.name,
+    nameKey: r.name_key,
+    phone: r.phone,
+    organization: r.organization,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const INSERT = `INSERT INTO users (external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`;
+const UPDATE = `UPDATE users SET external_id = ?, email = ?, email_key = ?, name = ?, name_key = ?, phone = ?, organization = ?, status = ?, updated_at = ?
+  WHERE id = ?`;
+const KEYS = 'SELECT name_key, email_key FROM users WHERE id = ?';
+const DELETE_WORDS = 'DELETE FROM user_name_words WHERE user_id = ?';
+const INSERT_WORD = 'INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key) VALUES (?, ?, ?, ?)';
+const UPDATE_WORD_EMAILS = 'UPDATE user_name_words SET email_key = ? WHERE user_id = ?';
+
+/**
+ * Users, and the name-word index beside them: user_name_words holds, for each later word of a
+ * user's name, the rest of the name from it with copies of both sort keys, so the type-ahead
+ * reads one index range per word already in name order. Every insert and update here keeps it
+ * in step. Statements come from the per-connection cache (an import runs them per row).
+ */
+export class SqliteUsers implements UsersRepo {
+  private readonly s: TxState;
+  constructor(s: TxState) {
+    this.s = s;
+  }
+
+  async get(id: number): Promise<UserRecord | null> {
+    this.s.read();
+    if (!Number.isSafeInteger(id)) return null;
+    const r = this.s.stmt(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
+    return r ? toUserRecord(r) : null;
+  }
+
+  async getByEmailKey(emailKey: string): Promise<UserRecord | null> {
+    this.s.read();
+    const r = this.s.stmt(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`).get(emailKey) as UserRow | undefined;
+    return r ? toUserRecord(r) : null;
+  }
+
+  async getByExternalId(externalId: string): Promise<UserRecord | null> {
+    this.s.read();
+    const r = this.s.stmt(`SELECT ${USER_COLUMNS} FROM users WHERE external_id = ?`).get(externalId) as UserRow | undefined;
+    return r ? toUserRecord(r) : null;
+  }
+
+  async insert(f: UserFieldsRecord, at: number): Promise<number | null> {
+    this.s.write();
+    const id = this.s.stmt(INSERT).pluck().get(f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, at) as number | undefined;
+    if (id === undefined) return null;
+    this.addWords(id, f.nameKey, f.emailKey);
+    return id;
+  }
+
+  async update(id: number, f: UserFieldsRecord, at: number): Promise<void> {
+    this.s.write();
+    const cur = this.s.stmt(KEYS).get(id) as { name_key: string; email_key: string } | undefined;
+    if (!cur) throw new Error(`user ${id} does not exist`);
+    this.s.stmt(UPDATE).run(f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, id);
+    if (f.nameKey !== cur.name_key) {
+      this.s.stmt(DELETE_WORDS).run(id);
+      this.addWords(id, f.nameKey, f.emailKey);
+    } else if (f.emailKey !== cur.email_key) {
+      this.s.stmt(UPDATE_WORD_EMAILS).run(f.emailKey, id);
+    }
+  }
+
+  private addWords(id: number, nameKey: string, emailKey: string): void {
+    const ins = this.s.stmt(INSERT_WORD);
+    for (const w of indexedNameWords(nameKey)) ins.run(w, id, nameKey, emailKey);
+  }
+
+  async count(): Promise<number> {
+    this.s.read();
+    return (this.s.stmt('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,128 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock, Random } from '../../core/clock.ts';
+import type { Vault } from './vault.ts';
+import type { ReadTx, Store, WriteTx, WriteOptions } from '../port.ts';
+import { TxState } from './tx-state.ts';
+import { BulkTuning } from './bulk-tuning.ts';
+import { SqliteUsers } from './repos/users.ts';
+import { SqliteVerification } from './repos/verification.ts';
+import { SqliteAuthenticators } from './repos/authenticators.ts';
+import { SqliteCodes } from './repos/codes.ts';
+import { SqliteSms } from './repos/sms.ts';
+import { SqliteOutbox } from './repos/outbox.ts';
+import { SqliteSettings } from './repos/settings.ts';
+import { SqliteMeta } from './repos/meta.ts';
+import { SqliteAudit } from './repos/audit.ts';
+import { SqliteDirectory } from './repos/directory.ts';
+import { SqliteOperators } from './repos/operators.ts';
+import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
+import type { Keyring } from '../keyring.ts';
+
+/** Builds the repositories of one transaction over its shared state. */
+function makeTx(s: TxState, vault: Vault): WriteTx {
+  return {
+    users: new SqliteUsers(s),
+    verification: new SqliteVerification(s),
+    authenticators: new SqliteAuthenticators(s),
+    codes: new SqliteCodes(s),
+    sms: new SqliteSms(s),
+    outbox: new SqliteOutbox(s),
+    settings: new SqliteSettings(s),
+    meta: new SqliteMeta(s),
+    audit: new SqliteAudit(s),
+    directory: new SqliteDirectory(s),
+    operators: new SqliteOperators(s),
+    credentials: new SqliteCredentials(s, vault),
+  };
+}
+
+/**
+ * The vault folder's store. The driver is synchronous and cannot run an async callback inside
+ * its own `transaction()`, so whole callbacks are serialised through one queue per connection:
+ * a write runs under BEGIN IMMEDIATE (other processes wait on busy_timeout, never fail half-way),
+ * a read under a deferred BEGIN (one consistent snapshot). Audit events appended in a write move
+ * the anchor outside the database after COMMIT, never before.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'vault' as const;
+  private readonly vault: Vault;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly inside = new AsyncLocalStorage<true>();
+  private readonly bulk = new BulkTuning(() => this.vault.isClosed);
+
+  constructor(vault: Vault) {
+    this.vault = vault;
+  }
+
+  get storeId(): string {
+    return this.vault.vaultId;
+  }
+  get clock(): Clock {
+    return this.vault.clock;
+  }
+  get random(): Random {
+    return this.vault.random;
+  }
+  get keyring(): Keyring {
+    return new SqliteKeyring(this.vault);
+  }
+
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+    return this.enqueue(false, fn);
+  }
+
+  write<T>(fn: (tx: WriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
+    return this.enqueue(true, fn, opts.bulk === true);
+  }
+
+  private enqueue<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>, bulk = false): Promise<T> {
+    // A nested call would wait for its own parent in the queue: fail loudly instead.
+    if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
+    const task = () => this.inside.run(true, () => this.run(writable, fn, bulk));
+    const p = this.tail.then(task, task);
+    this.tail = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  private async run<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>, bulk = false): Promise<T> {
+    const db = this.vault.db;
+    if (writable) this.bulk.tune(db, bulk);
+    const s = new TxState(db, writable);
+    db.exec(writable ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    let result: T;
+    try {
+      result = await fn(makeTx(s, this.vault));
+      for (const hook of s.beforeCommit) hook();
+      s.open = false;
+      db.exec('COMMIT');
+    } catch (err) {
+      s.open = false;
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+    // A bulk series leaves the anchor to its closing ordinary write (one slot-file write, not one per batch).
+    if (bulk && s.audited) this.bulk.anchorOwed = true;
+    else if ((s.audited || (writable && this.bulk.anchorOwed)) && !s.keepAnchor) {
+      if (writable) this.bulk.anchorOwed = false;
+      try {
+        this.vault.refreshAnchor();
+      } catch {
+        // The action is committed; reporting it as failed would hide a code that now exists.
+        // The anchor only lags (never leads) and catches up at the next write.
+      }
+    }
+    return result;
+  }
+}
+
+const stores = new WeakMap<Vault, SqliteStore>();
+
+/** The store of an open vault (one per vault object, so all callers share its queue). */
+export function storeOf(vault: Vault): SqliteStore {
+  let s = stores.get(vault);
+  if (!s) stores.set(vault, (s = new SqliteStore(vault)));
+  return s;
+}

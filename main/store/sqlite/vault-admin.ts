@@ -1,0 +1,103 @@
+// The SQLite vault folder's side of the maintenance port (main/store/vault-admin.ts): the anchor
+// in the slot file, VACUUM INTO backups, the rekey, pragmas and the integrity check, and the
+// restore swap of the files. Doors and composition roots build these; services only see the port.
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { AuditAnchor } from '../../core/audit.ts';
+import type { BackupSource, BackupTarget, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
+import type { Vault, VaultEnv } from './vault.ts';
+import { systemClock } from '../../core/clock.ts';
+import { integrityCheck, schemaVersion } from './database.ts';
+import { restoreBackup, undoRestore, writeBackup } from './backup.ts';
+import { rekeyVault } from './rekey.ts';
+import { auditHeadRow } from './audit-rows.ts';
+
+const PATH = Symbol('path');
+
+/** A file the person chose, as the port's opaque target or source. */
+interface FileRef {
+  readonly name: string;
+  readonly [PATH]: string;
+}
+
+/** The backup target (or restore source) for a file path the door resolved. */
+export function fileRef(path: string): BackupTarget & BackupSource {
+  const ref: FileRef = { name: basename(path), [PATH]: path };
+  return ref;
+}
+
+function pathOf(ref: BackupTarget | BackupSource): string {
+  const p = (ref as Partial<FileRef>)[PATH];
+  if (typeof p !== 'string') throw new Error('This target was not made by the vault folder adapter (fileRef).');
+  return p;
+}
+
+class SqliteVaultAdmin implements VaultAdmin {
+  private readonly vault: Vault;
+  constructor(vault: Vault) {
+    this.vault = vault;
+  }
+
+  async anchor(): Promise<AuditAnchor | null> {
+    return this.vault.anchor();
+  }
+
+  async refreshAnchor(): Promise<void> {
+    this.vault.refreshAnchor();
+  }
+
+  async describe(): Promise<StoreDescription> {
+    const db = this.vault.db;
+    // One snapshot for the counts.
+    return db.transaction(() => {
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      return {
+        location: this.vault.dir,
+        cipher: String(db.pragma('cipher', { simple: true })),
+        schemaVersion: schemaVersion(db),
+        keyGeneration: this.vault.generation,
+        sizeBytes: statSync(this.vault.dbPath).size,
+        users: count('SELECT count(*) AS n FROM users'),
+        operators: count("SELECT count(*) AS n FROM operators WHERE status != 'removed'"),
+        auditEvents: auditHeadRow(db).count,
+      };
+    })();
+  }
+
+  async integrityCheck(): Promise<string[]> {
+    return integrityCheck(this.vault.db);
+  }
+
+  async backup(target: BackupTarget): Promise<{ bytes: number }> {
+    return writeBackup(this.vault, pathOf(target));
+  }
+
+  async rotateKey(): Promise<{ recoveryKey: string; generation: number }> {
+    return rekeyVault(this.vault);
+  }
+}
+
+const admins = new WeakMap<Vault, SqliteVaultAdmin>();
+
+/** The maintenance port of an open vault. */
+export function vaultAdminOf(vault: Vault): VaultAdmin {
+  let a = admins.get(vault);
+  if (!a) admins.set(vault, (a = new SqliteVaultAdmin(vault)));
+  return a;
+}
+
+/** The maintenance port of a closed vault folder (restore, undo). */
+export function vaultFolderOf(env: VaultEnv): VaultFolder {
+  const clock = env.clock ?? systemClock;
+  return {
+    clock,
+    async restore(source, cred, event) {
+      const r = await restoreBackup(env, pathOf(source), cred, clock.now(), event);
+      return { kept: r.asideSuffix };
+    },
+    async undoRestore() {
+      const r = undoRestore(env, clock.now());
+      return { restored: r.restoredSuffix, kept: r.undoneSuffix };
+    },
+  };
+}

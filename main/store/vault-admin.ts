@@ -1,0 +1,70 @@
+/**
+ * The vault maintenance port: what services may ask of the store's home beyond its data (the
+ * audit anchor kept outside the database, copies, key rotation, checks). The SQLite adapter
+ * implements it over the vault folder (main/store/sqlite/vault-admin.ts); services never see a
+ * file, a pragma or a key. Targets and sources are made by the door and passed on unopened.
+ */
+import type { AuditAnchor, AuditInput } from '../core/audit.ts';
+import type { Clock } from '../core/clock.ts';
+
+/** Where a backup goes (made by the door from what the person chose); `name` is what the audit records. */
+export interface BackupTarget {
+  readonly name: string;
+}
+
+/** A backup to restore from (made by the door); `name` is what the audit records. */
+export interface BackupSource {
+  readonly name: string;
+}
+
+/** A credential that opens a backup: an operator's password at backup time, or that time's recovery key. */
+export type BackupCredential = { name: string; password: string } | { recoveryKey: string };
+
+/** Facts about the store for the admin's vault page. */
+export interface StoreDescription {
+  /** Where the store lives, for display (the vault folder). */
+  location: string;
+  cipher: string;
+  schemaVersion: number;
+  keyGeneration: number;
+  sizeBytes: number;
+  users: number;
+  operators: number;
+  auditEvents: number;
+}
+
+/** Maintenance of an open vault. */
+export interface VaultAdmin {
+  /**
+   * The audit anchor as stored outside the database, with whether its MAC verifies; null when
+   * there is none. Read it BEFORE the snapshot it is checked against: the anchor only follows
+   * commits, so read first it never leads that snapshot.
+   */
+  anchor(): Promise<AuditAnchor | null>;
+  /** Moves the anchor to the chain head (only forward, only along the chain it anchors). */
+  refreshAnchor(): Promise<void>;
+  /** Storage facts and row counts. */
+  describe(): Promise<StoreDescription>;
+  /** The engine's own integrity check (pages, indexes, the cipher's page MACs); the problems found. */
+  integrityCheck(): Promise<string[]>;
+  /** Writes an encrypted copy with the key slots and the anchor read before the copy; crash-safe. */
+  backup(target: BackupTarget): Promise<{ bytes: number }>;
+  /**
+   * Rotates the vault key crash-safely (new slots beside the old, rekey, reopen, drop the old);
+   * needs the only connection (VAULT_BUSY otherwise). Returns the new recovery key once.
+   */
+  rotateKey(): Promise<{ recoveryKey: string; generation: number }>;
+}
+
+/** Maintenance of a closed vault folder (restore needs the only connection). */
+export interface VaultFolder {
+  readonly clock: Clock;
+  /**
+   * Checks the backup (hash, credential, integrity, vault id, version), records `event` in the
+   * restored copy itself, then keeps the current vault aside (never deleted) and puts the copy
+   * in place. `event` gets the backup's creation time and the suffix the current files got.
+   */
+  restore(source: BackupSource, cred: BackupCredential, event: (b: { createdAt: string; kept: string }) => AuditInput): Promise<{ kept: string }>;
+  /** Puts back the vault kept aside by the latest restore; the restored one goes aside. */
+  undoRestore(): Promise<{ restored: string; kept: string }>;
+}

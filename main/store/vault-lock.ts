@@ -1,0 +1,71 @@
+import type { Store } from './port.ts';
+import type { AccountState } from '../core/signin-throttle.ts';
+
+/**
+ * A store that is still locked: what sign-in, recovery, service keys and first run need before
+ * there is a `Store`. The adapter does the key derivation and keeps the files (key slots, the
+ * pre-sign-in journal); the services decide (throttling, who the operator is, the audit).
+ * `H` is the adapter's handle of an unlocked store, passed back to the door unopened.
+ */
+
+/** One event of the pre-sign-in journal (names are hashes: people type passwords into the name field). */
+export interface SignInAttempt {
+  at: number;
+  name: string;
+  outcome: 'failed' | 'locked' | 'rate-limited';
+}
+
+/** An unlocked store and the credential that opened it. */
+export interface Unlocked<H> {
+  handle: H;
+  store: Store;
+  /** The operator whose credential opened it (operator unlock); never used as their identity. */
+  operatorId: string | null;
+}
+
+/** A service key's credential as it opened the store. */
+export interface UnlockedService<H> extends Unlocked<H> {
+  keyId: string;
+  label: string;
+}
+
+/** What the journal held when it was sealed at an unlock. */
+export interface SealedJournal {
+  folded: SignInAttempt[];
+  summarised: number;
+  wasValid: boolean;
+  damaged: boolean;
+}
+
+export interface VaultLock<H> {
+  /** Refuses with VAULT_MISSING when there is no store to unlock. */
+  requireExisting(): void;
+  /** The throttle counters of a (hashed) sign-in name. */
+  throttleState(name: string): AccountState;
+  /** Records a refused or failed attempt (before unlock: unauthenticated by necessity). */
+  recordAttempt(event: SignInAttempt): void;
+  /** Unlocks with an operator password (by folded name); null when nothing matched. Unknown names cost the same time. */
+  unlockOperator(nameKey: string, password: string): Promise<Unlocked<H> | null>;
+  /** Unlocks with a printed recovery key; null when it does not open this store. */
+  unlockRecovery(recoveryKey: Buffer): Promise<Unlocked<H> | null>;
+  /** Unlocks with a service key; null when it does not open this store. */
+  unlockService(serviceKey: Buffer): Promise<UnlockedService<H> | null>;
+  /** The audit anchor kept outside the store, with whether it verifies; null when there is none. */
+  anchor(u: Unlocked<H>): { count: number; valid: boolean } | null;
+  /** Re-authenticates the journal after an unlock, resetting `resetName`, and returns what it held. */
+  sealJournal(u: Unlocked<H>, resetName: string | null): SealedJournal;
+  /** Closes an unlocked store and wipes its key. */
+  close(u: Unlocked<H>): void;
+}
+
+/** First run: a new, empty store with its first credentials. */
+export interface VaultCreator<H> {
+  /** Refuses with VAULT_EXISTS when a store is already there. */
+  requireEmpty(): void;
+  /**
+   * Creates the store with a credential for the first admin and a recovery key, lets `populate`
+   * write its first rows, and makes it appear only when all of that succeeded (a crash leaves
+   * nothing). Returns it unlocked, with the recovery key to show once.
+   */
+  create(admin: { id: string; nameKey: string; password: string }, populate: (store: Store) => Promise<void>): Promise<{ unlocked: Unlocked<H>; recoveryKey: string }>;
+}
