@@ -35,6 +35,8 @@ export interface StoreDescription {
 
 /** Maintenance of an open vault. */
 export interface VaultAdmin {
+  /** The generation of the key in force (it grows by one at every rotation). */
+  readonly keyGeneration: number;
   /**
    * The audit anchor as stored outside the database, with whether its MAC verifies; null when
    * there is none. Read it BEFORE the snapshot it is checked against: the anchor only follows

@@ -7,6 +7,7 @@ import type { AuditAnchor } from '../../core/audit.ts';
 import type { BackupSource, BackupTarget, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
 import type { Vault, VaultEnv } from './vault.ts';
 import { systemClock } from '../../core/clock.ts';
+import { fail, toFactorDeskError } from '../../core/errors.ts';
 import { integrityCheck, schemaVersion } from './database.ts';
 import { restoreBackup, undoRestore, writeBackup } from './backup.ts';
 import { rekeyVault } from './rekey.ts';
@@ -36,6 +37,10 @@ class SqliteVaultAdmin implements VaultAdmin {
   private readonly vault: Vault;
   constructor(vault: Vault) {
     this.vault = vault;
+  }
+
+  get keyGeneration(): number {
+    return this.vault.generation;
   }
 
   async anchor(): Promise<AuditAnchor | null> {
@@ -100,4 +105,18 @@ export function vaultFolderOf(env: VaultEnv): VaultFolder {
       return { restored: r.restoredSuffix, kept: r.undoneSuffix };
     },
   };
+}
+
+/**
+ * Proves this is the only connection to the vault (switching the journal off WAL needs that)
+ * and leaves no WAL beside the database, before the files are swapped; VAULT_BUSY otherwise.
+ */
+export function claimSoleConnection(vault: Vault): void {
+  let mode: string;
+  try {
+    mode = String(vault.db.pragma('journal_mode = DELETE', { simple: true }));
+  } catch (err) {
+    throw toFactorDeskError(err);
+  }
+  if (mode !== 'delete') fail('VAULT_BUSY', 'Another FactorDesk process (the app or a command) has the vault open. Close it and restore again.');
 }

@@ -1,0 +1,17 @@
+// The rejected-lines report of a user import, as CSV for a spreadsheet.
+import { csvRow } from './csv-safe.ts';
+import { fail } from './errors.ts';
+import type { OutputSink } from './sink.ts';
+import type { ImportReportView } from '../../contract/index.ts';
+
+/** The report as CSV (line, reason); cells neutralised against spreadsheet formulas. */
+export function importReportCsv(report: ImportReportView): string {
+  const lines = [csvRow(['line', 'reason']), ...report.rejected.map((r) => csvRow([r.line, r.reason]))];
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** Saves the report of a finished import to `sink`; NOT_FOUND while the import has no report. */
+export async function saveImportReport(report: ImportReportView | undefined, sink: OutputSink): Promise<void> {
+  if (!report) fail('NOT_FOUND', 'That import has no report yet.');
+  await sink.save(importReportCsv(report));
+}

@@ -1,0 +1,109 @@
+// Vault maintenance as services over the maintenance port (main/store/vault-admin.ts): who may
+// back up, check, rotate or restore, and the audit event each leaves. The file and key work
+// itself is the adapter's.
+import { FactorDeskError } from './errors.ts';
+import { requireRole } from './roles.ts';
+import type { Session, Via } from './session.ts';
+import type { Store } from '../store/port.ts';
+import type { BackupCredential, BackupSource, BackupTarget, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
+import type { AuditInput } from './audit.ts';
+import { auditAs } from './actions.ts';
+
+/** Backs the vault up to `target` (admin) and audits it with the file's name and size. */
+export async function backupVault(store: Store, admin: VaultAdmin, session: Session, target: BackupTarget): Promise<{ bytes: number }> {
+  requireRole(session, 'vault:backup');
+  const { bytes } = await admin.backup(target);
+  await store.write((tx) => auditAs(tx, session, { action: 'vault.backup', outcome: 'ok', details: { file: target.name, bytes } }, store.clock.now()));
+  return { bytes };
+}
+
+/** Integrity check on demand (admin): the engine's check plus the cipher's page MACs; audited as ok or problems. */
+export async function checkVaultIntegrity(store: Store, admin: VaultAdmin, session: Session): Promise<{ ok: boolean; problems: string[] }> {
+  requireRole(session, 'vault:integrity');
+  let problems: string[];
+  try {
+    problems = await admin.integrityCheck();
+  } catch (err) {
+    problems = [err instanceof FactorDeskError ? err.message : 'The database could not be read to the end.'];
+  }
+  await store.write((tx) => auditAs(tx, session, { action: 'vault.integrity-check', outcome: problems.length ? 'problems' : 'ok', details: { problems: problems.length } }, store.clock.now()));
+  return { ok: problems.length === 0, problems: problems.slice(0, 50) };
+}
+
+/** What the admin's vault page shows: where it is, cipher, schema, key generation, size and counts. */
+export async function vaultInfo(admin: VaultAdmin, session: Session): Promise<{
+  dir: string;
+  cipher: string;
+  schemaVersion: number;
+  keyGeneration: number;
+  sizeBytes: number;
+  users: number;
+  operators: number;
+  auditEvents: number;
+}> {
+  requireRole(session, 'vault:info');
+  const d = await admin.describe();
+  return { dir: d.location, cipher: d.cipher, schemaVersion: d.schemaVersion, keyGeneration: d.keyGeneration, sizeBytes: d.sizeBytes, users: d.users, operators: d.operators, auditEvents: d.auditEvents };
+}
+
+/**
+ * Rotates the vault key (admin): the start is audited first (so a rotation that stops half-way
+ * is on record), then the adapter's crash-safe rotation, then its end. Returns the new recovery
+ * key once.
+ */
+export async function rotateVaultKey(store: Store, admin: VaultAdmin, session: Session): Promise<{ recoveryKey: string; generation: number }> {
+  requireRole(session, 'vault:rekey');
+  await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey.start', outcome: 'ok', details: { generation: admin.keyGeneration + 1 } }, store.clock.now()));
+  const r = await admin.rotateKey();
+  await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey', outcome: 'ok', details: { generation: r.generation } }, store.clock.now()));
+  return r;
+}
+
+/** Who restores: an admin's session, or (session null) the holder of the recovery key or of a password the backup knows. */
+export interface RestoreActor {
+  session: Session | null;
+  via: Via;
+}
+
+function actorName(actor: RestoreActor, cred: BackupCredential): string | null {
+  if (actor.session) return actor.session.name;
+  return 'name' in cred ? cred.name : null;
+}
+
+/**
+ * Restores a backup into the closed vault folder, the same way from every door: the backup is
+ * checked (hash, credential, integrity, vault id, version), its `vault.restore` event is written
+ * into the restored copy before it goes live, and the current vault is kept aside, never deleted.
+ */
+export async function restoreVault(folder: VaultFolder, actor: RestoreActor, source: BackupSource, cred: BackupCredential): Promise<{ kept: string }> {
+  if (actor.session) requireRole(actor.session, 'vault:restore');
+  const operator = actorName(actor, cred);
+  const event = (b: { createdAt: string; kept: string }): AuditInput => ({
+    action: 'vault.restore',
+    operator,
+    outcome: 'ok',
+    details: { file: source.name, backupCreatedAt: b.createdAt, kept: b.kept, via: actor.via },
+  });
+  return folder.restore(source, cred, event);
+}
+
+/**
+ * Undoes the latest restore (the restored files go aside, the kept ones come back). The event is
+ * recorded by the caller in the vault that is back, through `record` (it needs that vault's key).
+ */
+export async function undoRestore(
+  folder: VaultFolder,
+  actor: RestoreActor,
+  cred: BackupCredential,
+  record: (event: AuditInput) => Promise<void>,
+): Promise<{ restored: string; kept: string; recordProblem: string | null }> {
+  if (actor.session) requireRole(actor.session, 'vault:restore');
+  const r = await folder.undoRestore();
+  let problem: string | null = null;
+  try {
+    await record({ action: 'vault.restore.undo', operator: actorName(actor, cred), outcome: 'ok', details: { restored: r.restored, via: actor.via } });
+  } catch (err) {
+    problem = err instanceof Error ? err.message : String(err);
+  }
+  return { ...r, recordProblem: problem };
+}
