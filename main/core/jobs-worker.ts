@@ -10,8 +10,9 @@ import { DB_FILE } from '../store/sqlite/paths.ts';
 import { toFactorDeskError } from './errors.ts';
 import type { JobInput } from './jobs.ts';
 import { importUsers } from './import-users.ts';
-import { backupVault, checkVaultIntegrity } from './backup.ts';
-import { rotateVaultKey } from './rekey.ts';
+import { backupVault, checkVaultIntegrity, rotateVaultKey } from './vault-maintenance.ts';
+import { storeOf } from '../store/sqlite/sqlite-store.ts';
+import { fileRef, vaultAdminOf } from '../store/sqlite/vault-admin.ts';
 
 const input = workerData as JobInput;
 const controller = new AbortController();
@@ -48,11 +49,11 @@ async function run(): Promise<unknown> {
         });
       }
       case 'backup':
-        return backupVault(vault, input.session, input.params.dest as string);
+        return await backupVault(storeOf(vault), vaultAdminOf(vault), input.session, fileRef(input.params.dest as string));
       case 'integrity':
-        return checkVaultIntegrity(vault, input.session);
+        return await checkVaultIntegrity(storeOf(vault), vaultAdminOf(vault), input.session);
       case 'rekey': {
-        const r = rotateVaultKey(vault, input.session);
+        const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), input.session);
         return { ...r, dek: vault.keyForWorker() };
       }
     }

@@ -1,6 +1,8 @@
 import { exportOutbox } from '../../core/outbox.ts';
 import { exportAudit, verifyAuditForReport } from '../../core/audit-export.ts';
-import { requireRole } from '../../core/roles.ts';
+import { fileSink } from '../../core/file-ports.ts';
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
+import { vaultAdminOf } from '../../store/sqlite/vault-admin.ts';
 import { str, type Command } from '../command.ts';
 import { choiceArg } from '../args.ts';
 import { DetailedError } from '../output.ts';
@@ -24,15 +26,9 @@ CSV cells are neutralised against spreadsheet formulas.
     const format = choiceArg(str(p, 'format'), 'format', ['csv', 'json'] as const, 'csv');
     const dest = pathArg(p.args[0]!, 'export file');
     checkNewFile(dest, 'export file');
-    return ctx.withSession((vault, session) => {
-      requireRole(session, 'outbox:export');
-      // The export marks the notifications in the vault: write the file inside the same
-      // transaction, so a file that cannot be written leaves them queued.
-      const r = vault.write(() => {
-        const out = exportOutbox(vault, session, format);
-        writeNewFile(dest, out.content, 'export file');
-        return out;
-      });
+    return ctx.withSession(async (vault, session) => {
+      // Marked exported only after the file is written: a file that cannot be written leaves them queued.
+      const r = await exportOutbox(storeOf(vault), session, format, fileSink(dest, (p, c) => writeNewFile(p, c, 'export file')));
       return { result: { file: dest, count: r.count, format }, text: dest, message: `${r.count} notification${r.count === 1 ? '' : 's'} exported to ${dest}.` };
     });
   },
@@ -49,8 +45,8 @@ JSON) and compares it with the anchor kept in the key-slot file. Exit 0 when int
   args: [],
   admin: true,
   async run(ctx) {
-    return ctx.withSession((vault, session) => {
-      const r = verifyAuditForReport(vault, session);
+    return ctx.withSession(async (vault, session) => {
+      const r = await verifyAuditForReport(storeOf(vault), vaultAdminOf(vault), session);
       if (!r.ok) {
         const where = r.firstBroken !== null ? `first broken event: ${r.firstBroken} (${r.problem ?? 'changed'})` : `the anchor is ${r.anchor}`;
         throw new DetailedError('VAULT_DAMAGED', `The audit chain does not verify: ${where}. Keep this vault and its backups as evidence.`, r);
@@ -76,9 +72,8 @@ spreadsheet formulas.
     const format = choiceArg(str(p, 'format'), 'format', ['csv', 'json'] as const, 'json');
     const dest = pathArg(p.args[0]!, 'export file');
     checkNewFile(dest, 'export file');
-    return ctx.withSession((vault, session) => {
-      const r = exportAudit(vault, session, format);
-      writeNewFile(dest, r.content, 'export file');
+    return ctx.withSession(async (vault, session) => {
+      const r = await exportAudit(storeOf(vault), vaultAdminOf(vault), session, format, fileSink(dest, (p, c) => writeNewFile(p, c, 'export file')));
       return { result: { file: dest, count: r.count, head: r.head, format }, text: dest, message: `${r.count} audit events exported to ${dest} (head ${r.head.count}:${r.head.hash.slice(0, 16)}…).` };
     });
   },

@@ -1,14 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { backupVault, restoreBackup, undoRestore, type BackupCredential } from '../../core/backup.ts';
-import { rotateVaultKey } from '../../core/rekey.ts';
+import { dirname, join } from 'node:path';
+import { backupVault, restoreVault, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
+import type { BackupCredential } from '../../store/vault-admin.ts';
+import type { Session } from '../../core/session.ts';
+import type { AuditInput } from '../../core/audit.ts';
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
+import { claimSoleConnection, fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-admin.ts';
 import { createServiceKey, listServiceKeys, revokeServiceKey, validServiceKeyLabel } from '../../core/service-keys.ts';
 import { requireRole } from '../../core/roles.ts';
 import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
 import { ensurePrivateDir, vaultState, type Vault } from '../../store/sqlite/vault.ts';
 import { parseRawKey } from '../../store/sqlite/key-slots.ts';
-import { DB_FILE } from '../../store/sqlite/paths.ts';
 import { str, flag, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { checkInputFile, checkNewFile, pathArg, writeNewFile } from '../files.ts';
@@ -26,9 +29,9 @@ exist yet). It opens with any operator password or the recovery key valid when i
   async run(ctx, p) {
     const dest = pathArg(p.args[0]!, 'backup file');
     checkNewFile(dest, 'backup file');
-    return ctx.withSession((vault, session) => {
-      const r = backupVault(vault, session, dest);
-      return { result: { file: r.file, bytes: r.bytes }, text: r.file, message: `Backed up the vault to ${r.file} (${r.bytes} bytes).` };
+    return ctx.withSession(async (vault, session) => {
+      const r = await backupVault(storeOf(vault), vaultAdminOf(vault), session, fileRef(dest));
+      return { result: { file: dest, bytes: r.bytes }, text: dest, message: `Backed up the vault to ${dest} (${r.bytes} bytes).` };
     });
   },
 };
@@ -45,8 +48,8 @@ async function credential(ctx: Context, useRecoveryKey: boolean): Promise<Backup
   return { name: await ctx.operatorName(), password: await ctx.password() };
 }
 
-async function openWith(ctx: Context, cred: BackupCredential): Promise<{ vault: Vault; operator: string | null }> {
-  if ('recoveryKey' in cred) return { vault: await unlockWithRecoveryKey(ctx.env, cred.recoveryKey), operator: null };
+async function openWith(ctx: Context, cred: BackupCredential): Promise<{ vault: Vault; session: Session | null }> {
+  if ('recoveryKey' in cred) return { vault: await unlockWithRecoveryKey(ctx.env, cred.recoveryKey), session: null };
   const r = await signIn(ctx.env, cred.name, cred.password);
   try {
     requireRole(r.session, 'vault:restore');
@@ -54,7 +57,7 @@ async function openWith(ctx: Context, cred: BackupCredential): Promise<{ vault: 
     r.vault.close();
     throw err;
   }
-  return { vault: r.vault, operator: r.session.name };
+  return { vault: r.vault, session: { ...r.session, via: 'cli' } };
 }
 
 /**
@@ -63,43 +66,37 @@ async function openWith(ctx: Context, cred: BackupCredential): Promise<{ vault: 
  * the only connection). A vault that cannot be opened at all (damaged, missing) is what restore
  * is for, so then the backup's own credential check is the gate.
  */
-async function gateCurrentVault(ctx: Context, cred: BackupCredential): Promise<boolean> {
-  if (vaultState(ctx.vaultDir) === 'none') return false;
-  let opened: { vault: Vault; operator: string | null };
+async function gateCurrentVault(ctx: Context, cred: BackupCredential): Promise<{ session: Session | null }> {
+  if (vaultState(ctx.vaultDir) === 'none') return { session: null };
+  let opened: { vault: Vault; session: Session | null };
   try {
     opened = await openWith(ctx, cred);
   } catch (err) {
     const e = toFactorDeskError(err);
     if (UNREADABLE.has(e.code)) {
       ctx.out.warn(`The current vault cannot be opened (${e.code}); restoring over it.`);
-      return false;
+      return { session: null };
     }
     throw e;
   }
   try {
-    let mode: string;
-    try {
-      mode = String(opened.vault.db.pragma('journal_mode = DELETE', { simple: true }));
-    } catch (err) {
-      throw toFactorDeskError(err);
-    }
-    if (mode !== 'delete') fail('VAULT_BUSY', 'Another FactorDesk process (the app or a command) has the vault open. Close it and restore again.');
+    claimSoleConnection(opened.vault);
   } finally {
     opened.vault.close();
   }
-  return true;
+  return { session: opened.session };
 }
 
-async function recordAfter(ctx: Context, cred: BackupCredential, action: string, details: Record<string, unknown>): Promise<void> {
+/** Records `event` in the vault now in the folder, opened with `cred` (after an undo). */
+async function recordIn(ctx: Context, cred: BackupCredential, event: AuditInput): Promise<void> {
+  const { vault } = await openWith(ctx, cred);
   try {
-    const { vault, operator } = await openWith(ctx, cred);
-    try {
-      vault.auditNow({ action, operator, outcome: 'ok', details });
-    } finally {
-      vault.close();
-    }
-  } catch (err) {
-    ctx.out.warn(`The vault was swapped, but the event could not be recorded in its audit: ${toFactorDeskError(err).message}`);
+    const store = storeOf(vault);
+    await store.write(async (tx) => {
+      await tx.audit.append(event, store.clock.now());
+    });
+  } finally {
+    vault.close();
   }
 }
 
@@ -140,27 +137,22 @@ typed; it must open the current vault (unless that is damaged) and the backup.
       vaultState(dir, ctx.vaultConfigured);
     }
     const cred = await credential(ctx, flag(p, 'recovery-key'));
-    await gateCurrentVault(ctx, cred);
-    const now = ctx.clock.now();
+    const { session } = await gateCurrentVault(ctx, cred);
+    const folder = vaultFolderOf(ctx.env);
     if (undo) {
-      const r = undoRestore(ctx.env, now);
-      const undone = readdirSync(dir)
-        .filter((f) => f.startsWith(`${DB_FILE}.undone-`))
-        .sort()
-        .at(-1);
-      await recordAfter(ctx, cred, 'vault.restore.undo', { restored: r.restoredSuffix });
-      const kept = undone ? keptFiles(dir, undone.slice(DB_FILE.length + 1)) : [];
+      const r = await undoRestore(folder, { session, via: 'cli' }, cred, (event) => recordIn(ctx, cred, event));
+      if (r.recordProblem) ctx.out.warn(`The vault was swapped, but the event could not be recorded in its audit: ${r.recordProblem}`);
+      const kept = keptFiles(dir, r.kept);
       return {
-        result: { restoredSuffix: r.restoredSuffix, kept },
+        result: { restoredSuffix: r.restored, kept },
         text: kept.join('\n'),
         message: `The vault from before the restore is back. The restored one was kept aside${kept.length ? ':' : '.'}`,
       };
     }
-    const r = await restoreBackup(ctx.env, src!, cred, now);
-    await recordAfter(ctx, cred, 'vault.restore', { file: basename(src!), kept: r.asideSuffix });
-    const kept = keptFiles(dir, r.asideSuffix);
+    const r = await restoreVault(folder, { session, via: 'cli' }, fileRef(src!), cred);
+    const kept = keptFiles(dir, r.kept);
     return {
-      result: { file: src, asideSuffix: r.asideSuffix, kept },
+      result: { file: src, asideSuffix: r.kept, kept },
       text: kept.join('\n'),
       message: kept.length ? 'Restored. The previous vault was kept aside as:' : 'Restored (there was no previous vault to keep).',
     };
@@ -178,8 +170,8 @@ process may have the vault open. Rotate after removing an operator.`,
   args: [],
   admin: true,
   async run(ctx) {
-    return ctx.withSession((vault, session) => {
-      const r = rotateVaultKey(vault, session);
+    return ctx.withSession(async (vault, session) => {
+      const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), session);
       return {
         result: { recoveryKey: r.recoveryKey, generation: r.generation },
         message: 'The vault key was rotated. The old recovery key no longer works; the new one below is shown this once:',
