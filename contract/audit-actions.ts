@@ -1,14 +1,17 @@
 /**
  * Every audit action name main writes: a closed set, so the audit screen can offer them as a
- * filter and label each one. A test (test/unit/audit-actions.test.ts) reads main's sources and
- * fails when an action is written that is missing here. Old vaults may hold names no longer
- * written; a view shows those raw, so `AuditEventView.action` stays a string.
+ * filter and label each one. Names say what happened, never through which door: the door (app,
+ * cli, …) is recorded in the event's `details.via`. A test (test/unit/audit-actions.test.ts)
+ * reads main's sources and fails when an action is written that is missing here. Old vaults
+ * may hold names no longer written; a view shows those raw, so `AuditEventView.action` stays a
+ * string.
  */
 export const AUDIT_ACTIONS = [
   'user.view',
   'user.add',
   'user.update',
   'user.import',
+  'user.import.batch',
   'user.import.change',
   'code.issue-one-time',
   'code.backup-codes',

@@ -27,14 +27,8 @@ function ch<S extends z.ZodType>(permission: Permission | null, req: S) {
 export const CHANNELS = {
   'app:status': ch(null, empty),
   'app:open-external': ch(null, z.object({ url: z.string().max(2048) }).strict()),
-  'prefs:set': ch(
-    null,
-    z.object({ language: language.optional(), density: z.enum(['comfortable', 'compact']).optional() }).strict(),
-  ),
-  'session:first-run': ch(
-    null,
-    z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password }).strict(),
-  ),
+  'prefs:set': ch(null, z.object({ language: language.optional(), density: z.enum(['comfortable', 'compact']).optional() }).strict()),
+  'session:first-run': ch(null, z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password }).strict()),
   'session:recovery-stored': ch('users:find', empty),
   'session:sign-in': ch(null, z.object({ name: shortText(256), password }).strict()),
   'session:recover': ch(null, z.object({ recoveryKey: shortText(200), name: opName, password }).strict()),
@@ -42,27 +36,15 @@ export const CHANNELS = {
   'session:lock': ch(null, empty),
   'session:change-password': ch('operators:change-own-password', z.object({ oldPassword: password, newPassword: password }).strict()),
 
-  'users:find': ch(
-    'users:find',
-    z.object({ query: z.string().max(10_000), limit: z.number().int().min(1).max(100).optional(), offset: z.number().int().min(0).max(100_000).optional() }).strict(),
-  ),
+  'users:find': ch('users:find', z.object({ query: z.string().max(10_000), limit: z.number().int().min(1).max(100).optional(), offset: z.number().int().min(0).max(100_000).optional() }).strict()),
   'users:view': ch('users:view', z.object({ userId: id }).strict()),
-  'codes:issue-one-time': ch(
-    'codes:issue-one-time',
-    z.object({ ...action, minutes: z.number().int().min(1).max(100_000).optional() }).strict(),
-  ),
+  'codes:issue-one-time': ch('codes:issue-one-time', z.object({ ...action, minutes: z.number().int().min(1).max(100_000).optional() }).strict()),
   'codes:backup': ch('codes:backup', z.object(action).strict()),
-  'enrollment:reenroll': ch(
-    'enrollment:reenroll',
-    z.object({ ...action, voidCodes: z.boolean(), withBackupCodes: z.boolean() }).strict(),
-  ),
+  'enrollment:reenroll': ch('enrollment:reenroll', z.object({ ...action, voidCodes: z.boolean(), withBackupCodes: z.boolean() }).strict()),
   'enrollment:regenerate': ch('enrollment:regenerate', z.object(action).strict()),
   'enrollment:reveal-key': ch('enrollment:reveal-key', z.object({ userId: id, enrollmentId: id }).strict()),
   'enrollment:confirm': ch('enrollment:confirm', z.object({ userId: id, code: z.string().max(64) }).strict()),
-  'enrollment:print-sheet': ch(
-    'enrollment:sheet',
-    z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict(),
-  ),
+  'enrollment:print-sheet': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict()),
   'sms:remove': ch('sms:remove', z.object(action).strict()),
   'lock:clear': ch('lock:clear', z.object(action).strict()),
   'requests:refuse': ch(
@@ -102,14 +84,8 @@ export const CHANNELS = {
   ),
   'settings:choose-logo': ch('settings:write', z.object({ clear: z.boolean() }).strict()),
   'operators:list': ch('operators:list', empty),
-  'operators:add': ch(
-    'operators:add',
-    z.object({ name: opName, displayName: shortText(128), role: z.enum(['agent', 'admin']), email: z.string().max(254).optional(), password }).strict(),
-  ),
-  'operators:update': ch(
-    'operators:update',
-    z.object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional() }).strict(),
-  ),
+  'operators:add': ch('operators:add', z.object({ name: opName, displayName: shortText(128), role: z.enum(['agent', 'admin']), email: z.string().max(254).optional(), password }).strict()),
+  'operators:update': ch('operators:update', z.object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional() }).strict()),
   'operators:disable': ch('operators:disable', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),

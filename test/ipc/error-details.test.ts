@@ -52,7 +52,10 @@ describe('error details through the IPC guard', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(errorText(i18n.t, r.error)).toBe(en.errors.weak.short);
-    for (const [lang, texts] of [['en', en], ['nb', nb]] as const) {
+    for (const [lang, texts] of [
+      ['en', en],
+      ['nb', nb],
+    ] as const) {
       await i18n.changeLanguage(lang);
       for (const problem of PASSWORD_PROBLEMS) {
         const text = errorText(i18n.t, { code: 'WEAK_PASSWORD', message: '', details: { problem } });

@@ -21,12 +21,7 @@ function sources(dir: string, out: string[] = []): string[] {
 }
 
 // `{ action: 'x' }` literals, and the helpers that take the action as an argument.
-const PATTERNS = [
-  /\baction: '([^']+)'/g,
-  /\bauditAction\([^,()]+,[^,()]+,[^,()]+,\s*'([^']+)'/g,
-  /\bauditChanges\([^,()]+,[^,()]+,\s*'([^']+)'/g,
-  /\brecordAfter\([^,()]+,[^,()]+,\s*'([^']+)'/g,
-];
+const PATTERNS = [/\baction: '([^']+)'/g, /\bauditAction\([^,()]+,[^,()]+,[^,()]+,\s*'([^']+)'/g, /\bauditChanges\([^,()]+,[^,()]+,\s*'([^']+)'/g, /\brecordAfter\([^,()]+,[^,()]+,\s*'([^']+)'/g];
 // Electron's window-open answer ({ action: 'deny' }), not an audit action.
 const NOT_AUDIT = new Set(['main/shell/navigation.ts:deny']);
 // Written with a computed name: `signin.${outcome}` for the sign-in journal's outcomes.
@@ -49,7 +44,10 @@ describe('audit action names', () => {
   it('has no duplicates, and a label for every action in both languages', () => {
     expect(new Set(AUDIT_ACTIONS).size).toBe(AUDIT_ACTIONS.length);
     const key = (a: string) => a.replace(/\./g, '_');
-    for (const [lang, labels] of [['en', en.auditAction], ['nb', nb.auditAction]] as const) {
+    for (const [lang, labels] of [
+      ['en', en.auditAction],
+      ['nb', nb.auditAction],
+    ] as const) {
       const missing = AUDIT_ACTIONS.filter((a) => !Object.hasOwn(labels, key(a)));
       expect(missing, lang).toEqual([]);
     }
