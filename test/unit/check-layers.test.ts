@@ -49,7 +49,7 @@ const CLEAN = {
     "export async function later() { return import('./lazy.ts'); }",
   ].join('\n'),
   'main/core/lazy.ts': "import { label } from './rules.ts';\nexport const again = label;\n",
-  'renderer/src/App.tsx': "import type { View } from '../../contract/index.ts';\nexport const App = (v: View) => <p title=\"x\">{v.n}</p>;\n",
+  'renderer/src/App.tsx': 'import type { View } from \'../../contract/index.ts\';\nexport const App = (v: View) => <p title="x">{v.n}</p>;\n',
   'preload/index.ts': "import { NAMES } from '../contract/names.ts';\nexport const n = NAMES;\n",
   'test/fixture.ts': "export const sql = 'DELETE FROM users';\n",
   'bench/data.ts': "export const sql = 'CREATE TABLE t (x)';\n",
@@ -70,7 +70,7 @@ describe('check-layers', () => {
         'main/app/b.ts': "\nimport { a } from './a.ts';\nexport const b = () => a;\n",
         'main/ipc/guard.ts': "import type { Handlers } from './handlers/index.ts';\nexport type Guard = Handlers;\n",
         'main/ipc/handlers/index.ts': "import {\n  type Guard,\n} from '../guard.ts';\nexport type Handlers = { g: Guard };\n",
-        'main/core/users.ts': "export const find = (db: any) =>\n  db.prepare(`SELECT * FROM users WHERE id = ?`);\n",
+        'main/core/users.ts': 'export const find = (db: any) =>\n  db.prepare(`SELECT * FROM users WHERE id = ?`);\n',
         'renderer/src/query.ts': "export const q = 'UPDATE users SET name = 1';\n",
       }),
     );
@@ -96,7 +96,12 @@ describe('check-layers', () => {
       'main/core/gone.ts: listed in LEGACY_SQL_FILES but does not exist: remove it from the list',
     ]);
     expect(findCycles(root, [['main/b.ts', 'main/a.ts']])).toEqual([]);
-    expect(findCycles(root, [['main/a.ts', 'main/b.ts'], ['main/x.ts', 'main/y.ts']])).toEqual(['main/x.ts + main/y.ts: listed in LEGACY_CYCLES but no longer a cycle: remove it from the list']);
+    expect(
+      findCycles(root, [
+        ['main/a.ts', 'main/b.ts'],
+        ['main/x.ts', 'main/y.ts'],
+      ]),
+    ).toEqual(['main/x.ts + main/y.ts: listed in LEGACY_CYCLES but no longer a cycle: remove it from the list']);
   });
 
   it('reads import and export-from specifiers, and tells type-only ones apart', () => {
@@ -109,7 +114,7 @@ describe('check-layers', () => {
       "export type { H } from './h.ts';",
       "import './side.ts';",
       "// import x from './commented.ts';",
-      "const s = \"import y from './in-a-string.ts'\";",
+      'const s = "import y from \'./in-a-string.ts\'";',
     ].join('\n');
     expect(importsOf(src)).toEqual([
       { spec: './a.ts', line: 1, typeOnly: false },
