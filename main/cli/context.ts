@@ -1,5 +1,5 @@
 import { fail } from '../core/errors.ts';
-import { signIn } from '../core/signin.ts';
+import { signIn } from '../store/sqlite/unlock.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
 import { iso } from './format.ts';
@@ -80,8 +80,14 @@ export class Context {
     for (const w of r.warnings) {
       this.out.warn(w === 'JOURNAL_TAMPERED' ? 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.' : w);
     }
-    await this.warnClock(r.vault);
-    return { vault: r.vault, session: r.session };
+    try {
+      await this.warnClock(r.vault);
+    } catch (err) {
+      r.vault.close();
+      throw err;
+    }
+    // Every event the command writes says it came through the command line.
+    return { vault: r.vault, session: { ...r.session, via: 'cli' } };
   }
 
   /** Warns when this computer's clock is behind the latest time the vault recorded. */
@@ -90,7 +96,7 @@ export class Context {
     if (c.behind) this.out.warn(`This computer's clock (${iso(vault.now())}) is behind the latest time the vault recorded (${iso(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
   }
 
-  /** Signs in, runs `fn`, and always closes the vault (the key is wiped from memory). */
+  /** Signs in, runs `fn` (which reaches the store with storeOf(vault)), and always closes the vault (the key is wiped from memory). */
   async withSession<T>(fn: (vault: Vault, session: Session) => T | Promise<T>): Promise<T> {
     const { vault, session } = await this.signIn();
     try {

@@ -2,6 +2,7 @@ import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import type { Unlocked, VaultCreator } from '../store/vault-lock.ts';
 import { checkNewOperator, insertOperator, sessionFor, type NewOperator } from './operators.ts';
+import { auditAs } from './actions.ts';
 
 /** What first run returns: the unlocked store, the admin's session and the recovery key, shown once. */
 export interface FirstRun<H> {
@@ -19,22 +20,27 @@ export interface FirstRun<H> {
 export async function firstRun<H>(creator: VaultCreator<H>, admin: Omit<NewOperator, 'role'>): Promise<FirstRun<H>> {
   creator.requireEmpty();
   const op = checkNewOperator({ ...admin, role: 'admin' });
-  let id = '';
-  const { unlocked, recoveryKey } = await creator.create(
-    { id: '', nameKey: op.nameKey, password: admin.password },
-    async (store) => {
-      await store.write(async (tx) => {
-        const now = store.clock.now();
-        const row = await insertOperator(tx, op, id, now);
-        await tx.audit.append({ action: 'vault.create', operator: row.name, outcome: 'ok', details: { vaultId: store.storeId } }, now);
-        await tx.audit.append({ action: 'operator.add', operator: row.name, outcome: 'ok', details: { name: row.name, role: 'admin' } }, now);
-      });
-    },
-    (operatorId) => {
-      id = operatorId;
-    },
-  );
+  const { unlocked, adminId, recoveryKey } = await creator.create({ nameKey: op.nameKey, password: admin.password }, async (store, id) => {
+    await store.write(async (tx) => {
+      const now = store.clock.now();
+      const row = await insertOperator(tx, op, id, now);
+      await tx.audit.append({ action: 'vault.create', operator: row.name, outcome: 'ok', details: { vaultId: store.storeId } }, now);
+      await tx.audit.append({ action: 'operator.add', operator: row.name, outcome: 'ok', details: { name: row.name, role: 'admin' } }, now);
+    });
+  });
   const { store } = unlocked;
-  const session = await store.read((tx) => sessionFor(tx, id, store.clock.now()));
-  return { unlocked, store, session, recoveryKey };
+  try {
+    const session = await store.read((tx) => sessionFor(tx, adminId, store.clock.now()));
+    return { unlocked, store, session, recoveryKey };
+  } catch (err) {
+    creator.close(unlocked);
+    throw err;
+  }
+}
+
+/** Records that the operator confirmed the recovery key is stored safely (shown once at first run or rotation). */
+export async function recordRecoveryKeyStored(store: Store, session: Session): Promise<void> {
+  await store.write(async (tx) => {
+    await auditAs(tx, session, { action: 'vault.recovery-key-stored', outcome: 'ok' }, store.clock.now());
+  });
 }

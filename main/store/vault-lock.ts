@@ -63,9 +63,11 @@ export interface VaultCreator<H> {
   /** Refuses with VAULT_EXISTS when a store is already there. */
   requireEmpty(): void;
   /**
-   * Creates the store with a credential for the first admin and a recovery key, lets `populate`
-   * write its first rows, and makes it appear only when all of that succeeded (a crash leaves
+   * Creates the store with a credential for the first admin (id `adminId`) and a recovery key,
+   * lets `populate` write its first rows, and makes it appear only when all of that succeeded (a crash leaves
    * nothing). Returns it unlocked, with the recovery key to show once.
    */
-  create(admin: { id: string; nameKey: string; password: string }, populate: (store: Store) => Promise<void>): Promise<{ unlocked: Unlocked<H>; recoveryKey: string }>;
+  create(admin: { nameKey: string; password: string }, populate: (store: Store, adminId: string) => Promise<void>): Promise<{ unlocked: Unlocked<H>; adminId: string; recoveryKey: string }>;
+  /** Closes an unlocked store and wipes its key. */
+  close(u: Unlocked<H>): void;
 }

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, AGENT, fingerprint, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
-import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
+import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import { COMMANDS } from '../../main/cli/main.ts';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ADMIN, base32Decode, oneJson, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
 import { totpAt, TOTP_PERIOD_SECONDS } from '../../main/core/totp.ts';
 import { verifyExportedAudit } from '../../main/core/audit-export.ts';
-import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
+import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeVault, ADMIN, AGENT } from '../helpers/vault.ts';
 import { inspectVault, insertUsers, runFixtureSync, seeded, startFixture } from '../helpers/suites.ts';
-import { signIn } from '../../main/core/signin.ts';
+import { signIn } from '../../main/store/sqlite/unlock.ts';
 import { backupVault, checkVaultIntegrity, readBackup } from '../../main/core/backup.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { foldKey } from '../../main/core/text.ts';

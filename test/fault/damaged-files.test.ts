@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeVault, ADMIN } from '../helpers/vault.ts';
 import { CTX, codeOf, inspectVault, insertUser, insertUsers, makeSuiteApp, mountTmpfs, startFixture, unmountTmpfs, vaultFingerprint, type SuiteApp } from '../helpers/suites.ts';
-import { signIn } from '../../main/core/signin.ts';
+import { signIn } from '../../main/store/sqlite/unlock.ts';
 import { backupVault, checkVaultIntegrity, restoreBackup } from '../../main/core/backup.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { toFactorDeskError } from '../../main/core/errors.ts';

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
-import { signIn } from '../../main/core/signin.ts';
+import { signIn } from '../../main/store/sqlite/unlock.ts';
 import { verifyAuditRows as verifyAuditChain, auditHeadRow as auditHead } from '../../main/store/sqlite/audit-rows.ts';
 
 const cleanups: Array<() => void> = [];

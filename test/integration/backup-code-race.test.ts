@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { makeVault, AGENT } from '../helpers/vault.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
-import { signIn } from '../../main/core/signin.ts';
+import { signIn } from '../../main/store/sqlite/unlock.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/verify-code.ts', import.meta.url));

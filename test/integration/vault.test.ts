@@ -3,8 +3,8 @@ import { readFileSync, statSync, writeFileSync, truncateSync, readdirSync, exist
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { makeVault, ADMIN, tempDir, errorCode } from '../helpers/vault.ts';
-import { signIn, unlockWithRecoveryKey } from '../../main/core/signin.ts';
-import { createVault } from '../../main/core/first-run.ts';
+import { signIn, unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
+import { createVault } from '../../main/store/sqlite/first-run.ts';
 import { vaultState } from '../../main/store/sqlite/vault.ts';
 import { defaultVaultDir } from '../../main/store/sqlite/paths.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';

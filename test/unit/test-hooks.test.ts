@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { crashPoint, testHooksEnabled, RUNNER_FILE_VAR, RUNNER_TOKEN_VAR } from '../../main/core/test-hooks.ts';
 import { currentKdf, PRODUCTION_KDF, TEST_KDF } from '../../main/core/crypto.ts';
-import { createVault } from '../../main/core/first-run.ts';
-import { unlockWithRecoveryKey } from '../../main/core/signin.ts';
+import { createVault } from '../../main/store/sqlite/first-run.ts';
+import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { oneJson, runCli, spawnCli } from '../fixtures/cli-harness.ts';
 import { ADMIN, tempDir } from '../helpers/vault.ts';
 

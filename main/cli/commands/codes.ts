@@ -1,7 +1,7 @@
 import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
 import { verifyCode } from '../../core/verify.ts';
-import { unlockWithServiceKey } from '../../core/signin.ts';
+import { unlockWithServiceKey } from '../../store/sqlite/unlock.ts';
 import { LIMITS } from '../../core/settings.ts';
 import type { Vault } from '../../store/sqlite/vault.ts';
 import type { Session } from '../../core/session.ts';
@@ -101,7 +101,7 @@ operator signs in, and the key can do nothing but verify codes.
     const { vault, session } = await unlockWithServiceKey(ctx.env, content);
     try {
       await ctx.warnClock(vault);
-      return await check(vault, session);
+      return await check(vault, { ...session, via: 'cli' });
     } finally {
       vault.close();
     }

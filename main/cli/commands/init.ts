@@ -1,4 +1,4 @@
-import { createVault } from '../../core/first-run.ts';
+import { createVault } from '../../store/sqlite/first-run.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { validOperatorName } from '../../core/operators.ts';
 import { vaultState } from '../../store/sqlite/vault.ts';

@@ -8,7 +8,7 @@ import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { claimSoleConnection, fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-admin.ts';
 import { createServiceKey, listServiceKeys, revokeServiceKey, validServiceKeyLabel } from '../../core/service-keys.ts';
 import { requireRole } from '../../core/roles.ts';
-import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
+import { signIn, unlockWithRecoveryKey } from '../../store/sqlite/unlock.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
 import { ensurePrivateDir, vaultState, type Vault } from '../../store/sqlite/vault.ts';
 import { parseRawKey } from '../../store/sqlite/key-slots.ts';

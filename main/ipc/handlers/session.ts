@@ -1,9 +1,10 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
-import { createVault } from '../../core/first-run.ts';
+import { recordRecoveryKeyStored } from '../../core/first-run.ts';
+import { createVault } from '../../store/sqlite/first-run.ts';
 import { vaultState } from '../../store/sqlite/vault.ts';
-import { signIn, unlockWithRecoveryKey } from '../../core/signin.ts';
-import { changeOwnPassword, getOperatorByName, insertOperatorRow, resetOperatorPassword, sessionFor } from '../../core/operators.ts';
+import { recoverAdmin, signIn } from '../../store/sqlite/unlock.ts';
+import { changeOwnPassword } from '../../core/operators.ts';
 import { checkExternalLink, EXTERNAL_LINK_ALLOWLIST } from '../../shell/navigation.ts';
 import { fail } from '../../core/errors.ts';
 
@@ -30,8 +31,8 @@ export function sessionHandlers(ctl: AppController): H {
       await ctl.open(vault, session);
       return { recoveryKey, session: ctl.publicSession()! };
     },
-    'session:recovery-stored': (_req, session) => {
-      ctl.vault().auditNow({ action: 'vault.recovery-key-stored', operator: session!.name, outcome: 'ok' });
+    'session:recovery-stored': async (_req, session) => {
+      await recordRecoveryKeyStored(ctl.store(), session!);
       return { ok: true as const };
     },
     'session:sign-in': async ({ name, password }) => {
@@ -41,26 +42,9 @@ export function sessionHandlers(ctl: AppController): H {
     },
     'session:recover': async ({ recoveryKey, name, password }) => {
       // The recovery key opens the vault; the named admin gets a new password (or is created).
-      const vault = await unlockWithRecoveryKey(ctl.env, recoveryKey);
-      try {
-        let op = getOperatorByName(vault.db, name);
-        if (op && op.role !== 'admin') fail('FORBIDDEN', 'Recovery sets a password for an admin only.');
-        const recoverySession = { operatorId: 'recovery', name: 'recovery-key', displayName: 'Recovery key', role: 'admin' as const, emailKey: null, signedInAt: vault.now() };
-        if (!op) {
-          vault.write(() => {
-            insertOperatorRow(vault, { name, displayName: name, role: 'admin', password });
-            vault.audit({ action: 'operator.add', operator: 'recovery-key', outcome: 'ok', details: { name, role: 'admin' } });
-          });
-          op = getOperatorByName(vault.db, name)!;
-        }
-        await resetOperatorPassword(vault, recoverySession, op.id, password);
-        vault.auditNow({ action: 'vault.recovery', operator: 'recovery-key', outcome: 'ok', details: { admin: op.name } });
-        await ctl.open(vault, sessionFor(vault.db, op.id, vault.now()));
-        return { session: ctl.publicSession()! };
-      } catch (err) {
-        if (!vault.isClosed && ctl.vaultOrNull !== vault) vault.close();
-        throw err;
-      }
+      const { vault, session } = await recoverAdmin(ctl.env, recoveryKey, name, password);
+      await ctl.open(vault, session);
+      return { session: ctl.publicSession()! };
     },
     'session:activity': () => {
       if (ctl.session) ctl.idle.touch();
@@ -71,7 +55,7 @@ export function sessionHandlers(ctl: AppController): H {
       return { locked: true as const };
     },
     'session:change-password': async ({ oldPassword, newPassword }, session) => {
-      await changeOwnPassword(ctl.vault(), session!, oldPassword, newPassword);
+      await changeOwnPassword(ctl.store(), session!, oldPassword, newPassword);
       return { ok: true as const };
     },
   };

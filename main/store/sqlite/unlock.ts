@@ -1,0 +1,129 @@
+import { fail } from '../../core/errors.ts';
+import { systemClock } from '../../core/clock.ts';
+import type { Session } from '../../core/session.ts';
+import type { Store } from '../port.ts';
+import type { SealedJournal, SignInAttempt, Unlocked, UnlockedService, VaultLock } from '../vault-lock.ts';
+import type { AccountState } from '../../core/signin-throttle.ts';
+import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
+import { burnKdfTime, openPrivateKey, type Slot } from './key-slots.ts';
+import { accountState, appendJournalEvent, readJournal, sealJournal } from './signin-journal.ts';
+import { storeOf } from './sqlite-store.ts';
+import * as signin from '../../core/signin.ts';
+
+/**
+ * The vault folder while it is locked: key slots unwrap the vault key, the pre-sign-in journal
+ * keeps throttle counters beside it. The services in main/core/signin.ts decide; this only
+ * derives keys and keeps files.
+ */
+export class SqliteVaultLock implements VaultLock<Vault> {
+  private readonly env: VaultEnv;
+  constructor(env: VaultEnv) {
+    this.env = env;
+  }
+
+  requireExisting(): void {
+    if (vaultState(this.env.dir) === 'none') fail('VAULT_MISSING', `There is no vault in ${this.env.dir}.`);
+  }
+
+  throttleState(name: string): AccountState {
+    return accountState(readJournal(this.env.dir).journal, name);
+  }
+
+  recordAttempt(event: SignInAttempt): void {
+    appendJournalEvent(this.env.dir, event);
+  }
+
+  private opened(vault: Vault, operatorId: string | null): Unlocked<Vault> {
+    return { handle: vault, store: storeOf(vault), operatorId };
+  }
+
+  async unlockOperator(nameKey: string, password: string): Promise<Unlocked<Vault> | null> {
+    let tried = false;
+    let matched = true;
+    const r = await unlockWith(
+      this.env,
+      (f) => f.slots.filter((s) => s.kind === 'operator' && s.label === nameKey),
+      async (s: Slot, f) => {
+        tried = true;
+        return openPrivateKey(f.vaultId, s, password);
+      },
+      async () => {
+        // No slot for this name: spend the same KDF time so the answer does not reveal it.
+        if (!tried) await burnKdfTime(password);
+        matched = false;
+        throw new NoMatch();
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof NoMatch) return null;
+      throw err;
+    });
+    if (!r || !matched) return null;
+    return this.opened(r.vault, r.slot.operatorId ?? null);
+  }
+
+  async unlockRecovery(recoveryKey: Buffer): Promise<Unlocked<Vault> | null> {
+    const r = await this.unlockRaw('recovery', recoveryKey);
+    return r ? this.opened(r.vault, null) : null;
+  }
+
+  async unlockService(serviceKey: Buffer): Promise<UnlockedService<Vault> | null> {
+    const r = await this.unlockRaw('service', serviceKey);
+    return r ? { ...this.opened(r.vault, null), keyId: r.slot.keyId, label: r.slot.label ?? '' } : null;
+  }
+
+  private async unlockRaw(kind: 'recovery' | 'service', raw: Buffer): Promise<{ vault: Vault; slot: Slot } | null> {
+    return unlockWith(
+      this.env,
+      (f) => f.slots.filter((s) => s.kind === kind),
+      async () => Buffer.from(raw),
+      () => {
+        throw new NoMatch();
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof NoMatch) return null;
+      throw err;
+    });
+  }
+
+  anchor(u: Unlocked<Vault>): { count: number; valid: boolean } | null {
+    return u.handle.anchor();
+  }
+
+  sealJournal(u: Unlocked<Vault>, resetName: string | null): SealedJournal {
+    return sealJournal(u.handle.dir, u.handle.derived('journal'), resetName, u.handle.now());
+  }
+
+  close(u: Unlocked<Vault>): void {
+    u.handle.close();
+  }
+}
+
+class NoMatch extends Error {}
+
+/** The vault folder of `env`, locked. */
+export function vaultLock(env: VaultEnv): SqliteVaultLock {
+  return new SqliteVaultLock(env);
+}
+
+/** Signs an operator in to the vault folder (composition roots and tests). */
+export async function signIn(env: VaultEnv, name: string, password: string): Promise<{ vault: Vault; store: Store; session: Session; warnings: string[] }> {
+  const r = await signin.signIn(vaultLock(env), name, password, env.clock ?? systemClock);
+  return { vault: r.unlocked.handle, store: r.store, session: r.session, warnings: r.warnings };
+}
+
+/** Opens the vault folder with the printed recovery key (when every admin password is lost). */
+export async function unlockWithRecoveryKey(env: VaultEnv, recoveryKey: string): Promise<Vault> {
+  return (await signin.unlockWithRecoveryKey(vaultLock(env), recoveryKey)).handle;
+}
+
+/** Opens the vault folder for a login service with a service key file: the session may only verify codes. */
+export async function unlockWithServiceKey(env: VaultEnv, serviceKeyFile: string): Promise<{ vault: Vault; store: Store; session: Session }> {
+  const r = await signin.unlockWithServiceKey(vaultLock(env), serviceKeyFile);
+  return { vault: r.unlocked.handle, store: r.store, session: r.session };
+}
+
+/** Admin recovery in the vault folder: see recoverAdmin in main/core/signin.ts. */
+export async function recoverAdmin(env: VaultEnv, recoveryKey: string, name: string, password: string): Promise<{ vault: Vault; store: Store; session: Session }> {
+  const r = await signin.recoverAdmin(vaultLock(env), recoveryKey, name, password);
+  return { vault: r.unlocked.handle, store: r.store, session: r.session };
+}
