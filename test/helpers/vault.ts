@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/core/clock.ts';
-import { createVault } from '../../main/core/first-run.ts';
+import { createVault } from '../../main/store/sqlite/first-run.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../main/store/port.ts';
 import { addOperator } from '../../main/core/operators.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
@@ -23,6 +25,8 @@ export async function makeVault(opts: { withAgent?: boolean } = {}): Promise<{
   vaultDir: string;
   clock: ManualClock;
   vault: Vault;
+  /** The store of `vault` (services take it). */
+  store: Store;
   admin: Session;
   agent: Session | null;
   recoveryKey: string;
@@ -34,7 +38,7 @@ export async function makeVault(opts: { withAgent?: boolean } = {}): Promise<{
   const { vault, session, recoveryKey } = await createVault({ dir: vaultDir, clock }, ADMIN);
   let agent: Session | null = null;
   if (opts.withAgent) {
-    const op = await addOperator(vault, session, { ...AGENT, role: 'agent' });
+    const op = await addOperator(storeOf(vault), session, { ...AGENT, role: 'agent' });
     agent = { operatorId: op.id, name: op.name, displayName: op.displayName, role: 'agent', emailKey: AGENT.email, signedInAt: clock.now() };
   }
   return {
@@ -42,6 +46,7 @@ export async function makeVault(opts: { withAgent?: boolean } = {}): Promise<{
     vaultDir,
     clock,
     vault,
+    store: storeOf(vault),
     admin: session,
     agent,
     recoveryKey,

@@ -1,8 +1,10 @@
-import { addOperator, disableOperator, getOperatorByName, listOperators, removeOperator, resetOperatorPassword, validOperatorName, type Operator } from '../../core/operators.ts';
+import { addOperator, disableOperator, findOperatorByName, listOperators, removeOperator, resetOperatorPassword, validOperatorName, type Operator } from '../../core/operators.ts';
+import type { Session } from '../../core/session.ts';
+import type { Store } from '../../store/port.ts';
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { requireRole } from '../../core/roles.ts';
 import { fail } from '../../core/errors.ts';
-import type { Vault } from '../../store/sqlite/vault.ts';
 import { str, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { choiceArg, emailArg, textArg } from '../args.ts';
@@ -24,9 +26,9 @@ async function newPassword(ctx: Context, context: string[]): Promise<string> {
   return pw;
 }
 
-function operatorNamed(vault: Vault, name: string): Operator {
-  const op = getOperatorByName(vault.db, name);
-  if (!op || op.status === 'removed') fail('NOT_FOUND', 'There is no operator with that name.');
+async function operatorNamed(store: Store, session: Session, name: string): Promise<Operator> {
+  const op = await findOperatorByName(store, session, name);
+  if (!op) fail('NOT_FOUND', 'There is no operator with that name.');
   return op;
 }
 
@@ -41,8 +43,8 @@ export const operatorsList: Command = {
   args: [],
   admin: true,
   async run(ctx) {
-    return ctx.withSession((vault, session) => {
-      const ops = listOperators(vault, session);
+    return ctx.withSession(async (vault, session) => {
+      const ops = await listOperators(storeOf(vault), session);
       return { result: { operators: ops }, text: ops.map(row).join('\n') };
     });
   },
@@ -70,7 +72,7 @@ export const operatorsAdd: Command = {
     return ctx.withSession(async (vault, session) => {
       requireRole(session, 'operators:add');
       const password = await newPassword(ctx, [name, displayName]);
-      const op = await addOperator(vault, session, { name, displayName, role, email, password });
+      const op = await addOperator(storeOf(vault), session, { name, displayName, role, email, password });
       return { result: { operator: op }, text: row(op), message: `Added the ${op.role} ${op.name}.` };
     });
   },
@@ -86,9 +88,10 @@ export const operatorsDisable: Command = {
   admin: true,
   async run(ctx, p) {
     const name = validOperatorName(p.args[0]!);
-    return ctx.withSession((vault, session) => {
+    return ctx.withSession(async (vault, session) => {
       requireRole(session, 'operators:disable');
-      const op = disableOperator(vault, session, operatorNamed(vault, name).id);
+      const store = storeOf(vault);
+      const op = await disableOperator(store, session, (await operatorNamed(store, session, name)).id);
       return { result: { operator: op }, text: row(op), message: `Disabled ${op.name}.` };
     });
   },
@@ -104,9 +107,10 @@ export const operatorsRemove: Command = {
   admin: true,
   async run(ctx, p) {
     const name = validOperatorName(p.args[0]!);
-    return ctx.withSession((vault, session) => {
+    return ctx.withSession(async (vault, session) => {
       requireRole(session, 'operators:remove');
-      const r = removeOperator(vault, session, operatorNamed(vault, name).id);
+      const store = storeOf(vault);
+      const r = await removeOperator(store, session, (await operatorNamed(store, session, name)).id);
       return { result: r, text: 'removed', message: `Removed ${name}. Rotate the vault key next: factordesk rotate-key` };
     });
   },
@@ -124,9 +128,10 @@ export const operatorsResetPassword: Command = {
     const name = validOperatorName(p.args[0]!);
     return ctx.withSession(async (vault, session) => {
       requireRole(session, 'operators:reset-password');
-      const target = operatorNamed(vault, name);
+      const store = storeOf(vault);
+      const target = await operatorNamed(store, session, name);
       const password = await newPassword(ctx, [target.name, target.displayName]);
-      const op = await resetOperatorPassword(vault, session, target.id, password);
+      const op = await resetOperatorPassword(store, session, target.id, password);
       return { result: { operator: op }, text: row(op), message: `New password set for ${op.name}.` };
     });
   },

@@ -56,12 +56,12 @@ export function adminHandlers(ctl: AppController): H {
       const path = await ctl.deps.dialogs.openFile('image');
       return chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null });
     },
-    'operators:list': (_r, s) => listOperators(ctl.vault(), s!),
-    'operators:add': (req, s) => addOperator(ctl.vault(), s!, { ...req, email: req.email ?? null }),
-    'operators:update': ({ operatorId, ...patch }, s) => updateOperator(ctl.vault(), s!, operatorId, patch),
-    'operators:disable': ({ operatorId }, s) => disableOperator(ctl.vault(), s!, operatorId),
-    'operators:remove': ({ operatorId }, s) => removeOperator(ctl.vault(), s!, operatorId),
-    'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(ctl.vault(), s!, operatorId, password),
+    'operators:list': (_r, s) => listOperators(ctl.store(), s!),
+    'operators:add': (req, s) => addOperator(ctl.store(), s!, { ...req, email: req.email ?? null }),
+    'operators:update': ({ operatorId, ...patch }, s) => updateOperator(ctl.store(), s!, operatorId, patch),
+    'operators:disable': ({ operatorId }, s) => disableOperator(ctl.store(), s!, operatorId),
+    'operators:remove': ({ operatorId }, s) => removeOperator(ctl.store(), s!, operatorId),
+    'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(ctl.store(), s!, operatorId, password),
     'users:import': async () => {
       ctl.vault();
       const path = await ctl.deps.dialogs.openFile('csv');
@@ -121,7 +121,8 @@ export function adminHandlers(ctl: AppController): H {
     'service-keys:create': async ({ label }, s) => {
       const file = await ctl.deps.dialogs.saveFile('service-key', `factordesk-service-${label.replace(/[^\w.-]/g, '_')}.key`);
       if (!file) return { file: null };
-      createServiceKey(ctl.vault(), s!, label, (content) => writeFileAtomic(file, content, 0o600));
+      // The key's slot is committed first; a file that cannot be written revokes it again.
+      await createServiceKey(ctl.store(), s!, label, (content) => writeFileAtomic(file, content, 0o600));
       return { file };
     },
   };
