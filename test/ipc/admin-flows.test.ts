@@ -40,4 +40,19 @@ describe('admin flows through the guard', () => {
     expect(await app.call('operators:update', { operatorId: me, email: null })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect((await app.call('operators:update', { operatorId: me, displayName: 'Anne B.' })).ok).toBe(true);
   });
+
+  it('recovery with the recovery key creates an admin when there is none of that name, signed in and audited', async () => {
+    const app = makeApp();
+    apps.push(app);
+    const { recoveryKey } = await app.firstRun();
+    await app.call('session:lock', {});
+    const password = 'recovered admin passphrase 2026';
+    expect(await app.call('session:recover', { recoveryKey, name: 'rescue', password })).toMatchObject({ ok: true, value: { session: { name: 'rescue', role: 'admin' } } });
+    const list = await app.call('operators:list', {});
+    expect(list.ok && list.value.find((o: { name: string }) => o.name === 'rescue')).toMatchObject({ role: 'admin', status: 'active' });
+    const events = await app.call('audit:list', { operator: 'recovery-key' });
+    expect(events.ok && events.value.map((e: { action: string }) => e.action).sort()).toEqual(['operator.add', 'operator.reset-password', 'vault.recovery']);
+    await app.call('session:lock', {});
+    expect((await app.call('session:sign-in', { name: 'rescue', password })).ok).toBe(true);
+  });
 });
