@@ -44,3 +44,15 @@ describe('--checks', () => {
   });
 });
 
+describe('a global flag after the command', () => {
+  it('says to put it before the command, naming it', async () => {
+    for (const [flag, extra] of [['--vault', [vaultDir]], ['--json', []], ['--operator', ['anne']], [`--vault=${vaultDir}`, []]] as const) {
+      const r = await runCli(['find', 'kari', flag, ...extra], PW);
+      expect(r.status).toBe(2);
+      const name = flag.split('=')[0]!;
+      expect(r.stderr).toContain(`put ${name} before the command, e.g. factordesk ${name}`);
+      expect(r.stderr).not.toMatch(/Unknown flag/);
+    }
+  });
+});
+
