@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { FactorDeskError, toFactorDeskError, type ErrorCode } from '../core/errors.ts';
+import { localizeTimes } from './format.ts';
 
 /** Exit codes of the command line (documented in README-cli.md). */
 export const EXIT = {
@@ -151,7 +152,8 @@ export class Output {
     const code = exitCodeFor(e.code);
     if (this.done) return code;
     this.done = true;
-    const message = cleanText(e.message);
+    // A time in a service's message (a lock "until …") is shown in local time, as everywhere else.
+    const message = cleanText(localizeTimes(e.message));
     if (this.json) {
       const error: Record<string, unknown> = { code: e.code, message };
       if (details !== undefined) error.details = details;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, oneJson, runCli } from '../fixtures/cli-harness.ts';
+import { ADMIN, oneJson, runCli, spawnCli } from '../fixtures/cli-harness.ts';
+import { localTime, localizeTimes } from '../../main/cli/format.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
 const KARI = 'kari.nordmann@example.no';
@@ -56,3 +57,34 @@ describe('a global flag after the command', () => {
   });
 });
 
+describe('times', () => {
+  it('are printed in local time with the zone; JSON keeps epoch ms', () => {
+    const env = { ...PW, TZ: 'Asia/Kolkata' }; // UTC+05:30 all year
+    const issued = spawnCli([...g(), 'issue-code', OLA, ...act('callback'), '--minutes', '30'], { env });
+    expect(issued.status).toBe(0);
+    expect(issued.stderr).toMatch(/valid until \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+05:30\)/);
+    const shown = spawnCli([...g(), 'show', OLA], { env });
+    expect(shown.stdout).toMatch(/One-time code: +active until \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+05:30\)/);
+    expect(shown.stdout).toMatch(/^ {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+05:30\) {2}code\.issue-one-time/m);
+    expect(shown.stdout).not.toMatch(/\d{2}:\d{2}(:\d{2})?Z/);
+    const json = spawnCli([...g(), '--json', 'show', OLA], { env });
+    expect(typeof oneJson(json.stdout).result.oneTimeCode.expiresAt).toBe('number');
+  });
+
+  it('formats an instant with its offset, and rewrites ISO times in service messages', () => {
+    const t = Date.UTC(2026, 11, 3, 13, 0);
+    const prev = process.env.TZ;
+    try {
+      process.env.TZ = 'Europe/Oslo';
+      expect(localTime(t)).toBe('2026-12-03 14:00 (UTC+01:00)');
+      expect(localTime(Date.UTC(2026, 6, 1, 10, 30))).toBe('2026-07-01 12:30 (UTC+02:00)');
+      expect(localizeTimes('locked until 2026-12-03T13:00:00.000Z. An admin can clear it.')).toBe('locked until 2026-12-03 14:00 (UTC+01:00). An admin can clear it.');
+      process.env.TZ = 'America/St_Johns';
+      expect(localTime(t)).toBe('2026-12-03 09:30 (UTC-03:30)');
+      expect(localTime(null)).toBe('-');
+    } finally {
+      if (prev === undefined) delete process.env.TZ;
+      else process.env.TZ = prev;
+    }
+  });
+});
