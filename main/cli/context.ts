@@ -1,7 +1,9 @@
-import { fail } from '../core/errors.ts';
+import { fail, FactorDeskError } from '../core/errors.ts';
+import { getSettings } from '../core/settings.ts';
+import { unknownChecksMessage } from './args.ts';
 import { signIn } from '../core/signin.ts';
 import { clockCheck } from '../core/clock-check.ts';
-import { iso } from './format.ts';
+import { localTime } from './format.ts';
 import { vaultState, type Vault, type VaultEnv } from '../core/vault.ts';
 import type { Session } from '../core/session.ts';
 import type { Io } from './command.ts';
@@ -82,7 +84,7 @@ export class Context {
   /** Warns when this computer's clock is behind the latest time the vault recorded. */
   warnClock(vault: Vault): void {
     const c = clockCheck(vault.db, vault.now());
-    if (c.behind) this.out.warn(`This computer's clock (${iso(vault.now())}) is behind the latest time the vault recorded (${iso(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
+    if (c.behind) this.out.warn(`This computer's clock (${localTime(vault.now())}) is behind the latest time the vault recorded (${localTime(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
   }
 
   /** Signs in, runs `fn`, and always closes the vault (the key is wiped from memory). */
@@ -90,8 +92,24 @@ export class Context {
     const { vault, session } = await this.signIn();
     try {
       return await fn(vault, session);
+    } catch (err) {
+      throw explainUnknownChecks(err, vault);
     } finally {
       vault.close();
     }
+  }
+}
+
+/** An "unknown identity check" from a service, reworded with the vault's known check ids and the flag to use. */
+function explainUnknownChecks(err: unknown, vault: Vault): unknown {
+  if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') return err;
+  const d = err.details ?? {};
+  const unknown = d['unknown'];
+  if (!Array.isArray(unknown) || (d['field'] !== 'checks' && d['field'] !== 'failedChecks')) return err;
+  try {
+    const message = unknownChecksMessage(getSettings(vault.db), unknown.map(String), d['field'] === 'checks' ? 'checks' : 'failed-checks');
+    return new FactorDeskError('BAD_REQUEST', message, d);
+  } catch {
+    return err;
   }
 }

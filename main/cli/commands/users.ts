@@ -5,7 +5,7 @@ import { str, type Command } from '../command.ts';
 import { emailArg, intArg, userByEmail } from '../args.ts';
 import { EXIT, usageError } from '../output.ts';
 import { checkInputFile, pathArg } from '../files.ts';
-import { iso } from '../format.ts';
+import { localTime } from '../format.ts';
 
 export const importUsersCommand: Command = {
   name: 'import-users',
@@ -117,17 +117,17 @@ export function describeFactors(s: FactorSummary): string {
     `User:            ${u.name} <${u.email}>${u.status === 'disabled' ? '  [DISABLED]' : ''}`,
     `Organization:    ${u.organization ?? '-'}`,
     `Directory phone: ${u.phone ?? '-'}`,
-    `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${iso(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${iso(s.authenticator.lastUsedAt)}` : ''}`,
-    `Pending set-up:  ${s.pending ? `created ${iso(s.pending.createdAt)}, set up before ${iso(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
+    `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${localTime(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${localTime(s.authenticator.lastUsedAt)}` : ''}`,
+    `Pending set-up:  ${s.pending ? `created ${localTime(s.pending.createdAt)}, set up before ${localTime(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
     `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, login only (not for approving payments)` : '-'}`,
-    `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${iso(s.backupCodes.createdAt)}` : '-'}`,
-    `One-time code:   ${s.oneTimeCode.active ? `active until ${iso(s.oneTimeCode.expiresAt)}` : 'none'}`,
-    `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${iso(s.verification.lockedUntil)}` : ''}`,
+    `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${localTime(s.backupCodes.createdAt)}` : '-'}`,
+    `One-time code:   ${s.oneTimeCode.active ? `active until ${localTime(s.oneTimeCode.expiresAt)}` : 'none'}`,
+    `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${localTime(s.verification.lockedUntil)}` : ''}`,
     '',
     'Last events:',
     ...(s.recentEvents.length === 0
       ? ['  (none)']
-      : s.recentEvents.map((e) => `  ${iso(e.at)}  ${e.action}  ${e.outcome}  by ${e.operator ?? '-'}${e.ticket ? `  ticket ${e.ticket}` : ''}`)),
+      : s.recentEvents.map((e) => `  ${localTime(e.at)}  ${e.action}  ${e.outcome}  by ${e.operator ?? '-'}${e.ticket ? `  ticket ${e.ticket}` : ''}`)),
   ];
   return lines.join('\n');
 }
