@@ -46,7 +46,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): Parsed & { help:
   try {
     parsed = parseArgs({ args: argv, options: { ...cmd.options, ...HELP_OPTION }, strict: true, allowPositionals: true, tokens: true });
   } catch (err) {
-    throw usageError(describeParseError(err, argv), cmd.name);
+    throw usageError(describeParseError(err, cmd.name), cmd.name);
   }
   // A flag given twice is refused rather than "last one wins": `--checks a --checks b` is a mistake or a trick.
   const seen = new Set<string>();
@@ -72,18 +72,23 @@ export function parseCommandArgs(cmd: Command, argv: string[]): Parsed & { help:
   return { values, args, help };
 }
 
-function describeParseError(err: unknown, argv: string[]): string {
+/** The global flags, with what each takes: a command's parser sees them only when they were put after the command. */
+const GLOBAL_FLAGS: Record<string, string> = { '--vault': ' DIR', '--json': '', '--operator': ' NAME', '--version': '' };
+
+function describeParseError(err: unknown, command: string): string {
   const e = err as { code?: string; message?: string };
   const opt = /'(-{1,2}[^'\s=]*)/.exec(e.message ?? '')?.[1];
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      if (opt !== undefined && Object.hasOwn(GLOBAL_FLAGS, opt)) {
+        return `${opt} is a global flag: put ${opt} before the command, e.g. factordesk ${opt}${GLOBAL_FLAGS[opt]} ${command} ….`;
+      }
       return `Unknown flag ${opt ? quoteArg(opt) : ''}.`.replace(' .', '.');
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return opt ? `The flag ${quoteArg(opt)} needs a value (write --flag=VALUE when the value starts with a dash).` : 'A flag is missing its value.';
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return 'Too many arguments.';
     default:
-      void argv;
       return 'The arguments could not be read.';
   }
 }

@@ -1,8 +1,10 @@
-import { fail } from '../core/errors.ts';
+import { fail, FactorDeskError } from '../core/errors.ts';
+import { currentSettings } from '../core/settings.ts';
+import { unknownChecksMessage } from './args.ts';
 import { signIn } from '../store/sqlite/unlock.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
-import { iso } from './format.ts';
+import { localTime } from './format.ts';
 import { vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Session } from '../core/session.ts';
@@ -93,7 +95,7 @@ export class Context {
   /** Warns when this computer's clock is behind the latest time the vault recorded. */
   async warnClock(vault: Vault): Promise<void> {
     const c = await clockCheck(storeOf(vault), vault.now());
-    if (c.behind) this.out.warn(`This computer's clock (${iso(vault.now())}) is behind the latest time the vault recorded (${iso(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
+    if (c.behind) this.out.warn(`This computer's clock (${localTime(vault.now())}) is behind the latest time the vault recorded (${localTime(c.latestRecorded)}): code expiry and authenticator codes are judged by this clock. Check the date and time.`);
   }
 
   /** Signs in, runs `fn` (which reaches the store with storeOf(vault)), and always closes the vault (the key is wiped from memory). */
@@ -101,8 +103,24 @@ export class Context {
     const { vault, session } = await this.signIn();
     try {
       return await fn(vault, session);
+    } catch (err) {
+      throw await explainUnknownChecks(err, vault);
     } finally {
       vault.close();
     }
+  }
+}
+
+/** An "unknown identity check" from a service, reworded with the vault's known check ids and the flag to use. */
+async function explainUnknownChecks(err: unknown, vault: Vault): Promise<unknown> {
+  if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') return err;
+  const d = err.details ?? {};
+  const unknown = d['unknown'];
+  if (!Array.isArray(unknown) || (d['field'] !== 'checks' && d['field'] !== 'failedChecks')) return err;
+  try {
+    const message = unknownChecksMessage(await currentSettings(storeOf(vault)), unknown.map(String), d['field'] === 'checks' ? 'checks' : 'failed-checks');
+    return new FactorDeskError('BAD_REQUEST', message, d);
+  } catch {
+    return err;
   }
 }

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { FactorDeskError, toFactorDeskError, type ErrorCode } from '../core/errors.ts';
+import { localizeTimes } from './format.ts';
 
 /** Exit codes of the command line (documented in README-cli.md). */
 export const EXIT = {
@@ -96,6 +97,8 @@ export class Output {
   private readonly stdout: Writable;
   private readonly stderr: Writable;
   private done = false;
+  /** What was warned, in order: on stderr as it happens, and in the JSON answer's `warnings`. */
+  private readonly warnings: string[] = [];
 
   constructor(json: boolean, stdout: Writable, stderr: Writable) {
     this.json = json;
@@ -113,9 +116,11 @@ export class Output {
     this.stderr.write(`${cleanText(message, 4000)}\n`);
   }
 
-  /** A warning: always stderr, also with --json (stdout holds only the one object). */
+  /** A warning: always stderr (also with --json, for logs), and in the JSON answer's `warnings`. */
   warn(message: string): void {
-    this.stderr.write(`factordesk: warning: ${cleanText(message)}\n`);
+    const text = cleanText(message);
+    this.warnings.push(text);
+    this.stderr.write(`factordesk: warning: ${text}\n`);
   }
 
   /** Progress on stderr (never with --json). */
@@ -129,7 +134,7 @@ export class Output {
     if (this.done) return o.exitCode ?? EXIT.OK;
     this.done = true;
     if (this.json) {
-      this.stdout.write(JSON.stringify({ ok: true, result: o.result ?? null }) + '\n');
+      this.stdout.write(JSON.stringify({ ok: true, result: o.result ?? null, warnings: this.warnings }) + '\n');
     } else {
       if (o.message) this.stderr.write(`${cleanText(o.message, 4000)}\n`);
       if (o.text !== undefined && o.text !== '') {
@@ -147,11 +152,12 @@ export class Output {
     const code = exitCodeFor(e.code);
     if (this.done) return code;
     this.done = true;
-    const message = cleanText(e.message);
+    // A time in a service's message (a lock "until …") is shown in local time, as everywhere else.
+    const message = cleanText(localizeTimes(e.message));
     if (this.json) {
       const error: Record<string, unknown> = { code: e.code, message };
       if (details !== undefined) error.details = details;
-      this.stdout.write(JSON.stringify({ ok: false, error }) + '\n');
+      this.stdout.write(JSON.stringify({ ok: false, error, warnings: this.warnings }) + '\n');
     } else {
       this.stderr.write(`factordesk: ${message} (${e.code})\n`);
       if (extra?.hint) this.stderr.write(`${extra.hint}\n`);

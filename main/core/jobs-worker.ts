@@ -40,7 +40,7 @@ async function run(): Promise<unknown> {
     switch (input.kind) {
       case 'import': {
         const started = clock.now();
-        return await importUsers(vault, input.session, input.params.path as string, {
+        return await importUsers(storeOf(vault), input.session, input.params.path as string, {
           signal: controller.signal,
           onProgress: (p) => {
             const secs = Math.max((clock.now() - started) / 1000, 0.001);

@@ -1,10 +1,11 @@
 import { fail, FactorDeskError } from './errors.ts';
-import type { Db } from '../store/sqlite/database.ts';
 import type { Session } from './session.ts';
-import type { Vault } from '../store/sqlite/vault.ts';
+import type { Store } from '../store/port.ts';
+import type { UserRecord } from '../store/records.ts';
 import { foldKey } from './text.ts';
 import { requireRole } from './roles.ts';
-import { UserWriter, type UserFields } from './user-writer.ts';
+import { auditAs } from './actions.ts';
+import { applyUser, type UserFields } from './user-writer.ts';
 
 export { searchUsers, MAX_QUERY_LENGTH } from './user-search.ts';
 
@@ -72,13 +73,27 @@ export function normalizeEmail(input: unknown): { email: string; emailKey: strin
   return { email, emailKey: foldKey(email) };
 }
 
-/** Normalizes a phone number to E.164 (+ and 8–15 digits, spaces, hyphens and parentheses removed); empty gives null. */
-export function normalizePhone(input: unknown): string | null {
+/**
+ * Normalizes a phone number to E.164 (+ and 8–15 digits; spaces, hyphens and parentheses
+ * removed); empty gives null. A local number (no + and no 00) gets `defaultCountryCode`, after
+ * dropping one national trunk 0 (07700 900123 with +44 is +447700900123).
+ * The default is +47 for now; a settings key for it will be wired later and passed in here.
+ */
+export function normalizePhone(input: unknown, defaultCountryCode = '+47'): string | null {
   if (input === null || input === undefined) return null;
   if (typeof input !== 'string') fail('BAD_REQUEST', 'The phone number is not text.', { field: 'phone' });
-  const compact = input.replace(/[\s\-()]/g, '');
+  if (!/^\+[1-9][0-9]{0,2}$/.test(defaultCountryCode)) fail('BAD_REQUEST', 'The default country code must be + and 1–3 digits, e.g. +47.', { field: 'phone' });
+  let compact = input.replace(/[\s\-()]/g, '');
   if (compact.length === 0) return null;
-  if (!/^\+[1-9][0-9]{7,14}$/.test(compact)) fail('BAD_REQUEST', 'The phone number must be in international form: + and 8–15 digits, e.g. +47 912 34 567.', { field: 'phone' });
+  const howTo = `Write it as a local number (912 34 567) or with + and the country code (${defaultCountryCode === '+46' ? '+47' : '+46'} 70 123 45 67).`;
+  if (/^00[1-9]/.test(compact)) compact = `+${compact.slice(2)}`;
+  else if (/^[0-9]+$/.test(compact)) {
+    const cc = defaultCountryCode.slice(1);
+    // 4791234567: the country code typed without its +. Adding +47 again would make a wrong number.
+    if (compact.startsWith(cc) && compact.length >= cc.length + 8) fail('BAD_REQUEST', `The phone number looks like it starts with a country code but has no + in front. ${howTo}`, { field: 'phone' });
+    compact = `${defaultCountryCode}${compact.replace(/^0(?=[1-9])/, '')}`;
+  }
+  if (!/^\+[1-9][0-9]{7,14}$/.test(compact)) fail('BAD_REQUEST', `The phone number is not valid: it needs 8–15 digits, without letters or other signs. ${howTo}`, { field: 'phone' });
   return compact;
 }
 

@@ -82,7 +82,7 @@ describe('the --json envelope', () => {
   it('success: exactly one object {ok: true, result}', async () => {
     const r = await cli(['find', 'kari']);
     const j = oneJson(r.stdout);
-    expect(j).toEqual({ ok: true, result: { users: [expect.objectContaining({ email: KARI })], hasMore: false } });
+    expect(j).toEqual({ ok: true, result: { users: [expect.objectContaining({ email: KARI })], hasMore: false }, warnings: [] });
     expect(r.status).toBe(0);
   });
 
@@ -115,7 +115,7 @@ describe('exit codes', () => {
   it('1: a rejected code (verify) and CODE_REJECTED (confirm)', async () => {
     const v = await cli(['verify', OLA, '000000']);
     expect(v.status).toBe(1);
-    expect(oneJson(v.stdout)).toEqual({ ok: true, result: { result: 'rejected' } });
+    expect(oneJson(v.stdout)).toEqual({ ok: true, result: { result: 'rejected' }, warnings: [] });
     expect((await cli(['reenroll', OLA, ...ACT])).status).toBe(0);
     await expectError(cli(['confirm', OLA, '000000']), 1, 'CODE_REJECTED');
     // Counted failures are cleared again for the later cases.
@@ -181,7 +181,7 @@ describe('exit codes', () => {
     }
     const r = await cli(['verify', KARI, '123456']);
     expect(r.status).toBe(5);
-    expect(oneJson(r.stdout)).toEqual({ ok: true, result: { result: 'locked' } });
+    expect(oneJson(r.stdout)).toEqual({ ok: true, result: { result: 'locked' }, warnings: [] });
     expect((await cli(['reenroll', KARI, ...ACT])).status).toBe(0);
     await expectError(cli(['confirm', KARI, '123456']), 5, 'USER_LOCKED');
     expect((await cli(['clear-lock', KARI, ...ACT])).status).toBe(0);

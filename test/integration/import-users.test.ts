@@ -78,7 +78,7 @@ describe('importUsers: file format', () => {
     const r = await importUsers(v.vault, v.admin, file(v, 'crlf.csv', text + '\r\n'));
     expect(r.rejected).toEqual([
       { line: 4, reason: expect.stringMatching(/@/) },
-      { line: 7, reason: expect.stringMatching(/international form/) },
+      { line: 7, reason: expect.stringMatching(/8–15 digits/) },
       { line: 12, reason: 'the row has a different number of fields than the header' },
       { line: 13, reason: expect.stringMatching(/name is missing/) },
     ]);

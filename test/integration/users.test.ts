@@ -71,9 +71,21 @@ describe('normalizePhone', () => {
     expect(normalizePhone('+123456789012345')).toBe('+123456789012345');
   });
 
+  it('gives a local number the default country code (+47 unless another is passed)', () => {
+    expect(normalizePhone('91234567')).toBe('+4791234567');
+    expect(normalizePhone('912 34 567')).toBe('+4791234567');
+    expect(normalizePhone('(22) 12-34-56')).toBe('+4722123456');
+    expect(normalizePhone('004791234567')).toBe('+4791234567');
+    expect(normalizePhone('0046 70 123 45 67')).toBe('+46701234567');
+    expect(normalizePhone('070-123 45 67', '+46')).toBe('+46701234567');
+    expect(normalizePhone('07700 900123', '+44')).toBe('+447700900123');
+    expect(normalizePhone('91234567', '+46')).toBe('+4691234567');
+  });
+
   it('rejects anything else', () => {
-    for (const b of ['4791234567', '004791234567', '+47 12', '+1234567', '+1234567890123456', '+47abc12345', '+４７９１２３４５６７', '+47.912.34.567', '+0791234567', '++4791234567', '+47 912\n34567x'])
+    for (const b of ['4791234567', '12345', '912 34 567 ext 2', 'N/A', '0000', '+47 12', '+1234567', '+1234567890123456', '+47abc12345', '+４７９１２３４５６７', '+47.912.34.567', '+0791234567', '++4791234567', '+47 912\n34567x'])
       expect(codeOf(() => normalizePhone(b)), b).toBe('BAD_REQUEST');
+    expect(codeOf(() => normalizePhone('91234567', '47'))).toBe('BAD_REQUEST');
   });
 });
 

@@ -9,7 +9,7 @@ import { str, type Command } from '../command.ts';
 import { ACTION_HELP, ACTION_OPTIONS, actionContext, codeArg, emailArg, intArg, resolveCode, userByEmail } from '../args.ts';
 import { EXIT } from '../output.ts';
 import { pathArg, readSmallFile } from '../files.ts';
-import { iso } from '../format.ts';
+import { localTime } from '../format.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 
 const { min: MIN_MINUTES, max: MAX_MINUTES } = LIMITS.oneTimeCodeMinutes;
@@ -35,7 +35,7 @@ ${ACTION_HELP}
       const r = await issueOneTimeCode(store, session, user.id, { ...action, ...(minutes === undefined ? {} : { minutes }) });
       return {
         result: { code: r.code, expiresAt: r.expiresAt },
-        message: `One-time code for ${user.email}, valid until ${iso(r.expiresAt)}. Read it to the user; it is not shown again.`,
+        message: `One-time code for ${user.email}, valid until ${localTime(r.expiresAt)}. Read it to the user; it is not shown again.`,
         text: r.code,
       };
     });

@@ -5,7 +5,7 @@ import { toFactorDeskError } from '../../core/errors.ts';
 import { str, flag, type Command } from '../command.ts';
 import { ACTION_HELP, ACTION_OPTIONS, actionContext, choiceArg, codeArg, emailArg, resolveCode, userByEmail } from '../args.ts';
 import { checkNewFile, pathArg, writeNewFile } from '../files.ts';
-import { iso } from '../format.ts';
+import { localTime } from '../format.ts';
 import { DetailedError } from '../output.ts';
 
 export const reenroll: Command = {
@@ -54,7 +54,7 @@ ${ACTION_HELP}
         ...(r.backupCodes ? { codes: r.backupCodes } : {}),
         sheet: null as string | null,
       };
-      const text = [`URI: ${r.uri}`, `Key: ${r.key}`, `Set up before: ${iso(r.deadline)}`, `Sheet id: ${r.sheetId}`, ...(r.backupCodes ? ['Backup codes:', ...r.backupCodes] : [])];
+      const text = [`URI: ${r.uri}`, `Key: ${r.key}`, `Set up before: ${localTime(r.deadline)}`, `Sheet id: ${r.sheetId}`, ...(r.backupCodes ? ['Backup codes:', ...r.backupCodes] : [])];
       if (sheetPath) {
         try {
           const sheet = await prepareSheet(store, session, { userId: user.id, enrollmentId: r.enrollmentId, language });
@@ -73,7 +73,7 @@ ${ACTION_HELP}
       }
       return {
         result,
-        message: `Re-enrollment started for ${user.email}: the old authenticator is revoked. Set the new one up before ${iso(r.deadline)}; the URI and key are not shown again.`,
+        message: `Re-enrollment started for ${user.email}: the old authenticator is revoked. Set the new one up before ${localTime(r.deadline)}; the URI and key are not shown again.`,
         text: text.join('\n'),
       };
     });

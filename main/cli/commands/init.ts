@@ -1,7 +1,7 @@
 import { createVault } from '../../store/sqlite/first-run.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { validOperatorName } from '../../core/operators.ts';
-import { vaultState } from '../../store/sqlite/vault.ts';
+import { ensurePrivateDir, vaultState } from '../../store/sqlite/vault.ts';
 import { fail } from '../../core/errors.ts';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -33,8 +33,10 @@ stdout. Write it down or print it and keep it somewhere safe; it is not stored a
     const rawEmail = str(p, 'email');
     const email = rawEmail === undefined ? null : emailArg(rawEmail);
     const dir = ctx.vaultDir;
-    // A configured folder may be created by init only when its parent exists (never a typo'd tree).
-    if (!existsSync(dir) && !existsSync(dirname(dir))) fail('VAULT_MISSING', `The folder above ${dir} does not exist.`);
+    // A configured folder (--vault, FACTORDESK_VAULT) may be created only when its parent exists: never a typo'd tree.
+    if (ctx.vaultConfigured && !existsSync(dir) && !existsSync(dirname(dir))) {
+      fail('VAULT_MISSING', `The folder ${dirname(dir)} does not exist, so the vault folder ${dir} was not created. Check --vault or FACTORDESK_VAULT for a typo, or create the folder above it first.`);
+    }
     if (existsSync(dir) && vaultState(dir) !== 'none') fail('VAULT_EXISTS', `There is already a vault in ${dir}; it was not touched.`);
     let password = ctx.io.env.FACTORDESK_PASSWORD;
     if (password === undefined || password === '') {
@@ -45,6 +47,15 @@ stdout. Write it down or print it and keep it somewhere safe; it is not stored a
       if (again !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
     assertPassword(password, [name, displayName]);
+    if (!ctx.vaultConfigured && !existsSync(dir)) {
+      // The per-user default (e.g. ~/.config/FactorDesk on a fresh account without ~/.config):
+      // created with the folders above it, owner-only.
+      try {
+        ensurePrivateDir(dir);
+      } catch (err) {
+        fail('IO_ERROR', `The vault folder ${dir} cannot be created (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a folder you can write to with --vault or FACTORDESK_VAULT.`);
+      }
+    }
     const created = await createVault(ctx.env, { name, displayName, email, password });
     const vaultId = created.vault.vaultId;
     created.vault.close();

@@ -10,7 +10,7 @@ import type { Context } from '../context.ts';
 import { choiceArg, emailArg, textArg } from '../args.ts';
 import { usageError } from '../output.ts';
 import { canPrompt, readHidden } from '../prompt.ts';
-import { iso } from '../format.ts';
+import { localTime } from '../format.ts';
 
 /** The new operator's password: FACTORDESK_NEW_PASSWORD, or typed twice on the terminal. */
 async function newPassword(ctx: Context, context: string[]): Promise<string> {
@@ -32,7 +32,7 @@ async function operatorNamed(store: Store, session: Session, name: string): Prom
   return op;
 }
 
-const row = (o: Operator): string => [o.name, o.role, o.status, o.displayName, o.email ?? '-', iso(o.createdAt)].join('\t');
+const row = (o: Operator): string => [o.name, o.role, o.status, o.displayName, o.email ?? '-', localTime(o.createdAt)].join('\t');
 
 export const operatorsList: Command = {
   name: 'operators list',

@@ -5,7 +5,8 @@ import { str, type Command } from '../command.ts';
 import { emailArg, intArg, userByEmail } from '../args.ts';
 import { EXIT, usageError } from '../output.ts';
 import { checkInputFile, pathArg } from '../files.ts';
-import { iso } from '../format.ts';
+import { localTime } from '../format.ts';
+import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 
 export const importUsersCommand: Command = {
   name: 'import-users',
@@ -32,7 +33,7 @@ between batches: what was imported stays, the report says "cancelled" (exit 130)
       process.once('SIGINT', onSigint);
       let last = 0;
       try {
-        const report = await importUsers(vault, session, path ?? ctx.io.stdin, {
+        const report = await importUsers(storeOf(vault), session, path ?? ctx.io.stdin, {
           signal: abort.signal,
           onProgress: (pr) => {
             const now = ctx.clock.now();
@@ -79,9 +80,8 @@ insensitive in every script). No match is not an error (exit 0, nothing on stdou
     if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(q)) throw usageError('The search contains control characters.', 'find');
     const limit = intArg(str(p, 'limit'), 'limit', 1, 100) ?? 20;
     const offset = intArg(str(p, 'offset'), 'offset', 0, 900) ?? 0;
-    return ctx.withSession((vault, session) => {
-      requireRole(session, 'users:find');
-      const r = searchUsers(vault.db, q, { limit, offset });
+    return ctx.withSession(async (vault, session) => {
+      const r = await searchUsers(storeOf(vault), session, q, { limit, offset });
       const text = r.items.map((u) => [u.email, u.name, u.organization ?? '', u.status].join('\t')).join('\n');
       return {
         result: { users: r.items, hasMore: r.hasMore },
@@ -102,9 +102,10 @@ about the user. Opening it is recorded in the audit (user.view).`,
   args: ['EMAIL'],
   async run(ctx, p) {
     const email = emailArg(p.args[0]!);
-    return ctx.withSession((vault, session) => {
-      const user = userByEmail(vault, email);
-      const s = getUserFactors(vault, session, user.id);
+    return ctx.withSession(async (vault, session) => {
+      const store = storeOf(vault);
+      const user = await userByEmail(store, email);
+      const s = await getUserFactors(store, session, user.id);
       return { result: s, text: describeFactors(s) };
     });
   },
@@ -117,17 +118,17 @@ export function describeFactors(s: FactorSummary): string {
     `User:            ${u.name} <${u.email}>${u.status === 'disabled' ? '  [DISABLED]' : ''}`,
     `Organization:    ${u.organization ?? '-'}`,
     `Directory phone: ${u.phone ?? '-'}`,
-    `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${iso(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${iso(s.authenticator.lastUsedAt)}` : ''}`,
-    `Pending set-up:  ${s.pending ? `created ${iso(s.pending.createdAt)}, set up before ${iso(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
+    `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${localTime(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${localTime(s.authenticator.lastUsedAt)}` : ''}`,
+    `Pending set-up:  ${s.pending ? `created ${localTime(s.pending.createdAt)}, set up before ${localTime(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
     `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, login only (not for approving payments)` : '-'}`,
-    `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${iso(s.backupCodes.createdAt)}` : '-'}`,
-    `One-time code:   ${s.oneTimeCode.active ? `active until ${iso(s.oneTimeCode.expiresAt)}` : 'none'}`,
-    `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${iso(s.verification.lockedUntil)}` : ''}`,
+    `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${localTime(s.backupCodes.createdAt)}` : '-'}`,
+    `One-time code:   ${s.oneTimeCode.active ? `active until ${localTime(s.oneTimeCode.expiresAt)}` : 'none'}`,
+    `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${localTime(s.verification.lockedUntil)}` : ''}`,
     '',
     'Last events:',
     ...(s.recentEvents.length === 0
       ? ['  (none)']
-      : s.recentEvents.map((e) => `  ${iso(e.at)}  ${e.action}  ${e.outcome}  by ${e.operator ?? '-'}${e.ticket ? `  ticket ${e.ticket}` : ''}`)),
+      : s.recentEvents.map((e) => `  ${localTime(e.at)}  ${e.action}  ${e.outcome}  by ${e.operator ?? '-'}${e.ticket ? `  ticket ${e.ticket}` : ''}`)),
   ];
   return lines.join('\n');
 }

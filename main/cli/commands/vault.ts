@@ -16,6 +16,7 @@ import { str, flag, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { checkInputFile, checkNewFile, pathArg, writeNewFile } from '../files.ts';
 import { usageError } from '../output.ts';
+import { localTime } from '../format.ts';
 
 export const backup: Command = {
   name: 'backup',
@@ -217,7 +218,7 @@ export const serviceKeyList: Command = {
   async run(ctx) {
     return ctx.withSession(async (vault, session) => {
       const keys = await listServiceKeys(storeOf(vault), session);
-      return { result: keys, text: keys.map((k) => `${k.keyId}  ${k.createdAt}  ${k.label}`).join('\n'), message: `${keys.length} service key${keys.length === 1 ? '' : 's'}.` };
+      return { result: keys, text: keys.map((k) => `${k.keyId}  ${localTime(Date.parse(k.createdAt))}  ${k.label}`).join('\n'), message: `${keys.length} service key${keys.length === 1 ? '' : 's'}.` };
     });
   },
 };

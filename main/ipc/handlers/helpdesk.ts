@@ -40,7 +40,7 @@ async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollm
 /** The helpdesk agent's channels: lookup, view, actions, printing, clipboard. */
 export function helpdeskHandlers(ctl: AppController): H {
   return {
-    'users:find': ({ query, limit, offset }) => searchUsers(ctl.vault().db, query, { limit: limit ?? 20, offset: offset ?? 0 }),
+    'users:find': ({ query, limit, offset }, s) => searchUsers(ctl.store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
     'users:view': ({ userId }, s) => getUserFactors(ctl.store(), s!, userId),
     'codes:issue-one-time': ({ userId, checks, ticket, reason, minutes }, s) =>
       issueOneTimeCode(ctl.store(), s!, userId, { checks, ticket, reason, ...(minutes !== undefined ? { minutes } : {}) }),
