@@ -4,8 +4,8 @@ import { findUserByEmail, normalizeEmail, type User } from '../core/users.ts';
 import { MAX_TICKET_LENGTH, normalizeContext, type ActionContext } from '../core/actions.ts';
 import { normalizeCode } from '../core/verify.ts';
 import { str, type Parsed } from './command.ts';
-import { quoteArg, usageError } from './output.ts';
-import { DEFAULT_SETTINGS, findCheck, type Settings } from '../core/settings.ts';
+import { usageError } from './output.ts';
+import { DEFAULT_SETTINGS } from '../core/settings.ts';
 import type { Context } from './context.ts';
 import { canPrompt, readHidden, readStdinLine } from './prompt.ts';
 
@@ -25,14 +25,7 @@ const CHECK_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 // For messages given before the vault (and its configured checks) is open.
 const DEFAULT_CHECK_IDS = DEFAULT_SETTINGS.identityChecks.map((c) => c.id).join(', ');
 
-/**
- * The message for check ids the vault does not know: the services say "choose from the list",
- * which a command line cannot show, so the known ids (and which of them are strong) are listed.
- */
-export function unknownChecksMessage(settings: Settings, unknown: readonly string[], flagName: string): string {
-  const known = settings.identityChecks.map((c) => `${c.id}${findCheck(settings, c.id)?.strong ? ' (strong)' : ''}`).join(', ');
-  return `Unknown identity check${unknown.length === 1 ? '' : 's'} ${unknown.map((u) => quoteArg(u)).join(', ')} in --${flagName}. The known checks are: ${known}. Give them comma-separated, e.g. --${flagName} callback,photo-id.`;
-}
+export { unknownChecksMessage } from './checks-message.ts';
 
 /** Splits a comma-separated list of check ids and checks their shape. */
 export function checkList(raw: string | undefined, flagName: string): string[] {

@@ -1,17 +1,11 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import type { Writable } from 'node:stream';
 import type { Context } from './context.ts';
 import type { Outcome } from './output.ts';
 import { quoteArg, usageError } from './output.ts';
-import type { PromptIo } from './prompt.ts';
 
 /** The process around the command line; tests and the bin pass the real one. */
-export interface Io {
-  env: NodeJS.ProcessEnv;
-  stdin: PromptIo['stdin'];
-  stdout: Writable;
-  stderr: Writable & { isTTY?: boolean };
-}
+export type { Io } from './io.ts';
+import type { Io } from './io.ts';
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 

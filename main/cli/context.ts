@@ -1,6 +1,6 @@
 import { fail, FactorDeskError } from '../core/errors.ts';
 import { currentSettings } from '../core/settings.ts';
-import { unknownChecksMessage } from './args.ts';
+import { unknownChecksMessage } from './checks-message.ts';
 import { signIn } from '../store/sqlite/unlock.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
@@ -8,7 +8,7 @@ import { localTime } from './format.ts';
 import { vaultState, type Vault, type VaultEnv } from '../store/sqlite/vault.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Session } from '../core/session.ts';
-import type { Io } from './command.ts';
+import type { Io } from './io.ts';
 import { Output, usageError } from './output.ts';
 import { canPrompt, readHidden, readVisible } from './prompt.ts';
 

@@ -77,14 +77,8 @@ export function checkTarget(session: Session, user: UserRow): void {
   if (session.emailKey !== null && session.emailKey === user.emailKey) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
 }
 
-/**
- * Appends an event in the name of the session: the operator and the door it came through
- * (`via`: app, cli, https, radius, self-enrollment), so an action leaves the same event whichever
- * door it came through, apart from `via`.
- */
-export function auditAs(tx: WriteTx, session: Session, input: Omit<AuditInput, 'operator'>, at: number): Promise<AuditEvent> {
-  return tx.audit.append({ ...input, operator: session.name, details: { ...(input.details ?? {}), via: session.via ?? 'app' } }, at);
-}
+export { auditAs } from './audit-as.ts';
+import { auditAs } from './audit-as.ts';
 
 /** Writes the one audit event of an action, with the checks, ticket and reason (never a secret). */
 export function auditAction(tx: WriteTx, session: Session, user: UserRow, action: string, ctx: ActionContext | null, details: Record<string, unknown>, at: number, outcome = 'ok'): Promise<AuditEvent> {

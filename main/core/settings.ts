@@ -3,7 +3,7 @@ import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import type { ReadTx, Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
-import { auditAs } from './actions.ts';
+import { auditAs } from './audit-as.ts';
 
 /** One identity check an agent can tick; only `strong` checks satisfy the policy. */
 export interface IdentityCheck {
