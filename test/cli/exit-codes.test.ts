@@ -10,7 +10,7 @@ import { journalName } from '../../main/core/signin.ts';
 import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { appendJournalEvent } from '../../main/store/sqlite/signin-journal.ts';
 import { findUserByEmail } from '../../main/core/users.ts';
-import { setVerificationState } from '../../main/core/actions.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import { COMMANDS } from '../../main/cli/main.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
@@ -173,9 +173,10 @@ describe('exit codes', () => {
   it('5: user locked for verification (verify → locked, confirm → USER_LOCKED)', async () => {
     const v = await unlockWithRecoveryKey({ dir: vaultDir }, recoveryKey);
     try {
-      const kari = findUserByEmail(v.db, KARI)!;
+      const store = storeOf(v);
+      const kari = (await findUserByEmail(store, KARI))!;
       const now = Date.now();
-      v.write(() => setVerificationState(v.db, kari.id, { failures: 10, lockedAt: now, lockedUntil: now + 3_600_000 }));
+      await store.write((tx) => tx.verification.set(kari.id, { failures: 10, lockedAt: now, lockedUntil: now + 3_600_000 }));
     } finally {
       v.close();
     }

@@ -94,10 +94,10 @@ describe('enrollment sheet', () => {
         .prepare("INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, 'Kari Nordmann', 'kari nordmann', 'active', 0, 0)")
         .run('kari.nordmann@example.no', foldKey('kari.nordmann@example.no')).lastInsertRowid,
     );
-    const r = forceReenrollment(v.vault, v.agent!, id, { checks: ['callback'], ticket: 'HD-1', reason: 'new phone' });
-    expect(pendingEnrollmentForSheet(v.vault, v.agent!, id, r.enrollmentId).sheetId).toBe(r.sheetId);
-    expect(() => pendingEnrollmentForSheet(v.vault, v.admin, id, r.enrollmentId)).toThrow(/operator who started/);
+    const r = await forceReenrollment(v.store, v.agent!, id, { checks: ['callback'], ticket: 'HD-1', reason: 'new phone' });
+    expect((await pendingEnrollmentForSheet(v.store, v.agent!, id, r.enrollmentId)).sheetId).toBe(r.sheetId);
+    await expect(pendingEnrollmentForSheet(v.store, v.admin, id, r.enrollmentId)).rejects.toThrow(/operator who started/);
     v.clock.advance(31 * 60_000);
-    expect(() => pendingEnrollmentForSheet(v.vault, v.agent!, id, r.enrollmentId)).toThrow(/within 30 minutes/);
+    await expect(pendingEnrollmentForSheet(v.store, v.agent!, id, r.enrollmentId)).rejects.toThrow(/within 30 minutes/);
   });
 });

@@ -4,6 +4,7 @@ import type { FactorDeskError } from '../../main/core/errors.ts';
 import { foldKey } from '../../main/core/text.ts';
 import type { AuditEvent } from '../../main/core/audit.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
+import type { OutputSink } from '../../main/core/sink.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../main/store/port.ts';
 import type { VerificationState } from '../../main/store/records.ts';
@@ -67,6 +68,16 @@ const last = async (): Promise<AuditEvent> => (await store.read((tx) => tx.audit
 const auditCount = async (): Promise<number> => (await store.read((tx) => tx.audit.head())).count;
 const state = (userId: number): Promise<VerificationState> => store.read((tx) => tx.verification.get(userId));
 const verify = async (userId: number, code: string, s: Session = agent) => (await verifyCode(store, s, userId, code)).result;
+
+/** An export destination in memory: what was saved (and not taken back). */
+function memorySink(): OutputSink & { saved: string[] } {
+  const saved: string[] = [];
+  return {
+    saved,
+    save: async (content) => void saved.push(content),
+    discard: async () => void saved.pop(),
+  };
+}
 
 /** Enrolls an authenticator (re-enroll then confirm) and returns its secret. */
 async function enroll(userId: number): Promise<Buffer> {
@@ -307,7 +318,7 @@ describe('identity-check policy and targets', () => {
       expect(await errCode(() => act(agent, 99999, ctx))).toBe('NOT_FOUND');
       expect(await errCode(() => act(service, kari, ctx))).toBe('FORBIDDEN');
       expect(await auditCount()).toBe(before);
-      expect(await listOutbox(vault, admin)).toHaveLength(0);
+      expect(await listOutbox(store, admin)).toHaveLength(0);
       expect(await errCode(() => act(admin, per, { ...ctx, checks: ['known-email', 'photo-id'] }))).toBe('OK');
       expect(await auditCount()).toBe(before + 1);
     });
@@ -361,10 +372,10 @@ describe('role table', () => {
       () => regenerateEnrollment(store, service, kari, ctx),
       () => clearVerificationLock(store, service, kari, ctx),
       () => recordRefusedRequest(store, service, kari, { callerName: 'x', requested: 'y', failedChecks: [], ticket: 't' }),
-      () => exportOutbox(vault, service, 'csv'),
+      () => exportOutbox(store, service, 'csv', memorySink()),
       () => clearVerificationLock(store, agent, kari, ctx),
-      () => exportOutbox(vault, agent, 'csv'),
-      () => listOutbox(vault, agent),
+      () => exportOutbox(store, agent, 'csv', memorySink()),
+      () => listOutbox(store, agent),
       () => updateSettings(store, agent, {}),
     ];
     for (const f of forbidden) expect(await errCode(f)).toBe('FORBIDDEN');
@@ -451,7 +462,7 @@ describe('audit, outbox and refused requests', () => {
     const otc = await issueOneTimeCode(store, agent, hostile, ctx);
     await removeSms(store, agent, hostile, ctx);
     await issueBackupCodes(store, agent, plus, ctx);
-    const items = await listOutbox(vault, admin, { pendingOnly: true });
+    const items = await listOutbox(store, admin, { pendingOnly: true });
     expect(items.map((i) => i.kind)).toEqual(['backup-codes', 'sms-removed', 'one-time-code']);
     for (const i of items) {
       expect(i.body).toContain('If this was not you, call +47 22 00 00 00.');
@@ -460,8 +471,10 @@ describe('audit, outbox and refused requests', () => {
     }
     expect(items.some((i) => i.body.includes(otc.code) || i.body.includes(otc.code.replace(' ', '')))).toBe(false);
     const before = await auditCount();
-    const csv = await exportOutbox(vault, admin, 'csv');
+    const csvSink = memorySink();
+    const csv = await exportOutbox(store, admin, 'csv', csvSink);
     expect(csv.count).toBe(3);
+    expect(csvSink.saved).toEqual([csv.content]);
     expect(await auditCount()).toBe(before + 1);
     expect(await last()).toMatchObject({ action: 'outbox.export', details: { format: 'csv', count: 3 } });
     const lines = csv.content.split('\r\n');
@@ -469,14 +482,18 @@ describe('audit, outbox and refused requests', () => {
     expect(lines.filter((l) => l.includes('example.no,')).every((l) => /^\d+,\d+,'[=+]/.test(l))).toBe(true);
     expect(csv.content).toContain(`,'=HYPERLINK(1)@example.no,`);
     expect(csv.content).toContain(`,'+kari@example.no,`);
-    expect((await exportOutbox(vault, admin, 'csv')).count).toBe(0);
-    expect(await listOutbox(vault, admin, { pendingOnly: true })).toHaveLength(0);
-    expect((await listOutbox(vault, admin)).every((i) => i.exportedAt === clock.now())).toBe(true);
+    expect((await exportOutbox(store, admin, 'csv', memorySink())).count).toBe(0);
+    expect(await listOutbox(store, admin, { pendingOnly: true })).toHaveLength(0);
+    expect((await listOutbox(store, admin)).every((i) => i.exportedAt === clock.now())).toBe(true);
     await issueBackupCodes(store, agent, kari, ctx);
-    const json = await exportOutbox(vault, admin, 'json');
+    const jsonSink = memorySink();
+    const json = await exportOutbox(store, admin, 'json', jsonSink);
     expect(json.count).toBe(1);
+    expect(jsonSink.saved).toEqual([json.content]);
     expect(JSON.parse(json.content).items[0]).toMatchObject({ userId: kari, kind: 'backup-codes', email: 'kari.nordmann@example.no' });
-    expect(await errCode(() => exportOutbox(vault, admin, 'xml' as 'csv'))).toBe('BAD_REQUEST');
+    const xmlSink = memorySink();
+    expect(await errCode(() => exportOutbox(store, admin, 'xml' as 'csv', xmlSink))).toBe('BAD_REQUEST');
+    expect(xmlSink.saved).toEqual([]);
   });
 
   it('csvCell strips control characters and neutralises formula starts', async () => {

@@ -112,13 +112,13 @@ describe('no secret leaks', () => {
     await call('enrollment:confirm', { userId: kari, code: totpAt(totp, app.clock.now()) });
 
     // Codes verified as a login service would (no IPC channel verifies codes).
-    const vault = () => app.controller.vaultOrNull!;
+    const store = () => app.controller.store();
     const session = () => app.controller.session!;
-    expect(verifyCode(vault(), session(), kari, otc1.value.code).result).toBe('accepted');
-    expect(verifyCode(vault(), session(), kari, re.value.backupCodes[0]).result).toBe('accepted');
+    expect((await verifyCode(store(), session(), kari, otc1.value.code)).result).toBe('accepted');
+    expect((await verifyCode(store(), session(), kari, re.value.backupCodes[0])).result).toBe('accepted');
     app.clock.advance(30_000);
-    expect(verifyCode(vault(), session(), kari, totpAt(totp, app.clock.now())).result).toBe('accepted');
-    expect(verifyCode(vault(), session(), kari, set1.value.codes[0]).result).toBe('rejected'); // voided by the new set
+    expect((await verifyCode(store(), session(), kari, totpAt(totp, app.clock.now()))).result).toBe('accepted');
+    expect((await verifyCode(store(), session(), kari, set1.value.codes[0])).result).toBe('rejected'); // voided by the new set
 
     const otc2 = await call('codes:issue-one-time', { userId: ola, ...CTX, minutes: 30 });
     secret('one-time code 2 (left unused)', otc2.value.code, otc2.index);
