@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeApp, OWN_FRAME } from '../helpers/app.ts';
 import { ADMIN, AGENT } from '../helpers/vault.ts';
-import { CHANNEL_NAMES, type Channel } from '../../contract/index.ts';
+import { CHANNEL_NAMES, type Channel, type Req } from '../../contract/index.ts';
 import { CHANNELS } from '../../main/ipc/schemas.ts';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 
@@ -19,7 +19,71 @@ async function appWithAgent() {
   return app;
 }
 
+
+const ACTION = { userId: 1, checks: ['callback'], ticket: 'T-1', reason: 'lost phone' };
+const PW = 'a long enough passphrase for tests 7';
+/**
+ * A payload every channel's schema accepts (typed per channel, so a new channel needs one here):
+ * with it, what refuses a call is the session or the role, never the payload.
+ */
+const VALID: { [C in Channel]: Req<C> } = {
+  'app:status': {},
+  'app:open-external': { url: 'https://example.no/' },
+  'prefs:set': { language: 'en' },
+  'session:first-run': { name: 'ola', displayName: 'Ola', password: PW },
+  'session:recovery-stored': {},
+  'session:sign-in': { name: 'ola', password: PW },
+  'session:recover': { recoveryKey: 'ABCD-EFGH', name: 'ola', password: PW },
+  'session:activity': {},
+  'session:lock': {},
+  'session:change-password': { oldPassword: PW, newPassword: `${PW} new` },
+  'users:find': { query: 'kari' },
+  'users:view': { userId: 1 },
+  'codes:issue-one-time': { ...ACTION, minutes: 30 },
+  'codes:backup': ACTION,
+  'enrollment:reenroll': { ...ACTION, voidCodes: true, withBackupCodes: false },
+  'enrollment:regenerate': ACTION,
+  'enrollment:reveal-key': { userId: 1, enrollmentId: 1 },
+  'enrollment:confirm': { userId: 1, code: '123456' },
+  'enrollment:print-sheet': { userId: 1, enrollmentId: 1, mode: 'pdf', language: 'nb' },
+  'sms:remove': ACTION,
+  'lock:clear': ACTION,
+  'requests:refuse': { userId: 1, callerName: 'Kari', requested: 'new code', failedChecks: ['callback'], ticket: 'T-1' },
+  'clipboard:copy': { text: 'kari@example.no' },
+  'settings:get': {},
+  'settings:update': { supportContact: 'helpdesk@example.no' },
+  'settings:choose-logo': { clear: true },
+  'operators:list': {},
+  'operators:add': { name: 'ola', displayName: 'Ola', role: 'agent', password: PW },
+  'operators:update': { operatorId: 'op-1', displayName: 'Ola' },
+  'operators:disable': { operatorId: 'op-1' },
+  'operators:remove': { operatorId: 'op-1' },
+  'operators:reset-password': { operatorId: 'op-1', password: PW },
+  'users:import': {},
+  'users:import-cancel': { jobId: 'job-1' },
+  'users:import-save-report': { jobId: 'job-1' },
+  'jobs:reports': {},
+  'audit:list': { limit: 10 },
+  'audit:verify': {},
+  'audit:export': { format: 'csv' },
+  'outbox:list': { pendingOnly: true },
+  'outbox:export': { format: 'json' },
+  'vault:info': {},
+  'vault:integrity': {},
+  'vault:backup': {},
+  'vault:restore': { password: PW },
+  'vault:rekey': {},
+  'service-keys:create': { label: 'login service' },
+};
+
 describe('IPC guard', () => {
+  it('has a payload for every channel that its schema accepts', () => {
+    for (const c of CHANNEL_NAMES) {
+      const r = CHANNELS[c as Channel].req.safeParse(VALID[c as Channel]);
+      expect(r.success, `${c}: ${r.success ? '' : JSON.stringify(r.error.issues)}`).toBe(true);
+    }
+  });
+
   it('refuses a null frame, a subframe and a foreign origin on every channel', async () => {
     const app = await appWithAgent();
     for (const c of CHANNEL_NAMES) {
@@ -51,15 +115,14 @@ describe('IPC guard', () => {
   it('needs an unlocked session for every channel that has a permission', async () => {
     const app = await appWithAgent();
     await app.call('session:lock', {});
+    let checked = 0;
     for (const c of CHANNEL_NAMES) {
       if (CHANNELS[c as Channel].permission === null) continue;
-      const r = await app.call(c, {} as never);
-      // Either the payload is refused first (required fields) or the locked session is.
-      expect(['SESSION_LOCKED', 'BAD_REQUEST']).toContain(r.ok ? 'OK' : r.error.code);
-      if (!r.ok && r.error.code === 'BAD_REQUEST') {
-        // With a plausible payload the lock is what refuses it.
-      }
+      const r = await app.call(c, VALID[c as Channel] as never);
+      expect(r.ok ? 'OK' : r.error.code, c).toBe('SESSION_LOCKED');
+      checked++;
     }
+    expect(checked).toBeGreaterThan(35);
     expect(await app.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
   });
 
@@ -68,15 +131,18 @@ describe('IPC guard', () => {
     await app.call('session:lock', {});
     const s = await app.call('session:sign-in', { name: AGENT.name, password: AGENT.password });
     expect(s.ok).toBe(true);
+    let adminOnly = 0;
     for (const c of CHANNEL_NAMES) {
       const perm = CHANNELS[c as Channel].permission;
       if (perm === null) continue;
       const { PERMISSIONS } = await import('../../main/core/roles.ts');
       const roles = PERMISSIONS[perm] as readonly string[];
       if (roles.includes('agent')) continue;
-      const r = await app.call(c, {} as never);
-      expect(['FORBIDDEN', 'BAD_REQUEST'], c).toContain(r.ok ? 'OK' : r.error.code);
+      const r = await app.call(c, VALID[c as Channel] as never);
+      expect(r.ok ? 'OK' : r.error.code, c).toBe('FORBIDDEN');
+      adminOnly++;
     }
+    expect(adminOnly).toBeGreaterThan(15);
     expect(await app.call('operators:list', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await app.call('vault:rekey', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
