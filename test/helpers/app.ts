@@ -10,7 +10,7 @@ import { ADMIN } from './vault.ts';
 export const OWN_FRAME = { url: 'app://factordesk/index.html', parent: null };
 
 /** The app's controller and guarded dispatcher over a temp vault, with fake adapters (no Electron, no browser). */
-export function makeApp(opts: { clock?: ManualClock } = {}) {
+export function makeApp(opts: { clock?: ManualClock; /** an existing vault folder (else a new one in the temp folder) */ dir?: string } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), 'fd-app-'));
   const clock = opts.clock ?? new ManualClock();
   const events: Array<{ event: EventName; data: unknown }> = [];
@@ -18,8 +18,8 @@ export function makeApp(opts: { clock?: ManualClock } = {}) {
   const saved: Record<string, string | null> = {};
   const opened: Record<string, string | null> = {};
   const { controller, dispatch } = createApp({
-    dir: join(tmp, 'vault'),
-    configured: false,
+    dir: opts.dir ?? join(tmp, 'vault'),
+    configured: opts.dir !== undefined,
     clock,
     dialogs: { openFile: async (k) => opened[k] ?? null, saveFile: async (k) => saved[k] ?? null },
     printer: { print: async () => true, savePdf: async () => {} },
