@@ -7,7 +7,7 @@ import { FactorDeskError } from '../../main/core/errors.ts';
 import { auditHeadRow as auditHead, listAuditRows as listAudit, verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { importUsers, type ImportProgress, type ImportReport } from '../../main/core/import-users.ts';
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
-import { indexedNameWords } from '../../main/core/user-writer.ts';
+import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';
 
 type V = Awaited<ReturnType<typeof makeVault>>;
@@ -42,21 +42,27 @@ const count = (v: V, sql: string, ...args: unknown[]) => v.vault.db.prepare(sql)
 const users = (v: V) => count(v, 'SELECT count(*) FROM users');
 
 describe('importUsers: file format', () => {
-  it('imports a plain file and writes one summary event, then moves the anchor', async () => {
+  it('imports a plain file with one batch event and one summary event, then moves the anchor', async () => {
     const v = await fresh();
     const before = auditHead(v.vault.db).count;
     const p = file(v, 'u.csv', 'email,name,phone,organization\nkari@example.no,Kari Nordmann,+47 912 34 567,Acme\nola@example.no,Ola Hansen,,\n');
-    const r = await importUsers(v.vault, v.admin, p);
+    const r = await importUsers(v.store, v.admin, p);
     expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false });
-    expect(findUserByEmail(v.vault.db, 'KARI@example.no')).toMatchObject({ name: 'Kari Nordmann', phone: '+4791234567', organization: 'Acme', status: 'active', externalId: null });
-    expect(findUserByEmail(v.vault.db, 'ola@example.no')).toMatchObject({ phone: null, organization: null });
+    expect(await findUserByEmail(v.store, 'KARI@example.no')).toMatchObject({ name: 'Kari Nordmann', phone: '+4791234567', organization: 'Acme', status: 'active', externalId: null });
+    expect(await findUserByEmail(v.store, 'ola@example.no')).toMatchObject({ phone: null, organization: null });
     const events = listAudit(v.vault.db, { action: 'user.import' });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ operator: v.admin.name, outcome: 'ok', details: { rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0, cancelled: false } });
-    expect(auditHead(v.vault.db).count).toBe(before + 1);
-    expect(v.vault.anchor()).toMatchObject({ count: before + 1, valid: true });
+    expect(events[0]).toMatchObject({ operator: v.admin.name, outcome: 'ok', details: { rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0, cancelled: false, via: 'app' } });
+    // The one batch commits with its own event (no committed row without one), then the summary.
+    const batches = listAudit(v.vault.db, { action: 'user.import.batch' });
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toMatchObject({ operator: v.admin.name, outcome: 'ok', details: { fromLine: 2, toLine: 3, rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0, via: 'app' } });
+    expect(batches[0]!.seq).toBe(before + 1);
+    expect(events[0]!.seq).toBe(before + 2);
+    expect(auditHead(v.vault.db).count).toBe(before + 2);
+    expect(v.vault.anchor()).toMatchObject({ count: before + 2, valid: true });
     expect(verifyAuditChain(v.vault.db, v.vault.anchor()).ok).toBe(true);
-    expect(searchUsers(v.vault.db, 'nordm').items.map((u) => u.email)).toEqual(['kari@example.no']);
+    expect((await searchUsers(v.store, v.admin, 'nordm')).items.map((u) => u.email)).toEqual(['kari@example.no']);
   });
 
   it('reports physical line numbers with a BOM, CRLF, blank lines and quoted multi-line fields', async () => {
@@ -75,7 +81,7 @@ describe('importUsers: file format', () => {
       'g@example.no,,,Acme', // 13
       'h@example.no,Hans,,Acme', // 14
     ].join('\r\n');
-    const r = await importUsers(v.vault, v.admin, file(v, 'crlf.csv', text + '\r\n'));
+    const r = await importUsers(v.store, v.admin, file(v, 'crlf.csv', text + '\r\n'));
     expect(r.rejected).toEqual([
       { line: 4, reason: expect.stringMatching(/@/) },
       { line: 7, reason: expect.stringMatching(/8–15 digits/) },
@@ -83,24 +89,24 @@ describe('importUsers: file format', () => {
       { line: 13, reason: expect.stringMatching(/name is missing/) },
     ]);
     expect(r).toMatchObject({ rows: 8, inserted: 4 });
-    expect(findUserByEmail(v.vault.db, 'a@example.no')!.name).toBe('Multi Line Name');
-    expect(findUserByEmail(v.vault.db, 'c@example.no')!.organization).toBe('Quote "Q", Comma');
-    expect(findUserByEmail(v.vault.db, 'e@example.no')).toMatchObject({ name: 'Three line name', organization: 'Org Two' });
-    expect(findUserByEmail(v.vault.db, 'h@example.no')).not.toBeNull();
+    expect((await findUserByEmail(v.store, 'a@example.no'))!.name).toBe('Multi Line Name');
+    expect((await findUserByEmail(v.store, 'c@example.no'))!.organization).toBe('Quote "Q", Comma');
+    expect(await findUserByEmail(v.store, 'e@example.no')).toMatchObject({ name: 'Three line name', organization: 'Org Two' });
+    expect(await findUserByEmail(v.store, 'h@example.no')).not.toBeNull();
     // The same rows with LF line ends give the same line numbers.
     const v2 = await fresh();
-    const r2 = await importUsers(v2.vault, v2.admin, file(v2, 'lf.csv', text.replace(/\r\n/g, '\n')));
+    const r2 = await importUsers(v2.store, v2.admin, file(v2, 'lf.csv', text.replace(/\r\n/g, '\n')));
     expect(r2.rejected.map((x) => x.line)).toEqual([4, 7, 12, 13]);
   });
 
   it('detects semicolons, takes columns in any order and case, and keeps commas inside fields', async () => {
     const v = await fresh();
     const p = file(v, 's.csv', 'Organization;STATUS;Name;External_ID;email;phone\n"Acme, Inc";Disabled;Berg, Anne;HR-7;anne@example.no;+47 (912) 34-567\n');
-    const r = await importUsers(v.vault, v.admin, p);
+    const r = await importUsers(v.store, v.admin, p);
     expect(r).toMatchObject({ inserted: 1, rejected: [] });
-    expect(findUserByEmail(v.vault.db, 'anne@example.no')).toMatchObject({ name: 'Berg, Anne', organization: 'Acme, Inc', status: 'disabled', externalId: 'HR-7', phone: '+4791234567' });
+    expect(await findUserByEmail(v.store, 'anne@example.no')).toMatchObject({ name: 'Berg, Anne', organization: 'Acme, Inc', status: 'disabled', externalId: 'HR-7', phone: '+4791234567' });
     // Blank lines before the header do not hide the delimiter, and lines stay physical.
-    const r2 = await importUsers(v.vault, v.admin, file(v, 's2.csv', '\uFEFF\n\nemail;name;phone;organization\nb@example.no;B, C;;\nbad;X;;\n'));
+    const r2 = await importUsers(v.store, v.admin, file(v, 's2.csv', '\uFEFF\n\nemail;name;phone;organization\nb@example.no;B, C;;\nbad;X;;\n'));
     expect(r2).toMatchObject({ inserted: 1, rejected: [{ line: 5, reason: expect.any(String) }] });
   });
 
@@ -116,27 +122,27 @@ describe('importUsers: file format', () => {
       ['\uFEFF', /empty/],
     ];
     for (const [text, msg] of cases) {
-      const err = await importUsers(v.vault, v.admin, file(v, 'h.csv', text)).catch((e: unknown) => e);
+      const err = await importUsers(v.store, v.admin, file(v, 'h.csv', text)).catch((e: unknown) => e);
       expect(err, text).toBeInstanceOf(FactorDeskError);
       expect((err as FactorDeskError).code).toBe('BAD_REQUEST');
       expect((err as FactorDeskError).message).toMatch(msg);
     }
     expect(users(v)).toBe(0);
     expect(auditHead(v.vault.db).count).toBe(head);
-    expect(await codeOf(importUsers(v.vault, v.admin, join(v.dir, 'missing.csv')))).toBe('IO_ERROR');
+    expect(await codeOf(importUsers(v.store, v.admin, join(v.dir, 'missing.csv')))).toBe('IO_ERROR');
   });
 
   it('accepts a header-only file and a stream source', async () => {
     const v = await fresh();
-    expect(await importUsers(v.vault, v.admin, file(v, 'h.csv', 'email,name,phone,organization\n'))).toMatchObject({ rows: 0, inserted: 0 });
+    expect(await importUsers(v.store, v.admin, file(v, 'h.csv', 'email,name,phone,organization\n'))).toMatchObject({ rows: 0, inserted: 0 });
     const stream = Readable.from([Buffer.from('email,name,phone,'), Buffer.from('organization\nx@exam'), Buffer.from('ple.no,X Y,,\n')]);
-    expect(await importUsers(v.vault, v.admin, stream)).toMatchObject({ rows: 1, inserted: 1 });
-    expect(searchUsers(v.vault.db, 'y').items.map((u) => u.email)).toEqual(['x@example.no']);
+    expect(await importUsers(v.store, v.admin, stream)).toMatchObject({ rows: 1, inserted: 1 });
+    expect((await searchUsers(v.store, v.admin, 'y')).items.map((u) => u.email)).toEqual(['x@example.no']);
   });
 
   it('reports an unclosed quote at the line where its row starts and keeps the rows before it', async () => {
     const v = await fresh();
-    const r = await importUsers(v.vault, v.admin, file(v, 'q.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\nc@example.no,C,,X\n'));
+    const r = await importUsers(v.store, v.admin, file(v, 'q.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\nc@example.no,C,,X\n'));
     expect(r.inserted).toBe(1);
     expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
   });
@@ -144,7 +150,7 @@ describe('importUsers: file format', () => {
   it('says so when a runaway quote swallows the rest of the file', async () => {
     const v = await fresh();
     const rest = Array.from({ length: 5000 }, (_, i) => `u${i}@example.no,U ${i},,X`).join('\n');
-    const r = await importUsers(v.vault, v.admin, file(v, 'r.csv', `email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\n${rest}\n`));
+    const r = await importUsers(v.store, v.admin, file(v, 'r.csv', `email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\n${rest}\n`));
     expect(r.inserted).toBe(1);
     expect(r.rejected).toEqual([{ line: 3, reason: expect.stringMatching(/rest of the file was not read/) }]);
   });
@@ -152,8 +158,8 @@ describe('importUsers: file format', () => {
   it('only admins may import', async () => {
     const v = await fresh(true);
     const p = file(v, 'u.csv', 'email,name,phone,organization\na@example.no,A,,X\n');
-    expect(await codeOf(importUsers(v.vault, v.agent!, p))).toBe('FORBIDDEN');
-    expect(await codeOf(importUsers(v.vault, { ...v.admin, role: 'service' }, p))).toBe('FORBIDDEN');
+    expect(await codeOf(importUsers(v.store, v.agent!, p))).toBe('FORBIDDEN');
+    expect(await codeOf(importUsers(v.store, { ...v.admin, role: 'service' }, p))).toBe('FORBIDDEN');
     expect(users(v)).toBe(0);
   });
 });
@@ -161,22 +167,22 @@ describe('importUsers: file format', () => {
 describe('importUsers: upserts and audit', () => {
   it('lets a later duplicate row update the earlier one (emails compared folded)', async () => {
     const v = await fresh();
-    const r = await importUsers(v.vault, v.admin, file(v, 'd.csv', 'email,name,phone,organization\ndup@example.no,First,,X\nØYVIND@example.no,Øyvind,,X\nDUP@example.no,Second,,X\nøyvind@EXAMPLE.no,Øyvind,,X\n'));
+    const r = await importUsers(v.store, v.admin, file(v, 'd.csv', 'email,name,phone,organization\ndup@example.no,First,,X\nØYVIND@example.no,Øyvind,,X\nDUP@example.no,Second,,X\nøyvind@EXAMPLE.no,Øyvind,,X\n'));
     expect(r).toMatchObject({ rows: 4, inserted: 2, updated: 2, unchanged: 0 });
     expect(users(v)).toBe(2);
-    expect(findUserByEmail(v.vault.db, 'dup@example.no')).toMatchObject({ name: 'Second', email: 'DUP@example.no' });
-    expect(findUserByEmail(v.vault.db, 'øyvind@example.no')!.email).toBe('øyvind@EXAMPLE.no');
-    const again = await importUsers(v.vault, v.admin, file(v, 'd2.csv', 'email,name,phone,organization\ndup@example.no,Second,,X\n'));
+    expect(await findUserByEmail(v.store, 'dup@example.no')).toMatchObject({ name: 'Second', email: 'DUP@example.no' });
+    expect((await findUserByEmail(v.store, 'øyvind@example.no'))!.email).toBe('øyvind@EXAMPLE.no');
+    const again = await importUsers(v.store, v.admin, file(v, 'd2.csv', 'email,name,phone,organization\ndup@example.no,Second,,X\n'));
     expect(again).toMatchObject({ updated: 1 }); // typed form of the address changed back
-    expect(await importUsers(v.vault, v.admin, file(v, 'd3.csv', 'email,name,phone,organization\ndup@example.no,Second,,X\n'))).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(await importUsers(v.store, v.admin, file(v, 'd3.csv', 'email,name,phone,organization\ndup@example.no,Second,,X\n'))).toMatchObject({ unchanged: 1, updated: 0 });
   });
 
   it('upserts by external id (changing the email) and refuses an email that belongs to someone else', async () => {
     const v = await fresh();
-    await importUsers(v.vault, v.admin, file(v, 'a.csv', 'external_id,email,name,phone,organization\nE1,old@example.no,Kari Nordmann,,X\nE2,two@example.no,Per Hansen,,X\n,free@example.no,Free Rider,,X\n'));
-    const id = findUserByEmail(v.vault.db, 'old@example.no')!.id;
+    await importUsers(v.store, v.admin, file(v, 'a.csv', 'external_id,email,name,phone,organization\nE1,old@example.no,Kari Nordmann,,X\nE2,two@example.no,Per Hansen,,X\n,free@example.no,Free Rider,,X\n'));
+    const id = (await findUserByEmail(v.store, 'old@example.no'))!.id;
     const r = await importUsers(
-      v.vault,
+      v.store,
       v.admin,
       file(v, 'b.csv', 'external_id,email,name,phone,organization\nE1,new@example.no,Kari Berg,,X\nE2,new@example.no,Per Hansen,,X\nE3,two@example.no,Someone,,X\nE4,free@example.no,Free Rider,,X\n'),
     );
@@ -185,36 +191,36 @@ describe('importUsers: upserts and audit', () => {
       { line: 4, reason: expect.stringMatching(/another external id/) },
     ]);
     expect(r).toMatchObject({ updated: 2, inserted: 0 });
-    expect(findUserByEmail(v.vault.db, 'new@example.no')).toMatchObject({ id, externalId: 'E1', name: 'Kari Berg' });
-    expect(findUserByEmail(v.vault.db, 'old@example.no')).toBeNull();
-    expect(findUserByEmail(v.vault.db, 'free@example.no')!.externalId).toBe('E4'); // attached to the user found by email
+    expect(await findUserByEmail(v.store, 'new@example.no')).toMatchObject({ id, externalId: 'E1', name: 'Kari Berg' });
+    expect(await findUserByEmail(v.store, 'old@example.no')).toBeNull();
+    expect((await findUserByEmail(v.store, 'free@example.no'))!.externalId).toBe('E4'); // attached to the user found by email
     // The search words followed the rename and the new email.
-    expect(searchUsers(v.vault.db, 'nordm').items).toEqual([]);
-    expect(searchUsers(v.vault.db, 'berg').items.map((u) => u.email)).toEqual(['new@example.no']);
+    expect((await searchUsers(v.store, v.admin, 'nordm')).items).toEqual([]);
+    expect((await searchUsers(v.store, v.admin, 'berg')).items.map((u) => u.email)).toEqual(['new@example.no']);
     const words = v.vault.db.prepare('SELECT word, name_key, email_key FROM user_name_words WHERE user_id = ?').all(id);
     expect(words).toEqual([{ word: 'berg', name_key: 'kari berg', email_key: 'new@example.no' }]);
     const emailEvent = listAudit(v.vault.db, { action: 'user.import.change', userId: id });
-    expect(emailEvent.map((e) => e.details)).toEqual([{ field: 'email', from: 'old@example.no', to: 'new@example.no' }]);
+    expect(emailEvent.map((e) => e.details)).toEqual([{ field: 'email', from: 'old@example.no', to: 'new@example.no', via: 'app' }]);
   });
 
   it('audits each phone and status change per user, never the number itself', async () => {
     const v = await fresh();
-    upsertUser(v.vault, { email: 'a@example.no', name: 'A', phone: '+4791111111' }, v.admin);
-    upsertUser(v.vault, { email: 'b@example.no', name: 'B' }, v.admin);
-    upsertUser(v.vault, { email: 'c@example.no', name: 'C', phone: '+4793333333', status: 'disabled' }, v.admin);
-    upsertUser(v.vault, { email: 'd@example.no', name: 'D', phone: '+4794444444' }, v.admin);
+    await upsertUser(v.store, v.admin, { email: 'a@example.no', name: 'A', phone: '+4791111111' });
+    await upsertUser(v.store, v.admin, { email: 'b@example.no', name: 'B' });
+    await upsertUser(v.store, v.admin, { email: 'c@example.no', name: 'C', phone: '+4793333333', status: 'disabled' });
+    await upsertUser(v.store, v.admin, { email: 'd@example.no', name: 'D', phone: '+4794444444' });
     const r = await importUsers(
-      v.vault,
+      v.store,
       v.admin,
       file(v, 'p.csv', 'email,name,phone,organization,status\na@example.no,A,+47 92222222,,disabled\nb@example.no,B,+4795555555,,\nc@example.no,C,,,\nd@example.no,D,+47 944 44 444,,active\n'),
     );
     expect(r).toMatchObject({ updated: 3, unchanged: 1 });
-    const ev = (email: string) => listAudit(v.vault.db, { action: 'user.import.change', userId: findUserByEmail(v.vault.db, email)!.id }).map((e) => e.details).reverse();
-    expect(ev('a@example.no')).toEqual([{ field: 'phone', change: 'changed' }, { field: 'status', from: 'active', to: 'disabled' }]);
-    expect(ev('b@example.no')).toEqual([{ field: 'phone', change: 'set' }]);
-    expect(ev('c@example.no')).toEqual([{ field: 'phone', change: 'cleared' }]); // empty status keeps "disabled"
-    expect(ev('d@example.no')).toEqual([]);
-    expect(findUserByEmail(v.vault.db, 'c@example.no')!.status).toBe('disabled');
+    const ev = async (email: string) => listAudit(v.vault.db, { action: 'user.import.change', userId: (await findUserByEmail(v.store, email))!.id }).map((e) => e.details).reverse();
+    expect(await ev('a@example.no')).toEqual([{ field: 'phone', change: 'changed', via: 'app' }, { field: 'status', from: 'active', to: 'disabled', via: 'app' }]);
+    expect(await ev('b@example.no')).toEqual([{ field: 'phone', change: 'set', via: 'app' }]);
+    expect(await ev('c@example.no')).toEqual([{ field: 'phone', change: 'cleared', via: 'app' }]); // empty status keeps "disabled"
+    expect(await ev('d@example.no')).toEqual([]);
+    expect((await findUserByEmail(v.store, 'c@example.no'))!.status).toBe('disabled');
     // Every column but the hashes (hex, where any digit run can occur by chance).
     const all = JSON.stringify(v.vault.db.prepare('SELECT at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details FROM audit_events').all());
     expect(all).toContain('changed');
@@ -225,10 +231,10 @@ describe('importUsers: upserts and audit', () => {
 
   it('rejects a row that would change the importing admin’s own user account', async () => {
     const v = await fresh();
-    upsertUser(v.vault, { email: 'anne.berg@example.no', name: 'Anne Berg', phone: '+4791111111' }, v.admin);
-    const r = await importUsers(v.vault, v.admin, file(v, 'o.csv', 'email,name,phone,organization\nAnne.Berg@example.no,Anne Berg,+4792222222,\nx@example.no,X,,\n'));
+    await upsertUser(v.store, v.admin, { email: 'anne.berg@example.no', name: 'Anne Berg', phone: '+4791111111' });
+    const r = await importUsers(v.store, v.admin, file(v, 'o.csv', 'email,name,phone,organization\nAnne.Berg@example.no,Anne Berg,+4792222222,\nx@example.no,X,,\n'));
     expect(r.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/own user account/) }]);
-    expect(findUserByEmail(v.vault.db, 'anne.berg@example.no')!.phone).toBe('+4791111111');
+    expect((await findUserByEmail(v.store, 'anne.berg@example.no'))!.phone).toBe('+4791111111');
     expect(r.inserted).toBe(1);
   });
 });
@@ -246,7 +252,7 @@ describe('importUsers: volume, progress and cancellation', () => {
     const p = file(v, 'big.csv', bigCsv());
     const cacheBefore = v.vault.db.pragma('cache_size', { simple: true });
     const progress: ImportProgress[] = [];
-    const r = await importUsers(v.vault, v.admin, p, { batchSize: 1000, onProgress: (x) => progress.push(x) });
+    const r = await importUsers(v.store, v.admin, p, { batchSize: 1000, onProgress: (x) => progress.push(x) });
     expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false });
     expect(users(v)).toBe(ROWS);
     expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(ROWS * 2); // "<i> nordmann", "nordmann"
@@ -254,7 +260,7 @@ describe('importUsers: volume, progress and cancellation', () => {
     expect(progress.map((x) => x.rows)).toEqual([...progress.map((x) => x.rows)].sort((a, b) => a - b));
     expect(progress.at(-1)).toEqual({ rows: ROWS, bytes: statSync(p).size, totalBytes: statSync(p).size, accepted: ROWS, rejected: 0 });
     expect(v.vault.db.pragma('cache_size', { simple: true })).toBe(cacheBefore); // widened for the import only
-    const again = await importUsers(v.vault, v.admin, p, { batchSize: 1000 });
+    const again = await importUsers(v.store, v.admin, p, { batchSize: 1000 });
     expect(again).toMatchObject({ unchanged: ROWS, inserted: 0, updated: 0 });
     expect(listAudit(v.vault.db, { action: 'user.import.change' })).toHaveLength(0);
   });
@@ -262,7 +268,7 @@ describe('importUsers: volume, progress and cancellation', () => {
   it('stops after the current batch when aborted, leaving only whole batches', async () => {
     const v = await fresh();
     const ac = new AbortController();
-    const r: ImportReport = await importUsers(v.vault, v.admin, file(v, 'big.csv', bigCsv()), {
+    const r: ImportReport = await importUsers(v.store, v.admin, file(v, 'big.csv', bigCsv()), {
       batchSize: 1000,
       signal: ac.signal,
       onProgress: (x) => {
@@ -274,21 +280,23 @@ describe('importUsers: volume, progress and cancellation', () => {
     const ids = v.vault.db.prepare('SELECT email_key FROM users ORDER BY id').pluck().all();
     expect(ids).toEqual([...Array(3000).keys()].map((i) => `user${i}@example.no`));
     expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(6000);
+    // One event per committed batch, in file order.
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' }).map((e) => [e.details.fromLine, e.details.toLine, e.details.inserted]).reverse()).toEqual([[2, 1001, 1000], [1002, 2001, 1000], [2002, 3001, 1000]]);
     expect(listAudit(v.vault.db, { action: 'user.import' })[0]).toMatchObject({ outcome: 'cancelled', details: { rows: 3000, inserted: 3000, cancelled: true } });
     // Already aborted: nothing is read, nothing is written but the summary.
-    const r2 = await importUsers(v.vault, v.admin, file(v, 'big.csv', bigCsv()), { signal: AbortSignal.abort() });
+    const r2 = await importUsers(v.store, v.admin, file(v, 'big.csv', bigCsv()), { signal: AbortSignal.abort() });
     expect(r2).toMatchObject({ cancelled: true, rows: 0, inserted: 0 });
   });
 
   it('keeps words in step with names for every imported user', async () => {
     const v = await fresh();
-    await importUsers(v.vault, v.admin, file(v, 'n.csv', "email,name,phone,organization\na@example.no,Sean O'Brien-Nordmann,,\nb@example.no,Åse,,\n"));
+    await importUsers(v.store, v.admin, file(v, 'n.csv', "email,name,phone,organization\na@example.no,Sean O'Brien-Nordmann,,\nb@example.no,Åse,,\n"));
     const rows = v.vault.db.prepare('SELECT id, name_key, email_key FROM users').all() as Array<{ id: number; name_key: string; email_key: string }>;
     for (const u of rows) {
       const words = v.vault.db.prepare('SELECT word FROM user_name_words WHERE user_id = ? ORDER BY word').pluck().all(u.id);
       expect(words).toEqual(indexedNameWords(u.name_key).sort());
     }
     expect(indexedNameWords(foldKey("Sean O'Brien-Nordmann"))).toEqual(["o'brien-nordmann", 'brien-nordmann', 'nordmann']);
-    expect(searchUsers(v.vault.db, "o'brien").items.map((u) => u.email)).toEqual(['a@example.no']);
+    expect((await searchUsers(v.store, v.admin, "o'brien")).items.map((u) => u.email)).toEqual(['a@example.no']);
   });
 });
