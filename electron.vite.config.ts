@@ -13,7 +13,7 @@ export default defineConfig({
       lib: {
         entry: {
           index: resolve('main/index.ts'),
-          'jobs-worker': resolve('main/core/jobs-worker.ts'),
+          'jobs-worker': resolve('main/app/jobs-worker.ts'),
         },
       },
     },

@@ -8,7 +8,7 @@ import { defaultVaultDir } from './store/sqlite/paths.ts';
 import { createApp, registerChannels } from './ipc/setup.ts';
 import { IPC_PREFIX, type EventName, type Events } from '../contract/index.ts';
 import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './shell/protocol.ts';
-import { generateNonce } from './shell/csp.ts';
+import { generateNonce } from './platform/csp.ts';
 import { mainWindowOptions } from './shell/window-options.ts';
 import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler } from './shell/navigation.ts';
 import { electronClipboard, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';

@@ -9,7 +9,7 @@ import { currentSettings } from '../core/settings.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/port.ts';
 import { clockCheck } from '../core/clock-check.ts';
-import { jobRef, runJob, type JobKind, type JobVaultRef } from '../core/jobs.ts';
+import { jobRef, runJob, type JobKind, type JobVaultRef } from './jobs.ts';
 import { IdleLock } from './idle-lock.ts';
 import { forgetSheetCodes } from '../core/enrollment.ts';
 import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readSy
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../core/errors.ts';
-import { fsyncDir } from '../core/fs-atomic.ts';
+import { fsyncDir } from '../platform/fs-atomic.ts';
 import { usageError } from './output.ts';
 
 const MAX_PATH = 4096;

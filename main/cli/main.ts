@@ -8,7 +8,7 @@ import { parseCommandArgs, type Command, type Io } from './command.ts';
 import { Context } from './context.ts';
 import { EXIT, Output, quoteArg, usageError } from './output.ts';
 import { FactorDeskError } from '../core/errors.ts';
-import { entryClock, misusedTestVariable } from '../core/test-hooks.ts';
+import { entryClock, misusedTestVariable } from '../platform/test-hooks.ts';
 import { init } from './commands/init.ts';
 import { importUsersCommand, find, show } from './commands/users.ts';
 import { issueCode, backupCodes, verify } from './commands/codes.ts';

@@ -11,7 +11,7 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import { testHooksEnabled } from './test-hooks.ts';
+import { testHooksEnabled } from '../platform/test-hooks.ts';
 import { fail } from './errors.ts';
 
 /** scrypt parameters for a password slot. */

@@ -8,7 +8,7 @@ import { loadSettings } from './settings.ts';
 import { base32NoPad, enrollmentUri, groupKey } from './totp.ts';
 import { BACKUP_ALPHABET, newBackupCodeSet, storeBackupCodeSet } from './backup-codes.ts';
 import { isLocked, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
-import { crashPoint } from './test-hooks.ts';
+import { crashPoint } from '../platform/test-hooks.ts';
 import { auditAction, checkAction, checkTarget, loadUser, normalizeContext, queueNotification, type ActionContext, type UserRow } from './actions.ts';
 
 /** 160 bits, the size RFC 4226 recommends for HMAC-SHA-1. */

@@ -1,11 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { parse, type Info, type Options } from 'csv-parse';
 import { FactorDeskError, toFactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
-import { crashPoint } from './test-hooks.ts';
+import { crashPoint } from '../platform/test-hooks.ts';
 import { validateUserInput } from './users.ts';
 import { auditAs } from './actions.ts';
 import { applyUser, auditChanges, type UserFields } from './user-writer.ts';
@@ -19,6 +18,18 @@ export type ImportProgress = {
   accepted: number;
   rejected: number;
 };
+
+/**
+ * A file to import, opened by the door (the service never sees its path): its size when known
+ * (for progress), and a stream of its bytes; a missing or unreadable file errors on the stream.
+ */
+export interface InputFile {
+  size(): number | null;
+  stream(): NodeJS.ReadableStream;
+}
+
+/** What an import reads: a stream (standard input) or a file. */
+export type ImportSource = NodeJS.ReadableStream | InputFile;
 
 /** Options of an import. */
 export interface ImportOptions {
@@ -61,21 +72,15 @@ interface Pending {
  * summary closes the import. The batches are bulk writes (the store may tune itself for them);
  * the summary, an ordinary write, ends the tuning and moves the audit anchor.
  */
-export async function importUsers(store: Store, session: Session, source: NodeJS.ReadableStream | string, opts: ImportOptions = {}): Promise<ImportReport> {
+export async function importUsers(store: Store, session: Session, source: ImportSource, opts: ImportOptions = {}): Promise<ImportReport> {
   requireRole(session, 'users:import');
   const batchSize = Math.min(Math.max(Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
-  const input: NodeJS.ReadableStream = typeof source === 'string' ? createReadStream(source) : source;
+  const opened = 'stream' in source && typeof source.stream === 'function' ? (source as InputFile) : null;
+  const input: NodeJS.ReadableStream = opened ? opened.stream() : (source as NodeJS.ReadableStream);
   const it = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false };
   let bytes = 0;
-  let totalBytes: number | undefined;
-  if (typeof source === 'string') {
-    try {
-      totalBytes = statSync(source).size;
-    } catch {
-      /* the read below reports a missing file */
-    }
-  }
+  const totalBytes = opened?.size() ?? undefined;
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
   let started = false; // true once the header is accepted: from then on the import is audited
   try {
@@ -233,7 +238,7 @@ export async function importUsers(store: Store, session: Session, source: NodeJS
     throw err instanceof FactorDeskError ? err : toFactorDeskError(err);
   } finally {
     void it.return?.();
-    if (typeof source === 'string') (input as Readable).destroy();
+    if (opened) (input as Readable).destroy();
   }
 }
 

@@ -3,7 +3,7 @@ import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { loadSettings } from './settings.ts';
 import { pendingEnrollmentForSheet } from './enrollment.ts';
-import { renderEnrollmentSheet } from './qr-sheet.ts';
+import { renderEnrollmentSheet } from '../platform/qr-sheet.ts';
 import { auditAction, loadUser } from './actions.ts';
 
 /** A rendered enrollment sheet, ready for the door to print or write; holds the QR secret in its HTML. */

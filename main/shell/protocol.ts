@@ -3,7 +3,7 @@
 // `protocol.handle(APP_SCHEME, …)`.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { contentSecurityPolicy } from './csp.ts';
+import { contentSecurityPolicy } from '../platform/csp.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'factordesk';

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import * as jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderEnrollmentSheet, type SheetInput } from '../../main/core/qr-sheet.ts';
+import { renderEnrollmentSheet, type SheetInput } from '../../main/platform/qr-sheet.ts';
 import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
 
 const run = promisify(execFile);

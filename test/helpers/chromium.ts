@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { generateNonce } from '../../main/shell/csp.ts';
+import { generateNonce } from '../../main/platform/csp.ts';
 import { resolveAppRequest } from '../../main/shell/protocol.ts';
 
 /** The Chromium binary: $CHROMIUM_PATH if set, else Debian's package. */

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNNER_FILE_VAR, RUNNER_TOKEN_VAR } from '../../main/core/test-hooks.ts';
+import { RUNNER_FILE_VAR, RUNNER_TOKEN_VAR } from '../../main/platform/test-hooks.ts';
 
 export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'fd-test-runner-'));

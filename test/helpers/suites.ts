@@ -25,8 +25,8 @@ import { base32Decode, base32Encode } from '../../main/core/base32.ts';
 
 export { ADMIN, AGENT };
 export const OWN_FRAME = { url: 'app://factordesk/index.html', parent: null };
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 export const CTX = { checks: ['callback'], ticket: 'HD-5000', reason: 'lost phone' };
 
 /** A channel's answer as tests read it: `value` is untyped, `error` after narrowing on `ok`. */

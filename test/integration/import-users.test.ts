@@ -5,7 +5,13 @@ import { Readable } from 'node:stream';
 import { makeVault } from '../helpers/vault.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { auditHeadRow as auditHead, listAuditRows as listAudit, verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
-import { importUsers, type ImportProgress, type ImportReport } from '../../main/core/import-users.ts';
+import { importUsers as importFrom, type ImportOptions, type ImportProgress, type ImportReport, type ImportSource } from '../../main/core/import-users.ts';
+import { inputFile } from '../../main/platform/file-ports.ts';
+import type { Store } from '../../main/store/port.ts';
+import type { Session } from '../../main/core/session.ts';
+
+/** The import service, with a path opened as the doors open a picked file. */
+const importUsers = (store: Store, session: Session, source: string | ImportSource, opts?: ImportOptions) => importFrom(store, session, typeof source === 'string' ? inputFile(source) : source, opts);
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';

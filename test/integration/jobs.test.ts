@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { makeVault, errorCode } from '../helpers/vault.ts';
-import { activeJobWorkers, jobRef, runJob } from '../../main/core/jobs.ts';
+import { activeJobWorkers, jobRef, runJob } from '../../main/app/jobs.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 
 const cleanups: Array<() => void> = [];

@@ -75,7 +75,7 @@ vi.mock('electron', () => {
   return { ...electron, default: electron };
 });
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const vaultParent = mkdtempSync(join(tmpdir(), 'fd-smoke-'));
 const vaultDir = join(vaultParent, 'vault');
 

@@ -70,7 +70,7 @@ vi.mock('electron', () => {
   return { ...electron, default: electron };
 });
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE = join(ROOT, 'out/main/index.js');
 const RENDERER = join(ROOT, 'out/renderer/index.html');
 

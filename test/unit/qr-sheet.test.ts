@@ -1,8 +1,8 @@
 // The enrollment sheet as a string: escaping, no external URLs, page 2 only with codes,
 // language order and the deadline text. The printed result is checked in test/e2e.
 import { describe, expect, it } from 'vitest';
-import { renderEnrollmentSheet, SHEET_TEXT, formatSheetTime, type SheetInput } from '../../main/core/qr-sheet.ts';
-import { styleHash } from '../../main/shell/csp.ts';
+import { renderEnrollmentSheet, SHEET_TEXT, formatSheetTime, type SheetInput } from '../../main/platform/qr-sheet.ts';
+import { styleHash } from '../../main/platform/csp.ts';
 
 const PNG_1PX = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 

@@ -7,7 +7,7 @@ import {
   sheetCsp,
   sheetCspMeta,
   styleHash,
-} from '../../main/shell/csp.ts';
+} from '../../main/platform/csp.ts';
 
 const NONCE = 'AAECAwQFBgcICQoLDA0ODw==';
 

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crashPoint, testHooksEnabled, RUNNER_FILE_VAR, RUNNER_TOKEN_VAR } from '../../main/core/test-hooks.ts';
+import { crashPoint, testHooksEnabled, RUNNER_FILE_VAR, RUNNER_TOKEN_VAR } from '../../main/platform/test-hooks.ts';
 import { currentKdf, PRODUCTION_KDF, TEST_KDF } from '../../main/core/crypto.ts';
 import { createVault } from '../../main/store/sqlite/first-run.ts';
 import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';

@@ -1,6 +1,6 @@
 import { exportOutbox } from '../../core/outbox.ts';
 import { exportAudit, verifyAuditForReport } from '../../core/audit-export.ts';
-import { fileSink } from '../../core/file-ports.ts';
+import { fileSink } from '../../platform/file-ports.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { vaultAdminOf } from '../../store/sqlite/vault-admin.ts';
 import { str, type Command } from '../command.ts';

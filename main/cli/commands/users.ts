@@ -7,6 +7,7 @@ import { EXIT, usageError } from '../output.ts';
 import { checkInputFile, pathArg } from '../files.ts';
 import { localTime } from '../format.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
+import { inputFile } from '../../platform/file-ports.ts';
 
 export const importUsersCommand: Command = {
   name: 'import-users',
@@ -33,7 +34,7 @@ between batches: what was imported stays, the report says "cancelled" (exit 130)
       process.once('SIGINT', onSigint);
       let last = 0;
       try {
-        const report = await importUsers(storeOf(vault), session, path ?? ctx.io.stdin, {
+        const report = await importUsers(storeOf(vault), session, path ? inputFile(path) : ctx.io.stdin, {
           signal: abort.signal,
           onProgress: (pr) => {
             const now = ctx.clock.now();

@@ -7,11 +7,11 @@ import { exportOutbox, listOutbox } from '../../core/outbox.ts';
 import { restoreVault, vaultInfo } from '../../core/vault-maintenance.ts';
 import { chooseLogo } from '../../core/logo.ts';
 import { saveImportReport } from '../../core/import-report.ts';
-import { fileSink, pickedFile } from '../../core/file-ports.ts';
+import { fileSink, pickedFile } from '../../platform/file-ports.ts';
 import { fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-admin.ts';
 import { createServiceKey } from '../../core/service-keys.ts';
 import { fail } from '../../core/errors.ts';
-import { writeFileAtomic } from '../../core/fs-atomic.ts';
+import { writeFileAtomic } from '../../platform/fs-atomic.ts';
 import type { ImportReportView } from '../../../contract/index.ts';
 
 type H = Pick<

@@ -6,8 +6,8 @@ import { createDatabaseFile, ensurePrivateDir, setMeta, vaultState, Vault, type 
 import { formatRawKey, keyCheckValue, makeOperatorSlot, makeRawKeySlot, SLOT_FILE, writeSlotFile, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
 import { openDatabase } from './database.ts';
-import { fsyncDir } from '../../core/fs-atomic.ts';
-import { crashPoint } from '../../core/test-hooks.ts';
+import { fsyncDir } from '../../platform/fs-atomic.ts';
+import { crashPoint } from '../../platform/test-hooks.ts';
 import { storeOf } from './sqlite-store.ts';
 import type { Unlocked, VaultCreator } from '../vault-lock.ts';
 import type { Store } from '../port.ts';

@@ -15,7 +15,7 @@ import {
   x25519WrapKey,
   type KdfParams,
 } from '../../core/crypto.ts';
-import { writeFileAtomic } from '../../core/fs-atomic.ts';
+import { writeFileAtomic } from '../../platform/fs-atomic.ts';
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).max(4096);
 const SealedSchema = z.object({ iv: b64, ct: b64, tag: b64 }).strict();

@@ -2,7 +2,7 @@ import { fail } from '../../core/errors.ts';
 import type { Vault } from './vault.ts';
 import { openDatabase } from './database.ts';
 import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot } from './key-slots.ts';
-import { crashPoint } from '../../core/test-hooks.ts';
+import { crashPoint } from '../../platform/test-hooks.ts';
 
 /**
  * Rotates the vault key, crash-safely:

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../core/fs-atomic.ts';
+import { writeFileAtomic } from '../../platform/fs-atomic.ts';
 import { hmacHex, safeEqualHex } from '../../core/crypto.ts';
 import { JOURNAL_FILE } from './paths.ts';
 import { SIGNIN_POLICY, type AccountState } from '../../core/signin-throttle.ts';

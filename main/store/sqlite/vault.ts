@@ -19,7 +19,7 @@ import {
 } from './key-slots.ts';
 import { safeEqualHex } from '../../core/crypto.ts';
 import { DB_FILE } from './paths.ts';
-import { crashPoint } from '../../core/test-hooks.ts';
+import { crashPoint } from '../../platform/test-hooks.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
 
 /** What every vault operation needs besides the database: where, when, and randomness. */

@@ -3,7 +3,7 @@
 // plus a second page with backup codes when they were issued in the same flow.
 import { readFile } from 'node:fs/promises';
 import QRCode from 'qrcode';
-import { sheetCspMeta } from '../shell/csp.ts';
+import { sheetCspMeta } from './csp.ts';
 
 /** What the sheet shows. `key` is already grouped by 4; `organizationLogo` must be a data: URL. */
 export interface SheetInput {

@@ -9,8 +9,8 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
-import { systemClock, type Clock } from './clock.ts';
-import { FactorDeskError } from './errors.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { FactorDeskError } from '../core/errors.ts';
 
 declare const __FACTORDESK_APP_BUNDLE__: boolean | undefined;
 

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { Clock } from './clock.ts';
-import { FactorDeskError, type ErrorCode } from './errors.ts';
-import type { Session } from './session.ts';
+import type { Clock } from '../core/clock.ts';
+import { FactorDeskError, type ErrorCode } from '../core/errors.ts';
+import type { Session } from '../core/session.ts';
 import type { Vault } from '../store/sqlite/vault.ts';
 
 /** Where a job's vault is, the key to open it (a copy; wiped after it is handed to the worker), and the clock it runs on. */

@@ -5,13 +5,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { openDatabase } from '../store/sqlite/database.ts';
 import { Vault, type VaultEnv } from '../store/sqlite/vault.ts';
-import { systemClock, systemRandom, type Clock } from './clock.ts';
+import { systemClock, systemRandom, type Clock } from '../core/clock.ts';
 import { DB_FILE } from '../store/sqlite/paths.ts';
-import { toFactorDeskError } from './errors.ts';
+import { toFactorDeskError } from '../core/errors.ts';
 import type { JobInput } from './jobs.ts';
-import { importUsers } from './import-users.ts';
-import { backupVault, checkVaultIntegrity, rotateVaultKey } from './vault-maintenance.ts';
+import { importUsers } from '../core/import-users.ts';
+import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../core/vault-maintenance.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
+import { inputFile } from '../platform/file-ports.ts';
 import { fileRef, vaultAdminOf } from '../store/sqlite/vault-admin.ts';
 
 const input = workerData as JobInput;
@@ -40,7 +41,7 @@ async function run(): Promise<unknown> {
     switch (input.kind) {
       case 'import': {
         const started = clock.now();
-        return await importUsers(storeOf(vault), input.session, input.params.path as string, {
+        return await importUsers(storeOf(vault), input.session, inputFile(input.params.path as string), {
           signal: controller.signal,
           onProgress: (p) => {
             const secs = Math.max((clock.now() - started) / 1000, 0.001);
