@@ -16,7 +16,7 @@ import { foldKey } from '../main/core/text.ts';
 import { findUserByEmail, searchUsers } from '../main/core/users.ts';
 import { createApp } from '../main/ipc/setup.ts';
 import { memoryPrefs } from '../main/app/ports.ts';
-import { renderEnrollmentSheet } from '../main/core/qr-sheet.ts';
+import { renderEnrollmentSheet } from '../main/platform/qr-sheet.ts';
 import { DB_FILE } from '../main/store/sqlite/paths.ts';
 import { browserFigures } from './browser.ts';
 
