@@ -7,6 +7,7 @@ import { DB_FILE } from '../store/sqlite/paths.ts';
 import type { Session } from '../core/session.ts';
 import { currentSettings } from '../core/settings.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
+import { signOutEvent } from '../core/signin.ts';
 import type { Store } from '../store/port.ts';
 import { clockCheck } from '../core/clock-check.ts';
 import { jobRef, runJob, type JobKind, type JobVaultRef } from './jobs.ts';
@@ -76,6 +77,8 @@ export class AppController {
   get session(): Session | null {
     return this._session;
   }
+  private closing: Promise<void> = Promise.resolve();
+
   get vaultOrNull(): Vault | null {
     return this._vault;
   }
@@ -160,17 +163,24 @@ export class AppController {
 
   private closeVault(): void {
     this.dropFinishedJobs();
-    if (this._vault && this._session && this._session.role !== 'service') {
-      try {
-        this._vault.auditNow({ action: 'signout', operator: this._session.name, outcome: 'ok' });
-      } catch {
-        /* the vault may be gone (restore); locking must still succeed */
-      }
-    }
-    this._vault?.close();
+    const vault = this._vault;
+    const session = this._session;
     this._vault = null;
     this._session = null;
     forgetSheetCodes();
+    if (!vault) return;
+    if (!session || session.role === 'service') {
+      void storeOf(vault).closeWith(null);
+      return;
+    }
+    // The sign-out event and the close come after any transaction still running (at once when none is).
+    const closing = storeOf(vault).closeWith(signOutEvent(session));
+    this.closing = Promise.all([this.closing, closing]).then(() => {});
+  }
+
+  /** Resolves when every vault this controller closed is closed (its sign-out event written). */
+  settled(): Promise<void> {
+    return this.closing;
   }
 
   /** Reports of jobs that finished while nobody was signed in (handed over once). */

@@ -8,5 +8,10 @@ import type { WriteTx } from '../store/port.ts';
  * door it came through, apart from `via`.
  */
 export function auditAs(tx: WriteTx, session: Session, input: Omit<AuditInput, 'operator'>, at: number): Promise<AuditEvent> {
-  return tx.audit.append({ ...input, operator: session.name, details: { ...(input.details ?? {}), via: session.via ?? 'app' } }, at);
+  return tx.audit.append(sessionEvent(session, input), at);
+}
+
+/** The event `input` in the name of the session: its operator, and its door in `details.via`. */
+export function sessionEvent(session: Session, input: Omit<AuditInput, 'operator'>): AuditInput {
+  return { ...input, operator: session.name, details: { ...(input.details ?? {}), via: session.via ?? 'app' } };
 }

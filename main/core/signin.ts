@@ -9,6 +9,8 @@ import { assertPassword } from './passwords.ts';
 import { attemptGate } from './signin-throttle.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { parseRawKey } from './raw-keys.ts';
+import { auditAs, sessionEvent } from './audit-as.ts';
+import type { AuditInput } from './audit.ts';
 
 /** What a successful sign-in yields; `warnings` are shown to the operator (e.g. a tampered journal). */
 export interface SignedIn<H> {
@@ -233,4 +235,16 @@ export async function recoverAdmin<H>(lock: VaultLock<H>, recoveryKey: string, n
     lock.close(unlocked);
     throw err;
   }
+}
+
+/** The event that ends an operator's session (lock, idle, sign-out), with its door. */
+export function signOutEvent(session: Session): AuditInput {
+  return sessionEvent(session, { action: 'signout', outcome: 'ok' });
+}
+
+/** Records a call the door refused for its sender or role (never its payload). */
+export async function recordRefusedCall(store: Store, session: Session, channel: string): Promise<void> {
+  await store.write(async (tx) => {
+    await auditAs(tx, session, { action: 'ipc.refused', outcome: 'refused', details: { channel } }, store.clock.now());
+  });
 }

@@ -21,7 +21,8 @@ export type Handlers = { [C in Channel]: Handler<C> };
 export interface GuardHooks {
   session(): Session | null;
   trustedOrigins: readonly string[];
-  onRefused?(channel: string, code: 'FORBIDDEN' | 'BAD_REQUEST' | 'SESSION_LOCKED', session: Session | null): void;
+  /** Told of each refusal; the answer waits for it (it may record the refusal). Never throws. */
+  onRefused?(channel: string, code: 'FORBIDDEN' | 'BAD_REQUEST' | 'SESSION_LOCKED', session: Session | null): void | Promise<void>;
 }
 
 function refuse<T, C extends ErrorCode>(code: C, message: string, details?: ErrorDetails<C>): Result<T> {
@@ -46,7 +47,7 @@ export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
       trusted = false;
     }
     if (!trusted) {
-      hooks.onRefused?.(name, 'FORBIDDEN', hooks.session());
+      await hooks.onRefused?.(name, 'FORBIDDEN', hooks.session());
       return refuse('FORBIDDEN', 'This request did not come from the FactorDesk window.');
     }
     if (!wellFormed(payload, 0)) {
@@ -64,7 +65,7 @@ export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
     if (spec.permission !== null) {
       if (!session) return refuse('SESSION_LOCKED', 'Sign in first.');
       if (session.role === 'service' || !allowed(session.role, spec.permission)) {
-        hooks.onRefused?.(name, 'FORBIDDEN', session);
+        await hooks.onRefused?.(name, 'FORBIDDEN', session);
         return refuse('FORBIDDEN', 'Your role may not do this.');
       }
     }

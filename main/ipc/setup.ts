@@ -3,6 +3,7 @@ import { allHandlers } from './handlers/index.ts';
 import { createDispatcher, type Dispatch, type SenderInfo } from './guard.ts';
 import { CHANNEL_NAMES, IPC_PREFIX, type Channel } from '../../contract/index.ts';
 import { APP_ORIGIN } from '../shell/protocol.ts';
+import { recordRefusedCall } from '../core/signin.ts';
 
 /** What `ipcMain.handle` looks like to us (so tests can pass a recorder). */
 export interface IpcRegistrar {
@@ -15,15 +16,12 @@ export function createApp(deps: AppDeps, trustedOrigins: readonly string[] = [AP
   const dispatch = createDispatcher(allHandlers(controller), {
     session: () => controller.session,
     trustedOrigins,
-    onRefused: (channel, code, session) => {
+    onRefused: async (channel, code, session) => {
       // A refused sender or role is worth one audit event when a vault is open; bad payloads are not.
       const vault = controller.vaultOrNull;
       if (code !== 'FORBIDDEN' || !vault || !session) return;
-      try {
-        vault.auditNow({ action: 'ipc.refused', operator: session.name, outcome: 'refused', details: { channel } });
-      } catch {
-        /* never let auditing a refusal break the refusal */
-      }
+      // Through the store's queue (a write may be running); never let auditing a refusal break it.
+      await recordRefusedCall(controller.store(), session, channel).catch(() => {});
     },
   });
   return { controller, dispatch };

@@ -50,8 +50,9 @@ export function sessionHandlers(ctl: AppController): H {
       if (ctl.session) ctl.idle.touch();
       return { ok: true as const };
     },
-    'session:lock': () => {
+    'session:lock': async () => {
       ctl.lock('manual');
+      await ctl.settled();
       return { locked: true as const };
     },
     'session:change-password': async ({ oldPassword, newPassword }, session) => {

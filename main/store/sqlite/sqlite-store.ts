@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuditInput } from '../../core/audit.ts';
 import type { Clock, Random } from '../../core/clock.ts';
 import type { Vault } from './vault.ts';
 import type { ReadTx, Store, WriteTx, WriteOptions } from '../port.ts';
@@ -47,6 +48,8 @@ export class SqliteStore implements Store {
   readonly kind = 'vault' as const;
   private readonly vault: Vault;
   private tail: Promise<unknown> = Promise.resolve();
+  /** Transactions queued or running. */
+  private pending = 0;
   private readonly inside = new AsyncLocalStorage<true>();
   private readonly bulk = new BulkTuning(() => this.vault.isClosed);
 
@@ -79,12 +82,36 @@ export class SqliteStore implements Store {
     // A nested call would wait for its own parent in the queue: fail loudly instead.
     if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
     const task = () => this.inside.run(true, () => this.run(writable, fn, bulk));
+    this.pending++;
     const p = this.tail.then(task, task);
     this.tail = p.then(
-      () => undefined,
-      () => undefined,
+      () => void this.pending--,
+      () => void this.pending--,
     );
     return p;
+  }
+
+  /**
+   * Appends a last event (or none) and closes the vault, wiping its key: at once when no
+   * transaction is queued or running, else after them. The returned promise settles when closed.
+   * A lock must close the vault now, so this does not wait for a turn when there is none.
+   */
+  closeWith(last: AuditInput | null): Promise<void> {
+    const vault = this.vault;
+    const finish = (): void => {
+      try {
+        if (last && !vault.isClosed) vault.auditNow(last);
+      } catch {
+        /* the vault may be gone (restore): closing must still succeed */
+      } finally {
+        if (!vault.isClosed) vault.close();
+      }
+    };
+    if (this.pending === 0) {
+      finish();
+      return Promise.resolve();
+    }
+    return this.tail.then(finish);
   }
 
   private async run<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>, bulk = false): Promise<T> {
