@@ -78,8 +78,8 @@ describe('TOTP when the computer clock is wrong', () => {
       }
       // And an active authenticator (verify) follows the same window: a day-old code never works.
       clock.advance(60_000);
-      expect(verifyCode(app.controller.vaultOrNull!, app.controller.session!, user, totpAt(secret, clock.now() - DAY)).result).toBe('rejected');
-      expect(verifyCode(app.controller.vaultOrNull!, app.controller.session!, user, totpAt(secret, clock.now())).result).toBe('accepted');
+      expect((await verifyCode(app.controller.store(), app.controller.session!, user, totpAt(secret, clock.now() - DAY))).result).toBe('rejected');
+      expect((await verifyCode(app.controller.store(), app.controller.session!, user, totpAt(secret, clock.now()))).result).toBe('accepted');
     });
   }
 
@@ -95,7 +95,7 @@ describe('TOTP when the computer clock is wrong', () => {
       expect(codeOf(await app.call('enrollment:confirm', { userId: user, code: totpAt(secret, clock.now()) }))).toBe('OK');
       // A phone that got the change wrong (an hour off) is refused.
       clock.advance(30_000);
-      expect(verifyCode(app.controller.vaultOrNull!, app.controller.session!, user, totpAt(secret, clock.now() - 3_600_000)).result).toBe('rejected');
+      expect((await verifyCode(app.controller.store(), app.controller.session!, user, totpAt(secret, clock.now() - 3_600_000))).result).toBe('rejected');
     });
   }
 });
@@ -107,7 +107,7 @@ describe('one-time code expiry is the absolute time stored at issue', () => {
     const stored = app.db().prepare("SELECT expires_at FROM one_time_codes WHERE user_id = ? AND status = 'active'").pluck().get(user) as number;
     return { code: r.value.code as string, expiresAt: r.value.expiresAt as number, stored };
   }
-  const verify = (app: SuiteApp, user: number, code: string) => verifyCode(app.controller.vaultOrNull!, app.controller.session!, user, code).result;
+  const verify = async (app: SuiteApp, user: number, code: string) => (await verifyCode(app.controller.store(), app.controller.session!, user, code)).result;
   const lastReason = (app: SuiteApp) => listAudit(app.db(), { action: 'code.verify', limit: 1 })[0]!.details.reason;
 
   it('the clock moved back 90 s and back a day after issue: still valid until the stored time, which is never recomputed', async () => {
@@ -120,7 +120,7 @@ describe('one-time code expiry is the absolute time stored at issue', () => {
     expect((await app.call('users:view', { userId: user })).value.oneTimeCode).toEqual({ active: true, expiresAt: t + 60 * MIN });
     clock.set(t - DAY);
     expect((await app.call('users:view', { userId: user })).value.oneTimeCode).toEqual({ active: true, expiresAt: t + 60 * MIN });
-    expect(verify(app, user, c.code)).toBe('accepted');
+    expect(await verify(app, user, c.code)).toBe('accepted');
     expect(app.db().prepare('SELECT expires_at FROM one_time_codes WHERE user_id = ?').pluck().get(user)).toBe(t + 60 * MIN);
   });
 
@@ -132,12 +132,12 @@ describe('one-time code expiry is the absolute time stored at issue', () => {
     expect((await app.call('users:view', { userId: user })).value.oneTimeCode.active).toBe(true);
     clock.set(a.expiresAt + 90_000);
     expect((await app.call('users:view', { userId: user })).value.oneTimeCode).toEqual({ active: false, expiresAt: null });
-    expect(verify(app, user, a.code)).toBe('rejected');
+    expect(await verify(app, user, a.code)).toBe('rejected');
     expect(lastReason(app)).toBe('expired');
     clock.set(t);
     const b = await issue(app, user);
     clock.advance(DAY);
-    expect(verify(app, user, b.code)).toBe('rejected');
+    expect(await verify(app, user, b.code)).toBe('rejected');
     expect(lastReason(app)).toBe('expired');
   });
 
@@ -157,9 +157,9 @@ describe('one-time code expiry is the absolute time stored at issue', () => {
       expect(body).toContain(localIssued);
       expect(new Date(issuedAt + 60 * MIN).toTimeString().slice(0, 5)).toBe(localExpiry.slice(0, 5));
       clock.set(issuedAt + 60 * MIN - 1_000);
-      expect(verify(app, user, a.code)).toBe('accepted');
+      expect(await verify(app, user, a.code)).toBe('accepted');
       clock.set(issuedAt + 60 * MIN);
-      expect(verify(app, other, b.code)).toBe('rejected');
+      expect(await verify(app, other, b.code)).toBe('rejected');
       expect(lastReason(app)).toBe('expired');
       // The notification for a code issued now says the same wall-clock time with the other offset.
       await issue(app, user, 10);
@@ -176,14 +176,14 @@ describe('a backward clock jump is reported, forward gaps are not', () => {
     const db = app.db();
     const latest = db.prepare('SELECT max(at) FROM audit_events').pluck().get() as number;
     expect(latest).toBe(t);
-    expect(clockCheck(db, t - 90_000)).toEqual({ latestRecorded: t, behind: true });
-    expect(clockCheck(db, t - DAY)).toEqual({ latestRecorded: t, behind: true });
-    expect(clockCheck(db, t - 30_000)).toEqual({ latestRecorded: t, behind: false });
-    expect(clockCheck(db, t - CLOCK_TOLERANCE_MS)).toEqual({ latestRecorded: t, behind: false });
-    expect(clockCheck(db, t + DAY)).toEqual({ latestRecorded: t, behind: false });
+    expect(await clockCheck(app.controller.store(), t - 90_000)).toEqual({ latestRecorded: t, behind: true });
+    expect(await clockCheck(app.controller.store(), t - DAY)).toEqual({ latestRecorded: t, behind: true });
+    expect(await clockCheck(app.controller.store(), t - 30_000)).toEqual({ latestRecorded: t, behind: false });
+    expect(await clockCheck(app.controller.store(), t - CLOCK_TOLERANCE_MS)).toEqual({ latestRecorded: t, behind: false });
+    expect(await clockCheck(app.controller.store(), t + DAY)).toEqual({ latestRecorded: t, behind: false });
     // One minute later the local wall clock reads 02:00:30 CET, an hour "earlier": not a jump.
     expect(new Date(t + MIN).toTimeString().slice(0, 8) < new Date(t).toTimeString().slice(0, 8)).toBe(true);
-    expect(clockCheck(db, t + MIN)).toEqual({ latestRecorded: t, behind: false });
+    expect(await clockCheck(app.controller.store(), t + MIN)).toEqual({ latestRecorded: t, behind: false });
   });
 
   it('the controller warns at sign-in when the clock went back (90 s, a day), not after a night or a DST change', async () => {
@@ -206,7 +206,7 @@ describe('a backward clock jump is reported, forward gaps are not', () => {
     expect(warnings()).toHaveLength(2);
     expect(warnings()[1]).toEqual({ latestRecorded: t + MIN + 10 * 3_600_000, now: t + MIN + 10 * 3_600_000 - DAY });
     // The periodic check (every minute in the app) warns too while the clock stays behind.
-    app.controller.checkClock();
+    await app.controller.checkClock();
     expect(warnings()).toHaveLength(3);
   });
 });

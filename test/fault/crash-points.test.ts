@@ -10,10 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { makeVault, ADMIN, AGENT } from '../helpers/vault.ts';
 import { inspectVault, insertUsers, runFixtureSync, seeded, startFixture } from '../helpers/suites.ts';
 import { signIn } from '../../main/store/sqlite/unlock.ts';
-import { backupVault, checkVaultIntegrity, readBackup } from '../../main/core/backup.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { foldKey } from '../../main/core/text.ts';
-import { indexedNameWords } from '../../main/core/user-writer.ts';
+import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
+import { backupVault, checkVaultIntegrity } from '../../main/core/vault-maintenance.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
+import { fileRef, vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
+import { readBackup } from '../../main/store/sqlite/backup.ts';
 
 const IMPORT_MODULE = fileURLToPath(new URL('../../main/core/import-users.ts', import.meta.url));
 const hasImport = existsSync(IMPORT_MODULE);
@@ -49,7 +52,7 @@ function expectHealthy(dir: string, key: Buffer) {
 async function expectSignsIn(dir: string) {
   const s = await signIn({ dir }, ADMIN.name, ADMIN.password);
   try {
-    expect(checkVaultIntegrity(s.vault, s.session)).toEqual({ ok: true, problems: [] });
+    expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), s.session))).toEqual({ ok: true, problems: [] });
     expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
   } finally {
     s.vault.close();
@@ -210,8 +213,8 @@ describe('SIGKILL during a backup', () => {
       expectHealthy(v.vaultDir, v.key).close();
       const s = await signIn({ dir: v.vaultDir }, ADMIN.name, ADMIN.password);
       try {
-        expect(checkVaultIntegrity(s.vault, s.session).ok).toBe(true);
-        backupVault(s.vault, s.session, dest);
+        expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), s.session)).ok).toBe(true);
+        await backupVault(storeOf(s.vault), vaultAdminOf(s.vault), s.session, fileRef(dest));
         expect(readBackup(dest).header.vaultId).toBe(s.vault.vaultId);
       } finally {
         s.vault.close();

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { makeVault, ADMIN } from '../helpers/vault.ts';
 import { CTX, codeOf, inspectVault, insertUser, insertUsers, makeSuiteApp, mountTmpfs, startFixture, unmountTmpfs, vaultFingerprint, type SuiteApp } from '../helpers/suites.ts';
 import { signIn } from '../../main/store/sqlite/unlock.ts';
-import { backupVault, checkVaultIntegrity, restoreBackup } from '../../main/core/backup.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { toFactorDeskError } from '../../main/core/errors.ts';
 import { verifyCode } from '../../main/core/verify.ts';
 import { readSlotFile } from '../../main/store/sqlite/key-slots.ts';
+import { backupVault, checkVaultIntegrity } from '../../main/core/vault-maintenance.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
+import { fileRef, vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
+import { restoreBackup } from '../../main/store/sqlite/backup.ts';
 
 // The app's own file writes go through node:fs; where no small filesystem can be mounted, a
 // write under `fullPrefix` fails with ENOSPC instead (pass-through otherwise). SQLite's own
@@ -58,7 +61,7 @@ async function vaultWithBackup(users = 5_000) {
   cleanups.push(v.cleanup);
   insertUsers(v.vault.db, users);
   const backup = join(v.dir, 'last.fdbackup');
-  backupVault(v.vault, v.admin, backup);
+  await backupVault(storeOf(v.vault), vaultAdminOf(v.vault), v.admin, fileRef(backup));
   const key = v.vault.keyForWorker();
   v.vault.close();
   const db = join(v.vaultDir, 'vault.db');
@@ -73,7 +76,7 @@ async function restoreAndCheck(v: Awaited<ReturnType<typeof vaultWithBackup>>, u
   for (const f of before.filter((f) => ['vault.db', 'keyslots.json'].includes(f))) expect(listing(v.vaultDir).some((g) => g.startsWith(`${f}.before-restore-`)), f).toBe(true);
   const s = await signIn({ dir: v.vaultDir, clock: v.clock }, ADMIN.name, ADMIN.password);
   try {
-    expect(checkVaultIntegrity(s.vault, s.session)).toEqual({ ok: true, problems: [] });
+    expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), s.session))).toEqual({ ok: true, problems: [] });
     expect((s.vault.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(users);
     expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true });
   } finally {
@@ -144,7 +147,7 @@ describe('damaged vault file', () => {
       }
       // A page no b-tree uses (a free page) is read by no query; the integrity check below still finds it.
       for (const err of errors) expect(toFactorDeskError(err).code).toBe('VAULT_DAMAGED');
-      const check = checkVaultIntegrity(app.controller.vaultOrNull!, app.controller.session!);
+      const check = (await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!));
       expect(check.ok).toBe(false);
       expect(check.problems.join('\n')).toMatch(/page/);
       // The same check on demand through the app (a worker thread with its own connection).
@@ -318,7 +321,7 @@ describe('a full disk', () => {
     for (const f of ['keyslots.json', 'signin-journal.json'].filter((f) => existsSync(join(app.dir, f)))) expect(() => JSON.parse(readFileSync(join(app.dir, f), 'utf8')), f).not.toThrow();
     app.close();
     expect(codeOf(await app.signIn(ADMIN))).toBe('OK');
-    expect(checkVaultIntegrity(app.controller.vaultOrNull!, app.controller.session!)).toEqual({ ok: true, problems: [] });
+    expect((await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!))).toEqual({ ok: true, problems: [] });
     expect((await app.call('audit:verify', {})).value).toMatchObject({ ok: true, anchor: 'ok' });
     expect(codeOf(await app.call('codes:issue-one-time', { userId: user, ...CTX }))).toBe('OK');
   });
@@ -386,7 +389,7 @@ describe('a full disk', () => {
       expect(vaultFingerprint(app.db())).toEqual(before);
     } else {
       // Or the action counts as done: the code works and the anchor catches up.
-      expect(verifyCode(app.controller.vaultOrNull!, app.controller.session!, user, r.value.code).result).toBe('accepted');
+      expect((await verifyCode(app.controller.store(), app.controller.session!, user, r.value.code)).result).toBe('accepted');
     }
     expect((await app.call('audit:verify', {})).value).toMatchObject({ ok: true, anchor: 'ok' });
   });
@@ -412,7 +415,7 @@ describe('an export destination that is full (a full USB stick)', () => {
     const free = fillDisk();
     let err: unknown = null;
     try {
-      backupVault(app.controller.vaultOrNull!, app.controller.session!, dest);
+      await backupVault(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!, fileRef(dest));
     } catch (e) {
       err = e;
     }

@@ -18,7 +18,7 @@ import { safeEqualHex } from '../../main/core/crypto.ts';
 import { DB_FILE } from '../../main/store/sqlite/paths.ts';
 import { FactorDeskError, type ErrorCode } from '../../main/core/errors.ts';
 import { foldKey } from '../../main/core/text.ts';
-import { indexedNameWords } from '../../main/core/user-writer.ts';
+import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import type { Channel, EventName, Req, Result } from '../../contract/index.ts';
 import { ADMIN, AGENT } from './vault.ts';
 import { base32Decode, base32Encode } from '../../main/core/base32.ts';

@@ -5,9 +5,25 @@ import canonicalize from 'canonicalize';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditHeadRow as auditHead, listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
-import { exportAudit, verifyAuditForReport, verifyExportedAudit, type AuditExportFile } from '../../main/core/audit-export.ts';
+import { exportAudit as exportTo, verifyAuditForReport as verifyReport, verifyExportedAudit, type AuditExportFile } from '../../main/core/audit-export.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
+import { vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
+import type { Vault } from '../../main/store/sqlite/vault.ts';
+import type { Session } from '../../main/core/session.ts';
+import type { AuditFilter } from '../../main/core/audit.ts';
+import type { OutputSink } from '../../main/core/sink.ts';
+
+/** The export service into a sink in memory; checks that what was saved is what it returned. */
+async function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditFilter) {
+  const saved: string[] = [];
+  const sink: OutputSink = { save: async (c) => void saved.push(c), discard: async () => void saved.pop() };
+  const r = await exportTo(storeOf(vault), vaultAdminOf(vault), session, format, sink, filter);
+  expect(saved).toEqual([r.content]);
+  return r;
+}
+const verifyAuditForReport = (vault: Vault, session: Session) => verifyReport(storeOf(vault), vaultAdminOf(vault), session);
 import { FactorDeskError } from '../../main/core/errors.ts';
-import { makeVault } from '../helpers/vault.ts';
+import { errorCode, makeVault } from '../helpers/vault.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -30,21 +46,12 @@ async function setup() {
   return v;
 }
 
-function forbidden(fn: () => unknown): string {
-  try {
-    fn();
-    return 'OK';
-  } catch (err) {
-    if (err instanceof FactorDeskError) return err.code;
-    throw err;
-  }
-}
 
 describe('audit export (JSON)', () => {
   it('carries head, anchor and every event with prevHash and hash that an outside tool can recompute', async () => {
     const v = await setup();
     const before = auditHead(v.vault.db);
-    const out = exportAudit(v.vault, v.admin, 'json');
+    const out = (await exportAudit(v.vault, v.admin, 'json'));
     const doc = JSON.parse(out.content) as AuditExportFile;
     expect(doc.format).toBe('factordesk.audit-export');
     expect(doc.version).toBe(1);
@@ -74,7 +81,7 @@ describe('audit export (JSON)', () => {
 
   it('reports a tampered field at that event, and deleted, reordered or truncated events', async () => {
     const v = await setup();
-    const { content } = exportAudit(v.vault, v.admin, 'json');
+    const { content } = (await exportAudit(v.vault, v.admin, 'json'));
     const doc = JSON.parse(content) as AuditExportFile;
     const target = doc.events.findIndex((e) => e.action === 'codes.issue-one-time');
     const seq = doc.events[target]!.seq;
@@ -114,7 +121,7 @@ describe('audit export (JSON)', () => {
 
   it('exports a filtered selection that still verifies event by event', async () => {
     const v = await setup();
-    const out = exportAudit(v.vault, v.admin, 'json', { userId: 2 });
+    const out = (await exportAudit(v.vault, v.admin, 'json', { userId: 2 }));
     const doc = JSON.parse(out.content) as AuditExportFile;
     expect(doc.complete).toBe(false);
     expect(doc.filter).toEqual({ userId: 2 });
@@ -128,9 +135,9 @@ describe('audit export (JSON)', () => {
 
   it('is for admins only', async () => {
     const v = await setup();
-    expect(forbidden(() => exportAudit(v.vault, v.agent!, 'json'))).toBe('FORBIDDEN');
-    expect(forbidden(() => exportAudit(v.vault, v.agent!, 'csv'))).toBe('FORBIDDEN');
-    expect(forbidden(() => verifyAuditForReport(v.vault, v.agent!))).toBe('FORBIDDEN');
+    expect(await errorCode(exportAudit(v.vault, v.agent!, 'json'))).toBe('FORBIDDEN');
+    expect(await errorCode(exportAudit(v.vault, v.agent!, 'csv'))).toBe('FORBIDDEN');
+    expect(await errorCode(verifyAuditForReport(v.vault, v.agent!))).toBe('FORBIDDEN');
   });
 });
 
@@ -144,7 +151,7 @@ describe('audit export (CSV)', () => {
     ];
     for (const h of hostile) v.vault.auditNow({ action: 'probe', operator: 'anne', outcome: 'ok', ...h });
     const head = auditHead(v.vault.db);
-    const out = exportAudit(v.vault, v.admin, 'csv');
+    const out = (await exportAudit(v.vault, v.admin, 'csv'));
     expect(out.count).toBe(head.count);
     const [comment, ...rest] = out.content.split('\r\n');
     expect(comment).toMatch(/^# factordesk\.audit-export v1 /);
@@ -179,7 +186,7 @@ describe('audit export (CSV)', () => {
 describe('verifyAuditForReport', () => {
   it('reports an intact chain and records audit.verify ok', async () => {
     const v = await setup();
-    const report = verifyAuditForReport(v.vault, v.admin);
+    const report = (await verifyAuditForReport(v.vault, v.admin));
     expect(report).toMatchObject({ ok: true, firstBroken: null, anchor: 'ok' });
     const [last] = listAudit(v.vault.db, { limit: 1 });
     expect(last).toMatchObject({ action: 'audit.verify', operator: 'anne', outcome: 'ok', details: { count: report.count, firstBroken: null, anchor: 'ok' } });
@@ -191,14 +198,14 @@ describe('verifyAuditForReport', () => {
     v.vault.updateSlots((f) => {
       f.anchor = { ...f.anchor!, hash: 'f'.repeat(64) };
     });
-    const report = verifyAuditForReport(v.vault, v.admin);
+    const report = (await verifyAuditForReport(v.vault, v.admin));
     expect(report.ok).toBe(false);
     expect(report.anchor).toBe('invalid');
     const [last] = listAudit(v.vault.db, { limit: 1 });
     expect(last).toMatchObject({ action: 'audit.verify', outcome: 'broken' });
     expect(v.vault.anchor()).toMatchObject({ hash: 'f'.repeat(64), valid: false });
     // An export of that state says so, and an outside check of it fails.
-    const out = exportAudit(v.vault, v.admin, 'json');
+    const out = (await exportAudit(v.vault, v.admin, 'json'));
     expect((JSON.parse(out.content) as AuditExportFile).anchor).toMatchObject({ valid: false });
     expect(verifyExportedAudit(out.content).ok).toBe(false);
     expect(v.vault.anchor()).toMatchObject({ hash: 'f'.repeat(64), valid: false });

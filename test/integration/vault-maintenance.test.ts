@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { makeVault, ADMIN, AGENT, errorCode } from '../helpers/vault.ts';
 import { runFixture } from '../helpers/child.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
-import { backupVault, checkVaultIntegrity, restoreBackup, undoRestore } from '../../main/core/backup.ts';
-import { rotateVaultKey } from '../../main/core/rekey.ts';
 import { readSlotFile } from '../../main/store/sqlite/key-slots.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { disableOperator, removeOperator, addOperator, resetOperatorPassword, changeOwnPassword } from '../../main/core/operators.ts';
+import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../../main/core/vault-maintenance.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
+import { fileRef, vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
+import { restoreBackup, undoRestore } from '../../main/store/sqlite/backup.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -23,7 +25,7 @@ describe('backup and restore', () => {
     cleanups.push(v.cleanup);
     const file = join(v.dir, 'backup.fdb');
     v.vault.auditNow({ action: 'marker.before', operator: 'anne', outcome: 'ok' });
-    backupVault(v.vault, v.admin, file);
+    await backupVault(storeOf(v.vault), vaultAdminOf(v.vault), v.admin, fileRef(file));
     expect(readFileSync(file).includes(Buffer.from('marker.before'))).toBe(false); // encrypted
     v.vault.auditNow({ action: 'marker.after', operator: 'anne', outcome: 'ok' });
     v.vault.close();
@@ -48,7 +50,7 @@ describe('backup and restore', () => {
     const v = await makeVault();
     cleanups.push(v.cleanup);
     const file = join(v.dir, 'backup.fdb');
-    backupVault(v.vault, v.admin, file);
+    await backupVault(storeOf(v.vault), vaultAdminOf(v.vault), v.admin, fileRef(file));
     v.vault.close();
     const bytes = readFileSync(file);
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
@@ -63,7 +65,7 @@ describe('backup and restore', () => {
   it('runs an integrity check on demand', async () => {
     const v = await makeVault();
     cleanups.push(v.cleanup);
-    expect(checkVaultIntegrity(v.vault, v.admin)).toEqual({ ok: true, problems: [] });
+    expect((await checkVaultIntegrity(storeOf(v.vault), vaultAdminOf(v.vault), v.admin))).toEqual({ ok: true, problems: [] });
   });
 });
 
@@ -71,7 +73,7 @@ describe('rotate vault key', () => {
   it('rekeys: passwords keep working, the old recovery key stops, the new one works', async () => {
     const v = await makeVault({ withAgent: true });
     cleanups.push(v.cleanup);
-    const { recoveryKey } = rotateVaultKey(v.vault, v.admin);
+    const { recoveryKey } = (await rotateVaultKey(storeOf(v.vault), vaultAdminOf(v.vault), v.admin));
     expect(recoveryKey).not.toBe(v.recoveryKey);
     expect(verifyAuditChain(v.vault.db, v.vault.anchor()).ok).toBe(true);
     v.vault.close();
@@ -94,7 +96,7 @@ describe('rotate vault key', () => {
       expect(r.signal).toBe('SIGKILL');
       for (const [name, pw] of [['anne', ADMIN.password], ['per', AGENT.password]] as const) {
         const s = await signIn({ dir: v.vaultDir }, name, pw);
-        expect(checkVaultIntegrity(s.vault, { ...s.session, role: 'admin' }).ok).toBe(true);
+        expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), { ...s.session, role: 'admin' })).ok).toBe(true);
         expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true });
         s.vault.close();
       }
