@@ -76,14 +76,7 @@ export interface NewOperator {
 }
 
 /** A new operator's fields, validated and folded (password rules included). */
-export interface CheckedOperator {
-  name: string;
-  nameKey: string;
-  displayName: string;
-  email: string | null;
-  emailKey: string | null;
-  role: 'agent' | 'admin';
-}
+export type CheckedOperator = Pick<OperatorRecord, 'name' | 'nameKey' | 'displayName' | 'email' | 'emailKey'> & { role: 'agent' | 'admin' };
 
 /** Validates a new operator (name, display name, email, password rules). */
 export function checkNewOperator(input: NewOperator): CheckedOperator {

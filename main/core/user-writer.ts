@@ -1,20 +1,11 @@
 import type { ErrorCode } from './errors.ts';
 import type { Session } from './session.ts';
 import type { WriteTx } from '../store/port.ts';
-import type { UserRecord } from '../store/records.ts';
+import type { UserFieldsRecord, UserRecord } from '../store/records.ts';
 import { auditAs } from './actions.ts';
 
 /** One user's validated fields; `status: null` keeps an existing user's status (new users are active). */
-export interface UserFields {
-  email: string;
-  emailKey: string;
-  name: string;
-  nameKey: string;
-  phone: string | null;
-  organization: string | null;
-  externalId: string | null;
-  status: 'active' | 'disabled' | null;
-}
+export type UserFields = Omit<UserFieldsRecord, 'status'> & { status: UserFieldsRecord['status'] | null };
 
 /** A change worth an audit event. The phone itself is never recorded, only what happened to it. */
 export type FieldChange =

@@ -7,6 +7,7 @@ import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
 import type { BackupCredential, BackupSource, BackupTarget, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
 import type { AuditInput } from './audit.ts';
+import type { VaultInfo } from '../../contract/index.ts';
 import { auditAs } from './actions.ts';
 
 /** Backs the vault up to `target` (admin) and audits it with the file's name and size. */
@@ -31,19 +32,10 @@ export async function checkVaultIntegrity(store: Store, admin: VaultAdmin, sessi
 }
 
 /** What the admin's vault page shows: where it is, cipher, schema, key generation, size and counts. */
-export async function vaultInfo(admin: VaultAdmin, session: Session): Promise<{
-  dir: string;
-  cipher: string;
-  schemaVersion: number;
-  keyGeneration: number;
-  sizeBytes: number;
-  users: number;
-  operators: number;
-  auditEvents: number;
-}> {
+export async function vaultInfo(admin: VaultAdmin, session: Session): Promise<VaultInfo> {
   requireRole(session, 'vault:info');
-  const d = await admin.describe();
-  return { dir: d.location, cipher: d.cipher, schemaVersion: d.schemaVersion, keyGeneration: d.keyGeneration, sizeBytes: d.sizeBytes, users: d.users, operators: d.operators, auditEvents: d.auditEvents };
+  const { location, ...d } = await admin.describe();
+  return { dir: location, ...d };
 }
 
 /**

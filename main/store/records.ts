@@ -3,9 +3,8 @@
  * statement or a handle. Every store (the vault folder, PostgreSQL) returns these shapes.
  */
 
-/** A directory user as stored. */
-export interface UserRecord {
-  id: number;
+/** The stored fields of a user a writer supplies (keys folded by the caller). */
+export interface UserFieldsRecord {
   externalId: string | null;
   email: string;
   /** The identity key: the email folded for comparison (unique). */
@@ -15,6 +14,11 @@ export interface UserRecord {
   phone: string | null;
   organization: string | null;
   status: 'active' | 'disabled';
+}
+
+/** A directory user as stored. */
+export interface UserRecord extends UserFieldsRecord {
+  id: number;
   createdAt: number;
   updatedAt: number;
 }

@@ -6,6 +6,7 @@
  */
 import type { AuditAnchor, AuditInput } from '../core/audit.ts';
 import type { Clock } from '../core/clock.ts';
+import type { VaultInfo } from '../../contract/index.ts';
 
 /** Where a backup goes (made by the door from what the person chose); `name` is what the audit records. */
 export interface BackupTarget {
@@ -21,17 +22,10 @@ export interface BackupSource {
 export type BackupCredential = { name: string; password: string } | { recoveryKey: string };
 
 /** Facts about the store for the admin's vault page. */
-export interface StoreDescription {
+export type StoreDescription = Omit<VaultInfo, 'dir'> & {
   /** Where the store lives, for display (the vault folder). */
   location: string;
-  cipher: string;
-  schemaVersion: number;
-  keyGeneration: number;
-  sizeBytes: number;
-  users: number;
-  operators: number;
-  auditEvents: number;
-}
+};
 
 /** Maintenance of an open vault. */
 export interface VaultAdmin {

@@ -1,16 +1,6 @@
-import type { UserRecord } from '../records.ts';
+import type { UserFieldsRecord, UserRecord } from '../records.ts';
 
-/** The stored fields of a user a writer supplies (keys folded by the caller). */
-export interface UserFieldsRecord {
-  externalId: string | null;
-  email: string;
-  emailKey: string;
-  name: string;
-  nameKey: string;
-  phone: string | null;
-  organization: string | null;
-  status: 'active' | 'disabled';
-}
+export type { UserFieldsRecord };
 
 /** Reading directory users. */
 export interface UsersRead {

@@ -73,15 +73,7 @@ export function writeBackup(vault: Vault, dest: string): { bytes: number } {
       try {
         const head = Buffer.from(MAGIC + JSON.stringify(header) + '\n', 'utf8');
         writeSync(outFd, head);
-        let pos = 0;
-        for (;;) {
-          const n = readSync(inFd, buf, 0, buf.length, pos);
-          if (n === 0) break;
-          let off = 0;
-          while (off < n) off += writeSync(outFd, buf, off, n - off);
-          pos += n;
-        }
-        fsyncSync(outFd);
+        copyFrom(inFd, 0, outFd, buf);
       } finally {
         closeSync(outFd);
       }
@@ -176,16 +168,7 @@ export async function restoreBackup(
   const inFd = openSync(backupPath, 'r');
   const outFd = openSync(staging, 'wx', 0o600);
   try {
-    const buf = Buffer.alloc(1 << 20);
-    let pos = dataOffset;
-    for (;;) {
-      const n = readSync(inFd, buf, 0, buf.length, pos);
-      if (n === 0) break;
-      let off = 0;
-      while (off < n) off += writeSync(outFd, buf, off, n - off);
-      pos += n;
-    }
-    fsyncSync(outFd);
+    copyFrom(inFd, dataOffset, outFd, Buffer.alloc(1 << 20));
   } finally {
     closeSync(inFd);
     closeSync(outFd);
@@ -247,3 +230,16 @@ export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: strin
 }
 
 export { readSlotFile };
+
+/** Copies everything of `inFd` from byte `start` to the end of `outFd` through `buf`, then syncs it. */
+function copyFrom(inFd: number, start: number, outFd: number, buf: Buffer): void {
+  let pos = start;
+  for (;;) {
+    const n = readSync(inFd, buf, 0, buf.length, pos);
+    if (n === 0) break;
+    let off = 0;
+    while (off < n) off += writeSync(outFd, buf, off, n - off);
+    pos += n;
+  }
+  fsyncSync(outFd);
+}
