@@ -31,6 +31,32 @@ function users(argv: string[]): number {
   return Math.max(1000, Number(raw) || 1_000_000);
 }
 
+const USAGE = `usage: npm run bench -- [--users N] [--no-browser] [--timeout SECONDS]
+  --users N          vault size (at least 1000; default 1000000)
+  --no-browser       skip the Chromium figures (no renderer build)
+  --timeout SECONDS  stop a run that takes longer (default 300 s + 1.5 ms per user)`;
+
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+// Every flag is known and --users is a whole number, before anything is built or written.
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  const name = a.split('=')[0]!;
+  if (name === '--no-browser' && !a.includes('=')) continue;
+  if (name === '--users' || name === '--timeout') {
+    const raw = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+    if (raw === undefined || !/^\d+$/.test(raw) || (name === '--users' && Number(raw) < 1000)) {
+      log(`${name} needs a whole number${name === '--users' ? ' of at least 1000' : ' of seconds'}, not ${raw === undefined ? 'nothing' : JSON.stringify(raw)}.\n${USAGE}`);
+      process.exit(2);
+    }
+    continue;
+  }
+  log(`unknown argument ${JSON.stringify(a)}.\n${USAGE}`);
+  process.exit(2);
+}
+
 let timeoutMs: number;
 try {
   timeoutMs = takeTimeout(args) ?? 300_000 + users(args) * 1.5;
