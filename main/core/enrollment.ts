@@ -243,6 +243,11 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
       await queueNotification(tx, user, 'enrollment-confirmed', now);
       return { kind: 'ok' };
     }
+    if (m.reason === 'replay') {
+      // The new device's code sent twice (a double click, a racing request): refused, not counted.
+      await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'replay' }, now, 'rejected');
+      return { kind: 'rejected' };
+    }
     const f = await registerFailure(tx, user.id, await loadSettings(tx), now);
     await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: m.reason, failures: f.failures, ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
     return { kind: 'rejected' };

@@ -19,7 +19,7 @@ export type VerifyReason =
   | 'accepted-one-time'
   | 'activated-enrollment'
   | 'wrong'
-  | 'reused'
+  | 'replay'
   | 'expired'
   | 'burned'
   | 'voided';
@@ -76,8 +76,12 @@ export async function activateEnrollment(tx: WriteTx, userId: number, authId: nu
   return tx.authenticators.activate(authId, step, now);
 }
 
-/** Checks a 6-digit code against the user's active authenticator and pending enrollment (`which`). */
-export async function tryTotp(tx: WriteTx, userId: number, code: string, now: number, which: Array<'active' | 'pending'>): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'reused' }> {
+/**
+ * Checks a 6-digit code against the user's active authenticator and pending enrollment (`which`).
+ * A code of a step already accepted (earlier, or by a racing request) is a 'replay': the right
+ * code sent twice, not a guess, so callers do not count it as a failure.
+ */
+export async function tryTotp(tx: WriteTx, userId: number, code: string, now: number, which: Array<'active' | 'pending'>): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'replay' }> {
   const rows = await tx.authenticators.secretsForUser(userId);
   let reused = false;
   for (const r of rows) {
@@ -95,8 +99,12 @@ export async function tryTotp(tx: WriteTx, userId: number, code: string, now: nu
     }
     if (await activateEnrollment(tx, userId, r.id, m.step, now)) return { ok: true, reason: 'activated-enrollment' };
   }
-  return { ok: false, reason: reused ? 'reused' : 'wrong' };
+  return { ok: false, reason: reused ? 'replay' : 'wrong' };
 }
+
+// A code that matches one already redeemed (earlier, or by a racing writer whose compare-and-set
+// won) is a 'replay': only someone who holds the right code can send it, so it is refused but
+// not counted as a guess (20 racing submissions of one good code must not lock the user).
 
 async function tryBackup(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
   const rows = await tx.codes.activeBackupCodes(userId);
@@ -104,8 +112,8 @@ async function tryBackup(tx: WriteTx, userId: number, code: string, now: number)
   // Hash and compare against every code of the set (constant time), not stopping at a match.
   for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
   if (!match) return { ok: false, reason: 'wrong' };
-  if (match.usedAt !== null) return { ok: false, reason: 'reused' };
-  return (await tx.codes.redeemBackupCode(match.id, now)) ? { ok: true, reason: 'accepted-backup' } : { ok: false, reason: 'reused' };
+  if (match.usedAt !== null) return { ok: false, reason: 'replay' };
+  return (await tx.codes.redeemBackupCode(match.id, now)) ? { ok: true, reason: 'accepted-backup' } : { ok: false, reason: 'replay' };
 }
 
 async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
@@ -114,19 +122,20 @@ async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number
   let match: (typeof rows)[number] | null = null;
   for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
   if (!match) return { ok: false, reason: 'wrong' };
-  if (match.status === 'used') return { ok: false, reason: 'reused' };
+  if (match.status === 'used') return { ok: false, reason: 'replay' };
   if (match.status === 'burned') return { ok: false, reason: 'burned' };
   if (match.status === 'voided') return { ok: false, reason: 'voided' };
   // Expiry is the absolute time stored at issue, compared with the injected clock.
   if (match.expiresAt <= now) return { ok: false, reason: 'expired' };
-  return (await tx.codes.redeemOneTime(match.id, now)) ? { ok: true, reason: 'accepted-one-time' } : { ok: false, reason: 'reused' };
+  return (await tx.codes.redeemOneTime(match.id, now)) ? { ok: true, reason: 'accepted-one-time' } : { ok: false, reason: 'replay' };
 }
 
 /**
  * Verifies a code for a user (login services, agents): an authenticator code (also completing
  * a pending enrollment), an unused backup code or the active one-time code. The whole
  * read-check-mark runs in one write transaction with compare-and-set marks, so two writers can
- * never both redeem the same code. The caller learns only accepted, rejected or locked.
+ * never both redeem the same code. The caller learns only accepted, rejected or locked; a
+ * replayed correct code is rejected without counting as a failure (audited as 'replay').
  */
 export async function verifyCode(store: Store, session: Session, userId: number, code: string): Promise<{ result: 'accepted' | 'rejected' | 'locked' }> {
   requireRole(session, 'codes:verify');
@@ -152,6 +161,11 @@ export async function verifyCode(store: Store, session: Session, userId: number,
       if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
       await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
       return 'accepted' as const;
+    }
+    if (m.reason === 'replay') {
+      // Refused like a wrong code (the caller cannot tell), but the counter does not move.
+      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'replay' }, now, 'rejected');
+      return 'rejected' as const;
     }
     const f = await registerFailure(tx, user.id, settings, now);
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...(f.locked ? { locked: true } : {}) }, now, 'rejected');

@@ -110,12 +110,13 @@ describe('TOTP window and replay', () => {
     expect(await verify(kari, codeAt(secret, c - 1))).toBe('accepted');
     expect((await last()).details.reason).toBe('accepted-totp');
     expect(await verify(kari, codeAt(secret, c - 1))).toBe('rejected');
-    expect((await last()).details.reason).toBe('reused');
+    expect((await last()).details.reason).toBe('replay');
     expect(await verify(kari, codeAt(secret, c))).toBe('accepted');
     expect(await verify(kari, codeAt(secret, c + 1))).toBe('accepted');
     // The current step is now older than the last accepted one: refused even though in the window.
     expect(await verify(kari, codeAt(secret, c))).toBe('rejected');
-    expect((await last()).details.reason).toBe('reused');
+    expect((await last()).details.reason).toBe('replay');
+    expect((await state(kari)).failures).toBe(0); // replays of a used step are not guesses
     clock.advance(30_000);
     expect(await verify(kari, codeAt(secret, c + 1))).toBe('rejected');
     expect(await verify(kari, codeAt(secret, c + 2))).toBe('accepted');
@@ -186,7 +187,8 @@ describe('one-time codes', () => {
     expect(await verify(kari, b.code.replace(' ', '-'))).toBe('accepted');
     expect((await last()).details.reason).toBe('accepted-one-time');
     expect(await verify(kari, b.code)).toBe('rejected');
-    expect((await last()).details.reason).toBe('reused');
+    expect((await last()).details.reason).toBe('replay');
+    expect((await state(kari)).failures).toBe(0); // the acceptance reset the counter; the replay did not move it
     const c = await issueOneTimeCode(store, agent, kari, ctx);
     expect(c.expiresAt - clock.now()).toBe(60 * 60_000); // the policy default
     clock.advance(60 * 60_000);
@@ -211,7 +213,10 @@ describe('backup codes', () => {
     expect(await verify(kari, first.codes[0]!.toLowerCase().replace(/-/g, ' '))).toBe('accepted');
     expect((await last()).details.reason).toBe('accepted-backup');
     expect(await verify(kari, first.codes[0]!)).toBe('rejected');
-    expect((await last()).details.reason).toBe('reused');
+    expect((await last()).details.reason).toBe('replay');
+    // A replayed good code is refused but is not a guess: the counter does not move.
+    expect((await last()).details.failures).toBeUndefined();
+    expect((await state(kari)).failures).toBe(0);
     expect(await verify(kari, first.codes[1]!)).toBe('accepted');
     expect((await getUserFactors(store, agent, kari)).backupCodes).toMatchObject({ remaining: 8, total: 10 });
     const second = await issueBackupCodes(store, agent, kari, ctx);
