@@ -1,13 +1,14 @@
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store, WriteTx } from '../store/port.ts';
-import type { VerificationState } from '../store/records.ts';
+import type { UserRecord, VerificationState } from '../store/records.ts';
 import { requireRole } from './roles.ts';
 import { hashCode, safeEqual } from './crypto.ts';
 import { loadSettings, type Settings } from './settings.ts';
 import { matchTotp } from './totp.ts';
-import { auditAction, loadUser, queueNotification } from './actions.ts';
-import { BACKUP_ALPHABET, BACKUP_CODE_LENGTH } from './backup-codes.ts';
+import { auditAction, auditAs, loadUser, queueNotification } from './actions.ts';
+import { BACKUP_ALPHABET, BACKUP_CODE_LENGTH, BACKUP_SET_SIZE } from './backup-codes.ts';
+import { normalizeEmail } from './users.ts';
 
 /** A code after normalisation, with the factor its shape belongs to. */
 export type NormalizedCode = { kind: 'totp' | 'one-time' | 'backup'; value: string };
@@ -20,6 +21,7 @@ export type VerifyReason =
   | 'activated-enrollment'
   | 'wrong'
   | 'replay'
+  | 'unknown-user'
   | 'expired'
   | 'burned'
   | 'voided';
@@ -46,23 +48,29 @@ export function isLocked(s: VerificationState, now: number): boolean {
   return s.lockedUntil !== null && s.lockedUntil > now;
 }
 
+/** The state after one more rejected attempt: at `lockAfter` failures the user (or address) is locked for the cool-down. */
+export function failedState(s: VerificationState, settings: Settings, now: number): VerificationState & { locked: boolean } {
+  const failures = s.failures + 1;
+  const locked = failures >= settings.verification.lockAfter;
+  return {
+    failures,
+    lockedAt: locked ? now : s.lockedAt,
+    lockedUntil: locked ? now + settings.verification.cooldownMinutes * 60_000 : s.lockedUntil,
+    locked,
+  };
+}
+
 /**
  * Counts one rejected attempt. At `burnAfter` failures the active one-time code is burned (a
  * guesser gets no more tries at it); at `lockAfter` the user is locked for the cool-down. The
  * counter keeps counting after a cool-down, so each later failure locks again at once.
  */
 export async function registerFailure(tx: WriteTx, userId: number, settings: Settings, now: number): Promise<{ failures: number; burned: number; locked: boolean }> {
-  const s = await tx.verification.get(userId);
-  const failures = s.failures + 1;
+  const { locked, ...next } = failedState(await tx.verification.get(userId), settings, now);
   let burned = 0;
-  if (failures >= settings.verification.burnAfter) burned = await tx.codes.burnOneTime(userId, now);
-  const locked = failures >= settings.verification.lockAfter;
-  await tx.verification.set(userId, {
-    failures,
-    lockedAt: locked ? now : s.lockedAt,
-    lockedUntil: locked ? now + settings.verification.cooldownMinutes * 60_000 : s.lockedUntil,
-  });
-  return { failures, burned, locked };
+  if (next.failures >= settings.verification.burnAfter) burned = await tx.codes.burnOneTime(userId, now);
+  await tx.verification.set(userId, next);
+  return { failures: next.failures, burned, locked };
 }
 
 /** An accepted code resets the counter and any lock. */
@@ -76,6 +84,23 @@ export async function activateEnrollment(tx: WriteTx, userId: number, authId: nu
   return tx.authenticators.activate(authId, step, now);
 }
 
+const RECENT_ONE_TIME = 5;
+const DUMMY_SECRET = Buffer.alloc(20);
+const DUMMY_SALT = Buffer.alloc(16);
+
+// The hashing a code costs does not depend on how many codes the user has, nor on whether the
+// address belongs to a user at all: the time of an answer must not tell a login service's
+// caller that an address exists (or has backup codes).
+function padHashes(done: number, total: number, code: string): void {
+  for (let i = done; i < total; i++) safeEqual(hashCode(DUMMY_SALT, code), DUMMY_SALT);
+}
+
+/** The same checking work as for a user with a full set of each factor, for an address that is no user. */
+function dummyWork(c: NormalizedCode, now: number): void {
+  if (c.kind === 'totp') matchTotp(DUMMY_SECRET, c.value, now, null);
+  else padHashes(0, c.kind === 'backup' ? BACKUP_SET_SIZE : RECENT_ONE_TIME, c.value);
+}
+
 /**
  * Checks a 6-digit code against the user's active authenticator and pending enrollment (`which`).
  * A code of a step already accepted (earlier, or by a racing request) is a 'replay': the right
@@ -84,6 +109,8 @@ export async function activateEnrollment(tx: WriteTx, userId: number, authId: nu
 export async function tryTotp(tx: WriteTx, userId: number, code: string, now: number, which: Array<'active' | 'pending'>): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'replay' }> {
   const rows = await tx.authenticators.secretsForUser(userId);
   let reused = false;
+  // A user without an authenticator costs the same as one with (and as an unknown address).
+  if (!rows.some((r) => which.includes(r.status))) matchTotp(DUMMY_SECRET, code, now, null);
   for (const r of rows) {
     if (!which.includes(r.status)) continue;
     const m = matchTotp(r.secret, code, now, r.lastStep);
@@ -111,6 +138,7 @@ async function tryBackup(tx: WriteTx, userId: number, code: string, now: number)
   let match: (typeof rows)[number] | null = null;
   // Hash and compare against every code of the set (constant time), not stopping at a match.
   for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
+  padHashes(rows.length, BACKUP_SET_SIZE, code);
   if (!match) return { ok: false, reason: 'wrong' };
   if (match.usedAt !== null) return { ok: false, reason: 'replay' };
   return (await tx.codes.redeemBackupCode(match.id, now)) ? { ok: true, reason: 'accepted-backup' } : { ok: false, reason: 'replay' };
@@ -118,9 +146,10 @@ async function tryBackup(tx: WriteTx, userId: number, code: string, now: number)
 
 async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
   // The newest few codes, so a late or repeated try can be told apart (expired, used, burned).
-  const rows = await tx.codes.recentOneTime(userId, 5);
+  const rows = await tx.codes.recentOneTime(userId, RECENT_ONE_TIME);
   let match: (typeof rows)[number] | null = null;
   for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
+  padHashes(rows.length, RECENT_ONE_TIME, code);
   if (!match) return { ok: false, reason: 'wrong' };
   if (match.status === 'used') return { ok: false, reason: 'replay' };
   if (match.status === 'burned') return { ok: false, reason: 'burned' };
@@ -130,6 +159,8 @@ async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number
   return (await tx.codes.redeemOneTime(match.id, now)) ? { ok: true, reason: 'accepted-one-time' } : { ok: false, reason: 'replay' };
 }
 
+type VerifyResult = 'accepted' | 'rejected' | 'locked';
+
 /**
  * Verifies a code for a user (login services, agents): an authenticator code (also completing
  * a pending enrollment), an unused backup code or the active one-time code. The whole
@@ -137,39 +168,77 @@ async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number
  * never both redeem the same code. The caller learns only accepted, rejected or locked; a
  * replayed correct code is rejected without counting as a failure (audited as 'replay').
  */
-export async function verifyCode(store: Store, session: Session, userId: number, code: string): Promise<{ result: 'accepted' | 'rejected' | 'locked' }> {
+export async function verifyCode(store: Store, session: Session, userId: number, code: string): Promise<{ result: VerifyResult }> {
   requireRole(session, 'codes:verify');
   const c = normalizeCode(code);
+  const result = await store.write(async (tx) => verifyForUser(tx, session, await loadUser(tx, userId), c, store.clock.now()));
+  return { result };
+}
+
+/**
+ * Verifies a code for the user with this email address. For a login service (role `service`)
+ * an address that is no user gets exactly the answer of a wrong code — rejected, and locked after
+ * as many tries as a user, from a throttle of its own keyed by the folded address — after the
+ * same hashing work, so neither the answer nor its timing says whether the user exists. An
+ * operator (app, command line) may look users up anyway and is told NOT_FOUND.
+ */
+export async function verifyCodeForEmail(store: Store, session: Session, email: string, code: string): Promise<{ result: VerifyResult }> {
+  requireRole(session, 'codes:verify');
+  const c = normalizeCode(code);
+  const { email: address, emailKey } = normalizeEmail(email);
   const result = await store.write(async (tx) => {
-    const user = await loadUser(tx, userId);
+    const user = await tx.users.getByEmailKey(emailKey);
     const now = store.clock.now();
-    const settings = await loadSettings(tx);
-    const factor = c.kind;
-    if (user.status === 'disabled') {
-      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'user-disabled' }, now, 'rejected');
-      return 'rejected' as const;
-    }
-    const state = await tx.verification.get(user.id);
-    if (isLocked(state, now)) {
-      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil }, now, 'locked');
-      return 'locked' as const;
-    }
-    await tx.authenticators.lapseExpired(user.id, now);
-    const m = c.kind === 'totp' ? await tryTotp(tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(tx, user.id, c.value, now) : await tryOneTime(tx, user.id, c.value, now);
-    if (m.ok) {
-      await registerSuccess(tx, user.id);
-      if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
-      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
-      return 'accepted' as const;
-    }
-    if (m.reason === 'replay') {
-      // Refused like a wrong code (the caller cannot tell), but the counter does not move.
-      await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'replay' }, now, 'rejected');
-      return 'rejected' as const;
-    }
-    const f = await registerFailure(tx, user.id, settings, now);
-    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
-    return 'rejected' as const;
+    if (user) return verifyForUser(tx, session, user, c, now);
+    if (session.role !== 'service') fail('NOT_FOUND', 'There is no user with that email address.');
+    return verifyUnknown(tx, session, address, emailKey, c, now);
   });
   return { result };
+}
+
+async function verifyUnknown(tx: WriteTx, session: Session, address: string, emailKey: string, c: NormalizedCode, now: number): Promise<VerifyResult> {
+  const settings = await loadSettings(tx);
+  const factor = c.kind;
+  const event = (outcome: string, details: Record<string, unknown>) => auditAs(tx, session, { action: 'code.verify', userId: null, userEmail: address, outcome, details: { factor, ...details } }, now);
+  const state = await tx.verification.getUnknown(emailKey);
+  if (isLocked(state, now)) {
+    await event('locked', { reason: 'locked', unknownUser: true, lockedUntil: state.lockedUntil });
+    return 'locked';
+  }
+  dummyWork(c, now);
+  const { locked, ...next } = failedState(state, settings, now);
+  await tx.verification.setUnknown(emailKey, next);
+  await event('rejected', { reason: 'unknown-user', failures: next.failures, ...(locked ? { locked: true } : {}) });
+  return 'rejected';
+}
+
+async function verifyForUser(tx: WriteTx, session: Session, user: UserRecord, c: NormalizedCode, now: number): Promise<VerifyResult> {
+  const settings = await loadSettings(tx);
+  const factor = c.kind;
+  if (user.status === 'disabled') {
+    dummyWork(c, now);
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'user-disabled' }, now, 'rejected');
+    return 'rejected';
+  }
+  const state = await tx.verification.get(user.id);
+  if (isLocked(state, now)) {
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil }, now, 'locked');
+    return 'locked';
+  }
+  await tx.authenticators.lapseExpired(user.id, now);
+  const m = c.kind === 'totp' ? await tryTotp(tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(tx, user.id, c.value, now) : await tryOneTime(tx, user.id, c.value, now);
+  if (m.ok) {
+    await registerSuccess(tx, user.id);
+    if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
+    return 'accepted';
+  }
+  if (m.reason === 'replay') {
+    // Refused like a wrong code (the caller cannot tell), but the counter does not move.
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'replay' }, now, 'rejected');
+    return 'rejected';
+  }
+  const f = await registerFailure(tx, user.id, settings, now);
+  await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
+  return 'rejected';
 }

@@ -229,6 +229,16 @@ describe('factordesk command line: the whole journey', () => {
     expect(r.status).toBe(0);
     const again = fd(['verify', KARI, '-', '--service-key', keyFile], { operator: false, env: { FACTORDESK_PASSWORD: undefined }, input: `${code}\n` });
     expect(again.status).toBe(1);
+    // An address that is no user answers a login service exactly like a wrong code: same exit,
+    // same stdout, same message, with or without --json (an operator is told NOT_FOUND, exit 4).
+    const svc = { operator: false, env: { FACTORDESK_PASSWORD: undefined } } as const;
+    for (const json of [true, false]) {
+      const wrong = fd(['verify', KARI, '-', '--service-key', keyFile], { ...svc, json, input: '000000\n' });
+      const nobody = fd(['verify', 'nobody@example.no', '-', '--service-key', keyFile], { ...svc, json, input: '000000\n' });
+      expect(nobody.status).toBe(1);
+      expect({ status: nobody.status, stdout: nobody.stdout, stderr: nobody.stderr }).toEqual({ status: wrong.status, stdout: wrong.stdout, stderr: wrong.stderr });
+    }
+    expect(fd(['verify', 'nobody@example.no', '000000']).status).toBe(4);
     // The service key can do nothing else: no operator, no password, so nothing else signs in.
     const other = fd(['show', KARI], { operator: false, env: { FACTORDESK_PASSWORD: undefined } });
     expect(other.status).toBeGreaterThanOrEqual(2);

@@ -12,7 +12,7 @@ import type { Session } from '../../main/core/session.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { currentSettings, updateSettings } from '../../main/core/settings.ts';
-import { verifyCode } from '../../main/core/verify.ts';
+import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
 import { issueOneTimeCode } from '../../main/core/one-time-codes.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, pendingEnrollmentForSheet, regenerateEnrollment, revealEnrollmentKey } from '../../main/core/enrollment.ts';
@@ -172,6 +172,43 @@ describe('failure counter, burn and lock', () => {
     expect(await errCode(() => verifyCode(store, agent, kari, 123456 as unknown as string))).toBe('BAD_REQUEST');
     expect((await state(kari)).failures).toBe(1);
     expect(await auditCount()).toBe(before);
+  });
+});
+
+describe('an address that is no user', () => {
+  const NOBODY = 'Nobody@Example.no';
+  const byEmail = async (email: string, code: string, s: Session = service) => (await verifyCodeForEmail(store, s, email, code)).result;
+
+  it('answers a login service exactly like a wrong code, with a throttle of its own, and tells an operator NOT_FOUND', async () => {
+    // A known user with a wrong code and an unknown address: the same answer, the same lock point.
+    const known: string[] = [];
+    const unknown: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      known.push(await byEmail('kari.nordmann@example.no', '000000'));
+      unknown.push(await byEmail(NOBODY, '000000'));
+    }
+    expect(unknown).toEqual(known);
+    expect(unknown).toEqual([...Array<string>(10).fill('rejected'), 'locked']);
+    const e = await last();
+    expect(e).toMatchObject({ action: 'code.verify', userId: null, userEmail: NOBODY, outcome: 'locked', details: { reason: 'locked', unknownUser: true } });
+    // Keyed by the folded address: another spelling of the same address is the same throttle.
+    expect(await byEmail('nobody@example.NO', '12345678')).toBe('locked');
+    expect(await store.read((tx) => tx.verification.getUnknown(foldKey(NOBODY)))).toMatchObject({ failures: 10 });
+    // Another unknown address is not affected, and its rejection is audited as unknown-user.
+    expect(await byEmail('someone.else@example.no', 'K7QM-9XWE-R4TP-H2ZA')).toBe('rejected');
+    expect((await last()).details).toMatchObject({ reason: 'unknown-user', failures: 1, factor: 'backup' });
+    // An operator may look users up anyway: told plainly, nothing counted, nothing audited.
+    const before = await auditCount();
+    expect(await errCode(() => verifyCodeForEmail(store, agent, 'ola@example.no', '000000'))).toBe('NOT_FOUND');
+    expect(await auditCount()).toBe(before);
+    expect((await store.read((tx) => tx.verification.getUnknown('ola@example.no'))).failures).toBe(0);
+  });
+
+  it('a known address verifies through the same service for both kinds of caller', async () => {
+    const { codes } = await issueBackupCodes(store, agent, kari, ctx);
+    expect(await byEmail(' KARI.nordmann@example.no ', codes[0]!)).toBe('accepted');
+    expect(await byEmail('kari.nordmann@example.no', codes[1]!, agent)).toBe('accepted');
+    expect(await errCode(() => verifyCodeForEmail(store, service, 'not an address', '000000'))).toBe('BAD_REQUEST');
   });
 });
 

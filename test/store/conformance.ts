@@ -76,6 +76,21 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(await store.read((tx) => tx.verification.get(id!))).toEqual({ failures: 2, lockedAt: 5, lockedUntil: 10 });
       });
 
+      it('an address that is no user has its own verification state, apart from every user', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+        await store.write(async (tx) => {
+          await tx.verification.setUnknown('nobody@example.no', { failures: 1, lockedAt: null, lockedUntil: null });
+          await tx.verification.setUnknown('nobody@example.no', { failures: 11, lockedAt: 5, lockedUntil: 10 });
+        });
+        await store.read(async (tx) => {
+          expect(await tx.verification.getUnknown('nobody@example.no')).toEqual({ failures: 11, lockedAt: 5, lockedUntil: 10 });
+          expect(await tx.verification.getUnknown('other@example.no')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.getUnknown('kari@example.no')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.get(id!)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+        });
+      });
+
       it('opening a transaction inside another one is refused, not a deadlock', async () => {
         await expect(store.write(async () => store.read(async () => 1))).rejects.toThrow(/inside another/);
         await expect(store.read(async () => store.write(async () => 1))).rejects.toThrow(/inside another/);

@@ -50,6 +50,20 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(nora.items.map((u) => u.name)).toEqual(['Nora Berg', 'Kari Nordmann', 'Ola Nordmann']);
     },
   },
+  // 2 → 3 (0003-unknown-verification): a throttle for addresses that are no user; users' counters stay.
+  2: {
+    seed(db) {
+      const user = db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1)');
+      const id = Number(user.run(PEOPLE[0]!.email, foldKey(PEOPLE[0]!.email), PEOPLE[0]!.name, foldKey(PEOPLE[0]!.name), null, null, 'active').lastInsertRowid);
+      db.prepare('INSERT INTO verification_state (user_id, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)').run(id, 10, 100, 200);
+    },
+    async check(store) {
+      expect(await store.read((tx) => tx.verification.get(1))).toEqual({ failures: 10, lockedAt: 100, lockedUntil: 200 });
+      expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+      await store.write((tx) => tx.verification.setUnknown('nobody@example.no', { failures: 1, lockedAt: null, lockedUntil: null }));
+      expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 1, lockedAt: null, lockedUntil: null });
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

@@ -1,6 +1,6 @@
 import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
-import { verifyCode } from '../../core/verify.ts';
+import { verifyCodeForEmail } from '../../core/verify.ts';
 import { unlockWithServiceKey } from '../../store/sqlite/unlock.ts';
 import { LIMITS } from '../../core/settings.ts';
 import type { Vault } from '../../store/sqlite/vault.ts';
@@ -80,7 +80,10 @@ locked, and exits 0, 1 or 5. A malformed code exits 2 and counts nothing. CODE -
 code from one line of standard input, which keeps it out of the process list.
 
 A login service uses --service-key FILE (made with "factordesk service-key create"): no
-operator signs in, and the key can do nothing but verify codes.
+operator signs in, and the key can do nothing but verify codes. With a service key an address
+that is no user answers exactly like a wrong code (rejected, exit 1; locked, exit 5, after as
+many tries), so a login service cannot learn who exists; an operator is told the user is not
+found (exit 4).
 
   --service-key FILE   verify as a login service with this service key file`,
   options: { 'service-key': { type: 'string' } },
@@ -90,9 +93,8 @@ operator signs in, and the key can do nothing but verify codes.
     const keyPath = str(p, 'service-key');
     const code = await resolveCode(ctx, codeArg(p.args[1]!));
     const check = async (vault: Vault, session: Session) => {
-      const store = storeOf(vault);
-      const user = await userByEmail(store, email);
-      const r = await verifyCode(store, session, user.id, code);
+      // One service for both doors: it decides what an unknown address answers to whom.
+      const r = await verifyCodeForEmail(storeOf(vault), session, email, code);
       return { result: r, text: r.result, exitCode: r.result === 'accepted' ? EXIT.OK : r.result === 'locked' ? EXIT.LOCKED : EXIT.REJECTED };
     };
     if (keyPath === undefined) return ctx.withSession(check);

@@ -25,4 +25,22 @@ export class SqliteVerification implements VerificationRepo {
       )
       .run(userId, st.failures, st.lockedAt, st.lockedUntil);
   }
+
+  async getUnknown(emailKey: string): Promise<VerificationState> {
+    this.s.read();
+    const r = this.s.stmt('SELECT failures, locked_at, locked_until FROM verification_unknown WHERE email_key = ?').get(emailKey) as
+      | { failures: number; locked_at: number | null; locked_until: number | null }
+      | undefined;
+    return r ? { failures: r.failures, lockedAt: r.locked_at, lockedUntil: r.locked_until } : { failures: 0, lockedAt: null, lockedUntil: null };
+  }
+
+  async setUnknown(emailKey: string, st: VerificationState): Promise<void> {
+    this.s.write();
+    this.s
+      .stmt(
+        `INSERT INTO verification_unknown (email_key, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)
+         ON CONFLICT(email_key) DO UPDATE SET failures = excluded.failures, locked_at = excluded.locked_at, locked_until = excluded.locked_until`,
+      )
+      .run(emailKey, st.failures, st.lockedAt, st.lockedUntil);
+  }
 }
