@@ -7,7 +7,7 @@ import { requireRole } from './roles.ts';
 import { loadSettings } from './settings.ts';
 import { base32NoPad, enrollmentUri, groupKey } from './totp.ts';
 import { BACKUP_ALPHABET, newBackupCodeSet, storeBackupCodeSet } from './backup-codes.ts';
-import { isLocked, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
+import { isHardLocked, isLocked, lockDetails, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
 import { crashPoint } from '../platform/test-hooks.ts';
 import { auditAction, checkAction, checkTarget, loadUser, normalizeContext, queueNotification, type ActionContext, type UserRow } from './actions.ts';
 
@@ -223,7 +223,7 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
   const c = normalizeCode(code);
   if (c.kind !== 'totp') fail('BAD_REQUEST', 'Type the 6 digits the new authenticator app shows.', { field: 'code' });
   // Failures must be counted and audited, so the outcome is decided inside and thrown after commit.
-  const outcome = await store.write(async (tx): Promise<{ kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number }> => {
+  const outcome = await store.write(async (tx): Promise<{ kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number | null }> => {
     const user = await loadUser(tx, userId);
     checkTarget(session, user);
     const now = store.clock.now();
@@ -234,7 +234,7 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
     const state = await tx.verification.get(user.id);
     if (isLocked(state, now)) {
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'locked' }, now, 'locked');
-      return { kind: 'locked', until: state.lockedUntil! };
+      return { kind: 'locked', until: isHardLocked(state) ? null : state.lockedUntil };
     }
     const m = await tryTotp(tx, user.id, c.value, now, ['pending']);
     if (m.ok) {
@@ -249,11 +249,14 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
       return { kind: 'rejected' };
     }
     const f = await registerFailure(tx, user.id, await loadSettings(tx), now);
-    await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: m.reason, failures: f.failures, ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
+    await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: m.reason, failures: f.failures, ...lockDetails(f) }, now, 'rejected');
     return { kind: 'rejected' };
   });
   if (outcome.kind === 'none') noPending();
-  if (outcome.kind === 'locked') fail('USER_LOCKED', `Too many wrong codes: this user is locked for verification until ${new Date(outcome.until).toISOString()}. An admin can clear the lock.`, { until: outcome.until });
+  if (outcome.kind === 'locked') {
+    if (outcome.until === null) fail('USER_LOCKED', 'Too many wrong codes: this user is locked for verification until an admin clears the lock.');
+    fail('USER_LOCKED', `Too many wrong codes: this user is locked for verification until ${new Date(outcome.until).toISOString()}. An admin can clear the lock.`, { until: outcome.until });
+  }
   if (outcome.kind === 'rejected') fail('CODE_REJECTED', 'That code does not match the new authenticator. Ask the user for the code the app shows now and try again.');
   return { status: 'active' };
 }

@@ -29,12 +29,21 @@ export interface Settings {
 /** The check that may never count as strong: a request by e-mail alone proves nothing. */
 export const WEAK_ONLY_CHECK = 'known-email';
 
+/**
+ * The growing delay after wrong codes (fixed by the policy, like burnAfter and lockAfter): from
+ * `lockAfter` failures on, each further failure doubles the wait from the cool-down up to
+ * `maxDelayMinutes`; at `hardLockAfter` consecutive failures (NIST SP 800-63B: at most 100) the
+ * user stays locked until an admin clears the lock.
+ */
+export const VERIFY_POLICY = { maxDelayMinutes: 1440, hardLockAfter: 100 } as const;
+
 /** Limits the policy allows; the issue fixes them, settings choose within them. */
 export const LIMITS = {
   oneTimeCodeMinutes: { min: 10, max: 1440 },
   enrollmentDeadlineDays: { min: 1, max: 30 },
   idleLockMinutes: { min: 1, max: 60 },
-  cooldownMinutes: { min: 1, max: 1440 },
+  // The first wait can be at most the cap the doubling stops at.
+  cooldownMinutes: { min: 1, max: VERIFY_POLICY.maxDelayMinutes },
   logoBytes: 200 * 1024,
 } as const;
 

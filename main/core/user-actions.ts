@@ -2,6 +2,7 @@ import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
+import { isLocked } from './verify.ts';
 import { maskPhone } from './text.ts';
 import { loadSettings, findCheck } from './settings.ts';
 import { auditAction, auditAs, checkAction, loadUser, normalizeContext, queueNotification, MAX_TICKET_LENGTH, type ActionContext } from './actions.ts';
@@ -22,7 +23,7 @@ export async function removeSms(store: Store, session: Session, userId: number, 
   });
 }
 
-/** Clears a user's verification lock and failure counter (admin, same identity checks). */
+/** Clears a user's verification lock and failure counter, also the hard lock (admin, same identity checks). */
 export async function clearVerificationLock(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ failures: 0; locked: false }> {
   requireRole(session, 'lock:clear');
   const c = normalizeContext(ctx);
@@ -30,7 +31,7 @@ export async function clearVerificationLock(store: Store, session: Session, user
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
     const before = await tx.verification.get(user.id);
-    const wasLocked = before.lockedUntil !== null && before.lockedUntil > now;
+    const wasLocked = isLocked(before, now);
     await tx.verification.set(user.id, { failures: 0, lockedAt: null, lockedUntil: null });
     await auditAction(tx, session, user, 'lock.clear', c, { previousFailures: before.failures, wasLocked }, now);
     // A lifted lock lets guessing resume: the user should hear of it.

@@ -4,7 +4,7 @@ import type { Store, WriteTx } from '../store/port.ts';
 import type { UserRecord, VerificationState } from '../store/records.ts';
 import { requireRole } from './roles.ts';
 import { hashCode, safeEqual } from './crypto.ts';
-import { loadSettings, type Settings } from './settings.ts';
+import { loadSettings, VERIFY_POLICY, type Settings } from './settings.ts';
 import { matchTotp } from './totp.ts';
 import { auditAction, auditAs, loadUser, queueNotification } from './actions.ts';
 import { BACKUP_ALPHABET, BACKUP_CODE_LENGTH, BACKUP_SET_SIZE } from './backup-codes.ts';
@@ -43,34 +43,65 @@ export function normalizeCode(input: unknown): NormalizedCode {
   fail('BAD_REQUEST', 'That is not a code: use 6 digits from the app, 8 digits of a one-time code, or a 16-character backup code.', { field: 'code' });
 }
 
-/** True while the user is locked for verification. */
-export function isLocked(s: VerificationState, now: number): boolean {
-  return s.lockedUntil !== null && s.lockedUntil > now;
+/** True after so many consecutive failures that only an admin's clear-lock lifts the lock. */
+export function isHardLocked(s: VerificationState): boolean {
+  return s.failures >= VERIFY_POLICY.hardLockAfter;
 }
 
-/** The state after one more rejected attempt: at `lockAfter` failures the user (or address) is locked for the cool-down. */
-export function failedState(s: VerificationState, settings: Settings, now: number): VerificationState & { locked: boolean } {
+/** True while the user is locked for verification (a growing delay, or the hard lock). */
+export function isLocked(s: VerificationState, now: number): boolean {
+  return isHardLocked(s) || (s.lockedUntil !== null && s.lockedUntil > now);
+}
+
+/**
+ * The wait after `failures` consecutive failures: none before `lockAfter`, then the cool-down,
+ * doubled by each further failure up to the cap. A guesser's rate falls off geometrically while
+ * a user who mistypes a few times more is not shut out for long.
+ */
+export function lockDelayMs(failures: number, settings: Settings): number {
+  const { lockAfter, cooldownMinutes } = settings.verification;
+  if (failures < lockAfter) return 0;
+  const minutes = Math.min(VERIFY_POLICY.maxDelayMinutes, cooldownMinutes * 2 ** Math.min(failures - lockAfter, 32));
+  return minutes * 60_000;
+}
+
+/**
+ * The state after one more rejected attempt: from `lockAfter` failures the user (or address)
+ * waits the growing delay; at the hard-lock count it stays locked (lockedUntil null) until an
+ * admin clears it.
+ */
+export function failedState(s: VerificationState, settings: Settings, now: number): VerificationState & { locked: boolean; hardLocked: boolean } {
   const failures = s.failures + 1;
-  const locked = failures >= settings.verification.lockAfter;
+  const hardLocked = failures >= VERIFY_POLICY.hardLockAfter;
+  const delay = lockDelayMs(failures, settings);
+  const locked = hardLocked || delay > 0;
   return {
     failures,
     lockedAt: locked ? now : s.lockedAt,
-    lockedUntil: locked ? now + settings.verification.cooldownMinutes * 60_000 : s.lockedUntil,
+    lockedUntil: hardLocked ? null : locked ? now + delay : s.lockedUntil,
     locked,
+    hardLocked,
   };
 }
 
 /**
  * Counts one rejected attempt. At `burnAfter` failures the active one-time code is burned (a
  * guesser gets no more tries at it); at `lockAfter` the user is locked for the cool-down. The
- * counter keeps counting after a cool-down, so each later failure locks again at once.
+ * counter keeps counting after a cool-down, so each later failure locks again at once, for
+ * twice as long as the last (up to the cap), and the hard-lock count locks until cleared.
  */
-export async function registerFailure(tx: WriteTx, userId: number, settings: Settings, now: number): Promise<{ failures: number; burned: number; locked: boolean }> {
-  const { locked, ...next } = failedState(await tx.verification.get(userId), settings, now);
+export async function registerFailure(tx: WriteTx, userId: number, settings: Settings, now: number): Promise<{ failures: number; burned: number; locked: boolean; hardLocked: boolean; lockedUntil: number | null }> {
+  const { locked, hardLocked, ...next } = failedState(await tx.verification.get(userId), settings, now);
   let burned = 0;
   if (next.failures >= settings.verification.burnAfter) burned = await tx.codes.burnOneTime(userId, now);
   await tx.verification.set(userId, next);
-  return { failures: next.failures, burned, locked };
+  return { failures: next.failures, burned, locked, hardLocked, lockedUntil: next.lockedUntil };
+}
+
+/** What a rejection's audit event says about the lock it caused. */
+export function lockDetails(f: { locked: boolean; hardLocked: boolean; lockedUntil: number | null }): Record<string, unknown> {
+  if (f.hardLocked) return { locked: true, hardLocked: true };
+  return f.locked ? { locked: true, lockedUntil: f.lockedUntil } : {};
 }
 
 /** An accepted code resets the counter and any lock. */
@@ -202,13 +233,13 @@ async function verifyUnknown(tx: WriteTx, session: Session, address: string, ema
   const event = (outcome: string, details: Record<string, unknown>) => auditAs(tx, session, { action: 'code.verify', userId: null, userEmail: address, outcome, details: { factor, ...details } }, now);
   const state = await tx.verification.getUnknown(emailKey);
   if (isLocked(state, now)) {
-    await event('locked', { reason: 'locked', unknownUser: true, lockedUntil: state.lockedUntil });
+    await event('locked', { reason: 'locked', unknownUser: true, lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) });
     return 'locked';
   }
   dummyWork(c, now);
-  const { locked, ...next } = failedState(state, settings, now);
+  const { locked, hardLocked, ...next } = failedState(state, settings, now);
   await tx.verification.setUnknown(emailKey, next);
-  await event('rejected', { reason: 'unknown-user', failures: next.failures, ...(locked ? { locked: true } : {}) });
+  await event('rejected', { reason: 'unknown-user', failures: next.failures, ...lockDetails({ locked, hardLocked, lockedUntil: next.lockedUntil }) });
   return 'rejected';
 }
 
@@ -222,7 +253,7 @@ async function verifyForUser(tx: WriteTx, session: Session, user: UserRecord, c:
   }
   const state = await tx.verification.get(user.id);
   if (isLocked(state, now)) {
-    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil }, now, 'locked');
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) }, now, 'locked');
     return 'locked';
   }
   await tx.authenticators.lapseExpired(user.id, now);
@@ -239,6 +270,6 @@ async function verifyForUser(tx: WriteTx, session: Session, user: UserRecord, c:
     return 'rejected';
   }
   const f = await registerFailure(tx, user.id, settings, now);
-  await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...(f.locked ? { locked: true } : {}) }, now, 'rejected');
+  await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...lockDetails(f) }, now, 'rejected');
   return 'rejected';
 }

@@ -150,6 +150,49 @@ describe('failure counter, burn and lock', () => {
     expect(await state(kari)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
   });
 
+  it('after the lock, each further wrong code doubles the wait from the cool-down up to 24 hours', async () => {
+    const { codes } = await issueBackupCodes(store, agent, kari, ctx);
+    for (let i = 0; i < 10; i++) await verify(kari, '000000');
+    expect(await state(kari)).toEqual({ failures: 10, lockedAt: clock.now(), lockedUntil: clock.now() + 30 * 60_000 });
+    // Each wait, once over, lets exactly one more try in; a wrong one doubles the next wait.
+    const waits: number[] = [];
+    for (let failures = 11; failures <= 18; failures++) {
+      clock.advance((await state(kari)).lockedUntil! - clock.now());
+      expect(await verify(kari, '000000')).toBe('rejected');
+      const st = await state(kari);
+      expect(st.failures).toBe(failures);
+      waits.push((st.lockedUntil! - clock.now()) / 60_000);
+      expect((await last()).details).toMatchObject({ failures, locked: true, lockedUntil: st.lockedUntil });
+      // While it lasts, even the right code is answered locked and moves nothing.
+      expect(await verify(kari, codes[0]!)).toBe('locked');
+    }
+    expect(waits).toEqual([60, 120, 240, 480, 960, 1440, 1440, 1440]);
+    clock.advance(24 * 60 * 60_000);
+    expect(await verify(kari, codes[0]!)).toBe('accepted');
+    expect(await state(kari)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+  });
+
+  it('100 consecutive wrong codes lock until an admin clears it (NIST SP 800-63B), for a user and an unknown address', async () => {
+    const { codes } = await issueBackupCodes(store, agent, kari, ctx);
+    // 99 failures whose last wait is over (walking them by the clock would take months).
+    await store.write((tx) => tx.verification.set(kari, { failures: 99, lockedAt: 0, lockedUntil: clock.now() - 1 }));
+    expect(await verify(kari, '000000')).toBe('rejected');
+    expect(await state(kari)).toMatchObject({ failures: 100, lockedUntil: null });
+    expect((await last()).details).toMatchObject({ failures: 100, locked: true, hardLocked: true });
+    clock.advance(365 * 86_400_000);
+    expect(await verify(kari, codes[0]!)).toBe('locked');
+    expect((await last()).details).toMatchObject({ reason: 'locked', hardLocked: true });
+    expect((await getUserFactors(store, agent, kari)).verification).toMatchObject({ failures: 100, locked: true, lockedUntil: null });
+    await clearVerificationLock(store, admin, kari, ctx);
+    expect((await last()).details).toMatchObject({ previousFailures: 100, wasLocked: true });
+    expect(await verify(kari, codes[0]!)).toBe('accepted');
+
+    await store.write((tx) => tx.verification.setUnknown('nobody@example.no', { failures: 99, lockedAt: 0, lockedUntil: clock.now() - 1 }));
+    expect((await verifyCodeForEmail(store, service, 'nobody@example.no', '000000')).result).toBe('rejected');
+    clock.advance(365 * 86_400_000);
+    expect((await verifyCodeForEmail(store, service, 'nobody@example.no', '000000')).result).toBe('locked');
+  });
+
   it('an admin clears a lock; an agent may not', async () => {
     const { codes } = await issueBackupCodes(store, agent, kari, ctx);
     for (let i = 0; i < 10; i++) await verify(kari, '000000');
@@ -376,6 +419,9 @@ describe('identity-check policy and targets', () => {
     expect(await errCode(() => updateSettings(store, admin, { idleLockMinutes: 61 }))).toBe('BAD_REQUEST');
     expect(await errCode(() => updateSettings(store, admin, { enrollmentDeadlineDays: 0 }))).toBe('BAD_REQUEST');
     expect(await errCode(() => updateSettings(store, admin, { verification: { lockAfter: 100 } }))).toBe('BAD_REQUEST');
+    // The first wait can be at most the 24-hour cap the doubling stops at.
+    expect(await errCode(() => updateSettings(store, admin, { verification: { cooldownMinutes: 1441 } }))).toBe('BAD_REQUEST');
+    expect(await errCode(() => updateSettings(store, admin, { verification: { cooldownMinutes: 0 } }))).toBe('BAD_REQUEST');
     expect(await errCode(() => updateSettings(store, admin, { nonsense: 1 } as never))).toBe('BAD_REQUEST');
     const svg = (body: string) => `data:image/svg+xml;base64,${Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${body}</svg>`).toString('base64')}`;
     expect(await errCode(() => updateSettings(store, admin, { organizationLogo: svg('<script>alert(1)</script>') }))).toBe('BAD_REQUEST');
