@@ -149,7 +149,9 @@ describe('damaged vault file', () => {
       for (const err of errors) expect(toFactorDeskError(err).code).toBe('VAULT_DAMAGED');
       const check = (await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!));
       expect(check.ok).toBe(false);
-      expect(check.problems.join('\n')).toMatch(/page/);
+      // SQLite names the page, or (when the damaged page is one its own walk needs, as a leaf of a
+      // WITHOUT ROWID b-tree) stops with "malformed": which one depends on where the middle page falls.
+      expect(check.problems.join('\n')).toMatch(/page|malformed/);
       // The same check on demand through the app (a worker thread with its own connection).
       const job = await app.call('vault:integrity', {});
       expect(job).toMatchObject({ ok: true, value: { ok: false } });
