@@ -13,6 +13,8 @@ export class PgTxState {
   failure: unknown = null;
   /** The chain head as locked by this transaction's first append (FOR UPDATE). */
   auditHead: { seq: number; hash: string } | null = null;
+  /** Appends of this transaction, one after another even when a callback does not await each. */
+  auditTail: Promise<unknown> = Promise.resolve();
 
   constructor(client: pg.PoolClient, writable: boolean) {
     this.client = client;

@@ -97,8 +97,19 @@ export class PgAudit implements AuditRepo {
     return r?.at ?? null;
   }
 
-  async append(input: AuditInput, at: number): Promise<AuditEvent> {
-    this.s.mustWrite();
+  append(input: AuditInput, at: number): Promise<AuditEvent> {
+    try {
+      this.s.mustWrite();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Appends started together (Promise.all) in one transaction take the head one at a time.
+    const p = this.s.auditTail.then(() => this.appendNow(input, at));
+    this.s.auditTail = p.catch(() => {});
+    return p;
+  }
+
+  private async appendNow(input: AuditInput, at: number): Promise<AuditEvent> {
     const head = (this.s.auditHead ??= (await this.s.row<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))!);
     const e = {
       seq: head.seq + 1,
