@@ -2,9 +2,11 @@
 // process is root and it is down), that the test role exists, and hands out fresh databases
 // that are dropped afterwards. When no server can be reached it fails with the way to start
 // one: a PostgreSQL suite never skips silently.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { PgRaceOp } from '../fixtures/store-race-pg.ts';
 
 /** The role the tests connect as (password login over TCP; CREATEDB to make their databases). */
 export const PG_TEST_ROLE = 'factordesk_test';
@@ -98,4 +100,33 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   };
   await admin(`CREATE DATABASE ${name} ENCODING 'UTF8' TEMPLATE template0`);
   return { name, url: testUrl(name), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+const RACE_FIXTURE = fileURLToPath(new URL('../fixtures/store-race-pg.ts', import.meta.url));
+
+/** Starts `n` processes on the database at `url`, releases them together, collects their answers. */
+export async function racePg(url: string, n: number, op: PgRaceOp): Promise<unknown[]> {
+  const racers = Array.from({ length: n }, () => {
+    const child = spawn(process.execPath, ['--no-warnings', RACE_FIXTURE, JSON.stringify(op)], {
+      env: { ...process.env, FD_PG_URL: url },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (err += d));
+    const ready = new Promise<void>((resolve) => child.stdout.on('data', (d: string) => ((out += d), out.startsWith('ready\n') && resolve())));
+    const done = new Promise<unknown>((resolve, reject) =>
+      child.on('exit', (code) => {
+        const lines = out.trim().split('\n');
+        if (code !== 0 || lines.length < 2) reject(new Error(`racer exited ${code}: ${out} ${err}`));
+        else resolve(JSON.parse(lines[1]!));
+      }),
+    );
+    return { child, ready, done };
+  });
+  await Promise.all(racers.map((r) => Promise.race([r.ready, r.done])));
+  for (const r of racers) r.child.stdin.write('go\n');
+  return Promise.all(racers.map((r) => r.done));
 }
