@@ -1,52 +1,14 @@
 // Human names for audit actions and outcomes in the UI language; unknown names are shown raw.
+// The list of actions (the audit filter) is the list of labels: test/unit/audit-labels.test.ts
+// collects every action main writes and fails when one has no label in either language.
 import i18n from './i18n.ts';
+import en from './locales/en.json';
+
+// i18next splits keys at '.', so action names are stored with '_' instead ('-' stays).
+const keyOf = (action: string) => `auditAction.${action.replace(/\./g, '_')}`;
 
 /** Every audit action the services write (a filter list for the audit screen). */
-export const AUDIT_ACTIONS = [
-  'user.view',
-  'code.issue-one-time',
-  'code.backup-codes',
-  'code.verify',
-  'enrollment.reenroll',
-  'enrollment.regenerate',
-  'enrollment.reveal-key',
-  'enrollment.sheet',
-  'enrollment.confirm',
-  'sms.remove',
-  'lock.clear',
-  'request.refused',
-  'user.add',
-  'user.update',
-  'signin',
-  'signin.failed',
-  'signin.journal.tampered',
-  'signout',
-  'operator.add',
-  'operator.update',
-  'operator.disable',
-  'operator.remove',
-  'operator.reset-password',
-  'operator.change-password',
-  'settings.update',
-  'audit.verify',
-  'audit.export',
-  'outbox.export',
-  'vault.create',
-  'vault.recovery',
-  'vault.recovery-key-stored',
-  'vault.backup',
-  'vault.restore',
-  'vault.restore.undo',
-  'vault.integrity-check',
-  'vault.rekey.start',
-  'vault.rekey',
-  'vault.rekey.recovered',
-  'service-key.create',
-  'ipc.refused',
-] as const;
-
-// i18next splits keys at '.', so action names are stored with '_' instead.
-const keyOf = (action: string) => `auditAction.${action.replace(/\./g, '_')}`;
+export const AUDIT_ACTIONS: readonly string[] = Object.keys(en.auditAction).map((k) => k.replace(/_/g, '.'));
 
 /** "enrollment.reveal-key" → "read the key aloud" / "leste nøkkelen høyt". */
 export function actionLabel(action: string): string {
