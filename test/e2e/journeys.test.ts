@@ -38,10 +38,15 @@ import enJson from '../../renderer/src/locales/en.json';
 type Lang = 'nb' | 'en';
 const LOCALES: Record<Lang, unknown> = { nb: nbJson, en: enJson };
 
-/** A UI string as the renderer shows it (the same resource files, {{var}} filled in). */
+/** A UI string as the renderer shows it (the same resource files, {{var}} filled in; `count` picks _one/_other). */
 function tr(lang: Lang, key: string, vars: Record<string, string | number> = {}): string {
-  let v: unknown = LOCALES[lang];
-  for (const part of key.split('.')) v = (v as Record<string, unknown>)[part];
+  const find = (k: string) => {
+    let v: unknown = LOCALES[lang];
+    for (const part of k.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+    return v;
+  };
+  let v = find(key);
+  if (v === undefined && vars['count'] !== undefined) v = find(`${key}_${new Intl.PluralRules(lang).select(Number(vars['count']))}`);
   if (typeof v !== 'string') throw new Error(`no string ${lang}:${key}`);
   return v.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
@@ -261,7 +266,8 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('user-detail').waitFor();
     expect(await text($('user-name'))).toBe(KARI.name);
     await expect.poll(focusedTestId).toBe('user-name');
-    await shows($('user-phone'), KARI.phone.replace(/\s/g, ''));
+    // Grouped for reading aloud, as the directory has it: "+47 912 34 567".
+    await shows($('user-phone'), KARI.phone);
     await shows($('auth-status'), tr('nb', 'factor.none'));
     await shot('user-detail');
   });
@@ -387,6 +393,9 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows($('consequences'), tr('nb', 'consequence.backupNew'));
     await dlg.getByTestId('dialog-next').click();
 
+    // The codes are folded away (page 2 of the sheet has them); one button shows them.
+    expect(await dlg.getByTestId('enroll-backup-codes-value').count()).toBe(0);
+    await dlg.getByTestId('toggle-backup-codes').click();
     const codes = dlg.getByTestId('enroll-backup-codes-value');
     await codes.first().waitFor();
     expect(await codes.count()).toBe(10);
@@ -397,7 +406,9 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     const before = h.printed.length;
     await $('print-sheet').click();
     await expect.poll(() => h.printed.length).toBe(before + 1);
-    await shows($('toast').last(), tr('nb', 'enroll.printed'));
+    // Said in the dialog (a toast waits while a dialog is open).
+    await shows($('sheet-note'), tr('nb', 'enroll.printed'));
+    expect(await $('toast').count()).toBe(0);
     await shot('reenroll-sheet-printed');
     // What is under the middle of the dialog's primary button right now (asserted in its own test below).
     nextButtonHit = await dlg.getByTestId('dialog-next').evaluate((b) => {
@@ -545,14 +556,14 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     // Everything listed before, plus what happened since (filtering is audited too): no more than a few.
     expect(chain.count).toBeGreaterThanOrEqual(eventsBeforeVerify);
     expect(chain.count).toBeLessThanOrEqual(eventsBeforeVerify + 5);
-    await shows(result, tr('nb', 'audit.intact', { n: fmt('nb', chain.count) }));
+    await shows(result, tr('nb', 'audit.intact', { count: chain.count, n: fmt('nb', chain.count) }));
     await shot('audit-verified');
 
     const file = join(h.tmp, 'audit.json');
     h.saveAnswers['audit-json'] = file;
     await $('audit-export-json').click();
     await expect.poll(() => existsSync(file)).toBe(true);
-    await shows($('toast').last(), tr('nb', 'audit.exported', { n: fmt('nb', last<{ count: number }>('audit:export').count) }));
+    await shows($('toast').last(), tr('nb', 'audit.exported', { count: last<{ count: number }>('audit:export').count, n: fmt('nb', last<{ count: number }>('audit:export').count) }));
     const exported = readFileSync(file, 'utf8');
     const parsed: unknown = JSON.parse(exported);
     expect(exported).toContain('HD-20391');
