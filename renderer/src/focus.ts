@@ -27,8 +27,10 @@ export interface ReturnPoint {
   ancestors: HTMLElement[];
 }
 
-// A dialog opened from inside another dialog returns to where the outer one would have.
+// A dialog opened from inside another dialog (or in its place, as "rotate key" shows the new
+// key) returns to where the outer one would have.
 const pointOfDialog = new WeakMap<Element, ReturnPoint>();
+const open: ReturnPoint[] = [];
 
 /** Captures the return point for a dialog that is opening now (call during its first render). */
 export function captureReturnPoint(): ReturnPoint {
@@ -38,6 +40,8 @@ export function captureReturnPoint(): ReturnPoint {
     const inherited = pointOfDialog.get(outer);
     if (inherited) return inherited;
   }
+  const top = open[open.length - 1];
+  if ((!active || outer) && top) return top;
   const ancestors: HTMLElement[] = [];
   for (let p = active?.parentElement ?? null; p && p !== document.body; p = p.parentElement) ancestors.push(p);
   return { opener: active, ancestors };
@@ -46,6 +50,15 @@ export function captureReturnPoint(): ReturnPoint {
 /** Remembers the return point of a mounted dialog element (for dialogs opened from it). */
 export function rememberReturnPoint(dialog: Element, point: ReturnPoint): void {
   pointOfDialog.set(dialog, point);
+}
+
+/** Marks a dialog with this return point as open; the returned function marks it closed. */
+export function openReturnPoint(point: ReturnPoint): () => void {
+  open.push(point);
+  return () => {
+    const i = open.lastIndexOf(point);
+    if (i >= 0) open.splice(i, 1);
+  };
 }
 
 /**

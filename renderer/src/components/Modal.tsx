@@ -5,8 +5,8 @@
 // Esc closes unless `onEscape` says otherwise (e.g. "have you given this to the user?").
 import * as Dialog from '@radix-ui/react-dialog';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { captureReturnPoint, rememberReturnPoint, returnFocus } from '../focus.ts';
-import { modalOpened } from '../modal-stack.ts';
+import { captureReturnPoint, openReturnPoint, rememberReturnPoint, returnFocus } from '../focus.ts';
+import { isModalOpen, modalOpened } from '../modal-stack.ts';
 
 interface Props {
   open: boolean;
@@ -34,12 +34,16 @@ export function Modal({ open, onOpenChange, title, description, children, testId
   useEffect(() => {
     if (!open) return undefined;
     const done = modalOpened();
+    const closed = openReturnPoint(point);
     return () => {
       done();
+      closed();
       // Unmounted while open (the usual way our dialogs close): Radix's own return may aim at a
       // removed element, so put the focus back here once Radix is done.
       window.setTimeout(() => {
         if (closedFocus.current?.()) return;
+        // Another dialog took this one's place: it returns the focus when it closes.
+        if (isModalOpen()) return;
         const a = document.activeElement;
         if (!a || a === document.body || !a.isConnected) returnFocus(point);
       }, 0);

@@ -86,10 +86,10 @@ export function UserDetail({ userId, focusToken }: { userId: number; focusToken:
         ) : null}
         <ActionButton id="action-refuse" label={t('actions.refuse')} letter="A" disabled={!settings} onClick={() => setOpen({ kind: 'refuse', prefill: null })} subtle />
       </div>
-      <section className="activity" aria-labelledby="activity-h">
+      <div className="activity">
         <h3 id="activity-h">{t('activity.title')}</h3>
         <RecentActivity events={view.recentEvents} checks={settings?.identityChecks} />
-      </section>
+      </div>
       {settings && open ? <Dialogs open={open} view={view} settings={settings} onDone={finished} onRefuse={toRefuse} /> : null}
     </article>
   );
