@@ -276,6 +276,13 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await expect.poll(focusedTestId).toBe('dialog-next');
       await check('reenroll-key', { narrow: true });
       const b32 = (await key.getAttribute('data-value')) ?? '';
+      // The spelling aid is open beside the key; its toggle hides and shows it.
+      await $('spelling-aid').waitFor();
+      await $('spelling-toggle').click();
+      await $('spelling-aid').waitFor({ state: 'detached' });
+      await $('spelling-toggle').click();
+      await $('spelling-aid').waitFor();
+      await $('dialog-next').focus();
       await h.page.keyboard.press('Enter');
       await $('confirm-code').waitFor();
       await expect.poll(focusedTestId).toBe('confirm-code');
