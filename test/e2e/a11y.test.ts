@@ -229,6 +229,27 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await check('operator-menu');
       await h.page.keyboard.press('Escape');
       await expect.poll(focusedTestId).toBe('operator-menu');
+      if (l === 'nb') {
+        // Theme: chosen in the menu it wins over the OS (light here); "same as the system" follows it again.
+        const bg = () => h.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        const lightBg = await bg();
+        await $('operator-menu').click();
+        await $('menu-theme-dark').click();
+        expect(await h.page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+        expect(await bg()).not.toBe(lightBg);
+        await check('user-dark-chosen');
+        await $('operator-menu').click();
+        await $('menu-theme-system').click();
+        expect(await bg()).toBe(lightBg);
+        // Density: compact, kept in main's preferences.
+        await $('operator-menu').click();
+        await $('menu-density-compact').click();
+        expect(await h.page.evaluate(() => document.documentElement.dataset['density'])).toBe('compact');
+        await expect.poll(() => h.responses.filter((r) => r.channel === 'prefs:set').at(-1)?.result).toEqual({ ok: true, value: expect.objectContaining({ density: 'compact' }) });
+        await check('user-compact');
+        await $('operator-menu').click();
+        await $('menu-density-comfortable').click();
+      }
       noProblems();
     });
 
