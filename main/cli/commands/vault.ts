@@ -14,7 +14,7 @@ import { ensurePrivateDir, vaultState, type Vault } from '../../store/sqlite/vau
 import { parseRawKey } from '../../store/sqlite/key-slots.ts';
 import { str, flag, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
-import { checkInputFile, checkNewFile, pathArg, writeNewFile } from '../files.ts';
+import { checkInputFile, newFileArg, pathArg, writeNewFile } from '../files.ts';
 import { usageError } from '../output.ts';
 import { localTime } from '../format.ts';
 
@@ -28,8 +28,7 @@ exist yet). It opens with any operator password or the recovery key valid when i
   args: ['FILE'],
   admin: true,
   async run(ctx, p) {
-    const dest = pathArg(p.args[0]!, 'backup file');
-    checkNewFile(dest, 'backup file');
+    const dest = newFileArg(p.args[0]!, 'backup file', 'a backup is a database file that is checked and renamed into place.');
     return ctx.withSession(async (vault, session) => {
       const r = await backupVault(storeOf(vault), vaultAdminOf(vault), session, fileRef(dest));
       return { result: { file: dest, bytes: r.bytes }, text: dest, message: `Backed up the vault to ${dest} (${r.bytes} bytes).` };
@@ -128,6 +127,7 @@ typed; it must open the current vault (unless that is damaged) and the backup.
     const file = p.args[0];
     if (undo && file !== undefined) throw usageError('Give either FILE or --undo, not both.', 'restore');
     if (!undo && file === undefined) throw usageError('Missing FILE (or --undo).', 'restore');
+    if (file === '-') throw usageError('restore reads the backup from a file, not from standard input ("-"): name the backup file.', 'restore');
     const src = file === undefined ? null : pathArg(file, 'backup file');
     if (src) checkInputFile(src, 'backup file');
     const dir = ctx.vaultDir;
@@ -196,8 +196,7 @@ the login service; anyone holding it can check codes. The audit records the labe
   admin: true,
   async run(ctx, p) {
     const label = validServiceKeyLabel(str(p, 'label') ?? 'login-service');
-    const dest = pathArg(p.args[0]!, 'service key file');
-    checkNewFile(dest, 'service key file');
+    const dest = newFileArg(p.args[0]!, 'service key file', 'it is a secret for the login service, kept in a file of mode 0600.');
     return ctx.withSession(async (vault, session) => {
       // The key's slot is committed first; a file that cannot be written revokes it again.
       await createServiceKey(storeOf(vault), session, label, (content) => writeNewFile(dest, content, 'service key file'));
