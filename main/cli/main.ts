@@ -15,7 +15,8 @@ import { issueCode, backupCodes, verify } from './commands/codes.ts';
 import { reenroll, confirm } from './commands/enrollment.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
-import { backup, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
+import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
+import { settingsSet, settingsShow } from './commands/settings.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
@@ -36,10 +37,13 @@ export const COMMANDS: Command[] = [
   auditExport,
   backup,
   restore,
+  check,
   rotateKey,
   serviceKeyCreate,
   serviceKeyList,
   serviceKeyRevoke,
+  settingsShow,
+  settingsSet,
   operatorsList,
   operatorsAdd,
   operatorsDisable,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { backupVault, restoreVault, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
+import { backupVault, checkVaultIntegrity, restoreVault, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
 import type { BackupCredential } from '../../store/vault-admin.ts';
 import type { Session } from '../../core/session.ts';
 import type { AuditInput } from '../../core/audit.ts';
@@ -15,7 +15,7 @@ import { parseRawKey } from '../../store/sqlite/key-slots.ts';
 import { str, flag, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { checkInputFile, newFileArg, pathArg, writeNewFile } from '../files.ts';
-import { usageError } from '../output.ts';
+import { DetailedError, usageError } from '../output.ts';
 import { localTime } from '../format.ts';
 
 export const backup: Command = {
@@ -32,6 +32,28 @@ exist yet). It opens with any operator password or the recovery key valid when i
     return ctx.withSession(async (vault, session) => {
       const r = await backupVault(storeOf(vault), vaultAdminOf(vault), session, fileRef(dest));
       return { result: { file: dest, bytes: r.bytes }, text: dest, message: `Backed up the vault to ${dest} (${r.bytes} bytes).` };
+    });
+  },
+};
+
+export const check: Command = {
+  name: 'check',
+  summary: 'check the integrity of the vault database (admin)',
+  usage: ['check'],
+  help: `Runs the database's own integrity check over every page and index (with the cipher's page
+MACs) and lists the problems found. Exit 0 when there are none; exit 6 (VAULT_DAMAGED) listing
+them otherwise (restore a backup then, keeping this vault as it is). Audited. "audit verify"
+checks the audit chain.`,
+  options: {},
+  args: [],
+  admin: true,
+  async run(ctx) {
+    return ctx.withSession(async (vault, session) => {
+      const r = await checkVaultIntegrity(storeOf(vault), vaultAdminOf(vault), session);
+      if (!r.ok) {
+        throw new DetailedError('VAULT_DAMAGED', `The vault integrity check found ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}:\n${r.problems.map((x) => `  ${x}`).join('\n')}\nKeep this vault as it is and restore a backup.`, r);
+      }
+      return { result: r, text: 'ok', message: 'The vault integrity check found no problems.' };
     });
   },
 };
