@@ -17,7 +17,7 @@ import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
-import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword } from './commands/operators.ts';
+import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
@@ -49,6 +49,7 @@ export const COMMANDS: Command[] = [
   operatorsDisable,
   operatorsRemove,
   operatorsResetPassword,
+  operatorsUnlock,
 ];
 
 /** Command groups: the first word of a two-word command. */

@@ -219,6 +219,12 @@ function cases(): Array<[string, string[]]> {
     ['operators remove: bad name', ['operators', 'remove', 'a\u0000b'.replace('\u0000', '\u0001')]],
     ['operators remove: 10 kB', ['operators', 'remove', BIG]],
     ['operators reset-password: bad name', ['operators', 'reset-password', '../../etc/passwd']],
+    ['operators unlock: missing NAME', ['operators', 'unlock']],
+    ['operators unlock: two names', ['operators', 'unlock', 'per', 'anne']],
+    ['operators unlock: SQL name', ['operators', 'unlock', "per' OR 1=1"]],
+    ['operators unlock: 10 kB name', ['operators', 'unlock', BIG]],
+    ['operators unlock: control chars', ['operators', 'unlock', 'per\u001b[2J']],
+    ['operators unlock: unknown flag', ['operators', 'unlock', 'per', '--all']],
 
     // `-` where standard output (or input) makes no sense is refused, not a file called "-".
     ['backup: - (stdout)', ['backup', '-']],

@@ -9,6 +9,8 @@ import { ADMIN, AGENT, oneJson, runCli, spawnCli, type CliResult } from '../fixt
 import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import { verifyExportedAudit } from '../../main/core/audit-export.ts';
+import { journalName } from '../../main/core/signin.ts';
+import { appendJournalEvent } from '../../main/store/sqlite/signin-journal.ts';
 
 let root: string;
 let vaultDir: string;
@@ -210,5 +212,82 @@ describe('- is standard output for the exports', () => {
     expect(b.stdout).toBe('');
     expect((await cli(['restore', '-'])).status).toBe(2);
     expect((await cli(['service-key', 'create', '-'])).status).toBe(2);
+  });
+});
+
+describe('operator sign-in locks: operators list and operators unlock', () => {
+  /** Twenty wrong passwords for `name` (written to the journal as sign-in would, without its delays). */
+  function lockOut(name: string, at = Date.now()): void {
+    for (let i = 0; i < 20; i++) appendJournalEvent(vaultDir, { at: at + i, name: journalName(name), outcome: 'failed' });
+  }
+
+  it('a locked operator shows as locked, with until when (human and --json); an unlock clears it, audited', async () => {
+    lockOut(AGENT.name);
+    const refused = await cli(['settings', 'show'], { as: AGENT });
+    expect(refused.status).toBe(3);
+    expect(oneJson(refused.stdout).error!.code).toBe('OPERATOR_LOCKED');
+
+    const list = oneJson((await cli(['operators', 'list'])).stdout).result.operators as Array<{ name: string; lockedUntil: number | null; failedSignIns: number }>;
+    const per = list.find((o) => o.name === AGENT.name)!;
+    const anne = list.find((o) => o.name === ADMIN.name)!;
+    expect(per.lockedUntil).toBeGreaterThan(Date.now() + 10 * 60_000);
+    expect(per.failedSignIns).toBeGreaterThanOrEqual(20);
+    expect(anne).toMatchObject({ lockedUntil: null, failedSignIns: 0 });
+    const human = await cli(['operators', 'list'], { json: false });
+    expect(human.stdout).toMatch(new RegExp(`^${AGENT.name}\\t.*\\tlocked until \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} \\(UTC[+-]\\d{2}:\\d{2}\\)$`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^${ADMIN.name}\\t.*\\t-$`, 'm'));
+    expect(human.stderr).toMatch(/1 operator is locked/);
+
+    const before = (await lastEvents(1))[0]!.seq;
+    const r = await cli(['operators', 'unlock', AGENT.name]);
+    expect(r.status, r.stdout).toBe(0);
+    const j = oneJson(r.stdout).result;
+    expect(j).toMatchObject({ wasLocked: true, lockedUntil: per.lockedUntil, operator: { name: AGENT.name, lockedUntil: null, failedSignIns: 0 } });
+    const events = (await lastEvents(40)).filter((e) => e.seq > before);
+    // Newest first: the unlock is the last event written.
+    expect(events[0]).toMatchObject({ action: 'operator.unlock', operator: ADMIN.name, outcome: 'ok', details: { name: AGENT.name, wasLocked: true, via: 'cli' } });
+    // The refused attempt that met the lock is in the audit (folded in at the admin's sign-in).
+    expect((await lastEvents(40)).some((e) => e.action === 'signin.locked' && (e.details as { name?: string }).name === AGENT.name)).toBe(true);
+
+    const again = await cli(['settings', 'show'], { as: AGENT });
+    expect(again.status).toBe(0);
+    const after = oneJson((await cli(['operators', 'list'])).stdout).result.operators as Array<{ name: string; lockedUntil: number | null }>;
+    expect(after.find((o) => o.name === AGENT.name)!.lockedUntil).toBeNull();
+  });
+
+  it('unlock of an operator who is not locked changes and records nothing', async () => {
+    const before = (await lastEvents(1))[0]!.seq;
+    const r = await cli(['operators', 'unlock', AGENT.name], { json: false });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/was not locked; nothing changed/);
+    expect((await lastEvents(5)).filter((e) => e.seq > before).map((e) => e.action)).toEqual(['signin']);
+  });
+
+  it('an expired lock is not shown as locked', async () => {
+    lockOut('ghost-op', Date.now() - 60 * 60_000);
+    lockOut(AGENT.name, Date.now() - 60 * 60_000);
+    const list = oneJson((await cli(['operators', 'list'])).stdout).result.operators as Array<{ name: string; lockedUntil: number | null }>;
+    expect(list.find((o) => o.name === AGENT.name)!.lockedUntil).toBeNull();
+  });
+
+  it('unlock: unknown operator exit 4, agent FORBIDDEN exit 2, bad name exit 2 before sign-in', async () => {
+    let r = await cli(['operators', 'unlock', 'nobody']);
+    expect(r.status).toBe(4);
+    expect(oneJson(r.stdout).error!.code).toBe('NOT_FOUND');
+    r = await cli(['operators', 'unlock', ADMIN.name], { as: AGENT });
+    expect(r.status).toBe(2);
+    expect(oneJson(r.stdout).error!.code).toBe('FORBIDDEN');
+    r = await cli(['operators', 'unlock', 'a b'], { env: { FACTORDESK_PASSWORD: 'wrong' } });
+    expect(r.status).toBe(2);
+  });
+
+  it('the spawned binary shows the lock too', () => {
+    lockOut(AGENT.name);
+    const r = fd(['operators', 'list']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${AGENT.name}\\t.*locked until`, 'm'));
+    const u = fd(['operators', 'unlock', AGENT.name]);
+    expect(u.status).toBe(0);
+    expect(u.stderr).toMatch(/Cleared the sign-in lock of per/);
   });
 });
