@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'operator.remove',
   'operator.reset-password',
   'operator.change-password',
+  'operator.unlock',
   'settings.update',
   'audit.verify',
   'audit.export',
