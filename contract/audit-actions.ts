@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'enrollment.regenerate',
   'enrollment.reveal-key',
   'enrollment.sheet',
+  'enrollment.sheet.not-printed',
   'enrollment.confirm',
   'sms.remove',
   'lock.clear',
