@@ -2,36 +2,7 @@ import type { OperatorRecord } from '../../records.ts';
 import type { OperatorsRepo } from '../../repos/operators.ts';
 import type { PgTxState } from '../tx-state.ts';
 
-/** Row shape of the operators table. */
-interface OperatorRow {
-  id: string;
-  name: string;
-  name_key: string;
-  display_name: string;
-  email: string | null;
-  email_key: string | null;
-  role: 'agent' | 'admin';
-  status: OperatorRecord['status'];
-  created_at: number;
-  updated_at: number;
-}
-
-const COLUMNS = 'id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at';
-
-function toRecord(r: OperatorRow): OperatorRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    nameKey: r.name_key,
-    displayName: r.display_name,
-    email: r.email,
-    emailKey: r.email_key,
-    role: r.role,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+import { OPERATOR_COLUMNS, toOperatorRecord, type OperatorRow } from '../../rows.ts';
 
 export class PgOperators implements OperatorsRepo {
   private readonly s: PgTxState;
@@ -40,17 +11,17 @@ export class PgOperators implements OperatorsRepo {
   }
 
   async get(id: string): Promise<OperatorRecord | null> {
-    const r = await this.s.row<OperatorRow>(`SELECT ${COLUMNS} FROM operators WHERE id = $1`, [id]);
-    return r ? toRecord(r) : null;
+    const r = await this.s.row<OperatorRow>(`SELECT ${OPERATOR_COLUMNS} FROM operators WHERE id = $1`, [id]);
+    return r ? toOperatorRecord(r) : null;
   }
 
   async getByNameKey(nameKey: string): Promise<OperatorRecord | null> {
-    const r = await this.s.row<OperatorRow>(`SELECT ${COLUMNS} FROM operators WHERE name_key = $1`, [nameKey]);
-    return r ? toRecord(r) : null;
+    const r = await this.s.row<OperatorRow>(`SELECT ${OPERATOR_COLUMNS} FROM operators WHERE name_key = $1`, [nameKey]);
+    return r ? toOperatorRecord(r) : null;
   }
 
   async list(): Promise<OperatorRecord[]> {
-    return (await this.s.rows<OperatorRow>(`SELECT ${COLUMNS} FROM operators WHERE status <> 'removed' ORDER BY name_key`)).map(toRecord);
+    return (await this.s.rows<OperatorRow>(`SELECT ${OPERATOR_COLUMNS} FROM operators WHERE status <> 'removed' ORDER BY name_key`)).map(toOperatorRecord);
   }
 
   async countActiveAdmins(): Promise<number> {
@@ -58,7 +29,7 @@ export class PgOperators implements OperatorsRepo {
   }
 
   async insert(op: Omit<OperatorRecord, 'status' | 'updatedAt'>): Promise<boolean> {
-    const n = await this.s.change(`INSERT INTO operators (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8) ON CONFLICT (name_key) DO NOTHING`, [
+    const n = await this.s.change(`INSERT INTO operators (${OPERATOR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8) ON CONFLICT (name_key) DO NOTHING`, [
       op.id,
       op.name,
       op.nameKey,

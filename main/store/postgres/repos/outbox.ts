@@ -2,29 +2,7 @@ import type { OutboxRecord } from '../../records.ts';
 import type { OutboxRepo } from '../../repos/outbox.ts';
 import type { PgTxState } from '../tx-state.ts';
 
-interface Row {
-  id: number;
-  user_id: number;
-  email: string;
-  kind: string;
-  subject: string;
-  body: string;
-  created_at: number;
-  exported_at: number | null;
-}
-
-const COLUMNS = 'id, user_id, email, kind, subject, body, created_at, exported_at';
-
-const toRecord = (r: Row): OutboxRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  email: r.email,
-  kind: r.kind,
-  subject: r.subject,
-  body: r.body,
-  createdAt: r.created_at,
-  exportedAt: r.exported_at,
-});
+import { OUTBOX_COLUMNS, toOutboxRecord, type OutboxRow } from '../../rows.ts';
 
 export class PgOutbox implements OutboxRepo {
   private readonly s: PgTxState;
@@ -33,12 +11,12 @@ export class PgOutbox implements OutboxRepo {
   }
 
   async list(opts: { pendingOnly: boolean; limit: number }): Promise<OutboxRecord[]> {
-    const sql = opts.pendingOnly ? `SELECT ${COLUMNS} FROM outbox WHERE exported_at IS NULL ORDER BY id DESC LIMIT $1` : `SELECT ${COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1`;
-    return (await this.s.rows<Row>(sql, [opts.limit])).map(toRecord);
+    const sql = opts.pendingOnly ? `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE exported_at IS NULL ORDER BY id DESC LIMIT $1` : `SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1`;
+    return (await this.s.rows<OutboxRow>(sql, [opts.limit])).map(toOutboxRecord);
   }
 
   async pending(): Promise<OutboxRecord[]> {
-    return (await this.s.rows<Row>(`SELECT ${COLUMNS} FROM outbox WHERE exported_at IS NULL ORDER BY id`)).map(toRecord);
+    return (await this.s.rows<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE exported_at IS NULL ORDER BY id`)).map(toOutboxRecord);
   }
 
   async pendingCount(): Promise<number> {

@@ -4,37 +4,7 @@ import type { PgTxState } from '../tx-state.ts';
 // The same word list as the vault's index, so both stores match (and rank) the same users.
 import { indexedNameWords } from '../../sqlite/name-words.ts';
 
-interface UserRow {
-  id: number;
-  external_id: string | null;
-  email: string;
-  email_key: string;
-  name: string;
-  name_key: string;
-  phone: string | null;
-  organization: string | null;
-  status: 'active' | 'disabled';
-  created_at: number;
-  updated_at: number;
-}
-
-const USER_COLUMNS = 'id, external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at';
-
-function toUserRecord(r: UserRow): UserRecord {
-  return {
-    id: r.id,
-    externalId: r.external_id,
-    email: r.email,
-    emailKey: r.email_key,
-    name: r.name,
-    nameKey: r.name_key,
-    phone: r.phone,
-    organization: r.organization,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+import { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
 
 /**
  * Users, and the name-word index beside them (user_name_words: for each later word of the
