@@ -25,6 +25,7 @@ export const PERMISSION_IDS = [
   'operators:disable',
   'operators:remove',
   'operators:reset-password',
+  'operators:unlock',
   'settings:write',
   'users:import',
   'audit:list',

@@ -1,7 +1,7 @@
 // Layer checks oxlint cannot do (run by `npm run lint` after oxlint):
 //  1. import cycles across main/, contract/, preload/ and renderer/, counting `import type` too
 //     (oxlint's import/no-cycle skips type imports, but a type cycle still ties two layers together);
-//  2. SQL text or database calls outside the SQLite adapter (main/store/sqlite/).
+//  2. SQL text or database calls outside the store adapters (main/store/sqlite/, main/store/postgres/).
 // Each offender is printed as file:line and the exit code is 1.
 //
 // Usage: node scripts/check-layers.ts [root]   (or FD_LAYERS_ROOT=…; default: the repository;
@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /**
- * Files that still hold SQL outside main/store/sqlite/ while the services move onto the storage
+ * Files that still hold SQL outside the store adapters while the services move onto the storage
  * port. This list must shrink to empty and stay empty: remove a file as soon as its SQL has moved
  * (an entry for a file that is gone or holds no SQL any more fails the check, so the list cannot
  * go stale). Empty since the doors and maintenance services went through the store (6274feb).
@@ -26,8 +26,11 @@ export const LEGACY_CYCLES: ReadonlyArray<readonly string[]> = [];
 
 /** Folders whose imports must not form a cycle. */
 const CYCLE_DIRS = ['main', 'contract', 'preload', 'renderer'];
-/** Where SQL is allowed: the adapter, and tests and benchmarks that build fixtures. */
-const SQL_ALLOWED = ['main/store/sqlite/', 'test/', 'bench/'];
+/** The store adapters: the only places in the app for SQL and database calls. */
+const ADAPTERS = ['main/store/sqlite/', 'main/store/postgres/'];
+const ADAPTERS_TEXT = `the store adapters (${ADAPTERS.join(', ')})`;
+/** Where SQL is allowed: the adapters, and tests and benchmarks that build fixtures. */
+const SQL_ALLOWED = [...ADAPTERS, 'test/', 'bench/'];
 /** Never scanned. */
 const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'dist', 'test-results', '.vitest-tmp']);
 const SOURCE_EXT = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
@@ -351,7 +354,7 @@ export function findSql(root: string, legacy: readonly string[]): string[] {
       legacyHit.add(r);
       continue;
     }
-    for (const h of hits) problems.push(`${r}:${h.line}: ${h.what} outside main/store/sqlite/`);
+    for (const h of hits) problems.push(`${r}:${h.line}: ${h.what} outside ${ADAPTERS_TEXT}`);
   }
   for (const l of legacy) {
     if (!legacyHit.has(l)) problems.push(`${l}: listed in LEGACY_SQL_FILES but ${existsSync(join(root, l)) ? 'holds no SQL any more' : 'does not exist'}: remove it from the list`);
@@ -373,7 +376,7 @@ function main(): void {
     console.error(`check-layers: ${cycles.length} cycle problem(s), ${sql.length} SQL problem(s).`);
     process.exit(1);
   }
-  console.log(`check-layers: no import cycles, no SQL outside main/store/sqlite/ (legacy left: ${legacyCycles.length} cycle(s), ${legacySql.length} SQL file(s)).`);
+  console.log(`check-layers: no import cycles, no SQL outside ${ADAPTERS_TEXT} (legacy left: ${legacyCycles.length} cycle(s), ${legacySql.length} SQL file(s)).`);
 }
 
 if (import.meta.filename && import.meta.filename === resolve(process.argv[1] ?? '')) main();

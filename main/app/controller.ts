@@ -56,7 +56,8 @@ export class AppController {
   /** Changes at every open and lock, so work that awaited across a lock can tell. */
   private generationOfSession = 0;
   private jobs = new Map<string, Job>();
-  private unreported: JobReport[] = [];
+  /** Finished jobs' reports not yet handed over, with the operator who started each. */
+  private unreported: Array<{ report: JobReport; startedBy: string }> = [];
 
   constructor(deps: AppDeps) {
     this.deps = deps;
@@ -185,9 +186,15 @@ export class AppController {
 
   /** Reports of jobs that finished while nobody was signed in (handed over once). */
   takeReports(): JobReport[] {
-    const r = this.unreported;
-    this.unreported = [];
-    return r;
+    const mine = this.unreported.filter((u) => this.maySee(u.startedBy));
+    this.unreported = this.unreported.filter((u) => !this.maySee(u.startedBy));
+    return mine.map((u) => u.report);
+  }
+
+  /** A job's report is for the operator who started it, and for admins (an import's result names users). */
+  private maySee(startedBy: string): boolean {
+    const s = this._session;
+    return !!s && (s.operatorId === startedBy || s.role === 'admin');
   }
 
   /** Starts a background job in a worker; progress and the final report go to the renderer. */
@@ -206,11 +213,11 @@ export class AppController {
         job.result = kind === 'rekey' ? { done: true } : result;
         // A rekey's result carries the new key for this process: never report it.
         const shown = kind === 'rekey' ? null : result;
-        this.report({ jobId, kind, ok: true, finishedAt: this.clock.now(), error: null, result: shown });
+        this.report({ jobId, kind, ok: true, finishedAt: this.clock.now(), error: null, result: shown }, session.operatorId);
       },
       (err: unknown) => {
         const e = toFactorDeskError(err);
-        this.report({ jobId, kind, ok: false, finishedAt: this.clock.now(), error: { code: e.code, message: e.message }, result: null });
+        this.report({ jobId, kind, ok: false, finishedAt: this.clock.now(), error: { code: e.code, message: e.message }, result: null }, session.operatorId);
       },
     );
     return { jobId, done: running.result };
@@ -234,9 +241,9 @@ export class AppController {
     j.cancel();
   }
 
-  private report(r: JobReport): void {
-    if (this._session) this.deps.emit('job:done', r);
-    else this.unreported.push(r);
+  private report(r: JobReport, startedBy: string): void {
+    if (this.maySee(startedBy)) this.deps.emit('job:done', r);
+    else this.unreported.push({ report: r, startedBy });
   }
 
   /**

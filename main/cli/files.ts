@@ -15,6 +15,17 @@ export function pathArg(p: string, what: string): string {
 }
 
 /**
+ * A FILE argument that names a new file only: `-` (standard output elsewhere) is refused with the
+ * reason, instead of creating a file called "-".
+ */
+export function newFileArg(p: string, what: string, why: string): string {
+  if (p === '-') throw usageError(`The ${what} cannot go to standard output ("-"): ${why} Name a file.`);
+  const dest = pathArg(p, what);
+  checkNewFile(dest, what);
+  return dest;
+}
+
+/**
  * Checks, before anything changes in the vault, that a new file can be written at `dest`: the
  * folder exists and the file does not (outputs never overwrite: a secret or export already
  * there is not silently replaced).

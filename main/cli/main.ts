@@ -15,8 +15,9 @@ import { issueCode, backupCodes, verify } from './commands/codes.ts';
 import { reenroll, confirm } from './commands/enrollment.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
-import { backup, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
-import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword } from './commands/operators.ts';
+import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
+import { settingsSet, settingsShow } from './commands/settings.ts';
+import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
@@ -36,15 +37,19 @@ export const COMMANDS: Command[] = [
   auditExport,
   backup,
   restore,
+  check,
   rotateKey,
   serviceKeyCreate,
   serviceKeyList,
   serviceKeyRevoke,
+  settingsShow,
+  settingsSet,
   operatorsList,
   operatorsAdd,
   operatorsDisable,
   operatorsRemove,
   operatorsResetPassword,
+  operatorsUnlock,
 ];
 
 /** Command groups: the first word of a two-word command. */

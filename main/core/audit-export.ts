@@ -112,10 +112,13 @@ export async function exportAudit(store: Store, admin: VaultAdmin, session: Sess
   } else {
     const a = anchor ? `${anchor.count}:${anchor.hash}:${anchor.valid ? 'valid' : 'invalid'}` : 'none';
     const comment = `# ${AUDIT_EXPORT_FORMAT} v${AUDIT_EXPORT_VERSION} vault=${store.storeId} exported=${exportedAt} head=${snap.head.count}:${snap.head.hash} anchor=${a} complete=${!filtered}`;
-    const lines = [csvCell(comment), csvRow(CSV_COLUMNS)];
+    // The header row comes first (spreadsheets and CSV readers take line 1 as the column names);
+    // the chain head and anchor follow the rows as one comment line.
+    const lines = [csvRow(CSV_COLUMNS)];
     for (const e of events) {
       lines.push(csvRow([e.seq, e.at, e.operator, e.action, e.userId, e.userEmail, e.checks.join(' '), e.ticket, e.reason, e.outcome, JSON.stringify(e.details), e.prevHash, e.hash]));
     }
+    lines.push(csvCell(comment));
     content = lines.join('\r\n') + '\r\n';
   }
   await saveThenRecord(sink, content, () =>

@@ -31,6 +31,7 @@ export const PERMISSIONS = {
   'operators:disable': ['admin'],
   'operators:remove': ['admin'],
   'operators:reset-password': ['admin'],
+  'operators:unlock': ['admin'],
   'settings:write': ['admin'],
   'users:import': ['admin'],
   'audit:list': ['admin'],

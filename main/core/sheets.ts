@@ -64,3 +64,15 @@ export async function recordSheetPrinted(store: Store, session: Session, sheet: 
     );
   });
 }
+
+/**
+ * Records that a sheet recorded as sent (before its print dialog opened) did not come out: the
+ * dialog was cancelled or the output failed. Best effort: the session may have locked meanwhile.
+ */
+export async function recordSheetNotPrinted(store: Store, session: Session, sheet: PreparedSheet, reason: 'cancelled' | 'failed'): Promise<void> {
+  requireRole(session, 'enrollment:sheet');
+  await store.write(async (tx) => {
+    const user = await loadUser(tx, sheet.userId);
+    await auditAction(tx, session, user, 'enrollment.sheet.not-printed', null, { enrollmentId: sheet.enrollmentId, sheetId: sheet.sheetId, reason }, store.clock.now(), 'cancelled');
+  });
+}

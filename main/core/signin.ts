@@ -1,7 +1,7 @@
 import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Store } from '../store/port.ts';
-import type { Unlocked, VaultLock } from '../store/vault-lock.ts';
+import type { Store, WriteTx } from '../store/port.ts';
+import type { SealedJournal, Unlocked, VaultLock } from '../store/vault-lock.ts';
 import { foldKey } from './text.ts';
 import { sha256Hex } from './crypto.ts';
 import { checkNewOperator, insertOperator, sessionFor, sessionOf, validOperatorName } from './operators.ts';
@@ -131,34 +131,41 @@ async function afterUnlock<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operato
 
 /** Moves pre-sign-in events into the audit and re-authenticates the journal base. */
 export async function foldJournal<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operatorName: string | null, resetName: string | null): Promise<string[]> {
-  const warnings: string[] = [];
   const { store } = unlocked;
-  const { folded, summarised, wasValid, damaged } = lock.sealJournal(unlocked, resetName);
-  await store.write(async (tx) => {
-    const at = store.clock.now();
-    if (summarised > 0) {
-      await tx.audit.append({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } }, at);
-    }
-    // Known operators are named; anything else typed as a name stays a hash (it may be a password).
-    const known = new Map<string, string>();
-    for (const r of await tx.operators.list()) known.set(journalName(r.nameKey), r.name);
-    for (const e of folded) {
-      const name = known.get(e.name);
-      await tx.audit.append(
-        {
-          action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`,
-          operator: null,
-          outcome: 'refused',
-          details: { ...(name ? { name } : { unknownName: e.name.slice(0, 12) }), at: new Date(e.at).toISOString() },
-        },
-        at,
-      );
-    }
-    if (!wasValid || damaged) {
-      await tx.audit.append({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } }, at);
-      warnings.push('JOURNAL_TAMPERED');
-    }
-  });
+  const sealed = lock.sealJournal(unlocked, resetName);
+  return store.write((tx) => recordSealedJournal(tx, sealed, operatorName, store.clock.now()));
+}
+
+/**
+ * Appends what a sealed journal held to the audit in `tx`: the failed, locked and slowed-down
+ * attempts (known operators by name, anything else as a hash prefix), how many were compacted
+ * away, and a tampered or damaged journal. Returns the warnings for the operator.
+ */
+export async function recordSealedJournal(tx: WriteTx, sealed: SealedJournal, operatorName: string | null, at: number): Promise<string[]> {
+  const warnings: string[] = [];
+  const { folded, summarised, wasValid, damaged } = sealed;
+  if (summarised > 0) {
+    await tx.audit.append({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } }, at);
+  }
+  // Known operators are named; anything else typed as a name stays a hash (it may be a password).
+  const known = new Map<string, string>();
+  for (const r of await tx.operators.list()) known.set(journalName(r.nameKey), r.name);
+  for (const e of folded) {
+    const name = known.get(e.name);
+    await tx.audit.append(
+      {
+        action: e.outcome === 'failed' ? 'signin.failed' : `signin.${e.outcome}`,
+        operator: null,
+        outcome: 'refused',
+        details: { ...(name ? { name } : { unknownName: e.name.slice(0, 12) }), at: new Date(e.at).toISOString() },
+      },
+      at,
+    );
+  }
+  if (!wasValid || damaged) {
+    await tx.audit.append({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } }, at);
+    warnings.push('JOURNAL_TAMPERED');
+  }
   return warnings;
 }
 

@@ -58,6 +58,18 @@ export interface VaultLock<H> {
   close(u: Unlocked<H>): void;
 }
 
+/**
+ * The pre-sign-in journal of an open store, as an admin sees it: the throttle counters and locks
+ * of (hashed) sign-in names, and clearing one. Bound to the unlocked store, whose key
+ * re-authenticates the journal.
+ */
+export interface SignInJournal {
+  /** The throttle counters of a (hashed) sign-in name, with the events appended since the last seal. */
+  state(name: string): AccountState;
+  /** Re-authenticates the journal as at an unlock, with `name`'s counters and lock cleared; returns what it held. */
+  clear(name: string): SealedJournal;
+}
+
 /** First run: a new, empty store with its first credentials. */
 export interface VaultCreator<H> {
   /** Refuses with VAULT_EXISTS when a store is already there. */

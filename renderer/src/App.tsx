@@ -7,6 +7,7 @@ import { call, setSessionLockedHandler, useEvent } from './api.ts';
 import { ClockBanner } from './components/Banners.tsx';
 import { ToastHost } from './components/Toasts.tsx';
 import { setLanguage } from './i18n.ts';
+import { setDensity } from './theme.ts';
 import { useTranslation } from 'react-i18next';
 import { FirstRun } from './screens/FirstRun.tsx';
 import { Recover } from './screens/Recover.tsx';
@@ -66,6 +67,7 @@ function Shell({ lockReason, onSession, onLocked }: { lockReason: LockReason | n
     setLoadError(false);
     const s = r.value;
     setLanguage(s.prefs.language);
+    setDensity(s.prefs.density === 'compact' ? 'compact' : 'comfortable');
     if (s.vaultState === 'none') setPhase({ kind: 'first-run', status: s });
     else if (s.vaultState !== 'ready') setPhase({ kind: 'problem', status: s });
     else if (s.session) setPhase({ kind: 'work', session: s.session, warnings: [], jobReports: [] });

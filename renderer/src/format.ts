@@ -96,9 +96,10 @@ export function firstName(name: string): string {
   return name.trim().split(/\s+/)[0] ?? name;
 }
 
-/** Milliseconds at the start (00:00) of a yyyy-mm-dd date in local time, or undefined. */
-export function dayStart(value: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m) return undefined;
-  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
+/** A date as the UI's locale writes it in a field: "03.12.2026" (nb), "03/12/2026" (en). */
+export function dateNumeric(ms: number): string {
+  return new Intl.DateTimeFormat(loc(), { day: '2-digit', month: '2-digit', year: 'numeric' }).format(ms);
 }
+
+export { dayStart } from './date-input.ts';
+export { phoneForDialling, phoneForReading } from './phone.ts';

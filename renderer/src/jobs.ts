@@ -43,7 +43,7 @@ export function jobToast(t: TFunction, r: JobReport): { title: string; descripti
   }
   if (r.kind === 'integrity') {
     const v = r.result as { ok?: boolean; problems?: string[] } | null;
-    if (v && v.ok === false) return { title: t('jobs.integrityProblems', { n: v.problems?.length ?? 0 }), tone: 'bad' };
+    if (v && v.ok === false) return { title: t('jobs.integrityProblems', { count: v.problems?.length ?? 0, n: number(v.problems?.length ?? 0) }), tone: 'bad' };
   }
   return { title: t('jobs.done', { kind }), tone: 'ok' };
 }

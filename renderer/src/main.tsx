@@ -11,6 +11,8 @@ import './styles/dialogs.css';
 import './styles/screens.css';
 import './styles/print.css';
 import './i18n.ts';
+import './theme.ts';
+import './modality.ts';
 import { App } from './App.tsx';
 
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;

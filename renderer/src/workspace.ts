@@ -9,8 +9,10 @@ export interface Workspace {
   isAdmin: boolean;
   settings: SettingsView | null;
   reloadSettings: () => void;
-  /** Puts focus in the search box (after every finished action). */
+  /** Puts focus in the search box (after every finished action), without changing the view. */
   focusSearch: () => void;
+  /** Something changed that the status bar counts (an action finished, an export ran). */
+  changed: () => void;
   lock: () => void;
   goTo: (view: View) => void;
 }

@@ -219,12 +219,60 @@ function cases(): Array<[string, string[]]> {
     ['operators remove: bad name', ['operators', 'remove', 'a\u0000b'.replace('\u0000', '\u0001')]],
     ['operators remove: 10 kB', ['operators', 'remove', BIG]],
     ['operators reset-password: bad name', ['operators', 'reset-password', '../../etc/passwd']],
+    ['operators unlock: missing NAME', ['operators', 'unlock']],
+    ['operators unlock: two names', ['operators', 'unlock', 'per', 'anne']],
+    ['operators unlock: SQL name', ['operators', 'unlock', "per' OR 1=1"]],
+    ['operators unlock: 10 kB name', ['operators', 'unlock', BIG]],
+    ['operators unlock: control chars', ['operators', 'unlock', 'per\u001b[2J']],
+    ['operators unlock: unknown flag', ['operators', 'unlock', 'per', '--all']],
+
+    // `-` where standard output (or input) makes no sense is refused, not a file called "-".
+    ['backup: - (stdout)', ['backup', '-']],
+    ['restore: - (stdin)', ['restore', '-']],
+    ['service-key create: - (stdout)', ['service-key', 'create', '-']],
+    ['reenroll: --sheet - (stdout)', ['reenroll', KARI, ...ACT, '--sheet', '-']],
+
+    ['check: extra argument', ['check', 'now']],
+    ['check: unknown flag', ['check', '--repair']],
+    ['settings show: extra argument', ['settings', 'show', 'issuer']],
+    ['settings show: unknown flag', ['settings', 'show', '--logo']],
+    ['settings set: missing KEY', ['settings', 'set']],
+    ['settings set: missing VALUE', ['settings', 'set', 'issuer']],
+    ['settings set: too many arguments', ['settings', 'set', 'issuer', 'A', 'B']],
+    ['settings set: unknown key', ['settings', 'set', 'colour', 'red']],
+    ['settings set: SQL key', ['settings', 'set', "issuer'; DROP TABLE settings;--", 'x']],
+    ['settings set: 10 kB key', ['settings', 'set', BIG, 'x']],
+    ['settings set: control chars in key', ['settings', 'set', 'iss\u001b[2Juer', 'x']],
+    ['settings set: prototype key', ['settings', 'set', '__proto__', '{}']],
+    ['settings set: minutes not a number', ['settings', 'set', 'oneTimeCodeMinutes', 'sixty']],
+    ['settings set: minutes fraction', ['settings', 'set', 'oneTimeCodeMinutes', '12.5']],
+    ['settings set: minutes huge', ['settings', 'set', 'oneTimeCodeMinutes', '9'.repeat(400)]],
+    ['settings set: minutes below the limit', ['settings', 'set', 'oneTimeCodeMinutes', '9']],
+    ['settings set: minutes above the limit', ['settings', 'set', 'oneTimeCodeMinutes', '1441']],
+    ['settings set: minutes negative', ['settings', 'set', 'idleLockMinutes', '--', '-5']],
+    ['settings set: days as JSON', ['settings', 'set', 'enrollmentDeadlineDays', '{"days":3}']],
+    ['settings set: checks not JSON', ['settings', 'set', 'identityChecks', 'callback,photo-id']],
+    ['settings set: checks empty', ['settings', 'set', 'identityChecks', '[]']],
+    ['settings set: checks none strong', ['settings', 'set', 'identityChecks', '[{"id":"callback","strong":false,"label":{"nb":"a","en":"b"}}]']],
+    ['settings set: known-email strong', ['settings', 'set', 'identityChecks', '[{"id":"known-email","strong":true,"label":{"nb":"a","en":"b"}}]']],
+    ['settings set: checks wrong type', ['settings', 'set', 'identityChecks', '"callback"']],
+    ['settings set: verification lockAfter', ['settings', 'set', 'verification', '{"lockAfter":1000}']],
+    ['settings set: verification extra field', ['settings', 'set', 'verification', '{"cooldownMinutes":30,"x":1}']],
+    ['settings set: verification huge JSON', ['settings', 'set', 'verification', `[${'1,'.repeat(20_000)}1]`]],
+    ['settings set: issuer with colon', ['settings', 'set', 'issuer', 'Evil:Corp']],
+    ['settings set: issuer 10 kB', ['settings', 'set', 'issuer', BIG]],
+    ['settings set: issuer control chars', ['settings', 'set', 'issuer', 'Evil\u001b]0;pwned\u0007']],
+    ['settings set: blank name', ['settings', 'set', 'organizationName', '   ']],
+    ['settings set: logo not an image', ['settings', 'set', 'organizationLogo', w('garbage.key')]],
+    ['settings set: logo missing', ['settings', 'set', 'organizationLogo', w('none.png')]],
+    ['settings set: logo a folder', ['settings', 'set', 'organizationLogo', work]],
+    ['settings set: unknown flag', ['settings', 'set', 'issuer', 'X', '--force']],
   ];
 }
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 

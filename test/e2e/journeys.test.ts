@@ -31,6 +31,7 @@ import {
   type HrExport,
 } from '../helpers/e2e.ts';
 import { totpAt } from '../../main/core/totp.ts';
+import { focusProblem } from '../helpers/a11y.ts';
 import type { AuditEventView, ChainReportView, IssuedEnrollment } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
@@ -38,10 +39,15 @@ import enJson from '../../renderer/src/locales/en.json';
 type Lang = 'nb' | 'en';
 const LOCALES: Record<Lang, unknown> = { nb: nbJson, en: enJson };
 
-/** A UI string as the renderer shows it (the same resource files, {{var}} filled in). */
+/** A UI string as the renderer shows it (the same resource files, {{var}} filled in; `count` picks _one/_other). */
 function tr(lang: Lang, key: string, vars: Record<string, string | number> = {}): string {
-  let v: unknown = LOCALES[lang];
-  for (const part of key.split('.')) v = (v as Record<string, unknown>)[part];
+  const find = (k: string) => {
+    let v: unknown = LOCALES[lang];
+    for (const part of k.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+    return v;
+  };
+  let v = find(key);
+  if (v === undefined && vars['count'] !== undefined) v = find(`${key}_${new Intl.PluralRules(lang).select(Number(vars['count']))}`);
   if (typeof v !== 'string') throw new Error(`no string ${lang}:${key}`);
   return v.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
@@ -261,7 +267,8 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('user-detail').waitFor();
     expect(await text($('user-name'))).toBe(KARI.name);
     await expect.poll(focusedTestId).toBe('user-name');
-    await shows($('user-phone'), KARI.phone.replace(/\s/g, ''));
+    // Grouped for reading aloud, as the directory has it: "+47 912 34 567".
+    await shows($('user-phone'), KARI.phone);
     await shows($('auth-status'), tr('nb', 'factor.none'));
     await shot('user-detail');
   });
@@ -316,14 +323,62 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows($('factor-one-time-code'), tr('nb', 'factor.otcActive'));
   });
 
-  it('journey 1: forced re-enrollment by phone — callback, HD-20391, "changed phone"; QR; key read aloud with spelling aid; TOTP confirms → active', async () => {
-    await $('action-reenroll').click();
+  it('journey 1 by keyboard alone, keys counted: lookup, forced re-enrollment by phone — callback, HD-20391, "changed phone"; QR; key read aloud with spelling aid; TOTP confirms → active', async () => {
+    // Every key the agent presses is counted, except the ticket number and the six digits of the
+    // code (what the caller dictates). After each key the focused element must be visible, with
+    // its focus ring, and not under a toast.
+    const keys: string[] = [];
+    const focusChecks: string[] = [];
+    const after = async (what: string) => {
+      const p = await focusProblem(h.page);
+      if (p) focusChecks.push(`after ${what}: ${p}`);
+    };
+    const press = async (key: string) => {
+      keys.push(key);
+      await h.page.keyboard.press(key);
+      await after(key);
+    };
+    const typeCounted = async (text: string) => {
+      for (const ch of text) {
+        keys.push(ch);
+        await h.page.keyboard.type(ch, { delay: 10 });
+      }
+      await after(`typing "${text}"`);
+    };
+    const typeDictated = async (text: string) => {
+      await h.page.keyboard.type(text, { delay: 10 });
+      await after(`typing "${text}" (not counted)`);
+    };
+
+    // 1. "kari": Kari Nordmann is listed; ↓ to her if she is not first, Enter opens her page.
+    await press('Control+K');
+    await h.page.evaluate(() => new Promise((r) => setTimeout(r, 20)));
+    await expect.poll(focusedTestId).toBe('search-input');
+    await typeCounted('kari');
+    const kari = h.page.locator(`[data-testid="lookup-result"][data-email="${KARI.email}"]`);
+    await kari.waitFor();
+    await expect.poll(() => $('lookup-results').getAttribute('data-answered')).toBe('kari');
+    for (let i = 0; i < 5 && (await kari.getAttribute('aria-selected')) !== 'true'; i++) await press('ArrowDown');
+    await press('Enter');
+    await shows($('user-email'), KARI.email);
+    await expect.poll(focusedTestId).toBe('user-name');
+
+    // 2. Alt+R: "Force re-enrollment". Step 1: the call-back number beside the check.
+    await press('Alt+R');
     const dlg = $('dialog-reenroll');
     await dlg.waitFor();
-    await identity(['callback'], 'HD-20391', 'changed phone');
-    await h.page.keyboard.press('Enter'); // → step 2
+    await expect.poll(focusedTestId).toBe('check-callback');
+    await shows($('callback-number-value'), KARI.phone);
+    await press('Space'); // called back on the directory number
+    await press('Enter'); // on to what is missing: the ticket
+    await expect.poll(focusedTestId).toBe('identity-ticket');
+    await typeDictated('HD-20391');
+    await press('Tab');
+    await typeCounted('changed phone');
+    await press('Enter'); // → step 2
     await $('consequences').waitFor();
-    await dlg.getByTestId('dialog-next').click(); // "Revoke and make new set-up"
+    await expect.poll(focusedTestId).toBe('dialog-next');
+    await press('Enter'); // "Revoke and make new set-up"
 
     // Step 3: the QR (an image under the CSP), decoded as a phone would, is the enrollment URI.
     const qr = $('enrollment-qr');
@@ -332,40 +387,44 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     const enrollment = last<IssuedEnrollment>('enrollment:reenroll');
     expect(await decodeQr(qr)).toBe(enrollment.uri);
     expect(enrollment.uri).toContain(encodeURIComponent(KARI.email));
-    // The key is not on screen until the agent chooses to read it aloud.
+    // The key is not on screen until the agent chooses to read it aloud; that button has the focus.
     expect(await $('typed-key').count()).toBe(0);
+    await expect.poll(focusedTestId).toBe('reveal-key');
     await shot('reenroll-qr');
+    await press('Enter'); // "Read the key aloud"
 
-    await $('reveal-key').click();
     const key = $('typed-key-value');
     await key.waitFor();
     const b32 = (await key.getAttribute('data-value')) ?? '';
     expect(b32).toBe(secretOfUri(enrollment.uri));
     expect(b32).toMatch(/^[A-Z2-7]{32,}$/);
-    // In groups of four, with the Norwegian spelling aid one click away (here: open already).
+    // In groups of four, with the Norwegian spelling aid open beside it.
     expect((await text(key)).trim().split(/\s+/).every((g) => g.length === 4)).toBe(true);
     const aid = dlg.getByTestId('spelling-aid');
     await aid.waitFor();
     const spoken = await aid.locator('li').evaluateAll((lis) => lis.map((li) => [li.querySelector('.spelling-ch')?.textContent ?? '', li.querySelector('.spelling-word')?.textContent ?? '']));
     expect(spoken.map(([c]) => c).join('')).toBe(b32);
     for (const [c, w] of spoken) expect(w, c).toBe(NB_WORDS[c!]);
-    // The spelling toggle hides and shows it again.
-    await dlg.getByTestId('spelling-toggle').click();
-    await aid.waitFor({ state: 'detached' });
-    await dlg.getByTestId('spelling-toggle').click();
-    await aid.waitFor();
+    // Once the key shows, Enter goes on: the focus is on "Next".
+    await expect.poll(focusedTestId).toBe('dialog-next');
     await shot('reenroll-key');
 
     // Step 4: Kari reads the six digits her app shows now.
-    await dlg.getByTestId('dialog-next').click();
+    await press('Enter');
     await $('confirm-code').waitFor();
     await expect.poll(focusedTestId).toBe('confirm-code');
-    await h.page.keyboard.type(totpAt(base32ToBytes(b32), Date.now()));
-    await h.page.keyboard.press('Enter');
+    await typeDictated(totpAt(base32ToBytes(b32), Date.now()));
+    await press('Enter');
     await shows($('enrollment-active'), tr('nb', 'factor.active'));
     await shot('reenroll-active');
-    await dlg.getByTestId('dialog-close').click();
+    await expect.poll(focusedTestId).toBe('dialog-close');
+    await press('Enter');
     await dlg.waitFor({ state: 'detached' });
+    await expect.poll(focusedTestId).toBe('search-input');
+
+    console.log(`journey 1 by keyboard: ${keys.length} keystrokes besides the ticket and the six digits (${keys.join(' ')})`);
+    expect(keys.length).toBeLessThanOrEqual(45);
+    expect(focusChecks).toEqual([]);
 
     // Her page now says: authenticator active; the steps are in her recent activity.
     await shows($('auth-status'), tr('nb', 'factor.active'));
@@ -387,6 +446,9 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows($('consequences'), tr('nb', 'consequence.backupNew'));
     await dlg.getByTestId('dialog-next').click();
 
+    // The codes are folded away (page 2 of the sheet has them); one button shows them.
+    expect(await dlg.getByTestId('enroll-backup-codes-value').count()).toBe(0);
+    await dlg.getByTestId('toggle-backup-codes').click();
     const codes = dlg.getByTestId('enroll-backup-codes-value');
     await codes.first().waitFor();
     expect(await codes.count()).toBe(10);
@@ -397,7 +459,9 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     const before = h.printed.length;
     await $('print-sheet').click();
     await expect.poll(() => h.printed.length).toBe(before + 1);
-    await shows($('toast').last(), tr('nb', 'enroll.printed'));
+    // Said in the dialog (a toast waits while a dialog is open).
+    await shows($('sheet-note'), tr('nb', 'enroll.printed'));
+    expect(await $('toast').count()).toBe(0);
     await shot('reenroll-sheet-printed');
     // What is under the middle of the dialog's primary button right now (asserted in its own test below).
     nextButtonHit = await dlg.getByTestId('dialog-next').evaluate((b) => {
@@ -545,14 +609,14 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     // Everything listed before, plus what happened since (filtering is audited too): no more than a few.
     expect(chain.count).toBeGreaterThanOrEqual(eventsBeforeVerify);
     expect(chain.count).toBeLessThanOrEqual(eventsBeforeVerify + 5);
-    await shows(result, tr('nb', 'audit.intact', { n: fmt('nb', chain.count) }));
+    await shows(result, tr('nb', 'audit.intact', { count: chain.count, n: fmt('nb', chain.count) }));
     await shot('audit-verified');
 
     const file = join(h.tmp, 'audit.json');
     h.saveAnswers['audit-json'] = file;
     await $('audit-export-json').click();
     await expect.poll(() => existsSync(file)).toBe(true);
-    await shows($('toast').last(), tr('nb', 'audit.exported', { n: fmt('nb', last<{ count: number }>('audit:export').count) }));
+    await shows($('toast').last(), tr('nb', 'audit.exported', { count: last<{ count: number }>('audit:export').count, n: fmt('nb', last<{ count: number }>('audit:export').count) }));
     const exported = readFileSync(file, 'utf8');
     const parsed: unknown = JSON.parse(exported);
     expect(exported).toContain('HD-20391');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../main/ipc/setup.ts';
+import type { AppDeps } from '../../main/app/controller.ts';
 import { memoryPrefs } from '../../main/app/ports.ts';
 import { ManualClock } from '../../main/core/clock.ts';
 import type { Channel, EventName, Req, Result } from '../../contract/index.ts';
@@ -10,7 +11,7 @@ import { ADMIN } from './vault.ts';
 export const OWN_FRAME = { url: 'app://factordesk/index.html', parent: null };
 
 /** The app's controller and guarded dispatcher over a temp vault, with fake adapters (no Electron, no browser). */
-export function makeApp(opts: { clock?: ManualClock; /** an existing vault folder (else a new one in the temp folder) */ dir?: string } = {}) {
+export function makeApp(opts: { clock?: ManualClock; /** an existing vault folder (else a new one in the temp folder) */ dir?: string; printer?: AppDeps['printer'] } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), 'fd-app-'));
   const clock = opts.clock ?? new ManualClock();
   const events: Array<{ event: EventName; data: unknown }> = [];
@@ -22,7 +23,7 @@ export function makeApp(opts: { clock?: ManualClock; /** an existing vault folde
     configured: opts.dir !== undefined,
     clock,
     dialogs: { openFile: async (k) => opened[k] ?? null, saveFile: async (k) => saved[k] ?? null },
-    printer: { print: async () => true, savePdf: async () => {} },
+    printer: opts.printer ?? { print: async () => true, savePdf: async () => {} },
     prefs: memoryPrefs(),
     clipboard: { write: (t) => (clipboard.value = t), read: () => clipboard.value, clear: () => (clipboard.value = '') },
     emit: (event, data) => events.push({ event, data }),

@@ -153,7 +153,12 @@ describe('audit export (CSV)', () => {
     const head = auditHead(v.vault.db);
     const out = (await exportAudit(v.vault, v.admin, 'csv'));
     expect(out.count).toBe(head.count);
-    const [comment, ...rest] = out.content.split('\r\n');
+    // The header row first, the chain head in one trailing comment line.
+    const lines = out.content.split('\r\n');
+    expect(lines.pop()).toBe('');
+    const comment = lines.pop()!;
+    const rest = lines;
+    expect(rest[0]).toMatch(/^seq,at,operator,action,/);
     expect(comment).toMatch(/^# factordesk\.audit-export v1 /);
     expect(comment).toContain(`head=${head.count}:${head.hash}`);
     expect(comment).toContain(`anchor=${head.count}:${head.hash}:valid`);

@@ -52,4 +52,25 @@ describe('audit action names', () => {
       expect(missing, lang).toEqual([]);
     }
   });
+
+  it('every outcome main writes into an audit event has a label in both languages', () => {
+    const outcomes = new Map<string, string>([['ok', 'main/core/actions.ts (default)']]);
+    for (const file of sources(join(ROOT, 'main'))) {
+      const rel = relative(ROOT, file).replaceAll('\\', '/');
+      const text = readFileSync(file, 'utf8');
+      // `outcome: 'x'` and `outcome: cond ? 'x' : 'y'` in event literals, and auditAction's last argument.
+      for (const m of text.matchAll(/\boutcome: ([^,}\n]+)/g)) for (const l of m[1]!.matchAll(/'([a-z-]+)'/g)) outcomes.set(l[1]!, rel);
+      for (const m of text.matchAll(/\bauditAction\((?:[^()]|\([^()]*\))*,\s*'([a-z-]+)'\)/g)) outcomes.set(m[1]!, rel);
+    }
+    // Not audit outcomes: an upsert's result kind, and the sign-in journal's kinds (they become action names).
+    for (const x of ['inserted', 'updated', 'unchanged', 'rate-limited']) outcomes.delete(x);
+    expect(outcomes.size).toBeGreaterThan(6);
+    for (const [lang, labels] of [
+      ['en', en.auditOutcome],
+      ['nb', nb.auditOutcome],
+    ] as const) {
+      const missing = [...outcomes].filter(([o]) => !Object.hasOwn(labels, o)).map(([o, f]) => `${o} (${f})`);
+      expect(missing, lang).toEqual([]);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 // scripts/check-layers.ts is what keeps cycles (type-only ones included) and SQL outside the
-// SQLite adapter out of the tree, so it is tested on small trees: it must fail on each kind of
+// store adapters out of the tree, so it is tested on small trees: it must fail on each kind of
 // offender with file:line, and pass on a tree that only looks suspicious.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const CLEAN = {
   'contract/names.ts': "export const NAMES = ['a:b'] as const;\n",
   'contract/views.ts': "import type { NAMES } from './names.ts';\nexport interface View { n: (typeof NAMES)[number] }\n",
   'main/store/sqlite/db.ts': "export const q = (db: any) => db.prepare('SELECT id FROM users WHERE email = ?').get('x');\ndb.pragma('key = 1');\n",
+  'main/store/postgres/users.ts': "export const q = (c: any) => c.query('SELECT id FROM users WHERE email_key = $1', ['x']);\n",
   'main/core/rules.ts': [
     "import type { View } from '../../contract/index.ts';",
     '// SELECT * FROM users would be wrong here; so would db.prepare(…)',
@@ -58,7 +59,7 @@ const CLEAN = {
 describe('check-layers', () => {
   it('passes on a clean tree', () => {
     const r = run(tree(CLEAN));
-    expect(r.out).toMatch(/no import cycles, no SQL outside main\/store\/sqlite\//);
+    expect(r.out).toMatch(/no import cycles, no SQL outside the store adapters \(main\/store\/sqlite\/, main\/store\/postgres\/\)/);
     expect(r.status).toBe(0);
   });
 
@@ -83,6 +84,7 @@ describe('check-layers', () => {
     expect(r.out).toContain('main/core/users.ts:2: database call .prepare(');
     expect(r.out).toContain('renderer/src/query.ts:1: SQL text "UPDATE users SET name = 1"');
     expect(r.out).not.toContain('main/store/sqlite/db.ts');
+    expect(r.out).not.toContain('main/store/postgres/users.ts');
     expect(r.out).not.toContain('test/fixture.ts');
     expect(r.out).not.toContain('main/core/rules.ts');
   });
@@ -90,7 +92,7 @@ describe('check-layers', () => {
   it('skips legacy entries, and fails on a legacy entry that no longer applies', () => {
     const root = tree({ ...CLEAN, 'main/core/old.ts': "export const s = 'PRAGMA user_version';\n", 'main/a.ts': "import './b.ts';\n", 'main/b.ts': "import './a.ts';\n" });
     expect(findSql(root, ['main/core/old.ts'])).toEqual([]);
-    expect(findSql(root, [])).toEqual(['main/core/old.ts:1: SQL text "PRAGMA user_version" outside main/store/sqlite/']);
+    expect(findSql(root, [])).toEqual(['main/core/old.ts:1: SQL text "PRAGMA user_version" outside the store adapters (main/store/sqlite/, main/store/postgres/)']);
     expect(findSql(root, ['main/core/old.ts', 'main/core/rules.ts', 'main/core/gone.ts'])).toEqual([
       'main/core/rules.ts: listed in LEGACY_SQL_FILES but holds no SQL any more: remove it from the list',
       'main/core/gone.ts: listed in LEGACY_SQL_FILES but does not exist: remove it from the list',

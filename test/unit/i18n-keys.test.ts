@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../main/core/errors.ts';
 
@@ -35,6 +36,8 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 
 const nb = flatten(load('nb'));
 const en = flatten(load('en'));
+/** A key as the code asks for it: itself, or a plural pair (key_one + key_other, i18next's forms). */
+const has = (m: Map<string, string>, k: string) => m.has(k) || (m.has(`${k}_one`) && m.has(`${k}_other`));
 const placeholders = (s: string) => [...s.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]).sort();
 
 describe('renderer translations', () => {
@@ -63,12 +66,42 @@ describe('renderer translations', () => {
       for (const m of readFileSync(f, 'utf8').matchAll(re)) used.set(m[2]!, f);
     }
     expect(used.size).toBeGreaterThan(100);
-    const missing = [...used.entries()].filter(([k]) => !nb.has(k) || !en.has(k)).map(([k, f]) => `${k} (${f.slice(SRC.length + 1)})`);
+    const missing = [...used.entries()].filter(([k]) => !has(nb, k) || !has(en, k)).map(([k, f]) => `${k} (${f.slice(SRC.length + 1)})`);
     expect(missing).toEqual([]);
   });
 
   it('every error code has a message in both languages', () => {
     const missing = ERROR_CODES.filter((c) => !nb.has(`errors.${c}`) || !en.has(`errors.${c}`));
     expect(missing).toEqual([]);
+  });
+
+  it('plural forms come in pairs (_one and _other) in both languages, and every counted key is asked for with a count', () => {
+    const bases = new Set([...nb.keys(), ...en.keys()].filter((k) => /_(one|other)$/.test(k)).map((k) => k.replace(/_(one|other)$/, '')));
+    expect(bases.size).toBeGreaterThan(5);
+    const broken = [...bases].filter((b) => !nb.has(`${b}_one`) || !nb.has(`${b}_other`) || !en.has(`${b}_one`) || !en.has(`${b}_other`));
+    expect(broken).toEqual([]);
+    // A plural key asked for without `count` would always print the _other form.
+    const files = sourceFiles(SRC);
+    const noCount: string[] = [];
+    for (const f of files) {
+      const src = readFileSync(f, 'utf8');
+      for (const b of bases) {
+        for (const m of src.matchAll(new RegExp(`\\bt\\(\\s*'${b.replace(/[.]/g, '\\.')}'\\s*(,[^)]*)?\\)`, 'g'))) {
+          if (!/\bcount\s*:/.test(m[1] ?? '')) noCount.push(`${b} (${f.slice(SRC.length + 1)})`);
+        }
+      }
+    }
+    expect(noCount).toEqual([]);
+  });
+
+  it('i18next picks the singular for one and the plural otherwise, in both languages ("1 feil kode på rad")', async () => {
+    const i = i18next.createInstance();
+    await i.init({ resources: { nb: { translation: load('nb') }, en: { translation: load('en') } }, lng: 'nb', initAsync: false, interpolation: { escapeValue: false } });
+    expect(i.t('factor.failures', { count: 1, n: '1' })).toBe('1 feil kode på rad');
+    expect(i.t('factor.failures', { count: 3, n: '3' })).toBe('3 feil koder på rad');
+    expect(i.t('factor.failures', { count: 0, n: '0' })).toBe('0 feil koder på rad');
+    expect(i.t('otc.minutes', { count: 1, n: '1' })).toBe('1 minutt');
+    expect(i.t('factor.failures', { lng: 'en', count: 1, n: '1' })).toBe('1 wrong code in a row');
+    expect(i.t('audit.intact', { lng: 'en', count: 2, n: '2' })).toBe('Intact, 2 events');
   });
 });

@@ -4,7 +4,7 @@ import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { toFactorDeskError } from '../../core/errors.ts';
 import { str, flag, type Command } from '../command.ts';
 import { ACTION_HELP, ACTION_OPTIONS, actionContext, choiceArg, codeArg, emailArg, resolveCode, userByEmail } from '../args.ts';
-import { checkNewFile, pathArg, writeNewFile } from '../files.ts';
+import { newFileArg, writeNewFile } from '../files.ts';
 import { localTime } from '../format.ts';
 import { DetailedError } from '../output.ts';
 
@@ -36,9 +36,8 @@ ${ACTION_HELP}
     const action = actionContext(p);
     const language = choiceArg(str(p, 'language'), 'language', ['nb', 'en'] as const, 'nb');
     const sheetArg = str(p, 'sheet');
-    const sheetPath = sheetArg === undefined ? null : pathArg(sheetArg, 'sheet file');
     // Check the destination first: the re-enrollment must not happen when its sheet cannot be written.
-    if (sheetPath) checkNewFile(sheetPath, 'sheet file');
+    const sheetPath = sheetArg === undefined ? null : newFileArg(sheetArg, 'sheet file', 'standard output carries the enrollment URI and key.');
     const voidCodes = flag(p, 'void-codes');
     const withBackupCodes = flag(p, 'backup-codes');
     return ctx.withSession(async (vault, session) => {

@@ -7,15 +7,17 @@ import { str, type Command } from '../command.ts';
 import { choiceArg } from '../args.ts';
 import { DetailedError } from '../output.ts';
 import { checkNewFile, pathArg, writeNewFile } from '../files.ts';
+import { stdoutSink, wantsStdout } from '../stdout-sink.ts';
 
 const FORMAT_OPTION = { format: { type: 'string' } } as const;
 
 export const outboxExport: Command = {
   name: 'outbox export',
   summary: 'export the queued user notifications and mark them exported (admin)',
-  usage: ['outbox export FILE [--format csv|json]'],
+  usage: ['outbox export FILE|- [--format csv|json]'],
   help: `Writes every notification not exported yet ("your sign-in methods were changed …") to
-FILE (mode 0600; it must not exist yet) and marks them exported, so each is handed over once.
+FILE (mode 0600; it must not exist yet), or with "-" to standard output (not with --json), and
+marks them exported, so each is handed over once.
 CSV cells are neutralised against spreadsheet formulas.
 
   --format csv|json   default csv`,
@@ -24,12 +26,16 @@ CSV cells are neutralised against spreadsheet formulas.
   admin: true,
   async run(ctx, p) {
     const format = choiceArg(str(p, 'format'), 'format', ['csv', 'json'] as const, 'csv');
-    const dest = pathArg(p.args[0]!, 'export file');
-    checkNewFile(dest, 'export file');
+    const toStdout = wantsStdout(ctx, p.args[0]!, 'outbox export');
+    const dest = toStdout ? null : pathArg(p.args[0]!, 'export file');
+    if (dest) checkNewFile(dest, 'export file');
     return ctx.withSession(async (vault, session) => {
       // Marked exported only after the file is written: a file that cannot be written leaves them queued.
-      const r = await exportOutbox(storeOf(vault), session, format, fileSink(dest, (p, c) => writeNewFile(p, c, 'export file')));
-      return { result: { file: dest, count: r.count, format }, text: dest, message: `${r.count} notification${r.count === 1 ? '' : 's'} exported to ${dest}.` };
+      const sink = dest ? fileSink(dest, (p, c) => writeNewFile(p, c, 'export file')) : stdoutSink(ctx.io.stdout, 'at-save');
+      const r = await exportOutbox(storeOf(vault), session, format, sink);
+      const counted = `${r.count} notification${r.count === 1 ? '' : 's'} exported`;
+      if (!dest) return { result: { file: '-', count: r.count, format }, message: `${counted} to standard output.` };
+      return { result: { file: dest, count: r.count, format }, text: dest, message: `${counted} to ${dest}.` };
     });
   },
 };
@@ -59,10 +65,11 @@ JSON) and compares it with the anchor kept in the key-slot file. Exit 0 when int
 export const auditExport: Command = {
   name: 'audit export',
   summary: 'export the audit log with its chain head (admin)',
-  usage: ['audit export FILE [--format csv|json]'],
+  usage: ['audit export FILE|- [--format csv|json]'],
   help: `Writes the whole audit log to FILE (mode 0600; it must not exist yet) with the chain head
-and anchor, so outside tools can recheck every hash. CSV cells are neutralised against
-spreadsheet formulas.
+and anchor, so outside tools can recheck every hash; "-" prints it on standard output instead
+(not with --json). CSV starts with the header row and ends with one comment line (# …) that
+holds the chain head and anchor; its cells are neutralised against spreadsheet formulas.
 
   --format csv|json   default json`,
   options: { ...FORMAT_OPTION },
@@ -70,11 +77,20 @@ spreadsheet formulas.
   admin: true,
   async run(ctx, p) {
     const format = choiceArg(str(p, 'format'), 'format', ['csv', 'json'] as const, 'json');
-    const dest = pathArg(p.args[0]!, 'export file');
-    checkNewFile(dest, 'export file');
+    const toStdout = wantsStdout(ctx, p.args[0]!, 'audit export');
+    const dest = toStdout ? null : pathArg(p.args[0]!, 'export file');
+    if (dest) checkNewFile(dest, 'export file');
     return ctx.withSession(async (vault, session) => {
-      const r = await exportAudit(storeOf(vault), vaultAdminOf(vault), session, format, fileSink(dest, (p, c) => writeNewFile(p, c, 'export file')));
-      return { result: { file: dest, count: r.count, head: r.head, format }, text: dest, message: `${r.count} audit events exported to ${dest} (head ${r.head.count}:${r.head.hash.slice(0, 16)}…).` };
+      // To standard output the export is printed only once its audit event is committed.
+      const out = stdoutSink(ctx.io.stdout, 'after-record');
+      const sink = dest ? fileSink(dest, (p, c) => writeNewFile(p, c, 'export file')) : out;
+      const r = await exportAudit(storeOf(vault), vaultAdminOf(vault), session, format, sink);
+      const counted = `${r.count} audit events exported to ${dest ?? 'standard output'} (head ${r.head.count}:${r.head.hash.slice(0, 16)}…).`;
+      if (!dest) {
+        await out.flush();
+        return { result: { file: '-', count: r.count, head: r.head, format }, message: counted };
+      }
+      return { result: { file: dest, count: r.count, head: r.head, format }, text: dest, message: counted };
     });
   },
 };

@@ -1,7 +1,9 @@
-import { addOperator, disableOperator, findOperatorByName, listOperators, removeOperator, resetOperatorPassword, validOperatorName, type Operator } from '../../core/operators.ts';
+import { addOperator, disableOperator, findOperatorByName, removeOperator, resetOperatorPassword, validOperatorName, type Operator } from '../../core/operators.ts';
 import type { Session } from '../../core/session.ts';
 import type { Store } from '../../store/port.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
+import { signInJournalOf } from '../../store/sqlite/unlock.ts';
+import { clearOperatorLock, listOperatorsWithLocks, type OperatorWithLock } from '../../core/operator-locks.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { requireRole } from '../../core/roles.ts';
 import { fail } from '../../core/errors.ts';
@@ -33,19 +35,47 @@ async function operatorNamed(store: Store, session: Session, name: string): Prom
 }
 
 const row = (o: Operator): string => [o.name, o.role, o.status, o.displayName, o.email ?? '-', localTime(o.createdAt)].join('\t');
+const lockText = (o: OperatorWithLock): string => (o.lockedUntil === null ? '-' : `locked until ${localTime(o.lockedUntil)}`);
 
 export const operatorsList: Command = {
   name: 'operators list',
   summary: 'list the operator accounts (admin)',
   usage: ['operators list'],
-  help: 'Lists operators: name, role, status, display name, email, created.',
+  help: `Lists operators: name, role, status, display name, email, created, and the sign-in lock
+("locked until …" after too many wrong passwords, else "-"; "operators unlock NAME" clears it).
+With --json each operator has lockedUntil (epoch ms, or null) and failedSignIns.`,
   options: {},
   args: [],
   admin: true,
   async run(ctx) {
     return ctx.withSession(async (vault, session) => {
-      const ops = await listOperators(storeOf(vault), session);
-      return { result: { operators: ops }, text: ops.map(row).join('\n') };
+      const ops = await listOperatorsWithLocks(storeOf(vault), signInJournalOf(vault), session);
+      const locked = ops.filter((o) => o.lockedUntil !== null).length;
+      return { result: { operators: ops }, text: ops.map((o) => `${row(o)}\t${lockText(o)}`).join('\n'), message: locked ? `${locked} operator${locked === 1 ? ' is' : 's are'} locked after too many failed sign-ins.` : undefined };
+    });
+  },
+};
+
+export const operatorsUnlock: Command = {
+  name: 'operators unlock',
+  summary: 'clear the sign-in lock of an operator after too many wrong passwords (admin)',
+  usage: ['operators unlock NAME'],
+  help: `Clears the lock (and the count of failed sign-ins) that too many wrong passwords put on the
+operator, before it runs out by itself. The failed attempts and the clearing are recorded in the
+audit. An operator who is not locked is left as is.`,
+  options: {},
+  args: ['NAME'],
+  admin: true,
+  async run(ctx, p) {
+    const name = validOperatorName(p.args[0]!);
+    return ctx.withSession(async (vault, session) => {
+      const r = await clearOperatorLock(storeOf(vault), signInJournalOf(vault), session, name);
+      const what = r.wasLocked
+        ? `Cleared the sign-in lock of ${r.operator.name} (it ran until ${localTime(r.lockedUntil)}).`
+        : r.failedSignIns > 0
+          ? `${r.operator.name} was not locked; cleared ${r.failedSignIns} failed sign-in${r.failedSignIns === 1 ? '' : 's'}.`
+          : `${r.operator.name} was not locked; nothing changed.`;
+      return { result: r, text: `${row(r.operator)}\t${lockText(r.operator)}`, message: what };
     });
   },
 };

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { backupVault, restoreVault, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
+import { backupVault, checkVaultIntegrity, restoreVault, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
 import type { BackupCredential } from '../../store/vault-admin.ts';
 import type { Session } from '../../core/session.ts';
 import type { AuditInput } from '../../core/audit.ts';
@@ -14,8 +14,8 @@ import { ensurePrivateDir, vaultState, type Vault } from '../../store/sqlite/vau
 import { parseRawKey } from '../../store/sqlite/key-slots.ts';
 import { str, flag, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
-import { checkInputFile, checkNewFile, pathArg, writeNewFile } from '../files.ts';
-import { usageError } from '../output.ts';
+import { checkInputFile, newFileArg, pathArg, writeNewFile } from '../files.ts';
+import { DetailedError, usageError } from '../output.ts';
 import { localTime } from '../format.ts';
 
 export const backup: Command = {
@@ -28,11 +28,32 @@ exist yet). It opens with any operator password or the recovery key valid when i
   args: ['FILE'],
   admin: true,
   async run(ctx, p) {
-    const dest = pathArg(p.args[0]!, 'backup file');
-    checkNewFile(dest, 'backup file');
+    const dest = newFileArg(p.args[0]!, 'backup file', 'a backup is a database file that is checked and renamed into place.');
     return ctx.withSession(async (vault, session) => {
       const r = await backupVault(storeOf(vault), vaultAdminOf(vault), session, fileRef(dest));
       return { result: { file: dest, bytes: r.bytes }, text: dest, message: `Backed up the vault to ${dest} (${r.bytes} bytes).` };
+    });
+  },
+};
+
+export const check: Command = {
+  name: 'check',
+  summary: 'check the integrity of the vault database (admin)',
+  usage: ['check'],
+  help: `Runs the database's own integrity check over every page and index (with the cipher's page
+MACs) and lists the problems found. Exit 0 when there are none; exit 6 (VAULT_DAMAGED) listing
+them otherwise (restore a backup then, keeping this vault as it is). Audited. "audit verify"
+checks the audit chain.`,
+  options: {},
+  args: [],
+  admin: true,
+  async run(ctx) {
+    return ctx.withSession(async (vault, session) => {
+      const r = await checkVaultIntegrity(storeOf(vault), vaultAdminOf(vault), session);
+      if (!r.ok) {
+        throw new DetailedError('VAULT_DAMAGED', `The vault integrity check found ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}:\n${r.problems.map((x) => `  ${x}`).join('\n')}\nKeep this vault as it is and restore a backup.`, r);
+      }
+      return { result: r, text: 'ok', message: 'The vault integrity check found no problems.' };
     });
   },
 };
@@ -128,6 +149,7 @@ typed; it must open the current vault (unless that is damaged) and the backup.
     const file = p.args[0];
     if (undo && file !== undefined) throw usageError('Give either FILE or --undo, not both.', 'restore');
     if (!undo && file === undefined) throw usageError('Missing FILE (or --undo).', 'restore');
+    if (file === '-') throw usageError('restore reads the backup from a file, not from standard input ("-"): name the backup file.', 'restore');
     const src = file === undefined ? null : pathArg(file, 'backup file');
     if (src) checkInputFile(src, 'backup file');
     const dir = ctx.vaultDir;
@@ -196,8 +218,7 @@ the login service; anyone holding it can check codes. The audit records the labe
   admin: true,
   async run(ctx, p) {
     const label = validServiceKeyLabel(str(p, 'label') ?? 'login-service');
-    const dest = pathArg(p.args[0]!, 'service key file');
-    checkNewFile(dest, 'service key file');
+    const dest = newFileArg(p.args[0]!, 'service key file', 'it is a secret for the login service, kept in a file of mode 0600.');
     return ctx.withSession(async (vault, session) => {
       // The key's slot is committed first; a file that cannot be written revokes it again.
       await createServiceKey(storeOf(vault), session, label, (content) => writeNewFile(dest, content, 'service key file'));

@@ -8,7 +8,7 @@ import { issueBackupCodes } from '../../core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, regenerateEnrollment, revealEnrollmentKey } from '../../core/enrollment.ts';
 import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../core/user-actions.ts';
 import { currentSettings } from '../../core/settings.ts';
-import { prepareSheet, recordSheetPrinted } from '../../core/sheets.ts';
+import { prepareSheet, recordSheetPrinted, recordSheetNotPrinted } from '../../core/sheets.ts';
 import { fail } from '../../core/errors.ts';
 import type { IssuedEnrollment } from '../../../contract/index.ts';
 
@@ -59,18 +59,31 @@ export function helpdeskHandlers(ctl: AppController): H {
     'enrollment:print-sheet': async ({ userId, enrollmentId, mode, language }, s) => {
       const store = ctl.store();
       const sheet = await prepareSheet(store, s!, { userId, enrollmentId, language });
-      let done = false;
-      let file: string | null = null;
-      if (mode === 'print') done = await ctl.deps.printer.print(sheet.html);
-      else {
-        file = await ctl.deps.dialogs.saveFile('sheet-pdf', `factordesk-sheet-${sheet.sheetId}.pdf`);
-        if (file) {
-          await ctl.deps.printer.savePdf(sheet.html, file);
-          done = true;
+      // Recorded before the dialog opens: a session that locks while the dialog is up (idle, OS
+      // lock) must not leave a printed sheet without its event. What did not come out is added after.
+      const notPrinted = (reason: 'cancelled' | 'failed') => recordSheetNotPrinted(store, s!, sheet, reason).catch(() => {});
+      if (mode === 'print') {
+        await recordSheetPrinted(store, s!, sheet, { output: 'printer' });
+        let done = false;
+        try {
+          done = await ctl.deps.printer.print(sheet.html);
+        } catch (err) {
+          await notPrinted('failed');
+          throw err;
         }
+        if (!done) await notPrinted('cancelled');
+        return { done, file: null };
       }
-      if (done) await recordSheetPrinted(store, s!, sheet, { output: mode === 'print' ? 'printer' : 'pdf' });
-      return { done, file };
+      const file = await ctl.deps.dialogs.saveFile('sheet-pdf', `factordesk-sheet-${sheet.sheetId}.pdf`);
+      if (!file) return { done: false, file: null };
+      await recordSheetPrinted(store, s!, sheet, { output: 'pdf' });
+      try {
+        await ctl.deps.printer.savePdf(sheet.html, file);
+      } catch (err) {
+        await notPrinted('failed');
+        throw err;
+      }
+      return { done: true, file };
     },
     'sms:remove': async ({ userId, checks, ticket, reason }, s) => {
       await removeSms(ctl.store(), s!, userId, { checks, ticket, reason });

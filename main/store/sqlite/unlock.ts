@@ -2,7 +2,7 @@ import { fail } from '../../core/errors.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { Session } from '../../core/session.ts';
 import type { Store } from '../port.ts';
-import type { SealedJournal, SignInAttempt, Unlocked, UnlockedService, VaultLock } from '../vault-lock.ts';
+import type { SealedJournal, SignInAttempt, SignInJournal, Unlocked, UnlockedService, VaultLock } from '../vault-lock.ts';
 import type { AccountState } from '../../core/signin-throttle.ts';
 import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, openPrivateKey, type Slot } from './key-slots.ts';
@@ -103,6 +103,14 @@ class NoMatch extends Error {}
 /** The vault folder of `env`, locked. */
 export function vaultLock(env: VaultEnv): SqliteVaultLock {
   return new SqliteVaultLock(env);
+}
+
+/** The sign-in journal beside an open vault (for the admin's view of operator locks). */
+export function signInJournalOf(vault: Vault): SignInJournal {
+  return {
+    state: (name) => accountState(readJournal(vault.dir).journal, name),
+    clear: (name) => sealJournal(vault.dir, vault.derived('journal'), name, vault.now()),
+  };
 }
 
 /** Signs an operator in to the vault folder (composition roots and tests). */

@@ -1,47 +1,21 @@
-// Banners above everything: "Locking in 30 s" (idle) and the clock-went-back warning.
-import { useEffect, useState } from 'react';
+// Banners above everything: "Locking in 30 s" (idle) and the clock-went-back warning. The idle
+// warning is portalled to <body> above the modal overlay: it must be seen while a dialog is open.
+import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import type { Events } from '../../../contract/index.ts';
-import { useEvent } from '../api.ts';
-import { reportActivity } from '../activity.ts';
 import { dateTime } from '../format.ts';
 import { Icon } from './Icon.tsx';
 
-/** Counts down from main's idle warning; hides on any input (main sees the same input). */
-export function IdleBanner() {
+/** The idle warning while main's warning window runs (`left` seconds to the lock). */
+export function IdleBanner({ left }: { left: number | null }) {
   const { t } = useTranslation();
-  const [left, setLeft] = useState<number | null>(null);
-  useEvent('idle:warning', (d) => setLeft(Math.max(0, Math.round(d.secondsLeft))));
-
-  useEffect(() => {
-    if (left === null || left <= 0) return undefined;
-    const id = window.setTimeout(() => setLeft((s) => (s === null ? null : Math.max(0, s - 1))), 1000);
-    return () => window.clearTimeout(id);
-  }, [left]);
-
-  const showing = left !== null;
-  useEffect(() => {
-    if (!showing) return undefined;
-    const shownAt = Date.now();
-    const stay = () => {
-      if (Date.now() - shownAt > 300) {
-        reportActivity(true);
-        setLeft(null);
-      }
-    };
-    const events = ['keydown', 'mousemove', 'pointerdown', 'wheel'] as const;
-    for (const e of events) window.addEventListener(e, stay, { capture: true, passive: true });
-    return () => {
-      for (const e of events) window.removeEventListener(e, stay, { capture: true });
-    };
-  }, [showing]);
-
   if (left === null) return null;
-  return (
-    <div className="banner banner-warn" role="alert" data-testid="idle-warning">
+  return createPortal(
+    <div className="banner banner-warn banner-float" role="alert" data-testid="idle-warning">
       <Icon name="clock" />
       <span>{t('idle.warning', { seconds: left })}</span>
-    </div>
+    </div>,
+    document.body,
   );
 }
 

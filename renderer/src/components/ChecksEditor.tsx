@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { IdentityCheck } from '../../../contract/index.ts';
 import { Checkbox } from './Checkbox.tsx';
 import { Icon } from './Icon.tsx';
+import { ScrollArea } from './ScrollArea.tsx';
 
 export const WEAK_ONLY = 'known-email';
 
@@ -15,6 +16,7 @@ export function ChecksEditor({ checks, onChange, error }: { checks: IdentityChec
     <fieldset className="checks-editor" data-testid="checks-editor">
       <legend>{t('settings.checks')}</legend>
       <p className="muted">{t('settings.checksHint')}</p>
+      <ScrollArea label={t('settings.checks')}>
       <table className="table table-compact">
         <thead>
           <tr>
@@ -57,6 +59,7 @@ export function ChecksEditor({ checks, onChange, error }: { checks: IdentityChec
           ))}
         </tbody>
       </table>
+      </ScrollArea>
       {error ? (
         <div className="field-error" role="alert">
           <Icon name="warning" /> {error}

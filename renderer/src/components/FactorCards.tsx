@@ -2,9 +2,10 @@
 // one-time code and the verification lock. Status always with an icon and text.
 import { useTranslation } from 'react-i18next';
 import type { FactorSummaryView } from '../../../contract/index.ts';
-import { date, dateTime, exactTime, number, relative } from '../format.ts';
+import { date, dateTime, number, relative } from '../format.ts';
 import { Icon, type IconName } from './Icon.tsx';
 import { Status } from './Status.tsx';
+import { Time } from './Time.tsx';
 
 function Card({ title, icon, testId, children }: { title: string; icon: IconName; testId: string; children: React.ReactNode }) {
   return (
@@ -17,11 +18,11 @@ function Card({ title, icon, testId, children }: { title: string; icon: IconName
   );
 }
 
-/** "since 3 Mar 2026" / "last used 2 d ago" with the exact time in the title. */
+/** "last used 2 d ago", the exact time one hover or Tab away. */
 function When({ label, at }: { label: string; at: number }) {
   return (
     <div className="when">
-      {label} <time dateTime={new Date(at).toISOString()} title={exactTime(at)}>{relative(at)}</time>
+      {label} <Time at={at}>{relative(at)}</Time>
     </div>
   );
 }
@@ -44,7 +45,7 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
         {authStatus}
         {a.enrolledAt !== null ? (
           <div className="when">
-            {t('factor.since')} <time title={exactTime(a.enrolledAt)}>{date(a.enrolledAt)}</time>
+            {t('factor.since')} <Time at={a.enrolledAt}>{date(a.enrolledAt)}</Time>
           </div>
         ) : null}
         {a.lastUsedAt !== null ? <When label={t('factor.lastUsed')} at={a.lastUsedAt} /> : a.status === 'active' ? <div className="muted">{t('factor.neverUsed')}</div> : null}
@@ -57,7 +58,7 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
             <Status tone="warn" icon="clock" label={t('factor.waiting')} />
           )}
           <div className="when" data-testid="pending-deadline">
-            {t('factor.setUpBefore')} <time title={exactTime(view.pending.deadline)}>{dateTime(view.pending.deadline)}</time>
+            {t('factor.setUpBefore')} <time dateTime={new Date(view.pending.deadline).toISOString()}>{dateTime(view.pending.deadline)}</time>
           </div>
           <When label={t('factor.made')} at={view.pending.createdAt} />
           {view.pending.sheetId ? <div className="muted">{t('factor.sheet', { id: view.pending.sheetId })}</div> : null}
@@ -67,9 +68,8 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
         {view.sms ? (
           <>
             <div className="mono sms-number">{view.sms.masked}</div>
-            <span className="badge" title={t('factor.loginOnlyTitle')}>
-              {t('factor.loginOnly')}
-            </span>{' '}
+            <span className="badge">{t('factor.loginOnly')}</span>
+            <span className="card-note">{t('factor.loginOnlyNote')}</span>
             {view.sms.verified ? <Status tone="ok" label={t('factor.verified')} /> : <Status tone="warn" label={t('factor.notVerified')} />}
           </>
         ) : (
@@ -85,7 +85,7 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
               label={t('factor.codesLeft', { n: number(view.backupCodes.remaining), total: number(view.backupCodes.total) })}
             />
             <div className="when">
-              {t('factor.made')} <time title={exactTime(view.backupCodes.createdAt)}>{date(view.backupCodes.createdAt)}</time>
+              {t('factor.made')} <Time at={view.backupCodes.createdAt}>{date(view.backupCodes.createdAt)}</Time>
             </div>
           </>
         ) : (
@@ -97,7 +97,7 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
           <>
             <Status tone="info" icon="clock" label={t('factor.otcActive')} />
             <div className="when">
-              {t('factor.expires')} <time title={exactTime(view.oneTimeCode.expiresAt)}>{relative(view.oneTimeCode.expiresAt)}</time>
+              {t('factor.expires')} <Time at={view.oneTimeCode.expiresAt}>{relative(view.oneTimeCode.expiresAt)}</Time>
             </div>
           </>
         ) : (
@@ -110,7 +110,7 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
         ) : (
           <Status tone="ok" icon="unlock" label={t('factor.notLocked')} />
         )}
-        <div className={v.failures > 0 ? 'warn-text' : 'muted'}>{t('factor.failures', { n: number(v.failures) })}</div>
+        <div className={v.failures > 0 ? 'warn-text' : 'muted'}>{t('factor.failures', { count: v.failures, n: number(v.failures) })}</div>
       </Card>
     </div>
   );

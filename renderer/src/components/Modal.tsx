@@ -1,8 +1,12 @@
-// A Radix dialog with our frame: focus moves into it (first field) and back to the opener on
-// close; Esc closes unless `onEscape` says otherwise (e.g. "have you given this to the user?").
+// A Radix dialog with our frame. Focus moves into it (the first field, or the step's primary
+// control marked autoFocus) and, on close, back to the control that opened it — kept by us, not
+// by Radix, because Radix remembers whatever had focus when its effect ran (often a field inside
+// the dialog that is gone by then) and a lost focus used to fall back to the Lookup tab.
+// Esc closes unless `onEscape` says otherwise (e.g. "have you given this to the user?").
 import * as Dialog from '@radix-ui/react-dialog';
-import type { ReactNode } from 'react';
-import { rescueFocus } from '../focus.ts';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { captureReturnPoint, openReturnPoint, rememberReturnPoint, returnFocus } from '../focus.ts';
+import { isModalOpen, modalOpened } from '../modal-stack.ts';
 
 interface Props {
   open: boolean;
@@ -22,11 +26,38 @@ interface Props {
 
 /** The app's modal dialog. */
 export function Modal({ open, onOpenChange, title, description, children, testId, wide, onEscape, onClosedFocus, eyebrow }: Props) {
+  // Taken during the first render, before anything in the dialog can take the focus.
+  const [point] = useState(captureReturnPoint);
+  const closedFocus = useRef(onClosedFocus);
+  closedFocus.current = onClosedFocus;
+
+  useEffect(() => {
+    if (!open) return undefined;
+    const done = modalOpened();
+    const closed = openReturnPoint(point);
+    return () => {
+      done();
+      closed();
+      // Unmounted while open (the usual way our dialogs close): Radix's own return may aim at a
+      // removed element, so put the focus back here once Radix is done.
+      window.setTimeout(() => {
+        if (closedFocus.current?.()) return;
+        // Another dialog took this one's place: it returns the focus when it closes.
+        if (isModalOpen()) return;
+        const a = document.activeElement;
+        if (!a || a === document.body || !a.isConnected) returnFocus(point);
+      }, 0);
+    };
+  }, [open, point]);
+
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="modal-overlay" />
         <Dialog.Content
+          ref={(el) => {
+            if (el) rememberReturnPoint(el, point);
+          }}
           className={`modal${wide ? ' modal-wide' : ''}`}
           data-testid={testId}
           {...(description ? {} : { 'aria-describedby': undefined })}
@@ -36,8 +67,8 @@ export function Modal({ open, onOpenChange, title, description, children, testId
           onPointerDownOutside={(e) => e.preventDefault()}
           onInteractOutside={(e) => e.preventDefault()}
           onCloseAutoFocus={(e) => {
-            if (onClosedFocus?.()) e.preventDefault();
-            rescueFocus();
+            // Focus is ours to place (see the effect above).
+            e.preventDefault();
           }}
         >
           <header className="modal-head">

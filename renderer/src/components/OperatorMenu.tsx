@@ -1,9 +1,11 @@
-// The operator's menu in the top bar: change password, language, lock. A small menu button
-// (↑/↓ move, Enter/Space choose, Esc closes and returns to the button).
+// The operator's menu in the top bar: change password, language, theme, density, lock. A small
+// menu button (↑/↓ move, Enter/Space choose, Esc closes and returns to the button).
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PublicSession } from '../../../contract/index.ts';
+import { call } from '../api.ts';
 import { currentLang, type Lang } from '../i18n.ts';
+import { setDensity, setTheme, useAppearance, type Density, type ThemeChoice } from '../theme.ts';
 import { Icon } from './Icon.tsx';
 
 interface Props {
@@ -20,6 +22,11 @@ export function OperatorMenu({ session, onChangePassword, onLanguage, onLock }: 
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
   const lang = currentLang();
+  const look = useAppearance();
+  const chooseDensity = (d: Density) => {
+    setDensity(d);
+    void call('prefs:set', { density: d });
+  };
 
   const items = () => [...(menuRef.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]') ?? [])];
   useEffect(() => {
@@ -96,6 +103,9 @@ export function OperatorMenu({ session, onChangePassword, onLanguage, onLock }: 
           </button>
           <div role="separator" className="menu-sep" />
           <div role="group" aria-label={t('menu.language')}>
+            <div className="menu-heading" aria-hidden="true">
+              {t('menu.language')}
+            </div>
             {(['nb', 'en'] as const).map((l) => (
               <button
                 key={l}
@@ -108,6 +118,30 @@ export function OperatorMenu({ session, onChangePassword, onLanguage, onLock }: 
               >
                 <span className="menu-check">{lang === l ? <Icon name="check" /> : null}</span>
                 {t(`language.${l}`)}
+              </button>
+            ))}
+          </div>
+          <div role="separator" className="menu-sep" />
+          <div role="group" aria-label={t('menu.theme')}>
+            <div className="menu-heading" aria-hidden="true">
+              {t('menu.theme')}
+            </div>
+            {(['system', 'light', 'dark'] as ThemeChoice[]).map((th) => (
+              <button key={th} type="button" role="menuitemradio" aria-checked={look.theme === th} className="menu-item" onClick={choose(() => setTheme(th))} data-testid={`menu-theme-${th}`}>
+                <span className="menu-check">{look.theme === th ? <Icon name="check" /> : null}</span>
+                {t(`menu.themes.${th}`)}
+              </button>
+            ))}
+          </div>
+          <div role="separator" className="menu-sep" />
+          <div role="group" aria-label={t('menu.density')}>
+            <div className="menu-heading" aria-hidden="true">
+              {t('menu.density')}
+            </div>
+            {(['comfortable', 'compact'] as Density[]).map((d) => (
+              <button key={d} type="button" role="menuitemradio" aria-checked={look.density === d} className="menu-item" onClick={choose(() => chooseDensity(d))} data-testid={`menu-density-${d}`}>
+                <span className="menu-check">{look.density === d ? <Icon name="check" /> : null}</span>
+                {t(`menu.densities.${d}`)}
               </button>
             ))}
           </div>

@@ -2,8 +2,10 @@
 import { useTranslation } from 'react-i18next';
 import type { AuditEventView, IdentityCheck } from '../../../contract/index.ts';
 import { actionLabel, outcomeLabel } from '../audit-labels.ts';
-import { exactTime, shortWhen } from '../format.ts';
+import { shortWhen } from '../format.ts';
 import { currentLang } from '../i18n.ts';
+import { ScrollArea } from './ScrollArea.tsx';
+import { Time } from './Time.tsx';
 
 /** The label of a check id in the UI language (the id itself when unknown). */
 export function checkLabel(id: string, checks: IdentityCheck[] | undefined): string {
@@ -16,6 +18,7 @@ export function RecentActivity({ events, checks }: { events: AuditEventView[]; c
   const { t } = useTranslation();
   if (events.length === 0) return <p className="muted">{t('activity.none')}</p>;
   return (
+    <ScrollArea label={t('activity.title')}>
     <table className="table table-compact" data-testid="recent-activity">
       <thead>
         <tr>
@@ -32,13 +35,13 @@ export function RecentActivity({ events, checks }: { events: AuditEventView[]; c
         {events.map((e) => (
           <tr key={e.seq}>
             <td className="nowrap">
-              <time title={exactTime(e.at)}>{shortWhen(e.at)}</time>
+              <Time at={e.at}>{shortWhen(e.at)}</Time>
             </td>
             <td>{e.operator ?? t('audit.system')}</td>
-            <td title={e.action}>{actionLabel(e.action)}</td>
+            <td>{actionLabel(e.action)}</td>
             <td>{e.checks.map((c) => checkLabel(c, checks)).join(', ')}</td>
             <td className="mono-small nowrap">{e.ticket}</td>
-            <td className="clip" title={e.reason ?? undefined}>
+            <td className="wrap-cell">
               {e.reason}
             </td>
             <td>{outcomeLabel(e.outcome)}</td>
@@ -46,5 +49,6 @@ export function RecentActivity({ events, checks }: { events: AuditEventView[]; c
         ))}
       </tbody>
     </table>
+    </ScrollArea>
   );
 }

@@ -1,10 +1,9 @@
 // A freshly issued secret, shown once: large grouped monospace characters, Copy (through main;
 // the clipboard clears itself), Print (a print-only layout) and a spelling aid.
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { call } from '../api.ts';
 import { compact, groups } from '../format.ts';
-import { errorText } from '../errors.ts';
+import { useCopy } from './CopyButton.tsx';
 import { Icon } from './Icon.tsx';
 import { SpellingAid } from './SpellingAid.tsx';
 
@@ -39,28 +38,8 @@ export function printOnly(el: HTMLElement | null): void {
 export function SecretDisplay({ values, label, printTitle, printNote, testId = 'secret-display', compactCopy = true }: Props) {
   const { t } = useTranslation();
   const boxRef = useRef<HTMLDivElement>(null);
-  const [clearsIn, setClearsIn] = useState<number | null>(null);
-  const [copyError, setCopyError] = useState<string | null>(null);
   const [spelled, setSpelled] = useState<number | null>(values.length === 1 ? 0 : null);
-
-  useEffect(() => {
-    if (clearsIn === null) return undefined;
-    if (clearsIn <= 0) {
-      setClearsIn(null);
-      return undefined;
-    }
-    const id = window.setTimeout(() => setClearsIn((s) => (s === null ? null : s - 1)), 1000);
-    return () => window.clearTimeout(id);
-  }, [clearsIn]);
-
-  async function copy() {
-    const text = values.map((v) => (compactCopy ? compact(v) : v)).join('\n');
-    const r = await call('clipboard:copy', { text });
-    if (r.ok) {
-      setCopyError(null);
-      setClearsIn(r.value.clearsInSeconds);
-    } else setCopyError(errorText(t, r.error));
-  }
+  const { copy, clearsIn, error: copyError } = useCopy(() => values.map((v) => (compactCopy ? compact(v) : v)).join('\n'));
 
   const single = values.length === 1;
   return (
@@ -92,7 +71,7 @@ export function SecretDisplay({ values, label, printTitle, printNote, testId = '
         ))}
       </div>
       <div className="secret-actions no-print">
-        <button type="button" className="btn" onClick={() => void copy()} data-testid="secret-copy" aria-live="polite">
+        <button type="button" className="btn" onClick={() => void copy()} data-testid="secret-copy">
           <Icon name={clearsIn === null ? 'copy' : 'check'} />
           {clearsIn === null ? t('secret.copy') : t('secret.copied', { seconds: clearsIn })}
         </button>
@@ -106,6 +85,9 @@ export function SecretDisplay({ values, label, printTitle, printNote, testId = '
           </button>
         ) : null}
       </div>
+      <span className="sr-only" aria-live="polite">
+        {clearsIn === null ? '' : t('secret.copiedAnnounce')}
+      </span>
       {copyError ? <div className="field-error">{copyError}</div> : null}
       {spelled !== null && values[spelled] !== undefined ? (
         <div className="no-print">

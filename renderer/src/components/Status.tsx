@@ -6,9 +6,9 @@ export type Tone = 'ok' | 'warn' | 'bad' | 'neutral' | 'info';
 const DEFAULT_ICON: Record<Tone, IconName> = { ok: 'check', warn: 'warning', bad: 'cross', neutral: 'minus', info: 'info' };
 
 /** A compact status label: icon + text, coloured by tone. */
-export function Status({ tone, label, icon, testId, title }: { tone: Tone; label: string; icon?: IconName; testId?: string; title?: string }) {
+export function Status({ tone, label, icon, testId }: { tone: Tone; label: string; icon?: IconName; testId?: string }) {
   return (
-    <span className={`status status-${tone}`} data-testid={testId} title={title}>
+    <span className={`status status-${tone}`} data-testid={testId}>
       <Icon name={icon ?? DEFAULT_ICON[tone]} />
       <span>{label}</span>
     </span>

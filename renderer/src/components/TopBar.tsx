@@ -9,15 +9,18 @@ export function TopBar({ search, menu, onLock }: { search: ReactNode; menu: Reac
   const { t } = useTranslation();
   return (
     <header className="topbar">
-      <div className="brand" aria-label="FactorDesk">
+      <div className="brand">
         <Icon name="shield" />
         <span>FactorDesk</span>
       </div>
       {search}
       <div className="topbar-right">
         {menu}
-        <button type="button" className="btn btn-lock" onClick={onLock} aria-keyshortcuts={IS_MAC ? 'Meta+L' : 'Control+L'} title={t('lock.title', { keys: IS_MAC ? '⌘L' : 'Ctrl+L' })} data-testid="lock-button">
+        <button type="button" className="btn btn-lock" onClick={onLock} aria-keyshortcuts={IS_MAC ? 'Meta+L' : 'Control+L'} data-testid="lock-button">
           <Icon name="lock" /> {t('lock.button')}
+          <kbd className="kbd-hint" aria-hidden="true">
+            {IS_MAC ? '⌘L' : 'Ctrl+L'}
+          </kbd>
         </button>
       </div>
     </header>

@@ -9,9 +9,9 @@ import { SecretDisplay } from '../components/SecretDisplay.tsx';
 import { Notice } from '../components/Status.tsx';
 import { errorText } from '../errors.ts';
 import { dateTime, firstName, number } from '../format.ts';
-import { ACTION_TITLE, actionConsequences, lifetimeChoices, type ActionKind } from './actions.ts';
+import { ACTION_TITLE, actionConsequences, lifetimeChoices, lifetimeText, type ActionKind } from './actions.ts';
 import { IdentityStep, EMPTY_IDENTITY, type Identity } from './IdentityStep.tsx';
-import { CloseConfirm, Consequences, Footer, StepList } from './parts.tsx';
+import { CloseConfirm, Consequences, Footer, NextButton, StepList } from './parts.tsx';
 import { identityErrorsOf, type RefusePrefill } from './RefuseDialog.tsx';
 
 type Outcome = { kind: 'code'; code: string; expiresAt: number } | { kind: 'codes'; codes: string[] } | { kind: 'done' };
@@ -102,6 +102,7 @@ export function ActionDialog({ kind, view, settings, onClose, onRefuse }: Props)
             setIdErrors({});
           }}
           checks={settings.identityChecks}
+          phone={view.user.phone}
           errors={idErrors}
           onNext={() => setStep(2)}
           onCancel={() => onClose(false)}
@@ -121,7 +122,7 @@ export function ActionDialog({ kind, view, settings, onClose, onRefuse }: Props)
               <select id="otc-minutes" value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} data-testid="otc-minutes">
                 {lifetimeChoices(settings).map((m) => (
                   <option key={m} value={m}>
-                    {m % 60 === 0 ? t('otc.hours', { n: number(m / 60) }) : t('otc.minutes', { n: number(m) })}
+                    {lifetimeText(m)}
                     {m === settings.oneTimeCodeMinutes ? ` (${t('otc.default')})` : ''}
                   </option>
                 ))}
@@ -136,11 +137,7 @@ export function ActionDialog({ kind, view, settings, onClose, onRefuse }: Props)
                 {t('common.back')}
               </button>
             }
-            right={
-              <button type="submit" className={`btn ${consequences.some((c) => c.destructive) ? 'btn-danger' : 'btn-primary'}`} disabled={busy} data-testid="dialog-next" autoFocus>
-                {busy ? t('common.working') : t(`confirm.${kind}`)}
-              </button>
-            }
+            right={<NextButton label={busy ? t('common.working') : t(`confirm.${kind}`)} danger={consequences.some((c) => c.destructive)} disabled={busy} autoFocus />}
           />
         </form>
       ) : null}
@@ -172,7 +169,7 @@ export function ActionDialog({ kind, view, settings, onClose, onRefuse }: Props)
           ) : (
             <Footer
               right={
-                <button type="button" className="btn btn-primary" onClick={requestClose} data-testid="dialog-close" autoFocus={!secret}>
+                <button type="button" className="btn btn-primary" onClick={requestClose} data-testid="dialog-close" autoFocus>
                   {t('common.close')}
                 </button>
               }

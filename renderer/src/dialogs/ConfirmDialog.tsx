@@ -1,4 +1,6 @@
-// A small yes/no dialog for admin actions (disable, remove, restore, rotate key).
+// A small yes/no dialog for admin actions (disable, remove, restore, rotate key). The focus
+// starts on the first field, else on Cancel when the action cannot be undone (Enter is then
+// safe), else on the confirm button (Enter goes on).
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Modal } from '../components/Modal.tsx';
@@ -37,7 +39,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, busy, err
             </button>
           }
           right={
-            <button type="submit" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} data-testid="dialog-confirm">
+            <button type="submit" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} data-testid="dialog-confirm" autoFocus={!danger}>
               {busy ? t('common.working') : confirmLabel}
             </button>
           }

@@ -6,7 +6,7 @@ import { Field } from '../components/Field.tsx';
 import { Notice, Status } from '../components/Status.tsx';
 import { errorText } from '../errors.ts';
 import { firstName } from '../format.ts';
-import { Footer } from './parts.tsx';
+import { Footer, NextButton } from './parts.tsx';
 
 interface Props {
   userId: number;
@@ -90,11 +90,7 @@ export function ConfirmStep({ userId, name, onActive, active, onLater, onBack, o
             </button>
           </>
         }
-        right={
-          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="confirm-submit">
-            {busy ? t('common.working') : t('enroll.confirm')}
-          </button>
-        }
+        right={<NextButton label={busy ? t('common.working') : t('enroll.confirm')} disabled={busy} testId="confirm-submit" />}
       />
     </form>
   );

@@ -1,5 +1,8 @@
 // Re-enrollment step 3: the QR, the typed key behind "Read the key aloud" (an audited reveal),
-// the printed sheet, backup codes if issued, and "Regenerate" (voids what is shown).
+// the printed sheet, backup codes if issued (folded away: on the phone they are not read out,
+// in person they are on page 2 of the sheet), and "Regenerate" (voids what is shown).
+// "Read the key aloud" has the focus when the step opens (the phone call is the common case);
+// once the key shows, the focus moves to "Next" so Enter goes on to the confirmation.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { IssuedEnrollment } from '../../../contract/index.ts';
@@ -7,7 +10,6 @@ import { call } from '../api.ts';
 import { Icon } from '../components/Icon.tsx';
 import { SecretDisplay } from '../components/SecretDisplay.tsx';
 import { Notice } from '../components/Status.tsx';
-import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
 import { dateTime } from '../format.ts';
 import { currentLang } from '../i18n.ts';
@@ -26,16 +28,20 @@ interface Props {
   issued: IssuedEnrollment;
   backupCodes: string[] | null;
   onRegenerate: () => Promise<boolean>;
+  /** Moves the focus to the step's "Next" (after the key is shown). */
+  onRevealed: () => void;
 }
 
 /** The set-up material for the new phone. */
-export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate }: Props) {
+export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate, onRevealed }: Props) {
   const { t } = useTranslation();
-  const toast = useToast();
   const [revealed, setRevealed] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // What happened to the sheet, said here (a toast would wait until the dialog closes).
+  const [sheetNote, setSheetNote] = useState<string | null>(null);
   const [askRegenerate, setAskRegenerate] = useState(false);
+  const [showCodes, setShowCodes] = useState(false);
 
   async function reveal() {
     setBusy('reveal');
@@ -44,6 +50,7 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
     if (r.ok) {
       setError(null);
       setRevealed(true);
+      window.setTimeout(onRevealed, 0);
     } else setError(errorText(t, r.error));
   }
 
@@ -53,8 +60,8 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
     setBusy(null);
     if (!r.ok) return setError(errorText(t, r.error));
     setError(null);
-    if (mode === 'pdf' && r.value.file) toast({ title: t('enroll.pdfSaved'), description: r.value.file, tone: 'ok' });
-    else if (mode === 'print' && r.value.done) toast({ title: t('enroll.printed'), tone: 'ok' });
+    if (mode === 'pdf' && r.value.file) setSheetNote(t('enroll.pdfSavedAt', { file: r.value.file }));
+    else if (mode === 'print' && r.value.done) setSheetNote(t('enroll.printed'));
   }
 
   async function regenerate() {
@@ -85,11 +92,16 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
               <Icon name="download" /> {t('enroll.savePdf')}
             </button>
           </div>
+          {sheetNote ? (
+            <Notice tone="ok" testId="sheet-note">
+              {sheetNote}
+            </Notice>
+          ) : null}
           {revealed ? (
             <SecretDisplay values={[issued.key]} label={t('enroll.keyLabel')} printTitle={t('enroll.keyPrintTitle', { name })} testId="typed-key" />
           ) : (
             <div>
-              <button type="button" className="btn btn-primary" onClick={() => void reveal()} disabled={busy !== null} data-testid="reveal-key">
+              <button type="button" className="btn btn-primary" onClick={() => void reveal()} disabled={busy !== null} data-testid="reveal-key" autoFocus>
                 <Icon name="phone" /> {t('enroll.reveal')}
               </button>
               <p className="muted">{t('enroll.revealNote')}</p>
@@ -98,7 +110,17 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
         </div>
       </div>
       {backupCodes && backupCodes.length > 0 ? (
-        <SecretDisplay values={backupCodes} label={t('backup.label', { n: backupCodes.length })} printTitle={t('backup.printTitle', { name })} printNote={t('backup.printNote')} testId="enroll-backup-codes" compactCopy={false} />
+        <div className="codes-fold">
+          <button type="button" className="btn" aria-expanded={showCodes} aria-controls="enroll-codes" onClick={() => setShowCodes(!showCodes)} data-testid="toggle-backup-codes">
+            <Icon name={showCodes ? 'chevron' : 'list'} />
+            {showCodes ? t('enroll.hideCodes') : t('enroll.showCodes', { count: backupCodes.length, n: backupCodes.length })}
+          </button>
+          <div id="enroll-codes" hidden={!showCodes}>
+            {showCodes ? (
+              <SecretDisplay values={backupCodes} label={t('backup.label', { n: backupCodes.length })} printTitle={t('backup.printTitle', { name })} printNote={t('backup.printNote')} testId="enroll-backup-codes" compactCopy={false} />
+            ) : null}
+          </div>
+        </div>
       ) : null}
       {error ? <Notice tone="bad">{error}</Notice> : null}
       <div className="regenerate">

@@ -1,13 +1,17 @@
 // Step 1 of every action: "Who is calling?" — the identity checks done, a ticket and a reason.
 // Next stays disabled until one STRONG check is ticked and ticket and reason are filled; a weak
 // check alone (a request from the address on record) is explained and a refusal offered.
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { IdentityCheck } from '../../../contract/index.ts';
 import { Checkbox } from '../components/Checkbox.tsx';
+import { CopyButton } from '../components/CopyButton.tsx';
 import { Field } from '../components/Field.tsx';
+import { Icon } from '../components/Icon.tsx';
 import { Notice } from '../components/Status.tsx';
+import { phoneForDialling, phoneForReading } from '../format.ts';
 import { currentLang } from '../i18n.ts';
-import { Footer } from './parts.tsx';
+import { Footer, NextButton } from './parts.tsx';
 
 export interface Identity {
   checks: string[];
@@ -36,12 +40,21 @@ interface Props {
   onNext: () => void;
   onCancel: () => void;
   onRefuse: () => void;
+  /** The user's number in the directory (for the call-back), if any. */
+  phone?: string | null;
 }
 
-/** The identity step, as a form (Enter in a field goes to the next step when allowed). */
-export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel, onRefuse }: Props) {
+/** The check that the call-back number belongs to. */
+const CALLBACK = 'callback';
+
+/**
+ * The identity step, as a form. Enter goes to the next step when the policy is met; until then
+ * Enter (also on a check box) moves to the first thing still missing — never past the step.
+ */
+export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel, onRefuse, phone }: Props) {
   const { t } = useTranslation();
   const lang = currentLang();
+  const formRef = useRef<HTMLFormElement>(null);
   const st = identityState(value, checks);
   const missing: string[] = [];
   if (!st.strong) missing.push(t('identity.missingStrong'));
@@ -51,24 +64,64 @@ export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel
   const toggle = (id: string, on: boolean) =>
     onChange({ ...value, checks: on ? [...value.checks.filter((c) => c !== id), id] : value.checks.filter((c) => c !== id) });
 
+  /** Focus on the first thing still missing: a strong check, the ticket, the reason. */
+  const toMissing = () => {
+    const f = formRef.current;
+    if (!f) return;
+    const el = !st.strong
+      ? f.querySelector<HTMLElement>('[role="checkbox"]')
+      : value.ticket.trim() === ''
+        ? f.querySelector<HTMLElement>('[data-testid="identity-ticket"]')
+        : f.querySelector<HTMLElement>('[data-testid="identity-reason"]');
+    el?.focus();
+  };
+  const go = () => (st.ready ? onNext() : toMissing());
+
+  const callbackNumber = phone ? (
+    <div className="callback-number" data-testid="callback-number">
+      <Icon name="phone" />
+      <span>{t('identity.callbackNumber')}</span>
+      <strong className="mono phone-number" data-testid="callback-number-value">
+        {phoneForReading(phone)}
+      </strong>
+      <CopyButton text={phoneForDialling(phone)} label={t('identity.copyNumber')} testId="callback-copy" small />
+    </div>
+  ) : (
+    <div className="callback-number muted" data-testid="callback-number">
+      <Icon name="phone" /> {t('identity.noCallbackNumber')}
+    </div>
+  );
+  const hasCallback = checks.some((c) => c.id === CALLBACK);
+
   return (
     <form
+      ref={formRef}
       onSubmit={(e) => {
         e.preventDefault();
-        if (st.ready) onNext();
+        go();
+      }}
+      onKeyDown={(e) => {
+        // A check box swallows Enter (as ARIA says it should): here it means "on to the next thing".
+        if (e.key === 'Enter' && !e.altKey && !e.ctrlKey && !e.metaKey && (e.target as HTMLElement).getAttribute('role') === 'checkbox') {
+          e.preventDefault();
+          go();
+        }
       }}
     >
+      {hasCallback ? null : callbackNumber}
       <fieldset className="checks" aria-describedby={errors.checks ? 'identity-checks-err' : undefined}>
         <legend>{t('identity.checksLegend')}</legend>
         {checks.map((c) => (
-          <Checkbox
-            key={c.id}
-            label={c.label[lang]}
-            checked={value.checks.includes(c.id)}
-            onChange={(on) => toggle(c.id, on)}
-            note={c.strong ? undefined : t('identity.weakNote')}
-            testId={`check-${c.id}`}
-          />
+          <div key={c.id} className={c.id === CALLBACK ? 'check-with-number' : undefined}>
+            <Checkbox
+              label={c.label[lang]}
+              checked={value.checks.includes(c.id)}
+              onChange={(on) => toggle(c.id, on)}
+              note={c.strong ? undefined : t('identity.weakNote')}
+              testId={`check-${c.id}`}
+            />
+            {c.id === CALLBACK ? callbackNumber : null}
+          </div>
         ))}
         {errors.checks ? (
           <div className="field-error" id="identity-checks-err" role="alert">
@@ -104,11 +157,7 @@ export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel
             </button>
           </>
         }
-        right={
-          <button type="submit" className="btn btn-primary" disabled={!st.ready} aria-describedby={st.ready ? undefined : 'identity-missing'} data-testid="dialog-next">
-            {t('common.next')}
-          </button>
-        }
+        right={<NextButton label={t('common.next')} disabled={!st.ready} describedBy={st.ready ? undefined : 'identity-missing'} />}
       />
     </form>
   );

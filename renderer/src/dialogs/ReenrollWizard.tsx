@@ -1,6 +1,6 @@
 // Force re-enrollment in four steps: who is calling, what will happen (with options), the new
 // set-up material (QR, key, sheet), and confirmation with a code from the new phone.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FactorSummaryView, IssuedEnrollment, SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
@@ -13,7 +13,7 @@ import { reenrollConsequences } from './actions.ts';
 import { ConfirmStep } from './ConfirmStep.tsx';
 import { EnrollmentStep } from './EnrollmentStep.tsx';
 import { EMPTY_IDENTITY, IdentityStep, type Identity, type IdentityErrors } from './IdentityStep.tsx';
-import { CloseConfirm, Consequences, Footer, StepList } from './parts.tsx';
+import { CloseConfirm, Consequences, Footer, NextButton, StepList } from './parts.tsx';
 import { identityErrorsOf, type RefusePrefill } from './RefuseDialog.tsx';
 
 interface Props {
@@ -36,6 +36,9 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
   const [backupCodes, setBackupCodes] = useState<string[] | null>(null);
   const [active, setActive] = useState(false);
   const [asking, setAsking] = useState(false);
+  // After "No, show it again" the focus goes back to the button that asked.
+  const [askedFrom, setAskedFrom] = useState<'close' | 'later' | null>(null);
+  const nextRef = useRef<HTMLButtonElement>(null);
   const name = view.user.name;
   const userId = view.user.id;
   const ctx = () => ({ userId, checks: identity.checks, ticket: identity.ticket.trim(), reason: identity.reason.trim() });
@@ -73,9 +76,12 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
   // Leaving while the QR/key may still be needed asks first; after "active" it just closes.
   const mustAsk = issued !== null && !active;
   function requestClose() {
-    if (mustAsk) setAsking(true);
-    else onClose(issued !== null);
+    if (mustAsk) {
+      setAskedFrom('close');
+      setAsking(true);
+    } else onClose(issued !== null);
   }
+  const focusNext = () => nextRef.current?.focus();
 
   const steps = [t('dialog.step1'), t('dialog.step2'), t('enroll.step3'), t('enroll.step4')];
   return (
@@ -87,6 +93,7 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
       wide={step >= 3}
       onEscape={() => {
         if (mustAsk) {
+          setAskedFrom('close');
           setAsking(true);
           return true;
         }
@@ -103,6 +110,7 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
             setIdErrors({});
           }}
           checks={settings.identityChecks}
+          phone={view.user.phone}
           errors={idErrors}
           onNext={() => setStep(2)}
           onCancel={() => onClose(false)}
@@ -129,32 +137,24 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
                 {t('common.back')}
               </button>
             }
-            right={
-              <button type="submit" className="btn btn-danger" disabled={busy} data-testid="dialog-next">
-                {busy ? t('common.working') : t('confirm.reenroll')}
-              </button>
-            }
+            right={<NextButton label={busy ? t('common.working') : t('confirm.reenroll')} danger disabled={busy} autoFocus />}
           />
         </form>
       ) : null}
       {step === 3 && issued ? (
         <>
-          <EnrollmentStep userId={userId} name={name} issued={issued} backupCodes={backupCodes} onRegenerate={regenerate} />
+          <EnrollmentStep userId={userId} name={name} issued={issued} backupCodes={backupCodes} onRegenerate={regenerate} onRevealed={focusNext} />
           {error ? <Notice tone="bad">{errorText(t, error, { name: firstName(name) })}</Notice> : null}
           {asking ? (
             <CloseConfirm name={firstName(name)} onYes={() => onClose(true)} onNo={() => setAsking(false)} />
           ) : (
             <Footer
               left={
-                <button type="button" className="btn" onClick={requestClose} data-testid="dialog-close">
+                <button type="button" className="btn" onClick={requestClose} data-testid="dialog-close" autoFocus={askedFrom === 'close'}>
                   {t('enroll.closePending')}
                 </button>
               }
-              right={
-                <button type="button" className="btn btn-primary" onClick={() => setStep(4)} data-testid="dialog-next">
-                  {t('enroll.toConfirm')}
-                </button>
-              }
+              right={<NextButton label={t('enroll.toConfirm')} onClick={() => setStep(4)} buttonRef={nextRef} />}
             />
           )}
         </>
@@ -168,7 +168,10 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
             name={name}
             active={active}
             onActive={() => setActive(true)}
-            onLater={() => setAsking(true)}
+            onLater={() => {
+              setAskedFrom('later');
+              setAsking(true);
+            }}
             onBack={() => setStep(3)}
             onClose={() => onClose(true)}
           />

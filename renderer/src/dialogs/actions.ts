@@ -20,12 +20,12 @@ export function actionConsequences(kind: ActionKind, view: FactorSummaryView, ex
       const minutes = extra.minutes ?? 60;
       const out: Consequence[] = [];
       if (view.oneTimeCode.active) out.push({ text: t('consequence.otcVoid', { name }), destructive: true });
-      out.push({ text: t('consequence.otcNew', { minutes: number(minutes), until: dateTime(Date.now() + minutes * 60_000) }) });
+      out.push({ text: t('consequence.otcNew', { duration: lifetimeText(minutes), until: dateTime(Date.now() + minutes * 60_000) }) });
       return [...out, ...common(name)];
     }
     case 'backup-codes': {
       const out: Consequence[] = [];
-      if (view.backupCodes && view.backupCodes.remaining > 0) out.push({ text: t('consequence.backupVoid', { name, n: view.backupCodes.remaining }), destructive: true });
+      if (view.backupCodes && view.backupCodes.remaining > 0) out.push({ text: t('consequence.backupVoid', { name, count: view.backupCodes.remaining, n: number(view.backupCodes.remaining) }), destructive: true });
       out.push({ text: t('consequence.backupNew') });
       return [...out, ...common(name)];
     }
@@ -44,9 +44,9 @@ export function reenrollConsequences(view: FactorSummaryView, settings: Settings
   if (view.pending) out.push({ text: t('consequence.pendingVoid', { name }), destructive: true });
   if (opts.voidCodes) out.push({ text: t('consequence.voidCodes', { name }), destructive: true });
   else if (opts.withBackupCodes && view.backupCodes && view.backupCodes.remaining > 0)
-    out.push({ text: t('consequence.backupVoid', { name, n: view.backupCodes.remaining }), destructive: true });
+    out.push({ text: t('consequence.backupVoid', { name, count: view.backupCodes.remaining, n: number(view.backupCodes.remaining) }), destructive: true });
   const deadline = Date.now() + settings.enrollmentDeadlineDays * 86_400_000;
-  out.push({ text: t('consequence.reenrollNew', { days: settings.enrollmentDeadlineDays, deadline: dateTime(deadline) }) });
+  out.push({ text: t('consequence.reenrollNew', { count: settings.enrollmentDeadlineDays, days: number(settings.enrollmentDeadlineDays), deadline: dateTime(deadline) }) });
   if (opts.withBackupCodes) out.push({ text: t('consequence.backupNew') });
   return [...out, ...common(name)];
 }
@@ -60,6 +60,11 @@ export const ACTION_TITLE: Record<ActionKind | 'reenroll' | 'refuse', string> = 
   reenroll: 'actions.reenroll',
   refuse: 'actions.refuse',
 };
+
+/** "30 minutes", "1 hour", "2 hours" (whole hours as hours). */
+export function lifetimeText(minutes: number): string {
+  return minutes % 60 === 0 ? t('otc.hours', { count: minutes / 60, n: number(minutes / 60) }) : t('otc.minutes', { count: minutes, n: number(minutes) });
+}
 
 /** Lifetimes offered for a one-time code (minutes), within the policy's 10 min to 24 h. */
 export function lifetimeChoices(settings: SettingsView): number[] {

@@ -1,7 +1,50 @@
 // Pieces every action dialog shares: the step list, the footer, and the closing question.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Icon } from '../components/Icon.tsx';
+import { altAria, altLabel, useAltClick } from '../shortcuts.ts';
+
+interface NextProps {
+  label: string;
+  disabled?: boolean;
+  /** Submit the step's form (default), or run `onClick`. */
+  onClick?: () => void;
+  describedBy?: string;
+  /** Red: the step does something that cannot be undone. */
+  danger?: boolean;
+  autoFocus?: boolean;
+  testId?: string;
+  /** For a step that moves the focus here itself (e.g. once the key is shown). */
+  buttonRef?: React.RefObject<HTMLButtonElement | null>;
+}
+
+/**
+ * The primary button of a dialog step ("Next", "Make code", …): Alt+N presses it from anywhere
+ * in the dialog, and the shortcut is written on it.
+ */
+export function NextButton({ label, disabled, onClick, describedBy, danger, autoFocus, testId = 'dialog-next', buttonRef }: NextProps) {
+  const own = useRef<HTMLButtonElement>(null);
+  const ref = buttonRef ?? own;
+  useAltClick('N', ref as RefObject<HTMLElement | null>, 'dialog');
+  return (
+    <button
+      ref={ref}
+      type={onClick ? 'button' : 'submit'}
+      className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`}
+      disabled={disabled}
+      onClick={onClick}
+      aria-describedby={describedBy}
+      aria-keyshortcuts={altAria('N')}
+      data-testid={testId}
+      autoFocus={autoFocus}
+    >
+      {label}
+      <kbd className="kbd-hint" aria-hidden="true">
+        {altLabel('N')}
+      </kbd>
+    </button>
+  );
+}
 
 /** "1 Who is calling? · 2 What will happen · 3 The result", current step marked. */
 export function StepList({ steps, current }: { steps: string[]; current: number }) {

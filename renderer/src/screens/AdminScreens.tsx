@@ -8,9 +8,18 @@ import { OperatorsScreen } from './OperatorsScreen.tsx';
 import { OutboxScreen } from './OutboxScreen.tsx';
 import { SettingsScreen } from './SettingsScreen.tsx';
 import { VaultScreen } from './VaultScreen.tsx';
+import type { SettingsDraft } from './SettingsScreen.tsx';
+
+interface Props {
+  view: View;
+  importJob: ImportJob | null;
+  setImportJob: Dispatch<SetStateAction<ImportJob | null>>;
+  settingsDraft: SettingsDraft | null;
+  setSettingsDraft: Dispatch<SetStateAction<SettingsDraft | null>>;
+}
 
 /** One admin screen by name. */
-export function AdminScreen({ view, importJob, setImportJob }: { view: View; importJob: ImportJob | null; setImportJob: Dispatch<SetStateAction<ImportJob | null>> }) {
+export function AdminScreen({ view, importJob, setImportJob, settingsDraft, setSettingsDraft }: Props) {
   switch (view) {
     case 'import':
       return <ImportScreen job={importJob} setJob={setImportJob} />;
@@ -19,7 +28,7 @@ export function AdminScreen({ view, importJob, setImportJob }: { view: View; imp
     case 'operators':
       return <OperatorsScreen />;
     case 'settings':
-      return <SettingsScreen />;
+      return <SettingsScreen draft={settingsDraft} setDraft={setSettingsDraft} />;
     case 'vault':
       return <VaultScreen />;
     case 'outbox':

@@ -7,10 +7,11 @@ import { AUDIT_ACTIONS, actionLabel, outcomeLabel } from '../audit-labels.ts';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { checkLabel } from '../components/RecentActivity.tsx';
+import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
-import { dayStart, exactTime, number, stamp } from '../format.ts';
+import { dateNumeric, dayStart, number, stamp } from '../format.ts';
 import { useWorkspace } from '../workspace.ts';
 
 const PAGE = 200;
@@ -24,8 +25,8 @@ function toRequest(f: Filters): Req<'audit:list'> {
   if (f.action) req.action = f.action;
   const from = dayStart(f.from);
   const to = dayStart(f.to);
-  if (from !== undefined) req.from = from;
-  if (to !== undefined) req.to = to + 86_400_000 - 1;
+  if (typeof from === 'number') req.from = from;
+  if (typeof to === 'number') req.to = to + 86_400_000 - 1;
   return req;
 }
 
@@ -53,7 +54,10 @@ export function AuditScreen() {
   }, []);
   useEffect(() => void load(EMPTY), [load]);
 
+  const [tried, setTried] = useState(false);
   const apply = (f: Filters) => {
+    setTried(true);
+    if (dayStart(f.from) === null || dayStart(f.to) === null) return setDraft(f);
     setDraft(f);
     setApplied(f);
     void load(f);
@@ -70,7 +74,7 @@ export function AuditScreen() {
     const r = await call('audit:export', { format });
     setBusy(null);
     if (!r.ok) return setError(r.error);
-    if (r.value.file) toast({ title: t('audit.exported', { n: number(r.value.count) }), description: r.value.file, tone: 'ok' });
+    if (r.value.file) toast({ title: t('audit.exported', { count: r.value.count, n: number(r.value.count) }), description: r.value.file, tone: 'ok' });
   }
   const set = (k: keyof Filters) => (v: string) => setDraft({ ...draft, [k]: v });
   const refusedOnly = draft.action === 'request.refused';
@@ -78,7 +82,7 @@ export function AuditScreen() {
   return (
     <div className="screen screen-wide" data-testid="audit-screen">
       <div className="screen-head">
-        <h2>{t('audit.title')}</h2>
+        <h1>{t('audit.title')}</h1>
         <div className="button-row">
           <button type="button" className="btn" onClick={() => void verify()} disabled={busy !== null} data-testid="audit-verify">
             <Icon name="shield" /> {t('audit.verify')}
@@ -93,7 +97,7 @@ export function AuditScreen() {
       </div>
       {chain ? (
         <Notice tone={chain.ok && chain.anchor === 'ok' ? 'ok' : 'bad'} testId="audit-verify-result">
-          {chain.ok ? t('audit.intact', { n: number(chain.count) }) : t('audit.broken', { seq: chain.firstBroken ?? '?', problem: chain.problem ?? '' })}
+          {chain.ok ? t('audit.intact', { count: chain.count, n: number(chain.count) }) : t('audit.broken', { seq: chain.firstBroken ?? '?', problem: chain.problem ?? '' })}
           {chain.anchor !== 'ok' ? <div>{t(`audit.anchor.${chain.anchor}`)}</div> : null}
         </Notice>
       ) : null}
@@ -118,8 +122,23 @@ export function AuditScreen() {
             ))}
           </select>
         </div>
-        <Field label={t('audit.from')} type="date" value={draft.from} onChange={set('from')} testId="audit-filter-from" />
-        <Field label={t('audit.to')} type="date" value={draft.to} onChange={set('to')} testId="audit-filter-to" />
+        {/* Text fields in the UI's own date format: a native date input follows the browser's
+            locale (mm/dd/yyyy in an English Chromium), not the language chosen here. */}
+        {(['from', 'to'] as const).map((k) => (
+          <Field
+            key={k}
+            label={t(`audit.${k}`)}
+            value={draft[k]}
+            onChange={set(k)}
+            testId={`audit-filter-${k}`}
+            placeholder={t('audit.dateFormat')}
+            inputMode="numeric"
+            autoComplete="off"
+            maxLength={10}
+            hint={t('audit.dateHint', { format: t('audit.dateFormat'), example: dateNumeric(Date.now()) })}
+            error={tried && dayStart(draft[k]) === null ? t('audit.badDate', { format: t('audit.dateFormat') }) : undefined}
+          />
+        ))}
         <div className="filters-buttons">
           <button type="submit" className="btn btn-primary" data-testid="audit-apply">
             {t('audit.apply')}
@@ -133,11 +152,11 @@ export function AuditScreen() {
         </div>
       </form>
       {error ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
-      <div className="table-scroll">
+      <ScrollArea label={t('audit.title')}>
         <table className="table" data-testid="audit-table" aria-busy={busy === 'list'}>
           <thead>
             <tr>
-              {(['time', 'operator', 'action', 'user', 'checks', 'ticket', 'reason', 'outcome'] as const).map((c) => (
+              {(['seq', 'time', 'operator', 'action', 'user', 'checks', 'ticket', 'reason', 'outcome'] as const).map((c) => (
                 <th scope="col" key={c}>
                   {t(`audit.col.${c}`)}
                 </th>
@@ -147,15 +166,16 @@ export function AuditScreen() {
           <tbody>
             {events.map((e) => (
               <tr key={e.seq} data-testid="audit-row" data-action={e.action}>
-                <td className="nowrap" title={`${t('audit.seq', { seq: e.seq })} · ${exactTime(e.at)}`}>
-                  {stamp(e.at)}
+                <td className="num">{e.seq}</td>
+                <td className="nowrap">
+                  <time dateTime={new Date(e.at).toISOString()}>{stamp(e.at)}</time>
                 </td>
                 <td>{e.operator ?? t('audit.system')}</td>
-                <td title={e.action}>{actionLabel(e.action)}</td>
+                <td>{actionLabel(e.action)}</td>
                 <td>{e.userEmail}</td>
                 <td>{e.checks.map((c) => checkLabel(c, ws.settings?.identityChecks)).join(', ')}</td>
                 <td className="mono-small nowrap">{e.ticket}</td>
-                <td className="clip" title={e.reason ?? undefined}>
+                <td className="wrap-cell">
                   {e.reason}
                 </td>
                 <td>{outcomeLabel(e.outcome)}</td>
@@ -164,7 +184,7 @@ export function AuditScreen() {
           </tbody>
         </table>
         {events.length === 0 && busy !== 'list' ? <p className="muted empty">{t('audit.empty')}</p> : null}
-      </div>
+      </ScrollArea>
       {more ? (
         <button type="button" className="btn" onClick={() => void load(applied, events[events.length - 1]?.seq)} disabled={busy !== null}>
           {t('audit.older')}

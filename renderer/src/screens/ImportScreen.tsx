@@ -5,6 +5,7 @@ import { useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, type ApiError } from '../api.ts';
 import { Icon } from '../components/Icon.tsx';
+import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
@@ -42,7 +43,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
   const rep = job?.report;
   return (
     <div className="screen" data-testid="import-screen">
-      <h2>{t('import.title')}</h2>
+      <h1>{t('import.title')}</h1>
       <p className="lead">{t('import.intro')}</p>
       <div className="button-row">
         <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={running} data-testid="import-start">
@@ -52,7 +53,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
       {error ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
       {running ? (
         <section className="panel" aria-labelledby="import-running-h">
-          <h3 id="import-running-h">{job.cancelling ? t('import.cancelling') : t('import.running')}</h3>
+          <h2 id="import-running-h">{job.cancelling ? t('import.cancelling') : t('import.running')}</h2>
           <Progress.Root className="progress" value={null} aria-label={t('import.progressLabel')} data-testid="import-progress">
             <Progress.Indicator className="progress-indicator" />
           </Progress.Root>
@@ -71,7 +72,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
       ) : null}
       {job?.done ? (
         <section className="panel" aria-labelledby="import-report-h" data-testid="import-report">
-          <h3 id="import-report-h">{rep?.cancelled ? t('import.reportCancelled') : t('import.reportTitle')}</h3>
+          <h2 id="import-report-h">{rep?.cancelled ? t('import.reportCancelled') : t('import.reportTitle')}</h2>
           {job.error ? <Notice tone="bad">{errorText(t, job.error as ApiError)}</Notice> : null}
           {rep ? (
             <>
@@ -98,7 +99,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
                 </div>
               </dl>
               {rep.rejected.length > 0 ? (
-                <div className="table-scroll">
+                <ScrollArea label={t('import.rejectedCaption')}>
                   <table className="table" data-testid="import-rejected">
                     <caption>{t('import.rejectedCaption')}</caption>
                     <thead>
@@ -116,7 +117,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollArea>
               ) : (
                 <Notice tone="ok">{t('import.noRejected')}</Notice>
               )}

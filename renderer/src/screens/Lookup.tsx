@@ -74,7 +74,10 @@ export function Lookup({ query, lookup, active, openId, focusToken, isAdmin, onO
   const { t } = useTranslation();
   return (
     <div className="split">
-      <aside className="split-left" aria-label={t('search.results')}>
+      <h1 className="sr-only">{t('nav.lookup')}</h1>
+      {/* Focusable so that a keyboard can scroll a long list (the options themselves are driven
+          from the search box, through aria-activedescendant). */}
+      <aside className="split-left" aria-label={t('search.results')} tabIndex={0} data-testid="results-panel">
         {lookup.error ? <Notice tone="bad">{errorText(t, lookup.error)}</Notice> : null}
         <LookupList
           query={query}

@@ -5,13 +5,15 @@ import { useTranslation } from 'react-i18next';
 import type { OperatorView } from '../../../contract/index.ts';
 import { call, useApi } from '../api.ts';
 import { Icon } from '../components/Icon.tsx';
+import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice, Status } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { ConfirmDialog } from '../dialogs/ConfirmDialog.tsx';
 import { AddOperatorDialog, ResetPasswordDialog } from '../dialogs/OperatorDialogs.tsx';
 import { RekeyDialog } from '../dialogs/RekeyDialog.tsx';
 import { errorText } from '../errors.ts';
-import { date, exactTime } from '../format.ts';
+import { date } from '../format.ts';
+import { Time } from '../components/Time.tsx';
 import { useWorkspace } from '../workspace.ts';
 
 type Pending =
@@ -61,12 +63,13 @@ export function OperatorsScreen() {
   return (
     <div className="screen screen-wide" data-testid="operators-screen">
       <div className="screen-head">
-        <h2>{t('operators.title')}</h2>
+        <h1>{t('operators.title')}</h1>
         <button type="button" className="btn btn-primary" onClick={() => setPending({ kind: 'add' })} data-testid="operator-add">
           <Icon name="plus" /> {t('operators.add')}
         </button>
       </div>
       {list.error ? <Notice tone="bad">{errorText(t, list.error)}</Notice> : null}
+      <ScrollArea label={t('operators.title')}>
       <table className="table" data-testid="operators-table">
         <thead>
           <tr>
@@ -92,7 +95,9 @@ export function OperatorsScreen() {
                 <td>
                   {op.status === 'active' ? <Status tone="ok" label={t('operators.status.active')} /> : <Status tone="bad" icon="ban" label={t(`operators.status.${op.status}`)} />}
                 </td>
-                <td title={exactTime(op.createdAt)}>{date(op.createdAt)}</td>
+                <td>
+                  <Time at={op.createdAt}>{date(op.createdAt)}</Time>
+                </td>
                 <td>
                   {op.status !== 'removed' && !self ? (
                     <div className="row-actions">
@@ -118,6 +123,7 @@ export function OperatorsScreen() {
           })}
         </tbody>
       </table>
+      </ScrollArea>
       {pending?.kind === 'add' ? (
         <AddOperatorDialog
           onClose={(added) => {

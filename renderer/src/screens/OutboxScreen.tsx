@@ -3,10 +3,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, useApi } from '../api.ts';
 import { Checkbox } from '../components/Checkbox.tsx';
+import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice, Status } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
-import { dateTime, exactTime, number } from '../format.ts';
+import { dateTime, number } from '../format.ts';
 
 /** The outbox screen. */
 export function OutboxScreen() {
@@ -22,7 +23,7 @@ export function OutboxScreen() {
     if (!r.ok) return setError(errorText(t, r.error));
     setError(null);
     if (r.value.file) {
-      toast({ title: t('outbox.exported', { n: number(r.value.count) }), description: r.value.file, tone: 'ok' });
+      toast({ title: t('outbox.exported', { count: r.value.count, n: number(r.value.count) }), description: r.value.file, tone: 'ok' });
       setKey((k) => k + 1);
     }
   }
@@ -30,7 +31,7 @@ export function OutboxScreen() {
   return (
     <div className="screen screen-wide" data-testid="outbox-screen">
       <div className="screen-head">
-        <h2>{t('outbox.title')}</h2>
+        <h1>{t('outbox.title')}</h1>
         <div className="button-row">
           <button type="button" className="btn" onClick={() => void exportAs('csv')} data-testid="outbox-export-csv">
             {t('outbox.exportCsv')}
@@ -44,7 +45,7 @@ export function OutboxScreen() {
       <Checkbox label={t('outbox.pendingOnly')} checked={pendingOnly} onChange={setPendingOnly} testId="outbox-pending-only" />
       {list.error ? <Notice tone="bad">{errorText(t, list.error)}</Notice> : null}
       {error ? <Notice tone="bad">{error}</Notice> : null}
-      <div className="table-scroll">
+      <ScrollArea label={t('outbox.title')}>
         <table className="table" data-testid="outbox-table">
           <thead>
             <tr>
@@ -57,7 +58,7 @@ export function OutboxScreen() {
           <tbody>
             {items.map((i) => (
               <tr key={i.id} data-testid="outbox-row">
-                <td className="nowrap" title={exactTime(i.createdAt)}>
+                <td className="nowrap">
                   {dateTime(i.createdAt)}
                 </td>
                 <td>{i.email}</td>
@@ -68,7 +69,7 @@ export function OutboxScreen() {
           </tbody>
         </table>
         {items.length === 0 && !list.loading ? <p className="muted empty">{t('outbox.empty')}</p> : null}
-      </div>
+      </ScrollArea>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // Settings (admin): organization name and logo (for the printed sheet), TOTP issuer, support
 // contact, code lifetime, enrollment deadline, identity checks and the idle lock time.
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
@@ -11,19 +11,29 @@ import { useToast } from '../components/Toasts.tsx';
 import { errorText, fieldOf } from '../errors.ts';
 import { useWorkspace } from '../workspace.ts';
 
+/** Edits on the settings screen not saved yet (kept by the workspace, so leaving the tab keeps them). */
+export interface SettingsDraft {
+  value: SettingsView;
+  dirty: boolean;
+}
+
 const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], cooldownMinutes: [1, 1440] } as const;
 
-/** The settings form. */
-export function SettingsScreen() {
+/**
+ * The settings form. Its edits live in the workspace (`draft`), so switching to another tab
+ * keeps them; the Settings tab says "not saved" meanwhile, and Discard goes back to what is saved.
+ */
+export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | null; setDraft: Dispatch<SetStateAction<SettingsDraft | null>> }) {
   const { t } = useTranslation();
   const toast = useToast();
   const ws = useWorkspace();
-  const [s, setS] = useState<SettingsView | null>(ws.settings);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (ws.settings && !s) setS(ws.settings);
-  }, [ws.settings, s]);
+    if (ws.settings && !draft) setDraft({ value: ws.settings, dirty: false });
+  }, [ws.settings, draft, setDraft]);
+  const s = draft?.value ?? null;
+  const setS = (v: SettingsView) => setDraft({ value: v, dirty: true });
   if (!s) return <p className="muted">{t('common.loading')}</p>;
 
   const f = fieldOf(error);
@@ -57,14 +67,14 @@ export function SettingsScreen() {
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setError(null);
-    setS(r.value);
+    setDraft({ value: r.value, dirty: false });
     ws.reloadSettings();
     toast({ title: t('settings.saved'), tone: 'ok' });
   }
   async function logo(clear: boolean) {
     const r = await call('settings:choose-logo', { clear });
     if (!r.ok) return setError(r.error);
-    setS((old) => (old ? { ...old, organizationLogo: r.value.organizationLogo } : r.value));
+    setDraft((old) => (old ? { ...old, value: { ...old.value, organizationLogo: r.value.organizationLogo } } : { value: r.value, dirty: false }));
     ws.reloadSettings();
   }
   const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes', label: string) => (
@@ -81,14 +91,26 @@ export function SettingsScreen() {
       }}
     >
       <div className="screen-head">
-        <h2>{t('settings.title')}</h2>
-        <button type="submit" className="btn btn-primary" disabled={busy || invalid} data-testid="settings-save">
-          {t('settings.save')}
-        </button>
+        <h1>{t('settings.title')}</h1>
+        <div className="button-row">
+          {draft?.dirty ? (
+            <button type="button" className="btn" onClick={() => ws.settings && setDraft({ value: ws.settings, dirty: false })} data-testid="settings-discard">
+              {t('settings.discard')}
+            </button>
+          ) : null}
+          <button type="submit" className="btn btn-primary" disabled={busy || invalid} data-testid="settings-save">
+            {t('settings.save')}
+          </button>
+        </div>
       </div>
+      {draft?.dirty ? (
+        <Notice tone="info" testId="settings-unsaved-note">
+          {t('settings.unsaved')}
+        </Notice>
+      ) : null}
       {error && !f ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
       <section className="panel">
-        <h3>{t('settings.organization')}</h3>
+        <h2>{t('settings.organization')}</h2>
         <div className="field-row">
           <Field label={t('settings.orgName')} value={s.organizationName} onChange={(v) => setS({ ...s, organizationName: v })} maxLength={120} error={errFor('organizationName')} testId="settings-org" className="grow" />
           <Field label={t('settings.issuer')} hint={t('settings.issuerHint')} value={s.issuer} onChange={(v) => setS({ ...s, issuer: v })} maxLength={64} error={errFor('issuer')} testId="settings-issuer" />
@@ -109,7 +131,7 @@ export function SettingsScreen() {
         </div>
       </section>
       <section className="panel">
-        <h3>{t('settings.policy')}</h3>
+        <h2>{t('settings.policy')}</h2>
         <div className="field-grid">
           {intField('oneTimeCodeMinutes', t('settings.otcMinutes'))}
           {intField('enrollmentDeadlineDays', t('settings.deadlineDays'))}

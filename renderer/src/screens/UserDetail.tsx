@@ -1,5 +1,5 @@
 // A user's page: identity, factor cards, lock state, actions and recent activity.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FactorSummaryView } from '../../../contract/index.ts';
 import { useApi } from '../api.ts';
@@ -12,6 +12,8 @@ import type { ActionKind } from '../dialogs/actions.ts';
 import { ReenrollWizard } from '../dialogs/ReenrollWizard.tsx';
 import { RefuseDialog, type RefusePrefill } from '../dialogs/RefuseDialog.tsx';
 import { errorText } from '../errors.ts';
+import { phoneForReading } from '../format.ts';
+import { altAria, altLabel, useAltClick } from '../shortcuts.ts';
 import { useWorkspace } from '../workspace.ts';
 
 type Open = { kind: ActionKind } | { kind: 'reenroll' } | { kind: 'refuse'; prefill: RefusePrefill | null } | null;
@@ -40,6 +42,7 @@ export function UserDetail({ userId, focusToken }: { userId: number; focusToken:
     setOpen(null);
     if (done) {
       setReloadKey((k) => k + 1);
+      ws.changed();
       ws.focusSearch();
     }
   };
@@ -63,7 +66,7 @@ export function UserDetail({ userId, focusToken }: { userId: number; focusToken:
           </div>
           <div className="user-phone" data-testid="user-phone">
             <Icon name="phone" /> {t('user.phone')}{' '}
-            {view.user.phone ? <strong className="mono">{view.user.phone}</strong> : <span className="muted">{t('user.noPhone')}</span>}
+            {view.user.phone ? <strong className="mono">{phoneForReading(view.user.phone)}</strong> : <span className="muted">{t('user.noPhone')}</span>}
           </div>
         </div>
         <div className="user-org">
@@ -74,28 +77,34 @@ export function UserDetail({ userId, focusToken }: { userId: number; focusToken:
       {disabled ? <Notice tone="warn">{t('user.disabledNote')}</Notice> : null}
       <FactorCards view={view} />
       <div className="action-bar" role="group" aria-label={t('user.actions')}>
-        <ActionButton id="action-reenroll" label={t('actions.reenroll')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'reenroll' })} primary />
-        <ActionButton id="action-one-time-code" label={t('actions.oneTimeCode')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'one-time-code' })} />
-        <ActionButton id="action-backup-codes" label={t('actions.backupCodes')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'backup-codes' })} />
-        {view.sms ? <ActionButton id="action-remove-sms" label={t('actions.removeSms')} disabled={disabled || !settings} onClick={() => setOpen({ kind: 'remove-sms' })} /> : null}
+        <ActionButton id="action-reenroll" label={t('actions.reenroll')} letter="R" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'reenroll' })} primary />
+        <ActionButton id="action-one-time-code" label={t('actions.oneTimeCode')} letter="O" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'one-time-code' })} />
+        <ActionButton id="action-backup-codes" label={t('actions.backupCodes')} letter="B" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'backup-codes' })} />
+        {view.sms ? <ActionButton id="action-remove-sms" label={t('actions.removeSms')} letter="S" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'remove-sms' })} /> : null}
         {ws.isAdmin && view.verification.locked ? (
-          <ActionButton id="action-clear-lock" label={t('actions.clearLock')} disabled={!settings} onClick={() => setOpen({ kind: 'clear-lock' })} />
+          <ActionButton id="action-clear-lock" label={t('actions.clearLock')} letter="L" disabled={!settings} onClick={() => setOpen({ kind: 'clear-lock' })} />
         ) : null}
-        <ActionButton id="action-refuse" label={t('actions.refuse')} disabled={!settings} onClick={() => setOpen({ kind: 'refuse', prefill: null })} subtle />
+        <ActionButton id="action-refuse" label={t('actions.refuse')} letter="A" disabled={!settings} onClick={() => setOpen({ kind: 'refuse', prefill: null })} subtle />
       </div>
-      <section className="activity" aria-labelledby="activity-h">
+      <div className="activity">
         <h3 id="activity-h">{t('activity.title')}</h3>
         <RecentActivity events={view.recentEvents} checks={settings?.identityChecks} />
-      </section>
+      </div>
       {settings && open ? <Dialogs open={open} view={view} settings={settings} onDone={finished} onRefuse={toRefuse} /> : null}
     </article>
   );
 }
 
-function ActionButton({ id, label, onClick, disabled, primary, subtle }: { id: string; label: string; onClick: () => void; disabled?: boolean; primary?: boolean; subtle?: boolean }) {
+/** An action of the user page, with its Alt+letter shortcut written on it. */
+function ActionButton({ id, label, letter, onClick, disabled, primary }: { id: string; label: string; letter: string; onClick: () => void; disabled?: boolean; primary?: boolean; subtle?: boolean }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useAltClick(letter, ref as RefObject<HTMLElement | null>, 'page');
   return (
-    <button type="button" className={`btn${primary ? ' btn-primary' : ''}${subtle ? ' btn-ghost' : ''}`} onClick={onClick} disabled={disabled} data-testid={id}>
+    <button ref={ref} type="button" className={`btn${primary ? ' btn-primary' : ''}`} onClick={onClick} disabled={disabled} data-testid={id} aria-keyshortcuts={altAria(letter)}>
       {label}
+      <kbd className="kbd-hint" aria-hidden="true">
+        {altLabel(letter)}
+      </kbd>
     </button>
   );
 }

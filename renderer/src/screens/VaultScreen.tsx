@@ -67,7 +67,7 @@ export function VaultScreen() {
     : [];
   return (
     <div className="screen" data-testid="vault-screen">
-      <h2>{t('vault.title')}</h2>
+      <h1>{t('vault.title')}</h1>
       {info.error ? <Notice tone="bad">{errorText(t, info.error)}</Notice> : null}
       <dl className="facts" data-testid="vault-info">
         {rows.map(([k, val, cls]) => (
@@ -93,7 +93,7 @@ export function VaultScreen() {
       </div>
       {integrity ? (
         <Notice tone={integrity.ok ? 'ok' : 'bad'} testId="vault-integrity-result">
-          {integrity.ok ? t('vault.integrityOk') : t('vault.integrityBad', { n: integrity.problems.length })}
+          {integrity.ok ? t('vault.integrityOk') : t('vault.integrityBad', { count: integrity.problems.length, n: number(integrity.problems.length) })}
           {integrity.problems.length > 0 ? (
             <ul>
               {integrity.problems.slice(0, 20).map((p, i) => (

@@ -1,20 +1,24 @@
-// The signed-in workspace: top bar, idle banner, admin navigation, the screens, shortcuts
+// The signed-in workspace: top bar, admin navigation, the screens, the status bar, shortcuts
 // (Ctrl/Cmd+K search, Ctrl/Cmd+L lock, Esc back to search) and main's pushed events.
 import * as Tabs from '@radix-ui/react-tabs';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JobReport, PublicSession } from '../../../contract/index.ts';
+import type { SettingsDraft } from './SettingsScreen.tsx';
 import { call, useApi, useEvent } from '../api.ts';
 import { IdleBanner } from '../components/Banners.tsx';
 import { OperatorMenu } from '../components/OperatorMenu.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { optionId } from '../components/LookupList.tsx';
+import { StatusBar } from '../components/StatusBar.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { TopBar } from '../components/TopBar.tsx';
 import { ChangePasswordDialog } from '../dialogs/ChangePasswordDialog.tsx';
 import { setFocusFallback } from '../focus.ts';
 import { setLanguage, type Lang } from '../i18n.ts';
+import { useIdleCountdown } from '../idle.ts';
 import { importReportOf, jobToast, type ImportJob } from '../jobs.ts';
+import { isModalOpen } from '../modal-stack.ts';
 import { WorkspaceContext, type View, type Workspace as WS } from '../workspace.ts';
 import { AdminScreen } from './AdminScreens.tsx';
 import { Lookup, useLookup } from './Lookup.tsx';
@@ -26,6 +30,7 @@ interface Props {
 }
 
 const ADMIN_VIEWS: View[] = ['lookup', 'import', 'audit', 'operators', 'settings', 'vault', 'outbox'];
+
 
 /** Everything after sign-in. */
 export function Workspace({ session, onLock, startup }: Props) {
@@ -41,16 +46,25 @@ export function Workspace({ session, onLock, startup }: Props) {
   const [settingsKey, setSettingsKey] = useState(0);
   const [pwOpen, setPwOpen] = useState(false);
   const [importJob, setImportJob] = useState<ImportJob | null>(null);
+  const [settingsDraft, setSettingsDraft] = useState<SettingsDraft | null>(null);
+  const [changes, setChanges] = useState(0);
+  const [outboxPending, setOutboxPending] = useState<number | null>(null);
   const settings = useApi('settings:get', {}, String(settingsKey));
   const lookup = useLookup(query);
+  const idle = useIdleCountdown(settings.data?.idleLockMinutes);
 
+  /** Focus in the search box, where it is: never a change of screen. */
   const focusSearch = useCallback(() => {
-    setView('lookup');
     window.setTimeout(() => {
       searchRef.current?.focus();
       searchRef.current?.select();
     }, 0);
   }, []);
+  /** Ctrl+K and the menu's "Search": the lookup screen, with the search box focused. */
+  const search = useCallback(() => {
+    setView('lookup');
+    focusSearch();
+  }, [focusSearch]);
   useEffect(() => {
     setFocusFallback(focusSearch);
     focusSearch();
@@ -66,6 +80,18 @@ export function Workspace({ session, onLock, startup }: Props) {
     for (const r of startup.jobReports) toast(jobToast(t, r));
   }, [startup, toast, t]);
 
+  // What waits in the outbox (admins only: agents may not list it, and a refused call is audited).
+  useEffect(() => {
+    if (!isAdmin) return undefined;
+    let live = true;
+    void call('outbox:list', { pendingOnly: true }).then((r) => {
+      if (live && r.ok) setOutboxPending(r.value.length);
+    });
+    return () => {
+      live = false;
+    };
+  }, [isAdmin, changes, view]);
+
   const lock = useCallback(() => {
     void call('session:lock', {}).then(() => onLock());
   }, [onLock]);
@@ -73,35 +99,39 @@ export function Workspace({ session, onLock, startup }: Props) {
   const newLookup = useCallback(() => {
     setQuery('');
     setOpenId(null);
-    focusSearch();
-  }, [focusSearch]);
+    search();
+  }, [search]);
 
   useEffect(() => {
+    // Capture phase on window: runs before a dialog's or menu's own Esc handling, so an Esc that
+    // closes a dialog is seen as that (and does not also jump to the search box).
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
-      const dialogOpen = document.querySelector('[role="dialog"]') !== null;
+      const target = e.target instanceof Element ? e.target : null;
+      const inLayer = isModalOpen() || target?.closest('[role="dialog"], [role="alertdialog"], [role="menu"], [role="listbox"]') != null;
       if (mod && !e.altKey && e.key.toLowerCase() === 'l') {
         e.preventDefault();
         lock();
-      } else if (mod && !e.altKey && e.key.toLowerCase() === 'k' && !dialogOpen) {
+      } else if (mod && !e.altKey && e.key.toLowerCase() === 'k' && !isModalOpen()) {
         e.preventDefault();
-        focusSearch();
-      } else if (e.key === 'Escape' && !dialogOpen && document.activeElement !== searchRef.current) {
+        search();
+      } else if (e.key === 'Escape' && !inLayer && !e.defaultPrevented && view === 'lookup' && document.activeElement !== searchRef.current) {
         focusSearch();
       }
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [lock, focusSearch]);
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
+  }, [lock, search, focusSearch, view]);
 
   useEvent('menu:command', (d) => {
     if (d.command === 'lock') lock();
     else if (d.command === 'new-lookup') newLookup();
-    else focusSearch();
+    else search();
   });
   useEvent('import:progress', (p) => setImportJob((j) => (j && j.jobId === p.jobId ? { ...j, progress: p } : j)));
   useEvent('job:done', (r) => {
     toast(jobToast(t, r));
+    setChanges((n) => n + 1);
     if (r.kind === 'import') setImportJob((j) => (j && j.jobId === r.jobId ? { ...j, done: true, cancelling: false, report: importReportOf(r), error: r.error } : j));
   });
 
@@ -117,17 +147,27 @@ export function Workspace({ session, onLock, startup }: Props) {
   };
   const openUser = (id: number, focus: boolean) => {
     setOpenId(id);
+    setView('lookup');
     if (focus) setFocusToken((n) => n + 1);
   };
   const items = lookup.items;
   const activeItem = items[Math.min(active, items.length - 1)];
 
   const ws: WS = useMemo(
-    () => ({ session, isAdmin, settings: settings.data, reloadSettings: () => setSettingsKey((k) => k + 1), focusSearch, lock, goTo: setView }),
+    () => ({
+      session,
+      isAdmin,
+      settings: settings.data,
+      reloadSettings: () => setSettingsKey((k) => k + 1),
+      focusSearch,
+      changed: () => setChanges((n) => n + 1),
+      lock,
+      goTo: setView,
+    }),
     [session, isAdmin, settings.data, focusSearch, lock],
   );
 
-  const search = (
+  const searchBox = (
     <SearchBox
       ref={searchRef}
       value={query}
@@ -136,39 +176,49 @@ export function Workspace({ session, onLock, startup }: Props) {
       active={active}
       activeId={activeItem ? optionId(activeItem.id) : undefined}
       expanded={items.length > 0}
-      onMove={(d) => setActive((a) => Math.max(0, Math.min(items.length - 1, a + d)))}
+      onMove={(d) => {
+        if (view !== 'lookup') setView('lookup');
+        setActive((a) => Math.max(0, Math.min(items.length - 1, a + d)));
+      }}
       onEnter={() => activeItem && openUser(activeItem.id, true)}
     />
   );
   const lookupScreen = (
     <Lookup query={query} lookup={lookup} active={active} openId={openId} focusToken={focusToken} isAdmin={isAdmin} onOpen={(id) => openUser(id, false)} onImport={() => setView('import')} />
   );
+  const running = importJob && !importJob.done ? t('jobs.kind.import') : null;
 
   return (
     <WorkspaceContext.Provider value={ws}>
       <div className={`workspace${isAdmin ? ' is-admin' : ''}`}>
-        <IdleBanner />
-        <TopBar search={search} onLock={lock} menu={<OperatorMenu session={session} onChangePassword={() => setPwOpen(true)} onLanguage={changeLanguage} onLock={lock} />} />
+        <IdleBanner left={idle.warned ? idle.left : null} />
+        <TopBar search={searchBox} onLock={lock} menu={<OperatorMenu session={session} onChangePassword={() => setPwOpen(true)} onLanguage={changeLanguage} onLock={lock} />} />
         {isAdmin ? (
           <Tabs.Root className="admin" value={view} onValueChange={(v) => setView(v as View)} activationMode="manual">
-            <Tabs.List className="tabs" aria-label={t('nav.label')}>
+            <nav className="tabs-nav" aria-label={t('nav.label')}>
+              <Tabs.List className="tabs" aria-label={t('nav.label')}>
+                {ADMIN_VIEWS.map((v) => (
+                  <Tabs.Trigger key={v} value={v} className="tab" data-testid={`nav-${v}`}>
+                    {t(`nav.${v}`)}
+                    {v === 'settings' && settingsDraft?.dirty ? <span className="tab-badge" data-testid="settings-unsaved">{t('settings.unsavedShort')}</span> : null}
+                  </Tabs.Trigger>
+                ))}
+              </Tabs.List>
+            </nav>
+            <main className="main">
               {ADMIN_VIEWS.map((v) => (
-                <Tabs.Trigger key={v} value={v} className="tab" data-testid={`nav-${v}`}>
-                  {t(`nav.${v}`)}
-                </Tabs.Trigger>
+                // The lookup stays mounted while an admin screen is shown, so the open user and the
+                // search survive a tab switch and nothing re-grabs focus when coming back (Ctrl+K).
+                <Tabs.Content key={v} value={v} className="tab-panel" forceMount={v === 'lookup' ? true : undefined}>
+                  {v === 'lookup' ? lookupScreen : <AdminScreen view={v} importJob={importJob} setImportJob={setImportJob} settingsDraft={settingsDraft} setSettingsDraft={setSettingsDraft} />}
+                </Tabs.Content>
               ))}
-            </Tabs.List>
-            {ADMIN_VIEWS.map((v) => (
-              // The lookup stays mounted while an admin screen is shown, so the open user and the
-              // search survive a tab switch and nothing re-grabs focus when coming back (Ctrl+K).
-              <Tabs.Content key={v} value={v} className="tab-panel" forceMount={v === 'lookup' ? true : undefined}>
-                {v === 'lookup' ? lookupScreen : <AdminScreen view={v} importJob={importJob} setImportJob={setImportJob} />}
-              </Tabs.Content>
-            ))}
+            </main>
           </Tabs.Root>
         ) : (
-          <main className="tab-panel">{lookupScreen}</main>
+          <main className="main tab-panel">{lookupScreen}</main>
         )}
+        <StatusBar session={session} idleLeft={idle.left} outboxPending={isAdmin ? outboxPending : null} job={running} onOutbox={isAdmin ? () => setView('outbox') : undefined} />
         {pwOpen ? <ChangePasswordDialog session={session} onClose={() => setPwOpen(false)} /> : null}
       </div>
     </WorkspaceContext.Provider>

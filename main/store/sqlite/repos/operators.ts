@@ -2,36 +2,7 @@ import type { OperatorRecord } from '../../records.ts';
 import type { OperatorsRepo } from '../../repos/operators.ts';
 import type { TxState } from '../tx-state.ts';
 
-/** Row shape of the operators table. */
-interface OperatorRow {
-  id: string;
-  name: string;
-  name_key: string;
-  display_name: string;
-  email: string | null;
-  email_key: string | null;
-  role: 'agent' | 'admin';
-  status: OperatorRecord['status'];
-  created_at: number;
-  updated_at: number;
-}
-
-const COLUMNS = 'id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at';
-
-function toRecord(r: OperatorRow): OperatorRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    nameKey: r.name_key,
-    displayName: r.display_name,
-    email: r.email,
-    emailKey: r.email_key,
-    role: r.role,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+import { OPERATOR_COLUMNS, toOperatorRecord, type OperatorRow } from '../../rows.ts';
 
 export class SqliteOperators implements OperatorsRepo {
   private readonly s: TxState;
@@ -41,19 +12,19 @@ export class SqliteOperators implements OperatorsRepo {
 
   async get(id: string): Promise<OperatorRecord | null> {
     this.s.read();
-    const r = this.s.stmt(`SELECT ${COLUMNS} FROM operators WHERE id = ?`).get(id) as OperatorRow | undefined;
-    return r ? toRecord(r) : null;
+    const r = this.s.stmt(`SELECT ${OPERATOR_COLUMNS} FROM operators WHERE id = ?`).get(id) as OperatorRow | undefined;
+    return r ? toOperatorRecord(r) : null;
   }
 
   async getByNameKey(nameKey: string): Promise<OperatorRecord | null> {
     this.s.read();
-    const r = this.s.stmt(`SELECT ${COLUMNS} FROM operators WHERE name_key = ?`).get(nameKey) as OperatorRow | undefined;
-    return r ? toRecord(r) : null;
+    const r = this.s.stmt(`SELECT ${OPERATOR_COLUMNS} FROM operators WHERE name_key = ?`).get(nameKey) as OperatorRow | undefined;
+    return r ? toOperatorRecord(r) : null;
   }
 
   async list(): Promise<OperatorRecord[]> {
     this.s.read();
-    return (this.s.stmt(`SELECT ${COLUMNS} FROM operators WHERE status != 'removed' ORDER BY name_key`).all() as OperatorRow[]).map(toRecord);
+    return (this.s.stmt(`SELECT ${OPERATOR_COLUMNS} FROM operators WHERE status != 'removed' ORDER BY name_key`).all() as OperatorRow[]).map(toOperatorRecord);
   }
 
   async countActiveAdmins(): Promise<number> {
@@ -64,7 +35,7 @@ export class SqliteOperators implements OperatorsRepo {
   async insert(op: Omit<OperatorRecord, 'status' | 'updatedAt'>): Promise<boolean> {
     this.s.write();
     const r = this.s
-      .stmt(`INSERT INTO operators (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT(name_key) DO NOTHING`)
+      .stmt(`INSERT INTO operators (${OPERATOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT(name_key) DO NOTHING`)
       .run(op.id, op.name, op.nameKey, op.displayName, op.email, op.emailKey, op.role, op.createdAt, op.createdAt);
     return r.changes === 1;
   }

@@ -2,27 +2,7 @@ import type { OutboxRecord } from '../../records.ts';
 import type { OutboxRepo } from '../../repos/outbox.ts';
 import type { TxState } from '../tx-state.ts';
 
-interface Row {
-  id: number;
-  user_id: number;
-  email: string;
-  kind: string;
-  subject: string;
-  body: string;
-  created_at: number;
-  exported_at: number | null;
-}
-
-const toRecord = (r: Row): OutboxRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  email: r.email,
-  kind: r.kind,
-  subject: r.subject,
-  body: r.body,
-  createdAt: r.created_at,
-  exportedAt: r.exported_at,
-});
+import { toOutboxRecord, type OutboxRow } from '../../rows.ts';
 
 export class SqliteOutbox implements OutboxRepo {
   private readonly s: TxState;
@@ -33,12 +13,12 @@ export class SqliteOutbox implements OutboxRepo {
   async list(opts: { pendingOnly: boolean; limit: number }): Promise<OutboxRecord[]> {
     this.s.read();
     const sql = opts.pendingOnly ? 'SELECT * FROM outbox WHERE exported_at IS NULL ORDER BY id DESC LIMIT ?' : 'SELECT * FROM outbox ORDER BY id DESC LIMIT ?';
-    return (this.s.stmt(sql).all(opts.limit) as Row[]).map(toRecord);
+    return (this.s.stmt(sql).all(opts.limit) as OutboxRow[]).map(toOutboxRecord);
   }
 
   async pending(): Promise<OutboxRecord[]> {
     this.s.read();
-    return (this.s.stmt('SELECT * FROM outbox WHERE exported_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);
+    return (this.s.stmt('SELECT * FROM outbox WHERE exported_at IS NULL ORDER BY id').all() as OutboxRow[]).map(toOutboxRecord);
   }
 
   async pendingCount(): Promise<number> {

@@ -3,39 +3,8 @@ import type { UserFieldsRecord, UsersRepo } from '../../repos/users.ts';
 import type { TxState } from '../tx-state.ts';
 import { indexedNameWords } from '../name-words.ts';
 
-/** Row shape of the users table. */
-export interface UserRow {
-  id: number;
-  external_id: string | null;
-  email: string;
-  email_key: string;
-  name: string;
-  name_key: string;
-  phone: string | null;
-  organization: string | null;
-  status: 'active' | 'disabled';
-  created_at: number;
-  updated_at: number;
-}
-
-export const USER_COLUMNS = 'id, external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at';
-
-/** A users row as a record. */
-export function toUserRecord(r: UserRow): UserRecord {
-  return {
-    id: r.id,
-    externalId: r.external_id,
-    email: r.email,
-    emailKey: r.email_key,
-    name: r.name,
-    nameKey: r.name_key,
-    phone: r.phone,
-    organization: r.organization,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+export { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
+import { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
 
 const INSERT = `INSERT INTO users (external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`;

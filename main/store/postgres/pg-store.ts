@@ -1,0 +1,182 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
+import type { ReadTx, Store, WriteOptions, WriteTx } from '../port.ts';
+import type { Keyring } from '../keyring.ts';
+import { PgTxState } from './tx-state.ts';
+import { migrate } from './migrate.ts';
+import { PgUsers } from './repos/users.ts';
+import { PgVerification } from './repos/verification.ts';
+import { PgAuthenticators } from './repos/authenticators.ts';
+import { PgCodes } from './repos/codes.ts';
+import { PgSms } from './repos/sms.ts';
+import { PgOutbox } from './repos/outbox.ts';
+import { PgSettings } from './repos/settings.ts';
+import { PgMeta } from './repos/meta.ts';
+import { PgAudit } from './repos/audit.ts';
+import { PgDirectory } from './repos/directory.ts';
+import { PgOperators } from './repos/operators.ts';
+import { PgCredentials, PgKeyring } from './keyring.ts';
+
+/** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+/** Attempts per write before the serialization failure is handed to the caller. */
+export const MAX_ATTEMPTS = 60;
+
+/** bigint columns (ids, epoch milliseconds, counts) as numbers: every value is below 2^53. */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** How to reach the database, and the clock and randomness the store hands to services. */
+export interface PostgresStoreOptions {
+  /** A libpq connection string (postgres://user:password@host:port/database). */
+  connectionString: string;
+  clock?: Clock;
+  random?: Random;
+  /** Pooled connections (concurrent transactions) of this process. */
+  maxConnections?: number;
+}
+
+/** Builds the repositories of one transaction over its shared state. */
+function makeTx(s: PgTxState, storeId: string): WriteTx {
+  return {
+    users: new PgUsers(s),
+    verification: new PgVerification(s),
+    authenticators: new PgAuthenticators(s),
+    codes: new PgCodes(s),
+    sms: new PgSms(s),
+    outbox: new PgOutbox(s),
+    settings: new PgSettings(s),
+    meta: new PgMeta(s),
+    audit: new PgAudit(s),
+    directory: new PgDirectory(s),
+    operators: new PgOperators(s),
+    credentials: new PgCredentials(s, storeId),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sqlState(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+}
+
+/**
+ * A store in a PostgreSQL database. Each transaction takes a pooled connection: writes run
+ * SERIALIZABLE and are run again from the start on a serialization failure or deadlock (the
+ * port allows it: write callbacks have no side effects outside the transaction); reads run
+ * REPEATABLE READ READ ONLY, one consistent snapshot. Compare-and-set methods are conditional
+ * UPDATEs, so they hold even across processes and servers.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly storeId: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  private readonly pool: pg.Pool;
+  private readonly inside = new AsyncLocalStorage<true>();
+  private closed = false;
+
+  constructor(pool: pg.Pool, storeId: string, clock: Clock, random: Random) {
+    this.pool = pool;
+    this.storeId = storeId;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  get keyring(): Keyring {
+    return new PgKeyring(this, this.random, this.clock);
+  }
+
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+    return this.guarded(() => this.once(false, fn));
+  }
+
+  write<T>(fn: (tx: WriteTx) => Promise<T>, _opts: WriteOptions = {}): Promise<T> {
+    return this.guarded(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.once(true, fn);
+        } catch (err) {
+          if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) throw err;
+          // Jittered, growing pause so racing writers stop colliding in lock step.
+          await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
+        }
+      }
+    });
+  }
+
+  /** Ends the pool; running transactions finish first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private guarded<T>(run: () => Promise<T>): Promise<T> {
+    // A nested call would hold two connections and could wait on itself: fail loudly instead.
+    if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
+    if (this.closed) return Promise.reject(new Error('This store is closed.'));
+    return this.inside.run(true, run);
+  }
+
+  private async once<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const s = new PgTxState(client, writable);
+    let broken = false;
+    try {
+      await client.query(writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let result: T;
+      try {
+        result = await fn(makeTx(s, this.storeId));
+      } catch (err) {
+        // A serialization failure decides the retry even when the callback caught it and threw
+        // something else; any other error is the callback's to report.
+        throw RETRYABLE.has(sqlState(s.failure) ?? '') ? s.failure : err;
+      } finally {
+        s.open = false;
+      }
+      // A statement failed and the callback carried on: the transaction is aborted, not committable.
+      if (s.failure) throw s.failure;
+      const done = await client.query('COMMIT');
+      if (done.command !== 'COMMIT') throw new Error('The transaction was rolled back by the database.');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/**
+ * Opens the store in the database at `connectionString`: migrates the schema (one transaction,
+ * under an advisory lock) and gives the data set an id on first use.
+ */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, types: TYPES });
+  // An idle pooled connection that drops (server restart) must not crash the process.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      // Byte order of COLLATE "C" is code point order (the directory ranking) only in UTF-8.
+      const enc = await client.query<{ server_encoding: string }>('SHOW server_encoding');
+      if (enc.rows[0]?.server_encoding !== 'UTF8') throw new Error(`The database must use UTF8 encoding, not ${enc.rows[0]?.server_encoding}.`);
+      await migrate(client);
+      const id = (opts.random ?? systemRandom).bytes(16).toString('hex');
+      await client.query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING", [id]);
+      const r = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id'");
+      return new PostgresStore(pool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,153 @@
+import { canonicalEvent, eventHash, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
+import type { AuditRepo } from '../../repos/audit.ts';
+import type { PgTxState } from '../tx-state.ts';
+
+interface Row {
+  seq: number;
+  at: number;
+  operator: string | null;
+  action: string;
+  user_id: number | null;
+  user_email: string | null;
+  checks: string | null;
+  ticket: string | null;
+  reason: string | null;
+  outcome: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = 'seq, at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details, prev_hash, hash';
+/** Rows per round trip when walking the whole chain. */
+const PAGE = 1000;
+
+function fromRow(r: Row): AuditEvent {
+  return {
+    seq: r.seq,
+    at: r.at,
+    operator: r.operator,
+    action: r.action,
+    userId: r.user_id,
+    userEmail: r.user_email,
+    checks: r.checks ? (JSON.parse(r.checks) as string[]) : [],
+    ticket: r.ticket,
+    reason: r.reason,
+    outcome: r.outcome,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * The hash-chained audit log. The chain head is one row (audit_head) that an append locks
+ * FOR UPDATE and takes the next seq and previous hash from: concurrent writers queue on that
+ * row, and under SERIALIZABLE a writer that waited for another one's commit fails and is run
+ * again, so seq order is commit order and every prev_hash is the hash committed before it.
+ * The lock is taken at the first append (services append last) and held to commit, so it is
+ * held as briefly as the transaction allows. Hashes are computed by core/audit.ts, the same
+ * function the vault uses, so both stores chain alike.
+ */
+export class PgAudit implements AuditRepo {
+  private readonly s: PgTxState;
+  constructor(s: PgTxState) {
+    this.s = s;
+  }
+
+  async head(): Promise<{ count: number; hash: string }> {
+    const r = (await this.s.row<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1'))!;
+    return { count: r.seq, hash: r.hash };
+  }
+
+  async list(f: AuditFilter): Promise<AuditEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    // Each condition is fixed text; only its value is a parameter.
+    const add = (cond: string, value: unknown) => {
+      args.push(value);
+      where.push(cond.replace('?', `$${args.length}`));
+    };
+    if (f.userId !== undefined) add('user_id = ?', f.userId);
+    if (f.operator !== undefined) add('operator = ?', f.operator);
+    if (f.action !== undefined) add('action = ?', f.action);
+    if (f.actionPrefix !== undefined) add('starts_with(action, ?)', f.actionPrefix);
+    if (f.from !== undefined) add('at >= ?', f.from);
+    if (f.to !== undefined) add('at < ?', f.to);
+    if (f.beforeSeq !== undefined) add('seq < ?', f.beforeSeq);
+    const limit = Math.min(Math.max(Math.trunc(f.limit ?? 100), 1), 10_000);
+    args.push(limit);
+    const sql = `SELECT ${COLUMNS} FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT $${args.length}`;
+    return (await this.s.rows<Row>(sql, args)).map(fromRow);
+  }
+
+  async *all(): AsyncIterable<AuditEvent> {
+    // Keyset pages inside the transaction's snapshot; each page checks the transaction is live.
+    let after = 0;
+    for (;;) {
+      const rows = await this.s.rows<Row>(`SELECT ${COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, PAGE]);
+      for (const r of rows) yield fromRow(r);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  async latestAt(): Promise<number | null> {
+    const r = await this.s.row<{ at: number | null }>('SELECT max(at) AS at FROM (SELECT at FROM audit_events ORDER BY seq DESC LIMIT 1000) AS newest');
+    return r?.at ?? null;
+  }
+
+  append(input: AuditInput, at: number): Promise<AuditEvent> {
+    try {
+      this.s.mustWrite();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Appends started together (Promise.all) in one transaction take the head one at a time.
+    const p = this.s.auditTail.then(() => this.appendNow(input, at));
+    this.s.auditTail = p.catch(() => {});
+    return p;
+  }
+
+  private async appendNow(input: AuditInput, at: number): Promise<AuditEvent> {
+    const head = (this.s.auditHead ??= (await this.s.row<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))!);
+    const e = {
+      seq: head.seq + 1,
+      at,
+      operator: input.operator,
+      action: input.action,
+      userId: input.userId ?? null,
+      userEmail: input.userEmail ?? null,
+      checks: input.checks ?? [],
+      ticket: input.ticket ?? null,
+      reason: input.reason ?? null,
+      outcome: input.outcome,
+      details: input.details ?? {},
+    };
+    const hash = eventHash(head.hash, canonicalEvent(e));
+    await this.s.q(`INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [
+      e.seq,
+      e.at,
+      e.operator,
+      e.action,
+      e.userId,
+      e.userEmail,
+      JSON.stringify(e.checks),
+      e.ticket,
+      e.reason,
+      e.outcome,
+      JSON.stringify(e.details),
+      head.hash,
+      hash,
+    ]);
+    await this.s.q('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [e.seq, hash]);
+    const prevHash = head.hash;
+    this.s.auditHead = { seq: e.seq, hash };
+    return { ...e, prevHash, hash };
+  }
+
+  /** The server store keeps no anchor outside the database, so there is nothing to hold back. */
+  keepAnchor(): void {
+    this.s.mustWrite();
+  }
+}

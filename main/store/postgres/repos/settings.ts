@@ -1,0 +1,17 @@
+import type { SettingsRepo } from '../../repos/settings.ts';
+import type { PgTxState } from '../tx-state.ts';
+
+export class PgSettings implements SettingsRepo {
+  private readonly s: PgTxState;
+  constructor(s: PgTxState) {
+    this.s = s;
+  }
+
+  async all(): Promise<Array<{ key: string; value: string }>> {
+    return this.s.rows<{ key: string; value: string }>('SELECT key, value FROM settings');
+  }
+
+  async put(key: string, value: string, now: number): Promise<void> {
+    await this.s.change('INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', [key, value, now]);
+  }
+}

@@ -1,0 +1,75 @@
+import type { UserRecord } from '../../records.ts';
+import type { UserFieldsRecord, UsersRepo } from '../../repos/users.ts';
+import type { PgTxState } from '../tx-state.ts';
+// The same word list as the vault's index, so both stores match (and rank) the same users.
+import { indexedNameWords } from '../../sqlite/name-words.ts';
+
+import { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
+
+/**
+ * Users, and the name-word index beside them (user_name_words: for each later word of the
+ * folded name, the rest of the name from it, with copies of both sort keys). Every insert and
+ * update keeps it in step, in the same transaction.
+ */
+export class PgUsers implements UsersRepo {
+  private readonly s: PgTxState;
+  constructor(s: PgTxState) {
+    this.s = s;
+  }
+
+  async get(id: number): Promise<UserRecord | null> {
+    if (!Number.isSafeInteger(id)) return null;
+    const r = await this.s.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return r ? toUserRecord(r) : null;
+  }
+
+  async getByEmailKey(emailKey: string): Promise<UserRecord | null> {
+    const r = await this.s.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = $1`, [emailKey]);
+    return r ? toUserRecord(r) : null;
+  }
+
+  async getByExternalId(externalId: string): Promise<UserRecord | null> {
+    const r = await this.s.row<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE external_id = $1`, [externalId]);
+    return r ? toUserRecord(r) : null;
+  }
+
+  async count(): Promise<number> {
+    return (await this.s.row<{ n: number }>('SELECT count(*) AS n FROM users'))!.n;
+  }
+
+  async insert(f: UserFieldsRecord, at: number): Promise<number | null> {
+    this.s.mustWrite();
+    // Without a conflict target, ON CONFLICT covers both unique keys (email key, external id).
+    const r = await this.s.row<{ id: number }>(
+      `INSERT INTO users (external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT DO NOTHING RETURNING id`,
+      [f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at],
+    );
+    if (!r) return null;
+    await this.addWords(r.id, f.nameKey, f.emailKey);
+    return r.id;
+  }
+
+  async update(id: number, f: UserFieldsRecord, at: number): Promise<void> {
+    this.s.mustWrite();
+    const cur = await this.s.row<{ name_key: string; email_key: string }>('SELECT name_key, email_key FROM users WHERE id = $1', [id]);
+    if (!cur) throw new Error(`user ${id} does not exist`);
+    await this.s.q(
+      `UPDATE users SET external_id = $1, email = $2, email_key = $3, name = $4, name_key = $5, phone = $6, organization = $7, status = $8, updated_at = $9
+       WHERE id = $10`,
+      [f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, id],
+    );
+    if (f.nameKey !== cur.name_key) {
+      await this.s.q('DELETE FROM user_name_words WHERE user_id = $1', [id]);
+      await this.addWords(id, f.nameKey, f.emailKey);
+    } else if (f.emailKey !== cur.email_key) {
+      await this.s.q('UPDATE user_name_words SET email_key = $1 WHERE user_id = $2', [f.emailKey, id]);
+    }
+  }
+
+  private async addWords(id: number, nameKey: string, emailKey: string): Promise<void> {
+    const words = indexedNameWords(nameKey);
+    if (words.length === 0) return;
+    await this.s.q('INSERT INTO user_name_words (word, user_id, name_key, email_key) SELECT w, $2, $3, $4 FROM unnest($1::text[]) AS w ON CONFLICT DO NOTHING', [words, id, nameKey, emailKey]);
+  }
+}

@@ -1,0 +1,56 @@
+import type pg from 'pg';
+
+/**
+ * The state one transaction's repositories share: the pooled client, whether the transaction
+ * is still open and may write, the audit head it has locked, and the first failed statement.
+ * PostgreSQL aborts a transaction at its first error and a later COMMIT quietly rolls back, so
+ * a failure is remembered here and rethrown at commit even if a callback caught it.
+ */
+export class PgTxState {
+  readonly client: pg.PoolClient;
+  readonly writable: boolean;
+  open = true;
+  failure: unknown = null;
+  /** The chain head as locked by this transaction's first append (FOR UPDATE). */
+  auditHead: { seq: number; hash: string } | null = null;
+  /** Appends of this transaction, one after another even when a callback does not await each. */
+  auditTail: Promise<unknown> = Promise.resolve();
+
+  constructor(client: pg.PoolClient, writable: boolean) {
+    this.client = client;
+    this.writable = writable;
+  }
+
+  /** Runs one parameterised statement in the live transaction. */
+  async q<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
+    try {
+      return await this.client.query<R>(sql, params);
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    }
+  }
+
+  /** Rows of a read. */
+  async rows<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.q<R>(sql, params)).rows;
+  }
+
+  /** The first row of a read, or undefined. */
+  async row<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R | undefined> {
+    return (await this.q<R>(sql, params)).rows[0];
+  }
+
+  /** A change: only inside a live write transaction. Returns the number of rows it touched. */
+  async change(sql: string, params: unknown[] = []): Promise<number> {
+    this.mustWrite();
+    return (await this.q(sql, params)).rowCount ?? 0;
+  }
+
+  /** Throws unless this is a live write transaction. */
+  mustWrite(): void {
+    if (!this.writable) throw new Error('A read transaction cannot change data.');
+    if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
+  }
+}

@@ -1,0 +1,60 @@
+// The status bar at the bottom of the main window: who is signed in, the vault, the idle-lock
+// countdown in its last minute, what waits (outbox; approvals once main has a channel for
+// them) and the slot where toasts appear, so that a toast never covers anything.
+import { useTranslation } from 'react-i18next';
+import type { PublicSession } from '../../../contract/index.ts';
+import { number } from '../format.ts';
+import { Icon } from './Icon.tsx';
+import { ToastSlot } from './Toasts.tsx';
+
+interface Props {
+  session: PublicSession;
+  /** Seconds to the idle lock in its last minute, else null. */
+  idleLeft: number | null;
+  /** Notifications waiting in the outbox (admins; null when unknown or not allowed). */
+  outboxPending: number | null;
+  /** A background job that is running, e.g. "Import" (null when none). */
+  job: string | null;
+  onOutbox?: () => void;
+}
+
+/** The bar. */
+export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox }: Props) {
+  const { t } = useTranslation();
+  return (
+    <footer className="statusbar" data-testid="status-bar">
+      <span className="status-item" data-testid="status-operator">
+        <Icon name="user" />
+        {t('statusBar.operator', { name: session.displayName, role: t(`role.${session.role}`) })}
+      </span>
+      <span className="status-item" data-testid="status-vault">
+        <Icon name="shield" />
+        {job ? t('statusBar.vaultBusy', { job }) : t('statusBar.vaultOpen')}
+      </span>
+      {outboxPending !== null ? (
+        <span className="status-item" data-slot="outbox" data-testid="status-outbox">
+          <Icon name="sms" />
+          {onOutbox && outboxPending > 0 ? (
+            <button type="button" className="link status-link" onClick={onOutbox}>
+              {t('statusBar.outbox', { count: outboxPending, n: number(outboxPending) })}
+            </button>
+          ) : (
+            t('statusBar.outbox', { count: outboxPending, n: number(outboxPending) })
+          )}
+        </span>
+      ) : null}
+      {/* Approvals (a second admin approves a privileged action, journey 9): main has no channel
+          for them yet. This slot is where their count goes once it has. */}
+      <span className="status-item" data-slot="approvals" hidden />
+      {idleLeft !== null ? (
+        <span className="status-item status-idle" data-testid="status-idle" aria-live="off">
+          <Icon name="clock" />
+          {t('statusBar.idle', { seconds: idleLeft })}
+        </span>
+      ) : null}
+      <div className="status-toasts">
+        <ToastSlot />
+      </div>
+    </footer>
+  );
+}

@@ -1,0 +1,161 @@
+// What the PostgreSQL adapter must do beyond the shared conformance suite: chain audit events
+// from racing processes in commit order, hash exactly as the vault does, migrate once and
+// refuse a newer schema, never commit a transaction one of whose statements failed, and rank
+// the directory exactly as the vault does on the same users.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkAuditChain, type AuditEvent, type AuditInput } from '../../main/core/audit.ts';
+import { ManualClock } from '../../main/core/clock.ts';
+import { foldKey } from '../../main/core/text.ts';
+import type { Store } from '../../main/store/port.ts';
+import { EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
+import { openPostgresStore, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
+import { SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
+import { createTestDatabase, ensurePostgres, racePg } from '../helpers/postgres.ts';
+import { createSqliteStoreForTest } from './sqlite-open.ts';
+
+beforeAll(() => ensurePostgres(), 60_000);
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function fresh(): Promise<{ store: PostgresStore; url: string }> {
+  const db = await createTestDatabase();
+  const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock() });
+  cleanup.push(
+    () => db.drop(),
+    () => store.close(),
+  );
+  return { store, url: db.url };
+}
+
+async function events(store: PostgresStore): Promise<AuditEvent[]> {
+  return store.read(async (tx) => {
+    const out: AuditEvent[] = [];
+    for await (const e of tx.audit.all()) out.push(e);
+    return out;
+  });
+}
+
+describe('postgres store', () => {
+  it('chains events from 6 racing processes in commit order, without gaps', { timeout: 120_000 }, async () => {
+    const { store, url } = await fresh();
+    const results = (await racePg(url, 6, { kind: 'append-audit', n: 5, at: 1_000 })) as number[][];
+    const all = await events(store);
+    expect(all).toHaveLength(30);
+    expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 30 });
+    // Every racer got the seqs it appended, and together they are 1..30 once each.
+    expect(results.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(await store.read((tx) => tx.audit.head())).toEqual({ count: 30, hash: all[29]!.hash });
+  });
+
+  it('hashes the same events to the same chain as the vault', async () => {
+    const { store } = await fresh();
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-hash-'));
+    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    cleanup.push(
+      () => rmSync(tmp, { recursive: true, force: true }),
+      () => vault.close(),
+    );
+    const inputs: AuditInput[] = [
+      { action: 'signin', operator: 'anne', outcome: 'ok' },
+      { action: 'user.view', operator: 'anne', userId: 7, userEmail: 'Kari@Example.no', checks: ['id-card', 'callback'], ticket: 'T-1', reason: 'lost phone', outcome: 'ok', details: { via: 'app', n: 2, nested: { ø: true } } },
+      { action: 'code.verify', operator: null, outcome: 'refused', details: { text: 'æøå \u{1F600}' } },
+    ];
+    const append = (s: { write: PostgresStore['write'] }) => s.write(async (tx) => Promise.all(inputs.map((e, i) => tx.audit.append(e, 1_700_000_000_000 + i))));
+    const fromPg = await append(store);
+    const fromVault = await append(vault.store);
+    expect(fromPg.map((e) => e.hash)).toEqual(fromVault.map((e) => e.hash));
+    expect(await events(store)).toEqual(fromVault);
+  });
+
+  it('migrates once, records the version, and refuses a database from a newer build', async () => {
+    const { store, url } = await fresh();
+    const again = await openPostgresStore({ connectionString: url });
+    expect(again.storeId).toBe(store.storeId);
+    await again.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+      await c.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from-the-future')");
+    } finally {
+      await c.end();
+    }
+    await expect(openPostgresStore({ connectionString: url })).rejects.toThrow(/newer than this build/);
+  });
+
+  it('a write whose statement failed does not commit, even when the callback caught the error', async () => {
+    const { store } = await fresh();
+    await expect(
+      store.write(async (tx) => {
+        await tx.meta.set('kept', 'no');
+        // A foreign key violation aborts the transaction; the callback swallows it.
+        await tx.verification.set(424242, { failures: 1, lockedAt: null, lockedUntil: null }).catch(() => {});
+        return 'done';
+      }),
+    ).rejects.toThrow(/foreign key/);
+    expect(await store.read((tx) => tx.meta.get('kept'))).toBeUndefined();
+  });
+
+  it('audit events cannot be changed or deleted in the database', async () => {
+    const { store, url } = await fresh();
+    await store.write((tx) => tx.audit.append({ action: 'signin', operator: 'anne', outcome: 'ok' }, 1));
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await expect(c.query("UPDATE audit_events SET outcome = 'changed'")).rejects.toThrow(/append-only/);
+      await expect(c.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('ranks the directory exactly as the vault on the same users, also past EMAIL_SORT_CAP', { timeout: 120_000 }, async () => {
+    const { store } = await fresh();
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-rank-'));
+    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    cleanup.push(
+      () => rmSync(tmp, { recursive: true, force: true }),
+      () => vault.close(),
+    );
+    // A deterministic mix of names with separators, non-ASCII letters and astral characters.
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const parts = ['an', 'ann', 'kari', 'nord', 'nordmann', 'o’brien', "o'b", 'øy', 'öz', 'a_b', 'a%', '\u{1F600}x', 'z', 'ab'];
+    const seps = [' ', '-', ' ', '.', ' (', ', '];
+    const users = Array.from({ length: EMAIL_SORT_CAP + 150 }, (_, i) => {
+      const words = Array.from({ length: 1 + rnd(3) }, () => parts[rnd(parts.length)]!);
+      const name = words.map((w, k) => (k === 0 ? w : seps[rnd(seps.length)] + w)).join('');
+      const email = `${i < EMAIL_SORT_CAP + 20 ? 'a' : parts[rnd(parts.length)]}${rnd(1000)}.${i}@example.no`;
+      return { email, name };
+    });
+    const add = (s: Store) =>
+      s.write(async (tx) => {
+        for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: 'active' }, 1);
+      });
+    await add(store);
+    await add(vault.store);
+    const prefixes = ['a', 'a1', 'a12', 'an', 'ann', 'n', 'nord', 'nordmann', 'o', "o'", 'o’b', 'b', 'br', 'ø', 'öz', 'a_', 'a%', '\u{1F600}', 'z', 'ab', 'kari n', 'x', users[5]!.email.toLowerCase(), foldKey(users[9]!.name)];
+    const pages = [
+      { limit: 20, offset: 0 },
+      { limit: 7, offset: 13 },
+      { limit: 100, offset: 900 },
+    ];
+    let hits = 0;
+    for (const q of prefixes)
+      for (const page of pages) {
+        const a = await store.read((tx) => tx.directory.search(q, page));
+        const b = await vault.store.read((tx) => tx.directory.search(q, page));
+        expect({ q, page, ...a }).toEqual({ q, page, ...b });
+        if (page.offset === 0 && a.items.length > 0) hits++;
+      }
+    // The comparison is over real answers, not two empty lists.
+    expect(hits).toBeGreaterThan(prefixes.length - 4);
+  });
+});
