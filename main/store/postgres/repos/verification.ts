@@ -24,4 +24,17 @@ export class PgVerification implements VerificationRepo {
       [userId, st.failures, st.lockedAt, st.lockedUntil],
     );
   }
+
+  async getUnknown(emailKey: string): Promise<VerificationState> {
+    const r = await this.s.row<{ failures: number; locked_at: number | null; locked_until: number | null }>('SELECT failures, locked_at, locked_until FROM verification_unknown WHERE email_key = $1', [emailKey]);
+    return r ? { failures: r.failures, lockedAt: r.locked_at, lockedUntil: r.locked_until } : { failures: 0, lockedAt: null, lockedUntil: null };
+  }
+
+  async setUnknown(emailKey: string, st: VerificationState): Promise<void> {
+    await this.s.change(
+      `INSERT INTO verification_unknown (email_key, failures, locked_at, locked_until) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (email_key) DO UPDATE SET failures = excluded.failures, locked_at = excluded.locked_at, locked_until = excluded.locked_until`,
+      [emailKey, st.failures, st.lockedAt, st.lockedUntil],
+    );
+  }
 }
