@@ -17,12 +17,16 @@ export interface SenderInfo {
 export type Handler<C extends Channel> = (req: z.output<(typeof CHANNELS)[C]['req']>, session: Session | null) => Promise<Res<C>> | Res<C>;
 export type Handlers = { [C in Channel]: Handler<C> };
 
+export function refusal<C extends ErrorCode>(code: C, message: string): Result<never> {
+  return refuse(code, message);
+}
+
 /** Callbacks the guard reports to (refusals are audited by the app when a vault is open). */
 export interface GuardHooks {
   session(): Session | null;
   trustedOrigins: readonly string[];
   /** Told of each refusal; the answer waits for it (it may record the refusal). Never throws. */
-  onRefused?(channel: string, code: 'FORBIDDEN' | 'BAD_REQUEST' | 'SESSION_LOCKED', session: Session | null): void | Promise<void>;
+  onRefused?: OnRefused;
 }
 
 function refuse<T, C extends ErrorCode>(code: C, message: string, details?: ErrorDetails<C>): Result<T> {
@@ -30,47 +34,41 @@ function refuse<T, C extends ErrorCode>(code: C, message: string, details?: Erro
   return { ok: false, error: (details ? { code, message, details } : { code, message }) as ApiError };
 }
 
+/** What the guard tells its door about each refusal (the door may audit it). */
+export type OnRefused = (channel: string, code: 'FORBIDDEN' | 'BAD_REQUEST' | 'SESSION_LOCKED', session: Session | null) => void | Promise<void>;
+
 /**
- * The one guard around every handler: the sender must be the app's own top-level frame, the
- * payload must parse with the channel's schema, the session must be unlocked and its role
- * allowed; the answer is always a `Result` with a code from the closed set, never a stack.
+ * The guard every door shares once it knows who is calling: the payload must parse with the
+ * channel's schema, the session must be there and its role allowed; the answer is always a
+ * `Result` with a code from the closed set, never a stack. `handlers` may leave channels out:
+ * such a channel answers `answerMissing` (a server names the channels it does not serve).
  */
-export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
-  return async function dispatch(channel: string, sender: SenderInfo, payload: unknown): Promise<Result<unknown>> {
+export function createGuard(handlers: Partial<Handlers>, opts: { onRefused?: OnRefused; missing?: (channel: Channel) => Result<unknown> } = {}) {
+  return async function guarded(channel: string, payload: unknown, session: Session | null): Promise<Result<unknown>> {
     if (typeof channel !== 'string' || !Object.hasOwn(CHANNELS, channel)) return refuse('BAD_REQUEST', 'Unknown request.');
     const name = channel as Channel;
     const spec = CHANNELS[name];
-    let trusted = false;
-    try {
-      trusted = isTrustedSender(sender.frame ?? null, sender.topFrame, hooks.trustedOrigins);
-    } catch {
-      trusted = false;
-    }
-    if (!trusted) {
-      await hooks.onRefused?.(name, 'FORBIDDEN', hooks.session());
-      return refuse('FORBIDDEN', 'This request did not come from the FactorDesk window.');
-    }
     if (!wellFormed(payload, 0)) {
-      hooks.onRefused?.(name, 'BAD_REQUEST', hooks.session());
+      opts.onRefused?.(name, 'BAD_REQUEST', session);
       return refuse('BAD_REQUEST', 'The request contains text that is not valid Unicode.');
     }
     const parsed = (spec.req as z.ZodType).safeParse(payload ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path?.[0];
-      hooks.onRefused?.(name, 'BAD_REQUEST', hooks.session());
+      opts.onRefused?.(name, 'BAD_REQUEST', session);
       return refuse('BAD_REQUEST', 'The request was not valid.', typeof field === 'string' ? { field } : undefined);
     }
-    const session = hooks.session();
     if (spec.permission !== null) {
       if (!session) return refuse('SESSION_LOCKED', 'Sign in first.');
       if (session.role === 'service' || !allowed(session.role, spec.permission)) {
-        await hooks.onRefused?.(name, 'FORBIDDEN', session);
+        await opts.onRefused?.(name, 'FORBIDDEN', session);
         return refuse('FORBIDDEN', 'Your role may not do this.');
       }
     }
+    const handler = handlers[name] as ((req: unknown, s: Session | null) => unknown) | undefined;
+    if (!handler) return opts.missing ? opts.missing(name) : refuse('BAD_REQUEST', 'Unknown request.');
     try {
-      const handler = handlers[name] as (req: unknown, s: Session | null) => unknown;
       const value = await handler(parsed.data, session);
       return { ok: true, value };
     } catch (err) {
@@ -79,6 +77,28 @@ export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
       // RATE_LIMITED's seconds, the field, …), each checked against its kind.
       return refuse(e.code, e.message, publicDetails(e.code, e.details));
     }
+  };
+}
+
+/**
+ * The app's guard around every handler: the sender must be the app's own top-level frame,
+ * then the shared guard above runs with the app's one session.
+ */
+export function createDispatcher(handlers: Handlers, hooks: GuardHooks) {
+  const guarded = createGuard(handlers, { onRefused: hooks.onRefused });
+  return async function dispatch(channel: string, sender: SenderInfo, payload: unknown): Promise<Result<unknown>> {
+    if (typeof channel !== 'string' || !Object.hasOwn(CHANNELS, channel)) return refuse('BAD_REQUEST', 'Unknown request.');
+    let trusted = false;
+    try {
+      trusted = isTrustedSender(sender.frame ?? null, sender.topFrame, hooks.trustedOrigins);
+    } catch {
+      trusted = false;
+    }
+    if (!trusted) {
+      await hooks.onRefused?.(channel, 'FORBIDDEN', hooks.session());
+      return refuse('FORBIDDEN', 'This request did not come from the FactorDesk window.');
+    }
+    return guarded(channel, payload, hooks.session());
   };
 }
 

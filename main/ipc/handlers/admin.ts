@@ -1,9 +1,8 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
-import { addOperator, disableOperator, listOperators, removeOperator, resetOperatorPassword, updateOperator } from '../../core/operators.ts';
 import { updateSettings } from '../../core/settings.ts';
-import { exportAudit, listAuditEvents, verifyAuditForReport } from '../../core/audit-export.ts';
-import { exportOutbox, listOutbox } from '../../core/outbox.ts';
+import { exportAudit, verifyAuditForReport } from '../../core/audit-export.ts';
+import { exportOutbox } from '../../core/outbox.ts';
 import { restoreVault, vaultInfo } from '../../core/vault-maintenance.ts';
 import { chooseLogo } from '../../core/logo.ts';
 import { saveImportReport } from '../../core/import-report.ts';
@@ -18,19 +17,11 @@ type H = Pick<
   Handlers,
   | 'settings:update'
   | 'settings:choose-logo'
-  | 'operators:list'
-  | 'operators:add'
-  | 'operators:update'
-  | 'operators:disable'
-  | 'operators:remove'
-  | 'operators:reset-password'
   | 'users:import'
   | 'users:import-cancel'
   | 'users:import-save-report'
-  | 'audit:list'
   | 'audit:verify'
   | 'audit:export'
-  | 'outbox:list'
   | 'outbox:export'
   | 'vault:info'
   | 'vault:integrity'
@@ -56,12 +47,6 @@ export function adminHandlers(ctl: AppController): H {
       const path = await ctl.deps.dialogs.openFile('image');
       return chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null });
     },
-    'operators:list': (_r, s) => listOperators(ctl.store(), s!),
-    'operators:add': (req, s) => addOperator(ctl.store(), s!, { ...req, email: req.email ?? null }),
-    'operators:update': ({ operatorId, ...patch }, s) => updateOperator(ctl.store(), s!, operatorId, patch),
-    'operators:disable': ({ operatorId }, s) => disableOperator(ctl.store(), s!, operatorId),
-    'operators:remove': ({ operatorId }, s) => removeOperator(ctl.store(), s!, operatorId),
-    'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(ctl.store(), s!, operatorId, password),
     'users:import': async () => {
       ctl.vault();
       const path = await ctl.deps.dialogs.openFile('csv');
@@ -81,7 +66,6 @@ export function adminHandlers(ctl: AppController): H {
       await saveImportReport(report, fileSink(file));
       return { file };
     },
-    'audit:list': (q, s) => listAuditEvents(ctl.store(), s!, q),
     'audit:verify': (_r, s) => verifyAuditForReport(ctl.store(), vaultAdminOf(ctl.vault()), s!),
     'audit:export': async ({ format }, s) => {
       const file = await ctl.deps.dialogs.saveFile(format === 'csv' ? 'audit-csv' : 'audit-json', `factordesk-audit-${stamp()}.${format}`);
@@ -90,8 +74,6 @@ export function adminHandlers(ctl: AppController): H {
       const r = await exportAudit(ctl.store(), vaultAdminOf(ctl.vault()), s!, format, fileSink(file));
       return { file, count: r.count };
     },
-    'outbox:list': async ({ pendingOnly }, s) =>
-      (await listOutbox(ctl.store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt })),
     'outbox:export': async ({ format }, s) => {
       const file = await ctl.deps.dialogs.saveFile(format === 'csv' ? 'outbox-csv' : 'outbox-json', `factordesk-outbox-${stamp()}.${format}`);
       if (!file) return { file: null, count: 0 };

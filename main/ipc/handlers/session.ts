@@ -1,6 +1,5 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
-import { recordRecoveryKeyStored } from '../../core/first-run.ts';
 import { createVault } from '../../store/sqlite/first-run.ts';
 import { vaultState } from '../../store/sqlite/vault.ts';
 import { recoverAdmin, signIn } from '../../store/sqlite/unlock.ts';
@@ -10,7 +9,7 @@ import { fail } from '../../core/errors.ts';
 
 type H = Pick<
   Handlers,
-  'app:status' | 'app:open-external' | 'prefs:set' | 'session:first-run' | 'session:recovery-stored' | 'session:sign-in' | 'session:recover' | 'session:activity' | 'session:lock' | 'session:change-password'
+  'app:status' | 'app:open-external' | 'prefs:set' | 'session:first-run' | 'session:sign-in' | 'session:recover' | 'session:activity' | 'session:lock' | 'session:change-password'
 >;
 
 /** Channels for start-up, sign-in, first run, recovery and preferences. */
@@ -30,10 +29,6 @@ export function sessionHandlers(ctl: AppController): H {
       const { vault, session, recoveryKey } = await createVault(ctl.env, { name: req.name, displayName: req.displayName, email: req.email ?? null, password: req.password });
       await ctl.open(vault, session);
       return { recoveryKey, session: ctl.publicSession()! };
-    },
-    'session:recovery-stored': async (_req, session) => {
-      await recordRecoveryKeyStored(ctl.store(), session!);
-      return { ok: true as const };
     },
     'session:sign-in': async ({ name, password }) => {
       const { vault, session, warnings } = await signIn(ctl.env, name, password);

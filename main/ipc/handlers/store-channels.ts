@@ -1,0 +1,95 @@
+import QRCode from 'qrcode';
+import type { Handlers } from '../guard.ts';
+import type { Store } from '../../store/port.ts';
+import { searchUsers } from '../../core/users.ts';
+import { getUserFactors } from '../../core/factors.ts';
+import { issueOneTimeCode } from '../../core/one-time-codes.ts';
+import { issueBackupCodes } from '../../core/backup-codes.ts';
+import { confirmEnrollment, forceReenrollment, regenerateEnrollment, revealEnrollmentKey } from '../../core/enrollment.ts';
+import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../core/user-actions.ts';
+import { currentSettings } from '../../core/settings.ts';
+import { addOperator, disableOperator, listOperators, removeOperator, resetOperatorPassword, updateOperator } from '../../core/operators.ts';
+import { listAuditEvents } from '../../core/audit-export.ts';
+import { listOutbox } from '../../core/outbox.ts';
+import { recordRecoveryKeyStored } from '../../core/first-run.ts';
+import type { IssuedEnrollment } from '../../../contract/index.ts';
+
+/** The channels whose whole work is one service call on the store: the same in the app and on a server. */
+export type StoreChannels = Pick<
+  Handlers,
+  | 'users:find'
+  | 'users:view'
+  | 'codes:issue-one-time'
+  | 'codes:backup'
+  | 'enrollment:reenroll'
+  | 'enrollment:regenerate'
+  | 'enrollment:reveal-key'
+  | 'enrollment:confirm'
+  | 'sms:remove'
+  | 'lock:clear'
+  | 'requests:refuse'
+  | 'settings:get'
+  | 'operators:list'
+  | 'operators:add'
+  | 'operators:update'
+  | 'operators:disable'
+  | 'operators:remove'
+  | 'operators:reset-password'
+  | 'audit:list'
+  | 'outbox:list'
+  | 'session:recovery-stored'
+>;
+
+async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollment> {
+  // The QR is drawn on the service side and sent as SVG text; the renderer shows it as an image.
+  const qrSvg = await QRCode.toString(r.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  return { ...r, qrSvg };
+}
+
+/** Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED when there is none). */
+export function storeChannels(store: () => Store): StoreChannels {
+  return {
+    'users:find': ({ query, limit, offset }, s) => searchUsers(store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
+    'users:view': ({ userId }, s) => getUserFactors(store(), s!, userId),
+    'codes:issue-one-time': ({ userId, checks, ticket, reason, minutes }, s) =>
+      issueOneTimeCode(store(), s!, userId, { checks, ticket, reason, ...(minutes !== undefined ? { minutes } : {}) }),
+    'codes:backup': ({ userId, checks, ticket, reason }, s) => issueBackupCodes(store(), s!, userId, { checks, ticket, reason }),
+    'enrollment:reenroll': async ({ userId, checks, ticket, reason, voidCodes, withBackupCodes }, s) =>
+      withQr(await forceReenrollment(store(), s!, userId, { checks, ticket, reason, voidCodes, withBackupCodes })),
+    'enrollment:regenerate': async ({ userId, checks, ticket, reason }, s) => withQr(await regenerateEnrollment(store(), s!, userId, { checks, ticket, reason })),
+    'enrollment:reveal-key': async ({ userId, enrollmentId }, s) => {
+      await revealEnrollmentKey(store(), s!, userId, enrollmentId);
+      return { ok: true as const };
+    },
+    'enrollment:confirm': async ({ userId, code }, s) => {
+      await confirmEnrollment(store(), s!, userId, code);
+      return { status: 'active' as const };
+    },
+    'sms:remove': async ({ userId, checks, ticket, reason }, s) => {
+      await removeSms(store(), s!, userId, { checks, ticket, reason });
+      return { ok: true as const };
+    },
+    'lock:clear': async ({ userId, checks, ticket, reason }, s) => {
+      await clearVerificationLock(store(), s!, userId, { checks, ticket, reason });
+      return { ok: true as const };
+    },
+    'requests:refuse': async ({ userId, ...req }, s) => {
+      await recordRefusedRequest(store(), s!, userId, req);
+      return { ok: true as const };
+    },
+    'settings:get': () => currentSettings(store()),
+    'operators:list': (_r, s) => listOperators(store(), s!),
+    'operators:add': (req, s) => addOperator(store(), s!, { ...req, email: req.email ?? null }),
+    'operators:update': ({ operatorId, ...patch }, s) => updateOperator(store(), s!, operatorId, patch),
+    'operators:disable': ({ operatorId }, s) => disableOperator(store(), s!, operatorId),
+    'operators:remove': ({ operatorId }, s) => removeOperator(store(), s!, operatorId),
+    'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(store(), s!, operatorId, password),
+    'audit:list': (q, s) => listAuditEvents(store(), s!, q),
+    'outbox:list': async ({ pendingOnly }, s) =>
+      (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt })),
+    'session:recovery-stored': async (_req, s) => {
+      await recordRecoveryKeyStored(store(), s!);
+      return { ok: true as const };
+    },
+  };
+}
