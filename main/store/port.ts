@@ -17,6 +17,7 @@ import type { AuditRead, AuditRepo } from './repos/audit.ts';
 import type { DirectoryRead, DirectoryRepo } from './repos/directory.ts';
 import type { OperatorsRead, OperatorsRepo } from './repos/operators.ts';
 import type { CredentialsRead, CredentialsRepo, Keyring } from './keyring.ts';
+import type { ServerAuthRead, ServerAuthRepo } from './repos/server-auth.ts';
 
 /** What a read transaction may look at: a consistent snapshot. */
 export interface ReadTx {
@@ -77,4 +78,23 @@ export interface WriteOptions {
    * next ordinary write, which also ends the tuning. The series ends with an ordinary write.
    */
   bulk?: boolean;
+}
+
+/** A read transaction of a store that runs behind `factordesk serve`: also its sign-in data. */
+export interface ServerReadTx extends ReadTx {
+  readonly serverAuth: ServerAuthRead;
+}
+
+/** A write transaction of a server's store. */
+export interface ServerWriteTx extends WriteTx {
+  readonly serverAuth: ServerAuthRepo;
+}
+
+/** A store a server can run on: its transactions also reach operators' second factors and sessions. */
+export interface ServerStore extends Store {
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
+  /** The store's own clock (epoch ms), which every instance on it must agree with. */
+  databaseTime(): Promise<number>;
+  close(): Promise<void>;
 }

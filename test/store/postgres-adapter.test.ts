@@ -67,7 +67,7 @@ describe('postgres store', () => {
       { action: 'user.view', operator: 'anne', userId: 7, userEmail: 'Kari@Example.no', checks: ['id-card', 'callback'], ticket: 'T-1', reason: 'lost phone', outcome: 'ok', details: { via: 'app', n: 2, nested: { ø: true } } },
       { action: 'code.verify', operator: null, outcome: 'refused', details: { text: 'æøå \u{1F600}' } },
     ];
-    const append = (s: { write: PostgresStore['write'] }) => s.write(async (tx) => Promise.all(inputs.map((e, i) => tx.audit.append(e, 1_700_000_000_000 + i))));
+    const append = (s: { write: Store['write'] }) => s.write(async (tx) => Promise.all(inputs.map((e, i) => tx.audit.append(e, 1_700_000_000_000 + i))));
     const fromPg = await append(store);
     const fromVault = await append(vault.store);
     expect(fromPg.map((e) => e.hash)).toEqual(fromVault.map((e) => e.hash));

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
-import type { ReadTx, Store, WriteOptions, WriteTx } from '../port.ts';
+import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
 import type { Keyring } from '../keyring.ts';
 import { PgTxState } from './tx-state.ts';
 import { migrate } from './migrate.ts';
@@ -17,6 +17,7 @@ import { PgAudit } from './repos/audit.ts';
 import { PgDirectory } from './repos/directory.ts';
 import { PgOperators } from './repos/operators.ts';
 import { PgCredentials, PgKeyring } from './keyring.ts';
+import { PgServerAuth } from './repos/server-auth.ts';
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -39,7 +40,7 @@ export interface PostgresStoreOptions {
 }
 
 /** Builds the repositories of one transaction over its shared state. */
-function makeTx(s: PgTxState, storeId: string): WriteTx {
+function makeTx(s: PgTxState, storeId: string): ServerWriteTx {
   return {
     users: new PgUsers(s),
     verification: new PgVerification(s),
@@ -53,6 +54,7 @@ function makeTx(s: PgTxState, storeId: string): WriteTx {
     directory: new PgDirectory(s),
     operators: new PgOperators(s),
     credentials: new PgCredentials(s, storeId),
+    serverAuth: new PgServerAuth(s),
   };
 }
 
@@ -69,7 +71,7 @@ function sqlState(err: unknown): string | undefined {
  * REPEATABLE READ READ ONLY, one consistent snapshot. Compare-and-set methods are conditional
  * UPDATEs, so they hold even across processes and servers.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements ServerStore {
   readonly kind = 'postgres' as const;
   readonly storeId: string;
   readonly clock: Clock;
@@ -89,11 +91,11 @@ export class PostgresStore implements Store {
     return new PgKeyring(this, this.random, this.clock);
   }
 
-  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T> {
     return this.guarded(() => this.once(false, fn));
   }
 
-  write<T>(fn: (tx: WriteTx) => Promise<T>, _opts: WriteOptions = {}): Promise<T> {
+  write<T>(fn: (tx: ServerWriteTx) => Promise<T>, _opts: WriteOptions = {}): Promise<T> {
     return this.guarded(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -105,6 +107,12 @@ export class PostgresStore implements Store {
         }
       }
     });
+  }
+
+  /** The database server's clock (epoch ms): instances check theirs against it at start. */
+  async databaseTime(): Promise<number> {
+    const r = await this.pool.query<{ t: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS t');
+    return Number(r.rows[0]!.t);
   }
 
   /** Ends the pool; running transactions finish first. */
@@ -121,7 +129,7 @@ export class PostgresStore implements Store {
     return this.inside.run(true, run);
   }
 
-  private async once<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  private async once<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const s = new PgTxState(client, writable);
     let broken = false;

@@ -1,0 +1,84 @@
+import type { KdfParams } from '../../../core/crypto.ts';
+import type { PasswordVerifier, SecondFactorRecord, ServerAuthRepo, ServerSessionRecord, SignInState } from '../../repos/server-auth.ts';
+import type { PgTxState } from '../tx-state.ts';
+
+export class PgServerAuth implements ServerAuthRepo {
+  private readonly s: PgTxState;
+  constructor(s: PgTxState) {
+    this.s = s;
+  }
+
+  async passwordVerifier(operatorId: string): Promise<PasswordVerifier | null> {
+    const r = await this.s.row<{ salt: Buffer; kdf: string; verifier: Buffer; created_at: number }>('SELECT salt, kdf, verifier, created_at FROM operator_credentials WHERE operator_id = $1', [operatorId]);
+    return r ? { salt: r.salt, kdf: JSON.parse(r.kdf) as KdfParams, verifier: r.verifier, createdAt: r.created_at } : null;
+  }
+
+  async secondFactor(operatorId: string): Promise<SecondFactorRecord | null> {
+    const r = await this.s.row<{ sealed: string; last_step: number | null; created_at: number }>('SELECT sealed, last_step, created_at FROM operator_second_factors WHERE operator_id = $1', [operatorId]);
+    return r ? { sealed: r.sealed, lastStep: r.last_step, createdAt: r.created_at } : null;
+  }
+
+  async session(tokenHash: string): Promise<ServerSessionRecord | null> {
+    const r = await this.s.row<{ token_hash: string; operator_id: string; role: 'agent' | 'admin'; created_at: number; last_seen_at: number; expires_at: number; revoked_at: number | null }>(
+      'SELECT token_hash, operator_id, role, created_at, last_seen_at, expires_at, revoked_at FROM server_sessions WHERE token_hash = $1',
+      [tokenHash],
+    );
+    return r
+      ? { tokenHash: r.token_hash, operatorId: r.operator_id, role: r.role, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, revokedAt: r.revoked_at }
+      : null;
+  }
+
+  async signInState(nameKey: string): Promise<SignInState> {
+    const r = await this.s.row<{ failures: number; last_failure_at: number | null; locked_until: number | null }>('SELECT failures, last_failure_at, locked_until FROM server_signin_state WHERE name_key = $1', [nameKey]);
+    return r ? { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until } : { failures: 0, lastFailureAt: null, lockedUntil: null };
+  }
+
+  async setSecondFactor(operatorId: string, sealed: string, at: number): Promise<void> {
+    await this.s.change(
+      `INSERT INTO operator_second_factors (operator_id, sealed, last_step, created_at) VALUES ($1, $2, NULL, $3)
+       ON CONFLICT (operator_id) DO UPDATE SET sealed = excluded.sealed, last_step = NULL, created_at = excluded.created_at`,
+      [operatorId, sealed, at],
+    );
+  }
+
+  async removeSecondFactor(operatorId: string): Promise<void> {
+    await this.s.change('DELETE FROM operator_second_factors WHERE operator_id = $1', [operatorId]);
+  }
+
+  async useSecondFactorStep(operatorId: string, step: number): Promise<boolean> {
+    const n = await this.s.change('UPDATE operator_second_factors SET last_step = $2 WHERE operator_id = $1 AND (last_step IS NULL OR last_step < $2)', [operatorId, step]);
+    return n === 1;
+  }
+
+  async createSession(x: ServerSessionRecord): Promise<void> {
+    await this.s.change('INSERT INTO server_sessions (token_hash, operator_id, role, created_at, last_seen_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      x.tokenHash,
+      x.operatorId,
+      x.role,
+      x.createdAt,
+      x.lastSeenAt,
+      x.expiresAt,
+      x.revokedAt,
+    ]);
+  }
+
+  async touchSession(tokenHash: string, at: number): Promise<void> {
+    await this.s.change('UPDATE server_sessions SET last_seen_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL AND last_seen_at < $2', [tokenHash, at]);
+  }
+
+  async revokeSession(tokenHash: string, at: number): Promise<void> {
+    await this.s.change('UPDATE server_sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash, at]);
+  }
+
+  async revokeOperatorSessions(operatorId: string, at: number): Promise<number> {
+    return this.s.change('UPDATE server_sessions SET revoked_at = $2 WHERE operator_id = $1 AND revoked_at IS NULL', [operatorId, at]);
+  }
+
+  async setSignInState(nameKey: string, x: SignInState): Promise<void> {
+    await this.s.change(
+      `INSERT INTO server_signin_state (name_key, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name_key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
+      [nameKey, x.failures, x.lastFailureAt, x.lockedUntil],
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import type { KdfParams } from '../../core/crypto.ts';
+
+/**
+ * What a server keeps to let operators in: the operator's password verifier, their second
+ * factor (a TOTP secret sealed by the service layer, never stored in clear), sessions (by the
+ * hash of their token, so every server instance knows them and a dump holds no usable token)
+ * and the sign-in throttle per typed name. Only stores that run behind `factordesk serve` have it.
+ */
+export interface PasswordVerifier {
+  salt: Buffer;
+  kdf: KdfParams;
+  verifier: Buffer;
+  /** When this password was set: sessions from before it end. */
+  createdAt: number;
+}
+
+export interface SecondFactorRecord {
+  /** The sealed secret as the service layer wrote it (JSON of an AES-GCM box). */
+  sealed: string;
+  /** The last TOTP step accepted (compare-and-set: a step is used once, never an older one). */
+  lastStep: number | null;
+  createdAt: number;
+}
+
+export interface ServerSessionRecord {
+  tokenHash: string;
+  operatorId: string;
+  role: 'agent' | 'admin';
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface SignInState {
+  failures: number;
+  lastFailureAt: number | null;
+  lockedUntil: number | null;
+}
+
+export interface ServerAuthRead {
+  passwordVerifier(operatorId: string): Promise<PasswordVerifier | null>;
+  secondFactor(operatorId: string): Promise<SecondFactorRecord | null>;
+  session(tokenHash: string): Promise<ServerSessionRecord | null>;
+  signInState(nameKey: string): Promise<SignInState>;
+}
+
+export interface ServerAuthRepo extends ServerAuthRead {
+  /** Sets (or replaces) an operator's second factor; its step history starts over. */
+  setSecondFactor(operatorId: string, sealed: string, at: number): Promise<void>;
+  removeSecondFactor(operatorId: string): Promise<void>;
+  /** Records `step` as used when it is later than the last one; false when it is not (a replay or an older code). */
+  useSecondFactorStep(operatorId: string, step: number): Promise<boolean>;
+  createSession(s: ServerSessionRecord): Promise<void>;
+  /** Moves a live session's last activity forward. */
+  touchSession(tokenHash: string, at: number): Promise<void>;
+  revokeSession(tokenHash: string, at: number): Promise<void>;
+  /** Ends every live session of an operator; returns how many. */
+  revokeOperatorSessions(operatorId: string, at: number): Promise<number>;
+  setSignInState(nameKey: string, s: SignInState): Promise<void>;
+}
