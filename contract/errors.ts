@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'DISK_FULL',
   'IO_ERROR',
   'CANCELLED',
+  'NOT_IN_SERVER_MODE', // a desktop-only request sent to a server
   'INTERNAL',
 ] as const;
 
@@ -120,6 +121,7 @@ export const ERROR_DETAILS: DetailTable = {
   SLOTS_INVALID: field,
   BACKUP_INVALID: field,
   VAULT_BUSY: field,
+  NOT_IN_SERVER_MODE: field,
   DISK_FULL: field,
   IO_ERROR: field,
   CANCELLED: field,

@@ -17,6 +17,7 @@ import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
+import { serve, serverInit, serverRecoverKey } from './commands/server.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
@@ -50,6 +51,9 @@ export const COMMANDS: Command[] = [
   operatorsRemove,
   operatorsResetPassword,
   operatorsUnlock,
+  serverInit,
+  serverRecoverKey,
+  serve,
 ];
 
 /** Command groups: the first word of a two-word command. */

@@ -1,0 +1,226 @@
+/**
+ * The server's HTTPS door: the channel contract as `POST /api/v1/<channel>` (JSON in, a
+ * `Result` out), behind the same guard as the app's IPC (schema, session, role), with the
+ * session taken from the request's bearer token. Sign-in and sign-out have routes of their own
+ * (`/api/v1/auth/sign-in`, `/api/v1/auth/sign-out`): a token is never a channel's answer.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { ApiError, Channel, ErrorCode, Result } from '../../contract/index.ts';
+import { CHANNEL_NAMES } from '../../contract/index.ts';
+import { createGuard, type Handlers } from '../ipc/guard.ts';
+import { storeChannels } from '../ipc/handlers/store-channels.ts';
+import { publicDetails } from '../ipc/error-details.ts';
+import type { ServerStore } from '../store/port.ts';
+import type { Session } from '../core/session.ts';
+import { toFactorDeskError, fail } from '../core/errors.ts';
+import { serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
+import { recordRefusedCall } from '../core/signin.ts';
+import { changeOwnPassword } from '../core/operators.ts';
+
+/** Requests larger than this are refused before their body is read to the end or parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Channels a server does not serve: desktop-only work, or work that belongs to the store's own tools on the server host. */
+export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
+  'app:open-external': 'Links are opened by the desktop app.',
+  'prefs:set': 'Preferences belong to the desktop app.',
+  'session:first-run': 'A server is set up with "factordesk server init" on the server host.',
+  'session:sign-in': 'Sign in to a server through /api/v1/auth/sign-in (password and second factor).',
+  'session:recover': 'A server is recovered with "factordesk server recover-key" on the server host.',
+  'enrollment:print-sheet': 'Sheets are printed by the desktop app.',
+  'clipboard:copy': 'The clipboard belongs to the desktop app.',
+  'settings:choose-logo': 'Choose the logo in the desktop app.',
+  'users:import': 'Import over a server is not available yet: run it on the server host.',
+  'users:import-cancel': 'Import over a server is not available yet.',
+  'users:import-save-report': 'Import over a server is not available yet.',
+  'jobs:reports': 'A server has no background jobs for the app yet.',
+  'audit:verify': 'Verify the audit on the server host (factordesk audit verify with --store).',
+  'audit:export': 'Export the audit on the server host.',
+  'outbox:export': 'Export the outbox on the server host.',
+  'vault:info': 'A server has no vault folder: see the store’s own tools.',
+  'vault:integrity': 'Check the store with its own tools on the server host.',
+  'vault:backup': 'Back a server’s store up on the server host (pg_dump plus the key file kept apart).',
+  'vault:restore': 'Restore a server’s store on the server host.',
+  'vault:rekey': 'Key rotation of a server’s store runs on the server host.',
+  'service-keys:create': 'Login services use service clients on a server.',
+};
+
+export interface ApiServerOptions {
+  store: ServerStore;
+  sealer: ValueSealer;
+  tls: { cert: string | Buffer; key: string | Buffer };
+  /** Told of each request that failed inside (never its body). */
+  log?: (line: string) => void;
+}
+
+const SignInBody = z.strictObject({ name: z.string().min(1).max(256), password: z.string().min(1).max(1024), otp: z.string().max(16).optional() });
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  SESSION_LOCKED: 401,
+  SIGNIN_FAILED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  OPERATOR_LOCKED: 429,
+  NOT_IN_SERVER_MODE: 501,
+  INTERNAL: 500,
+};
+
+function failure(code: ErrorCode, message: string): Result<never> {
+  return { ok: false, error: { code, message } as ApiError };
+}
+
+/** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
+function serverHandlers(store: ServerStore): Partial<Handlers> {
+  return {
+    ...storeChannels(() => store),
+    'app:status': () => ({ vaultState: 'open' as const, vaultDir: '', error: null, session: null, prefs: { language: 'nb' as const, lastOperatorName: null }, idleLockMinutes: 15 }) as never,
+    'session:activity': () => ({ ok: true as const }),
+    'session:change-password': async ({ oldPassword, newPassword }, s) => {
+      await changeOwnPassword(store, s!, oldPassword, newPassword);
+      return { ok: true as const };
+    },
+  };
+}
+
+/** Builds the request handler (tests call it through a real HTTPS server). */
+export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { store, sealer } = opts;
+  const guarded = createGuard(serverHandlers(store), {
+    onRefused: async (channel, code, session) => {
+      if (code !== 'FORBIDDEN' || !session) return;
+      await recordRefusedCall(store, session, channel).catch(() => {});
+    },
+    missing: (channel) => failure('NOT_IN_SERVER_MODE', NOT_SERVED[channel] ?? 'This request is not served by a server.'),
+  });
+
+  async function answer(req: IncomingMessage, path: string, body: unknown): Promise<Result<unknown>> {
+    if (path === '/api/v1/auth/sign-in') {
+      const p = SignInBody.safeParse(body);
+      if (!p.success) return failure('BAD_REQUEST', 'Send {"name", "password", "otp"}.');
+      const r = await serverSignIn(store, sealer, p.data.name, p.data.password, p.data.otp ?? null);
+      if (r.kind === 'enroll') return { ok: true, value: { status: 'enroll-second-factor', otpUri: r.otpUri } };
+      const s = r.session;
+      return { ok: true, value: { status: 'signed-in', token: r.token, expiresAt: r.expiresAt, session: { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role } } };
+    }
+    const token = bearer(req);
+    if (path === '/api/v1/auth/sign-out') {
+      if (token) await serverSignOut(store, token);
+      return { ok: true, value: { signedOut: true } };
+    }
+    const channel = path.slice('/api/v1/'.length);
+    if (!(CHANNEL_NAMES as readonly string[]).includes(channel)) return failure('NOT_FOUND', 'There is no such request.');
+    let session: Session | null = null;
+    if (token) session = await sessionForToken(store, token);
+    if (channel === 'session:lock') {
+      if (token) await serverSignOut(store, token);
+      return { ok: true, value: { locked: true } };
+    }
+    return guarded(channel, body, session);
+  }
+
+  return (req, res) => {
+    const send = (status: number, result: Result<unknown>, close = false) => {
+      if (res.headersSent) return;
+      const text = JSON.stringify(result);
+      if (close) {
+        // The rest of the body is not read: the connection ends after this answer.
+        res.setHeader('connection', 'close');
+        res.once('finish', () => req.socket.destroySoon());
+      }
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(text);
+    };
+    const url = new URL(req.url ?? '/', 'https://server');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/api/v1/health') return send(200, { ok: true, value: { status: 'ok' } });
+    if (!path.startsWith('/api/v1/')) return send(404, failure('NOT_FOUND', 'There is no such request.'));
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return send(405, failure('BAD_REQUEST', 'Use POST.'));
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return send(415, failure('BAD_REQUEST', 'Send JSON (Content-Type: application/json).'));
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > MAX_BODY_BYTES) return send(413, failure('BAD_REQUEST', `The request is larger than ${MAX_BODY_BYTES} bytes.`), true);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      if (refused) return;
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        send(413, failure('BAD_REQUEST', `The request is larger than ${MAX_BODY_BYTES} bytes.`), true);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', () => {});
+    req.on('end', () => {
+      if (refused) return;
+      let body: unknown;
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        body = text.trim() === '' ? {} : JSON.parse(text);
+      } catch {
+        return send(400, failure('BAD_REQUEST', 'The request body is not valid JSON.'));
+      }
+      answer(req, path, body).then(
+        (r) => send(r.ok ? 200 : (STATUS[r.error.code] ?? 422), r),
+        (err: unknown) => {
+          const e = toFactorDeskError(err);
+          if (e.code === 'INTERNAL') opts.log?.(`request ${path} failed: ${e.message}`);
+          const r: Result<never> = { ok: false, error: { code: e.code, message: e.message, ...(publicDetails(e.code, e.details) ? { details: publicDetails(e.code, e.details) } : {}) } as ApiError };
+          send(STATUS[e.code] ?? 422, r);
+        },
+      );
+    });
+  };
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return null;
+  const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(h.trim());
+  if (!m) fail('SESSION_LOCKED', 'Sign in first.');
+  return m[1]!;
+}
+
+export interface RunningServer {
+  address: AddressInfo;
+  /** Stops taking requests, lets running ones finish, then resolves. */
+  close(): Promise<void>;
+}
+
+/** Starts the HTTPS server on host:port. */
+export async function startApiServer(opts: ApiServerOptions, listen: { host: string; port: number }): Promise<RunningServer> {
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler(opts));
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Opening a server's store from `--store` and the key file: the store must have been set up
+ * by `server init` with this key (its check value opens), so a wrong key file or a store of
+ * another server is refused before anything is served.
+ */
+import { fail } from '../core/errors.ts';
+import type { Clock, Random } from '../core/clock.ts';
+import type { ServerStore } from '../store/port.ts';
+import { openPostgresStore } from '../store/postgres/pg-store.ts';
+import { keyCheckMatches, type ServerKeys } from './server-key.ts';
+import { serverKeyRecords } from '../core/server-auth.ts';
+
+/**
+ * Checks a `--store` value: a PostgreSQL URL without a password (a password on the command line
+ * shows in the process list: use PGPASSFILE or PGPASSWORD). A folder (the embedded store for a
+ * server) is not built yet.
+ */
+export function parseStoreArg(value: string): { kind: 'postgres'; connectionString: string } {
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      fail('BAD_REQUEST', 'The --store URL cannot be read: write postgres://USER@HOST[:PORT]/DATABASE.');
+    }
+    if (url.password !== '' || url.searchParams.has('password')) {
+      fail('BAD_REQUEST', 'Do not put the database password in --store (it shows in the process list): use a PGPASSFILE or the PGPASSWORD environment variable.');
+    }
+    return { kind: 'postgres', connectionString: value };
+  }
+  fail('NOT_IN_SERVER_MODE', 'A server runs on PostgreSQL for now: give --store postgres://USER@HOST/DATABASE. The vault-folder store for a server is not built yet.');
+}
+
+/** Opens the store named by `--store` (migrating it), without checking keys. */
+export async function openServerStore(value: string, clock: Clock, random: Random): Promise<ServerStore> {
+  const s = parseStoreArg(value);
+  try {
+    return await openPostgresStore({ connectionString: s.connectionString, clock, random });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') fail('VAULT_MISSING', 'The database server cannot be reached: check that PostgreSQL runs and the --store address.');
+    if (e.code === '28P01' || e.code === '28000') fail('SIGNIN_FAILED', 'The database refused the sign-in: check the role in --store and the password in PGPASSFILE or PGPASSWORD.');
+    if (e.code === '3D000') fail('VAULT_MISSING', 'The database named in --store does not exist: create it first (createdb).');
+    fail('IO_ERROR', `The database cannot be opened: ${e.message ?? 'unknown error'}`);
+  }
+}
+
+/** Opens a set-up store with its keys: refused when the store was never set up or the key file belongs elsewhere. */
+export async function openKeyedStore(value: string, keys: ServerKeys, clock: Clock, random: Random): Promise<ServerStore> {
+  const store = await openServerStore(value, clock, random);
+  try {
+    const rec = await serverKeyRecords(store);
+    if (!rec) fail('VAULT_MISSING', 'This store has not been set up for a server: run "factordesk server init" first.');
+    if (keys.storeId !== store.storeId || !keyCheckMatches(keys, rec.keyCheck)) fail('WRONG_KEY', 'This key file does not belong to this store.');
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

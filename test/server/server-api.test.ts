@@ -1,0 +1,301 @@
+// Server mode over its real doors: `factordesk server init` and `factordesk serve` as child
+// processes on a fresh PostgreSQL database, HTTPS requests through the project's client with a
+// test CA, and (in-process, with a moved clock) the session rules: idle and absolute expiry,
+// revocation on logout, disable, role change and password reset.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, chmodSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, AGENT, base32Decode, oneJson, spawnCli, spawnCliAsync } from '../fixtures/cli-harness.ts';
+import { createTestDatabase, PG_TEST_ROLE } from '../helpers/postgres.ts';
+import { ServerClient, spkiPin } from '../../main/server/client.ts';
+import { totpAt } from '../../main/core/totp.ts';
+import { ManualClock, systemRandom } from '../../main/core/clock.ts';
+import { openKeyedStore } from '../../main/server/open.ts';
+import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
+import { startApiServer, MAX_BODY_BYTES, type RunningServer } from '../../main/server/http-api.ts';
+import { SERVER_SESSION } from '../../main/core/server-auth.ts';
+import type { ServerStore } from '../../main/store/port.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'fd-server-'));
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let storeUrl = '';
+let pgEnv: Record<string, string> = {};
+const keyFile = join(tmp, 'server.key');
+const cert = join(tmp, 'cert.pem');
+const tlsKey = join(tmp, 'key.pem');
+let adminSecret: Buffer;
+
+function secretOf(uri: string): Buffer {
+  return base32Decode(new URL(uri).searchParams.get('secret')!);
+}
+
+/** A code of the step after `last` (each sign-in needs a fresh step: a step is used once). */
+function codeAt(secret: Buffer, at: number): string {
+  return totpAt(secret, at);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const u = new URL(db.url);
+  pgEnv = { PGPASSWORD: decodeURIComponent(u.password) };
+  storeUrl = `postgres://${PG_TEST_ROLE}@${u.host}${u.pathname}`;
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+}, 60_000);
+
+afterAll(async () => {
+  await db?.drop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('factordesk server init', () => {
+  it('refuses a database password on the command line, before touching anything', () => {
+    const u = new URL(storeUrl);
+    u.password = 'secret';
+    const r = spawnCli(['--json', 'server', 'init', '--store', u.toString(), '--key-file', keyFile, '--name', ADMIN.name], { env: { FACTORDESK_PASSWORD: ADMIN.password } });
+    expect(r.status).toBe(2);
+    expect(oneJson(r.stdout).error!.message).toMatch(/PGPASSFILE/);
+    expect(() => statSync(keyFile)).toThrow();
+  });
+
+  it('creates the key file (0600), the first admin, and prints the second-factor URI and the recovery key once', () => {
+    const r = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name, '--email', ADMIN.email], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
+    expect(r.stderr).toBe('');
+    const out = oneJson(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.result.operatorOtpUri).toMatch(/^otpauth:\/\/totp\//);
+    expect(out.result.recoveryKey).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{1,4})+$/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    adminSecret = secretOf(out.result.operatorOtpUri);
+  });
+
+  it('a second init is refused and the key file is never overwritten', () => {
+    const before = readFileSync(keyFile, 'utf8');
+    const r = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', join(tmp, 'other.key'), '--name', 'bob'], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
+    expect(oneJson(r.stdout).error!.code).toBe('VAULT_EXISTS');
+    const again = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', 'bob'], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
+    expect(again.status).not.toBe(0);
+    expect(readFileSync(keyFile, 'utf8')).toBe(before);
+  });
+});
+
+describe('factordesk serve', () => {
+  it('refuses a key file others can read', () => {
+    const loose = join(tmp, 'loose.key');
+    writeFileSync(loose, readFileSync(keyFile));
+    chmodSync(loose, 0o644);
+    const r = spawnCli(['--json', 'serve', '--store', storeUrl, '--key-file', loose, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey], { env: pgEnv });
+    expect(oneJson(r.stdout).error!.message).toMatch(/chmod 600/);
+  });
+
+  it('serves the channel contract over HTTPS with password + second factor, then stops cleanly on SIGTERM', { timeout: 120_000 }, async () => {
+    const child = spawnCliAsync(['serve', '--store', storeUrl, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey], { env: pgEnv });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+      child.stderr.on('data', () => {
+        const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (m) {
+          clearTimeout(t);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const url = `https://127.0.0.1:${port}`;
+    try {
+      // An untrusted certificate is refused by the client; the CA file or the key pin are trusted.
+      const untrusted = new ServerClient(url, {});
+      expect((await untrusted.call('users:find', { query: 'x' })).ok).toBe(false);
+      untrusted.close();
+      const c = new ServerClient(url, { ca: readFileSync(cert) });
+      const pinned = new ServerClient(url, { pin: spkiPin(readFileSync(cert)) });
+      const wrongPin = new ServerClient(url, { pin: 'AAAA' + spkiPin(readFileSync(cert)).slice(4) });
+      expect(await wrongPin.call('users:find', { query: 'x' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      wrongPin.close();
+
+      // No session: refused. A password without the second factor: refused, the same answer as a wrong password.
+      expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+      const noOtp = await c.call('auth/sign-in', { name: ADMIN.name, password: ADMIN.password });
+      const wrongPw = await c.call('auth/sign-in', { name: ADMIN.name, password: 'wrong password entirely', otp: codeAt(adminSecret, Date.now()) });
+      expect(noOtp).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+      expect(wrongPw).toEqual(noOtp);
+      const code = codeAt(adminSecret, Date.now());
+      const signedIn = await pinned.call<{ token: string; session: { role: string } }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: code });
+      expect(signedIn).toMatchObject({ ok: true, value: { status: 'signed-in', session: { role: 'admin' } } });
+      // The same code again (replayed, or sent to a second instance) does not sign in a second time.
+      expect(await c.call('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: code })).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+      c.token = signedIn.ok ? signedIn.value.token : null;
+
+      expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: true, value: { items: [] } });
+      expect(await c.call('vault:backup', {})).toMatchObject({ ok: false, error: { code: 'NOT_IN_SERVER_MODE' } });
+      expect(await c.call('no:such-channel', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await c.call('users:find', { query: 5 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(await c.call('users:find', { query: 'x'.repeat(MAX_BODY_BYTES + 10) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+
+      // An agent added over the API enrolls a second factor at the first sign-in, then signs in with it.
+      const added = await c.call<{ id: string }>('operators:add', { name: AGENT.name, displayName: AGENT.displayName, role: 'agent', password: AGENT.password });
+      if (!added.ok) throw new Error(JSON.stringify(added));
+      const agentId = added.ok ? added.value.id : '';
+      const agent = new ServerClient(url, { ca: readFileSync(cert) });
+      const enroll = await agent.call<{ status: string; otpUri: string }>('auth/sign-in', { name: AGENT.name, password: AGENT.password });
+      expect(enroll).toMatchObject({ ok: true, value: { status: 'enroll-second-factor' } });
+      const agentSecret = secretOf(enroll.ok ? enroll.value.otpUri : '');
+      const a = await agent.call<{ token: string }>('auth/sign-in', { name: AGENT.name, password: AGENT.password, otp: codeAt(agentSecret, Date.now()) });
+      expect(a.ok).toBe(true);
+      agent.token = a.ok ? a.value.token : null;
+      // The agent's full credentials reach only what the agent role may do.
+      expect(await agent.call('users:find', { query: 'kari' })).toMatchObject({ ok: true });
+      for (const [ch, body] of [
+        ['operators:add', { name: 'mallory', displayName: 'M', role: 'admin', password: 'a long enough passphrase 123' }],
+        ['operators:update', { operatorId: agentId, role: 'admin' }],
+        ['settings:update', { issuer: 'Evil' }],
+        ['audit:list', {}],
+      ] as const) {
+        expect(await agent.call(ch, body), ch).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      }
+      // Disabling the agent ends their session at once.
+      expect(await c.call('operators:disable', { operatorId: agentId })).toMatchObject({ ok: true });
+      expect(await agent.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+      agent.close();
+
+      // The audit names the door and the refusals; sign-out ends the token.
+      const audit = await c.call<Array<{ action: string; outcome: string }>>('audit:list', { limit: 200 });
+      expect(audit.ok).toBe(true);
+      const actions = audit.ok ? audit.value.map((e) => e.action) : [];
+      expect(actions).toEqual(expect.arrayContaining(['server.init', 'signin', 'signin.failed', 'operator.second-factor.enroll', 'operator.add', 'operator.disable', 'ipc.refused']));
+      expect(await c.call('auth/sign-out', {})).toMatchObject({ ok: true });
+      expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+      c.close();
+      pinned.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/SIGTERM: finishing requests in flight[\s\S]*stopped/);
+  });
+
+  it('a pg_dump of the store after the journey holds no second-factor secret, no token and no data key', () => {
+    const dump = execFileSync('pg_dump', ['--data-only', storeUrl], { env: { ...process.env, ...pgEnv }, maxBuffer: 64 * 1024 * 1024 }).toString();
+    const keys = JSON.parse(readFileSync(keyFile, 'utf8')) as { dataKey: string; pepper: string };
+    expect(dump).toContain('operator_second_factors');
+    for (const secret of [adminSecret.toString('hex'), adminSecret.toString('base64'), new URL('otpauth://x?secret=' + '').search]) if (secret) expect(dump).not.toContain(secret);
+    const b32 = (s: Buffer) => {
+      const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+      let bits = '';
+      for (const b of s) bits += b.toString(2).padStart(8, '0');
+      return bits.match(/.{1,5}/g)!.map((c) => A[parseInt(c.padEnd(5, '0'), 2)]).join('');
+    };
+    expect(dump).not.toContain(b32(adminSecret));
+    expect(dump).not.toContain(keys.dataKey);
+    expect(dump).not.toContain(keys.pepper);
+  });
+});
+
+describe('server sessions (in-process, moved clock)', () => {
+  let store: ServerStore;
+  let server: RunningServer;
+  let url = '';
+  // Ahead of the steps the real-time sign-ins above used (a step signs in once).
+  let clock: ManualClock;
+
+  beforeAll(async () => {
+    clock = new ManualClock(Date.now() + 5 * 60_000);
+    const keys = loadServerKeys(keyFile, {});
+    process.env.PGPASSWORD = pgEnv.PGPASSWORD;
+    store = await openKeyedStore(storeUrl, keys, clock, systemRandom);
+    server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(cert), key: readFileSync(tlsKey) } }, { host: '127.0.0.1', port: 0 });
+    url = `https://127.0.0.1:${server.address.port}`;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await store?.close();
+  });
+
+  async function signIn(): Promise<ServerClient> {
+    clock.advance(31_000); // a fresh TOTP step for each sign-in
+    const c = new ServerClient(url, { ca: readFileSync(cert) });
+    const r = await c.call<{ token: string }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: codeAt(adminSecret, clock.now()) });
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    c.token = r.value.token;
+    return c;
+  }
+
+  it('ends after 15 minutes idle, but activity keeps it', async () => {
+    const c = await signIn();
+    clock.advance(SERVER_SESSION.idleMs - 60_000);
+    expect((await c.call('users:find', { query: 'a' })).ok).toBe(true);
+    clock.advance(SERVER_SESSION.idleMs - 60_000);
+    expect((await c.call('users:find', { query: 'a' })).ok).toBe(true);
+    clock.advance(SERVER_SESSION.idleMs + 1);
+    expect(await c.call('users:find', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    c.close();
+  });
+
+  it('ends after 12 hours in all, however active', async () => {
+    const c = await signIn();
+    for (let t = 0; t < SERVER_SESSION.maxMs; t += 10 * 60_000) {
+      clock.advance(10 * 60_000);
+      await c.call('users:find', { query: 'a' });
+    }
+    expect(await c.call('users:find', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    c.close();
+  });
+
+  it('a role change or a password reset ends the sessions from before it', async () => {
+    const admin = await signIn();
+    const other = await admin.call<{ id: string }>('operators:add', { name: 'olga', displayName: 'Olga', role: 'admin', password: 'olga has a long passphrase 77' });
+    expect(other.ok).toBe(true);
+    const olga = new ServerClient(url, { ca: readFileSync(cert) });
+    const e = await olga.call<{ otpUri: string }>('auth/sign-in', { name: 'olga', password: 'olga has a long passphrase 77' });
+    const olgaSecret = secretOf(e.ok ? e.value.otpUri : '');
+    clock.advance(31_000);
+    const s = await olga.call<{ token: string }>('auth/sign-in', { name: 'olga', password: 'olga has a long passphrase 77', otp: codeAt(olgaSecret, clock.now()) });
+    olga.token = s.ok ? s.value.token : null;
+    expect((await olga.call('audit:list', {})).ok).toBe(true);
+    const id = other.ok ? other.value.id : '';
+    expect(await admin.call('operators:update', { operatorId: id, role: 'agent' })).toMatchObject({ ok: true });
+    expect(await olga.call('users:find', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    // Signed in again (as an agent now), then the admin resets her password: that session ends too.
+    clock.advance(31_000);
+    const s2 = await olga.call<{ token: string }>('auth/sign-in', { name: 'olga', password: 'olga has a long passphrase 77', otp: codeAt(olgaSecret, clock.now()) });
+    olga.token = s2.ok ? s2.value.token : null;
+    expect((await olga.call('users:find', { query: 'a' })).ok).toBe(true);
+    clock.advance(1000);
+    expect(await admin.call('operators:reset-password', { operatorId: id, password: 'a new long passphrase for olga' })).toMatchObject({ ok: true });
+    expect(await olga.call('users:find', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    olga.close();
+    admin.close();
+  });
+
+  it('counts failed sign-ins in the store and locks the name after 20', async () => {
+    const c = new ServerClient(url, { ca: readFileSync(cert) });
+    let last;
+    for (let i = 0; i < 25; i++) {
+      clock.advance(61_000);
+      last = await c.call('auth/sign-in', { name: 'ghost', password: 'not the password at all', otp: '123456' });
+    }
+    expect(last).toMatchObject({ ok: false, error: { code: 'OPERATOR_LOCKED' } });
+    c.close();
+  });
+
+  it('streams nothing for a body over the limit: 413 before parsing', async () => {
+    const r = await fetchRaw(url, 'x'.repeat(MAX_BODY_BYTES + 1));
+    expect(r).toBe(413);
+  });
+});
+
+async function fetchRaw(url: string, body: string): Promise<number> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL('/api/v1/users:find', url), { method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
