@@ -67,7 +67,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): Parsed & { help:
 }
 
 /** The global flags, with what each takes: a command's parser sees them only when they were put after the command. */
-const GLOBAL_FLAGS: Record<string, string> = { '--vault': ' DIR', '--json': '', '--operator': ' NAME', '--version': '' };
+const GLOBAL_FLAGS: Record<string, string> = { '--vault': ' DIR', '--json': '', '--operator': ' NAME', '--server': ' URL', '--ca-cert': ' FILE', '--pin': ' SHA256', '--version': '' };
 
 function describeParseError(err: unknown, command: string): string {
   const e = err as { code?: string; message?: string };

@@ -18,6 +18,7 @@ import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverInit, serverRecoverKey } from './commands/server.ts';
+import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
@@ -54,6 +55,8 @@ export const COMMANDS: Command[] = [
   serverInit,
   serverRecoverKey,
   serve,
+  loginCommand,
+  logoutCommand,
 ];
 
 /** Command groups: the first word of a two-word command. */
@@ -63,6 +66,9 @@ const GLOBAL_OPTIONS = {
   vault: { type: 'string' },
   json: { type: 'boolean' },
   operator: { type: 'string' },
+  server: { type: 'string' },
+  'ca-cert': { type: 'string' },
+  pin: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -81,6 +87,10 @@ Global flags (before the command):
   --json            answer with exactly one JSON object on stdout:
                     {"ok": true, "result": …} or {"ok": false, "error": {"code": …, "message": …}}
   --operator NAME   the operator who signs in (default: FACTORDESK_OPERATOR, else asked)
+  --server URL      work through a FactorDesk server (default: FACTORDESK_SERVER); sign in
+                    first with "login"; commands that run only on the server host say so
+  --ca-cert FILE    trust the server's certificate through this CA (FACTORDESK_CA_CERT)
+  --pin SHA256      or trust the server's public key by its pin (FACTORDESK_SERVER_PIN)
   --version         print the version
 
 The password comes from FACTORDESK_PASSWORD or is typed on the terminal (never echoed).
@@ -117,7 +127,7 @@ function splitGlobals(argv: string[]): { globals: string[]; rest: string[] } {
   return { globals: argv.slice(0, first.index), rest: argv.slice(first.kind === 'option-terminator' ? first.index + 1 : first.index) };
 }
 
-function parseGlobals(globals: string[]): { vault?: string; json: boolean; operator?: string; help: boolean; version: boolean } {
+function parseGlobals(globals: string[]): { vault?: string; json: boolean; operator?: string; server?: string; caCert?: string; pin?: string; help: boolean; version: boolean } {
   let values;
   let tokens;
   try {
@@ -126,7 +136,7 @@ function parseGlobals(globals: string[]): { vault?: string; json: boolean; opera
     const opt = /'(-{1,2}[^'\s=]*)/.exec((err as Error).message ?? '')?.[1];
     const code = (err as { code?: string }).code;
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`The global flag ${opt ? quoteArg(opt) : ''} needs a value.`);
-    throw usageError(`Unknown global flag${opt ? ` ${quoteArg(opt)}` : ''}. Global flags (--vault, --json, --operator) go before the command, the command's own flags after it.`);
+    throw usageError(`Unknown global flag${opt ? ` ${quoteArg(opt)}` : ''}. Global flags (--vault, --json, --operator, --server, --ca-cert, --pin) go before the command, the command's own flags after it.`);
   }
   const seen = new Set<string>();
   for (const t of tokens) {
@@ -138,6 +148,9 @@ function parseGlobals(globals: string[]): { vault?: string; json: boolean; opera
     vault: values.vault,
     json: values.json === true,
     operator: values.operator,
+    server: values.server,
+    caCert: values['ca-cert'],
+    pin: values.pin,
     help: values.help === true,
     version: values.version === true,
   };
@@ -148,7 +161,7 @@ function wantsJson(argv: string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') return true;
-    if (a === '--vault' || a === '--operator') i++;
+    if (a === '--vault' || a === '--operator' || a === '--server' || a === '--ca-cert' || a === '--pin') i++;
     else if (!a.startsWith('-') || a === '--') return false;
   }
   return false;
@@ -202,7 +215,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const vd = g.vault !== undefined ? { dir: g.vault, configured: true } : defaultVaultDir(io.env);
     if (vd.dir.length === 0 || vd.dir.length > 4096 || /\p{Cc}/u.test(vd.dir)) throw usageError('The vault folder name is not usable.');
     const ctx = new Context(io, out, resolve(vd.dir), vd.configured, g.operator, clock);
-    const outcome = await cmd.run(ctx, parsed);
+    // With --server (or FACTORDESK_SERVER) the command goes to the server, or says where it runs instead.
+    const target = serverTarget(g, io.env);
+    const outcome = target ? await runOverServer(ctx, cmd, parsed, target) : await cmd.run(ctx, parsed);
     return out.success(outcome);
   } catch (err) {
     const usage = err instanceof FactorDeskError && err.details?.usage !== undefined;

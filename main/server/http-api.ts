@@ -19,12 +19,14 @@ import { toFactorDeskError, fail } from '../core/errors.ts';
 import { serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
+import { updateSettings } from '../core/settings.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Channels a server does not serve: desktop-only work, or work that belongs to the store's own tools on the server host. */
 export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
+  'app:status': 'The desktop app asks its own main process for its status.',
   'app:open-external': 'Links are opened by the desktop app.',
   'prefs:set': 'Preferences belong to the desktop app.',
   'session:first-run': 'A server is set up with "factordesk server init" on the server host.',
@@ -79,13 +81,18 @@ function failure(code: ErrorCode, message: string): Result<never> {
 function serverHandlers(store: ServerStore): Partial<Handlers> {
   return {
     ...storeChannels(() => store),
-    'app:status': () => ({ vaultState: 'open' as const, vaultDir: '', error: null, session: null, prefs: { language: 'nb' as const, lastOperatorName: null }, idleLockMinutes: 15 }) as never,
     'session:activity': () => ({ ok: true as const }),
+    'settings:update': (patch, s) => updateSettings(store, s!, patch),
     'session:change-password': async ({ oldPassword, newPassword }, s) => {
       await changeOwnPassword(store, s!, oldPassword, newPassword);
       return { ok: true as const };
     },
   };
+}
+
+/** The channels a server serves (session:lock signs out). */
+export function serverChannelNames(): string[] {
+  return [...Object.keys(serverHandlers(null as unknown as ServerStore)), 'session:lock'];
 }
 
 /** Builds the request handler (tests call it through a real HTTPS server). */

@@ -267,12 +267,22 @@ function cases(): Array<[string, string[]]> {
     ['settings set: logo missing', ['settings', 'set', 'organizationLogo', w('none.png')]],
     ['settings set: logo a folder', ['settings', 'set', 'organizationLogo', work]],
     ['settings set: unknown flag', ['settings', 'set', 'issuer', 'X', '--force']],
+    ['server init: no flags', ['server', 'init']],
+    ['server init: password in the store URL', ['server', 'init', '--store', 'postgres://u:pw@127.0.0.1/db', '--key-file', w('new.key'), '--name', 'anne']],
+    ['server init: not a URL', ['server', 'init', '--store', 'postgres://[', '--key-file', w('new.key'), '--name', 'anne']],
+    ['server init: bad admin name', ['server', 'init', '--store', 'postgres://u@127.0.0.1/db', '--key-file', w('new.key'), '--name', 'a\u001b[2Jb']],
+    ['server recover-key: no flags', ['server', 'recover-key']],
+    ['serve: no store', ['serve', '--listen', '127.0.0.1:0']],
+    ['serve: bad listen address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', 'everywhere', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
+    ['serve: port out of range', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:70000', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
+    ['login: no server', ['login']],
+    ['logout: no server', ['logout']],
   ];
 }
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 

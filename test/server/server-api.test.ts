@@ -49,6 +49,25 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Starts `factordesk serve` as a child on a free port. */
+async function startServe() {
+  const child = spawnCliAsync(['serve', '--store', storeUrl, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey], { env: pgEnv });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+    child.stderr.on('data', () => {
+      const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { child, port, exited, output: () => stderr };
+}
+
 describe('factordesk server init', () => {
   it('refuses a database password on the command line, before touching anything', () => {
     const u = new URL(storeUrl);
@@ -90,20 +109,7 @@ describe('factordesk serve', () => {
   });
 
   it('serves the channel contract over HTTPS with password + second factor, then stops cleanly on SIGTERM', { timeout: 120_000 }, async () => {
-    const child = spawnCliAsync(['serve', '--store', storeUrl, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey], { env: pgEnv });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
-      child.stderr.on('data', () => {
-        const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-        if (m) {
-          clearTimeout(t);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    const { child, port, exited, output } = await startServe();
     const url = `https://127.0.0.1:${port}`;
     try {
       // An untrusted certificate is refused by the client; the CA file or the key pin are trusted.
@@ -174,7 +180,7 @@ describe('factordesk serve', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/SIGTERM: finishing requests in flight[\s\S]*stopped/);
+    expect(output()).toMatch(/SIGTERM: finishing requests in flight[\s\S]*stopped/);
   });
 
   it('a pg_dump of the store after the journey holds no second-factor secret, no token and no data key', () => {
@@ -191,6 +197,80 @@ describe('factordesk serve', () => {
     expect(dump).not.toContain(b32(adminSecret));
     expect(dump).not.toContain(keys.dataKey);
     expect(dump).not.toContain(keys.pepper);
+  });
+});
+
+async function fetchRaw(url: string, body: string): Promise<number> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL('/api/v1/users:find', url), { method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+
+describe('the command line over a server', () => {
+  it('login keeps an owner-only session; commands work over it; host-only commands say where they run; logout ends it', { timeout: 120_000 }, async () => {
+    const { child, port, exited } = await startServe();
+    const server = `https://127.0.0.1:${port}`;
+    const sessionFile = join(tmp, 'cli-session', 'session.json');
+    const env = { FACTORDESK_SERVER: server, FACTORDESK_CA_CERT: cert, FACTORDESK_SESSION_FILE: sessionFile };
+    try {
+      // Not signed in yet: a clear message, exit 3.
+      const before = spawnCli(['--json', 'find', 'kari'], { env });
+      expect(before.status).toBe(3);
+      expect(oneJson(before.stdout).error!.message).toMatch(/login/);
+      // A wrong second-factor code: refused, no session file.
+      const bad = spawnCli(['--json', '--operator', ADMIN.name, 'login'], { env: { ...env, FACTORDESK_PASSWORD: ADMIN.password, FACTORDESK_OTP: '000000' } });
+      expect(oneJson(bad.stdout).error!.code).toBe('SIGNIN_FAILED');
+      expect(() => statSync(sessionFile)).toThrow();
+      // A step no earlier sign-in used (the tests above signed in with the current one).
+      const ok = spawnCli(['--json', '--operator', ADMIN.name, 'login'], { env: { ...env, FACTORDESK_PASSWORD: ADMIN.password, FACTORDESK_OTP: codeAt(adminSecret, Date.now() + 30_000) } });
+      expect(oneJson(ok.stdout)).toMatchObject({ ok: true, result: { operator: ADMIN.name, role: 'admin' } });
+      expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(sessionFile, 'utf8')).not.toContain(ADMIN.password);
+
+      const found = spawnCli(['--json', 'find', 'kari'], { env });
+      expect(oneJson(found.stdout)).toMatchObject({ ok: true, result: { users: [], hasMore: false } });
+      const ops = spawnCli(['operators', 'list'], { env });
+      expect(ops.status).toBe(0);
+      expect(ops.stdout).toMatch(new RegExp(`^${ADMIN.name}\\tadmin\\tactive`, 'm'));
+      const missing = spawnCli(['--json', 'show', 'nobody@example.no'], { env });
+      expect(missing.status).toBe(4);
+      // Host-only and desktop-only commands answer where they run, without touching anything.
+      for (const args of [['backup', join(tmp, 'b.fdbackup')], ['rotate-key'], ['audit', 'verify'], ['service-key', 'list']]) {
+        const r = spawnCli(['--json', ...args], { env });
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(oneJson(r.stdout).error!.code).toBe('NOT_IN_SERVER_MODE');
+      }
+      const out = spawnCli(['--json', 'logout'], { env });
+      expect(oneJson(out.stdout)).toMatchObject({ ok: true, result: { signedOut: true } });
+      expect(() => statSync(sessionFile)).toThrow();
+      expect(spawnCli(['--json', 'find', 'kari'], { env }).status).toBe(3);
+      // A plain http:// address is refused before anything is sent.
+      const plain = spawnCli(['--json', '--server', `http://127.0.0.1:${port}`, 'find', 'kari'], { env: {} });
+      expect(oneJson(plain.stdout).error!.message).toMatch(/https/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('server coverage', () => {
+  it('every channel has a server route or a "not in server mode" answer, and every command says how it works with a server', async () => {
+    const { CHANNEL_NAMES } = await import('../../contract/index.ts');
+    const { NOT_SERVED, serverChannelNames } = await import('../../main/server/http-api.ts');
+    const served = new Set(serverChannelNames());
+    for (const ch of CHANNEL_NAMES) expect(served.has(ch) || NOT_SERVED[ch] !== undefined, ch).toBe(true);
+    for (const ch of served) expect(NOT_SERVED[ch as keyof typeof NOT_SERVED], `${ch} is both served and not served`).toBeUndefined();
+    const { COMMANDS } = await import('../../main/cli/main.ts');
+    const { SERVER_SUPPORT } = await import('../../main/cli/remote.ts');
+    for (const c of COMMANDS) expect(SERVER_SUPPORT[c.name], c.name).toBeDefined();
   });
 });
 
@@ -286,16 +366,3 @@ describe('server sessions (in-process, moved clock)', () => {
     expect(r).toBe(413);
   });
 });
-
-async function fetchRaw(url: string, body: string): Promise<number> {
-  const https = await import('node:https');
-  return new Promise((resolve, reject) => {
-    const req = https.request(new URL('/api/v1/users:find', url), { method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
