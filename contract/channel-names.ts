@@ -51,6 +51,9 @@ export const CHANNEL_NAMES = [
   'vault:restore',
   'vault:rekey',
   'service-keys:create',
+  'service-clients:create',
+  'service-clients:list',
+  'service-clients:revoke',
 ] as const;
 
 export type ChannelName = (typeof CHANNEL_NAMES)[number];

@@ -57,6 +57,9 @@ export interface Channels {
   'vault:restore': Spec<{ password: string }, { restored: boolean }>;
   'vault:rekey': Spec<Q.Empty, { recoveryKey: string }>;
   'service-keys:create': Spec<{ label: string }, { file: string | null }>;
+  'service-clients:create': Spec<{ label: string }, { clientId: string; label: string; secret: string }>;
+  'service-clients:list': Spec<Q.Empty, V.ServiceClientView[]>;
+  'service-clients:revoke': Spec<{ clientId: string }, { revoked: number }>;
 }
 
 export type Channel = keyof Channels;

@@ -126,3 +126,10 @@ export interface VaultInfo {
   operators: number;
   auditEvents: number;
 }
+
+/** A login service's client of a server (no secret: it is shown once, at creation). */
+export interface ServiceClientView {
+  clientId: string;
+  label: string;
+  createdAt: string;
+}

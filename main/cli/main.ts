@@ -18,6 +18,7 @@ import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverInit, serverRecoverKey } from './commands/server.ts';
+import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
@@ -57,6 +58,9 @@ export const COMMANDS: Command[] = [
   serve,
   loginCommand,
   logoutCommand,
+  serviceClientCreate,
+  serviceClientList,
+  serviceClientRevoke,
 ];
 
 /** Command groups: the first word of a two-word command. */

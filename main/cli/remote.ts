@@ -38,6 +38,9 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'clear-lock': { support: 'over-server' },
   'operators list': { support: 'over-server' },
   'settings show': { support: 'over-server' },
+  'service-client create': { support: 'over-server' },
+  'service-client list': { support: 'over-server' },
+  'service-client revoke': { support: 'over-server' },
   init: { support: 'server-host', note: 'a server is set up with "factordesk server init" on the server host' },
   'import-users': { support: 'server-host', note: 'run the import on the server host for now' },
   verify: { support: 'not-in-server-mode', note: 'login services verify through the server’s validation API' },
@@ -202,6 +205,26 @@ const REMOTE: Record<string, RemoteRun> = {
   async 'operators list'(_ctx, _p, api) {
     const ops = await api.call('operators:list', {});
     return { result: { operators: ops }, text: ops.map((o) => [o.name, o.role, o.status, o.displayName, o.email ?? '-'].join('\t')).join('\n') };
+  },
+  async 'service-client create'(_ctx, p, api) {
+    const label = str(p, 'label');
+    if (label === undefined) throw usageError('Name the client with --label.', 'service-client create');
+    const r = await api.call('service-clients:create', { label });
+    return {
+      result: r,
+      message: `Created the service client ${r.label}. Give the login service these two lines (HTTP Basic user and password for POST /api/v1/validate); the secret is not shown again:`,
+      text: `${r.clientId}\n${r.secret}`,
+    };
+  },
+  async 'service-client list'(_ctx, _p, api) {
+    const list = await api.call('service-clients:list', {});
+    return { result: { clients: list }, text: list.map((c) => [c.clientId, c.label, c.createdAt].join('\t')).join('\n'), message: list.length === 0 ? 'There are no service clients.' : undefined };
+  },
+  async 'service-client revoke'(_ctx, p, api) {
+    const clientId = p.args[0]!;
+    if (!/^[0-9a-f]{16}$/.test(clientId)) throw usageError('A client id is 16 hex digits (see "service-client list").', 'service-client revoke');
+    const r = await api.call('service-clients:revoke', { clientId });
+    return { result: r, message: `Revoked the service client ${clientId}.` };
   },
   async 'settings show'(_ctx, _p, api) {
     const s = await api.call('settings:get', {});

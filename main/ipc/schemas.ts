@@ -117,6 +117,9 @@ export const CHANNELS = {
   'vault:restore': ch('vault:restore', z.object({ password }).strict()),
   'vault:rekey': ch('vault:rekey', empty),
   'service-keys:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),
+  'service-clients:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),
+  'service-clients:list': ch('service-keys:create', empty),
+  'service-clients:revoke': ch('service-keys:create', z.object({ clientId: z.string().regex(/^[0-9a-f]{16}$/) }).strict()),
 } as const;
 
 export type SchemaTable = typeof CHANNELS;

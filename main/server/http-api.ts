@@ -20,6 +20,8 @@ import { serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
 import { updateSettings } from '../core/settings.ts';
+import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
+import { verifyCodeForEmail } from '../core/verify.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -58,6 +60,11 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
 }
 
+const ValidateBody = z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) });
+
+/** Verifications a service client may ask for per window, per server instance. */
+export const VALIDATE_RATE = { max: 200, windowMs: 10_000 };
+
 const SignInBody = z.strictObject({ name: z.string().min(1).max(256), password: z.string().min(1).max(1024), otp: z.string().max(16).optional() });
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -83,6 +90,9 @@ function serverHandlers(store: ServerStore): Partial<Handlers> {
     ...storeChannels(() => store),
     'session:activity': () => ({ ok: true as const }),
     'settings:update': (patch, s) => updateSettings(store, s!, patch),
+    'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
+    'service-clients:list': (_r, s) => listServiceClients(store, s!),
+    'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
     'session:change-password': async ({ oldPassword, newPassword }, s) => {
       await changeOwnPassword(store, s!, oldPassword, newPassword);
       return { ok: true as const };
@@ -106,7 +116,41 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     missing: (channel) => failure('NOT_IN_SERVER_MODE', NOT_SERVED[channel] ?? 'This request is not served by a server.'),
   });
 
+  const validateWindows = new Map<string, { start: number; count: number }>();
+  /** True when the client is over its rate (counted per client id, in this instance). */
+  function overRate(clientId: string): boolean {
+    const now = store.clock.now();
+    const w = validateWindows.get(clientId);
+    if (!w || now - w.start >= VALIDATE_RATE.windowMs) {
+      if (validateWindows.size > 10_000) validateWindows.clear();
+      validateWindows.set(clientId, { start: now, count: 1 });
+      return false;
+    }
+    w.count++;
+    return w.count > VALIDATE_RATE.max;
+  }
+
+  /** POST /api/v1/validate: a login service verifies a user's code with its client id and secret (HTTP Basic). */
+  async function validate(req: IncomingMessage, body: unknown): Promise<Result<unknown>> {
+    const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec((req.headers.authorization ?? '').trim());
+    const [clientId = '', secret = ''] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':', 2) : [];
+    const session = await serviceClientSession(store, clientId, secret);
+    if (!session) return failure('SIGNIN_FAILED', 'Unknown service client or wrong secret (HTTP Basic: CLIENT_ID:SECRET).');
+    if (overRate(clientId)) return { ok: false, error: { code: 'RATE_LIMITED', message: 'Too many verifications from this client; slow down.', details: { seconds: Math.ceil(VALIDATE_RATE.windowMs / 1000) } } } as Result<never>;
+    const p = ValidateBody.safeParse(body);
+    if (!p.success) return failure('BAD_REQUEST', 'Send {"user": EMAIL, "code": CODE}.');
+    try {
+      const r = await verifyCodeForEmail(store, session, p.data.user, p.data.code);
+      return { ok: true, value: { result: r.result } };
+    } catch (err) {
+      // A code or address that cannot be one is simply not accepted (nothing to count).
+      if (toFactorDeskError(err).code === 'BAD_REQUEST') return { ok: true, value: { result: 'rejected' } };
+      throw err;
+    }
+  }
+
   async function answer(req: IncomingMessage, path: string, body: unknown): Promise<Result<unknown>> {
+    if (path === '/api/v1/validate') return validate(req, body);
     if (path === '/api/v1/auth/sign-in') {
       const p = SignInBody.safeParse(body);
       if (!p.success) return failure('BAD_REQUEST', 'Send {"name", "password", "otp"}.');
@@ -132,7 +176,8 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
   }
 
   return (req, res) => {
-    const send = (status: number, result: Result<unknown>, close = false) => {
+    const send = (status: number, result: Result<unknown>, close = false) => sendRaw(status, result, close);
+    const sendRaw = (status: number, result: unknown, close = false) => {
       if (res.headersSent) return;
       const text = JSON.stringify(result);
       if (close) {
@@ -184,7 +229,11 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
         return send(400, failure('BAD_REQUEST', 'The request body is not valid JSON.'));
       }
       answer(req, path, body).then(
-        (r) => send(r.ok ? 200 : (STATUS[r.error.code] ?? 422), r),
+        (r) => {
+          // A login service reads one word: {"ok": true, "result": "accepted" | "rejected" | "locked"}.
+          if (r.ok && path === '/api/v1/validate') return sendRaw(200, { ok: true, result: (r.value as { result: string }).result });
+          send(r.ok ? 200 : (STATUS[r.error.code] ?? 422), r);
+        },
         (err: unknown) => {
           const e = toFactorDeskError(err);
           if (e.code === 'INTERNAL') opts.log?.(`request ${path} failed: ${e.message}`);

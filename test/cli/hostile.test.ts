@@ -276,13 +276,16 @@ function cases(): Array<[string, string[]]> {
     ['serve: bad listen address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', 'everywhere', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['serve: port out of range', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:70000', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['login: no server', ['login']],
+    ['service-client create: no server', ['service-client', 'create', '--label', 'vpn']],
+    ['service-client list: no server', ['service-client', 'list']],
+    ['service-client revoke: no server', ['service-client', 'revoke', '0123456789abcdef']],
     ['logout: no server', ['logout']],
   ];
 }
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 

@@ -74,6 +74,9 @@ const VALID: { [C in Channel]: Req<C> } = {
   'vault:restore': { password: PW },
   'vault:rekey': {},
   'service-keys:create': { label: 'login service' },
+  'service-clients:create': { label: 'vpn-gateway' },
+  'service-clients:list': {},
+  'service-clients:revoke': { clientId: '0123456789abcdef' },
 };
 
 describe('IPC guard', () => {

@@ -119,6 +119,9 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'vault:restore': () => ({ password: ADMIN.password }),
   'vault:rekey': () => ({}),
   'service-keys:create': () => ({ label: 'login' }),
+  'service-clients:create': () => ({ label: 'vpn' }),
+  'service-clients:list': () => ({}),
+  'service-clients:revoke': () => ({ clientId: '0123456789abcdef' }),
 };
 
 const schemaAccepts = (c: Channel, payload: unknown) => (CHANNELS[c].req as { safeParse(v: unknown): { success: boolean } }).safeParse(payload ?? {}).success;

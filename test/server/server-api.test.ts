@@ -365,4 +365,51 @@ describe('server sessions (in-process, moved clock)', () => {
     const r = await fetchRaw(url, 'x'.repeat(MAX_BODY_BYTES + 1));
     expect(r).toBe(413);
   });
+
+  it('login services verify over POST /api/v1/validate with a service client: one word back, the same for an unknown user', async () => {
+    const admin = await signIn();
+    const { importUsers } = await import('../../main/core/import-users.ts');
+    const { Readable } = await import('node:stream');
+    const session = { operatorId: 'x', name: ADMIN.name, displayName: ADMIN.name, role: 'admin' as const, emailKey: null, signedInAt: clock.now() };
+    await importUsers(store, { ...session, operatorId: (await store.read((tx) => tx.operators.getByNameKey(ADMIN.name)))!.id }, Readable.from(['email,name,phone,organization\nkari.nordmann@example.no,Kari Nordmann,+4791234567,Acme\n']));
+    const kari = await admin.call<{ items: Array<{ id: number }> }>('users:find', { query: 'kari.nordmann@example.no' });
+    const userId = kari.ok ? kari.value.items[0]!.id : 0;
+    const issued = await admin.call<{ code: string }>('codes:issue-one-time', { userId, checks: ['callback', 'photo-id'], ticket: 'HD-1', reason: 'lost phone' });
+    if (!issued.ok) throw new Error(JSON.stringify(issued));
+    const created = await admin.call<{ clientId: string; secret: string }>('service-clients:create', { label: 'vpn-gateway' });
+    if (!created.ok) throw new Error(JSON.stringify(created));
+    const { clientId, secret } = created.value;
+    const validate = (auth: string, body: unknown) => postRaw(url, '/api/v1/validate', JSON.stringify(body), { authorization: `Basic ${Buffer.from(auth).toString('base64')}` });
+    // Wrong secret or unknown client: 401, nothing verified.
+    expect((await validate(`${clientId}:${'0'.repeat(64)}`, { user: 'kari.nordmann@example.no', code: issued.value.code })).status).toBe(401);
+    expect((await validate(`ffffffffffffffff:${secret}`, { user: 'kari.nordmann@example.no', code: issued.value.code })).status).toBe(401);
+    const wrong = await validate(`${clientId}:${secret}`, { user: 'kari.nordmann@example.no', code: '12345678' });
+    const unknown = await validate(`${clientId}:${secret}`, { user: 'nobody@example.no', code: '12345678' });
+    expect(wrong).toEqual({ status: 200, body: { ok: true, result: 'rejected' } });
+    expect(unknown).toEqual(wrong);
+    expect(await validate(`${clientId}:${secret}`, { user: 'kari.nordmann@example.no', code: issued.value.code })).toEqual({ status: 200, body: { ok: true, result: 'accepted' } });
+    // Used once: the same code again is refused.
+    expect((await validate(`${clientId}:${secret}`, { user: 'kari.nordmann@example.no', code: issued.value.code })).body).toEqual({ ok: true, result: 'rejected' });
+    // The client can do nothing else: a channel with its secret as a bearer token is refused.
+    const asBearer = new ServerClient(url, { ca: readFileSync(cert) }, secret);
+    expect((await asBearer.call('users:find', { query: 'kari' })).ok).toBe(false);
+    asBearer.close();
+    // Revoked: its secret stops working.
+    expect(await admin.call('service-clients:revoke', { clientId })).toMatchObject({ ok: true });
+    expect((await validate(`${clientId}:${secret}`, { user: 'kari.nordmann@example.no', code: '12345678' })).status).toBe(401);
+    admin.close();
+  });
 });
+
+async function postRaw(url: string, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL(path, url), { method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -29,7 +29,12 @@ type H = Pick<
   | 'vault:restore'
   | 'vault:rekey'
   | 'service-keys:create'
+  | 'service-clients:create'
+  | 'service-clients:list'
+  | 'service-clients:revoke'
 >;
+
+const SERVICE_CLIENTS_ON_SERVER = 'Service clients belong to a FactorDesk server; a solo vault has service keys instead.';
 
 /** Admin channels: operators, settings, import, audit, outbox, vault maintenance. */
 export function adminHandlers(ctl: AppController): H {
@@ -107,5 +112,9 @@ export function adminHandlers(ctl: AppController): H {
       await createServiceKey(ctl.store(), s!, label, (content) => writeFileAtomic(file, content, 0o600));
       return { file };
     },
+    // Service clients verify over a server's HTTPS API; a solo vault has service keys instead.
+    'service-clients:create': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
+    'service-clients:list': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
+    'service-clients:revoke': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
   };
 }

@@ -43,6 +43,8 @@ export interface ServerAuthRead {
   secondFactor(operatorId: string): Promise<SecondFactorRecord | null>;
   session(tokenHash: string): Promise<ServerSessionRecord | null>;
   signInState(nameKey: string): Promise<SignInState>;
+  /** A service client (a service key of the store): its label and the hash of its secret; null when unknown. */
+  serviceClient(clientId: string): Promise<{ label: string; verifier: Buffer } | null>;
 }
 
 export interface ServerAuthRepo extends ServerAuthRead {

@@ -33,6 +33,11 @@ export class PgServerAuth implements ServerAuthRepo {
     return r ? { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until } : { failures: 0, lastFailureAt: null, lockedUntil: null };
   }
 
+  async serviceClient(clientId: string): Promise<{ label: string; verifier: Buffer } | null> {
+    const r = await this.s.row<{ label: string; verifier: Buffer }>('SELECT label, verifier FROM service_keys WHERE key_id = $1', [clientId]);
+    return r ? { label: r.label, verifier: r.verifier } : null;
+  }
+
   async setSecondFactor(operatorId: string, sealed: string, at: number): Promise<void> {
     await this.s.change(
       `INSERT INTO operator_second_factors (operator_id, sealed, last_step, created_at) VALUES ($1, $2, NULL, $3)
