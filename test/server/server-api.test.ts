@@ -261,6 +261,75 @@ describe('the command line over a server', () => {
   });
 });
 
+describe('two server instances on one database behave as one', () => {
+  it('20 racing redemptions of one code over both give one acceptance; a revoked session holds on the other; the chain both wrote verifies', { timeout: 180_000 }, async () => {
+    const a = await startServe();
+    const b = await startServe();
+    const ca = readFileSync(cert);
+    const clients: ServerClient[] = [];
+    const client = (port: number, token: string | null = null) => {
+      const c = new ServerClient(`https://127.0.0.1:${port}`, { ca }, token);
+      clients.push(c);
+      return c;
+    };
+    try {
+      // A user and a second admin (with their own second factor: the first admin's steps are used up above).
+      const { importUsers } = await import('../../main/core/import-users.ts');
+      const { addOperator } = await import('../../main/core/operators.ts');
+      const { Readable } = await import('node:stream');
+      const { openServerStore } = await import('../../main/server/open.ts');
+      process.env.PGPASSWORD = pgEnv.PGPASSWORD;
+      const direct = await openServerStore(storeUrl, { now: () => Date.now() }, systemRandom);
+      const adminRow = (await direct.read((tx) => tx.operators.getByNameKey(ADMIN.name)))!;
+      const adminSession = { operatorId: adminRow.id, name: ADMIN.name, displayName: ADMIN.name, role: 'admin' as const, emailKey: null, signedInAt: Date.now(), via: 'cli' as const };
+      await importUsers(direct, adminSession, Readable.from(['email,name,phone,organization\nola.hansen@example.no,Ola Hansen,+4790000000,Acme\n']));
+      const OLAV = { name: 'olav', password: 'olav has quite a long passphrase 9' };
+      await addOperator(direct, adminSession, { name: OLAV.name, displayName: 'Olav', role: 'admin', password: OLAV.password });
+      // Olav enrolls through A and signs in through A; the session works on B.
+      const onA = client(a.port);
+      const e = await onA.call<{ otpUri: string }>('auth/sign-in', OLAV);
+      const olavSecret = secretOf(e.ok ? e.value.otpUri : '');
+      const olavCode = codeAt(olavSecret, Date.now());
+      const s = await onA.call<{ token: string }>('auth/sign-in', { ...OLAV, otp: olavCode });
+      if (!s.ok) throw new Error(JSON.stringify(s));
+      onA.token = s.value.token;
+      const onB = client(b.port, s.value.token);
+      expect((await onB.call('users:find', { query: 'k' })).ok).toBe(true);
+      // The same second-factor code sent to B signs in nobody.
+      expect(await client(b.port).call('auth/sign-in', { ...OLAV, otp: olavCode })).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+      const ola = await onA.call<{ items: Array<{ id: number }> }>('users:find', { query: 'ola.hansen@example.no' });
+      const userId = ola.ok ? ola.value.items[0]!.id : 0;
+      const issued = await onB.call<{ code: string }>('codes:issue-one-time', { userId, checks: ['callback', 'photo-id'], ticket: 'HD-2', reason: 'lost phone' });
+      if (!issued.ok) throw new Error(JSON.stringify(issued));
+      const sc = await onA.call<{ clientId: string; secret: string }>('service-clients:create', { label: 'portal' });
+      if (!sc.ok) throw new Error(JSON.stringify(sc));
+      const auth = { authorization: `Basic ${Buffer.from(`${sc.value.clientId}:${sc.value.secret}`).toString('base64')}` };
+      const body = JSON.stringify({ user: 'ola.hansen@example.no', code: issued.value.code });
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => postRaw(`https://127.0.0.1:${i % 2 ? b.port : a.port}`, '/api/v1/validate', body, auth)));
+      const results = answers.map((x) => (x.body as { result?: string }).result);
+      expect(results.filter((r) => r === 'accepted')).toHaveLength(1);
+      expect(results.filter((r) => r === 'rejected')).toHaveLength(19);
+      // The racers that lost are replays, not wrong guesses: Ola is not locked.
+      const view = await onB.call<{ verification: { locked: boolean; failures: number } }>('users:view', { userId });
+      expect(view).toMatchObject({ ok: true, value: { verification: { locked: false, failures: 0 } } });
+      // Signed out through B: the token is refused by A too.
+      expect(await onB.call('auth/sign-out', {})).toMatchObject({ ok: true });
+      expect(await onA.call('users:find', { query: 'k' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+      // One chain, in commit order, from both instances.
+      const { checkAuditChain } = await import('../../main/core/audit.ts');
+      const report = await direct.read(async (tx) => checkAuditChain(tx.audit.all()));
+      expect(report).toMatchObject({ ok: true });
+      await direct.close();
+    } finally {
+      for (const c of clients) c.close();
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+    }
+    expect(await a.exited).toBe(0);
+    expect(await b.exited).toBe(0);
+  });
+});
+
 describe('server coverage', () => {
   it('every channel has a server route or a "not in server mode" answer, and every command says how it works with a server', async () => {
     const { CHANNEL_NAMES } = await import('../../contract/index.ts');
