@@ -17,7 +17,7 @@ import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
-import { serve, serverInit, serverRecoverKey } from './commands/server.ts';
+import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
 import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
@@ -55,6 +55,8 @@ export const COMMANDS: Command[] = [
   operatorsUnlock,
   serverInit,
   serverRecoverKey,
+  serverAuditExport,
+  serverAuditVerify,
   serve,
   loginCommand,
   logoutCommand,

@@ -63,6 +63,8 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'operators unlock': { support: 'server-host' },
   'server init': { support: 'server-host' },
   'server recover-key': { support: 'server-host' },
+  'server audit-export': { support: 'server-host' },
+  'server audit-verify': { support: 'server-host' },
   serve: { support: 'server-host' },
 };
 

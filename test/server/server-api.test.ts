@@ -26,6 +26,7 @@ const keyFile = join(tmp, 'server.key');
 const cert = join(tmp, 'cert.pem');
 const tlsKey = join(tmp, 'key.pem');
 let adminSecret: Buffer;
+let auditPublicKey = '';
 
 function secretOf(uri: string): Buffer {
   return base32Decode(new URL(uri).searchParams.get('secret')!);
@@ -87,6 +88,8 @@ describe('factordesk server init', () => {
     expect(out.result.recoveryKey).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{1,4})+$/);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     adminSecret = secretOf(out.result.operatorOtpUri);
+    auditPublicKey = out.result.auditPublicKey;
+    expect(auditPublicKey).toMatch(/^[A-Za-z0-9+/]{40,80}=*$/);
   });
 
   it('a second init is refused and the key file is never overwritten', () => {
@@ -327,6 +330,41 @@ describe('two server instances on one database behave as one', () => {
     }
     expect(await a.exited).toBe(0);
     expect(await b.exited).toBe(0);
+  });
+});
+
+describe('the audit log verifies with the public key alone', () => {
+  it('intact after the journeys; an edited event, a forged head or a deleted tail fails', () => {
+    const heads = `${keyFile}.heads.jsonl`;
+    const ok = spawnCli(['--json', 'server', 'audit-verify', '--store', storeUrl, '--public-key', auditPublicKey, '--heads-file', heads], { env: pgEnv });
+    expect(oneJson(ok.stdout)).toMatchObject({ ok: true, result: { ok: true } });
+    expect(oneJson(ok.stdout).result.headsChecked).toBeGreaterThan(0);
+    const exported = join(tmp, 'audit.json');
+    expect(spawnCli(['server', 'audit-export', '--store', storeUrl, '--out', exported], { env: pgEnv }).status).toBe(0);
+    const verifyFile = (data: unknown, withHeads = true) => {
+      const f = join(tmp, `audit-${Math.random().toString(36).slice(2)}.json`);
+      writeFileSync(f, JSON.stringify(data));
+      return spawnCli(['--json', 'server', 'audit-verify', '--file', f, '--public-key', auditPublicKey, ...(withHeads ? ['--heads-file', heads] : [])], { env: pgEnv });
+    };
+    const original = JSON.parse(readFileSync(exported, 'utf8')) as { events: Array<{ reason: string | null; seq: number }>; signedHeads: Array<{ count: number }> };
+    expect(oneJson(verifyFile(original).stdout).ok).toBe(true);
+    // An edited event.
+    const edited = structuredClone(original);
+    edited.events[1]!.reason = 'nothing to see';
+    expect(oneJson(verifyFile(edited).stdout).error!.code).toBe('VAULT_DAMAGED');
+    // A forged head (count changed after signing).
+    const forged = structuredClone(original);
+    forged.signedHeads[0]!.count += 1;
+    expect(oneJson(verifyFile(forged, false).stdout).error!.message).toMatch(/does not verify with this public key/);
+    // The newest events deleted together with their heads in the database: the heads file still names them.
+    const cut = structuredClone(original);
+    const keep = Math.max(1, cut.events.length - 5);
+    cut.events = cut.events.slice(0, keep);
+    cut.signedHeads = cut.signedHeads.filter((h) => h.count <= keep);
+    expect(oneJson(verifyFile(cut).stdout).error!.message).toMatch(/were deleted/);
+    // Another key does not verify this log.
+    const other = spawnCli(['--json', 'server', 'audit-verify', '--file', exported, '--public-key', 'MCowBQYDK2VwAyEA' + 'A'.repeat(43) + '='], { env: pgEnv });
+    expect(oneJson(other.stdout).ok).toBe(false);
   });
 });
 

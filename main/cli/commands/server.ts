@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { str, type Command } from '../command.ts';
 import { emailArg, textArg } from '../args.ts';
 import { usageError } from '../output.ts';
@@ -11,7 +11,12 @@ import { initServerStore, serverKeyRecords } from '../../core/server-auth.ts';
 import { escrowKeys, keyCheck, loadServerKeys, newServerKeys, openEscrow, signingPublicKey, valueSealer, writeKeyFile } from '../../server/server-key.ts';
 import { openKeyedStore, openServerStore } from '../../server/open.ts';
 import { startApiServer } from '../../server/http-api.ts';
+import { HeadSigner } from '../../server/head-signer.ts';
+import { verifySignedChain, type SignedHead } from '../../core/audit-signing.ts';
+import type { AuditEvent } from '../../core/audit.ts';
+import { writeNewFile } from '../files.ts';
 import { pathArg } from '../files.ts';
+import { localTime } from '../format.ts';
 
 /** Most an instance's clock may differ from the database's: TOTP steps must agree on every instance. */
 const MAX_CLOCK_SKEW_MS = 2000;
@@ -63,9 +68,9 @@ app) and a recovery key. The recovery key re-creates the server key file when th
       writeKeyFile(keyPath, keys);
       const r = await initServerStore(store, valueSealer(keys, systemRandom), { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) }, { name, displayName, email, password });
       return {
-        result: { storeId: store.storeId, keyFile: keyPath, operator: r.session.name, operatorOtpUri: r.operatorOtpUri, recoveryKey },
-        message: `Set the store up with the admin ${r.session.name}; the server key file is ${keyPath} (keep it owner-only; back it up apart from the database).\nScan the first line into the admin's authenticator app. The second line is the recovery key: it re-creates the key file if it is lost. Both are shown this once:`,
-        text: `${r.operatorOtpUri}\n${recoveryKey}`,
+        result: { storeId: store.storeId, keyFile: keyPath, operator: r.session.name, operatorOtpUri: r.operatorOtpUri, recoveryKey, auditPublicKey: signingPublicKey(keys) },
+        message: `Set the store up with the admin ${r.session.name}; the server key file is ${keyPath} (keep it owner-only; back it up apart from the database).\nScan the first line into the admin's authenticator app. The second line is the recovery key: it re-creates the key file if it is lost. Both are shown this once. The third line is the public key that verifies the audit ("server audit-verify --public-key"); keep a copy apart from the server:`,
+        text: `${r.operatorOtpUri}\n${recoveryKey}\naudit public key: ${signingPublicKey(keys)}`,
       };
     } finally {
       await store.close();
@@ -124,8 +129,10 @@ start when this computer's clock is more than 2 s off the database's.
   --store STORE      postgres://USER@HOST[:PORT]/DATABASE (password from PGPASSFILE or PGPASSWORD)
   --key-file FILE    the server key file written by "server init"
   --listen HOST:PORT where to listen (port 0 picks a free port; the address is printed)
-  --tls-cert FILE    the TLS certificate (PEM) and --tls-key FILE its private key`,
-  options: { store: { type: 'string' }, 'key-file': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } },
+  --tls-cert FILE    the TLS certificate (PEM) and --tls-key FILE its private key
+  --heads-file FILE  where signed audit chain heads are appended outside the database
+                     (default: the key file's name with .heads.jsonl)`,
+  options: { store: { type: 'string' }, 'key-file': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'heads-file': { type: 'string' } },
   args: [],
   async run(ctx, p) {
     const storeArg = str(p, 'store');
@@ -163,6 +170,11 @@ start when this computer's clock is more than 2 s off the database's.
       await store.close();
       throw err;
     }
+    const headsArg = str(p, 'heads-file');
+    const headsFile = headsArg !== undefined ? pathArg(headsArg, 'heads file') : keyFile !== undefined ? `${pathArg(keyFile, 'key file')}.heads.jsonl` : null;
+    const signer = new HeadSigner(store, keys.signingKey, headsFile);
+    await signer.signNow();
+    signer.start();
     const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
     ctx.io.stderr.write(`factordesk serve: listening on https://${host}:${server.address.port}\n`);
     const signal = await new Promise<string>((resolve) => {
@@ -172,7 +184,97 @@ start when this computer's clock is more than 2 s off the database's.
     });
     ctx.io.stderr.write(`factordesk serve: ${signal}: finishing requests in flight\n`);
     await server.close();
+    await signer.stop();
+    if (signer.lastError) ctx.io.stderr.write(`factordesk serve: the last audit head could not be signed: ${signer.lastError}\n`);
     await store.close();
     return { result: { stopped: true, signal }, message: 'factordesk serve: stopped.' };
+  },
+};
+
+interface AuditExport {
+  format: 'factordesk.audit-export';
+  storeId: string;
+  events: AuditEvent[];
+  signedHeads: SignedHead[];
+}
+
+async function readStoreAudit(storeArg: string, ctx: { clock: { now(): number } }): Promise<AuditExport> {
+  const store = await openServerStore(storeArg, ctx.clock, systemRandom);
+  try {
+    return await store.read(async (tx) => {
+      const events: AuditEvent[] = [];
+      for await (const e of tx.audit.all()) events.push(e);
+      const signedHeads = (await tx.serverAuth.signedHeads()).map((h) => ({ ...h, storeId: store.storeId }));
+      return { format: 'factordesk.audit-export' as const, storeId: store.storeId, events, signedHeads };
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+export const serverAuditExport: Command = {
+  name: 'server audit-export',
+  summary: "export a server's audit log with its signed chain heads (verifiable with the public key alone)",
+  usage: ['server audit-export --store STORE --out FILE'],
+  help: `Writes every audit event and every signed chain head as one JSON file (FILE must not exist;
+- for standard output). "server audit-verify --file FILE --public-key KEY" checks it anywhere.`,
+  options: { store: { type: 'string' }, out: { type: 'string' } },
+  args: [],
+  async run(ctx, p) {
+    const storeArg = str(p, 'store');
+    const out = str(p, 'out');
+    if (storeArg === undefined || out === undefined) throw usageError('Give --store STORE and --out FILE.', 'server audit-export');
+    const data = await readStoreAudit(storeArg, ctx);
+    const text = JSON.stringify(data) + '\n';
+    if (out === '-') return { result: { events: data.events.length, signedHeads: data.signedHeads.length }, text };
+    writeNewFile(pathArg(out, 'export file'), text, 'export file');
+    return { result: { file: out, events: data.events.length, signedHeads: data.signedHeads.length }, message: `Wrote ${data.events.length} events and ${data.signedHeads.length} signed heads to ${out}.` };
+  },
+};
+
+export const serverAuditVerify: Command = {
+  name: 'server audit-verify',
+  summary: "verify a server's audit log (the store, or an export) with the audit public key alone",
+  usage: ['server audit-verify (--store STORE | --file EXPORT) --public-key KEY [--heads-file FILE]'],
+  help: `Checks that the chain is whole, that every signed head verifies with KEY (printed by
+"server init") and matches its event, and that no signed head — in the database, in the export,
+or in the heads file kept outside the database — names more events than are left (a deleted
+tail). Exit 0 when intact, 6 when not.`,
+  options: { store: { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, 'heads-file': { type: 'string' } },
+  args: [],
+  async run(ctx, p) {
+    const storeArg = str(p, 'store');
+    const file = str(p, 'file');
+    const publicKey = str(p, 'public-key');
+    if ((storeArg === undefined) === (file === undefined)) throw usageError('Give either --store STORE or --file EXPORT.', 'server audit-verify');
+    if (publicKey === undefined || !/^[A-Za-z0-9+/]{40,80}={0,2}$/.test(publicKey)) throw usageError('Give the audit public key printed by "server init" with --public-key.', 'server audit-verify');
+    let data: AuditExport;
+    if (file !== undefined) {
+      try {
+        data = JSON.parse(readFileSync(pathArg(file, 'export file'), 'utf8')) as AuditExport;
+        if (data.format !== 'factordesk.audit-export' || !Array.isArray(data.events) || !Array.isArray(data.signedHeads)) throw new Error('format');
+      } catch {
+        fail('BAD_REQUEST', `${file} is not a FactorDesk audit export.`);
+      }
+    } else {
+      data = await readStoreAudit(storeArg!, ctx);
+    }
+    const heads = [...data.signedHeads];
+    const headsFile = str(p, 'heads-file');
+    if (headsFile !== undefined) {
+      const path = pathArg(headsFile, 'heads file');
+      if (!existsSync(path)) fail('BAD_REQUEST', `The heads file ${headsFile} does not exist.`);
+      for (const line of readFileSync(path, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          heads.push(JSON.parse(line) as SignedHead);
+        } catch {
+          fail('BAD_REQUEST', `The heads file ${headsFile} holds a line that is not a signed head.`);
+        }
+      }
+    }
+    const r = await verifySignedChain(data.events, heads, publicKey, data.storeId);
+    if (!r.ok) fail('VAULT_DAMAGED', `The audit log does not verify: ${r.problems.slice(0, 5).join('; ')}.`);
+    return { result: r, text: `intact: ${r.count} events, ${r.headsChecked} signed heads checked${r.latestSigned ? `, latest signed ${localTime(r.latestSigned.at)} at event ${r.latestSigned.count}` : ''}` };
   },
 };

@@ -43,6 +43,8 @@ export interface ServerAuthRead {
   secondFactor(operatorId: string): Promise<SecondFactorRecord | null>;
   session(tokenHash: string): Promise<ServerSessionRecord | null>;
   signInState(nameKey: string): Promise<SignInState>;
+  /** Every signed chain head, oldest first (count, hash, time, signature; the store id is the store's own). */
+  signedHeads(): Promise<Array<{ count: number; hash: string; at: number; sig: string }>>;
   /** A service client (a service key of the store): its label and the hash of its secret; null when unknown. */
   serviceClient(clientId: string): Promise<{ label: string; verifier: Buffer } | null>;
 }
@@ -60,4 +62,5 @@ export interface ServerAuthRepo extends ServerAuthRead {
   /** Ends every live session of an operator; returns how many. */
   revokeOperatorSessions(operatorId: string, at: number): Promise<number>;
   setSignInState(nameKey: string, s: SignInState): Promise<void>;
+  addSignedHead(h: { count: number; hash: string; at: number; sig: string }): Promise<void>;
 }

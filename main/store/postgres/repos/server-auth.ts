@@ -33,6 +33,14 @@ export class PgServerAuth implements ServerAuthRepo {
     return r ? { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until } : { failures: 0, lastFailureAt: null, lockedUntil: null };
   }
 
+  async signedHeads(): Promise<Array<{ count: number; hash: string; at: number; sig: string }>> {
+    return this.s.rows<{ count: number; hash: string; at: number; sig: string }>('SELECT count, hash, at, sig FROM audit_signed_heads ORDER BY count, at');
+  }
+
+  async addSignedHead(h: { count: number; hash: string; at: number; sig: string }): Promise<void> {
+    await this.s.change('INSERT INTO audit_signed_heads (count, hash, at, sig) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [h.count, h.hash, h.at, h.sig]);
+  }
+
   async serviceClient(clientId: string): Promise<{ label: string; verifier: Buffer } | null> {
     const r = await this.s.row<{ label: string; verifier: Buffer }>('SELECT label, verifier FROM service_keys WHERE key_id = $1', [clientId]);
     return r ? { label: r.label, verifier: r.verifier } : null;
