@@ -139,26 +139,19 @@ export async function sessionForToken(store: ServerStore, token: string): Promis
   if (typeof token !== 'string' || token.length < 20 || token.length > 100) fail('SESSION_LOCKED', 'Sign in first.');
   const hash = tokenHash(token);
   const now = store.clock.now();
-  const seen = await store.read(async (tx) => {
-    const rec = await tx.serverAuth.session(hash);
-    if (!rec) return null;
-    const op = await tx.operators.get(rec.operatorId);
-    const verifier = await tx.serverAuth.passwordVerifier(rec.operatorId);
-    const factor = await tx.serverAuth.secondFactor(rec.operatorId);
-    return { rec, op, verifier, factor };
-  });
-  if (!seen || seen.rec.revokedAt !== null) fail('SESSION_LOCKED', 'This session has ended. Sign in again.');
-  const { rec, op, verifier, factor } = seen;
+  const seen = await store.read((tx) => tx.serverAuth.sessionView(hash));
+  if (!seen || seen.session.revokedAt !== null) fail('SESSION_LOCKED', 'This session has ended. Sign in again.');
+  const { session: rec, operator: op, passwordSetAt, secondFactorSetAt } = seen;
   const stale =
     now - rec.lastSeenAt > SERVER_SESSION.idleMs ||
     now >= rec.expiresAt ||
     !op ||
     op.status !== 'active' ||
     op.role !== rec.role ||
-    !verifier ||
-    verifier.createdAt > rec.createdAt ||
-    !factor ||
-    factor.createdAt > rec.createdAt;
+    passwordSetAt === null ||
+    passwordSetAt > rec.createdAt ||
+    secondFactorSetAt === null ||
+    secondFactorSetAt > rec.createdAt;
   if (stale) {
     await store.write(async (tx) => tx.serverAuth.revokeSession(hash, now));
     fail('SESSION_LOCKED', 'This session has ended. Sign in again.');

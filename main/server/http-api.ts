@@ -63,7 +63,7 @@ export interface ApiServerOptions {
 const ValidateBody = z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) });
 
 /** Verifications a service client may ask for per window, per server instance. */
-export const VALIDATE_RATE = { max: 200, windowMs: 10_000 };
+export const VALIDATE_RATE = { max: 10_000, windowMs: 10_000 };
 
 const SignInBody = z.strictObject({ name: z.string().min(1).max(256), password: z.string().min(1).max(1024), otp: z.string().max(16).optional() });
 

@@ -1,4 +1,5 @@
 import type { KdfParams } from '../../core/crypto.ts';
+import type { OperatorRecord } from '../records.ts';
 
 /**
  * What a server keeps to let operators in: the operator's password verifier, their second
@@ -42,6 +43,11 @@ export interface ServerAuthRead {
   passwordVerifier(operatorId: string): Promise<PasswordVerifier | null>;
   secondFactor(operatorId: string): Promise<SecondFactorRecord | null>;
   session(tokenHash: string): Promise<ServerSessionRecord | null>;
+  /**
+   * A session with what deciding on it needs, in one lookup (every request asks): the operator's
+   * row and when their password and second factor were last set (null when they have none).
+   */
+  sessionView(tokenHash: string): Promise<{ session: ServerSessionRecord; operator: OperatorRecord | null; passwordSetAt: number | null; secondFactorSetAt: number | null } | null>;
   signInState(nameKey: string): Promise<SignInState>;
   /** Every signed chain head, oldest first (count, hash, time, signature; the store id is the store's own). */
   signedHeads(): Promise<Array<{ count: number; hash: string; at: number; sig: string }>>;

@@ -1,6 +1,8 @@
 import type { KdfParams } from '../../../core/crypto.ts';
 import type { PasswordVerifier, SecondFactorRecord, ServerAuthRepo, ServerSessionRecord, SignInState } from '../../repos/server-auth.ts';
 import type { PgTxState } from '../tx-state.ts';
+import type { OperatorRecord } from '../../records.ts';
+import { OPERATOR_COLUMNS, toOperatorRecord, type OperatorRow } from '../../rows.ts';
 
 export class PgServerAuth implements ServerAuthRepo {
   private readonly s: PgTxState;
@@ -26,6 +28,25 @@ export class PgServerAuth implements ServerAuthRepo {
     return r
       ? { tokenHash: r.token_hash, operatorId: r.operator_id, role: r.role, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, revokedAt: r.revoked_at }
       : null;
+  }
+
+  async sessionView(tokenHash: string): Promise<{ session: ServerSessionRecord; operator: OperatorRecord | null; passwordSetAt: number | null; secondFactorSetAt: number | null } | null> {
+    const cols = OPERATOR_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+    const r = await this.s.row<
+      OperatorRow & { token_hash: string; operator_id: string; s_role: 'agent' | 'admin'; s_created_at: number; last_seen_at: number; expires_at: number; revoked_at: number | null; password_set_at: number | null; factor_set_at: number | null; o_id: string | null }
+    >(
+      `SELECT s.token_hash, s.operator_id, s.role AS s_role, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.revoked_at,
+              c.created_at AS password_set_at, f.created_at AS factor_set_at, o.id AS o_id, ${cols}
+         FROM server_sessions s
+         LEFT JOIN operators o ON o.id = s.operator_id
+         LEFT JOIN operator_credentials c ON c.operator_id = s.operator_id
+         LEFT JOIN operator_second_factors f ON f.operator_id = s.operator_id
+        WHERE s.token_hash = $1`,
+      [tokenHash],
+    );
+    if (!r) return null;
+    const session: ServerSessionRecord = { tokenHash: r.token_hash, operatorId: r.operator_id, role: r.s_role, createdAt: r.s_created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, revokedAt: r.revoked_at };
+    return { session, operator: r.o_id ? toOperatorRecord(r) : null, passwordSetAt: r.password_set_at, secondFactorSetAt: r.factor_set_at };
   }
 
   async signInState(nameKey: string): Promise<SignInState> {
