@@ -31,7 +31,9 @@ function users(argv: string[]): number {
   return Math.max(1000, Number(raw) || 1_000_000);
 }
 
-const USAGE = `usage: npm run bench -- [--users N] [--no-browser] [--timeout SECONDS]
+const USAGE = `usage: npm run bench -- [--store vault|postgres] [--users N] [--no-browser] [--timeout SECONDS]
+  --store postgres   server mode: factordesk serve on PostgreSQL, measured through HTTPS
+                     (needs PostgreSQL as for the tests; default: the solo vault)
   --users N          vault size (at least 1000; default 1000000)
   --no-browser       skip the Chromium figures (no renderer build)
   --timeout SECONDS  stop a run that takes longer (default 300 s + 1.5 ms per user)`;
@@ -45,6 +47,14 @@ for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   const name = a.split('=')[0]!;
   if (name === '--no-browser' && !a.includes('=')) continue;
+  if (name === '--store') {
+    const raw = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+    if (raw !== 'vault' && raw !== 'postgres') {
+      log(`--store takes vault or postgres, not ${raw === undefined ? 'nothing' : JSON.stringify(raw)}.\n${USAGE}`);
+      process.exit(2);
+    }
+    continue;
+  }
   if (name === '--users' || name === '--timeout') {
     const raw = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
     if (raw === undefined || !/^\d+$/.test(raw) || (name === '--users' && Number(raw) < 1000)) {
@@ -57,16 +67,20 @@ for (let i = 0; i < args.length; i++) {
   process.exit(2);
 }
 
+const storeAt = args.findIndex((a) => a === '--store' || a.startsWith('--store='));
+const serverMode = storeAt >= 0 && (args[storeAt]!.includes('=') ? args[storeAt]!.split('=')[1] : args[storeAt + 1]) === 'postgres';
+if (storeAt >= 0) args.splice(storeAt, args[storeAt]!.includes('=') ? 1 : 2);
 let timeoutMs: number;
 try {
   timeoutMs = takeTimeout(args) ?? 300_000 + users(args) * 1.5;
-  if (!args.includes('--no-browser')) ensureRenderer();
+  if (!args.includes('--no-browser') && !serverMode) ensureRenderer();
 } catch (err) {
   log((err as Error).message);
   process.exit(1);
 }
 
-const child = spawn(process.execPath, [fileURLToPath(new URL('./run.ts', import.meta.url)), ...args], { stdio: 'inherit' });
+const entry = serverMode ? './server.ts' : './run.ts';
+const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url)), ...args.filter((a) => !(serverMode && a === '--no-browser'))], { stdio: 'inherit' });
 let timedOut = false;
 const guard = setTimeout(() => {
   timedOut = true;
