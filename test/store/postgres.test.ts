@@ -4,7 +4,7 @@ import { beforeAll } from 'vitest';
 import { ManualClock } from '../../main/core/clock.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { openPostgresStore } from '../../main/store/postgres/pg-store.ts';
-import { createTestDatabase, ensurePostgres, racePg } from '../helpers/postgres.ts';
+import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../helpers/postgres.ts';
 import { storeConformance, type SeedUser, type StoreUnderTest } from './conformance.ts';
 
 // Fails the file (with how to start PostgreSQL) instead of skipping when no server answers.
@@ -14,7 +14,7 @@ storeConformance('postgres', {
   async create(): Promise<StoreUnderTest> {
     const db = await createTestDatabase();
     const clock = new ManualClock();
-    const store = await openPostgresStore({ connectionString: db.url, clock });
+    const store = await openPostgresStore({ connectionString: db.url, clock, ...TEST_VALUE_KEY });
     return {
       store,
       clock,

@@ -54,10 +54,12 @@ app) and a recovery key. The recovery key re-creates the server key file when th
       if ((await readHidden(ctx.io, 'Type it again: ')) !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
     assertPassword(password, [name, displayName]);
-    const store = await openServerStore(storeArg, ctx.clock, systemRandom);
+    // The data key first: the store seals its secrets with it from the start.
+    const dataKey = systemRandom.bytes(32);
+    const store = await openServerStore(storeArg, dataKey, ctx.clock, systemRandom);
     try {
       if (await serverKeyRecords(store)) fail('VAULT_EXISTS', 'This store has been set up for a server already; nothing was changed.');
-      const keys = newServerKeys(store.storeId, systemRandom);
+      const keys = newServerKeys(store.storeId, systemRandom, dataKey);
       const { recoveryKey, escrow } = escrowKeys(keys, systemRandom);
       // The key file first: a store whose key file could not be written is never set up.
       writeKeyFile(keyPath, keys);
@@ -87,7 +89,8 @@ FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over a
     if (storeArg === undefined || keyFile === undefined) throw usageError('Give --store STORE and --key-file FILE.', 'server recover-key');
     const keyPath = pathArg(keyFile, 'key file');
     const recoveryKey = await ctx.secret('FACTORDESK_RECOVERY_KEY', 'Recovery key: ', 'recovery key');
-    const store = await openServerStore(storeArg, ctx.clock, systemRandom);
+    // Without a data key (it is what is being recovered): this process opens no sealed secret.
+    const store = await openServerStore(storeArg, null, ctx.clock, systemRandom);
     try {
       const rec = await serverKeyRecords(store);
       if (!rec?.escrow) fail('VAULT_MISSING', 'This store has not been set up for a server.');

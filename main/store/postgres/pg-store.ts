@@ -18,6 +18,7 @@ import { PgDirectory } from './repos/directory.ts';
 import { PgOperators } from './repos/operators.ts';
 import { PgCredentials, PgKeyring } from './keyring.ts';
 import { PgServerAuth } from './repos/server-auth.ts';
+import { createValueCipher, keylessValueCipher, type ValueCipher } from '../../core/value-cipher.ts';
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -37,6 +38,13 @@ export interface PostgresStoreOptions {
   random?: Random;
   /** Pooled connections (concurrent transactions) of this process. */
   maxConnections?: number;
+  /**
+   * The key store.values seals and opens secrets with: the server's data key. Null only for a
+   * process that opens no secret (recovering the key file): then every seal or open throws.
+   */
+  valueKey: Buffer | null;
+  /** The data-key generation of `valueKey` (new boxes carry it). */
+  valueKeyGeneration: number;
 }
 
 /** Builds the repositories of one transaction over its shared state. */
@@ -76,15 +84,25 @@ export class PostgresStore implements ServerStore {
   readonly storeId: string;
   readonly clock: Clock;
   readonly random: Random;
+  readonly values: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly inside = new AsyncLocalStorage<true>();
+  private readonly wipeKey: () => void;
   private closed = false;
 
-  constructor(pool: pg.Pool, storeId: string, clock: Clock, random: Random) {
+  constructor(pool: pg.Pool, storeId: string, clock: Clock, random: Random, valueKey: { key: Buffer | null; generation: number }) {
     this.pool = pool;
     this.storeId = storeId;
     this.clock = clock;
     this.random = random;
+    if (valueKey.key) {
+      const cipher = createValueCipher(valueKey.key, valueKey.generation, random);
+      this.values = cipher;
+      this.wipeKey = () => cipher.wipe();
+    } else {
+      this.values = keylessValueCipher('This store was opened without the server key: it cannot seal or open secrets.');
+      this.wipeKey = () => {};
+    }
   }
 
   get keyring(): Keyring {
@@ -120,6 +138,7 @@ export class PostgresStore implements ServerStore {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+    this.wipeKey();
   }
 
   private guarded<T>(run: () => Promise<T>): Promise<T> {
@@ -179,7 +198,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
       const id = (opts.random ?? systemRandom).bytes(16).toString('hex');
       await client.query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING", [id]);
       const r = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id'");
-      return new PostgresStore(pool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom);
+      return new PostgresStore(pool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom, { key: opts.valueKey, generation: opts.valueKeyGeneration });
     } finally {
       client.release();
     }
