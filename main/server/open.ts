@@ -47,13 +47,17 @@ export async function openServerStore(value: string, dataKey: Buffer | null, clo
   }
 }
 
-/** Opens a set-up store with its keys: refused when the store was never set up or the key file belongs elsewhere. */
+/**
+ * Opens a set-up store with its keys: refused when the store was never set up or the key file
+ * belongs elsewhere. Secrets an earlier build kept in clear are sealed now, with the checked key.
+ */
 export async function openKeyedStore(value: string, keys: ServerKeys, clock: Clock, random: Random): Promise<PostgresStore> {
   const store = await openServerStore(value, keys.dataKey, clock, random);
   try {
     const rec = await serverKeyRecords(store);
     if (!rec) fail('VAULT_MISSING', 'This store has not been set up for a server: run "factordesk server init" first.');
     if (keys.storeId !== store.storeId || !keyCheckMatches(keys, rec.keyCheck)) fail('WRONG_KEY', 'This key file does not belong to this store.');
+    await store.sealLegacySecrets();
     return store;
   } catch (err) {
     await store.close();

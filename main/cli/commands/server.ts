@@ -64,6 +64,8 @@ app) and a recovery key. The recovery key re-creates the server key file when th
       // The key file first: a store whose key file could not be written is never set up.
       writeKeyFile(keyPath, keys);
       const r = await initServerStore(store, valueSealer(keys, systemRandom), { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) }, { name, displayName, email, password });
+      // A store used before it was set up may hold secrets in clear: sealed now, under the new key.
+      await store.sealLegacySecrets();
       return {
         result: { storeId: store.storeId, keyFile: keyPath, operator: r.session.name, operatorOtpUri: r.operatorOtpUri, recoveryKey },
         message: `Set the store up with the admin ${r.session.name}; the server key file is ${keyPath} (keep it owner-only; back it up apart from the database).\nScan the first line into the admin's authenticator app. The second line is the recovery key: it re-creates the key file if it is lost. Both are shown this once:`,

@@ -18,7 +18,12 @@ import { PgDirectory } from './repos/directory.ts';
 import { PgOperators } from './repos/operators.ts';
 import { PgCredentials, PgKeyring } from './keyring.ts';
 import { PgServerAuth } from './repos/server-auth.ts';
-import { createValueCipher, keylessValueCipher, type ValueCipher } from '../../core/value-cipher.ts';
+import { authenticatorSecretAad, createValueCipher, keylessValueCipher, type ValueCipher } from '../../core/value-cipher.ts';
+
+/** The meta row migration 0004 leaves in a store whose earlier secrets may be in clear. */
+const CLEAR_SECRETS_MARK = 'authenticators.clear-secrets';
+/** The length of a seed kept in clear before schema 4 (a box of one is 53 bytes). */
+const CLEAR_SEED_BYTES = 20;
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -139,6 +144,43 @@ export class PostgresStore implements ServerStore {
     this.closed = true;
     await this.pool.end();
     this.wipeKey();
+  }
+
+  /**
+   * Seals the authenticator secrets a store from before schema 4 kept in clear, once (migration
+   * 0004 left a mark; this drops it in the same transaction). Call it only after the key was
+   * checked against the store (openKeyedStore): sealed under a wrong key, the seeds would be
+   * lost. Several instances starting together seal once: the mark is locked. Returns how many.
+   */
+  async sealLegacySecrets(): Promise<number> {
+    return this.guarded(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const mark = await client.query('SELECT 1 FROM meta WHERE key = $1 FOR UPDATE', [CLEAR_SECRETS_MARK]);
+        let sealed = 0;
+        if (mark.rowCount) {
+          // Only what is still a bare seed: a box written since the migration stays as it is.
+          const rows = await client.query<{ id: number; user_id: number; sheet_id: string | null; secret: Buffer }>(
+            "SELECT id, user_id, sheet_id, secret FROM authenticators WHERE status IN ('active', 'pending') AND octet_length(secret) = $1 ORDER BY id FOR UPDATE",
+            [CLEAR_SEED_BYTES],
+          );
+          for (const r of rows.rows) {
+            await client.query('UPDATE authenticators SET secret = $1 WHERE id = $2', [this.values.seal(r.secret, authenticatorSecretAad(this.storeId, r.user_id, r.sheet_id)), r.id]);
+            r.secret.fill(0);
+            sealed++;
+          }
+          await client.query('DELETE FROM meta WHERE key = $1', [CLEAR_SECRETS_MARK]);
+        }
+        await client.query('COMMIT');
+        return sealed;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
   }
 
   private guarded<T>(run: () => Promise<T>): Promise<T> {
