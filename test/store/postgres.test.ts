@@ -1,6 +1,7 @@
 // Runs the store conformance suite against the PostgreSQL adapter, each store in a fresh
 // database (dropped afterwards), with racing writers in separate processes.
 import { beforeAll } from 'vitest';
+import pg from 'pg';
 import { ManualClock } from '../../main/core/clock.ts';
 import { foldKey } from '../../main/core/text.ts';
 import { openPostgresStore } from '../../main/store/postgres/pg-store.ts';
@@ -30,6 +31,15 @@ storeConformance('postgres', {
         });
       },
       race: (n, op) => racePg(db.url, n, op),
+      async swapSecrets(a, b) {
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        try {
+          await c.query('UPDATE authenticators x SET secret = y.secret FROM authenticators y WHERE (x.id, y.id) IN (($1::bigint, $2::bigint), ($2, $1))', [a, b]);
+        } finally {
+          await c.end();
+        }
+      },
       async close() {
         await store.close();
         await db.drop();
