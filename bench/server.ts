@@ -92,8 +92,9 @@ try {
   const ca = readFileSync(cert);
 
   // Set up as `server init` does, then seed the directory through the store.
-  const store = await openServerStore(storeUrl, systemClock, systemRandom);
-  const keys = newServerKeys(store.storeId, systemRandom);
+  const dataKey = systemRandom.bytes(32);
+  const store = await openServerStore(storeUrl, dataKey, systemClock, systemRandom);
+  const keys = newServerKeys(store.storeId, systemRandom, dataKey);
   const keyFile = join(tmp, 'server.key');
   writeKeyFile(keyFile, keys);
   const { escrow } = escrowKeys(keys, systemRandom);

@@ -9,6 +9,7 @@ import { base32NoPad, enrollmentUri, groupKey } from './totp.ts';
 import { BACKUP_ALPHABET, newBackupCodeSet, storeBackupCodeSet } from './backup-codes.ts';
 import { isHardLocked, isLocked, lockDetails, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
 import { crashPoint } from '../platform/test-hooks.ts';
+import { authenticatorSecretAad } from './value-cipher.ts';
 import { auditAction, checkAction, checkTarget, loadUser, normalizeContext, queueNotification, type ActionContext, type UserRow } from './actions.ts';
 
 /** 160 bits, the size RFC 4226 recommends for HMAC-SHA-1. */
@@ -72,12 +73,16 @@ function freshEnrollment(random: Random): { secret: Buffer; sheetId: string } {
   return { secret: random.bytes(SECRET_BYTES), sheetId: newSheetId(random) };
 }
 
-/** Stores a pending enrollment with the fresh secret; the secret leaves only as URI and typed key. */
-async function createPending(tx: WriteTx, session: Session, user: UserRow, fresh: { secret: Buffer; sheetId: string }, now: number): Promise<EnrollmentIssued> {
+/**
+ * Stores a pending enrollment with the fresh secret, sealed to its row (the store keeps only the
+ * box); the secret leaves only as URI and typed key.
+ */
+async function createPending(store: Store, tx: WriteTx, session: Session, user: UserRow, fresh: { secret: Buffer; sheetId: string }, now: number): Promise<EnrollmentIssued> {
   const settings = await loadSettings(tx);
   const deadline = now + settings.enrollmentDeadlineDays * 86_400_000;
   const { secret, sheetId } = fresh;
-  const id = await tx.authenticators.insertPending({ userId: user.id, secret, sheetId, createdAt: now, createdBy: session.name, setupDeadline: deadline });
+  const sealed = store.values.seal(secret, authenticatorSecretAad(store.storeId, user.id, sheetId));
+  const id = await tx.authenticators.insertPending({ userId: user.id, secret: sealed, sheetId, createdAt: now, createdBy: session.name, setupDeadline: deadline });
   return { enrollmentId: id, uri: enrollmentUri(settings.issuer, user.email, secret), key: groupKey(base32NoPad(secret)), deadline, sheetId };
 }
 
@@ -103,7 +108,7 @@ export async function forceReenrollment(store: Store, session: Session, userId: 
       voidedOneTime = await tx.codes.voidOneTime(user.id, now);
       voidedBackupSets = await tx.codes.voidBackupSets(user.id, now);
     }
-    const issued = await createPending(tx, session, user, fresh, now);
+    const issued = await createPending(store, tx, session, user, fresh, now);
     // Mid-transaction: the old authenticator is revoked and the new one inserted, not committed.
     crashPoint('reenroll:mid-transaction');
     if (freshCodes) {
@@ -141,7 +146,7 @@ export async function regenerateEnrollment(store: Store, session: Session, userI
     const old = await tx.authenticators.pending(user.id);
     if (!old) noPending();
     await tx.authenticators.end(user.id, 'pending', 'voided', now);
-    const issued = await createPending(tx, session, user, fresh, now);
+    const issued = await createPending(store, tx, session, user, fresh, now);
     await auditAction(tx, session, user, 'enrollment.regenerate', c, {
       enrollmentId: issued.enrollmentId,
       previousEnrollmentId: old.id,
@@ -165,7 +170,6 @@ export async function revealEnrollmentKey(store: Store, session: Session, userId
     await tx.authenticators.lapseExpired(user.id, now);
     const row = await tx.authenticators.pending(user.id, enrollmentId);
     if (!row) noPending();
-    row.secret.fill(0);
     await auditAction(tx, session, user, 'enrollment.reveal-key', null, { enrollmentId: row.id, sheetId: row.sheetId }, now);
     return { enrollmentId: row.id, revealedAt: now };
   });
@@ -200,10 +204,11 @@ export async function pendingEnrollmentForSheet(store: Store, session: Session, 
     const { issuer } = await loadSettings(tx);
     const backupCodes = sheetCodesFor(store, row.id, now);
     // The same stored secret as the screen showed: QR, typed key and sheet always agree.
+    const secret = store.values.open(row.secret, authenticatorSecretAad(store.storeId, user.id, row.sheetId));
     return {
-      secret: Buffer.from(row.secret),
-      uri: enrollmentUri(issuer, user.email, row.secret),
-      key: groupKey(base32NoPad(row.secret)),
+      secret,
+      uri: enrollmentUri(issuer, user.email, secret),
+      key: groupKey(base32NoPad(secret)),
       deadline: row.setupDeadline,
       sheetId: row.sheetId,
       createdAt: row.createdAt,
@@ -230,13 +235,12 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
     await tx.authenticators.lapseExpired(user.id, now);
     const pending = await tx.authenticators.pending(user.id);
     if (!pending) return { kind: 'none' };
-    pending.secret.fill(0);
     const state = await tx.verification.get(user.id);
     if (isLocked(state, now)) {
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'locked' }, now, 'locked');
       return { kind: 'locked', until: isHardLocked(state) ? null : state.lockedUntil };
     }
-    const m = await tryTotp(tx, user.id, c.value, now, ['pending']);
+    const m = await tryTotp(store, tx, user.id, c.value, now, ['pending']);
     if (m.ok) {
       await registerSuccess(tx, user.id);
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, sheetId: pending.sheetId }, now);

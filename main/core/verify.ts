@@ -1,4 +1,4 @@
-import { fail } from './errors.ts';
+import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store, WriteTx } from '../store/port.ts';
 import type { UserRecord, VerificationState } from '../store/records.ts';
@@ -9,6 +9,7 @@ import { matchTotp } from './totp.ts';
 import { auditAction, auditAs, loadUser, queueNotification } from './actions.ts';
 import { BACKUP_ALPHABET, BACKUP_CODE_LENGTH, BACKUP_SET_SIZE } from './backup-codes.ts';
 import { normalizeEmail } from './users.ts';
+import { authenticatorSecretAad, dummyBox, type ValueCipher } from './value-cipher.ts';
 
 /** A code after normalisation, with the factor its shape belongs to. */
 export type NormalizedCode = { kind: 'totp' | 'one-time' | 'backup'; value: string };
@@ -24,7 +25,9 @@ export type VerifyReason =
   | 'unknown-user'
   | 'expired'
   | 'burned'
-  | 'voided';
+  | 'voided'
+  /** A stored secret did not open (altered, moved from another row, or another key): nothing matched. */
+  | 'unreadable-secret';
 
 const BACKUP_SHAPE = new RegExp(`^[${BACKUP_ALPHABET}]{${BACKUP_CODE_LENGTH}}$`);
 
@@ -126,10 +129,21 @@ function padHashes(done: number, total: number, code: string): void {
   for (let i = done; i < total; i++) safeEqual(hashCode(DUMMY_SALT, code), DUMMY_SALT);
 }
 
+/** Opens a box that never opens: the work of unsealing a secret where there is none. */
+function dummyOpen(values: ValueCipher): void {
+  try {
+    values.open(dummyBox(values.generation), 'none');
+  } catch {
+    /* it never opens */
+  }
+}
+
 /** The same checking work as for a user with a full set of each factor, for an address that is no user. */
-function dummyWork(c: NormalizedCode, now: number): void {
-  if (c.kind === 'totp') matchTotp(DUMMY_SECRET, c.value, now, null);
-  else padHashes(0, c.kind === 'backup' ? BACKUP_SET_SIZE : RECENT_ONE_TIME, c.value);
+function dummyWork(values: ValueCipher, c: NormalizedCode, now: number): void {
+  if (c.kind === 'totp') {
+    dummyOpen(values);
+    matchTotp(DUMMY_SECRET, c.value, now, null);
+  } else padHashes(0, c.kind === 'backup' ? BACKUP_SET_SIZE : RECENT_ONE_TIME, c.value);
 }
 
 /**
@@ -137,14 +151,33 @@ function dummyWork(c: NormalizedCode, now: number): void {
  * A code of a step already accepted (earlier, or by a racing request) is a 'replay': the right
  * code sent twice, not a guess, so callers do not count it as a failure.
  */
-export async function tryTotp(tx: WriteTx, userId: number, code: string, now: number, which: Array<'active' | 'pending'>): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'replay' }> {
+export async function tryTotp(
+  store: Store,
+  tx: WriteTx,
+  userId: number,
+  code: string,
+  now: number,
+  which: Array<'active' | 'pending'>,
+): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'replay' | 'unreadable-secret' }> {
   const rows = await tx.authenticators.secretsForUser(userId);
   let reused = false;
+  let unreadable = false;
   // A user without an authenticator costs the same as one with (and as an unknown address).
-  if (!rows.some((r) => which.includes(r.status))) matchTotp(DUMMY_SECRET, code, now, null);
+  if (!rows.some((r) => which.includes(r.status))) dummyWork(store.values, { kind: 'totp', value: code }, now);
   for (const r of rows) {
     if (!which.includes(r.status)) continue;
-    const m = matchTotp(r.secret, code, now, r.lastStep);
+    // The seed is sealed to this user's row: one copied here from another row does not open,
+    // so a code from it is rejected like a wrong one (and the audit says why).
+    let secret: Buffer;
+    try {
+      secret = store.values.open(r.secret, authenticatorSecretAad(store.storeId, userId, r.sheetId));
+    } catch (err) {
+      if (!(err instanceof FactorDeskError)) throw err;
+      unreadable = true;
+      continue;
+    }
+    const m = matchTotp(secret, code, now, r.lastStep);
+    secret.fill(0);
     if (!m.ok) {
       if (m.reason === 'reused') reused = true;
       continue;
@@ -157,7 +190,7 @@ export async function tryTotp(tx: WriteTx, userId: number, code: string, now: nu
     }
     if (await activateEnrollment(tx, userId, r.id, m.step, now)) return { ok: true, reason: 'activated-enrollment' };
   }
-  return { ok: false, reason: reused ? 'replay' : 'wrong' };
+  return { ok: false, reason: reused ? 'replay' : unreadable ? 'unreadable-secret' : 'wrong' };
 }
 
 // A code that matches one already redeemed (earlier, or by a racing writer whose compare-and-set
@@ -202,7 +235,7 @@ type VerifyResult = 'accepted' | 'rejected' | 'locked';
 export async function verifyCode(store: Store, session: Session, userId: number, code: string): Promise<{ result: VerifyResult }> {
   requireRole(session, 'codes:verify');
   const c = normalizeCode(code);
-  const result = await store.write(async (tx) => verifyForUser(tx, session, await loadUser(tx, userId), c, store.clock.now()));
+  const result = await store.write(async (tx) => verifyForUser(store, tx, session, await loadUser(tx, userId), c, store.clock.now()));
   return { result };
 }
 
@@ -220,14 +253,14 @@ export async function verifyCodeForEmail(store: Store, session: Session, email: 
   const result = await store.write(async (tx) => {
     const user = await tx.users.getByEmailKey(emailKey);
     const now = store.clock.now();
-    if (user) return verifyForUser(tx, session, user, c, now);
+    if (user) return verifyForUser(store, tx, session, user, c, now);
     if (session.role !== 'service') fail('NOT_FOUND', 'There is no user with that email address.');
-    return verifyUnknown(tx, session, address, emailKey, c, now);
+    return verifyUnknown(store, tx, session, address, emailKey, c, now);
   });
   return { result };
 }
 
-async function verifyUnknown(tx: WriteTx, session: Session, address: string, emailKey: string, c: NormalizedCode, now: number): Promise<VerifyResult> {
+async function verifyUnknown(store: Store, tx: WriteTx, session: Session, address: string, emailKey: string, c: NormalizedCode, now: number): Promise<VerifyResult> {
   const settings = await loadSettings(tx);
   const factor = c.kind;
   const event = (outcome: string, details: Record<string, unknown>) => auditAs(tx, session, { action: 'code.verify', userId: null, userEmail: address, outcome, details: { factor, ...details } }, now);
@@ -236,18 +269,18 @@ async function verifyUnknown(tx: WriteTx, session: Session, address: string, ema
     await event('locked', { reason: 'locked', unknownUser: true, lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) });
     return 'locked';
   }
-  dummyWork(c, now);
+  dummyWork(store.values, c, now);
   const { locked, hardLocked, ...next } = failedState(state, settings, now);
   await tx.verification.setUnknown(emailKey, next);
   await event('rejected', { reason: 'unknown-user', failures: next.failures, ...lockDetails({ locked, hardLocked, lockedUntil: next.lockedUntil }) });
   return 'rejected';
 }
 
-async function verifyForUser(tx: WriteTx, session: Session, user: UserRecord, c: NormalizedCode, now: number): Promise<VerifyResult> {
+async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: UserRecord, c: NormalizedCode, now: number): Promise<VerifyResult> {
   const settings = await loadSettings(tx);
   const factor = c.kind;
   if (user.status === 'disabled') {
-    dummyWork(c, now);
+    dummyWork(store.values, c, now);
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'user-disabled' }, now, 'rejected');
     return 'rejected';
   }
@@ -257,7 +290,7 @@ async function verifyForUser(tx: WriteTx, session: Session, user: UserRecord, c:
     return 'locked';
   }
   await tx.authenticators.lapseExpired(user.id, now);
-  const m = c.kind === 'totp' ? await tryTotp(tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(tx, user.id, c.value, now) : await tryOneTime(tx, user.id, c.value, now);
+  const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(tx, user.id, c.value, now) : await tryOneTime(tx, user.id, c.value, now);
   if (m.ok) {
     await registerSuccess(tx, user.id);
     if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);

@@ -5,9 +5,8 @@
  */
 import { fail } from '../core/errors.ts';
 import type { Clock, Random } from '../core/clock.ts';
-import type { ServerStore } from '../store/port.ts';
-import { openPostgresStore } from '../store/postgres/pg-store.ts';
-import { keyCheckMatches, type ServerKeys } from './server-key.ts';
+import { openPostgresStore, type PostgresStore } from '../store/postgres/pg-store.ts';
+import { DATA_KEY_GENERATION, keyCheckMatches, type ServerKeys } from './server-key.ts';
 import { serverKeyRecords } from '../core/server-auth.ts';
 
 /**
@@ -31,11 +30,14 @@ export function parseStoreArg(value: string): { kind: 'postgres'; connectionStri
   fail('NOT_IN_SERVER_MODE', 'A server runs on PostgreSQL for now: give --store postgres://USER@HOST/DATABASE. The vault-folder store for a server is not built yet.');
 }
 
-/** Opens the store named by `--store` (migrating it), without checking keys. */
-export async function openServerStore(value: string, clock: Clock, random: Random): Promise<ServerStore> {
+/**
+ * Opens the store named by `--store` (migrating it), without checking keys: its secrets are
+ * sealed and opened with `dataKey` (null: this process opens none, e.g. to recover the key file).
+ */
+export async function openServerStore(value: string, dataKey: Buffer | null, clock: Clock, random: Random): Promise<PostgresStore> {
   const s = parseStoreArg(value);
   try {
-    return await openPostgresStore({ connectionString: s.connectionString, clock, random });
+    return await openPostgresStore({ connectionString: s.connectionString, clock, random, valueKey: dataKey, valueKeyGeneration: DATA_KEY_GENERATION });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') fail('VAULT_MISSING', 'The database server cannot be reached: check that PostgreSQL runs and the --store address.');
@@ -45,13 +47,17 @@ export async function openServerStore(value: string, clock: Clock, random: Rando
   }
 }
 
-/** Opens a set-up store with its keys: refused when the store was never set up or the key file belongs elsewhere. */
-export async function openKeyedStore(value: string, keys: ServerKeys, clock: Clock, random: Random): Promise<ServerStore> {
-  const store = await openServerStore(value, clock, random);
+/**
+ * Opens a set-up store with its keys: refused when the store was never set up or the key file
+ * belongs elsewhere. Secrets an earlier build kept in clear are sealed now, with the checked key.
+ */
+export async function openKeyedStore(value: string, keys: ServerKeys, clock: Clock, random: Random): Promise<PostgresStore> {
+  const store = await openServerStore(value, keys.dataKey, clock, random);
   try {
     const rec = await serverKeyRecords(store);
     if (!rec) fail('VAULT_MISSING', 'This store has not been set up for a server: run "factordesk server init" first.');
     if (keys.storeId !== store.storeId || !keyCheckMatches(keys, rec.keyCheck)) fail('WRONG_KEY', 'This key file does not belong to this store.');
+    await store.sealLegacySecrets();
     return store;
   } catch (err) {
     await store.close();

@@ -33,10 +33,16 @@ const KeyFileSchema = z.strictObject({
   signingKey: z.base64().max(200),
 });
 
-/** A new set of keys for a new store. */
-export function newServerKeys(storeId: string, random: Random): ServerKeys {
+/**
+ * The generation of the data key in a key file of format version 1 (store.values writes it into
+ * every box). A data-key rotation would add a newer key with its generation to the file.
+ */
+export const DATA_KEY_GENERATION = 1;
+
+/** A new set of keys for a new store (with `dataKey` when the store was opened with it already). */
+export function newServerKeys(storeId: string, random: Random, dataKey: Buffer = random.bytes(32)): ServerKeys {
   const { privateKey } = generateKeyPairSync('ed25519');
-  return { storeId, dataKey: random.bytes(32), pepper: random.bytes(32), signingKey: privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer };
+  return { storeId, dataKey, pepper: random.bytes(32), signingKey: privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer };
 }
 
 export function serializeKeys(k: ServerKeys): string {

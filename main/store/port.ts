@@ -18,6 +18,7 @@ import type { DirectoryRead, DirectoryRepo } from './repos/directory.ts';
 import type { OperatorsRead, OperatorsRepo } from './repos/operators.ts';
 import type { CredentialsRead, CredentialsRepo, Keyring } from './keyring.ts';
 import type { ServerAuthRead, ServerAuthRepo } from './repos/server-auth.ts';
+import type { ValueCipher } from '../core/value-cipher.ts';
 
 /** What a read transaction may look at: a consistent snapshot. */
 export interface ReadTx {
@@ -66,6 +67,13 @@ export interface Store {
   readonly random: Random;
   /** Slow credential work (KDF) done before a write transaction; see main/store/keyring.ts. */
   readonly keyring: Keyring;
+  /**
+   * Seals and opens the store's secret values (TOTP seeds) one by one, bound to their row and
+   * column: services seal before they write a secret and open after they read one. The stores
+   * keep only the boxes. PostgreSQL is keyed by the server's data key; the vault folder by a
+   * random value key kept inside its encrypted database.
+   */
+  readonly values: ValueCipher;
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   write<T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
 }

@@ -53,17 +53,21 @@ export interface AuthenticatorInfo {
   lastUsedAt: number | null;
 }
 
-/** An active or pending authenticator with its secret and last accepted step (for verification). */
+/** An active or pending authenticator with its sealed secret and last accepted step (for verification). */
 export interface AuthenticatorSecret {
   id: number;
   status: 'active' | 'pending';
+  /** The secret as the service sealed it (a box of main/core/value-cipher.ts), never in clear. */
   secret: Buffer;
+  /** Part of where the secret is bound (its additional data). */
+  sheetId: string | null;
   lastStep: number | null;
 }
 
-/** A pending enrollment with its secret (for the sheet and the key read aloud). */
+/** A pending enrollment with its sealed secret (for the sheet and the key read aloud). */
 export interface PendingEnrollment {
   id: number;
+  /** The secret as the service sealed it (a box), never in clear. */
   secret: Buffer;
   sheetId: string;
   createdAt: number;

@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { PgRaceOp } from '../fixtures/store-race-pg.ts';
 
+/** The fixed value key test stores seal secrets with (a server passes its data key). */
+export const TEST_VALUE_KEY = { valueKey: Buffer.alloc(32, 0x5e), valueKeyGeneration: 1 } as const;
+
 /** The role the tests connect as (password login over TCP; CREATEDB to make their databases). */
 export const PG_TEST_ROLE = 'factordesk_test';
 const PG_TEST_PASSWORD = 'factordesk_test';

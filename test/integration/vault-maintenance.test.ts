@@ -11,6 +11,14 @@ import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../../main/cor
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import { fileRef, vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
 import { restoreBackup, undoRestore } from '../../main/store/sqlite/backup.ts';
+import { upsertUser } from '../../main/core/users.ts';
+import { forceReenrollment } from '../../main/core/enrollment.ts';
+import { verifyCode } from '../../main/core/verify.ts';
+import { totpAt } from '../../main/core/totp.ts';
+import { base32Decode } from '../../main/core/base32.ts';
+import type { Store } from '../../main/store/port.ts';
+import type { Session } from '../../main/core/session.ts';
+import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -18,6 +26,13 @@ afterEach(() => {
 });
 
 const code = errorCode;
+
+/** A user with a pending enrollment (its seed sealed by the vault's value key): the user's id and the seed. */
+async function enrolledUser(store: Store, admin: Session): Promise<{ userId: number; seed: Buffer }> {
+  const { user } = await upsertUser(store, admin, { email: 'kari.nordmann@example.no', name: 'Kari Nordmann' });
+  const issued = await forceReenrollment(store, admin, user.id, { checks: ['callback'], ticket: 'HD-1', reason: 'new phone' });
+  return { userId: user.id, seed: base32Decode(new URL(issued.uri.replace('otpauth://', 'https://')).searchParams.get('secret')!)! };
+}
 
 describe('backup and restore', () => {
   it('backs up, restores after a change, keeps the current vault aside, and undoes', async () => {
@@ -73,6 +88,7 @@ describe('rotate vault key', () => {
   it('rekeys: passwords keep working, the old recovery key stops, the new one works', async () => {
     const v = await makeVault({ withAgent: true });
     cleanups.push(v.cleanup);
+    const kari = await enrolledUser(v.store, v.admin);
     const { recoveryKey } = (await rotateVaultKey(storeOf(v.vault), vaultAdminOf(v.vault), v.admin));
     expect(recoveryKey).not.toBe(v.recoveryKey);
     expect(verifyAuditChain(v.vault.db, v.vault.anchor()).ok).toBe(true);
@@ -82,6 +98,8 @@ describe('rotate vault key', () => {
     const s = await signIn({ dir: v.vaultDir, clock: v.clock }, 'per', AGENT.password);
     expect(s.session.role).toBe('agent');
     expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
+    // The seeds are sealed with the vault's value key, which a rotation of the database key leaves alone.
+    expect(await verifyCode(s.store, s.session, kari.userId, totpAt(kari.seed, v.clock.now()))).toEqual({ result: 'accepted' });
     s.vault.close();
     expect(await code(unlockWithRecoveryKey({ dir: v.vaultDir }, v.recoveryKey))).toBe('SIGNIN_FAILED');
     (await unlockWithRecoveryKey({ dir: v.vaultDir }, recoveryKey)).close();
@@ -91,6 +109,7 @@ describe('rotate vault key', () => {
     it(`a crash at ${point} leaves a vault that opens, with an intact audit chain`, async () => {
       const v = await makeVault({ withAgent: true });
       cleanups.push(v.cleanup);
+      const kari = await enrolledUser(v.store, v.admin);
       v.vault.close();
       const r = runFixture('vault-op.ts', [v.vaultDir, 'anne', ADMIN.password, 'rekey'], { FACTORDESK_CRASH_AT: point });
       expect(r.signal).toBe('SIGKILL');
@@ -98,6 +117,9 @@ describe('rotate vault key', () => {
         const s = await signIn({ dir: v.vaultDir }, name, pw);
         expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), { ...s.session, role: 'admin' })).ok).toBe(true);
         expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true });
+        // Whichever key opened it, the sealed seed opens too (a rejected code would be 'rejected', not an error).
+        const [row] = await s.store.read((tx) => tx.authenticators.secretsForUser(kari.userId));
+        expect(row && s.store.values.open(row.secret, authenticatorSecretAad(s.store.storeId, kari.userId, row.sheetId))).toEqual(kari.seed);
         s.vault.close();
       }
       expect(Object.keys(readSlotFile(join(v.vaultDir, 'keyslots.json')).generations)).toHaveLength(1);

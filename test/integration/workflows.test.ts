@@ -20,6 +20,7 @@ import { getUserFactors } from '../../main/core/factors.ts';
 import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../main/core/user-actions.ts';
 import { exportOutbox, listOutbox } from '../../main/core/outbox.ts';
 import { csvCell } from '../../main/core/csv-safe.ts';
+import { BOX_OVERHEAD } from '../../main/core/value-cipher.ts';
 
 let v: Awaited<ReturnType<typeof makeVault>>;
 let vault: Vault;
@@ -316,7 +317,8 @@ describe('re-enrollment', () => {
     expect(r.deadline).toBe(clock.now() + 7 * 86_400_000);
     expect(await verify(kari, codeAt(old, stepNow() + 1))).toBe('rejected');
     const revoked = vault.db.prepare("SELECT secret, ended_at FROM authenticators WHERE user_id = ? AND status = 'revoked'").get(kari) as { secret: Buffer; ended_at: number };
-    expect(revoked.secret.equals(Buffer.alloc(20))).toBe(true);
+    // The sealed box (seed + BOX_OVERHEAD bytes) overwritten with zeros: nothing of the seed is left.
+    expect(revoked.secret.equals(Buffer.alloc(20 + BOX_OVERHEAD))).toBe(true);
     expect(revoked.ended_at).toBe(clock.now());
     const fresh = secretOf(r.uri);
     expect((await getUserFactors(store, agent, kari)).authenticator.status).toBe('pending');
@@ -361,7 +363,7 @@ describe('re-enrollment', () => {
     expect(await errCode(() => revealEnrollmentKey(store, agent, kari, r1.enrollmentId))).toBe('NO_PENDING_ENROLLMENT');
     const voided = vault.db.prepare('SELECT status, secret FROM authenticators WHERE id = ?').get(r1.enrollmentId) as { status: string; secret: Buffer };
     expect(voided.status).toBe('voided');
-    expect(voided.secret.equals(Buffer.alloc(20))).toBe(true);
+    expect(voided.secret.equals(Buffer.alloc(20 + BOX_OVERHEAD))).toBe(true);
     expect(await verify(kari, codeAt(secretOf(r1.uri), stepNow()))).toBe('rejected');
     expect(await verify(kari, codeAt(secretOf(r2.uri), stepNow()))).toBe('accepted');
   });

@@ -282,7 +282,7 @@ describe('two server instances on one database behave as one', () => {
       const { Readable } = await import('node:stream');
       const { openServerStore } = await import('../../main/server/open.ts');
       process.env.PGPASSWORD = pgEnv.PGPASSWORD;
-      const direct = await openServerStore(storeUrl, { now: () => Date.now() }, systemRandom);
+      const direct = await openServerStore(storeUrl, loadServerKeys(keyFile, {}).dataKey, { now: () => Date.now() }, systemRandom);
       const adminRow = (await direct.read((tx) => tx.operators.getByNameKey(ADMIN.name)))!;
       const adminSession = { operatorId: adminRow.id, name: ADMIN.name, displayName: ADMIN.name, role: 'admin' as const, emailKey: null, signedInAt: Date.now(), via: 'cli' as const };
       await importUsers(direct, adminSession, Readable.from(['email,name,phone,organization\nola.hansen@example.no,Ola Hansen,+4790000000,Acme\n']));

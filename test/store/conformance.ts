@@ -5,6 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../main/store/port.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
 import { GENESIS_HASH } from '../../main/core/audit.ts';
+import type { Session } from '../../main/core/session.ts';
+import { FactorDeskError } from '../../main/core/errors.ts';
+import { totpAt } from '../../main/core/totp.ts';
+import { verifyCode } from '../../main/core/verify.ts';
+import { pendingEnrollmentForSheet } from '../../main/core/enrollment.ts';
+import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 
 /** One user to seed: the harness writes it the store's own way (test-side). */
 export interface SeedUser {
@@ -29,11 +35,19 @@ export interface StoreUnderTest {
    * server instance would.
    */
   race(n: number, op: RaceOp): Promise<unknown[]>;
+  /**
+   * Swaps the stored secrets of two authenticator rows with the adapter's own SQL, as someone
+   * with write access to the database (not through the port) could.
+   */
+  swapSecrets(authA: number, authB: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A port operation a racing process runs once. */
 export type RaceOp = { kind: 'redeem-one-time'; codeId: number; at: number } | { kind: 'advance-step'; authId: number; step: number; at: number } | { kind: 'redeem-backup'; codeId: number; at: number };
+
+const LOGIN_SERVICE: Session = { operatorId: 'service:login', name: 'login', displayName: 'Login service', role: 'service', emailKey: null, signedInAt: 0 };
+const ANNE: Session = { operatorId: 'op-anne', name: 'anne', displayName: 'Anne Berg', role: 'admin', emailKey: 'anne.berg@example.no', signedInAt: 0 };
 
 const salt = (n: number) => Buffer.alloc(16, n);
 const hash = (n: number) => Buffer.alloc(32, n);
@@ -199,6 +213,71 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         });
         const results = await t.race(10, { kind: 'advance-step', authId, step: 101, at: 5 });
         expect(results.filter((r) => r === true)).toHaveLength(1);
+      });
+    });
+
+    describe('sealed secrets', () => {
+      const KARI_SEED = Buffer.alloc(20, 0x21);
+      const OLA_SEED = Buffer.alloc(20, 0x42);
+
+      /** Kari and Ola, each with an authenticator whose seed is sealed to its row as the services seal it. */
+      async function twoEnrolled(status: 'active' | 'pending'): Promise<{ kari: number; ola: number; kariAuth: number; olaAuth: number }> {
+        const [kari, ola] = await t.seedUsers([
+          { email: 'kari@example.no', name: 'Kari Nordmann' },
+          { email: 'ola@example.no', name: 'Ola Nordmann' },
+        ]);
+        const now = t.clock.now();
+        const [kariAuth, olaAuth] = await store.write(async (tx) => {
+          const add = async (userId: number, seed: Buffer, sheetId: string) => {
+            const secret = store.values.seal(seed, authenticatorSecretAad(store.storeId, userId, sheetId));
+            const id = await tx.authenticators.insertPending({ userId, secret, sheetId, createdAt: now, createdBy: 'anne', setupDeadline: now + 86_400_000 });
+            if (status === 'active') await tx.authenticators.activate(id, 1, now);
+            return id;
+          };
+          return [await add(kari!, KARI_SEED, 'KARI-01'), await add(ola!, OLA_SEED, 'OLAN-02')];
+        });
+        return { kari: kari!, ola: ola!, kariAuth, olaAuth };
+      }
+
+      it('the store keeps the box, not the seed', async () => {
+        const { kari } = await twoEnrolled('active');
+        const [row] = await store.read((tx) => tx.authenticators.secretsForUser(kari));
+        expect(row!.secret.length).toBe(53);
+        expect(row!.secret.includes(KARI_SEED.subarray(0, 4))).toBe(false);
+        expect(row!.sheetId).toBe('KARI-01');
+        expect(store.values.open(row!.secret, authenticatorSecretAad(store.storeId, kari, 'KARI-01'))).toEqual(KARI_SEED);
+      });
+
+      it("a seed moved into another user's row does not open there: a correct code from it is rejected", async () => {
+        const { kari, ola, kariAuth, olaAuth } = await twoEnrolled('active');
+        const verify = async (userId: number, seed: Buffer) => (await verifyCode(store, LOGIN_SERVICE, userId, totpAt(seed, t.clock.now()))).result;
+        // In place, each seed verifies its own user (so the checks below can fail).
+        expect(await verify(kari, KARI_SEED)).toBe('accepted');
+        expect(await verify(ola, OLA_SEED)).toBe('accepted');
+        t.clock.advance(30_000);
+        // Kari knows her own seed; with her box in Ola's row she must not sign in as Ola.
+        await t.swapSecrets(kariAuth, olaAuth);
+        expect(await verify(ola, KARI_SEED)).toBe('rejected');
+        expect(await verify(kari, OLA_SEED)).toBe('rejected');
+        expect(await verify(ola, OLA_SEED)).toBe('rejected');
+        const [last] = await store.read((tx) => tx.audit.list({ action: 'code.verify', userId: ola, limit: 1 }));
+        expect(last).toMatchObject({ outcome: 'rejected', details: { reason: 'unreadable-secret' } });
+        // Put back, both verify again.
+        await t.swapSecrets(kariAuth, olaAuth);
+        expect(await verify(ola, OLA_SEED)).toBe('accepted');
+        expect(await verify(kari, KARI_SEED)).toBe('accepted');
+      });
+
+      it("a pending seed moved into another user's row neither activates nor prints on a sheet", async () => {
+        const { kari, ola, kariAuth, olaAuth } = await twoEnrolled('pending');
+        await t.swapSecrets(kariAuth, olaAuth);
+        const err = await pendingEnrollmentForSheet(store, ANNE, ola, olaAuth).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(FactorDeskError);
+        expect((err as FactorDeskError).code).toBe('VAULT_DAMAGED');
+        expect((await verifyCode(store, LOGIN_SERVICE, ola, totpAt(KARI_SEED, t.clock.now()))).result).toBe('rejected');
+        expect((await store.read((tx) => tx.authenticators.secretsForUser(ola))).map((a) => a.status)).toEqual(['pending']);
+        await t.swapSecrets(kariAuth, olaAuth);
+        expect((await pendingEnrollmentForSheet(store, ANNE, kari, kariAuth)).secret).toEqual(KARI_SEED);
       });
     });
 

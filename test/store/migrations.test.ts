@@ -9,6 +9,10 @@ import { schemaVersion, type Db } from '../../main/store/sqlite/database.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
+import type { Session } from '../../main/core/session.ts';
+import { totpAt, totpStep } from '../../main/core/totp.ts';
+import { verifyCode } from '../../main/core/verify.ts';
+import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -21,6 +25,11 @@ const PEOPLE = [
   { email: 'nora.berg@example.no', name: 'Nora Berg' },
   { email: 'per.lie@example.no', name: 'Per Olav Lie' },
 ];
+
+const LOGIN_SERVICE: Session = { operatorId: 'service:login', name: 'login', displayName: 'Login service', role: 'service', emailKey: null, signedInAt: 0 };
+/** Seeds as a build before schema 4 kept them: in clear. */
+const SEED_ACTIVE = Buffer.alloc(20, 0x3a);
+const SEED_PENDING = Buffer.alloc(20, 0x4b);
 
 /** One case per earlier version: the rows it writes at that version and what must hold after migrating. */
 const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: Db) => Promise<void> }> = {
@@ -62,6 +71,35 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
       await store.write((tx) => tx.verification.setUnknown('nobody@example.no', { failures: 1, lockedAt: null, lockedUntil: null }));
       expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 1, lockedAt: null, lockedUntil: null });
+    },
+  },
+  // 3 → 4 (0004-sealed-secrets): a value key is made and every live seed sealed to its row; ended rows keep their zeros.
+  3: {
+    seed(db) {
+      const user = db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1, 1)');
+      for (const p of PEOPLE.slice(0, 2)) user.run(p.email, foldKey(p.email), p.name, foldKey(p.name), 'active');
+      const auth = db.prepare('INSERT INTO authenticators (user_id, status, secret, sheet_id, created_at, created_by, setup_deadline, activated_at, ended_at, last_step) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)');
+      auth.run(1, 'revoked', Buffer.alloc(20), 'OLD1-AA', 'anne', null, 2, 3, 10);
+      auth.run(1, 'active', SEED_ACTIVE, 'KARI-01', 'anne', null, 4, null, 20);
+      auth.run(2, 'pending', SEED_PENDING, 'OLAN-02', 'anne', 4_000_000_000_000, null, null, null);
+    },
+    async check(store, db) {
+      const rows = db.prepare('SELECT id, user_id, status, sheet_id, secret FROM authenticators ORDER BY id').all() as Array<{ id: number; user_id: number; status: string; sheet_id: string; secret: Buffer }>;
+      expect(rows[0]!.secret).toEqual(Buffer.alloc(20));
+      for (const [r, seed] of [
+        [rows[1]!, SEED_ACTIVE],
+        [rows[2]!, SEED_PENDING],
+      ] as const) {
+        expect(r.secret.length).toBe(53);
+        expect(r.secret.includes(seed.subarray(0, 8))).toBe(false);
+        expect(store.values.open(r.secret, authenticatorSecretAad(store.storeId, r.user_id, r.sheet_id))).toEqual(seed);
+      }
+      expect(db.prepare("SELECT count(*) FROM meta WHERE key LIKE 'value_key.%'").pluck().get()).toBe(2);
+      // The services verify with the sealed seeds: the active one, and the pending one activates at its first code.
+      const now = store.clock.now();
+      expect(await verifyCode(store, LOGIN_SERVICE, 1, totpAt(SEED_ACTIVE, now))).toEqual({ result: 'accepted' });
+      expect(await verifyCode(store, LOGIN_SERVICE, 2, totpAt(SEED_PENDING, now))).toEqual({ result: 'accepted' });
+      expect(await store.read((tx) => tx.authenticators.secretsForUser(2))).toMatchObject([{ status: 'active', lastStep: totpStep(now) }]);
     },
   },
 };

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { applyKey, migrate, openDatabase, schemaVersion, integrityCheck, type Db } from '../../main/store/sqlite/database.ts';
+import { applyKey, applyMigration, migrate, openDatabase, schemaVersion, integrityCheck, type Db } from '../../main/store/sqlite/database.ts';
 import { MIGRATIONS } from '../../main/store/sqlite/migrations/index.ts';
 import { DB_FILE } from '../../main/store/sqlite/paths.ts';
 import { Vault } from '../../main/store/sqlite/vault.ts';
@@ -30,10 +30,7 @@ export function vaultAtSchema(dir: string, version: number, seed: (db: Db) => vo
     applyKey(db, key);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    for (let v = 0; v < version; v++) {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    }
+    for (let v = 0; v < version; v++) applyMigration(db, v);
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('vault_id', vaultId);
     db.transaction(() => seed(db))();
   } finally {

@@ -14,7 +14,7 @@ import type { Store } from '../../main/store/port.ts';
 import { EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
 import { openPostgresStore, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
 import { SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
-import { createTestDatabase, ensurePostgres, racePg } from '../helpers/postgres.ts';
+import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../helpers/postgres.ts';
 import { createSqliteStoreForTest } from './sqlite-open.ts';
 
 beforeAll(() => ensurePostgres(), 60_000);
@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function fresh(): Promise<{ store: PostgresStore; url: string }> {
   const db = await createTestDatabase();
-  const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock() });
+  const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
   cleanup.push(
     () => db.drop(),
     () => store.close(),
@@ -76,7 +76,7 @@ describe('postgres store', () => {
 
   it('migrates once, records the version, and refuses a database from a newer build', async () => {
     const { store, url } = await fresh();
-    const again = await openPostgresStore({ connectionString: url });
+    const again = await openPostgresStore({ connectionString: url, ...TEST_VALUE_KEY });
     expect(again.storeId).toBe(store.storeId);
     await again.close();
     const c = new pg.Client({ connectionString: url });
@@ -87,7 +87,7 @@ describe('postgres store', () => {
     } finally {
       await c.end();
     }
-    await expect(openPostgresStore({ connectionString: url })).rejects.toThrow(/newer than this build/);
+    await expect(openPostgresStore({ connectionString: url, ...TEST_VALUE_KEY })).rejects.toThrow(/newer than this build/);
   });
 
   it('a write whose statement failed does not commit, even when the callback caught the error', async () => {

@@ -62,6 +62,16 @@ storeConformance('sqlite vault folder', {
         )();
       },
       race: (n, op) => race(join(tmp, 'vault'), key, v.vaultId, n, op),
+      async swapSecrets(a, b) {
+        const db = v.vault.db;
+        const get = db.prepare('SELECT secret FROM authenticators WHERE id = ?').pluck();
+        const set = db.prepare('UPDATE authenticators SET secret = ? WHERE id = ?');
+        db.transaction(() => {
+          const [sa, sb] = [get.get(a), get.get(b)];
+          set.run(sb, a);
+          set.run(sa, b);
+        })();
+      },
       async close() {
         key.fill(0);
         v.close();

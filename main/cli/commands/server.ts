@@ -59,14 +59,18 @@ app) and a recovery key. The recovery key re-creates the server key file when th
       if ((await readHidden(ctx.io, 'Type it again: ')) !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
     assertPassword(password, [name, displayName]);
-    const store = await openServerStore(storeArg, ctx.clock, systemRandom);
+    // The data key first: the store seals its secrets with it from the start.
+    const dataKey = systemRandom.bytes(32);
+    const store = await openServerStore(storeArg, dataKey, ctx.clock, systemRandom);
     try {
       if (await serverKeyRecords(store)) fail('VAULT_EXISTS', 'This store has been set up for a server already; nothing was changed.');
-      const keys = newServerKeys(store.storeId, systemRandom);
+      const keys = newServerKeys(store.storeId, systemRandom, dataKey);
       const { recoveryKey, escrow } = escrowKeys(keys, systemRandom);
       // The key file first: a store whose key file could not be written is never set up.
       writeKeyFile(keyPath, keys);
       const r = await initServerStore(store, valueSealer(keys, systemRandom), { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) }, { name, displayName, email, password });
+      // A store used before it was set up may hold secrets in clear: sealed now, under the new key.
+      await store.sealLegacySecrets();
       return {
         result: { storeId: store.storeId, keyFile: keyPath, operator: r.session.name, operatorOtpUri: r.operatorOtpUri, recoveryKey, auditPublicKey: signingPublicKey(keys) },
         message: `Set the store up with the admin ${r.session.name}; the server key file is ${keyPath} (keep it owner-only; back it up apart from the database).\nScan the first line into the admin's authenticator app. The second line is the recovery key: it re-creates the key file if it is lost. Both are shown this once. The third line is the public key that verifies the audit ("server audit-verify --public-key"); keep a copy apart from the server:`,
@@ -92,7 +96,8 @@ FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over a
     if (storeArg === undefined || keyFile === undefined) throw usageError('Give --store STORE and --key-file FILE.', 'server recover-key');
     const keyPath = pathArg(keyFile, 'key file');
     const recoveryKey = await ctx.secret('FACTORDESK_RECOVERY_KEY', 'Recovery key: ', 'recovery key');
-    const store = await openServerStore(storeArg, ctx.clock, systemRandom);
+    // Without a data key (it is what is being recovered): this process opens no sealed secret.
+    const store = await openServerStore(storeArg, null, ctx.clock, systemRandom);
     try {
       const rec = await serverKeyRecords(store);
       if (!rec?.escrow) fail('VAULT_MISSING', 'This store has not been set up for a server.');
@@ -199,7 +204,8 @@ interface AuditExport {
 }
 
 async function readStoreAudit(storeArg: string, ctx: { clock: { now(): number } }): Promise<AuditExport> {
-  const store = await openServerStore(storeArg, ctx.clock, systemRandom);
+  // Reading the audit needs no data key.
+  const store = await openServerStore(storeArg, null, ctx.clock, systemRandom);
   try {
     return await store.read(async (tx) => {
       const events: AuditEvent[] = [];

@@ -18,6 +18,12 @@ import { PgDirectory } from './repos/directory.ts';
 import { PgOperators } from './repos/operators.ts';
 import { PgCredentials, PgKeyring } from './keyring.ts';
 import { PgServerAuth } from './repos/server-auth.ts';
+import { authenticatorSecretAad, createValueCipher, keylessValueCipher, type ValueCipher } from '../../core/value-cipher.ts';
+
+/** The meta row migration 0005 leaves in a store whose earlier secrets may be in clear. */
+const CLEAR_SECRETS_MARK = 'authenticators.clear-secrets';
+/** The length of a seed kept in clear before schema 4 (a box of one is 53 bytes). */
+const CLEAR_SEED_BYTES = 20;
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -37,6 +43,13 @@ export interface PostgresStoreOptions {
   random?: Random;
   /** Pooled connections (concurrent transactions) of this process. */
   maxConnections?: number;
+  /**
+   * The key store.values seals and opens secrets with: the server's data key. Null only for a
+   * process that opens no secret (recovering the key file): then every seal or open throws.
+   */
+  valueKey: Buffer | null;
+  /** The data-key generation of `valueKey` (new boxes carry it). */
+  valueKeyGeneration: number;
 }
 
 /** Builds the repositories of one transaction over its shared state. */
@@ -76,15 +89,25 @@ export class PostgresStore implements ServerStore {
   readonly storeId: string;
   readonly clock: Clock;
   readonly random: Random;
+  readonly values: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly inside = new AsyncLocalStorage<true>();
+  private readonly wipeKey: () => void;
   private closed = false;
 
-  constructor(pool: pg.Pool, storeId: string, clock: Clock, random: Random) {
+  constructor(pool: pg.Pool, storeId: string, clock: Clock, random: Random, valueKey: { key: Buffer | null; generation: number }) {
     this.pool = pool;
     this.storeId = storeId;
     this.clock = clock;
     this.random = random;
+    if (valueKey.key) {
+      const cipher = createValueCipher(valueKey.key, valueKey.generation, random);
+      this.values = cipher;
+      this.wipeKey = () => cipher.wipe();
+    } else {
+      this.values = keylessValueCipher('This store was opened without the server key: it cannot seal or open secrets.');
+      this.wipeKey = () => {};
+    }
   }
 
   get keyring(): Keyring {
@@ -120,6 +143,44 @@ export class PostgresStore implements ServerStore {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+    this.wipeKey();
+  }
+
+  /**
+   * Seals the authenticator secrets a store from before schema 4 kept in clear, once (migration
+   * 0005 left a mark; this drops it in the same transaction). Call it only after the key was
+   * checked against the store (openKeyedStore): sealed under a wrong key, the seeds would be
+   * lost. Several instances starting together seal once: the mark is locked. Returns how many.
+   */
+  async sealLegacySecrets(): Promise<number> {
+    return this.guarded(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const mark = await client.query('SELECT 1 FROM meta WHERE key = $1 FOR UPDATE', [CLEAR_SECRETS_MARK]);
+        let sealed = 0;
+        if (mark.rowCount) {
+          // Only what is still a bare seed: a box written since the migration stays as it is.
+          const rows = await client.query<{ id: number; user_id: number; sheet_id: string | null; secret: Buffer }>(
+            "SELECT id, user_id, sheet_id, secret FROM authenticators WHERE status IN ('active', 'pending') AND octet_length(secret) = $1 ORDER BY id FOR UPDATE",
+            [CLEAR_SEED_BYTES],
+          );
+          for (const r of rows.rows) {
+            await client.query('UPDATE authenticators SET secret = $1 WHERE id = $2', [this.values.seal(r.secret, authenticatorSecretAad(this.storeId, r.user_id, r.sheet_id)), r.id]);
+            r.secret.fill(0);
+            sealed++;
+          }
+          await client.query('DELETE FROM meta WHERE key = $1', [CLEAR_SECRETS_MARK]);
+        }
+        await client.query('COMMIT');
+        return sealed;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
   }
 
   private guarded<T>(run: () => Promise<T>): Promise<T> {
@@ -179,7 +240,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
       const id = (opts.random ?? systemRandom).bytes(16).toString('hex');
       await client.query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING", [id]);
       const r = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id'");
-      return new PostgresStore(pool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom);
+      return new PostgresStore(pool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom, { key: opts.valueKey, generation: opts.valueKeyGeneration });
     } finally {
       client.release();
     }

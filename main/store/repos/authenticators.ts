@@ -1,17 +1,20 @@
 import type { AuthenticatorInfo, AuthenticatorSecret, PendingEnrollment } from '../records.ts';
 
-/** Authenticators (TOTP) and pending enrollments. */
+/**
+ * Authenticators (TOTP) and pending enrollments. The secret column holds what the service
+ * layer sealed (store.values): the store writes and returns the box as it is.
+ */
 export interface AuthenticatorsRead {
   /** Every authenticator of a user, newest first, without secrets. */
   listForUser(userId: number): Promise<AuthenticatorInfo[]>;
-  /** The active and pending authenticators of a user with their secrets, oldest first. */
+  /** The active and pending authenticators of a user with their sealed secrets, oldest first. */
   secretsForUser(userId: number): Promise<AuthenticatorSecret[]>;
   /** The newest pending enrollment of a user (or the one with `enrollmentId`); null when none. */
   pending(userId: number, enrollmentId?: number): Promise<PendingEnrollment | null>;
 }
 
 export interface AuthenticatorsRepo extends AuthenticatorsRead {
-  /** Adds a pending enrollment; returns its id. */
+  /** Adds a pending enrollment with its sealed secret; returns its id. */
   insertPending(p: { userId: number; secret: Buffer; sheetId: string; createdAt: number; createdBy: string; setupDeadline: number }): Promise<number>;
   /**
    * Ends the user's authenticators in `from`, overwriting their secret with zeros of the same

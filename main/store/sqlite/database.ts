@@ -64,12 +64,17 @@ export function migrate(db: Db): void {
     fail('VAULT_NEWER', `This vault was written by a newer FactorDesk (schema ${version}, this build knows ${SCHEMA_VERSION}). Update FactorDesk; the vault was not changed.`);
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
-    const step = db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    });
+    const step = db.transaction(() => applyMigration(db, v));
     step.immediate();
   }
+}
+
+/** Applies migration `v` (0-based: schema v to v + 1) inside the caller's transaction. */
+export function applyMigration(db: Db, v: number): void {
+  const m = MIGRATIONS[v]!;
+  db.exec(m.sql);
+  m.run?.(db);
+  db.pragma(`user_version = ${v + 1}`);
 }
 
 /** Schema version of an open database. */

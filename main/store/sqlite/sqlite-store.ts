@@ -18,6 +18,7 @@ import { SqliteDirectory } from './repos/directory.ts';
 import { SqliteOperators } from './repos/operators.ts';
 import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
 import type { Keyring } from '../keyring.ts';
+import type { ValueCipher } from '../../core/value-cipher.ts';
 
 /** Builds the repositories of one transaction over its shared state. */
 function makeTx(s: TxState, vault: Vault): WriteTx {
@@ -68,6 +69,9 @@ export class SqliteStore implements Store {
   }
   get keyring(): Keyring {
     return new SqliteKeyring(this.vault);
+  }
+  get values(): ValueCipher {
+    return this.vault.values;
   }
 
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {

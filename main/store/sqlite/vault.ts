@@ -21,6 +21,8 @@ import { safeEqualHex } from '../../core/crypto.ts';
 import { DB_FILE } from './paths.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
+import type { ValueCipher } from '../../core/value-cipher.ts';
+import { valueCipherOf } from './value-key.ts';
 
 /** What every vault operation needs besides the database: where, when, and randomness. */
 export interface VaultEnv {
@@ -78,6 +80,7 @@ export class Vault {
   private depth = 0;
   private auditedInTx = false;
   private closed = false;
+  private valueCipher: (ValueCipher & { wipe(): void }) | null = null;
 
   constructor(env: VaultEnv, db: Db, dek: Buffer, vaultId: string, generation: number) {
     this.dir = env.dir;
@@ -220,6 +223,13 @@ export class Vault {
     return derivedKey(this.dek, this.vaultId, purpose);
   }
 
+  /** The cipher of the vault's value key (read from the database at first use; a rekey leaves it as it is). */
+  get values(): ValueCipher {
+    if (this.closed) fail('SESSION_LOCKED', 'The vault is closed.');
+    this.valueCipher ??= valueCipherOf(this.db, this.random);
+    return this.valueCipher;
+  }
+
   /** The raw key, for a worker thread of this process that opens its own connection. Never leaves the process. */
   keyForWorker(): Buffer {
     return Buffer.from(this.dek);
@@ -241,6 +251,7 @@ export class Vault {
       this._db.close();
     } finally {
       this.dek.fill(0);
+      this.valueCipher?.wipe();
     }
   }
 }

@@ -25,10 +25,7 @@ interface PendingRow {
 /** Zeros of the secret's length: the history row stays, the secret is gone. */
 const ZEROED = "decode(repeat('00', octet_length(secret)), 'hex')";
 
-/**
- * Authenticators. Secrets are stored as the port hands them in this slice; the per-value
- * AES-GCM encryption comes later, in the service layer.
- */
+/** Authenticators. The secret column holds the boxes the service layer sealed (store.values). */
 export class PgAuthenticators implements AuthenticatorsRepo {
   private readonly s: PgTxState;
   constructor(s: PgTxState) {
@@ -51,11 +48,11 @@ export class PgAuthenticators implements AuthenticatorsRepo {
   }
 
   async secretsForUser(userId: number): Promise<AuthenticatorSecret[]> {
-    const rows = await this.s.rows<{ id: number; status: 'active' | 'pending'; secret: Buffer; last_step: number | null }>(
-      "SELECT id, status, secret, last_step FROM authenticators WHERE user_id = $1 AND status IN ('active', 'pending') ORDER BY id",
+    const rows = await this.s.rows<{ id: number; status: 'active' | 'pending'; secret: Buffer; sheet_id: string | null; last_step: number | null }>(
+      "SELECT id, status, secret, sheet_id, last_step FROM authenticators WHERE user_id = $1 AND status IN ('active', 'pending') ORDER BY id",
       [userId],
     );
-    return rows.map((r) => ({ id: r.id, status: r.status, secret: r.secret, lastStep: r.last_step }));
+    return rows.map((r) => ({ id: r.id, status: r.status, secret: r.secret, sheetId: r.sheet_id, lastStep: r.last_step }));
   }
 
   async pending(userId: number, enrollmentId?: number): Promise<PendingEnrollment | null> {
