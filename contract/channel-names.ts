@@ -51,6 +51,9 @@ export const CHANNEL_NAMES = [
   'vault:restore',
   'vault:rekey',
   'service-keys:create',
+  'radius-clients:add',
+  'radius-clients:list',
+  'radius-clients:remove',
 ] as const;
 
 export type ChannelName = (typeof CHANNEL_NAMES)[number];

@@ -57,6 +57,9 @@ export interface Channels {
   'vault:restore': Spec<{ password: string }, { restored: boolean }>;
   'vault:rekey': Spec<Q.Empty, { recoveryKey: string }>;
   'service-keys:create': Spec<{ label: string }, { file: string | null }>;
+  'radius-clients:add': Spec<Q.AddRadiusClientRequest, V.NewRadiusClient>;
+  'radius-clients:list': Spec<Q.Empty, V.RadiusClientView[]>;
+  'radius-clients:remove': Spec<Q.RadiusClientRef, V.RadiusClientView>;
 }
 
 export type Channel = keyof Channels;

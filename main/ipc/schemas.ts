@@ -117,6 +117,9 @@ export const CHANNELS = {
   'vault:restore': ch('vault:restore', z.object({ password }).strict()),
   'vault:rekey': ch('vault:rekey', empty),
   'service-keys:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),
+  'radius-clients:add': ch('radius-clients:manage', z.object({ label: z.string().min(1).max(64), address: z.string().min(1).max(64) }).strict()),
+  'radius-clients:list': ch('radius-clients:manage', empty),
+  'radius-clients:remove': ch('radius-clients:manage', z.object({ clientId: z.string().min(1).max(64) }).strict()),
 } as const;
 
 export type SchemaTable = typeof CHANNELS;

@@ -74,6 +74,9 @@ const VALID: { [C in Channel]: Req<C> } = {
   'vault:restore': { password: PW },
   'vault:rekey': {},
   'service-keys:create': { label: 'login service' },
+  'radius-clients:add': { label: 'vpn gateway', address: '192.0.2.10' },
+  'radius-clients:list': {},
+  'radius-clients:remove': { clientId: '0123456789abcdef0123456789abcdef' },
 };
 
 describe('IPC guard', () => {

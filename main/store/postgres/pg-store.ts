@@ -18,6 +18,7 @@ import { PgDirectory } from './repos/directory.ts';
 import { PgOperators } from './repos/operators.ts';
 import { PgCredentials, PgKeyring } from './keyring.ts';
 import { PgServerAuth } from './repos/server-auth.ts';
+import { PgRadiusClients } from './repos/radius-clients.ts';
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -55,6 +56,7 @@ function makeTx(s: PgTxState, storeId: string): ServerWriteTx {
     operators: new PgOperators(s),
     credentials: new PgCredentials(s, storeId),
     serverAuth: new PgServerAuth(s),
+    radiusClients: new PgRadiusClients(s),
   };
 }
 

@@ -1,12 +1,14 @@
 import { sql as m0001 } from './0001-initial.ts';
 import { sql as m0002 } from './0002-unknown-verification.ts';
 import { sql as m0003 } from './0003-server-auth.ts';
+import { sql as m0004 } from './0004-radius-clients.ts';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: '0001-initial', sql: m0001 },
   { version: 2, name: '0002-unknown-verification', sql: m0002 },
   { version: 3, name: '0003-server-auth', sql: m0003 },
+  { version: 4, name: '0004-radius-clients', sql: m0004 },
 ];
 
 /** The schema version this build writes. */
