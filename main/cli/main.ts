@@ -18,6 +18,7 @@ import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverInit, serverRecoverKey } from './commands/server.ts';
+import { radiusClientAdd, radiusClientList, radiusClientRemove } from './commands/radius-clients.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
@@ -55,6 +56,9 @@ export const COMMANDS: Command[] = [
   serverInit,
   serverRecoverKey,
   serve,
+  radiusClientAdd,
+  radiusClientList,
+  radiusClientRemove,
   loginCommand,
   logoutCommand,
 ];
