@@ -115,6 +115,28 @@ describe('RADIUS requests', () => {
     expect((await verifyEvents())[0]!.details).toMatchObject({ reason: 'replay' });
   });
 
+  it('a retransmission that arrives while the first is still being verified waits for the same answer', async () => {
+    const { code } = await issueOneTimeCode(store, admin, await kariId(), ACT);
+    const before = (await verifyEvents()).length;
+    const req = request(code.replace(/\D/g, ''));
+    const [a, b, c] = await Promise.all([h.handle(req.bytes, NAS), h.handle(req.bytes, NAS), h.handle(req.bytes, NAS)]);
+    expect(answerCode(a, req)).toBe(CODE.ACCESS_ACCEPT);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    expect((await verifyEvents()).length - before).toBe(1);
+  });
+
+  it('a flood of junk is logged at most 30 lines a minute, then summed up', async () => {
+    const logged: string[] = [];
+    const quiet = createRadiusHandler({ store, sealer, clock, log: (l) => logged.push(l) });
+    for (let i = 0; i < 40; i++) await quiet.handle(randomBytes(10), NAS);
+    expect(quiet.counters.dropped.malformed).toBe(40);
+    expect(logged.length).toBe(30);
+    clock.advance(61_000);
+    await quiet.handle(randomBytes(10), NAS);
+    expect(logged.slice(30)).toEqual(['radius: 10 more drops were not logged', expect.stringMatching(/41 dropped in all$/)]);
+  });
+
   it('a wrong code or an unknown address: Access-Reject alike; a malformed code too, counting nothing', async () => {
     const wrong = request('00000000');
     expect(answerCode(await h.handle(wrong.bytes, NAS), wrong)).toBe(CODE.ACCESS_REJECT);
@@ -156,7 +178,11 @@ describe('RADIUS requests', () => {
         code: CODE.ACCESS_REQUEST,
         identifier: 5,
         authenticator,
-        attributes: [{ type: ATTR.MESSAGE_AUTHENTICATOR, value: Buffer.alloc(16) }, { type: ATTR.USER_NAME, value: Buffer.from(KARI) }, { type, value: randomBytes(17) }],
+        attributes: [
+          { type: ATTR.MESSAGE_AUTHENTICATOR, value: Buffer.alloc(16) },
+          { type: ATTR.USER_NAME, value: Buffer.from(KARI) },
+          { type, value: randomBytes(17) },
+        ],
       });
       messageAuthenticator(bytes, Buffer.from(secret)).copy(bytes, 22);
       expect(answerCode(await h.handle(bytes, NAS), { authenticator, identifier: 5 }), String(type)).toBe(CODE.ACCESS_REJECT);

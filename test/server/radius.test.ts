@@ -37,7 +37,9 @@ beforeAll(async () => {
   const u = new URL(db.url);
   pgEnv = { PGPASSWORD: decodeURIComponent(u.password) };
   storeUrl = `postgres://${PG_TEST_ROLE}@${u.host}${u.pathname}`;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+    stdio: 'ignore',
+  });
   const init = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name, '--email', ADMIN.email], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
   adminSecret = base32Decode(new URL(oneJson(init.stdout).result.operatorOtpUri).searchParams.get('secret')!);
   // Users come from an import (run on the server host): seeded straight into the store.

@@ -124,7 +124,19 @@ describe('round trips with Message-Authenticator (RFC 3579 §3.2)', () => {
   it('an answer has Message-Authenticator first, over the request authenticator, the Proxy-State copied, and a valid Response Authenticator', () => {
     const auth = randomBytes(16);
     const req = decodePacket(
-      encodeAccessRequest({ identifier: 200, authenticator: auth, userName: 'u', password: 'p', extra: [{ type: ATTR.PROXY_STATE, value: Buffer.from('ps1') }, { type: ATTR.PROXY_STATE, value: Buffer.from('ps2') }] }, secret),
+      encodeAccessRequest(
+        {
+          identifier: 200,
+          authenticator: auth,
+          userName: 'u',
+          password: 'p',
+          extra: [
+            { type: ATTR.PROXY_STATE, value: Buffer.from('ps1') },
+            { type: ATTR.PROXY_STATE, value: Buffer.from('ps2') },
+          ],
+        },
+        secret,
+      ),
     );
     if (!req.ok) throw req.error;
     const res = encodeResponse(req.packet, CODE.ACCESS_REJECT, [{ type: ATTR.REPLY_MESSAGE, value: Buffer.from('locked') }], secret);

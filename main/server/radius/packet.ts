@@ -233,10 +233,7 @@ export function verifyResponse(response: Buffer, requestAuthenticator: Buffer, r
  * An Access-Request with a PAP password and a Message-Authenticator (first, as an answer's): what
  * a NAS sends. Used by the tests and for round trips; the server never sends requests.
  */
-export function encodeAccessRequest(
-  opts: { identifier: number; authenticator: Buffer; userName: string; password: string; messageAuthenticator?: boolean; extra?: RadiusAttribute[] },
-  secret: Buffer,
-): Buffer {
+export function encodeAccessRequest(opts: { identifier: number; authenticator: Buffer; userName: string; password: string; messageAuthenticator?: boolean; extra?: RadiusAttribute[] }, secret: Buffer): Buffer {
   const withMa = opts.messageAuthenticator ?? true;
   const attributes: RadiusAttribute[] = [
     ...(withMa ? [{ type: ATTR.MESSAGE_AUTHENTICATOR, value: Buffer.alloc(16) }] : []),

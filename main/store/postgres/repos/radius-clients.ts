@@ -34,14 +34,7 @@ export class PgRadiusClients implements RadiusClientsRepo {
   }
 
   async insert(x: RadiusClientRecord): Promise<void> {
-    await this.s.change('INSERT INTO radius_clients (id, label, address, sealed_secret, created_at, removed_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      x.id,
-      x.label,
-      x.address,
-      x.sealedSecret,
-      x.createdAt,
-      x.removedAt,
-    ]);
+    await this.s.change('INSERT INTO radius_clients (id, label, address, sealed_secret, created_at, removed_at) VALUES ($1, $2, $3, $4, $5, $6)', [x.id, x.label, x.address, x.sealedSecret, x.createdAt, x.removedAt]);
   }
 
   async remove(id: string, at: number): Promise<boolean> {
