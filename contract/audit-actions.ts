@@ -60,6 +60,8 @@ export const AUDIT_ACTIONS = [
   'vault.rekey.recovered',
   'service-key.create',
   'service-key.revoke',
+  'radius-client.add',
+  'radius-client.remove',
   'ipc.refused',
 ] as const;
 

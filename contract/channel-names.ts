@@ -54,6 +54,9 @@ export const CHANNEL_NAMES = [
   'service-clients:create',
   'service-clients:list',
   'service-clients:revoke',
+  'radius-clients:add',
+  'radius-clients:list',
+  'radius-clients:remove',
 ] as const;
 
 export type ChannelName = (typeof CHANNEL_NAMES)[number];

@@ -60,6 +60,9 @@ export interface Channels {
   'service-clients:create': Spec<{ label: string }, { clientId: string; label: string; secret: string }>;
   'service-clients:list': Spec<Q.Empty, V.ServiceClientView[]>;
   'service-clients:revoke': Spec<{ clientId: string }, { revoked: number }>;
+  'radius-clients:add': Spec<Q.AddRadiusClientRequest, V.NewRadiusClient>;
+  'radius-clients:list': Spec<Q.Empty, V.RadiusClientView[]>;
+  'radius-clients:remove': Spec<Q.RadiusClientRef, V.RadiusClientView>;
 }
 
 export type Channel = keyof Channels;

@@ -39,6 +39,7 @@ export const PERMISSION_IDS = [
   'vault:restore',
   'vault:rekey',
   'service-keys:create',
+  'radius-clients:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSION_IDS)[number];

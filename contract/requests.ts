@@ -113,3 +113,13 @@ export interface AuditListRequest {
   beforeSeq?: number;
   limit?: number;
 }
+
+/** A RADIUS client of a server: a NAS or VPN gateway, known by the address its requests come from. */
+export interface AddRadiusClientRequest {
+  label: string;
+  /** An IPv4 or IPv6 address (no host name: requests are matched by their source address). */
+  address: string;
+}
+export interface RadiusClientRef {
+  clientId: string;
+}

@@ -133,3 +133,15 @@ export interface ServiceClientView {
   label: string;
   createdAt: string;
 }
+/** A RADIUS client as admins see it; its shared secret is shown once, when it is added. */
+export interface RadiusClientView {
+  id: string;
+  label: string;
+  address: string;
+  createdAt: number;
+}
+export interface NewRadiusClient {
+  client: RadiusClientView;
+  /** The shared secret to configure on the client: shown this once, kept only sealed on the server. */
+  secret: string;
+}

@@ -19,6 +19,7 @@ import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, se
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
 import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
+import { radiusClientAdd, radiusClientList, radiusClientRemove } from './commands/radius-clients.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
@@ -58,6 +59,9 @@ export const COMMANDS: Command[] = [
   serverAuditExport,
   serverAuditVerify,
   serve,
+  radiusClientAdd,
+  radiusClientList,
+  radiusClientRemove,
   loginCommand,
   logoutCommand,
   serviceClientCreate,

@@ -45,6 +45,7 @@ export const PERMISSIONS = {
   'vault:restore': ['admin'],
   'vault:rekey': ['admin'],
   'service-keys:create': ['admin'],
+  'radius-clients:manage': ['admin'],
 } as const satisfies Record<Permission, readonly Role[]>;
 
 /** True when `role` may do `permission`. */

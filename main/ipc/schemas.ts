@@ -120,6 +120,9 @@ export const CHANNELS = {
   'service-clients:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),
   'service-clients:list': ch('service-keys:create', empty),
   'service-clients:revoke': ch('service-keys:create', z.object({ clientId: z.string().regex(/^[0-9a-f]{16}$/) }).strict()),
+  'radius-clients:add': ch('radius-clients:manage', z.object({ label: z.string().min(1).max(64), address: z.string().min(1).max(64) }).strict()),
+  'radius-clients:list': ch('radius-clients:manage', empty),
+  'radius-clients:remove': ch('radius-clients:manage', z.object({ clientId: z.string().min(1).max(64) }).strict()),
 } as const;
 
 export type SchemaTable = typeof CHANNELS;

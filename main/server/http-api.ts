@@ -22,6 +22,7 @@ import { changeOwnPassword } from '../core/operators.ts';
 import { updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
+import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -85,9 +86,12 @@ function failure(code: ErrorCode, message: string): Result<never> {
 }
 
 /** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
-function serverHandlers(store: ServerStore): Partial<Handlers> {
+function serverHandlers(store: ServerStore, sealer: ValueSealer): Partial<Handlers> {
   return {
     ...storeChannels(() => store),
+    'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
+    'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
+    'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),
     'session:activity': () => ({ ok: true as const }),
     'settings:update': (patch, s) => updateSettings(store, s!, patch),
     'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
@@ -102,13 +106,13 @@ function serverHandlers(store: ServerStore): Partial<Handlers> {
 
 /** The channels a server serves (session:lock signs out). */
 export function serverChannelNames(): string[] {
-  return [...Object.keys(serverHandlers(null as unknown as ServerStore)), 'session:lock'];
+  return [...Object.keys(serverHandlers(null as unknown as ServerStore, null as unknown as ValueSealer)), 'session:lock'];
 }
 
 /** Builds the request handler (tests call it through a real HTTPS server). */
 export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, sealer } = opts;
-  const guarded = createGuard(serverHandlers(store), {
+  const guarded = createGuard(serverHandlers(store, sealer), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
       await recordRefusedCall(store, session, channel).catch(() => {});

@@ -19,6 +19,7 @@ import type { OperatorsRead, OperatorsRepo } from './repos/operators.ts';
 import type { CredentialsRead, CredentialsRepo, Keyring } from './keyring.ts';
 import type { ServerAuthRead, ServerAuthRepo } from './repos/server-auth.ts';
 import type { ValueCipher } from '../core/value-cipher.ts';
+import type { RadiusClientsRead, RadiusClientsRepo } from './repos/radius-clients.ts';
 
 /** What a read transaction may look at: a consistent snapshot. */
 export interface ReadTx {
@@ -91,14 +92,16 @@ export interface WriteOptions {
 /** A read transaction of a store that runs behind `factordesk serve`: also its sign-in data. */
 export interface ServerReadTx extends ReadTx {
   readonly serverAuth: ServerAuthRead;
+  readonly radiusClients: RadiusClientsRead;
 }
 
 /** A write transaction of a server's store. */
 export interface ServerWriteTx extends WriteTx {
   readonly serverAuth: ServerAuthRepo;
+  readonly radiusClients: RadiusClientsRepo;
 }
 
-/** A store a server can run on: its transactions also reach operators' second factors and sessions. */
+/** A store a server can run on: its transactions also reach operators' second factors, sessions and RADIUS clients. */
 export interface ServerStore extends Store {
   read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T>;
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;

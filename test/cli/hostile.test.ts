@@ -278,6 +278,21 @@ function cases(): Array<[string, string[]]> {
     ['serve: no store', ['serve', '--listen', '127.0.0.1:0']],
     ['serve: bad listen address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', 'everywhere', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['serve: port out of range', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:70000', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
+    ['serve: bad --radius address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:0', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem'), '--radius', 'udp:1812']],
+    ['radius-client add: no flags', ['radius-client', 'add']],
+    ['radius-client add: no address', ['radius-client', 'add', '--label', 'vpn']],
+    ['radius-client add: host name', ['radius-client', 'add', '--label', 'vpn', '--address', 'vpn.example.no']],
+    ['radius-client add: SQL address', ['radius-client', 'add', '--label', 'vpn', '--address', "1.2.3.4'; DROP TABLE radius_clients;--"]],
+    ['radius-client add: 10 kB label', ['radius-client', 'add', '--label', BIG, '--address', '192.0.2.1']],
+    ['radius-client add: control label', ['radius-client', 'add', '--label', 'a\u001b[2Jb', '--address', '192.0.2.1']],
+    ['radius-client add: positional', ['radius-client', 'add', 'vpn', '--label', 'vpn', '--address', '192.0.2.1']],
+    ['radius-client add: not over a server', ['radius-client', 'add', '--label', 'vpn', '--address', '192.0.2.1']],
+    ['radius-client list: extra argument', ['radius-client', 'list', 'all']],
+    ['radius-client list: not over a server', ['radius-client', 'list']],
+    ['radius-client remove: missing ID', ['radius-client', 'remove']],
+    ['radius-client remove: SQL id', ['radius-client', 'remove', "x'; DROP TABLE radius_clients;--"]],
+    ['radius-client remove: 10 kB id', ['radius-client', 'remove', BIG]],
+    ['radius-client remove: unknown flag', ['radius-client', 'remove', '0123456789abcdef0123456789abcdef', '--all']],
     ['login: no server', ['login']],
     ['service-client create: no server', ['service-client', 'create', '--label', 'vpn']],
     ['service-client list: no server', ['service-client', 'list']],
@@ -288,7 +303,7 @@ function cases(): Array<[string, string[]]> {
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 

@@ -77,6 +77,9 @@ const VALID: { [C in Channel]: Req<C> } = {
   'service-clients:create': { label: 'vpn-gateway' },
   'service-clients:list': {},
   'service-clients:revoke': { clientId: '0123456789abcdef' },
+  'radius-clients:add': { label: 'vpn gateway', address: '192.0.2.10' },
+  'radius-clients:list': {},
+  'radius-clients:remove': { clientId: '0123456789abcdef0123456789abcdef' },
 };
 
 describe('IPC guard', () => {

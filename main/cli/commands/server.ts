@@ -3,7 +3,7 @@ import { str, type Command } from '../command.ts';
 import { emailArg, textArg } from '../args.ts';
 import { usageError } from '../output.ts';
 import { canPrompt, readHidden } from '../prompt.ts';
-import { fail } from '../../core/errors.ts';
+import { fail, FactorDeskError } from '../../core/errors.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { validOperatorName } from '../../core/operators.ts';
 import { systemRandom } from '../../core/clock.ts';
@@ -15,6 +15,7 @@ import { HeadSigner } from '../../server/head-signer.ts';
 import { verifySignedChain, type SignedHead } from '../../core/audit-signing.ts';
 import type { AuditEvent } from '../../core/audit.ts';
 import { writeNewFile } from '../files.ts';
+import { startRadiusServer, type RunningRadius } from '../../server/radius/server.ts';
 import { pathArg } from '../files.ts';
 import { localTime } from '../format.ts';
 
@@ -115,17 +116,27 @@ FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over a
 };
 
 /** HOST:PORT, with [v6] in brackets. */
-function listenArg(v: string): { host: string; port: number } {
+function listenArg(v: string, flagName = 'listen', example = '127.0.0.1:8443'): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(v);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port >= 0 && port <= 65535)) throw usageError('--listen takes HOST:PORT, e.g. 127.0.0.1:8443.', 'serve');
+  if (!m || !(port >= 0 && port <= 65535)) throw usageError(`--${flagName} takes HOST:PORT, e.g. ${example}.`, 'serve');
   return { host: m[1] ?? m[2]!, port };
+}
+
+const hostPort = (a: { address: string; port: number; family: string }) => `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+
+/** A failed listen as a coded error: the address in use or not allowed; anything else as it is. */
+function listenError(err: unknown, where: string, verb: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') return new FactorDeskError('IO_ERROR', `Something else ${verb} ${where} already.`);
+  if (code === 'EACCES') return new FactorDeskError('IO_ERROR', `Not allowed to listen on ${where} (ports below 1024 need privileges).`);
+  return err;
 }
 
 export const serve: Command = {
   name: 'serve',
   summary: 'run the server: HTTPS API for the app, the CLI and login services',
-  usage: ['serve --store STORE [--key-file FILE] --listen HOST:PORT --tls-cert FILE --tls-key FILE'],
+  usage: ['serve --store STORE [--key-file FILE] --listen HOST:PORT --tls-cert FILE --tls-key FILE [--radius HOST:PORT]'],
   help: `Runs the FactorDesk server until SIGTERM or SIGINT, then stops cleanly (requests in
 flight finish). The server key comes from --key-file (mode 0600; refused when others can read
 it), else FACTORDESK_SERVER_KEY, else the systemd credential factordesk-server-key. Refuses to
@@ -136,8 +147,11 @@ start when this computer's clock is more than 2 s off the database's.
   --listen HOST:PORT where to listen (port 0 picks a free port; the address is printed)
   --tls-cert FILE    the TLS certificate (PEM) and --tls-key FILE its private key
   --heads-file FILE  where signed audit chain heads are appended outside the database
-                     (default: the key file's name with .heads.jsonl)`,
-  options: { store: { type: 'string' }, 'key-file': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'heads-file': { type: 'string' } },
+                     (default: the key file's name with .heads.jsonl)
+  --radius HOST:PORT also answer RADIUS Access-Requests (PAP, Message-Authenticator required) on
+                     this UDP address, e.g. 0.0.0.0:1812, from clients added with
+                     "factordesk --server URL radius-client add"`,
+  options: { store: { type: 'string' }, 'key-file': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'heads-file': { type: 'string' }, radius: { type: 'string' } },
   args: [],
   async run(ctx, p) {
     const storeArg = str(p, 'store');
@@ -148,6 +162,8 @@ start when this computer's clock is more than 2 s off the database's.
     if (listen === undefined) throw usageError('Say where to listen with --listen HOST:PORT.', 'serve');
     if (certFile === undefined || keyFileTls === undefined) throw usageError('Give the TLS certificate and key: --tls-cert FILE --tls-key FILE.', 'serve');
     const where = listenArg(listen);
+    const radiusListen = str(p, 'radius');
+    const radiusWhere = radiusListen === undefined ? null : listenArg(radiusListen, 'radius', '0.0.0.0:1812');
     const keyFile = str(p, 'key-file');
     const keys = loadServerKeys(keyFile === undefined ? undefined : pathArg(keyFile, 'key file'), ctx.io.env);
     let cert: Buffer;
@@ -160,16 +176,23 @@ start when this computer's clock is more than 2 s off the database's.
     }
     const store = await openKeyedStore(storeArg, keys, ctx.clock, systemRandom);
     let server;
+    let radius: RunningRadius | null = null;
+    const log = (l: string) => ctx.io.stderr.write(`factordesk serve: ${l}\n`);
     try {
       const skew = Math.abs((await store.databaseTime()) - ctx.clock.now());
       if (skew > MAX_CLOCK_SKEW_MS) fail('INTERNAL', `This computer's clock is ${Math.round(skew / 100) / 10} s off the database's: set the time (NTP) and start again. Authenticator codes need one clock.`);
       try {
-        server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log: (l) => ctx.io.stderr.write(`factordesk serve: ${l}\n`) }, where);
+        server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log }, where);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'EADDRINUSE') fail('IO_ERROR', `Something else listens on ${listen} already.`);
-        if (code === 'EACCES') fail('IO_ERROR', `Not allowed to listen on ${listen} (ports below 1024 need privileges).`);
-        throw err;
+        throw listenError(err, listen, 'listens on');
+      }
+      if (radiusWhere) {
+        try {
+          radius = await startRadiusServer({ store, sealer: valueSealer(keys, systemRandom), clock: ctx.clock, log }, radiusWhere);
+        } catch (err) {
+          await server.close();
+          throw listenError(err, radiusListen!, 'receives on');
+        }
       }
     } catch (err) {
       await store.close();
@@ -180,15 +203,15 @@ start when this computer's clock is more than 2 s off the database's.
     const signer = new HeadSigner(store, keys.signingKey, headsFile);
     await signer.signNow();
     signer.start();
-    const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
-    ctx.io.stderr.write(`factordesk serve: listening on https://${host}:${server.address.port}\n`);
+    ctx.io.stderr.write(`factordesk serve: listening on https://${hostPort(server.address)}\n`);
+    if (radius) ctx.io.stderr.write(`factordesk serve: RADIUS on udp ${hostPort(radius.address)}\n`);
     const signal = await new Promise<string>((resolve) => {
       const stop = (s: string) => () => resolve(s);
       process.once('SIGTERM', stop('SIGTERM'));
       process.once('SIGINT', stop('SIGINT'));
     });
     ctx.io.stderr.write(`factordesk serve: ${signal}: finishing requests in flight\n`);
-    await server.close();
+    await Promise.all([server.close(), radius?.close()]);
     await signer.stop();
     if (signer.lastError) ctx.io.stderr.write(`factordesk serve: the last audit head could not be signed: ${signer.lastError}\n`);
     await store.close();

@@ -24,6 +24,7 @@ import { authenticatorSecretAad, createValueCipher, keylessValueCipher, type Val
 const CLEAR_SECRETS_MARK = 'authenticators.clear-secrets';
 /** The length of a seed kept in clear before schema 4 (a box of one is 53 bytes). */
 const CLEAR_SEED_BYTES = 20;
+import { PgRadiusClients } from './repos/radius-clients.ts';
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -68,6 +69,7 @@ function makeTx(s: PgTxState, storeId: string): ServerWriteTx {
     operators: new PgOperators(s),
     credentials: new PgCredentials(s, storeId),
     serverAuth: new PgServerAuth(s),
+    radiusClients: new PgRadiusClients(s),
   };
 }
 

@@ -3,6 +3,7 @@ import { sql as m0002 } from './0002-unknown-verification.ts';
 import { sql as m0003 } from './0003-server-auth.ts';
 import { sql as m0004 } from './0004-signed-heads.ts';
 import { sql as m0005 } from './0005-sealed-secrets.ts';
+import { sql as m0006 } from './0006-radius-clients.ts';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -11,6 +12,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 3, name: '0003-server-auth', sql: m0003 },
   { version: 4, name: '0004-signed-heads', sql: m0004 },
   { version: 5, name: '0005-sealed-secrets', sql: m0005 },
+  { version: 6, name: '0006-radius-clients', sql: m0006 },
 ];
 
 /** The schema version this build writes. */
