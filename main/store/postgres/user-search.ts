@@ -20,6 +20,12 @@ const COUNT = `SELECT count(*)::int AS n FROM (
     UNION (SELECT DISTINCT user_id FROM user_name_words WHERE word >= $1 AND word < $2 LIMIT $3)
   ) AS m`;
 const EMAIL_COUNT = 'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE email_key >= $1 AND email_key < $2 LIMIT $3) AS capped';
+// Each source alone first: one that reaches the cap decides the count without the union.
+const SOURCE_COUNTS = [
+  EMAIL_COUNT,
+  'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE name_key >= $1 AND name_key < $2 LIMIT $3) AS capped',
+  'SELECT count(*)::int AS n FROM (SELECT DISTINCT user_id FROM user_name_words WHERE word >= $1 AND word < $2 LIMIT $3) AS capped',
+];
 const SUMMARIES = 'SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])';
 
 // $1 q, $2 position after q (characters), $3–$4 range 1, $5 whole (1) or prefix (0), $6–$7 range 2, $8 status, $9 limit.
@@ -85,11 +91,16 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   }
 
   // Every group was read to its end when the window is not full: the users listed are all there are.
-  let total = ids.length;
-  if (ids.length >= need) total = (await s.row<{ n: number }>(COUNT, [q, hi, COUNT_CAP + 1]))!.n;
+  const total = ids.length < need ? ids.length : await countMatches(s, q, hi);
   const page = ids.slice(offset, offset + limit);
   const found = new Map((await s.rows<UserSummaryRecord>(SUMMARIES, [page])).map((u) => [u.id, u] as const));
   return { items: page.map((id) => found.get(id)!), hasMore: ids.length > offset + limit, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
+}
+
+/** The users matching q, up to COUNT_CAP + 1 (one more than the cap says "more"). */
+async function countMatches(s: PgTxState, q: string, hi: string): Promise<number> {
+  for (const one of SOURCE_COUNTS) if ((await s.row<{ n: number }>(one, [q, hi, COUNT_CAP + 1]))!.n > COUNT_CAP) return COUNT_CAP + 1;
+  return (await s.row<{ n: number }>(COUNT, [q, hi, COUNT_CAP + 1]))!.n;
 }
 
 /**

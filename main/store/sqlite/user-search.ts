@@ -60,6 +60,8 @@ const inRanges = (col: string) => `((${col} >= @lo1 AND ${col} < @hi1 AND ${whol
 
 interface Statements {
   first: Statement;
+  nameCount: Statement;
+  wordUserCount: Statement;
   count: Statement;
   emailCount: Statement;
   nameRange: Statement;
@@ -87,6 +89,9 @@ function statements(db: Db): Statements {
   s = {
     // Rank 1: the email key itself, or the local part (q + '@…'). A handful of users at most.
     first: db.prepare('SELECT id, name_key, email_key, status FROM users WHERE email_key = @q OR (email_key >= @local AND email_key < @localhi)'),
+    // Each source alone, up to @cap: one that reaches it decides the count without the union's sort.
+    nameCount: db.prepare('SELECT count(*) FROM (SELECT 1 FROM users INDEXED BY users_name_key WHERE name_key >= @q AND name_key < @hi LIMIT @cap)').pluck(),
+    wordUserCount: db.prepare('SELECT count(*) FROM (SELECT DISTINCT user_id FROM user_name_words WHERE word >= @q AND word < @hi LIMIT @cap)').pluck(),
     // Every user matching by email, name or a later word, up to @cap of each (UNION: once each).
     count: db.prepare(
       `SELECT count(*) FROM (
@@ -256,11 +261,17 @@ export function searchDirectory(db: Db, q: string, limit: number, offset: number
   }
 
   // Every group was read to its end when the window is not full: the users listed are all there are.
-  let total = ids.length;
-  if (ids.length >= need) total = s.count.get({ q, hi: prefixUpperBound(q), cap: COUNT_CAP + 1 }) as number;
+  const total = ids.length < need ? ids.length : countMatches(s, q);
   const page = ids.slice(offset, offset + limit);
   const items = page.map((id) => s.summary.get(id) as UserSummaryRecord);
   return { items, hasMore: ids.length > offset + limit, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
+}
+
+/** The users matching q, up to COUNT_CAP + 1 (one more than the cap says "more"). */
+function countMatches(s: Statements, q: string): number {
+  const p = { q, hi: prefixUpperBound(q), cap: COUNT_CAP + 1 };
+  for (const one of [s.emailCount, s.nameCount, s.wordUserCount]) if ((one.get(p) as number) > COUNT_CAP) return COUNT_CAP + 1;
+  return s.count.get(p) as number;
 }
 
 /** EXPLAIN QUERY PLAN of every search statement, for tests and diagnostics. */
