@@ -20,7 +20,7 @@ export interface Channels {
   'session:activity': Spec<Q.Empty, { ok: true }>;
   'session:lock': Spec<Q.Empty, { locked: true }>;
   'session:change-password': Spec<Q.ChangePasswordRequest, { ok: true }>;
-  'users:find': Spec<Q.FindUsersRequest, { items: V.UserSummary[]; hasMore: boolean }>;
+  'users:find': Spec<Q.FindUsersRequest, V.UserSearchPage>;
   'users:view': Spec<{ userId: number }, V.FactorSummaryView>;
   'codes:issue-one-time': Spec<Q.OneTimeCodeRequest, { code: string; expiresAt: number }>;
   'codes:backup': Spec<Q.ActionRequest, { codes: string[]; createdAt: number }>;

@@ -27,6 +27,16 @@ export interface UserSummary {
   organization: string | null;
   status: 'active' | 'disabled';
 }
+/** One page of a user lookup, ranked best first, with how many users match in all. */
+export interface UserSearchPage {
+  items: UserSummary[];
+  /** More users match than this page holds (within the paging window). */
+  hasMore: boolean;
+  /** Users matching in all: exact up to a cap (1,000); the cap when `totalCapped`. */
+  total: number;
+  /** More users match than the cap: shown as "1,000+". */
+  totalCapped: boolean;
+}
 export interface AuditEventView {
   seq: number;
   at: number;

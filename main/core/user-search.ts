@@ -14,15 +14,21 @@ function clampInt(v: unknown, dflt: number, min: number, max: number): number {
 }
 
 /**
- * Type-ahead over users (agents and admins): the exact email first, then email-prefix matches,
- * then users with a name word (or the whole name) starting with the query, each group by name
- * then email, no user twice (the ranking is the store's DirectoryRead.search). Folded, literal
- * matching. An over-long query, or a page beyond the window, is answered with an empty list,
- * never an error: the work per keystroke stays bounded and the UI calm.
+ * Type-ahead over users (agents and admins), ranked by the store (DirectoryRead.search): the
+ * full email or its local part first, then whole-word name matches, then other prefix matches,
+ * active users before disabled ones in each, then by name; no user twice. Says how many users
+ * match in all (exact up to COUNT_CAP). Folded, literal matching. An over-long query, or a page
+ * beyond the window, is answered with an empty list, never an error: the work per keystroke
+ * stays bounded and the UI calm.
  */
-export async function searchUsers(store: Store, session: Session, query: string, opts: { limit?: number; offset?: number } = {}): Promise<{ items: UserSummaryRecord[]; hasMore: boolean }> {
+export async function searchUsers(
+  store: Store,
+  session: Session,
+  query: string,
+  opts: { limit?: number; offset?: number } = {},
+): Promise<{ items: UserSummaryRecord[]; hasMore: boolean; total: number; totalCapped: boolean }> {
   requireRole(session, 'users:find');
-  const empty = { items: [], hasMore: false };
+  const empty = { items: [], hasMore: false, total: 0, totalCapped: false };
   const limit = clampInt(opts.limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
   const offset = clampInt(opts.offset, 0, 0, Number.MAX_SAFE_INTEGER);
   if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH || offset + limit > MAX_WINDOW) return empty;

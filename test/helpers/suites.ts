@@ -141,10 +141,13 @@ export function insertUsers(db: Db, n: number, opts: { from?: number; batch?: nu
   const now = opts.now ?? Date.UTC(2026, 10, 26, 9, 0, 0);
   const cols = (db.prepare("SELECT name FROM pragma_table_info('user_name_words')").pluck().all() as string[]);
   const wordsHaveKeys = cols.includes('name_key') && cols.includes('email_key');
+  const wordsHaveStatus = cols.includes('status');
   const insUser = db.prepare(
     'INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
   ).pluck();
-  const insWord = wordsHaveKeys
+  const insWord = wordsHaveStatus
+    ? db.prepare("INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key, status) VALUES (?, ?, ?, ?, 'active')")
+    : wordsHaveKeys
     ? db.prepare('INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key) VALUES (?, ?, ?, ?)')
     : db.prepare('INSERT OR IGNORE INTO user_name_words (word, user_id) VALUES (?, ?)');
   let firstId = 0;
@@ -161,7 +164,7 @@ export function insertUsers(db: Db, n: number, opts: { from?: number; batch?: nu
         if (firstId === 0) firstId = id;
         lastId = id;
         for (const w of indexedNameWords(nameKey)) {
-          if (wordsHaveKeys) insWord.run(w, id, nameKey, emailKey);
+          if (wordsHaveKeys || wordsHaveStatus) insWord.run(w, id, nameKey, emailKey);
           else insWord.run(w, id);
         }
       }

@@ -11,6 +11,7 @@ import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
 import { pendingEnrollmentForSheet } from '../../main/core/enrollment.ts';
 import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
+import { COUNT_CAP } from '../../main/store/repos/directory.ts';
 
 /** One user to seed: the harness writes it the store's own way (test-side). */
 export interface SeedUser {
@@ -352,7 +353,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       }
       const names = async (q: string, page = { limit: 20, offset: 0 }) => (await store.read((tx) => tx.directory.search(fold(q), page))).items.map((u) => u.name);
 
-      it('the exact email first, then email-prefix matches by name, then name matches by name', async () => {
+      it('the full email or its local part first, then the other matches by name (not by email text)', async () => {
         await add([
           { email: 'per.olsen2@example.no', name: 'Per Olsen B' },
           { email: 'per.olsen@example.no', name: 'Per Olsen Z' },
@@ -360,8 +361,93 @@ export function storeConformance(name: string, harness: StoreHarness): void {
           { email: 'ola@example.no', name: 'Per Pettersen' },
         ]);
         expect(await names('per.olsen@example.no')).toEqual(['Per Olsen Z']);
-        expect(await names('per.olsen')).toEqual(['Per Olsen A', 'Per Olsen B', 'Per Olsen Z']);
+        expect(await names('per.olsen')).toEqual(['Per Olsen Z', 'Per Olsen A', 'Per Olsen B']);
         expect(await names('per')).toEqual(['Per Olsen A', 'Per Olsen B', 'Per Olsen Z', 'Per Pettersen']);
+        expect(await names('ola')).toEqual(['Per Pettersen']); // a local part ranks first even without a name match
+      });
+
+      it('whole-word name matches (split at spaces and hyphens) come before prefix-only matches', async () => {
+        await add([
+          { email: 'karianne@example.no', name: 'Karianne Berg' },
+          { email: 'ali@example.no', name: 'Kari-Anne Ali' },
+          { email: 'kn@example.no', name: 'Kari Nordmann' },
+          { email: 'lie@example.no', name: 'Anne Kari Lie' },
+          { email: 'karisen@example.no', name: 'Ola Karisen' },
+          { email: 'obrien@example.no', name: 'Kari’s O’Brien' },
+        ]);
+        expect(await names('kari')).toEqual(['Anne Kari Lie', 'Kari Nordmann', 'Kari-Anne Ali', 'Kari’s O’Brien', 'Karianne Berg', 'Ola Karisen']);
+        expect(await names('anne')).toEqual(['Anne Kari Lie', 'Kari-Anne Ali']);
+        expect(await names('nordmann')).toEqual(['Kari Nordmann']);
+        expect(await names('kari nordmann')).toEqual(['Kari Nordmann']);
+      });
+
+      it('active users before disabled ones within a rank; the limit applies after ranking', async () => {
+        await add([
+          { email: 'kari.a@example.no', name: 'Kari Nordmann', status: 'disabled' },
+          { email: 'kari.b@example.no', name: 'Kari Nordmann' },
+          { email: 'kari.c@example.no', name: 'Kari Nordmann' },
+          ...Array.from({ length: 30 }, (_, i) => ({ email: `kari.${String(i).padStart(2, '0')}@example.no`, name: 'Kari-Anne Ali' })),
+          { email: 'karianne@example.no', name: 'Karianne Berg' },
+          { email: 'karin@example.no', name: 'Karin Disabled', status: 'disabled' },
+          { email: 'kari@example.no', name: 'Zed Local', status: 'disabled' },
+        ]);
+        const page = async (q: string, limit: number, offset = 0) => (await store.read((tx) => tx.directory.search(fold(q), { limit, offset }))).items.map((u) => `${u.name} ${u.email} ${u.status}`);
+        // The local part first even when disabled; then the active whole words, by name then email.
+        expect(await page('kari', 4)).toEqual([
+          'Zed Local kari@example.no disabled',
+          'Kari Nordmann kari.b@example.no active',
+          'Kari Nordmann kari.c@example.no active',
+          'Kari-Anne Ali kari.00@example.no active',
+        ]);
+        // After the 30 Kari-Anne Alis: the disabled whole word, then the prefixes (active first).
+        expect(await page('kari', 4, 32)).toEqual([
+          'Kari-Anne Ali kari.29@example.no active',
+          'Kari Nordmann kari.a@example.no disabled',
+          'Karianne Berg karianne@example.no active',
+          'Karin Disabled karin@example.no disabled',
+        ]);
+        expect(await page('kari nordmann', 3)).toEqual(['Kari Nordmann kari.b@example.no active', 'Kari Nordmann kari.c@example.no active', 'Kari Nordmann kari.a@example.no disabled']);
+      });
+
+      it('a changed status moves the user within the ranking', async () => {
+        const [a, b] = await add([
+          { email: 'a@example.no', name: 'Ola Nordmann A' },
+          { email: 'b@example.no', name: 'Ola Nordmann B' },
+        ]);
+        expect(await names('nordmann')).toEqual(['Ola Nordmann A', 'Ola Nordmann B']);
+        await store.write(async (tx) => {
+          const u = (await tx.users.get(a!))!;
+          await tx.users.update(u.id, { ...u, status: 'disabled' }, t.clock.now());
+        });
+        expect(await names('nordmann')).toEqual(['Ola Nordmann B', 'Ola Nordmann A']);
+        expect(await names('ola')).toEqual(['Ola Nordmann B', 'Ola Nordmann A']);
+        await store.write(async (tx) => {
+          const u = (await tx.users.get(a!))!;
+          await tx.users.update(u.id, { ...u, status: 'active', email: 'c@example.no', emailKey: 'c@example.no' }, t.clock.now());
+          const v = (await tx.users.get(b!))!;
+          await tx.users.update(v.id, { ...v, status: 'disabled' }, t.clock.now());
+        });
+        expect(await names('nordmann')).toEqual(['Ola Nordmann A', 'Ola Nordmann B']);
+      });
+
+      it('counts the users that match, each once, exactly up to COUNT_CAP', async () => {
+        await add([
+          { email: 'nord@example.no', name: 'Nord Nordmann' }, // by email, name and a later word: once
+          { email: 'x@example.no', name: 'Kari Nordby', status: 'disabled' },
+          { email: 'y@example.no', name: 'Nora Lie' },
+          { email: 'z@example.no', name: 'Per Olsen' },
+        ]);
+        const count = async (q: string, limit = 1) => {
+          const r = await store.read((tx) => tx.directory.search(fold(q), { limit, offset: 0 }));
+          return [r.total, r.totalCapped, r.hasMore];
+        };
+        expect(await count('nor')).toEqual([3, false, true]);
+        expect(await count('nor', 20)).toEqual([3, false, false]);
+        expect(await count('nord')).toEqual([2, false, true]);
+        expect(await count('zzz')).toEqual([0, false, false]);
+        await add(Array.from({ length: COUNT_CAP + 1 }, (_, i) => ({ email: `many${i}@example.no`, name: i % 2 ? `Many ${i}` : `Ola Many-${i}` })));
+        expect(await count('many')).toEqual([COUNT_CAP, true, true]);
+        expect(await count('many1')).toEqual([1 + 10 + 100 + 1, false, true]); // many1, many10–19, many100–199, many1000
       });
 
       it('a surname prefix and a first name + surname prefix find the user; no user twice', async () => {
@@ -370,7 +456,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
           { email: 'ola.nordmann@example.no', name: 'Ola Nordmann-Nord' },
           { email: 'x@example.no', name: 'Sean O’Brien' },
         ]);
-        expect(await names('nord')).toEqual(['Kari Nordmann', 'Ola Nordmann-Nord']);
+        expect(await names('nord')).toEqual(['Ola Nordmann-Nord', 'Kari Nordmann']); // "Nord" is a whole word of the first
         expect(await names('kari nor')).toEqual(['Kari Nordmann']);
         expect(await names('brien')).toEqual(['Sean O’Brien']);
         expect(await names('zzz')).toEqual([]);

@@ -55,8 +55,35 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       const olav = await store.read((tx) => tx.directory.search('olav', { limit: 10, offset: 0 }));
       expect(olav.items.map((u) => u.email)).toEqual(['per.lie@example.no']);
       const nora = await store.read((tx) => tx.directory.search('nor', { limit: 10, offset: 0 }));
-      // The email-prefix match ranks before the name-word matches.
-      expect(nora.items.map((u) => u.name)).toEqual(['Nora Berg', 'Kari Nordmann', 'Ola Nordmann']);
+      // All three are prefix-only matches of "nor": by name.
+      expect(nora.items.map((u) => u.name)).toEqual(['Kari Nordmann', 'Nora Berg', 'Ola Nordmann']);
+    },
+  },
+  // 4 → 5 (0005-ranked-search): the name-word index gets each user's status; users get
+  // (status, name) and (status, email) indexes, so each rank lists active users first.
+  4: {
+    seed(db) {
+      const user = db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1)');
+      const word = db.prepare('INSERT INTO user_name_words (word, user_id, name_key, email_key) VALUES (?, ?, ?, ?)');
+      PEOPLE.forEach((p, i) => {
+        const id = Number(user.run(p.email, foldKey(p.email), p.name, foldKey(p.name), '+4791234567', 'Eksempel AS', i === 0 ? 'disabled' : 'active').lastInsertRowid);
+        for (const w of indexedNameWords(foldKey(p.name))) word.run(w, id, foldKey(p.name), foldKey(p.email));
+      });
+    },
+    async check(store, db) {
+      const words = db.prepare('SELECT word, status, user_id FROM user_name_words ORDER BY user_id, word').all();
+      const expected = PEOPLE.flatMap((p, i) => indexedNameWords(foldKey(p.name)).map((w) => ({ word: w, status: i === 0 ? 'disabled' : 'active', user_id: i + 1 })));
+      expect(words).toEqual(expected.sort((a, b) => a.user_id - b.user_id || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0)));
+      expect(await store.read((tx) => tx.users.get(1))).toMatchObject({ email: 'kari.nordmann@example.no', status: 'disabled' });
+      // The disabled Kari Nordmann after the active Ola Nordmann, though her name sorts first.
+      const nord = await store.read((tx) => tx.directory.search('nordmann', { limit: 10, offset: 0 }));
+      expect(nord.items.map((u) => u.name)).toEqual(['Ola Nordmann', 'Kari Nordmann']);
+      expect(nord.total).toBe(2);
+      // Prefix-only matches of "nor": the active ones by name, then the disabled Kari.
+      const nora = await store.read((tx) => tx.directory.search('nor', { limit: 10, offset: 0 }));
+      expect(nora.items.map((u) => u.name)).toEqual(['Nora Berg', 'Ola Nordmann', 'Kari Nordmann']);
+      const olav = await store.read((tx) => tx.directory.search('olav', { limit: 10, offset: 0 }));
+      expect(olav.items.map((u) => u.email)).toEqual(['per.lie@example.no']);
     },
   },
   // 2 → 3 (0003-unknown-verification): a throttle for addresses that are no user; users' counters stay.

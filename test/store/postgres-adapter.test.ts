@@ -13,7 +13,8 @@ import { foldKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
 import { EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
 import { openPostgresStore, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
-import { SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
+import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../helpers/postgres.ts';
 import { createSqliteStoreForTest } from './sqlite-open.ts';
 
@@ -90,6 +91,40 @@ describe('postgres store', () => {
     await expect(openPostgresStore({ connectionString: url, ...TEST_VALUE_KEY })).rejects.toThrow(/newer than this build/);
   });
 
+  it('migrates a schema-1 database with users in it: the name-word index gets each user’s status', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      await c.query(MIGRATIONS[0]!.sql);
+      await c.query("INSERT INTO schema_migrations (version, name) VALUES (1, '0001-initial')");
+      const people = [
+        { email: 'kari.a@example.no', name: 'Anne Kari Nordmann', status: 'disabled' },
+        { email: 'kari.b@example.no', name: 'Berit Kari Nordmann', status: 'active' },
+        { email: 'ola@example.no', name: 'Ola Nordmann', status: 'active' },
+      ];
+      for (const p of people) {
+        const nk = foldKey(p.name);
+        const ek = foldKey(p.email);
+        const r = await c.query<{ id: number }>(
+          "INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, 1) RETURNING id",
+          [p.email, ek, p.name, nk, p.status],
+        );
+        for (const w of indexedNameWords(nk)) await c.query('INSERT INTO user_name_words (word, user_id, name_key, email_key) VALUES ($1, $2, $3, $4)', [w, r.rows[0]!.id, nk, ek]);
+      }
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
+    cleanup.push(() => store.close());
+    const search = async (q: string) => (await store.read((tx) => tx.directory.search(q, { limit: 10, offset: 0 }))).items.map((u) => u.email);
+    // The disabled Anne Kari Nordmann after the active Berit Kari, though her name sorts first.
+    expect(await search('kari')).toEqual(['kari.b@example.no', 'kari.a@example.no']);
+    expect(await search('nordmann')).toEqual(['kari.b@example.no', 'ola@example.no', 'kari.a@example.no']);
+  });
+
   it('a write whose statement failed does not commit, even when the callback caught the error', async () => {
     const { store } = await fresh();
     await expect(
@@ -133,15 +168,15 @@ describe('postgres store', () => {
       const words = Array.from({ length: 1 + rnd(3) }, () => parts[rnd(parts.length)]!);
       const name = words.map((w, k) => (k === 0 ? w : seps[rnd(seps.length)] + w)).join('');
       const email = `${i < EMAIL_SORT_CAP + 20 ? 'a' : parts[rnd(parts.length)]}${rnd(1000)}.${i}@example.no`;
-      return { email, name };
+      return { email, name, status: rnd(6) === 0 ? ('disabled' as const) : ('active' as const) };
     });
     const add = (s: Store) =>
       s.write(async (tx) => {
-        for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: 'active' }, 1);
+        for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: u.status }, 1);
       });
     await add(store);
     await add(vault.store);
-    const prefixes = ['a', 'a1', 'a12', 'an', 'ann', 'n', 'nord', 'nordmann', 'o', "o'", 'o’b', 'b', 'br', 'ø', 'öz', 'a_', 'a%', '\u{1F600}', 'z', 'ab', 'kari n', 'x', users[5]!.email.toLowerCase(), foldKey(users[9]!.name)];
+    const prefixes = ['a', 'a1', 'a12', 'an', 'ann', 'n', 'nord', 'nordmann', 'o', "o'", 'o’b', 'b', 'br', 'ø', 'öz', 'a_', 'a%', '\u{1F600}', 'z', 'ab', 'kari n', 'x', users[5]!.email.toLowerCase(), foldKey(users[9]!.name), 'kari', 'nordmann n', users[7]!.email.toLowerCase().split('@')[0]!];
     const pages = [
       { limit: 20, offset: 0 },
       { limit: 7, offset: 13 },

@@ -52,11 +52,11 @@ storeConformance('sqlite vault folder', {
         // Test-side seeding with the adapter's own SQL (the user service is tested elsewhere).
         const db = v.vault.db;
         const ins = db.prepare('INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1) RETURNING id').pluck();
-        const word = db.prepare('INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key) VALUES (?, ?, ?, ?)');
+        const word = db.prepare('INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key, status) VALUES (?, ?, ?, ?, ?)');
         return db.transaction(() =>
           users.map((u) => {
             const id = ins.get(u.email, foldKey(u.email), u.name, foldKey(u.name), u.status ?? 'active') as number;
-            for (const w of indexedNameWords(foldKey(u.name))) word.run(w, id, foldKey(u.name), foldKey(u.email));
+            for (const w of indexedNameWords(foldKey(u.name))) word.run(w, id, foldKey(u.name), foldKey(u.email), u.status ?? 'active');
             return id;
           }),
         )();

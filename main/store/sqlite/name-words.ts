@@ -22,3 +22,16 @@ export function indexedNameWords(nameKey: string): string[] {
   }
   return out;
 }
+
+/**
+ * The characters a later name word starts after (as in WORD above and nameWords() in text.ts).
+ * All but '’' sort below '0', so the keys where q is followed by one of them (or end) lie in
+ * [q, q + '0') or start with q + '’': the two ranges a whole-word lookup reads.
+ */
+export const WORD_SEPARATORS = [' ', "'", '(', ')', ',', '-', '.', '’'] as const;
+
+/** True when `key` starts with `q` as a whole word: nothing follows, or a word separator does. */
+export function startsWithWholeWord(key: string, q: string): boolean {
+  if (!key.startsWith(q)) return false;
+  return key.length === q.length || (WORD_SEPARATORS as readonly string[]).includes(key[q.length]!);
+}

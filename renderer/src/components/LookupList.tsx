@@ -1,14 +1,19 @@
-// The result list on the left: name and email per user; the highlighted one opens on Enter.
+// The result list on the left: how many users match (and "type more" when not all are listed) on
+// top, where it is seen without scrolling; then name and email per user; the highlighted one opens on Enter.
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UserSummary } from '../../../contract/index.ts';
 import { Icon } from './Icon.tsx';
 import { Status } from './Status.tsx';
+import { number } from '../format.ts';
 
 interface Props {
   query: string;
   items: UserSummary[];
   hasMore: boolean;
+  /** Users matching in all; `totalCapped` when more than `total`. */
+  total: number;
+  totalCapped: boolean;
   active: number;
   openId: number | null;
   searching: boolean;
@@ -23,7 +28,7 @@ interface Props {
 export const optionId = (id: number) => `lookup-option-${id}`;
 
 /** The results (a listbox controlled by the search box). */
-export function LookupList({ query, items, hasMore, active, openId, searching, answered, isAdmin, onOpen, onImport }: Props) {
+export function LookupList({ query, items, hasMore, total, totalCapped, active, openId, searching, answered, isAdmin, onOpen, onImport }: Props) {
   const { t } = useTranslation();
   const listRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -34,6 +39,14 @@ export function LookupList({ query, items, hasMore, active, openId, searching, a
   const q = query.trim();
   return (
     <div className="lookup">
+      {q !== '' && items.length > 0 ? (
+        <div className="lookup-summary" role="status" data-testid="lookup-summary">
+          <span className="lookup-count" data-testid="lookup-count">
+            {totalCapped ? t('search.countCapped', { n: number(total) }) : t('search.count', { count: total, n: number(total) })}
+          </span>
+          {hasMore ? <span className="muted more" data-testid="lookup-more">{t('search.more')}</span> : null}
+        </div>
+      ) : null}
       <div ref={listRef} id="lookup-results" role="listbox" aria-label={t('search.results')} aria-busy={searching} data-answered={answered ?? ''} data-testid="lookup-results" className="results">
         {items.map((u, i) => (
           <div
@@ -67,7 +80,6 @@ export function LookupList({ query, items, hasMore, active, openId, searching, a
         </div>
       ) : null}
       {q === '' ? <p className="muted empty" data-testid="lookup-hint">{t('search.hint')}</p> : null}
-      {hasMore ? <p className="muted more">{t('search.more')}</p> : null}
     </div>
   );
 }

@@ -13,10 +13,20 @@ import { UserDetail } from './UserDetail.tsx';
 export interface LookupState {
   items: UserSummary[];
   hasMore: boolean;
+  /** Users matching in all (exact up to the store's cap; `totalCapped` beyond it). */
+  total: number;
+  totalCapped: boolean;
   searching: boolean;
   error: ApiError | null;
   /** The query these items answer. */
   answered: string;
+}
+
+const NONE: LookupState = { items: [], hasMore: false, total: 0, totalCapped: false, searching: false, error: null, answered: '' };
+
+/** The result to highlight before the agent moves: the first active user, else the first. */
+export function preferredIndex(items: UserSummary[]): number {
+  return Math.max(0, items.findIndex((u) => u.status === 'active'));
 }
 
 /**
@@ -26,7 +36,7 @@ export interface LookupState {
  * every keystroke that delay; this keeps keystroke-to-results within one round trip.
  */
 export function useLookup(query: string): LookupState {
-  const [state, setState] = useState<LookupState>({ items: [], hasMore: false, searching: false, error: null, answered: '' });
+  const [state, setState] = useState<LookupState>(NONE);
   const latest = useRef('');
   const inFlight = useRef(false);
   const queued = useRef<string | null>(null);
@@ -35,7 +45,7 @@ export function useLookup(query: string): LookupState {
     latest.current = q;
     if (q === '') {
       queued.current = null;
-      setState({ items: [], hasMore: false, searching: false, error: null, answered: '' });
+      setState(NONE);
       return;
     }
     setState((s) => ({ ...s, searching: true }));
@@ -46,8 +56,8 @@ export function useLookup(query: string): LookupState {
         const next = queued.current;
         queued.current = null;
         if (text === latest.current) {
-          if (r.ok) setState({ items: r.value.items, hasMore: r.value.hasMore, searching: false, error: null, answered: text });
-          else setState({ items: [], hasMore: false, searching: false, error: r.error, answered: text });
+          if (r.ok) setState({ ...r.value, searching: false, error: null, answered: text });
+          else setState({ ...NONE, error: r.error, answered: text });
         }
         if (next !== null && next === latest.current && next !== text) run(next);
       });
@@ -83,6 +93,8 @@ export function Lookup({ query, lookup, active, openId, focusToken, isAdmin, onO
           query={query}
           items={lookup.items}
           hasMore={lookup.hasMore}
+          total={lookup.total}
+          totalCapped={lookup.totalCapped}
           active={active}
           openId={openId}
           searching={lookup.searching || lookup.answered !== query.trim()}

@@ -21,7 +21,7 @@ import { importReportOf, jobToast, type ImportJob } from '../jobs.ts';
 import { isModalOpen } from '../modal-stack.ts';
 import { WorkspaceContext, type View, type Workspace as WS } from '../workspace.ts';
 import { AdminScreen } from './AdminScreens.tsx';
-import { Lookup, useLookup } from './Lookup.tsx';
+import { Lookup, preferredIndex, useLookup } from './Lookup.tsx';
 
 interface Props {
   session: PublicSession;
@@ -40,7 +40,9 @@ export function Workspace({ session, onLock, startup }: Props) {
   const searchRef = useRef<HTMLInputElement>(null);
   const [view, setView] = useState<View>('lookup');
   const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
+  // The highlighted result once the agent moved it; until then the first active user (a disabled
+  // one is never pre-selected when an active one matches).
+  const [moved, setMoved] = useState<number | null>(null);
   const [openId, setOpenId] = useState<number | null>(null);
   const [focusToken, setFocusToken] = useState(0);
   const [settingsKey, setSettingsKey] = useState(0);
@@ -142,7 +144,7 @@ export function Workspace({ session, onLock, startup }: Props) {
 
   const onQuery = (q: string) => {
     setQuery(q);
-    setActive(0);
+    setMoved(null);
     if (view !== 'lookup') setView('lookup');
   };
   const openUser = (id: number, focus: boolean) => {
@@ -151,6 +153,7 @@ export function Workspace({ session, onLock, startup }: Props) {
     if (focus) setFocusToken((n) => n + 1);
   };
   const items = lookup.items;
+  const active = moved ?? preferredIndex(items);
   const activeItem = items[Math.min(active, items.length - 1)];
 
   const ws: WS = useMemo(
@@ -178,7 +181,7 @@ export function Workspace({ session, onLock, startup }: Props) {
       expanded={items.length > 0}
       onMove={(d) => {
         if (view !== 'lookup') setView('lookup');
-        setActive((a) => Math.max(0, Math.min(items.length - 1, a + d)));
+        setMoved(Math.max(0, Math.min(items.length - 1, active + d)));
       }}
       onEnter={() => activeItem && openUser(activeItem.id, true)}
     />

@@ -46,13 +46,13 @@ export class PgUsers implements UsersRepo {
       [f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at],
     );
     if (!r) return null;
-    await this.addWords(r.id, f.nameKey, f.emailKey);
+    await this.addWords(r.id, f.nameKey, f.emailKey, f.status);
     return r.id;
   }
 
   async update(id: number, f: UserFieldsRecord, at: number): Promise<void> {
     this.s.mustWrite();
-    const cur = await this.s.row<{ name_key: string; email_key: string }>('SELECT name_key, email_key FROM users WHERE id = $1', [id]);
+    const cur = await this.s.row<{ name_key: string; email_key: string; status: string }>('SELECT name_key, email_key, status FROM users WHERE id = $1', [id]);
     if (!cur) throw new Error(`user ${id} does not exist`);
     await this.s.q(
       `UPDATE users SET external_id = $1, email = $2, email_key = $3, name = $4, name_key = $5, phone = $6, organization = $7, status = $8, updated_at = $9
@@ -61,15 +61,21 @@ export class PgUsers implements UsersRepo {
     );
     if (f.nameKey !== cur.name_key) {
       await this.s.q('DELETE FROM user_name_words WHERE user_id = $1', [id]);
-      await this.addWords(id, f.nameKey, f.emailKey);
-    } else if (f.emailKey !== cur.email_key) {
-      await this.s.q('UPDATE user_name_words SET email_key = $1 WHERE user_id = $2', [f.emailKey, id]);
+      await this.addWords(id, f.nameKey, f.emailKey, f.status);
+    } else if (f.emailKey !== cur.email_key || f.status !== cur.status) {
+      await this.s.q('UPDATE user_name_words SET email_key = $1, status = $2 WHERE user_id = $3', [f.emailKey, f.status, id]);
     }
   }
 
-  private async addWords(id: number, nameKey: string, emailKey: string): Promise<void> {
+  private async addWords(id: number, nameKey: string, emailKey: string, status: string): Promise<void> {
     const words = indexedNameWords(nameKey);
     if (words.length === 0) return;
-    await this.s.q('INSERT INTO user_name_words (word, user_id, name_key, email_key) SELECT w, $2, $3, $4 FROM unnest($1::text[]) AS w ON CONFLICT DO NOTHING', [words, id, nameKey, emailKey]);
+    await this.s.q('INSERT INTO user_name_words (word, user_id, name_key, email_key, status) SELECT w, $2, $3, $4, $5 FROM unnest($1::text[]) AS w ON CONFLICT DO NOTHING', [
+      words,
+      id,
+      nameKey,
+      emailKey,
+      status,
+    ]);
   }
 }

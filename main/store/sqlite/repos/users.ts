@@ -10,14 +10,14 @@ const INSERT = `INSERT INTO users (external_id, email, email_key, name, name_key
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`;
 const UPDATE = `UPDATE users SET external_id = ?, email = ?, email_key = ?, name = ?, name_key = ?, phone = ?, organization = ?, status = ?, updated_at = ?
   WHERE id = ?`;
-const KEYS = 'SELECT name_key, email_key FROM users WHERE id = ?';
+const KEYS = 'SELECT name_key, email_key, status FROM users WHERE id = ?';
 const DELETE_WORDS = 'DELETE FROM user_name_words WHERE user_id = ?';
-const INSERT_WORD = 'INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key) VALUES (?, ?, ?, ?)';
-const UPDATE_WORD_EMAILS = 'UPDATE user_name_words SET email_key = ? WHERE user_id = ?';
+const INSERT_WORD = 'INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key, status) VALUES (?, ?, ?, ?, ?)';
+const UPDATE_WORD_KEYS = 'UPDATE user_name_words SET email_key = ?, status = ? WHERE user_id = ?';
 
 /**
  * Users, and the name-word index beside them: user_name_words holds, for each later word of a
- * user's name, the rest of the name from it with copies of both sort keys, so the type-ahead
+ * user's name, the rest of the name from it with copies of both sort keys and the status, so the type-ahead
  * reads one index range per word already in name order. Every insert and update here keeps it
  * in step. Statements come from the per-connection cache (an import runs them per row).
  */
@@ -50,26 +50,26 @@ export class SqliteUsers implements UsersRepo {
     this.s.write();
     const id = this.s.stmt(INSERT).pluck().get(f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, at) as number | undefined;
     if (id === undefined) return null;
-    this.addWords(id, f.nameKey, f.emailKey);
+    this.addWords(id, f.nameKey, f.emailKey, f.status);
     return id;
   }
 
   async update(id: number, f: UserFieldsRecord, at: number): Promise<void> {
     this.s.write();
-    const cur = this.s.stmt(KEYS).get(id) as { name_key: string; email_key: string } | undefined;
+    const cur = this.s.stmt(KEYS).get(id) as { name_key: string; email_key: string; status: string } | undefined;
     if (!cur) throw new Error(`user ${id} does not exist`);
     this.s.stmt(UPDATE).run(f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, id);
     if (f.nameKey !== cur.name_key) {
       this.s.stmt(DELETE_WORDS).run(id);
-      this.addWords(id, f.nameKey, f.emailKey);
-    } else if (f.emailKey !== cur.email_key) {
-      this.s.stmt(UPDATE_WORD_EMAILS).run(f.emailKey, id);
+      this.addWords(id, f.nameKey, f.emailKey, f.status);
+    } else if (f.emailKey !== cur.email_key || f.status !== cur.status) {
+      this.s.stmt(UPDATE_WORD_KEYS).run(f.emailKey, f.status, id);
     }
   }
 
-  private addWords(id: number, nameKey: string, emailKey: string): void {
+  private addWords(id: number, nameKey: string, emailKey: string, status: string): void {
     const ins = this.s.stmt(INSERT_WORD);
-    for (const w of indexedNameWords(nameKey)) ins.run(w, id, nameKey, emailKey);
+    for (const w of indexedNameWords(nameKey)) ins.run(w, id, nameKey, emailKey, status);
   }
 
   async count(): Promise<number> {
