@@ -3,7 +3,7 @@ import type { Store, WriteTx } from '../store/port.ts';
 import type { Random } from './clock.ts';
 import { randomInt } from './clock.ts';
 import { requireRole } from './roles.ts';
-import { hashCode } from './crypto.ts';
+import { codeVerifier, keyedSalt } from './crypto.ts';
 import { auditAction, checkAction, normalizeContext, queueNotification, type ActionContext } from './actions.ts';
 
 /** 31 characters: digits and capitals without 0, O, 1, I and L, so no code is misread aloud. */
@@ -11,7 +11,6 @@ export const BACKUP_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 /** 16 characters from 31 give 79 bits per code (the policy asks for at least 64). */
 export const BACKUP_CODE_LENGTH = 16;
 export const BACKUP_SET_SIZE = 10;
-const SALT_BYTES = 16;
 
 /** One random backup code, ungrouped (16 characters). */
 export function newBackupCode(random: Random): string {
@@ -26,7 +25,7 @@ export function groupBackupCode(code: string): string {
 }
 
 /** A new set of plain codes, grouped, with their salted hashes (made before any transaction). */
-export function newBackupCodeSet(random: Random): { codes: string[]; verifiers: Array<{ salt: Buffer; hash: Buffer }> } {
+export function newBackupCodeSet(random: Random, verifierKey: Buffer): { codes: string[]; verifiers: Array<{ salt: Buffer; hash: Buffer }> } {
   const codes: string[] = [];
   const verifiers: Array<{ salt: Buffer; hash: Buffer }> = [];
   const seen = new Set<string>();
@@ -34,8 +33,8 @@ export function newBackupCodeSet(random: Random): { codes: string[]; verifiers: 
     const code = newBackupCode(random);
     if (seen.has(code)) continue;
     seen.add(code);
-    const salt = random.bytes(SALT_BYTES);
-    verifiers.push({ salt, hash: hashCode(salt, code) });
+    const salt = keyedSalt(random);
+    verifiers.push({ salt, hash: codeVerifier(verifierKey, salt, code) });
     codes.push(groupBackupCode(code));
   }
   return { codes, verifiers };
@@ -55,7 +54,7 @@ export async function storeBackupCodeSet(tx: WriteTx, userId: number, set: { cod
 export async function issueBackupCodes(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ codes: string[]; createdAt: number }> {
   requireRole(session, 'codes:backup');
   const c = normalizeContext(ctx);
-  const fresh = newBackupCodeSet(store.random);
+  const fresh = newBackupCodeSet(store.random, store.values.verifierKey());
   return store.write(async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();

@@ -118,9 +118,27 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Salted hash of a short code: SHA-256(salt || normalised code). */
+/** Salted hash of a short code: SHA-256(salt || normalised code) — the verifiers of earlier builds. */
 export function hashCode(salt: Buffer, code: string): Buffer {
   return createHash('sha256').update(salt).update(code, 'utf8').digest();
+}
+
+/** The first salt byte of a keyed verifier; the salts of earlier (unkeyed) verifiers are 16 random bytes. */
+const KEYED = 0x02;
+
+/** A salt for a new keyed verifier: the mark and 16 random bytes. */
+export function keyedSalt(random: { bytes(n: number): Buffer }): Buffer {
+  return Buffer.concat([Buffer.from([KEYED]), random.bytes(16)]);
+}
+
+/**
+ * A code's verifier: HMAC-SHA256 under the verifier key (the pepper, held apart from the store)
+ * for a keyed salt, so a copy of the stored verifiers alone cannot be searched for the code;
+ * the salted SHA-256 of earlier builds for their 16-byte salts, until those codes are replaced.
+ */
+export function codeVerifier(key: Buffer, salt: Buffer, code: string): Buffer {
+  if (salt.length === 17 && salt[0] === KEYED) return createHmac('sha256', key).update(salt).update(code, 'utf8').digest();
+  return hashCode(salt, code);
 }
 
 /** Constant-time equality of two byte strings (length leak only). */

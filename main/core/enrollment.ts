@@ -95,7 +95,7 @@ export async function forceReenrollment(store: Store, session: Session, userId: 
   requireRole(session, 'enrollment:reenroll');
   const c = normalizeContext(ctx);
   const fresh = freshEnrollment(store.random);
-  const freshCodes = ctx.withBackupCodes === true ? newBackupCodeSet(store.random) : null;
+  const freshCodes = ctx.withBackupCodes === true ? newBackupCodeSet(store.random, store.values.verifierKey()) : null;
   const issued = await store.write(async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();

@@ -3,11 +3,9 @@ import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { randomInt, type Random } from './clock.ts';
 import { requireRole } from './roles.ts';
-import { hashCode } from './crypto.ts';
+import { codeVerifier, keyedSalt } from './crypto.ts';
 import { loadSettings, LIMITS } from './settings.ts';
 import { auditAction, checkAction, normalizeContext, queueNotification, type ActionContext } from './actions.ts';
-
-const SALT_BYTES = 16;
 
 /** An 8-digit one-time code, uniformly random (no modulo bias), ungrouped. */
 export function newOneTimeCode(random: Random): string {
@@ -28,8 +26,8 @@ export async function issueOneTimeCode(store: Store, session: Session, userId: n
   const c = normalizeContext(ctx);
   // Made (and hashed) before the transaction: a write callback may run again and does no slow work.
   const code = newOneTimeCode(store.random);
-  const salt = store.random.bytes(SALT_BYTES);
-  const hash = hashCode(salt, code);
+  const salt = keyedSalt(store.random);
+  const hash = codeVerifier(store.values.verifierKey(), salt, code);
   return store.write(async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const settings = await loadSettings(tx);

@@ -10,7 +10,7 @@
  * tag (16) | ciphertext. The 5 header bytes are part of the additional data, so they cannot be
  * changed either.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import type { Random } from './clock.ts';
 import { fail } from './errors.ts';
 
@@ -22,6 +22,11 @@ export interface ValueCipher {
   seal(plaintext: Buffer, aad: string): Buffer;
   /** The plaintext of `box`; throws VAULT_DAMAGED when it was altered, moved or sealed under another key. */
   open(box: Buffer, aad: string): Buffer;
+  /**
+   * The key of code verifiers (the pepper): derived from the value key, so it lives where that
+   * key lives (the server's key file; the vault's encrypted meta), never beside the verifiers.
+   */
+  verifierKey(): Buffer;
 }
 
 export const BOX_VERSION = 1;
@@ -49,8 +54,10 @@ export function createValueCipher(key: Buffer, generation: number, random: Rando
   if (key.length !== 32) throw new RangeError('A value key has 32 bytes.');
   if (!Number.isInteger(generation) || generation < 1 || generation > 0xffffffff) throw new RangeError('A key generation is a positive 32-bit integer.');
   const k = Buffer.from(key);
+  const pepper = Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'factordesk code verifiers v1', 32));
   return {
     generation,
+    verifierKey: () => pepper,
     seal(plaintext, aad) {
       const head = header(generation);
       // A fresh random 96-bit IV per box: far below the 2^32 boxes per key GCM allows that way.
@@ -75,6 +82,7 @@ export function createValueCipher(key: Buffer, generation: number, random: Rando
     },
     wipe() {
       k.fill(0);
+      pepper.fill(0);
     },
   };
 }
@@ -82,7 +90,7 @@ export function createValueCipher(key: Buffer, generation: number, random: Rando
 /** A cipher for a process that holds no value key (it opens no sealed value): every use throws. */
 export function keylessValueCipher(why: string): ValueCipher {
   const refuse = (): never => fail('WRONG_KEY', why);
-  return { generation: 0, seal: refuse, open: refuse };
+  return { generation: 0, seal: refuse, open: refuse, verifierKey: refuse };
 }
 
 /**

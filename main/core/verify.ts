@@ -3,7 +3,7 @@ import type { Session } from './session.ts';
 import type { Store, WriteTx } from '../store/port.ts';
 import type { UserRecord, VerificationState } from '../store/records.ts';
 import { requireRole } from './roles.ts';
-import { hashCode, safeEqual } from './crypto.ts';
+import { codeVerifier, safeEqual } from './crypto.ts';
 import { loadSettings, VERIFY_POLICY, type Settings } from './settings.ts';
 import { matchTotp } from './totp.ts';
 import { auditAction, auditAs, loadUser, queueNotification } from './actions.ts';
@@ -120,13 +120,14 @@ export async function activateEnrollment(tx: WriteTx, userId: number, authId: nu
 
 const RECENT_ONE_TIME = 5;
 const DUMMY_SECRET = Buffer.alloc(20);
-const DUMMY_SALT = Buffer.alloc(16);
+/** A keyed salt (its mark and zeros): padding costs one HMAC, as a real keyed verifier does. */
+const DUMMY_SALT = Buffer.concat([Buffer.from([0x02]), Buffer.alloc(16)]);
 
 // The hashing a code costs does not depend on how many codes the user has, nor on whether the
 // address belongs to a user at all: the time of an answer must not tell a login service's
 // caller that an address exists (or has backup codes).
-function padHashes(done: number, total: number, code: string): void {
-  for (let i = done; i < total; i++) safeEqual(hashCode(DUMMY_SALT, code), DUMMY_SALT);
+function padHashes(key: Buffer, done: number, total: number, code: string): void {
+  for (let i = done; i < total; i++) safeEqual(codeVerifier(key, DUMMY_SALT, code), DUMMY_SALT.subarray(1));
 }
 
 /** Opens a box that never opens: the work of unsealing a secret where there is none. */
@@ -143,7 +144,7 @@ function dummyWork(values: ValueCipher, c: NormalizedCode, now: number): void {
   if (c.kind === 'totp') {
     dummyOpen(values);
     matchTotp(DUMMY_SECRET, c.value, now, null);
-  } else padHashes(0, c.kind === 'backup' ? BACKUP_SET_SIZE : RECENT_ONE_TIME, c.value);
+  } else padHashes(values.verifierKey(), 0, c.kind === 'backup' ? BACKUP_SET_SIZE : RECENT_ONE_TIME, c.value);
 }
 
 /**
@@ -197,23 +198,23 @@ export async function tryTotp(
 // won) is a 'replay': only someone who holds the right code can send it, so it is refused but
 // not counted as a guess (20 racing submissions of one good code must not lock the user).
 
-async function tryBackup(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
+async function tryBackup(key: Buffer, tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
   const rows = await tx.codes.activeBackupCodes(userId);
   let match: (typeof rows)[number] | null = null;
   // Hash and compare against every code of the set (constant time), not stopping at a match.
-  for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
-  padHashes(rows.length, BACKUP_SET_SIZE, code);
+  for (const r of rows) if (safeEqual(codeVerifier(key, r.salt, code), r.hash) && match === null) match = r;
+  padHashes(key, rows.length, BACKUP_SET_SIZE, code);
   if (!match) return { ok: false, reason: 'wrong' };
   if (match.usedAt !== null) return { ok: false, reason: 'replay' };
   return (await tx.codes.redeemBackupCode(match.id, now)) ? { ok: true, reason: 'accepted-backup' } : { ok: false, reason: 'replay' };
 }
 
-async function tryOneTime(tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
+async function tryOneTime(key: Buffer, tx: WriteTx, userId: number, code: string, now: number): Promise<{ ok: boolean; reason: VerifyReason }> {
   // The newest few codes, so a late or repeated try can be told apart (expired, used, burned).
   const rows = await tx.codes.recentOneTime(userId, RECENT_ONE_TIME);
   let match: (typeof rows)[number] | null = null;
-  for (const r of rows) if (safeEqual(hashCode(r.salt, code), r.hash) && match === null) match = r;
-  padHashes(rows.length, RECENT_ONE_TIME, code);
+  for (const r of rows) if (safeEqual(codeVerifier(key, r.salt, code), r.hash) && match === null) match = r;
+  padHashes(key, rows.length, RECENT_ONE_TIME, code);
   if (!match) return { ok: false, reason: 'wrong' };
   if (match.status === 'used') return { ok: false, reason: 'replay' };
   if (match.status === 'burned') return { ok: false, reason: 'burned' };
@@ -290,7 +291,7 @@ async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: 
     return 'locked';
   }
   await tx.authenticators.lapseExpired(user.id, now);
-  const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(tx, user.id, c.value, now) : await tryOneTime(tx, user.id, c.value, now);
+  const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(store.values.verifierKey(), tx, user.id, c.value, now) : await tryOneTime(store.values.verifierKey(), tx, user.id, c.value, now);
   if (m.ok) {
     await registerSuccess(tx, user.id);
     if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
