@@ -27,6 +27,9 @@ export function importReportOf(r: JobReport): ImportReportView | null {
     unchanged: v.unchanged ?? 0,
     rejected: Array.isArray(v.rejected) ? v.rejected : [],
     cancelled: v.cancelled === true,
+    encoding: v.encoding ?? 'utf-8',
+    encodingGuessed: v.encodingGuessed === true,
+    stopped: v.stopped && typeof v.stopped.line === 'number' ? v.stopped : null,
   };
 }
 
