@@ -81,6 +81,7 @@ export interface SettingsUpdate {
   oneTimeCodeMinutes?: number;
   enrollmentDeadlineDays?: number;
   idleLockMinutes?: number;
+  defaultCountryCode?: string;
   identityChecks?: IdentityCheck[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }

@@ -66,6 +66,8 @@ export interface SettingsView {
   oneTimeCodeMinutes: number;
   enrollmentDeadlineDays: number;
   idleLockMinutes: number;
+  /** + and 1–3 digits: given to phone numbers written without a country code. */
+  defaultCountryCode: string;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }

@@ -8,6 +8,7 @@ import { validateUserInput } from './users.ts';
 import { auditAs } from './actions.ts';
 import { applyUser, auditChanges, type UserFields } from './user-writer.ts';
 import { CsvRecords, detectDelimiter, mapHeader, parseFields, type CsvEvent, type ImportColumn } from './import-csv.ts';
+import { currentSettings } from './settings.ts';
 import { encodingLabel, LineReader, MAX_LINE_BYTES, type ImportEncoding, type PhysicalLine } from './import-decode.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
@@ -95,6 +96,7 @@ export async function importUsers(store: Store, session: Session, source: Import
   let started = false; // true once the header is accepted: from then on the import is audited
   let lastLine = 0;
   try {
+    const { defaultCountryCode } = await currentSettings(store);
     async function* chunks(): AsyncGenerator<Buffer> {
       for (;;) {
         const r = await it.next();
@@ -156,7 +158,7 @@ export async function importUsers(store: Store, session: Session, source: Import
           return i === undefined ? null : (ev.cells[i] ?? null);
         };
         try {
-          const fields = validateUserInput({ email: cell('email') ?? '', name: cell('name') ?? '', phone: cell('phone'), organization: cell('organization'), externalId: cell('external_id'), status: cell('status') });
+          const fields = validateUserInput({ email: cell('email') ?? '', name: cell('name') ?? '', phone: cell('phone'), organization: cell('organization'), externalId: cell('external_id'), status: cell('status') }, defaultCountryCode);
           pending.push({ line: ev.line, fields });
         } catch (err) {
           if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;

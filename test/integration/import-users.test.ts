@@ -15,6 +15,7 @@ const importUsers = (store: Store, session: Session, source: string | ImportSour
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';
+import { readSettings, updateSettings } from '../../main/core/settings.ts';
 
 type V = Awaited<ReturnType<typeof makeVault>>;
 const cleanups: Array<() => void> = [];
@@ -161,6 +162,22 @@ describe('importUsers: file format', () => {
     expect(r.inserted).toBe(5001);
     expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
     expect(r.stopped).toBeNull();
+  });
+
+  it('gives local phone numbers the default country code from the settings, and rejects only rows whose number cannot be one', async () => {
+    const v = await fresh();
+    const csv = 'email,name,phone,organization\na@example.no,A,912 34 567,X\nb@example.no,B,070-123 45 67,X\nc@example.no,C,ring meg,X\nd@example.no,D,+45 12 34 56 78,X\n';
+    let r = await importUsers(v.store, v.admin, file(v, 'p.csv', csv));
+    expect(r).toMatchObject({ inserted: 3, rejected: [{ line: 4, reason: expect.stringMatching(/phone number is not valid/) }] });
+    expect((await findUserByEmail(v.store, 'a@example.no'))!.phone).toBe('+4791234567');
+    expect((await findUserByEmail(v.store, 'd@example.no'))!.phone).toBe('+4512345678');
+    expect((await updateSettings(v.store, v.admin, { defaultCountryCode: '0046' })).defaultCountryCode).toBe('+46');
+    r = await importUsers(v.store, v.admin, file(v, 'p.csv', csv));
+    expect(r).toMatchObject({ updated: 2, unchanged: 1 });
+    expect((await findUserByEmail(v.store, 'b@example.no'))!.phone).toBe('+46701234567');
+    expect((await findUserByEmail(v.store, 'a@example.no'))!.phone).toBe('+4691234567');
+    for (const bad of ['+0', '47a', '+1234', '', '++47']) expect(await codeOf(updateSettings(v.store, v.admin, { defaultCountryCode: bad })), bad).toBe('BAD_REQUEST');
+    expect((await readSettings(v.store, v.admin)).defaultCountryCode).toBe('+46');
   });
 
   it('only admins may import', async () => {
