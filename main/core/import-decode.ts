@@ -11,6 +11,7 @@ export const IMPORT_ENCODINGS: readonly ImportEncoding[] = ['utf-8', 'utf-16le',
 export const MAX_LINE_BYTES = 64 * 1024;
 /** How much of the start is looked at for a BOM, a spreadsheet's magic number or NUL bytes. */
 const SNIFF_BYTES = 4096;
+const UTF16_SLICE = 1024;
 
 const ALIASES: Record<string, ImportEncoding | 'auto'> = {
   auto: 'auto',
@@ -157,13 +158,16 @@ export class LineReader {
     const d = new TextDecoder(enc, { fatal: true, ignoreBOM: true });
     const bad = (): never => fail('BAD_REQUEST', `The file is not valid ${encodingLabel(enc)} text (an odd byte or a broken surrogate pair): it was read up to there.`, { field: 'file' });
     for await (const c of chunks) {
-      let text: string;
-      try {
-        text = d.decode(c, { stream: true });
-      } catch {
-        return bad();
+      // In small slices, so the lines before a bad sequence are still read.
+      for (let i = 0; i < c.length; i += UTF16_SLICE) {
+        let text: string;
+        try {
+          text = d.decode(c.subarray(i, i + UTF16_SLICE), { stream: true });
+        } catch {
+          return bad();
+        }
+        if (text.length > 0) yield Buffer.from(text, 'utf8');
       }
-      if (text.length > 0) yield Buffer.from(text, 'utf8');
     }
     try {
       const tail = d.decode();

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { fail, FactorDeskError, toFactorDeskError } from './errors.ts';
+import { fail, FactorDeskError, toFactorDeskError, type ErrorCode } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
@@ -54,7 +54,7 @@ export interface ImportReport {
   cancelled: boolean;
   encoding: ImportEncoding;
   encodingGuessed: boolean;
-  stopped: { line: number; reason: string } | null;
+  stopped: { line: number; reason: string; code: ErrorCode } | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
@@ -177,7 +177,7 @@ export async function importUsers(store: Store, session: Session, source: Import
         // Before the header nothing was imported: the file is refused as a whole.
         if (!started) throw err;
         const e = err instanceof FactorDeskError ? err : toFactorDeskError(err);
-        report.stopped = { line: lastLine + 1, reason: e.message };
+        report.stopped = { line: lastLine + 1, reason: e.message, code: e.code };
         break;
       }
       if (next.done) break;
