@@ -62,11 +62,11 @@ export function adminHandlers(ctl: AppController): H {
     'operators:disable': ({ operatorId }, s) => disableOperator(ctl.store(), s!, operatorId),
     'operators:remove': ({ operatorId }, s) => removeOperator(ctl.store(), s!, operatorId),
     'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(ctl.store(), s!, operatorId, password),
-    'users:import': async () => {
+    'users:import': async ({ encoding }) => {
       ctl.vault();
       const path = await ctl.deps.dialogs.openFile('csv');
       if (!path) return { jobId: null };
-      return { jobId: ctl.startJob('import', { path }).jobId };
+      return { jobId: ctl.startJob('import', { path, ...(encoding ? { encoding } : {}) }).jobId };
     },
     'users:import-cancel': ({ jobId }) => {
       ctl.cancelJob(jobId);
