@@ -102,8 +102,8 @@ export class LineReader {
     this.decided = requested !== 'auto';
   }
 
-  /** The lines of `source`, in order; a UTF-16 sequence that cannot be decoded throws BAD_REQUEST. */
-  async *lines(source: AsyncIterable<Buffer>): AsyncGenerator<PhysicalLine> {
+  /** The lines of `source`, in order, a chunk's worth at a time; a UTF-16 sequence that cannot be decoded throws BAD_REQUEST. */
+  async *lines(source: AsyncIterable<Buffer>): AsyncGenerator<PhysicalLine[]> {
     const it = source[Symbol.asyncIterator]();
     // Enough of the start to see a BOM, a magic number or NUL bytes.
     const first: Buffer[] = [];
@@ -181,7 +181,7 @@ export class LineReader {
    * Splits bytes at LF, CR LF and CR. Line breaks are ASCII bytes that never occur inside a
    * UTF-8 or Windows-1252 character, so a character split across chunks is joined before decoding.
    */
-  private async *split(chunks: AsyncIterable<Buffer>): AsyncGenerator<PhysicalLine> {
+  private async *split(chunks: AsyncIterable<Buffer>): AsyncGenerator<PhysicalLine[]> {
     let line = 1;
     let parts: Buffer[] = [];
     let partLen = 0;
@@ -196,14 +196,20 @@ export class LineReader {
       return out;
     };
     for await (const chunk of chunks) {
+      // One batch per chunk: a generator step per line would cost more than reading the line.
+      const batch: PhysicalLine[] = [];
       let pos = 0;
       if (afterCr && chunk.length > 0) {
         if (chunk[0] === 0x0a) pos = 1;
         afterCr = false;
       }
+      // The next LF and CR in this chunk (-1: none left), found with indexOf rather than byte by byte.
+      let lf = chunk.indexOf(0x0a, pos);
+      let cr = chunk.indexOf(0x0d, pos);
       while (pos < chunk.length) {
-        let end = pos;
-        while (end < chunk.length && chunk[end] !== 0x0a && chunk[end] !== 0x0d) end++;
+        if (lf >= 0 && lf < pos) lf = chunk.indexOf(0x0a, pos);
+        if (cr >= 0 && cr < pos) cr = chunk.indexOf(0x0d, pos);
+        const end = lf < 0 ? (cr < 0 ? chunk.length : cr) : cr < 0 ? lf : Math.min(lf, cr);
         if (!tooLong) {
           if (partLen + (end - pos) > MAX_LINE_BYTES) {
             tooLong = true; // the rest of this line is skipped, not kept in memory
@@ -215,17 +221,18 @@ export class LineReader {
           }
         }
         if (end === chunk.length) break;
-        const cr = chunk[end] === 0x0d;
+        const isCr = chunk[end] === 0x0d;
         pos = end + 1;
-        if (cr) {
+        if (isCr) {
           if (pos < chunk.length) {
             if (chunk[pos] === 0x0a) pos++;
           } else afterCr = true;
         }
-        yield take();
+        batch.push(take());
       }
+      if (batch.length > 0) yield batch;
     }
-    if (partLen > 0 || tooLong) yield take();
+    if (partLen > 0 || tooLong) yield [take()];
   }
 
   private decode(line: number, b: Buffer): PhysicalLine {

@@ -146,7 +146,7 @@ export async function importUsers(store: Store, session: Session, source: Import
 
     let header: Map<ImportColumn, number> | null = null;
     let records: CsvRecords | null = null;
-    const take = async (events: CsvEvent[]): Promise<void> => {
+    const take = (events: CsvEvent[]): void => {
       for (const ev of events) {
         report.rows++;
         if (ev.kind === 'bad') {
@@ -164,13 +164,12 @@ export async function importUsers(store: Store, session: Session, source: Import
           if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
           report.rejected.push({ line: ev.line, reason: err.message });
         }
-        if (pending.length >= batchSize) await commit();
       }
     };
 
     const lines = reader.lines(chunks());
-    for (;;) {
-      let next: IteratorResult<PhysicalLine>;
+    read: for (;;) {
+      let next: IteratorResult<PhysicalLine[]>;
       try {
         next = await lines.next();
       } catch (err) {
@@ -181,33 +180,35 @@ export async function importUsers(store: Store, session: Session, source: Import
         break;
       }
       if (next.done) break;
-      const pl = next.value;
-      lastLine = pl.line;
-      if (!records) {
-        if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
-        if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
-        if (pl.text.trim() === '') {
-          if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+      for (const pl of next.value) {
+        lastLine = pl.line;
+        if (!records) {
+          if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
+          if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
+          if (pl.text.trim() === '') {
+            if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+            continue;
+          }
+          const delimiter = detectDelimiter(pl.text);
+          const cells = parseFields(pl.text, delimiter);
+          if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
+          header = mapHeader(cells.cells);
+          records = new CsvRecords(delimiter, cells.cells.length);
+          started = true;
           continue;
         }
-        const delimiter = detectDelimiter(pl.text);
-        const cells = parseFields(pl.text, delimiter);
-        if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
-        header = mapHeader(cells.cells);
-        records = new CsvRecords(delimiter, cells.cells.length);
-        started = true;
-        continue;
+        if (opts.signal?.aborted) {
+          report.cancelled = true; // stop reading; the rows already read are committed below
+          break read;
+        }
+        take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
+        if (pending.length >= batchSize) await commit();
       }
-      if (opts.signal?.aborted) {
-        report.cancelled = true; // stop reading; the rows already read are committed below
-        break;
-      }
-      await take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
     }
     report.encoding = reader.encoding;
     report.encodingGuessed = reader.guessed;
     if (!records) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
-    if (!report.cancelled) await take(records.end());
+    if (!report.cancelled) take(records.end());
     if (pending.length > 0) await commit();
     else opts.onProgress?.(progress());
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;

@@ -12,7 +12,7 @@ async function* chunked(b: Buffer, size: number): AsyncGenerator<Buffer> {
 async function read(b: Buffer, opts: { size?: number; encoding?: ImportEncoding | 'auto' } = {}) {
   const r = new LineReader(opts.encoding ?? 'auto');
   const lines = [];
-  for await (const l of r.lines(chunked(b, opts.size ?? 65536))) lines.push(l);
+  for await (const batch of r.lines(chunked(b, opts.size ?? 65536))) lines.push(...batch);
   return { lines, encoding: r.encoding, guessed: r.guessed };
 }
 
