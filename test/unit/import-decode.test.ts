@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LineReader, encodingByName, type ImportEncoding } from '../../main/core/import-decode.ts';
 import { CsvRecords, detectDelimiter, parseFields, type CsvEvent } from '../../main/core/import-csv.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
+import { importReportCsv } from '../../main/core/import-report.ts';
 
 async function* chunked(b: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
@@ -179,5 +180,14 @@ describe('CSV rows', () => {
     expect(() => detectDelimiter('email\tname\tphone\torganization')).toThrow(/tab-separated/);
     expect(detectDelimiter('email;name;phone;organization')).toBe(';');
     expect(detectDelimiter('email,name,phone,"a;b;c"')).toBe(',');
+  });
+});
+
+describe('the saved report', () => {
+  it('lists the rejected lines and, last, the line where reading stopped', () => {
+    const base = { rows: 3, inserted: 1, updated: 0, unchanged: 0, cancelled: false, encoding: 'utf-16le' as const, encodingGuessed: false };
+    const csv = importReportCsv({ ...base, rejected: [{ line: 3, reason: 'a quoted field is not closed' }], stopped: { line: 9, reason: 'The file is not valid UTF-16 LE text.' } });
+    expect(csv.split('\r\n')).toEqual(['line,reason', '3,a quoted field is not closed', '9,"reading stopped here, the rest of the file was not imported: The file is not valid UTF-16 LE text."', '']);
+    expect(importReportCsv({ ...base, rejected: [], stopped: null })).toBe('line,reason\r\n');
   });
 });
