@@ -2,7 +2,7 @@
  * What the renderer sends on each channel. Main validates every request with a schema of its
  * own (main/ipc/schemas.ts), which is checked at compile time to accept exactly these shapes.
  */
-import type { IdentityCheck } from './views.ts';
+import type { IdentityCheck, ImportEncoding } from './views.ts';
 
 /** No fields. */
 export type Empty = Record<string, never>;
@@ -81,6 +81,7 @@ export interface SettingsUpdate {
   oneTimeCodeMinutes?: number;
   enrollmentDeadlineDays?: number;
   idleLockMinutes?: number;
+  defaultCountryCode?: string;
   identityChecks?: IdentityCheck[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }
@@ -99,6 +100,10 @@ export interface UpdateOperatorRequest {
 }
 export interface OperatorRef {
   operatorId: string;
+}
+/** Starts an import of a file the operator picks; without `encoding`, the file's own is found. */
+export interface ImportUsersRequest {
+  encoding?: ImportEncoding;
 }
 export interface JobRef {
   jobId: string;

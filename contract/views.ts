@@ -1,6 +1,9 @@
 /** What main answers with: plain data only, so it crosses IPC unchanged. */
 import type { CodedError } from './errors.ts';
 
+/** The text encodings a user import reads; without one chosen, the file's own (BOM, else UTF-8, else Windows-1252). */
+export type ImportEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
 export interface PublicSession {
   operatorId: string;
   name: string;
@@ -73,6 +76,8 @@ export interface SettingsView {
   oneTimeCodeMinutes: number;
   enrollmentDeadlineDays: number;
   idleLockMinutes: number;
+  /** + and 1–3 digits: given to phone numbers written without a country code. */
+  defaultCountryCode: string;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }
@@ -109,6 +114,11 @@ export interface ImportReportView {
   unchanged: number;
   rejected: Array<{ line: number; reason: string }>;
   cancelled: boolean;
+  /** How the text was read; `encodingGuessed` when it was not UTF-8 and was read as Windows-1252 without being told. */
+  encoding: ImportEncoding;
+  encodingGuessed: boolean;
+  /** Set when the file could not be read to the end: the line reading stopped at, and why. */
+  stopped: { line: number; reason: string } | null;
 }
 export interface JobReport {
   jobId: string;

@@ -10,6 +10,7 @@ import { DB_FILE } from '../store/sqlite/paths.ts';
 import { toFactorDeskError } from '../core/errors.ts';
 import type { JobInput } from './jobs.ts';
 import { importUsers } from '../core/import-users.ts';
+import type { ImportEncoding } from '../core/import-decode.ts';
 import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../core/vault-maintenance.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
 import { inputFile } from '../platform/file-ports.ts';
@@ -42,6 +43,7 @@ async function run(): Promise<unknown> {
       case 'import': {
         const started = clock.now();
         return await importUsers(storeOf(vault), input.session, inputFile(input.params.path as string), {
+          encoding: (input.params.encoding as ImportEncoding | undefined) ?? 'auto',
           signal: controller.signal,
           onProgress: (p) => {
             const secs = Math.max((clock.now() - started) / 1000, 0.001);

@@ -4,45 +4,21 @@ import { fail } from './errors.ts';
 export const IMPORT_COLUMNS = ['email', 'name', 'phone', 'organization', 'external_id', 'status'] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 const REQUIRED: readonly ImportColumn[] = ['email', 'name', 'phone', 'organization'];
-const MAX_HEADER_BYTES = 64 * 1024;
 
-/**
- * Reads chunks until the first non-blank line is complete, so the delimiter can be chosen before
- * parsing. Returns the chunks read (to be parsed first) and that line, without a BOM.
- */
-export async function readFirstLine(it: AsyncIterator<unknown>): Promise<{ chunks: Buffer[]; line: string; done: boolean; bytes: number }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return { chunks, line: firstLine(Buffer.concat(chunks), true) ?? '', done: true, bytes };
-    const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(String(r.value), 'utf8');
-    chunks.push(chunk);
-    bytes += chunk.length;
-    if (chunk.includes(0x0a) || chunk.includes(0x0d)) {
-      const line = firstLine(Buffer.concat(chunks), false);
-      if (line !== null) return { chunks, line, done: false, bytes };
-    }
-    if (bytes > MAX_HEADER_BYTES) fail('BAD_REQUEST', 'The file has no header line in its first 64 kB: this is not a user list with a header row.');
-  }
-}
-
-/** The first non-blank complete line (or, at the end of the input, the last one too). */
-function firstLine(buf: Buffer, atEnd: boolean): string | null {
-  const parts = buf.toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const complete = atEnd ? parts : parts.slice(0, -1);
-  return complete.find((l) => l.trim() !== '') ?? null;
-}
-
-/** Picks ',' or ';' as the delimiter: whichever occurs more often outside quotes in the header line. */
+/** Picks ',' or ';' as the delimiter: whichever occurs more often outside quotes in the header line; a tab-separated header is refused. */
 export function detectDelimiter(headerLine: string): ',' | ';' {
   let commas = 0;
   let semicolons = 0;
+  let tabs = 0;
   let quoted = false;
   for (const ch of headerLine) {
     if (ch === '"') quoted = !quoted;
     else if (!quoted && ch === ',') commas++;
     else if (!quoted && ch === ';') semicolons++;
+    else if (!quoted && ch === '\t') tabs++;
+  }
+  if (tabs > commas && tabs > semicolons) {
+    fail('BAD_REQUEST', 'The file is tab-separated (TSV), not comma- or semicolon-separated. Save it as CSV (comma- or semicolon-separated) and import that file.', { field: 'file', kind: 'tsv' });
   }
   return semicolons > commas ? ';' : ',';
 }
@@ -52,7 +28,10 @@ export function mapHeader(cells: string[]): Map<ImportColumn, number> {
   const map = new Map<ImportColumn, number>();
   const unknown: string[] = [];
   cells.forEach((cell, i) => {
-    const name = cell.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    const name = cell
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_');
     if (!(IMPORT_COLUMNS as readonly string[]).includes(name)) {
       unknown.push(JSON.stringify(cell.slice(0, 40)));
       return;
@@ -67,69 +46,122 @@ export function mapHeader(cells: string[]): Map<ImportColumn, number> {
   return map;
 }
 
-function lineBreaks(s: string): { breaks: number; crlf: number } {
-  let breaks = 0;
-  let crlf = 0;
-  if (s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return { breaks, crlf };
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 13) {
-      breaks++;
-      if (s.charCodeAt(i + 1) === 10) {
-        crlf++;
-        i++;
+/** A row read from the file (its first physical line), or a line that could not be read as CSV. */
+export type CsvEvent = { kind: 'row'; line: number; cells: string[] } | { kind: 'bad'; line: number; reason: string };
+
+/** A quoted field may hold line breaks (Alt+Enter in a spreadsheet), but a row spans at most this many lines. */
+export const MAX_RECORD_LINES = 10;
+const MAX_RECORD_CHARS = 64 * 1024;
+
+type Parse = { cells: string[] } | { open: true } | { error: string };
+
+/**
+ * Splits one record's text into fields: RFC 4180 quoting ("" for a quote inside a quoted field),
+ * spaces allowed around a quoted field. `open` when a quoted field is still open at the end.
+ */
+export function parseFields(text: string, delimiter: string): Parse {
+  const cells: string[] = [];
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    // One field from i.
+    let j = i;
+    while (j < n && (text[j] === ' ' || text[j] === '\t') && delimiter !== text[j]) j++;
+    if (j < n && text[j] === '"') {
+      let value = '';
+      let k = j + 1;
+      for (;;) {
+        const q = text.indexOf('"', k);
+        if (q < 0) return { open: true };
+        value += text.slice(k, q);
+        if (text[q + 1] === '"') {
+          value += '"';
+          k = q + 2;
+          continue;
+        }
+        k = q + 1;
+        break;
       }
-    } else if (c === 10) breaks++;
+      while (k < n && (text[k] === ' ' || text[k] === '\t') && delimiter !== text[k]) k++;
+      cells.push(value);
+      if (k === n) return { cells };
+      if (text[k] !== delimiter) return { error: 'a quote inside a quoted field is not doubled (""), or text follows the closing quote' };
+      i = k + 1;
+      continue;
+    }
+    const d = text.indexOf(delimiter, i);
+    const value = d < 0 ? text.slice(i) : text.slice(i, d);
+    if (value.includes('"')) return { error: 'a quote in the middle of a field: put the field in quotes and double the quote ("")' };
+    cells.push(value);
+    if (d < 0) return { cells };
+    i = d + 1;
   }
-  return { breaks, crlf };
 }
 
 /**
- * Physical line numbers for parsed records. csv-parse's `info.lines` is the line where a record
- * ends, and (7.x) it counts a CR LF inside a quoted field as two lines; this undoes both, so a
- * record reports the line its first field starts on, as an editor shows it.
+ * Turns physical lines into rows. A row whose quoted field stays open takes the next lines (at
+ * most MAX_RECORD_LINES); if such a row cannot be read, or has the wrong number of fields, its
+ * first line is reported and reading starts again at the line after it, so one stray quote costs
+ * one row and never the rest of the file.
  */
-export class LineTracker {
-  private crlfInFields = 0;
-  private lastEnd = 0;
+export class CsvRecords {
+  private pending: Array<{ line: number; text: string }> = [];
+  private pendingChars = 0;
+  private readonly delimiter: string;
+  private readonly fields: number;
 
-  /** Start line of a record that ended at csv-parse line `endLine` with these fields. */
-  record(endLine: number, fields: readonly unknown[]): number {
-    let breaks = 0;
-    for (const f of fields) {
-      if (typeof f !== 'string') continue;
-      const b = lineBreaks(f);
-      breaks += b.breaks;
-      this.crlfInFields += b.crlf;
+  constructor(delimiter: string, fields: number) {
+    this.delimiter = delimiter;
+    this.fields = fields;
+  }
+
+  /** Feeds one line (null text: a line that could not be read, with its reason); returns what it completed. */
+  push(line: number, text: string | null, unreadable?: string): CsvEvent[] {
+    const out: CsvEvent[] = [];
+    if (text === null) {
+      this.flushOpen(out);
+      out.push({ kind: 'bad', line, reason: unreadable ?? 'the line cannot be read' });
+      return out;
     }
-    const end = endLine - this.crlfInFields;
-    this.lastEnd = end;
-    return end - breaks;
+    this.feed({ line, text }, out);
+    return out;
   }
 
-  /** Best start line for a record the parser could not read (an unbalanced quote): just after the last one. */
-  unreadable(endLine: number): number {
-    const start = this.lastEnd + 1;
-    this.lastEnd = Math.max(this.lastEnd, endLine - this.crlfInFields);
-    return start;
+  /** The end of the file: a row still open is reported, and the lines after its first read again. */
+  end(): CsvEvent[] {
+    const out: CsvEvent[] = [];
+    this.flushOpen(out);
+    return out;
   }
-}
 
-/** Plain-language reason for a row csv-parse skipped. */
-export function csvErrorReason(err: { code?: string; message?: string }): string {
-  switch (err.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
-      return 'the row has a different number of fields than the header';
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quoted field is not closed';
-    case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-      return 'a quote inside a field is not doubled ("")';
-    case 'CSV_MAX_RECORD_SIZE':
-      // csv-parse (7.x) stops reading after this error, so say what it means for the file.
-      return 'the row is longer than 64 kB (a quote that is never closed?); the rest of the file was not read';
-    default:
-      return 'the row cannot be read as CSV';
+  private feed(l: { line: number; text: string }, out: CsvEvent[]): void {
+    if (this.pending.length === 0 && l.text.trim() === '') return; // blank lines are skipped
+    this.pending.push(l);
+    this.pendingChars += l.text.length + 1;
+    const text = this.pending.length === 1 ? l.text : this.pending.map((p) => p.text).join('\n');
+    const r = parseFields(text, this.delimiter);
+    if ('open' in r) {
+      if (this.pending.length >= MAX_RECORD_LINES || this.pendingChars > MAX_RECORD_CHARS) this.resync(out, 'a quoted field is not closed');
+      return;
+    }
+    if ('error' in r) return this.resync(out, r.error);
+    if (r.cells.length !== this.fields) return this.resync(out, 'the row has a different number of fields than the header');
+    const first = this.pending[0]!.line;
+    this.pending = [];
+    this.pendingChars = 0;
+    out.push({ kind: 'row', line: first, cells: r.cells });
+  }
+
+  /** Reports the first pending line and reads the lines after it again. */
+  private resync(out: CsvEvent[], reason: string): void {
+    const [bad, ...again] = this.pending;
+    this.pending = [];
+    this.pendingChars = 0;
+    out.push({ kind: 'bad', line: bad!.line, reason });
+    for (const l of again) this.feed(l, out);
+  }
+
+  private flushOpen(out: CsvEvent[]): void {
+    while (this.pending.length > 0) this.resync(out, 'a quoted field is not closed');
   }
 }

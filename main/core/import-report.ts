@@ -4,9 +4,10 @@ import { fail } from './errors.ts';
 import type { OutputSink } from './sink.ts';
 import type { ImportReportView } from '../../contract/index.ts';
 
-/** The report as CSV (line, reason); cells neutralised against spreadsheet formulas. */
+/** The report as CSV (line, reason), ending with where reading stopped if it did; cells neutralised against spreadsheet formulas. */
 export function importReportCsv(report: ImportReportView): string {
   const lines = [csvRow(['line', 'reason']), ...report.rejected.map((r) => csvRow([r.line, r.reason]))];
+  if (report.stopped) lines.push(csvRow([report.stopped.line, `reading stopped here, the rest of the file was not imported: ${report.stopped.reason}`]));
   return lines.join('\r\n') + '\r\n';
 }
 

@@ -1,6 +1,5 @@
-import { Readable, pipeline } from 'node:stream';
-import { parse, type Info, type Options } from 'csv-parse';
-import { FactorDeskError, toFactorDeskError } from './errors.ts';
+import type { Readable } from 'node:stream';
+import { fail, FactorDeskError, toFactorDeskError, type ErrorCode } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
@@ -8,7 +7,9 @@ import { crashPoint } from '../platform/test-hooks.ts';
 import { validateUserInput } from './users.ts';
 import { auditAs } from './actions.ts';
 import { applyUser, auditChanges, type UserFields } from './user-writer.ts';
-import { csvErrorReason, detectDelimiter, LineTracker, mapHeader, readFirstLine, type ImportColumn } from './import-csv.ts';
+import { CsvRecords, detectDelimiter, mapHeader, parseFields, type CsvEvent, type ImportColumn } from './import-csv.ts';
+import { currentSettings } from './settings.ts';
+import { encodingLabel, LineReader, MAX_LINE_BYTES, type ImportEncoding, type PhysicalLine } from './import-decode.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
 export type ImportProgress = {
@@ -36,9 +37,14 @@ export interface ImportOptions {
   batchSize?: number;
   onProgress?: (p: ImportProgress) => void;
   signal?: AbortSignal;
+  /** The file's text encoding; by default its BOM, else UTF-8, else Windows-1252 (said so in the report). */
+  encoding?: ImportEncoding | 'auto';
 }
 
-/** What an import did; `rejected` lists physical line numbers (1 = the header line) in file order. */
+/**
+ * What an import did; `rejected` lists physical line numbers (1 = the header line) in file order;
+ * `stopped` says where and why a file could not be read to the end (the rows before it were imported).
+ */
 export interface ImportReport {
   rows: number;
   inserted: number;
@@ -46,27 +52,31 @@ export interface ImportReport {
   unchanged: number;
   rejected: Array<{ line: number; reason: string }>;
   cancelled: boolean;
+  encoding: ImportEncoding;
+  encodingGuessed: boolean;
+  stopped: { line: number; reason: string; code: ErrorCode } | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 50_000;
-// A user row is a few hundred bytes; anything much longer is a broken quote swallowing the file.
-const MAX_RECORD_BYTES = 64 * 1024;
-
-interface Parsed {
-  cells: string[];
-  line: number;
-  header: boolean;
-}
+/** Blank lines before the header that are read before the file is refused as having none. */
+const MAX_LINES_BEFORE_HEADER = 1000;
 
 interface Pending {
   line: number;
   fields: UserFields;
 }
 
+const LINE_PROBLEMS = {
+  'too-long': `the line is longer than ${MAX_LINE_BYTES / 1024} kB`,
+  'not-utf-8': 'the line is not valid UTF-8 (the file mixes encodings?); fix it or save the whole file as UTF-8',
+} as const;
+
 /**
  * Imports users from a CSV file or stream (admin): header row required, ',' or ';', rows upserted
- * by external_id (else email) in batched transactions; bad rows are reported by line, never fatal.
+ * by external_id (else email) in batched transactions; bad rows are reported by line, never fatal:
+ * reading starts again at the next line. The text is UTF-8 (BOM or not), UTF-16 (BOM) or
+ * Windows-1252 (see LineReader), never decoded with replacement characters.
  * Each batch commits with its own 'user.import.batch' event (and one 'user.import.change' per
  * recorded change), so a killed import leaves no user without its event; a 'user.import'
  * summary closes the import. The batches are bulk writes (the store may tune itself for them);
@@ -78,20 +88,16 @@ export async function importUsers(store: Store, session: Session, source: Import
   const opened = 'stream' in source && typeof source.stream === 'function' ? (source as InputFile) : null;
   const input: NodeJS.ReadableStream = opened ? opened.stream() : (source as NodeJS.ReadableStream);
   const it = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false };
+  const reader = new LineReader(opts.encoding ?? 'auto');
+  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null };
   let bytes = 0;
   const totalBytes = opened?.size() ?? undefined;
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
   let started = false; // true once the header is accepted: from then on the import is audited
+  let lastLine = 0;
   try {
-    const head = await readFirstLine(it);
-    bytes = head.bytes;
-    if (head.line.trim() === '' && head.done) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
-    const delimiter = detectDelimiter(head.line);
-
+    const { defaultCountryCode } = await currentSettings(store);
     async function* chunks(): AsyncGenerator<Buffer> {
-      for (const c of head.chunks) yield c;
-      if (head.done) return;
       for (;;) {
         const r = await it.next();
         if (r.done) return;
@@ -100,49 +106,6 @@ export async function importUsers(store: Store, session: Session, source: Import
         yield c;
       }
     }
-    // Line numbers, skipped rows and the header are worked out while parsing (csv-parse runs
-    // ahead of this loop), so they are seen in file order; skipped rows join the report in order.
-    const lines = new LineTracker();
-    const skipped: Array<{ line: number; reason: string }> = [];
-    let skippedDone = 0;
-    let headerSeen = false;
-    let unreadableHeader = false;
-    const parser = parse({
-      bom: true,
-      delimiter,
-      relax_column_count: false,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      max_record_size: MAX_RECORD_BYTES,
-      info: true,
-      // With `info`, csv-parse hands on_record { record, info } and emits what it returns.
-      on_record: ((raw: { record: string[]; info: Info }): Parsed => {
-        const first = !headerSeen;
-        headerSeen = true;
-        return { cells: raw.record, line: lines.record(raw.info.lines, raw.record), header: first };
-      }) as unknown as Options['on_record'],
-    });
-    let runaway = false; // csv-parse reads nothing more after a record over max_record_size
-    parser.on('skip', (err: { code?: string; lines?: number; record?: unknown }) => {
-      if (!headerSeen) {
-        unreadableHeader = true;
-        return;
-      }
-      if (runaway) return;
-      runaway = err.code === 'CSV_MAX_RECORD_SIZE';
-      const endLine = err.lines ?? 0;
-      const line = Array.isArray(err.record) ? lines.record(endLine, err.record) : lines.unreadable(endLine);
-      skipped.push({ line, reason: csvErrorReason(err) });
-    });
-    const takeSkipped = (before: number): void => {
-      while (skippedDone < skipped.length && skipped[skippedDone]!.line < before) {
-        report.rows++;
-        report.rejected.push(skipped[skippedDone++]!);
-      }
-    };
-    pipeline(Readable.from(chunks()), parser, () => {
-      /* errors surface through the iteration below; an early stop is not an error */
-    });
 
     let pending: Pending[] = [];
     const commit = async (): Promise<void> => {
@@ -182,50 +145,75 @@ export async function importUsers(store: Store, session: Session, source: Import
     };
 
     let header: Map<ImportColumn, number> | null = null;
-    for await (const rec of parser as AsyncIterable<Parsed>) {
-      if (rec.header) {
-        if (unreadableHeader) throw new FactorDeskError('BAD_REQUEST', 'The header row cannot be read as CSV.');
-        header = mapHeader(rec.cells);
-        started = true;
-        continue;
+    let records: CsvRecords | null = null;
+    const take = (events: CsvEvent[]): void => {
+      for (const ev of events) {
+        report.rows++;
+        if (ev.kind === 'bad') {
+          report.rejected.push({ line: ev.line, reason: ev.reason });
+          continue;
+        }
+        const cell = (c: ImportColumn): string | null => {
+          const i = header!.get(c);
+          return i === undefined ? null : (ev.cells[i] ?? null);
+        };
+        try {
+          const fields = validateUserInput({ email: cell('email') ?? '', name: cell('name') ?? '', phone: cell('phone'), organization: cell('organization'), externalId: cell('external_id'), status: cell('status') }, defaultCountryCode);
+          pending.push({ line: ev.line, fields });
+        } catch (err) {
+          if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
+          report.rejected.push({ line: ev.line, reason: err.message });
+        }
       }
-      if (opts.signal?.aborted) {
-        report.cancelled = true; // stop reading; the rows already read are committed below
+    };
+
+    const lines = reader.lines(chunks());
+    read: for (;;) {
+      let next: IteratorResult<PhysicalLine[]>;
+      try {
+        next = await lines.next();
+      } catch (err) {
+        // Before the header nothing was imported: the file is refused as a whole.
+        if (!started) throw err;
+        const e = err instanceof FactorDeskError ? err : toFactorDeskError(err);
+        report.stopped = { line: lastLine + 1, reason: e.message, code: e.code };
         break;
       }
-      const { cells, line } = rec;
-      takeSkipped(line);
-      report.rows++;
-      const cell = (c: ImportColumn): string | null => {
-        const i = header!.get(c);
-        return i === undefined ? null : (cells[i] ?? null);
-      };
-      try {
-        const fields = validateUserInput({
-          email: cell('email') ?? '',
-          name: cell('name') ?? '',
-          phone: cell('phone'),
-          organization: cell('organization'),
-          externalId: cell('external_id'),
-          status: cell('status'),
-        });
-        pending.push({ line, fields });
-      } catch (err) {
-        if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
-        report.rejected.push({ line, reason: err.message });
+      if (next.done) break;
+      for (const pl of next.value) {
+        lastLine = pl.line;
+        if (!records) {
+          if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
+          if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
+          if (pl.text.trim() === '') {
+            if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+            continue;
+          }
+          const delimiter = detectDelimiter(pl.text);
+          const cells = parseFields(pl.text, delimiter);
+          if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
+          header = mapHeader(cells.cells);
+          records = new CsvRecords(delimiter, cells.cells.length);
+          started = true;
+          continue;
+        }
+        if (opts.signal?.aborted) {
+          report.cancelled = true; // stop reading; the rows already read are committed below
+          break read;
+        }
+        take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
+        if (pending.length >= batchSize) await commit();
       }
-      if (pending.length >= batchSize) await commit();
     }
-    if (!header) {
-      const why = unreadableHeader ? 'cannot be read as CSV' : 'is missing';
-      throw new FactorDeskError('BAD_REQUEST', `The header row (email,name,phone,organization) ${why}.`);
-    }
-    if (!report.cancelled) takeSkipped(Number.POSITIVE_INFINITY);
+    report.encoding = reader.encoding;
+    report.encodingGuessed = reader.guessed;
+    if (!records) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
+    if (!report.cancelled) take(records.end());
     if (pending.length > 0) await commit();
     else opts.onProgress?.(progress());
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;
     report.rejected.sort((a, b) => a.line - b.line);
-    await finish(store, session, report, 'ok');
+    await finish(store, session, report, report.stopped ? 'failed' : 'ok');
     return report;
   } catch (err) {
     if (started) {
@@ -247,6 +235,15 @@ export async function importUsers(store: Store, session: Session, source: Import
  * moves the audit anchor past the import's events.
  */
 async function finish(store: Store, session: Session, r: ImportReport, outcome: 'ok' | 'failed'): Promise<void> {
-  const details = { rows: r.rows, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length, cancelled: r.cancelled };
+  const details = {
+    rows: r.rows,
+    inserted: r.inserted,
+    updated: r.updated,
+    unchanged: r.unchanged,
+    rejected: r.rejected.length,
+    cancelled: r.cancelled,
+    ...(r.encodingGuessed ? { encoding: r.encoding } : {}),
+    ...(r.stopped ? { stoppedAtLine: r.stopped.line } : {}),
+  };
   await store.write((tx) => auditAs(tx, session, { action: 'user.import', outcome: r.cancelled ? 'cancelled' : outcome, details }, store.clock.now()));
 }

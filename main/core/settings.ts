@@ -22,6 +22,8 @@ export interface Settings {
   oneTimeCodeMinutes: number;
   enrollmentDeadlineDays: number;
   idleLockMinutes: number;
+  /** + and 1–3 digits, given to a phone number written without one (91234567 is +4791234567). */
+  defaultCountryCode: string;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
 }
@@ -55,6 +57,7 @@ export const DEFAULT_SETTINGS: Settings = {
   oneTimeCodeMinutes: 60,
   enrollmentDeadlineDays: 7,
   idleLockMinutes: 5,
+  defaultCountryCode: '+47',
   identityChecks: [
     { id: 'callback', strong: true, label: { nb: 'Ringt tilbake på nummeret i katalogen', en: 'Called back on the directory number' } },
     { id: 'photo-id', strong: true, label: { nb: 'Legitimasjon med bilde sett ved oppmøte', en: 'Photo ID seen in person' } },
@@ -117,6 +120,12 @@ const FIELDS = {
   oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
   enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
   idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
+  // A country calling code: 1–3 digits, never starting with 0 (00 is an international prefix).
+  defaultCountryCode: z
+    .string()
+    .trim()
+    .transform((s) => s.replace(/^00/, '+').replace(/^(?=[1-9])/, '+'))
+    .pipe(z.string().regex(/^\+[1-9][0-9]{0,2}$/, 'must be + and a country calling code of 1–3 digits, e.g. +47')),
   identityChecks: z
     .array(CheckSchema)
     .min(1)

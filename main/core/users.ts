@@ -6,6 +6,7 @@ import { foldKey } from './text.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './actions.ts';
 import { applyUser, type UserFields } from './user-writer.ts';
+import { currentSettings } from './settings.ts';
 
 export { searchUsers, MAX_QUERY_LENGTH } from './user-search.ts';
 
@@ -77,7 +78,7 @@ export function normalizeEmail(input: unknown): { email: string; emailKey: strin
  * Normalizes a phone number to E.164 (+ and 8–15 digits; spaces, hyphens and parentheses
  * removed); empty gives null. A local number (no + and no 00) gets `defaultCountryCode`, after
  * dropping one national trunk 0 (07700 900123 with +44 is +447700900123).
- * The default is +47 for now; a settings key for it will be wired later and passed in here.
+ * The callers pass the `defaultCountryCode` setting.
  */
 export function normalizePhone(input: unknown, defaultCountryCode = '+47'): string | null {
   if (input === null || input === undefined) return null;
@@ -108,12 +109,12 @@ function optionalText(input: unknown, field: string, label: string, max: number,
   return v;
 }
 
-/** Validates one user's fields (form or CSV row); throws BAD_REQUEST naming the first bad field. */
-export function validateUserInput(input: UserInput): UserFields {
+/** Validates one user's fields (form or CSV row); throws BAD_REQUEST naming the first bad field. A local phone number gets `defaultCountryCode`. */
+export function validateUserInput(input: UserInput, defaultCountryCode = '+47'): UserFields {
   const { email, emailKey } = normalizeEmail(input.email);
   const name = optionalText(input.name, 'name', 'name', MAX_NAME_LENGTH);
   if (name === null) fail('BAD_REQUEST', 'The name is missing.', { field: 'name' });
-  const phone = normalizePhone(input.phone);
+  const phone = normalizePhone(input.phone, defaultCountryCode);
   const organization = optionalText(input.organization, 'organization', 'organization', MAX_ORGANIZATION_LENGTH);
   const externalId = optionalText(input.externalId, 'external_id', 'external id', MAX_EXTERNAL_ID_LENGTH, false);
   const statusText = optionalText(input.status, 'status', 'status', 16, false);
@@ -154,7 +155,7 @@ export async function findUserByEmail(store: Store, email: string): Promise<User
  */
 export async function upsertUser(store: Store, session: Session, input: UserInput): Promise<{ user: User; outcome: 'inserted' | 'updated' | 'unchanged' }> {
   requireRole(session, 'users:import');
-  const fields = validateUserInput(input);
+  const fields = validateUserInput(input, (await currentSettings(store)).defaultCountryCode);
   return store.write(async (tx) => {
     const now = store.clock.now();
     const r = await applyUser(tx, fields, now, session.emailKey);

@@ -74,6 +74,7 @@ export const CHANNELS = {
         oneTimeCodeMinutes: z.number().int().optional(),
         enrollmentDeadlineDays: z.number().int().optional(),
         idleLockMinutes: z.number().int().optional(),
+        defaultCountryCode: shortText(8).optional(),
         identityChecks: z
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
@@ -89,7 +90,7 @@ export const CHANNELS = {
   'operators:disable': ch('operators:disable', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),
-  'users:import': ch('users:import', empty),
+  'users:import': ch('users:import', z.object({ encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).optional() }).strict()),
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'jobs:reports': ch('users:find', empty),

@@ -27,6 +27,9 @@ export function importReportOf(r: JobReport): ImportReportView | null {
     unchanged: v.unchanged ?? 0,
     rejected: Array.isArray(v.rejected) ? v.rejected : [],
     cancelled: v.cancelled === true,
+    encoding: v.encoding ?? 'utf-8',
+    encodingGuessed: v.encodingGuessed === true,
+    stopped: v.stopped && typeof v.stopped.line === 'number' ? v.stopped : null,
   };
 }
 
@@ -38,7 +41,8 @@ export function jobToast(t: TFunction, r: JobReport): { title: string; descripti
     const rep = importReportOf(r);
     if (rep) {
       const description = t('jobs.importSummary', { rows: number(rep.rows), inserted: number(rep.inserted), updated: number(rep.updated), rejected: number(rep.rejected.length) });
-      return { title: rep.cancelled ? t('jobs.importCancelled') : t('jobs.done', { kind }), description, tone: rep.rejected.length > 0 || rep.cancelled ? 'warn' : 'ok' };
+      if (rep.stopped) return { title: t('jobs.importStopped'), description, tone: 'bad' };
+      return { title: rep.cancelled ? t('jobs.importCancelled') : t('jobs.done', { kind }), description, tone: rep.rejected.length > 0 || rep.cancelled || rep.encodingGuessed ? 'warn' : 'ok' };
     }
   }
   if (r.kind === 'integrity') {

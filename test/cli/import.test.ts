@@ -36,6 +36,85 @@ describe('import-users', () => {
     expect(oneJson(r.stdout).error!.code).toBe('BAD_REQUEST');
   });
 
+  it('imports a Windows-1252 file (what Norwegian Excel saves) with æ, ø and å intact, and warns that it was read so', async () => {
+    const f = join(root, 'excel.csv');
+    writeFileSync(f, Buffer.from('email;name;phone;organization\r\nbjorn.aeroe@example.no;Bj\xf8rn \xc6r\xf8e;912 34 567;Fj\xe5rd AS\r\n', 'latin1'));
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(r.status, r.stdout).toBe(0);
+    const out = oneJson(r.stdout);
+    expect(out.result).toMatchObject({ inserted: 1, rejected: [], encoding: 'windows-1252', encodingGuessed: true, stopped: null });
+    expect(out.warnings).toEqual([expect.stringMatching(/read as Windows-1252/)]);
+    const shown = oneJson((await runCli([...g(), '--json', 'show', 'bjorn.aeroe@example.no'], env())).stdout).result.user;
+    expect(shown).toMatchObject({ name: 'Bjørn Ærøe', organization: 'Fjård AS', phone: '+4791234567' });
+    // Told it is UTF-8, the same file is not guessed at: the row is rejected by its line, no letter replaced.
+    const told = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'utf-8'], env());
+    expect(oneJson(told.stdout).result.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/not valid UTF-8/) }]);
+    expect(oneJson(told.stdout).warnings).toEqual([]);
+    // Told Windows-1252, no warning.
+    const cp = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'cp1252'], env());
+    expect(oneJson(cp.stdout)).toMatchObject({ ok: true, result: { unchanged: 1 }, warnings: [] });
+    const unknown = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'ebcdic'], env());
+    expect(unknown.status).toBe(2);
+    expect(oneJson(unknown.stdout).error!.message).toMatch(/Unknown encoding 'ebcdic'.*utf-8, utf-16le, utf-16be, windows-1252/);
+  });
+
+  it('imports UTF-16 with a BOM, and names a spreadsheet, a binary or a tab-separated file instead of importing it', async () => {
+    const f = join(root, 'u16.csv');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('email,name,phone,organization\nsolveig@example.no,Solveig Må,,\n', 'utf16le')]));
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(oneJson(r.stdout).result).toMatchObject({ inserted: 1, encoding: 'utf-16le', encodingGuessed: false });
+    expect(oneJson((await runCli([...g(), '--json', 'show', 'solveig@example.no'], env())).stdout).result.user.name).toBe('Solveig Må');
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['staff.xlsx', Buffer.from('504b030414000600080000002100', 'hex'), /spreadsheet workbook \(\.xlsx/],
+      ['staff.xls', Buffer.from('d0cf11e0a1b11ae1000000000000', 'hex'), /old Excel workbook \(\.xls\)/],
+      ['staff.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), /binary file/],
+      ['staff.tsv', Buffer.from('email\tname\tphone\torganization\na@example.no\tA\t\t\n'), /tab-separated/],
+      ['nobom.csv', Buffer.from('email,name,phone,organization\n', 'utf16le'), /UTF-16 LE text without a byte order mark/],
+    ];
+    for (const [name, bytes, msg] of cases) {
+      writeFileSync(join(root, name), bytes);
+      const x = await runCli([...g(), '--json', 'import-users', join(root, name)], env());
+      expect(x.status, name).toBe(2);
+      expect(oneJson(x.stdout).error!.message, name).toMatch(msg);
+    }
+  });
+
+  it('loses no row to a broken quote or a line over 64 kB: each is rejected by its line number, every later row is imported', async () => {
+    const rows = ['email,name,phone,organization', 'q1@example.no,Q One,,X', 'q2@example.no,"Q Two,,X', 'q3@example.no,Q Three,,X', `q4@example.no,${'x'.repeat(70_000)},,X`];
+    for (let i = 5; i <= 200; i++) rows.push(`q${i}@example.no,Q ${i},91234567,X`);
+    const f = join(root, 'broken.csv');
+    writeFileSync(f, rows.join('\n') + '\n');
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(r.status).toBe(0);
+    const out = oneJson(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.result).toMatchObject({ rows: 200, inserted: 198, stopped: null });
+    expect(out.result.rejected).toEqual([
+      { line: 3, reason: 'a quoted field is not closed' },
+      { line: 5, reason: expect.stringMatching(/longer than 64 kB/) },
+    ]);
+    const human = await runCli([...g(), 'import-users', f], env());
+    expect(human.stdout).toMatch(/^line 3: a quoted field is not closed$/m);
+    expect(human.stdout).toMatch(/^line 5: the line is longer than 64 kB$/m);
+  });
+
+  it('a file that cannot be read to the end is not ok: exit non-zero, saying where, with the report of the rows before', async () => {
+    const rows = ['email,name,phone,organization'];
+    for (let i = 0; i < 3000; i++) rows.push(`s${i}@example.no,Søren ${i},,X`);
+    const good = Buffer.from(rows.join('\n') + '\n', 'utf16le');
+    // A lone low surrogate: not UTF-16 text, and nothing after it can be trusted.
+    const f = join(root, 'cut.csv');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), good, Buffer.from([0x00, 0xdc]), Buffer.from('t@example.no,T,,X\n', 'utf16le')]));
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(r.status).toBe(2);
+    const out = oneJson(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error!.message).toMatch(/could not be read to the end: reading stopped at line \d+\. The file is not valid UTF-16 LE text/);
+    const rep = out.error!.details as { inserted: number; stopped: { line: number } };
+    expect(rep.inserted).toBeGreaterThan(2900);
+    expect(rep.stopped.line).toBe(rep.inserted + 2);
+  });
+
   it('shows progress on stderr without --json, and stops cleanly on Ctrl-C (exit 130)', async () => {
     const lines = ['email,name,phone,organization,external_id,status'];
     for (let i = 0; i < 60_000; i++) lines.push(`user${i}@bulk.example.no,Bulk User ${i},,Bulk AS,B-${i},`);

@@ -109,6 +109,18 @@ describe('factordesk settings show|set', () => {
     const human = await cli(['settings', 'show'], { json: false });
     expect(human.stdout).toMatch(/^oneTimeCodeMinutes\t60$/m);
     expect(human.stdout).toMatch(/^organizationLogo\tnone$/m);
+    expect(human.stdout).toMatch(/^defaultCountryCode\t\+47$/m);
+  });
+
+  it('set: the default country code for local phone numbers, + and 1–3 digits', async () => {
+    let r = await cli(['settings', 'set', 'defaultCountryCode', '46']);
+    expect(r.status, r.stdout).toBe(0);
+    expect(oneJson(r.stdout).result.settings.defaultCountryCode).toBe('+46');
+    r = await cli(['settings', 'set', 'defaultCountryCode', '+4a']);
+    expect(r.status).toBe(2);
+    expect(oneJson(r.stdout).error!.message).toMatch(/defaultCountryCode must be \+ and a country calling code of 1–3 digits/);
+    r = await cli(['settings', 'set', 'defaultCountryCode', '+47']);
+    expect(oneJson(r.stdout).result.settings.defaultCountryCode).toBe('+47');
   });
 
   it('set: numbers, JSON and text per key, validated and audited as in the app', async () => {
@@ -145,7 +157,7 @@ describe('factordesk settings show|set', () => {
     expect(r.status).toBe(2);
     const m = oneJson(r.stdout).error!.message;
     expect(m).toMatch(/no setting called 'colour'/);
-    expect(m).toMatch(/oneTimeCodeMinutes, enrollmentDeadlineDays, idleLockMinutes, identityChecks, verification/);
+    expect(m).toMatch(/oneTimeCodeMinutes, enrollmentDeadlineDays, idleLockMinutes, defaultCountryCode, identityChecks, verification/);
   });
 
   it('set: the logo from a PNG file, shown only as set; none clears it; agents may not', async () => {

@@ -15,6 +15,7 @@ const importUsers = (store: Store, session: Session, source: string | ImportSour
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';
+import { readSettings, updateSettings } from '../../main/core/settings.ts';
 
 type V = Awaited<ReturnType<typeof makeVault>>;
 const cleanups: Array<() => void> = [];
@@ -53,7 +54,7 @@ describe('importUsers: file format', () => {
     const before = auditHead(v.vault.db).count;
     const p = file(v, 'u.csv', 'email,name,phone,organization\nkari@example.no,Kari Nordmann,+47 912 34 567,Acme\nola@example.no,Ola Hansen,,\n');
     const r = await importUsers(v.store, v.admin, p);
-    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false });
+    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null });
     expect(await findUserByEmail(v.store, 'KARI@example.no')).toMatchObject({ name: 'Kari Nordmann', phone: '+4791234567', organization: 'Acme', status: 'active', externalId: null });
     expect(await findUserByEmail(v.store, 'ola@example.no')).toMatchObject({ phone: null, organization: null });
     const events = listAudit(v.vault.db, { action: 'user.import' });
@@ -146,19 +147,37 @@ describe('importUsers: file format', () => {
     expect((await searchUsers(v.store, v.admin, 'y')).items.map((u) => u.email)).toEqual(['x@example.no']);
   });
 
-  it('reports an unclosed quote at the line where its row starts and keeps the rows before it', async () => {
+  it('reports an unclosed quote at the line where its row starts and keeps the rows before and after it', async () => {
     const v = await fresh();
     const r = await importUsers(v.store, v.admin, file(v, 'q.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\nc@example.no,C,,X\n'));
-    expect(r.inserted).toBe(1);
+    expect(r.inserted).toBe(2);
+    expect(r.stopped).toBeNull();
     expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
   });
 
-  it('says so when a runaway quote swallows the rest of the file', async () => {
+  it('reads on after a runaway quote: only its line is rejected', async () => {
     const v = await fresh();
     const rest = Array.from({ length: 5000 }, (_, i) => `u${i}@example.no,U ${i},,X`).join('\n');
     const r = await importUsers(v.store, v.admin, file(v, 'r.csv', `email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\n${rest}\n`));
-    expect(r.inserted).toBe(1);
-    expect(r.rejected).toEqual([{ line: 3, reason: expect.stringMatching(/rest of the file was not read/) }]);
+    expect(r.inserted).toBe(5001);
+    expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
+    expect(r.stopped).toBeNull();
+  });
+
+  it('gives local phone numbers the default country code from the settings, and rejects only rows whose number cannot be one', async () => {
+    const v = await fresh();
+    const csv = 'email,name,phone,organization\na@example.no,A,912 34 567,X\nb@example.no,B,070-123 45 67,X\nc@example.no,C,ring meg,X\nd@example.no,D,+45 12 34 56 78,X\n';
+    let r = await importUsers(v.store, v.admin, file(v, 'p.csv', csv));
+    expect(r).toMatchObject({ inserted: 3, rejected: [{ line: 4, reason: expect.stringMatching(/phone number is not valid/) }] });
+    expect((await findUserByEmail(v.store, 'a@example.no'))!.phone).toBe('+4791234567');
+    expect((await findUserByEmail(v.store, 'd@example.no'))!.phone).toBe('+4512345678');
+    expect((await updateSettings(v.store, v.admin, { defaultCountryCode: '0046' })).defaultCountryCode).toBe('+46');
+    r = await importUsers(v.store, v.admin, file(v, 'p.csv', csv));
+    expect(r).toMatchObject({ updated: 2, unchanged: 1 });
+    expect((await findUserByEmail(v.store, 'b@example.no'))!.phone).toBe('+46701234567');
+    expect((await findUserByEmail(v.store, 'a@example.no'))!.phone).toBe('+4691234567');
+    for (const bad of ['+0', '47a', '+1234', '', '++47']) expect(await codeOf(updateSettings(v.store, v.admin, { defaultCountryCode: bad })), bad).toBe('BAD_REQUEST');
+    expect((await readSettings(v.store, v.admin)).defaultCountryCode).toBe('+46');
   });
 
   it('only admins may import', async () => {
@@ -259,7 +278,7 @@ describe('importUsers: volume, progress and cancellation', () => {
     const cacheBefore = v.vault.db.pragma('cache_size', { simple: true });
     const progress: ImportProgress[] = [];
     const r = await importUsers(v.store, v.admin, p, { batchSize: 1000, onProgress: (x) => progress.push(x) });
-    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false });
+    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null });
     expect(users(v)).toBe(ROWS);
     expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(ROWS * 2); // "<i> nordmann", "nordmann"
     expect(progress.length).toBeGreaterThanOrEqual(10);

@@ -72,6 +72,8 @@ export const settingsSet: Command = {
   oneTimeCodeMinutes                         whole number, 10–1440
   enrollmentDeadlineDays                     whole number, 1–30
   idleLockMinutes                            whole number, 1–60
+  defaultCountryCode                         + and 1–3 digits, e.g. +47: given to phone numbers
+                                             written without a country code (import, user form)
   identityChecks                             JSON list of {"id", "strong", "label": {"nb", "en"}}
   verification                               JSON, e.g. '{"cooldownMinutes": 30}'
   organizationLogo                           a PNG, JPEG or SVG file of at most 200 kB, or none`,

@@ -3,7 +3,8 @@ import { searchUsers, MAX_QUERY_LENGTH } from '../../core/users.ts';
 import { getUserFactors, type FactorSummary } from '../../core/factors.ts';
 import { str, type Command } from '../command.ts';
 import { emailArg, intArg, userByEmail } from '../args.ts';
-import { EXIT, usageError } from '../output.ts';
+import { DetailedError, EXIT, quoteArg, usageError } from '../output.ts';
+import { encodingByName, IMPORT_ENCODINGS } from '../../core/import-decode.ts';
 import { checkInputFile, pathArg } from '../files.ts';
 import { localTime } from '../format.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
@@ -12,19 +13,28 @@ import { inputFile } from '../../platform/file-ports.ts';
 export const importUsersCommand: Command = {
   name: 'import-users',
   summary: 'add or update users from a CSV file (admin)',
-  usage: ['import-users FILE'],
+  usage: ['import-users FILE [--encoding NAME]'],
   help: `Imports users from a CSV file with a header row (email, name, phone, organization,
 external_id, status). A user with the same external id, else the same email, is updated.
 FILE may be - for standard input. Progress goes to stderr. Rejected lines are listed in the
-report; the command still exits 0 when some lines were rejected. Ctrl-C stops the import
-between batches: what was imported stays, the report says "cancelled" (exit 130).`,
-  options: {},
+report by line number; the command still exits 0 when some lines were rejected. A file that
+could not be read to the end exits 6 (2 for text that cannot be decoded), with the report of
+the rows before it. Ctrl-C stops the import between batches: what was imported stays, the
+report says "cancelled" (exit 130). A phone number without a country code gets the setting
+defaultCountryCode (+47 unless changed).
+
+  --encoding NAME   utf-8, utf-16le, utf-16be or windows-1252 (also latin1, cp1252); by default
+                    the file's byte order mark, else UTF-8, else Windows-1252 with a warning`,
+  options: { encoding: { type: 'string' } },
   args: ['FILE'],
   admin: true,
   async run(ctx, p) {
     const file = p.args[0]!;
     const path = file === '-' ? null : pathArg(file, 'CSV file');
     if (path) checkInputFile(path, 'CSV file');
+    const encodingName = str(p, 'encoding');
+    const encoding = encodingName === undefined ? 'auto' : encodingByName(encodingName);
+    if (encoding === null) throw usageError(`Unknown encoding ${quoteArg(encodingName!)}: use ${IMPORT_ENCODINGS.join(', ')} (or auto).`, 'import-users');
     return ctx.withSession(async (vault, session) => {
       requireRole(session, 'users:import');
       // Loaded on demand: the CSV parser is only needed here.
@@ -35,6 +45,7 @@ between batches: what was imported stays, the report says "cancelled" (exit 130)
       let last = 0;
       try {
         const report = await importUsers(storeOf(vault), session, path ? inputFile(path) : ctx.io.stdin, {
+          encoding,
           signal: abort.signal,
           onProgress: (pr) => {
             const now = ctx.clock.now();
@@ -45,11 +56,19 @@ between batches: what was imported stays, the report says "cancelled" (exit 130)
           },
         });
         if (ctx.interactive) ctx.out.progress('', true);
+        if (report.encodingGuessed) ctx.out.warn('The file is not UTF-8: it was read as Windows-1252 (what Excel saves as CSV on Windows). Check æ, ø and å in the names, or give --encoding.');
         const lines = [
           `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}${report.cancelled ? ', cancelled' : ''}`,
           ...report.rejected.slice(0, 1000).map((r) => `line ${r.line}: ${r.reason}`),
         ];
         if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
+        if (report.stopped) {
+          // Not ok: the rows after this line were never read. The report of what was done goes with the error.
+          const where = `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
+          const done = `The rows before it were imported (rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, rejected ${report.rejected.length}); fix the file and import it again.`;
+          if (!ctx.out.isJson) ctx.out.note(lines.join('\n'));
+          throw new DetailedError(report.stopped.code, `${where} ${done}`, report);
+        }
         return {
           result: report,
           text: lines.join('\n'),

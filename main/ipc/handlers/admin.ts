@@ -52,11 +52,11 @@ export function adminHandlers(ctl: AppController): H {
       const path = await ctl.deps.dialogs.openFile('image');
       return chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null });
     },
-    'users:import': async () => {
+    'users:import': async ({ encoding }) => {
       ctl.vault();
       const path = await ctl.deps.dialogs.openFile('csv');
       if (!path) return { jobId: null };
-      return { jobId: ctl.startJob('import', { path }).jobId };
+      return { jobId: ctl.startJob('import', { path, ...(encoding ? { encoding } : {}) }).jobId };
     },
     'users:import-cancel': ({ jobId }) => {
       ctl.cancelJob(jobId);

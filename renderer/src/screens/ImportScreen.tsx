@@ -11,17 +11,27 @@ import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
 import { number } from '../format.ts';
 import type { ImportJob } from '../jobs.ts';
+import type { ImportEncoding } from '../../../contract/index.ts';
+
+/** The encodings an admin can choose, by their usual names (the same in every language). */
+const ENCODINGS: Array<[ImportEncoding, string]> = [
+  ['utf-8', 'UTF-8'],
+  ['utf-16le', 'UTF-16 LE'],
+  ['utf-16be', 'UTF-16 BE'],
+  ['windows-1252', 'Windows-1252 (Latin-1)'],
+];
 
 /** The import screen. */
 export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: Dispatch<SetStateAction<ImportJob | null>> }) {
   const { t } = useTranslation();
   const toast = useToast();
   const [error, setError] = useState<ApiError | null>(null);
+  const [encoding, setEncoding] = useState<ImportEncoding | 'auto'>('auto');
   const running = job !== null && !job.done;
 
   async function start() {
     setError(null);
-    const r = await call('users:import', {});
+    const r = await call('users:import', encoding === 'auto' ? {} : { encoding });
     if (!r.ok) return setError(r.error);
     if (r.value.jobId === null) return; // cancelled in the file dialog
     setJob({ jobId: r.value.jobId, startedAt: Date.now(), progress: null, report: null, error: null, done: false, cancelling: false });
@@ -45,6 +55,17 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
     <div className="screen" data-testid="import-screen">
       <h1>{t('import.title')}</h1>
       <p className="lead">{t('import.intro')}</p>
+      <div className="field">
+        <label htmlFor="import-encoding">{t('import.encoding')}</label>
+        <select id="import-encoding" value={encoding} onChange={(e) => setEncoding(e.target.value as ImportEncoding | 'auto')} disabled={running} data-testid="import-encoding">
+          <option value="auto">{t('import.encodingAuto')}</option>
+          {ENCODINGS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       <div className="button-row">
         <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={running} data-testid="import-start">
           <Icon name="download" /> {t('import.choose')}
@@ -74,6 +95,16 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
         <section className="panel" aria-labelledby="import-report-h" data-testid="import-report">
           <h2 id="import-report-h">{rep?.cancelled ? t('import.reportCancelled') : t('import.reportTitle')}</h2>
           {job.error ? <Notice tone="bad">{errorText(t, job.error as ApiError)}</Notice> : null}
+          {rep?.stopped ? (
+            <Notice tone="bad" testId="import-stopped">
+              {t('import.stopped', { line: number(rep.stopped.line) })}
+            </Notice>
+          ) : null}
+          {rep?.encodingGuessed ? (
+            <Notice tone="warn" testId="import-encoding-guessed">
+              {t('import.encodingGuessed')}
+            </Notice>
+          ) : null}
           {rep ? (
             <>
               <dl className="counts">

@@ -47,6 +47,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     enrollmentDeadlineDays: num('enrollmentDeadlineDays', s.enrollmentDeadlineDays),
     idleLockMinutes: num('idleLockMinutes', s.idleLockMinutes),
     cooldownMinutes: num('cooldownMinutes', s.verification.cooldownMinutes),
+    defaultCountryCode: /^\s*(\+|00)?[1-9][0-9]{0,2}\s*$/.test(s.defaultCountryCode) ? undefined : t('settings.countryCodeInvalid'),
     checks: !s.identityChecks.some((c) => c.strong) ? t('settings.needStrong') : s.identityChecks.some((c) => c.id === WEAK_ONLY && c.strong) ? t('settings.neverStrong') : undefined,
   };
   const invalid = Object.values(local).some(Boolean);
@@ -61,6 +62,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       oneTimeCodeMinutes: s.oneTimeCodeMinutes,
       enrollmentDeadlineDays: s.enrollmentDeadlineDays,
       idleLockMinutes: s.idleLockMinutes,
+      defaultCountryCode: s.defaultCountryCode.trim(),
       identityChecks: s.identityChecks.map((c) => ({ id: c.id.trim(), strong: c.strong, label: { nb: c.label.nb.trim(), en: c.label.en.trim() } })),
       verification: s.verification,
     });
@@ -78,7 +80,17 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     ws.reloadSettings();
   }
   const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes', label: string) => (
-    <Field label={label} type="number" min={LIMITS[key][0]} max={LIMITS[key][1]} value={String(s[key])} onChange={(v) => setS({ ...s, [key]: Number(v) })} error={local[key] ?? errFor(key)} testId={`settings-${key}`} hint={t('settings.range', { min: LIMITS[key][0], max: LIMITS[key][1] })} />
+    <Field
+      label={label}
+      type="number"
+      min={LIMITS[key][0]}
+      max={LIMITS[key][1]}
+      value={String(s[key])}
+      onChange={(v) => setS({ ...s, [key]: Number(v) })}
+      error={local[key] ?? errFor(key)}
+      testId={`settings-${key}`}
+      hint={t('settings.range', { min: LIMITS[key][0], max: LIMITS[key][1] })}
+    />
   );
 
   return (
@@ -116,6 +128,15 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
           <Field label={t('settings.issuer')} hint={t('settings.issuerHint')} value={s.issuer} onChange={(v) => setS({ ...s, issuer: v })} maxLength={64} error={errFor('issuer')} testId="settings-issuer" />
         </div>
         <Field label={t('settings.support')} hint={t('settings.supportHint')} value={s.supportContact} onChange={(v) => setS({ ...s, supportContact: v })} maxLength={200} error={errFor('supportContact')} testId="settings-support" />
+        <Field
+          label={t('settings.countryCode')}
+          hint={t('settings.countryCodeHint')}
+          value={s.defaultCountryCode}
+          onChange={(v) => setS({ ...s, defaultCountryCode: v })}
+          maxLength={8}
+          error={local.defaultCountryCode ?? errFor('defaultCountryCode')}
+          testId="settings-country-code"
+        />
         <div className="logo-row">
           <span className="label">{t('settings.logo')}</span>
           {s.organizationLogo ? <img src={s.organizationLogo} alt={t('settings.logoAlt')} className="logo-preview" data-testid="settings-logo" /> : <span className="muted">{t('settings.noLogo')}</span>}

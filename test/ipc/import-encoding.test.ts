@@ -1,0 +1,35 @@
+// The app's import takes the encoding the admin chose (or finds the file's own), and its report
+// says when a file was read as Windows-1252.
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeApp } from '../helpers/app.ts';
+
+const apps: Array<ReturnType<typeof makeApp>> = [];
+afterEach(() => {
+  while (apps.length) apps.pop()!.cleanup();
+});
+
+describe('users:import encoding', () => {
+  it('finds Windows-1252 by itself and says so; a chosen encoding is used as told; an unknown one is refused', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const csv = join(app.tmp, 'excel.csv');
+    writeFileSync(csv, Buffer.from('email;name;phone;organization\r\nbjorn@example.no;Bj\xf8rn \xc5s;91234567;\r\n', 'latin1'));
+    app.opened.csv = csv;
+    const run = async (req: { encoding?: 'utf-8' | 'windows-1252' }) => {
+      const r = await app.call('users:import', req);
+      if (!r.ok) throw new Error(r.error.code);
+      return (await app.controller.job(r.value.jobId)!.done) as { inserted: number; unchanged: number; rejected: Array<{ line: number; reason: string }>; encoding: string; encodingGuessed: boolean };
+    };
+    expect(await run({})).toMatchObject({ inserted: 1, encoding: 'windows-1252', encodingGuessed: true, rejected: [] });
+    const found = await app.call('users:find', { query: 'bjørn', limit: 5 });
+    expect(found.ok && found.value.items?.[0]?.name).toBe('Bjørn Ås');
+    expect(await run({ encoding: 'windows-1252' })).toMatchObject({ unchanged: 1, encoding: 'windows-1252', encodingGuessed: false });
+    expect(await run({ encoding: 'utf-8' })).toMatchObject({ rejected: [{ line: 2, reason: expect.stringMatching(/not valid UTF-8/) }], encodingGuessed: false });
+    const bad = await app.call('users:import', { encoding: 'ebcdic' } as never);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error.code).toBe('BAD_REQUEST');
+  });
+});
