@@ -330,5 +330,18 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(await store.read((tx) => tx.users.count())).toBe(2);
       });
     });
+
+    describe('operators', () => {
+      it('keeps the link to the operator\'s own directory user, and clears it', async () => {
+        const [kari] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const base = { name: 'kari', nameKey: 'kari', displayName: 'Kari', email: null, emailKey: null, role: 'agent' as const, createdAt: 5 };
+        expect(await store.write((tx) => tx.operators.insert({ id: 'op-linked', ...base, userId: kari! }))).toBe(true);
+        expect(await store.read((tx) => tx.operators.get('op-linked'))).toMatchObject({ name: 'kari', userId: kari, status: 'active' });
+        await store.write((tx) => tx.operators.update('op-linked', { role: 'agent', displayName: 'Kari', email: 'kari@example.no', emailKey: 'kari@example.no', userId: null }, 6));
+        expect(await store.read((tx) => tx.operators.get('op-linked'))).toMatchObject({ email: 'kari@example.no', userId: null, updatedAt: 6 });
+        await store.write((tx) => tx.operators.update('op-linked', { role: 'admin', displayName: 'Kari', email: null, emailKey: null, userId: kari! }, 7));
+        expect((await store.read((tx) => tx.operators.list())).find((o) => o.id === 'op-linked')).toMatchObject({ role: 'admin', userId: kari });
+      });
+    });
   });
 }

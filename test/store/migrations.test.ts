@@ -50,6 +50,19 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(nora.items.map((u) => u.name)).toEqual(['Nora Berg', 'Kari Nordmann', 'Ola Nordmann']);
     },
   },
+  // 2 → 3 (0003-operator-user): operators get a link to their own directory user, unlinked at first.
+  2: {
+    seed(db) {
+      db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1, 1)').run('per.lie@example.no', 'per.lie@example.no', 'Per Lie', 'per lie', 'active');
+      db.prepare("INSERT INTO operators (id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at) VALUES ('op1', 'per', 'per', 'Per Lie', 'per.lie@example.no', 'per.lie@example.no', 'agent', 'active', 1, 1)").run();
+    },
+    async check(store) {
+      const op = await store.read((tx) => tx.operators.get('op1'));
+      expect(op).toMatchObject({ name: 'per', email: 'per.lie@example.no', role: 'agent', status: 'active', userId: null });
+      await store.write((tx) => tx.operators.update('op1', { role: 'agent', displayName: 'Per Lie', email: op!.email, emailKey: op!.emailKey, userId: 1 }, 2));
+      expect((await store.read((tx) => tx.operators.get('op1')))!.userId).toBe(1);
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {
