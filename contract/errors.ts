@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'USER_DISABLED',
   'OWN_ACCOUNT',
+  'OPERATOR_ACCOUNT', // an operator's own directory user: admins only
   'CHECKS_REQUIRED', // identity-check policy not met
   'TICKET_REQUIRED',
   'REASON_REQUIRED',
@@ -106,6 +107,7 @@ export const ERROR_DETAILS: DetailTable = {
   CONFLICT: field,
   USER_DISABLED: field,
   OWN_ACCOUNT: field,
+  OPERATOR_ACCOUNT: field,
   CHECKS_REQUIRED: field,
   TICKET_REQUIRED: field,
   REASON_REQUIRED: field,

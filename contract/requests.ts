@@ -89,6 +89,8 @@ export interface AddOperatorRequest {
   displayName: string;
   role: OperatorRole;
   email?: string;
+  /** Address of the operator's own directory user, to link them. */
+  userEmail?: string;
   password: string;
 }
 export interface UpdateOperatorRequest {
@@ -96,6 +98,8 @@ export interface UpdateOperatorRequest {
   role?: OperatorRole;
   displayName?: string;
   email?: string | null;
+  /** Address of the operator's own directory user; null unlinks. */
+  userEmail?: string | null;
 }
 export interface OperatorRef {
   operatorId: string;

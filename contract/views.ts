@@ -80,6 +80,8 @@ export interface OperatorView {
   name: string;
   displayName: string;
   email: string | null;
+  userId: number | null;
+  userEmail: string | null;
   role: 'agent' | 'admin';
   status: 'active' | 'disabled' | 'removed';
   createdAt: number;

@@ -17,7 +17,7 @@ import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
-import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
+import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock, operatorsUpdate } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
@@ -46,6 +46,7 @@ export const COMMANDS: Command[] = [
   settingsSet,
   operatorsList,
   operatorsAdd,
+  operatorsUpdate,
   operatorsDisable,
   operatorsRemove,
   operatorsResetPassword,

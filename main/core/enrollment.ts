@@ -160,7 +160,7 @@ export async function revealEnrollmentKey(store: Store, session: Session, userId
   requireRole(session, 'enrollment:reveal-key');
   return store.write(async (tx) => {
     const user = await loadUser(tx, userId);
-    checkTarget(session, user);
+    await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
     const row = await tx.authenticators.pending(user.id, enrollmentId);
@@ -189,7 +189,7 @@ export async function pendingEnrollmentForSheet(store: Store, session: Session, 
   requireRole(session, 'enrollment:sheet');
   return store.write(async (tx) => {
     const user = await loadUser(tx, userId);
-    checkTarget(session, user);
+    await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
     const row: PendingEnrollment | null = await tx.authenticators.pending(user.id, enrollmentId);
@@ -225,7 +225,7 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
   // Failures must be counted and audited, so the outcome is decided inside and thrown after commit.
   const outcome = await store.write(async (tx): Promise<{ kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number }> => {
     const user = await loadUser(tx, userId);
-    checkTarget(session, user);
+    await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
     const pending = await tx.authenticators.pending(user.id);

@@ -57,7 +57,7 @@ export function adminHandlers(ctl: AppController): H {
       return chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null });
     },
     'operators:list': (_r, s) => listOperators(ctl.store(), s!),
-    'operators:add': (req, s) => addOperator(ctl.store(), s!, { ...req, email: req.email ?? null }),
+    'operators:add': (req, s) => addOperator(ctl.store(), s!, { ...req, email: req.email ?? null, userEmail: req.userEmail ?? null }),
     'operators:update': ({ operatorId, ...patch }, s) => updateOperator(ctl.store(), s!, operatorId, patch),
     'operators:disable': ({ operatorId }, s) => disableOperator(ctl.store(), s!, operatorId),
     'operators:remove': ({ operatorId }, s) => removeOperator(ctl.store(), s!, operatorId),
