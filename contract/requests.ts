@@ -81,6 +81,8 @@ export interface SettingsUpdate {
   oneTimeCodeMinutes?: number;
   enrollmentDeadlineDays?: number;
   idleLockMinutes?: number;
+  velocityPerHour?: number;
+  velocityPerDay?: number;
   identityChecks?: IdentityCheck[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }

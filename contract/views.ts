@@ -63,6 +63,8 @@ export interface SettingsView {
   oneTimeCodeMinutes: number;
   enrollmentDeadlineDays: number;
   idleLockMinutes: number;
+  velocityPerHour: number;
+  velocityPerDay: number;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }

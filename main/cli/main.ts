@@ -86,7 +86,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Exit codes: 0 ok/accepted, 1 code rejected, 2 usage or validation error, 3 sign-in failed or
-operator locked, 4 user not found, 5 user locked for verification, 6 vault error.
+operator locked, 4 user not found, 5 user locked for verification, 6 vault error, 7 over the
+velocity limits: the change needs a second person's approval (APPROVAL_REQUIRED).
 `;
 }
 

@@ -11,6 +11,7 @@ export const EXIT = {
   NOT_FOUND: 4,
   LOCKED: 5,
   VAULT: 6,
+  APPROVAL: 7,
   INTERRUPTED: 130,
 } as const;
 
@@ -40,6 +41,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'DISK_FULL':
     case 'INTERNAL':
       return EXIT.VAULT;
+    case 'APPROVAL_REQUIRED':
+      return EXIT.APPROVAL;
     case 'CANCELLED':
       return EXIT.INTERRUPTED;
     default:

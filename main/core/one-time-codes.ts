@@ -6,6 +6,7 @@ import { requireRole } from './roles.ts';
 import { hashCode } from './crypto.ts';
 import { loadSettings, LIMITS } from './settings.ts';
 import { auditAction, checkAction, normalizeContext, queueNotification, type ActionContext } from './actions.ts';
+import { checkVelocity, writeChange } from './velocity.ts';
 
 const SALT_BYTES = 16;
 
@@ -30,7 +31,7 @@ export async function issueOneTimeCode(store: Store, session: Session, userId: n
   const code = newOneTimeCode(store.random);
   const salt = store.random.bytes(SALT_BYTES);
   const hash = hashCode(salt, code);
-  return store.write(async (tx) => {
+  return writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const settings = await loadSettings(tx);
     const minutes = ctx.minutes ?? settings.oneTimeCodeMinutes;
@@ -39,6 +40,8 @@ export async function issueOneTimeCode(store: Store, session: Session, userId: n
       fail('BAD_REQUEST', `A one-time code lives between ${min} minutes and ${max / 60} hours. Choose a lifetime in whole minutes from ${min} to ${max}.`, { field: 'minutes', min, max });
     }
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'code.issue-one-time', c, now);
+    if (refused) return refused;
     const expiresAt = now + minutes * 60_000;
     const voided = await tx.codes.voidOneTime(user.id, now);
     await tx.codes.insertOneTime({ userId: user.id, salt, hash, createdAt: now, expiresAt });

@@ -22,6 +22,9 @@ export interface Settings {
   oneTimeCodeMinutes: number;
   enrollmentDeadlineDays: number;
   idleLockMinutes: number;
+  /** Velocity limits per operator (admins included): a factor change beyond these needs approval. */
+  velocityPerHour: number;
+  velocityPerDay: number;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
 }
@@ -35,6 +38,8 @@ export const LIMITS = {
   enrollmentDeadlineDays: { min: 1, max: 30 },
   idleLockMinutes: { min: 1, max: 60 },
   cooldownMinutes: { min: 1, max: 1440 },
+  velocityPerHour: { min: 1, max: 1000 },
+  velocityPerDay: { min: 1, max: 10_000 },
   logoBytes: 200 * 1024,
 } as const;
 
@@ -46,6 +51,8 @@ export const DEFAULT_SETTINGS: Settings = {
   oneTimeCodeMinutes: 60,
   enrollmentDeadlineDays: 7,
   idleLockMinutes: 5,
+  velocityPerHour: 10,
+  velocityPerDay: 30,
   identityChecks: [
     { id: 'callback', strong: true, label: { nb: 'Ringt tilbake på nummeret i katalogen', en: 'Called back on the directory number' } },
     { id: 'photo-id', strong: true, label: { nb: 'Legitimasjon med bilde sett ved oppmøte', en: 'Photo ID seen in person' } },
@@ -108,6 +115,8 @@ const FIELDS = {
   oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
   enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
   idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
+  velocityPerHour: int(LIMITS.velocityPerHour.min, LIMITS.velocityPerHour.max),
+  velocityPerDay: int(LIMITS.velocityPerDay.min, LIMITS.velocityPerDay.max),
   identityChecks: z
     .array(CheckSchema)
     .min(1)

@@ -74,6 +74,8 @@ export const CHANNELS = {
         oneTimeCodeMinutes: z.number().int().optional(),
         enrollmentDeadlineDays: z.number().int().optional(),
         idleLockMinutes: z.number().int().optional(),
+        velocityPerHour: z.number().int().optional(),
+        velocityPerDay: z.number().int().optional(),
         identityChecks: z
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
