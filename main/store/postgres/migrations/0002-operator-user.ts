@@ -1,5 +1,4 @@
 /** Each operator may be linked to their own directory user (as 0003 in the vault). */
 export const sql = `
 ALTER TABLE operators ADD COLUMN user_id bigint REFERENCES users(id);
-CREATE INDEX operators_user ON operators(user_id);
 `;

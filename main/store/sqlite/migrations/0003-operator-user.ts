@@ -5,5 +5,4 @@
  */
 export const sql = `
 ALTER TABLE operators ADD COLUMN user_id INTEGER REFERENCES users(id);
-CREATE INDEX operators_user ON operators(user_id);
 `;
