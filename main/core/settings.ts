@@ -38,8 +38,8 @@ export const LIMITS = {
   enrollmentDeadlineDays: { min: 1, max: 30 },
   idleLockMinutes: { min: 1, max: 60 },
   cooldownMinutes: { min: 1, max: 1440 },
-  velocityPerHour: { min: 1, max: 1000 },
-  velocityPerDay: { min: 1, max: 10_000 },
+  velocityPerHour: { min: 1, max: 10_000 },
+  velocityPerDay: { min: 1, max: 100_000 },
   logoBytes: 200 * 1024,
 } as const;
 

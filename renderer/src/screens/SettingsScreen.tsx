@@ -17,7 +17,7 @@ export interface SettingsDraft {
   dirty: boolean;
 }
 
-const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 1000], velocityPerDay: [1, 10_000], cooldownMinutes: [1, 1440] } as const;
+const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 10_000], velocityPerDay: [1, 100_000], cooldownMinutes: [1, 1440] } as const;
 
 /**
  * The settings form. Its edits live in the workspace (`draft`), so switching to another tab
