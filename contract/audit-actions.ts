@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'enrollment.confirm',
   'sms.remove',
   'lock.clear',
+  'velocity.exceeded',
   'request.refused',
   'signin',
   'signin.failed',

@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   'USER_DISABLED',
   'OWN_ACCOUNT',
+  'OPERATOR_ACCOUNT', // an operator's own directory user: admins only
+  'APPROVAL_REQUIRED', // over the velocity limits: a second person must approve
   'CHECKS_REQUIRED', // identity-check policy not met
   'TICKET_REQUIRED',
   'REASON_REQUIRED',
@@ -66,6 +68,7 @@ export interface ErrorDetailMap {
   USER_LOCKED: FieldDetail & { until?: number };
   WEAK_PASSWORD: FieldDetail & { problem?: PasswordProblem };
   NOT_FOUND: FieldDetail & { userId?: number };
+  APPROVAL_REQUIRED: FieldDetail & { window?: 'hour' | 'day'; limit?: number };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailMap ? ErrorDetailMap[C] : FieldDetail;
@@ -107,6 +110,8 @@ export const ERROR_DETAILS: DetailTable = {
   CONFLICT: field,
   USER_DISABLED: field,
   OWN_ACCOUNT: field,
+  OPERATOR_ACCOUNT: field,
+  APPROVAL_REQUIRED: { ...field, window: ['hour', 'day'] as const, limit: 'number' },
   CHECKS_REQUIRED: field,
   TICKET_REQUIRED: field,
   REASON_REQUIRED: field,

@@ -82,6 +82,8 @@ export interface SettingsUpdate {
   enrollmentDeadlineDays?: number;
   idleLockMinutes?: number;
   defaultCountryCode?: string;
+  velocityPerHour?: number;
+  velocityPerDay?: number;
   identityChecks?: IdentityCheck[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }
@@ -90,6 +92,8 @@ export interface AddOperatorRequest {
   displayName: string;
   role: OperatorRole;
   email?: string;
+  /** Address of the operator's own directory user, to link them. */
+  userEmail?: string;
   password: string;
 }
 export interface UpdateOperatorRequest {
@@ -97,6 +101,8 @@ export interface UpdateOperatorRequest {
   role?: OperatorRole;
   displayName?: string;
   email?: string | null;
+  /** Address of the operator's own directory user; null unlinks. */
+  userEmail?: string | null;
 }
 export interface OperatorRef {
   operatorId: string;

@@ -78,6 +78,8 @@ export interface SettingsView {
   idleLockMinutes: number;
   /** + and 1–3 digits: given to phone numbers written without a country code. */
   defaultCountryCode: string;
+  velocityPerHour: number;
+  velocityPerDay: number;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }
@@ -95,6 +97,8 @@ export interface OperatorView {
   name: string;
   displayName: string;
   email: string | null;
+  userId: number | null;
+  userEmail: string | null;
   role: 'agent' | 'admin';
   status: 'active' | 'disabled' | 'removed';
   createdAt: number;

@@ -80,7 +80,13 @@ export class Context {
     const password = await this.password();
     const r = await signIn(this.env, name, password);
     for (const w of r.warnings) {
-      this.out.warn(w === 'JOURNAL_TAMPERED' ? 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.' : w);
+      this.out.warn(
+        w === 'JOURNAL_TAMPERED'
+          ? 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.'
+          : w === 'OPERATOR_UNLINKED'
+            ? 'Your operator account is not linked to your own directory user: ask an admin to link it (operators update NAME --user EMAIL).'
+            : w,
+      );
     }
     try {
       await this.warnClock(r.vault);

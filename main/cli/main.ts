@@ -21,7 +21,7 @@ import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverK
 import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
 import { radiusClientAdd, radiusClientList, radiusClientRemove } from './commands/radius-clients.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
-import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
+import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock, operatorsUpdate } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
@@ -50,6 +50,7 @@ export const COMMANDS: Command[] = [
   settingsSet,
   operatorsList,
   operatorsAdd,
+  operatorsUpdate,
   operatorsDisable,
   operatorsRemove,
   operatorsResetPassword,
@@ -109,7 +110,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Exit codes: 0 ok/accepted, 1 code rejected, 2 usage or validation error, 3 sign-in failed or
-operator locked, 4 user not found, 5 user locked for verification, 6 vault error.
+operator locked, 4 user not found, 5 user locked for verification, 6 vault error, 7 over the
+velocity limits: the change needs a second person's approval (APPROVAL_REQUIRED).
 `;
 }
 

@@ -11,6 +11,7 @@ export const EXIT = {
   NOT_FOUND: 4,
   LOCKED: 5,
   VAULT: 6,
+  APPROVAL: 7,
   INTERRUPTED: 130,
 } as const;
 
@@ -40,10 +41,12 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'DISK_FULL':
     case 'INTERNAL':
       return EXIT.VAULT;
+    case 'APPROVAL_REQUIRED':
+      return EXIT.APPROVAL;
     case 'CANCELLED':
       return EXIT.INTERRUPTED;
     default:
-      // BAD_REQUEST, FORBIDDEN, WEAK_PASSWORD, CONFLICT, USER_DISABLED, OWN_ACCOUNT,
+      // BAD_REQUEST, FORBIDDEN, WEAK_PASSWORD, CONFLICT, USER_DISABLED, OWN_ACCOUNT, OPERATOR_ACCOUNT,
       // CHECKS_REQUIRED, TICKET_REQUIRED, REASON_REQUIRED, NO_PENDING_ENROLLMENT
       return EXIT.USAGE;
   }

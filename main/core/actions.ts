@@ -2,8 +2,9 @@ import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import type { AuditEvent, AuditInput } from './audit.ts';
 import type { ReadTx, WriteTx } from '../store/port.ts';
-import type { UserRecord } from '../store/records.ts';
+import type { OperatorRecord, UserRecord } from '../store/records.ts';
 import { findCheck, loadSettings } from './settings.ts';
+import { mailboxKey } from './text.ts';
 
 /** What an operator records for every action that changes a user's factors. */
 export interface ActionContext {
@@ -66,15 +67,44 @@ export async function checkAction(tx: ReadTx, session: Session, userId: number, 
     fail('CHECKS_REQUIRED', 'At least one strong identity check is needed (call-back, photo ID or manager). A request by e-mail alone is not enough: record it as a refused request instead.', { field: 'checks' });
   }
   if (user.status === 'disabled') fail('USER_DISABLED', 'This user is disabled. Enable the user in the directory before changing their sign-in methods.');
-  // An operator must never reset their own factors: that would bypass the second person.
-  if (session.emailKey !== null && session.emailKey === user.emailKey) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+  await checkOperatorAccounts(tx, session, user);
   return user;
 }
 
-/** Refuses a disabled user or the operator's own account (for steps that complete a recorded action). */
-export function checkTarget(session: Session, user: UserRow): void {
+/** Refuses a disabled user, the operator's own account, or (for an agent) another operator's (for steps that complete a recorded action). */
+export async function checkTarget(tx: ReadTx, session: Session, user: UserRow): Promise<void> {
   if (user.status === 'disabled') fail('USER_DISABLED', 'This user is disabled. Enable the user in the directory first.');
-  if (session.emailKey !== null && session.emailKey === user.emailKey) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+  await checkOperatorAccounts(tx, session, user);
+}
+
+/**
+ * The operator (not removed) whose own account `user` is: the directory user they are linked
+ * to, or a user whose address reaches the same mailbox as the operator's work email or linked
+ * user's address (mailboxKey: NFKC, case, `+tag`). Null when the user belongs to no operator.
+ */
+export async function operatorOwning(tx: ReadTx, user: Pick<UserRow, 'id' | 'email'>): Promise<OperatorRecord | null> {
+  const target = mailboxKey(user.email);
+  for (const op of await tx.operators.list()) {
+    if (op.userId === user.id) return op;
+    if (op.email !== null && mailboxKey(op.email) === target) return op;
+    if (op.userId !== null) {
+      const linked = await tx.users.get(op.userId);
+      if (linked && mailboxKey(linked.email) === target) return op;
+    }
+  }
+  return null;
+}
+
+/**
+ * Nobody acts on their own account (that would bypass the second person), and only an admin
+ * acts on another operator's. The session's own address counts too, for a session whose
+ * operator row has gone (recovery) or was changed since sign-in.
+ */
+async function checkOperatorAccounts(tx: ReadTx, session: Session, user: UserRow): Promise<void> {
+  const owner = await operatorOwning(tx, user);
+  const own = owner?.id === session.operatorId || (session.userId != null && session.userId === user.id) || (session.emailKey !== null && session.emailKey === mailboxKey(user.email));
+  if (own) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
+  if (owner && session.role !== 'admin') fail('OPERATOR_ACCOUNT', "This user is an operator's own account: only an admin can act on it.");
 }
 
 export { auditAs } from './audit-as.ts';

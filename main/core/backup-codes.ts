@@ -5,6 +5,7 @@ import { randomInt } from './clock.ts';
 import { requireRole } from './roles.ts';
 import { codeVerifier, keyedSalt } from './crypto.ts';
 import { auditAction, checkAction, normalizeContext, queueNotification, type ActionContext } from './actions.ts';
+import { checkVelocity, writeChange } from './velocity.ts';
 
 /** 31 characters: digits and capitals without 0, O, 1, I and L, so no code is misread aloud. */
 export const BACKUP_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -55,9 +56,11 @@ export async function issueBackupCodes(store: Store, session: Session, userId: n
   requireRole(session, 'codes:backup');
   const c = normalizeContext(ctx);
   const fresh = newBackupCodeSet(store.random, store.values.verifierKey());
-  return store.write(async (tx) => {
+  return writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'code.backup-codes', c, now);
+    if (refused) return refused;
     const set = await storeBackupCodeSet(tx, user.id, fresh, now);
     await auditAction(tx, session, user, 'code.backup-codes', c, { setId: set.setId, total: BACKUP_SET_SIZE, voidedSets: set.voided }, now);
     await queueNotification(tx, user, 'backup-codes', now);

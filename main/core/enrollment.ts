@@ -10,6 +10,7 @@ import { BACKUP_ALPHABET, newBackupCodeSet, storeBackupCodeSet } from './backup-
 import { isHardLocked, isLocked, lockDetails, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
 import { crashPoint } from '../platform/test-hooks.ts';
 import { authenticatorSecretAad } from './value-cipher.ts';
+import { checkVelocity, writeChange, type Refusal } from './velocity.ts';
 import { auditAction, checkAction, checkTarget, loadUser, normalizeContext, queueNotification, type ActionContext, type UserRow } from './actions.ts';
 
 /** 160 bits, the size RFC 4226 recommends for HMAC-SHA-1. */
@@ -96,9 +97,11 @@ export async function forceReenrollment(store: Store, session: Session, userId: 
   const c = normalizeContext(ctx);
   const fresh = freshEnrollment(store.random);
   const freshCodes = ctx.withBackupCodes === true ? newBackupCodeSet(store.random, store.values.verifierKey()) : null;
-  const issued = await store.write(async (tx) => {
+  const issued = await writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'enrollment.reenroll', c, now);
+    if (refused) return refused;
     await tx.authenticators.lapseExpired(user.id, now);
     const revoked = await tx.authenticators.end(user.id, 'active', 'revoked', now);
     const voidedPending = await tx.authenticators.end(user.id, 'pending', 'voided', now);
@@ -139,9 +142,11 @@ export async function regenerateEnrollment(store: Store, session: Session, userI
   requireRole(session, 'enrollment:regenerate');
   const c = normalizeContext(ctx);
   const fresh = freshEnrollment(store.random);
-  const issued = await store.write(async (tx) => {
+  const issued = await writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'enrollment.regenerate', c, now);
+    if (refused) return refused;
     await tx.authenticators.lapseExpired(user.id, now);
     const old = await tx.authenticators.pending(user.id);
     if (!old) noPending();
@@ -165,7 +170,7 @@ export async function revealEnrollmentKey(store: Store, session: Session, userId
   requireRole(session, 'enrollment:reveal-key');
   return store.write(async (tx) => {
     const user = await loadUser(tx, userId);
-    checkTarget(session, user);
+    await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
     const row = await tx.authenticators.pending(user.id, enrollmentId);
@@ -193,7 +198,7 @@ export async function pendingEnrollmentForSheet(store: Store, session: Session, 
   requireRole(session, 'enrollment:sheet');
   return store.write(async (tx) => {
     const user = await loadUser(tx, userId);
-    checkTarget(session, user);
+    await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
     const row: PendingEnrollment | null = await tx.authenticators.pending(user.id, enrollmentId);
@@ -228,9 +233,9 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
   const c = normalizeCode(code);
   if (c.kind !== 'totp') fail('BAD_REQUEST', 'Type the 6 digits the new authenticator app shows.', { field: 'code' });
   // Failures must be counted and audited, so the outcome is decided inside and thrown after commit.
-  const outcome = await store.write(async (tx): Promise<{ kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number | null }> => {
+  const outcome = await writeChange(store, async (tx): Promise<{ kind: 'ok' | 'none' | 'rejected' } | { kind: 'locked'; until: number | null } | Refusal> => {
     const user = await loadUser(tx, userId);
-    checkTarget(session, user);
+    await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
     const pending = await tx.authenticators.pending(user.id);
@@ -240,6 +245,9 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'locked' }, now, 'locked');
       return { kind: 'locked', until: isHardLocked(state) ? null : state.lockedUntil };
     }
+    // Over the limits the code is not even tried: nothing is counted against the user.
+    const refused = await checkVelocity(tx, session, user, 'enrollment.confirm', null, now);
+    if (refused) return refused;
     const m = await tryTotp(store, tx, user.id, c.value, now, ['pending']);
     if (m.ok) {
       await registerSuccess(tx, user.id);

@@ -120,7 +120,7 @@ export async function importUsers(store: Store, session: Session, source: Import
           for (let i = 0; i < batch.length; i++) {
             if (i === middle) crashPoint('import:mid-batch');
             const { line, fields } = batch[i]!;
-            const r = await applyUser(tx, fields, now, session.emailKey);
+            const r = await applyUser(tx, fields, now, session);
             if (r.kind === 'inserted') done.inserted++;
             else if (r.kind === 'unchanged') done.unchanged++;
             else if (r.kind === 'rejected') done.rejected.push({ line, reason: r.reason });

@@ -6,6 +6,7 @@ import { requireRole } from './roles.ts';
 import { codeVerifier, keyedSalt } from './crypto.ts';
 import { loadSettings, LIMITS } from './settings.ts';
 import { auditAction, checkAction, normalizeContext, queueNotification, type ActionContext } from './actions.ts';
+import { checkVelocity, writeChange } from './velocity.ts';
 
 /** An 8-digit one-time code, uniformly random (no modulo bias), ungrouped. */
 export function newOneTimeCode(random: Random): string {
@@ -28,7 +29,7 @@ export async function issueOneTimeCode(store: Store, session: Session, userId: n
   const code = newOneTimeCode(store.random);
   const salt = keyedSalt(store.random);
   const hash = codeVerifier(store.values.verifierKey(), salt, code);
-  return store.write(async (tx) => {
+  return writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const settings = await loadSettings(tx);
     const minutes = ctx.minutes ?? settings.oneTimeCodeMinutes;
@@ -37,6 +38,8 @@ export async function issueOneTimeCode(store: Store, session: Session, userId: n
       fail('BAD_REQUEST', `A one-time code lives between ${min} minutes and ${max / 60} hours. Choose a lifetime in whole minutes from ${min} to ${max}.`, { field: 'minutes', min, max });
     }
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'code.issue-one-time', c, now);
+    if (refused) return refused;
     const expiresAt = now + minutes * 60_000;
     const voided = await tx.codes.voidOneTime(user.id, now);
     await tx.codes.insertOneTime({ userId: user.id, salt, hash, createdAt: now, expiresAt });

@@ -6,7 +6,7 @@ import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import type { SignInJournal } from '../store/vault-lock.ts';
 import type { OperatorRecord } from '../store/records.ts';
-import { toOperator, type Operator } from './operators.ts';
+import { operatorIn, type Operator } from './operators.ts';
 import { requireRole } from './roles.ts';
 import { attemptGate, type AccountState } from './signin-throttle.ts';
 import { journalName, recordSealedJournal } from './signin.ts';
@@ -21,16 +21,16 @@ function lockOf(s: AccountState, now: number): { lockedUntil: number | null; fai
   return { lockedUntil: gate.kind === 'locked' ? gate.until : null, failedSignIns: s.failures };
 }
 
-function withLock(r: OperatorRecord, journal: SignInJournal, now: number): OperatorWithLock {
-  return { ...toOperator(r), ...lockOf(journal.state(journalName(r.nameKey)), now) };
+function withLock(r: OperatorRecord, op: Operator, journal: SignInJournal, now: number): OperatorWithLock {
+  return { ...op, ...lockOf(journal.state(journalName(r.nameKey)), now) };
 }
 
 /** Lists operators with their sign-in locks (admin). */
 export async function listOperatorsWithLocks(store: Store, journal: SignInJournal, session: Session): Promise<OperatorWithLock[]> {
   requireRole(session, 'operators:list');
-  const rows = await store.read((tx) => tx.operators.list());
+  const rows = await store.read(async (tx) => Promise.all((await tx.operators.list()).map(async (r) => ({ r, op: await operatorIn(tx, r) }))));
   const now = store.clock.now();
-  return rows.map((r) => withLock(r, journal, now));
+  return rows.map(({ r, op }) => withLock(r, op, journal, now));
 }
 
 /**
@@ -41,12 +41,16 @@ export async function listOperatorsWithLocks(store: Store, journal: SignInJourna
  */
 export async function clearOperatorLock(store: Store, journal: SignInJournal, session: Session, name: string): Promise<{ operator: OperatorWithLock; wasLocked: boolean; lockedUntil: number | null; failedSignIns: number }> {
   requireRole(session, 'operators:unlock');
-  const row = typeof name === 'string' ? await store.read((tx) => tx.operators.getByNameKey(foldKey(name))) : null;
-  if (!row || row.status === 'removed') fail('NOT_FOUND', 'There is no operator with that name.');
+  const found = typeof name === 'string' ? await store.read(async (tx) => {
+    const r = await tx.operators.getByNameKey(foldKey(name));
+    return r ? { row: r, op: await operatorIn(tx, r) } : null;
+  }) : null;
+  if (!found || found.row.status === 'removed') fail('NOT_FOUND', 'There is no operator with that name.');
+  const { row, op } = found;
   const jName = journalName(row.nameKey);
   const before = lockOf(journal.state(jName), store.clock.now());
   const wasLocked = before.lockedUntil !== null;
-  if (!wasLocked && before.failedSignIns === 0) return { operator: withLock(row, journal, store.clock.now()), wasLocked, ...before };
+  if (!wasLocked && before.failedSignIns === 0) return { operator: withLock(row, op, journal, store.clock.now()), wasLocked, ...before };
   // The journal is a file beside the store: re-sealed first, then its events and this action are
   // recorded together (as at every sign-in).
   const sealed = journal.clear(jName);
@@ -55,5 +59,5 @@ export async function clearOperatorLock(store: Store, journal: SignInJournal, se
     await recordSealedJournal(tx, sealed, session.name, now);
     await auditAs(tx, session, { action: 'operator.unlock', outcome: 'ok', details: { name: row.name, wasLocked, lockedUntil: before.lockedUntil, failedSignIns: before.failedSignIns } }, now);
   });
-  return { operator: withLock(row, journal, store.clock.now()), wasLocked, ...before };
+  return { operator: withLock(row, op, journal, store.clock.now()), wasLocked, ...before };
 }

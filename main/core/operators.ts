@@ -3,7 +3,7 @@ import { fail } from './errors.ts';
 import type { Role, Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import type { OperatorRecord } from '../store/records.ts';
-import { foldKey } from './text.ts';
+import { foldKey, mailboxKey } from './text.ts';
 import { assertPassword } from './passwords.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './actions.ts';
@@ -14,6 +14,9 @@ export interface Operator {
   name: string;
   displayName: string;
   email: string | null;
+  /** The operator's own directory user, and its address; null when not linked (warned at sign-in). */
+  userId: number | null;
+  userEmail: string | null;
   role: 'agent' | 'admin';
   status: 'active' | 'disabled' | 'removed';
   createdAt: number;
@@ -31,15 +34,21 @@ export function validOperatorName(name: string): string {
   return r.data;
 }
 
-/** The operator as shown (drops the folded keys). */
-export function toOperator(r: OperatorRecord): Operator {
-  return { id: r.id, name: r.name, displayName: r.displayName, email: r.email, role: r.role, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt };
+/** The operator as shown (drops the folded keys); `userEmail` is the linked user's address. */
+export function toOperator(r: OperatorRecord, userEmail: string | null = null): Operator {
+  return { id: r.id, name: r.name, displayName: r.displayName, email: r.email, userId: r.userId, userEmail: r.userId === null ? null : userEmail, role: r.role, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt };
+}
+
+/** The operator as shown, with the address of their linked directory user read in `tx`. */
+export async function operatorIn(tx: ReadTx, r: OperatorRecord): Promise<Operator> {
+  const user = r.userId === null ? null : await tx.users.get(r.userId);
+  return toOperator(r, user?.email ?? null);
 }
 
 /** A session for an operator, built from their row (never from credential metadata); SIGNIN_FAILED unless active. */
 export function sessionOf(r: OperatorRecord | null, now: number): Session {
   if (!r || r.status !== 'active') fail('SIGNIN_FAILED', 'Wrong name or password.');
-  return { operatorId: r.id, name: r.name, displayName: r.displayName, role: r.role, emailKey: r.emailKey, signedInAt: now };
+  return { operatorId: r.id, name: r.name, displayName: r.displayName, role: r.role, emailKey: r.email ? mailboxKey(r.email) : null, userId: r.userId, signedInAt: now };
 }
 
 /** Builds a session for a signed-in operator from the store. */
@@ -49,21 +58,25 @@ export async function sessionFor(tx: ReadTx, operatorId: string, now: number): P
 
 /** Looks an operator up by id (any status). */
 export async function getOperator(store: Store, id: string): Promise<Operator | null> {
-  const r = await store.read((tx) => tx.operators.get(id));
-  return r ? toOperator(r) : null;
+  return store.read(async (tx) => {
+    const r = await tx.operators.get(id);
+    return r ? operatorIn(tx, r) : null;
+  });
 }
 
 /** Looks an operator up by sign-in name (folded); null when there is none or it was removed. */
 export async function findOperatorByName(store: Store, session: Session, name: string): Promise<Operator | null> {
   requireRole(session, 'operators:list');
-  const r = await store.read((tx) => tx.operators.getByNameKey(foldKey(name)));
-  return r && r.status !== 'removed' ? toOperator(r) : null;
+  return store.read(async (tx) => {
+    const r = await tx.operators.getByNameKey(foldKey(name));
+    return r && r.status !== 'removed' ? operatorIn(tx, r) : null;
+  });
 }
 
 /** Lists operators (admin). */
 export async function listOperators(store: Store, session: Session): Promise<Operator[]> {
   requireRole(session, 'operators:list');
-  return (await store.read((tx) => tx.operators.list())).map(toOperator);
+  return store.read(async (tx) => Promise.all((await tx.operators.list()).map((r) => operatorIn(tx, r))));
 }
 
 /** Input for a new operator. */
@@ -72,6 +85,8 @@ export interface NewOperator {
   displayName: string;
   role: 'agent' | 'admin';
   email?: string | null;
+  /** The address of the operator's own directory user, to link them (see linkUser). */
+  userEmail?: string | null;
   password: string;
 }
 
@@ -91,9 +106,22 @@ export function checkNewOperator(input: NewOperator): CheckedOperator {
 }
 
 /** Inserts a checked operator row in `tx` (no credential, no audit); CONFLICT when the name is taken. */
-export async function insertOperator(tx: WriteTx, op: CheckedOperator, id: string, at: number): Promise<OperatorRecord> {
-  if (!(await tx.operators.insert({ id, ...op, createdAt: at }))) fail('CONFLICT', `An operator named ${op.name} already exists.`, { field: 'name' });
+export async function insertOperator(tx: WriteTx, op: CheckedOperator, id: string, at: number, userId: number | null = null): Promise<OperatorRecord> {
+  if (!(await tx.operators.insert({ id, ...op, userId, createdAt: at }))) fail('CONFLICT', `An operator named ${op.name} already exists.`, { field: 'name' });
   return (await tx.operators.get(id))!;
+}
+
+/**
+ * The directory user an operator is linked to, by address (the same fold as a lookup); NOT_FOUND
+ * when there is none, CONFLICT when another operator is linked to that user already.
+ */
+export async function linkUser(tx: ReadTx, userEmail: string, operatorId: string): Promise<{ id: number; email: string }> {
+  if (typeof userEmail !== 'string' || userEmail.trim().length === 0 || userEmail.length > 254) fail('BAD_REQUEST', "Type the address of the operator's own directory user.", { field: 'userEmail' });
+  const user = await tx.users.getByEmailKey(foldKey(userEmail.trim()));
+  if (!user) fail('NOT_FOUND', 'No directory user has that address. Add or import the user first, then link the operator.', { field: 'userEmail' });
+  const other = (await tx.operators.list()).find((o) => o.userId === user.id && o.id !== operatorId);
+  if (other) fail('CONFLICT', `That user is already linked to the operator ${other.name}.`, { field: 'userEmail' });
+  return { id: user.id, email: user.email };
 }
 
 /** Adds an operator with a credential of their own (admin). */
@@ -105,10 +133,13 @@ export async function addOperator(store: Store, session: Session, input: NewOper
   const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: op.nameKey }, input.password);
   return store.write(async (tx) => {
     const now = store.clock.now();
-    const row = await insertOperator(tx, op, id, now);
+    const user = input.userEmail ? await linkUser(tx, input.userEmail, id) : null;
+    // Linked without a work email: the linked user's address is theirs.
+    const checked = user && op.email === null ? { ...op, email: user.email, emailKey: foldKey(user.email) } : op;
+    const row = await insertOperator(tx, checked, id, now, user?.id ?? null);
     await tx.credentials.installOperator(credential);
-    await auditAs(tx, session, { action: 'operator.add', outcome: 'ok', details: { name: row.name, role: row.role } }, now);
-    return toOperator(row);
+    await auditAs(tx, session, { action: 'operator.add', outcome: 'ok', details: { name: row.name, role: row.role, linkedUser: user?.email ?? null } }, now);
+    return toOperator(row, user?.email ?? null);
   });
 }
 
@@ -135,7 +166,7 @@ export async function disableOperator(store: Store, session: Session, operatorId
     await tx.operators.setStatus(op.id, 'disabled', now);
     await tx.credentials.removeOperator(op.id);
     await auditAs(tx, session, { action: 'operator.disable', outcome: 'ok', details: { name: op.name } }, now);
-    return toOperator((await tx.operators.get(op.id))!);
+    return operatorIn(tx, (await tx.operators.get(op.id))!);
   });
 }
 
@@ -168,7 +199,7 @@ export async function resetOperatorPassword(store: Store, session: Session, oper
     await tx.operators.setStatus(current.id, 'active', now);
     await tx.credentials.installOperator(credential);
     await auditAs(tx, session, { action: 'operator.reset-password', outcome: 'ok', details: { name: current.name } }, now);
-    return toOperator((await tx.operators.get(current.id))!);
+    return operatorIn(tx, (await tx.operators.get(current.id))!);
   });
 }
 
@@ -185,8 +216,8 @@ export async function changeOwnPassword(store: Store, session: Session, oldPassw
   });
 }
 
-/** Changes an operator's role, display name or work email (admin). */
-export async function updateOperator(store: Store, session: Session, operatorId: string, patch: { role?: 'agent' | 'admin'; displayName?: string; email?: string | null }): Promise<Operator> {
+/** Changes an operator's role, display name, work email or linked directory user (`userEmail`; null unlinks) (admin). */
+export async function updateOperator(store: Store, session: Session, operatorId: string, patch: { role?: 'agent' | 'admin'; displayName?: string; email?: string | null; userEmail?: string | null }): Promise<Operator> {
   requireRole(session, 'operators:update');
   return store.write(async (tx) => {
     const op = await target(tx, operatorId);
@@ -194,14 +225,23 @@ export async function updateOperator(store: Store, session: Session, operatorId:
     if (patch.email !== undefined && op.id === session.operatorId && (patch.email?.trim() || null) !== op.email) {
       fail('FORBIDDEN', 'Your own work email is changed by another admin: it keeps you from acting on your own user account.', { field: 'email' });
     }
+    const user = patch.userEmail === undefined ? undefined : patch.userEmail === null || patch.userEmail.trim() === '' ? null : await linkUser(tx, patch.userEmail, op.id);
+    // Linking yourself once is fine (the first admin has nobody else to do it); changing or
+    // removing your own link would let you reach your real account, so another admin does that.
+    if (user !== undefined && op.id === session.operatorId && op.userId !== null && (user?.id ?? null) !== op.userId) {
+      fail('FORBIDDEN', 'Your own directory user is changed by another admin: it keeps you from acting on your own user account.', { field: 'userEmail' });
+    }
     if (patch.displayName !== undefined && INVISIBLE.test(patch.displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
     if (patch.email && (!/^[^\s@]+@[^\s@]+$/u.test(patch.email.trim()) || INVISIBLE.test(patch.email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
     const role: Role = patch.role ?? op.role;
     const displayName = patch.displayName?.trim() || op.displayName;
-    const email = patch.email === undefined ? op.email : patch.email?.trim() || null;
+    const userId = user === undefined ? op.userId : (user?.id ?? null);
+    // Linked without a work email: the linked user's address is theirs.
+    const email = patch.email === undefined ? (op.email ?? user?.email ?? null) : patch.email?.trim() || null;
     const now = store.clock.now();
-    await tx.operators.update(op.id, { role: role as 'agent' | 'admin', displayName, email, emailKey: email ? foldKey(email) : null }, now);
-    await auditAs(tx, session, { action: 'operator.update', outcome: 'ok', details: { name: op.name, role, emailChanged: email !== op.email, from: op.email, to: email } }, now);
-    return toOperator((await tx.operators.get(op.id))!);
+    await tx.operators.update(op.id, { role: role as 'agent' | 'admin', displayName, email, emailKey: email ? foldKey(email) : null, userId }, now);
+    const linkChanged = userId !== op.userId ? { linkedUser: user?.email ?? null } : {};
+    await auditAs(tx, session, { action: 'operator.update', outcome: 'ok', details: { name: op.name, role, emailChanged: email !== op.email, from: op.email, to: email, ...linkChanged } }, now);
+    return operatorIn(tx, (await tx.operators.get(op.id))!);
   });
 }

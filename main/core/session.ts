@@ -7,8 +7,10 @@ export interface Session {
   name: string;
   displayName: string;
   role: Role;
-  /** Folded work email of the operator, used to refuse actions on their own user account. */
+  /** Mailbox key (mailboxKey) of the operator's work email, used to refuse actions on their own user account. */
   emailKey: string | null;
+  /** The operator's linked directory user (their own account), when linked. */
+  userId?: number | null;
   signedInAt: number;
   /** The door the session came through; recorded in every audit event it writes. */
   via?: Via;

@@ -24,6 +24,9 @@ export interface Settings {
   idleLockMinutes: number;
   /** + and 1–3 digits, given to a phone number written without one (91234567 is +4791234567). */
   defaultCountryCode: string;
+  /** Velocity limits per operator (admins included): a factor change beyond these needs approval. */
+  velocityPerHour: number;
+  velocityPerDay: number;
   identityChecks: IdentityCheck[];
   verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
 }
@@ -46,6 +49,8 @@ export const LIMITS = {
   idleLockMinutes: { min: 1, max: 60 },
   // The first wait can be at most the cap the doubling stops at.
   cooldownMinutes: { min: 1, max: VERIFY_POLICY.maxDelayMinutes },
+  velocityPerHour: { min: 1, max: 10_000 },
+  velocityPerDay: { min: 1, max: 100_000 },
   logoBytes: 200 * 1024,
 } as const;
 
@@ -58,6 +63,8 @@ export const DEFAULT_SETTINGS: Settings = {
   enrollmentDeadlineDays: 7,
   idleLockMinutes: 5,
   defaultCountryCode: '+47',
+  velocityPerHour: 10,
+  velocityPerDay: 30,
   identityChecks: [
     { id: 'callback', strong: true, label: { nb: 'Ringt tilbake på nummeret i katalogen', en: 'Called back on the directory number' } },
     { id: 'photo-id', strong: true, label: { nb: 'Legitimasjon med bilde sett ved oppmøte', en: 'Photo ID seen in person' } },
@@ -126,6 +133,8 @@ const FIELDS = {
     .trim()
     .transform((s) => s.replace(/^00/, '+').replace(/^(?=[1-9])/, '+'))
     .pipe(z.string().regex(/^\+[1-9][0-9]{0,2}$/, 'must be + and a country calling code of 1–3 digits, e.g. +47')),
+  velocityPerHour: int(LIMITS.velocityPerHour.min, LIMITS.velocityPerHour.max),
+  velocityPerDay: int(LIMITS.velocityPerDay.min, LIMITS.velocityPerDay.max),
   identityChecks: z
     .array(CheckSchema)
     .min(1)

@@ -82,12 +82,15 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
   if (!unlocked) return recordFailure();
   const { store } = unlocked;
   let session: Session;
+  let unlinked = false;
   try {
     // The credential only says which row to read: a disabled, removed or renamed operator is refused.
     session = await store.read(async (tx) => {
       const s = await sessionFor(tx, unlocked.operatorId ?? '', clock.now());
       const row = await tx.operators.get(s.operatorId);
       if (row?.nameKey !== nameKey) fail('SIGNIN_FAILED', WRONG);
+      // Warned only once there is a directory to link to (a new vault has no users yet).
+      unlinked = row.userId === null && (await tx.users.count()) > 0;
       return s;
     });
   } catch (err) {
@@ -97,6 +100,8 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
   }
   try {
     const warnings = await afterUnlock(lock, unlocked, session.name, jName);
+    // Not linked to their own directory user: the own-account rule can only compare addresses.
+    if (unlinked) warnings.push('OPERATOR_UNLINKED');
     await store.write(async (tx) => {
       await tx.audit.append({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } }, store.clock.now());
     });

@@ -7,6 +7,21 @@ export function foldKey(s: string): string {
   return s.trim().normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 }
 
+/**
+ * The mailbox an address reaches, for the own-account comparison only (never stored as a key):
+ * NFKC (full-width `ｐer.lie＠` is `per.lie@`), Unicode case-folded, and a `+tag` of the local
+ * part dropped (`per.lie+x@` reaches `per.lie@`). Operators' and users' addresses both go
+ * through this one function, so a look-alike of an operator's own address is caught.
+ */
+export function mailboxKey(email: string): string {
+  const s = email.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC');
+  const at = s.lastIndexOf('@');
+  if (at < 0) return s;
+  const plus = s.indexOf('+');
+  const local = plus >= 0 && plus < at ? s.slice(0, plus) : s.slice(0, at);
+  return `${local}@${s.slice(at + 1)}`;
+}
+
 /** Splits a folded name into the words a prefix search should match. */
 export function nameWords(folded: string): string[] {
   return [...new Set(folded.split(/[\s\-'’.,()]+/u).filter((w) => w.length > 0))];

@@ -6,17 +6,20 @@ import { isLocked } from './verify.ts';
 import { maskPhone } from './text.ts';
 import { loadSettings, findCheck } from './settings.ts';
 import { auditAction, auditAs, checkAction, loadUser, normalizeContext, queueNotification, MAX_TICKET_LENGTH, type ActionContext } from './actions.ts';
+import { checkVelocity, writeChange } from './velocity.ts';
 
 /** Removes the user's SMS factor (login by SMS stops working), audited and notified. */
 export async function removeSms(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ removed: true }> {
   requireRole(session, 'sms:remove');
   const c = normalizeContext(ctx);
-  return store.write(async (tx) => {
+  return writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const row = await tx.sms.get(user.id);
     if (!row) fail('CONFLICT', 'This user has no SMS factor to remove.');
-    await tx.sms.remove(user.id);
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'sms.remove', c, now);
+    if (refused) return refused;
+    await tx.sms.remove(user.id);
     await auditAction(tx, session, user, 'sms.remove', c, { masked: maskPhone(row.phone) }, now);
     await queueNotification(tx, user, 'sms-removed', now);
     return { removed: true as const };
@@ -27,9 +30,11 @@ export async function removeSms(store: Store, session: Session, userId: number, 
 export async function clearVerificationLock(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ failures: 0; locked: false }> {
   requireRole(session, 'lock:clear');
   const c = normalizeContext(ctx);
-  return store.write(async (tx) => {
+  return writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
+    const refused = await checkVelocity(tx, session, user, 'lock.clear', c, now);
+    if (refused) return refused;
     const before = await tx.verification.get(user.id);
     const wasLocked = isLocked(before, now);
     await tx.verification.set(user.id, { failures: 0, lockedAt: null, lockedUntil: null });

@@ -3,6 +3,13 @@ import type { Session } from './session.ts';
 import type { WriteTx } from '../store/port.ts';
 import type { UserFieldsRecord, UserRecord } from '../store/records.ts';
 import { auditAs } from './actions.ts';
+import { mailboxKey } from './text.ts';
+
+/** Whose own account a writer must not change: the session's mailbox key and linked user. */
+export interface OwnAccount {
+  emailKey: string | null;
+  userId?: number | null;
+}
 
 /** One user's validated fields; `status: null` keeps an existing user's status (new users are active). */
 export type UserFields = Omit<UserFieldsRecord, 'status'> & { status: UserFieldsRecord['status'] | null };
@@ -25,13 +32,13 @@ export type ApplyResult =
  * the caller's write transaction. A new user costs one insert; only a conflict reads the
  * existing rows (import speed). Never changes the operator's own user account.
  */
-export async function applyUser(tx: WriteTx, f: UserFields, now: number, ownEmailKey: string | null): Promise<ApplyResult> {
+export async function applyUser(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): Promise<ApplyResult> {
   const id = await tx.users.insert({ ...f, status: f.status ?? 'active' }, now);
   if (id !== null) return { kind: 'inserted', id };
-  return merge(tx, f, now, ownEmailKey);
+  return merge(tx, f, now, own);
 }
 
-async function merge(tx: WriteTx, f: UserFields, now: number, ownEmailKey: string | null): Promise<ApplyResult> {
+async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): Promise<ApplyResult> {
   const byExt = f.externalId !== null ? await tx.users.getByExternalId(f.externalId) : null;
   const byEmail = await tx.users.getByEmailKey(f.emailKey);
   let cur: UserRecord;
@@ -67,7 +74,8 @@ async function merge(tx: WriteTx, f: UserFields, now: number, ownEmailKey: strin
   if (next.organization !== cur.organization) fields.push('organization');
   if (next.status !== cur.status) fields.push('status');
   if (fields.length === 0) return { kind: 'unchanged', id: cur.id };
-  if (ownEmailKey !== null && (cur.emailKey === ownEmailKey || f.emailKey === ownEmailKey)) {
+  const isOwn = (own.userId != null && own.userId === cur.id) || (own.emailKey !== null && (mailboxKey(cur.email) === own.emailKey || mailboxKey(f.email) === own.emailKey));
+  if (isOwn) {
     return { kind: 'rejected', code: 'OWN_ACCOUNT', field: 'email', reason: 'your own user account must be changed by another admin' };
   }
   await tx.users.update(cur.id, next, now);

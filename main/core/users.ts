@@ -158,7 +158,7 @@ export async function upsertUser(store: Store, session: Session, input: UserInpu
   const fields = validateUserInput(input, (await currentSettings(store)).defaultCountryCode);
   return store.write(async (tx) => {
     const now = store.clock.now();
-    const r = await applyUser(tx, fields, now, session.emailKey);
+    const r = await applyUser(tx, fields, now, session);
     if (r.kind === 'rejected') throw new FactorDeskError(r.code, r.reason, { field: r.field });
     if (r.kind === 'inserted') {
       await auditAs(tx, session, { action: 'user.add', userId: r.id, userEmail: fields.email, outcome: 'ok', details: { phone: fields.phone ? 'set' : 'none', status: fields.status ?? 'active' } }, now);

@@ -75,6 +75,8 @@ export const CHANNELS = {
         enrollmentDeadlineDays: z.number().int().optional(),
         idleLockMinutes: z.number().int().optional(),
         defaultCountryCode: shortText(8).optional(),
+        velocityPerHour: z.number().int().optional(),
+        velocityPerDay: z.number().int().optional(),
         identityChecks: z
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
@@ -85,8 +87,8 @@ export const CHANNELS = {
   ),
   'settings:choose-logo': ch('settings:write', z.object({ clear: z.boolean() }).strict()),
   'operators:list': ch('operators:list', empty),
-  'operators:add': ch('operators:add', z.object({ name: opName, displayName: shortText(128), role: z.enum(['agent', 'admin']), email: z.string().max(254).optional(), password }).strict()),
-  'operators:update': ch('operators:update', z.object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional() }).strict()),
+  'operators:add': ch('operators:add', z.object({ name: opName, displayName: shortText(128), role: z.enum(['agent', 'admin']), email: z.string().max(254).optional(), userEmail: z.string().max(254).optional(), password }).strict()),
+  'operators:update': ch('operators:update', z.object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional(), userEmail: z.string().max(254).nullable().optional() }).strict()),
   'operators:disable': ch('operators:disable', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),

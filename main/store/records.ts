@@ -119,6 +119,8 @@ export interface OperatorRecord {
   displayName: string;
   email: string | null;
   emailKey: string | null;
+  /** The operator's own directory user (nobody acts on their own account); null when not linked. */
+  userId: number | null;
   role: 'agent' | 'admin';
   status: 'active' | 'disabled' | 'removed';
   createdAt: number;

@@ -46,13 +46,14 @@ export interface OperatorRow {
   display_name: string;
   email: string | null;
   email_key: string | null;
+  user_id: number | null;
   role: 'agent' | 'admin';
   status: OperatorRecord['status'];
   created_at: number;
   updated_at: number;
 }
 
-export const OPERATOR_COLUMNS = 'id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at';
+export const OPERATOR_COLUMNS = 'id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at, user_id';
 
 export function toOperatorRecord(r: OperatorRow): OperatorRecord {
   return {
@@ -62,6 +63,7 @@ export function toOperatorRecord(r: OperatorRow): OperatorRecord {
     displayName: r.display_name,
     email: r.email,
     emailKey: r.email_key,
+    userId: r.user_id,
     role: r.role,
     status: r.status,
     createdAt: r.created_at,

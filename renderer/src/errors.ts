@@ -31,6 +31,11 @@ export function errorText(t: TFunction, shown: ApiError | CodedError, context: {
       const seconds = error.details?.seconds;
       return typeof seconds === 'number' ? t('errors.RATE_LIMITED', { seconds: Math.max(1, Math.ceil(seconds)) }) : t('errors.RATE_LIMITED_plain');
     }
+    case 'APPROVAL_REQUIRED': {
+      const limit = error.details?.limit;
+      const window = error.details?.window;
+      return typeof limit === 'number' && (window === 'hour' || window === 'day') ? t('errors.APPROVAL_REQUIRED', { limit, window: t(`errors.window.${window}`) }) : t('errors.APPROVAL_REQUIRED_plain');
+    }
     case 'OPERATOR_LOCKED': {
       const until = error.details?.until;
       return typeof until === 'number' && Number.isFinite(until) ? t('errors.OPERATOR_LOCKED', { until: dateTime(until) }) : t('errors.OPERATOR_LOCKED_plain');

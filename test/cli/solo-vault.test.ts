@@ -157,7 +157,15 @@ describe('factordesk settings show|set', () => {
     expect(r.status).toBe(2);
     const m = oneJson(r.stdout).error!.message;
     expect(m).toMatch(/no setting called 'colour'/);
-    expect(m).toMatch(/oneTimeCodeMinutes, enrollmentDeadlineDays, idleLockMinutes, defaultCountryCode, identityChecks, verification/);
+    expect(m).toMatch(/oneTimeCodeMinutes, enrollmentDeadlineDays, idleLockMinutes, defaultCountryCode, velocityPerHour, velocityPerDay, identityChecks, verification/);
+  });
+
+  it('set: the velocity limits are whole numbers from 1', async () => {
+    expect((await cli(['settings', 'set', 'velocityPerHour', '5'])).status).toBe(0);
+    expect(oneJson((await cli(['settings', 'show'])).stdout).result.settings).toMatchObject({ velocityPerHour: 5, velocityPerDay: 30 });
+    expect((await cli(['settings', 'set', 'velocityPerDay', '0'])).status).toBe(2);
+    expect((await cli(['settings', 'set', 'velocityPerDay', 'many'])).status).toBe(2);
+    expect((await cli(['settings', 'set', 'velocityPerHour', '10'])).status).toBe(0);
   });
 
   it('set: the logo from a PNG file, shown only as set; none clears it; agents may not', async () => {

@@ -14,6 +14,7 @@ import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/aud
 import { foldKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { backupVault, checkVaultIntegrity } from '../../main/core/vault-maintenance.ts';
+import { updateSettings } from '../../main/core/settings.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import { fileRef, vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
 import { readBackup } from '../../main/store/sqlite/backup.ts';
@@ -30,6 +31,8 @@ afterEach(() => {
 async function closedVault(users = 0) {
   const v = await makeVault({ withAgent: true });
   cleanups.push(v.cleanup);
+  // The fixtures loop factor changes until they are killed: the velocity limits are not tested here.
+  await updateSettings(v.store, v.admin, { velocityPerHour: 10_000, velocityPerDay: 100_000 });
   if (users > 0) insertUsers(v.vault.db, users);
   const key = v.vault.keyForWorker();
   v.vault.close();

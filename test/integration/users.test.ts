@@ -287,7 +287,7 @@ describe('searchUsers against a brute-force oracle, on every path (sorted, email
     // Insert straight through the writer in one transaction (the single-add path audits each row).
     await store.write(async (tx) => {
       for (const u of users) {
-        const r = await applyUser(tx, { email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, externalId: null, status: u.status ?? null }, 1, null);
+        const r = await applyUser(tx, { email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, externalId: null, status: u.status ?? null }, 1, { emailKey: null });
         expect(r.kind).toBe('inserted');
       }
     });

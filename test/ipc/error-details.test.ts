@@ -76,6 +76,8 @@ describe('error details through the IPC guard', () => {
       [new FactorDeskError('FORBIDDEN', 'no', { permission: 'vault:rekey' }), { permission: 'vault:rekey' }],
       [new FactorDeskError('FORBIDDEN', 'no', { permission: 'root' }), undefined],
       [new FactorDeskError('NOT_FOUND', 'gone', { userId: '12' }), undefined],
+      [new FactorDeskError('APPROVAL_REQUIRED', 'over the limit', { window: 'hour', limit: 10, count: 10 }), { window: 'hour', limit: 10 }],
+      [new FactorDeskError('APPROVAL_REQUIRED', 'over the limit', { window: 'week' }), undefined],
       [new FactorDeskError('INTERNAL', 'boom', { until: 5 }), undefined],
     ];
     for (const [err, details] of thrown) {
@@ -95,6 +97,6 @@ describe('error details through the IPC guard', () => {
       .filter(([, keys]) => Object.keys(keys).length > 1)
       .map(([code]) => code)
       .sort();
-    expect(extras).toEqual(['BAD_REQUEST', 'FORBIDDEN', 'NOT_FOUND', 'OPERATOR_LOCKED', 'RATE_LIMITED', 'USER_LOCKED', 'WEAK_PASSWORD']);
+    expect(extras).toEqual(['APPROVAL_REQUIRED', 'BAD_REQUEST', 'FORBIDDEN', 'NOT_FOUND', 'OPERATOR_LOCKED', 'RATE_LIMITED', 'USER_LOCKED', 'WEAK_PASSWORD']);
   });
 });

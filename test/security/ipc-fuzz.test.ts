@@ -450,7 +450,9 @@ describe('operator abuse', () => {
 
   it('acting on your own user account is OWN_ACCOUNT on every channel that acts on a user, and nothing changes', async () => {
     const x = await setup();
-    // The agent may start a re-enrollment for the admin's user account (not theirs): a pending one to target.
+    // Another admin may start a re-enrollment for the admin's user account (an agent may not: it
+    // is an operator's account): the agent is made an admin for that, to get a pending one to target.
+    expect((await x.app.call('operators:update', { operatorId: x.agentId, role: 'admin' })).ok).toBe(true);
     x.app.close();
     expect(codeOf(await x.app.signIn(AGENT))).toBe('OK');
     const re = await x.app.call('enrollment:reenroll', { userId: x.own, ...CTX, voidCodes: false, withBackupCodes: false });

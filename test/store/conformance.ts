@@ -312,6 +312,35 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('audit counts (velocity limits)', () => {
+      it('counts one operator\'s events of the given actions and outcome at or after a time, in the writing transaction too', async () => {
+        const t0 = t.clock.now() + 10_000;
+        await store.write(async (tx) => {
+          await tx.audit.append({ action: 'code.issue-one-time', operator: 'per', outcome: 'ok' }, t0);
+          await tx.audit.append({ action: 'code.backup-codes', operator: 'per', outcome: 'ok' }, t0 + 10);
+          await tx.audit.append({ action: 'enrollment.confirm', operator: 'per', outcome: 'rejected' }, t0 + 20);
+          await tx.audit.append({ action: 'user.view', operator: 'per', outcome: 'ok' }, t0 + 30);
+          await tx.audit.append({ action: 'code.issue-one-time', operator: 'anne', outcome: 'ok' }, t0 + 40);
+          await tx.audit.append({ action: 'lock.clear', operator: 'per', outcome: 'ok' }, t0 + 50);
+        });
+        const actions = ['code.issue-one-time', 'code.backup-codes', 'enrollment.confirm', 'lock.clear'];
+        const count = (operator: string, since: number, list: string[] = actions) => store.read((tx) => tx.audit.countSince({ operator, actions: list, outcome: 'ok', since }));
+        expect(await count('per', t0)).toBe(3);
+        expect(await count('per', t0 + 10)).toBe(2);
+        expect(await count('per', t0 + 51)).toBe(0);
+        expect(await count('anne', t0)).toBe(1);
+        expect(await count('nobody', 0)).toBe(0);
+        expect(await count('per', 0, ['lock.clear'])).toBe(1);
+        expect(await count('per', 0, [])).toBe(0);
+        // Inside a write, the count sees the transaction's own appends.
+        const inside = await store.write(async (tx) => {
+          await tx.audit.append({ action: 'sms.remove', operator: 'per', outcome: 'ok' }, t0 + 60);
+          return tx.audit.countSince({ operator: 'per', actions: ['sms.remove', 'lock.clear'], outcome: 'ok', since: t0 });
+        });
+        expect(inside).toBe(2);
+      });
+    });
+
     describe('outbox and settings', () => {
       it('queues notifications and marks each exported once', async () => {
         const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
@@ -508,6 +537,19 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(await store.read((tx) => tx.users.get(b!))).toMatchObject({ status: 'disabled' });
         expect(await store.read((tx) => tx.users.get(999_999))).toBeNull();
         expect(await store.read((tx) => tx.users.count())).toBe(2);
+      });
+    });
+
+    describe('operators', () => {
+      it('keeps the link to the operator\'s own directory user, and clears it', async () => {
+        const [kari] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const base = { name: 'kari', nameKey: 'kari', displayName: 'Kari', email: null, emailKey: null, role: 'agent' as const, createdAt: 5 };
+        expect(await store.write((tx) => tx.operators.insert({ id: 'op-linked', ...base, userId: kari! }))).toBe(true);
+        expect(await store.read((tx) => tx.operators.get('op-linked'))).toMatchObject({ name: 'kari', userId: kari, status: 'active' });
+        await store.write((tx) => tx.operators.update('op-linked', { role: 'agent', displayName: 'Kari', email: 'kari@example.no', emailKey: 'kari@example.no', userId: null }, 6));
+        expect(await store.read((tx) => tx.operators.get('op-linked'))).toMatchObject({ email: 'kari@example.no', userId: null, updatedAt: 6 });
+        await store.write((tx) => tx.operators.update('op-linked', { role: 'admin', displayName: 'Kari', email: null, emailKey: null, userId: kari! }, 7));
+        expect((await store.read((tx) => tx.operators.list())).find((o) => o.id === 'op-linked')).toMatchObject({ role: 'admin', userId: kari });
       });
     });
   });

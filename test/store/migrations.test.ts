@@ -129,6 +129,19 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(await store.read((tx) => tx.authenticators.secretsForUser(2))).toMatchObject([{ status: 'active', lastStep: totpStep(now) }]);
     },
   },
+  // 5 → 6 (0006-operator-user): operators get a link to their own directory user, unlinked at first.
+  5: {
+    seed(db) {
+      db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1, 1)').run('per.lie@example.no', 'per.lie@example.no', 'Per Lie', 'per lie', 'active');
+      db.prepare("INSERT INTO operators (id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at) VALUES ('op1', 'per', 'per', 'Per Lie', 'per.lie@example.no', 'per.lie@example.no', 'agent', 'active', 1, 1)").run();
+    },
+    async check(store) {
+      const op = await store.read((tx) => tx.operators.get('op1'));
+      expect(op).toMatchObject({ name: 'per', email: 'per.lie@example.no', role: 'agent', status: 'active', userId: null });
+      await store.write((tx) => tx.operators.update('op1', { role: 'agent', displayName: 'Per Lie', email: op!.email, emailKey: op!.emailKey, userId: 1 }, 2));
+      expect((await store.read((tx) => tx.operators.get('op1')))!.userId).toBe(1);
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

@@ -1,4 +1,4 @@
-import { addOperator, disableOperator, findOperatorByName, removeOperator, resetOperatorPassword, validOperatorName, type Operator } from '../../core/operators.ts';
+import { addOperator, disableOperator, findOperatorByName, removeOperator, resetOperatorPassword, updateOperator, validOperatorName, type Operator } from '../../core/operators.ts';
 import type { Session } from '../../core/session.ts';
 import type { Store } from '../../store/port.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
@@ -34,14 +34,15 @@ async function operatorNamed(store: Store, session: Session, name: string): Prom
   return op;
 }
 
-const row = (o: Operator): string => [o.name, o.role, o.status, o.displayName, o.email ?? '-', localTime(o.createdAt)].join('\t');
+const row = (o: Operator): string => [o.name, o.role, o.status, o.displayName, o.email ?? '-', o.userEmail ?? 'not linked', localTime(o.createdAt)].join('\t');
 const lockText = (o: OperatorWithLock): string => (o.lockedUntil === null ? '-' : `locked until ${localTime(o.lockedUntil)}`);
 
 export const operatorsList: Command = {
   name: 'operators list',
   summary: 'list the operator accounts (admin)',
   usage: ['operators list'],
-  help: `Lists operators: name, role, status, display name, email, created, and the sign-in lock
+  help: `Lists operators: name, role, status, display name, email, own directory user ("not linked"
+when there is none), created, and the sign-in lock
 ("locked until …" after too many wrong passwords, else "-"; "operators unlock NAME" clears it).
 With --json each operator has lockedUntil (epoch ms, or null) and failedSignIns.`,
   options: {},
@@ -83,13 +84,16 @@ audit. An operator who is not locked is left as is.`,
 export const operatorsAdd: Command = {
   name: 'operators add',
   summary: 'add an operator with their own password (admin)',
-  usage: ['operators add NAME --role agent|admin [--display-name TEXT] [--email ADDRESS]'],
+  usage: ['operators add NAME --role agent|admin [--display-name TEXT] [--email ADDRESS] [--user EMAIL]'],
   help: `Adds an operator. The password comes from FACTORDESK_NEW_PASSWORD or is typed twice.
 
   --role agent|admin     required
   --display-name TEXT    shown in the audit (default: NAME)
-  --email ADDRESS        the operator's work email (they can never act on that user account)`,
-  options: { role: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' } },
+  --email ADDRESS        the operator's work email (they can never act on that user account)
+  --user EMAIL           link the operator to their own directory user (which must exist); nobody
+                         acts on their own account and only an admin on an operator's. Without
+                         --email, the user's address becomes the work email`,
+  options: { role: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' }, user: { type: 'string' } },
   args: ['NAME'],
   admin: true,
   async run(ctx, p) {
@@ -99,11 +103,52 @@ export const operatorsAdd: Command = {
     const displayName = textArg(str(p, 'display-name'), 'display-name', 128) || name;
     const rawEmail = str(p, 'email');
     const email = rawEmail === undefined ? null : emailArg(rawEmail);
+    const rawUser = str(p, 'user');
+    const userEmail = rawUser === undefined ? null : emailArg(rawUser);
     return ctx.withSession(async (vault, session) => {
       requireRole(session, 'operators:add');
       const password = await newPassword(ctx, [name, displayName]);
-      const op = await addOperator(storeOf(vault), session, { name, displayName, role, email, password });
+      const op = await addOperator(storeOf(vault), session, { name, displayName, role, email, userEmail, password });
       return { result: { operator: op }, text: row(op), message: `Added the ${op.role} ${op.name}.` };
+    });
+  },
+};
+
+export const operatorsUpdate: Command = {
+  name: 'operators update',
+  summary: "change an operator's role, display name, work email or own directory user (admin)",
+  usage: ['operators update NAME [--role agent|admin] [--display-name TEXT] [--email ADDRESS|none] [--user EMAIL|none]'],
+  help: `Changes what is given and keeps the rest.
+
+  --role agent|admin     the operator's role (the last active admin stays an admin)
+  --display-name TEXT    shown in the audit
+  --email ADDRESS|none   the operator's work email (none clears it)
+  --user EMAIL|none      link the operator to their own directory user (which must exist; none
+                         unlinks). An admin may link themselves once; their own work email and
+                         an existing link are changed by another admin`,
+  options: { role: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' }, user: { type: 'string' } },
+  args: ['NAME'],
+  admin: true,
+  async run(ctx, p) {
+    const name = validOperatorName(p.args[0]!);
+    const rawRole = str(p, 'role');
+    const role = rawRole === undefined ? undefined : choiceArg(rawRole, 'role', ['agent', 'admin'] as const, 'agent');
+    const rawDisplay = str(p, 'display-name');
+    const displayName = rawDisplay === undefined ? undefined : textArg(rawDisplay, 'display-name', 128);
+    const rawEmail = str(p, 'email');
+    const email = rawEmail === undefined ? undefined : rawEmail === 'none' ? null : emailArg(rawEmail);
+    const rawUser = str(p, 'user');
+    const userEmail = rawUser === undefined ? undefined : rawUser === 'none' ? null : emailArg(rawUser);
+    if (role === undefined && displayName === undefined && email === undefined && userEmail === undefined) {
+      throw usageError('Say what to change: --role, --display-name, --email or --user.', 'operators update');
+    }
+    return ctx.withSession(async (vault, session) => {
+      requireRole(session, 'operators:update');
+      const store = storeOf(vault);
+      const target = await operatorNamed(store, session, name);
+      const patch = { ...(role ? { role } : {}), ...(displayName ? { displayName } : {}), ...(email !== undefined ? { email } : {}), ...(userEmail !== undefined ? { userEmail } : {}) };
+      const op = await updateOperator(store, session, target.id, patch);
+      return { result: { operator: op }, text: row(op), message: `Updated ${op.name}.` };
     });
   },
 };

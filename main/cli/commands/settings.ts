@@ -8,7 +8,7 @@ import { quoteArg, usageError } from '../output.ts';
 
 type Key = keyof Settings;
 const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];
-const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes']);
+const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay']);
 const JSON_KEYS = new Set<Key>(['identityChecks', 'verification']);
 /** Longer than any valid value (20 checks with two 120-character labels each); the rest is refused unread. */
 const MAX_VALUE = 20_000;
@@ -33,7 +33,7 @@ function parseValue(key: Key, raw: string): unknown {
   if (raw.length > MAX_VALUE) throw usageError(`The value for ${key} is too long.`, 'settings set');
   if (NUMBER_KEYS.has(key)) {
     const n = /^\s*[+-]?\d{1,15}\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n)) throw usageError(`The setting ${key} takes a whole number (minutes or days), e.g. ${String(DEFAULT_SETTINGS[key])}.`, 'settings set');
+    if (!Number.isSafeInteger(n)) throw usageError(`The setting ${key} takes a whole number, e.g. ${String(DEFAULT_SETTINGS[key])}.`, 'settings set');
     return n;
   }
   if (JSON_KEYS.has(key)) {

@@ -79,7 +79,7 @@ export function storeChannels(store: () => Store): StoreChannels {
     },
     'settings:get': () => currentSettings(store()),
     'operators:list': (_r, s) => listOperators(store(), s!),
-    'operators:add': (req, s) => addOperator(store(), s!, { ...req, email: req.email ?? null }),
+    'operators:add': (req, s) => addOperator(store(), s!, { ...req, email: req.email ?? null, userEmail: req.userEmail ?? null }),
     'operators:update': ({ operatorId, ...patch }, s) => updateOperator(store(), s!, operatorId, patch),
     'operators:disable': ({ operatorId }, s) => disableOperator(store(), s!, operatorId),
     'operators:remove': ({ operatorId }, s) => removeOperator(store(), s!, operatorId),

@@ -10,6 +10,19 @@ export interface AuditRead {
   all(): AsyncIterable<AuditEvent>;
   /** The latest time recorded among the newest events (clock check); null when empty. */
   latestAt(): Promise<number | null>;
+  /**
+   * How many events `operator` wrote with one of `actions` and `outcome` at or after `since`
+   * (velocity limits: counted in the store, so they hold across processes and restarts).
+   */
+  countSince(q: AuditCountQuery): Promise<number>;
+}
+
+/** What countSince counts. */
+export interface AuditCountQuery {
+  operator: string;
+  actions: readonly string[];
+  outcome: string;
+  since: number;
 }
 
 export interface AuditRepo extends AuditRead {

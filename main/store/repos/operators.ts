@@ -1,5 +1,14 @@
 import type { OperatorRecord } from '../records.ts';
 
+/** What an update of an operator sets. */
+export interface OperatorPatch {
+  role: 'agent' | 'admin';
+  displayName: string;
+  email: string | null;
+  emailKey: string | null;
+  userId: number | null;
+}
+
 /** Reading operator accounts. */
 export interface OperatorsRead {
   /** The operator with this id (removed ones too); null when there is none. */
@@ -16,8 +25,8 @@ export interface OperatorsRead {
 export interface OperatorsRepo extends OperatorsRead {
   /** Adds an active operator; false when the folded name is taken. */
   insert(op: Omit<OperatorRecord, 'status' | 'updatedAt'>): Promise<boolean>;
-  /** Changes role, display name and work email. */
-  update(id: string, patch: { role: 'agent' | 'admin'; displayName: string; email: string | null; emailKey: string | null }, at: number): Promise<void>;
+  /** Changes role, display name, work email and the linked directory user. */
+  update(id: string, patch: OperatorPatch, at: number): Promise<void>;
   /** Enables or disables an operator that is not removed. */
   setStatus(id: string, status: 'active' | 'disabled', at: number): Promise<void>;
   /** Marks an operator removed, keeping the row for the audit trail and freeing the name for reuse. */

@@ -13,7 +13,7 @@ import { Footer } from './parts.tsx';
 /** The add-operator form. */
 export function AddOperatorDialog({ onClose }: { onClose: (added: OperatorView | null) => void }) {
   const { t } = useTranslation();
-  const [f, setF] = useState({ name: '', displayName: '', email: '', role: 'agent' as 'agent' | 'admin' });
+  const [f, setF] = useState({ name: '', displayName: '', email: '', userEmail: '', role: 'agent' as 'agent' | 'admin' });
   const [pw, setPw] = useState('');
   const [repeat, setRepeat] = useState('');
   const [tried, setTried] = useState(false);
@@ -27,7 +27,7 @@ export function AddOperatorDialog({ onClose }: { onClose: (added: OperatorView |
     const p = passwordProblems(pw, repeat);
     if (!f.name.trim() || !f.displayName.trim() || p.password || p.repeat) return;
     setBusy(true);
-    const r = await call('operators:add', { name: f.name.trim(), displayName: f.displayName.trim(), role: f.role, password: pw, ...(f.email.trim() ? { email: f.email.trim() } : {}) });
+    const r = await call('operators:add', { name: f.name.trim(), displayName: f.displayName.trim(), role: f.role, password: pw, ...(f.email.trim() ? { email: f.email.trim() } : {}), ...(f.userEmail.trim() ? { userEmail: f.userEmail.trim() } : {}) });
     setBusy(false);
     if (r.ok) onClose(r.value);
     else setError(r.error);
@@ -47,6 +47,9 @@ export function AddOperatorDialog({ onClose }: { onClose: (added: OperatorView |
         </div>
         <div className="field-row">
           <Field label={t('operators.emailOptional')} type="email" value={f.email} onChange={(email) => setF({ ...f, email })} error={serverFor('email')} maxLength={254} testId="op-email" className="grow" />
+          <Field label={t('operators.userEmail')} hint={t('operators.userEmailHint')} type="email" value={f.userEmail} onChange={(userEmail) => setF({ ...f, userEmail })} error={serverFor('userEmail')} maxLength={254} testId="op-user-email" className="grow" />
+        </div>
+        <div className="field-row">
           <div className="field">
             <label htmlFor="op-role">{t('operators.role')}</label>
             <select id="op-role" value={f.role} onChange={(e) => setF({ ...f, role: e.target.value as 'agent' | 'admin' })} data-testid="op-role">
@@ -66,6 +69,45 @@ export function AddOperatorDialog({ onClose }: { onClose: (added: OperatorView |
           right={
             <button type="submit" className="btn btn-primary" disabled={busy} data-testid="op-add-submit">
               {t('operators.add')}
+            </button>
+          }
+        />
+      </form>
+    </Modal>
+  );
+}
+
+/** Links an operator to their own directory user (or unlinks them with an empty address). */
+export function LinkUserDialog({ op, onClose }: { op: OperatorView; onClose: (changed: OperatorView | null) => void }) {
+  const { t } = useTranslation();
+  const [userEmail, setUserEmail] = useState(op.userEmail ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  async function submit() {
+    setBusy(true);
+    const r = await call('operators:update', { operatorId: op.id, userEmail: userEmail.trim() === '' ? null : userEmail.trim() });
+    setBusy(false);
+    if (r.ok) onClose(r.value);
+    else setError(r.error);
+  }
+  return (
+    <Modal open onOpenChange={(o) => !o && onClose(null)} title={t('operators.linkTitle', { name: op.displayName })} description={t('operators.userEmailHint')} testId="dialog-link-user">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Field label={t('operators.userEmail')} type="email" value={userEmail} onChange={setUserEmail} error={error ? errorText(t, error) : undefined} maxLength={254} testId="op-link-email" />
+        <Footer
+          left={
+            <button type="button" className="btn" onClick={() => onClose(null)} data-testid="dialog-cancel">
+              {t('common.cancel')}
+            </button>
+          }
+          right={
+            <button type="submit" className="btn btn-primary" disabled={busy} data-testid="op-link-submit">
+              {t('operators.link')}
             </button>
           }
         />

@@ -9,7 +9,7 @@ import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice, Status } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { ConfirmDialog } from '../dialogs/ConfirmDialog.tsx';
-import { AddOperatorDialog, ResetPasswordDialog } from '../dialogs/OperatorDialogs.tsx';
+import { AddOperatorDialog, LinkUserDialog, ResetPasswordDialog } from '../dialogs/OperatorDialogs.tsx';
 import { RekeyDialog } from '../dialogs/RekeyDialog.tsx';
 import { errorText } from '../errors.ts';
 import { date } from '../format.ts';
@@ -19,6 +19,7 @@ import { useWorkspace } from '../workspace.ts';
 type Pending =
   | { kind: 'add' }
   | { kind: 'reset'; op: OperatorView }
+  | { kind: 'link'; op: OperatorView }
   | { kind: 'disable'; op: OperatorView }
   | { kind: 'remove'; op: OperatorView }
   | { kind: 'role'; op: OperatorView }
@@ -73,7 +74,7 @@ export function OperatorsScreen() {
       <table className="table" data-testid="operators-table">
         <thead>
           <tr>
-            {(['name', 'displayName', 'email', 'role', 'status', 'created', 'actions'] as const).map((c) => (
+            {(['name', 'displayName', 'email', 'user', 'role', 'status', 'created', 'actions'] as const).map((c) => (
               <th scope="col" key={c}>
                 {t(`operators.col.${c}`)}
               </th>
@@ -91,6 +92,7 @@ export function OperatorsScreen() {
                   {self ? <span className="muted"> ({t('operators.you')})</span> : null}
                 </td>
                 <td>{op.email}</td>
+                <td data-testid="operator-user">{op.userEmail ?? <Status tone="warn" label={t('operators.unlinked')} />}</td>
                 <td>{t(`role.${op.role}`)}</td>
                 <td>
                   {op.status === 'active' ? <Status tone="ok" label={t('operators.status.active')} /> : <Status tone="bad" icon="ban" label={t(`operators.status.${op.status}`)} />}
@@ -103,6 +105,9 @@ export function OperatorsScreen() {
                     <div className="row-actions">
                       <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'role', op })} data-testid="operator-role">
                         {op.role === 'admin' ? t('operators.makeAgent') : t('operators.makeAdmin')}
+                      </button>
+                      <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'link', op })} data-testid="operator-link">
+                        {t('operators.link')}
                       </button>
                       <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'reset', op })} data-testid="operator-reset">
                         {t('operators.resetPassword')}
@@ -131,6 +136,18 @@ export function OperatorsScreen() {
             if (added) {
               reload();
               toast({ title: t('operators.done.add', { name: added.displayName }), tone: 'ok' });
+            }
+          }}
+        />
+      ) : null}
+      {pending?.kind === 'link' ? (
+        <LinkUserDialog
+          op={pending.op}
+          onClose={(changed) => {
+            close();
+            if (changed) {
+              reload();
+              toast({ title: t('operators.done.link', { name: changed.displayName }), tone: 'ok' });
             }
           }}
         />

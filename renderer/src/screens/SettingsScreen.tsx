@@ -17,7 +17,7 @@ export interface SettingsDraft {
   dirty: boolean;
 }
 
-const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], cooldownMinutes: [1, 1440] } as const;
+const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 10_000], velocityPerDay: [1, 100_000], cooldownMinutes: [1, 1440] } as const;
 
 /**
  * The settings form. Its edits live in the workspace (`draft`), so switching to another tab
@@ -46,6 +46,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     oneTimeCodeMinutes: num('oneTimeCodeMinutes', s.oneTimeCodeMinutes),
     enrollmentDeadlineDays: num('enrollmentDeadlineDays', s.enrollmentDeadlineDays),
     idleLockMinutes: num('idleLockMinutes', s.idleLockMinutes),
+    velocityPerHour: num('velocityPerHour', s.velocityPerHour),
+    velocityPerDay: num('velocityPerDay', s.velocityPerDay),
     cooldownMinutes: num('cooldownMinutes', s.verification.cooldownMinutes),
     defaultCountryCode: /^\s*(\+|00)?[1-9][0-9]{0,2}\s*$/.test(s.defaultCountryCode) ? undefined : t('settings.countryCodeInvalid'),
     checks: !s.identityChecks.some((c) => c.strong) ? t('settings.needStrong') : s.identityChecks.some((c) => c.id === WEAK_ONLY && c.strong) ? t('settings.neverStrong') : undefined,
@@ -63,6 +65,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       enrollmentDeadlineDays: s.enrollmentDeadlineDays,
       idleLockMinutes: s.idleLockMinutes,
       defaultCountryCode: s.defaultCountryCode.trim(),
+      velocityPerHour: s.velocityPerHour,
+      velocityPerDay: s.velocityPerDay,
       identityChecks: s.identityChecks.map((c) => ({ id: c.id.trim(), strong: c.strong, label: { nb: c.label.nb.trim(), en: c.label.en.trim() } })),
       verification: s.verification,
     });
@@ -79,18 +83,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     setDraft((old) => (old ? { ...old, value: { ...old.value, organizationLogo: r.value.organizationLogo } } : { value: r.value, dirty: false }));
     ws.reloadSettings();
   }
-  const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes', label: string) => (
-    <Field
-      label={label}
-      type="number"
-      min={LIMITS[key][0]}
-      max={LIMITS[key][1]}
-      value={String(s[key])}
-      onChange={(v) => setS({ ...s, [key]: Number(v) })}
-      error={local[key] ?? errFor(key)}
-      testId={`settings-${key}`}
-      hint={t('settings.range', { min: LIMITS[key][0], max: LIMITS[key][1] })}
-    />
+  const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes' | 'velocityPerHour' | 'velocityPerDay', label: string) => (
+    <Field label={label} type="number" min={LIMITS[key][0]} max={LIMITS[key][1]} value={String(s[key])} onChange={(v) => setS({ ...s, [key]: Number(v) })} error={local[key] ?? errFor(key)} testId={`settings-${key}`} hint={t('settings.range', { min: LIMITS[key][0], max: LIMITS[key][1] })} />
   );
 
   return (
@@ -157,6 +151,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
           {intField('oneTimeCodeMinutes', t('settings.otcMinutes'))}
           {intField('enrollmentDeadlineDays', t('settings.deadlineDays'))}
           {intField('idleLockMinutes', t('settings.idleMinutes'))}
+          {intField('velocityPerHour', t('settings.velocityPerHour'))}
+          {intField('velocityPerDay', t('settings.velocityPerDay'))}
           <Field
             label={t('settings.cooldown')}
             type="number"

@@ -5,6 +5,7 @@ import { sql as m0004 } from './0004-signed-heads.ts';
 import { sql as m0005 } from './0005-sealed-secrets.ts';
 import { sql as m0006 } from './0006-radius-clients.ts';
 import { sql as m0007 } from './0007-ranked-search.ts';
+import { sql as m0008 } from './0008-operator-user.ts';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -15,6 +16,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 5, name: '0005-sealed-secrets', sql: m0005 },
   { version: 6, name: '0006-radius-clients', sql: m0006 },
   { version: 7, name: '0007-ranked-search', sql: m0007 },
+  { version: 8, name: '0008-operator-user', sql: m0008 },
 ];
 
 /** The schema version this build writes. */

@@ -1,5 +1,5 @@
 import { canonicalEvent, eventHash, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
-import type { AuditRepo } from '../../repos/audit.ts';
+import type { AuditCountQuery, AuditRepo } from '../../repos/audit.ts';
 import type { PgTxState } from '../tx-state.ts';
 
 interface Row {
@@ -95,6 +95,12 @@ export class PgAudit implements AuditRepo {
   async latestAt(): Promise<number | null> {
     const r = await this.s.row<{ at: number | null }>('SELECT max(at) AS at FROM (SELECT at FROM audit_events ORDER BY seq DESC LIMIT 1000) AS newest');
     return r?.at ?? null;
+  }
+
+  async countSince(q: AuditCountQuery): Promise<number> {
+    if (q.actions.length === 0) return 0;
+    const r = await this.s.row<{ n: number }>('SELECT count(*)::int AS n FROM audit_events WHERE operator = $1 AND outcome = $2 AND at >= $3 AND action = ANY($4::text[])', [q.operator, q.outcome, q.since, [...q.actions]]);
+    return r?.n ?? 0;
   }
 
   append(input: AuditInput, at: number): Promise<AuditEvent> {

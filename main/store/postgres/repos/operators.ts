@@ -1,5 +1,5 @@
 import type { OperatorRecord } from '../../records.ts';
-import type { OperatorsRepo } from '../../repos/operators.ts';
+import type { OperatorPatch, OperatorsRepo } from '../../repos/operators.ts';
 import type { PgTxState } from '../tx-state.ts';
 
 import { OPERATOR_COLUMNS, toOperatorRecord, type OperatorRow } from '../../rows.ts';
@@ -29,7 +29,7 @@ export class PgOperators implements OperatorsRepo {
   }
 
   async insert(op: Omit<OperatorRecord, 'status' | 'updatedAt'>): Promise<boolean> {
-    const n = await this.s.change(`INSERT INTO operators (${OPERATOR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8) ON CONFLICT (name_key) DO NOTHING`, [
+    const n = await this.s.change(`INSERT INTO operators (${OPERATOR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $8, $9) ON CONFLICT (name_key) DO NOTHING`, [
       op.id,
       op.name,
       op.nameKey,
@@ -38,12 +38,21 @@ export class PgOperators implements OperatorsRepo {
       op.emailKey,
       op.role,
       op.createdAt,
+      op.userId,
     ]);
     return n === 1;
   }
 
-  async update(id: string, patch: { role: 'agent' | 'admin'; displayName: string; email: string | null; emailKey: string | null }, at: number): Promise<void> {
-    await this.s.change('UPDATE operators SET role = $1, display_name = $2, email = $3, email_key = $4, updated_at = $5 WHERE id = $6', [patch.role, patch.displayName, patch.email, patch.emailKey, at, id]);
+  async update(id: string, patch: OperatorPatch, at: number): Promise<void> {
+    await this.s.change('UPDATE operators SET role = $1, display_name = $2, email = $3, email_key = $4, user_id = $5, updated_at = $6 WHERE id = $7', [
+      patch.role,
+      patch.displayName,
+      patch.email,
+      patch.emailKey,
+      patch.userId,
+      at,
+      id,
+    ]);
   }
 
   async setStatus(id: string, status: 'active' | 'disabled', at: number): Promise<void> {

@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditFilter, AuditInput } from '../../../core/audit.ts';
-import type { AuditRepo } from '../../repos/audit.ts';
+import type { AuditCountQuery, AuditRepo } from '../../repos/audit.ts';
 import type { TxState } from '../tx-state.ts';
-import { appendAuditRow, auditHeadRow, iterateAuditRows, latestAuditAt, listAuditRows } from '../audit-rows.ts';
+import { appendAuditRow, auditHeadRow, countAuditRowsSince, iterateAuditRows, latestAuditAt, listAuditRows } from '../audit-rows.ts';
 
 export class SqliteAudit implements AuditRepo {
   private readonly s: TxState;
@@ -26,6 +26,10 @@ export class SqliteAudit implements AuditRepo {
 
   async latestAt(): Promise<number | null> {
     return latestAuditAt(this.s.read());
+  }
+
+  async countSince(q: AuditCountQuery): Promise<number> {
+    return countAuditRowsSince(this.s.read(), q);
   }
 
   async append(input: AuditInput, at: number): Promise<AuditEvent> {

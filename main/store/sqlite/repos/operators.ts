@@ -1,5 +1,5 @@
 import type { OperatorRecord } from '../../records.ts';
-import type { OperatorsRepo } from '../../repos/operators.ts';
+import type { OperatorPatch, OperatorsRepo } from '../../repos/operators.ts';
 import type { TxState } from '../tx-state.ts';
 
 import { OPERATOR_COLUMNS, toOperatorRecord, type OperatorRow } from '../../rows.ts';
@@ -35,14 +35,16 @@ export class SqliteOperators implements OperatorsRepo {
   async insert(op: Omit<OperatorRecord, 'status' | 'updatedAt'>): Promise<boolean> {
     this.s.write();
     const r = this.s
-      .stmt(`INSERT INTO operators (${OPERATOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT(name_key) DO NOTHING`)
-      .run(op.id, op.name, op.nameKey, op.displayName, op.email, op.emailKey, op.role, op.createdAt, op.createdAt);
+      .stmt(`INSERT INTO operators (${OPERATOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) ON CONFLICT(name_key) DO NOTHING`)
+      .run(op.id, op.name, op.nameKey, op.displayName, op.email, op.emailKey, op.role, op.createdAt, op.createdAt, op.userId);
     return r.changes === 1;
   }
 
-  async update(id: string, patch: { role: 'agent' | 'admin'; displayName: string; email: string | null; emailKey: string | null }, at: number): Promise<void> {
+  async update(id: string, patch: OperatorPatch, at: number): Promise<void> {
     this.s.write();
-    this.s.stmt('UPDATE operators SET role = ?, display_name = ?, email = ?, email_key = ?, updated_at = ? WHERE id = ?').run(patch.role, patch.displayName, patch.email, patch.emailKey, at, id);
+    this.s
+      .stmt('UPDATE operators SET role = ?, display_name = ?, email = ?, email_key = ?, user_id = ?, updated_at = ? WHERE id = ?')
+      .run(patch.role, patch.displayName, patch.email, patch.emailKey, patch.userId, at, id);
   }
 
   async setStatus(id: string, status: 'active' | 'disabled', at: number): Promise<void> {
