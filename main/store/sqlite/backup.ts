@@ -9,7 +9,7 @@ import { fail } from '../../core/errors.ts';
 import { getMeta, type Vault, type VaultEnv } from './vault.ts';
 import { openDatabase, schemaVersion } from './database.ts';
 import { fsyncDir, writeFileAtomic } from '../../platform/fs-atomic.ts';
-import { SLOT_FILE, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
+import { SLOT_FILE, beyondLimits, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
 import { foldKey } from '../../core/text.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
@@ -114,6 +114,8 @@ export function readBackup(path: string): { header: BackupHeader; dataOffset: nu
       fail('BACKUP_INVALID', 'The backup file is damaged (header).');
     }
     const dataOffset = nl + 1;
+    const beyond = beyondLimits(header.slots);
+    if (beyond) fail('BACKUP_INVALID', `This backup was refused: its key-slot list ${beyond}. The current vault was not touched.`);
     if (!isSlotFile(header.slots) || header.slots.vaultId !== header.vaultId) fail('BACKUP_INVALID', 'The backup file is damaged (key slots).');
     if (typeof header.dbBytes !== 'number' || size - dataOffset !== header.dbBytes) fail('BACKUP_INVALID', 'The backup file is truncated or damaged.');
     const hash = createHash('sha256');

@@ -5,7 +5,7 @@ import type { Store } from '../port.ts';
 import type { SealedJournal, SignInAttempt, SignInJournal, Unlocked, UnlockedService, VaultLock } from '../vault-lock.ts';
 import type { AccountState } from '../../core/signin-throttle.ts';
 import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
-import { burnKdfTime, openPrivateKey, type Slot } from './key-slots.ts';
+import { burnKdfTime, MAX_GENERATIONS, openPrivateKey, type Slot } from './key-slots.ts';
 import { accountState, appendJournalEvent, readJournal, sealJournal } from './signin-journal.ts';
 import { storeOf } from './sqlite-store.ts';
 import * as signin from '../../core/signin.ts';
@@ -40,10 +40,15 @@ export class SqliteVaultLock implements VaultLock<Vault> {
   async unlockOperator(nameKey: string, password: string): Promise<Unlocked<Vault> | null> {
     let tried = false;
     let matched = true;
+    let kdfRuns = 0;
     const r = await unlockWith(
       this.env,
       (f) => f.slots.filter((s) => s.kind === 'operator' && s.label === nameKey),
       async (s: Slot, f) => {
+        // One operator has one key pair (the same in both generations during a rotation): more
+        // distinct keys under one name only multiply the KDF runs an attempt costs.
+        if (kdfRuns >= MAX_GENERATIONS) return null;
+        kdfRuns++;
         tried = true;
         return openPrivateKey(f.vaultId, s, password);
       },
