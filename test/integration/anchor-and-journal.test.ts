@@ -83,6 +83,38 @@ describe('sign-in journal', () => {
   });
 });
 
+describe('sign-in journal across a key rotation', () => {
+  it('rotate-key re-seals the journal: the next sign-in sees no tampering; a later edit is still caught', async () => {
+    const { rotateVaultKey } = await import('../../main/core/vault-maintenance.ts');
+    const { vaultAdminOf } = await import('../../main/store/sqlite/vault-admin.ts');
+    const { listAuditRows } = await import('../../main/store/sqlite/audit-rows.ts');
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    // A failed sign-in of someone else, so the sealed base holds a counter under the old key.
+    await code(signIn(env, 'mallory', 'not the password at all'));
+    let s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).not.toContain('JOURNAL_TAMPERED');
+    await rotateVaultKey(s.store, vaultAdminOf(s.vault), s.session);
+    s.vault.close();
+    s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).not.toContain('JOURNAL_TAMPERED');
+    expect(listAuditRows(s.vault.db, { limit: 1000 }).filter((e) => e.action === 'signin.journal.tampered')).toEqual([]);
+    s.vault.close();
+    // A real edit after the rotation: the base's counters changed without the key.
+    const path = join(v.vaultDir, 'signin-journal.json');
+    const j = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Object.keys(j.base.accounts).length).toBe(1);
+    for (const a of Object.values(j.base.accounts) as Array<{ failures: number }>) a.failures = 0;
+    writeFileSync(path, JSON.stringify(j));
+    s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).toContain('JOURNAL_TAMPERED');
+    expect(listAuditRows(s.vault.db, { limit: 5 }).some((e) => e.action === 'signin.journal.tampered')).toBe(true);
+    s.vault.close();
+  });
+});
+
 describe('enrollment sheet', () => {
   it('is printable only by the issuing operator, within 30 minutes', async () => {
     const { forceReenrollment, pendingEnrollmentForSheet } = await import('../../main/core/enrollment.ts');

@@ -22,7 +22,9 @@ const JournalSchema = z
   .object({
     format: z.literal('factordesk.signin-journal'),
     version: z.literal(1),
-    base: z.object({ accounts: z.record(z.string(), AccountSchema), mac: z.string().nullable() }).strict(),
+    // `next`: the base's MAC under the key a rotation is moving to, written before the database
+    // is rekeyed, so a rotation that stops half-way leaves a journal that either key verifies.
+    base: z.object({ accounts: z.record(z.string(), AccountSchema), mac: z.string().nullable(), next: z.string().optional() }).strict(),
     // Counters of events compacted away while locked (see appendJournalEvent), and how many.
     pending: z.record(z.string(), AccountSchema).optional(),
     summarised: z.number().int().min(0).optional(),
@@ -139,7 +141,34 @@ function baseMac(key: Buffer, accounts: Journal['base']['accounts']): string {
 /** True when the journal base verifies under `key` (an empty, never-sealed journal counts as valid). */
 export function journalBaseValid(j: Journal, key: Buffer): boolean {
   if (j.base.mac === null) return Object.keys(j.base.accounts).length === 0;
-  return safeEqualHex(j.base.mac, baseMac(key, j.base.accounts));
+  const mac = baseMac(key, j.base.accounts);
+  return safeEqualHex(j.base.mac, mac) || (j.base.next !== undefined && safeEqualHex(j.base.next, mac));
+}
+
+/**
+ * Key rotation, before the rekey: adds the base's MAC under the new key beside the old one
+ * (`next`), so whichever key ends up opening the vault verifies it. A base that does not verify
+ * under the old key is left as it is: it stays evidence.
+ */
+export function prepareJournalRekey(dir: string, oldKey: Buffer, newKey: Buffer): void {
+  const { journal, damaged } = readJournal(dir);
+  if (damaged || journal.base.mac === null || !journalBaseValid(journal, oldKey)) return;
+  journal.base.next = baseMac(newKey, journal.base.accounts);
+  writeJournal(dir, journal);
+}
+
+/**
+ * Key rotation, after the new key was verified: the base is sealed under the new key alone, in
+ * the same step that drops the old key's slots, so the next sign-in does not see a tampered
+ * journal. A base that verifies under neither key is left as it is (evidence).
+ */
+export function finishJournalRekey(dir: string, oldKey: Buffer, newKey: Buffer): void {
+  const { journal, damaged } = readJournal(dir);
+  if (damaged || journal.base.mac === null) return;
+  if (!journalBaseValid(journal, oldKey) && !journalBaseValid(journal, newKey)) return;
+  journal.base.mac = baseMac(newKey, journal.base.accounts);
+  delete journal.base.next;
+  writeJournal(dir, journal);
 }
 
 /**
