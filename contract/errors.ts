@@ -65,6 +65,8 @@ export interface ErrorDetailMap {
   USER_LOCKED: FieldDetail & { until?: number };
   WEAK_PASSWORD: FieldDetail & { problem?: PasswordProblem };
   NOT_FOUND: FieldDetail & { userId?: number };
+  /** `other-vault`: a restore refused because the backup is of another vault. */
+  CONFLICT: FieldDetail & { reason?: 'other-vault' };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailMap ? ErrorDetailMap[C] : FieldDetail;
@@ -103,7 +105,7 @@ export const ERROR_DETAILS: DetailTable = {
   RATE_LIMITED: { ...field, seconds: 'number' },
   WEAK_PASSWORD: { ...field, problem: PASSWORD_PROBLEMS },
   NOT_FOUND: { ...field, userId: 'number' },
-  CONFLICT: field,
+  CONFLICT: { ...field, reason: ['other-vault'] },
   USER_DISABLED: field,
   OWN_ACCOUNT: field,
   CHECKS_REQUIRED: field,

@@ -160,8 +160,9 @@ export async function restoreBackup(
   cred: BackupCredential,
   now: number,
   event?: (b: { createdAt: string; kept: string }) => AuditInput,
-): Promise<{ asideSuffix: string }> {
+): Promise<{ asideSuffix: string; users: number }> {
   const { header, dataOffset } = readBackup(backupPath);
+  let users = 0;
   const suffix = `before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   const dir = env.dir;
   const staging = join(dir, `${DB_FILE}.restoring`);
@@ -183,6 +184,7 @@ export async function restoreBackup(
       if (problems.some((p) => p.integrity_check !== 'ok')) fail('BACKUP_INVALID', 'The backup fails its integrity check; the current vault was not touched.');
       if (getMeta(db, 'vault_id') !== header.vaultId) fail('BACKUP_INVALID', 'The backup is inconsistent (vault id).');
       if (schemaVersion(db) > SCHEMA_VERSION) fail('VAULT_NEWER', 'The backup was made by a newer FactorDesk.');
+      users = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
       if (event) {
         // Recorded in the restored vault itself before it goes live (its anchor, from the backup, stays behind it).
         const input = event({ createdAt: header.createdAt, kept: suffix });
@@ -205,17 +207,23 @@ export async function restoreBackup(
   writeFileAtomic(join(dir, SLOT_FILE), JSON.stringify(header.slots, null, 1));
   renameSync(staging, join(dir, DB_FILE));
   fsyncDir(dir);
-  return { asideSuffix: suffix };
+  return { asideSuffix: suffix, users };
+}
+
+/** The database file the latest restore kept aside, or null when there is none. */
+export function latestRestoreAside(env: VaultEnv): string | null {
+  if (!existsSync(env.dir)) return null;
+  const asides = readdirSync(env.dir)
+    .filter((f) => f.startsWith(`${DB_FILE}.before-restore-`))
+    .sort();
+  return asides.at(-1) ?? null;
 }
 
 /** Undoes the latest restore: the restored files go aside as `.undone-<time>` and the kept ones come back. */
 export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: string; undoneSuffix: string } {
   const dir = env.dir;
-  const asides = readdirSync(dir)
-    .filter((f) => f.startsWith(`${DB_FILE}.before-restore-`))
-    .sort();
-  const latest = asides.at(-1);
-  if (!latest) fail('NOT_FOUND', 'There is no earlier vault kept aside by a restore.');
+  const latest = latestRestoreAside(env);
+  if (!latest) fail('BAD_REQUEST', 'There is nothing to undo: no vault was kept aside by a restore in this folder.');
   const suffix = latest.slice(`${DB_FILE}.`.length);
   if (!existsSync(join(dir, `${SLOT_FILE}.${suffix}`))) fail('NOT_FOUND', 'The key-slot file kept aside by that restore is missing.');
   const undone = `undone-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
