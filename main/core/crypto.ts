@@ -7,6 +7,7 @@ import {
   createPublicKey,
   diffieHellman,
   hkdfSync,
+  randomBytes,
   scrypt,
   timingSafeEqual,
   type KeyObject,
@@ -151,6 +152,11 @@ export function hkdf(key: Buffer, info: string, salt = ''): Buffer {
 /** HMAC-SHA256 hex. */
 export function hmacHex(key: Buffer, data: string | Buffer): string {
   return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/** `bytes` random bytes as hex (an id nobody can guess or collide with). */
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
 }
 
 /** SHA-256 hex. */

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, AGENT, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
+import { ADMIN, AGENT, oneJson, runCli, spawnCli, spawnCliAsync, type CliResult } from '../fixtures/cli-harness.ts';
 import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import { verifyExportedAudit } from '../../main/core/audit-export.ts';
 import { journalName } from '../../main/core/signin.ts';
-import { appendJournalEvent } from '../../main/store/sqlite/signin-journal.ts';
+import { accountState, appendJournalEvent, readJournal } from '../../main/store/sqlite/signin-journal.ts';
 
 let root: string;
 let vaultDir: string;
@@ -338,5 +338,33 @@ describe('factordesk restore of another vault', () => {
     const e = oneJson(r.stdout).error!;
     expect(e.code).toBe('BAD_REQUEST');
     expect(e.message).toMatch(/nothing to undo/);
+  });
+});
+
+describe('parallel sign-ins', () => {
+  it('12 parallel wrong guesses from separate processes: every one that ran the KDF is counted', { timeout: 120_000 }, async () => {
+    const dir = join(root, 'parallel');
+    expect((await runCli(['--vault', dir, '--json', 'init', '--name', ADMIN.name], { FACTORDESK_PASSWORD: ADMIN.password })).status).toBe(0);
+    const runs = Array.from({ length: 12 }, (_, i) => {
+      const child = spawnCliAsync(['--vault', dir, '--operator', ADMIN.name, '--json', 'find', 'kari'], { env: { FACTORDESK_PASSWORD: `wrong guess number ${i}` } });
+      child.stdin.end();
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      return new Promise<string>((resolve) =>
+        child.on('close', () => {
+          try {
+            resolve(oneJson(out).error!.code);
+          } catch {
+            resolve(`unreadable answer: ${out.slice(0, 200)}`);
+          }
+        }),
+      );
+    });
+    const codes = await Promise.all(runs);
+    const failed = codes.filter((c) => c === 'SIGNIN_FAILED').length;
+    expect(codes.every((c) => c === 'SIGNIN_FAILED' || c === 'RATE_LIMITED' || c === 'OPERATOR_LOCKED'), codes.join(',')).toBe(true);
+    expect(failed).toBeGreaterThan(0);
+    const counted = accountState(readJournal(dir).journal, journalName(ADMIN.name)).failures;
+    expect(counted).toBe(failed);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
@@ -112,6 +112,73 @@ describe('sign-in journal across a key rotation', () => {
     expect(s.warnings).toContain('JOURNAL_TAMPERED');
     expect(listAuditRows(s.vault.db, { limit: 5 }).some((e) => e.action === 'signin.journal.tampered')).toBe(true);
     s.vault.close();
+  });
+});
+
+describe('a deleted or rolled-back sign-in journal', () => {
+  async function lockedVault() {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    // A sign-in first, so the database remembers a seal.
+    (await signIn(env, 'anne', ADMIN.password)).vault.close();
+    for (let i = 0; i < 20; i++) {
+      v.clock.advance(61_000);
+      await code(signIn(env, 'anne', `wrong password number ${i}!!`));
+    }
+    v.clock.advance(61_000);
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    return { v, env, path: join(v.vaultDir, 'signin-journal.json') };
+  }
+
+  async function events(v: { vaultDir: string; recoveryKey: string }, action: string) {
+    const { unlockWithRecoveryKey } = await import('../../main/store/sqlite/unlock.ts');
+    const { listAuditRows } = await import('../../main/store/sqlite/audit-rows.ts');
+    const vault = await unlockWithRecoveryKey({ dir: v.vaultDir }, v.recoveryKey);
+    try {
+      return listAuditRows(vault.db, { limit: 1000 }).filter((e) => e.action === action);
+    } finally {
+      vault.close();
+    }
+  }
+
+  it('rm signin-journal.json does not lift a lock: the right password is still refused, and the deletion is audited', async () => {
+    const { v, env, path } = await lockedVault();
+    rmSync(path);
+    v.clock.advance(61_000);
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    expect(await events(v, 'signin.journal.rolled-back')).toHaveLength(1);
+    // The lock is back in the journal itself now, and runs out as it would have.
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    v.clock.advance(15 * 60_000);
+    const s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).not.toContain('JOURNAL_ROLLED_BACK');
+    s.vault.close();
+  });
+
+  it('a journal put back from an earlier copy is reported at the next unlock; the counters come back from the vault', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    const path = join(v.vaultDir, 'signin-journal.json');
+    (await signIn(env, 'anne', ADMIN.password)).vault.close();
+    const early = readFileSync(path);
+    for (let i = 0; i < 4; i++) {
+      v.clock.advance(61_000);
+      await code(signIn(env, 'mallory', `wrong password number ${i}!!`));
+    }
+    (await signIn(env, 'anne', ADMIN.password)).vault.close();
+    writeFileSync(path, early);
+    const s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).toContain('JOURNAL_ROLLED_BACK');
+    expect(s.warnings).not.toContain('JOURNAL_TAMPERED');
+    const { signInJournalOf } = await import('../../main/store/sqlite/unlock.ts');
+    const { journalName } = await import('../../main/core/signin.ts');
+    expect(signInJournalOf(s.vault).state(journalName('mallory')).failures).toBe(4);
+    s.vault.close();
+    expect(await events(v, 'signin.journal.rolled-back')).toHaveLength(1);
   });
 });
 

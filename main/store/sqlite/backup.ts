@@ -11,6 +11,7 @@ import { openDatabase, schemaVersion } from './database.ts';
 import { fsyncDir, writeFileAtomic } from '../../platform/fs-atomic.ts';
 import { SLOT_FILE, beyondLimits, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
+import { SEAL_META } from './signin-journal.ts';
 import { foldKey } from '../../core/text.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
 import { safeEqualHex } from '../../core/crypto.ts';
@@ -185,6 +186,9 @@ export async function restoreBackup(
       if (getMeta(db, 'vault_id') !== header.vaultId) fail('BACKUP_INVALID', 'The backup is inconsistent (vault id).');
       if (schemaVersion(db) > SCHEMA_VERSION) fail('VAULT_NEWER', 'The backup was made by a newer FactorDesk.');
       users = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+      // The journal in the folder was sealed after this backup was made: the restored vault
+      // adopts it at its next unlock instead of reporting it as rolled back.
+      db.prepare('DELETE FROM meta WHERE key = ?').run(SEAL_META);
       if (event) {
         // Recorded in the restored vault itself before it goes live (its anchor, from the backup, stays behind it).
         const input = event({ createdAt: header.createdAt, kept: suffix });
