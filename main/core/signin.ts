@@ -67,7 +67,7 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
   const jName = journalName(nameKey);
   // The attempt is counted as failed BEFORE the KDF, in one step with the gate (other processes
   // cannot slip in between): thirty parallel guesses are thirty counted, never sixteen. A
-  // sign-in that succeeds takes its count back.
+  // sign-in that succeeds takes its count back; a wrong one settles it.
   const attempt = randomHex(16);
   let gate: ReturnType<typeof attemptGate> = { kind: 'ok' };
   lock.countAttempt(jName, (state) => {
@@ -80,8 +80,11 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
   const g = gate as ReturnType<typeof attemptGate>;
   if (g.kind === 'locked') refuseLocked(g.until);
   if (g.kind === 'wait') fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${g.seconds} s.`, { seconds: g.seconds });
-  // Already counted: a wrong credential only has to say so.
-  const recordFailure = (): never => fail('SIGNIN_FAILED', WRONG);
+  // Already counted: a wrong credential settles the count (from then on it slows down and locks).
+  const recordFailure = (): never => {
+    lock.settleAttempt(attempt);
+    fail('SIGNIN_FAILED', WRONG);
+  };
   let unlocked: Unlocked<H> | null;
   try {
     unlocked = await lock.unlockOperator(nameKey, password);

@@ -58,6 +58,8 @@ export interface VaultLock<H> {
   countAttempt(name: string, decide: (s: AccountState) => SignInAttempt): SignInAttempt;
   /** Takes back an attempt counted by `countAttempt` (it succeeded, or failed for a reason other than the credential). */
   withdrawAttempt(attempt: string): void;
+  /** Settles an attempt counted by `countAttempt` as a failure (a wrong credential): from then on it slows down and locks. */
+  settleAttempt(attempt: string): void;
   /** Unlocks with an operator password (by folded name); null when nothing matched. Unknown names cost the same time. */
   unlockOperator(nameKey: string, password: string): Promise<Unlocked<H> | null>;
   /** Unlocks with a printed recovery key; null when it does not open this store. */

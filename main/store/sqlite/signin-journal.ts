@@ -120,9 +120,25 @@ function appendUnlocked(dir: string, event: Journal['events'][number]): void {
  */
 export function countJournalAttempt(dir: string, name: string, decide: (s: AccountState) => Journal['events'][number]): Journal['events'][number] {
   return withJournalLock(dir, () => {
-    const event = decide(accountState(readJournal(dir).journal, name));
+    // Attempts still in flight are not failures yet: parallel sign-ins of one operator with the
+    // right password must not slow each other down. Each is counted once it is settled.
+    const { journal } = readJournal(dir);
+    const settled = { ...journal, events: journal.events.filter((e) => e.attempt === undefined) };
+    const event = decide(accountState(settled, name));
     appendUnlocked(dir, event);
     return event;
+  });
+}
+
+/** Settles an attempt counted before its KDF ran as the failure it was (a wrong credential). */
+export function settleJournalAttempt(dir: string, attempt: string): void {
+  withJournalLock(dir, () => {
+    const { journal, damaged } = readJournal(dir);
+    const e = journal.events.find((x) => x.attempt === attempt);
+    if (!e) return;
+    delete e.attempt;
+    if (damaged) journal.damaged = true;
+    writeJournal(dir, journal);
   });
 }
 

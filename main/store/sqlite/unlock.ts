@@ -6,7 +6,7 @@ import type { SealedJournal, SignInAttempt, SignInJournal, Unlocked, UnlockedSer
 import type { AccountState } from '../../core/signin-throttle.ts';
 import { getMeta, setMeta, unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, MAX_GENERATIONS, openPrivateKey, type Slot } from './key-slots.ts';
-import { accountState, appendJournalEvent, countJournalAttempt, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
+import { accountState, appendJournalEvent, countJournalAttempt, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, settleJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
 import { storeOf } from './sqlite-store.ts';
 import * as signin from '../../core/signin.ts';
 
@@ -39,6 +39,10 @@ export class SqliteVaultLock implements VaultLock<Vault> {
 
   withdrawAttempt(attempt: string): void {
     withdrawJournalAttempt(this.env.dir, attempt);
+  }
+
+  settleAttempt(attempt: string): void {
+    settleJournalAttempt(this.env.dir, attempt);
   }
 
   private opened(vault: Vault, operatorId: string | null): Unlocked<Vault> {
