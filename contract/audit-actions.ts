@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'signin.rate-limited',
   'signin.failed.summarised',
   'signin.journal.tampered',
+  'signin.journal.rolled-back',
   'signout',
   'operator.add',
   'operator.update',

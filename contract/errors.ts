@@ -69,6 +69,8 @@ export interface ErrorDetailMap {
   WEAK_PASSWORD: FieldDetail & { problem?: PasswordProblem };
   NOT_FOUND: FieldDetail & { userId?: number };
   APPROVAL_REQUIRED: FieldDetail & { window?: 'hour' | 'day'; limit?: number };
+  /** `other-vault`: a restore refused because the backup is of another vault. */
+  CONFLICT: FieldDetail & { reason?: 'other-vault' };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailMap ? ErrorDetailMap[C] : FieldDetail;
@@ -107,7 +109,7 @@ export const ERROR_DETAILS: DetailTable = {
   RATE_LIMITED: { ...field, seconds: 'number' },
   WEAK_PASSWORD: { ...field, problem: PASSWORD_PROBLEMS },
   NOT_FOUND: { ...field, userId: 'number' },
-  CONFLICT: field,
+  CONFLICT: { ...field, reason: ['other-vault'] },
   USER_DISABLED: field,
   OWN_ACCOUNT: field,
   OPERATOR_ACCOUNT: field,

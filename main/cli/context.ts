@@ -12,6 +12,13 @@ import type { Io } from './io.ts';
 import { Output, usageError } from './output.ts';
 import { canPrompt, readHidden, readVisible } from './prompt.ts';
 
+/** The sign-in warnings in words (the codes come from main/core/signin.ts). */
+const WARNINGS: Record<string, string> = {
+  JOURNAL_TAMPERED: 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.',
+  JOURNAL_ROLLED_BACK: 'The sign-in journal was deleted or replaced by an older copy since the last sign-in; its failure counts and locks were taken from the vault again. This was recorded in the audit.',
+  OPERATOR_UNLINKED: 'Your operator account is not linked to your own directory user: ask an admin to link it (operators update NAME --user EMAIL).',
+};
+
 /** Everything a command needs besides its own arguments: where the vault is, who acts, how to answer. */
 export class Context {
   readonly io: Io;
@@ -80,13 +87,7 @@ export class Context {
     const password = await this.password();
     const r = await signIn(this.env, name, password);
     for (const w of r.warnings) {
-      this.out.warn(
-        w === 'JOURNAL_TAMPERED'
-          ? 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.'
-          : w === 'OPERATOR_UNLINKED'
-            ? 'Your operator account is not linked to your own directory user: ask an admin to link it (operators update NAME --user EMAIL).'
-            : w,
-      );
+      this.out.warn(WARNINGS[w] ?? w);
     }
     try {
       await this.warnClock(r.vault);

@@ -7,6 +7,7 @@ import {
   createPublicKey,
   diffieHellman,
   hkdfSync,
+  randomBytes,
   scrypt,
   timingSafeEqual,
   type KeyObject,
@@ -31,10 +32,41 @@ export function currentKdf(): KdfParams {
   return testHooksEnabled() ? TEST_KDF : PRODUCTION_KDF;
 }
 
-/** Refuses a slot whose KDF is weaker than production unless this is a test process (no downgrade). */
+/**
+ * The most a stored slot may ask of one sign-in attempt. Slot files and backups are read before
+ * anything is authenticated, so their parameters are the attacker's to choose: N=2^22, r=32,
+ * p=16 would cost 16 GiB and minutes per try. Production uses N=2^17, r=8, p=1 (128 MiB).
+ */
+export const KDF_LIMITS = { maxN: 2 ** 20, maxR: 16, maxP: 4, maxMemBytes: 256 * 1024 * 1024 } as const;
+
+/** The bytes scrypt needs for `k` (128·N·r; p runs one block at a time). */
+export function kdfMemory(k: KdfParams): number {
+  return 128 * k.N * k.r;
+}
+
+/** True when `k` is well-formed and within KDF_LIMITS (strength is checked by assertKdfAcceptable). */
+export function kdfWithinLimits(k: KdfParams): boolean {
+  return (
+    Number.isInteger(k.N) &&
+    Number.isInteger(k.r) &&
+    Number.isInteger(k.p) &&
+    k.N >= 2 &&
+    (k.N & (k.N - 1)) === 0 &&
+    k.N <= KDF_LIMITS.maxN &&
+    k.r >= 1 &&
+    k.r <= KDF_LIMITS.maxR &&
+    k.p >= 1 &&
+    k.p <= KDF_LIMITS.maxP &&
+    kdfMemory(k) <= KDF_LIMITS.maxMemBytes
+  );
+}
+
+/** The message for a slot whose KDF parameters are beyond KDF_LIMITS. */
+export const KDF_LIMITS_MESSAGE = 'asks for key-derivation parameters beyond what FactorDesk accepts (scrypt N at most 2^20, r at most 16, p at most 4, at most 256 MiB of memory)';
+
+/** Refuses a slot whose KDF is out of bounds, or weaker than production unless this is a test process (no downgrade). */
 export function assertKdfAcceptable(k: KdfParams): void {
-  const ok = Number.isInteger(k.N) && k.N >= 2 && (k.N & (k.N - 1)) === 0 && k.r >= 1 && k.r <= 32 && k.p >= 1 && k.p <= 16 && k.N <= 2 ** 22;
-  if (!ok) fail('SLOTS_INVALID', 'The key-slot file has invalid key-derivation parameters.');
+  if (!kdfWithinLimits(k)) fail('SLOTS_INVALID', `The key-slot file ${KDF_LIMITS_MESSAGE}; it was not used.`);
   if (!testHooksEnabled() && (k.N < PRODUCTION_KDF.N || k.r < PRODUCTION_KDF.r)) {
     fail('SLOTS_INVALID', 'The key-slot file uses key-derivation parameters weaker than allowed.');
   }
@@ -44,8 +76,10 @@ export function assertKdfAcceptable(k: KdfParams): void {
 export function deriveKek(password: string, salt: Buffer, k: KdfParams): Promise<Buffer> {
   // NFKC so the same password typed on different keyboards/IMEs gives the same key.
   const pw = Buffer.from(password.normalize('NFKC'), 'utf8');
-  // maxmem must be set explicitly: 128*N*r bytes plus headroom, or Node refuses N=2^17.
-  const maxmem = 128 * k.N * k.r * 2 + 1024 * 1024;
+  // maxmem must be set explicitly: 128*N*r bytes plus headroom, or Node refuses N=2^17. It is
+  // bounded: parameters beyond KDF_LIMITS never reach scrypt.
+  if (!kdfWithinLimits(k)) fail('SLOTS_INVALID', `The key-slot file ${KDF_LIMITS_MESSAGE}; it was not used.`);
+  const maxmem = kdfMemory(k) * 2 + 1024 * 1024;
   return new Promise((resolve, reject) => {
     scrypt(pw, salt, 32, { N: k.N, r: k.r, p: k.p, maxmem }, (err, key) => {
       pw.fill(0);
@@ -62,20 +96,27 @@ export interface Sealed {
   tag: string;
 }
 
+/** The GCM tag length FactorDesk writes; a shorter tag is refused (it would be easier to forge). */
+const GCM_TAG_BYTES = 16;
+
 /** Encrypts with AES-256-GCM, binding `aad` (vault id, slot id) so a box cannot be moved. */
 export function seal(key: Buffer, plaintext: Buffer, aad: string, iv: Buffer): Sealed {
-  const c = createCipheriv('aes-256-gcm', key, iv);
+  const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
   c.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([c.update(plaintext), c.final()]);
   return { iv: iv.toString('base64'), ct: ct.toString('base64'), tag: c.getAuthTag().toString('base64') };
 }
 
-/** Decrypts a box; returns null when the tag does not verify (wrong key or damaged box). */
+/** Decrypts a box; returns null when the tag does not verify (wrong key, damaged box, short tag). */
 export function open(key: Buffer, box: Sealed, aad: string): Buffer | null {
   try {
-    const d = createDecipheriv('aes-256-gcm', key, Buffer.from(box.iv, 'base64'));
+    const tag = Buffer.from(box.tag, 'base64');
+    const iv = Buffer.from(box.iv, 'base64');
+    if (tag.length !== GCM_TAG_BYTES || iv.length !== 12) return null;
+    // authTagLength pins the tag length: without it Node accepts truncated tags (4 bytes and up).
+    const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
     d.setAAD(Buffer.from(aad, 'utf8'));
-    d.setAuthTag(Buffer.from(box.tag, 'base64'));
+    d.setAuthTag(tag);
     return Buffer.concat([d.update(Buffer.from(box.ct, 'base64')), d.final()]);
   } catch {
     return null;
@@ -111,6 +152,11 @@ export function hkdf(key: Buffer, info: string, salt = ''): Buffer {
 /** HMAC-SHA256 hex. */
 export function hmacHex(key: Buffer, data: string | Buffer): string {
   return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/** `bytes` random bytes as hex (an id nobody can guess or collide with). */
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
 }
 
 /** SHA-256 hex. */

@@ -3,7 +3,7 @@ import type { Session } from './session.ts';
 import type { Store, WriteTx } from '../store/port.ts';
 import type { SealedJournal, Unlocked, VaultLock } from '../store/vault-lock.ts';
 import { foldKey } from './text.ts';
-import { sha256Hex } from './crypto.ts';
+import { randomHex, sha256Hex } from './crypto.ts';
 import { checkNewOperator, insertOperator, sessionFor, sessionOf, validOperatorName } from './operators.ts';
 import { assertPassword } from './passwords.ts';
 import { attemptGate } from './signin-throttle.ts';
@@ -65,20 +65,34 @@ export function journalName(nameKey: string): string {
 
 async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, password: string): Promise<SignedIn<H>> {
   const jName = journalName(nameKey);
-  const gate = attemptGate(lock.throttleState(jName), clock.now());
-  if (gate.kind === 'locked') {
-    lock.recordAttempt({ at: clock.now(), name: jName, outcome: 'locked' });
-    fail('OPERATOR_LOCKED', `Too many failed sign-ins. This operator is locked until ${new Date(gate.until).toISOString()}.`, { until: gate.until });
-  }
-  if (gate.kind === 'wait') {
-    lock.recordAttempt({ at: clock.now(), name: jName, outcome: 'rate-limited' });
-    fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${gate.seconds} s.`, { seconds: gate.seconds });
-  }
+  // The attempt is counted as failed BEFORE the KDF, in one step with the gate (other processes
+  // cannot slip in between): thirty parallel guesses are thirty counted, never sixteen. A
+  // sign-in that succeeds takes its count back; a wrong one settles it.
+  const attempt = randomHex(16);
+  let gate: ReturnType<typeof attemptGate> = { kind: 'ok' };
+  lock.countAttempt(jName, (state) => {
+    const now = clock.now();
+    gate = attemptGate(state, now);
+    if (gate.kind === 'locked') return { at: now, name: jName, outcome: 'locked' };
+    if (gate.kind === 'wait') return { at: now, name: jName, outcome: 'rate-limited' };
+    return { at: now, name: jName, outcome: 'failed', attempt };
+  });
+  const g = gate as ReturnType<typeof attemptGate>;
+  if (g.kind === 'locked') refuseLocked(g.until);
+  if (g.kind === 'wait') fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${g.seconds} s.`, { seconds: g.seconds });
+  // Already counted: a wrong credential settles the count (from then on it slows down and locks).
   const recordFailure = (): never => {
-    lock.recordAttempt({ at: clock.now(), name: jName, outcome: 'failed' });
+    lock.settleAttempt(attempt);
     fail('SIGNIN_FAILED', WRONG);
   };
-  const unlocked = await lock.unlockOperator(nameKey, password);
+  let unlocked: Unlocked<H> | null;
+  try {
+    unlocked = await lock.unlockOperator(nameKey, password);
+  } catch (err) {
+    // Not a wrong password (a damaged or busy vault): not a failed guess either.
+    lock.withdrawAttempt(attempt);
+    throw err;
+  }
   if (!unlocked) return recordFailure();
   const { store } = unlocked;
   let session: Session;
@@ -99,7 +113,10 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
     throw err;
   }
   try {
-    const warnings = await afterUnlock(lock, unlocked, session.name, jName);
+    lock.withdrawAttempt(attempt);
+    const { warnings, stillLockedUntil } = await afterUnlock(lock, unlocked, session.name, jName);
+    // The journal had lost this operator's lock (deleted or rolled back): recorded, and still refused.
+    if (stillLockedUntil !== null) refuseLocked(stillLockedUntil);
     // Not linked to their own directory user: the own-account rule can only compare addresses.
     if (unlinked) warnings.push('OPERATOR_UNLINKED');
     await store.write(async (tx) => {
@@ -117,13 +134,14 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
  * means acknowledged events were lost (a deleted WAL, a truncated or older database file); then
  * the journal's events move into the audit.
  */
-async function afterUnlock<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operatorName: string | null, resetName: string | null): Promise<string[]> {
+async function afterUnlock<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operatorName: string | null, resetName: string | null): Promise<{ warnings: string[]; stillLockedUntil: number | null }> {
   const { store } = unlocked;
   const anchor = lock.anchor(unlocked);
   const headCount = (await store.read((tx) => tx.audit.head())).count;
   const lost = !!anchor && anchor.valid && anchor.count > headCount;
   const anchorMissing = !anchor && headCount > 0;
-  const warnings = await foldJournal(lock, unlocked, operatorName, resetName);
+  const sealed = lock.sealJournal(unlocked, resetName);
+  const warnings = await store.write((tx) => recordSealedJournal(tx, sealed, operatorName, store.clock.now()));
   if (anchorMissing) warnings.push('ANCHOR_MISSING');
   if (lost) {
     warnings.push('EVENTS_LOST');
@@ -131,7 +149,11 @@ async function afterUnlock<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operato
       await tx.audit.append({ action: 'audit.events-lost', operator: operatorName, outcome: 'warning', details: { anchored: anchor.count } }, store.clock.now());
     });
   }
-  return warnings;
+  return { warnings, stillLockedUntil: sealed.stillLockedUntil };
+}
+
+function refuseLocked(until: number): never {
+  fail('OPERATOR_LOCKED', `Too many failed sign-ins. This operator is locked until ${new Date(until).toISOString()}.`, { until });
 }
 
 /** Moves pre-sign-in events into the audit and re-authenticates the journal base. */
@@ -148,7 +170,7 @@ export async function foldJournal<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, 
  */
 export async function recordSealedJournal(tx: WriteTx, sealed: SealedJournal, operatorName: string | null, at: number): Promise<string[]> {
   const warnings: string[] = [];
-  const { folded, summarised, wasValid, damaged } = sealed;
+  const { folded, summarised, wasValid, damaged, rolledBack } = sealed;
   if (summarised > 0) {
     await tx.audit.append({ action: 'signin.failed.summarised', operator: null, outcome: 'refused', details: { count: summarised } }, at);
   }
@@ -170,6 +192,11 @@ export async function recordSealedJournal(tx: WriteTx, sealed: SealedJournal, op
   if (!wasValid || damaged) {
     await tx.audit.append({ action: 'signin.journal.tampered', operator: operatorName, outcome: 'warning', details: { damaged } }, at);
     warnings.push('JOURNAL_TAMPERED');
+  }
+  if (rolledBack) {
+    // Deleted, replaced by another copy or rolled back: the counters and locks came back from the store.
+    await tx.audit.append({ action: 'signin.journal.rolled-back', operator: operatorName, outcome: 'warning', details: {} }, at);
+    warnings.push('JOURNAL_ROLLED_BACK');
   }
   return warnings;
 }

@@ -1,7 +1,7 @@
 // Vault maintenance as services over the maintenance port (main/store/vault-admin.ts): who may
 // back up, check, rotate or restore, and the audit event each leaves. The file and key work
 // itself is the adapter's.
-import { FactorDeskError } from './errors.ts';
+import { FactorDeskError, fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
@@ -62,21 +62,52 @@ function actorName(actor: RestoreActor, cred: BackupCredential): string | null {
   return 'name' in cred ? cred.name : null;
 }
 
+/** What a restore needs to know about the vault it replaces, and whether it may be another vault's backup. */
+export interface RestoreOptions {
+  /** Replace the current vault even when the backup is of another vault (the command line's --other-vault). */
+  otherVault?: boolean;
+  /** The current vault's user count, when the door could open it (for the refusal message). */
+  currentUsers?: number | null;
+}
+
+/** What a restore replaced: the backup's vault id and users, and the id of the vault it replaced (null when none). */
+export interface RestoreOutcome {
+  kept: string;
+  vaultId: string;
+  users: number;
+  replacedVaultId: string | null;
+  otherVault: boolean;
+}
+
 /**
  * Restores a backup into the closed vault folder, the same way from every door: the backup is
  * checked (hash, credential, integrity, vault id, version), its `vault.restore` event is written
  * into the restored copy before it goes live, and the current vault is kept aside, never deleted.
+ * A backup of another vault is refused (CONFLICT, reason `other-vault`) unless `otherVault` is set:
+ * a restore is for getting this vault back, and another one would silently replace every user.
  */
-export async function restoreVault(folder: VaultFolder, actor: RestoreActor, source: BackupSource, cred: BackupCredential): Promise<{ kept: string }> {
+export async function restoreVault(folder: VaultFolder, actor: RestoreActor, source: BackupSource, cred: BackupCredential, opts: RestoreOptions = {}): Promise<RestoreOutcome> {
   if (actor.session) requireRole(actor.session, 'vault:restore');
+  const summary = await folder.inspect(source);
+  const current = folder.currentVaultId();
+  const other = current !== null && current !== summary.vaultId;
+  if (other && !opts.otherVault) {
+    const users = typeof opts.currentUsers === 'number' ? ` with ${opts.currentUsers} user${opts.currentUsers === 1 ? '' : 's'}` : '';
+    fail(
+      'CONFLICT',
+      `This backup is of another vault (vault id ${summary.vaultId}, made ${summary.createdAt}), not of the vault in this folder (vault id ${current}${users}). Nothing was changed.`,
+      { reason: 'other-vault' },
+    );
+  }
   const operator = actorName(actor, cred);
   const event = (b: { createdAt: string; kept: string }): AuditInput => ({
     action: 'vault.restore',
     operator,
     outcome: 'ok',
-    details: { file: source.name, backupCreatedAt: b.createdAt, kept: b.kept, via: actor.via },
+    details: { file: source.name, backupCreatedAt: b.createdAt, kept: b.kept, via: actor.via, ...(other ? { replacedVaultId: current } : {}) },
   });
-  return folder.restore(source, cred, event);
+  const r = await folder.restore(source, cred, event);
+  return { kept: r.kept, users: r.users, vaultId: summary.vaultId, replacedVaultId: current, otherVault: other };
 }
 
 /**

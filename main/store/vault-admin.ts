@@ -52,15 +52,27 @@ export interface VaultAdmin {
   rotateKey(): Promise<{ recoveryKey: string; generation: number }>;
 }
 
+/** What a backup file says about itself before it is opened (checked against its checksum). */
+export interface BackupSummary {
+  vaultId: string;
+  createdAt: string;
+}
+
 /** Maintenance of a closed vault folder (restore needs the only connection). */
 export interface VaultFolder {
   readonly clock: Clock;
+  /** The id of the vault now in the folder, as its key-slot file names it; null when there is none or it cannot be read. */
+  currentVaultId(): string | null;
+  /** Reads and checks a backup's header and checksum (no credential needed). */
+  inspect(source: BackupSource): Promise<BackupSummary>;
   /**
    * Checks the backup (hash, credential, integrity, vault id, version), records `event` in the
    * restored copy itself, then keeps the current vault aside (never deleted) and puts the copy
    * in place. `event` gets the backup's creation time and the suffix the current files got.
    */
-  restore(source: BackupSource, cred: BackupCredential, event: (b: { createdAt: string; kept: string }) => AuditInput): Promise<{ kept: string }>;
+  restore(source: BackupSource, cred: BackupCredential, event: (b: { createdAt: string; kept: string }) => AuditInput): Promise<{ kept: string; users: number }>;
   /** Puts back the vault kept aside by the latest restore; the restored one goes aside. */
   undoRestore(): Promise<{ restored: string; kept: string }>;
+  /** True when a restore kept a vault aside that `undoRestore` can put back. */
+  canUndoRestore(): boolean;
 }

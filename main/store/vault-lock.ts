@@ -13,6 +13,8 @@ export interface SignInAttempt {
   at: number;
   name: string;
   outcome: 'failed' | 'locked' | 'rate-limited';
+  /** Set on an attempt counted as failed before its KDF ran, so it can be withdrawn when it succeeds. */
+  attempt?: string;
 }
 
 /** An unlocked store and the credential that opened it. */
@@ -35,6 +37,10 @@ export interface SealedJournal {
   summarised: number;
   wasValid: boolean;
   damaged: boolean;
+  /** The journal was not the one last sealed (deleted, replaced or rolled back); its counters came back from the store. */
+  rolledBack: boolean;
+  /** The operator being reset is still locked by the counters the store remembered (until then): refuse the sign-in. */
+  stillLockedUntil: number | null;
 }
 
 export interface VaultLock<H> {
@@ -44,6 +50,16 @@ export interface VaultLock<H> {
   throttleState(name: string): AccountState;
   /** Records a refused or failed attempt (before unlock: unauthenticated by necessity). */
   recordAttempt(event: SignInAttempt): void;
+  /**
+   * Reads a name's counters and records the attempt `decide` makes of them as one step that
+   * parallel sign-ins (other processes too) cannot interleave: each attempt is counted before
+   * its KDF runs. Returns the recorded event.
+   */
+  countAttempt(name: string, decide: (s: AccountState) => SignInAttempt): SignInAttempt;
+  /** Takes back an attempt counted by `countAttempt` (it succeeded, or failed for a reason other than the credential). */
+  withdrawAttempt(attempt: string): void;
+  /** Settles an attempt counted by `countAttempt` as a failure (a wrong credential): from then on it slows down and locks. */
+  settleAttempt(attempt: string): void;
   /** Unlocks with an operator password (by folded name); null when nothing matched. Unknown names cost the same time. */
   unlockOperator(nameKey: string, password: string): Promise<Unlocked<H> | null>;
   /** Unlocks with a printed recovery key; null when it does not open this store. */

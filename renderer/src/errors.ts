@@ -45,6 +45,8 @@ export function errorText(t: TFunction, shown: ApiError | CodedError, context: {
       const key = problem !== undefined && Object.hasOwn(WEAK, problem) ? WEAK[problem] : undefined;
       return key ? t(key) : t('errors.WEAK_PASSWORD');
     }
+    case 'CONFLICT':
+      return error.details?.reason === 'other-vault' ? t('errors.CONFLICT_otherVault') : t('errors.CONFLICT');
     case 'CODE_REJECTED':
       return t('errors.CODE_REJECTED', { name: context.name ?? t('errors.theUser') });
     case 'USER_LOCKED':

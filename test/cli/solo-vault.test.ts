@@ -2,15 +2,15 @@
 // for the exports (and refused where it makes no sense), and the operator lock in
 // `operators list|unlock`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, AGENT, oneJson, runCli, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
+import { ADMIN, AGENT, oneJson, runCli, spawnCli, spawnCliAsync, type CliResult } from '../fixtures/cli-harness.ts';
 import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
 import { verifyExportedAudit } from '../../main/core/audit-export.ts';
 import { journalName } from '../../main/core/signin.ts';
-import { appendJournalEvent } from '../../main/store/sqlite/signin-journal.ts';
+import { accountState, appendJournalEvent, readJournal } from '../../main/store/sqlite/signin-journal.ts';
 
 let root: string;
 let vaultDir: string;
@@ -309,5 +309,82 @@ describe('operator sign-in locks: operators list and operators unlock', () => {
     const u = fd(['operators', 'unlock', AGENT.name]);
     expect(u.status).toBe(0);
     expect(u.stderr).toMatch(/Cleared the sign-in lock of per/);
+  });
+});
+
+describe('factordesk restore of another vault', () => {
+  it('refuses a backup of another vault (exit 2, both vault ids, nothing changed); --other-vault replaces it and says what', async () => {
+    const env = { FACTORDESK_PASSWORD: ADMIN.password };
+    const mine = join(root, 'restore-mine');
+    const theirs = join(root, 'restore-theirs');
+    const init = async (dir: string) => {
+      const r = await runCli(['--vault', dir, '--json', 'init', '--name', ADMIN.name], env);
+      expect(r.status, r.stdout).toBe(0);
+    };
+    await init(mine);
+    await init(theirs);
+    const csv = join(root, 'restore-users.csv');
+    writeFileSync(csv, ['email,name,phone,organization', ...Array.from({ length: 7 }, (_, i) => `u${i}@example.no,User ${i},,Org`)].join('\n'));
+    expect((await runCli(['--vault', mine, '--operator', ADMIN.name, '--json', 'import-users', csv], env)).status).toBe(0);
+    const file = join(root, 'theirs.fdbackup');
+    expect((await runCli(['--vault', theirs, '--operator', ADMIN.name, '--json', 'backup', file], env)).status).toBe(0);
+    const idOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'keyslots.json'), 'utf8')).vaultId as string;
+    const before = readFileSync(join(mine, 'keyslots.json'), 'utf8');
+
+    const refused = await runCli(['--vault', mine, '--operator', ADMIN.name, '--json', 'restore', file], env);
+    expect(refused.status, refused.stdout).toBe(2);
+    const e = oneJson(refused.stdout).error!;
+    expect(e.code).toBe('CONFLICT');
+    expect(e.message).toContain(idOf(theirs));
+    expect(e.message).toContain(idOf(mine));
+    expect(e.message).toMatch(/--other-vault/);
+    expect(readdirSync(mine).filter((f) => f.includes('before-restore'))).toEqual([]);
+    expect(readFileSync(join(mine, 'keyslots.json'), 'utf8')).toBe(before);
+
+    const mineId = idOf(mine);
+    const done = await runCli(['--vault', mine, '--operator', ADMIN.name, 'restore', file, '--other-vault'], env);
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stderr).toContain(`vault id ${mineId}, 7 users`);
+    expect(done.stderr).toMatch(new RegExp(`replaced vault ${mineId} \\(7 users\\) with vault ${idOf(theirs)} \\(0 users\\)`));
+    expect(idOf(mine)).toBe(idOf(theirs));
+    // And back: undo puts the original vault in place.
+    expect((await runCli(['--vault', mine, '--operator', ADMIN.name, '--json', 'restore', '--undo'], env)).status).toBe(0);
+    expect(idOf(mine)).toBe(mineId);
+  });
+
+  it('restore --undo with nothing to undo is a usage message (exit 2), not NOT_FOUND', async () => {
+    const r = await cli(['restore', '--undo']);
+    expect(r.status, r.stdout).toBe(2);
+    const e = oneJson(r.stdout).error!;
+    expect(e.code).toBe('BAD_REQUEST');
+    expect(e.message).toMatch(/nothing to undo/);
+  });
+});
+
+describe('parallel sign-ins', () => {
+  it('12 parallel wrong guesses from separate processes: every one that ran the KDF is counted', { timeout: 120_000 }, async () => {
+    const dir = join(root, 'parallel');
+    expect((await runCli(['--vault', dir, '--json', 'init', '--name', ADMIN.name], { FACTORDESK_PASSWORD: ADMIN.password })).status).toBe(0);
+    const runs = Array.from({ length: 12 }, (_, i) => {
+      const child = spawnCliAsync(['--vault', dir, '--operator', ADMIN.name, '--json', 'find', 'kari'], { env: { FACTORDESK_PASSWORD: `wrong guess number ${i}` } });
+      child.stdin.end();
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      return new Promise<string>((resolve) =>
+        child.on('close', () => {
+          try {
+            resolve(oneJson(out).error!.code);
+          } catch {
+            resolve(`unreadable answer: ${out.slice(0, 200)}`);
+          }
+        }),
+      );
+    });
+    const codes = await Promise.all(runs);
+    const failed = codes.filter((c) => c === 'SIGNIN_FAILED').length;
+    expect(codes.every((c) => c === 'SIGNIN_FAILED' || c === 'RATE_LIMITED' || c === 'OPERATOR_LOCKED'), codes.join(',')).toBe(true);
+    expect(failed).toBeGreaterThan(0);
+    const counted = accountState(readJournal(dir).journal, journalName(ADMIN.name)).failures;
+    expect(counted).toBe(failed);
   });
 });

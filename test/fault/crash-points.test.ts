@@ -183,9 +183,10 @@ describe('SIGKILL during re-enrollments', () => {
 
   it('killed between a committed re-enrollment and its anchor refresh (atomic-write:before-rename): the anchor lags, never leads', { timeout: 30_000 }, async () => {
     const v = await closedVault(USERS);
-    // Atomic writes in the child: 1 sign-in journal, 2 sign-in anchor, then one anchor per action:
-    // 3 one-time code, 4 re-enrollment, 5 re-enrollment, 6 re-enrollment (the third), 7 one-time code…
-    const r = runFixtureSync('fault-reenroll.ts', [v.vaultDir, AGENT.name, '1', String(USERS)], { FD_PASSWORD: AGENT.password, FACTORDESK_CRASH_AT: 'atomic-write:before-rename@6' });
+    // Atomic writes in the child: 1 the attempt counted in the journal, 2 withdrawn again, 3 the
+    // journal sealed, 4 sign-in anchor, then one anchor per action: 5 one-time code,
+    // 6 re-enrollment, 7 re-enrollment, 8 re-enrollment (the third), 9 one-time code…
+    const r = runFixtureSync('fault-reenroll.ts', [v.vaultDir, AGENT.name, '1', String(USERS)], { FD_PASSWORD: AGENT.password, FACTORDESK_CRASH_AT: 'atomic-write:before-rename@8' });
     expect(r.signal, r.stderr).toBe('SIGKILL');
     const dirFiles = readdirSync(v.vaultDir);
     // The temp file of the interrupted slot-file write may be left behind, but keyslots.json is whole.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
@@ -80,6 +80,105 @@ describe('sign-in journal', () => {
     const s = await signIn(env, 'anne', ADMIN.password);
     expect(s.warnings).toContain('JOURNAL_TAMPERED');
     s.vault.close();
+  });
+});
+
+describe('sign-in journal across a key rotation', () => {
+  it('rotate-key re-seals the journal: the next sign-in sees no tampering; a later edit is still caught', async () => {
+    const { rotateVaultKey } = await import('../../main/core/vault-maintenance.ts');
+    const { vaultAdminOf } = await import('../../main/store/sqlite/vault-admin.ts');
+    const { listAuditRows } = await import('../../main/store/sqlite/audit-rows.ts');
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    // A failed sign-in of someone else, so the sealed base holds a counter under the old key.
+    await code(signIn(env, 'mallory', 'not the password at all'));
+    let s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).not.toContain('JOURNAL_TAMPERED');
+    await rotateVaultKey(s.store, vaultAdminOf(s.vault), s.session);
+    s.vault.close();
+    s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).not.toContain('JOURNAL_TAMPERED');
+    expect(listAuditRows(s.vault.db, { limit: 1000 }).filter((e) => e.action === 'signin.journal.tampered')).toEqual([]);
+    s.vault.close();
+    // A real edit after the rotation: the base's counters changed without the key.
+    const path = join(v.vaultDir, 'signin-journal.json');
+    const j = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Object.keys(j.base.accounts).length).toBe(1);
+    for (const a of Object.values(j.base.accounts) as Array<{ failures: number }>) a.failures = 0;
+    writeFileSync(path, JSON.stringify(j));
+    s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).toContain('JOURNAL_TAMPERED');
+    expect(listAuditRows(s.vault.db, { limit: 5 }).some((e) => e.action === 'signin.journal.tampered')).toBe(true);
+    s.vault.close();
+  });
+});
+
+describe('a deleted or rolled-back sign-in journal', () => {
+  async function lockedVault() {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    // A sign-in first, so the database remembers a seal.
+    (await signIn(env, 'anne', ADMIN.password)).vault.close();
+    for (let i = 0; i < 20; i++) {
+      v.clock.advance(61_000);
+      await code(signIn(env, 'anne', `wrong password number ${i}!!`));
+    }
+    v.clock.advance(61_000);
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    return { v, env, path: join(v.vaultDir, 'signin-journal.json') };
+  }
+
+  async function events(v: { vaultDir: string; recoveryKey: string }, action: string) {
+    const { unlockWithRecoveryKey } = await import('../../main/store/sqlite/unlock.ts');
+    const { listAuditRows } = await import('../../main/store/sqlite/audit-rows.ts');
+    const vault = await unlockWithRecoveryKey({ dir: v.vaultDir }, v.recoveryKey);
+    try {
+      return listAuditRows(vault.db, { limit: 1000 }).filter((e) => e.action === action);
+    } finally {
+      vault.close();
+    }
+  }
+
+  it('rm signin-journal.json does not lift a lock: the right password is still refused, and the deletion is audited', async () => {
+    const { v, env, path } = await lockedVault();
+    rmSync(path);
+    v.clock.advance(61_000);
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    expect(await events(v, 'signin.journal.rolled-back')).toHaveLength(1);
+    // The lock is back in the journal itself now, and runs out as it would have.
+    expect(await code(signIn(env, 'anne', ADMIN.password))).toBe('OPERATOR_LOCKED');
+    v.clock.advance(15 * 60_000);
+    const s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).not.toContain('JOURNAL_ROLLED_BACK');
+    s.vault.close();
+  });
+
+  it('a journal put back from an earlier copy is reported at the next unlock; the counters come back from the vault', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    v.vault.close();
+    const env = { dir: v.vaultDir, clock: v.clock };
+    const path = join(v.vaultDir, 'signin-journal.json');
+    (await signIn(env, 'anne', ADMIN.password)).vault.close();
+    const early = readFileSync(path);
+    for (let i = 0; i < 4; i++) {
+      v.clock.advance(61_000);
+      await code(signIn(env, 'mallory', `wrong password number ${i}!!`));
+    }
+    (await signIn(env, 'anne', ADMIN.password)).vault.close();
+    writeFileSync(path, early);
+    const s = await signIn(env, 'anne', ADMIN.password);
+    expect(s.warnings).toContain('JOURNAL_ROLLED_BACK');
+    expect(s.warnings).not.toContain('JOURNAL_TAMPERED');
+    const { signInJournalOf } = await import('../../main/store/sqlite/unlock.ts');
+    const { journalName } = await import('../../main/core/signin.ts');
+    expect(signInJournalOf(s.vault).state(journalName('mallory')).failures).toBe(4);
+    s.vault.close();
+    expect(await events(v, 'signin.journal.rolled-back')).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { makeApp } from '../helpers/app.ts';
 import { ADMIN } from '../helpers/vault.ts';
 
@@ -29,6 +29,22 @@ describe('admin flows through the guard', () => {
     const events = await app.call('audit:list', { action: 'vault.restore' });
     expect(events.ok && events.value.length).toBe(1);
     expect(await app.call('audit:verify', {})).toMatchObject({ ok: true, value: { ok: true } });
+  });
+
+  it('refuses to restore a backup of another vault, with the reason, and leaves the vault as it was', async () => {
+    const other = makeApp();
+    apps.push(other);
+    await other.firstRun();
+    const file = join(other.tmp, 'other.fdbackup');
+    other.saved.backup = file;
+    expect((await other.call('vault:backup', {})).ok).toBe(true);
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    app.opened.backup = file;
+    expect(await app.call('vault:restore', { password: ADMIN.password })).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { reason: 'other-vault' } } });
+    expect((await app.call('vault:info', {})).ok).toBe(true);
+    expect(readdirSync(join(app.tmp, 'vault')).filter((f) => f.includes('before-restore'))).toEqual([]);
   });
 
   it('an admin cannot change their own work email', async () => {

@@ -88,8 +88,8 @@ async function openWith(ctx: Context, cred: BackupCredential): Promise<{ vault: 
  * the only connection). A vault that cannot be opened at all (damaged, missing) is what restore
  * is for, so then the backup's own credential check is the gate.
  */
-async function gateCurrentVault(ctx: Context, cred: BackupCredential): Promise<{ session: Session | null }> {
-  if (vaultState(ctx.vaultDir) === 'none') return { session: null };
+async function gateCurrentVault(ctx: Context, cred: BackupCredential): Promise<{ session: Session | null; users: number | null }> {
+  if (vaultState(ctx.vaultDir) === 'none') return { session: null, users: null };
   let opened: { vault: Vault; session: Session | null };
   try {
     opened = await openWith(ctx, cred);
@@ -97,16 +97,18 @@ async function gateCurrentVault(ctx: Context, cred: BackupCredential): Promise<{
     const e = toFactorDeskError(err);
     if (UNREADABLE.has(e.code)) {
       ctx.out.warn(`The current vault cannot be opened (${e.code}); restoring over it.`);
-      return { session: null };
+      return { session: null, users: null };
     }
     throw e;
   }
+  let users: number;
   try {
+    users = (await vaultAdminOf(opened.vault).describe()).users;
     claimSoleConnection(opened.vault);
   } finally {
     opened.vault.close();
   }
-  return { session: opened.session };
+  return { session: opened.session, users };
 }
 
 /** Records `event` in the vault now in the folder, opened with `cred` (after an undo). */
@@ -122,6 +124,10 @@ async function recordIn(ctx: Context, cred: BackupCredential, event: AuditInput)
   }
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function keptFiles(dir: string, suffix: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(`.${suffix}`))
@@ -132,22 +138,26 @@ function keptFiles(dir: string, suffix: string): string[] {
 export const restore: Command = {
   name: 'restore',
   summary: 'replace the vault with a backup; the current one is kept aside (admin)',
-  usage: ['restore FILE [--recovery-key]', 'restore --undo [--recovery-key]'],
+  usage: ['restore FILE [--recovery-key] [--other-vault]', 'restore --undo [--recovery-key]'],
   help: `Checks the backup (checksum, key, integrity, vault id), then renames the current vault
 files aside with a .before-restore-<time> suffix (never deleted) and puts the backup in place.
-No other FactorDesk process may have the vault open. The credential is the operator and
-password (an admin) or, with --recovery-key, the recovery key from FACTORDESK_RECOVERY_KEY or
-typed; it must open the current vault (unless that is damaged) and the backup.
+A backup of another vault (another vault id) is refused (exit 2) unless --other-vault is given;
+then the vault ids and user counts of both are shown. No other FactorDesk process may have the
+vault open. The credential is the operator and password (an admin) or, with --recovery-key,
+the recovery key from FACTORDESK_RECOVERY_KEY or typed; it must open the current vault (unless
+that is damaged) and the backup.
 
   --recovery-key   sign in with the recovery key instead of an operator password
+  --other-vault    replace the current vault even though the backup is of another vault
   --undo           put back the vault kept aside by the latest restore`,
-  options: { 'recovery-key': { type: 'boolean' }, undo: { type: 'boolean' } },
+  options: { 'recovery-key': { type: 'boolean' }, undo: { type: 'boolean' }, 'other-vault': { type: 'boolean' } },
   args: ['FILE?'],
   admin: true,
   async run(ctx, p) {
     const undo = flag(p, 'undo');
     const file = p.args[0];
     if (undo && file !== undefined) throw usageError('Give either FILE or --undo, not both.', 'restore');
+    if (undo && flag(p, 'other-vault')) throw usageError('--other-vault goes with FILE, not with --undo.', 'restore');
     if (!undo && file === undefined) throw usageError('Missing FILE (or --undo).', 'restore');
     if (file === '-') throw usageError('restore reads the backup from a file, not from standard input ("-"): name the backup file.', 'restore');
     const src = file === undefined ? null : pathArg(file, 'backup file');
@@ -159,9 +169,19 @@ typed; it must open the current vault (unless that is damaged) and the backup.
     } else {
       vaultState(dir, ctx.vaultConfigured);
     }
-    const cred = await credential(ctx, flag(p, 'recovery-key'));
-    const { session } = await gateCurrentVault(ctx, cred);
     const folder = vaultFolderOf(ctx.env);
+    if (undo && !folder.canUndoRestore()) throw usageError(`There is nothing to undo: no vault was kept aside by a restore in ${dir}.`, 'restore');
+    const otherVault = flag(p, 'other-vault');
+    if (src && !otherVault) {
+      // Refused before any credential is asked for or any KDF runs.
+      const current = folder.currentVaultId();
+      const { vaultId } = await folder.inspect(fileRef(src));
+      if (current !== null && current !== vaultId) {
+        fail('CONFLICT', `${src} is a backup of another vault (vault id ${vaultId}), not of the vault in ${dir} (vault id ${current}). Nothing was changed. To replace this vault with it anyway, run restore again with --other-vault.`, { reason: 'other-vault' });
+      }
+    }
+    const cred = await credential(ctx, flag(p, 'recovery-key'));
+    const { session, users } = await gateCurrentVault(ctx, cred);
     if (undo) {
       const r = await undoRestore(folder, { session, via: 'cli' }, cred, (event) => recordIn(ctx, cred, event));
       if (r.recordProblem) ctx.out.warn(`The vault was swapped, but the event could not be recorded in its audit: ${r.recordProblem}`);
@@ -172,12 +192,18 @@ typed; it must open the current vault (unless that is damaged) and the backup.
         message: `The vault from before the restore is back. The restored one was kept aside${kept.length ? ':' : '.'}`,
       };
     }
-    const r = await restoreVault(folder, { session, via: 'cli' }, fileRef(src!), cred);
+    const current = folder.currentVaultId();
+    if (otherVault && current !== null) {
+      const { vaultId } = await folder.inspect(fileRef(src!));
+      if (vaultId !== current) ctx.out.warn(`Replacing the vault in ${dir} (vault id ${current}, ${users === null ? 'user count unknown: it cannot be opened' : plural(users, 'user')}) with a backup of another vault (vault id ${vaultId}).`);
+    }
+    const r = await restoreVault(folder, { session, via: 'cli' }, fileRef(src!), cred, { otherVault, currentUsers: users });
     const kept = keptFiles(dir, r.kept);
+    const replaced = r.otherVault ? ` It replaced vault ${r.replacedVaultId}${users === null ? '' : ` (${plural(users, 'user')})`} with vault ${r.vaultId} (${plural(r.users, 'user')}).` : '';
     return {
-      result: { file: src, asideSuffix: r.kept, kept },
+      result: { file: src, asideSuffix: r.kept, kept, vaultId: r.vaultId, users: r.users, replacedVaultId: r.replacedVaultId, replacedUsers: users, otherVault: r.otherVault },
       text: kept.join('\n'),
-      message: kept.length ? 'Restored. The previous vault was kept aside as:' : 'Restored (there was no previous vault to keep).',
+      message: kept.length ? `Restored.${replaced} The previous vault was kept aside as:` : 'Restored (there was no previous vault to keep).',
     };
   },
 };

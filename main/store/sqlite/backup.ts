@@ -9,8 +9,9 @@ import { fail } from '../../core/errors.ts';
 import { getMeta, type Vault, type VaultEnv } from './vault.ts';
 import { openDatabase, schemaVersion } from './database.ts';
 import { fsyncDir, writeFileAtomic } from '../../platform/fs-atomic.ts';
-import { SLOT_FILE, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
+import { SLOT_FILE, beyondLimits, isSlotFile, keyCheckValue, readSlotFile, unwrapDek, openPrivateKey, parseRawKey, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
+import { SEAL_META } from './signin-journal.ts';
 import { foldKey } from '../../core/text.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
 import { safeEqualHex } from '../../core/crypto.ts';
@@ -114,6 +115,8 @@ export function readBackup(path: string): { header: BackupHeader; dataOffset: nu
       fail('BACKUP_INVALID', 'The backup file is damaged (header).');
     }
     const dataOffset = nl + 1;
+    const beyond = beyondLimits(header.slots);
+    if (beyond) fail('BACKUP_INVALID', `This backup was refused: its key-slot list ${beyond}. The current vault was not touched.`);
     if (!isSlotFile(header.slots) || header.slots.vaultId !== header.vaultId) fail('BACKUP_INVALID', 'The backup file is damaged (key slots).');
     if (typeof header.dbBytes !== 'number' || size - dataOffset !== header.dbBytes) fail('BACKUP_INVALID', 'The backup file is truncated or damaged.');
     const hash = createHash('sha256');
@@ -158,8 +161,9 @@ export async function restoreBackup(
   cred: BackupCredential,
   now: number,
   event?: (b: { createdAt: string; kept: string }) => AuditInput,
-): Promise<{ asideSuffix: string }> {
+): Promise<{ asideSuffix: string; users: number }> {
   const { header, dataOffset } = readBackup(backupPath);
+  let users = 0;
   const suffix = `before-restore-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   const dir = env.dir;
   const staging = join(dir, `${DB_FILE}.restoring`);
@@ -181,6 +185,10 @@ export async function restoreBackup(
       if (problems.some((p) => p.integrity_check !== 'ok')) fail('BACKUP_INVALID', 'The backup fails its integrity check; the current vault was not touched.');
       if (getMeta(db, 'vault_id') !== header.vaultId) fail('BACKUP_INVALID', 'The backup is inconsistent (vault id).');
       if (schemaVersion(db) > SCHEMA_VERSION) fail('VAULT_NEWER', 'The backup was made by a newer FactorDesk.');
+      users = (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+      // The journal in the folder was sealed after this backup was made: the restored vault
+      // adopts it at its next unlock instead of reporting it as rolled back.
+      db.prepare('DELETE FROM meta WHERE key = ?').run(SEAL_META);
       if (event) {
         // Recorded in the restored vault itself before it goes live (its anchor, from the backup, stays behind it).
         const input = event({ createdAt: header.createdAt, kept: suffix });
@@ -203,17 +211,23 @@ export async function restoreBackup(
   writeFileAtomic(join(dir, SLOT_FILE), JSON.stringify(header.slots, null, 1));
   renameSync(staging, join(dir, DB_FILE));
   fsyncDir(dir);
-  return { asideSuffix: suffix };
+  return { asideSuffix: suffix, users };
+}
+
+/** The database file the latest restore kept aside, or null when there is none. */
+export function latestRestoreAside(env: VaultEnv): string | null {
+  if (!existsSync(env.dir)) return null;
+  const asides = readdirSync(env.dir)
+    .filter((f) => f.startsWith(`${DB_FILE}.before-restore-`))
+    .sort();
+  return asides.at(-1) ?? null;
 }
 
 /** Undoes the latest restore: the restored files go aside as `.undone-<time>` and the kept ones come back. */
 export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: string; undoneSuffix: string } {
   const dir = env.dir;
-  const asides = readdirSync(dir)
-    .filter((f) => f.startsWith(`${DB_FILE}.before-restore-`))
-    .sort();
-  const latest = asides.at(-1);
-  if (!latest) fail('NOT_FOUND', 'There is no earlier vault kept aside by a restore.');
+  const latest = latestRestoreAside(env);
+  if (!latest) fail('BAD_REQUEST', 'There is nothing to undo: no vault was kept aside by a restore in this folder.');
   const suffix = latest.slice(`${DB_FILE}.`.length);
   if (!existsSync(join(dir, `${SLOT_FILE}.${suffix}`))) fail('NOT_FOUND', 'The key-slot file kept aside by that restore is missing.');
   const undone = `undone-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;

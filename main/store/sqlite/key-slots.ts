@@ -5,6 +5,8 @@ import type { Random } from '../../core/clock.ts';
 import {
   assertKdfAcceptable,
   currentKdf,
+  kdfWithinLimits,
+  KDF_LIMITS_MESSAGE,
   deriveKek,
   hkdf,
   hmacHex,
@@ -41,6 +43,14 @@ const SlotSchema = z
   })
   .strict();
 
+/**
+ * Most slots a file may hold: one per operator and service key, twice during a key rotation.
+ * Every slot may cost a KDF run, and the file is read before anything is authenticated.
+ */
+export const MAX_SLOTS = 500;
+/** Most key generations a file may name (two only while a rotation is under way). */
+export const MAX_GENERATIONS = 2;
+
 const AnchorSchema = z.object({ count: z.number().int().min(0), hash: z.string().regex(/^[a-f0-9]{64}$/), mac: z.string().regex(/^[a-f0-9]{64}$/) }).strict();
 
 const SlotFileSchema = z
@@ -49,7 +59,7 @@ const SlotFileSchema = z
     version: z.literal(1),
     vaultId: z.string().regex(/^[a-f0-9]{32}$/),
     generations: z.record(z.string().regex(/^\d+$/), z.object({ kcv: z.string().regex(/^[a-f0-9]{64}$/) }).strict()),
-    slots: z.array(SlotSchema).max(10_000),
+    slots: z.array(SlotSchema).max(MAX_SLOTS),
     anchor: AnchorSchema.optional(),
   })
   .strict();
@@ -78,14 +88,35 @@ export function readSlotFile(path: string): SlotFile {
   if (typeof json !== 'object' || json === null || (json as { format?: unknown }).format !== 'factordesk.keyslots') {
     fail('SLOTS_INVALID', 'This is not a FactorDesk key-slot file.');
   }
+  const beyond = beyondLimits(json);
+  if (beyond) fail('SLOTS_INVALID', `The key-slot file ${beyond}; it was not used. Restore it from the last backup.`);
   const parsed = SlotFileSchema.safeParse(json);
   if (!parsed.success) fail('SLOTS_INVALID', 'The key-slot file is damaged (unexpected structure). Restore it from the last backup.');
   return parsed.data;
 }
 
-/** True when `v` has the structure of a slot file (for slots carried inside a backup). */
+/**
+ * Why a slot file (or the slots inside a backup) is beyond what FactorDesk will spend on it, or
+ * null: too many slots or generations, or KDF parameters beyond KDF_LIMITS. Checked before the
+ * structure, so the message says what is wrong rather than "damaged".
+ */
+export function beyondLimits(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const { slots, generations } = v as { slots?: unknown; generations?: unknown };
+  if (Array.isArray(slots) && slots.length > MAX_SLOTS) return `holds ${slots.length} key slots, more than the ${MAX_SLOTS} FactorDesk accepts`;
+  if (typeof generations === 'object' && generations !== null && Object.keys(generations).length > MAX_GENERATIONS) return `names more than ${MAX_GENERATIONS} key generations`;
+  if (Array.isArray(slots)) {
+    for (const s of slots) {
+      const kdf = (s as { privateKey?: { kdf?: { N?: unknown; r?: unknown; p?: unknown } } } | null)?.privateKey?.kdf;
+      if (kdf && !kdfWithinLimits({ N: Number(kdf.N), r: Number(kdf.r), p: Number(kdf.p) })) return KDF_LIMITS_MESSAGE;
+    }
+  }
+  return null;
+}
+
+/** True when `v` has the structure of a slot file within the limits (for slots carried inside a backup). */
 export function isSlotFile(v: unknown): v is SlotFile {
-  return SlotFileSchema.safeParse(v).success;
+  return beyondLimits(v) === null && SlotFileSchema.safeParse(v).success;
 }
 
 /** Writes the slot file atomically (temp file, fsync, rename). */

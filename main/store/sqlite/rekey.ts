@@ -3,6 +3,7 @@ import type { Vault } from './vault.ts';
 import { openDatabase } from './database.ts';
 import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot } from './key-slots.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
+import { finishJournalRekey, prepareJournalRekey } from './signin-journal.ts';
 
 /**
  * Rotates the vault key, crash-safely:
@@ -22,6 +23,8 @@ export function rekeyVault(vault: Vault): { recoveryKey: string; generation: num
   const newDek = vault.random.bytes(32);
   const recoveryRaw = vault.random.bytes(32);
   const now = new Date(vault.now());
+  const oldJournalKey = vault.derived('journal');
+  const newJournalKey = derivedKey(newDek, vault.vaultId, 'journal');
 
   // WAL must be off for the rekey, which needs the only connection: check that first.
   const mode = db.pragma('journal_mode = DELETE', { simple: true }) as string;
@@ -35,6 +38,8 @@ export function rekeyVault(vault: Vault): { recoveryKey: string; generation: num
     for (const s of keep) f.slots.push(rewrapSlot(vault.random, vault.vaultId, s, newGen, newDek));
     f.slots.push(makeRawKeySlot(vault.random, vault.vaultId, newGen, newDek, 'recovery', recoveryRaw, now));
     f.generations[String(newGen)] = { kcv: keyCheckValue(newDek, vault.vaultId) };
+    // The journal base gets its MAC under the new key too, beside the old one.
+    prepareJournalRekey(vault.dir, oldJournalKey, newJournalKey);
   });
   crashPoint('rekey:new-slots-written');
 
@@ -51,7 +56,12 @@ export function rekeyVault(vault: Vault): { recoveryKey: string; generation: num
     f.slots = f.slots.filter((s) => s.generation === newGen);
     f.generations = { [String(newGen)]: f.generations[String(newGen)]! };
     if (f.anchor) f.anchor.mac = anchorMac(derivedKey(newDek, vault.vaultId, 'anchor'), vault.vaultId, f.anchor.count, f.anchor.hash);
+    // Re-seal the sign-in journal under the new key in the same step (else every rotation
+    // would be reported as a journal changed outside FactorDesk at the next sign-in).
+    finishJournalRekey(vault.dir, oldJournalKey, newJournalKey);
   });
+  oldJournalKey.fill(0);
+  newJournalKey.fill(0);
   crashPoint('rekey:old-slots-dropped');
   newDek.fill(0);
   const recoveryKey = formatRawKey(recoveryRaw);

@@ -4,9 +4,9 @@ import type { Session } from '../../core/session.ts';
 import type { Store } from '../port.ts';
 import type { SealedJournal, SignInAttempt, SignInJournal, Unlocked, UnlockedService, VaultLock } from '../vault-lock.ts';
 import type { AccountState } from '../../core/signin-throttle.ts';
-import { unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
-import { burnKdfTime, openPrivateKey, type Slot } from './key-slots.ts';
-import { accountState, appendJournalEvent, readJournal, sealJournal } from './signin-journal.ts';
+import { getMeta, setMeta, unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
+import { burnKdfTime, MAX_GENERATIONS, openPrivateKey, type Slot } from './key-slots.ts';
+import { accountState, appendJournalEvent, countJournalAttempt, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, settleJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
 import { storeOf } from './sqlite-store.ts';
 import * as signin from '../../core/signin.ts';
 
@@ -33,6 +33,18 @@ export class SqliteVaultLock implements VaultLock<Vault> {
     appendJournalEvent(this.env.dir, event);
   }
 
+  countAttempt(name: string, decide: (s: AccountState) => SignInAttempt): SignInAttempt {
+    return countJournalAttempt(this.env.dir, name, decide);
+  }
+
+  withdrawAttempt(attempt: string): void {
+    withdrawJournalAttempt(this.env.dir, attempt);
+  }
+
+  settleAttempt(attempt: string): void {
+    settleJournalAttempt(this.env.dir, attempt);
+  }
+
   private opened(vault: Vault, operatorId: string | null): Unlocked<Vault> {
     return { handle: vault, store: storeOf(vault), operatorId };
   }
@@ -40,10 +52,15 @@ export class SqliteVaultLock implements VaultLock<Vault> {
   async unlockOperator(nameKey: string, password: string): Promise<Unlocked<Vault> | null> {
     let tried = false;
     let matched = true;
+    let kdfRuns = 0;
     const r = await unlockWith(
       this.env,
       (f) => f.slots.filter((s) => s.kind === 'operator' && s.label === nameKey),
       async (s: Slot, f) => {
+        // One operator has one key pair (the same in both generations during a rotation): more
+        // distinct keys under one name only multiply the KDF runs an attempt costs.
+        if (kdfRuns >= MAX_GENERATIONS) return null;
+        kdfRuns++;
         tried = true;
         return openPrivateKey(f.vaultId, s, password);
       },
@@ -90,7 +107,7 @@ export class SqliteVaultLock implements VaultLock<Vault> {
   }
 
   sealJournal(u: Unlocked<Vault>, resetName: string | null): SealedJournal {
-    return sealJournal(u.handle.dir, u.handle.derived('journal'), resetName, u.handle.now());
+    return sealVaultJournal(u.handle, resetName);
   }
 
   close(u: Unlocked<Vault>): void {
@@ -108,9 +125,31 @@ export function vaultLock(env: VaultEnv): SqliteVaultLock {
 /** The sign-in journal beside an open vault (for the admin's view of operator locks). */
 export function signInJournalOf(vault: Vault): SignInJournal {
   return {
-    state: (name) => accountState(readJournal(vault.dir).journal, name),
-    clear: (name) => sealJournal(vault.dir, vault.derived('journal'), name, vault.now()),
+    state: (name) => accountState(trustedJournal(readJournal(vault.dir).journal, rememberedSeal(vault)).journal, name),
+    clear: (name) => sealVaultJournal(vault, name, true),
   };
+}
+
+
+function rememberedSeal(vault: Vault): SealRecord | null {
+  const text = getMeta(vault.db, SEAL_META);
+  if (text === undefined) return null;
+  try {
+    const r = JSON.parse(text) as SealRecord;
+    return typeof r.sealId === 'string' && typeof r.accounts === 'object' && r.accounts !== null ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Seals the journal of an open vault against the seal its database remembers, then remembers the
+ * new one. `clearing` (an admin lifting a lock) resets the name even when it is still locked.
+ */
+function sealVaultJournal(vault: Vault, resetName: string | null, clearing = false): SealedJournal {
+  const r = sealJournal(vault.dir, vault.derived('journal'), resetName, vault.now(), rememberedSeal(vault), clearing);
+  vault.write(() => setMeta(vault.db, SEAL_META, JSON.stringify(r.record)));
+  return { folded: r.folded, summarised: r.summarised, wasValid: r.wasValid, damaged: r.damaged, rolledBack: r.rolledBack, stillLockedUntil: r.stillLockedUntil };
 }
 
 /** Signs an operator in to the vault folder (composition roots and tests). */

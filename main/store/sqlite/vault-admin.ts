@@ -2,14 +2,15 @@
 // in the slot file, VACUUM INTO backups, the rekey, pragmas and the integrity check, and the
 // restore swap of the files. Doors and composition roots build these; services only see the port.
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AuditAnchor } from '../../core/audit.ts';
 import type { BackupSource, BackupTarget, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
 import type { Vault, VaultEnv } from './vault.ts';
 import { systemClock } from '../../core/clock.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
 import { integrityCheck, schemaVersion } from './database.ts';
-import { restoreBackup, undoRestore, writeBackup } from './backup.ts';
+import { latestRestoreAside, readBackup, restoreBackup, undoRestore, writeBackup } from './backup.ts';
+import { readSlotFile, SLOT_FILE } from './key-slots.ts';
 import { rekeyVault } from './rekey.ts';
 import { auditHeadRow } from './audit-rows.ts';
 
@@ -96,9 +97,23 @@ export function vaultFolderOf(env: VaultEnv): VaultFolder {
   const clock = env.clock ?? systemClock;
   return {
     clock,
+    currentVaultId() {
+      try {
+        return readSlotFile(join(env.dir, SLOT_FILE)).vaultId;
+      } catch {
+        return null;
+      }
+    },
+    async inspect(source) {
+      const { header } = readBackup(pathOf(source));
+      return { vaultId: header.vaultId, createdAt: header.createdAt };
+    },
+    canUndoRestore() {
+      return latestRestoreAside(env) !== null;
+    },
     async restore(source, cred, event) {
       const r = await restoreBackup(env, pathOf(source), cred, clock.now(), event);
-      return { kept: r.asideSuffix };
+      return { kept: r.asideSuffix, users: r.users };
     },
     async undoRestore() {
       const r = undoRestore(env, clock.now());

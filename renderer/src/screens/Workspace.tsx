@@ -78,7 +78,7 @@ export function Workspace({ session, onLock, startup }: Props) {
   useEffect(() => {
     if (shown.current) return;
     shown.current = true;
-    for (const w of startup.warnings) toast({ title: t(w === 'JOURNAL_TAMPERED' ? 'signin.journalTampered' : w === 'EVENTS_LOST' ? 'signin.eventsLost' : w === 'ANCHOR_MISSING' ? 'signin.anchorMissing' : w === 'OPERATOR_UNLINKED' ? 'signin.operatorUnlinked' : 'signin.warningOther', { code: w }), tone: 'warn' });
+    for (const w of startup.warnings) toast({ title: t(w === 'JOURNAL_TAMPERED' ? 'signin.journalTampered' : w === 'JOURNAL_ROLLED_BACK' ? 'signin.journalRolledBack' : w === 'EVENTS_LOST' ? 'signin.eventsLost' : w === 'ANCHOR_MISSING' ? 'signin.anchorMissing' : w === 'OPERATOR_UNLINKED' ? 'signin.operatorUnlinked' : 'signin.warningOther', { code: w }), tone: 'warn' });
     for (const r of startup.jobReports) toast(jobToast(t, r));
   }, [startup, toast, t]);
 
