@@ -36,6 +36,7 @@ export const CHANNEL_NAMES = [
   'operators:disable',
   'operators:remove',
   'operators:reset-password',
+  'operators:reset-second-factor',
   'users:import',
   'users:import-cancel',
   'users:import-save-report',

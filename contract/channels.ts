@@ -42,6 +42,7 @@ export interface Channels {
   'operators:disable': Spec<Q.OperatorRef, V.OperatorView>;
   'operators:remove': Spec<Q.OperatorRef, { rekeyRecommended: true }>;
   'operators:reset-password': Spec<Q.OperatorRef & { password: string }, V.OperatorView>;
+  'operators:reset-second-factor': Spec<Q.OperatorRef, { ok: true }>;
   'users:import': Spec<Q.ImportUsersRequest, { jobId: string | null }>;
   'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
   'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;

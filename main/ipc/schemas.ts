@@ -92,6 +92,7 @@ export const CHANNELS = {
   'operators:disable': ch('operators:disable', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),
+  'operators:reset-second-factor': ch('operators:reset-password', z.object({ operatorId: z.string().max(64) }).strict()),
   'users:import': ch('users:import', z.object({ encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).optional() }).strict()),
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),

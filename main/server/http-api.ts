@@ -16,7 +16,7 @@ import { publicDetails } from '../ipc/error-details.ts';
 import type { ServerStore } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
 import { toFactorDeskError, fail } from '../core/errors.ts';
-import { serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
+import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
 import { updateSettings } from '../core/settings.ts';
@@ -94,6 +94,10 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer): Partial<Handle
     'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),
     'session:activity': () => ({ ok: true as const }),
     'settings:update': (patch, s) => updateSettings(store, s!, patch),
+    'operators:reset-second-factor': async ({ operatorId }, s) => {
+      await resetSecondFactor(store, s!, operatorId);
+      return { ok: true as const };
+    },
     'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),

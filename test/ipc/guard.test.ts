@@ -59,6 +59,7 @@ const VALID: { [C in Channel]: Req<C> } = {
   'operators:disable': { operatorId: 'op-1' },
   'operators:remove': { operatorId: 'op-1' },
   'operators:reset-password': { operatorId: 'op-1', password: PW },
+  'operators:reset-second-factor': { operatorId: 'op-1' },
   'users:import': {},
   'users:import-cancel': { jobId: 'job-1' },
   'users:import-save-report': { jobId: 'job-1' },

@@ -104,6 +104,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'operators:disable': (x) => ({ operatorId: x.agentId }),
   'operators:remove': (x) => ({ operatorId: x.agentId }),
   'operators:reset-password': (x) => ({ operatorId: x.agentId, password: 'a long enough new password 1' }),
+  'operators:reset-second-factor': (x) => ({ operatorId: x.agentId }),
   'users:import': () => ({}),
   'users:import-cancel': () => ({ jobId: 'job-1' }),
   'users:import-save-report': () => ({ jobId: 'job-1' }),

@@ -453,6 +453,17 @@ describe('server sessions (in-process, moved clock)', () => {
     clock.advance(1000);
     expect(await admin.call('operators:reset-password', { operatorId: id, password: 'a new long passphrase for olga' })).toMatchObject({ ok: true });
     expect(await olga.call('users:find', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    // Signed in again with the new password, then the admin resets her second factor: that session
+    // ends, and her next sign-in enrolls a new one (the old codes no longer count).
+    clock.advance(31_000);
+    const s3 = await olga.call<{ token: string }>('auth/sign-in', { name: 'olga', password: 'a new long passphrase for olga', otp: codeAt(olgaSecret, clock.now()) });
+    olga.token = s3.ok ? s3.value.token : null;
+    expect((await olga.call('users:find', { query: 'a' })).ok).toBe(true);
+    clock.advance(1000);
+    expect(await admin.call('operators:reset-second-factor', { operatorId: id })).toMatchObject({ ok: true });
+    expect(await olga.call('users:find', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    clock.advance(31_000);
+    expect(await olga.call('auth/sign-in', { name: 'olga', password: 'a new long passphrase for olga', otp: codeAt(olgaSecret, clock.now()) })).toMatchObject({ ok: true, value: { status: 'enroll-second-factor' } });
     olga.close();
     admin.close();
   });

@@ -30,6 +30,7 @@ type H = Pick<
   | 'vault:rekey'
   | 'service-keys:create'
   | 'service-clients:create'
+  | 'operators:reset-second-factor'
   | 'service-clients:list'
   | 'service-clients:revoke'
 >;
@@ -116,5 +117,7 @@ export function adminHandlers(ctl: AppController): H {
     'service-clients:create': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:list': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:revoke': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
+    // Operators' second factors exist on a server; the solo vault signs in with the password alone.
+    'operators:reset-second-factor': () => fail('BAD_REQUEST', 'Second factors of operators belong to a FactorDesk server; a solo vault has none.'),
   };
 }
