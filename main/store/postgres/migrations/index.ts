@@ -2,6 +2,7 @@ import { sql as m0001 } from './0001-initial.ts';
 import { sql as m0002 } from './0002-unknown-verification.ts';
 import { sql as m0003 } from './0003-server-auth.ts';
 import { sql as m0004 } from './0004-signed-heads.ts';
+import { sql as m0005 } from './0005-self-enrollment.ts';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -9,6 +10,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 2, name: '0002-unknown-verification', sql: m0002 },
   { version: 3, name: '0003-server-auth', sql: m0003 },
   { version: 4, name: '0004-signed-heads', sql: m0004 },
+  { version: 5, name: '0005-self-enrollment', sql: m0005 },
 ];
 
 /** The schema version this build writes. */
