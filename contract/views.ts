@@ -133,3 +133,9 @@ export interface ServiceClientView {
   label: string;
   createdAt: string;
 }
+
+/** A self-enrollment code as the agent reads it to the user once (XXXX-XXXX-XXXX). */
+export interface EnrollmentCodeIssued {
+  code: string;
+  expiresAt: number;
+}

@@ -19,6 +19,7 @@ import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, se
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
 import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
+import { issueEnrollmentCode } from './commands/self-enrollment.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock } from './commands/operators.ts';
 
@@ -63,6 +64,7 @@ export const COMMANDS: Command[] = [
   serviceClientCreate,
   serviceClientList,
   serviceClientRevoke,
+  issueEnrollmentCode,
 ];
 
 /** Command groups: the first word of a two-word command. */

@@ -22,6 +22,7 @@ import { changeOwnPassword } from '../core/operators.ts';
 import { updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
+import { issueEnrollmentCode } from '../core/self-enrollment.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -93,6 +94,7 @@ function serverHandlers(store: ServerStore): Partial<Handlers> {
     'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
+    'enrollment:issue-code': ({ userId, checks, ticket, reason }, s) => issueEnrollmentCode(store, s!, userId, { checks, ticket, reason }),
     'session:change-password': async ({ oldPassword, newPassword }, s) => {
       await changeOwnPassword(store, s!, oldPassword, newPassword);
       return { ok: true as const };

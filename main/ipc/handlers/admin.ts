@@ -32,6 +32,7 @@ type H = Pick<
   | 'service-clients:create'
   | 'service-clients:list'
   | 'service-clients:revoke'
+  | 'enrollment:issue-code'
 >;
 
 const SERVICE_CLIENTS_ON_SERVER = 'Service clients belong to a FactorDesk server; a solo vault has service keys instead.';
@@ -116,5 +117,7 @@ export function adminHandlers(ctl: AppController): H {
     'service-clients:create': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:list': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:revoke': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
+    // The enrollment page is served by a server; a solo vault has no door for the user.
+    'enrollment:issue-code': () => fail('BAD_REQUEST', 'Self-enrollment needs a server: a solo vault has no enrollment page. Re-enroll the user instead.'),
   };
 }
