@@ -23,6 +23,7 @@ import { updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { issueEnrollmentCode } from '../core/self-enrollment.ts';
+import { enrollRoutes } from './enroll-page.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -177,6 +178,8 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     return guarded(channel, body, session);
   }
 
+  const enroll = enrollRoutes(store, opts.log);
+
   return (req, res) => {
     const send = (status: number, result: Result<unknown>, close = false) => sendRaw(status, result, close);
     const sendRaw = (status: number, result: unknown, close = false) => {
@@ -197,6 +200,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     };
     const url = new URL(req.url ?? '/', 'https://server');
     const path = url.pathname;
+    if (enroll(req, res, path, url.searchParams)) return;
     if (req.method === 'GET' && path === '/api/v1/health') return send(200, { ok: true, value: { status: 'ok' } });
     if (!path.startsWith('/api/v1/')) return send(404, failure('NOT_FOUND', 'There is no such request.'));
     if (req.method !== 'POST') {
