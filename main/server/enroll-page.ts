@@ -13,7 +13,7 @@ import { toFactorDeskError } from '../core/errors.ts';
 import { ENROLL_TEXTS, enrollLang, type EnrollLang } from './enroll-texts.ts';
 import { ENROLL_CSS, ENROLL_JS } from './enroll-script.ts';
 
-export const ENROLL_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const ENROLL_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const COOKIE = 'fd_enroll';
 const MAX_BODY = 4096;
 /** Start attempts one source address may make per window (per server instance). */
