@@ -128,7 +128,7 @@ export function enrollRoutes(store: ServerStore, log?: (line: string) => void): 
     } catch (e) {
       const fe = toFactorDeskError(e);
       if (fe.code === 'INTERNAL') log?.(`enroll confirm failed: ${fe.message}`);
-      const status = fe.code === 'CODE_REJECTED' ? 422 : fe.code === 'USER_LOCKED' ? 429 : fe.code === 'FORBIDDEN' ? 403 : fe.code === 'SESSION_LOCKED' ? 401 : fe.code === 'BAD_REQUEST' ? 400 : 500;
+      const status = fe.code === 'CODE_REJECTED' ? 422 : fe.code === 'USER_LOCKED' ? 429 : fe.code === 'FORBIDDEN' ? 403 : fe.code === 'SESSION_LOCKED' ? 401 : fe.code === 'BAD_REQUEST' ? 400 : fe.code === 'INTERNAL' ? 500 : 422;
       err(res, status, fe.code === 'NO_PENDING_ENROLLMENT' ? 'SESSION_LOCKED' : fe.code);
     }
   }
