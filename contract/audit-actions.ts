@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'enrollment.sheet',
   'enrollment.sheet.not-printed',
   'enrollment.confirm',
+  'enrollment.code.issue',
+  'enrollment.self.start',
   'sms.remove',
   'lock.clear',
   'velocity.exceeded',

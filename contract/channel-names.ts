@@ -22,6 +22,7 @@ export const CHANNEL_NAMES = [
   'enrollment:regenerate',
   'enrollment:reveal-key',
   'enrollment:confirm',
+  'enrollment:issue-code',
   'enrollment:print-sheet',
   'sms:remove',
   'lock:clear',

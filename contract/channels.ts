@@ -28,6 +28,7 @@ export interface Channels {
   'enrollment:regenerate': Spec<Q.ActionRequest, V.IssuedEnrollment>;
   'enrollment:reveal-key': Spec<Q.EnrollmentRef, { ok: true }>;
   'enrollment:confirm': Spec<Q.ConfirmEnrollmentRequest, { status: 'active' }>;
+  'enrollment:issue-code': Spec<Q.ActionRequest, V.EnrollmentCodeIssued>;
   'enrollment:print-sheet': Spec<Q.PrintSheetRequest, { done: boolean; file: string | null }>;
   'sms:remove': Spec<Q.ActionRequest, { ok: true }>;
   'lock:clear': Spec<Q.ActionRequest, { ok: true }>;

@@ -11,6 +11,7 @@ export const PERMISSION_IDS = [
   'codes:verify',
   'enrollment:reenroll',
   'enrollment:confirm',
+  'enrollment:issue-code',
   'enrollment:regenerate',
   'enrollment:reveal-key',
   'enrollment:sheet',

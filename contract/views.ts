@@ -169,3 +169,9 @@ export interface NewRadiusClient {
   /** The shared secret to configure on the client: shown this once, kept only sealed on the server. */
   secret: string;
 }
+
+/** A self-enrollment code as the agent reads it to the user once (XXXX-XXXX-XXXX). */
+export interface EnrollmentCodeIssued {
+  code: string;
+  expiresAt: number;
+}

@@ -20,6 +20,7 @@ import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
 import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
 import { radiusClientAdd, radiusClientList, radiusClientRemove } from './commands/radius-clients.ts';
+import { issueEnrollmentCode } from './commands/self-enrollment.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock, operatorsUpdate } from './commands/operators.ts';
 
@@ -68,6 +69,7 @@ export const COMMANDS: Command[] = [
   serviceClientCreate,
   serviceClientList,
   serviceClientRevoke,
+  issueEnrollmentCode,
 ];
 
 /** Command groups: the first word of a two-word command. */

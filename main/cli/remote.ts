@@ -33,6 +33,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   find: { support: 'over-server' },
   show: { support: 'over-server' },
   'issue-code': { support: 'over-server' },
+  'issue-enrollment-code': { support: 'over-server' },
   'backup-codes': { support: 'over-server' },
   reenroll: { support: 'over-server', note: 'without --sheet (the sheet is printed from the app)' },
   confirm: { support: 'over-server' },
@@ -178,6 +179,16 @@ const REMOTE: Record<string, RemoteRun> = {
     const user = await userIdByEmail(api, emailArg(p.args[0]!));
     const r = await api.call('codes:issue-one-time', { userId: user.id, ...action, ...(minutes === undefined ? {} : { minutes }) });
     return { result: r, message: `One-time code for ${user.email}, valid until ${localTime(r.expiresAt)}. Read it to the user; it is not shown again.`, text: r.code };
+  },
+  async 'issue-enrollment-code'(_ctx, p, api) {
+    const action = actionContext(p);
+    const user = await userIdByEmail(api, emailArg(p.args[0]!));
+    const r = await api.call('enrollment:issue-code', { userId: user.id, ...action });
+    return {
+      result: r,
+      message: `Enrollment code for ${user.email}, valid until ${localTime(r.expiresAt)}. Give it to the user with the address of the enrollment page (/enroll on this server); it is not shown again.`,
+      text: r.code,
+    };
   },
   async 'backup-codes'(_ctx, p, api) {
     const action = actionContext(p);

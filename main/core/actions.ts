@@ -133,6 +133,7 @@ export type NotificationKind =
   | 'reenrollment'
   | 'enrollment-regenerated'
   | 'enrollment-confirmed'
+  | 'self-enrollment'
   | 'sms-removed'
   | 'lock-cleared';
 
@@ -142,6 +143,11 @@ const WHAT: Record<NotificationKind, { nb: string; en: string; helpdesk: boolean
   reenrollment: { nb: 'Autentiseringsappen din ble tilbakestilt; den gamle virker ikke lenger.', en: 'Your authenticator app was reset; the old one no longer works.', helpdesk: true },
   'enrollment-regenerated': { nb: 'Det ble laget en ny oppsettkode for autentiseringsappen; den forrige virker ikke.', en: 'A new set-up code for your authenticator app was made; the previous one does not work.', helpdesk: true },
   'enrollment-confirmed': { nb: 'En ny autentiseringsapp ble tatt i bruk.', en: 'A new authenticator app was set up.', helpdesk: false },
+  'self-enrollment': {
+    nb: 'Autentiseringsappen din ble tilbakestilt på registreringssiden med en kode fra brukerstøtte; den gamle virker ikke lenger.',
+    en: 'Your authenticator app was reset on the enrollment page with a code from the helpdesk; the old one no longer works.',
+    helpdesk: false,
+  },
   'sms-removed': { nb: 'Innlogging med SMS ble fjernet.', en: 'Sign-in by SMS was removed.', helpdesk: true },
   'lock-cleared': { nb: 'Sperren etter for mange feil koder ble opphevet.', en: 'The lock after too many wrong codes was lifted.', helpdesk: true },
 };

@@ -78,7 +78,7 @@ function freshEnrollment(random: Random): { secret: Buffer; sheetId: string } {
  * Stores a pending enrollment with the fresh secret, sealed to its row (the store keeps only the
  * box); the secret leaves only as URI and typed key.
  */
-async function createPending(store: Store, tx: WriteTx, session: Session, user: UserRow, fresh: { secret: Buffer; sheetId: string }, now: number): Promise<EnrollmentIssued> {
+export async function createPending(store: Store, tx: WriteTx, session: Session, user: UserRow, fresh: { secret: Buffer; sheetId: string }, now: number): Promise<EnrollmentIssued> {
   const settings = await loadSettings(tx);
   const deadline = now + settings.enrollmentDeadlineDays * 86_400_000;
   const { secret, sheetId } = fresh;
@@ -230,6 +230,14 @@ export async function pendingEnrollmentForSheet(store: Store, session: Session, 
  */
 export async function confirmEnrollment(store: Store, session: Session, userId: number, code: string): Promise<{ status: 'active' }> {
   requireRole(session, 'enrollment:confirm');
+  return confirmPending(store, session, userId, code);
+}
+
+/**
+ * The confirmation itself, for a caller that has already decided who may confirm (an operator
+ * with the permission, or the enrollment page's browser session bound to `enrollmentId`).
+ */
+export async function confirmPending(store: Store, session: Session, userId: number, code: string, enrollmentId?: number): Promise<{ status: 'active' }> {
   const c = normalizeCode(code);
   if (c.kind !== 'totp') fail('BAD_REQUEST', 'Type the 6 digits the new authenticator app shows.', { field: 'code' });
   // Failures must be counted and audited, so the outcome is decided inside and thrown after commit.
@@ -238,7 +246,7 @@ export async function confirmEnrollment(store: Store, session: Session, userId: 
     await checkTarget(tx, session, user);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(user.id, now);
-    const pending = await tx.authenticators.pending(user.id);
+    const pending = await tx.authenticators.pending(user.id, enrollmentId);
     if (!pending) return { kind: 'none' };
     const state = await tx.verification.get(user.id);
     if (isLocked(state, now)) {

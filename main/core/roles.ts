@@ -17,6 +17,7 @@ export const PERMISSIONS = {
   'codes:verify': ['agent', 'admin', 'service'],
   'enrollment:reenroll': ['agent', 'admin'],
   'enrollment:confirm': ['agent', 'admin'],
+  'enrollment:issue-code': ['agent', 'admin'],
   'enrollment:regenerate': ['agent', 'admin'],
   'enrollment:reveal-key': ['agent', 'admin'],
   'enrollment:sheet': ['agent', 'admin'],

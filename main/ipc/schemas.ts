@@ -43,6 +43,7 @@ export const CHANNELS = {
   'enrollment:reenroll': ch('enrollment:reenroll', z.object({ ...action, voidCodes: z.boolean(), withBackupCodes: z.boolean() }).strict()),
   'enrollment:regenerate': ch('enrollment:regenerate', z.object(action).strict()),
   'enrollment:reveal-key': ch('enrollment:reveal-key', z.object({ userId: id, enrollmentId: id }).strict()),
+  'enrollment:issue-code': ch('enrollment:issue-code', z.object(action).strict()),
   'enrollment:confirm': ch('enrollment:confirm', z.object({ userId: id, code: z.string().max(64) }).strict()),
   'enrollment:print-sheet': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict()),
   'sms:remove': ch('sms:remove', z.object(action).strict()),

@@ -23,6 +23,8 @@ import { updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
+import { issueEnrollmentCode } from '../core/self-enrollment.ts';
+import { enrollRoutes } from './enroll-page.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -101,6 +103,7 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer): Partial<Handle
     'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
+    'enrollment:issue-code': ({ userId, checks, ticket, reason }, s) => issueEnrollmentCode(store, s!, userId, { checks, ticket, reason }),
     'session:change-password': async ({ oldPassword, newPassword }, s) => {
       await changeOwnPassword(store, s!, oldPassword, newPassword);
       return { ok: true as const };
@@ -183,6 +186,8 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     return guarded(channel, body, session);
   }
 
+  const enroll = enrollRoutes(store, opts.log);
+
   return (req, res) => {
     const send = (status: number, result: Result<unknown>, close = false) => sendRaw(status, result, close);
     const sendRaw = (status: number, result: unknown, close = false) => {
@@ -203,6 +208,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     };
     const url = new URL(req.url ?? '/', 'https://server');
     const path = url.pathname;
+    if (enroll(req, res, path, url.searchParams)) return;
     if (req.method === 'GET' && path === '/api/v1/health') return send(200, { ok: true, value: { status: 'ok' } });
     if (!path.startsWith('/api/v1/')) return send(404, failure('NOT_FOUND', 'There is no such request.'));
     if (req.method !== 'POST') {

@@ -143,6 +143,7 @@ function cases(): Array<[string, string[]]> {
     ...email(['show']),
 
     ...action(['issue-code']),
+    ...action(['issue-enrollment-code']),
     ['issue-code: --minutes 0', ['issue-code', KARI, ...ACT, '--minutes', '0']],
     ['issue-code: --minutes 9', ['issue-code', KARI, ...ACT, '--minutes', '9']],
     ['issue-code: --minutes 1441', ['issue-code', KARI, ...ACT, '--minutes', '1441']],

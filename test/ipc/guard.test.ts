@@ -41,6 +41,7 @@ const VALID: { [C in Channel]: Req<C> } = {
   'users:view': { userId: 1 },
   'codes:issue-one-time': { ...ACTION, minutes: 30 },
   'codes:backup': ACTION,
+  'enrollment:issue-code': ACTION,
   'enrollment:reenroll': { ...ACTION, voidCodes: true, withBackupCodes: false },
   'enrollment:regenerate': ACTION,
   'enrollment:reveal-key': { userId: 1, enrollmentId: 1 },

@@ -78,6 +78,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'users:view': (x) => ({ userId: x.kari }),
   'codes:issue-one-time': (x) => ({ userId: x.kari, ...CTX, minutes: 60 }),
   'codes:backup': (x) => ({ userId: x.kari, ...CTX }),
+  'enrollment:issue-code': (x) => ({ userId: x.kari, ...CTX }),
   'enrollment:reenroll': (x) => ({ userId: x.kari, ...CTX, voidCodes: true, withBackupCodes: true }),
   'enrollment:regenerate': (x) => ({ userId: x.kari, ...CTX }),
   'enrollment:reveal-key': (x) => ({ userId: x.kari, enrollmentId: x.pending() }),

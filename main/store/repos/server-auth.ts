@@ -39,7 +39,32 @@ export interface SignInState {
   lockedUntil: number | null;
 }
 
+/** A user's enrollment code for self-enrollment: only its salted HMAC is kept. */
+export interface EnrollmentCodeRecord {
+  userId: number;
+  salt: Buffer;
+  verifier: Buffer;
+  createdAt: number;
+  expiresAt: number;
+  createdBy: string;
+  usedAt: number | null;
+}
+
+/** A browser session of the enrollment page, bound to one pending enrollment. */
+export interface SelfEnrollmentSessionRecord {
+  tokenHash: string;
+  userId: number;
+  enrollmentId: number;
+  csrfHash: string;
+  createdAt: number;
+  expiresAt: number;
+  doneAt: number | null;
+}
+
 export interface ServerAuthRead {
+  /** The user's enrollment code (used or not); null when none was issued. */
+  enrollmentCode(userId: number): Promise<EnrollmentCodeRecord | null>;
+  selfEnrollmentSession(tokenHash: string): Promise<SelfEnrollmentSessionRecord | null>;
   passwordVerifier(operatorId: string): Promise<PasswordVerifier | null>;
   secondFactor(operatorId: string): Promise<SecondFactorRecord | null>;
   session(tokenHash: string): Promise<ServerSessionRecord | null>;
@@ -68,5 +93,12 @@ export interface ServerAuthRepo extends ServerAuthRead {
   /** Ends every live session of an operator; returns how many. */
   revokeOperatorSessions(operatorId: string, at: number): Promise<number>;
   setSignInState(nameKey: string, s: SignInState): Promise<void>;
+  /** Sets the user's one enrollment code, replacing (voiding) an earlier one; true when one was replaced. */
+  setEnrollmentCode(r: EnrollmentCodeRecord): Promise<boolean>;
+  /** Marks the code used when it is unused and unexpired (compare-and-set); false otherwise. */
+  useEnrollmentCode(userId: number, at: number): Promise<boolean>;
+  createSelfEnrollmentSession(r: SelfEnrollmentSessionRecord): Promise<void>;
+  /** Marks a live session done (compare-and-set); false when it already was. */
+  finishSelfEnrollmentSession(tokenHash: string, at: number): Promise<boolean>;
   addSignedHead(h: { count: number; hash: string; at: number; sig: string }): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { sql as m0005 } from './0005-sealed-secrets.ts';
 import { sql as m0006 } from './0006-radius-clients.ts';
 import { sql as m0007 } from './0007-ranked-search.ts';
 import { sql as m0008 } from './0008-operator-user.ts';
+import { sql as m0009 } from './0009-self-enrollment.ts';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -17,6 +18,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 6, name: '0006-radius-clients', sql: m0006 },
   { version: 7, name: '0007-ranked-search', sql: m0007 },
   { version: 8, name: '0008-operator-user', sql: m0008 },
+  { version: 9, name: '0009-self-enrollment', sql: m0009 },
 ];
 
 /** The schema version this build writes. */

@@ -1,5 +1,5 @@
 import type { KdfParams } from '../../../core/crypto.ts';
-import type { PasswordVerifier, SecondFactorRecord, ServerAuthRepo, ServerSessionRecord, SignInState } from '../../repos/server-auth.ts';
+import type { EnrollmentCodeRecord, PasswordVerifier, SecondFactorRecord, SelfEnrollmentSessionRecord, ServerAuthRepo, ServerSessionRecord, SignInState } from '../../repos/server-auth.ts';
 import type { PgTxState } from '../tx-state.ts';
 import type { OperatorRecord } from '../../records.ts';
 import { OPERATOR_COLUMNS, toOperatorRecord, type OperatorRow } from '../../rows.ts';
@@ -114,5 +114,54 @@ export class PgServerAuth implements ServerAuthRepo {
        ON CONFLICT (name_key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
       [nameKey, x.failures, x.lastFailureAt, x.lockedUntil],
     );
+  }
+
+  async enrollmentCode(userId: number): Promise<EnrollmentCodeRecord | null> {
+    const r = await this.s.row<{ user_id: number; salt: Buffer; verifier: Buffer; created_at: number; expires_at: number; created_by: string; used_at: number | null }>(
+      'SELECT user_id, salt, verifier, created_at, expires_at, created_by, used_at FROM enrollment_codes WHERE user_id = $1',
+      [userId],
+    );
+    return r ? { userId: Number(r.user_id), salt: r.salt, verifier: r.verifier, createdAt: r.created_at, expiresAt: r.expires_at, createdBy: r.created_by, usedAt: r.used_at } : null;
+  }
+
+  async setEnrollmentCode(x: EnrollmentCodeRecord): Promise<boolean> {
+    const old = await this.s.row<{ used_at: number | null; expires_at: number }>('SELECT used_at, expires_at FROM enrollment_codes WHERE user_id = $1', [x.userId]);
+    await this.s.change(
+      `INSERT INTO enrollment_codes (user_id, salt, verifier, created_at, expires_at, created_by, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (user_id) DO UPDATE SET salt = excluded.salt, verifier = excluded.verifier, created_at = excluded.created_at,
+         expires_at = excluded.expires_at, created_by = excluded.created_by, used_at = excluded.used_at`,
+      [x.userId, x.salt, x.verifier, x.createdAt, x.expiresAt, x.createdBy, x.usedAt],
+    );
+    return !!old && old.used_at === null && old.expires_at > x.createdAt;
+  }
+
+  async useEnrollmentCode(userId: number, at: number): Promise<boolean> {
+    return (await this.s.change('UPDATE enrollment_codes SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2', [userId, at])) === 1;
+  }
+
+  async selfEnrollmentSession(tokenHash: string): Promise<SelfEnrollmentSessionRecord | null> {
+    const r = await this.s.row<{ token_hash: string; user_id: number; enrollment_id: number; csrf_hash: string; created_at: number; expires_at: number; done_at: number | null }>(
+      'SELECT token_hash, user_id, enrollment_id, csrf_hash, created_at, expires_at, done_at FROM self_enrollment_sessions WHERE token_hash = $1',
+      [tokenHash],
+    );
+    return r
+      ? { tokenHash: r.token_hash, userId: Number(r.user_id), enrollmentId: Number(r.enrollment_id), csrfHash: r.csrf_hash, createdAt: r.created_at, expiresAt: r.expires_at, doneAt: r.done_at }
+      : null;
+  }
+
+  async createSelfEnrollmentSession(x: SelfEnrollmentSessionRecord): Promise<void> {
+    await this.s.change('INSERT INTO self_enrollment_sessions (token_hash, user_id, enrollment_id, csrf_hash, created_at, expires_at, done_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      x.tokenHash,
+      x.userId,
+      x.enrollmentId,
+      x.csrfHash,
+      x.createdAt,
+      x.expiresAt,
+      x.doneAt,
+    ]);
+  }
+
+  async finishSelfEnrollmentSession(tokenHash: string, at: number): Promise<boolean> {
+    return (await this.s.change('UPDATE self_enrollment_sessions SET done_at = $2 WHERE token_hash = $1 AND done_at IS NULL', [tokenHash, at])) === 1;
   }
 }
