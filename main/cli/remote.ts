@@ -59,6 +59,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'service-key revoke': { support: 'not-in-server-mode' },
   'settings set': { support: 'server-host', note: 'change settings from the app, or on the server host for now' },
   'operators add': { support: 'server-host', note: 'add operators from the app, or on the server host for now' },
+  'operators update': { support: 'server-host', note: 'change operators from the app, or on the server host for now' },
   'operators disable': { support: 'server-host' },
   'operators remove': { support: 'server-host' },
   'operators reset-password': { support: 'server-host' },
