@@ -19,6 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** The import's own warnings (the sign-in may add that the operator is not linked to their own user). */
+const importWarnings = (w: string[]) => w.filter((x) => !/not linked to your own directory user/.test(x));
+
 describe('import-users', () => {
   it('reads standard input with FILE -, and reports rejected lines by number (exit 0)', async () => {
     const r = await runCli([...g(), '--json', 'import-users', '-'], env(), readFileSync(CSV, 'utf8'));
@@ -43,16 +46,17 @@ describe('import-users', () => {
     expect(r.status, r.stdout).toBe(0);
     const out = oneJson(r.stdout);
     expect(out.result).toMatchObject({ inserted: 1, rejected: [], encoding: 'windows-1252', encodingGuessed: true, stopped: null });
-    expect(out.warnings).toEqual([expect.stringMatching(/read as Windows-1252/)]);
+    expect(importWarnings(out.warnings)).toEqual([expect.stringMatching(/read as Windows-1252/)]);
     const shown = oneJson((await runCli([...g(), '--json', 'show', 'bjorn.aeroe@example.no'], env())).stdout).result.user;
     expect(shown).toMatchObject({ name: 'Bjørn Ærøe', organization: 'Fjård AS', phone: '+4791234567' });
     // Told it is UTF-8, the same file is not guessed at: the row is rejected by its line, no letter replaced.
     const told = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'utf-8'], env());
     expect(oneJson(told.stdout).result.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/not valid UTF-8/) }]);
-    expect(oneJson(told.stdout).warnings).toEqual([]);
+    expect(importWarnings(oneJson(told.stdout).warnings)).toEqual([]);
     // Told Windows-1252, no warning.
     const cp = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'cp1252'], env());
-    expect(oneJson(cp.stdout)).toMatchObject({ ok: true, result: { unchanged: 1 }, warnings: [] });
+    expect(oneJson(cp.stdout)).toMatchObject({ ok: true, result: { unchanged: 1 } });
+    expect(importWarnings(oneJson(cp.stdout).warnings)).toEqual([]);
     const unknown = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'ebcdic'], env());
     expect(unknown.status).toBe(2);
     expect(oneJson(unknown.stdout).error!.message).toMatch(/Unknown encoding 'ebcdic'.*utf-8, utf-16le, utf-16be, windows-1252/);
