@@ -2,16 +2,14 @@
 // children on a fresh PostgreSQL database, a RADIUS client added with the command line over the
 // server, a one-time code issued over the server, then FreeRADIUS's radclient (and raw datagrams
 // from node:dgram for what radclient cannot send) against the RADIUS port.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, base32Decode, oneJson, spawnCli, spawnCliAsync } from '../fixtures/cli-harness.ts';
-import { createTestDatabase, PG_TEST_ROLE } from '../helpers/postgres.ts';
+import { ADMIN, oneJson, spawnCli } from '../fixtures/cli-harness.ts';
+import { serverFixture, serverInit, startServe as startServeChild, type ServerFixture } from '../helpers/server.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { systemClock, systemRandom } from '../../main/core/clock.ts';
 import { openKeyedStore } from '../../main/server/open.ts';
@@ -22,26 +20,19 @@ import { CODE, decodePacket, encodeAccessRequest, verifyResponse } from '../../m
 
 const RADCLIENT = '/usr/bin/radclient';
 const KARI = 'kari.nordmann@example.no';
-const tmp = mkdtempSync(join(tmpdir(), 'fd-radius-'));
-const keyFile = join(tmp, 'server.key');
-const cert = join(tmp, 'cert.pem');
-const tlsKey = join(tmp, 'key.pem');
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fx: ServerFixture;
+let tmp = '';
 let storeUrl = '';
 let pgEnv: Record<string, string> = {};
+let keyFile = '';
+let cert = '';
 let adminSecret: Buffer;
 let store: ServerStore;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const u = new URL(db.url);
-  pgEnv = { PGPASSWORD: decodeURIComponent(u.password) };
-  storeUrl = `postgres://${PG_TEST_ROLE}@${u.host}${u.pathname}`;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-    stdio: 'ignore',
-  });
-  const init = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name, '--email', ADMIN.email], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
-  adminSecret = base32Decode(new URL(oneJson(init.stdout).result.operatorOtpUri).searchParams.get('secret')!);
+  fx = await serverFixture('fd-radius-');
+  ({ tmp, storeUrl, pgEnv, keyFile, cert } = fx);
+  ({ adminSecret } = serverInit(fx, ADMIN));
   // Users come from an import (run on the server host): seeded straight into the store.
   process.env.PGPASSWORD = pgEnv.PGPASSWORD;
   store = await openKeyedStore(storeUrl, loadServerKeys(keyFile, {}), systemClock, systemRandom);
@@ -51,29 +42,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await fx?.cleanup();
 });
 
 /** `serve --radius 127.0.0.1:0` as a child; resolves once both ports are printed. */
-async function startServe() {
-  const child = spawnCliAsync(['serve', '--store', storeUrl, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey, '--radius', '127.0.0.1:0'], { env: pgEnv });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const ports = await new Promise<{ https: number; radius: number }>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
-    child.stderr.on('data', () => {
-      const h = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-      const r = /RADIUS on udp 127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (h && r) {
-        clearTimeout(t);
-        resolve({ https: Number(h[1]), radius: Number(r[1]) });
-      }
-    });
-  });
-  return { child, ports, exited, output: () => stderr };
-}
+const startServe = () => startServeChild(fx, { radius: true });
 
 /** radclient with attribute lines on stdin; its exit status and output. */
 function radclient(port: number, secret: string, attrs: string[], extra: string[] = []): Promise<{ status: number; out: string }> {

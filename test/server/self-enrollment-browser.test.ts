@@ -3,40 +3,30 @@
 // /enroll in real Chromium (Debian's), types email and code, reads the typed key, confirms with
 // a TOTP code of it and sees "done". The same code is then refused, the page's storage is
 // empty and the cookie HttpOnly + SameSite=Strict.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { ADMIN, base32Decode, oneJson, spawnCli, spawnCliAsync } from '../fixtures/cli-harness.ts';
-import { createTestDatabase, PG_TEST_ROLE } from '../helpers/postgres.ts';
+import { ADMIN, base32Decode, oneJson, spawnCli } from '../fixtures/cli-harness.ts';
+import { serverFixture, serverInit, startServe as startServeChild, type ServerFixture } from '../helpers/server.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { systemRandom } from '../../main/core/clock.ts';
 import { ENROLL_CSP } from '../../main/server/enroll-page.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'fd-selfenroll-'));
-const keyFile = join(tmp, 'server.key');
-const cert = join(tmp, 'cert.pem');
-const tlsKey = join(tmp, 'key.pem');
 const KARI = 'kari.nordmann@example.no';
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fx: ServerFixture;
+let tmp = '';
+let cert = '';
+let keyFile = '';
 let storeUrl = '';
 let pgEnv: Record<string, string> = {};
 let adminSecret: Buffer;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const u = new URL(db.url);
-  pgEnv = { PGPASSWORD: decodeURIComponent(u.password) };
-  storeUrl = `postgres://${PG_TEST_ROLE}@${u.host}${u.pathname}`;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-  const r = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
-  const out = oneJson(r.stdout);
-  if (!out.ok) throw new Error(r.stdout + r.stderr);
-  adminSecret = base32Decode(new URL(out.result.operatorOtpUri).searchParams.get('secret')!);
+  fx = await serverFixture('fd-selfenroll-');
+  ({ tmp, cert, keyFile, storeUrl, pgEnv } = fx);
+  ({ adminSecret } = serverInit(fx, ADMIN));
   const { importUsers } = await import('../../main/core/import-users.ts');
   const { openServerStore } = await import('../../main/server/open.ts');
   const { loadServerKeys } = await import('../../main/server/server-key.ts');
@@ -49,27 +39,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await fx?.cleanup();
 });
 
-async function startServe() {
-  const child = spawnCliAsync(['serve', '--store', storeUrl, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey], { env: pgEnv });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
-    child.stderr.on('data', () => {
-      const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  return { child, port, exited };
-}
+const startServe = () => startServeChild(fx);
 
 describe('self-enrollment in a real browser', () => {
   it('an issued code lets the user set up their own app once; storage stays empty and the cookie is HttpOnly + SameSite=Strict', { timeout: 180_000 }, async () => {

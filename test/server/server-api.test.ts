@@ -3,12 +3,11 @@
 // test CA, and (in-process, with a moved clock) the session rules: idle and absolute expiry,
 // revocation on logout, disable, role change and password reset.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, chmodSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, chmodSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, AGENT, base32Decode, oneJson, spawnCli, spawnCliAsync } from '../fixtures/cli-harness.ts';
-import { createTestDatabase, PG_TEST_ROLE } from '../helpers/postgres.ts';
+import { ADMIN, AGENT, base32Decode, oneJson, spawnCli } from '../fixtures/cli-harness.ts';
+import { serverFixture, startServe as startServeChild, type ServerFixture } from '../helpers/server.ts';
 import { ServerClient, spkiPin } from '../../main/server/client.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { ManualClock, systemRandom } from '../../main/core/clock.ts';
@@ -18,13 +17,13 @@ import { startApiServer, MAX_BODY_BYTES, type RunningServer } from '../../main/s
 import { SERVER_SESSION } from '../../main/core/server-auth.ts';
 import type { ServerStore } from '../../main/store/port.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'fd-server-'));
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fx: ServerFixture;
+let tmp = '';
 let storeUrl = '';
 let pgEnv: Record<string, string> = {};
-const keyFile = join(tmp, 'server.key');
-const cert = join(tmp, 'cert.pem');
-const tlsKey = join(tmp, 'key.pem');
+let keyFile = '';
+let cert = '';
+let tlsKey = '';
 let adminSecret: Buffer;
 let auditPublicKey = '';
 
@@ -32,42 +31,22 @@ function secretOf(uri: string): Buffer {
   return base32Decode(new URL(uri).searchParams.get('secret')!);
 }
 
-/** A code of the step after `last` (each sign-in needs a fresh step: a step is used once). */
+/** The TOTP code of the step at `at` (each sign-in needs a fresh step: a step is used once). */
 function codeAt(secret: Buffer, at: number): string {
   return totpAt(secret, at);
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const u = new URL(db.url);
-  pgEnv = { PGPASSWORD: decodeURIComponent(u.password) };
-  storeUrl = `postgres://${PG_TEST_ROLE}@${u.host}${u.pathname}`;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  fx = await serverFixture('fd-server-');
+  ({ tmp, storeUrl, pgEnv, keyFile, cert, tlsKey } = fx);
 }, 60_000);
 
 afterAll(async () => {
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await fx?.cleanup();
 });
 
 /** Starts `factordesk serve` as a child on a free port. */
-async function startServe() {
-  const child = spawnCliAsync(['serve', '--store', storeUrl, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', tlsKey], { env: pgEnv });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
-    child.stderr.on('data', () => {
-      const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  return { child, port, exited, output: () => stderr };
-}
+const startServe = () => startServeChild(fx);
 
 describe('factordesk server init', () => {
   it('refuses a database password on the command line, before touching anything', () => {

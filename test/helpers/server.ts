@@ -1,0 +1,72 @@
+// A server for a test file: a fresh PostgreSQL database reached without a password in the URL
+// (PGPASSWORD instead, as the README asks), an openssl test certificate, `factordesk server
+// init` run as a child, and `factordesk serve` children started on free ports.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { base32Decode, oneJson, spawnCli, spawnCliAsync } from '../fixtures/cli-harness.ts';
+import { createTestDatabase, PG_TEST_ROLE } from './postgres.ts';
+
+export interface ServerFixture {
+  tmp: string;
+  keyFile: string;
+  cert: string;
+  tlsKey: string;
+  /** postgres://ROLE@HOST:PORT/DB, without the password. */
+  storeUrl: string;
+  /** The environment that gives the database password (PGPASSWORD). */
+  pgEnv: Record<string, string>;
+  /** Removes the database and the temporary folder. */
+  cleanup(): Promise<void>;
+}
+
+/** A database, a folder and a TLS certificate for 127.0.0.1 and localhost. */
+export async function serverFixture(prefix: string): Promise<ServerFixture> {
+  const db = await createTestDatabase();
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  const u = new URL(db.url);
+  const cert = join(tmp, 'cert.pem');
+  const tlsKey = join(tmp, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return {
+    tmp,
+    keyFile: join(tmp, 'server.key'),
+    cert,
+    tlsKey,
+    storeUrl: `postgres://${PG_TEST_ROLE}@${u.host}${u.pathname}`,
+    pgEnv: { PGPASSWORD: decodeURIComponent(u.password) },
+    cleanup: async () => {
+      await db.drop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `factordesk server init` as a child with the first admin; its JSON result (throws when it failed). */
+export function serverInit(f: ServerFixture, admin: { name: string; password: string; email?: string }): { result: Record<string, any>; adminSecret: Buffer } {
+  const r = spawnCli(['--json', 'server', 'init', '--store', f.storeUrl, '--key-file', f.keyFile, '--name', admin.name, ...(admin.email ? ['--email', admin.email] : [])], { env: { ...f.pgEnv, FACTORDESK_PASSWORD: admin.password } });
+  const out = oneJson(r.stdout);
+  if (!out.ok) throw new Error(`server init failed: ${r.stdout}${r.stderr}`);
+  return { result: out.result, adminSecret: base32Decode(new URL(out.result.operatorOtpUri).searchParams.get('secret')!) };
+}
+
+/** `factordesk serve` as a child on free ports; resolves once the HTTPS port (and the RADIUS one, with `radius`) is printed. */
+export async function startServe(f: ServerFixture, opts: { radius?: boolean } = {}) {
+  const child = spawnCliAsync(['serve', '--store', f.storeUrl, '--key-file', f.keyFile, '--listen', '127.0.0.1:0', '--tls-cert', f.cert, '--tls-key', f.tlsKey, ...(opts.radius ? ['--radius', '127.0.0.1:0'] : [])], { env: f.pgEnv });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const ports = await new Promise<{ https: number; radius: number }>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+    child.stderr.on('data', () => {
+      const h = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      const r = /RADIUS on udp 127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (h && (r || !opts.radius)) {
+        clearTimeout(t);
+        resolve({ https: Number(h[1]), radius: r ? Number(r[1]) : 0 });
+      }
+    });
+  });
+  return { child, port: ports.https, ports, exited, output: () => stderr };
+}
