@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'IO_ERROR',
   'CANCELLED',
   'NOT_IN_SERVER_MODE', // a desktop-only request sent to a server
+  'SERVER_ONLY', // a server-only request sent to a solo vault
   'INTERNAL',
 ] as const;
 
@@ -129,6 +130,7 @@ export const ERROR_DETAILS: DetailTable = {
   BACKUP_INVALID: field,
   VAULT_BUSY: field,
   NOT_IN_SERVER_MODE: field,
+  SERVER_ONLY: field,
   DISK_FULL: field,
   IO_ERROR: field,
   CANCELLED: field,

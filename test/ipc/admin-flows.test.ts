@@ -47,6 +47,19 @@ describe('admin flows through the guard', () => {
     expect(readdirSync(join(app.tmp, 'vault')).filter((f) => f.includes('before-restore'))).toEqual([]);
   });
 
+  it('server-only requests answer SERVER_ONLY in the solo app, with nothing written', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const before = await app.call('audit:list', {});
+    expect(await app.call('radius-clients:add', { label: 'vpn gateway', address: '192.0.2.10' })).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
+    expect(await app.call('radius-clients:list', {})).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
+    const me = app.controller.session!.operatorId;
+    expect(await app.call('operators:reset-second-factor', { operatorId: me })).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
+    const after = await app.call('audit:list', {});
+    expect(after.ok && before.ok && after.value.length).toBe(before.ok ? before.value.length : -1);
+  });
+
   it('an admin cannot change their own work email', async () => {
     const app = makeApp();
     apps.push(app);

@@ -119,8 +119,8 @@ export function adminHandlers(ctl: AppController): H {
     'service-clients:list': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:revoke': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     // Operators' second factors exist on a server; the solo vault signs in with the password alone.
-    'operators:reset-second-factor': () => fail('BAD_REQUEST', 'Second factors of operators belong to a FactorDesk server; a solo vault has none.'),
+    'operators:reset-second-factor': () => fail('SERVER_ONLY', 'Second factors of operators belong to a FactorDesk server; a solo vault has none.'),
     // The enrollment page is served by a server; a solo vault has no door for the user.
-    'enrollment:issue-code': () => fail('BAD_REQUEST', 'Self-enrollment needs a server: a solo vault has no enrollment page. Re-enroll the user instead.'),
+    'enrollment:issue-code': () => fail('SERVER_ONLY', 'Self-enrollment needs a server: a solo vault has no enrollment page. Re-enroll the user instead.'),
   };
 }

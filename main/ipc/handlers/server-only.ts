@@ -3,9 +3,9 @@ import { fail } from '../../core/errors.ts';
 
 type H = Pick<Handlers, 'radius-clients:add' | 'radius-clients:list' | 'radius-clients:remove'>;
 
-const serverOnly = (): never => fail('NOT_IN_SERVER_MODE', 'RADIUS clients belong to a FactorDesk server ("factordesk serve --radius"): manage them with "factordesk --server URL radius-client …".');
+const serverOnly = (): never => fail('SERVER_ONLY', 'RADIUS clients belong to a FactorDesk server ("factordesk serve --radius"): manage them with "factordesk --server URL radius-client …".');
 
-/** Channels only a server serves: the app answers each with NOT_IN_SERVER_MODE (it runs no RADIUS). */
+/** Channels only a server serves: the app answers each with SERVER_ONLY (it runs no RADIUS). */
 export function serverOnlyHandlers(): H {
   return { 'radius-clients:add': serverOnly, 'radius-clients:list': serverOnly, 'radius-clients:remove': serverOnly };
 }
