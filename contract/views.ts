@@ -121,8 +121,11 @@ export interface ImportReportView {
   /** How the text was read; `encodingGuessed` when it was not UTF-8 and was read as Windows-1252 without being told. */
   encoding: ImportEncoding;
   encodingGuessed: boolean;
-  /** Set when the file could not be read to the end: the line reading stopped at, and why. */
-  stopped: { line: number; reason: string } | null;
+  /**
+   * Set when the import ended before the end of the file: the line it stopped at, and why; `kind`
+   * 'write' when the vault could not be written (disk full), else the file could not be read on.
+   */
+  stopped: { line: number; reason: string; kind?: 'read' | 'write' } | null;
 }
 export interface JobReport {
   jobId: string;

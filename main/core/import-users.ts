@@ -43,7 +43,9 @@ export interface ImportOptions {
 
 /**
  * What an import did; `rejected` lists physical line numbers (1 = the header line) in file order;
- * `stopped` says where and why a file could not be read to the end (the rows before it were imported).
+ * `stopped` says where and why an import ended before the end of the file: the file could not be
+ * read on (`read`), or the vault could not be written (`write`: disk full, I/O error); the rows
+ * counted as inserted, updated and unchanged were committed before it.
  */
 export interface ImportReport {
   rows: number;
@@ -54,13 +56,30 @@ export interface ImportReport {
   cancelled: boolean;
   encoding: ImportEncoding;
   encodingGuessed: boolean;
-  stopped: { line: number; reason: string; code: ErrorCode } | null;
+  stopped: { line: number; reason: string; code: ErrorCode; kind: 'read' | 'write' } | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 50_000;
 /** Blank lines before the header that are read before the file is refused as having none. */
 const MAX_LINES_BEFORE_HEADER = 1000;
+
+/** Store errors that end an import where it is, with a report of the batches before it. */
+type WriteStopCode = 'DISK_FULL' | 'IO_ERROR';
+const WRITE_STOPS: ReadonlySet<ErrorCode> = new Set<WriteStopCode>(['DISK_FULL', 'IO_ERROR']);
+const WRITE_STOP_REASONS: Record<WriteStopCode, string> = {
+  DISK_FULL: 'The disk is full: the vault could not take more rows.',
+  IO_ERROR: 'The vault could not be written (removed or read-only?).',
+};
+
+/** Thrown by a batch commit the vault refused, caught where the import ends with its report. */
+class WriteStopped extends Error {
+  readonly stopped: NonNullable<ImportReport['stopped']>;
+  constructor(stopped: NonNullable<ImportReport['stopped']>) {
+    super(stopped.reason);
+    this.stopped = stopped;
+  }
+}
 
 interface Pending {
   line: number;
@@ -111,7 +130,25 @@ export async function importUsers(store: Store, session: Session, source: Import
     const commit = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      const done = await store.write(
+      let done: { inserted: number; updated: number; unchanged: number; rejected: ImportReport['rejected'] };
+      try {
+        done = await writeBatch(batch);
+      } catch (err) {
+        const e = toFactorDeskError(err);
+        if (!WRITE_STOPS.has(e.code)) throw err;
+        // The vault cannot take this batch (disk full): the batches before it stay committed with
+        // their events, so the report says where the import stopped instead of "nothing changed".
+        throw new WriteStopped({ line: batch[0]!.line, reason: WRITE_STOP_REASONS[e.code as WriteStopCode], code: e.code, kind: 'write' });
+      }
+      crashPoint('import:batch-committed');
+      report.inserted += done.inserted;
+      report.updated += done.updated;
+      report.unchanged += done.unchanged;
+      report.rejected.push(...done.rejected);
+      opts.onProgress?.(progress());
+    };
+    const writeBatch = (batch: Pending[]) =>
+      store.write(
         async (tx) => {
           // Counted afresh on every run of the callback (a store may run it again).
           const done = { inserted: 0, updated: 0, unchanged: 0, rejected: [] as ImportReport['rejected'] };
@@ -136,13 +173,6 @@ export async function importUsers(store: Store, session: Session, source: Import
         },
         { bulk: true },
       );
-      crashPoint('import:batch-committed');
-      report.inserted += done.inserted;
-      report.updated += done.updated;
-      report.unchanged += done.unchanged;
-      report.rejected.push(...done.rejected);
-      opts.onProgress?.(progress());
-    };
 
     let header: Map<ImportColumn, number> | null = null;
     let records: CsvRecords | null = null;
@@ -168,49 +198,66 @@ export async function importUsers(store: Store, session: Session, source: Import
     };
 
     const lines = reader.lines(chunks());
-    read: for (;;) {
-      let next: IteratorResult<PhysicalLine[]>;
-      try {
-        next = await lines.next();
-      } catch (err) {
-        // Before the header nothing was imported: the file is refused as a whole.
-        if (!started) throw err;
-        const e = err instanceof FactorDeskError ? err : toFactorDeskError(err);
-        report.stopped = { line: lastLine + 1, reason: e.message, code: e.code };
-        break;
-      }
-      if (next.done) break;
-      for (const pl of next.value) {
-        lastLine = pl.line;
-        if (!records) {
-          if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
-          if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
-          if (pl.text.trim() === '') {
-            if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+    try {
+      read: for (;;) {
+        let next: IteratorResult<PhysicalLine[]>;
+        try {
+          next = await lines.next();
+        } catch (err) {
+          // Before the header nothing was imported: the file is refused as a whole.
+          if (!started) throw err;
+          const e = err instanceof FactorDeskError ? err : toFactorDeskError(err);
+          report.stopped = { line: lastLine + 1, reason: e.message, code: e.code, kind: 'read' };
+          break;
+        }
+        if (next.done) break;
+        for (const pl of next.value) {
+          lastLine = pl.line;
+          if (!records) {
+            if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
+            if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
+            if (pl.text.trim() === '') {
+              if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+              continue;
+            }
+            const delimiter = detectDelimiter(pl.text);
+            const cells = parseFields(pl.text, delimiter);
+            if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
+            header = mapHeader(cells.cells);
+            records = new CsvRecords(delimiter, cells.cells.length);
+            started = true;
             continue;
           }
-          const delimiter = detectDelimiter(pl.text);
-          const cells = parseFields(pl.text, delimiter);
-          if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
-          header = mapHeader(cells.cells);
-          records = new CsvRecords(delimiter, cells.cells.length);
-          started = true;
-          continue;
+          if (opts.signal?.aborted) {
+            report.cancelled = true; // stop reading; the rows already read are committed below
+            break read;
+          }
+          take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
+          if (pending.length >= batchSize) await commit();
         }
-        if (opts.signal?.aborted) {
-          report.cancelled = true; // stop reading; the rows already read are committed below
-          break read;
-        }
-        take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
-        if (pending.length >= batchSize) await commit();
       }
+      report.encoding = reader.encoding;
+      report.encodingGuessed = reader.guessed;
+      if (!records) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
+      if (!report.cancelled) take(records.end());
+      if (pending.length > 0) await commit();
+      else opts.onProgress?.(progress());
+    } catch (err) {
+      if (!(err instanceof WriteStopped)) throw err;
+      report.stopped = err.stopped;
+      // Only what lies before the refused batch counts: every such row was committed or rejected.
+      report.rejected = report.rejected.filter((r) => r.line < err.stopped.line);
+      report.rows = report.inserted + report.updated + report.unchanged + report.rejected.length;
+      report.encoding = reader.encoding;
+      report.encodingGuessed = reader.guessed;
+      report.rejected.sort((a, b) => a.line - b.line);
+      try {
+        await finish(store, session, report, 'failed');
+      } catch {
+        /* the vault still cannot be written: the batches' own events record what went in */
+      }
+      return report;
     }
-    report.encoding = reader.encoding;
-    report.encodingGuessed = reader.guessed;
-    if (!records) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
-    if (!report.cancelled) take(records.end());
-    if (pending.length > 0) await commit();
-    else opts.onProgress?.(progress());
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;
     report.rejected.sort((a, b) => a.line - b.line);
     await finish(store, session, report, report.stopped ? 'failed' : 'ok');

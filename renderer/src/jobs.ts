@@ -41,7 +41,7 @@ export function jobToast(t: TFunction, r: JobReport): { title: string; descripti
     const rep = importReportOf(r);
     if (rep) {
       const description = t('jobs.importSummary', { rows: number(rep.rows), inserted: number(rep.inserted), updated: number(rep.updated), rejected: number(rep.rejected.length) });
-      if (rep.stopped) return { title: t('jobs.importStopped'), description, tone: 'bad' };
+      if (rep.stopped) return { title: t(rep.stopped.kind === 'write' ? 'jobs.importStoppedWrite' : 'jobs.importStopped'), description, tone: 'bad' };
       return { title: rep.cancelled ? t('jobs.importCancelled') : t('jobs.done', { kind }), description, tone: rep.rejected.length > 0 || rep.cancelled || rep.encodingGuessed ? 'warn' : 'ok' };
     }
   }

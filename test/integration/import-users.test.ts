@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +15,8 @@ const importUsers = (store: Store, session: Session, source: string | ImportSour
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';
+import { SqliteUsers } from '../../main/store/sqlite/repos/users.ts';
+import { SqliteAudit } from '../../main/store/sqlite/repos/audit.ts';
 import { readSettings, updateSettings } from '../../main/core/settings.ts';
 
 type V = Awaited<ReturnType<typeof makeVault>>;
@@ -323,5 +325,61 @@ describe('importUsers: volume, progress and cancellation', () => {
     }
     expect(indexedNameWords(foldKey("Sean O'Brien-Nordmann"))).toEqual(["o'brien-nordmann", 'brien-nordmann', 'nordmann']);
     expect((await searchUsers(v.store, v.admin, "o'brien")).items.map((u) => u.email)).toEqual(['a@example.no']);
+  });
+});
+
+describe('importUsers: the disk fills up during an import', () => {
+  /** Makes the vault's writes fail as SQLite does on a full disk, from the `after`-th user insert on (and every audit append then). */
+  function fillDiskAfter(after: number) {
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    let inserts = 0;
+    const realInsert = SqliteUsers.prototype.insert;
+    const realAppend = SqliteAudit.prototype.append;
+    const ins = vi.spyOn(SqliteUsers.prototype, 'insert').mockImplementation(function (this: SqliteUsers, ...a) {
+      if (++inserts > after) throw full();
+      return realInsert.apply(this, a);
+    });
+    const app = vi.spyOn(SqliteAudit.prototype, 'append').mockImplementation(function (this: SqliteAudit, ...a) {
+      if (inserts > after) throw full();
+      return realAppend.apply(this, a);
+    });
+    cleanups.push(() => {
+      ins.mockRestore();
+      app.mockRestore();
+    });
+  }
+
+  it('after 4,000 committed rows: the report says where it stopped and how many went in, each committed batch with its event', async () => {
+    const v = await fresh();
+    const lines = ['email,name,phone,organization'];
+    for (let i = 0; i < 6500; i++) lines.push(`full${i}@example.no,Full User ${i},,${i === 4100 ? '' : 'X'}`);
+    lines.splice(4002, 0, 'not-an-address,Bad,,X'); // line 4003: rejected, but after the stop
+    const p = file(v, 'full.csv', lines.join('\n') + '\n');
+    fillDiskAfter(4500); // the third batch (rows 4001–6000) fails half-way and is rolled back
+    const r = await importUsers(v.store, v.admin, p, { batchSize: 2000 });
+    expect(r.stopped).toEqual({ line: 4002, reason: expect.stringMatching(/disk is full/), code: 'DISK_FULL', kind: 'write' });
+    expect(r).toMatchObject({ rows: 4000, inserted: 4000, updated: 0, unchanged: 0, rejected: [], cancelled: false });
+    expect(users(v)).toBe(4000);
+    // The two committed batches carry their events; the summary could not be written (the disk is still full).
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' }).map((e) => [e.details.fromLine, e.details.toLine, e.details.inserted]).reverse()).toEqual([[2, 2001, 2000], [2002, 4001, 2000]]);
+    expect(listAudit(v.vault.db, { action: 'user.import' })).toEqual([]);
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true });
+  });
+
+  it('once space is back, the summary is written: the stopped import is recorded as failed at its line', async () => {
+    const v = await fresh();
+    const lines = ['email,name,phone,organization'];
+    for (let i = 0; i < 300; i++) lines.push(`f${i}@example.no,F ${i},,X`);
+    // Only the batch insert fails (one row); the summary's audit append finds space again.
+    let n = 0;
+    const realInsert = SqliteUsers.prototype.insert;
+    const ins = vi.spyOn(SqliteUsers.prototype, 'insert').mockImplementation(function (this: SqliteUsers, ...a) {
+      if (++n === 201) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return realInsert.apply(this, a);
+    });
+    cleanups.push(() => ins.mockRestore());
+    const r = await importUsers(v.store, v.admin, file(v, 'f.csv', lines.join('\n') + '\n'), { batchSize: 100 });
+    expect(r).toMatchObject({ rows: 200, inserted: 200, stopped: { line: 202, code: 'DISK_FULL', kind: 'write' } });
+    expect(listAudit(v.vault.db, { action: 'user.import' })[0]).toMatchObject({ outcome: 'failed', details: { rows: 200, inserted: 200, stoppedAtLine: 202 } });
   });
 });

@@ -63,9 +63,15 @@ defaultCountryCode (+47 unless changed).
         ];
         if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
         if (report.stopped) {
-          // Not ok: the rows after this line were never read. The report of what was done goes with the error.
-          const where = `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
-          const done = `The rows before it were imported (rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, rejected ${report.rejected.length}); fix the file and import it again.`;
+          // Not ok: the rows from this line on were never imported. The report of what was done goes with the error.
+          const counts = `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}`;
+          const write = report.stopped.kind === 'write';
+          const where = write
+            ? `The import stopped at line ${report.stopped.line}: ${report.stopped.reason}`
+            : `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
+          const done = write
+            ? `${report.inserted + report.updated + report.unchanged} rows before it went in (${counts}); that line and the rest of the file did not. Free some space and import the file again: the rows already in are left unchanged.`
+            : `The rows before it were imported (${counts}); fix the file and import it again.`;
           if (!ctx.out.isJson) ctx.out.note(lines.join('\n'));
           throw new DetailedError(report.stopped.code, `${where} ${done}`, report);
         }

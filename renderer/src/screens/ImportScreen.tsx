@@ -97,7 +97,9 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
           {job.error ? <Notice tone="bad">{errorText(t, job.error as ApiError)}</Notice> : null}
           {rep?.stopped ? (
             <Notice tone="bad" testId="import-stopped">
-              {t('import.stopped', { line: number(rep.stopped.line) })}
+              {rep.stopped.kind === 'write'
+                ? t('import.stoppedWrite', { line: number(rep.stopped.line), done: number(rep.inserted + rep.updated + rep.unchanged) })
+                : t('import.stopped', { line: number(rep.stopped.line) })}
             </Notice>
           ) : null}
           {rep?.encodingGuessed ? (
