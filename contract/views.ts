@@ -57,7 +57,7 @@ export interface FactorSummaryView {
   user: { id: number; email: string; name: string; phone: string | null; organization: string | null; status: 'active' | 'disabled'; externalId: string | null };
   authenticator: { status: 'active' | 'pending' | 'revoked' | 'none'; enrolledAt: number | null; lastUsedAt: number | null };
   pending: { enrollmentId: number; createdAt: number; deadline: number; sheetId: string | null } | null;
-  sms: { masked: string; verified: boolean; usage: 'login-only' } | null;
+  sms: { masked: string; verified: boolean; usage: 'login-only' | 'login-and-approvals' } | null;
   backupCodes: { remaining: number; total: number; createdAt: number } | null;
   oneTimeCode: { active: boolean; expiresAt: number | null };
   verification: { failures: number; locked: boolean; lockedUntil: number | null };

@@ -4,11 +4,12 @@ import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { crashPoint } from '../platform/test-hooks.ts';
-import { validateUserInput } from './users.ts';
+import { validateSmsInput, validateUserInput } from './users.ts';
 import { auditAs } from './actions.ts';
-import { applyUser, auditChanges, type UserFields } from './user-writer.ts';
+import { applySms, applyUser, auditChanges, type FieldChange, type SmsFields, type UserFields } from './user-writer.ts';
 import { CsvRecords, detectDelimiter, mapHeader, parseFields, type CsvEvent, type ImportColumn } from './import-csv.ts';
 import { currentSettings } from './settings.ts';
+import { mailboxKey } from './text.ts';
 import { encodingLabel, LineReader, MAX_LINE_BYTES, type ImportEncoding, type PhysicalLine } from './import-decode.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
@@ -81,9 +82,13 @@ class WriteStopped extends Error {
   }
 }
 
+const OWN_ACCOUNT = 'your own user account must be changed by another admin';
+
 interface Pending {
   line: number;
   fields: UserFields;
+  /** The row's SMS factor; null leaves the user's as it is. */
+  sms: SmsFields | null;
 }
 
 const LINE_PROBLEMS = {
@@ -151,23 +156,55 @@ export async function importUsers(store: Store, session: Session, source: Import
       store.write(
         async (tx) => {
           // Counted afresh on every run of the callback (a store may run it again).
-          const done = { inserted: 0, updated: 0, unchanged: 0, rejected: [] as ImportReport['rejected'] };
+          const done = { inserted: 0, updated: 0, unchanged: 0, sms: 0, rejected: [] as ImportReport['rejected'] };
           const now = store.clock.now();
           const middle = batch.length >> 1;
           for (let i = 0; i < batch.length; i++) {
             if (i === middle) crashPoint('import:mid-batch');
-            const { line, fields } = batch[i]!;
+            const { line, fields, sms } = batch[i]!;
+            // Nobody sets their own SMS factor: refused before anything of the row is written.
+            if (sms && session.emailKey !== null && mailboxKey(fields.email) === session.emailKey) {
+              done.rejected.push({ line, reason: OWN_ACCOUNT });
+              continue;
+            }
             const r = await applyUser(tx, fields, now, session);
+            if (r.kind === 'rejected') {
+              done.rejected.push({ line, reason: r.reason });
+              continue;
+            }
+            const changes: FieldChange[] = r.kind === 'updated' ? r.changes : [];
+            let smsChanged = false;
+            if (sms) {
+              const c = await applySms(tx, r.id, sms, now, session);
+              if (c === 'own-account') {
+                // The operator's linked user: applyUser changed nothing of it (it refuses an own account), so nothing of this row is written.
+                done.rejected.push({ line, reason: OWN_ACCOUNT });
+                continue;
+              }
+              if (c) {
+                done.sms++;
+                smsChanged = true;
+                changes.push(c);
+              }
+            }
             if (r.kind === 'inserted') done.inserted++;
-            else if (r.kind === 'unchanged') done.unchanged++;
-            else if (r.kind === 'rejected') done.rejected.push({ line, reason: r.reason });
+            else if (r.kind === 'unchanged' && !smsChanged) done.unchanged++;
             else {
               done.updated++;
-              await auditChanges(tx, session, 'user.import.change', r.id, fields.email, r.changes, now);
+              await auditChanges(tx, session, 'user.import.change', r.id, fields.email, changes, now);
             }
           }
           // The batch's own event: no committed row of an import is without one.
-          const details = { fromLine: batch[0]!.line, toLine: batch[batch.length - 1]!.line, rows: batch.length, inserted: done.inserted, updated: done.updated, unchanged: done.unchanged, rejected: done.rejected.length };
+          const details = {
+            fromLine: batch[0]!.line,
+            toLine: batch[batch.length - 1]!.line,
+            rows: batch.length,
+            inserted: done.inserted,
+            updated: done.updated,
+            unchanged: done.unchanged,
+            rejected: done.rejected.length,
+            ...(done.sms > 0 ? { smsSet: done.sms } : {}),
+          };
           await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
           return done;
         },
@@ -189,7 +226,8 @@ export async function importUsers(store: Store, session: Session, source: Import
         };
         try {
           const fields = validateUserInput({ email: cell('email') ?? '', name: cell('name') ?? '', phone: cell('phone'), organization: cell('organization'), externalId: cell('external_id'), status: cell('status') }, defaultCountryCode);
-          pending.push({ line: ev.line, fields });
+          const sms = validateSmsInput(cell('sms'), cell('sms_purpose'), defaultCountryCode);
+          pending.push({ line: ev.line, fields, sms });
         } catch (err) {
           if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
           report.rejected.push({ line: ev.line, reason: err.message });

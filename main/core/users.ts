@@ -5,7 +5,7 @@ import type { UserRecord } from '../store/records.ts';
 import { foldKey } from './text.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './actions.ts';
-import { applyUser, type UserFields } from './user-writer.ts';
+import { applyUser, type SmsFields, type UserFields } from './user-writer.ts';
 import { currentSettings } from './settings.ts';
 
 export { searchUsers, MAX_QUERY_LENGTH } from './user-search.ts';
@@ -125,6 +125,26 @@ export function validateUserInput(input: UserInput, defaultCountryCode = '+47'):
     status = s;
   }
   return { email, emailKey, name, nameKey: foldKey(name), phone, organization, externalId, status };
+}
+
+/**
+ * Validates an imported SMS factor: the number as a phone number (a local one gets
+ * `defaultCountryCode`), and its purpose: sign-in only unless it says approvals. An empty number
+ * gives null (the user's SMS factor is left as it is; removing one is the audited "Remove SMS").
+ */
+export function validateSmsInput(phone: string | null, purpose: string | null, defaultCountryCode = '+47'): SmsFields | null {
+  let number: string | null;
+  try {
+    number = normalizePhone(phone, defaultCountryCode);
+  } catch (err) {
+    if (!(err instanceof FactorDeskError)) throw err;
+    throw new FactorDeskError('BAD_REQUEST', err.message.replace(/^The phone number/, 'The SMS number'), { field: 'sms' });
+  }
+  if (number === null) return null;
+  const p = (purpose ?? '').trim().toLowerCase();
+  if (p === '' || p === 'login' || p === 'login-only' || p === 'login only' || p === 'innlogging') return { phone: number, purpose: 'login' };
+  if (/^(login[\s+,&/-]*(and[\s]+)?)?approvals?$/.test(p) || p === 'godkjenning' || p === 'innlogging og godkjenning') return { phone: number, purpose: 'approvals' };
+  fail('BAD_REQUEST', 'The sms_purpose must be login (sign-in only) or approvals (sign-in and approving payments), or empty for login.', { field: 'sms_purpose' });
 }
 
 function toUser(r: UserRecord): User {

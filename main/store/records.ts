@@ -92,10 +92,14 @@ export interface BackupCodeRecord {
   usedAt: number | null;
 }
 
+/** What a user's SMS factor may be used for: sign-in only, or sign-in and approving payments. */
+export type SmsPurpose = 'login' | 'approvals';
+
 /** The SMS factor of a user. */
 export interface SmsRecord {
   phone: string;
   verified: boolean;
+  purpose: SmsPurpose;
 }
 
 /** A queued notification. */

@@ -163,6 +163,17 @@ describe('import-users', () => {
     expect(oneJson((await runCli([...g(), '--json', 'show', 'df4000@example.no'], env())).stdout).error!.code).toBe('NOT_FOUND');
   });
 
+  it('takes sms and sms_purpose: show prints the SMS factor and what it is for', async () => {
+    const f = join(root, 'sms.csv');
+    writeFileSync(f, 'email,name,phone,organization,sms,sms_purpose\nsms.kari@example.no,Kari SMS,,X,912 34 567,\nsms.ola@example.no,Ola SMS,,X,912 34 568,approvals\n');
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(oneJson(r.stdout).result).toMatchObject({ inserted: 2, rejected: [] });
+    const kari = await runCli([...g(), 'show', 'sms.kari@example.no'], env());
+    expect(kari.stdout).toMatch(/^SMS: +••• •• •67, not verified, login only \(not for approving payments\)$/m);
+    const ola = await runCli([...g(), 'show', 'sms.ola@example.no'], env());
+    expect(ola.stdout).toMatch(/^SMS: +••• •• •68, not verified, sign-in and approving payments$/m);
+  });
+
   it('shows progress on stderr without --json, and stops cleanly on Ctrl-C (exit 130)', async () => {
     const lines = ['email,name,phone,organization,external_id,status'];
     for (let i = 0; i < 60_000; i++) lines.push(`user${i}@bulk.example.no,Bulk User ${i},,Bulk AS,B-${i},`);

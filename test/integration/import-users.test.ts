@@ -18,6 +18,8 @@ import { foldKey } from '../../main/core/text.ts';
 import { SqliteUsers } from '../../main/store/sqlite/repos/users.ts';
 import { SqliteAudit } from '../../main/store/sqlite/repos/audit.ts';
 import { readSettings, updateSettings } from '../../main/core/settings.ts';
+import { getUserFactors } from '../../main/core/factors.ts';
+import { removeSms } from '../../main/core/user-actions.ts';
 
 type V = Awaited<ReturnType<typeof makeVault>>;
 const cleanups: Array<() => void> = [];
@@ -381,5 +383,60 @@ describe('importUsers: the disk fills up during an import', () => {
     const r = await importUsers(v.store, v.admin, file(v, 'f.csv', lines.join('\n') + '\n'), { batchSize: 100 });
     expect(r).toMatchObject({ rows: 200, inserted: 200, stopped: { line: 202, code: 'DISK_FULL', kind: 'write' } });
     expect(listAudit(v.vault.db, { action: 'user.import' })[0]).toMatchObject({ outcome: 'failed', details: { rows: 200, inserted: 200, stoppedAtLine: 202 } });
+  });
+});
+
+describe('importUsers: SMS factors (sms, sms_purpose)', () => {
+  const CTX = { checks: ['callback'], ticket: 'HD-17', reason: 'moved to an authenticator' };
+
+  it('sets the SMS factor with its purpose (sign-in only unless it says approvals), shown and removable as before', async () => {
+    const v = await fresh();
+    const csv = [
+      'email,name,phone,organization,sms,sms_purpose',
+      'kari@example.no,Kari Nordmann,,X,912 34 567,',
+      'ola@example.no,Ola Nordmann,,X,+46 70 123 45 67,approvals',
+      'nora@example.no,Nora Berg,,X,,approvals',
+      'per@example.no,Per Lie,,X,12,',
+      'liv@example.no,Liv Lie,,X,91234568,payments',
+    ].join('\n');
+    const r = await importUsers(v.store, v.admin, file(v, 'sms.csv', csv + '\n'));
+    expect(r).toMatchObject({ inserted: 3, rejected: [{ line: 5, reason: expect.stringMatching(/^The SMS number is not valid/) }, { line: 6, reason: expect.stringMatching(/sms_purpose must be login .* or approvals/) }] });
+    const kari = (await findUserByEmail(v.store, 'kari@example.no'))!;
+    const ola = (await findUserByEmail(v.store, 'ola@example.no'))!;
+    const nora = (await findUserByEmail(v.store, 'nora@example.no'))!;
+    expect((await getUserFactors(v.store, v.admin, kari.id)).sms).toEqual({ masked: '••• •• •67', verified: false, usage: 'login-only' });
+    expect((await getUserFactors(v.store, v.admin, ola.id)).sms).toEqual({ masked: '••• •• •67', verified: false, usage: 'login-and-approvals' });
+    expect((await getUserFactors(v.store, v.admin, nora.id)).sms).toBeNull(); // a purpose without a number sets nothing
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' })[0]!.details).toMatchObject({ inserted: 3, smsSet: 2 });
+    // Removable as today, audited as before.
+    expect(await removeSms(v.store, v.admin, kari.id, CTX)).toEqual({ removed: true });
+    expect((await getUserFactors(v.store, v.admin, kari.id)).sms).toBeNull();
+  });
+
+  it('a re-import leaves an equal factor unchanged, records a changed number or purpose (never the number), and an empty cell removes nothing', async () => {
+    const v = await fresh();
+    const head = 'email,name,phone,organization,sms,sms_purpose';
+    await importUsers(v.store, v.admin, file(v, 'a.csv', `${head}\nkari@example.no,Kari,,X,91234567,login\nola@example.no,Ola,,X,91234568,login\nnora@example.no,Nora,,X,91234569,login\n`));
+    const r = await importUsers(v.store, v.admin, file(v, 'b.csv', `${head}\nkari@example.no,Kari,,X,91234567,\nola@example.no,Ola,,X,99999999,login\nnora@example.no,Nora,,X,,\n`));
+    expect(r).toMatchObject({ inserted: 0, updated: 1, unchanged: 2, rejected: [] });
+    const ola = (await findUserByEmail(v.store, 'ola@example.no'))!;
+    expect((await getUserFactors(v.store, v.admin, ola.id)).sms).toMatchObject({ masked: '••• •• •99' });
+    const nora = (await findUserByEmail(v.store, 'nora@example.no'))!;
+    expect((await getUserFactors(v.store, v.admin, nora.id)).sms).toMatchObject({ masked: '••• •• •69' });
+    const changes = listAudit(v.vault.db, { action: 'user.import.change' });
+    expect(changes.map((e) => [e.userId, e.details])).toEqual([[ola.id, { field: 'sms', change: 'changed', purpose: 'login', via: 'app' }]]);
+    expect(JSON.stringify(listAudit(v.vault.db, {}))).not.toMatch(/99999999|91234568/);
+    // Only the purpose: updated, the number stays.
+    const p = await importUsers(v.store, v.admin, file(v, 'c.csv', `${head}\nola@example.no,Ola,,X,99999999,approvals\n`));
+    expect(p).toMatchObject({ updated: 1 });
+    expect((await getUserFactors(v.store, v.admin, ola.id)).sms).toMatchObject({ masked: '••• •• •99', usage: 'login-and-approvals' });
+  });
+
+  it("never sets the importing admin's own SMS factor", async () => {
+    const v = await fresh();
+    const own = v.admin.emailKey!;
+    const r = await importUsers(v.store, v.admin, file(v, 'own.csv', `email,name,phone,organization,sms\n${own},Me,,X,91234567\nother@example.no,Other,,X,91234568\n`));
+    expect(r).toMatchObject({ inserted: 1, rejected: [{ line: 2, reason: expect.stringMatching(/own user account/) }] });
+    expect(await findUserByEmail(v.store, own)).toBeNull();
   });
 });

@@ -540,6 +540,27 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('SMS factors', () => {
+      it('sets a factor with its purpose, replaces it, and removes it', async () => {
+        const [kari, ola] = await t.seedUsers([
+          { email: 'kari@example.no', name: 'Kari Nordmann' },
+          { email: 'ola@example.no', name: 'Ola Nordmann' },
+        ]);
+        expect(await store.read((tx) => tx.sms.get(kari!))).toBeNull();
+        await store.write((tx) => tx.sms.set(kari!, { phone: '+4791234567', purpose: 'login', verified: false }, 10));
+        await store.write((tx) => tx.sms.set(ola!, { phone: '+4798765432', purpose: 'approvals', verified: true }, 10));
+        expect(await store.read((tx) => tx.sms.get(kari!))).toEqual({ phone: '+4791234567', purpose: 'login', verified: false });
+        expect(await store.read((tx) => tx.sms.get(ola!))).toEqual({ phone: '+4798765432', purpose: 'approvals', verified: true });
+        // One factor per user: a second set replaces it.
+        await store.write((tx) => tx.sms.set(kari!, { phone: '+4790000001', purpose: 'approvals', verified: true }, 20));
+        expect(await store.read((tx) => tx.sms.get(kari!))).toEqual({ phone: '+4790000001', purpose: 'approvals', verified: true });
+        expect(await store.write((tx) => tx.sms.remove(kari!))).toBe(true);
+        expect(await store.write((tx) => tx.sms.remove(kari!))).toBe(false);
+        expect(await store.read((tx) => tx.sms.get(kari!))).toBeNull();
+        expect(await store.read((tx) => tx.sms.get(ola!))).toMatchObject({ purpose: 'approvals' });
+      });
+    });
+
     describe('operators', () => {
       it('keeps the link to the operator\'s own directory user, and clears it', async () => {
         const [kari] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);

@@ -142,6 +142,18 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect((await store.read((tx) => tx.operators.get('op1')))!.userId).toBe(1);
     },
   },
+  // 6 → 7 (0007-sms-purpose): SMS factors say what they are for; the existing ones are sign-in only.
+  6: {
+    seed(db) {
+      db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1, 1)').run('kari@example.no', 'kari@example.no', 'Kari', 'kari', 'active');
+      db.prepare('INSERT INTO sms_factors (user_id, phone, verified, created_at) VALUES (1, ?, 1, 1)').run('+4791234567');
+    },
+    async check(store) {
+      expect(await store.read((tx) => tx.sms.get(1))).toEqual({ phone: '+4791234567', verified: true, purpose: 'login' });
+      await store.write((tx) => tx.sms.set(1, { phone: '+4791234567', purpose: 'approvals', verified: true }, 2));
+      expect(await store.read((tx) => tx.sms.get(1))).toMatchObject({ purpose: 'approvals' });
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

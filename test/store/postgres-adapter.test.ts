@@ -6,6 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Readable } from 'node:stream';
+import { importUsers } from '../../main/core/import-users.ts';
+import { findUserByEmail } from '../../main/core/users.ts';
+import { getUserFactors } from '../../main/core/factors.ts';
+import { removeSms } from '../../main/core/user-actions.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkAuditChain, type AuditEvent, type AuditInput } from '../../main/core/audit.ts';
 import { ManualClock } from '../../main/core/clock.ts';
@@ -192,5 +197,22 @@ describe('postgres store', () => {
       }
     // The comparison is over real answers, not two empty lists.
     expect(hits).toBeGreaterThan(prefixes.length - 4);
+  });
+});
+
+describe('the user import over PostgreSQL', () => {
+  it('sets SMS factors from the sms and sms_purpose columns; the page shows them and Remove SMS removes one', async () => {
+    const { store } = await fresh();
+    const admin = { operatorId: 'op-anne', name: 'anne', displayName: 'Anne Berg', role: 'admin' as const, emailKey: null, signedInAt: 0, via: 'cli' as const };
+    const csv = 'email,name,phone,organization,sms,sms_purpose\nkari@example.no,Kari Nordmann,,X,912 34 567,\nola@example.no,Ola Nordmann,,X,912 34 568,approvals\n';
+    expect(await importUsers(store, admin, Readable.from([csv]))).toMatchObject({ inserted: 2, rejected: [] });
+    const kari = (await findUserByEmail(store, 'kari@example.no'))!;
+    const ola = (await findUserByEmail(store, 'ola@example.no'))!;
+    expect((await getUserFactors(store, admin, kari.id)).sms).toEqual({ masked: '••• •• •67', verified: false, usage: 'login-only' });
+    expect((await getUserFactors(store, admin, ola.id)).sms).toEqual({ masked: '••• •• •68', verified: false, usage: 'login-and-approvals' });
+    await removeSms(store, admin, ola.id, { checks: ['callback'], ticket: 'HD-17', reason: 'moved to an authenticator' });
+    expect((await getUserFactors(store, admin, ola.id)).sms).toBeNull();
+    // Imported again: the remaining factor is unchanged.
+    expect(await importUsers(store, admin, Readable.from([csv.split('\n').slice(0, 2).join('\n') + '\n']))).toMatchObject({ unchanged: 1, updated: 0 });
   });
 });

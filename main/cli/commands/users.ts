@@ -15,7 +15,8 @@ export const importUsersCommand: Command = {
   summary: 'add or update users from a CSV file (admin)',
   usage: ['import-users FILE [--encoding NAME]'],
   help: `Imports users from a CSV file with a header row (email, name, phone, organization,
-external_id, status). A user with the same external id, else the same email, is updated.
+external_id, status, sms, sms_purpose; the last four optional). sms sets the user's SMS factor,
+sms_purpose says what it is for: login (sign-in only, the default) or approvals. A user with the same external id, else the same email, is updated.
 FILE may be - for standard input. Progress goes to stderr. Rejected lines are listed in the
 report by line number; the command still exits 0 when some lines were rejected. A file that
 could not be read to the end exits 6 (2 for text that cannot be decoded), with the report of
@@ -146,7 +147,7 @@ export function describeFactors(s: FactorSummary): string {
     `Directory phone: ${u.phone ?? '-'}`,
     `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${localTime(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${localTime(s.authenticator.lastUsedAt)}` : ''}`,
     `Pending set-up:  ${s.pending ? `created ${localTime(s.pending.createdAt)}, set up before ${localTime(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
-    `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, login only (not for approving payments)` : '-'}`,
+    `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, ${s.sms.usage === 'login-and-approvals' ? 'sign-in and approving payments' : 'login only (not for approving payments)'}` : '-'}`,
     `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${localTime(s.backupCodes.createdAt)}` : '-'}`,
     `One-time code:   ${s.oneTimeCode.active ? `active until ${localTime(s.oneTimeCode.expiresAt)}` : 'none'}`,
     `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${localTime(s.verification.lockedUntil)}` : ''}`,

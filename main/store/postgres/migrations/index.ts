@@ -7,6 +7,7 @@ import { sql as m0006 } from './0006-radius-clients.ts';
 import { sql as m0007 } from './0007-ranked-search.ts';
 import { sql as m0008 } from './0008-operator-user.ts';
 import { sql as m0009 } from './0009-self-enrollment.ts';
+import { sql as m0010 } from './0010-sms-purpose.ts';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -19,6 +20,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 7, name: '0007-ranked-search', sql: m0007 },
   { version: 8, name: '0008-operator-user', sql: m0008 },
   { version: 9, name: '0009-self-enrollment', sql: m0009 },
+  { version: 10, name: '0010-sms-purpose', sql: m0010 },
 ];
 
 /** The schema version this build writes. */
