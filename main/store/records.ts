@@ -7,7 +7,10 @@
 export interface UserFieldsRecord {
   externalId: string | null;
   email: string;
-  /** The identity key: the email folded for comparison (unique). */
+  /**
+   * The identity key (identityKey: simple case folding, unique). The store keeps the looser
+   * search key (foldKey of the email) beside it itself, for the type-ahead.
+   */
   emailKey: string;
   name: string;
   nameKey: string;

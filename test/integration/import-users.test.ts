@@ -440,3 +440,27 @@ describe('importUsers: SMS factors (sms, sms_purpose)', () => {
     expect(await findUserByEmail(v.store, own)).toBeNull();
   });
 });
+
+describe('importUsers: identity key and search fold', () => {
+  it('straße@ and strasse@, ılker@ and ilker@ are two users each: a later row never takes over the name and call-back phone', async () => {
+    const v = await fresh();
+    const csv = [
+      'email,name,phone,organization',
+      'gunnar.straße@example.de,Gunnar Straße,+49 30 1234567,X',
+      'ılker@example.com.tr,Ilker Yılmaz,+90 212 1234567,X',
+      'gunnar.strasse@example.de,Gunnar Strasse,+49 30 7654321,X',
+      'ilker@example.com.tr,Ilker Demir,+90 212 7654321,X',
+      'gunnar.straße@example.de,Gunnar Straße,+49 30 1234567,X',
+    ].join('\n');
+    const r = await importUsers(v.store, v.admin, file(v, 'id.csv', csv + '\n'));
+    expect(r).toMatchObject({ inserted: 4, updated: 0, unchanged: 1, rejected: [] });
+    expect(await findUserByEmail(v.store, 'gunnar.straße@example.de')).toMatchObject({ name: 'Gunnar Straße', phone: '+49301234567' });
+    expect(await findUserByEmail(v.store, 'gunnar.strasse@example.de')).toMatchObject({ name: 'Gunnar Strasse', phone: '+49307654321' });
+    expect(await findUserByEmail(v.store, 'ılker@example.com.tr')).toMatchObject({ name: 'Ilker Yılmaz', phone: '+902121234567' });
+    expect(await findUserByEmail(v.store, 'ilker@example.com.tr')).toMatchObject({ name: 'Ilker Demir', phone: '+902127654321' });
+    expect(listAudit(v.vault.db, { action: 'user.import.change' })).toEqual([]);
+    // Search keeps the looser fold: either spelling finds both.
+    expect((await searchUsers(v.store, v.admin, 'gunnar.strasse')).items.map((u) => u.name).sort()).toEqual(['Gunnar Strasse', 'Gunnar Straße']);
+    expect((await searchUsers(v.store, v.admin, 'ilker@')).items.map((u) => u.name).sort()).toEqual(['Ilker Demir', 'Ilker Yılmaz']);
+  });
+});
