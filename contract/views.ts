@@ -126,6 +126,8 @@ export interface ImportReportView {
    * 'write' when the vault could not be written (disk full), else the file could not be read on.
    */
   stopped: { line: number; reason: string; kind?: 'read' | 'write' } | null;
+  /** Rows imported but worth a second look: a near-duplicate of another user's address (`similarTo`), or an address that mixes writing systems. */
+  flagged?: Array<{ line: number; email: string; kind: 'near-duplicate' | 'mixed-script'; similarTo: string | null }>;
 }
 export interface JobReport {
   jobId: string;

@@ -10,6 +10,7 @@ import { applySms, applyUser, auditChanges, type FieldChange, type SmsFields, ty
 import { CsvRecords, detectDelimiter, mapHeader, parseFields, type CsvEvent, type ImportColumn } from './import-csv.ts';
 import { currentSettings } from './settings.ts';
 import { mailboxKey } from './text.ts';
+import { mixedScriptPart } from './email-lookalikes.ts';
 import { encodingLabel, LineReader, MAX_LINE_BYTES, type ImportEncoding, type PhysicalLine } from './import-decode.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
@@ -58,6 +59,21 @@ export interface ImportReport {
   encoding: ImportEncoding;
   encodingGuessed: boolean;
   stopped: { line: number; reason: string; code: ErrorCode; kind: 'read' | 'write' } | null;
+  /**
+   * Rows imported but worth a second look, in file order: `near-duplicate` when another user's
+   * address differs only by what search folds away (`strasse@` beside `straße@`, `ilker@`
+   * beside `ılker@`; `similarTo` is that address), `mixed-script` when a part of the address
+   * mixes writing systems (a Cyrillic а among Latin letters).
+   */
+  flagged: ImportFlag[];
+}
+
+/** One row of the import report's flagged list. */
+export interface ImportFlag {
+  line: number;
+  email: string;
+  kind: 'near-duplicate' | 'mixed-script';
+  similarTo: string | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
@@ -113,7 +129,7 @@ export async function importUsers(store: Store, session: Session, source: Import
   const input: NodeJS.ReadableStream = opened ? opened.stream() : (source as NodeJS.ReadableStream);
   const it = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const reader = new LineReader(opts.encoding ?? 'auto');
-  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null };
+  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null, flagged: [] };
   let bytes = 0;
   const totalBytes = opened?.size() ?? undefined;
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
@@ -135,7 +151,7 @@ export async function importUsers(store: Store, session: Session, source: Import
     const commit = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      let done: { inserted: number; updated: number; unchanged: number; rejected: ImportReport['rejected'] };
+      let done: { inserted: number; updated: number; unchanged: number; rejected: ImportReport['rejected']; flagged: ImportFlag[] };
       try {
         done = await writeBatch(batch);
       } catch (err) {
@@ -150,13 +166,14 @@ export async function importUsers(store: Store, session: Session, source: Import
       report.updated += done.updated;
       report.unchanged += done.unchanged;
       report.rejected.push(...done.rejected);
+      report.flagged.push(...done.flagged);
       opts.onProgress?.(progress());
     };
     const writeBatch = (batch: Pending[]) =>
       store.write(
         async (tx) => {
           // Counted afresh on every run of the callback (a store may run it again).
-          const done = { inserted: 0, updated: 0, unchanged: 0, sms: 0, rejected: [] as ImportReport['rejected'] };
+          const done = { inserted: 0, updated: 0, unchanged: 0, sms: 0, rejected: [] as ImportReport['rejected'], flagged: [] as ImportFlag[] };
           const now = store.clock.now();
           const middle = batch.length >> 1;
           for (let i = 0; i < batch.length; i++) {
@@ -187,6 +204,10 @@ export async function importUsers(store: Store, session: Session, source: Import
                 changes.push(c);
               }
             }
+            // Imported either way; the report asks for a second look.
+            const similar = (await tx.users.findLookalikes(fields.email, 2)).find((u) => u.id !== r.id);
+            if (similar) done.flagged.push({ line, email: fields.email, kind: 'near-duplicate', similarTo: similar.email });
+            if (mixedScriptPart(fields.email) !== null) done.flagged.push({ line, email: fields.email, kind: 'mixed-script', similarTo: null });
             if (r.kind === 'inserted') done.inserted++;
             else if (r.kind === 'unchanged' && !smsChanged) done.unchanged++;
             else {
@@ -204,6 +225,7 @@ export async function importUsers(store: Store, session: Session, source: Import
             unchanged: done.unchanged,
             rejected: done.rejected.length,
             ...(done.sms > 0 ? { smsSet: done.sms } : {}),
+            ...(done.flagged.length > 0 ? { flagged: done.flagged.length } : {}),
           };
           await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
           return done;
@@ -326,6 +348,7 @@ async function finish(store: Store, session: Session, r: ImportReport, outcome: 
     updated: r.updated,
     unchanged: r.unchanged,
     rejected: r.rejected.length,
+    ...(r.flagged.length > 0 ? { flagged: r.flagged.length } : {}),
     cancelled: r.cancelled,
     ...(r.encodingGuessed ? { encoding: r.encoding } : {}),
     ...(r.stopped ? { stoppedAtLine: r.stopped.line } : {}),

@@ -174,6 +174,20 @@ describe('import-users', () => {
     expect(ola.stdout).toMatch(/^SMS: +••• •• •68, not verified, sign-in and approving payments$/m);
   });
 
+  it('straße@ and strasse@ are two users: both imported, the second flagged with a warning (exit 0)', async () => {
+    const f = join(root, 'lookalike.csv');
+    writeFileSync(f, 'email,name,phone,organization\nhans.straße@example.de,Hans Straße,+49 30 1111111,X\nhans.strasse@example.de,Hans Strasse,+49 30 2222222,X\n');
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(r.status).toBe(0);
+    const out = oneJson(r.stdout);
+    expect(out.result).toMatchObject({ inserted: 2, flagged: [{ line: 3, email: 'hans.strasse@example.de', kind: 'near-duplicate', similarTo: 'hans.straße@example.de' }] });
+    expect(importWarnings(out.warnings)).toEqual([expect.stringMatching(/^1 imported address looks like another user's or mixes writing systems/)]);
+    const human = await runCli([...g(), 'import-users', f], env());
+    expect(human.stdout).toMatch(/^line 3: check hans\.strasse@example\.de: looks like hans\.straße@example\.de, another user$/m);
+    const shown = oneJson((await runCli([...g(), '--json', 'show', 'hans.straße@example.de'], env())).stdout).result.user;
+    expect(shown).toMatchObject({ name: 'Hans Straße', phone: '+49301111111' });
+  });
+
   it('shows progress on stderr without --json, and stops cleanly on Ctrl-C (exit 130)', async () => {
     const lines = ['email,name,phone,organization,external_id,status'];
     for (let i = 0; i < 60_000; i++) lines.push(`user${i}@bulk.example.no,Bulk User ${i},,Bulk AS,B-${i},`);

@@ -58,7 +58,7 @@ describe('importUsers: file format', () => {
     const before = auditHead(v.vault.db).count;
     const p = file(v, 'u.csv', 'email,name,phone,organization\nkari@example.no,Kari Nordmann,+47 912 34 567,Acme\nola@example.no,Ola Hansen,,\n');
     const r = await importUsers(v.store, v.admin, p);
-    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null });
+    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null, flagged: [] });
     expect(await findUserByEmail(v.store, 'KARI@example.no')).toMatchObject({ name: 'Kari Nordmann', phone: '+4791234567', organization: 'Acme', status: 'active', externalId: null });
     expect(await findUserByEmail(v.store, 'ola@example.no')).toMatchObject({ phone: null, organization: null });
     const events = listAudit(v.vault.db, { action: 'user.import' });
@@ -282,7 +282,7 @@ describe('importUsers: volume, progress and cancellation', () => {
     const cacheBefore = v.vault.db.pragma('cache_size', { simple: true });
     const progress: ImportProgress[] = [];
     const r = await importUsers(v.store, v.admin, p, { batchSize: 1000, onProgress: (x) => progress.push(x) });
-    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null });
+    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null, flagged: [] });
     expect(users(v)).toBe(ROWS);
     expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(ROWS * 2); // "<i> nordmann", "nordmann"
     expect(progress.length).toBeGreaterThanOrEqual(10);
@@ -462,5 +462,20 @@ describe('importUsers: identity key and search fold', () => {
     // Search keeps the looser fold: either spelling finds both.
     expect((await searchUsers(v.store, v.admin, 'gunnar.strasse')).items.map((u) => u.name).sort()).toEqual(['Gunnar Strasse', 'Gunnar Straße']);
     expect((await searchUsers(v.store, v.admin, 'ilker@')).items.map((u) => u.name).sort()).toEqual(['Ilker Demir', 'Ilker Yılmaz']);
+    // Imported, but flagged for a second look: each later spelling, and the row of the first spelling read again.
+    expect(r.flagged).toEqual([
+      { line: 4, email: 'gunnar.strasse@example.de', kind: 'near-duplicate', similarTo: 'gunnar.straße@example.de' },
+      { line: 5, email: 'ilker@example.com.tr', kind: 'near-duplicate', similarTo: 'ılker@example.com.tr' },
+      { line: 6, email: 'gunnar.straße@example.de', kind: 'near-duplicate', similarTo: 'gunnar.strasse@example.de' },
+    ]);
+    expect(listAudit(v.vault.db, { action: 'user.import' })[0]!.details).toMatchObject({ flagged: 3 });
+  });
+
+  it('flags an address that mixes writing systems (a Cyrillic а among Latin letters), and imports it', async () => {
+    const v = await fresh();
+    const r = await importUsers(v.store, v.admin, file(v, 'h.csv', 'email,name,phone,organization\npaul@example.no,Paul,,X\np\u0430ul@example.no,Paul Fake,,X\nдмитрий@пример.рф,Дмитрий,,X\n'));
+    expect(r).toMatchObject({ inserted: 3, rejected: [] });
+    expect(r.flagged).toEqual([{ line: 3, email: 'p\u0430ul@example.no', kind: 'mixed-script', similarTo: null }]);
+    expect(await findUserByEmail(v.store, 'p\u0430ul@example.no')).toMatchObject({ name: 'Paul Fake' });
   });
 });

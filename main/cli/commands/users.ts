@@ -63,6 +63,11 @@ defaultCountryCode (+47 unless changed).
           ...report.rejected.slice(0, 1000).map((r) => `line ${r.line}: ${r.reason}`),
         ];
         if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
+        // Imported, but to be checked: the helpdesk must not mistake one of these for another user.
+        lines.push(...report.flagged.slice(0, 1000).map((f) => `line ${f.line}: check ${f.email}: ${f.kind === 'near-duplicate' ? `looks like ${f.similarTo}, another user` : 'mixes writing systems (look-alike letters?)'}`));
+        if (report.flagged.length > 1000) lines.push(`… and ${report.flagged.length - 1000} more flagged lines (use --json for all)`);
+        const nf = report.flagged.length;
+        if (nf > 0) ctx.out.warn(`${nf} imported ${nf === 1 ? "address looks like another user's or mixes" : "addresses look like other users' or mix"} writing systems: check the lines marked "check" before the helpdesk relies on ${nf === 1 ? 'it' : 'them'}.`);
         if (report.stopped) {
           // Not ok: the rows from this line on were never imported. The report of what was done goes with the error.
           const counts = `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}`;
