@@ -205,7 +205,7 @@ export async function importUsers(store: Store, session: Session, source: Import
               }
             }
             // Imported either way; the report asks for a second look.
-            const similar = (await tx.users.findLookalikes(fields.email, 2)).find((u) => u.id !== r.id);
+            const similar = await tx.users.lookalikeOf(fields.email, r.id);
             if (similar) done.flagged.push({ line, email: fields.email, kind: 'near-duplicate', similarTo: similar.email });
             if (mixedScriptPart(fields.email) !== null) done.flagged.push({ line, email: fields.email, kind: 'mixed-script', similarTo: null });
             if (r.kind === 'inserted') done.inserted++;

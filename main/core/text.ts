@@ -6,10 +6,14 @@
  * (final sigma too) are one. The looser foldKey is for search only.
  */
 export function identityKey(s: string): string {
+  // ASCII (most addresses and names): plain lower case is the same fold, without the per-letter work.
+  if (ASCII.test(s)) return s.trim().toLowerCase();
   let out = '';
   for (const ch of s.trim().normalize('NFC')) out += simpleFold(ch);
   return out.normalize('NFC');
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** One character's simple case fold: a single character, never an expansion (ß stays ß). */
 function simpleFold(ch: string): string {
@@ -34,6 +38,7 @@ function simpleFold(ch: string): string {
 export function foldKey(s: string): string {
   // Loose on purpose (ß → ss, ı → i): for the type-ahead and for finding near-duplicates, never for identity.
   // Over the identity key, so addresses that are one user always have one search key (ẞ and ß too).
+  if (ASCII.test(s)) return s.trim().toLowerCase();
   return identityKey(s).toUpperCase().toLowerCase().normalize('NFC');
 }
 

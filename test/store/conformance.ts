@@ -553,8 +553,10 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(ids[4]).toBeNull(); // same identity key as the first
         expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('Gunnar.Straße@example.no')))).toMatchObject({ id: ids[0] });
         expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('gunnar.strasse@example.no')))).toMatchObject({ id: ids[1] });
-        expect((await store.read((tx) => tx.users.findLookalikes('GUNNAR.STRASSE@example.no', 10))).map((u) => u.id)).toEqual([ids[0], ids[1]]);
-        expect((await store.read((tx) => tx.users.findLookalikes('ilker@example.no', 10))).map((u) => u.id)).toEqual([ids[2], ids[3]]);
+        expect(await store.read((tx) => tx.users.lookalikeOf('GUNNAR.STRASSE@example.no', ids[1]!))).toEqual({ id: ids[0], email: 'gunnar.straße@example.no' });
+        expect(await store.read((tx) => tx.users.lookalikeOf('gunnar.straße@example.no', ids[0]!))).toEqual({ id: ids[1], email: 'gunnar.strasse@example.no' });
+        expect(await store.read((tx) => tx.users.lookalikeOf('ilker@example.no', ids[3]!))).toEqual({ id: ids[2], email: 'ılker@example.no' });
+        expect(await store.read((tx) => tx.users.lookalikeOf('someone.else@example.no', 0))).toBeNull();
         const found = await store.read((tx) => tx.directory.search('gunnar.stras', { limit: 10, offset: 0 }));
         expect(found.items.map((u) => u.id).sort((a, b) => a - b)).toEqual([ids[0], ids[1]]);
         const ilker = await store.read((tx) => tx.directory.search('ilker@', { limit: 10, offset: 0 }));

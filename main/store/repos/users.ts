@@ -9,10 +9,10 @@ export interface UsersRead {
   /** The user whose identity key is `emailKey`; null when there is none. */
   getByEmailKey(emailKey: string): Promise<UserRecord | null>;
   /**
-   * Users whose email has the same search key (foldKey) as `email`, at most `limit`, by id: the
-   * near-duplicates of an address (`strasse@` for `straße@`), the address's own user included.
+   * A user other than `exceptId` whose email has the same search key (foldKey) as `email`: a
+   * near-duplicate of the address (`strasse@` for `straße@`); the lowest id when several, null when none.
    */
-  findLookalikes(email: string, limit: number): Promise<UserRecord[]>;
+  lookalikeOf(email: string, exceptId: number): Promise<{ id: number; email: string } | null>;
   /** The user with this external (HR) id; null when there is none. */
   getByExternalId(externalId: string): Promise<UserRecord | null>;
   /** Number of users in the directory. */

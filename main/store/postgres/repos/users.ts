@@ -29,8 +29,9 @@ export class PgUsers implements UsersRepo {
     return r ? toUserRecord(r) : null;
   }
 
-  async findLookalikes(email: string, limit: number): Promise<UserRecord[]> {
-    return this.s.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = $1 ORDER BY id LIMIT $2`, [foldKey(email), limit]).then((rs) => rs.map(toUserRecord));
+  async lookalikeOf(email: string, exceptId: number): Promise<{ id: number; email: string } | null> {
+    const r = await this.s.row<{ id: string | number; email: string }>('SELECT id, email FROM users WHERE email_key = $1 AND id <> $2 ORDER BY id LIMIT 1', [foldKey(email), exceptId]);
+    return r ? { id: Number(r.id), email: r.email } : null;
   }
 
   async getByExternalId(externalId: string): Promise<UserRecord | null> {

@@ -41,10 +41,11 @@ export class SqliteUsers implements UsersRepo {
     return r ? toUserRecord(r) : null;
   }
 
-  async findLookalikes(email: string, limit: number): Promise<UserRecord[]> {
+  async lookalikeOf(email: string, exceptId: number): Promise<{ id: number; email: string } | null> {
     this.s.read();
-    const rows = this.s.stmt(`SELECT ${USER_COLUMNS} FROM users INDEXED BY users_email_key WHERE email_key = ? ORDER BY id LIMIT ?`).all(foldKey(email), limit) as UserRow[];
-    return rows.map(toUserRecord);
+    // The index holds the key and the id: the table row is read only for a near-duplicate (an import asks for every row).
+    const r = this.s.stmt('SELECT id, email FROM users INDEXED BY users_email_key WHERE email_key = ? AND id <> ? ORDER BY id LIMIT 1').get(foldKey(email), exceptId) as { id: number; email: string } | undefined;
+    return r ?? null;
   }
 
   async getByExternalId(externalId: string): Promise<UserRecord | null> {
