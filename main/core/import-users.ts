@@ -320,7 +320,13 @@ export async function importUsers(store: Store, session: Session, source: Import
     }
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;
     report.rejected.sort((a, b) => a.line - b.line);
-    await finish(store, session, report, report.stopped ? 'failed' : 'ok');
+    try {
+      await finish(store, session, report, report.stopped ? 'failed' : 'ok');
+    } catch (err) {
+      // Every batch is in, each with its own event: a summary the full disk refused must not
+      // turn the report into "nothing was changed".
+      if (!WRITE_STOPS.has(toFactorDeskError(err).code)) throw err;
+    }
     return report;
   } catch (err) {
     if (started) {

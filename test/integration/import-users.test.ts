@@ -368,6 +368,20 @@ describe('importUsers: the disk fills up during an import', () => {
     expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true });
   });
 
+  it('the disk fills up at the summary, after the last batch: every row is in and the report says so', async () => {
+    const v = await fresh();
+    const realAppend = SqliteAudit.prototype.append;
+    const app = vi.spyOn(SqliteAudit.prototype, 'append').mockImplementation(function (this: SqliteAudit, ...a) {
+      if (a[0].action === 'user.import') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return realAppend.apply(this, a);
+    });
+    cleanups.push(() => app.mockRestore());
+    const r = await importUsers(v.store, v.admin, file(v, 's.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,B,,X\n'));
+    expect(r).toMatchObject({ rows: 2, inserted: 2, stopped: null });
+    expect(users(v)).toBe(2);
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' })).toHaveLength(1);
+  });
+
   it('once space is back, the summary is written: the stopped import is recorded as failed at its line', async () => {
     const v = await fresh();
     const lines = ['email,name,phone,organization'];
