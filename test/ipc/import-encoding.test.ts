@@ -60,3 +60,22 @@ describe('users:import with SMS factors', () => {
     expect(after.ok && after.value.sms).toBeNull();
   });
 });
+
+describe('users:import flags near-duplicates', () => {
+  it("the app's import keeps straße@ and strasse@ apart and lists the second under flagged", async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const csv = join(app.tmp, 'lookalike.csv');
+    writeFileSync(csv, 'email,name,phone,organization\nhans.straße@example.de,Hans Straße,,\nhans.strasse@example.de,Hans Strasse,,\n');
+    app.opened.csv = csv;
+    const r = await app.call('users:import', {});
+    if (!r.ok) throw new Error(r.error.code);
+    expect(await app.controller.job(r.value.jobId)!.done).toMatchObject({
+      inserted: 2,
+      flagged: [{ line: 3, email: 'hans.strasse@example.de', kind: 'near-duplicate', similarTo: 'hans.straße@example.de' }],
+    });
+    const found = await app.call('users:find', { query: 'hans.stras', limit: 5 });
+    expect(found.ok && found.value.items.map((u: { name: string }) => u.name).sort()).toEqual(['Hans Strasse', 'Hans Straße']);
+  });
+});
