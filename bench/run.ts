@@ -12,7 +12,7 @@ import { writeCsv, prng, row } from './data.ts';
 import { figure, markdown, pct, timeMany, timeManyAsync, type Figure } from './stats.ts';
 import { createDatabaseFile, Vault } from '../main/store/sqlite/vault.ts';
 import { openDatabase, migrate } from '../main/store/sqlite/database.ts';
-import { foldKey } from '../main/core/text.ts';
+import { foldKey, identityKey } from '../main/core/text.ts';
 import { findUserByEmail, searchUsers } from '../main/core/users.ts';
 import { createApp } from '../main/ipc/setup.ts';
 import { memoryPrefs } from '../main/app/ports.ts';
@@ -82,13 +82,13 @@ try {
   // Baseline: batched raw INSERTs of the same rows into a fresh encrypted database, same schema.
   const key = controller.vault().keyForWorker();
   const baseDb = createDatabaseFile(join(tmp, 'baseline.db'), key);
-  const ins = baseDb.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const ins = baseDb.prepare('INSERT INTO users (email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const rnd = prng(42);
   const tb = performance.now();
   const batch = baseDb.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const r = row(i, rnd);
-      ins.run(r.email, foldKey(r.email), r.name, foldKey(r.name), r.phone, r.organization, 'active', 0, 0);
+      ins.run(r.email, identityKey(r.email), foldKey(r.email), r.name, foldKey(r.name), r.phone, r.organization, 'active', 0, 0);
     }
   });
   for (let i = 0; i < N; i += 2000) batch.immediate(i, Math.min(N, i + 2000));

@@ -57,7 +57,7 @@ export interface FactorSummaryView {
   user: { id: number; email: string; name: string; phone: string | null; organization: string | null; status: 'active' | 'disabled'; externalId: string | null };
   authenticator: { status: 'active' | 'pending' | 'revoked' | 'none'; enrolledAt: number | null; lastUsedAt: number | null };
   pending: { enrollmentId: number; createdAt: number; deadline: number; sheetId: string | null } | null;
-  sms: { masked: string; verified: boolean; usage: 'login-only' } | null;
+  sms: { masked: string; verified: boolean; usage: 'login-only' | 'login-and-approvals' } | null;
   backupCodes: { remaining: number; total: number; createdAt: number } | null;
   oneTimeCode: { active: boolean; expiresAt: number | null };
   verification: { failures: number; locked: boolean; lockedUntil: number | null };
@@ -121,8 +121,13 @@ export interface ImportReportView {
   /** How the text was read; `encodingGuessed` when it was not UTF-8 and was read as Windows-1252 without being told. */
   encoding: ImportEncoding;
   encodingGuessed: boolean;
-  /** Set when the file could not be read to the end: the line reading stopped at, and why. */
-  stopped: { line: number; reason: string } | null;
+  /**
+   * Set when the import ended before the end of the file: the line it stopped at, and why; `kind`
+   * 'write' when the vault could not be written (disk full), else the file could not be read on.
+   */
+  stopped: { line: number; reason: string; kind?: 'read' | 'write' } | null;
+  /** Rows imported but worth a second look: a near-duplicate of another user's address (`similarTo`), or an address that mixes writing systems. */
+  flagged?: Array<{ line: number; email: string; kind: 'near-duplicate' | 'mixed-script'; similarTo: string | null }>;
 }
 export interface JobReport {
   jobId: string;

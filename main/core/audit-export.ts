@@ -10,7 +10,7 @@ import type { Store } from '../store/port.ts';
 import type { VaultAdmin } from '../store/vault-admin.ts';
 import { auditAs } from './actions.ts';
 import { saveThenRecord, type OutputSink } from './sink.ts';
-import { foldKey } from './text.ts';
+import { identityKey } from './text.ts';
 import { MAX_EMAIL_LENGTH } from './users.ts';
 
 export const AUDIT_EXPORT_FORMAT = 'factordesk.audit-export';
@@ -158,7 +158,7 @@ export async function listAuditEvents(
   return store.read(async (tx) => {
     let userId: number | undefined;
     if (q.userEmail) {
-      const key = foldKey(q.userEmail);
+      const key = identityKey(q.userEmail);
       const u = key.length > 0 && key.length <= 4 * MAX_EMAIL_LENGTH ? await tx.users.getByEmailKey(key) : null;
       if (!u) return [];
       userId = u.id;

@@ -11,7 +11,7 @@ export interface FactorSummary {
   user: { id: number; email: string; name: string; phone: string | null; organization: string | null; status: 'active' | 'disabled'; externalId: string | null };
   authenticator: { status: 'active' | 'pending' | 'revoked' | 'none'; enrolledAt: number | null; lastUsedAt: number | null };
   pending: { enrollmentId: number; createdAt: number; deadline: number; sheetId: string | null } | null;
-  sms: { masked: string; verified: boolean; usage: 'login-only' } | null;
+  sms: { masked: string; verified: boolean; usage: 'login-only' | 'login-and-approvals' } | null;
   backupCodes: { remaining: number; total: number; createdAt: number } | null;
   oneTimeCode: { active: boolean; expiresAt: number | null };
   verification: { failures: number; locked: boolean; lockedUntil: number | null };
@@ -49,7 +49,7 @@ export async function getUserFactors(store: Store, session: Session, userId: num
       user: { id: u.id, email: u.email, name: u.name, phone: u.phone, organization: u.organization, status: u.status, externalId: u.externalId },
       authenticator,
       pending: pending ? { enrollmentId: pending.id, createdAt: pending.createdAt, deadline: pending.setupDeadline ?? pending.createdAt, sheetId: pending.sheetId } : null,
-      sms: sms ? { masked: maskPhone(sms.phone), verified: sms.verified, usage: 'login-only' } : null,
+      sms: sms ? { masked: maskPhone(sms.phone), verified: sms.verified, usage: sms.purpose === 'approvals' ? 'login-and-approvals' : 'login-only' } : null,
       backupCodes: set ? { remaining: set.remaining, total: set.total, createdAt: set.createdAt } : null,
       oneTimeCode: { active: otcExpiry !== null, expiresAt: otcExpiry },
       verification: { failures: state.failures, locked, lockedUntil: locked ? state.lockedUntil : null },

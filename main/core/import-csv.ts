@@ -1,7 +1,7 @@
 import { fail } from './errors.ts';
 
-/** Columns an import file may have; the first four are required. */
-export const IMPORT_COLUMNS = ['email', 'name', 'phone', 'organization', 'external_id', 'status'] as const;
+/** Columns an import file may have; the first four are required. `sms` and `sms_purpose` give a user's SMS factor. */
+export const IMPORT_COLUMNS = ['email', 'name', 'phone', 'organization', 'external_id', 'status', 'sms', 'sms_purpose'] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 const REQUIRED: readonly ImportColumn[] = ['email', 'name', 'phone', 'organization'];
 

@@ -7,7 +7,13 @@ import type { ImportReportView } from '../../contract/index.ts';
 /** The report as CSV (line, reason), ending with where reading stopped if it did; cells neutralised against spreadsheet formulas. */
 export function importReportCsv(report: ImportReportView): string {
   const lines = [csvRow(['line', 'reason']), ...report.rejected.map((r) => csvRow([r.line, r.reason]))];
-  if (report.stopped) lines.push(csvRow([report.stopped.line, `reading stopped here, the rest of the file was not imported: ${report.stopped.reason}`]));
+  for (const f of report.flagged ?? []) {
+    lines.push(csvRow([f.line, f.kind === 'near-duplicate' ? `imported, check: ${f.email} looks like ${f.similarTo}, another user` : `imported, check: ${f.email} mixes writing systems (look-alike letters?)`]));
+  }
+  if (report.stopped) {
+    const what = report.stopped.kind === 'write' ? 'the import stopped here (the vault could not be written), the rest of the file was not imported' : 'reading stopped here, the rest of the file was not imported';
+    lines.push(csvRow([report.stopped.line, `${what}: ${report.stopped.reason}`]));
+  }
   return lines.join('\r\n') + '\r\n';
 }
 

@@ -4,11 +4,13 @@ import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { crashPoint } from '../platform/test-hooks.ts';
-import { validateUserInput } from './users.ts';
+import { validateSmsInput, validateUserInput } from './users.ts';
 import { auditAs } from './actions.ts';
-import { applyUser, auditChanges, type UserFields } from './user-writer.ts';
+import { applySms, applyUser, auditChanges, type FieldChange, type SmsFields, type UserFields } from './user-writer.ts';
 import { CsvRecords, detectDelimiter, mapHeader, parseFields, type CsvEvent, type ImportColumn } from './import-csv.ts';
 import { currentSettings } from './settings.ts';
+import { mailboxKey } from './text.ts';
+import { mixedScriptPart } from './email-lookalikes.ts';
 import { encodingLabel, LineReader, MAX_LINE_BYTES, type ImportEncoding, type PhysicalLine } from './import-decode.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
@@ -43,7 +45,9 @@ export interface ImportOptions {
 
 /**
  * What an import did; `rejected` lists physical line numbers (1 = the header line) in file order;
- * `stopped` says where and why a file could not be read to the end (the rows before it were imported).
+ * `stopped` says where and why an import ended before the end of the file: the file could not be
+ * read on (`read`), or the vault could not be written (`write`: disk full, I/O error); the rows
+ * counted as inserted, updated and unchanged were committed before it.
  */
 export interface ImportReport {
   rows: number;
@@ -54,7 +58,22 @@ export interface ImportReport {
   cancelled: boolean;
   encoding: ImportEncoding;
   encodingGuessed: boolean;
-  stopped: { line: number; reason: string; code: ErrorCode } | null;
+  stopped: { line: number; reason: string; code: ErrorCode; kind: 'read' | 'write' } | null;
+  /**
+   * Rows imported but worth a second look, in file order: `near-duplicate` when another user's
+   * address differs only by what search folds away (`strasse@` beside `straße@`, `ilker@`
+   * beside `ılker@`; `similarTo` is that address), `mixed-script` when a part of the address
+   * mixes writing systems (a Cyrillic а among Latin letters).
+   */
+  flagged: ImportFlag[];
+}
+
+/** One row of the import report's flagged list. */
+export interface ImportFlag {
+  line: number;
+  email: string;
+  kind: 'near-duplicate' | 'mixed-script';
+  similarTo: string | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
@@ -62,9 +81,30 @@ const MAX_BATCH_SIZE = 50_000;
 /** Blank lines before the header that are read before the file is refused as having none. */
 const MAX_LINES_BEFORE_HEADER = 1000;
 
+/** Store errors that end an import where it is, with a report of the batches before it. */
+type WriteStopCode = 'DISK_FULL' | 'IO_ERROR';
+const WRITE_STOPS: ReadonlySet<ErrorCode> = new Set<WriteStopCode>(['DISK_FULL', 'IO_ERROR']);
+const WRITE_STOP_REASONS: Record<WriteStopCode, string> = {
+  DISK_FULL: 'The disk is full: the vault could not take more rows.',
+  IO_ERROR: 'The vault could not be written (removed or read-only?).',
+};
+
+/** Thrown by a batch commit the vault refused, caught where the import ends with its report. */
+class WriteStopped extends Error {
+  readonly stopped: NonNullable<ImportReport['stopped']>;
+  constructor(stopped: NonNullable<ImportReport['stopped']>) {
+    super(stopped.reason);
+    this.stopped = stopped;
+  }
+}
+
+const OWN_ACCOUNT = 'your own user account must be changed by another admin';
+
 interface Pending {
   line: number;
   fields: UserFields;
+  /** The row's SMS factor; null leaves the user's as it is. */
+  sms: SmsFields | null;
 }
 
 const LINE_PROBLEMS = {
@@ -89,7 +129,7 @@ export async function importUsers(store: Store, session: Session, source: Import
   const input: NodeJS.ReadableStream = opened ? opened.stream() : (source as NodeJS.ReadableStream);
   const it = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const reader = new LineReader(opts.encoding ?? 'auto');
-  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null };
+  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null, flagged: [] };
   let bytes = 0;
   const totalBytes = opened?.size() ?? undefined;
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
@@ -111,38 +151,87 @@ export async function importUsers(store: Store, session: Session, source: Import
     const commit = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      const done = await store.write(
-        async (tx) => {
-          // Counted afresh on every run of the callback (a store may run it again).
-          const done = { inserted: 0, updated: 0, unchanged: 0, rejected: [] as ImportReport['rejected'] };
-          const now = store.clock.now();
-          const middle = batch.length >> 1;
-          for (let i = 0; i < batch.length; i++) {
-            if (i === middle) crashPoint('import:mid-batch');
-            const { line, fields } = batch[i]!;
-            const r = await applyUser(tx, fields, now, session);
-            if (r.kind === 'inserted') done.inserted++;
-            else if (r.kind === 'unchanged') done.unchanged++;
-            else if (r.kind === 'rejected') done.rejected.push({ line, reason: r.reason });
-            else {
-              done.updated++;
-              await auditChanges(tx, session, 'user.import.change', r.id, fields.email, r.changes, now);
-            }
-          }
-          // The batch's own event: no committed row of an import is without one.
-          const details = { fromLine: batch[0]!.line, toLine: batch[batch.length - 1]!.line, rows: batch.length, inserted: done.inserted, updated: done.updated, unchanged: done.unchanged, rejected: done.rejected.length };
-          await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
-          return done;
-        },
-        { bulk: true },
-      );
+      let done: { inserted: number; updated: number; unchanged: number; rejected: ImportReport['rejected']; flagged: ImportFlag[] };
+      try {
+        done = await writeBatch(batch);
+      } catch (err) {
+        const e = toFactorDeskError(err);
+        if (!WRITE_STOPS.has(e.code)) throw err;
+        // The vault cannot take this batch (disk full): the batches before it stay committed with
+        // their events, so the report says where the import stopped instead of "nothing changed".
+        throw new WriteStopped({ line: batch[0]!.line, reason: WRITE_STOP_REASONS[e.code as WriteStopCode], code: e.code, kind: 'write' });
+      }
       crashPoint('import:batch-committed');
       report.inserted += done.inserted;
       report.updated += done.updated;
       report.unchanged += done.unchanged;
       report.rejected.push(...done.rejected);
+      report.flagged.push(...done.flagged);
       opts.onProgress?.(progress());
     };
+    const writeBatch = (batch: Pending[]) =>
+      store.write(
+        async (tx) => {
+          // Counted afresh on every run of the callback (a store may run it again).
+          const done = { inserted: 0, updated: 0, unchanged: 0, sms: 0, rejected: [] as ImportReport['rejected'], flagged: [] as ImportFlag[] };
+          const now = store.clock.now();
+          const middle = batch.length >> 1;
+          for (let i = 0; i < batch.length; i++) {
+            if (i === middle) crashPoint('import:mid-batch');
+            const { line, fields, sms } = batch[i]!;
+            // Nobody sets their own SMS factor: refused before anything of the row is written.
+            if (sms && session.emailKey !== null && mailboxKey(fields.email) === session.emailKey) {
+              done.rejected.push({ line, reason: OWN_ACCOUNT });
+              continue;
+            }
+            const r = await applyUser(tx, fields, now, session);
+            if (r.kind === 'rejected') {
+              done.rejected.push({ line, reason: r.reason });
+              continue;
+            }
+            const changes: FieldChange[] = r.kind === 'updated' ? r.changes : [];
+            let smsChanged = false;
+            if (sms) {
+              const c = await applySms(tx, r.id, sms, now, session);
+              if (c === 'own-account') {
+                // The operator's linked user: applyUser changed nothing of it (it refuses an own account), so nothing of this row is written.
+                done.rejected.push({ line, reason: OWN_ACCOUNT });
+                continue;
+              }
+              if (c) {
+                done.sms++;
+                smsChanged = true;
+                changes.push(c);
+              }
+            }
+            // Imported either way; the report asks for a second look.
+            const similar = await tx.users.lookalikeOf(fields.email, r.id);
+            if (similar) done.flagged.push({ line, email: fields.email, kind: 'near-duplicate', similarTo: similar.email });
+            if (mixedScriptPart(fields.email) !== null) done.flagged.push({ line, email: fields.email, kind: 'mixed-script', similarTo: null });
+            if (r.kind === 'inserted') done.inserted++;
+            else if (r.kind === 'unchanged' && !smsChanged) done.unchanged++;
+            else {
+              done.updated++;
+              await auditChanges(tx, session, 'user.import.change', r.id, fields.email, changes, now);
+            }
+          }
+          // The batch's own event: no committed row of an import is without one.
+          const details = {
+            fromLine: batch[0]!.line,
+            toLine: batch[batch.length - 1]!.line,
+            rows: batch.length,
+            inserted: done.inserted,
+            updated: done.updated,
+            unchanged: done.unchanged,
+            rejected: done.rejected.length,
+            ...(done.sms > 0 ? { smsSet: done.sms } : {}),
+            ...(done.flagged.length > 0 ? { flagged: done.flagged.length } : {}),
+          };
+          await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
+          return done;
+        },
+        { bulk: true },
+      );
 
     let header: Map<ImportColumn, number> | null = null;
     let records: CsvRecords | null = null;
@@ -159,7 +248,8 @@ export async function importUsers(store: Store, session: Session, source: Import
         };
         try {
           const fields = validateUserInput({ email: cell('email') ?? '', name: cell('name') ?? '', phone: cell('phone'), organization: cell('organization'), externalId: cell('external_id'), status: cell('status') }, defaultCountryCode);
-          pending.push({ line: ev.line, fields });
+          const sms = validateSmsInput(cell('sms'), cell('sms_purpose'), defaultCountryCode);
+          pending.push({ line: ev.line, fields, sms });
         } catch (err) {
           if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
           report.rejected.push({ line: ev.line, reason: err.message });
@@ -168,52 +258,75 @@ export async function importUsers(store: Store, session: Session, source: Import
     };
 
     const lines = reader.lines(chunks());
-    read: for (;;) {
-      let next: IteratorResult<PhysicalLine[]>;
-      try {
-        next = await lines.next();
-      } catch (err) {
-        // Before the header nothing was imported: the file is refused as a whole.
-        if (!started) throw err;
-        const e = err instanceof FactorDeskError ? err : toFactorDeskError(err);
-        report.stopped = { line: lastLine + 1, reason: e.message, code: e.code };
-        break;
-      }
-      if (next.done) break;
-      for (const pl of next.value) {
-        lastLine = pl.line;
-        if (!records) {
-          if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
-          if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
-          if (pl.text.trim() === '') {
-            if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+    try {
+      read: for (;;) {
+        let next: IteratorResult<PhysicalLine[]>;
+        try {
+          next = await lines.next();
+        } catch (err) {
+          // Before the header nothing was imported: the file is refused as a whole.
+          if (!started) throw err;
+          const e = err instanceof FactorDeskError ? err : toFactorDeskError(err);
+          report.stopped = { line: lastLine + 1, reason: e.message, code: e.code, kind: 'read' };
+          break;
+        }
+        if (next.done) break;
+        for (const pl of next.value) {
+          lastLine = pl.line;
+          if (!records) {
+            if (pl.problem === 'too-long') fail('BAD_REQUEST', `The first line is longer than ${MAX_LINE_BYTES / 1024} kB: this is not a user list with a header row.`);
+            if (pl.problem === 'not-utf-8') fail('BAD_REQUEST', `The header line is not valid ${encodingLabel(reader.encoding)}: choose the file's encoding (or automatic) and import again.`, { field: 'encoding' });
+            if (pl.text.trim() === '') {
+              if (pl.line > MAX_LINES_BEFORE_HEADER) fail('BAD_REQUEST', 'The file has no header row, only blank lines.');
+              continue;
+            }
+            const delimiter = detectDelimiter(pl.text);
+            const cells = parseFields(pl.text, delimiter);
+            if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
+            header = mapHeader(cells.cells);
+            records = new CsvRecords(delimiter, cells.cells.length);
+            started = true;
             continue;
           }
-          const delimiter = detectDelimiter(pl.text);
-          const cells = parseFields(pl.text, delimiter);
-          if (!('cells' in cells)) fail('BAD_REQUEST', 'The header row (email,name,phone,organization) cannot be read as CSV.');
-          header = mapHeader(cells.cells);
-          records = new CsvRecords(delimiter, cells.cells.length);
-          started = true;
-          continue;
+          if (opts.signal?.aborted) {
+            report.cancelled = true; // stop reading; the rows already read are committed below
+            break read;
+          }
+          take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
+          if (pending.length >= batchSize) await commit();
         }
-        if (opts.signal?.aborted) {
-          report.cancelled = true; // stop reading; the rows already read are committed below
-          break read;
-        }
-        take(pl.problem ? records.push(pl.line, null, LINE_PROBLEMS[pl.problem]) : records.push(pl.line, pl.text));
-        if (pending.length >= batchSize) await commit();
       }
+      report.encoding = reader.encoding;
+      report.encodingGuessed = reader.guessed;
+      if (!records) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
+      if (!report.cancelled) take(records.end());
+      if (pending.length > 0) await commit();
+      else opts.onProgress?.(progress());
+    } catch (err) {
+      if (!(err instanceof WriteStopped)) throw err;
+      report.stopped = err.stopped;
+      // Only what lies before the refused batch counts: every such row was committed or rejected.
+      report.rejected = report.rejected.filter((r) => r.line < err.stopped.line);
+      report.rows = report.inserted + report.updated + report.unchanged + report.rejected.length;
+      report.encoding = reader.encoding;
+      report.encodingGuessed = reader.guessed;
+      report.rejected.sort((a, b) => a.line - b.line);
+      try {
+        await finish(store, session, report, 'failed');
+      } catch {
+        /* the vault still cannot be written: the batches' own events record what went in */
+      }
+      return report;
     }
-    report.encoding = reader.encoding;
-    report.encodingGuessed = reader.guessed;
-    if (!records) throw new FactorDeskError('BAD_REQUEST', 'The file is empty: a header row (email,name,phone,organization) is required.');
-    if (!report.cancelled) take(records.end());
-    if (pending.length > 0) await commit();
-    else opts.onProgress?.(progress());
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;
     report.rejected.sort((a, b) => a.line - b.line);
-    await finish(store, session, report, report.stopped ? 'failed' : 'ok');
+    try {
+      await finish(store, session, report, report.stopped ? 'failed' : 'ok');
+    } catch (err) {
+      // Every batch is in, each with its own event: a summary the full disk refused must not
+      // turn the report into "nothing was changed".
+      if (!WRITE_STOPS.has(toFactorDeskError(err).code)) throw err;
+    }
     return report;
   } catch (err) {
     if (started) {
@@ -241,6 +354,7 @@ async function finish(store: Store, session: Session, r: ImportReport, outcome: 
     updated: r.updated,
     unchanged: r.unchanged,
     rejected: r.rejected.length,
+    ...(r.flagged.length > 0 ? { flagged: r.flagged.length } : {}),
     cancelled: r.cancelled,
     ...(r.encodingGuessed ? { encoding: r.encoding } : {}),
     ...(r.stopped ? { stoppedAtLine: r.stopped.line } : {}),

@@ -3,7 +3,7 @@ import { fail } from './errors.ts';
 import type { Role, Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import type { OperatorRecord } from '../store/records.ts';
-import { foldKey, mailboxKey } from './text.ts';
+import { foldKey, identityKey, mailboxKey } from './text.ts';
 import { assertPassword } from './passwords.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './actions.ts';
@@ -117,7 +117,7 @@ export async function insertOperator(tx: WriteTx, op: CheckedOperator, id: strin
  */
 export async function linkUser(tx: ReadTx, userEmail: string, operatorId: string): Promise<{ id: number; email: string }> {
   if (typeof userEmail !== 'string' || userEmail.trim().length === 0 || userEmail.length > 254) fail('BAD_REQUEST', "Type the address of the operator's own directory user.", { field: 'userEmail' });
-  const user = await tx.users.getByEmailKey(foldKey(userEmail.trim()));
+  const user = await tx.users.getByEmailKey(identityKey(userEmail.trim()));
   if (!user) fail('NOT_FOUND', 'No directory user has that address. Add or import the user first, then link the operator.', { field: 'userEmail' });
   const other = (await tx.operators.list()).find((o) => o.userId === user.id && o.id !== operatorId);
   if (other) fail('CONFLICT', `That user is already linked to the operator ${other.name}.`, { field: 'userEmail' });

@@ -5,6 +5,7 @@
  * sees the new secret. An enrollment code is its own kind: it is kept in its own table as a
  * salted HMAC and nothing but the enrollment page reads it (verification and RADIUS never do).
  */
+import { foldKey } from './text.ts';
 import type { ServerStore, WriteTx } from '../store/port.ts';
 import type { Session } from './session.ts';
 import { randomInt, type Random } from './clock.ts';
@@ -105,7 +106,8 @@ export async function startSelfEnrollment(store: ServerStore, email: string, typ
       const now = store.clock.now();
       const settings = await loadSettings(tx);
       const user = await tx.users.getByEmailKey(addr.emailKey);
-      if (!user) return unknownAddress(tx, store, addr.email, addr.emailKey, now);
+      // The throttle of unknown addresses keeps the loose fold (as verify does).
+      if (!user) return unknownAddress(tx, store, addr.email, foldKey(addr.email), now);
       const session = selfSession(store, user);
       const state = await tx.verification.get(user.id);
       if (isLocked(state, now)) {

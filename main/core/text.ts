@@ -1,10 +1,45 @@
 /**
- * Lookup key for emails and names: trimmed, NFC, Unicode case-folded. SQLite's NOCASE folds
+ * The identity key of an email address: trimmed, NFC and simple Unicode case folding, one letter
+ * for one letter. Two addresses are one user only when this key is equal. Unlike foldKey it
+ * never changes a letter into another one: `straße@` is not `strasse@` and the dotless `ılker@`
+ * is not `ilker@` (they are different mailboxes), while `Øyvind@`/`øyvind@` and `ΣΟΦΙΑ@`/`σοφια@`
+ * (final sigma too) are one. The looser foldKey is for search only.
+ */
+export function identityKey(s: string): string {
+  // ASCII (most addresses and names): plain lower case is the same fold, without the per-letter work.
+  if (ASCII.test(s)) return s.trim().toLowerCase();
+  let out = '';
+  for (const ch of s.trim().normalize('NFC')) out += simpleFold(ch);
+  return out.normalize('NFC');
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** One character's simple case fold: a single character, never an expansion (ß stays ß). */
+function simpleFold(ch: string): string {
+  // The Turkic i's are letters of their own; Unicode folds them only in Turkic tailoring.
+  if (ch === '\u0131' || ch === '\u0130') return ch;
+  const lower = ch.toLowerCase();
+  if ([...lower].length !== 1) return ch;
+  // Through the capital letter, so case variants of one letter meet (ς and σ, ϐ and β, ẞ and ß).
+  const upper = ch.toUpperCase();
+  if ([...upper].length === 1) {
+    const back = upper.toLowerCase();
+    if ([...back].length === 1) return back;
+  }
+  return lower;
+}
+
+/**
+ * Search key for emails and names: trimmed, NFC, Unicode case-folded. SQLite's NOCASE folds
  * ASCII only, so `Øyvind@` and `øyvind@` would be two users without this. Upper-then-lower
  * gives full folding for the cases that matter (ß → ss, final sigma).
  */
 export function foldKey(s: string): string {
-  return s.trim().normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  // Loose on purpose (ß → ss, ı → i): for the type-ahead and for finding near-duplicates, never for identity.
+  // Over the identity key, so addresses that are one user always have one search key (ẞ and ß too).
+  if (ASCII.test(s)) return s.trim().toLowerCase();
+  return identityKey(s).toUpperCase().toLowerCase().normalize('NFC');
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ErrorCode } from './errors.ts';
 import type { Session } from './session.ts';
 import type { WriteTx } from '../store/port.ts';
-import type { UserFieldsRecord, UserRecord } from '../store/records.ts';
+import type { SmsPurpose, UserFieldsRecord, UserRecord } from '../store/records.ts';
 import { auditAs } from './actions.ts';
 import { mailboxKey } from './text.ts';
 
@@ -16,16 +16,17 @@ export type UserFields = Omit<UserFieldsRecord, 'status'> & { status: UserFields
 
 /** A change worth an audit event. The phone itself is never recorded, only what happened to it. */
 export type FieldChange =
-  | { field: 'phone'; change: 'set' | 'changed' | 'cleared' }
-  | { field: 'status'; from: string; to: string }
-  | { field: 'email'; from: string; to: string };
+  { field: 'phone'; change: 'set' | 'changed' | 'cleared' } | { field: 'status'; from: string; to: string } | { field: 'email'; from: string; to: string } | { field: 'sms'; change: 'set' | 'changed'; purpose: SmsPurpose };
+
+/** An SMS factor an import gives a user: the number (E.164) and what it may be used for. */
+export interface SmsFields {
+  phone: string;
+  purpose: SmsPurpose;
+}
 
 /** What applying one user's fields did. */
 export type ApplyResult =
-  | { kind: 'inserted'; id: number }
-  | { kind: 'updated'; id: number; fields: string[]; changes: FieldChange[] }
-  | { kind: 'unchanged'; id: number }
-  | { kind: 'rejected'; code: ErrorCode; reason: string; field: string };
+  { kind: 'inserted'; id: number } | { kind: 'updated'; id: number; fields: string[]; changes: FieldChange[] } | { kind: 'unchanged'; id: number } | { kind: 'rejected'; code: ErrorCode; reason: string; field: string };
 
 /**
  * Adds the user, or updates the one with the same external id (else the same email key), inside
@@ -74,8 +75,7 @@ async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): 
   if (next.organization !== cur.organization) fields.push('organization');
   if (next.status !== cur.status) fields.push('status');
   if (fields.length === 0) return { kind: 'unchanged', id: cur.id };
-  const isOwn = (own.userId != null && own.userId === cur.id) || (own.emailKey !== null && (mailboxKey(cur.email) === own.emailKey || mailboxKey(f.email) === own.emailKey));
-  if (isOwn) {
+  if (isOwnAccount(own, cur, f.email)) {
     return { kind: 'rejected', code: 'OWN_ACCOUNT', field: 'email', reason: 'your own user account must be changed by another admin' };
   }
   await tx.users.update(cur.id, next, now);
@@ -89,4 +89,25 @@ async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): 
 /** Appends one audit event per recorded change (phone, status, email) of one user, in the caller's transaction. */
 export async function auditChanges(tx: WriteTx, session: Session, action: string, userId: number, userEmail: string, changes: FieldChange[], at: number): Promise<void> {
   for (const c of changes) await auditAs(tx, session, { action, userId, userEmail, outcome: 'ok', details: c }, at);
+}
+
+/** True when `user` (or the address it would get) is the session's own account. */
+function isOwnAccount(own: OwnAccount, user: { id: number; email: string }, newEmail: string): boolean {
+  return (own.userId != null && own.userId === user.id) || (own.emailKey !== null && (mailboxKey(user.email) === own.emailKey || mailboxKey(newEmail) === own.emailKey));
+}
+
+/**
+ * Gives user `userId` the SMS factor `sms` inside the caller's write transaction, unless it has
+ * that one already. An imported number is stored as not verified (FactorDesk has not seen it
+ * confirmed). Never the operator's own account. Returns the change, null when there was none.
+ */
+export async function applySms(tx: WriteTx, userId: number, sms: SmsFields, now: number, own: OwnAccount): Promise<FieldChange | null | 'own-account'> {
+  const cur = await tx.sms.get(userId);
+  if (cur && cur.phone === sms.phone && cur.purpose === sms.purpose) return null;
+  const user = await tx.users.get(userId);
+  if (user && isOwnAccount(own, user, user.email)) return 'own-account';
+  // A changed number is not the one the user confirmed; only a new purpose keeps the flag.
+  const verified = cur !== null && cur.phone === sms.phone && cur.verified;
+  await tx.sms.set(userId, { phone: sms.phone, purpose: sms.purpose, verified }, now);
+  return { field: 'sms', change: cur ? 'changed' : 'set', purpose: sms.purpose };
 }

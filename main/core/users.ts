@@ -2,10 +2,10 @@ import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import type { UserRecord } from '../store/records.ts';
-import { foldKey } from './text.ts';
+import { foldKey, identityKey } from './text.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './actions.ts';
-import { applyUser, type UserFields } from './user-writer.ts';
+import { applyUser, type SmsFields, type UserFields } from './user-writer.ts';
 import { currentSettings } from './settings.ts';
 
 export { searchUsers, MAX_QUERY_LENGTH } from './user-search.ts';
@@ -54,7 +54,7 @@ const FORBIDDEN_IN_EMAIL = /[\p{Cc}\p{Cf}\p{Cs}\p{Z}\s"<>()[\]\\,;:]/u;
 // Control characters, lone surrogates and bidi/zero-width format characters are refused in names and ids.
 const FORBIDDEN_IN_TEXT = /[\p{Cc}\p{Cs}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
 
-/** Validates an email (one @, non-empty parts, no spaces or control characters, ≤ 254, a dotted or IDN domain); keeps the typed form and its fold key. */
+/** Validates an email (one @, non-empty parts, no spaces or control characters, ≤ 254, a dotted or IDN domain); keeps the typed form and its identity key. */
 export function normalizeEmail(input: unknown): { email: string; emailKey: string } {
   if (typeof input !== 'string') fail('BAD_REQUEST', 'The email address is missing.', { field: 'email' });
   const email = input.trim();
@@ -71,7 +71,7 @@ export function normalizeEmail(input: unknown): { email: string; emailKey: strin
   const idn = /[^\x00-\x7F]/.test(domain);
   if (!idn && !domain.includes('.')) fail('BAD_REQUEST', 'The email domain must contain a dot (example.no).', { field: 'email' });
   if (domain.split('.').some((label) => label.length === 0)) fail('BAD_REQUEST', 'The email domain has an empty part (two dots, or a dot at the start or end).', { field: 'email' });
-  return { email, emailKey: foldKey(email) };
+  return { email, emailKey: identityKey(email) };
 }
 
 /**
@@ -127,6 +127,26 @@ export function validateUserInput(input: UserInput, defaultCountryCode = '+47'):
   return { email, emailKey, name, nameKey: foldKey(name), phone, organization, externalId, status };
 }
 
+/**
+ * Validates an imported SMS factor: the number as a phone number (a local one gets
+ * `defaultCountryCode`), and its purpose: sign-in only unless it says approvals. An empty number
+ * gives null (the user's SMS factor is left as it is; removing one is the audited "Remove SMS").
+ */
+export function validateSmsInput(phone: string | null, purpose: string | null, defaultCountryCode = '+47'): SmsFields | null {
+  let number: string | null;
+  try {
+    number = normalizePhone(phone, defaultCountryCode);
+  } catch (err) {
+    if (!(err instanceof FactorDeskError)) throw err;
+    throw new FactorDeskError('BAD_REQUEST', err.message.replace(/^The phone number/, 'The SMS number'), { field: 'sms' });
+  }
+  if (number === null) return null;
+  const p = (purpose ?? '').trim().toLowerCase();
+  if (p === '' || p === 'login' || p === 'login-only' || p === 'login only' || p === 'innlogging') return { phone: number, purpose: 'login' };
+  if (/^(login[\s+,&/-]*(and[\s]+)?)?approvals?$/.test(p) || p === 'godkjenning' || p === 'innlogging og godkjenning') return { phone: number, purpose: 'approvals' };
+  fail('BAD_REQUEST', 'The sms_purpose must be login (sign-in only) or approvals (sign-in and approving payments), or empty for login.', { field: 'sms_purpose' });
+}
+
 function toUser(r: UserRecord): User {
   const { emailKey: _e, nameKey: _n, ...user } = r;
   return user;
@@ -139,10 +159,10 @@ export async function getUserById(store: Store, id: number): Promise<User | null
   return r ? toUser(r) : null;
 }
 
-/** Finds the user whose email has the same fold key as `email` (exact, case-insensitive in every script); null when none. */
+/** Finds the user whose email has the same identity key as `email` (exact, case-insensitive in every script, no letter changed); null when none. */
 export async function findUserByEmail(store: Store, email: string): Promise<User | null> {
   if (typeof email !== 'string') return null;
-  const key = foldKey(email);
+  const key = identityKey(email);
   if (key.length === 0 || key.length > 4 * MAX_EMAIL_LENGTH) return null;
   const r = await store.read((tx) => tx.users.getByEmailKey(key));
   return r ? toUser(r) : null;

@@ -7,7 +7,10 @@
 export interface UserFieldsRecord {
   externalId: string | null;
   email: string;
-  /** The identity key: the email folded for comparison (unique). */
+  /**
+   * The identity key (identityKey: simple case folding, unique). The store keeps the looser
+   * search key (foldKey of the email) beside it itself, for the type-ahead.
+   */
   emailKey: string;
   name: string;
   nameKey: string;
@@ -92,10 +95,14 @@ export interface BackupCodeRecord {
   usedAt: number | null;
 }
 
+/** What a user's SMS factor may be used for: sign-in only, or sign-in and approving payments. */
+export type SmsPurpose = 'login' | 'approvals';
+
 /** The SMS factor of a user. */
 export interface SmsRecord {
   phone: string;
   verified: boolean;
+  purpose: SmsPurpose;
 }
 
 /** A queued notification. */

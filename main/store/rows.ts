@@ -9,6 +9,9 @@ export interface UserRow {
   id: number;
   external_id: string | null;
   email: string;
+  /** The identity key (unique). */
+  email_identity: string;
+  /** The search key (foldKey of the email): what the type-ahead and its indexes use. */
   email_key: string;
   name: string;
   name_key: string;
@@ -19,7 +22,7 @@ export interface UserRow {
   updated_at: number;
 }
 
-export const USER_COLUMNS = 'id, external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at';
+export const USER_COLUMNS = 'id, external_id, email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at';
 
 /** A users row as a record. */
 export function toUserRecord(r: UserRow): UserRecord {
@@ -27,7 +30,7 @@ export function toUserRecord(r: UserRow): UserRecord {
     id: r.id,
     externalId: r.external_id,
     email: r.email,
-    emailKey: r.email_key,
+    emailKey: r.email_identity,
     name: r.name,
     nameKey: r.name_key,
     phone: r.phone,

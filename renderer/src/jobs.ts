@@ -30,6 +30,7 @@ export function importReportOf(r: JobReport): ImportReportView | null {
     encoding: v.encoding ?? 'utf-8',
     encodingGuessed: v.encodingGuessed === true,
     stopped: v.stopped && typeof v.stopped.line === 'number' ? v.stopped : null,
+    flagged: Array.isArray(v.flagged) ? v.flagged : [],
   };
 }
 
@@ -41,8 +42,8 @@ export function jobToast(t: TFunction, r: JobReport): { title: string; descripti
     const rep = importReportOf(r);
     if (rep) {
       const description = t('jobs.importSummary', { rows: number(rep.rows), inserted: number(rep.inserted), updated: number(rep.updated), rejected: number(rep.rejected.length) });
-      if (rep.stopped) return { title: t('jobs.importStopped'), description, tone: 'bad' };
-      return { title: rep.cancelled ? t('jobs.importCancelled') : t('jobs.done', { kind }), description, tone: rep.rejected.length > 0 || rep.cancelled || rep.encodingGuessed ? 'warn' : 'ok' };
+      if (rep.stopped) return { title: t(rep.stopped.kind === 'write' ? 'jobs.importStoppedWrite' : 'jobs.importStopped'), description, tone: 'bad' };
+      return { title: rep.cancelled ? t('jobs.importCancelled') : t('jobs.done', { kind }), description, tone: rep.rejected.length > 0 || rep.cancelled || rep.encodingGuessed || (rep.flagged?.length ?? 0) > 0 ? 'warn' : 'ok' };
     }
   }
   if (r.kind === 'integrity') {

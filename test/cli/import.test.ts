@@ -1,6 +1,8 @@
 // `factordesk import-users`: the report, progress on stderr (never with --json), standard input,
 // a file that is not CSV, and Ctrl-C between batches (exit 130, the committed rows stay).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SqliteUsers } from '../../main/store/sqlite/repos/users.ts';
+import { SqliteAudit } from '../../main/store/sqlite/repos/audit.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +119,73 @@ describe('import-users', () => {
     const rep = out.error!.details as { inserted: number; stopped: { line: number } };
     expect(rep.inserted).toBeGreaterThan(2900);
     expect(rep.stopped.line).toBe(rep.inserted + 2);
+  });
+
+  it('the disk fills up after 4,000 rows: exit 6 (DISK_FULL), saying how many rows went in and where it stopped, never "nothing was changed"', async () => {
+    const rows = ['email,name,phone,organization'];
+    for (let i = 0; i < 5000; i++) rows.push(`df${i}@example.no,Disk Full ${i},,X`);
+    const f = join(root, 'diskfull.csv');
+    writeFileSync(f, rows.join('\n') + '\n');
+    // SQLite's answer on a full disk, from the 4,001st user insert on (and for every audit event after it).
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    let inserts = 0;
+    const realInsert = SqliteUsers.prototype.insert;
+    const realAppend = SqliteAudit.prototype.append;
+    const ins = vi.spyOn(SqliteUsers.prototype, 'insert').mockImplementation(function (this: SqliteUsers, ...a) {
+      if (++inserts > 4000) throw full();
+      return realInsert.apply(this, a);
+    });
+    const app = vi.spyOn(SqliteAudit.prototype, 'append').mockImplementation(function (this: SqliteAudit, ...a) {
+      if (inserts > 4000) throw full();
+      return realAppend.apply(this, a);
+    });
+    let json, human;
+    try {
+      json = await runCli([...g(), '--json', 'import-users', f], env());
+      inserts = 0;
+      human = await runCli([...g(), 'import-users', join(root, 'diskfull.csv')], env());
+    } finally {
+      ins.mockRestore();
+      app.mockRestore();
+    }
+    expect(json.status).toBe(6);
+    const out = oneJson(json.stdout);
+    expect(out).toMatchObject({ ok: false, error: { code: 'DISK_FULL' } });
+    expect(out.error!.message).toMatch(/The import stopped at line 4002: The disk is full.*4000 rows before it went in/);
+    expect(out.error!.message).not.toMatch(/nothing was changed/i);
+    expect(out.error!.details).toMatchObject({ rows: 4000, inserted: 4000, stopped: { line: 4002, code: 'DISK_FULL', kind: 'write' } });
+    // Run again on the same full disk: the 4,000 are unchanged, nothing new went in.
+    expect(human.status).toBe(6);
+    expect(human.stderr).toMatch(/The import stopped at line 4002/);
+    expect(human.stderr).toMatch(/unchanged 4000/);
+    const shown = oneJson((await runCli([...g(), '--json', 'show', 'df3999@example.no'], env())).stdout);
+    expect(shown.ok).toBe(true);
+    expect(oneJson((await runCli([...g(), '--json', 'show', 'df4000@example.no'], env())).stdout).error!.code).toBe('NOT_FOUND');
+  });
+
+  it('takes sms and sms_purpose: show prints the SMS factor and what it is for', async () => {
+    const f = join(root, 'sms.csv');
+    writeFileSync(f, 'email,name,phone,organization,sms,sms_purpose\nsms.kari@example.no,Kari SMS,,X,912 34 567,\nsms.ola@example.no,Ola SMS,,X,912 34 568,approvals\n');
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(oneJson(r.stdout).result).toMatchObject({ inserted: 2, rejected: [] });
+    const kari = await runCli([...g(), 'show', 'sms.kari@example.no'], env());
+    expect(kari.stdout).toMatch(/^SMS: +••• •• •67, not verified, login only \(not for approving payments\)$/m);
+    const ola = await runCli([...g(), 'show', 'sms.ola@example.no'], env());
+    expect(ola.stdout).toMatch(/^SMS: +••• •• •68, not verified, sign-in and approving payments$/m);
+  });
+
+  it('straße@ and strasse@ are two users: both imported, the second flagged with a warning (exit 0)', async () => {
+    const f = join(root, 'lookalike.csv');
+    writeFileSync(f, 'email,name,phone,organization\nhans.straße@example.de,Hans Straße,+49 30 1111111,X\nhans.strasse@example.de,Hans Strasse,+49 30 2222222,X\n');
+    const r = await runCli([...g(), '--json', 'import-users', f], env());
+    expect(r.status).toBe(0);
+    const out = oneJson(r.stdout);
+    expect(out.result).toMatchObject({ inserted: 2, flagged: [{ line: 3, email: 'hans.strasse@example.de', kind: 'near-duplicate', similarTo: 'hans.straße@example.de' }] });
+    expect(importWarnings(out.warnings)).toEqual([expect.stringMatching(/^1 imported address looks like another user's or mixes writing systems/)]);
+    const human = await runCli([...g(), 'import-users', f], env());
+    expect(human.stdout).toMatch(/^line 3: check hans\.strasse@example\.de: looks like hans\.straße@example\.de, another user$/m);
+    const shown = oneJson((await runCli([...g(), '--json', 'show', 'hans.straße@example.de'], env())).stdout).result.user;
+    expect(shown).toMatchObject({ name: 'Hans Straße', phone: '+49301111111' });
   });
 
   it('shows progress on stderr without --json, and stops cleanly on Ctrl-C (exit 130)', async () => {

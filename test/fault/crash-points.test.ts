@@ -97,6 +97,15 @@ describe.skipIf(!hasImport)('SIGKILL inside a 100k-row import', () => {
         });
         const words = (ins.db.prepare('SELECT count(*) AS n FROM user_name_words').get() as { n: number }).n;
         expect(words).toBe(rows.reduce((n, u) => n + indexedNameWords(u.name_key).length, 0));
+        // Every committed batch carries its own audit event, and together they cover exactly the
+        // committed users (file lines 2 … users + 1); the killed import has no summary yet.
+        const batches = (ins.db.prepare("SELECT details FROM audit_events WHERE action = 'user.import.batch' ORDER BY seq").pluck().all() as string[]).map(
+          (d) => JSON.parse(d) as { fromLine: number; toLine: number; rows: number; inserted: number },
+        );
+        expect(batches).toHaveLength(committedBatches);
+        batches.forEach((b, i) => expect(b).toMatchObject({ fromLine: 2 + i * BATCH, toLine: 1 + (i + 1) * BATCH, rows: BATCH, inserted: BATCH }));
+        expect(batches.reduce((n, b) => n + b.inserted, 0)).toBe(users);
+        expect(ins.db.prepare("SELECT count(*) FROM audit_events WHERE action = 'user.import'").pluck().get()).toBe(0);
       } finally {
         ins.close();
       }

@@ -18,7 +18,7 @@ import { anchorMac, derivedKey, readSlotFile, SLOT_FILE } from '../../main/store
 import { safeEqualHex } from '../../main/core/crypto.ts';
 import { DB_FILE } from '../../main/store/sqlite/paths.ts';
 import { FactorDeskError, type ErrorCode } from '../../main/core/errors.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import type { Channel, EventName, Req, Result } from '../../contract/index.ts';
 import { ADMIN, AGENT } from './vault.ts';
@@ -143,8 +143,12 @@ export function insertUsers(db: Db, n: number, opts: { from?: number; batch?: nu
   const cols = (db.prepare("SELECT name FROM pragma_table_info('user_name_words')").pluck().all() as string[]);
   const wordsHaveKeys = cols.includes('name_key') && cols.includes('email_key');
   const wordsHaveStatus = cols.includes('status');
+  // From schema 8 users have an identity key beside the search key (the same for these ASCII addresses).
+  const hasIdentity = (db.prepare("SELECT name FROM pragma_table_info('users')").pluck().all() as string[]).includes('email_identity');
   const insUser = db.prepare(
-    'INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+    hasIdentity
+      ? 'INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at, email_identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id'
+      : 'INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
   ).pluck();
   const insWord = wordsHaveStatus
     ? db.prepare("INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key, status) VALUES (?, ?, ?, ?, 'active')")
@@ -161,7 +165,8 @@ export function insertUsers(db: Db, n: number, opts: { from?: number; batch?: nu
         const name = bulkName(i);
         const emailKey = foldKey(email);
         const nameKey = foldKey(name);
-        const id = insUser.get(email, emailKey, name, nameKey, `+4790${String(i % 1_000_000).padStart(6, '0')}`, 'Bulk AS', 'active', now, now) as number;
+        const phone = `+4790${String(i % 1_000_000).padStart(6, '0')}`;
+        const id = (hasIdentity ? insUser.get(email, emailKey, name, nameKey, phone, 'Bulk AS', 'active', now, now, identityKey(email)) : insUser.get(email, emailKey, name, nameKey, phone, 'Bulk AS', 'active', now, now)) as number;
         if (firstId === 0) firstId = id;
         lastId = id;
         for (const w of indexedNameWords(nameKey)) {
@@ -179,8 +184,8 @@ export function insertUser(db: Db, email: string, name: string, opts: { status?:
   const now = opts.now ?? Date.UTC(2026, 10, 26, 9, 0, 0);
   const id = Number(
     db
-      .prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(email, foldKey(email), name, foldKey(name), opts.sms ?? null, 'Eksempel AS', opts.status ?? 'active', now, now).lastInsertRowid,
+      .prepare('INSERT INTO users (email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(email, identityKey(email), foldKey(email), name, foldKey(name), opts.sms ?? null, 'Eksempel AS', opts.status ?? 'active', now, now).lastInsertRowid,
   );
   if (opts.sms) db.prepare('INSERT INTO sms_factors (user_id, phone, verified, created_at) VALUES (?, ?, 1, ?)').run(id, opts.sms, now);
   return id;

@@ -185,13 +185,13 @@ describe('a deleted or rolled-back sign-in journal', () => {
 describe('enrollment sheet', () => {
   it('is printable only by the issuing operator, within 30 minutes', async () => {
     const { forceReenrollment, pendingEnrollmentForSheet } = await import('../../main/core/enrollment.ts');
-    const { foldKey } = await import('../../main/core/text.ts');
+    const { foldKey, identityKey } = await import('../../main/core/text.ts');
     const v = await makeVault({ withAgent: true });
     cleanups.push(v.cleanup);
     const id = Number(
       v.vault.db
-        .prepare("INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, 'Kari Nordmann', 'kari nordmann', 'active', 0, 0)")
-        .run('kari.nordmann@example.no', foldKey('kari.nordmann@example.no')).lastInsertRowid,
+        .prepare("INSERT INTO users (email, email_identity, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, ?, 'Kari Nordmann', 'kari nordmann', 'active', 0, 0)")
+        .run('kari.nordmann@example.no', identityKey('kari.nordmann@example.no'), foldKey('kari.nordmann@example.no')).lastInsertRowid,
     );
     const r = await forceReenrollment(v.store, v.agent!, id, { checks: ['callback'], ticket: 'HD-1', reason: 'new phone' });
     expect((await pendingEnrollmentForSheet(v.store, v.agent!, id, r.enrollmentId)).sheetId).toBe(r.sheetId);

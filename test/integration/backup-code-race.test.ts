@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeVault, AGENT } from '../helpers/vault.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
 import { signIn } from '../../main/store/sqlite/unlock.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
@@ -58,8 +58,8 @@ describe('concurrent redemption of one backup code', () => {
     const email = 'kari.nordmann@example.no';
     const userId = Number(
       v.vault.db
-        .prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(email, foldKey(email), 'Kari Nordmann', foldKey('Kari Nordmann'), null, null, 'active', now, now).lastInsertRowid,
+        .prepare('INSERT INTO users (email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(email, identityKey(email), foldKey(email), 'Kari Nordmann', foldKey('Kari Nordmann'), null, null, 'active', now, now).lastInsertRowid,
     );
     const { codes } = await issueBackupCodes(storeOf(v.vault), v.admin, userId, { checks: ['photo-id'], ticket: 'HD-1', reason: 'race test' });
     const code = codes[0]!;

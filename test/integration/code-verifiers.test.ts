@@ -5,7 +5,7 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeVault } from '../helpers/vault.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import { issueOneTimeCode } from '../../main/core/one-time-codes.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
 import { verifyCode } from '../../main/core/verify.ts';
@@ -24,8 +24,8 @@ beforeEach(async () => {
   const now = v.clock.now();
   userId = Number(
     v.vault.db
-      .prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run('kari@example.no', foldKey('kari@example.no'), 'Kari Nordmann', foldKey('Kari Nordmann'), '+4791234567', 'Acme', 'active', now, now).lastInsertRowid,
+      .prepare('INSERT INTO users (email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('kari@example.no', identityKey('kari@example.no'), foldKey('kari@example.no'), 'Kari Nordmann', foldKey('Kari Nordmann'), '+4791234567', 'Acme', 'active', now, now).lastInsertRowid,
   );
 });
 afterEach(() => v.cleanup());

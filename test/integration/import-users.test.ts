@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,7 +15,11 @@ const importUsers = (store: Store, session: Session, source: string | ImportSour
 import { findUserByEmail, searchUsers, upsertUser } from '../../main/core/users.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey } from '../../main/core/text.ts';
+import { SqliteUsers } from '../../main/store/sqlite/repos/users.ts';
+import { SqliteAudit } from '../../main/store/sqlite/repos/audit.ts';
 import { readSettings, updateSettings } from '../../main/core/settings.ts';
+import { getUserFactors } from '../../main/core/factors.ts';
+import { removeSms } from '../../main/core/user-actions.ts';
 
 type V = Awaited<ReturnType<typeof makeVault>>;
 const cleanups: Array<() => void> = [];
@@ -54,7 +58,7 @@ describe('importUsers: file format', () => {
     const before = auditHead(v.vault.db).count;
     const p = file(v, 'u.csv', 'email,name,phone,organization\nkari@example.no,Kari Nordmann,+47 912 34 567,Acme\nola@example.no,Ola Hansen,,\n');
     const r = await importUsers(v.store, v.admin, p);
-    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null });
+    expect(r).toEqual({ rows: 2, inserted: 2, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null, flagged: [] });
     expect(await findUserByEmail(v.store, 'KARI@example.no')).toMatchObject({ name: 'Kari Nordmann', phone: '+4791234567', organization: 'Acme', status: 'active', externalId: null });
     expect(await findUserByEmail(v.store, 'ola@example.no')).toMatchObject({ phone: null, organization: null });
     const events = listAudit(v.vault.db, { action: 'user.import' });
@@ -278,7 +282,7 @@ describe('importUsers: volume, progress and cancellation', () => {
     const cacheBefore = v.vault.db.pragma('cache_size', { simple: true });
     const progress: ImportProgress[] = [];
     const r = await importUsers(v.store, v.admin, p, { batchSize: 1000, onProgress: (x) => progress.push(x) });
-    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null });
+    expect(r).toEqual({ rows: ROWS, inserted: ROWS, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: 'utf-8', encodingGuessed: false, stopped: null, flagged: [] });
     expect(users(v)).toBe(ROWS);
     expect(count(v, 'SELECT count(*) FROM user_name_words')).toBe(ROWS * 2); // "<i> nordmann", "nordmann"
     expect(progress.length).toBeGreaterThanOrEqual(10);
@@ -323,5 +327,169 @@ describe('importUsers: volume, progress and cancellation', () => {
     }
     expect(indexedNameWords(foldKey("Sean O'Brien-Nordmann"))).toEqual(["o'brien-nordmann", 'brien-nordmann', 'nordmann']);
     expect((await searchUsers(v.store, v.admin, "o'brien")).items.map((u) => u.email)).toEqual(['a@example.no']);
+  });
+});
+
+describe('importUsers: the disk fills up during an import', () => {
+  /** Makes the vault's writes fail as SQLite does on a full disk, from the `after`-th user insert on (and every audit append then). */
+  function fillDiskAfter(after: number) {
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    let inserts = 0;
+    const realInsert = SqliteUsers.prototype.insert;
+    const realAppend = SqliteAudit.prototype.append;
+    const ins = vi.spyOn(SqliteUsers.prototype, 'insert').mockImplementation(function (this: SqliteUsers, ...a) {
+      if (++inserts > after) throw full();
+      return realInsert.apply(this, a);
+    });
+    const app = vi.spyOn(SqliteAudit.prototype, 'append').mockImplementation(function (this: SqliteAudit, ...a) {
+      if (inserts > after) throw full();
+      return realAppend.apply(this, a);
+    });
+    cleanups.push(() => {
+      ins.mockRestore();
+      app.mockRestore();
+    });
+  }
+
+  it('after 4,000 committed rows: the report says where it stopped and how many went in, each committed batch with its event', async () => {
+    const v = await fresh();
+    const lines = ['email,name,phone,organization'];
+    for (let i = 0; i < 6500; i++) lines.push(`full${i}@example.no,Full User ${i},,${i === 4100 ? '' : 'X'}`);
+    lines.splice(4002, 0, 'not-an-address,Bad,,X'); // line 4003: rejected, but after the stop
+    const p = file(v, 'full.csv', lines.join('\n') + '\n');
+    fillDiskAfter(4500); // the third batch (rows 4001–6000) fails half-way and is rolled back
+    const r = await importUsers(v.store, v.admin, p, { batchSize: 2000 });
+    expect(r.stopped).toEqual({ line: 4002, reason: expect.stringMatching(/disk is full/), code: 'DISK_FULL', kind: 'write' });
+    expect(r).toMatchObject({ rows: 4000, inserted: 4000, updated: 0, unchanged: 0, rejected: [], cancelled: false });
+    expect(users(v)).toBe(4000);
+    // The two committed batches carry their events; the summary could not be written (the disk is still full).
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' }).map((e) => [e.details.fromLine, e.details.toLine, e.details.inserted]).reverse()).toEqual([[2, 2001, 2000], [2002, 4001, 2000]]);
+    expect(listAudit(v.vault.db, { action: 'user.import' })).toEqual([]);
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true });
+  });
+
+  it('the disk fills up at the summary, after the last batch: every row is in and the report says so', async () => {
+    const v = await fresh();
+    const realAppend = SqliteAudit.prototype.append;
+    const app = vi.spyOn(SqliteAudit.prototype, 'append').mockImplementation(function (this: SqliteAudit, ...a) {
+      if (a[0].action === 'user.import') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return realAppend.apply(this, a);
+    });
+    cleanups.push(() => app.mockRestore());
+    const r = await importUsers(v.store, v.admin, file(v, 's.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,B,,X\n'));
+    expect(r).toMatchObject({ rows: 2, inserted: 2, stopped: null });
+    expect(users(v)).toBe(2);
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' })).toHaveLength(1);
+  });
+
+  it('once space is back, the summary is written: the stopped import is recorded as failed at its line', async () => {
+    const v = await fresh();
+    const lines = ['email,name,phone,organization'];
+    for (let i = 0; i < 300; i++) lines.push(`f${i}@example.no,F ${i},,X`);
+    // Only the batch insert fails (one row); the summary's audit append finds space again.
+    let n = 0;
+    const realInsert = SqliteUsers.prototype.insert;
+    const ins = vi.spyOn(SqliteUsers.prototype, 'insert').mockImplementation(function (this: SqliteUsers, ...a) {
+      if (++n === 201) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return realInsert.apply(this, a);
+    });
+    cleanups.push(() => ins.mockRestore());
+    const r = await importUsers(v.store, v.admin, file(v, 'f.csv', lines.join('\n') + '\n'), { batchSize: 100 });
+    expect(r).toMatchObject({ rows: 200, inserted: 200, stopped: { line: 202, code: 'DISK_FULL', kind: 'write' } });
+    expect(listAudit(v.vault.db, { action: 'user.import' })[0]).toMatchObject({ outcome: 'failed', details: { rows: 200, inserted: 200, stoppedAtLine: 202 } });
+  });
+});
+
+describe('importUsers: SMS factors (sms, sms_purpose)', () => {
+  const CTX = { checks: ['callback'], ticket: 'HD-17', reason: 'moved to an authenticator' };
+
+  it('sets the SMS factor with its purpose (sign-in only unless it says approvals), shown and removable as before', async () => {
+    const v = await fresh();
+    const csv = [
+      'email,name,phone,organization,sms,sms_purpose',
+      'kari@example.no,Kari Nordmann,,X,912 34 567,',
+      'ola@example.no,Ola Nordmann,,X,+46 70 123 45 67,approvals',
+      'nora@example.no,Nora Berg,,X,,approvals',
+      'per@example.no,Per Lie,,X,12,',
+      'liv@example.no,Liv Lie,,X,91234568,payments',
+    ].join('\n');
+    const r = await importUsers(v.store, v.admin, file(v, 'sms.csv', csv + '\n'));
+    expect(r).toMatchObject({ inserted: 3, rejected: [{ line: 5, reason: expect.stringMatching(/^The SMS number is not valid/) }, { line: 6, reason: expect.stringMatching(/sms_purpose must be login .* or approvals/) }] });
+    const kari = (await findUserByEmail(v.store, 'kari@example.no'))!;
+    const ola = (await findUserByEmail(v.store, 'ola@example.no'))!;
+    const nora = (await findUserByEmail(v.store, 'nora@example.no'))!;
+    expect((await getUserFactors(v.store, v.admin, kari.id)).sms).toEqual({ masked: '••• •• •67', verified: false, usage: 'login-only' });
+    expect((await getUserFactors(v.store, v.admin, ola.id)).sms).toEqual({ masked: '••• •• •67', verified: false, usage: 'login-and-approvals' });
+    expect((await getUserFactors(v.store, v.admin, nora.id)).sms).toBeNull(); // a purpose without a number sets nothing
+    expect(listAudit(v.vault.db, { action: 'user.import.batch' })[0]!.details).toMatchObject({ inserted: 3, smsSet: 2 });
+    // Removable as today, audited as before.
+    expect(await removeSms(v.store, v.admin, kari.id, CTX)).toEqual({ removed: true });
+    expect((await getUserFactors(v.store, v.admin, kari.id)).sms).toBeNull();
+  });
+
+  it('a re-import leaves an equal factor unchanged, records a changed number or purpose (never the number), and an empty cell removes nothing', async () => {
+    const v = await fresh();
+    const head = 'email,name,phone,organization,sms,sms_purpose';
+    await importUsers(v.store, v.admin, file(v, 'a.csv', `${head}\nkari@example.no,Kari,,X,91234567,login\nola@example.no,Ola,,X,91234568,login\nnora@example.no,Nora,,X,91234569,login\n`));
+    const r = await importUsers(v.store, v.admin, file(v, 'b.csv', `${head}\nkari@example.no,Kari,,X,91234567,\nola@example.no,Ola,,X,99999999,login\nnora@example.no,Nora,,X,,\n`));
+    expect(r).toMatchObject({ inserted: 0, updated: 1, unchanged: 2, rejected: [] });
+    const ola = (await findUserByEmail(v.store, 'ola@example.no'))!;
+    expect((await getUserFactors(v.store, v.admin, ola.id)).sms).toMatchObject({ masked: '••• •• •99' });
+    const nora = (await findUserByEmail(v.store, 'nora@example.no'))!;
+    expect((await getUserFactors(v.store, v.admin, nora.id)).sms).toMatchObject({ masked: '••• •• •69' });
+    const changes = listAudit(v.vault.db, { action: 'user.import.change' });
+    expect(changes.map((e) => [e.userId, e.details])).toEqual([[ola.id, { field: 'sms', change: 'changed', purpose: 'login', via: 'app' }]]);
+    expect(JSON.stringify(listAudit(v.vault.db, {}))).not.toMatch(/99999999|91234568/);
+    // Only the purpose: updated, the number stays.
+    const p = await importUsers(v.store, v.admin, file(v, 'c.csv', `${head}\nola@example.no,Ola,,X,99999999,approvals\n`));
+    expect(p).toMatchObject({ updated: 1 });
+    expect((await getUserFactors(v.store, v.admin, ola.id)).sms).toMatchObject({ masked: '••• •• •99', usage: 'login-and-approvals' });
+  });
+
+  it("never sets the importing admin's own SMS factor", async () => {
+    const v = await fresh();
+    const own = v.admin.emailKey!;
+    const r = await importUsers(v.store, v.admin, file(v, 'own.csv', `email,name,phone,organization,sms\n${own},Me,,X,91234567\nother@example.no,Other,,X,91234568\n`));
+    expect(r).toMatchObject({ inserted: 1, rejected: [{ line: 2, reason: expect.stringMatching(/own user account/) }] });
+    expect(await findUserByEmail(v.store, own)).toBeNull();
+  });
+});
+
+describe('importUsers: identity key and search fold', () => {
+  it('straße@ and strasse@, ılker@ and ilker@ are two users each: a later row never takes over the name and call-back phone', async () => {
+    const v = await fresh();
+    const csv = [
+      'email,name,phone,organization',
+      'gunnar.straße@example.de,Gunnar Straße,+49 30 1234567,X',
+      'ılker@example.com.tr,Ilker Yılmaz,+90 212 1234567,X',
+      'gunnar.strasse@example.de,Gunnar Strasse,+49 30 7654321,X',
+      'ilker@example.com.tr,Ilker Demir,+90 212 7654321,X',
+      'gunnar.straße@example.de,Gunnar Straße,+49 30 1234567,X',
+    ].join('\n');
+    const r = await importUsers(v.store, v.admin, file(v, 'id.csv', csv + '\n'));
+    expect(r).toMatchObject({ inserted: 4, updated: 0, unchanged: 1, rejected: [] });
+    expect(await findUserByEmail(v.store, 'gunnar.straße@example.de')).toMatchObject({ name: 'Gunnar Straße', phone: '+49301234567' });
+    expect(await findUserByEmail(v.store, 'gunnar.strasse@example.de')).toMatchObject({ name: 'Gunnar Strasse', phone: '+49307654321' });
+    expect(await findUserByEmail(v.store, 'ılker@example.com.tr')).toMatchObject({ name: 'Ilker Yılmaz', phone: '+902121234567' });
+    expect(await findUserByEmail(v.store, 'ilker@example.com.tr')).toMatchObject({ name: 'Ilker Demir', phone: '+902127654321' });
+    expect(listAudit(v.vault.db, { action: 'user.import.change' })).toEqual([]);
+    // Search keeps the looser fold: either spelling finds both.
+    expect((await searchUsers(v.store, v.admin, 'gunnar.strasse')).items.map((u) => u.name).sort()).toEqual(['Gunnar Strasse', 'Gunnar Straße']);
+    expect((await searchUsers(v.store, v.admin, 'ilker@')).items.map((u) => u.name).sort()).toEqual(['Ilker Demir', 'Ilker Yılmaz']);
+    // Imported, but flagged for a second look: each later spelling, and the row of the first spelling read again.
+    expect(r.flagged).toEqual([
+      { line: 4, email: 'gunnar.strasse@example.de', kind: 'near-duplicate', similarTo: 'gunnar.straße@example.de' },
+      { line: 5, email: 'ilker@example.com.tr', kind: 'near-duplicate', similarTo: 'ılker@example.com.tr' },
+      { line: 6, email: 'gunnar.straße@example.de', kind: 'near-duplicate', similarTo: 'gunnar.strasse@example.de' },
+    ]);
+    expect(listAudit(v.vault.db, { action: 'user.import' })[0]!.details).toMatchObject({ flagged: 3 });
+  });
+
+  it('flags an address that mixes writing systems (a Cyrillic а among Latin letters), and imports it', async () => {
+    const v = await fresh();
+    const r = await importUsers(v.store, v.admin, file(v, 'h.csv', 'email,name,phone,organization\npaul@example.no,Paul,,X\np\u0430ul@example.no,Paul Fake,,X\nдмитрий@пример.рф,Дмитрий,,X\n'));
+    expect(r).toMatchObject({ inserted: 3, rejected: [] });
+    expect(r.flagged).toEqual([{ line: 3, email: 'p\u0430ul@example.no', kind: 'mixed-script', similarTo: null }]);
+    expect(await findUserByEmail(v.store, 'p\u0430ul@example.no')).toMatchObject({ name: 'Paul Fake' });
   });
 });

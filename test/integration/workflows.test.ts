@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorCode as errCode, makeVault } from '../helpers/vault.ts';
 import type { FactorDeskError } from '../../main/core/errors.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { AuditEvent } from '../../main/core/audit.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { OutputSink } from '../../main/core/sink.ts';
@@ -37,8 +37,8 @@ function addUser(email: string, name: string, opts: { phone?: string; status?: '
   const now = clock.now();
   const id = Number(
     vault.db
-      .prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(email, foldKey(email), name, foldKey(name), opts.phone ?? null, 'Eksempel AS', opts.status ?? 'active', now, now).lastInsertRowid,
+      .prepare('INSERT INTO users (email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(email, identityKey(email), foldKey(email), name, foldKey(name), opts.phone ?? null, 'Eksempel AS', opts.status ?? 'active', now, now).lastInsertRowid,
   );
   if (opts.sms) vault.db.prepare('INSERT INTO sms_factors (user_id, phone, verified, created_at) VALUES (?, ?, 1, ?)').run(id, opts.sms, now);
   return id;

@@ -12,6 +12,7 @@ import { verifyCode } from '../../main/core/verify.ts';
 import { pendingEnrollmentForSheet } from '../../main/core/enrollment.ts';
 import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 import { COUNT_CAP } from '../../main/store/repos/directory.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 
 /** One user to seed: the harness writes it the store's own way (test-side). */
 export interface SeedUser {
@@ -537,6 +538,50 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(await store.read((tx) => tx.users.get(b!))).toMatchObject({ status: 'disabled' });
         expect(await store.read((tx) => tx.users.get(999_999))).toBeNull();
         expect(await store.read((tx) => tx.users.count())).toBe(2);
+      });
+
+      it('tells users apart by identity key (ß is not ss, ı is not i) and finds both spellings by the loose search key', async () => {
+        const user = (email: string, name: string) => ({ externalId: null, email, emailKey: identityKey(email), name, nameKey: foldKey(name), phone: null, organization: null, status: 'active' as const });
+        const ids = await store.write(async (tx) => [
+          await tx.users.insert(user('gunnar.straße@example.no', 'Gunnar Straße'), 1),
+          await tx.users.insert(user('gunnar.strasse@example.no', 'Gunnar Strasse'), 1),
+          await tx.users.insert(user('ılker@example.no', 'Ilker A'), 1),
+          await tx.users.insert(user('ilker@example.no', 'Ilker B'), 1),
+          await tx.users.insert(user('GUNNAR.STRAßE@example.no', 'Same Person'), 1),
+        ]);
+        expect(ids.slice(0, 4).every((id) => typeof id === 'number')).toBe(true);
+        expect(ids[4]).toBeNull(); // same identity key as the first
+        expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('Gunnar.Straße@example.no')))).toMatchObject({ id: ids[0] });
+        expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('gunnar.strasse@example.no')))).toMatchObject({ id: ids[1] });
+        expect(await store.read((tx) => tx.users.lookalikeOf('GUNNAR.STRASSE@example.no', ids[1]!))).toEqual({ id: ids[0], email: 'gunnar.straße@example.no' });
+        expect(await store.read((tx) => tx.users.lookalikeOf('gunnar.straße@example.no', ids[0]!))).toEqual({ id: ids[1], email: 'gunnar.strasse@example.no' });
+        expect(await store.read((tx) => tx.users.lookalikeOf('ilker@example.no', ids[3]!))).toEqual({ id: ids[2], email: 'ılker@example.no' });
+        expect(await store.read((tx) => tx.users.lookalikeOf('someone.else@example.no', 0))).toBeNull();
+        const found = await store.read((tx) => tx.directory.search('gunnar.stras', { limit: 10, offset: 0 }));
+        expect(found.items.map((u) => u.id).sort((a, b) => a - b)).toEqual([ids[0], ids[1]]);
+        const ilker = await store.read((tx) => tx.directory.search('ilker@', { limit: 10, offset: 0 }));
+        expect(ilker.items.map((u) => u.id).sort((a, b) => a - b)).toEqual([ids[2], ids[3]]);
+      });
+    });
+
+    describe('SMS factors', () => {
+      it('sets a factor with its purpose, replaces it, and removes it', async () => {
+        const [kari, ola] = await t.seedUsers([
+          { email: 'kari@example.no', name: 'Kari Nordmann' },
+          { email: 'ola@example.no', name: 'Ola Nordmann' },
+        ]);
+        expect(await store.read((tx) => tx.sms.get(kari!))).toBeNull();
+        await store.write((tx) => tx.sms.set(kari!, { phone: '+4791234567', purpose: 'login', verified: false }, 10));
+        await store.write((tx) => tx.sms.set(ola!, { phone: '+4798765432', purpose: 'approvals', verified: true }, 10));
+        expect(await store.read((tx) => tx.sms.get(kari!))).toEqual({ phone: '+4791234567', purpose: 'login', verified: false });
+        expect(await store.read((tx) => tx.sms.get(ola!))).toEqual({ phone: '+4798765432', purpose: 'approvals', verified: true });
+        // One factor per user: a second set replaces it.
+        await store.write((tx) => tx.sms.set(kari!, { phone: '+4790000001', purpose: 'approvals', verified: true }, 20));
+        expect(await store.read((tx) => tx.sms.get(kari!))).toEqual({ phone: '+4790000001', purpose: 'approvals', verified: true });
+        expect(await store.write((tx) => tx.sms.remove(kari!))).toBe(true);
+        expect(await store.write((tx) => tx.sms.remove(kari!))).toBe(false);
+        expect(await store.read((tx) => tx.sms.get(kari!))).toBeNull();
+        expect(await store.read((tx) => tx.sms.get(ola!))).toMatchObject({ purpose: 'approvals' });
       });
     });
 

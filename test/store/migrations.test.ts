@@ -7,7 +7,7 @@ import { migrateAndOpen, vaultAtSchema } from './migrations.ts';
 import { SCHEMA_VERSION } from '../../main/store/sqlite/migrations/index.ts';
 import { schemaVersion, type Db } from '../../main/store/sqlite/database.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
 import type { Session } from '../../main/core/session.ts';
 import { totpAt, totpStep } from '../../main/core/totp.ts';
@@ -140,6 +140,57 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(op).toMatchObject({ name: 'per', email: 'per.lie@example.no', role: 'agent', status: 'active', userId: null });
       await store.write((tx) => tx.operators.update('op1', { role: 'agent', displayName: 'Per Lie', email: op!.email, emailKey: op!.emailKey, userId: 1 }, 2));
       expect((await store.read((tx) => tx.operators.get('op1')))!.userId).toBe(1);
+    },
+  },
+  // 6 → 7 (0007-sms-purpose): SMS factors say what they are for; the existing ones are sign-in only.
+  6: {
+    seed(db) {
+      db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1, 1)').run('kari@example.no', 'kari@example.no', 'Kari', 'kari', 'active');
+      db.prepare('INSERT INTO sms_factors (user_id, phone, verified, created_at) VALUES (1, ?, 1, 1)').run('+4791234567');
+    },
+    async check(store) {
+      expect(await store.read((tx) => tx.sms.get(1))).toEqual({ phone: '+4791234567', verified: true, purpose: 'login' });
+      await store.write((tx) => tx.sms.set(1, { phone: '+4791234567', purpose: 'approvals', verified: true }, 2));
+      expect(await store.read((tx) => tx.sms.get(1))).toMatchObject({ purpose: 'approvals' });
+    },
+  },
+  // 7 → 8 (0008-email-identity): users get a unique identity key beside the search key, which is no longer unique.
+  7: {
+    seed(db) {
+      const user = db.prepare('INSERT INTO users (email, email_key, name, name_key, phone, organization, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, 1, 1)');
+      const word = db.prepare("INSERT INTO user_name_words (word, user_id, name_key, email_key, status) VALUES (?, ?, ?, ?, 'active')");
+      for (const [email, name] of [
+        ['Gunnar.Straße@Example.no', 'Gunnar Straße'],
+        ['ılker@example.no', 'Ilker Yılmaz'],
+        ['kari@example.no', 'Kari Nordmann'],
+      ] as const) {
+        const id = Number(user.run(email, foldKey(email), name, foldKey(name), '+4791234567', 'active').lastInsertRowid);
+        for (const w of indexedNameWords(foldKey(name))) word.run(w, id, foldKey(name), foldKey(email));
+      }
+      db.prepare('INSERT INTO sms_factors (user_id, phone, verified, created_at) VALUES (1, ?, 1, 1)').run('+4791234567');
+      // Two users the old fold told apart (ẞ kept as ß, ß as ss) and the identity key does not.
+      user.run('ẞx@example.no', 'ßx@example.no', 'Capital', 'capital', null, 'active');
+      user.run('ßx@example.no', 'ssx@example.no', 'Small', 'small', null, 'active');
+      db.prepare("INSERT INTO operators (id, name, name_key, display_name, email, email_key, role, status, created_at, updated_at, user_id) VALUES ('op1', 'kari', 'kari', 'Kari', 'kari@example.no', 'kari@example.no', 'agent', 'active', 1, 1, 3)").run();
+    },
+    async check(store, db) {
+      // The users, their factors and the links to them are all still there.
+      expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('gunnar.straße@example.no')))).toMatchObject({ id: 1, email: 'Gunnar.Straße@Example.no', phone: '+4791234567' });
+      expect(await store.read((tx) => tx.users.getByEmailKey('gunnar.strasse@example.no'))).toBeNull();
+      expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('ılker@example.no')))).toMatchObject({ id: 2 });
+      expect(await store.read((tx) => tx.sms.get(1))).toMatchObject({ phone: '+4791234567' });
+      expect((await store.read((tx) => tx.operators.get('op1')))!.userId).toBe(3);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      // Both stay: the first gets the identity key, the later one keeps its old key.
+      expect(db.prepare('SELECT email_identity FROM users WHERE id IN (4, 5) ORDER BY id').pluck().all()).toEqual(['ßx@example.no', 'ssx@example.no']);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      // Search keeps the loose fold: "strasse" and "ilker" still find them.
+      expect((await store.read((tx) => tx.directory.search('gunnar.strasse', { limit: 10, offset: 0 }))).items.map((u) => u.id)).toEqual([1]);
+      expect((await store.read((tx) => tx.directory.search('ilker@', { limit: 10, offset: 0 }))).items.map((u) => u.id)).toEqual([2]);
+      // The other spelling is now another user.
+      const id = await store.write((tx) => tx.users.insert({ externalId: null, email: 'gunnar.strasse@example.no', emailKey: identityKey('gunnar.strasse@example.no'), name: 'Gunnar Strasse', nameKey: 'gunnar strasse', phone: null, organization: null, status: 'active' }, 2));
+      expect(id).not.toBeNull();
+      expect(await store.write((tx) => tx.users.insert({ externalId: null, email: 'KARI@example.no', emailKey: identityKey('KARI@example.no'), name: 'K', nameKey: 'k', phone: null, organization: null, status: 'active' }, 2))).toBeNull();
     },
   },
 };

@@ -6,10 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Readable } from 'node:stream';
+import { importUsers } from '../../main/core/import-users.ts';
+import { findUserByEmail } from '../../main/core/users.ts';
+import { getUserFactors } from '../../main/core/factors.ts';
+import { removeSms } from '../../main/core/user-actions.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkAuditChain, type AuditEvent, type AuditInput } from '../../main/core/audit.ts';
 import { ManualClock } from '../../main/core/clock.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
 import { EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
 import { openPostgresStore, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
@@ -125,6 +130,35 @@ describe('postgres store', () => {
     expect(await search('nordmann')).toEqual(['kari.b@example.no', 'ola@example.no', 'kari.a@example.no']);
   });
 
+  it('migrates a schema-10 database with users: each gets its identity key, the search key stays and is no longer unique', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const m of MIGRATIONS.filter((m) => m.version <= 10)) {
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      for (const email of ['Gunnar.Straße@Example.no', 'ılker@example.no']) {
+        await c.query("INSERT INTO users (email, email_key, name, name_key, phone, status, created_at, updated_at) VALUES ($1, $2, $3, $3, '+4791234567', 'active', 1, 1)", [email, foldKey(email), 'x']);
+      }
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
+    cleanup.push(() => store.close());
+    expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('gunnar.straße@example.no')))).toMatchObject({ email: 'Gunnar.Straße@Example.no', phone: '+4791234567' });
+    expect(await store.read((tx) => tx.users.getByEmailKey(identityKey('ılker@example.no')))).toMatchObject({ email: 'ılker@example.no' });
+    const user = (email: string) => ({ externalId: null, email, emailKey: identityKey(email), name: 'y', nameKey: 'y', phone: null, organization: null, status: 'active' as const });
+    // The other spellings are other users now; the same address in other case is not.
+    expect(await store.write((tx) => tx.users.insert(user('gunnar.strasse@example.no'), 2))).not.toBeNull();
+    expect(await store.write((tx) => tx.users.insert(user('ilker@example.no'), 2))).not.toBeNull();
+    expect(await store.write((tx) => tx.users.insert(user('GUNNAR.STRAßE@example.no'), 2))).toBeNull();
+    expect((await store.read((tx) => tx.directory.search('gunnar.strasse', { limit: 10, offset: 0 }))).items).toHaveLength(2);
+  });
+
   it('a write whose statement failed does not commit, even when the callback caught the error', async () => {
     const { store } = await fresh();
     await expect(
@@ -192,5 +226,22 @@ describe('postgres store', () => {
       }
     // The comparison is over real answers, not two empty lists.
     expect(hits).toBeGreaterThan(prefixes.length - 4);
+  });
+});
+
+describe('the user import over PostgreSQL', () => {
+  it('sets SMS factors from the sms and sms_purpose columns; the page shows them and Remove SMS removes one', async () => {
+    const { store } = await fresh();
+    const admin = { operatorId: 'op-anne', name: 'anne', displayName: 'Anne Berg', role: 'admin' as const, emailKey: null, signedInAt: 0, via: 'cli' as const };
+    const csv = 'email,name,phone,organization,sms,sms_purpose\nkari@example.no,Kari Nordmann,,X,912 34 567,\nola@example.no,Ola Nordmann,,X,912 34 568,approvals\n';
+    expect(await importUsers(store, admin, Readable.from([csv]))).toMatchObject({ inserted: 2, rejected: [] });
+    const kari = (await findUserByEmail(store, 'kari@example.no'))!;
+    const ola = (await findUserByEmail(store, 'ola@example.no'))!;
+    expect((await getUserFactors(store, admin, kari.id)).sms).toEqual({ masked: '••• •• •67', verified: false, usage: 'login-only' });
+    expect((await getUserFactors(store, admin, ola.id)).sms).toEqual({ masked: '••• •• •68', verified: false, usage: 'login-and-approvals' });
+    await removeSms(store, admin, ola.id, { checks: ['callback'], ticket: 'HD-17', reason: 'moved to an authenticator' });
+    expect((await getUserFactors(store, admin, ola.id)).sms).toBeNull();
+    // Imported again: the remaining factor is unchanged.
+    expect(await importUsers(store, admin, Readable.from([csv.split('\n').slice(0, 2).join('\n') + '\n']))).toMatchObject({ unchanged: 1, updated: 0 });
   });
 });

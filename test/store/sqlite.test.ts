@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/core/clock.ts';
 import { createSqliteStoreForTest } from './sqlite-open.ts';
-import { foldKey } from '../../main/core/text.ts';
+import { foldKey, identityKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { storeConformance, type RaceOp, type SeedUser, type StoreUnderTest } from './conformance.ts';
 
@@ -51,11 +51,11 @@ storeConformance('sqlite vault folder', {
       async seedUsers(users: SeedUser[]) {
         // Test-side seeding with the adapter's own SQL (the user service is tested elsewhere).
         const db = v.vault.db;
-        const ins = db.prepare('INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1) RETURNING id').pluck();
+        const ins = db.prepare('INSERT INTO users (email, email_identity, email_key, name, name_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1) RETURNING id').pluck();
         const word = db.prepare('INSERT OR IGNORE INTO user_name_words (word, user_id, name_key, email_key, status) VALUES (?, ?, ?, ?, ?)');
         return db.transaction(() =>
           users.map((u) => {
-            const id = ins.get(u.email, foldKey(u.email), u.name, foldKey(u.name), u.status ?? 'active') as number;
+            const id = ins.get(u.email, identityKey(u.email), foldKey(u.email), u.name, foldKey(u.name), u.status ?? 'active') as number;
             for (const w of indexedNameWords(foldKey(u.name))) word.run(w, id, foldKey(u.name), foldKey(u.email), u.status ?? 'active');
             return id;
           }),

@@ -190,4 +190,17 @@ describe('the saved report', () => {
     expect(csv.split('\r\n')).toEqual(['line,reason', '3,a quoted field is not closed', '9,"reading stopped here, the rest of the file was not imported: The file is not valid UTF-16 LE text."', '']);
     expect(importReportCsv({ ...base, rejected: [], stopped: null })).toBe('line,reason\r\n');
   });
+
+  it('lists the flagged rows (imported, to be checked) and a stop for a full disk as such', () => {
+    const base = { rows: 3, inserted: 3, updated: 0, unchanged: 0, cancelled: false, encoding: 'utf-8' as const, encodingGuessed: false, rejected: [] };
+    const flagged = [{ line: 3, email: 'strasse@example.de', kind: 'near-duplicate' as const, similarTo: 'straße@example.de' }, { line: 4, email: 'p\u0430ul@example.no', kind: 'mixed-script' as const, similarTo: null }];
+    const csv = importReportCsv({ ...base, flagged, stopped: { line: 5, reason: 'The disk is full: the vault could not take more rows.', kind: 'write' } });
+    expect(csv.split('\r\n')).toEqual([
+      'line,reason',
+      '3,"imported, check: strasse@example.de looks like straße@example.de, another user"',
+      '4,"imported, check: p\u0430ul@example.no mixes writing systems (look-alike letters?)"',
+      '5,"the import stopped here (the vault could not be written), the rest of the file was not imported: The disk is full: the vault could not take more rows."',
+      '',
+    ]);
+  });
 });

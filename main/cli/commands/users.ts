@@ -15,7 +15,8 @@ export const importUsersCommand: Command = {
   summary: 'add or update users from a CSV file (admin)',
   usage: ['import-users FILE [--encoding NAME]'],
   help: `Imports users from a CSV file with a header row (email, name, phone, organization,
-external_id, status). A user with the same external id, else the same email, is updated.
+external_id, status, sms, sms_purpose; the last four optional). sms sets the user's SMS factor,
+sms_purpose says what it is for: login (sign-in only, the default) or approvals. A user with the same external id, else the same email, is updated.
 FILE may be - for standard input. Progress goes to stderr. Rejected lines are listed in the
 report by line number; the command still exits 0 when some lines were rejected. A file that
 could not be read to the end exits 6 (2 for text that cannot be decoded), with the report of
@@ -62,10 +63,21 @@ defaultCountryCode (+47 unless changed).
           ...report.rejected.slice(0, 1000).map((r) => `line ${r.line}: ${r.reason}`),
         ];
         if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
+        // Imported, but to be checked: the helpdesk must not mistake one of these for another user.
+        lines.push(...report.flagged.slice(0, 1000).map((f) => `line ${f.line}: check ${f.email}: ${f.kind === 'near-duplicate' ? `looks like ${f.similarTo}, another user` : 'mixes writing systems (look-alike letters?)'}`));
+        if (report.flagged.length > 1000) lines.push(`… and ${report.flagged.length - 1000} more flagged lines (use --json for all)`);
+        const nf = report.flagged.length;
+        if (nf > 0) ctx.out.warn(`${nf} imported ${nf === 1 ? "address looks like another user's or mixes" : "addresses look like other users' or mix"} writing systems: check the lines marked "check" before the helpdesk relies on ${nf === 1 ? 'it' : 'them'}.`);
         if (report.stopped) {
-          // Not ok: the rows after this line were never read. The report of what was done goes with the error.
-          const where = `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
-          const done = `The rows before it were imported (rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, rejected ${report.rejected.length}); fix the file and import it again.`;
+          // Not ok: the rows from this line on were never imported. The report of what was done goes with the error.
+          const counts = `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}`;
+          const write = report.stopped.kind === 'write';
+          const where = write
+            ? `The import stopped at line ${report.stopped.line}: ${report.stopped.reason}`
+            : `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
+          const done = write
+            ? `${report.inserted + report.updated + report.unchanged} rows before it went in (${counts}); that line and the rest of the file did not. Free some space and import the file again: the rows already in are left unchanged.`
+            : `The rows before it were imported (${counts}); fix the file and import it again.`;
           if (!ctx.out.isJson) ctx.out.note(lines.join('\n'));
           throw new DetailedError(report.stopped.code, `${where} ${done}`, report);
         }
@@ -140,7 +152,7 @@ export function describeFactors(s: FactorSummary): string {
     `Directory phone: ${u.phone ?? '-'}`,
     `Authenticator:   ${s.authenticator.status}${s.authenticator.enrolledAt ? `, enrolled ${localTime(s.authenticator.enrolledAt)}` : ''}${s.authenticator.lastUsedAt ? `, last used ${localTime(s.authenticator.lastUsedAt)}` : ''}`,
     `Pending set-up:  ${s.pending ? `created ${localTime(s.pending.createdAt)}, set up before ${localTime(s.pending.deadline)}${s.pending.sheetId ? `, sheet ${s.pending.sheetId}` : ''}` : '-'}`,
-    `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, login only (not for approving payments)` : '-'}`,
+    `SMS:             ${s.sms ? `${s.sms.masked}, ${s.sms.verified ? 'verified' : 'not verified'}, ${s.sms.usage === 'login-and-approvals' ? 'sign-in and approving payments' : 'login only (not for approving payments)'}` : '-'}`,
     `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${localTime(s.backupCodes.createdAt)}` : '-'}`,
     `One-time code:   ${s.oneTimeCode.active ? `active until ${localTime(s.oneTimeCode.expiresAt)}` : 'none'}`,
     `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${localTime(s.verification.lockedUntil)}` : ''}`,

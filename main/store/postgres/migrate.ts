@@ -19,6 +19,7 @@ export async function migrate(client: pg.ClientBase): Promise<number> {
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       await client.query(m.sql);
+      await m.run?.(client);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
     await client.query('COMMIT');

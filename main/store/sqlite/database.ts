@@ -64,8 +64,21 @@ export function migrate(db: Db): void {
     fail('VAULT_NEWER', `This vault was written by a newer FactorDesk (schema ${version}, this build knows ${SCHEMA_VERSION}). Update FactorDesk; the vault was not changed.`);
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
-    const step = db.transaction(() => applyMigration(db, v));
-    step.immediate();
+    const rebuild = MIGRATIONS[v]!.rebuildsTables === true;
+    // foreign_keys cannot change inside a transaction: off around the step, on again after it.
+    if (rebuild) db.pragma('foreign_keys = OFF');
+    try {
+      const step = db.transaction(() => {
+        applyMigration(db, v);
+        if (rebuild) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new FactorDeskError('VAULT_DAMAGED', `Migration ${v + 1} would leave ${broken.length} rows pointing at nothing; the vault was not changed.`);
+        }
+      });
+      step.immediate();
+    } finally {
+      if (rebuild) db.pragma('foreign_keys = ON');
+    }
   }
 }
 

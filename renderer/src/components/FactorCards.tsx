@@ -68,8 +68,17 @@ export function FactorCards({ view }: { view: FactorSummaryView }) {
         {view.sms ? (
           <>
             <div className="mono sms-number">{view.sms.masked}</div>
-            <span className="badge">{t('factor.loginOnly')}</span>
-            <span className="card-note">{t('factor.loginOnlyNote')}</span>
+            {view.sms.usage === 'login-and-approvals' ? (
+              <>
+                <span className="badge">{t('factor.loginAndApprovals')}</span>
+                <span className="card-note">{t('factor.loginAndApprovalsNote')}</span>
+              </>
+            ) : (
+              <>
+                <span className="badge">{t('factor.loginOnly')}</span>
+                <span className="card-note">{t('factor.loginOnlyNote')}</span>
+              </>
+            )}
             {view.sms.verified ? <Status tone="ok" label={t('factor.verified')} /> : <Status tone="warn" label={t('factor.notVerified')} />}
           </>
         ) : (

@@ -97,7 +97,9 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
           {job.error ? <Notice tone="bad">{errorText(t, job.error as ApiError)}</Notice> : null}
           {rep?.stopped ? (
             <Notice tone="bad" testId="import-stopped">
-              {t('import.stopped', { line: number(rep.stopped.line) })}
+              {rep.stopped.kind === 'write'
+                ? t('import.stoppedWrite', { line: number(rep.stopped.line), done: number(rep.inserted + rep.updated + rep.unchanged) })
+                : t('import.stopped', { line: number(rep.stopped.line) })}
             </Notice>
           ) : null}
           {rep?.encodingGuessed ? (
@@ -152,6 +154,34 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
               ) : (
                 <Notice tone="ok">{t('import.noRejected')}</Notice>
               )}
+              {rep.flagged && rep.flagged.length > 0 ? (
+                <>
+                  <Notice tone="warn" testId="import-flagged-notice">
+                    {t('import.flaggedNotice', { count: rep.flagged.length, n: number(rep.flagged.length) })}
+                  </Notice>
+                  <ScrollArea label={t('import.flaggedCaption')}>
+                    <table className="table" data-testid="import-flagged">
+                      <caption>{t('import.flaggedCaption')}</caption>
+                      <thead>
+                        <tr>
+                          <th scope="col">{t('import.line')}</th>
+                          <th scope="col">{t('import.flaggedAddress')}</th>
+                          <th scope="col">{t('import.reason')}</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {rep.flagged.map((f) => (
+                          <tr key={`${f.line}-${f.kind}`}>
+                            <td className="num">{number(f.line)}</td>
+                            <td className="mono">{f.email}</td>
+                            <td>{f.kind === 'near-duplicate' ? t('import.flaggedNearDuplicate', { other: f.similarTo ?? '' }) : t('import.flaggedMixedScript')}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </ScrollArea>
+                </>
+              ) : null}
               <div className="button-row">
                 <button type="button" className="btn" onClick={() => void save()} data-testid="import-save-report">
                   <Icon name="download" /> {t('import.saveReport')}

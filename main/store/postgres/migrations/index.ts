@@ -7,9 +7,12 @@ import { sql as m0006 } from './0006-radius-clients.ts';
 import { sql as m0007 } from './0007-ranked-search.ts';
 import { sql as m0008 } from './0008-operator-user.ts';
 import { sql as m0009 } from './0009-self-enrollment.ts';
+import { sql as m0010 } from './0010-sms-purpose.ts';
+import { sql as m0011, run as r0011 } from './0011-email-identity.ts';
+import type pg from 'pg';
 
-/** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+/** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. `run` does, after the SQL and in its transaction, what SQL cannot. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string; run?: (client: pg.ClientBase) => Promise<void> }> = [
   { version: 1, name: '0001-initial', sql: m0001 },
   { version: 2, name: '0002-unknown-verification', sql: m0002 },
   { version: 3, name: '0003-server-auth', sql: m0003 },
@@ -19,6 +22,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 7, name: '0007-ranked-search', sql: m0007 },
   { version: 8, name: '0008-operator-user', sql: m0008 },
   { version: 9, name: '0009-self-enrollment', sql: m0009 },
+  { version: 10, name: '0010-sms-purpose', sql: m0010 },
+  { version: 11, name: '0011-email-identity', sql: m0011, run: r0011 },
 ];
 
 /** The schema version this build writes. */

@@ -2,13 +2,14 @@ import type { UserRecord } from '../../records.ts';
 import type { UserFieldsRecord, UsersRepo } from '../../repos/users.ts';
 import type { TxState } from '../tx-state.ts';
 import { indexedNameWords } from '../name-words.ts';
+import { foldKey } from '../../../core/text.ts';
 
 export { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
 import { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
 
-const INSERT = `INSERT INTO users (external_id, email, email_key, name, name_key, phone, organization, status, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`;
-const UPDATE = `UPDATE users SET external_id = ?, email = ?, email_key = ?, name = ?, name_key = ?, phone = ?, organization = ?, status = ?, updated_at = ?
+const INSERT = `INSERT INTO users (external_id, email, email_identity, email_key, name, name_key, phone, organization, status, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`;
+const UPDATE = `UPDATE users SET external_id = ?, email = ?, email_identity = ?, email_key = ?, name = ?, name_key = ?, phone = ?, organization = ?, status = ?, updated_at = ?
   WHERE id = ?`;
 const KEYS = 'SELECT name_key, email_key, status FROM users WHERE id = ?';
 const DELETE_WORDS = 'DELETE FROM user_name_words WHERE user_id = ?';
@@ -36,8 +37,15 @@ export class SqliteUsers implements UsersRepo {
 
   async getByEmailKey(emailKey: string): Promise<UserRecord | null> {
     this.s.read();
-    const r = this.s.stmt(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`).get(emailKey) as UserRow | undefined;
+    const r = this.s.stmt(`SELECT ${USER_COLUMNS} FROM users WHERE email_identity = ?`).get(emailKey) as UserRow | undefined;
     return r ? toUserRecord(r) : null;
+  }
+
+  async lookalikeOf(email: string, exceptId: number): Promise<{ id: number; email: string } | null> {
+    this.s.read();
+    // The index holds the key and the id: the table row is read only for a near-duplicate (an import asks for every row).
+    const r = this.s.stmt('SELECT id, email FROM users INDEXED BY users_email_key WHERE email_key = ? AND id <> ? ORDER BY id LIMIT 1').get(foldKey(email), exceptId) as { id: number; email: string } | undefined;
+    return r ?? null;
   }
 
   async getByExternalId(externalId: string): Promise<UserRecord | null> {
@@ -48,9 +56,10 @@ export class SqliteUsers implements UsersRepo {
 
   async insert(f: UserFieldsRecord, at: number): Promise<number | null> {
     this.s.write();
-    const id = this.s.stmt(INSERT).pluck().get(f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, at) as number | undefined;
+    const searchKey = foldKey(f.email);
+    const id = this.s.stmt(INSERT).pluck().get(f.externalId, f.email, f.emailKey, searchKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, at) as number | undefined;
     if (id === undefined) return null;
-    this.addWords(id, f.nameKey, f.emailKey, f.status);
+    this.addWords(id, f.nameKey, searchKey, f.status);
     return id;
   }
 
@@ -58,18 +67,19 @@ export class SqliteUsers implements UsersRepo {
     this.s.write();
     const cur = this.s.stmt(KEYS).get(id) as { name_key: string; email_key: string; status: string } | undefined;
     if (!cur) throw new Error(`user ${id} does not exist`);
-    this.s.stmt(UPDATE).run(f.externalId, f.email, f.emailKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, id);
+    const searchKey = foldKey(f.email);
+    this.s.stmt(UPDATE).run(f.externalId, f.email, f.emailKey, searchKey, f.name, f.nameKey, f.phone, f.organization, f.status, at, id);
     if (f.nameKey !== cur.name_key) {
       this.s.stmt(DELETE_WORDS).run(id);
-      this.addWords(id, f.nameKey, f.emailKey, f.status);
-    } else if (f.emailKey !== cur.email_key || f.status !== cur.status) {
-      this.s.stmt(UPDATE_WORD_KEYS).run(f.emailKey, f.status, id);
+      this.addWords(id, f.nameKey, searchKey, f.status);
+    } else if (searchKey !== cur.email_key || f.status !== cur.status) {
+      this.s.stmt(UPDATE_WORD_KEYS).run(searchKey, f.status, id);
     }
   }
 
-  private addWords(id: number, nameKey: string, emailKey: string, status: string): void {
+  private addWords(id: number, nameKey: string, searchKey: string, status: string): void {
     const ins = this.s.stmt(INSERT_WORD);
-    for (const w of indexedNameWords(nameKey)) ins.run(w, id, nameKey, emailKey, status);
+    for (const w of indexedNameWords(nameKey)) ins.run(w, id, nameKey, searchKey, status);
   }
 
   async count(): Promise<number> {
