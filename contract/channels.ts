@@ -50,7 +50,7 @@ export interface Channels {
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
   'audit:list': Spec<Q.AuditListRequest, V.AuditEventView[]>;
   'audit:verify': Spec<Q.Empty, V.ChainReportView>;
-  'audit:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
+  'audit:export': Spec<Q.AuditExportRequest, { file: string | null; count: number }>;
   'outbox:list': Spec<{ pendingOnly: boolean }, V.OutboxItem[]>;
   'outbox:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
   'vault:info': Spec<Q.Empty, V.VaultInfo>;

@@ -114,15 +114,28 @@ export interface ImportUsersRequest {
 export interface JobRef {
   jobId: string;
 }
-export interface AuditListRequest {
+/** What the audit log is filtered by; the list and the export take the same filter. Text ignores case. */
+export interface AuditFilterRequest {
   userEmail?: string;
+  /** The operator's name starts with this. */
   operator?: string;
+  /** The ticket contains this. */
+  ticket?: string;
+  /** Free text: operator, action, user email, ticket, reason or details contain this. */
+  text?: string;
   /** An audit action name (see AUDIT_ACTIONS); other text simply matches nothing. */
   action?: string;
   from?: number;
   to?: number;
+}
+export interface AuditListRequest extends AuditFilterRequest {
   beforeSeq?: number;
   limit?: number;
+}
+export interface AuditExportRequest {
+  format: ExportFormat;
+  /** Exports exactly the events this filter lists (all of them, not one page); none: the whole chain. */
+  filter?: AuditFilterRequest;
 }
 
 /** A RADIUS client of a server: a NAS or VPN gateway, known by the address its requests come from. */

@@ -17,6 +17,16 @@ const opName = z.string().min(1).max(64);
 const format = z.enum(['csv', 'json']);
 const language = z.enum(['nb', 'en']);
 const empty = z.object({}).strict();
+/** The audit filter the list and the export share. */
+const auditFilter = z.object({
+  userEmail: z.string().max(254).optional(),
+  operator: z.string().max(64).optional(),
+  ticket: z.string().max(200).optional(),
+  text: z.string().max(200).optional(),
+  action: z.string().max(64).optional(),
+  from: z.number().int().optional(),
+  to: z.number().int().optional(),
+});
 
 // ---- the channel table ----------------------------------------------------------------
 /** `permission: null` marks channels usable before sign-in (status, sign-in, first run, prefs). */
@@ -98,22 +108,9 @@ export const CHANNELS = {
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'jobs:reports': ch('users:find', empty),
-  'audit:list': ch(
-    'audit:list',
-    z
-      .object({
-        userEmail: z.string().max(254).optional(),
-        operator: z.string().max(64).optional(),
-        action: z.string().max(64).optional(),
-        from: z.number().int().optional(),
-        to: z.number().int().optional(),
-        beforeSeq: z.number().int().optional(),
-        limit: z.number().int().min(1).max(1000).optional(),
-      })
-      .strict(),
-  ),
+  'audit:list': ch('audit:list', auditFilter.extend({ beforeSeq: z.number().int().optional(), limit: z.number().int().min(1).max(1000).optional() }).strict()),
   'audit:verify': ch('audit:verify', empty),
-  'audit:export': ch('audit:export', z.object({ format }).strict()),
+  'audit:export': ch('audit:export', z.object({ format, filter: auditFilter.strict().optional() }).strict()),
   'outbox:list': ch('outbox:list', z.object({ pendingOnly: z.boolean() }).strict()),
   'outbox:export': ch('outbox:export', z.object({ format }).strict()),
   'vault:info': ch('vault:info', empty),

@@ -16,7 +16,7 @@ import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
 import { issueOneTimeCode } from '../../main/core/one-time-codes.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, pendingEnrollmentForSheet, regenerateEnrollment, revealEnrollmentKey } from '../../main/core/enrollment.ts';
-import { getUserFactors } from '../../main/core/factors.ts';
+import { getUserFactors, VIEW_FOLD_MS } from '../../main/core/factors.ts';
 import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../main/core/user-actions.ts';
 import { exportOutbox, listOutbox } from '../../main/core/outbox.ts';
 import { csvCell } from '../../main/core/csv-safe.ts';
@@ -473,6 +473,24 @@ describe('role table', () => {
 });
 
 describe('factor summary', () => {
+  it('folds repeated views of one user by one operator within five minutes into one user.view', async () => {
+    const views = async () => (await store.read((tx) => tx.audit.list({ userId: kari, action: 'user.view', limit: 100 }))).map((e) => e.operator);
+    const before = (await views()).length;
+    await getUserFactors(store, agent, kari);
+    clock.advance(60_000);
+    await getUserFactors(store, agent, kari);
+    clock.advance(VIEW_FOLD_MS - 60_000 - 1);
+    const f = await getUserFactors(store, agent, kari);
+    expect((await views()).length).toBe(before + 1);
+    expect(f.recentEvents.filter((e) => e.action === 'user.view').length).toBe(Math.min(before + 1, 20));
+    // Another operator's view is recorded on its own; the same operator's again once the window has passed.
+    await getUserFactors(store, admin, kari);
+    expect((await views()).length).toBe(before + 2);
+    clock.advance(1);
+    await getUserFactors(store, agent, kari);
+    expect((await views()).slice(0, 3)).toEqual([agent.name, admin.name, agent.name]);
+  });
+
   it('shows states, masked SMS and the directory phone, writes the audited view, and holds no secret', async () => {
     const secret = await enroll(kari);
     const otc = await issueOneTimeCode(store, agent, kari, ctx);

@@ -74,11 +74,11 @@ export function adminHandlers(ctl: AppController): H {
       return { file };
     },
     'audit:verify': (_r, s) => verifyAuditForReport(ctl.store(), vaultAdminOf(ctl.vault()), s!),
-    'audit:export': async ({ format }, s) => {
+    'audit:export': async ({ format, filter }, s) => {
       const file = await ctl.deps.dialogs.saveFile(format === 'csv' ? 'audit-csv' : 'audit-json', `factordesk-audit-${stamp()}.${format}`);
       if (!file) return { file: null, count: 0 };
       // The service takes the file back when the export's audit event cannot be written: no event, no file.
-      const r = await exportAudit(ctl.store(), vaultAdminOf(ctl.vault()), s!, format, fileSink(file));
+      const r = await exportAudit(ctl.store(), vaultAdminOf(ctl.vault()), s!, format, fileSink(file), filter);
       return { file, count: r.count };
     },
     'outbox:export': async ({ format }, s) => {
