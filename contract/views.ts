@@ -126,7 +126,7 @@ export interface ImportReportView {
 }
 export interface JobReport {
   jobId: string;
-  kind: 'import' | 'backup' | 'integrity' | 'rekey';
+  kind: 'import' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
   ok: boolean;
   finishedAt: number;
   error: CodedError | null;

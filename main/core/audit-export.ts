@@ -33,7 +33,7 @@ export interface AuditExportFile {
   anchor: { count: number; hash: string; valid: boolean } | null;
   /** True when every event of the chain is in the file (no filter), so head and anchor can be checked against it. */
   complete: boolean;
-  filter: AuditFilter | null;
+  filter: AuditQuery | null;
   events: ExportedEvent[];
 }
 
@@ -51,7 +51,7 @@ function toExported(e: AuditEvent): ExportedEvent {
   return { ...hashedContent(e), prevHash: e.prevHash, hash: e.hash };
 }
 
-function isFiltered(f: AuditFilter | AuditQuery | undefined): boolean {
+function isFiltered(f: AuditQuery | undefined): boolean {
   return !!f && Object.values(f).some((v) => v !== undefined && v !== '');
 }
 
@@ -67,7 +67,7 @@ export async function exportAudit(
   session: Session,
   format: 'csv' | 'json',
   sink: OutputSink,
-  filter?: AuditFilter | AuditQuery,
+  filter?: AuditQuery,
   opts: { onProgress?: (p: { done: number; total: number }) => void } = {},
 ): Promise<AuditExportResult> {
   requireRole(session, 'audit:export');
@@ -88,7 +88,7 @@ export async function exportAudit(
     const head = last ? { count: last.seq, hash: last.hash } : { count: 0, hash: GENESIS_HASH };
     // A filtered export holds exactly what the list shows for the same filter: the store's query.
     if (filtered && filter) {
-      const f = 'userEmail' in filter || 'text' in filter ? await resolveAuditQuery(tx, filter as AuditQuery) : (filter as AuditFilter);
+      const f = await resolveAuditQuery(tx, filter);
       if (f) for await (const e of tx.audit.matching(f)) all.push(e);
     }
     progress.end();
@@ -174,6 +174,8 @@ export async function verifyAuditForReport(store: Store, admin: VaultAdmin, sess
 
 /** What the audit page filters by (the list and the export take the same). */
 export interface AuditQuery {
+  /** One user by id (services and tests); the audit page names users by email. */
+  userId?: number;
   userEmail?: string;
   /** The operator's name starts with this (case ignored). */
   operator?: string;
@@ -186,11 +188,11 @@ export interface AuditQuery {
 
 /** The store filter of an audit page query; null when it names a user that does not exist (nothing matches). */
 export async function resolveAuditQuery(tx: ReadTx, q: AuditQuery): Promise<AuditFilter | null> {
-  let userId: number | undefined;
+  let userId = q.userId;
   if (q.userEmail?.trim()) {
     const key = foldKey(q.userEmail);
     const u = key.length > 0 && key.length <= 4 * MAX_EMAIL_LENGTH ? await tx.users.getByEmailKey(key) : null;
-    if (!u) return null;
+    if (!u || (userId !== undefined && userId !== u.id)) return null;
     userId = u.id;
   }
   const text = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);

@@ -348,6 +348,16 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await $('audit-verify').click();
       await $('audit-verify-result').waitFor();
       await check('audit');
+      await $('audit-preset-week').click();
+      await expect.poll(() => $('audit-filter-from').inputValue()).not.toBe('');
+      await $('audit-row').first().waitFor();
+      await $('audit-row-details').first().focus();
+      await h.page.keyboard.press('Enter');
+      await $('audit-event-dialog').waitFor();
+      await check('audit-event');
+      await h.page.keyboard.press('Escape');
+      await backTo('audit-row-details', 'audit', 'Esc on an audit event');
+      await $('audit-clear').click();
       await $('audit-filter-from').fill('13.13.2020');
       await $('audit-apply').click();
       await expect.poll(async () => (await $('audit-screen').textContent()) ?? '').toContain(l === 'nb' ? 'Dette er ikke en dato' : 'That is not a date');

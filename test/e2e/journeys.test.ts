@@ -612,6 +612,35 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows(result, tr('nb', 'audit.intact', { count: chain.count, n: fmt('nb', chain.count) }));
     await shot('audit-verified');
 
+    // A filtered export holds exactly the rows the table shows (ticket and free text ignore case).
+    await $('audit-filter-user').fill('');
+    await $('audit-filter-ticket').fill('hd-20391');
+    await $('audit-filter-text').fill('CHANGED PHONE');
+    await $('audit-apply').click();
+    await expect.poll(async () => (await $('audit-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-action')))).join()).toContain('enrollment.reenroll');
+    const shown = last<AuditEventView[]>('audit:list');
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((e) => e.ticket === 'HD-20391')).toBe(true);
+    await expect.poll(() => $('audit-row').count()).toBe(shown.length);
+    const csv = join(h.tmp, 'audit-filtered.csv');
+    h.saveAnswers['audit-csv'] = csv;
+    await $('audit-export-csv').click();
+    await expect.poll(() => existsSync(csv)).toBe(true);
+    expect(last<{ count: number }>('audit:export').count).toBe(shown.length);
+    const csvRows = readFileSync(csv, 'utf8').trim().split('\r\n').slice(1, -1);
+    expect(csvRows.map((r) => Number(r.split(',')[0]))).toEqual(shown.map((e) => e.seq).reverse());
+
+    // An event's details: every field and what the details hold.
+    await $('audit-row-details').first().click();
+    const dialog = $('audit-event-dialog');
+    await dialog.waitFor();
+    await shows(dialog, 'HD-20391');
+    await shows(dialog, 'via');
+    await shot('audit-event');
+    await h.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await $('audit-clear').click();
+
     const file = join(h.tmp, 'audit.json');
     h.saveAnswers['audit-json'] = file;
     await $('audit-export-json').click();

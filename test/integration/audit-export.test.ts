@@ -10,11 +10,10 @@ import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import { vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
-import type { AuditFilter } from '../../main/core/audit.ts';
 import type { OutputSink } from '../../main/core/sink.ts';
 
 /** The export service into a sink in memory; checks that what was saved is what it returned. */
-async function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditFilter | AuditQuery) {
+async function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditQuery) {
   const saved: string[] = [];
   const sink: OutputSink = { save: async (c) => void saved.push(c), discard: async () => void saved.pop() };
   const r = await exportTo(storeOf(vault), vaultAdminOf(vault), session, format, sink, filter);
