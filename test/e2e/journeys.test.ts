@@ -624,8 +624,11 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await expect.poll(() => $('audit-row').count()).toBe(shown.length);
     const csv = join(h.tmp, 'audit-filtered.csv');
     h.saveAnswers['audit-csv'] = csv;
+    const exportsBefore = responsesOf(h, 'audit:export').length;
     await $('audit-export-csv').click();
-    await expect.poll(() => existsSync(csv)).toBe(true);
+    // The worker writes the file before the answer comes back: wait for the answer.
+    await expect.poll(() => responsesOf(h, 'audit:export').length).toBe(exportsBefore + 1);
+    expect(existsSync(csv)).toBe(true);
     expect(last<{ count: number }>('audit:export').count).toBe(shown.length);
     const csvRows = readFileSync(csv, 'utf8').trim().split('\r\n').slice(1, -1);
     expect(csvRows.map((r) => Number(r.split(',')[0]))).toEqual(shown.map((e) => e.seq).reverse());
@@ -644,6 +647,7 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     const file = join(h.tmp, 'audit.json');
     h.saveAnswers['audit-json'] = file;
     await $('audit-export-json').click();
+    await expect.poll(() => responsesOf(h, 'audit:export').length).toBe(exportsBefore + 2);
     await expect.poll(() => existsSync(file)).toBe(true);
     await shows($('toast').last(), tr('nb', 'audit.exported', { count: last<{ count: number }>('audit:export').count, n: fmt('nb', last<{ count: number }>('audit:export').count) }));
     const exported = readFileSync(file, 'utf8');
