@@ -2,7 +2,7 @@
  * What the renderer sends on each channel. Main validates every request with a schema of its
  * own (main/ipc/schemas.ts), which is checked at compile time to accept exactly these shapes.
  */
-import type { IdentityCheck, ImportEncoding } from './views.ts';
+import type { IdentityCheck, ImportEncoding, ReasonPreset } from './views.ts';
 
 /** No fields. */
 export type Empty = Record<string, never>;
@@ -85,6 +85,7 @@ export interface SettingsUpdate {
   velocityPerHour?: number;
   velocityPerDay?: number;
   identityChecks?: IdentityCheck[];
+  reasonPresets?: ReasonPreset[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }
 export interface AddOperatorRequest {

@@ -28,7 +28,15 @@ export interface Settings {
   velocityPerHour: number;
   velocityPerDay: number;
   identityChecks: IdentityCheck[];
+  /** Reasons an agent picks in the action dialogs instead of typing (in both languages). */
+  reasonPresets: ReasonPreset[];
   verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
+}
+
+/** One reason preset: the text the reason field takes, in the operator's language. */
+export interface ReasonPreset {
+  nb: string;
+  en: string;
 }
 
 /** The check that may never count as strong: a request by e-mail alone proves nothing. */
@@ -71,8 +79,17 @@ export const DEFAULT_SETTINGS: Settings = {
     { id: 'manager', strong: true, label: { nb: 'Bekreftet av brukerens leder', en: "Confirmed by the user's manager" } },
     { id: WEAK_ONLY_CHECK, strong: false, label: { nb: 'Forespørsel fra e-postadressen som er registrert', en: 'Request from the address on record' } },
   ],
+  reasonPresets: [
+    { nb: 'Mistet telefonen', en: 'Lost phone' },
+    { nb: 'Ny telefon', en: 'New phone' },
+    { nb: 'Telefonen er stjålet', en: 'Phone stolen' },
+    { nb: 'Autentiseringsappen ble slettet', en: 'Authenticator app deleted' },
+    { nb: 'Brukte opp reservekodene', en: 'Backup codes used up' },
+  ],
   verification: { burnAfter: 5, lockAfter: 10, cooldownMinutes: 30 },
 };
+
+export const MAX_REASON_PRESETS = 20;
 
 // No control characters or bidi overrides in anything that is printed or exported.
 const plainText = (max: number) =>
@@ -144,6 +161,16 @@ const FIELDS = {
       if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'check ids must be unique' });
       if (checks.some((c) => c.id === WEAK_ONLY_CHECK && c.strong)) ctx.addIssue({ code: 'custom', message: `${WEAK_ONLY_CHECK} (a request from the address on record) can never count as a strong check` });
       if (!checks.some((c) => c.strong)) ctx.addIssue({ code: 'custom', message: 'at least one check must be strong, or no action could ever be taken' });
+    }),
+  // A preset becomes the action's reason: the same text rules as a typed reason (at most 200 here).
+  reasonPresets: z
+    .array(z.strictObject({ nb: plainText(200), en: plainText(200) }))
+    .max(MAX_REASON_PRESETS)
+    .superRefine((list, ctx) => {
+      for (const lang of ['nb', 'en'] as const) {
+        const texts = list.map((p) => p[lang].toLowerCase());
+        if (new Set(texts).size !== texts.length) ctx.addIssue({ code: 'custom', message: `must not list the same ${lang} text twice` });
+      }
     }),
   verification: z.strictObject({
     // Fixed by the policy in the issue; accepted only with these values.

@@ -92,6 +92,7 @@ export const CHANNELS = {
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
           .optional(),
+        reasonPresets: z.array(z.object({ nb: shortText(200), en: shortText(200) }).strict()).max(20).optional(),
         verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
       })
       .strict(),

@@ -32,7 +32,7 @@ import {
 } from '../helpers/e2e.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { focusProblem } from '../helpers/a11y.ts';
-import type { AuditEventView, ChainReportView, IssuedEnrollment } from '../../contract/index.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment, SettingsView } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
 
@@ -516,7 +516,14 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     const dlg = $('dialog-backup-codes');
     await dlg.waitFor();
     expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
-    await identity(['callback'], 'HD-20392', 'no backup codes left');
+    // The reason is picked from the presets (settings, in the UI's language), not typed.
+    await identity(['callback'], 'HD-20392', '');
+    const preset = tr('nb', 'identity.reasonPresets');
+    const group = dlg.getByRole('group', { name: preset });
+    await group.getByRole('button', { name: 'Brukte opp reservekodene' }).click();
+    expect(await $('identity-reason').inputValue()).toBe('Brukte opp reservekodene');
+    expect(await group.getByRole('button', { name: 'Brukte opp reservekodene' }).getAttribute('aria-pressed')).toBe('true');
+    await $('identity-reason').focus();
     await h.page.keyboard.press('Enter');
     await $('consequences').waitFor();
     await h.page.keyboard.press('Enter');
@@ -531,6 +538,7 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('close-confirm-yes').click();
     await dlg.waitFor({ state: 'detached' });
     await shows($('factor-backup-codes'), tr('nb', 'factor.codesLeft', { n: 10, total: 10 }));
+    await shows($('recent-activity'), 'Brukte opp reservekodene');
     for (const c of shown) expect(await pageHtml(h.page)).not.toContain(c!);
   });
 
@@ -680,6 +688,19 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('nav-settings').click();
     await $('settings-screen').waitFor();
     await shot('settings');
+    // Reason presets: a duplicate is refused before saving; a new one is saved and audited by name.
+    const editor = $('presets-editor');
+    const presetsBefore = await editor.getByTestId('preset-nb').count();
+    await editor.getByTestId('preset-add').click();
+    await editor.getByTestId('preset-nb').last().fill('Mistet telefonen');
+    await editor.getByTestId('preset-en').last().fill('Lost phone again');
+    await shows(editor, tr('nb', 'settings.presetTwice'));
+    expect(await $('settings-save').isDisabled()).toBe(true);
+    await editor.getByTestId('preset-nb').last().fill('Telefonen er i reparasjon');
+    await editor.getByTestId('preset-en').last().fill('Phone in for repair');
+    await $('settings-save').click();
+    await expect.poll(() => last<SettingsView>('settings:update').reasonPresets?.length).toBe(presetsBefore + 1);
+    expect(last<SettingsView>('settings:update').reasonPresets.at(-1)).toEqual({ nb: 'Telefonen er i reparasjon', en: 'Phone in for repair' });
 
     await $('nav-vault').click();
     await $('vault-screen').waitFor();

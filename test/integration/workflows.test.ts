@@ -411,6 +411,27 @@ describe('identity-check policy and targets', () => {
     });
   }
 
+  it('settings: reason presets come in both languages, are validated, and a change is audited by name only', async () => {
+    const defaults = (await currentSettings(store)).reasonPresets;
+    expect(defaults.length).toBeGreaterThan(2);
+    expect(defaults.every((p) => p.nb.trim() !== '' && p.en.trim() !== '' && p.nb !== p.en)).toBe(true);
+    const bad = [
+      [{ nb: 'Mistet telefonen', en: 'Lost phone' }, { nb: 'mistet telefonen', en: 'Phone lost' }],
+      [{ nb: '', en: 'Lost phone' }],
+      [{ nb: 'Mistet\u202Etelefonen', en: 'Lost phone' }],
+      [{ nb: 'x'.repeat(201), en: 'Lost phone' }],
+      [{ nb: 'Mistet telefonen' }],
+      Array.from({ length: 21 }, (_, i) => ({ nb: `Årsak ${i}`, en: `Reason ${i}` })),
+    ];
+    for (const reasonPresets of bad) expect(await errCode(() => updateSettings(store, admin, { reasonPresets } as never)), JSON.stringify(reasonPresets).slice(0, 60)).toBe('BAD_REQUEST');
+    expect(await errCode(() => updateSettings(store, agent, { reasonPresets: [] }))).toBe('FORBIDDEN');
+    const next = await updateSettings(store, admin, { reasonPresets: [{ nb: '  Byttet telefon ', en: 'Changed phone' }] });
+    expect(next.reasonPresets).toEqual([{ nb: 'Byttet telefon', en: 'Changed phone' }]);
+    expect(await last()).toMatchObject({ action: 'settings.update', details: { changed: ['reasonPresets'] } });
+    expect(JSON.stringify(await last())).not.toContain('Byttet');
+    expect((await updateSettings(store, admin, { reasonPresets: [] })).reasonPresets).toEqual([]);
+  });
+
   it('settings: known-email can never be made strong; limits are enforced; only admins change them', async () => {
     const checks = (await currentSettings(store)).identityChecks.map((c) => (c.id === 'known-email' ? { ...c, strong: true } : c));
     expect(await errCode(() => updateSettings(store, admin, { identityChecks: checks }))).toBe('BAD_REQUEST');
