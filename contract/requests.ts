@@ -27,6 +27,10 @@ export interface FirstRunRequest {
   displayName: string;
   email?: string;
   password: string;
+  /** The organisation's name (sheets, notifications, the authenticator's issuer stays its own setting). */
+  organizationName?: string;
+  /** Whom users call with questions (sheets and notifications). */
+  supportContact?: string;
 }
 export interface SignInRequest {
   name: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
-import type { ReadTx, Store } from '../store/port.ts';
+import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './audit-as.ts';
 
@@ -66,7 +66,8 @@ export const DEFAULT_SETTINGS: Settings = {
   organizationName: 'FactorDesk',
   organizationLogo: null,
   issuer: 'FactorDesk',
-  supportContact: 'the helpdesk',
+  // Empty until the site names it (first run asks): texts then say "the helpdesk" in their own language.
+  supportContact: '',
   oneTimeCodeMinutes: 60,
   enrollmentDeadlineDays: 7,
   idleLockMinutes: 5,
@@ -140,7 +141,8 @@ const FIELDS = {
     }),
   // A ':' would split the label an authenticator shows into the wrong issuer and account.
   issuer: plainText(64).refine((s) => !s.includes(':'), 'must not contain a colon'),
-  supportContact: plainText(200),
+  // May be cleared again (empty: texts name the helpdesk in their own language).
+  supportContact: z.union([z.string().trim().length(0), plainText(200)]),
   oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
   enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
   idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
@@ -206,6 +208,32 @@ function settingsFrom(rows: Array<{ key: string; value: string }>): Settings {
     }
   }
   return out as unknown as Settings;
+}
+
+/** What a first run may set beside the admin: the organisation's name and the support contact. */
+export interface SiteBasics {
+  organizationName?: string;
+  supportContact?: string;
+}
+
+/** Validates the first run's site basics with the settings' own rules (BAD_REQUEST naming the field). */
+export function checkSiteBasics(site: SiteBasics): Partial<SiteBasics> {
+  const out: Partial<SiteBasics> = {};
+  for (const key of ['organizationName', 'supportContact'] as const) {
+    const v = site[key];
+    if (v === undefined || (typeof v === 'string' && v.trim() === '')) continue;
+    const parsed = FIELDS[key].safeParse(v);
+    if (!parsed.success) fail('BAD_REQUEST', `The setting ${key} ${describeIssue(parsed.error.issues[0])}. Correct it and try again.`, { field: key });
+    out[key] = parsed.data as string;
+  }
+  return out;
+}
+
+/** Stores the checked site basics in a write transaction; returns the keys written (for the audit). */
+export async function putSiteBasics(tx: WriteTx, site: Partial<SiteBasics>, now: number): Promise<string[]> {
+  const keys = Object.keys(site) as Array<keyof SiteBasics>;
+  for (const k of keys) await tx.settings.put(k, JSON.stringify(site[k]), now);
+  return keys;
 }
 
 /** Reads the settings (any operator). */

@@ -38,7 +38,10 @@ export const CHANNELS = {
   'app:status': ch(null, empty),
   'app:open-external': ch(null, z.object({ url: z.string().max(2048) }).strict()),
   'prefs:set': ch(null, z.object({ language: language.optional(), density: z.enum(['comfortable', 'compact']).optional() }).strict()),
-  'session:first-run': ch(null, z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password }).strict()),
+  'session:first-run': ch(
+    null,
+    z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password, organizationName: shortText(200).optional(), supportContact: shortText(200).optional() }).strict(),
+  ),
   'session:recovery-stored': ch('users:find', empty),
   'session:sign-in': ch(null, z.object({ name: shortText(256), password }).strict()),
   'session:recover': ch(null, z.object({ recoveryKey: shortText(200), name: opName, password }).strict()),

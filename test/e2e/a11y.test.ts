@@ -183,6 +183,13 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
     await $('first-run-password').fill(ADMIN_OP.password);
     await $('first-run-password-repeat').fill(ADMIN_OP.password);
     await $('first-run-submit').click();
+    // Organisation and support contact are required: their errors are swept too.
+    await $('first-run-organization').waitFor();
+    await expect.poll(() => $('first-run-organization').getAttribute('aria-invalid')).toBe('true');
+    await check('first-run-missing');
+    await $('first-run-organization').fill('Eksempel kommune');
+    await $('first-run-support').fill('IT-brukerstøtte, 22 00 00 00');
+    await $('first-run-submit').click();
     await $('recovery-key').waitFor({ timeout: 20_000 });
     await check('first-run-recovery-key');
     await recoveryKeyFits('first-run-recovery-key');

@@ -171,6 +171,15 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await h.page.keyboard.type(ADMIN_OP.password);
     await h.page.keyboard.press('Tab');
     await h.page.keyboard.type(ADMIN_OP.password);
+    // The organisation's name and the support contact are asked for too: required.
+    await h.page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('first-run-organization');
+    await h.page.keyboard.press('Enter');
+    await shows($('first-run'), tr('nb', 'common.required'));
+    expect(responsesOf(h, 'session:first-run')).toHaveLength(0);
+    await h.page.keyboard.type('Eksempel kommune');
+    await h.page.keyboard.press('Tab');
+    await h.page.keyboard.type('IT-brukerstøtte, 22 00 00 00');
     await shot('first-run');
     await h.page.keyboard.press('Enter');
 
@@ -679,6 +688,8 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     // The same in the data main sent (no code or key in it: the scan at the end covers every response).
     const items = last<Array<{ email: string; subject: string; kind: string }>>('outbox:list');
     expect(items.filter((i) => i.email === KARI.email).length).toBeGreaterThanOrEqual(1);
+    // The organisation named at first run heads every notification.
+    expect(items.every((i) => i.subject.startsWith('Eksempel kommune: '))).toBe(true);
     await shot('outbox');
 
     await $('nav-operators').click();
@@ -688,6 +699,9 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('nav-settings').click();
     await $('settings-screen').waitFor();
     await shot('settings');
+    // What first run asked for is in the settings.
+    expect(await $('settings-org').inputValue()).toBe('Eksempel kommune');
+    expect(await $('settings-support').inputValue()).toBe('IT-brukerstøtte, 22 00 00 00');
     // Reason presets: a duplicate is refused before saving; a new one is saved and audited by name.
     const editor = $('presets-editor');
     const presetsBefore = await editor.getByTestId('preset-nb').count();

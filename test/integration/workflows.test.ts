@@ -584,6 +584,21 @@ describe('audit, outbox and refused requests', () => {
     expect(await errCode(() => removeSms(store, agent, kari, actx))).toBe('CONFLICT');
   });
 
+  it('a notification names the organisation, and without a support contact each language names the helpdesk in its own words', async () => {
+    await updateSettings(store, admin, { organizationName: 'Eksempel kommune' });
+    await issueOneTimeCode(store, agent, kari, ctx);
+    const [item] = await listOutbox(store, admin, { pendingOnly: true });
+    const [nb, en] = item!.body.split('\n\n');
+    expect(item!.subject).toMatch(/^Eksempel kommune: /);
+    expect(nb).toContain('hos Eksempel kommune');
+    expect(nb).toMatch(/Hvis dette ikke var deg, ta kontakt med brukerstøtte\.$/);
+    expect(nb).not.toMatch(/helpdesk/);
+    expect(en).toMatch(/If this was not you, contact the helpdesk\.$/);
+    // A contact set and cleared again: back to the helpdesk in each language.
+    await updateSettings(store, admin, { supportContact: 'IT-vakta, 22 00 00 00' });
+    expect((await updateSettings(store, admin, { supportContact: '  ' })).supportContact).toBe('');
+  });
+
   it('queues a notification per change, exports each once, with neutralised CSV cells', async () => {
     const hostile = addUser('=HYPERLINK(1)@example.no', 'Mallory', { sms: '+4790000003' });
     const plus = addUser('+kari@example.no', 'Plus Kari');
