@@ -64,7 +64,7 @@ export const CHANNEL_NAMES = [
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
 /** Events main pushes to the renderer. */
-export const EVENT_NAMES = ['idle:warning', 'session:locked', 'import:progress', 'job:done', 'clock:warning', 'menu:command'] as const;
+export const EVENT_NAMES = ['idle:warning', 'session:locked', 'import:progress', 'job:progress', 'job:done', 'clock:warning', 'menu:command'] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -50,7 +50,7 @@ export interface Channels {
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
   'audit:list': Spec<Q.AuditListRequest, V.AuditEventView[]>;
   'audit:verify': Spec<Q.Empty, V.ChainReportView>;
-  'audit:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
+  'audit:export': Spec<Q.AuditExportRequest, { file: string | null; count: number }>;
   'outbox:list': Spec<{ pendingOnly: boolean }, V.OutboxItem[]>;
   'outbox:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
   'vault:info': Spec<Q.Empty, V.VaultInfo>;
@@ -77,6 +77,8 @@ export interface Events {
   'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore' };
   'import:progress': { jobId: string; rows: number; bytes: number; accepted: number; rejected: number; rowsPerSecond: number };
   'job:done': V.JobReport;
+  /** Progress of a job that walks the audit chain (verify, export): events done of total. */
+  'job:progress': { jobId: string; kind: V.JobReport['kind']; done: number; total: number };
   'clock:warning': { latestRecorded: number; now: number };
   'menu:command': { command: 'focus-search' | 'new-lookup' | 'lock' };
 }

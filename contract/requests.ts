@@ -2,7 +2,7 @@
  * What the renderer sends on each channel. Main validates every request with a schema of its
  * own (main/ipc/schemas.ts), which is checked at compile time to accept exactly these shapes.
  */
-import type { IdentityCheck, ImportEncoding } from './views.ts';
+import type { IdentityCheck, ImportEncoding, ReasonPreset } from './views.ts';
 
 /** No fields. */
 export type Empty = Record<string, never>;
@@ -27,6 +27,10 @@ export interface FirstRunRequest {
   displayName: string;
   email?: string;
   password: string;
+  /** The organisation's name (sheets, notifications, the authenticator's issuer stays its own setting). */
+  organizationName?: string;
+  /** Whom users call with questions (sheets and notifications). */
+  supportContact?: string;
 }
 export interface SignInRequest {
   name: string;
@@ -85,6 +89,7 @@ export interface SettingsUpdate {
   velocityPerHour?: number;
   velocityPerDay?: number;
   identityChecks?: IdentityCheck[];
+  reasonPresets?: ReasonPreset[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
 }
 export interface AddOperatorRequest {
@@ -114,15 +119,28 @@ export interface ImportUsersRequest {
 export interface JobRef {
   jobId: string;
 }
-export interface AuditListRequest {
+/** What the audit log is filtered by; the list and the export take the same filter. Text ignores case. */
+export interface AuditFilterRequest {
   userEmail?: string;
+  /** The operator's name starts with this. */
   operator?: string;
+  /** The ticket contains this. */
+  ticket?: string;
+  /** Free text: operator, action, user email, ticket, reason or details contain this. */
+  text?: string;
   /** An audit action name (see AUDIT_ACTIONS); other text simply matches nothing. */
   action?: string;
   from?: number;
   to?: number;
+}
+export interface AuditListRequest extends AuditFilterRequest {
   beforeSeq?: number;
   limit?: number;
+}
+export interface AuditExportRequest {
+  format: ExportFormat;
+  /** Exports exactly the events this filter lists (all of them, not one page); none: the whole chain. */
+  filter?: AuditFilterRequest;
 }
 
 /** A RADIUS client of a server: a NAS or VPN gateway, known by the address its requests come from. */

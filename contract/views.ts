@@ -81,7 +81,13 @@ export interface SettingsView {
   velocityPerHour: number;
   velocityPerDay: number;
   identityChecks: IdentityCheck[];
+  /** Reasons the action dialogs offer to pick (the agent may still type one). */
+  reasonPresets: ReasonPreset[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+}
+export interface ReasonPreset {
+  nb: string;
+  en: string;
 }
 export interface IssuedEnrollment {
   enrollmentId: number;
@@ -131,7 +137,7 @@ export interface ImportReportView {
 }
 export interface JobReport {
   jobId: string;
-  kind: 'import' | 'backup' | 'integrity' | 'rekey';
+  kind: 'import' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
   ok: boolean;
   finishedAt: number;
   error: CodedError | null;

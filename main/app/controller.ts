@@ -203,7 +203,10 @@ export class AppController {
     const jobId = this.random.bytes(8).toString('hex');
     const running = runJob<unknown>(ref ?? jobRef(this.vault()), session, kind, params, {
       workerUrl: this.deps.workerUrl,
-      onProgress: (p) => this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 }),
+      onProgress: (p) =>
+        kind === 'import'
+          ? this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 })
+          : this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 }),
     });
     const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result };
     this.jobs.set(jobId, job);

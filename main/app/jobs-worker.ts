@@ -1,4 +1,5 @@
-// Worker thread for work that takes seconds (import, backup, integrity check, rekey), so the
+// Worker thread for work that takes seconds (import, backup, integrity check, rekey, audit
+// verify and export), so the
 // main process stays responsive. It opens its own connection to the vault with a copy of the key
 // handed over in memory by the main thread of the same process.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -13,7 +14,8 @@ import { importUsers } from '../core/import-users.ts';
 import type { ImportEncoding } from '../core/import-decode.ts';
 import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../core/vault-maintenance.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
-import { inputFile } from '../platform/file-ports.ts';
+import { fileSink, inputFile } from '../platform/file-ports.ts';
+import { exportAudit, verifyAuditForReport, type AuditQuery } from '../core/audit-export.ts';
 import { fileRef, vaultAdminOf } from '../store/sqlite/vault-admin.ts';
 
 const input = workerData as JobInput;
@@ -33,6 +35,9 @@ function answer(message: unknown): void {
   parentPort!.postMessage(message);
   parentPort!.off('message', onMessage);
 }
+
+/** Progress of a job that walks the audit chain: events done of total. */
+const progress = (p: { done: number; total: number }): void => parentPort!.postMessage({ type: 'progress', data: p });
 
 async function run(): Promise<unknown> {
   const dek = Buffer.from(input.dek);
@@ -55,6 +60,13 @@ async function run(): Promise<unknown> {
         return await backupVault(storeOf(vault), vaultAdminOf(vault), input.session, fileRef(input.params.dest as string));
       case 'integrity':
         return await checkVaultIntegrity(storeOf(vault), vaultAdminOf(vault), input.session);
+      case 'audit-verify':
+        return await verifyAuditForReport(storeOf(vault), vaultAdminOf(vault), input.session, { onProgress: progress });
+      case 'audit-export': {
+        const p = input.params as { dest: string; format: 'csv' | 'json'; filter?: AuditQuery };
+        const r = await exportAudit(storeOf(vault), vaultAdminOf(vault), input.session, p.format, fileSink(p.dest), p.filter, { onProgress: progress });
+        return { count: r.count };
+      }
       case 'rekey': {
         const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), input.session);
         return { ...r, dek: vault.keyForWorker() };

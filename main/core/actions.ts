@@ -173,11 +173,15 @@ export function formatWhen(at: number): { date: string; nbDate: string; time: st
  * first, then English). Call inside the action's transaction. Never carries a code or key.
  */
 export async function queueNotification(tx: WriteTx, user: Pick<UserRow, 'id' | 'email'>, kind: NotificationKind, at: number): Promise<number> {
-  const { supportContact } = await loadSettings(tx);
+  const { supportContact, organizationName } = await loadSettings(tx);
   const w = formatWhen(at);
   const what = WHAT[kind];
-  const nb = `Innloggingsmetodene dine ble endret${what.helpdesk ? ' av brukerstøtte' : ''} den ${w.nbDate} kl. ${w.time}. ${what.nb} Hvis dette ikke var deg, ring ${supportContact}.`;
-  const en = `Your sign-in methods were changed${what.helpdesk ? ' by the helpdesk' : ''} on ${w.date} at ${w.time}. ${what.en} If this was not you, call ${supportContact}.`;
-  const subject = 'Innloggingsmetodene dine er endret / Your sign-in methods were changed';
+  // Without a contact set, each language names the helpdesk in its own words (never "ring the helpdesk").
+  const contact = supportContact.trim();
+  const nbCall = contact ? `ring ${contact}` : 'ta kontakt med brukerstøtte';
+  const enCall = contact ? `call ${contact}` : 'contact the helpdesk';
+  const nb = `Innloggingsmetodene dine hos ${organizationName} ble endret${what.helpdesk ? ' av brukerstøtte' : ''} den ${w.nbDate} kl. ${w.time}. ${what.nb} Hvis dette ikke var deg, ${nbCall}.`;
+  const en = `Your sign-in methods at ${organizationName} were changed${what.helpdesk ? ' by the helpdesk' : ''} on ${w.date} at ${w.time}. ${what.en} If this was not you, ${enCall}.`;
+  const subject = `${organizationName}: Innloggingsmetodene dine er endret / Your sign-in methods were changed`;
   return tx.outbox.queue({ userId: user.id, email: user.email, kind, subject, body: `${nb}\n\n${en}`, createdAt: at });
 }

@@ -2,11 +2,11 @@
 // an audited chain check for the admin's report, and an independent check of an exported file.
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { AuditChainChecker, GENESIS_HASH, hashedContent, checkAuditChain, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
+import { AuditChainChecker, GENESIS_HASH, hashedContent, type AuditEvent, type AuditFilter, type ChainReport } from './audit.ts';
 import { csvCell, csvRow } from './csv-safe.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { Store } from '../store/port.ts';
+import type { ReadTx, Store } from '../store/port.ts';
 import type { VaultAdmin } from '../store/vault-admin.ts';
 import { auditAs } from './actions.ts';
 import { saveThenRecord, type OutputSink } from './sink.ts';
@@ -33,7 +33,7 @@ export interface AuditExportFile {
   anchor: { count: number; hash: string; valid: boolean } | null;
   /** True when every event of the chain is in the file (no filter), so head and anchor can be checked against it. */
   complete: boolean;
-  filter: AuditFilter | null;
+  filter: AuditQuery | null;
   events: ExportedEvent[];
 }
 
@@ -51,24 +51,8 @@ function toExported(e: AuditEvent): ExportedEvent {
   return { ...hashedContent(e), prevHash: e.prevHash, hash: e.hash };
 }
 
-function isFiltered(f: AuditFilter | undefined): boolean {
-  return !!f && Object.values(f).some((v) => v !== undefined);
-}
-
-/** The same filter semantics as listAudit, applied oldest first; `limit` keeps the newest matches. */
-function selectEvents(all: AuditEvent[], f: AuditFilter): AuditEvent[] {
-  const out = all.filter(
-    (e) =>
-      (f.userId === undefined || e.userId === f.userId) &&
-      (f.operator === undefined || e.operator === f.operator) &&
-      (f.action === undefined || e.action === f.action) &&
-      (f.actionPrefix === undefined || e.action.startsWith(f.actionPrefix)) &&
-      (f.from === undefined || e.at >= f.from) &&
-      (f.to === undefined || e.at < f.to) &&
-      (f.beforeSeq === undefined || e.seq < f.beforeSeq),
-  );
-  if (f.limit !== undefined && f.limit >= 0 && out.length > f.limit) return out.slice(out.length - f.limit);
-  return out;
+function isFiltered(f: AuditQuery | undefined): boolean {
+  return !!f && Object.values(f).some((v) => v !== undefined && v !== '');
 }
 
 /**
@@ -77,20 +61,38 @@ function selectEvents(all: AuditEvent[], f: AuditFilter): AuditEvent[] {
  * output goes to `sink`, then the export is audited; when that fails the output is taken back.
  * A chain that does not verify keeps its old anchor as evidence instead of being re-anchored.
  */
-export async function exportAudit(store: Store, admin: VaultAdmin, session: Session, format: 'csv' | 'json', sink: OutputSink, filter?: AuditFilter): Promise<AuditExportResult> {
+export async function exportAudit(
+  store: Store,
+  admin: VaultAdmin,
+  session: Session,
+  format: 'csv' | 'json',
+  sink: OutputSink,
+  filter?: AuditQuery,
+  opts: { onProgress?: (p: { done: number; total: number }) => void } = {},
+): Promise<AuditExportResult> {
   requireRole(session, 'audit:export');
   const filtered = isFiltered(filter);
   const anchor = await admin.anchor();
   const snap = await store.read(async (tx) => {
     const checker = new AuditChainChecker(anchor);
     const all: AuditEvent[] = [];
+    const total = (await tx.audit.head()).count;
+    const progress = every(opts.onProgress, total * (filtered ? 2 : 1));
+    let last: AuditEvent | undefined;
     for await (const e of tx.audit.all()) {
       checker.add(e);
-      all.push(e);
+      if (!filtered) all.push(e);
+      last = e;
+      progress();
     }
-    const last = all[all.length - 1];
     const head = last ? { count: last.seq, hash: last.hash } : { count: 0, hash: GENESIS_HASH };
-    return { chain: checker.report(), head, events: filtered && filter ? selectEvents(all, filter) : all };
+    // A filtered export holds exactly what the list shows for the same filter: the store's query.
+    if (filtered && filter) {
+      const f = await resolveAuditQuery(tx, filter);
+      if (f) for await (const e of tx.audit.matching(f)) all.push(e);
+    }
+    progress.end();
+    return { chain: checker.report(), head, events: all };
   });
   const exportedAt = new Date(store.clock.now()).toISOString();
   const events = snap.events.map(toExported);
@@ -130,11 +132,33 @@ export async function exportAudit(store: Store, admin: VaultAdmin, session: Sess
   return { content, count: events.length, head: snap.head };
 }
 
+/** A progress callback called about every 1,000 events (and once at the end) with events done of `total`. */
+function every(cb: ((p: { done: number; total: number }) => void) | undefined, total: number): (() => void) & { end(): void } {
+  let done = 0;
+  const tick = Object.assign(
+    () => {
+      done++;
+      if (cb && done % 1000 === 0) cb({ done: Math.min(done, total), total });
+    },
+    { end: () => cb?.({ done: total, total }) },
+  );
+  return tick;
+}
+
 /** Checks the whole chain against the anchor (admin, 'audit:verify') and audits the check as ok or broken. */
-export async function verifyAuditForReport(store: Store, admin: VaultAdmin, session: Session): Promise<ChainReport> {
+export async function verifyAuditForReport(store: Store, admin: VaultAdmin, session: Session, opts: { onProgress?: (p: { done: number; total: number }) => void } = {}): Promise<ChainReport> {
   requireRole(session, 'audit:verify');
   const anchor = await admin.anchor();
-  const report = await store.read((tx) => checkAuditChain(tx.audit.all(), anchor));
+  const report = await store.read(async (tx) => {
+    const progress = every(opts.onProgress, (await tx.audit.head()).count);
+    const c = new AuditChainChecker(anchor);
+    for await (const e of tx.audit.all()) {
+      c.add(e);
+      progress();
+    }
+    progress.end();
+    return c.report();
+  });
   await store.write(async (tx) => {
     // A chain that does not verify keeps its old anchor as evidence.
     if (!report.ok) tx.audit.keepAnchor();
@@ -148,22 +172,42 @@ export async function verifyAuditForReport(store: Store, admin: VaultAdmin, sess
   return report;
 }
 
+/** What the audit page filters by (the list and the export take the same). */
+export interface AuditQuery {
+  /** One user by id (services and tests); the audit page names users by email. */
+  userId?: number;
+  userEmail?: string;
+  /** The operator's name starts with this (case ignored). */
+  operator?: string;
+  ticket?: string;
+  text?: string;
+  action?: string;
+  from?: number;
+  to?: number;
+}
+
+/** The store filter of an audit page query; null when it names a user that does not exist (nothing matches). */
+export async function resolveAuditQuery(tx: ReadTx, q: AuditQuery): Promise<AuditFilter | null> {
+  let userId = q.userId;
+  if (q.userEmail?.trim()) {
+    const key = identityKey(q.userEmail);
+    const u = key.length > 0 && key.length <= 4 * MAX_EMAIL_LENGTH ? await tx.users.getByEmailKey(key) : null;
+    if (!u || (userId !== undefined && userId !== u.id)) return null;
+    userId = u.id;
+  }
+  const text = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
+  const f: AuditFilter = { userId, operatorPrefix: text(q.operator), ticket: text(q.ticket), text: text(q.text), action: q.action || undefined, from: q.from, to: q.to };
+  for (const k of Object.keys(f) as Array<keyof AuditFilter>) if (f[k] === undefined) delete f[k];
+  return f;
+}
+
 /** Lists audit events newest first for the admin's audit page (admin, 'audit:list'), without the hashes. */
-export async function listAuditEvents(
-  store: Store,
-  session: Session,
-  q: { userEmail?: string; operator?: string; action?: string; from?: number; to?: number; beforeSeq?: number; limit?: number },
-): Promise<Array<Omit<AuditEvent, 'prevHash' | 'hash'>>> {
+export async function listAuditEvents(store: Store, session: Session, q: AuditQuery & { beforeSeq?: number; limit?: number }): Promise<Array<Omit<AuditEvent, 'prevHash' | 'hash'>>> {
   requireRole(session, 'audit:list');
   return store.read(async (tx) => {
-    let userId: number | undefined;
-    if (q.userEmail) {
-      const key = identityKey(q.userEmail);
-      const u = key.length > 0 && key.length <= 4 * MAX_EMAIL_LENGTH ? await tx.users.getByEmailKey(key) : null;
-      if (!u) return [];
-      userId = u.id;
-    }
-    const events = await tx.audit.list({ userId, operator: q.operator, action: q.action, from: q.from, to: q.to, beforeSeq: q.beforeSeq, limit: q.limit ?? 200 });
+    const f = await resolveAuditQuery(tx, q);
+    if (!f) return [];
+    const events = await tx.audit.list({ ...f, beforeSeq: q.beforeSeq, limit: q.limit ?? 200 });
     return events.map(({ prevHash: _p, hash: _h, ...e }) => e);
   });
 }

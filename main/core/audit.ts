@@ -139,14 +139,25 @@ export async function checkAuditChain(events: AsyncIterable<AuditEvent> | Iterab
   return c.report();
 }
 
-/** Filter for listing events. */
+/** Filter for listing events. Text matches ignore case (Unicode lower case, after NFC). */
 export interface AuditFilter {
   userId?: number;
   operator?: string;
+  /** The operator's name starts with this. */
+  operatorPrefix?: string;
+  /** The ticket contains this. */
+  ticket?: string;
+  /** Operator, action, user email, ticket, reason or details contain this. */
+  text?: string;
   action?: string;
   actionPrefix?: string;
   from?: number;
   to?: number;
   beforeSeq?: number;
   limit?: number;
+}
+
+/** How filter text and stored text are compared: NFC, then lower case (the same in every store). */
+export function foldFilterText(s: string): string {
+  return s.normalize('NFC').toLowerCase();
 }

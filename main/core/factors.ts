@@ -18,9 +18,15 @@ export interface FactorSummary {
   recentEvents: AuditEvent[];
 }
 
+/** Views of one user by one operator within this long after a recorded view are not recorded again. */
+export const VIEW_FOLD_MS = 5 * 60_000;
+
 /**
  * Opens a user's page: the factor summary and the last 20 events about the user. This (not a
- * search keystroke) is the audited view, so it writes `user.view` in the same transaction.
+ * search keystroke) is the audited view, so it writes `user.view` in the same transaction;
+ * repeated views of the same user by the same operator within VIEW_FOLD_MS of the recorded one
+ * are folded into it (a page refreshed after each action would otherwise flood the log and the
+ * user's recent activity).
  */
 export async function getUserFactors(store: Store, session: Session, userId: number): Promise<FactorSummary> {
   requireRole(session, 'users:view');
@@ -44,7 +50,8 @@ export async function getUserFactors(store: Store, session: Session, userId: num
     const state = await tx.verification.get(u.id);
     const locked = isLocked(state, now);
     const recentEvents = await tx.audit.list({ userId: u.id, limit: 20 });
-    await auditAction(tx, session, u, 'user.view', null, {}, now);
+    const [seen] = await tx.audit.list({ userId: u.id, operator: session.name, action: 'user.view', from: now - VIEW_FOLD_MS + 1, limit: 1 });
+    if (!seen || seen.at > now) await auditAction(tx, session, u, 'user.view', null, {}, now);
     return {
       user: { id: u.id, email: u.email, name: u.name, phone: u.phone, organization: u.organization, status: u.status, externalId: u.externalId },
       authenticator,

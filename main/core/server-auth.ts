@@ -4,6 +4,7 @@
  * second factor's secret only sealed under the server's data key, bound to its row and column.
  * Every rule here runs the same on every server instance: the state lives in the store.
  */
+import { checkSiteBasics, putSiteBasics, type SiteBasics } from './settings.ts';
 import type { ServerStore, ServerWriteTx } from '../store/port.ts';
 import type { Session } from './session.ts';
 import { fail, FactorDeskError } from './errors.ts';
@@ -208,7 +209,9 @@ export async function initServerStore(
   sealer: ValueSealer,
   keys: ServerKeyRecords,
   admin: { name: string; displayName?: string; email: string | null; password: string },
+  site: SiteBasics = {},
 ): Promise<{ session: Session; operatorOtpUri: string }> {
+  const basics = checkSiteBasics(site);
   const op = checkNewOperator({ name: admin.name, displayName: admin.displayName ?? admin.name, email: admin.email, password: admin.password, role: 'admin' });
   const id = store.random.bytes(16).toString('hex');
   const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: op.nameKey }, admin.password);
@@ -224,6 +227,9 @@ export async function initServerStore(
     await tx.meta.set('server.signing-public-key', keys.signingPublicKey);
     await tx.audit.append({ action: 'server.init', operator: row.name, outcome: 'ok', details: { storeId: store.storeId } }, now);
     await tx.audit.append({ action: 'operator.add', operator: row.name, outcome: 'ok', details: { name: row.name, role: 'admin' } }, now);
+    // The organisation and support contact given to server init, audited like any settings change.
+    const changed = await putSiteBasics(tx, basics, now);
+    if (changed.length > 0) await tx.audit.append({ action: 'settings.update', operator: row.name, outcome: 'ok', details: { changed } }, now);
     return { ...sessionOf(row, now), via: 'cli' as const };
   });
   return { session, operatorOtpUri: factor.uri };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
-import type { ReadTx, Store } from '../store/port.ts';
+import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './audit-as.ts';
 
@@ -28,7 +28,15 @@ export interface Settings {
   velocityPerHour: number;
   velocityPerDay: number;
   identityChecks: IdentityCheck[];
+  /** Reasons an agent picks in the action dialogs instead of typing (in both languages). */
+  reasonPresets: ReasonPreset[];
   verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
+}
+
+/** One reason preset: the text the reason field takes, in the operator's language. */
+export interface ReasonPreset {
+  nb: string;
+  en: string;
 }
 
 /** The check that may never count as strong: a request by e-mail alone proves nothing. */
@@ -58,7 +66,8 @@ export const DEFAULT_SETTINGS: Settings = {
   organizationName: 'FactorDesk',
   organizationLogo: null,
   issuer: 'FactorDesk',
-  supportContact: 'the helpdesk',
+  // Empty until the site names it (first run asks): texts then say "the helpdesk" in their own language.
+  supportContact: '',
   oneTimeCodeMinutes: 60,
   enrollmentDeadlineDays: 7,
   idleLockMinutes: 5,
@@ -71,8 +80,17 @@ export const DEFAULT_SETTINGS: Settings = {
     { id: 'manager', strong: true, label: { nb: 'Bekreftet av brukerens leder', en: "Confirmed by the user's manager" } },
     { id: WEAK_ONLY_CHECK, strong: false, label: { nb: 'Forespørsel fra e-postadressen som er registrert', en: 'Request from the address on record' } },
   ],
+  reasonPresets: [
+    { nb: 'Mistet telefonen', en: 'Lost phone' },
+    { nb: 'Ny telefon', en: 'New phone' },
+    { nb: 'Telefonen er stjålet', en: 'Phone stolen' },
+    { nb: 'Autentiseringsappen ble slettet', en: 'Authenticator app deleted' },
+    { nb: 'Brukte opp reservekodene', en: 'Backup codes used up' },
+  ],
   verification: { burnAfter: 5, lockAfter: 10, cooldownMinutes: 30 },
 };
+
+export const MAX_REASON_PRESETS = 20;
 
 // No control characters or bidi overrides in anything that is printed or exported.
 const plainText = (max: number) =>
@@ -123,7 +141,8 @@ const FIELDS = {
     }),
   // A ':' would split the label an authenticator shows into the wrong issuer and account.
   issuer: plainText(64).refine((s) => !s.includes(':'), 'must not contain a colon'),
-  supportContact: plainText(200),
+  // May be cleared again (empty: texts name the helpdesk in their own language).
+  supportContact: z.union([z.string().trim().length(0), plainText(200)]),
   oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
   enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
   idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
@@ -144,6 +163,16 @@ const FIELDS = {
       if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'check ids must be unique' });
       if (checks.some((c) => c.id === WEAK_ONLY_CHECK && c.strong)) ctx.addIssue({ code: 'custom', message: `${WEAK_ONLY_CHECK} (a request from the address on record) can never count as a strong check` });
       if (!checks.some((c) => c.strong)) ctx.addIssue({ code: 'custom', message: 'at least one check must be strong, or no action could ever be taken' });
+    }),
+  // A preset becomes the action's reason: the same text rules as a typed reason (at most 200 here).
+  reasonPresets: z
+    .array(z.strictObject({ nb: plainText(200), en: plainText(200) }))
+    .max(MAX_REASON_PRESETS)
+    .superRefine((list, ctx) => {
+      for (const lang of ['nb', 'en'] as const) {
+        const texts = list.map((p) => p[lang].toLowerCase());
+        if (new Set(texts).size !== texts.length) ctx.addIssue({ code: 'custom', message: `must not list the same ${lang} text twice` });
+      }
     }),
   verification: z.strictObject({
     // Fixed by the policy in the issue; accepted only with these values.
@@ -179,6 +208,32 @@ function settingsFrom(rows: Array<{ key: string; value: string }>): Settings {
     }
   }
   return out as unknown as Settings;
+}
+
+/** What a first run may set beside the admin: the organisation's name and the support contact. */
+export interface SiteBasics {
+  organizationName?: string;
+  supportContact?: string;
+}
+
+/** Validates the first run's site basics with the settings' own rules (BAD_REQUEST naming the field). */
+export function checkSiteBasics(site: SiteBasics): Partial<SiteBasics> {
+  const out: Partial<SiteBasics> = {};
+  for (const key of ['organizationName', 'supportContact'] as const) {
+    const v = site[key];
+    if (v === undefined || (typeof v === 'string' && v.trim() === '')) continue;
+    const parsed = FIELDS[key].safeParse(v);
+    if (!parsed.success) fail('BAD_REQUEST', `The setting ${key} ${describeIssue(parsed.error.issues[0])}. Correct it and try again.`, { field: key });
+    out[key] = parsed.data as string;
+  }
+  return out;
+}
+
+/** Stores the checked site basics in a write transaction; returns the keys written (for the audit). */
+export async function putSiteBasics(tx: WriteTx, site: Partial<SiteBasics>, now: number): Promise<string[]> {
+  const keys = Object.keys(site) as Array<keyof SiteBasics>;
+  for (const k of keys) await tx.settings.put(k, JSON.stringify(site[k]), now);
+  return keys;
 }
 
 /** Reads the settings (any operator). */

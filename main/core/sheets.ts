@@ -35,6 +35,7 @@ export async function prepareSheet(store: Store, session: Session, req: { userId
       uri: p.uri,
       key: p.key,
       issuer: settings.issuer,
+      supportContact: settings.supportContact,
       account: p.user.email,
       deadline: p.deadline,
       sheetId: p.sheetId,

@@ -17,6 +17,16 @@ const opName = z.string().min(1).max(64);
 const format = z.enum(['csv', 'json']);
 const language = z.enum(['nb', 'en']);
 const empty = z.object({}).strict();
+/** The audit filter the list and the export share. */
+const auditFilter = z.object({
+  userEmail: z.string().max(254).optional(),
+  operator: z.string().max(64).optional(),
+  ticket: z.string().max(200).optional(),
+  text: z.string().max(200).optional(),
+  action: z.string().max(64).optional(),
+  from: z.number().int().optional(),
+  to: z.number().int().optional(),
+});
 
 // ---- the channel table ----------------------------------------------------------------
 /** `permission: null` marks channels usable before sign-in (status, sign-in, first run, prefs). */
@@ -28,7 +38,10 @@ export const CHANNELS = {
   'app:status': ch(null, empty),
   'app:open-external': ch(null, z.object({ url: z.string().max(2048) }).strict()),
   'prefs:set': ch(null, z.object({ language: language.optional(), density: z.enum(['comfortable', 'compact']).optional() }).strict()),
-  'session:first-run': ch(null, z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password }).strict()),
+  'session:first-run': ch(
+    null,
+    z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password, organizationName: shortText(200).optional(), supportContact: shortText(200).optional() }).strict(),
+  ),
   'session:recovery-stored': ch('users:find', empty),
   'session:sign-in': ch(null, z.object({ name: shortText(256), password }).strict()),
   'session:recover': ch(null, z.object({ recoveryKey: shortText(200), name: opName, password }).strict()),
@@ -82,6 +95,7 @@ export const CHANNELS = {
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
           .optional(),
+        reasonPresets: z.array(z.object({ nb: shortText(200), en: shortText(200) }).strict()).max(20).optional(),
         verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
       })
       .strict(),
@@ -98,22 +112,9 @@ export const CHANNELS = {
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'jobs:reports': ch('users:find', empty),
-  'audit:list': ch(
-    'audit:list',
-    z
-      .object({
-        userEmail: z.string().max(254).optional(),
-        operator: z.string().max(64).optional(),
-        action: z.string().max(64).optional(),
-        from: z.number().int().optional(),
-        to: z.number().int().optional(),
-        beforeSeq: z.number().int().optional(),
-        limit: z.number().int().min(1).max(1000).optional(),
-      })
-      .strict(),
-  ),
+  'audit:list': ch('audit:list', auditFilter.extend({ beforeSeq: z.number().int().optional(), limit: z.number().int().min(1).max(1000).optional() }).strict()),
   'audit:verify': ch('audit:verify', empty),
-  'audit:export': ch('audit:export', z.object({ format }).strict()),
+  'audit:export': ch('audit:export', z.object({ format, filter: auditFilter.strict().optional() }).strict()),
   'outbox:list': ch('outbox:list', z.object({ pendingOnly: z.boolean() }).strict()),
   'outbox:export': ch('outbox:export', z.object({ format }).strict()),
   'vault:info': ch('vault:info', empty),

@@ -19,6 +19,8 @@ export interface SheetInput {
   sheetId: string;
   issuedAt: number;
   operatorName: string;
+  /** Whom the user calls with questions (settings); empty: "the helpdesk" in each language. */
+  supportContact?: string;
   backupCodes?: string[];
   timeZone?: string;
 }
@@ -48,6 +50,8 @@ export const SHEET_TEXT = {
     backupTitle: 'Reservekoder',
     backupHint: 'Hver kode kan brukes én gang når du ikke har telefonen. Ta vare på dem som et passord.',
     keepSafe: 'Oppbevar denne siden trygt',
+    questions: 'Spørsmål? Ring',
+    questionsNoContact: 'Spørsmål? Ta kontakt med brukerstøtte.',
   },
   en: {
     title: 'Set up your app',
@@ -72,6 +76,8 @@ export const SHEET_TEXT = {
     backupTitle: 'Backup codes',
     backupHint: 'Each code works once, when you do not have your phone. Keep them like a password.',
     keepSafe: 'Keep this page somewhere safe',
+    questions: 'Questions? Call',
+    questionsNoContact: 'Questions? Contact the helpdesk.',
   },
 } as const;
 
@@ -177,6 +183,9 @@ export async function renderEnrollmentSheet(input: SheetInput): Promise<string> 
     `<ol class="${cls}" lang="${code}">${t.steps.map((s) => `<li>${e(s)}</li>`).join('')}</ol>`;
   const header = `<header>${logo ? `<img src="${e(logo)}" alt="">` : ''}<div class="org">${e(input.organizationName)}</div></header>`;
   const who = `<p class="user"><strong>${e(input.user.name)}</strong> · ${e(input.user.email)}</p>`;
+  const contact = (input.supportContact ?? '').trim();
+  const ask = (t: (typeof SHEET_TEXT)['nb' | 'en']) => (contact ? `${e(t.questions)} ${e(contact)}.` : e(t.questionsNoContact));
+  const questions = `<p class="meta" id="support-contact">${ask(first)} ${ask(second)}</p>`;
   const sheetMeta = `${both('sheet')} <strong>${e(input.sheetId)}</strong>`;
 
   const page1 = `<section class="page" id="setup">
@@ -194,6 +203,7 @@ ${who}
 <div class="keyrow"><p class="label">${both('key')}</p><p class="key" id="key">${e(input.key)}</p><p class="hint">${e(first.keyHint)} ${e(second.keyHint)}</p></div>
 <div class="steps">${steps(first, 'first', lang)}${steps(second, 'second', other)}</div>
 <p class="deadline" id="deadline">${both('before')} ${e(deadline)}</p>
+${questions}
 <p class="meta">${sheetMeta} · ${both('issuedAt')} ${e(issued)} · ${both('issuedBy')} ${e(input.operatorName)}</p>
 <p class="destroy">${both('destroy', ' · ')}</p>
 </section>`;
@@ -210,6 +220,7 @@ ${who}
 <p class="hint">${e(first.backupHint)}<br>${e(second.backupHint)}</p>
 <ol class="codes">${codes.map((c) => `<li>${e(c)}</li>`).join('')}</ol>
 <p class="keep">${both('keepSafe', ' · ')}</p>
+${questions}
 <p class="meta">${sheetMeta} · ${both('issuedAt')} ${e(issued)}</p>
 </section>`;
 

@@ -56,4 +56,17 @@ describe('init', () => {
     }
     expect(existsSync(join(root, 'srv'))).toBe(false);
   });
+
+  it('--organization and --support-contact are stored with the vault; a bad value creates nothing', () => {
+    const dir = join(root, 'site-vault');
+    const env = { FACTORDESK_PASSWORD: ADMIN.password };
+    const bad = spawnCli(['--vault', dir, '--json', 'init', '--name', ADMIN.name, '--organization', 'Eksempel\u202Ekommune'], { env });
+    expect(bad.status).toBe(2);
+    expect(oneJson(bad.stdout).error!.message).toMatch(/organizationName/);
+    expect(existsSync(join(dir, 'vault.db'))).toBe(false);
+    const r = spawnCli(['--vault', dir, '--json', 'init', '--name', ADMIN.name, '--organization', 'Eksempel kommune', '--support-contact', 'IT-brukerstøtte, 22 00 00 00'], { env });
+    expect(r.status).toBe(0);
+    const show = spawnCli(['--vault', dir, '--json', '--operator', ADMIN.name, 'settings', 'show'], { env });
+    expect(oneJson(show.stdout).result.settings).toMatchObject({ organizationName: 'Eksempel kommune', supportContact: 'IT-brukerstøtte, 22 00 00 00' });
+  });
 });

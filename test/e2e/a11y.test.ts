@@ -183,6 +183,13 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
     await $('first-run-password').fill(ADMIN_OP.password);
     await $('first-run-password-repeat').fill(ADMIN_OP.password);
     await $('first-run-submit').click();
+    // Organisation and support contact are required: their errors are swept too.
+    await $('first-run-organization').waitFor();
+    await expect.poll(() => $('first-run-organization').getAttribute('aria-invalid')).toBe('true');
+    await check('first-run-missing');
+    await $('first-run-organization').fill('Eksempel kommune');
+    await $('first-run-support').fill('IT-brukerstøtte, 22 00 00 00');
+    await $('first-run-submit').click();
     await $('recovery-key').waitFor({ timeout: 20_000 });
     await check('first-run-recovery-key');
     await recoveryKeyFits('first-run-recovery-key');
@@ -348,6 +355,16 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await $('audit-verify').click();
       await $('audit-verify-result').waitFor();
       await check('audit');
+      await $('audit-preset-week').click();
+      await expect.poll(() => $('audit-filter-from').inputValue()).not.toBe('');
+      await $('audit-row').first().waitFor();
+      await $('audit-row-details').first().focus();
+      await h.page.keyboard.press('Enter');
+      await $('audit-event-dialog').waitFor();
+      await check('audit-event');
+      await h.page.keyboard.press('Escape');
+      await backTo('audit-row-details', 'audit', 'Esc on an audit event');
+      await $('audit-clear').click();
       await $('audit-filter-from').fill('13.13.2020');
       await $('audit-apply').click();
       await expect.poll(async () => (await $('audit-screen').textContent()) ?? '').toContain(l === 'nb' ? 'Dette er ikke en dato' : 'That is not a date');

@@ -32,7 +32,7 @@ import {
 } from '../helpers/e2e.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { focusProblem } from '../helpers/a11y.ts';
-import type { AuditEventView, ChainReportView, IssuedEnrollment } from '../../contract/index.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment, SettingsView } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
 
@@ -171,6 +171,15 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await h.page.keyboard.type(ADMIN_OP.password);
     await h.page.keyboard.press('Tab');
     await h.page.keyboard.type(ADMIN_OP.password);
+    // The organisation's name and the support contact are asked for too: required.
+    await h.page.keyboard.press('Tab');
+    expect(await focusedTestId()).toBe('first-run-organization');
+    await h.page.keyboard.press('Enter');
+    await shows($('first-run'), tr('nb', 'common.required'));
+    expect(responsesOf(h, 'session:first-run')).toHaveLength(0);
+    await h.page.keyboard.type('Eksempel kommune');
+    await h.page.keyboard.press('Tab');
+    await h.page.keyboard.type('IT-brukerstøtte, 22 00 00 00');
     await shot('first-run');
     await h.page.keyboard.press('Enter');
 
@@ -516,7 +525,14 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     const dlg = $('dialog-backup-codes');
     await dlg.waitFor();
     expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
-    await identity(['callback'], 'HD-20392', 'no backup codes left');
+    // The reason is picked from the presets (settings, in the UI's language), not typed.
+    await identity(['callback'], 'HD-20392', '');
+    const preset = tr('nb', 'identity.reasonPresets');
+    const group = dlg.getByRole('group', { name: preset });
+    await group.getByRole('button', { name: 'Brukte opp reservekodene' }).click();
+    expect(await $('identity-reason').inputValue()).toBe('Brukte opp reservekodene');
+    expect(await group.getByRole('button', { name: 'Brukte opp reservekodene' }).getAttribute('aria-pressed')).toBe('true');
+    await $('identity-reason').focus();
     await h.page.keyboard.press('Enter');
     await $('consequences').waitFor();
     await h.page.keyboard.press('Enter');
@@ -531,6 +547,7 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('close-confirm-yes').click();
     await dlg.waitFor({ state: 'detached' });
     await shows($('factor-backup-codes'), tr('nb', 'factor.codesLeft', { n: 10, total: 10 }));
+    await shows($('recent-activity'), 'Brukte opp reservekodene');
     for (const c of shown) expect(await pageHtml(h.page)).not.toContain(c!);
   });
 
@@ -612,9 +629,42 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows(result, tr('nb', 'audit.intact', { count: chain.count, n: fmt('nb', chain.count) }));
     await shot('audit-verified');
 
+    // A filtered export holds exactly the rows the table shows (ticket and free text ignore case).
+    await $('audit-filter-user').fill('');
+    await $('audit-filter-ticket').fill('hd-20391');
+    await $('audit-filter-text').fill('CHANGED PHONE');
+    await $('audit-apply').click();
+    await expect.poll(async () => (await $('audit-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-action')))).join()).toContain('enrollment.reenroll');
+    const shown = last<AuditEventView[]>('audit:list');
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((e) => e.ticket === 'HD-20391')).toBe(true);
+    await expect.poll(() => $('audit-row').count()).toBe(shown.length);
+    const csv = join(h.tmp, 'audit-filtered.csv');
+    h.saveAnswers['audit-csv'] = csv;
+    const exportsBefore = responsesOf(h, 'audit:export').length;
+    await $('audit-export-csv').click();
+    // The worker writes the file before the answer comes back: wait for the answer.
+    await expect.poll(() => responsesOf(h, 'audit:export').length).toBe(exportsBefore + 1);
+    expect(existsSync(csv)).toBe(true);
+    expect(last<{ count: number }>('audit:export').count).toBe(shown.length);
+    const csvRows = readFileSync(csv, 'utf8').trim().split('\r\n').slice(1, -1);
+    expect(csvRows.map((r) => Number(r.split(',')[0]))).toEqual(shown.map((e) => e.seq).reverse());
+
+    // An event's details: every field and what the details hold.
+    await $('audit-row-details').first().click();
+    const dialog = $('audit-event-dialog');
+    await dialog.waitFor();
+    await shows(dialog, 'HD-20391');
+    await shows(dialog, 'via');
+    await shot('audit-event');
+    await h.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await $('audit-clear').click();
+
     const file = join(h.tmp, 'audit.json');
     h.saveAnswers['audit-json'] = file;
     await $('audit-export-json').click();
+    await expect.poll(() => responsesOf(h, 'audit:export').length).toBe(exportsBefore + 2);
     await expect.poll(() => existsSync(file)).toBe(true);
     await shows($('toast').last(), tr('nb', 'audit.exported', { count: last<{ count: number }>('audit:export').count, n: fmt('nb', last<{ count: number }>('audit:export').count) }));
     const exported = readFileSync(file, 'utf8');
@@ -638,6 +688,8 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     // The same in the data main sent (no code or key in it: the scan at the end covers every response).
     const items = last<Array<{ email: string; subject: string; kind: string }>>('outbox:list');
     expect(items.filter((i) => i.email === KARI.email).length).toBeGreaterThanOrEqual(1);
+    // The organisation named at first run heads every notification.
+    expect(items.every((i) => i.subject.startsWith('Eksempel kommune: '))).toBe(true);
     await shot('outbox');
 
     await $('nav-operators').click();
@@ -647,6 +699,22 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('nav-settings').click();
     await $('settings-screen').waitFor();
     await shot('settings');
+    // What first run asked for is in the settings.
+    expect(await $('settings-org').inputValue()).toBe('Eksempel kommune');
+    expect(await $('settings-support').inputValue()).toBe('IT-brukerstøtte, 22 00 00 00');
+    // Reason presets: a duplicate is refused before saving; a new one is saved and audited by name.
+    const editor = $('presets-editor');
+    const presetsBefore = await editor.getByTestId('preset-nb').count();
+    await editor.getByTestId('preset-add').click();
+    await editor.getByTestId('preset-nb').last().fill('Mistet telefonen');
+    await editor.getByTestId('preset-en').last().fill('Lost phone again');
+    await shows(editor, tr('nb', 'settings.presetTwice'));
+    expect(await $('settings-save').isDisabled()).toBe(true);
+    await editor.getByTestId('preset-nb').last().fill('Telefonen er i reparasjon');
+    await editor.getByTestId('preset-en').last().fill('Phone in for repair');
+    await $('settings-save').click();
+    await expect.poll(() => last<SettingsView>('settings:update').reasonPresets?.length).toBe(presetsBefore + 1);
+    expect(last<SettingsView>('settings:update').reasonPresets.at(-1)).toEqual({ nb: 'Telefonen er i reparasjon', en: 'Phone in for repair' });
 
     await $('nav-vault').click();
     await $('vault-screen').waitFor();

@@ -5,16 +5,15 @@ import canonicalize from 'canonicalize';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditHeadRow as auditHead, listAuditRows as listAudit } from '../../main/store/sqlite/audit-rows.ts';
-import { exportAudit as exportTo, verifyAuditForReport as verifyReport, verifyExportedAudit, type AuditExportFile } from '../../main/core/audit-export.ts';
+import { listAuditEvents, type AuditQuery, exportAudit as exportTo, verifyAuditForReport as verifyReport, verifyExportedAudit, type AuditExportFile } from '../../main/core/audit-export.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import { vaultAdminOf } from '../../main/store/sqlite/vault-admin.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
-import type { AuditFilter } from '../../main/core/audit.ts';
 import type { OutputSink } from '../../main/core/sink.ts';
 
 /** The export service into a sink in memory; checks that what was saved is what it returned. */
-async function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditFilter) {
+async function exportAudit(vault: Vault, session: Session, format: 'csv' | 'json', filter?: AuditQuery) {
   const saved: string[] = [];
   const sink: OutputSink = { save: async (c) => void saved.push(c), discard: async () => void saved.pop() };
   const r = await exportTo(storeOf(vault), vaultAdminOf(vault), session, format, sink, filter);
@@ -131,6 +130,24 @@ describe('audit export (JSON)', () => {
     const d = JSON.parse(out.content) as AuditExportFile;
     d.events[0]!.outcome = 'ok';
     expect(verifyExportedAudit(JSON.stringify(d))).toMatchObject({ ok: false, firstBroken: doc.events[0]!.seq });
+  });
+
+  it('exports exactly what the audit page lists for the same filter (ticket, free text, operator prefix, user)', async () => {
+    const v = await setup();
+    const store = storeOf(v.vault);
+    const listed = async (q: AuditQuery) => (await listAuditEvents(store, v.admin, q)).map((e) => e.seq).reverse();
+    for (const q of [{ ticket: 'hd-' }, { ticket: '19920' }, { text: 'PHONE' }, { operator: 'AN', text: 'refused' }, { userEmail: 'per@example.no', text: 'lost' }, { text: 'nothing like this' }] as AuditQuery[]) {
+      const out = await exportAudit(v.vault, v.admin, 'json', q);
+      const doc = JSON.parse(out.content) as AuditExportFile;
+      const want = await listed(q);
+      expect(doc.events.map((e) => e.seq), JSON.stringify(q)).toEqual(want);
+      expect(out.count).toBe(want.length);
+      expect(doc.complete).toBe(false);
+    }
+    expect((await listed({ text: 'PHONE' })).length).toBe(2);
+    // A user that does not exist matches nothing: the export is empty, not the whole log.
+    const none = await exportAudit(v.vault, v.admin, 'csv', { userEmail: 'nobody@example.no' });
+    expect(none.count).toBe(0);
   });
 
   it('is for admins only', async () => {

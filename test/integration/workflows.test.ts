@@ -16,7 +16,7 @@ import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
 import { issueOneTimeCode } from '../../main/core/one-time-codes.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, pendingEnrollmentForSheet, regenerateEnrollment, revealEnrollmentKey } from '../../main/core/enrollment.ts';
-import { getUserFactors } from '../../main/core/factors.ts';
+import { getUserFactors, VIEW_FOLD_MS } from '../../main/core/factors.ts';
 import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../main/core/user-actions.ts';
 import { exportOutbox, listOutbox } from '../../main/core/outbox.ts';
 import { csvCell } from '../../main/core/csv-safe.ts';
@@ -411,6 +411,27 @@ describe('identity-check policy and targets', () => {
     });
   }
 
+  it('settings: reason presets come in both languages, are validated, and a change is audited by name only', async () => {
+    const defaults = (await currentSettings(store)).reasonPresets;
+    expect(defaults.length).toBeGreaterThan(2);
+    expect(defaults.every((p) => p.nb.trim() !== '' && p.en.trim() !== '' && p.nb !== p.en)).toBe(true);
+    const bad = [
+      [{ nb: 'Mistet telefonen', en: 'Lost phone' }, { nb: 'mistet telefonen', en: 'Phone lost' }],
+      [{ nb: '', en: 'Lost phone' }],
+      [{ nb: 'Mistet\u202Etelefonen', en: 'Lost phone' }],
+      [{ nb: 'x'.repeat(201), en: 'Lost phone' }],
+      [{ nb: 'Mistet telefonen' }],
+      Array.from({ length: 21 }, (_, i) => ({ nb: `Årsak ${i}`, en: `Reason ${i}` })),
+    ];
+    for (const reasonPresets of bad) expect(await errCode(() => updateSettings(store, admin, { reasonPresets } as never)), JSON.stringify(reasonPresets).slice(0, 60)).toBe('BAD_REQUEST');
+    expect(await errCode(() => updateSettings(store, agent, { reasonPresets: [] }))).toBe('FORBIDDEN');
+    const next = await updateSettings(store, admin, { reasonPresets: [{ nb: '  Byttet telefon ', en: 'Changed phone' }] });
+    expect(next.reasonPresets).toEqual([{ nb: 'Byttet telefon', en: 'Changed phone' }]);
+    expect(await last()).toMatchObject({ action: 'settings.update', details: { changed: ['reasonPresets'] } });
+    expect(JSON.stringify(await last())).not.toContain('Byttet');
+    expect((await updateSettings(store, admin, { reasonPresets: [] })).reasonPresets).toEqual([]);
+  });
+
   it('settings: known-email can never be made strong; limits are enforced; only admins change them', async () => {
     const checks = (await currentSettings(store)).identityChecks.map((c) => (c.id === 'known-email' ? { ...c, strong: true } : c));
     expect(await errCode(() => updateSettings(store, admin, { identityChecks: checks }))).toBe('BAD_REQUEST');
@@ -473,6 +494,24 @@ describe('role table', () => {
 });
 
 describe('factor summary', () => {
+  it('folds repeated views of one user by one operator within five minutes into one user.view', async () => {
+    const views = async () => (await store.read((tx) => tx.audit.list({ userId: kari, action: 'user.view', limit: 100 }))).map((e) => e.operator);
+    const before = (await views()).length;
+    await getUserFactors(store, agent, kari);
+    clock.advance(60_000);
+    await getUserFactors(store, agent, kari);
+    clock.advance(VIEW_FOLD_MS - 60_000 - 1);
+    const f = await getUserFactors(store, agent, kari);
+    expect((await views()).length).toBe(before + 1);
+    expect(f.recentEvents.filter((e) => e.action === 'user.view').length).toBe(Math.min(before + 1, 20));
+    // Another operator's view is recorded on its own; the same operator's again once the window has passed.
+    await getUserFactors(store, admin, kari);
+    expect((await views()).length).toBe(before + 2);
+    clock.advance(1);
+    await getUserFactors(store, agent, kari);
+    expect((await views()).slice(0, 3)).toEqual([agent.name, admin.name, agent.name]);
+  });
+
   it('shows states, masked SMS and the directory phone, writes the audited view, and holds no secret', async () => {
     const secret = await enroll(kari);
     const otc = await issueOneTimeCode(store, agent, kari, ctx);
@@ -543,6 +582,21 @@ describe('audit, outbox and refused requests', () => {
     expect(await auditCount()).toBe(before + 1);
     expect(await last()).toMatchObject({ action: 'enrollment.reveal-key', userId: kari, details: { enrollmentId: pending.enrollmentId } });
     expect(await errCode(() => removeSms(store, agent, kari, actx))).toBe('CONFLICT');
+  });
+
+  it('a notification names the organisation, and without a support contact each language names the helpdesk in its own words', async () => {
+    await updateSettings(store, admin, { organizationName: 'Eksempel kommune' });
+    await issueOneTimeCode(store, agent, kari, ctx);
+    const [item] = await listOutbox(store, admin, { pendingOnly: true });
+    const [nb, en] = item!.body.split('\n\n');
+    expect(item!.subject).toMatch(/^Eksempel kommune: /);
+    expect(nb).toContain('hos Eksempel kommune');
+    expect(nb).toMatch(/Hvis dette ikke var deg, ta kontakt med brukerstøtte\.$/);
+    expect(nb).not.toMatch(/helpdesk/);
+    expect(en).toMatch(/If this was not you, contact the helpdesk\.$/);
+    // A contact set and cleared again: back to the helpdesk in each language.
+    await updateSettings(store, admin, { supportContact: 'IT-vakta, 22 00 00 00' });
+    expect((await updateSettings(store, admin, { supportContact: '  ' })).supportContact).toBe('');
   });
 
   it('queues a notification per change, exports each once, with neutralised CSV cells', async () => {

@@ -58,8 +58,16 @@ describe('factordesk server init', () => {
     expect(() => statSync(keyFile)).toThrow();
   });
 
+  it('refuses a bad --organization before touching anything', () => {
+    const r = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name, '--organization', 'Eksempel\u202Ekommune'], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
+    expect(r.status).toBe(2);
+    expect(oneJson(r.stdout).error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/organizationName/) });
+    expect(() => statSync(keyFile)).toThrow();
+  });
+
   it('creates the key file (0600), the first admin, and prints the second-factor URI and the recovery key once', () => {
-    const r = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name, '--email', ADMIN.email], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
+    const site = ['--organization', 'Eksempel kommune', '--support-contact', 'IT-brukerstøtte, 22 00 00 00'];
+    const r = spawnCli(['--json', 'server', 'init', '--store', storeUrl, '--key-file', keyFile, '--name', ADMIN.name, '--email', ADMIN.email, ...site], { env: { ...pgEnv, FACTORDESK_PASSWORD: ADMIN.password } });
     expect(r.stderr).toBe('');
     const out = oneJson(r.stdout);
     expect(out.ok).toBe(true);
@@ -118,6 +126,8 @@ describe('factordesk serve', () => {
       c.token = signedIn.ok ? signedIn.value.token : null;
 
       expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: true, value: { items: [] } });
+      // What server init was told about the organisation is in the settings.
+      expect(await c.call('settings:get', {})).toMatchObject({ ok: true, value: { organizationName: 'Eksempel kommune', supportContact: 'IT-brukerstøtte, 22 00 00 00' } });
       expect(await c.call('vault:backup', {})).toMatchObject({ ok: false, error: { code: 'NOT_IN_SERVER_MODE' } });
       expect(await c.call('no:such-channel', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       expect(await c.call('users:find', { query: 5 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
@@ -153,7 +163,7 @@ describe('factordesk serve', () => {
       const audit = await c.call<Array<{ action: string; outcome: string }>>('audit:list', { limit: 200 });
       expect(audit.ok).toBe(true);
       const actions = audit.ok ? audit.value.map((e) => e.action) : [];
-      expect(actions).toEqual(expect.arrayContaining(['server.init', 'signin', 'signin.failed', 'operator.second-factor.enroll', 'operator.add', 'operator.disable', 'ipc.refused']));
+      expect(actions).toEqual(expect.arrayContaining(['server.init', 'settings.update', 'signin', 'signin.failed', 'operator.second-factor.enroll', 'operator.add', 'operator.disable', 'ipc.refused']));
       expect(await c.call('auth/sign-out', {})).toMatchObject({ ok: true });
       expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
       c.close();

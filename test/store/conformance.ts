@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../main/store/port.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
-import { GENESIS_HASH } from '../../main/core/audit.ts';
+import { GENESIS_HASH, type AuditFilter } from '../../main/core/audit.ts';
 import type { Session } from '../../main/core/session.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { totpAt } from '../../main/core/totp.ts';
@@ -310,6 +310,41 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(forUser.map((e) => e.action)).toEqual(['user.view']);
         expect(forUser[0]!.details).toEqual({ via: 'app' });
         expect(await store.read((tx) => tx.audit.latestAt())).toBe(t0 + 23);
+      });
+    });
+
+    describe('audit filters', () => {
+      it('filters by operator prefix, ticket and free text ignoring case (also Æ/æ), the same in list and matching', async () => {
+        const t0 = t.clock.now() + 5000;
+        const start = (await store.read((tx) => tx.audit.head())).count;
+        await store.write(async (tx) => {
+          await tx.audit.append({ action: 'code.issue-one-time', operator: 'Åse.berg', userId: 7, userEmail: 'kari@example.no', ticket: 'HD-1001', reason: 'Mistet telefonen på ÆRØ', outcome: 'ok' }, t0);
+          await tx.audit.append({ action: 'code.backup-codes', operator: 'anne', userId: 8, userEmail: 'ola@example.no', ticket: 'INC-77', reason: 'New phone', outcome: 'ok', details: { via: 'Helpdesk-West' } }, t0 + 1);
+          await tx.audit.append({ action: 'user.view', operator: 'annette', userId: 7, userEmail: 'kari@example.no', outcome: 'ok' }, t0 + 2);
+        });
+        const seqs = async (f: AuditFilter) => {
+          const listed = (await store.read((tx) => tx.audit.list({ ...f, from: t0, limit: 100 }))).map((e) => e.seq - start);
+          const matched: number[] = [];
+          await store.read(async (tx) => {
+            for await (const e of tx.audit.matching({ ...f, from: t0, limit: 1 })) matched.push(e.seq - start);
+          });
+          // The export's query is the list's, oldest first, with no page limit.
+          expect(matched).toEqual([...listed].reverse());
+          return matched;
+        };
+        expect(await seqs({ operatorPrefix: 'ANN' })).toEqual([2, 3]);
+        expect(await seqs({ operatorPrefix: 'annet' })).toEqual([3]);
+        expect(await seqs({ operatorPrefix: 'åse' })).toEqual([1]);
+        expect(await seqs({ operatorPrefix: 'nne' })).toEqual([]);
+        expect(await seqs({ ticket: 'hd-10' })).toEqual([1]);
+        expect(await seqs({ ticket: '77' })).toEqual([2]);
+        expect(await seqs({ text: 'ærø' })).toEqual([1]);
+        expect(await seqs({ text: 'KARI@' })).toEqual([1, 3]);
+        expect(await seqs({ text: 'helpdesk-west' })).toEqual([2]);
+        expect(await seqs({ text: 'backup-codes' })).toEqual([2]);
+        expect(await seqs({ text: "' OR 1=1 --" })).toEqual([]);
+        expect(await seqs({ text: '%' })).toEqual([]);
+        expect(await seqs({ operatorPrefix: 'ann', userId: 7 })).toEqual([3]);
       });
     });
 

@@ -28,6 +28,15 @@ function input(over: Partial<SheetInput> = {}): SheetInput {
 const HOSTILE = '<script>alert(1)</script>"&\'<img src=x onerror=alert(2)>';
 
 describe('renderEnrollmentSheet', () => {
+  it('prints the support contact in both languages on each page; without one, the helpdesk in each language', async () => {
+    const html = await renderEnrollmentSheet(input({ supportContact: 'IT-brukerstøtte <22 11 00 00>', backupCodes: ['1111 2222', '3333 4444'] }));
+    const line = 'Spørsmål? Ring IT-brukerstøtte &lt;22 11 00 00&gt;. Questions? Call IT-brukerstøtte &lt;22 11 00 00&gt;.';
+    expect(html.split(line).length - 1).toBe(2);
+    const none = await renderEnrollmentSheet(input({ language: 'en', supportContact: '' }));
+    expect(none).toContain(`${SHEET_TEXT.en.questionsNoContact} ${SHEET_TEXT.nb.questionsNoContact}`);
+    expect(none).not.toContain('Ring the helpdesk');
+  });
+
   it('escapes every user-supplied string so it comes out inert', async () => {
     const html = await renderEnrollmentSheet(
       input({

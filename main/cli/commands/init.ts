@@ -13,7 +13,7 @@ import { canPrompt, readHidden } from '../prompt.ts';
 export const init: Command = {
   name: 'init',
   summary: 'create the vault and its first admin; prints the recovery key once',
-  usage: ['init --name NAME [--display-name TEXT] [--email ADDRESS]'],
+  usage: ['init --name NAME [--display-name TEXT] [--email ADDRESS] [--organization TEXT] [--support-contact TEXT]'],
   help: `Creates a new vault in the vault folder (--vault, FACTORDESK_VAULT or the per-user folder)
 with a first admin operator. The password comes from FACTORDESK_PASSWORD or is typed twice.
 The recovery key opens the vault when every admin password is lost: it is printed once, on
@@ -21,8 +21,10 @@ stdout. Write it down or print it and keep it somewhere safe; it is not stored a
 
   --name NAME           the admin's sign-in name (letters, digits, . _ @ -)
   --display-name TEXT   the name shown in the audit (default: NAME)
-  --email ADDRESS       the admin's work email, so they cannot act on their own user account`,
-  options: { name: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' } },
+  --email ADDRESS       the admin's work email, so they cannot act on their own user account
+  --organization TEXT   the organisation's name, printed on sheets and named in notifications
+  --support-contact TEXT  whom users call with questions (sheets, notifications)`,
+  options: { name: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' }, organization: { type: 'string' }, 'support-contact': { type: 'string' } },
   args: [],
   admin: false,
   async run(ctx, p) {
@@ -56,7 +58,8 @@ stdout. Write it down or print it and keep it somewhere safe; it is not stored a
         fail('IO_ERROR', `The vault folder ${dir} cannot be created (${(err as NodeJS.ErrnoException).code ?? 'error'}). Name a folder you can write to with --vault or FACTORDESK_VAULT.`);
       }
     }
-    const created = await createVault(ctx.env, { name, displayName, email, password });
+    const site = { organizationName: str(p, 'organization'), supportContact: str(p, 'support-contact') };
+    const created = await createVault(ctx.env, { name, displayName, email, password }, site);
     const vaultId = created.vault.vaultId;
     created.vault.close();
     return {

@@ -1,3 +1,4 @@
+import { checkSiteBasics } from '../../core/settings.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { str, type Command } from '../command.ts';
 import { emailArg, textArg } from '../args.ts';
@@ -25,7 +26,7 @@ const MAX_CLOCK_SKEW_MS = 2000;
 export const serverInit: Command = {
   name: 'server init',
   summary: 'set a server store up: key file, first admin, recovery key (printed once)',
-  usage: ['server init --store STORE --key-file FILE --name NAME [--display-name TEXT] [--email ADDRESS]'],
+  usage: ['server init --store STORE --key-file FILE --name NAME [--display-name TEXT] [--email ADDRESS] [--organization TEXT] [--support-contact TEXT]'],
   help: `Sets up a store for "factordesk serve": creates the server key file (owner-only, never
 overwritten), the first admin with a password (FACTORDESK_PASSWORD or typed twice) and a second
 factor, and prints once the admin's second-factor enrollment URI (scan it into an authenticator
@@ -37,8 +38,10 @@ app) and a recovery key. The recovery key re-creates the server key file when th
   --key-file FILE     where the new server key file is written (mode 0600)
   --name NAME         the first admin's sign-in name
   --display-name TEXT the name shown in the audit (default: NAME)
-  --email ADDRESS     the admin's work email`,
-  options: { store: { type: 'string' }, 'key-file': { type: 'string' }, name: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' } },
+  --email ADDRESS     the admin's work email
+  --organization TEXT the organisation's name, printed on sheets and named in notifications
+  --support-contact TEXT  whom users call with questions (sheets, notifications)`,
+  options: { store: { type: 'string' }, 'key-file': { type: 'string' }, name: { type: 'string' }, 'display-name': { type: 'string' }, email: { type: 'string' }, organization: { type: 'string' }, 'support-contact': { type: 'string' } },
   args: [],
   async run(ctx, p) {
     const storeArg = str(p, 'store');
@@ -60,6 +63,8 @@ app) and a recovery key. The recovery key re-creates the server key file when th
       if ((await readHidden(ctx.io, 'Type it again: ')) !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
     assertPassword(password, [name, displayName]);
+    // Checked before anything is written (the key file is never left behind for a bad value).
+    const site = checkSiteBasics({ organizationName: str(p, 'organization'), supportContact: str(p, 'support-contact') });
     // The data key first: the store seals its secrets with it from the start.
     const dataKey = systemRandom.bytes(32);
     const store = await openServerStore(storeArg, dataKey, ctx.clock, systemRandom);
@@ -69,7 +74,7 @@ app) and a recovery key. The recovery key re-creates the server key file when th
       const { recoveryKey, escrow } = escrowKeys(keys, systemRandom);
       // The key file first: a store whose key file could not be written is never set up.
       writeKeyFile(keyPath, keys);
-      const r = await initServerStore(store, valueSealer(keys, systemRandom), { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) }, { name, displayName, email, password });
+      const r = await initServerStore(store, valueSealer(keys, systemRandom), { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) }, { name, displayName, email, password }, site);
       // A store used before it was set up may hold secrets in clear: sealed now, under the new key.
       await store.sealLegacySecrets();
       return {

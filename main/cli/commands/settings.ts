@@ -9,7 +9,7 @@ import { quoteArg, usageError } from '../output.ts';
 type Key = keyof Settings;
 const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];
 const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay']);
-const JSON_KEYS = new Set<Key>(['identityChecks', 'verification']);
+const JSON_KEYS = new Set<Key>(['identityChecks', 'reasonPresets', 'verification']);
 /** Longer than any valid value (20 checks with two 120-character labels each); the rest is refused unread. */
 const MAX_VALUE = 20_000;
 
@@ -40,7 +40,7 @@ function parseValue(key: Key, raw: string): unknown {
     try {
       return JSON.parse(raw) as unknown;
     } catch {
-      throw usageError(`The setting ${key} takes JSON, e.g. '${JSON.stringify(key === 'verification' ? { cooldownMinutes: 30 } : DEFAULT_SETTINGS.identityChecks.slice(0, 1))}'.`, 'settings set');
+      throw usageError(`The setting ${key} takes JSON, e.g. '${JSON.stringify(key === 'verification' ? { cooldownMinutes: 30 } : key === 'reasonPresets' ? DEFAULT_SETTINGS.reasonPresets.slice(0, 1) : DEFAULT_SETTINGS.identityChecks.slice(0, 1))}'.`, 'settings set');
     }
   }
   return raw;
@@ -50,7 +50,7 @@ export const settingsShow: Command = {
   name: 'settings show',
   summary: 'show the site settings',
   usage: ['settings show'],
-  help: `Prints each setting as KEY<TAB>VALUE (JSON for identityChecks and verification). The logo is
+  help: `Prints each setting as KEY<TAB>VALUE (JSON for identityChecks, reasonPresets and verification). The logo is
 shown as "set" or "none", never its bytes.`,
   options: {},
   args: [],
@@ -75,6 +75,7 @@ export const settingsSet: Command = {
   defaultCountryCode                         + and 1–3 digits, e.g. +47: given to phone numbers
                                              written without a country code (import, user form)
   identityChecks                             JSON list of {"id", "strong", "label": {"nb", "en"}}
+  reasonPresets                              JSON list of {"nb", "en"}: the reasons the app offers
   verification                               JSON, e.g. '{"cooldownMinutes": 30}'
   organizationLogo                           a PNG, JPEG or SVG file of at most 200 kB, or none`,
   options: {},

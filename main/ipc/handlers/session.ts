@@ -26,7 +26,8 @@ export function sessionHandlers(ctl: AppController): H {
     'session:first-run': async (req) => {
       // A configured vault folder that is missing is an error, never a silent first run.
       vaultState(ctl.deps.dir, ctl.deps.configured);
-      const { vault, session, recoveryKey } = await createVault(ctl.env, { name: req.name, displayName: req.displayName, email: req.email ?? null, password: req.password });
+      const site = { organizationName: req.organizationName, supportContact: req.supportContact };
+      const { vault, session, recoveryKey } = await createVault(ctl.env, { name: req.name, displayName: req.displayName, email: req.email ?? null, password: req.password }, site);
       await ctl.open(vault, session);
       return { recoveryKey, session: ctl.publicSession()! };
     },

@@ -6,6 +6,8 @@ export interface AuditRead {
   head(): Promise<{ count: number; hash: string }>;
   /** Events newest first with optional filters. */
   list(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** Every event that matches the filter oldest first, its limit ignored (a filtered export). */
+  matching(filter: AuditFilter): AsyncIterable<AuditEvent>;
   /** Every event oldest first, as stored (for verification and exports). */
   all(): AsyncIterable<AuditEvent>;
   /** The latest time recorded among the newest events (clock check); null when empty. */

@@ -1,5 +1,5 @@
 import type { Db } from './database.ts';
-import { AuditChainChecker, canonicalEvent, eventHash, GENESIS_HASH, type AuditAnchor, type AuditEvent, type AuditFilter, type AuditInput, type ChainReport } from '../../core/audit.ts';
+import { AuditChainChecker, canonicalEvent, foldFilterText, eventHash, GENESIS_HASH, type AuditAnchor, type AuditEvent, type AuditFilter, type AuditInput, type ChainReport } from '../../core/audit.ts';
 import { prepared } from './tx-state.ts';
 
 interface Row {
@@ -72,20 +72,45 @@ export function appendAuditRow(db: Db, input: AuditInput, at: number): AuditEven
   return { ...e, prevHash: head.hash, hash };
 }
 
-/** Lists events newest first with optional filters (parameters only). */
-export function listAuditRows(db: Db, f: AuditFilter = {}): AuditEvent[] {
+const TEXT_COLUMNS = ['operator', 'action', 'user_email', 'ticket', 'reason', 'details'];
+
+/** The WHERE conditions of a filter (fixed text; values only as parameters). */
+function auditWhere(f: AuditFilter): { where: string[]; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.userId !== undefined) (where.push('user_id = ?'), args.push(f.userId));
   if (f.operator !== undefined) (where.push('operator = ?'), args.push(f.operator));
+  if (f.operatorPrefix !== undefined) {
+    const p = foldFilterText(f.operatorPrefix);
+    where.push('substr(fd_fold(operator), 1, length(?)) = ?'), args.push(p, p);
+  }
+  if (f.ticket !== undefined) (where.push('instr(fd_fold(ticket), ?) > 0'), args.push(foldFilterText(f.ticket)));
+  if (f.text !== undefined) {
+    const v = foldFilterText(f.text);
+    where.push(`(${TEXT_COLUMNS.map((c) => `instr(fd_fold(${c}), ?) > 0`).join(' OR ')})`);
+    for (const _c of TEXT_COLUMNS) args.push(v);
+  }
   if (f.action !== undefined) (where.push('action = ?'), args.push(f.action));
   if (f.actionPrefix !== undefined) (where.push('substr(action, 1, length(?)) = ?'), args.push(f.actionPrefix, f.actionPrefix));
   if (f.from !== undefined) (where.push('at >= ?'), args.push(f.from));
   if (f.to !== undefined) (where.push('at < ?'), args.push(f.to));
   if (f.beforeSeq !== undefined) (where.push('seq < ?'), args.push(f.beforeSeq));
+  return { where, args };
+}
+
+/** Lists events newest first with optional filters (parameters only). */
+export function listAuditRows(db: Db, f: AuditFilter = {}): AuditEvent[] {
+  const { where, args } = auditWhere(f);
   const limit = Math.min(Math.max(Math.trunc(f.limit ?? 100), 1), 10_000);
   const sql = `SELECT * FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
   return (prepared(db, sql).all(...args, limit) as Row[]).map(fromRow);
+}
+
+/** Every event that matches the filter, oldest first (its limit ignored): what an export holds. */
+export function* iterateMatchingAuditRows(db: Db, f: AuditFilter): Generator<AuditEvent> {
+  const { where, args } = auditWhere(f);
+  const sql = `SELECT * FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
+  for (const r of db.prepare(sql).iterate(...args) as IterableIterator<Row>) yield fromRow(r);
 }
 
 /** Every event in storage order (rowid), as stored: a tampered sequence shows as out of order. */

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { statSync } from 'node:fs';
 import { fail, FactorDeskError } from '../../core/errors.ts';
+import { foldFilterText } from '../../core/audit.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 
 export type Db = Database.Database;
@@ -41,6 +42,8 @@ export function openDatabase(path: string, dek: Buffer, opts: { create?: boolean
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 15000');
+    // SQLite's lower() folds ASCII only; audit filters fold "Æ" like PostgreSQL's lower() does.
+    db.function('fd_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? foldFilterText(v) : null));
     return db;
   } catch (err) {
     db.close();

@@ -13,6 +13,7 @@ import type { Unlocked, VaultCreator } from '../vault-lock.ts';
 import type { Store } from '../port.ts';
 import type { Session } from '../../core/session.ts';
 import { firstRun } from '../../core/first-run.ts';
+import type { SiteBasics } from '../../core/settings.ts';
 import type { NewOperator } from '../../core/operators.ts';
 
 /**
@@ -91,7 +92,7 @@ export interface CreatedVault {
 }
 
 /** First run in the folder `env.dir` (composition roots and tests). */
-export async function createVault(env: VaultEnv, admin: Omit<NewOperator, 'role'>): Promise<CreatedVault> {
-  const r = await firstRun(new SqliteVaultCreator(env), admin);
+export async function createVault(env: VaultEnv, admin: Omit<NewOperator, 'role'>, site: SiteBasics = {}): Promise<CreatedVault> {
+  const r = await firstRun(new SqliteVaultCreator(env), admin, site);
   return { vault: r.unlocked.handle, store: r.store, session: r.session, recoveryKey: r.recoveryKey };
 }

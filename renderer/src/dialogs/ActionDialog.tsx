@@ -102,6 +102,7 @@ export function ActionDialog({ kind, view, settings, onClose, onRefuse }: Props)
             setIdErrors({});
           }}
           checks={settings.identityChecks}
+          presets={settings.reasonPresets}
           phone={view.user.phone}
           errors={idErrors}
           onNext={() => setStep(2)}

@@ -3,7 +3,7 @@
 // check alone (a request from the address on record) is explained and a refusal offered.
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { IdentityCheck } from '../../../contract/index.ts';
+import type { IdentityCheck, ReasonPreset } from '../../../contract/index.ts';
 import { Checkbox } from '../components/Checkbox.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { Field } from '../components/Field.tsx';
@@ -42,6 +42,8 @@ interface Props {
   onRefuse: () => void;
   /** The user's number in the directory (for the call-back), if any. */
   phone?: string | null;
+  /** Reasons to pick instead of typing (settings); picking one fills the reason field. */
+  presets?: ReasonPreset[];
 }
 
 /** The check that the call-back number belongs to. */
@@ -51,7 +53,7 @@ const CALLBACK = 'callback';
  * The identity step, as a form. Enter goes to the next step when the policy is met; until then
  * Enter (also on a check box) moves to the first thing still missing — never past the step.
  */
-export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel, onRefuse, phone }: Props) {
+export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel, onRefuse, phone, presets = [] }: Props) {
   const { t } = useTranslation();
   const lang = currentLang();
   const formRef = useRef<HTMLFormElement>(null);
@@ -141,6 +143,18 @@ export function IdentityStep({ value, onChange, checks, errors, onNext, onCancel
         <Field label={t('identity.ticket')} value={value.ticket} onChange={(ticket) => onChange({ ...value, ticket })} maxLength={200} error={errors.ticket} testId="identity-ticket" placeholder="HD-20391" />
         <Field label={t('identity.reason')} value={value.reason} onChange={(reason) => onChange({ ...value, reason })} maxLength={500} error={errors.reason} testId="identity-reason" placeholder={t('identity.reasonExample')} className="grow" />
       </div>
+      {presets.length > 0 ? (
+        <div className="reason-presets" role="group" aria-label={t('identity.reasonPresets')} data-testid="reason-presets">
+          {presets.map((p, i) => {
+            const text = p[lang];
+            return (
+              <button type="button" key={i} className="btn btn-small" aria-pressed={value.reason.trim() === text} onClick={() => onChange({ ...value, reason: text })} data-testid="reason-preset">
+                {text}
+              </button>
+            );
+          })}
+        </div>
+      ) : null}
       {!st.ready ? (
         <p className="muted" id="identity-missing" data-testid="identity-missing">
           {t('identity.stillNeeded', { list: missing.join(', ') })}

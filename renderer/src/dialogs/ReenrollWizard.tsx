@@ -110,6 +110,7 @@ export function ReenrollWizard({ view, settings, onClose, onRefuse }: Props) {
             setIdErrors({});
           }}
           checks={settings.identityChecks}
+          presets={settings.reasonPresets}
           phone={view.user.phone}
           errors={idErrors}
           onNext={() => setStep(2)}

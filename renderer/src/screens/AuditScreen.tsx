@@ -1,8 +1,11 @@
-// The audit log (admin): filters, the table, "Verify chain" with a visible result, export.
+// The audit log (admin): filters (with date presets), the table, an event's details, "Verify
+// chain" with a visible result and export of exactly what is filtered; verify and export run in a
+// worker in main and report their progress here.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditEventView, ChainReportView } from '../../../contract/index.ts';
-import { call, type ApiError, type Req } from '../api.ts';
+import { call, useEvent, type ApiError, type Req } from '../api.ts';
+import { AuditEventDialog } from '../dialogs/AuditEventDialog.tsx';
 import { AUDIT_ACTIONS, actionLabel, outcomeLabel } from '../audit-labels.ts';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
@@ -15,19 +18,33 @@ import { dateNumeric, dayStart, number, stamp } from '../format.ts';
 import { useWorkspace } from '../workspace.ts';
 
 const PAGE = 200;
-const EMPTY = { userEmail: '', operator: '', action: '', from: '', to: '' };
+const EMPTY = { userEmail: '', operator: '', ticket: '', text: '', action: '', from: '', to: '' };
 type Filters = typeof EMPTY;
+const DAY = 86_400_000;
+/** Date presets: how many days back from today (today included). */
+const PRESETS = [
+  ['today', 1],
+  ['week', 7],
+  ['month', 30],
+] as const;
 
-function toRequest(f: Filters): Req<'audit:list'> {
-  const req: Req<'audit:list'> = { limit: PAGE };
-  if (f.userEmail.trim()) req.userEmail = f.userEmail.trim();
-  if (f.operator.trim()) req.operator = f.operator.trim();
+/** The filter as the channels take it (the list and the export alike). */
+function toFilter(f: Filters): NonNullable<Req<'audit:export'>['filter']> {
+  const req: NonNullable<Req<'audit:export'>['filter']> = {};
+  for (const k of ['userEmail', 'operator', 'ticket', 'text'] as const) if (f[k].trim()) req[k] = f[k].trim();
   if (f.action) req.action = f.action;
   const from = dayStart(f.from);
   const to = dayStart(f.to);
   if (typeof from === 'number') req.from = from;
-  if (typeof to === 'number') req.to = to + 86_400_000 - 1;
+  if (typeof to === 'number') req.to = to + DAY - 1;
   return req;
+}
+
+/** From and to of a preset, as the date fields show them. */
+function presetRange(days: number, now = Date.now()): { from: string; to: string } {
+  const today = dayStart(dateNumeric(now)) ?? now;
+  // Noon of the first day: a daylight-saving change never moves it to the day before.
+  return { from: dateNumeric(today - (days - 1) * DAY + DAY / 2), to: dateNumeric(now) };
 }
 
 /** The audit screen. */
@@ -42,10 +59,15 @@ export function AuditScreen() {
   const [error, setError] = useState<ApiError | null>(null);
   const [chain, setChain] = useState<ChainReportView | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [shown, setShown] = useState<AuditEventView | null>(null);
+  useEvent('job:progress', (p) => {
+    if (p.kind === 'audit-verify' || p.kind === 'audit-export') setProgress({ done: p.done, total: p.total });
+  });
 
   const load = useCallback(async (f: Filters, beforeSeq?: number) => {
     setBusy('list');
-    const r = await call('audit:list', { ...toRequest(f), ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+    const r = await call('audit:list', { ...toFilter(f), limit: PAGE, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
     setBusy(null);
     if (!r.ok) return setError(r.error);
     setError(null);
@@ -64,15 +86,21 @@ export function AuditScreen() {
   };
   async function verify() {
     setBusy('verify');
+    setProgress(null);
     const r = await call('audit:verify', {});
     setBusy(null);
+    setProgress(null);
     if (r.ok) setChain(r.value);
     else setError(r.error);
   }
   async function exportAs(format: 'csv' | 'json') {
     setBusy(format);
-    const r = await call('audit:export', { format });
+    setProgress(null);
+    // Exactly what the table shows for the applied filters (every page of it); none: the whole chain.
+    const filter = toFilter(applied);
+    const r = await call('audit:export', { format, ...(Object.keys(filter).length > 0 ? { filter } : {}) });
     setBusy(null);
+    setProgress(null);
     if (!r.ok) return setError(r.error);
     if (r.value.file) toast({ title: t('audit.exported', { count: r.value.count, n: number(r.value.count) }), description: r.value.file, tone: 'ok' });
   }
@@ -95,6 +123,15 @@ export function AuditScreen() {
           </button>
         </div>
       </div>
+      {busy === 'verify' || busy === 'csv' || busy === 'json' ? (
+        <div className="job-progress" data-testid="audit-progress">
+          {/* A native bar: its width needs no inline style (the CSP allows none). */}
+          <progress className="job-progress-bar" max={progress?.total || undefined} value={progress && progress.total > 0 ? progress.done : undefined} aria-label={t(busy === 'verify' ? 'audit.verifying' : 'audit.exporting')} />
+          <p className="muted" aria-live="polite">
+            {progress ? t('audit.progress', { done: number(progress.done), total: number(progress.total) }) : t(busy === 'verify' ? 'audit.verifying' : 'audit.exporting')}
+          </p>
+        </div>
+      ) : null}
       {chain ? (
         <Notice tone={chain.ok && chain.anchor === 'ok' ? 'ok' : 'bad'} testId="audit-verify-result">
           {chain.ok ? t('audit.intact', { count: chain.count, n: number(chain.count) }) : t('audit.broken', { seq: chain.firstBroken ?? '?', problem: chain.problem ?? '' })}
@@ -110,7 +147,9 @@ export function AuditScreen() {
         aria-label={t('audit.filters')}
       >
         <Field label={t('audit.userEmail')} value={draft.userEmail} onChange={set('userEmail')} testId="audit-filter-user" maxLength={254} />
-        <Field label={t('audit.operator')} value={draft.operator} onChange={set('operator')} testId="audit-filter-operator" maxLength={64} />
+        <Field label={t('audit.operator')} value={draft.operator} onChange={set('operator')} testId="audit-filter-operator" maxLength={64} hint={t('audit.operatorHint')} />
+        <Field label={t('audit.ticket')} value={draft.ticket} onChange={set('ticket')} testId="audit-filter-ticket" maxLength={200} />
+        <Field label={t('audit.text')} value={draft.text} onChange={set('text')} testId="audit-filter-text" maxLength={200} hint={t('audit.textHint')} type="search" />
         <div className="field">
           <label htmlFor="audit-action">{t('audit.action')}</label>
           <select id="audit-action" value={draft.action} onChange={(e) => set('action')(e.target.value)} data-testid="audit-filter-action">
@@ -146,7 +185,12 @@ export function AuditScreen() {
           <button type="button" className="btn" aria-pressed={refusedOnly} onClick={() => apply({ ...draft, action: refusedOnly ? '' : 'request.refused' })} data-testid="audit-refused-filter">
             <Icon name="ban" /> {t('audit.refusedOnly')}
           </button>
-          <button type="button" className="btn btn-ghost" onClick={() => apply(EMPTY)}>
+          {PRESETS.map(([name, days]) => (
+            <button type="button" className="btn" key={name} onClick={() => apply({ ...draft, ...presetRange(days) })} data-testid={`audit-preset-${name}`}>
+              {t(`audit.preset.${name}`)}
+            </button>
+          ))}
+          <button type="button" className="btn btn-ghost" onClick={() => apply(EMPTY)} data-testid="audit-clear">
             {t('audit.clear')}
           </button>
         </div>
@@ -166,7 +210,11 @@ export function AuditScreen() {
           <tbody>
             {events.map((e) => (
               <tr key={e.seq} data-testid="audit-row" data-action={e.action}>
-                <td className="num">{e.seq}</td>
+                <td className="num">
+                  <button type="button" className="btn-link" onClick={() => setShown(e)} aria-label={t('audit.showEvent', { seq: e.seq })} data-testid="audit-row-details">
+                    {e.seq}
+                  </button>
+                </td>
                 <td className="nowrap">
                   <time dateTime={new Date(e.at).toISOString()}>{stamp(e.at)}</time>
                 </td>
@@ -185,6 +233,7 @@ export function AuditScreen() {
         </table>
         {events.length === 0 && busy !== 'list' ? <p className="muted empty">{t('audit.empty')}</p> : null}
       </ScrollArea>
+      {shown ? <AuditEventDialog event={shown} checks={ws.settings?.identityChecks} onClose={() => setShown(null)} /> : null}
       {more ? (
         <button type="button" className="btn" onClick={() => void load(applied, events[events.length - 1]?.seq)} disabled={busy !== null}>
           {t('audit.older')}

@@ -14,7 +14,7 @@ import { errorText, fieldOf } from '../errors.ts';
 /** The first-run screen; `onDone` gets the admin's session after the key was stored. */
 export function FirstRun({ vaultDir, onDone }: { vaultDir: string; onDone: (s: PublicSession) => void }) {
   const { t } = useTranslation();
-  const [f, setF] = useState({ name: '', displayName: '', email: '' });
+  const [f, setF] = useState({ name: '', displayName: '', email: '', organizationName: '', supportContact: '' });
   const [pw, setPw] = useState('');
   const [repeat, setRepeat] = useState('');
   const [tried, setTried] = useState(false);
@@ -26,9 +26,16 @@ export function FirstRun({ vaultDir, onDone }: { vaultDir: string; onDone: (s: P
   async function create() {
     setTried(true);
     const p = passwordProblems(pw, repeat);
-    if (!f.name.trim() || !f.displayName.trim() || p.password || p.repeat) return;
+    if (!f.name.trim() || !f.displayName.trim() || !f.organizationName.trim() || !f.supportContact.trim() || p.password || p.repeat) return;
     setBusy(true);
-    const r = await call('session:first-run', { name: f.name.trim(), displayName: f.displayName.trim(), password: pw, ...(f.email.trim() ? { email: f.email.trim() } : {}) });
+    const r = await call('session:first-run', {
+      name: f.name.trim(),
+      displayName: f.displayName.trim(),
+      password: pw,
+      ...(f.email.trim() ? { email: f.email.trim() } : {}),
+      organizationName: f.organizationName.trim(),
+      supportContact: f.supportContact.trim(),
+    });
     setBusy(false);
     if (r.ok) {
       setPw('');
@@ -85,6 +92,13 @@ export function FirstRun({ vaultDir, onDone }: { vaultDir: string; onDone: (s: P
           </div>
           <Field label={t('firstRun.email')} hint={t('firstRun.emailHint')} type="email" value={f.email} onChange={(email) => setF({ ...f, email })} error={server('email')} maxLength={254} testId="first-run-email" />
           <PasswordFields password={pw} repeat={repeat} onPassword={setPw} onRepeat={setRepeat} showProblems={tried} serverError={pwError} testIdPrefix="first-run-password" />
+          <fieldset className="plain-fieldset">
+            <legend>{t('firstRun.site')}</legend>
+            <div className="field-row">
+              <Field label={t('firstRun.organization')} hint={t('firstRun.organizationHint')} value={f.organizationName} onChange={(organizationName) => setF({ ...f, organizationName })} error={need(f.organizationName) ?? server('organizationName')} maxLength={120} autoComplete="organization" testId="first-run-organization" />
+              <Field label={t('firstRun.support')} hint={t('firstRun.supportHint')} value={f.supportContact} onChange={(supportContact) => setF({ ...f, supportContact })} error={need(f.supportContact) ?? server('supportContact')} maxLength={200} testId="first-run-support" />
+            </div>
+          </fieldset>
           {general ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
           <button type="submit" className="btn btn-primary" disabled={busy} data-testid="first-run-submit">
             {busy ? t('firstRun.creating') : t('firstRun.submit')}

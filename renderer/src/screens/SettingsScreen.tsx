@@ -1,11 +1,12 @@
 // Settings (admin): organization name and logo (for the printed sheet), TOTP issuer, support
-// contact, code lifetime, enrollment deadline, identity checks and the idle lock time.
+// contact, code lifetime, enrollment deadline, identity checks, reason presets and the idle lock time.
 import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { ChecksEditor, WEAK_ONLY } from '../components/ChecksEditor.tsx';
 import { Field } from '../components/Field.tsx';
+import { PresetsEditor, presetsProblem } from '../components/PresetsEditor.tsx';
 import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText, fieldOf } from '../errors.ts';
@@ -50,6 +51,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     velocityPerDay: num('velocityPerDay', s.velocityPerDay),
     cooldownMinutes: num('cooldownMinutes', s.verification.cooldownMinutes),
     defaultCountryCode: /^\s*(\+|00)?[1-9][0-9]{0,2}\s*$/.test(s.defaultCountryCode) ? undefined : t('settings.countryCodeInvalid'),
+    presets: presetsProblem(s.reasonPresets ?? [], t),
     checks: !s.identityChecks.some((c) => c.strong) ? t('settings.needStrong') : s.identityChecks.some((c) => c.id === WEAK_ONLY && c.strong) ? t('settings.neverStrong') : undefined,
   };
   const invalid = Object.values(local).some(Boolean);
@@ -68,6 +70,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       velocityPerHour: s.velocityPerHour,
       velocityPerDay: s.velocityPerDay,
       identityChecks: s.identityChecks.map((c) => ({ id: c.id.trim(), strong: c.strong, label: { nb: c.label.nb.trim(), en: c.label.en.trim() } })),
+      reasonPresets: (s.reasonPresets ?? []).map((p) => ({ nb: p.nb.trim(), en: p.en.trim() })),
       verification: s.verification,
     });
     setBusy(false);
@@ -167,6 +170,9 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       </section>
       <section className="panel">
         <ChecksEditor checks={s.identityChecks} onChange={(identityChecks) => setS({ ...s, identityChecks })} error={local.checks ?? errFor('identityChecks')} />
+      </section>
+      <section className="panel">
+        <PresetsEditor presets={s.reasonPresets ?? []} onChange={(reasonPresets) => setS({ ...s, reasonPresets })} error={local.presets ?? errFor('reasonPresets')} />
       </section>
     </form>
   );

@@ -132,7 +132,8 @@ export function Workspace({ session, onLock, startup }: Props) {
   });
   useEvent('import:progress', (p) => setImportJob((j) => (j && j.jobId === p.jobId ? { ...j, progress: p } : j)));
   useEvent('job:done', (r) => {
-    toast(jobToast(t, r));
+    // The audit screen that started a verify or an export shows its result itself.
+    if (r.kind !== 'audit-verify' && r.kind !== 'audit-export') toast(jobToast(t, r));
     setChanges((n) => n + 1);
     if (r.kind === 'import') setImportJob((j) => (j && j.jobId === r.jobId ? { ...j, done: true, cancelling: false, report: importReportOf(r), error: r.error } : j));
   });

@@ -1,4 +1,4 @@
-import { canonicalEvent, eventHash, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
+import { canonicalEvent, eventHash, foldFilterText, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
 import type { AuditCountQuery, AuditRepo } from '../../repos/audit.ts';
 import type { PgTxState } from '../tx-state.ts';
 
@@ -18,6 +18,7 @@ interface Row {
   hash: string;
 }
 
+const TEXT_COLUMNS = ['operator', 'action', 'user_email', 'ticket', 'reason', 'details'];
 const COLUMNS = 'seq, at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details, prev_hash, hash';
 /** Rows per round trip when walking the whole chain. */
 const PAGE = 1000;
@@ -60,9 +61,9 @@ export class PgAudit implements AuditRepo {
     return { count: r.seq, hash: r.hash };
   }
 
-  async list(f: AuditFilter): Promise<AuditEvent[]> {
+  /** The WHERE conditions of a filter; `args` gets its values and the caller's further ones. */
+  private where(f: AuditFilter, args: unknown[]): string[] {
     const where: string[] = [];
-    const args: unknown[] = [];
     // Each condition is fixed text; only its value is a parameter.
     const add = (cond: string, value: unknown) => {
       args.push(value);
@@ -70,15 +71,44 @@ export class PgAudit implements AuditRepo {
     };
     if (f.userId !== undefined) add('user_id = ?', f.userId);
     if (f.operator !== undefined) add('operator = ?', f.operator);
+    // lower(normalize(x)) is what foldFilterText does in the SQLite store.
+    if (f.operatorPrefix !== undefined) add('starts_with(lower(normalize(operator)), ?)', foldFilterText(f.operatorPrefix));
+    if (f.ticket !== undefined) add('strpos(lower(normalize(ticket)), ?) > 0', foldFilterText(f.ticket));
+    if (f.text !== undefined) {
+      args.push(foldFilterText(f.text));
+      const n = `$${args.length}`;
+      where.push(`(${TEXT_COLUMNS.map((c) => `strpos(lower(normalize(${c})), ${n}) > 0`).join(' OR ')})`);
+    }
     if (f.action !== undefined) add('action = ?', f.action);
     if (f.actionPrefix !== undefined) add('starts_with(action, ?)', f.actionPrefix);
     if (f.from !== undefined) add('at >= ?', f.from);
     if (f.to !== undefined) add('at < ?', f.to);
     if (f.beforeSeq !== undefined) add('seq < ?', f.beforeSeq);
+    return where;
+  }
+
+  async list(f: AuditFilter): Promise<AuditEvent[]> {
+    const args: unknown[] = [];
+    const where = this.where(f, args);
     const limit = Math.min(Math.max(Math.trunc(f.limit ?? 100), 1), 10_000);
     args.push(limit);
     const sql = `SELECT ${COLUMNS} FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT $${args.length}`;
     return (await this.s.rows<Row>(sql, args)).map(fromRow);
+  }
+
+  async *matching(f: AuditFilter): AsyncIterable<AuditEvent> {
+    let after = 0;
+    for (;;) {
+      const args: unknown[] = [];
+      const where = this.where({ ...f, limit: undefined }, args);
+      args.push(after);
+      where.push(`seq > $${args.length}`);
+      args.push(PAGE);
+      const rows = await this.s.rows<Row>(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${args.length}`, args);
+      for (const r of rows) yield fromRow(r);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.seq;
+    }
   }
 
   async *all(): AsyncIterable<AuditEvent> {

@@ -1,7 +1,7 @@
 import type { AuditEvent, AuditFilter, AuditInput } from '../../../core/audit.ts';
 import type { AuditCountQuery, AuditRepo } from '../../repos/audit.ts';
 import type { TxState } from '../tx-state.ts';
-import { appendAuditRow, auditHeadRow, countAuditRowsSince, iterateAuditRows, latestAuditAt, listAuditRows } from '../audit-rows.ts';
+import { appendAuditRow, auditHeadRow, countAuditRowsSince, iterateAuditRows, iterateMatchingAuditRows, latestAuditAt, listAuditRows } from '../audit-rows.ts';
 
 export class SqliteAudit implements AuditRepo {
   private readonly s: TxState;
@@ -19,6 +19,13 @@ export class SqliteAudit implements AuditRepo {
 
   async *all(): AsyncIterable<AuditEvent> {
     for (const e of iterateAuditRows(this.s.read())) {
+      this.s.read();
+      yield e;
+    }
+  }
+
+  async *matching(filter: AuditFilter): AsyncIterable<AuditEvent> {
+    for (const e of iterateMatchingAuditRows(this.s.read(), filter)) {
       this.s.read();
       yield e;
     }
