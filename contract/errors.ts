@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'BACKUP_INVALID',
   'VAULT_BUSY',
   'DISK_FULL',
+  'VAULT_READ_ONLY', // the session can read but not write: a read-only folder, or a full disk
   'IO_ERROR',
   'CANCELLED',
   'NOT_IN_SERVER_MODE', // a desktop-only request sent to a server
@@ -46,6 +47,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** Why a new password was refused (the rules of main/core/passwords.ts). */
 export const PASSWORD_PROBLEMS = ['too-short', 'too-long', 'common', 'repetitive', 'sequential', 'name'] as const;
 export type PasswordProblem = (typeof PASSWORD_PROBLEMS)[number];
+
+/** Why a vault session can read but not write: the folder is read-only, or the disk is full. */
+export const READ_ONLY_REASONS = ['folder', 'disk-full'] as const;
+export type ReadOnlyReason = (typeof READ_ONLY_REASONS)[number];
 
 /** Any error may name the form field it is about, so the UI can put the message there. */
 export interface FieldDetail {
@@ -72,6 +77,7 @@ export interface ErrorDetailMap {
   APPROVAL_REQUIRED: FieldDetail & { window?: 'hour' | 'day'; limit?: number };
   /** `other-vault`: a restore refused because the backup is of another vault. */
   CONFLICT: FieldDetail & { reason?: 'other-vault' };
+  VAULT_READ_ONLY: FieldDetail & { reason?: ReadOnlyReason };
 }
 
 export type ErrorDetails<C extends ErrorCode> = C extends keyof ErrorDetailMap ? ErrorDetailMap[C] : FieldDetail;
@@ -132,6 +138,7 @@ export const ERROR_DETAILS: DetailTable = {
   NOT_IN_SERVER_MODE: field,
   SERVER_ONLY: field,
   DISK_FULL: field,
+  VAULT_READ_ONLY: { ...field, reason: READ_ONLY_REASONS },
   IO_ERROR: field,
   CANCELLED: field,
   INTERNAL: field,

@@ -1,5 +1,5 @@
 /** What main answers with: plain data only, so it crosses IPC unchanged. */
-import type { CodedError } from './errors.ts';
+import type { CodedError, ReadOnlyReason } from './errors.ts';
 
 /** The text encodings a user import reads; without one chosen, the file's own (BOM, else UTF-8, else Windows-1252). */
 export type ImportEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
@@ -9,6 +9,8 @@ export interface PublicSession {
   name: string;
   displayName: string;
   role: 'agent' | 'admin';
+  /** Set when this session can only read (a read-only vault folder, a full disk): the app shows why. */
+  readOnly?: ReadOnlyReason | null;
 }
 export interface AppStatus {
   vaultState: 'ready' | 'none' | 'incomplete' | 'error';

@@ -119,7 +119,7 @@ export class AppController {
   publicSession(): PublicSession | null {
     const s = this._session;
     if (!s || s.role === 'service') return null;
-    return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role };
+    return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role, readOnly: this._vault?.readOnly ?? null };
   }
 
   /** Takes an unlocked vault and session (after first run, sign-in or recovery). */

@@ -16,6 +16,8 @@ import { canPrompt, readHidden, readVisible } from './prompt.ts';
 const WARNINGS: Record<string, string> = {
   JOURNAL_TAMPERED: 'The sign-in journal was changed outside FactorDesk; this was recorded in the audit.',
   JOURNAL_ROLLED_BACK: 'The sign-in journal was deleted or replaced by an older copy since the last sign-in; its failure counts and locks were taken from the vault again. This was recorded in the audit.',
+  READ_ONLY_FOLDER: 'The vault folder is read-only: lookups work, but nothing can be changed and this session is not recorded in the audit. Make the folder writable to make changes.',
+  READ_ONLY_DISK_FULL: 'The disk that holds the vault is full: lookups work, but nothing can be changed and this session is not recorded in the audit. Free some space to make changes.',
   OPERATOR_UNLINKED: 'Your operator account is not linked to your own directory user: ask an admin to link it (operators update NAME --user EMAIL).',
 };
 

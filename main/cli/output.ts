@@ -39,6 +39,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VAULT_BUSY':
     case 'IO_ERROR':
     case 'DISK_FULL':
+    case 'VAULT_READ_ONLY':
     case 'INTERNAL':
       return EXIT.VAULT;
     case 'APPROVAL_REQUIRED':

@@ -1,5 +1,5 @@
 import type { Session } from './session.ts';
-import type { Store } from '../store/port.ts';
+import type { ReadTx, Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import type { AuditEvent } from './audit.ts';
 import { maskPhone } from './text.ts';
@@ -30,37 +30,47 @@ export const VIEW_FOLD_MS = 5 * 60_000;
  */
 export async function getUserFactors(store: Store, session: Session, userId: number): Promise<FactorSummary> {
   requireRole(session, 'users:view');
+  // A session that can only read (a read-only folder, a full disk) still shows the page: it can
+  // write no `user.view`, and its sign-in said that it is not audited.
+  if (store.readOnly) return store.read((tx) => summarize(tx, userId, store.clock.now()));
   return store.write(async (tx) => {
     const u = await loadUser(tx, userId);
     const now = store.clock.now();
     await tx.authenticators.lapseExpired(u.id, now);
-    const auths = await tx.authenticators.listForUser(u.id);
-    const active = auths.find((a) => a.status === 'active');
-    const pending = auths.find((a) => a.status === 'pending');
-    const revoked = auths.find((a) => a.status === 'revoked');
-    const shown = active ?? (pending ? undefined : revoked);
-    const authenticator: FactorSummary['authenticator'] = {
-      status: active ? 'active' : pending ? 'pending' : revoked ? 'revoked' : 'none',
-      enrolledAt: shown?.activatedAt ?? null,
-      lastUsedAt: shown?.lastUsedAt ?? null,
-    };
-    const sms = await tx.sms.get(u.id);
-    const set = await tx.codes.activeBackupSet(u.id);
-    const otcExpiry = await tx.codes.activeOneTimeExpiry(u.id, now);
-    const state = await tx.verification.get(u.id);
-    const locked = isLocked(state, now);
-    const recentEvents = await tx.audit.list({ userId: u.id, limit: 20 });
+    const summary = await summarize(tx, userId, now);
     const [seen] = await tx.audit.list({ userId: u.id, operator: session.name, action: 'user.view', from: now - VIEW_FOLD_MS + 1, limit: 1 });
     if (!seen || seen.at > now) await auditAction(tx, session, u, 'user.view', null, {}, now);
-    return {
-      user: { id: u.id, email: u.email, name: u.name, phone: u.phone, organization: u.organization, status: u.status, externalId: u.externalId },
-      authenticator,
-      pending: pending ? { enrollmentId: pending.id, createdAt: pending.createdAt, deadline: pending.setupDeadline ?? pending.createdAt, sheetId: pending.sheetId } : null,
-      sms: sms ? { masked: maskPhone(sms.phone), verified: sms.verified, usage: sms.purpose === 'approvals' ? 'login-and-approvals' : 'login-only' } : null,
-      backupCodes: set ? { remaining: set.remaining, total: set.total, createdAt: set.createdAt } : null,
-      oneTimeCode: { active: otcExpiry !== null, expiresAt: otcExpiry },
-      verification: { failures: state.failures, locked, lockedUntil: locked ? state.lockedUntil : null },
-      recentEvents,
-    };
+    return summary;
   });
+}
+
+/** The page of a user as the store holds it at `now` (a set-up past its deadline counts as lapsed). */
+async function summarize(tx: ReadTx, userId: number, now: number): Promise<FactorSummary> {
+  const u = await loadUser(tx, userId);
+  const auths = await tx.authenticators.listForUser(u.id);
+  const active = auths.find((a) => a.status === 'active');
+  const pending = auths.find((a) => a.status === 'pending' && (a.setupDeadline === null || a.setupDeadline > now));
+  const revoked = auths.find((a) => a.status === 'revoked');
+  const shown = active ?? (pending ? undefined : revoked);
+  const authenticator: FactorSummary['authenticator'] = {
+    status: active ? 'active' : pending ? 'pending' : revoked ? 'revoked' : 'none',
+    enrolledAt: shown?.activatedAt ?? null,
+    lastUsedAt: shown?.lastUsedAt ?? null,
+  };
+  const sms = await tx.sms.get(u.id);
+  const set = await tx.codes.activeBackupSet(u.id);
+  const otcExpiry = await tx.codes.activeOneTimeExpiry(u.id, now);
+  const state = await tx.verification.get(u.id);
+  const locked = isLocked(state, now);
+  const recentEvents = await tx.audit.list({ userId: u.id, limit: 20 });
+  return {
+    user: { id: u.id, email: u.email, name: u.name, phone: u.phone, organization: u.organization, status: u.status, externalId: u.externalId },
+    authenticator,
+    pending: pending ? { enrollmentId: pending.id, createdAt: pending.createdAt, deadline: pending.setupDeadline ?? pending.createdAt, sheetId: pending.sheetId } : null,
+    sms: sms ? { masked: maskPhone(sms.phone), verified: sms.verified, usage: sms.purpose === 'approvals' ? 'login-and-approvals' : 'login-only' } : null,
+    backupCodes: set ? { remaining: set.remaining, total: set.total, createdAt: set.createdAt } : null,
+    oneTimeCode: { active: otcExpiry !== null, expiresAt: otcExpiry },
+    verification: { failures: state.failures, locked, lockedUntil: locked ? state.lockedUntil : null },
+    recentEvents,
+  };
 }

@@ -1,4 +1,4 @@
-import { fail, FactorDeskError } from './errors.ts';
+import { cannotWrite, fail, FactorDeskError, type ReadOnlyReason } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store, WriteTx } from '../store/port.ts';
 import type { SealedJournal, Unlocked, VaultLock } from '../store/vault-lock.ts';
@@ -70,19 +70,30 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
   // sign-in that succeeds takes its count back; a wrong one settles it.
   const attempt = randomHex(16);
   let gate: ReturnType<typeof attemptGate> = { kind: 'ok' };
-  lock.countAttempt(jName, (state) => {
-    const now = clock.now();
-    gate = attemptGate(state, now);
-    if (gate.kind === 'locked') return { at: now, name: jName, outcome: 'locked' };
-    if (gate.kind === 'wait') return { at: now, name: jName, outcome: 'rate-limited' };
-    return { at: now, name: jName, outcome: 'failed', attempt };
-  });
+  // Set when nothing can be written (a read-only folder, a full disk): the session can only read.
+  let readOnly: ReadOnlyReason | null = null;
+  try {
+    lock.countAttempt(jName, (state) => {
+      const now = clock.now();
+      gate = attemptGate(state, now);
+      if (gate.kind === 'locked') return { at: now, name: jName, outcome: 'locked' };
+      if (gate.kind === 'wait') return { at: now, name: jName, outcome: 'rate-limited' };
+      return { at: now, name: jName, outcome: 'failed', attempt };
+    });
+  } catch (err) {
+    readOnly = cannotWrite(err);
+    if (!readOnly) throw err;
+    // The attempt cannot be counted, but the counters and locks already there still hold. (Who
+    // can make the folder unwritable can copy it and guess offline: counting adds nothing then.)
+    gate = attemptGate(lock.throttleState(jName), clock.now());
+  }
+  const counted = readOnly === null;
   const g = gate as ReturnType<typeof attemptGate>;
   if (g.kind === 'locked') refuseLocked(g.until);
   if (g.kind === 'wait') fail('RATE_LIMITED', `Too many failed sign-ins. Try again in ${g.seconds} s.`, { seconds: g.seconds });
   // Already counted: a wrong credential settles the count (from then on it slows down and locks).
   const recordFailure = (): never => {
-    lock.settleAttempt(attempt);
+    if (counted) bestEffort(() => lock.settleAttempt(attempt));
     fail('SIGNIN_FAILED', WRONG);
   };
   let unlocked: Unlocked<H> | null;
@@ -90,7 +101,7 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
     unlocked = await lock.unlockOperator(nameKey, password);
   } catch (err) {
     // Not a wrong password (a damaged or busy vault): not a failed guess either.
-    lock.withdrawAttempt(attempt);
+    if (counted) bestEffort(() => lock.withdrawAttempt(attempt));
     throw err;
   }
   if (!unlocked) return recordFailure();
@@ -113,15 +124,38 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
     throw err;
   }
   try {
-    lock.withdrawAttempt(attempt);
-    const { warnings, stillLockedUntil } = await afterUnlock(lock, unlocked, session.name, jName);
+    // Whatever cannot be written from here on makes the session read-only instead of refusing it.
+    const readOnlyAfter = (err: unknown): void => {
+      const reason = cannotWrite(err);
+      if (!reason) throw err;
+      readOnly ??= reason;
+      lock.restrict(unlocked, reason);
+    };
+    readOnly ??= store.readOnly;
+    if (readOnly) lock.restrict(unlocked, readOnly);
+    if (counted) {
+      try {
+        lock.withdrawAttempt(attempt);
+      } catch (err) {
+        readOnlyAfter(err);
+      }
+    }
+    const { warnings, stillLockedUntil } = await afterUnlock(lock, unlocked, session.name, jName, readOnlyAfter);
     // The journal had lost this operator's lock (deleted or rolled back): recorded, and still refused.
     if (stillLockedUntil !== null) refuseLocked(stillLockedUntil);
     // Not linked to their own directory user: the own-account rule can only compare addresses.
     if (unlinked) warnings.push('OPERATOR_UNLINKED');
-    await store.write(async (tx) => {
-      await tx.audit.append({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } }, store.clock.now());
-    });
+    if (!store.readOnly) {
+      try {
+        await store.write(async (tx) => {
+          await tx.audit.append({ action: 'signin', operator: session.name, outcome: 'ok', details: { role: session.role } }, store.clock.now());
+        });
+      } catch (err) {
+        readOnlyAfter(err);
+      }
+    }
+    // Said last and once: lookups work, changes are refused, and this session leaves no audit trail.
+    if (store.readOnly) warnings.push(store.readOnly === 'disk-full' ? 'READ_ONLY_DISK_FULL' : 'READ_ONLY_FOLDER');
     return { unlocked, store, session, warnings };
   } catch (err) {
     lock.close(unlocked); // never leave the key in memory behind a failed sign-in
@@ -134,22 +168,72 @@ async function signInOnce<H>(lock: VaultLock<H>, clock: Clock, nameKey: string, 
  * means acknowledged events were lost (a deleted WAL, a truncated or older database file); then
  * the journal's events move into the audit.
  */
-async function afterUnlock<H>(lock: VaultLock<H>, unlocked: Unlocked<H>, operatorName: string | null, resetName: string | null): Promise<{ warnings: string[]; stillLockedUntil: number | null }> {
+async function afterUnlock<H>(
+  lock: VaultLock<H>,
+  unlocked: Unlocked<H>,
+  operatorName: string | null,
+  resetName: string | null,
+  readOnlyAfter: (err: unknown) => void = (err) => {
+    throw err;
+  },
+): Promise<{ warnings: string[]; stillLockedUntil: number | null }> {
   const { store } = unlocked;
   const anchor = lock.anchor(unlocked);
   const headCount = (await store.read((tx) => tx.audit.head())).count;
   const lost = !!anchor && anchor.valid && anchor.count > headCount;
   const anchorMissing = !anchor && headCount > 0;
-  const sealed = lock.sealJournal(unlocked, resetName);
-  const warnings = await store.write((tx) => recordSealedJournal(tx, sealed, operatorName, store.clock.now()));
+  let sealed: SealedJournal | null = null;
+  if (!store.readOnly) {
+    try {
+      sealed = lock.sealJournal(unlocked, resetName);
+    } catch (err) {
+      readOnlyAfter(err);
+    }
+  }
+  // A store that can only be read: the journal is checked as at a seal (a lock it lost still
+  // holds, tampering is still said) and left as it is for the next writable sign-in.
+  sealed ??= lock.inspectJournal(unlocked, resetName);
+  let warnings: string[] = [];
+  if (store.readOnly) warnings = journalWarnings(sealed);
+  else {
+    try {
+      warnings = await store.write((tx) => recordSealedJournal(tx, sealed, operatorName, store.clock.now()));
+    } catch (err) {
+      readOnlyAfter(err);
+      warnings = journalWarnings(sealed);
+    }
+  }
   if (anchorMissing) warnings.push('ANCHOR_MISSING');
   if (lost) {
     warnings.push('EVENTS_LOST');
-    await store.write(async (tx) => {
-      await tx.audit.append({ action: 'audit.events-lost', operator: operatorName, outcome: 'warning', details: { anchored: anchor.count } }, store.clock.now());
-    });
+    if (!store.readOnly) {
+      try {
+        await store.write(async (tx) => {
+          await tx.audit.append({ action: 'audit.events-lost', operator: operatorName, outcome: 'warning', details: { anchored: anchor.count } }, store.clock.now());
+        });
+      } catch (err) {
+        readOnlyAfter(err);
+      }
+    }
   }
   return { warnings, stillLockedUntil: sealed.stillLockedUntil };
+}
+
+/** The warnings a sealed journal gives the operator, as recordSealedJournal returns them (for a store that cannot record it). */
+function journalWarnings(sealed: SealedJournal): string[] {
+  const warnings: string[] = [];
+  if (!sealed.wasValid || sealed.damaged) warnings.push('JOURNAL_TAMPERED');
+  if (sealed.rolledBack) warnings.push('JOURNAL_ROLLED_BACK');
+  return warnings;
+}
+
+/** Runs a bookkeeping write that must not hide the answer it goes with (a wrong password is still a wrong password). */
+function bestEffort(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!cannotWrite(err)) throw err;
+  }
 }
 
 function refuseLocked(until: number): never {

@@ -20,6 +20,7 @@ import type { CredentialsRead, CredentialsRepo, Keyring } from './keyring.ts';
 import type { ServerAuthRead, ServerAuthRepo } from './repos/server-auth.ts';
 import type { ValueCipher } from '../core/value-cipher.ts';
 import type { RadiusClientsRead, RadiusClientsRepo } from './repos/radius-clients.ts';
+import type { ReadOnlyReason } from '../../contract/errors.ts';
 
 /** What a read transaction may look at: a consistent snapshot. */
 export interface ReadTx {
@@ -75,6 +76,11 @@ export interface Store {
    * random value key kept inside its encrypted database.
    */
   readonly values: ValueCipher;
+  /**
+   * Why this store can only be read (a read-only vault folder, a full disk), or null. Then every
+   * `write` is refused with VAULT_READ_ONLY before its callback runs; reads work.
+   */
+  readonly readOnly: ReadOnlyReason | null;
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   write<T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
 }

@@ -1,5 +1,6 @@
 import type { Store } from './port.ts';
 import type { AccountState } from '../core/signin-throttle.ts';
+import type { ReadOnlyReason } from '../../contract/errors.ts';
 
 /**
  * A store that is still locked: what sign-in, recovery, service keys and first run need before
@@ -70,6 +71,10 @@ export interface VaultLock<H> {
   anchor(u: Unlocked<H>): { count: number; valid: boolean } | null;
   /** Re-authenticates the journal after an unlock, resetting `resetName`, and returns what it held. */
   sealJournal(u: Unlocked<H>, resetName: string | null): SealedJournal;
+  /** What `sealJournal` would return, writing nothing (a store that can only be read): the events stay for the next seal. */
+  inspectJournal(u: Unlocked<H>, resetName: string | null): SealedJournal;
+  /** Makes an unlocked store refuse every change from now on (a write failed because nothing can be written). */
+  restrict(u: Unlocked<H>, reason: ReadOnlyReason): void;
   /** Closes an unlocked store and wipes its key. */
   close(u: Unlocked<H>): void;
 }

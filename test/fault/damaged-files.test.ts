@@ -76,7 +76,7 @@ async function restoreAndCheck(v: Awaited<ReturnType<typeof vaultWithBackup>>, u
   for (const f of before.filter((f) => ['vault.db', 'keyslots.json'].includes(f))) expect(listing(v.vaultDir).some((g) => g.startsWith(`${f}.before-restore-`)), f).toBe(true);
   const s = await signIn({ dir: v.vaultDir, clock: v.clock }, ADMIN.name, ADMIN.password);
   try {
-    expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), s.session))).toEqual({ ok: true, problems: [] });
+    expect(await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), s.session)).toEqual({ ok: true, problems: [] });
     expect((s.vault.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(users);
     expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: true });
   } finally {
@@ -147,7 +147,7 @@ describe('damaged vault file', () => {
       }
       // A page no b-tree uses (a free page) is read by no query; the integrity check below still finds it.
       for (const err of errors) expect(toFactorDeskError(err).code).toBe('VAULT_DAMAGED');
-      const check = (await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!));
+      const check = await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!);
       expect(check.ok).toBe(false);
       // SQLite names the page, or (when the damaged page is one its own walk needs, as a leaf of a
       // WITHOUT ROWID b-tree) stops with "malformed": which one depends on where the middle page falls.
@@ -325,35 +325,48 @@ describe('a full disk', () => {
     for (const f of ['keyslots.json', 'signin-journal.json'].filter((f) => existsSync(join(app.dir, f)))) expect(() => JSON.parse(readFileSync(join(app.dir, f), 'utf8')), f).not.toThrow();
     app.close();
     expect(codeOf(await app.signIn(ADMIN))).toBe('OK');
-    expect((await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!))).toEqual({ ok: true, problems: [] });
+    expect(await checkVaultIntegrity(storeOf(app.controller.vaultOrNull!), vaultAdminOf(app.controller.vaultOrNull!), app.controller.session!)).toEqual({ ok: true, problems: [] });
     expect((await app.call('audit:verify', {})).value).toMatchObject({ ok: true, anchor: 'ok' });
     expect(codeOf(await app.call('codes:issue-one-time', { userId: user, ...CTX }))).toBe('OK');
   });
 
-  it.skipIf(!usingTmpfs)('BUG: signing in while the vault disk is full gives a clear DISK_FULL, not INTERNAL', async () => {
-    const { app } = await appAt(join(mnt, 'vault-c'));
+  it.skipIf(!usingTmpfs)('signing in while the vault disk is full opens a read-only session that says so: lookups work, changes are refused, nothing is written', async () => {
+    const { app, user } = await appAt(join(mnt, 'vault-c'));
     app.close(); // with room: the WAL and its index are checkpointed and removed
     const files = listing(app.dir);
     const free = fillDisk();
     const r = await app.signIn(ADMIN);
+    // It used to refuse the sign-in (DISK_FULL, or INTERNAL before that): every sign-in writes.
+    expect(codeOf(r), r.ok ? '' : r.error.message).toBe('OK');
+    expect((r as { ok: true; value: { warnings: string[]; session: { readOnly: string } } }).value.warnings).toContain('READ_ONLY_DISK_FULL');
+    expect((r as { ok: true; value: { session: { readOnly: string } } }).value.session.readOnly).toBe('disk-full');
+    const found = await app.call('users:find', { query: 'kari' });
+    expect(codeOf(found)).toBe('OK');
+    expect(found.value.items.map((u: { id: number }) => u.id)).toEqual([user]);
+    expect(codeOf(await app.call('users:view', { userId: user }))).toBe('OK');
+    const refused = await app.call('codes:issue-one-time', { userId: user, ...CTX });
+    expect(codeOf(refused)).toBe('VAULT_READ_ONLY');
+    expect(refused.ok ? null : refused.error.details).toEqual({ reason: 'disk-full' });
+    app.close();
     free();
-    // Opening must create the WAL index (vault.db-shm): SQLite answers SQLITE_IOERR_SHMSIZE, which
-    // toFactorDeskError does not map, so the operator reads "Something went wrong inside FactorDesk".
-    expect(codeOf(r), r.ok ? '' : r.error.message).toBe('DISK_FULL');
     // SQLite may leave an empty WAL and WAL index behind (harmless; removing them could race
     // another process): nothing else appears and nothing has content.
     const extra = listing(app.dir).filter((f) => !files.includes(f));
     expect(extra.every((f) => /^vault\.db-(wal|shm)$/.test(f)), extra.join(',')).toBe(true);
     if (extra.includes('vault.db-wal')) expect(statSync(join(app.dir, 'vault.db-wal')).size).toBe(0);
     expect(files.every((f) => listing(app.dir).includes(f))).toBe(true);
-    expect(codeOf(await app.signIn(ADMIN))).toBe('OK');
+    // With room again the next sign-in is an ordinary one.
+    const again = await app.signIn(ADMIN);
+    expect(codeOf(again)).toBe('OK');
+    expect(again.value.session.readOnly).toBeNull();
+    expect(codeOf(await app.call('codes:issue-one-time', { userId: user, ...CTX }))).toBe('OK');
   });
 
-  it('BUG: a sign-in that fails after the vault was unlocked (sign-in journal write: ENOSPC) leaves no open vault behind', async () => {
+  it('a sign-in whose journal write hits a full disk (ENOSPC) is a read-only session, and locking it leaves no open vault behind', async () => {
     if (process.platform !== 'linux') return; // reads /proc/self/fd
     const parent = mkdtempSync(join(tmpdir(), 'fd-leak-'));
     cleanups.push(() => rmSync(parent, { recursive: true, force: true }));
-    const { app } = await appAt(join(parent, 'vault'));
+    const { app, user } = await appAt(join(parent, 'vault'));
     app.close();
     const openHandles = () =>
       readdirSync('/proc/self/fd').filter((fd) => {
@@ -364,15 +377,20 @@ describe('a full disk', () => {
         }
       }).length;
     expect(openHandles()).toBe(0);
-    // Only the app's own writes in the vault folder fail: SQLite opens the vault, the journal cannot be sealed.
+    const journal = join(app.dir, 'signin-journal.json');
+    const journalBefore = existsSync(journal) ? sha(journal) : null;
+    // Only the app's own writes in the vault folder fail: SQLite opens the vault, the journal cannot be written.
     fsFault.fullPrefix = app.dir;
     const r = await app.signIn(ADMIN);
+    expect(codeOf(r), r.ok ? '' : r.error.message).toBe('OK');
+    expect(r.value.warnings).toContain('READ_ONLY_DISK_FULL');
+    expect(codeOf(await app.call('users:find', { query: 'kari' }))).toBe('OK');
+    expect(codeOf(await app.call('codes:issue-one-time', { userId: user, ...CTX }))).toBe('VAULT_READ_ONLY');
+    expect(existsSync(journal) ? sha(journal) : null).toBe(journalBefore);
+    app.close();
     fsFault.fullPrefix = null;
-    expect(codeOf(r)).toBe('DISK_FULL');
     expect(app.controller.vaultOrNull).toBeNull();
-    // signIn (main/core/signin.ts) never closes the vault it unlocked when foldJournal throws: the
-    // connection stays open and the vault key stays in memory, unwiped, until garbage collection.
-    expect(openHandles(), 'an unlocked vault connection left open after the failed sign-in').toBe(0);
+    expect(openHandles(), 'an unlocked vault connection left open after the read-only session').toBe(0);
   });
 
   it('BUG: an action whose commit fits but whose anchor write hits the full disk must not be reported as DISK_FULL "nothing was changed"', async () => {

@@ -97,6 +97,6 @@ describe('error details through the IPC guard', () => {
       .filter(([, keys]) => Object.keys(keys).length > 1)
       .map(([code]) => code)
       .sort();
-    expect(extras).toEqual(['APPROVAL_REQUIRED', 'BAD_REQUEST', 'CONFLICT', 'FORBIDDEN', 'NOT_FOUND', 'OPERATOR_LOCKED', 'RATE_LIMITED', 'USER_LOCKED', 'WEAK_PASSWORD']);
+    expect(extras).toEqual(['APPROVAL_REQUIRED', 'BAD_REQUEST', 'CONFLICT', 'FORBIDDEN', 'NOT_FOUND', 'OPERATOR_LOCKED', 'RATE_LIMITED', 'USER_LOCKED', 'VAULT_READ_ONLY', 'WEAK_PASSWORD']);
   });
 });

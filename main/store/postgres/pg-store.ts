@@ -88,6 +88,8 @@ function sqlState(err: unknown): string | undefined {
  */
 export class PostgresStore implements ServerStore {
   readonly kind = 'postgres' as const;
+  /** A server's store is never opened read-only. */
+  readonly readOnly = null;
   readonly storeId: string;
   readonly clock: Clock;
   readonly random: Random;

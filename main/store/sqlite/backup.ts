@@ -4,7 +4,7 @@
 // main/core/vault-maintenance.ts.
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../../core/errors.ts';
 import { getMeta, type Vault, type VaultEnv } from './vault.ts';
 import { openDatabase, schemaVersion } from './database.ts';
@@ -48,7 +48,8 @@ export function writeBackup(vault: Vault, dest: string): { bytes: number } {
     // Slots (with the audit anchor) are read BEFORE the copy: events committed during the copy
     // may then be in the copy beyond the anchor (fine), but the anchor never leads the copy.
     const slotsAtStart = vault.readSlots();
-    vault.db.prepare('VACUUM INTO ?').run(tmpDb);
+    // Absolute: SQLite reads URI filenames (see database.ts), and a relative `file:…` would be one.
+    vault.db.prepare('VACUUM INTO ?').run(resolve(tmpDb));
     crashPoint('backup:after-vacuum');
     const dbBytes = statSync(tmpDb).size;
     const hash = createHash('sha256');

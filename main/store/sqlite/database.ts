@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { statSync } from 'node:fs';
-import { fail, FactorDeskError } from '../../core/errors.ts';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cannotWrite, fail, FactorDeskError, type ReadOnlyReason } from '../../core/errors.ts';
 import { foldFilterText } from '../../core/audit.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 
@@ -8,11 +10,15 @@ export type Db = Database.Database;
 
 const PAGE_SIZE = 4096;
 
+// URI filenames, for `immutable=1` below. Read once, when the driver's native part loads (at
+// the first open); every other name we open is an absolute path, which is never a URI.
+process.env.SQLITE_USE_URI ??= '1';
+
 /**
  * Opens the encrypted database with a raw 32-byte key (SQLCipher v4 scheme: AES-256, per-page
  * HMAC) and proves the key with a test query. Never creates the file unless `create` is set.
  */
-export function openDatabase(path: string, dek: Buffer, opts: { create?: boolean; readonly?: boolean } = {}): Db {
+export function openDatabase(path: string, dek: Buffer, opts: { create?: boolean; readonly?: boolean; immutable?: boolean } = {}): Db {
   if (dek.length !== 32) fail('WRONG_KEY', 'The vault key has the wrong length.');
   if (!opts.create) {
     let size: number;
@@ -24,7 +30,9 @@ export function openDatabase(path: string, dek: Buffer, opts: { create?: boolean
     // A truncated file is not a page multiple: say so before SQLite reads garbage.
     if (size === 0 || size % PAGE_SIZE !== 0) fail('VAULT_DAMAGED', 'The vault database file is truncated or damaged. Restore it from the last backup.');
   }
-  const db = new Database(path, { fileMustExist: !opts.create, readonly: !!opts.readonly });
+  // Immutable (read-only only): no lock and no WAL index, for a folder where neither can be created.
+  const name = opts.immutable && opts.readonly ? `${pathToFileURL(resolve(path)).href}?immutable=1` : resolve(path);
+  const db = new Database(name, { fileMustExist: !opts.create, readonly: !!opts.readonly });
   try {
     applyKey(db, dek);
     try {
@@ -48,6 +56,48 @@ export function openDatabase(path: string, dek: Buffer, opts: { create?: boolean
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/**
+ * Opens the vault's database for a session: writable when it can be, else read-only with the
+ * reason (a folder that cannot be written, a full disk). A WAL database read-only needs its WAL
+ * index (`-shm`): where that cannot be created and no WAL is waiting to be read, the file is
+ * opened immutable (nothing else can be changing it then: nobody can write the folder, or the
+ * disk). `readOnly` asks for a read-only open outright.
+ */
+export function openVaultDatabase(path: string, dek: Buffer, opts: { readOnly?: ReadOnlyReason | null } = {}): { db: Db; readOnly: ReadOnlyReason | null } {
+  let reason = opts.readOnly ?? null;
+  if (!reason) {
+    try {
+      return { db: openDatabase(path, dek), readOnly: null };
+    } catch (err) {
+      // SQLite says CANTOPEN for a WAL index it may not create: then it is the folder.
+      reason = cannotWrite(err) ?? (isOpenFailure(err) && !folderWritable(dirname(path)) ? 'folder' : null);
+      if (!reason) throw err;
+    }
+  }
+  try {
+    return { db: openDatabase(path, dek, { readonly: true }), readOnly: reason };
+  } catch (err) {
+    const walWaiting = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
+    if (walWaiting || !isOpenFailure(err)) throw err;
+    return { db: openDatabase(path, dek, { readonly: true, immutable: true }), readOnly: reason };
+  }
+}
+
+function isOpenFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_FULL'));
+}
+
+/** True when this process may create files in `dir`. */
+export function folderWritable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

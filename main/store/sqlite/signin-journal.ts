@@ -314,11 +314,25 @@ export function trustedJournal(j: Journal, expected: SealRecord | null): { journ
  * counter (the operator who just signed in) unless the remembered counters still lock it, and
  * returns the events that were folded. `expected` is the last seal the database remembers.
  */
-export function sealJournal(dir: string, key: Buffer, resetName: string | null, now: number, expected: SealRecord | null = null, clearing = false): SealResult {
-  return withJournalLock(dir, () => sealUnlocked(dir, key, resetName, now, expected, clearing));
+export function sealJournal(dir: string, key: Buffer, resetName: string | null, now: number, expected: SealRecord | null = null, clearing = false, remember?: (record: SealRecord) => () => void): SealResult {
+  return withJournalLock(dir, () => sealUnlocked(dir, key, resetName, now, expected, clearing, false, remember));
 }
 
-function sealUnlocked(dir: string, key: Buffer, resetName: string | null, now: number, expected: SealRecord | null, clearing: boolean): SealResult {
+/**
+ * What sealing would find, without writing anything (a vault that can only be read): the events
+ * stay in the journal for the next writable unlock, and a lock still holds.
+ */
+export function inspectJournal(dir: string, key: Buffer, resetName: string | null, now: number, expected: SealRecord | null = null): SealResult {
+  return sealUnlocked(dir, key, resetName, now, expected, false, true);
+}
+
+/**
+ * `remember` stores the new seal where the database keeps it, before the journal is written, and
+ * returns how to take that back: a database that cannot be written (a full disk) then leaves the
+ * journal as it was, and a journal that cannot be written leaves the database as it was. Either
+ * half alone would look like a rolled-back journal at the next unlock.
+ */
+function sealUnlocked(dir: string, key: Buffer, resetName: string | null, now: number, expected: SealRecord | null, clearing: boolean, dryRun = false, remember?: (record: SealRecord) => () => void): SealResult {
   const read = readJournal(dir);
   const damaged = read.damaged;
   const wasValid = journalBaseValid(read.journal, key);
@@ -347,7 +361,19 @@ function sealUnlocked(dir: string, key: Buffer, resetName: string | null, now: n
   }
   const sealId = randomBytes(16).toString('hex');
   const next: Journal = { format: 'factordesk.signin-journal', version: 1, base: { accounts, mac: baseMac(key, accounts, sealId), sealId }, events: [] };
-  writeJournal(dir, next);
+  if (!dryRun) {
+    const undo = remember?.({ sealId, accounts });
+    try {
+      writeJournal(dir, next);
+    } catch (err) {
+      try {
+        undo?.();
+      } catch {
+        /* the database could not be put back either: the next unlock reports a rolled-back journal */
+      }
+      throw err;
+    }
+  }
   // Withdrawn attempts are gone already; one still pending is a counted failure.
   const folded = journal.events.map(({ attempt: _attempt, ...e }) => e);
   return { folded, summarised: journal.summarised ?? 0, wasValid, damaged, rolledBack, stillLockedUntil, record: { sealId, accounts } };

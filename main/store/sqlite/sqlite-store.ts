@@ -19,6 +19,7 @@ import { SqliteOperators } from './repos/operators.ts';
 import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
 import type { Keyring } from '../keyring.ts';
 import type { ValueCipher } from '../../core/value-cipher.ts';
+import { readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
 
 /** Builds the repositories of one transaction over its shared state. */
 function makeTx(s: TxState, vault: Vault): WriteTx {
@@ -73,12 +74,17 @@ export class SqliteStore implements Store {
   get values(): ValueCipher {
     return this.vault.values;
   }
+  get readOnly(): ReadOnlyReason | null {
+    return this.vault.readOnly;
+  }
 
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
     return this.enqueue(false, fn);
   }
 
   write<T>(fn: (tx: WriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
+    // Refused before anything runs: a read-only session changes nothing and says why.
+    if (this.vault.readOnly) return Promise.reject(readOnlyError(this.vault.readOnly));
     return this.enqueue(true, fn, opts.bulk === true);
   }
 

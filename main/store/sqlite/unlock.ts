@@ -1,12 +1,13 @@
-import { fail } from '../../core/errors.ts';
+import { fail, readOnlyError, toFactorDeskError, type ReadOnlyReason } from '../../core/errors.ts';
+import { folderWritable } from './database.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { Session } from '../../core/session.ts';
 import type { Store } from '../port.ts';
 import type { SealedJournal, SignInAttempt, SignInJournal, Unlocked, UnlockedService, VaultLock } from '../vault-lock.ts';
 import type { AccountState } from '../../core/signin-throttle.ts';
-import { getMeta, setMeta, unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
+import { deleteMeta, getMeta, setMeta, unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, MAX_GENERATIONS, openPrivateKey, type Slot } from './key-slots.ts';
-import { accountState, appendJournalEvent, countJournalAttempt, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, settleJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
+import { accountState, appendJournalEvent, countJournalAttempt, inspectJournal, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, settleJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
 import { storeOf } from './sqlite-store.ts';
 import * as signin from '../../core/signin.ts';
 
@@ -30,19 +31,29 @@ export class SqliteVaultLock implements VaultLock<Vault> {
   }
 
   recordAttempt(event: SignInAttempt): void {
-    appendJournalEvent(this.env.dir, event);
+    this.journalWrite(() => appendJournalEvent(this.env.dir, event));
   }
 
   countAttempt(name: string, decide: (s: AccountState) => SignInAttempt): SignInAttempt {
-    return countJournalAttempt(this.env.dir, name, decide);
+    return this.journalWrite(() => countJournalAttempt(this.env.dir, name, decide));
   }
 
   withdrawAttempt(attempt: string): void {
-    withdrawJournalAttempt(this.env.dir, attempt);
+    this.journalWrite(() => withdrawJournalAttempt(this.env.dir, attempt));
   }
 
   settleAttempt(attempt: string): void {
-    settleJournalAttempt(this.env.dir, attempt);
+    this.journalWrite(() => settleJournalAttempt(this.env.dir, attempt));
+  }
+
+  /** A change of the journal file; a folder that cannot be written says so (VAULT_READ_ONLY, DISK_FULL), not "a file operation failed". */
+  private journalWrite<T>(fn: () => T): T {
+    if (this.env.readOnly) throw readOnlyError('folder');
+    try {
+      return fn();
+    } catch (err) {
+      throw writeFailure(err, this.env.dir);
+    }
   }
 
   private opened(vault: Vault, operatorId: string | null): Unlocked<Vault> {
@@ -107,7 +118,18 @@ export class SqliteVaultLock implements VaultLock<Vault> {
   }
 
   sealJournal(u: Unlocked<Vault>, resetName: string | null): SealedJournal {
-    return sealVaultJournal(u.handle, resetName);
+    u.handle.requireWritable();
+    return this.journalWrite(() => sealVaultJournal(u.handle, resetName));
+  }
+
+  inspectJournal(u: Unlocked<Vault>, resetName: string | null): SealedJournal {
+    const vault = u.handle;
+    const r = inspectJournal(vault.dir, vault.derived('journal'), resetName, vault.now(), rememberedSeal(vault));
+    return { folded: r.folded, summarised: r.summarised, wasValid: r.wasValid, damaged: r.damaged, rolledBack: r.rolledBack, stillLockedUntil: r.stillLockedUntil };
+  }
+
+  restrict(u: Unlocked<Vault>, reason: ReadOnlyReason): void {
+    u.handle.restrict(reason);
   }
 
   close(u: Unlocked<Vault>): void {
@@ -116,6 +138,14 @@ export class SqliteVaultLock implements VaultLock<Vault> {
 }
 
 class NoMatch extends Error {}
+
+/** A failed write in the vault folder as the operator should read it: the disk is full, or the folder is read-only. */
+function writeFailure(err: unknown, dir: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EROFS' || ((code === 'EACCES' || code === 'EPERM') && !folderWritable(dir))) return readOnlyError('folder');
+  if (code === 'ENOSPC' || code === 'EDQUOT') return toFactorDeskError(Object.assign(new Error('full'), { code: 'ENOSPC' }));
+  return err;
+}
 
 /** The vault folder of `env`, locked. */
 export function vaultLock(env: VaultEnv): SqliteVaultLock {
@@ -147,8 +177,11 @@ function rememberedSeal(vault: Vault): SealRecord | null {
  * new one. `clearing` (an admin lifting a lock) resets the name even when it is still locked.
  */
 function sealVaultJournal(vault: Vault, resetName: string | null, clearing = false): SealedJournal {
-  const r = sealJournal(vault.dir, vault.derived('journal'), resetName, vault.now(), rememberedSeal(vault), clearing);
-  vault.write(() => setMeta(vault.db, SEAL_META, JSON.stringify(r.record)));
+  const before = getMeta(vault.db, SEAL_META);
+  const r = sealJournal(vault.dir, vault.derived('journal'), resetName, vault.now(), rememberedSeal(vault), clearing, (record) => {
+    vault.write(() => setMeta(vault.db, SEAL_META, JSON.stringify(record)));
+    return () => vault.write(() => (before === undefined ? deleteMeta(vault.db, SEAL_META) : setMeta(vault.db, SEAL_META, before)));
+  });
   return { folded: r.folded, summarised: r.summarised, wasValid: r.wasValid, damaged: r.damaged, rolledBack: r.rolledBack, stillLockedUntil: r.stillLockedUntil };
 }
 

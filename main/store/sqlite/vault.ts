@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { fail, FactorDeskError } from '../../core/errors.ts';
+import { fail, FactorDeskError, readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
-import { applyKey, migrate, openDatabase, type Db } from './database.ts';
+import { applyKey, folderWritable, migrate, openDatabase, openVaultDatabase, schemaVersion, type Db } from './database.ts';
 import type { AuditEvent, AuditInput } from '../../core/audit.ts';
 import { appendAuditRow, auditHashAt, auditHeadRow } from './audit-rows.ts';
 import {
@@ -29,19 +29,21 @@ export interface VaultEnv {
   dir: string;
   clock?: Clock;
   random?: Random;
+  /** Open the vault read-only even where it could be written (nothing is written, not even the sign-in journal). */
+  readOnly?: boolean;
 }
 
 /** State of a vault folder, for the app's start screen and the command line. */
 export type VaultState = 'ready' | 'none' | 'incomplete';
 
-/** Tells whether `dir` holds a vault. A configured folder that is missing or unreadable is an error. */
+/** Tells whether `dir` holds a vault. A configured folder that is missing or unreadable is an error; a read-only one is not (it opens read-only). */
 export function vaultState(dir: string, configured = false): VaultState {
   if (!existsSync(dir)) {
     if (configured) fail('VAULT_MISSING', `The configured vault folder ${dir} does not exist.`);
     return 'none';
   }
   try {
-    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    accessSync(dir, constants.R_OK | constants.X_OK);
     if (!statSync(dir).isDirectory()) fail('VAULT_MISSING', `${dir} is not a folder.`);
   } catch (err) {
     if (err instanceof FactorDeskError) throw err;
@@ -81,8 +83,10 @@ export class Vault {
   private auditedInTx = false;
   private closed = false;
   private valueCipher: (ValueCipher & { wipe(): void }) | null = null;
+  private _readOnly: ReadOnlyReason | null;
 
-  constructor(env: VaultEnv, db: Db, dek: Buffer, vaultId: string, generation: number) {
+  constructor(env: VaultEnv, db: Db, dek: Buffer, vaultId: string, generation: number, readOnly: ReadOnlyReason | null = null) {
+    this._readOnly = readOnly;
     this.dir = env.dir;
     this.clock = env.clock ?? systemClock;
     this.random = env.random ?? systemRandom;
@@ -110,6 +114,21 @@ export class Vault {
     return this.closed;
   }
 
+  /** Why this vault can only be read (a read-only folder, a full disk), or null when it can be written. */
+  get readOnly(): ReadOnlyReason | null {
+    return this._readOnly;
+  }
+
+  /** From now on refuses every change (a write failed because nothing can be written); never lifted for this handle. */
+  restrict(reason: ReadOnlyReason): void {
+    this._readOnly ??= reason;
+  }
+
+  /** Throws VAULT_READ_ONLY when this vault can only be read. */
+  requireWritable(): void {
+    if (this._readOnly) throw readOnlyError(this._readOnly);
+  }
+
   /** Current time in ms from the injected clock. */
   now(): number {
     return this.clock.now();
@@ -121,6 +140,7 @@ export class Vault {
    * inside are committed with the action; the anchor outside the database follows after commit.
    */
   write<T>(fn: () => T, opts: { anchor?: boolean } = {}): T {
+    this.requireWritable();
     const outer = this.depth === 0;
     this.depth++;
     let result: T;
@@ -165,6 +185,7 @@ export class Vault {
 
   /** Changes the slot file under the database write lock, so two processes never interleave. */
   updateSlots(mutate: (f: SlotFile) => void): void {
+    this.requireWritable();
     this.db
       .transaction(() => {
         const f = this.readSlots();
@@ -181,6 +202,7 @@ export class Vault {
    * at first run (`create`): later, its absence is evidence (a deleted anchor hides a rollback).
    */
   refreshAnchor(opts: { create?: boolean } = {}): void {
+    if (this._readOnly) return;
     if (this.depth > 0 || this.db.inTransaction) {
       this.auditedInTx = true;
       return;
@@ -266,6 +288,11 @@ export function setMeta(db: Db, key: string, value: string): void {
   db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
 }
 
+/** Deletes a meta value. */
+export function deleteMeta(db: Db, key: string): void {
+  db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+}
+
 /**
  * Opens the vault with whatever credential unwraps one of `candidates`: tries the newest key
  * generation first, so a vault caught half-way through a rekey opens with either slot set.
@@ -302,8 +329,9 @@ export async function unlockWith(
   let lastErr: unknown;
   for (const { slot, dek } of keys) {
     let db: Db;
+    let readOnly: ReadOnlyReason | null;
     try {
-      db = openDatabase(dbPath, dek);
+      ({ db, readOnly } = openVaultDatabase(dbPath, dek, { readOnly: env.readOnly || !folderWritable(env.dir) ? 'folder' : null }));
     } catch (err) {
       lastErr = err;
       if (err instanceof FactorDeskError && err.code === 'WRONG_KEY') continue;
@@ -312,14 +340,22 @@ export async function unlockWith(
     try {
       const id = (db.prepare("SELECT value FROM meta WHERE key = 'vault_id'").get() as { value: string } | undefined)?.value;
       if (id !== f.vaultId) fail('SLOTS_INVALID', 'The key-slot file belongs to another vault.');
-      migrate(db);
+      if (readOnly) {
+        // Read as it is: an older schema needs a migration, which cannot be written.
+        if (schemaVersion(db) > SCHEMA_VERSION) migrate(db);
+        if (schemaVersion(db) < SCHEMA_VERSION)
+          throw new FactorDeskError('VAULT_READ_ONLY', 'This vault must be upgraded to this version of FactorDesk, which needs to write it, and it cannot be written now (a read-only folder or a full disk). Nothing was changed.', {
+            reason: readOnly,
+          });
+      } else migrate(db);
     } catch (err) {
       db.close();
       throw err;
     }
-    const vault = new Vault(env, db, dek, f.vaultId, slot.generation);
+    const vault = new Vault(env, db, dek, f.vaultId, slot.generation, readOnly);
     try {
-      reconcileGenerations(vault);
+      // Read-only: the generation that opened it is used; the other one is dropped at a writable open.
+      if (!readOnly) reconcileGenerations(vault);
     } catch (err) {
       vault.close();
       throw err;

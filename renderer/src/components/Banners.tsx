@@ -32,3 +32,15 @@ export function ClockBanner({ warning, onDismiss }: { warning: Events['clock:war
     </div>
   );
 }
+
+/** The session can only read (a read-only vault folder, a full disk): shown for as long as it lasts. */
+export function ReadOnlyBanner({ reason }: { reason: 'folder' | 'disk-full' | null | undefined }) {
+  const { t } = useTranslation();
+  if (!reason) return null;
+  return (
+    <div className="banner banner-warn" role="status" data-testid="read-only-warning">
+      <Icon name="warning" />
+      <span>{t(reason === 'disk-full' ? 'readOnly.disk-full' : 'readOnly.folder')}</span>
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import type { JobReport, PublicSession } from '../../../contract/index.ts';
 import type { SettingsDraft } from './SettingsScreen.tsx';
 import { call, useApi, useEvent } from '../api.ts';
-import { IdleBanner } from '../components/Banners.tsx';
+import { IdleBanner, ReadOnlyBanner } from '../components/Banners.tsx';
 import { OperatorMenu } from '../components/OperatorMenu.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { optionId } from '../components/LookupList.tsx';
@@ -78,7 +78,7 @@ export function Workspace({ session, onLock, startup }: Props) {
   useEffect(() => {
     if (shown.current) return;
     shown.current = true;
-    for (const w of startup.warnings) toast({ title: t(w === 'JOURNAL_TAMPERED' ? 'signin.journalTampered' : w === 'JOURNAL_ROLLED_BACK' ? 'signin.journalRolledBack' : w === 'EVENTS_LOST' ? 'signin.eventsLost' : w === 'ANCHOR_MISSING' ? 'signin.anchorMissing' : w === 'OPERATOR_UNLINKED' ? 'signin.operatorUnlinked' : 'signin.warningOther', { code: w }), tone: 'warn' });
+    for (const w of startup.warnings) toast({ title: t(w === 'JOURNAL_TAMPERED' ? 'signin.journalTampered' : w === 'JOURNAL_ROLLED_BACK' ? 'signin.journalRolledBack' : w === 'EVENTS_LOST' ? 'signin.eventsLost' : w === 'ANCHOR_MISSING' ? 'signin.anchorMissing' : w === 'OPERATOR_UNLINKED' ? 'signin.operatorUnlinked' : w === 'READ_ONLY_FOLDER' ? 'signin.readOnlyFolder' : w === 'READ_ONLY_DISK_FULL' ? 'signin.readOnlyDiskFull' : 'signin.warningOther', { code: w }), tone: 'warn' });
     for (const r of startup.jobReports) toast(jobToast(t, r));
   }, [startup, toast, t]);
 
@@ -197,6 +197,7 @@ export function Workspace({ session, onLock, startup }: Props) {
       <div className={`workspace${isAdmin ? ' is-admin' : ''}`}>
         <IdleBanner left={idle.warned ? idle.left : null} />
         <TopBar search={searchBox} onLock={lock} menu={<OperatorMenu session={session} onChangePassword={() => setPwOpen(true)} onLanguage={changeLanguage} onLock={lock} />} />
+        <ReadOnlyBanner reason={session.readOnly} />
         {isAdmin ? (
           <Tabs.Root className="admin" value={view} onValueChange={(v) => setView(v as View)} activationMode="manual">
             <nav className="tabs-nav" aria-label={t('nav.label')}>
