@@ -22,7 +22,11 @@ export interface SignInAttempt {
 export interface Unlocked<H> {
   handle: H;
   store: Store;
-  /** The operator whose credential opened it (operator unlock); never used as their identity. */
+  /**
+   * The operator whose credential opened it (operator unlock), from authenticated data only (in
+   * the vault folder: the row bound to the public key the password's private key derives, never
+   * the slot file's fields); the service still reads the row and checks name and status.
+   */
   operatorId: string | null;
 }
 

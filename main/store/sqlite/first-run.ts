@@ -5,6 +5,7 @@ import { systemClock, systemRandom } from '../../core/clock.ts';
 import { createDatabaseFile, ensurePrivateDir, setMeta, vaultState, Vault, type VaultEnv } from './vault.ts';
 import { formatRawKey, keyCheckValue, makeOperatorSlot, makeRawKeySlot, SLOT_FILE, writeSlotFile, type SlotFile } from './key-slots.ts';
 import { DB_FILE } from './paths.ts';
+import { bindOperatorKey, markBound } from './credential-bindings.ts';
 import { openDatabase } from './database.ts';
 import { fsyncDir } from '../../platform/fs-atomic.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
@@ -62,6 +63,9 @@ export class SqliteVaultCreator implements VaultCreator<Vault> {
         slots: [slot, makeRawKeySlot(random, vaultId, 1, dek, 'recovery', recoveryRaw, new Date(clock.now()))],
       };
       writeSlotFile(join(env.dir, SLOT_FILE), slots);
+      // The admin's row is bound to their key pair; every later credential is bound as it is installed.
+      bindOperatorKey(db, adminId, slot.publicKey);
+      markBound(db);
       // No anchor yet: it is created on the renamed database below.
       await populate(storeOf(vault), adminId);
       vault.close();

@@ -1,8 +1,9 @@
 import type { Vault } from './vault.ts';
 import type { TxState } from './tx-state.ts';
 import type { CredentialsRepo, Keyring, PreparedCredential, PreparedServiceKey, ServiceKeyInfo } from '../keyring.ts';
-import { currentKdf } from '../../core/crypto.ts';
-import { formatRawKey, makeOperatorSlot, makeRawKeySlot, openPrivateKey, readSlotFile, sealPrivateKey, writeSlotFile, type Slot, type SlotFile } from './key-slots.ts';
+import { x25519PublicRaw } from '../../core/crypto.ts';
+import { formatRawKey, makeOperatorSlot, makeRawKeySlot, openPrivateKey, readSlotFile, writeSlotFile, type Slot, type SlotFile } from './key-slots.ts';
+import { bindOperatorKey, bindServiceKey, boundOperatorKey, unbindOperator, unbindServiceKey } from './credential-bindings.ts';
 
 /** What a service key file holds; the service-key unlock reads it back. */
 export interface ServiceKeyFile {
@@ -12,7 +13,8 @@ export interface ServiceKeyFile {
   key: string;
 }
 
-type SlotChange = (f: SlotFile) => void;
+/** A change to the slot file; `boundKey` is the public key the operator's row was bound to before it. */
+type SlotChange = (f: SlotFile, boundKey: string | null) => void;
 
 /** A prepared credential of this adapter: the slot-file change it stands for. */
 class SlotCredential implements PreparedCredential {
@@ -20,11 +22,22 @@ class SlotCredential implements PreparedCredential {
   readonly operatorId: string;
   readonly change: SlotChange;
   readonly vaultId: string;
-  constructor(vaultId: string, operatorId: string, change: SlotChange) {
+  /** The public key of the new key pair, bound to the operator row when this is installed. */
+  readonly publicKey: string;
+  constructor(vaultId: string, operatorId: string, publicKey: string, change: SlotChange) {
     this.vaultId = vaultId;
     this.operatorId = operatorId;
+    this.publicKey = publicKey;
     this.change = change;
   }
+}
+
+/**
+ * Drops every slot of an operator: those naming them, and those of the key pair their row is
+ * bound to (a slot whose `operatorId` was edited must not survive the operator's removal).
+ */
+function dropOperatorSlots(f: SlotFile, operatorId: string, boundKey: string | null): void {
+  f.slots = f.slots.filter((s) => !(s.operatorId === operatorId || (s.kind === 'operator' && boundKey !== null && s.publicKey === boundKey)));
 }
 
 class ServiceSlot implements PreparedServiceKey {
@@ -50,30 +63,43 @@ export class SqliteKeyring implements Keyring {
     const v = this.vault;
     const dek = v.keyForWorker();
     try {
-      const slot = await makeOperatorSlot(v.random, v.vaultId, v.generation, dek, operator, password, new Date(v.now()));
-      return new SlotCredential(v.vaultId, operator.id, (f) => {
-        f.slots = f.slots.filter((s) => s.operatorId !== operator.id);
-        f.slots.push(slot);
-      });
+      return await this.newCredential(operator, password, dek);
     } finally {
       dek.fill(0);
     }
   }
 
+  /** A new key pair for `operator` under `password`; installing it drops every slot they had. */
+  private async newCredential(operator: { id: string; nameKey: string }, password: string, dek: Buffer): Promise<SlotCredential> {
+    const v = this.vault;
+    const slot = await makeOperatorSlot(v.random, v.vaultId, v.generation, dek, operator, password, new Date(v.now()));
+    return new SlotCredential(v.vaultId, operator.id, slot.publicKey, (f, boundKey) => {
+      dropOperatorSlots(f, operator.id, boundKey);
+      f.slots.push(slot);
+    });
+  }
+
   async prepareOwnPasswordChange(operatorId: string, oldPassword: string, newPassword: string): Promise<PreparedCredential | null> {
     const v = this.vault;
-    const mine = v.readSlots().slots.filter((s) => s.kind === 'operator' && s.operatorId === operatorId);
-    const first = mine[0];
+    const bound = boundOperatorKey(v.db, operatorId);
+    const nameKey = (v.db.prepare('SELECT name_key AS nameKey FROM operators WHERE id = ?').get(operatorId) as { nameKey: string } | undefined)?.nameKey;
+    // The current password must open the key pair the operator row is bound to (not just any slot naming them).
+    const first = bound === null ? undefined : v.readSlots().slots.find((s) => s.kind === 'operator' && s.publicKey === bound && s.generation === v.generation);
     const priv = first ? await openPrivateKey(v.vaultId, first, oldPassword) : null;
-    if (!priv || !first) return null;
+    if (!priv || !first || nameKey === undefined) {
+      priv?.fill(0);
+      return null;
+    }
+    const opened = x25519PublicRaw(priv).toString('base64');
+    priv.fill(0);
+    if (opened !== bound) return null;
+    // A new key pair, not the old one re-sealed: a copy of the old slot must not keep working
+    // after the next key rotation (until then it still unwraps the current vault key).
+    const dek = v.keyForWorker();
     try {
-      const sealed = await sealPrivateKey(v.random, v.vaultId, first.keyId, priv, newPassword, currentKdf());
-      // The same key pair under a new password: every generation's slot of it stays valid.
-      return new SlotCredential(v.vaultId, operatorId, (f) => {
-        for (const s of f.slots) if (s.kind === 'operator' && s.operatorId === operatorId && s.keyId === first.keyId) s.privateKey = sealed;
-      });
+      return await this.newCredential({ id: operatorId, nameKey }, newPassword, dek);
     } finally {
-      priv.fill(0);
+      dek.fill(0);
     }
   }
 
@@ -108,14 +134,14 @@ export function serviceKeysIn(f: SlotFile): ServiceKeyInfo[] {
 export class SqliteCredentials implements CredentialsRepo {
   private readonly s: TxState;
   private readonly vault: Vault;
-  private readonly staged: SlotChange[] = [];
+  private readonly staged: Array<(f: SlotFile) => void> = [];
 
   constructor(s: TxState, vault: Vault) {
     this.s = s;
     this.vault = vault;
   }
 
-  private stage(change: SlotChange): void {
+  private stage(change: (f: SlotFile) => void): void {
     this.s.write();
     if (this.staged.length === 0) {
       this.s.beforeCommit.push(() => {
@@ -134,24 +160,30 @@ export class SqliteCredentials implements CredentialsRepo {
 
   async installOperator(prepared: PreparedCredential): Promise<void> {
     if (!(prepared instanceof SlotCredential) || prepared.vaultId !== this.vault.vaultId) throw new Error('This credential was prepared for another store.');
-    this.stage(prepared.change);
+    const db = this.s.write();
+    const before = boundOperatorKey(db, prepared.operatorId);
+    bindOperatorKey(db, prepared.operatorId, prepared.publicKey);
+    this.stage((f) => prepared.change(f, before));
   }
 
   async removeOperator(operatorId: string): Promise<void> {
-    this.stage((f) => {
-      f.slots = f.slots.filter((s) => s.operatorId !== operatorId);
-    });
+    const db = this.s.write();
+    const before = boundOperatorKey(db, operatorId);
+    unbindOperator(db, operatorId);
+    this.stage((f) => dropOperatorSlots(f, operatorId, before));
   }
 
   async installServiceKey(prepared: PreparedServiceKey): Promise<void> {
     if (!(prepared instanceof ServiceSlot) || prepared.vaultId !== this.vault.vaultId) throw new Error('This service key was prepared for another store.');
     const slot = prepared.slot;
+    bindServiceKey(this.s.write(), slot.keyId, slot.publicKey);
     this.stage((f) => {
       f.slots.push(slot);
     });
   }
 
   async revokeServiceKey(keyId: string): Promise<void> {
+    unbindServiceKey(this.s.write(), keyId);
     this.stage((f) => {
       f.slots = f.slots.filter((s) => !(s.kind === 'service' && s.keyId === keyId));
     });

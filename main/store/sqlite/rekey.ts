@@ -1,7 +1,8 @@
 import { fail } from '../../core/errors.ts';
 import type { Vault } from './vault.ts';
 import { openDatabase } from './database.ts';
-import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot } from './key-slots.ts';
+import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot, type Slot } from './key-slots.ts';
+import { allBindings, bindOnceFromSlots } from './credential-bindings.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
 import { finishJournalRekey, prepareJournalRekey } from './signin-journal.ts';
 
@@ -33,8 +34,17 @@ export function rekeyVault(vault: Vault): { recoveryKey: string; generation: num
   }
   crashPoint('rekey:wal-off');
 
+  // Only key pairs the database binds to an active operator or a service key are carried over:
+  // a slot added or renamed in the file by someone who held the old key stays behind with it.
+  bindOnceFromSlots(db, vault.readSlots());
+  const bound = allBindings(db);
+  const active = new Set((db.prepare("SELECT id FROM operators WHERE status = 'active'").all() as Array<{ id: string }>).map((r) => r.id));
+  const operatorKeys = new Set([...bound.operators].filter(([id]) => active.has(id)).map(([, pub]) => pub));
+  const carried = (s: Slot): boolean =>
+    s.kind === 'operator' ? operatorKeys.has(s.publicKey) : s.kind === 'service' ? bound.services.get(s.keyId) === s.publicKey : false;
+
   vault.updateSlots((f) => {
-    const keep = f.slots.filter((s) => s.generation === oldGen && s.kind !== 'recovery');
+    const keep = f.slots.filter((s) => s.generation === oldGen && carried(s));
     for (const s of keep) f.slots.push(rewrapSlot(vault.random, vault.vaultId, s, newGen, newDek));
     f.slots.push(makeRawKeySlot(vault.random, vault.vaultId, newGen, newDek, 'recovery', recoveryRaw, now));
     f.generations[String(newGen)] = { kcv: keyCheckValue(newDek, vault.vaultId) };

@@ -7,6 +7,8 @@ import type { SealedJournal, SignInAttempt, SignInJournal, Unlocked, UnlockedSer
 import type { AccountState } from '../../core/signin-throttle.ts';
 import { deleteMeta, getMeta, setMeta, unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, MAX_GENERATIONS, openPrivateKey, type Slot } from './key-slots.ts';
+import { x25519PublicRaw } from '../../core/crypto.ts';
+import { allBindings, bindOnceFromSlots, operatorForKey } from './credential-bindings.ts';
 import { accountState, appendJournalEvent, countJournalAttempt, inspectJournal, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, settleJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
 import { storeOf } from './sqlite-store.ts';
 import * as signin from '../../core/signin.ts';
@@ -60,10 +62,23 @@ export class SqliteVaultLock implements VaultLock<Vault> {
     return { handle: vault, store: storeOf(vault), operatorId };
   }
 
+  /** Binds an upgraded vault's credentials once (see bindOnceFromSlots); closes the vault if that fails. */
+  private bindOnce(vault: Vault): void {
+    try {
+      bindOnceFromSlots(vault.db, vault.readSlots());
+    } catch (err) {
+      vault.close();
+      throw err;
+    }
+  }
+
   async unlockOperator(nameKey: string, password: string): Promise<Unlocked<Vault> | null> {
     let tried = false;
     let matched = true;
     let kdfRuns = 0;
+    // The public key each opened private key derives: authenticated by the password, unlike the
+    // slot's own `publicKey`, `label` and `operatorId`, which anyone holding the vault key can edit.
+    const derived = new Map<string, string>();
     const r = await unlockWith(
       this.env,
       (f) => f.slots.filter((s) => s.kind === 'operator' && s.label === nameKey),
@@ -73,7 +88,9 @@ export class SqliteVaultLock implements VaultLock<Vault> {
         if (kdfRuns >= MAX_GENERATIONS) return null;
         kdfRuns++;
         tried = true;
-        return openPrivateKey(f.vaultId, s, password);
+        const priv = await openPrivateKey(f.vaultId, s, password);
+        if (priv) derived.set(s.keyId, x25519PublicRaw(priv).toString('base64'));
+        return priv;
       },
       async () => {
         // No slot for this name: spend the same KDF time so the answer does not reveal it.
@@ -86,17 +103,38 @@ export class SqliteVaultLock implements VaultLock<Vault> {
       throw err;
     });
     if (!r || !matched) return null;
-    return this.opened(r.vault, r.slot.operatorId ?? null);
+    this.bindOnce(r.vault);
+    const publicKey = derived.get(r.slot.keyId);
+    const operatorId = publicKey ? operatorForKey(r.vault.db, publicKey) : null;
+    if (!operatorId) {
+      // The password opened a key pair no operator row is bound to (a slot copied or edited):
+      // it signs nobody in.
+      r.vault.close();
+      return null;
+    }
+    return this.opened(r.vault, operatorId);
   }
 
   async unlockRecovery(recoveryKey: Buffer): Promise<Unlocked<Vault> | null> {
     const r = await this.unlockRaw('recovery', recoveryKey);
-    return r ? this.opened(r.vault, null) : null;
+    if (!r) return null;
+    this.bindOnce(r.vault);
+    return this.opened(r.vault, null);
   }
 
   async unlockService(serviceKey: Buffer): Promise<UnlockedService<Vault> | null> {
     const r = await this.unlockRaw('service', serviceKey);
-    return r ? { ...this.opened(r.vault, null), keyId: r.slot.keyId, label: r.slot.label ?? '' } : null;
+    if (!r) return null;
+    this.bindOnce(r.vault);
+    // The key id comes from the binding of the key's own public key, not from the slot's fields.
+    const publicKey = x25519PublicRaw(serviceKey).toString('base64');
+    const keyId = [...allBindings(r.vault.db).services].find(([, pub]) => pub === publicKey)?.[0];
+    if (!keyId) {
+      r.vault.close();
+      return null;
+    }
+    const label = r.vault.readSlots().slots.find((s) => s.kind === 'service' && s.keyId === keyId)?.label ?? '';
+    return { ...this.opened(r.vault, null), keyId, label };
   }
 
   private async unlockRaw(kind: 'recovery' | 'service', raw: Buffer): Promise<{ vault: Vault; slot: Slot } | null> {
