@@ -12,7 +12,7 @@ import { entryClock, misusedTestVariable } from '../platform/test-hooks.ts';
 import { init } from './commands/init.ts';
 import { importUsersCommand, find, show } from './commands/users.ts';
 import { issueCode, backupCodes, verify } from './commands/codes.ts';
-import { reenroll, confirm } from './commands/enrollment.ts';
+import { reenroll, reprintSheet, confirm } from './commands/enrollment.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
@@ -33,6 +33,7 @@ export const COMMANDS: Command[] = [
   issueCode,
   backupCodes,
   reenroll,
+  reprintSheet,
   confirm,
   verify,
   clearLock,
