@@ -7,12 +7,13 @@ import { defaultVaultDir } from '../store/sqlite/paths.ts';
 import { parseCommandArgs, type Command, type Io } from './command.ts';
 import { Context } from './context.ts';
 import { EXIT, Output, quoteArg, usageError } from './output.ts';
+import { cliLanguage } from './language.ts';
 import { FactorDeskError } from '../core/errors.ts';
 import { entryClock, misusedTestVariable } from '../platform/test-hooks.ts';
 import { init } from './commands/init.ts';
 import { importUsersCommand, find, show } from './commands/users.ts';
 import { issueCode, backupCodes, verify } from './commands/codes.ts';
-import { reenroll, confirm } from './commands/enrollment.ts';
+import { reenroll, reprintSheet, confirm } from './commands/enrollment.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   issueCode,
   backupCodes,
   reenroll,
+  reprintSheet,
   confirm,
   verify,
   clearLock,
@@ -183,12 +185,13 @@ function wantsJson(argv: string[]): boolean {
 
 /** Runs one command line; resolves to the exit code. Never throws, never prints a stack. */
 export async function run(argv: string[], io: Io): Promise<number> {
-  let out = new Output(wantsJson(argv), io.stdout, io.stderr);
+  const language = cliLanguage(io.env);
+  let out = new Output(wantsJson(argv), io.stdout, io.stderr, language);
   let hintFor: string | null = null;
   try {
     const { globals, rest } = splitGlobals(argv);
     const g = parseGlobals(globals);
-    out = new Output(g.json, io.stdout, io.stderr);
+    out = new Output(g.json, io.stdout, io.stderr, language);
     // Fast KDF and a moved clock belong to the test suite: a person who sets the switch gets a refusal, not weak slots.
     const misused = misusedTestVariable(io.env);
     if (misused) throw usageError(`${misused} is only for FactorDesk's own test suite; unset it and run the command again.`);
@@ -236,7 +239,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     const usage = err instanceof FactorDeskError && err.details?.usage !== undefined;
     const hint = usage && hintFor !== null ? (hintFor ? `Run "factordesk ${hintFor} --help" for its usage.` : 'Run "factordesk --help" for the commands.') : undefined;
-    return out.failure(err, hint ? { hint } : undefined);
+    const hintNb = usage && hintFor !== null ? (hintFor ? `Kjør "factordesk ${hintFor} --help" for bruken.` : 'Kjør "factordesk --help" for kommandoene.') : undefined;
+    return out.failure(err, hint ? { hint, ...(hintNb ? { hintNb } : {}) } : undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { FactorDeskError, toFactorDeskError, type ErrorCode } from '../core/errors.ts';
 import { localizeTimes } from './format.ts';
+import { NB_ERRORS, type CliLanguage } from './language.ts';
 
 /** Exit codes of the command line (documented in README-cli.md). */
 export const EXIT = {
@@ -103,11 +104,14 @@ export class Output {
   private done = false;
   /** What was warned, in order: on stderr as it happens, and in the JSON answer's `warnings`. */
   private readonly warnings: string[] = [];
+  /** The language of the error line and hint a person reads (the JSON answer stays English). */
+  private readonly language: CliLanguage;
 
-  constructor(json: boolean, stdout: Writable, stderr: Writable) {
+  constructor(json: boolean, stdout: Writable, stderr: Writable, language: CliLanguage = 'en') {
     this.json = json;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.language = language;
   }
 
   get isJson(): boolean {
@@ -124,7 +128,7 @@ export class Output {
   warn(message: string): void {
     const text = cleanText(message);
     this.warnings.push(text);
-    this.stderr.write(`factordesk: warning: ${text}\n`);
+    this.stderr.write(`factordesk: ${this.language === 'nb' ? 'advarsel' : 'warning'}: ${text}\n`);
   }
 
   /** Progress on stderr (never with --json). */
@@ -150,7 +154,7 @@ export class Output {
   }
 
   /** The error answer; exactly once. Only the code and a cleaned message: no stack, no internals. */
-  failure(err: unknown, extra?: { hint?: string }): number {
+  failure(err: unknown, extra?: { hint?: string; hintNb?: string }): number {
     const e = toFactorDeskError(err);
     const details = err instanceof DetailedError ? err.output : undefined;
     const code = exitCodeFor(e.code);
@@ -163,8 +167,14 @@ export class Output {
       if (details !== undefined) error.details = details;
       this.stdout.write(JSON.stringify({ ok: false, error, warnings: this.warnings }) + '\n');
     } else {
-      this.stderr.write(`factordesk: ${message} (${e.code})\n`);
-      if (extra?.hint) this.stderr.write(`${extra.hint}\n`);
+      if (this.language === 'nb') {
+        // The bokmål line by code, then the service's own (English) words, which name the specifics.
+        this.stderr.write(`factordesk: ${NB_ERRORS[e.code]} (${e.code})\n  ${message}\n`);
+        if (extra?.hintNb ?? extra?.hint) this.stderr.write(`${extra?.hintNb ?? extra?.hint}\n`);
+      } else {
+        this.stderr.write(`factordesk: ${message} (${e.code})\n`);
+        if (extra?.hint) this.stderr.write(`${extra.hint}\n`);
+      }
     }
     return code;
   }

@@ -37,6 +37,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'backup-codes': { support: 'over-server' },
   reenroll: { support: 'over-server', note: 'without --sheet (the sheet is printed from the app)' },
   confirm: { support: 'over-server' },
+  'reprint-sheet': { support: 'not-in-server-mode', note: 'print the sheet from the app' },
   'clear-lock': { support: 'over-server' },
   'operators list': { support: 'over-server' },
   'settings show': { support: 'over-server' },

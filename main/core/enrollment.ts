@@ -182,6 +182,8 @@ export async function revealEnrollmentKey(store: Store, session: Session, userId
 
 /** What the main-process sheet printer needs. Holds the secret: never send this over IPC. */
 export interface SheetEnrollment {
+  /** The pending enrollment's id (the one asked for, or the user's only pending one). */
+  enrollmentId: number;
   secret: Buffer;
   uri: string;
   key: string;
@@ -194,7 +196,7 @@ export interface SheetEnrollment {
 }
 
 /** The pending enrollment's secret and texts for the printed sheet (main process only). */
-export async function pendingEnrollmentForSheet(store: Store, session: Session, userId: number, enrollmentId: number): Promise<SheetEnrollment> {
+export async function pendingEnrollmentForSheet(store: Store, session: Session, userId: number, enrollmentId?: number): Promise<SheetEnrollment> {
   requireRole(session, 'enrollment:sheet');
   return store.write(async (tx) => {
     const user = await loadUser(tx, userId);
@@ -211,6 +213,7 @@ export async function pendingEnrollmentForSheet(store: Store, session: Session, 
     // The same stored secret as the screen showed: QR, typed key and sheet always agree.
     const secret = store.values.open(row.secret, authenticatorSecretAad(store.storeId, user.id, row.sheetId));
     return {
+      enrollmentId: row.id,
       secret,
       uri: enrollmentUri(issuer, user.email, secret),
       key: groupKey(base32NoPad(secret)),

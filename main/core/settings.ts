@@ -24,6 +24,8 @@ export interface Settings {
   idleLockMinutes: number;
   /** + and 1–3 digits, given to a phone number written without one (91234567 is +4791234567). */
   defaultCountryCode: string;
+  /** The paper enrollment sheets are laid out for when the command line writes them as PDF. */
+  paperSize: 'A4' | 'Letter';
   /** Velocity limits per operator (admins included): a factor change beyond these needs approval. */
   velocityPerHour: number;
   velocityPerDay: number;
@@ -72,6 +74,7 @@ export const DEFAULT_SETTINGS: Settings = {
   enrollmentDeadlineDays: 7,
   idleLockMinutes: 5,
   defaultCountryCode: '+47',
+  paperSize: 'A4',
   velocityPerHour: 10,
   velocityPerDay: 30,
   identityChecks: [
@@ -152,6 +155,12 @@ const FIELDS = {
     .trim()
     .transform((s) => s.replace(/^00/, '+').replace(/^(?=[1-9])/, '+'))
     .pipe(z.string().regex(/^\+[1-9][0-9]{0,2}$/, 'must be + and a country calling code of 1–3 digits, e.g. +47')),
+  // 'a4' and 'letter' as typed on a command line are read as A4 and Letter.
+  paperSize: z
+    .string()
+    .trim()
+    .transform((s) => (s.toLowerCase() === 'a4' ? 'A4' : s.toLowerCase() === 'letter' ? 'Letter' : s))
+    .pipe(z.enum(['A4', 'Letter'])),
   velocityPerHour: int(LIMITS.velocityPerHour.min, LIMITS.velocityPerHour.max),
   velocityPerDay: int(LIMITS.velocityPerDay.min, LIMITS.velocityPerDay.max),
   identityChecks: z

@@ -3,12 +3,16 @@ import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { loadSettings } from './settings.ts';
 import { pendingEnrollmentForSheet } from './enrollment.ts';
-import { renderEnrollmentSheet } from '../platform/qr-sheet.ts';
+import { renderEnrollmentSheet, type SheetInput } from '../platform/qr-sheet.ts';
 import { auditAction, loadUser } from './actions.ts';
 
 /** A rendered enrollment sheet, ready for the door to print or write; holds the QR secret in its HTML. */
 export interface PreparedSheet {
   html: string;
+  /** What the sheet shows, for a door that renders it itself (the command line's PDF). */
+  input: SheetInput;
+  /** The paper the sheet is laid out for (setting `paperSize`). */
+  paperSize: 'A4' | 'Letter';
   userId: number;
   enrollmentId: number;
   sheetId: string;
@@ -22,12 +26,12 @@ export interface PreparedSheet {
  * re-enrollment may print it, within its window; the door prints or writes it and then calls
  * `recordSheetPrinted`, so the app and the command line leave the same audit event.
  */
-export async function prepareSheet(store: Store, session: Session, req: { userId: number; enrollmentId: number; language: 'nb' | 'en' }): Promise<PreparedSheet> {
+export async function prepareSheet(store: Store, session: Session, req: { userId: number; enrollmentId?: number; language: 'nb' | 'en' }): Promise<PreparedSheet> {
   requireRole(session, 'enrollment:sheet');
   const p = await pendingEnrollmentForSheet(store, session, req.userId, req.enrollmentId);
   try {
     const settings = await store.read((tx) => loadSettings(tx));
-    const html = await renderEnrollmentSheet({
+    const input: SheetInput = {
       language: req.language,
       organizationName: settings.organizationName,
       organizationLogo: settings.organizationLogo,
@@ -42,8 +46,9 @@ export async function prepareSheet(store: Store, session: Session, req: { userId
       issuedAt: p.createdAt,
       operatorName: session.displayName,
       ...(p.backupCodes ? { backupCodes: p.backupCodes } : {}),
-    });
-    return { html, userId: p.user.id, enrollmentId: req.enrollmentId, sheetId: p.sheetId, language: req.language, backupCodesPage: !!p.backupCodes };
+    };
+    const html = await renderEnrollmentSheet(input);
+    return { html, input, paperSize: settings.paperSize, userId: p.user.id, enrollmentId: p.enrollmentId, sheetId: p.sheetId, language: req.language, backupCodesPage: !!p.backupCodes };
   } finally {
     p.secret.fill(0);
   }

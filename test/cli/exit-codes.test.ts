@@ -73,7 +73,7 @@ describe('--help on every command', () => {
   it('works from the spawned binary, and `--help` needs no vault', () => {
     const r = spawnCli(['reenroll', '--help'], { env: { FACTORDESK_VAULT: join(root, 'does-not-exist') } });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/--sheet FILE\.html/);
+    expect(r.stdout).toMatch(/--sheet FILE\.pdf\|FILE\.html/);
     const top = spawnCli(['--help']);
     expect(top.status).toBe(0);
     expect(top.stdout).toMatch(/Exit codes/);
