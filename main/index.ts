@@ -13,6 +13,7 @@ import { mainWindowOptions } from './shell/window-options.ts';
 import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler } from './shell/navigation.ts';
 import { electronClipboard, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
 import { buildMenu } from './electron/menu.ts';
+import { APP_PARTITION, profileDir } from './shell/profile.ts';
 
 const dev = !app.isPackaged && process.env.FACTORDESK_DEV === '1';
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -21,13 +22,16 @@ const preloadPath = join(here, '../preload/index.cjs');
 
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+const { dir, configured } = defaultVaultDir();
+// Chromium's profile gets a folder of its own (by default it would be the vault folder on
+// Windows and macOS); set before anything (the single-instance lock, preferences) uses it.
+app.setPath('userData', profileDir(app.getPath('appData'), dir));
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let win: BrowserWindow | null = null;
   const emit = <E extends EventName>(event: E, data: Events[E]) => win?.webContents.send(`${IPC_PREFIX}event:${event}`, data);
-  const { dir, configured } = defaultVaultDir();
   const prefs = electronPrefs();
   const { controller, dispatch } = createApp({
     dir,
@@ -65,12 +69,16 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.whenReady().then(() => {
-    protocol.handle(APP_SCHEME, async (request) => {
+    // The window's session is in memory only (no `persist:`): nothing of a session is written to disk.
+    const appSession = session.fromPartition(APP_PARTITION);
+    appSession.protocol.handle(APP_SCHEME, async (request) => {
       const r = await resolveAppRequest(rendererDir, request.url, generateNonce);
       return new Response(new Uint8Array(r.body), { status: r.status, headers: r.headers });
     });
-    session.defaultSession.setPermissionRequestHandler(permissionRequestHandler);
-    session.defaultSession.setPermissionCheckHandler(permissionCheckHandler);
+    for (const s of [appSession, session.defaultSession]) {
+      s.setPermissionRequestHandler(permissionRequestHandler);
+      s.setPermissionCheckHandler(permissionCheckHandler);
+    }
 
     Menu.setApplicationMenu(
       buildMenu(

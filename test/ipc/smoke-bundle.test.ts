@@ -17,6 +17,9 @@ const rec = vi.hoisted(() => ({
   sandbox: false,
   singleInstance: false,
   ready: null as null | (() => void),
+  paths: new Map<string, string>(),
+  partitions: [] as string[],
+  protocolOn: [] as string[],
 }));
 
 vi.mock('electron', () => {
@@ -49,7 +52,11 @@ vi.mock('electron', () => {
     on: () => {},
     quit: () => {},
     whenReady: () => Promise.resolve(),
-    getPath: () => tmp,
+    getPath: (name: string) => rec.paths.get(name) ?? tmp,
+    setPath: (name: string, p: string) => {
+      rec.order.push(`setPath:${name}`);
+      rec.paths.set(name, p);
+    },
     getVersion: () => '0.0.0-test',
     getName: () => 'FactorDesk',
   };
@@ -65,7 +72,17 @@ vi.mock('electron', () => {
     BrowserWindow,
     ipcMain,
     protocol: { registerSchemesAsPrivileged: (s: Array<{ scheme: string }>) => rec.protocols.push(...s.map((x) => x.scheme)), handle: () => {} },
-    session: { defaultSession: { setPermissionRequestHandler: () => rec.permissionHandlers++, setPermissionCheckHandler: () => rec.permissionHandlers++ } },
+    session: {
+      defaultSession: { setPermissionRequestHandler: () => rec.permissionHandlers++, setPermissionCheckHandler: () => rec.permissionHandlers++ },
+      fromPartition: (name: string) => {
+        rec.partitions.push(name);
+        return {
+          protocol: { handle: (scheme: string) => rec.protocolOn.push(`${name}:${scheme}`) },
+          setPermissionRequestHandler: () => rec.permissionHandlers++,
+          setPermissionCheckHandler: () => rec.permissionHandlers++,
+        };
+      },
+    },
     Menu: { setApplicationMenu: () => {}, buildFromTemplate: () => ({}) },
     powerMonitor: { on: () => {} },
     dialog: {},
@@ -102,7 +119,22 @@ describe('built main bundle', () => {
     expect(rec.sandbox).toBe(true);
     expect(rec.singleInstance).toBe(true);
     expect(rec.protocols).toContain('app');
-    expect(rec.permissionHandlers).toBe(2);
+    expect(rec.permissionHandlers).toBe(4);
+  });
+
+  it('keeps the Chromium profile in a folder of its own and the session in memory', () => {
+    // userData is set before the single-instance lock (which lives there) and is not the vault folder.
+    const userData = rec.paths.get('userData');
+    expect(userData).toBeTruthy();
+    expect(rec.order.indexOf('setPath:userData')).toBe(0);
+    expect(userData!.toLowerCase()).not.toBe(vaultDir.toLowerCase());
+    expect(userData!.startsWith(vaultDir)).toBe(false);
+    // The window's session is an in-memory partition, and the app:// protocol is served on it.
+    const wp = rec.windows[0]!.webPreferences as Record<string, unknown>;
+    expect(typeof wp.partition).toBe('string');
+    expect(String(wp.partition).startsWith('persist:')).toBe(false);
+    expect(rec.partitions).toContain(wp.partition);
+    expect(rec.protocolOn).toContain(`${String(wp.partition)}:app`);
   });
 
   it('gives the window the hardened options and the built preload', () => {
