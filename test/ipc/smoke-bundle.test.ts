@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL_NAMES, IPC_PREFIX } from '../../contract/index.ts';
+import { concealedFormats } from '../../main/app/clipboard-guard.ts';
 
 const rec = vi.hoisted(() => ({
   order: [] as string[],
@@ -20,6 +21,7 @@ const rec = vi.hoisted(() => ({
   paths: new Map<string, string>(),
   partitions: [] as string[],
   protocolOn: [] as string[],
+  clipboardWrites: [] as unknown[][],
 }));
 
 vi.mock('electron', () => {
@@ -87,7 +89,18 @@ vi.mock('electron', () => {
     powerMonitor: { on: () => {} },
     dialog: {},
     shell: { openExternal: async () => {} },
-    clipboard: { writeText: () => {}, readText: async () => '', clear: () => {} },
+    clipboard: {
+      write: async (items: unknown[]) => void rec.clipboardWrites.push(items),
+      writeText: () => {},
+      readText: async () => '',
+      clear: () => {},
+    },
+    ClipboardItem: class {
+      readonly items: Record<string, unknown>;
+      constructor(items: Record<string, unknown>) {
+        this.items = items;
+      }
+    },
   };
   return { ...electron, default: electron };
 });
@@ -160,6 +173,17 @@ describe('built main bundle', () => {
     expect(created.ok).toBe(true);
     expect(created.value.recoveryKey).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){12}$/);
     expect(existsSync(join(vaultDir, 'vault.db'))).toBe(true);
+
+    // A copy is one clipboard write: one item with the text and this platform's concealed markers.
+    const copy = rec.handlers.get(`${IPC_PREFIX}clipboard:copy`)!;
+    expect(await copy({ senderFrame: own, sender: { mainFrame: own } }, { text: '47112093' })).toMatchObject({ ok: true, value: { clearsInSeconds: 30 } });
+    expect(rec.clipboardWrites).toHaveLength(1);
+    const [item, ...more] = rec.clipboardWrites[0] as Array<{ items: Record<string, unknown> }>;
+    expect(more).toEqual([]);
+    expect(item!.items['text/plain']).toBe('47112093');
+    const markers = Object.keys(item!.items).filter((k) => k !== 'text/plain');
+    expect(markers).toEqual(concealedFormats(process.platform).map((f) => `electron application/osclipboard;format="${f.format}"`));
+    for (const k of markers) expect(item!.items[k]).toBeInstanceOf(Blob);
   });
 });
 
