@@ -14,8 +14,16 @@ import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, 
 import { electronClipboard, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
 import { buildMenu } from './electron/menu.ts';
 import { APP_PARTITION, profileDir } from './shell/profile.ts';
+import { isDevMode, refusedDebugMessage, refusedDebugSwitch } from './shell/packaged.ts';
 
-const dev = !app.isPackaged && process.env.FACTORDESK_DEV === '1';
+// An installed build never runs under a debugger: it exits before doing anything else.
+const refused = refusedDebugSwitch(process.argv, app.isPackaged);
+if (refused) {
+  process.stderr.write(refusedDebugMessage(refused));
+  app.exit(1);
+  process.exit(1);
+}
+const dev = isDevMode(app.isPackaged, process.env);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
 const preloadPath = join(here, '../preload/index.cjs');
@@ -66,6 +74,8 @@ if (!app.requestSingleInstanceLock()) {
       if (!isAllowedNavigation(event.url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
+    // DevTools only in a development build: closed at once if anything opens them otherwise.
+    if (!dev) contents.on('devtools-opened', () => contents.closeDevTools());
   });
 
   app.whenReady().then(() => {

@@ -1,7 +1,9 @@
-// The Chromium profile folder is never the vault folder, and the windows' sessions live in memory.
+// The Chromium profile folder is never the vault folder, and a packaged build refuses debugging
+// switches and development mode.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { APP_PARTITION, PRINT_PARTITION, profileDir } from '../../main/shell/profile.ts';
+import { isDevMode, refusedDebugMessage, refusedDebugSwitch } from '../../main/shell/packaged.ts';
 import { mainWindowOptions, printWindowOptions } from '../../main/shell/window-options.ts';
 
 describe('profile folder', () => {
@@ -29,5 +31,26 @@ describe('profile folder', () => {
     expect(mainWindowOptions('/app/preload.cjs').webPreferences?.partition).toBe(APP_PARTITION);
     expect(printWindowOptions().webPreferences?.partition).toBe(PRINT_PARTITION);
     for (const p of [APP_PARTITION, PRINT_PARTITION]) expect(p.startsWith('persist:')).toBe(false);
+  });
+});
+
+describe('packaged build', () => {
+  it('exits on --inspect and --remote-debugging-port, in every spelling', () => {
+    for (const arg of ['--inspect', '--inspect=9229', '--inspect-brk=0', '--remote-debugging-port=9222', '-remote-debugging-port=9222', '--REMOTE-DEBUGGING-PORT=1', '--remote-debugging-pipe']) {
+      expect(refusedDebugSwitch(['/opt/FactorDesk/factordesk', arg], true), arg).not.toBe(null);
+    }
+    expect(refusedDebugSwitch(['/opt/FactorDesk/factordesk', '--lang=nb', 'inspect'], true)).toBe(null);
+    // A development build may be debugged.
+    expect(refusedDebugSwitch(['electron', '--inspect'], false)).toBe(null);
+    const msg = refusedDebugMessage('--inspect');
+    expect(msg).toContain('refused in an installed build');
+    expect(msg).toContain('avvises i en installert versjon');
+  });
+
+  it('ignores FACTORDESK_DEV, so DevTools stay off', () => {
+    expect(isDevMode(true, { FACTORDESK_DEV: '1' })).toBe(false);
+    expect(isDevMode(false, { FACTORDESK_DEV: '1' })).toBe(true);
+    expect(isDevMode(false, {})).toBe(false);
+    expect(mainWindowOptions('/app/preload.cjs', { dev: isDevMode(true, { FACTORDESK_DEV: '1' }) }).webPreferences?.devTools).toBe(false);
   });
 });
