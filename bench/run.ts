@@ -50,7 +50,7 @@ try {
     dialogs: { openFile: async () => csv, saveFile: async () => null },
     printer: { print: async () => true, savePdf: async () => {} },
     prefs: memoryPrefs(),
-    clipboard: { write: (t) => (clipboard.v = t), read: () => clipboard.v, clear: () => (clipboard.v = '') },
+    clipboard: { write: (e) => void (clipboard.v = e.text), read: () => clipboard.v, clear: () => (clipboard.v = '') },
     emit: () => {},
     openExternal: async () => {},
   });

@@ -14,7 +14,8 @@ export interface PublicSession {
 }
 export interface AppStatus {
   vaultState: 'ready' | 'none' | 'incomplete' | 'error';
-  vaultDir: string;
+  /** The vault folder: only to a signed-in session, or at first run (where it will be created). */
+  vaultDir: string | null;
   error: CodedError | null;
   session: PublicSession | null;
   prefs: Prefs;

@@ -13,21 +13,33 @@ import { mainWindowOptions } from './shell/window-options.ts';
 import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler } from './shell/navigation.ts';
 import { electronClipboard, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
 import { buildMenu } from './electron/menu.ts';
+import { APP_PARTITION, profileDir } from './shell/profile.ts';
+import { isDevMode, refusedDebugMessage, refusedDebugSwitch } from './shell/packaged.ts';
 
-const dev = !app.isPackaged && process.env.FACTORDESK_DEV === '1';
+// An installed build never runs under a debugger: it exits before doing anything else.
+const refused = refusedDebugSwitch(process.argv, app.isPackaged);
+if (refused) {
+  process.stderr.write(refusedDebugMessage(refused));
+  app.exit(1);
+  process.exit(1);
+}
+const dev = isDevMode(app.isPackaged, process.env);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
 const preloadPath = join(here, '../preload/index.cjs');
 
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+const { dir, configured } = defaultVaultDir();
+// Chromium's profile gets a folder of its own (by default it would be the vault folder on
+// Windows and macOS); set before anything (the single-instance lock, preferences) uses it.
+app.setPath('userData', profileDir(app.getPath('appData'), dir));
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let win: BrowserWindow | null = null;
   const emit = <E extends EventName>(event: E, data: Events[E]) => win?.webContents.send(`${IPC_PREFIX}event:${event}`, data);
-  const { dir, configured } = defaultVaultDir();
   const prefs = electronPrefs();
   const { controller, dispatch } = createApp({
     dir,
@@ -62,15 +74,21 @@ if (!app.requestSingleInstanceLock()) {
       if (!isAllowedNavigation(event.url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
+    // DevTools only in a development build: closed at once if anything opens them otherwise.
+    if (!dev) contents.on('devtools-opened', () => contents.closeDevTools());
   });
 
   app.whenReady().then(() => {
-    protocol.handle(APP_SCHEME, async (request) => {
+    // The window's session is in memory only (no `persist:`): nothing of a session is written to disk.
+    const appSession = session.fromPartition(APP_PARTITION);
+    appSession.protocol.handle(APP_SCHEME, async (request) => {
       const r = await resolveAppRequest(rendererDir, request.url, generateNonce);
       return new Response(new Uint8Array(r.body), { status: r.status, headers: r.headers });
     });
-    session.defaultSession.setPermissionRequestHandler(permissionRequestHandler);
-    session.defaultSession.setPermissionCheckHandler(permissionCheckHandler);
+    for (const s of [appSession, session.defaultSession]) {
+      s.setPermissionRequestHandler(permissionRequestHandler);
+      s.setPermissionCheckHandler(permissionCheckHandler);
+    }
 
     Menu.setApplicationMenu(
       buildMenu(

@@ -15,7 +15,7 @@ import { IdleLock } from './idle-lock.ts';
 import { forgetSheetCodes } from '../core/enrollment.ts';
 import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
 import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
-import type { AppStatus, JobReport, PublicSession } from '../../contract/index.ts';
+import type { AppStatus, JobReport, Prefs, PublicSession } from '../../contract/index.ts';
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
 export interface AppDeps {
@@ -112,7 +112,16 @@ export class AppController {
       error = { code: e.code, message: e.message };
     }
     const idleLockMinutes = this._vault && this._session ? (await currentSettings(storeOf(this._vault))).idleLockMinutes : 5;
-    return { vaultState: state, vaultDir: this.deps.dir, error, session: this.publicSession(), prefs: this.deps.prefs.get(), idleLockMinutes };
+    const session = this.publicSession();
+    // Before sign-in the page learns neither where the vault is nor who used it last: only the
+    // first-run screen, with no vault yet, says where it will be created.
+    const vaultDir = session || state === 'none' ? this.deps.dir : null;
+    return { vaultState: state, vaultDir, error, session, prefs: this.publicPrefs(), idleLockMinutes };
+  }
+
+  /** The preferences as the page may see them: the last operator's name only to a signed-in session. */
+  publicPrefs(prefs = this.deps.prefs.get()): Prefs {
+    return this.publicSession() ? prefs : { ...prefs, lastOperatorName: '' };
   }
 
   /** The session as the renderer may see it. */

@@ -1,6 +1,6 @@
 // Electron-only adapters behind the ports the app controller uses. Thin on purpose: every rule
 // lives in plain TypeScript elsewhere.
-import { BrowserWindow, clipboard, dialog, shell } from 'electron';
+import { BrowserWindow, clipboard, ClipboardItem, dialog, shell } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import Store from 'electron-store';
 import type { Dialogs, OpenKind, PrefsStore, Printer, SaveKind } from '../app/ports.ts';
@@ -64,9 +64,14 @@ export const electronPrinter: Printer = {
     }),
 };
 
-/** The OS clipboard. */
+/** The OS clipboard. A secret's text and its concealed markers go in one atomic write. */
 export const electronClipboard: ClipboardPort = {
-  write: (text) => clipboard.writeText(text),
+  write: ({ text, formats }) => {
+    const item: Record<string, string | Blob> = { 'text/plain': text };
+    // Raw OS formats (Windows registered formats, macOS pasteboard types, X11/Wayland targets).
+    for (const f of formats) item[`electron application/osclipboard;format="${f.format}"`] = new Blob([new Uint8Array(f.data)]);
+    return clipboard.write([new ClipboardItem(item)]);
+  },
   read: () => clipboard.readText(),
   clear: () => clipboard.clear(),
 };

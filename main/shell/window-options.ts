@@ -2,6 +2,7 @@
 // Types only from electron (erased at run time), so this module loads under plain Node.
 import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
 import { isAbsolute } from 'node:path';
+import { APP_PARTITION, PRINT_PARTITION } from './profile.ts';
 
 export const MIN_WIDTH = 1280;
 export const MIN_HEIGHT = 720;
@@ -62,6 +63,8 @@ export function mainWindowOptions(
     webPreferences: {
       ...hardenedWebPreferences(),
       preload: preloadPath,
+      // In-memory session: cookies, storage and caches are never written to the profile folder.
+      partition: APP_PARTITION,
       // DevTools lets anyone at the keyboard run script in the renderer: dev builds only.
       devTools: flags.dev === true,
     },
@@ -80,6 +83,7 @@ export function printWindowOptions(): BrowserWindowConstructorOptions {
       // a sheet built from hostile data cannot run script or reach IPC while it holds a secret.
       javascript: false,
       devTools: false,
+      partition: PRINT_PARTITION,
     },
   };
 }

@@ -24,6 +24,9 @@ export function App() {
   const [lockReason, setLockReason] = useState<LockReason | null>(null);
   const [clock, setClock] = useState<Events['clock:warning'] | null>(null);
   const signedIn = useRef(false);
+  // The name of who was signed in, kept by this page only (main does not tell it before sign-in),
+  // so the sign-in after a lock is prefilled and a fresh start is not.
+  const lastName = useRef('');
 
   // Resets once per lock, however many signals arrive (the Lock button, the event, an error).
   const reset = useCallback((reason: LockReason) => {
@@ -42,7 +45,16 @@ export function App() {
   return (
     <>
       {clock ? <ClockBanner warning={clock} onDismiss={() => setClock(null)} /> : null}
-      <Shell key={epoch} lockReason={lockReason} onSession={() => (signedIn.current = true)} onLocked={reset} />
+      <Shell
+        key={epoch}
+        lockReason={lockReason}
+        lastName={lastName.current}
+        onSession={(name) => {
+          signedIn.current = true;
+          lastName.current = name;
+        }}
+        onLocked={reset}
+      />
     </>
   );
 }
@@ -56,7 +68,7 @@ type Phase =
   | { kind: 'work'; session: PublicSession; warnings: string[]; jobReports: JobReport[] };
 
 /** One signed-out-to-locked lifetime of the UI. */
-function Shell({ lockReason, onSession, onLocked }: { lockReason: LockReason | null; onSession: () => void; onLocked: (r: LockReason) => void }) {
+function Shell({ lockReason, lastName, onSession, onLocked }: { lockReason: LockReason | null; lastName: string; onSession: (name: string) => void; onLocked: (r: LockReason) => void }) {
   const { t } = useTranslation();
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [loadError, setLoadError] = useState(false);
@@ -76,9 +88,10 @@ function Shell({ lockReason, onSession, onLocked }: { lockReason: LockReason | n
   useEffect(() => void load(), [load]);
 
   const working = phase.kind === 'work';
+  const sessionName = phase.kind === 'work' ? phase.session.name : null;
   useEffect(() => {
-    if (working) onSession();
-  }, [working, onSession]);
+    if (sessionName !== null) onSession(sessionName);
+  }, [sessionName, onSession]);
   useActivityReporter(working);
 
   let content: React.ReactNode;
@@ -90,12 +103,12 @@ function Shell({ lockReason, onSession, onLocked }: { lockReason: LockReason | n
       content = <VaultProblem status={phase.status} onRetry={() => void load()} />;
       break;
     case 'first-run':
-      content = <FirstRun vaultDir={phase.status.vaultDir} onDone={(session) => setPhase({ kind: 'work', session, warnings: [], jobReports: [] })} />;
+      content = <FirstRun vaultDir={phase.status.vaultDir ?? ''} onDone={(session) => setPhase({ kind: 'work', session, warnings: [], jobReports: [] })} />;
       break;
     case 'sign-in':
       content = (
         <SignIn
-          lastName={phase.status.prefs.lastOperatorName}
+          lastName={phase.status.prefs.lastOperatorName || lastName}
           lockReason={lockReason}
           onSignedIn={(r) => setPhase({ kind: 'work', ...r })}
           onRecover={() => setPhase({ kind: 'recover', status: phase.status })}

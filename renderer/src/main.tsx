@@ -14,9 +14,14 @@ import './i18n.ts';
 import './theme.ts';
 import './modality.ts';
 import { App } from './App.tsx';
+import { call } from './api.ts';
+import { installSecretCopyGuard } from './secret-copy.ts';
 
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
 if (nonce) setNonce(nonce);
+
+// Ctrl+C on a shown code or key goes through main's clipboard guard (cleared after 30 s and at lock).
+installSecretCopyGuard(document, (text) => void call('clipboard:copy', { text: text.slice(0, 2000) }));
 
 const root = document.getElementById('root');
 if (root) createRoot(root).render(<App />);

@@ -31,6 +31,7 @@ import {
   type HrExport,
 } from '../helpers/e2e.ts';
 import { totpAt } from '../../main/core/totp.ts';
+import { concealedFormats } from '../../main/app/clipboard-guard.ts';
 import { focusProblem } from '../helpers/a11y.ts';
 import type { AuditEventView, ChainReportView, IssuedEnrollment, SettingsView } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
@@ -744,8 +745,19 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await value.waitFor();
     lastIdleCode = (await value.getAttribute('data-value')) ?? '';
     expect(lastIdleCode).toMatch(/^\d{8}$/);
-    await $('secret-copy').click();
+    // Copied with Ctrl+C, not the Copy button: it still goes through the clipboard guard, as one
+    // write carrying the concealed markers of this platform.
+    const writesBefore = h.clipboard.writes.length;
+    await value.evaluate((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const sel = window.getSelection()!;
+      sel.removeAllRanges();
+      sel.addRange(range);
+    });
+    await h.page.keyboard.press('Control+C');
     await expect.poll(() => h.clipboard.value).toBe(lastIdleCode);
+    expect(h.clipboard.writes.slice(writesBefore)).toEqual([{ text: lastIdleCode, formats: concealedFormats(process.platform) }]);
 
     // Nobody touches anything: 4 min 40 s pass (of 5 min) → the 30-second warning.
     expect(h.controller.publicSession()).not.toBe(null);

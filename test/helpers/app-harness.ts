@@ -14,6 +14,7 @@ import { CHANNEL_NAMES, EVENT_NAMES, type EventName, type Events, type Result } 
 import { ManualClock, systemClock, type Clock } from '../../main/core/clock.ts';
 import type { AppController } from '../../main/app/controller.ts';
 import type { Dispatch } from '../../main/ipc/guard.ts';
+import type { ClipboardEntry } from '../../main/app/clipboard-guard.ts';
 
 export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
@@ -33,7 +34,8 @@ export interface Harness {
   openAnswers: Partial<Record<OpenKind, string | null>>;
   saveAnswers: Partial<Record<SaveKind, string | null>>;
   printed: string[];
-  clipboard: { value: string };
+  /** The fake OS clipboard: what it holds, and every write (text and concealed formats together). */
+  clipboard: { value: string; writes: ClipboardEntry[] };
   emitted: Array<{ event: EventName; data: unknown }>;
   screenshot(name: string): Promise<string>;
   /** CSP violations so far (console and in-page securitypolicyviolation events). */
@@ -52,7 +54,7 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
   const responses: Harness['responses'] = [];
   const cspViolations: string[] = [];
   const printed: string[] = [];
-  const clipboard = { value: '' };
+  const clipboard: Harness['clipboard'] = { value: '', writes: [] };
   const emitted: Harness['emitted'] = [];
   const openAnswers: Harness['openAnswers'] = {};
   const saveAnswers: Harness['saveAnswers'] = {};
@@ -80,7 +82,12 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
         },
       },
       prefs: memoryPrefs({ language: 'en' }),
-      clipboard: { write: (t) => (clipboard.value = t), read: () => clipboard.value, clear: () => (clipboard.value = '') },
+      clipboard: {
+        write: (e) => {
+          clipboard.writes.push(e);
+          clipboard.value = e.text;
+        },
+        read: () => clipboard.value, clear: () => (clipboard.value = '') },
       emit,
       openExternal: async () => {},
     },

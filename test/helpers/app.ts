@@ -25,7 +25,7 @@ export function makeApp(opts: { clock?: ManualClock; /** an existing vault folde
     dialogs: { openFile: async (k) => opened[k] ?? null, saveFile: async (k) => saved[k] ?? null },
     printer: opts.printer ?? { print: async () => true, savePdf: async () => {} },
     prefs: memoryPrefs(),
-    clipboard: { write: (t) => (clipboard.value = t), read: () => clipboard.value, clear: () => (clipboard.value = '') },
+    clipboard: { write: (e) => void (clipboard.value = e.text), read: () => clipboard.value, clear: () => (clipboard.value = '') },
     emit: (event, data) => events.push({ event, data }),
     openExternal: async () => {},
   });

@@ -62,7 +62,7 @@ export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string
       },
     },
     prefs: memoryPrefs(),
-    clipboard: { write: (t) => (clipboard.value = t), read: () => clipboard.value, clear: () => (clipboard.value = '') },
+    clipboard: { write: (e) => void (clipboard.value = e.text), read: () => clipboard.value, clear: () => (clipboard.value = '') },
     emit: (event, data) => events.push({ event, data }),
     openExternal: async (url) => {
       externals.push(url);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL_NAMES, IPC_PREFIX } from '../../contract/index.ts';
+import { concealedFormats } from '../../main/app/clipboard-guard.ts';
 
 const rec = vi.hoisted(() => ({
   order: [] as string[],
@@ -17,6 +18,10 @@ const rec = vi.hoisted(() => ({
   sandbox: false,
   singleInstance: false,
   ready: null as null | (() => void),
+  paths: new Map<string, string>(),
+  partitions: [] as string[],
+  protocolOn: [] as string[],
+  clipboardWrites: [] as unknown[][],
 }));
 
 vi.mock('electron', () => {
@@ -49,7 +54,11 @@ vi.mock('electron', () => {
     on: () => {},
     quit: () => {},
     whenReady: () => Promise.resolve(),
-    getPath: () => tmp,
+    getPath: (name: string) => rec.paths.get(name) ?? tmp,
+    setPath: (name: string, p: string) => {
+      rec.order.push(`setPath:${name}`);
+      rec.paths.set(name, p);
+    },
     getVersion: () => '0.0.0-test',
     getName: () => 'FactorDesk',
   };
@@ -65,12 +74,33 @@ vi.mock('electron', () => {
     BrowserWindow,
     ipcMain,
     protocol: { registerSchemesAsPrivileged: (s: Array<{ scheme: string }>) => rec.protocols.push(...s.map((x) => x.scheme)), handle: () => {} },
-    session: { defaultSession: { setPermissionRequestHandler: () => rec.permissionHandlers++, setPermissionCheckHandler: () => rec.permissionHandlers++ } },
+    session: {
+      defaultSession: { setPermissionRequestHandler: () => rec.permissionHandlers++, setPermissionCheckHandler: () => rec.permissionHandlers++ },
+      fromPartition: (name: string) => {
+        rec.partitions.push(name);
+        return {
+          protocol: { handle: (scheme: string) => rec.protocolOn.push(`${name}:${scheme}`) },
+          setPermissionRequestHandler: () => rec.permissionHandlers++,
+          setPermissionCheckHandler: () => rec.permissionHandlers++,
+        };
+      },
+    },
     Menu: { setApplicationMenu: () => {}, buildFromTemplate: () => ({}) },
     powerMonitor: { on: () => {} },
     dialog: {},
     shell: { openExternal: async () => {} },
-    clipboard: { writeText: () => {}, readText: async () => '', clear: () => {} },
+    clipboard: {
+      write: async (items: unknown[]) => void rec.clipboardWrites.push(items),
+      writeText: () => {},
+      readText: async () => '',
+      clear: () => {},
+    },
+    ClipboardItem: class {
+      readonly items: Record<string, unknown>;
+      constructor(items: Record<string, unknown>) {
+        this.items = items;
+      }
+    },
   };
   return { ...electron, default: electron };
 });
@@ -102,7 +132,22 @@ describe('built main bundle', () => {
     expect(rec.sandbox).toBe(true);
     expect(rec.singleInstance).toBe(true);
     expect(rec.protocols).toContain('app');
-    expect(rec.permissionHandlers).toBe(2);
+    expect(rec.permissionHandlers).toBe(4);
+  });
+
+  it('keeps the Chromium profile in a folder of its own and the session in memory', () => {
+    // userData is set before the single-instance lock (which lives there) and is not the vault folder.
+    const userData = rec.paths.get('userData');
+    expect(userData).toBeTruthy();
+    expect(rec.order.indexOf('setPath:userData')).toBe(0);
+    expect(userData!.toLowerCase()).not.toBe(vaultDir.toLowerCase());
+    expect(userData!.startsWith(vaultDir)).toBe(false);
+    // The window's session is an in-memory partition, and the app:// protocol is served on it.
+    const wp = rec.windows[0]!.webPreferences as Record<string, unknown>;
+    expect(typeof wp.partition).toBe('string');
+    expect(String(wp.partition).startsWith('persist:')).toBe(false);
+    expect(rec.partitions).toContain(wp.partition);
+    expect(rec.protocolOn).toContain(`${String(wp.partition)}:app`);
   });
 
   it('gives the window the hardened options and the built preload', () => {
@@ -128,6 +173,17 @@ describe('built main bundle', () => {
     expect(created.ok).toBe(true);
     expect(created.value.recoveryKey).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){12}$/);
     expect(existsSync(join(vaultDir, 'vault.db'))).toBe(true);
+
+    // A copy is one clipboard write: one item with the text and this platform's concealed markers.
+    const copy = rec.handlers.get(`${IPC_PREFIX}clipboard:copy`)!;
+    expect(await copy({ senderFrame: own, sender: { mainFrame: own } }, { text: '47112093' })).toMatchObject({ ok: true, value: { clearsInSeconds: 30 } });
+    expect(rec.clipboardWrites).toHaveLength(1);
+    const [item, ...more] = rec.clipboardWrites[0] as Array<{ items: Record<string, unknown> }>;
+    expect(more).toEqual([]);
+    expect(item!.items['text/plain']).toBe('47112093');
+    const markers = Object.keys(item!.items).filter((k) => k !== 'text/plain');
+    expect(markers).toEqual(concealedFormats(process.platform).map((f) => `electron application/osclipboard;format="${f.format}"`));
+    for (const k of markers) expect(item!.items[k]).toBeInstanceOf(Blob);
   });
 });
 

@@ -52,6 +52,8 @@ vi.mock('electron', () => {
     quit: () => {},
     whenReady: () => Promise.resolve(),
     getPath: () => tmpdir(),
+    setPath: () => {},
+    exit: () => {},
     getVersion: () => '0.0.0-test',
     getName: () => 'FactorDesk',
   };
@@ -60,7 +62,10 @@ vi.mock('electron', () => {
     BrowserWindow,
     ipcMain: { handle: () => {}, on: () => {} },
     protocol: { registerSchemesAsPrivileged: () => {}, handle: () => {} },
-    session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
+    session: {
+      defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} },
+      fromPartition: () => ({ protocol: { handle: () => {} }, setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} }),
+    },
     Menu: { setApplicationMenu: () => {}, buildFromTemplate: () => ({}) },
     powerMonitor: { on: () => {} },
     dialog: {},
@@ -138,8 +143,10 @@ const SAFE: Record<string, (v: unknown, ctx: { print: boolean; dev: boolean }) =
   devTools: (v, c) => v === false || (c.dev && v === true),
   javascript: (v, c) => (c.print ? v === false : v === true),
   preload: (v, c) => !c.print && typeof v === 'string' && v.startsWith('/'),
+  // In-memory sessions only: a `persist:` partition would write cookies and storage to disk.
+  partition: (v) => typeof v === 'string' && v !== '' && !v.startsWith('persist:'),
 };
-const REQUIRED = ['sandbox', 'contextIsolation', 'nodeIntegration', 'webSecurity', 'allowRunningInsecureContent', 'navigateOnDragDrop', 'webviewTag', 'devTools'];
+const REQUIRED = ['sandbox', 'contextIsolation', 'nodeIntegration', 'webSecurity', 'allowRunningInsecureContent', 'navigateOnDragDrop', 'webviewTag', 'devTools', 'partition'];
 
 function insecure(webPreferences: Record<string, unknown> | undefined, ctx: { print: boolean; dev: boolean }): string[] {
   const out: string[] = [];

@@ -22,7 +22,7 @@ export function sessionHandlers(ctl: AppController): H {
       await ctl.deps.openExternal(check.url);
       return { opened: true };
     },
-    'prefs:set': (req) => ctl.deps.prefs.set(req),
+    'prefs:set': (req) => ctl.publicPrefs(ctl.deps.prefs.set(req)),
     'session:first-run': async (req) => {
       // A configured vault folder that is missing is an error, never a silent first run.
       vaultState(ctl.deps.dir, ctl.deps.configured);

@@ -21,13 +21,13 @@ export function RecoveryKey({ recoveryKey, onContinue, busy, error }: Props) {
   const [stored, setStored] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   return (
-    <div className="recovery">
+    <div className="recovery" data-secret="">
       <div ref={ref} className="recovery-print">
         <div className="print-only print-head">
           <h1>{t('recovery.printTitle')}</h1>
           <p>{t('recovery.printNote')}</p>
         </div>
-        <div className="secret-values recovery-key" data-testid="recovery-key" aria-label={groups(recoveryKey).join(' ')} role="group">
+        <div className="secret-values recovery-key" data-testid="recovery-key" data-value={recoveryKey} aria-label={groups(recoveryKey).join(' ')} role="group">
           {groups(recoveryKey).map((g, i) => (
             <span className="secret-group" key={i}>
               {g}{' '}

@@ -43,7 +43,7 @@ export function SecretDisplay({ values, label, printTitle, printNote, testId = '
 
   const single = values.length === 1;
   return (
-    <div className="secret" ref={boxRef}>
+    <div className="secret" ref={boxRef} data-secret="">
       <div className="print-only print-head">
         <h1>{printTitle}</h1>
         {printNote ? <p>{printNote}</p> : null}

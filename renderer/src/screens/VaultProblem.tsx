@@ -26,9 +26,11 @@ export function VaultProblem({ status, onRetry }: { status: AppStatus; onRetry: 
         </Notice>
         <h2>{t('vaultProblem.whatToDo')}</h2>
         <p>{t(`vaultProblem.todo.${code}`, { defaultValue: t('vaultProblem.todo.other') })}</p>
-        <p className="muted">
-          {t('vaultProblem.folder')} <span className="mono-small">{status.vaultDir}</span>
-        </p>
+        {status.vaultDir ? (
+          <p className="muted">
+            {t('vaultProblem.folder')} <span className="mono-small">{status.vaultDir}</span>
+          </p>
+        ) : null}
         <button type="button" className="btn" onClick={onRetry} data-testid="vault-problem-retry">
           {t('vaultProblem.retry')}
         </button>
