@@ -40,9 +40,11 @@ export const NB_ERRORS: Record<ErrorCode, string> = {
   SLOTS_INVALID: 'Nøkkelfilen (keyslots.json) er ugyldig.',
   BACKUP_INVALID: 'Sikkerhetskopien er ugyldig.',
   VAULT_BUSY: 'Hvelvet er i bruk i en annen FactorDesk-prosess. Prøv igjen.',
-  DISK_FULL: 'Disken er full. Frigjør plass og prøv igjen; ingenting ble endret.',
+  DISK_FULL: 'Disken er full. Frigjør plass og prøv igjen.',
   IO_ERROR: 'En fil kunne ikke leses eller skrives.',
   CANCELLED: 'Avbrutt.',
   NOT_IN_SERVER_MODE: 'Dette kan ikke gjøres gjennom en server.',
+  SERVER_ONLY: 'Dette krever en FactorDesk-server; et lokalt hvelv har det ikke.',
+  VAULT_READ_ONLY: 'Hvelvet kan bare leses nå (mappen er skrivebeskyttet eller disken er full): ingenting ble endret.',
   INTERNAL: 'Noe gikk galt inne i FactorDesk; mer vises ikke med vilje.',
 };
