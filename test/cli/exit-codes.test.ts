@@ -268,14 +268,36 @@ describe('the password prompt on a terminal', () => {
 });
 
 describe('the bin', () => {
-  it('refuses a Node older than 22 with a clear message and exit 6', () => {
+  const olderNode = () => {
     const candidates = ['/usr/bin/node', '/usr/local/bin/node'].filter((p) => existsSync(p));
-    const old = candidates.find((p) => Number(spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.split('.')[0]) < 22);
+    return candidates.find((p) => Number(spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.split('.')[0]) < 22);
+  };
+
+  it('started by a Node older than 22, runs itself again on the pinned Node 22', () => {
+    const old = olderNode();
     if (!old) return; // no older Node on this machine to try
     const r = spawnSync(old, [BIN, '--help'], { env: cliEnv(), encoding: 'utf8' });
-    expect(r.status).toBe(6);
-    expect(r.stderr).toMatch(/Node\.js 22/);
-    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/factordesk/);
+  });
+
+  it('without the pinned Node, an older Node is refused with a clear message and exit 6 (both languages)', () => {
+    const old = olderNode();
+    if (!old) return; // no older Node on this machine to try
+    // The launcher alone, in a folder with no node_modules beside it.
+    const lone = join(root, 'lone', 'bin');
+    mkdirSync(lone, { recursive: true });
+    copyFileSync(BIN, join(lone, 'factordesk.js'));
+    writeFileSync(join(root, 'lone', 'package.json'), '{"type":"module"}');
+    const en = spawnSync(old, [join(lone, 'factordesk.js'), '--help'], { env: { ...cliEnv(), LANG: 'C.UTF-8', LC_ALL: '' }, encoding: 'utf8' });
+    expect(en.status).toBe(6);
+    expect(en.stderr).toMatch(/Node\.js 22\.18/);
+    expect(en.stderr).toMatch(/npm install/);
+    expect(en.stdout).toBe('');
+    const nb = spawnSync(old, [join(lone, 'factordesk.js'), '--help'], { env: { ...cliEnv(), LC_ALL: 'nb_NO.UTF-8' }, encoding: 'utf8' });
+    expect(nb.status).toBe(6);
+    expect(nb.stderr).toMatch(/trenger Node\.js 22\.18/);
   });
 
   it('never prints a stack trace, even for an internal error', () => {

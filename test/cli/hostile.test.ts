@@ -165,6 +165,13 @@ function cases(): Array<[string, string[]]> {
     ['reenroll: --sheet 10 kB', ['reenroll', KARI, ...ACT, '--sheet', join(work, BIG)]],
     ['reenroll: --void-codes=yes', ['reenroll', KARI, ...ACT, '--void-codes=yes']],
 
+    ...email(['reprint-sheet'], ['--sheet', w('reprint.pdf')]),
+    ['reprint-sheet: no --sheet', ['reprint-sheet', KARI]],
+    ['reprint-sheet: --sheet exists', ['reprint-sheet', KARI, '--sheet', w('exists.html')]],
+    ['reprint-sheet: --sheet folder missing', ['reprint-sheet', KARI, '--sheet', join(root, 'nope', 's.pdf')]],
+    ['reprint-sheet: --sheet 10 kB', ['reprint-sheet', KARI, '--sheet', join(work, BIG)]],
+    ['reprint-sheet: --language de', ['reprint-sheet', KARI, '--sheet', w('reprint.pdf'), '--language', 'de']],
+
     ...code(['confirm']),
     ...code(['verify']),
     ['verify: no such service key', ['verify', KARI, '123456', '--service-key', w('none.key')]],
