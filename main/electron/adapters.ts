@@ -1,12 +1,12 @@
 // Electron-only adapters behind the ports the app controller uses. Thin on purpose: every rule
 // lives in plain TypeScript elsewhere.
 import { BrowserWindow, clipboard, ClipboardItem, dialog, shell } from 'electron';
-import { writeFile } from 'node:fs/promises';
 import Store from 'electron-store';
 import type { Dialogs, OpenKind, PrefsStore, Printer, SaveKind } from '../app/ports.ts';
 import type { ClipboardPort } from '../app/clipboard-guard.ts';
 import type { Prefs } from '../../contract/index.ts';
 import { printWindowOptions } from '../shell/window-options.ts';
+import { writeFileAtomic } from '../platform/fs-atomic.ts';
 
 const OPEN_FILTERS: Record<OpenKind, Electron.FileFilter[]> = {
   csv: [{ name: 'CSV', extensions: ['csv', 'txt'] }],
@@ -60,7 +60,9 @@ export const electronPrinter: Printer = {
   savePdf: (html, path) =>
     withSheetWindow(html, async (w) => {
       const pdf = await w.webContents.printToPDF({ printBackground: true, preferCSSPageSize: true });
-      await writeFile(path, pdf, { mode: 0o600 });
+      // A new 0600 file renamed over the target: an existing file's mode is not kept, and a
+      // crash leaves either the old file or the whole new one.
+      writeFileAtomic(path, Buffer.from(pdf), 0o600);
     }),
 };
 
