@@ -58,6 +58,7 @@ export const AUDIT_ACTIONS = [
   'vault.backup',
   'vault.restore',
   'vault.restore.undo',
+  'vault.restore.kept-deleted',
   'vault.integrity-check',
   'vault.rekey.start',
   'vault.rekey',

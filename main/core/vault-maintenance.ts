@@ -5,7 +5,7 @@ import { FactorDeskError, fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
-import type { BackupCredential, BackupSource, BackupTarget, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
+import type { BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
 import type { AuditInput } from './audit.ts';
 import type { VaultInfo } from '../../contract/index.ts';
 import { auditAs } from './actions.ts';
@@ -77,6 +77,41 @@ export interface RestoreOutcome {
   users: number;
   replacedVaultId: string | null;
   otherVault: boolean;
+  /** Operator and service credentials the backup holds that were revoked since it was made: they open the vault again. */
+  revived: CredentialSummary[];
+}
+
+/**
+ * The credentials a backup of this vault holds that the vault in the folder no longer has (an
+ * operator removed or a service key revoked since the backup): a restore puts them back in
+ * force. Empty for another vault's backup (all of its credentials are another vault's) or when
+ * the current key slots cannot be read.
+ */
+export function revivedByRestore(folder: VaultFolder, summary: BackupSummary): CredentialSummary[] {
+  if (folder.currentVaultId() !== summary.vaultId) return [];
+  const current = folder.currentCredentials();
+  if (!current) return [];
+  const live = new Set(current.map((c) => c.id));
+  return summary.credentials.filter((c) => !live.has(c.id));
+}
+
+/** What a restore from `source` would bring back: the backup's facts and the revoked credentials it holds. */
+export async function restoreWarnings(folder: VaultFolder, source: BackupSource): Promise<{ summary: BackupSummary; revived: CredentialSummary[] }> {
+  const summary = await folder.inspect(source);
+  return { summary, revived: revivedByRestore(folder, summary) };
+}
+
+/**
+ * Deletes the vault files earlier restores kept aside (they keep the key slots of their time,
+ * revoked operators and service keys included). Admin; `record` writes the event in the vault
+ * now in the folder first, and nothing is deleted when it cannot. NOT_FOUND when there is none.
+ */
+export async function deleteKeptVaults(folder: VaultFolder, session: Session, record: (event: AuditInput) => Promise<void>): Promise<{ deleted: string[] }> {
+  requireRole(session, 'vault:restore');
+  const files = folder.keptAside();
+  if (files.length === 0) fail('NOT_FOUND', 'No files kept aside by a restore are in the vault folder.');
+  await record({ action: 'vault.restore.kept-deleted', operator: session.name, outcome: 'ok', details: { files: files.length } });
+  return { deleted: folder.deleteKeptAside() };
 }
 
 /**
@@ -100,14 +135,22 @@ export async function restoreVault(folder: VaultFolder, actor: RestoreActor, sou
     );
   }
   const operator = actorName(actor, cred);
+  const revived = revivedByRestore(folder, summary);
   const event = (b: { createdAt: string; kept: string }): AuditInput => ({
     action: 'vault.restore',
     operator,
     outcome: 'ok',
-    details: { file: source.name, backupCreatedAt: b.createdAt, kept: b.kept, via: actor.via, ...(other ? { replacedVaultId: current } : {}) },
+    details: {
+      file: source.name,
+      backupCreatedAt: b.createdAt,
+      kept: b.kept,
+      via: actor.via,
+      ...(other ? { replacedVaultId: current } : {}),
+      ...(revived.length ? { revivedCredentials: revived.map((c) => ({ kind: c.kind, label: c.label })) } : {}),
+    },
   });
   const r = await folder.restore(source, cred, event);
-  return { kept: r.kept, users: r.users, vaultId: summary.vaultId, replacedVaultId: current, otherVault: other };
+  return { kept: r.kept, users: r.users, vaultId: summary.vaultId, replacedVaultId: current, otherVault: other, revived };
 }
 
 /**

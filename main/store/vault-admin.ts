@@ -52,10 +52,20 @@ export interface VaultAdmin {
   rotateKey(): Promise<{ recoveryKey: string; generation: number }>;
 }
 
+/** A credential that can open a vault: an operator's password slot or a service key (never the secret). */
+export interface CredentialSummary {
+  id: string;
+  kind: 'operator' | 'service';
+  /** The operator's sign-in name or the service key's label. */
+  label: string | null;
+}
+
 /** What a backup file says about itself before it is opened (checked against its checksum). */
 export interface BackupSummary {
   vaultId: string;
   createdAt: string;
+  /** The operator and service credentials its key slots hold (they are in force again after a restore). */
+  credentials: CredentialSummary[];
 }
 
 /** Maintenance of a closed vault folder (restore needs the only connection). */
@@ -75,4 +85,10 @@ export interface VaultFolder {
   undoRestore(): Promise<{ restored: string; kept: string }>;
   /** True when a restore kept a vault aside that `undoRestore` can put back. */
   canUndoRestore(): boolean;
+  /** The operator and service credentials of the vault now in the folder; null when its key slots cannot be read. */
+  currentCredentials(): CredentialSummary[] | null;
+  /** Names of the files earlier restores and undos kept aside (they hold the key slots of their time). */
+  keptAside(): string[];
+  /** Deletes the files `keptAside` names (refused while the folder holds no live vault); the names deleted. */
+  deleteKeptAside(): string[];
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { backupVault, checkVaultIntegrity, restoreVault, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
+import { backupVault, checkVaultIntegrity, deleteKeptVaults, restoreVault, restoreWarnings, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
+import type { CredentialSummary } from '../../store/vault-admin.ts';
 import type { BackupCredential } from '../../store/vault-admin.ts';
 import type { Session } from '../../core/session.ts';
 import type { AuditInput } from '../../core/audit.ts';
@@ -128,6 +129,10 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+function credentialNames(list: CredentialSummary[]): string {
+  return list.map((c) => (c.kind === 'operator' ? `operator "${c.label ?? '?'}"` : `service key "${c.label ?? '?'}"`)).join(', ');
+}
+
 function keptFiles(dir: string, suffix: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(`.${suffix}`))
@@ -138,24 +143,35 @@ function keptFiles(dir: string, suffix: string): string[] {
 export const restore: Command = {
   name: 'restore',
   summary: 'replace the vault with a backup; the current one is kept aside (admin)',
-  usage: ['restore FILE [--recovery-key] [--other-vault]', 'restore --undo [--recovery-key]'],
+  usage: ['restore FILE [--recovery-key] [--other-vault]', 'restore --undo [--recovery-key]', 'restore --delete-kept'],
   help: `Checks the backup (checksum, key, integrity, vault id), then renames the current vault
-files aside with a .before-restore-<time> suffix (never deleted) and puts the backup in place.
+files aside with a .before-restore-<time> suffix and puts the backup in place.
 A backup of another vault (another vault id) is refused (exit 2) unless --other-vault is given;
 then the vault ids and user counts of both are shown. No other FactorDesk process may have the
 vault open. The credential is the operator and password (an admin) or, with --recovery-key,
 the recovery key from FACTORDESK_RECOVERY_KEY or typed; it must open the current vault (unless
 that is damaged) and the backup.
 
+A backup holds the key slots of its day: operators removed and service keys revoked since then
+open the restored vault again. restore warns about them before it starts and lists them after;
+remove them again (operators remove, service-key revoke) and rotate the key. The files kept
+aside hold the old slots too: once the restored vault is confirmed good, delete them with
+restore --delete-kept (admin, audited; --undo is no longer possible after that).
+
   --recovery-key   sign in with the recovery key instead of an operator password
   --other-vault    replace the current vault even though the backup is of another vault
-  --undo           put back the vault kept aside by the latest restore`,
-  options: { 'recovery-key': { type: 'boolean' }, undo: { type: 'boolean' }, 'other-vault': { type: 'boolean' } },
+  --undo           put back the vault kept aside by the latest restore
+  --delete-kept    delete the files earlier restores and undos kept aside`,
+  options: { 'recovery-key': { type: 'boolean' }, undo: { type: 'boolean' }, 'other-vault': { type: 'boolean' }, 'delete-kept': { type: 'boolean' } },
   args: ['FILE?'],
   admin: true,
   async run(ctx, p) {
     const undo = flag(p, 'undo');
     const file = p.args[0];
+    if (flag(p, 'delete-kept')) {
+      if (undo || file !== undefined || flag(p, 'other-vault') || flag(p, 'recovery-key')) throw usageError('--delete-kept goes alone: restore --delete-kept.', 'restore');
+      return deleteKept(ctx);
+    }
     if (undo && file !== undefined) throw usageError('Give either FILE or --undo, not both.', 'restore');
     if (undo && flag(p, 'other-vault')) throw usageError('--other-vault goes with FILE, not with --undo.', 'restore');
     if (!undo && file === undefined) throw usageError('Missing FILE (or --undo).', 'restore');
@@ -180,6 +196,10 @@ that is damaged) and the backup.
         fail('CONFLICT', `${src} is a backup of another vault (vault id ${vaultId}), not of the vault in ${dir} (vault id ${current}). Nothing was changed. To replace this vault with it anyway, run restore again with --other-vault.`, { reason: 'other-vault' });
       }
     }
+    if (src) {
+      const { revived } = await restoreWarnings(folder, fileRef(src));
+      if (revived.length) ctx.out.warn(`This backup holds ${plural(revived.length, 'credential')} revoked since it was made, which will open the vault again after the restore: ${credentialNames(revived)}.`);
+    }
     const cred = await credential(ctx, flag(p, 'recovery-key'));
     const { session, users } = await gateCurrentVault(ctx, cred);
     if (undo) {
@@ -200,13 +220,36 @@ that is damaged) and the backup.
     const r = await restoreVault(folder, { session, via: 'cli' }, fileRef(src!), cred, { otherVault, currentUsers: users });
     const kept = keptFiles(dir, r.kept);
     const replaced = r.otherVault ? ` It replaced vault ${r.replacedVaultId}${users === null ? '' : ` (${plural(users, 'user')})`} with vault ${r.vaultId} (${plural(r.users, 'user')}).` : '';
+    if (r.revived.length) ctx.out.warn(`Back in force with the restored key slots (revoked since the backup was made): ${credentialNames(r.revived)}. Remove them again (operators remove, service-key revoke), then run rotate-key.`);
+    if (kept.length) ctx.out.warn('The files kept aside hold the key slots of the vault before the restore. When the restored vault is confirmed good, delete them with: factordesk restore --delete-kept');
     return {
-      result: { file: src, asideSuffix: r.kept, kept, vaultId: r.vaultId, users: r.users, replacedVaultId: r.replacedVaultId, replacedUsers: users, otherVault: r.otherVault },
+      result: {
+        file: src,
+        asideSuffix: r.kept,
+        kept,
+        vaultId: r.vaultId,
+        users: r.users,
+        replacedVaultId: r.replacedVaultId,
+        replacedUsers: users,
+        otherVault: r.otherVault,
+        revivedCredentials: r.revived.map((c) => ({ kind: c.kind, label: c.label })),
+      },
       text: kept.join('\n'),
       message: kept.length ? `Restored.${replaced} The previous vault was kept aside as:` : 'Restored (there was no previous vault to keep).',
     };
   },
 };
+
+/** restore --delete-kept: the event goes into the vault in the folder, then the kept files go. */
+async function deleteKept(ctx: Context) {
+  const folder = vaultFolderOf(ctx.env);
+  if (folder.keptAside().length === 0) throw usageError(`There is nothing to delete: no files kept aside by a restore are in ${ctx.vaultDir}.`, 'restore');
+  return ctx.withSession(async (vault, session) => {
+    const store = storeOf(vault);
+    const r = await deleteKeptVaults(folder, session, (event) => store.write(async (tx) => void (await tx.audit.append(event, store.clock.now()))));
+    return { result: { deleted: r.deleted }, text: r.deleted.join('\n'), message: `Deleted ${plural(r.deleted.length, 'file')} kept aside by earlier restores:` };
+  });
+}
 
 export const rotateKey: Command = {
   name: 'rotate-key',

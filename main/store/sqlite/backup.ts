@@ -246,6 +246,30 @@ export function undoRestore(env: VaultEnv, now: number): { restoredSuffix: strin
 
 export { readSlotFile };
 
+const KEPT_FILES = [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, SLOT_FILE];
+
+/** The files restores and undos kept aside in the folder (`<file>.before-restore-<time>`, `<file>.undone-<time>`). */
+export function keptAsideFiles(env: VaultEnv): string[] {
+  if (!existsSync(env.dir)) return [];
+  return readdirSync(env.dir)
+    .filter((f) => KEPT_FILES.some((k) => f.startsWith(`${k}.before-restore-`) || f.startsWith(`${k}.undone-`)))
+    .sort();
+}
+
+/** Deletes the kept-aside files; refused unless a live vault (database and key slots) is in the folder. */
+export function deleteKeptAside(env: VaultEnv): string[] {
+  if (!existsSync(join(env.dir, DB_FILE)) || !existsSync(join(env.dir, SLOT_FILE))) fail('VAULT_MISSING', 'There is no complete vault in the folder; the files kept aside by a restore were left in place.');
+  const files = keptAsideFiles(env);
+  for (const f of files) unlinkSync(join(env.dir, f));
+  fsyncDir(env.dir);
+  return files;
+}
+
+/** The operator and service credentials a slot file holds, without anything secret. */
+export function credentialsOf(slots: SlotFile): Array<{ id: string; kind: 'operator' | 'service'; label: string | null }> {
+  return slots.slots.flatMap((s) => (s.kind === 'recovery' ? [] : [{ id: s.id, kind: s.kind, label: s.label ?? null }]));
+}
+
 /** Copies everything of `inFd` from byte `start` to the end of `outFd` through `buf`, then syncs it. */
 function copyFrom(inFd: number, start: number, outFd: number, buf: Buffer): void {
   let pos = start;

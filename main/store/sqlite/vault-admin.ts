@@ -9,7 +9,7 @@ import type { Vault, VaultEnv } from './vault.ts';
 import { systemClock } from '../../core/clock.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
 import { integrityCheck, schemaVersion } from './database.ts';
-import { latestRestoreAside, readBackup, restoreBackup, undoRestore, writeBackup } from './backup.ts';
+import { credentialsOf, deleteKeptAside, keptAsideFiles, latestRestoreAside, readBackup, restoreBackup, undoRestore, writeBackup } from './backup.ts';
 import { readSlotFile, SLOT_FILE } from './key-slots.ts';
 import { rekeyVault } from './rekey.ts';
 import { auditHeadRow } from './audit-rows.ts';
@@ -106,7 +106,20 @@ export function vaultFolderOf(env: VaultEnv): VaultFolder {
     },
     async inspect(source) {
       const { header } = readBackup(pathOf(source));
-      return { vaultId: header.vaultId, createdAt: header.createdAt };
+      return { vaultId: header.vaultId, createdAt: header.createdAt, credentials: credentialsOf(header.slots) };
+    },
+    currentCredentials() {
+      try {
+        return credentialsOf(readSlotFile(join(env.dir, SLOT_FILE)));
+      } catch {
+        return null;
+      }
+    },
+    keptAside() {
+      return keptAsideFiles(env);
+    },
+    deleteKeptAside() {
+      return deleteKeptAside(env);
     },
     canUndoRestore() {
       return latestRestoreAside(env) !== null;
