@@ -54,6 +54,7 @@ export interface VaultAdmin {
 
 /** A credential that can open a vault: an operator's password slot or a service key (never the secret). */
 export interface CredentialSummary {
+  /** The credential's key pair (stays the same across key rotations; a password change makes a new one). */
   id: string;
   kind: 'operator' | 'service';
   /** The operator's sign-in name or the service key's label. */

@@ -75,6 +75,17 @@ describe('restore and credentials revoked since the backup', () => {
     expect(out.warnings.some((w) => /revoked/.test(w))).toBe(false);
   });
 
+  it('a backup made before a key rotation: the rotated credentials are the same ones, nothing is named', async () => {
+    const backup = join(root, 'before-rotation.fdbackup');
+    expect((await cli(['backup', backup])).status).toBe(0);
+    const rotated = await cli(['rotate-key']);
+    expect(rotated.status, rotated.stdout).toBe(0);
+    // The restored vault is the one from before the rotation: its recovery key is the old one again.
+    const r = await cli(['restore', backup]);
+    expect(r.status, r.stdout).toBe(0);
+    expect(oneJson(r.stdout).result.revivedCredentials).toEqual([]);
+  });
+
   it('restore --delete-kept deletes every kept file, is audited, and then has nothing to delete', async () => {
     const kept = () => readdirSync(dir).filter((f) => /\.(before-restore|undone)-/.test(f));
     const before = kept().sort();
