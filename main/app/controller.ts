@@ -79,6 +79,33 @@ export class AppController {
     return this._session;
   }
   private closing: Promise<void> = Promise.resolve();
+  /** Work that has the vault closed in the background (a key rotation after an operator left). */
+  private background: Promise<void> = Promise.resolve();
+
+  /** Resolves when no background work has the vault closed: every IPC request waits for it first. */
+  whenOpen(): Promise<void> {
+    return this.background;
+  }
+
+  /**
+   * Rotates the vault key in a background job after an operator was disabled or removed (the
+   * recovery key is carried over). Requests wait for it (seconds); its end or failure is reported
+   * like any job's. Returns the job's promise for tests; it never rejects.
+   */
+  rotateAfterRevocation(operator: string, change: 'disable' | 'remove'): Promise<void> {
+    const run = this.background.then(() =>
+      this.withVaultClosed(async (_env, ref) => {
+        const { done } = this.startJob('rekey', { after: { operator, change } }, ref);
+        const r = (await done) as { generation: number; dek: Uint8Array };
+        return { value: null, dek: Buffer.from(r.dek), generation: r.generation };
+      }).then(
+        () => {},
+        () => {}, // reported to the renderer by the job (job:done with the error)
+      ),
+    );
+    this.background = run;
+    return run;
+  }
 
   get vaultOrNull(): Vault | null {
     return this._vault;

@@ -12,7 +12,7 @@ import { toFactorDeskError } from '../core/errors.ts';
 import type { JobInput } from './jobs.ts';
 import { importUsers } from '../core/import-users.ts';
 import type { ImportEncoding } from '../core/import-decode.ts';
-import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../core/vault-maintenance.ts';
+import { backupVault, checkVaultIntegrity, rotateAfterRevocation, rotateVaultKey } from '../core/vault-maintenance.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
 import { fileSink, inputFile } from '../platform/file-ports.ts';
 import { exportAudit, verifyAuditForReport, type AuditQuery } from '../core/audit-export.ts';
@@ -68,6 +68,11 @@ async function run(): Promise<unknown> {
         return { count: r.count };
       }
       case 'rekey': {
+        const after = input.params.after as { operator: string; change: 'disable' | 'remove' } | undefined;
+        if (after) {
+          const r = await rotateAfterRevocation(storeOf(vault), vaultAdminOf(vault), input.session, after);
+          return { ...r, dek: vault.keyForWorker() };
+        }
         const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), input.session);
         return { ...r, dek: vault.keyForWorker() };
       }

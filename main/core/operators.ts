@@ -203,7 +203,7 @@ export async function resetOperatorPassword(store: Store, session: Session, oper
   });
 }
 
-/** Changes the signed-in operator's own password (the credential keeps its key pair). */
+/** Changes the signed-in operator's own password: a new key pair replaces the old one in the slot file. */
 export async function changeOwnPassword(store: Store, session: Session, oldPassword: string, newPassword: string): Promise<void> {
   requireRole(session, 'operators:change-own-password');
   if (typeof oldPassword !== 'string' || typeof newPassword !== 'string') fail('BAD_REQUEST', 'Type the current and the new password.');

@@ -48,7 +48,22 @@ export async function rotateVaultKey(store: Store, admin: VaultAdmin, session: S
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey.start', outcome: 'ok', details: { generation: admin.keyGeneration + 1 } }, store.clock.now()));
   const r = await admin.rotateKey();
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey', outcome: 'ok', details: { generation: r.generation } }, store.clock.now()));
-  return r;
+  if (r.recoveryKey === null) fail('INTERNAL', 'The key rotation made no recovery key.');
+  return { recoveryKey: r.recoveryKey, generation: r.generation };
+}
+
+/**
+ * Rotates the vault key after an operator was disabled or removed (admin), so a copy of their
+ * old key slot stops opening the vault once the files are rewritten. The recovery key is carried
+ * over (it was not exposed); audited like a rotation, with the reason.
+ */
+export async function rotateAfterRevocation(store: Store, admin: VaultAdmin, session: Session, reason: { operator: string; change: 'disable' | 'remove' }): Promise<{ generation: number }> {
+  requireRole(session, 'vault:rekey');
+  const details = { generation: admin.keyGeneration + 1, reason: `operator.${reason.change}`, name: reason.operator, recoveryKeyKept: true };
+  await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey.start', outcome: 'ok', details }, store.clock.now()));
+  const r = await admin.rotateKey({ keepRecovery: true });
+  await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey', outcome: 'ok', details: { ...details, generation: r.generation } }, store.clock.now()));
+  return { generation: r.generation };
 }
 
 /** Who restores: an admin's session, or (session null) the holder of the recovery key or of a password the backup knows. */

@@ -47,9 +47,10 @@ export interface VaultAdmin {
   backup(target: BackupTarget): Promise<{ bytes: number }>;
   /**
    * Rotates the vault key crash-safely (new slots beside the old, rekey, reopen, drop the old);
-   * needs the only connection (VAULT_BUSY otherwise). Returns the new recovery key once.
+   * needs the only connection (VAULT_BUSY otherwise). Returns the new recovery key once, or null
+   * with `keepRecovery` (the recovery key in force is carried over to the new key).
    */
-  rotateKey(): Promise<{ recoveryKey: string; generation: number }>;
+  rotateKey(opts?: { keepRecovery?: boolean }): Promise<{ recoveryKey: string | null; generation: number }>;
 }
 
 /** A credential that can open a vault: an operator's password slot or a service key (never the secret). */

@@ -323,7 +323,7 @@ describe('operators (admin)', () => {
     await expectError(cli(['operators', 'disable', 'anne']), 2, 'FORBIDDEN');
     await expectError(cli(['operators', 'disable', 'nobody']), 4, 'NOT_FOUND');
     const rm = await cli(['operators', 'remove', 'per']);
-    expect(oneJson(rm.stdout).result).toEqual({ rekeyRecommended: true });
+    expect(oneJson(rm.stdout).result).toEqual({ rekeyRecommended: true, keyRotated: true });
     await expectError(cli(['find', 'kari'], { as: { name: 'per', password: fresh } }), 3, 'SIGNIN_FAILED');
   });
 });

@@ -6,7 +6,10 @@ import { signInJournalOf } from '../../store/sqlite/unlock.ts';
 import { clearOperatorLock, listOperatorsWithLocks, type OperatorWithLock } from '../../core/operator-locks.ts';
 import { assertPassword } from '../../core/passwords.ts';
 import { requireRole } from '../../core/roles.ts';
-import { fail } from '../../core/errors.ts';
+import { fail, toFactorDeskError } from '../../core/errors.ts';
+import { rotateAfterRevocation } from '../../core/vault-maintenance.ts';
+import { vaultAdminOf } from '../../store/sqlite/vault-admin.ts';
+import type { Vault } from '../../store/sqlite/vault.ts';
 import { str, type Command } from '../command.ts';
 import type { Context } from '../context.ts';
 import { choiceArg, emailArg, textArg } from '../args.ts';
@@ -153,11 +156,27 @@ export const operatorsUpdate: Command = {
   },
 };
 
+/** The rotation after a disable or remove; false (with a warning) when another process has the vault open. */
+async function rotateAfter(ctx: Context, vault: Vault, session: Session, name: string, change: 'disable' | 'remove'): Promise<boolean> {
+  try {
+    await rotateAfterRevocation(storeOf(vault), vaultAdminOf(vault), session, { operator: name, change });
+    return true;
+  } catch (err) {
+    const e = toFactorDeskError(err);
+    if (e.code !== 'VAULT_BUSY') throw e;
+    ctx.out.warn(`The vault key was not rotated: another FactorDesk process has the vault open. Until it is, a copy of ${name}'s old key slot still opens the vault files. Close the other process and run: factordesk rotate-key`);
+    return false;
+  }
+}
+
 export const operatorsDisable: Command = {
   name: 'operators disable',
   summary: "disable an operator and delete their key slot (admin)",
   usage: ['operators disable NAME'],
-  help: 'Disables the operator: their password no longer opens the vault. "operators reset-password" enables them again.',
+  help: `Disables the operator: their password no longer opens the vault. "operators reset-password" enables them again.
+Then rotates the vault key (the recovery key stays the same), so a copy of their old key slot no
+longer opens the vault files; if another FactorDesk process has the vault open, it says so and
+"factordesk rotate-key" is needed later. Backups made before still open with the old password.`,
   options: {},
   args: ['NAME'],
   admin: true,
@@ -167,16 +186,20 @@ export const operatorsDisable: Command = {
       requireRole(session, 'operators:disable');
       const store = storeOf(vault);
       const op = await disableOperator(store, session, (await operatorNamed(store, session, name)).id);
-      return { result: { operator: op }, text: row(op), message: `Disabled ${op.name}.` };
+      const rotated = await rotateAfter(ctx, vault, session, op.name, 'disable');
+      return { result: { operator: op, keyRotated: rotated }, text: row(op), message: `Disabled ${op.name}.${rotated ? ' The vault key was rotated (the recovery key is unchanged).' : ''}` };
     });
   },
 };
 
 export const operatorsRemove: Command = {
   name: 'operators remove',
-  summary: 'remove an operator; rotate the vault key afterwards (admin)',
+  summary: 'remove an operator and rotate the vault key (admin)',
   usage: ['operators remove NAME'],
-  help: 'Removes the operator and their key slot (the row stays for the audit). Run "factordesk rotate-key" next.',
+  help: `Removes the operator and their key slot (the row stays for the audit), then rotates the vault
+key (the recovery key stays the same), so a copy of their old key slot no longer opens the vault
+files; if another FactorDesk process has the vault open, it says so and "factordesk rotate-key" is
+needed later. Backups made before still open with the old password.`,
   options: {},
   args: ['NAME'],
   admin: true,
@@ -186,7 +209,8 @@ export const operatorsRemove: Command = {
       requireRole(session, 'operators:remove');
       const store = storeOf(vault);
       const r = await removeOperator(store, session, (await operatorNamed(store, session, name)).id);
-      return { result: r, text: 'removed', message: `Removed ${name}. Rotate the vault key next: factordesk rotate-key` };
+      const rotated = await rotateAfter(ctx, vault, session, name, 'remove');
+      return { result: { ...r, keyRotated: rotated }, text: 'removed', message: `Removed ${name}.${rotated ? ' The vault key was rotated (the recovery key is unchanged).' : ''}` };
     });
   },
 };

@@ -8,5 +8,27 @@ import { serverOnlyHandlers } from './server-only.ts';
 
 /** Every channel's implementation; the type makes a missing channel a compile error. */
 export function allHandlers(ctl: AppController): Handlers {
-  return { ...storeChannels(() => ctl.store()), ...sessionHandlers(ctl), ...helpdeskHandlers(ctl), ...adminHandlers(ctl), ...serverOnlyHandlers() };
+  const all: Handlers = { ...storeChannels(() => ctl.store()), ...sessionHandlers(ctl), ...helpdeskHandlers(ctl), ...adminHandlers(ctl), ...serverOnlyHandlers() };
+  // In the app, disabling or removing an operator also rotates the vault key, in the background.
+  const { 'operators:disable': disable, 'operators:remove': remove } = all;
+  all['operators:disable'] = async (req, s) => {
+    const op = await disable(req, s);
+    void ctl.rotateAfterRevocation(op.name, 'disable');
+    return op;
+  };
+  all['operators:remove'] = async (req, s) => {
+    const name = (await ctl.store().read((tx) => tx.operators.get(req.operatorId)))?.name ?? req.operatorId;
+    const r = await remove(req, s);
+    void ctl.rotateAfterRevocation(name, 'remove');
+    return r;
+  };
+  // Every request waits while background work has the vault closed (a key rotation: seconds).
+  const waiting = {} as Record<string, unknown>;
+  for (const [channel, handler] of Object.entries(all) as Array<[string, (req: unknown, s: unknown) => unknown]>) {
+    waiting[channel] = async (req: unknown, s: unknown) => {
+      await ctl.whenOpen();
+      return handler(req, s);
+    };
+  }
+  return waiting as unknown as Handlers;
 }

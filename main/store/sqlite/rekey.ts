@@ -17,12 +17,13 @@ import { finishJournalRekey, prepareJournalRekey } from './signin-journal.ts';
  * the set that does not (see reconcileGenerations in vault.ts). The audit events around it are
  * the service's (main/core/vault-maintenance.ts).
  */
-export function rekeyVault(vault: Vault): { recoveryKey: string; generation: number } {
+export function rekeyVault(vault: Vault, opts: { keepRecovery?: boolean } = {}): { recoveryKey: string | null; generation: number } {
+  const keepRecovery = opts.keepRecovery === true;
   const db = vault.db;
   const oldGen = vault.generation;
   const newGen = oldGen + 1;
   const newDek = vault.random.bytes(32);
-  const recoveryRaw = vault.random.bytes(32);
+  const recoveryRaw = keepRecovery ? null : vault.random.bytes(32);
   const now = new Date(vault.now());
   const oldJournalKey = vault.derived('journal');
   const newJournalKey = derivedKey(newDek, vault.vaultId, 'journal');
@@ -44,9 +45,11 @@ export function rekeyVault(vault: Vault): { recoveryKey: string; generation: num
     s.kind === 'operator' ? operatorKeys.has(s.publicKey) : s.kind === 'service' ? bound.services.get(s.keyId) === s.publicKey : false;
 
   vault.updateSlots((f) => {
-    const keep = f.slots.filter((s) => s.generation === oldGen && carried(s));
+    // After an operator leaves, the recovery key was not exposed: it is carried over (wrapped to
+    // its public key like the others) instead of being replaced.
+    const keep = f.slots.filter((s) => s.generation === oldGen && (carried(s) || (keepRecovery && s.kind === 'recovery')));
     for (const s of keep) f.slots.push(rewrapSlot(vault.random, vault.vaultId, s, newGen, newDek));
-    f.slots.push(makeRawKeySlot(vault.random, vault.vaultId, newGen, newDek, 'recovery', recoveryRaw, now));
+    if (recoveryRaw) f.slots.push(makeRawKeySlot(vault.random, vault.vaultId, newGen, newDek, 'recovery', recoveryRaw, now));
     f.generations[String(newGen)] = { kcv: keyCheckValue(newDek, vault.vaultId) };
     // The journal base gets its MAC under the new key too, beside the old one.
     prepareJournalRekey(vault.dir, oldJournalKey, newJournalKey);
@@ -74,7 +77,7 @@ export function rekeyVault(vault: Vault): { recoveryKey: string; generation: num
   newJournalKey.fill(0);
   crashPoint('rekey:old-slots-dropped');
   newDek.fill(0);
-  const recoveryKey = formatRawKey(recoveryRaw);
-  recoveryRaw.fill(0);
+  const recoveryKey = recoveryRaw ? formatRawKey(recoveryRaw) : null;
+  recoveryRaw?.fill(0);
   return { recoveryKey, generation: newGen };
 }

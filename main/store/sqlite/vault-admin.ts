@@ -78,8 +78,8 @@ class SqliteVaultAdmin implements VaultAdmin {
     return writeBackup(this.vault, pathOf(target));
   }
 
-  async rotateKey(): Promise<{ recoveryKey: string; generation: number }> {
-    return rekeyVault(this.vault);
+  async rotateKey(opts: { keepRecovery?: boolean } = {}): Promise<{ recoveryKey: string | null; generation: number }> {
+    return rekeyVault(this.vault, opts);
   }
 }
 

@@ -10,6 +10,7 @@ import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
 import { Footer } from './parts.tsx';
+import { RekeyDialog } from './RekeyDialog.tsx';
 
 /** The change-password dialog. */
 export function ChangePasswordDialog({ session, onClose }: { session: PublicSession; onClose: () => void }) {
@@ -21,6 +22,8 @@ export function ChangePasswordDialog({ session, onClose }: { session: PublicSess
   const [tried, setTried] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const [changed, setChanged] = useState(false);
+  const [rotating, setRotating] = useState(false);
 
   async function submit() {
     setTried(true);
@@ -31,8 +34,34 @@ export function ChangePasswordDialog({ session, onClose }: { session: PublicSess
     setBusy(false);
     if (r.ok) {
       toast({ title: t('password.changed'), tone: 'ok' });
-      onClose();
+      setChanged(true);
     } else setError(r.error);
+  }
+
+  if (rotating) return <RekeyDialog onClose={onClose} />;
+  if (changed) {
+    // The old key pair is gone from the slot file, but an old copy of the file still opens the vault until a rotation.
+    const admin = session.role === 'admin';
+    return (
+      <Modal open onOpenChange={(o) => !o && onClose()} title={t('password.changed')} testId="dialog-password-changed">
+        <p>{t('password.oldCopies')}</p>
+        {admin ? null : <p>{t('password.askAdmin')}</p>}
+        <Footer
+          left={
+            admin ? (
+              <button type="button" className="btn" onClick={() => setRotating(true)} data-testid="password-rotate-now">
+                {t('password.rotateNow')}
+              </button>
+            ) : null
+          }
+          right={
+            <button type="button" className="btn btn-primary" onClick={onClose} autoFocus data-testid="password-changed-close">
+              {t('password.close')}
+            </button>
+          }
+        />
+      </Modal>
+    );
   }
 
   const oldError = error && (error.code === 'SIGNIN_FAILED' || error.code === 'RATE_LIMITED' || error.code === 'OPERATOR_LOCKED') ? errorText(t, error) : tried && oldPassword === '' ? t('password.needOld') : undefined;

@@ -1,4 +1,4 @@
-// Operators (admin): list, add, disable, remove (then offer to rotate the vault key), reset
+// Operators (admin): list, add, disable, remove (main then rotates the vault key in the background), reset
 // password, change role.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -56,8 +56,8 @@ export function OperatorsScreen() {
     if (!r.ok) return setError(errorText(t, r.error));
     reload();
     toast({ title: t(`operators.done.${p.kind}`, { name: op.displayName }), tone: 'ok' });
-    if (p.kind === 'remove') setPending({ kind: 'rekey', name: op.displayName });
-    else close();
+    // Main rotates the vault key in the background after a disable or remove; its end is a job toast.
+    close();
   }
 
   const ops = list.data ?? [];
