@@ -8,6 +8,7 @@
  */
 export const AUDIT_ACTIONS = [
   'user.view',
+  'directory.searched',
   'user.add',
   'user.update',
   'user.import',

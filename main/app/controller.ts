@@ -7,6 +7,7 @@ import { DB_FILE } from '../store/sqlite/paths.ts';
 import type { Session } from '../core/session.ts';
 import { currentSettings } from '../core/settings.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
+import { DirectorySearches } from '../core/directory-searches.ts';
 import { signOutEvent } from '../core/signin.ts';
 import type { Store } from '../store/port.ts';
 import { clockCheck } from '../core/clock-check.ts';
@@ -79,6 +80,8 @@ export class AppController {
     return this._session;
   }
   private closing: Promise<void> = Promise.resolve();
+  /** The directory searches of this app's sessions, folded into the audit and rate-limited. */
+  readonly searches = new DirectorySearches();
   /** Work that has the vault closed in the background (a key rotation after an operator left). */
   private background: Promise<void> = Promise.resolve();
 
@@ -210,6 +213,8 @@ export class AppController {
       void storeOf(vault).closeWith(null);
       return;
     }
+    // The session's folded search event is queued before the sign-out event and the close.
+    void this.searches.flush(storeOf(vault), session, { end: true });
     // The sign-out event and the close come after any transaction still running (at once when none is).
     const closing = storeOf(vault).closeWith(signOutEvent(session));
     this.closing = Promise.all([this.closing, closing]).then(() => {});

@@ -1,5 +1,6 @@
 import { requireRole } from '../../core/roles.ts';
 import { searchUsers, MAX_QUERY_LENGTH } from '../../core/users.ts';
+import { DirectorySearches } from '../../core/directory-searches.ts';
 import { getUserFactors, type FactorSummary } from '../../core/factors.ts';
 import { str, type Command } from '../command.ts';
 import { emailArg, intArg, userByEmail } from '../args.ts';
@@ -113,7 +114,15 @@ insensitive in every script). No match is not an error (exit 0, nothing on stdou
     const limit = intArg(str(p, 'limit'), 'limit', 1, 100) ?? 20;
     const offset = intArg(str(p, 'offset'), 'offset', 0, 900) ?? 0;
     return ctx.withSession(async (vault, session) => {
-      const r = await searchUsers(storeOf(vault), session, q, { limit, offset });
+      // One command is one session: its search is one folded event, and the limit counts earlier commands.
+      const searches = new DirectorySearches();
+      const store = storeOf(vault);
+      let r: Awaited<ReturnType<typeof searchUsers>>;
+      try {
+        r = await searches.search(store, session, q, { limit, offset });
+      } finally {
+        await searches.flush(store, session, { end: true });
+      }
       const text = r.items.map((u) => [u.email, u.name, u.organization ?? '', u.status].join('\t')).join('\n');
       return {
         result: { users: r.items, hasMore: r.hasMore },

@@ -8,7 +8,7 @@ import { serverOnlyHandlers } from './server-only.ts';
 
 /** Every channel's implementation; the type makes a missing channel a compile error. */
 export function allHandlers(ctl: AppController): Handlers {
-  const all: Handlers = { ...storeChannels(() => ctl.store()), ...sessionHandlers(ctl), ...helpdeskHandlers(ctl), ...adminHandlers(ctl), ...serverOnlyHandlers() };
+  const all: Handlers = { ...storeChannels(() => ctl.store(), ctl.searches), ...sessionHandlers(ctl), ...helpdeskHandlers(ctl), ...adminHandlers(ctl), ...serverOnlyHandlers() };
   // In the app, disabling or removing an operator also rotates the vault key, in the background.
   const { 'operators:disable': disable, 'operators:remove': remove } = all;
   all['operators:disable'] = async (req, s) => {

@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import type { Handlers } from '../guard.ts';
 import type { Store } from '../../store/port.ts';
-import { searchUsers } from '../../core/users.ts';
+import { DirectorySearches } from '../../core/directory-searches.ts';
 import { getUserFactors } from '../../core/factors.ts';
 import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
@@ -47,9 +47,9 @@ async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollm
 }
 
 /** Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED when there is none). */
-export function storeChannels(store: () => Store): StoreChannels {
+export function storeChannels(store: () => Store, searches: DirectorySearches = new DirectorySearches()): StoreChannels {
   return {
-    'users:find': ({ query, limit, offset }, s) => searchUsers(store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
+    'users:find': ({ query, limit, offset }, s) => searches.search(store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
     'users:view': ({ userId }, s) => getUserFactors(store(), s!, userId),
     'codes:issue-one-time': ({ userId, checks, ticket, reason, minutes }, s) =>
       issueOneTimeCode(store(), s!, userId, { checks, ticket, reason, ...(minutes !== undefined ? { minutes } : {}) }),

@@ -1,0 +1,101 @@
+// Directory browsing under watch: every search of a session is tallied and folded into one
+// `directory.searched` audit event per few minutes (how many searches, how many users listed, the
+// first letters of the queries), and listing far beyond what a person types is refused for a
+// moment. A command-line `find` is a session of its own: it writes its event when it ends, and
+// its limit counts what the same operator listed in the last minute from earlier commands.
+import type { Session } from './session.ts';
+import type { Store } from '../store/port.ts';
+import { searchUsers } from './user-search.ts';
+import { auditAs } from './audit-as.ts';
+import { fail } from './errors.ts';
+import { foldKey } from './text.ts';
+
+/** Users one session may list in a minute: a person typing and paging stays far below. */
+export const LISTED_PER_MINUTE = 2_000;
+/** Searches of a session are folded into one audit event per this long. */
+export const SEARCH_FOLD_MS = 5 * 60_000;
+/** Query prefixes an event keeps (their first three letters, folded). */
+const MAX_PREFIXES = 20;
+const MINUTE = 60_000;
+
+interface Tally {
+  since: number;
+  queries: number;
+  listed: number;
+  refused: number;
+  prefixes: Set<string>;
+  recent: Array<{ at: number; n: number }>;
+}
+
+type SearchResult = Awaited<ReturnType<typeof searchUsers>>;
+
+/** One per process (app, server): the sessions' tallies live here until folded into the audit. */
+export class DirectorySearches {
+  private readonly tallies = new Map<string, Tally>();
+  private readonly limitPerMinute: number;
+  private readonly foldMs: number;
+
+  constructor(opts: { limitPerMinute?: number; foldMs?: number } = {}) {
+    this.limitPerMinute = opts.limitPerMinute ?? LISTED_PER_MINUTE;
+    this.foldMs = opts.foldMs ?? SEARCH_FOLD_MS;
+  }
+
+  /** `searchUsers`, tallied; RATE_LIMITED when the session listed too many users in the last minute. */
+  async search(store: Store, session: Session, query: string, opts: { limit?: number; offset?: number } = {}): Promise<SearchResult> {
+    const now = store.clock.now();
+    const t = await this.tally(store, session, now);
+    t.recent = t.recent.filter((r) => r.at > now - MINUTE);
+    const lastMinute = t.recent.reduce((sum, r) => sum + r.n, 0);
+    if (lastMinute >= this.limitPerMinute) {
+      t.refused++;
+      await this.foldIfDue(store, session, now);
+      fail('RATE_LIMITED', `More than ${this.limitPerMinute} users were listed in a minute: lookups pause for a moment. Search for the person you need.`);
+    }
+    const r = await searchUsers(store, session, query, opts);
+    t.queries++;
+    t.listed += r.items.length;
+    t.recent.push({ at: now, n: r.items.length });
+    const prefix = typeof query === 'string' ? foldKey(query).slice(0, 3) : '';
+    if (prefix && t.prefixes.size < MAX_PREFIXES) t.prefixes.add(prefix);
+    await this.foldIfDue(store, session, now);
+    return r;
+  }
+
+  /** Writes the session's tally as one event (at sign-out, at the end of a command); nothing when it is empty. */
+  async flush(store: Store, session: Session, opts: { end?: boolean } = {}): Promise<void> {
+    const t = this.tallies.get(keyOf(session));
+    if (opts.end) this.tallies.delete(keyOf(session));
+    if (!t || (t.queries === 0 && t.refused === 0)) return;
+    const now = store.clock.now();
+    const details = { queries: t.queries, listed: t.listed, refused: t.refused, prefixes: [...t.prefixes], since: t.since };
+    const outcome = t.refused > 0 ? 'refused' : 'ok';
+    Object.assign(t, { since: now, queries: 0, listed: 0, refused: 0, prefixes: new Set<string>() });
+    try {
+      await store.write((tx) => auditAs(tx, session, { action: 'directory.searched', outcome, details }, now));
+    } catch {
+      // A store that cannot be written now (read-only, full disk) must not stop lookups.
+    }
+  }
+
+  private async foldIfDue(store: Store, session: Session, now: number): Promise<void> {
+    const t = this.tallies.get(keyOf(session));
+    if (t && now - t.since >= this.foldMs) await this.flush(store, session);
+  }
+
+  private async tally(store: Store, session: Session, now: number): Promise<Tally> {
+    const key = keyOf(session);
+    let t = this.tallies.get(key);
+    if (!t) {
+      // Listed by the same operator in the last minute through earlier sessions (command-line runs).
+      const earlier = await store.read((tx) => tx.audit.list({ operator: session.name, action: 'directory.searched', from: now - MINUTE, limit: 100 }));
+      const recent = earlier.map((e) => ({ at: e.at, n: Number((e.details as { listed?: unknown } | null)?.listed) || 0 }));
+      t = { since: now, queries: 0, listed: 0, refused: 0, prefixes: new Set(), recent };
+      this.tallies.set(key, t);
+    }
+    return t;
+  }
+}
+
+function keyOf(session: Session): string {
+  return `${session.operatorId}:${session.signedInAt}`;
+}

@@ -1,0 +1,64 @@
+// Directory browsing under watch (main/core/directory-searches.ts): a session's searches fold into
+// one `directory.searched` event per few minutes, listing beyond what a person types is refused
+// for a moment, and separate command-line sessions of one operator share the minute's limit.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeVault } from '../helpers/vault.ts';
+import { upsertUser } from '../../main/core/users.ts';
+import { DirectorySearches, SEARCH_FOLD_MS } from '../../main/core/directory-searches.ts';
+import { listAuditRows } from '../../main/store/sqlite/audit-rows.ts';
+
+let v: Awaited<ReturnType<typeof makeVault>>;
+beforeEach(async () => {
+  v = await makeVault({ withAgent: true });
+  for (let i = 0; i < 30; i++) await upsertUser(v.store, v.admin, { email: `kari${i}@example.no`, name: `Kari Nordmann ${i}` });
+});
+afterEach(() => v.cleanup());
+
+const searched = () => listAuditRows(v.vault.db, { limit: 500 }).filter((e) => e.action === 'directory.searched');
+
+describe('directory searches', () => {
+  it('fold into one event per session and window, with counts and query prefixes, never the whole query', async () => {
+    const s = new DirectorySearches();
+    for (const q of ['k', 'ka', 'kar', 'kari', 'kari nordmann 1', 'nor']) await s.search(v.store, v.agent!, q, { limit: 20 });
+    expect(searched()).toEqual([]);
+    v.clock.advance(SEARCH_FOLD_MS);
+    await s.search(v.store, v.agent!, 'kari1', { limit: 20 });
+    const [e] = searched();
+    expect(e).toMatchObject({ operator: v.agent!.name, outcome: 'ok', details: { queries: 7, refused: 0 } });
+    const d = e!.details as { listed: number; prefixes: string[] };
+    expect(d.listed).toBeGreaterThan(60);
+    expect(d.prefixes.sort()).toEqual(['k', 'ka', 'kar', 'nor']);
+    expect(JSON.stringify(e)).not.toContain('nordmann 1');
+    // The end of the session writes what is left; an empty tally writes nothing.
+    await s.flush(v.store, v.agent!, { end: true });
+    expect(searched()).toHaveLength(1);
+  });
+
+  it('listing beyond what a person types is RATE_LIMITED, recorded as refused, and works again a minute later', async () => {
+    const s = new DirectorySearches({ limitPerMinute: 100 });
+    for (let i = 0; i < 5; i++) await s.search(v.store, v.agent!, 'kari', { limit: 20 });
+    await expect(s.search(v.store, v.agent!, 'kari', { limit: 20 })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // Another operator is not slowed by it.
+    expect((await s.search(v.store, v.admin, 'kari', { limit: 20 })).items).toHaveLength(20);
+    v.clock.advance(61_000);
+    expect((await s.search(v.store, v.agent!, 'kari', { limit: 20 })).items).toHaveLength(20);
+    await s.flush(v.store, v.agent!, { end: true });
+    expect(searched().find((e) => e.operator === v.agent!.name)).toMatchObject({ outcome: 'refused', details: { refused: 1, queries: 6 } });
+  });
+
+  it('command-line runs (a new session each) share the limit through the audit', async () => {
+    const run = async (n: number) => {
+      const s = new DirectorySearches({ limitPerMinute: 50 });
+      const session = { ...v.agent!, signedInAt: v.clock.now() + n };
+      try {
+        return await s.search(v.store, session, 'kari', { limit: 20 });
+      } finally {
+        await s.flush(v.store, session, { end: true });
+      }
+    };
+    for (let i = 0; i < 3; i++) await run(i);
+    await expect(run(3)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    v.clock.advance(61_000);
+    expect((await run(4)).items).toHaveLength(20);
+  });
+});
