@@ -2,7 +2,7 @@
 // dist-cli/ (or the folder given as the first argument). The CLI is bundled into one CommonJS
 // file (cli-bundle.ts), turned into a SEA blob and injected with postject into a copy of the
 // Node 22 binary of the pinned `node` devDependency. Beside the executable: the native database
-// module (node_modules/better-sqlite3-multiple-ciphers, this platform's prebuilt binary only)
+// module (native/better-sqlite3-multiple-ciphers, this platform's prebuilt binary only)
 // and resources/ (the sheet's font). Built for the platform it runs on.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ export async function buildCliSea(root: string, outDir: string): Promise<string>
 
     // The native module, with only this platform's prebuilt binary.
     const src = join(root, 'node_modules', CLI_NATIVE_MODULE);
-    const dst = join(outDir, 'node_modules', CLI_NATIVE_MODULE);
+    const dst = join(outDir, 'native', CLI_NATIVE_MODULE);
     mkdirSync(join(dst, 'prebuilds'), { recursive: true });
     copyFileSync(join(src, 'package.json'), join(dst, 'package.json'));
     copyFileSync(join(src, 'LICENSE'), join(dst, 'LICENSE'));

@@ -139,13 +139,18 @@ describe('what a packaged build contains (Linux --dir build around a stand-in El
     const cli = join(tmp, 'cli');
     mkdirSync(cli);
     writeFileSync(join(cli, 'factordesk'), 'stand-in');
+    // Laid out as cli-sea.ts lays it out: the native module and the resources beside the executable.
+    mkdirSync(join(cli, 'native', NATIVE_MODULE, 'lib'), { recursive: true });
+    writeFileSync(join(cli, 'native', NATIVE_MODULE, 'lib', 'index.js'), 'stand-in');
+    mkdirSync(join(cli, 'resources', 'fonts'), { recursive: true });
+    writeFileSync(join(cli, 'resources', 'fonts', 'font.ttf'), 'stand-in');
     const config = builderConfig({});
     await build({
       projectDir: ROOT,
       targets: Platform.LINUX.createTarget('dir'),
       publish: 'never',
       // The stand-in binary has no fuse sentinel: the fuse values are checked above instead.
-      config: { ...config, electronFuses: undefined, electronDist, electronVersion: PKG.devDependencies.electron!.replace(/^\^/, ''), extraResources: [{ from: cli, to: 'cli' }], directories: { ...config.directories, output: join(tmp, 'dist') } },
+      config: { ...config, electronFuses: undefined, electronDist, electronVersion: PKG.devDependencies.electron!.replace(/^\^/, ''), extraResources: [{ ...(config.extraResources as Array<Record<string, unknown>>)[0]!, from: cli }], directories: { ...config.directories, output: join(tmp, 'dist') } },
     });
     appDir = join(tmp, 'dist', 'linux-unpacked');
     listing = listPackage(join(appDir, 'resources', 'app.asar'), { isPack: false }).map((p) => p.replaceAll('\\', '/'));
@@ -171,6 +176,6 @@ describe('what a packaged build contains (Linux --dir build around a stand-in El
     const unpacked = join(appDir, 'resources', 'app.asar.unpacked', 'node_modules', NATIVE_MODULE);
     const find = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? find(join(dir, e.name)) : [join(dir, e.name)]));
     expect(find(unpacked).some((f) => f.endsWith('.node'))).toBe(true);
-    expect(existsSync(join(appDir, 'resources', 'cli', 'factordesk'))).toBe(true);
+    for (const f of ['factordesk', `native/${NATIVE_MODULE}/lib/index.js`, 'resources/fonts/font.ttf']) expect(existsSync(join(appDir, 'resources', 'cli', f)), f).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ function fd(args: string[], env: Record<string, string> = {}) {
 describe('factordesk single executable', () => {
   it('is one executable with the native module and resources beside it, no bundle or sources', () => {
     expect(existsSync(exe)).toBe(true);
-    expect(existsSync(join(tmp, 'installed', 'node_modules', 'better-sqlite3-multiple-ciphers', 'lib', 'index.js'))).toBe(true);
+    expect(existsSync(join(tmp, 'installed', 'native', 'better-sqlite3-multiple-ciphers', 'lib', 'index.js'))).toBe(true);
     expect(existsSync(join(tmp, 'installed', 'resources', 'fonts'))).toBe(true);
     expect(existsSync(join(tmp, 'installed', 'factordesk.cjs'))).toBe(false);
     expect(existsSync(join(tmp, 'installed', 'main'))).toBe(false);
