@@ -32,7 +32,7 @@ const ADAPTERS_TEXT = `the store adapters (${ADAPTERS.join(', ')})`;
 /** Where SQL is allowed: the adapters, and tests and benchmarks that build fixtures. */
 const SQL_ALLOWED = [...ADAPTERS, 'test/', 'bench/'];
 /** Never scanned. */
-const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'dist', 'test-results', '.vitest-tmp']);
+const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'dist', 'dist-cli', 'test-results', '.vitest-tmp']);
 const SOURCE_EXT = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 
 const SQL_TEXT = /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|CREATE (TABLE|INDEX|TRIGGER)|DROP (TABLE|INDEX|TRIGGER)|ALTER TABLE|PRAGMA|VACUUM)\b/;

@@ -3,7 +3,7 @@
 import { build } from 'vite';
 import { join } from 'node:path';
 
-/** The module that is not bundled: it holds a native binary, loaded from `node_modules` beside the executable. */
+/** The module that is not bundled: it holds a native binary, loaded from `native/` beside the executable. */
 export const CLI_NATIVE_MODULE = 'better-sqlite3-multiple-ciphers';
 
 // A single executable's own `require` loads only built-in modules: everything else comes from
@@ -11,7 +11,9 @@ export const CLI_NATIVE_MODULE = 'better-sqlite3-multiple-ciphers';
 // folder (lib/cli/) so that `../../resources/…` finds the files shipped beside it.
 const BANNER = [
   '"use strict";',
-  'require = require("node:module").createRequire(process.execPath);',
+  // The native module sits in native/ beside the executable (installers drop folders named node_modules from their resources).
+  'var __fdRequire = require("node:module").createRequire(process.execPath);',
+  'require = function (id) { return id === "better-sqlite3-multiple-ciphers" ? __fdRequire(require("node:path").join(require("node:path").dirname(process.execPath), "native", id)) : __fdRequire(id); };',
   'var __fdModuleUrl = require("node:url").pathToFileURL(require("node:path").join(require("node:path").dirname(process.execPath), "lib", "cli", "factordesk.cjs")).href;',
 ].join('\n');
 
