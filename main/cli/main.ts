@@ -2,6 +2,7 @@
 // support sites and for login services that verify codes. Global flags, dispatch, exit codes
 // and the output envelope live here; each command group is a module under ./commands.
 import { parseArgs } from 'node:util';
+import { attachAlertLogToVaultStores } from '../platform/alert-outputs.ts';
 import { resolve } from 'node:path';
 import { defaultVaultDir } from '../store/sqlite/paths.ts';
 import { parseCommandArgs, type Command, type Io } from './command.ts';
@@ -185,6 +186,8 @@ function wantsJson(argv: string[]): boolean {
 
 /** Runs one command line; resolves to the exit code. Never throws, never prints a stack. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  // Each alert a command raises on the vault is written to the alert log (setting alertLogPath).
+  attachAlertLogToVaultStores();
   const language = cliLanguage(io.env);
   let out = new Output(wantsJson(argv), io.stdout, io.stderr, language);
   let hintFor: string | null = null;

@@ -170,10 +170,19 @@ export class SqliteStore implements Store {
 }
 
 const stores = new WeakMap<Vault, SqliteStore>();
+const openHooks: Array<(s: SqliteStore) => void> = [];
+
+/** Runs `hook` on every vault store when it is first made (the shell attaches the alert log). */
+export function whenVaultStoreOpens(hook: (s: SqliteStore) => void): void {
+  openHooks.push(hook);
+}
 
 /** The store of an open vault (one per vault object, so all callers share its queue). */
 export function storeOf(vault: Vault): SqliteStore {
   let s = stores.get(vault);
-  if (!s) stores.set(vault, (s = new SqliteStore(vault)));
+  if (!s) {
+    stores.set(vault, (s = new SqliteStore(vault)));
+    for (const hook of openHooks) hook(s);
+  }
   return s;
 }
