@@ -88,6 +88,12 @@ export function sendSyslog(target: SyslogTarget, messages: readonly string[], ti
 }
 
 const attached = new WeakMap<Store, { syslog: boolean }>();
+const inFlight = new Set<Promise<void>>();
+
+/** Waits for the alert outputs still being written (a command line waits before it exits). */
+export async function flushAlertOutputs(): Promise<void> {
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+}
 
 /**
  * Writes each alert a committed write raised to the alert log (setting alertLogPath) and, with
@@ -103,12 +109,17 @@ export function attachAlertOutputs(store: Store, opts: { syslog: boolean; onErro
   const state = { syslog: opts.syslog };
   attached.set(store, state);
   const onError = opts.onError ?? (() => {});
-  store.onAlerts(async (alerts) => {
-    const s = await currentSettings(store);
-    const work: Array<Promise<void>> = [];
-    if (s.alertLogPath) work.push(appendAlertLog(s.alertLogPath, alerts));
-    if (state.syslog && s.syslogHost) work.push(sendSyslog({ host: s.syslogHost, port: s.syslogPort, protocol: s.syslogProtocol }, alerts.map((a) => syslogMessage(a))));
-    for (const r of await Promise.allSettled(work)) if (r.status === 'rejected') onError(r.reason);
+  store.onAlerts((alerts) => {
+    const job = (async () => {
+      const s = await currentSettings(store);
+      const work: Array<Promise<void>> = [];
+      if (s.alertLogPath) work.push(appendAlertLog(s.alertLogPath, alerts));
+      if (state.syslog && s.syslogHost) work.push(sendSyslog({ host: s.syslogHost, port: s.syslogPort, protocol: s.syslogProtocol }, alerts.map((a) => syslogMessage(a))));
+      for (const r of await Promise.allSettled(work)) if (r.status === 'rejected') onError(r.reason);
+    })().catch(onError);
+    inFlight.add(job);
+    void job.finally(() => inFlight.delete(job));
+    return job;
   });
 }
 
