@@ -38,7 +38,7 @@ export function AlertsButton({ refresh }: { refresh: unknown }) {
   return (
     <>
       <button type="button" className={`btn btn-alerts${count > 0 ? ' has-alerts' : ''}`} onClick={() => setOpen(true)} data-testid="alerts-button" aria-label={t('alerts.button', { count })}>
-        {t('alerts.short')} <span className="tab-badge" data-testid="alerts-count">{count}</span>
+        <span className="alerts-label">{t('alerts.short')}</span> <span className="tab-badge" data-testid="alerts-count">{count}</span>
       </button>
       {open ? (
         <Modal open={open} onOpenChange={setOpen} title={t('alerts.title')} description={t('alerts.description')} testId="alerts-dialog" wide>
