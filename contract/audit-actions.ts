@@ -69,6 +69,7 @@ export const AUDIT_ACTIONS = [
   'radius-client.add',
   'radius-client.remove',
   'ipc.refused',
+  'alert.acknowledged',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

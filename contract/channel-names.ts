@@ -47,6 +47,8 @@ export const CHANNEL_NAMES = [
   'audit:export',
   'outbox:list',
   'outbox:export',
+  'alerts:list',
+  'alerts:ack',
   'vault:info',
   'vault:integrity',
   'vault:backup',

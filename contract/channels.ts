@@ -6,6 +6,7 @@ import type { ChannelName, EventName } from './channel-names.ts';
 import type { Result } from './errors.ts';
 import type * as Q from './requests.ts';
 import type * as V from './views.ts';
+import type { AlertView } from './alerts.ts';
 
 type Spec<Req, Res> = { req: Req; res: Res };
 
@@ -52,6 +53,8 @@ export interface Channels {
   'audit:verify': Spec<Q.Empty, V.ChainReportView>;
   'audit:export': Spec<Q.AuditExportRequest, { file: string | null; count: number }>;
   'outbox:list': Spec<{ pendingOnly: boolean }, V.OutboxItem[]>;
+  'alerts:list': Spec<{ all?: boolean }, { alerts: AlertView[]; open: number }>;
+  'alerts:ack': Spec<{ id: number }, { alert: AlertView; changed: boolean }>;
   'outbox:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
   'vault:info': Spec<Q.Empty, V.VaultInfo>;
   'vault:integrity': Spec<Q.Empty, { ok: boolean; problems: string[] }>;

@@ -8,5 +8,6 @@ export * from './channels.ts';
 export * from './errors.ts';
 export * from './permissions.ts';
 export * from './audit-actions.ts';
+export * from './alerts.ts';
 export type * from './requests.ts';
 export type * from './views.ts';

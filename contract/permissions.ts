@@ -41,6 +41,8 @@ export const PERMISSION_IDS = [
   'vault:rekey',
   'service-keys:create',
   'radius-clients:manage',
+  'alerts:list',
+  'alerts:ack',
 ] as const;
 
 export type Permission = (typeof PERMISSION_IDS)[number];

@@ -2,6 +2,7 @@
 // support sites and for login services that verify codes. Global flags, dispatch, exit codes
 // and the output envelope live here; each command group is a module under ./commands.
 import { parseArgs } from 'node:util';
+import { attachAlertLogToVaultStores, flushAlertOutputs } from '../platform/alert-outputs.ts';
 import { resolve } from 'node:path';
 import { defaultVaultDir } from '../store/sqlite/paths.ts';
 import { parseCommandArgs, type Command, type Io } from './command.ts';
@@ -23,6 +24,7 @@ import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './c
 import { radiusClientAdd, radiusClientList, radiusClientRemove } from './commands/radius-clients.ts';
 import { issueEnrollmentCode } from './commands/self-enrollment.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
+import { alertsAck, alertsList } from './commands/alerts.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock, operatorsUpdate } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
@@ -42,6 +44,8 @@ export const COMMANDS: Command[] = [
   outboxExport,
   auditVerify,
   auditExport,
+  alertsList,
+  alertsAck,
   backup,
   restore,
   check,
@@ -185,6 +189,8 @@ function wantsJson(argv: string[]): boolean {
 
 /** Runs one command line; resolves to the exit code. Never throws, never prints a stack. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  // Each alert a command raises on the vault is written to the alert log (setting alertLogPath).
+  attachAlertLogToVaultStores();
   const language = cliLanguage(io.env);
   let out = new Output(wantsJson(argv), io.stdout, io.stderr, language);
   let hintFor: string | null = null;
@@ -241,6 +247,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const hint = usage && hintFor !== null ? (hintFor ? `Run "factordesk ${hintFor} --help" for its usage.` : 'Run "factordesk --help" for the commands.') : undefined;
     const hintNb = usage && hintFor !== null ? (hintFor ? `Kjør "factordesk ${hintFor} --help" for bruken.` : 'Kjør "factordesk --help" for kommandoene.') : undefined;
     return out.failure(err, hint ? { hint, ...(hintNb ? { hintNb } : {}) } : undefined);
+  } finally {
+    // Alerts the command raised (also a refused one) reach the alert log before the process exits.
+    await flushAlertOutputs();
   }
 }
 

@@ -23,6 +23,7 @@ import { localTime } from './format.ts';
 import { canPrompt, readHidden } from './prompt.ts';
 import type { FactorSummary } from '../core/factors.ts';
 import { RADIUS_REMOTE } from './commands/radius-clients.ts';
+import { ALERTS_REMOTE } from './commands/alerts.ts';
 
 /** How each command relates to a server: it works over it, it is the server host's own tool, or it has no server form. */
 export type ServerSupport = 'over-server' | 'server-host' | 'not-in-server-mode';
@@ -70,6 +71,8 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'server audit-export': { support: 'server-host' },
   'server audit-verify': { support: 'server-host' },
   serve: { support: 'server-host' },
+  'alerts list': { support: 'over-server' },
+  'alerts ack': { support: 'over-server' },
   'radius-client add': { support: 'over-server' },
   'radius-client list': { support: 'over-server' },
   'radius-client remove': { support: 'over-server' },
@@ -252,6 +255,7 @@ const REMOTE: Record<string, RemoteRun> = {
     return { result: { settings: shown }, text: Object.entries(shown).map(([k, v]) => `${k}\t${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n') };
   },
   ...RADIUS_REMOTE,
+  ...ALERTS_REMOTE,
 };
 
 /** Runs `cmd` against the server: login/logout, a command that works over it, or a clear refusal. */

@@ -47,6 +47,8 @@ export const PERMISSIONS = {
   'vault:rekey': ['admin'],
   'service-keys:create': ['admin'],
   'radius-clients:manage': ['admin'],
+  'alerts:list': ['admin'],
+  'alerts:ack': ['admin'],
 } as const satisfies Record<Permission, readonly Role[]>;
 
 /** True when `role` may do `permission`. */

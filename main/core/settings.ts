@@ -33,6 +33,12 @@ export interface Settings {
   /** Reasons an agent picks in the action dialogs instead of typing (in both languages). */
   reasonPresets: ReasonPreset[];
   verification: { burnAfter: 5; lockAfter: 10; cooldownMinutes: number };
+  /** An absolute file each alert is appended to as one JSON line (created 0600); empty for none. */
+  alertLogPath: string;
+  /** Server mode: the host alerts are sent to as RFC 5424 syslog; empty for none. */
+  syslogHost: string;
+  syslogPort: number;
+  syslogProtocol: 'udp' | 'tcp';
 }
 
 /** One reason preset: the text the reason field takes, in the operator's language. */
@@ -91,6 +97,10 @@ export const DEFAULT_SETTINGS: Settings = {
     { nb: 'Brukte opp reservekodene', en: 'Backup codes used up' },
   ],
   verification: { burnAfter: 5, lockAfter: 10, cooldownMinutes: 30 },
+  alertLogPath: '',
+  syslogHost: '',
+  syslogPort: 514,
+  syslogProtocol: 'udp',
 };
 
 export const MAX_REASON_PRESETS = 20;
@@ -189,6 +199,11 @@ const FIELDS = {
     lockAfter: z.literal(10),
     cooldownMinutes: int(LIMITS.cooldownMinutes.min, LIMITS.cooldownMinutes.max),
   }),
+  // An absolute path (the app, the command line and the server may run in other folders).
+  alertLogPath: z.union([z.string().trim().length(0), plainText(1000).refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'must be an absolute path')]),
+  syslogHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
+  syslogPort: int(1, 65535),
+  syslogProtocol: z.enum(['udp', 'tcp']),
 } as const;
 
 type Key = keyof Settings;

@@ -116,6 +116,8 @@ export const CHANNELS = {
   'audit:verify': ch('audit:verify', empty),
   'audit:export': ch('audit:export', z.object({ format, filter: auditFilter.strict().optional() }).strict()),
   'outbox:list': ch('outbox:list', z.object({ pendingOnly: z.boolean() }).strict()),
+  'alerts:list': ch('alerts:list', z.object({ all: z.boolean().optional() }).strict()),
+  'alerts:ack': ch('alerts:ack', z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict()),
   'outbox:export': ch('outbox:export', z.object({ format }).strict()),
   'vault:info': ch('vault:info', empty),
   'vault:integrity': ch('vault:integrity', empty),

@@ -1,3 +1,4 @@
+import { attachAlertLogToVaultStores } from '../platform/alert-outputs.ts';
 import { AppController, type AppDeps } from '../app/controller.ts';
 import { allHandlers } from './handlers/index.ts';
 import { createDispatcher, type Dispatch, type SenderInfo } from './guard.ts';
@@ -13,6 +14,8 @@ export interface IpcRegistrar {
 /** Builds the controller and the guarded dispatcher (no Electron involved). */
 export function createApp(deps: AppDeps, trustedOrigins: readonly string[] = [APP_ORIGIN]): { controller: AppController; dispatch: Dispatch } {
   const controller = new AppController(deps);
+  // Each alert the app raises on its vault is written to the alert log (setting alertLogPath).
+  attachAlertLogToVaultStores();
   const dispatch = createDispatcher(allHandlers(controller), {
     session: () => controller.session,
     trustedOrigins,

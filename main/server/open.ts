@@ -3,6 +3,7 @@
  * by `server init` with this key (its check value opens), so a wrong key file or a store of
  * another server is refused before anything is served.
  */
+import { attachAlertOutputs } from '../platform/alert-outputs.ts';
 import { fail } from '../core/errors.ts';
 import type { Clock, Random } from '../core/clock.ts';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/pg-store.ts';
@@ -37,7 +38,10 @@ export function parseStoreArg(value: string): { kind: 'postgres'; connectionStri
 export async function openServerStore(value: string, dataKey: Buffer | null, clock: Clock, random: Random): Promise<PostgresStore> {
   const s = parseStoreArg(value);
   try {
-    return await openPostgresStore({ connectionString: s.connectionString, clock, random, valueKey: dataKey, valueKeyGeneration: DATA_KEY_GENERATION });
+    const store = await openPostgresStore({ connectionString: s.connectionString, clock, random, valueKey: dataKey, valueKeyGeneration: DATA_KEY_GENERATION });
+    // Server mode: alerts go to the alert log and, when configured, to syslog.
+    attachAlertOutputs(store, { syslog: true });
+    return store;
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') fail('VAULT_MISSING', 'The database server cannot be reached: check that PostgreSQL runs and the --store address.');

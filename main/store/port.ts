@@ -21,6 +21,7 @@ import type { ServerAuthRead, ServerAuthRepo } from './repos/server-auth.ts';
 import type { ValueCipher } from '../core/value-cipher.ts';
 import type { RadiusClientsRead, RadiusClientsRepo } from './repos/radius-clients.ts';
 import type { ReadOnlyReason } from '../../contract/errors.ts';
+import type { AlertListener, AlertsRead, AlertsRepo } from './repos/alerts.ts';
 
 /** What a read transaction may look at: a consistent snapshot. */
 export interface ReadTx {
@@ -36,6 +37,7 @@ export interface ReadTx {
   readonly directory: DirectoryRead;
   readonly operators: OperatorsRead;
   readonly credentials: CredentialsRead;
+  readonly alerts: AlertsRead;
 }
 
 /** What a write transaction may change; all of it commits together or not at all. */
@@ -52,6 +54,7 @@ export interface WriteTx extends ReadTx {
   readonly directory: DirectoryRepo;
   readonly operators: OperatorsRepo;
   readonly credentials: CredentialsRepo;
+  readonly alerts: AlertsRepo;
 }
 
 /**
@@ -83,6 +86,11 @@ export interface Store {
   readonly readOnly: ReadOnlyReason | null;
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
   write<T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
+  /**
+   * Tells `listener` after each COMMIT that raised alerts (the alert log, syslog), outside the
+   * transaction; returns the function that removes it. A listener's failure never fails the write.
+   */
+  onAlerts(listener: AlertListener): () => void;
 }
 
 /** Hints for one write transaction; a store may ignore them. */

@@ -291,6 +291,12 @@ function cases(): Array<[string, string[]]> {
     ['serve: bad listen address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', 'everywhere', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['serve: port out of range', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:70000', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['serve: bad --radius address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:0', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem'), '--radius', 'udp:1812']],
+    ['alerts list: unknown flag', ['alerts', 'list', '--bogus']],
+    ['alerts list: positional', ['alerts', 'list', '1']],
+    ['alerts ack: no id', ['alerts', 'ack']],
+    ['alerts ack: not a number', ['alerts', 'ack', '1; DROP TABLE alerts;--']],
+    ['alerts ack: zero', ['alerts', 'ack', '0']],
+    ['alerts ack: 10 kB id', ['alerts', 'ack', BIG]],
     ['radius-client add: no flags', ['radius-client', 'add']],
     ['radius-client add: no address', ['radius-client', 'add', '--label', 'vpn']],
     ['radius-client add: host name', ['radius-client', 'add', '--label', 'vpn', '--address', 'vpn.example.no']],
@@ -315,7 +321,7 @@ function cases(): Array<[string, string[]]> {
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' || args[0] === 'alerts' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 

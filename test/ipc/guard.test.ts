@@ -69,6 +69,8 @@ const VALID: { [C in Channel]: Req<C> } = {
   'audit:verify': {},
   'audit:export': { format: 'csv' },
   'outbox:list': { pendingOnly: true },
+  'alerts:list': {},
+  'alerts:ack': { id: 1 },
   'outbox:export': { format: 'json' },
   'vault:info': {},
   'vault:integrity': {},

@@ -283,6 +283,71 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('alerts', () => {
+      it('an event a rule matches stores its alert in the same transaction, and listeners hear of it after commit', async () => {
+        const heard: string[][] = [];
+        const off = store.onAlerts((a) => void heard.push(a.map((x) => x.kind)));
+        const [ola] = await t.seedUsers([{ email: 'ola@example.no', name: 'Ola Nordmann' }]);
+        await expect(
+          store.write(async (tx) => {
+            await tx.audit.append({ action: 'velocity.exceeded', operator: 'anne', userId: ola, outcome: 'refused' }, 5);
+            expect(await tx.alerts.countOpen()).toBe(1);
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(await store.read((tx) => tx.alerts.list({ all: true }))).toEqual([]);
+        expect(heard).toEqual([]);
+        const e = await store.write((tx) => tx.audit.append({ action: 'velocity.exceeded', operator: 'anne', userId: ola, userEmail: 'ola@example.no', outcome: 'refused' }, 7));
+        await store.write((tx) => tx.audit.append({ action: 'user.view', operator: 'anne', userId: ola, outcome: 'ok' }, 8));
+        const [a] = await store.read((tx) => tx.alerts.list({}));
+        expect(a).toMatchObject({ kind: 'over-limit', at: 7, auditSeq: e.seq, action: 'velocity.exceeded', outcome: 'refused', operator: 'anne', userId: ola, userEmail: 'ola@example.no', acknowledgedAt: null, acknowledgedBy: null });
+        expect(heard).toEqual([['over-limit']]);
+        off();
+        await store.write((tx) => tx.audit.append({ action: 'signin.locked', operator: null, outcome: 'refused', details: { name: 'bob' } }, 9));
+        expect(heard).toHaveLength(1);
+        expect((await store.read((tx) => tx.alerts.list({}))).map((x) => x.kind)).toEqual(['signin-lock', 'over-limit']);
+      });
+
+      it('refused verifications in a row for one user raise one refused-streak alert; a replay raises a replay alert', async () => {
+        const [ola, kari] = await t.seedUsers([
+          { email: 'ola@example.no', name: 'Ola Nordmann' },
+          { email: 'kari@example.no', name: 'Kari Nordmann' },
+        ]);
+        const verify = (userId: number, outcome: string, reason: string, at: number) => store.write((tx) => tx.audit.append({ action: 'code.verify', operator: 'login', userId, outcome, details: { reason } }, at));
+        await verify(ola!, 'rejected', 'wrong', 1);
+        await verify(kari!, 'rejected', 'wrong', 2);
+        await verify(ola!, 'rejected', 'wrong', 3);
+        expect(await store.read((tx) => tx.alerts.countOpen())).toBe(0);
+        await verify(ola!, 'rejected', 'wrong', 4);
+        await verify(ola!, 'rejected', 'wrong', 5);
+        await verify(kari!, 'accepted', 'accepted-totp', 6);
+        await verify(kari!, 'rejected', 'wrong', 7);
+        await verify(kari!, 'rejected', 'wrong', 8);
+        expect((await store.read((tx) => tx.alerts.list({}))).map((x) => [x.kind, x.userId, x.at])).toEqual([['refused-streak', ola, 4]]);
+        await verify(kari!, 'rejected', 'replay', 9);
+        expect((await store.read((tx) => tx.alerts.list({}))).map((x) => [x.kind, x.userId])).toEqual([
+          ['replay', kari],
+          ['refused-streak', ola],
+        ]);
+      });
+
+      it('acknowledging marks an open alert once; the open list leaves it out, the full list keeps it', async () => {
+        await store.write(async (tx) => {
+          await tx.audit.append({ action: 'velocity.exceeded', operator: 'anne', outcome: 'refused' }, 1);
+          await tx.audit.append({ action: 'signin.locked', operator: null, outcome: 'refused' }, 2);
+        });
+        const [second, first] = await store.read((tx) => tx.alerts.list({}));
+        expect(await store.write((tx) => tx.alerts.acknowledge(first!.id, 'anne', 50))).toBe(true);
+        expect(await store.write((tx) => tx.alerts.acknowledge(first!.id, 'bob', 60))).toBe(false);
+        expect(await store.write((tx) => tx.alerts.acknowledge(999_999, 'bob', 60))).toBe(false);
+        expect((await store.read((tx) => tx.alerts.list({}))).map((a) => a.id)).toEqual([second!.id]);
+        expect(await store.read((tx) => tx.alerts.get(first!.id))).toMatchObject({ acknowledgedAt: 50, acknowledgedBy: 'anne' });
+        expect(await store.read((tx) => tx.alerts.list({ all: true }))).toHaveLength(2);
+        expect(await store.read((tx) => tx.alerts.countOpen())).toBe(1);
+        expect(await store.read((tx) => tx.alerts.get(999_999))).toBeNull();
+      });
+    });
+
     describe('audit log', () => {
       it('appends in order, each event chained to the one before', async () => {
         // A new store may already hold its creation events: count from where it starts.

@@ -193,6 +193,17 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(await store.write((tx) => tx.users.insert({ externalId: null, email: 'KARI@example.no', emailKey: identityKey('KARI@example.no'), name: 'K', nameKey: 'k', phone: null, organization: null, status: 'active' }, 2))).toBeNull();
     },
   },
+  // 8 → 9 (0010-alerts): an empty alerts table; events written before raise none, new ones do.
+  8: {
+    seed(db) {
+      db.prepare("INSERT INTO audit_events (seq, at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details, prev_hash, hash) VALUES (1, 1, 'anne', 'velocity.exceeded', NULL, NULL, '[]', NULL, NULL, 'refused', '{}', ?, ?)").run('0'.repeat(64), 'a'.repeat(64));
+    },
+    async check(store) {
+      expect(await store.read((tx) => tx.alerts.list({ all: true }))).toEqual([]);
+      await store.write((tx) => tx.alerts.insert({ kind: 'replay', at: 2, auditSeq: 1, action: 'code.verify', outcome: 'rejected', operator: 'login', userId: null, userEmail: null }));
+      expect(await store.read((tx) => tx.alerts.countOpen())).toBe(1);
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

@@ -8,7 +8,7 @@ import { quoteArg, usageError } from '../output.ts';
 
 type Key = keyof Settings;
 const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];
-const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay']);
+const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay', 'syslogPort']);
 const JSON_KEYS = new Set<Key>(['identityChecks', 'reasonPresets', 'verification']);
 /** Longer than any valid value (20 checks with two 120-character labels each); the rest is refused unread. */
 const MAX_VALUE = 20_000;
@@ -77,6 +77,10 @@ export const settingsSet: Command = {
   identityChecks                             JSON list of {"id", "strong", "label": {"nb", "en"}}
   reasonPresets                              JSON list of {"nb", "en"}: the reasons the app offers
   verification                               JSON, e.g. '{"cooldownMinutes": 30}'
+  alertLogPath                               absolute path of the alert log (one JSON line per
+                                             alert, created 0600), or '' for none
+  syslogHost, syslogPort, syslogProtocol     server mode: send alerts as RFC 5424 syslog to this
+                                             host and port over udp or tcp ('' host: none)
   organizationLogo                           a PNG, JPEG or SVG file of at most 200 kB, or none`,
   options: {},
   args: ['KEY', 'VALUE'],

@@ -11,6 +11,7 @@ import { currentSettings } from '../../core/settings.ts';
 import { addOperator, disableOperator, listOperators, removeOperator, resetOperatorPassword, updateOperator } from '../../core/operators.ts';
 import { listAuditEvents } from '../../core/audit-export.ts';
 import { listOutbox } from '../../core/outbox.ts';
+import { acknowledgeAlert, listAlerts } from '../../core/alerts.ts';
 import { recordRecoveryKeyStored } from '../../core/first-run.ts';
 import type { IssuedEnrollment } from '../../../contract/index.ts';
 
@@ -37,6 +38,8 @@ export type StoreChannels = Pick<
   | 'operators:reset-password'
   | 'audit:list'
   | 'outbox:list'
+  | 'alerts:list'
+  | 'alerts:ack'
   | 'session:recovery-stored'
 >;
 
@@ -87,6 +90,8 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
     'audit:list': (q, s) => listAuditEvents(store(), s!, q),
     'outbox:list': async ({ pendingOnly }, s) =>
       (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt })),
+    'alerts:list': ({ all }, s) => listAlerts(store(), s!, { all }),
+    'alerts:ack': ({ id }, s) => acknowledgeAlert(store(), s!, id),
     'session:recovery-stored': async (_req, s) => {
       await recordRecoveryKeyStored(store(), s!);
       return { ok: true as const };

@@ -25,6 +25,9 @@ const CLEAR_SECRETS_MARK = 'authenticators.clear-secrets';
 /** The length of a seed kept in clear before schema 4 (a box of one is 53 bytes). */
 const CLEAR_SEED_BYTES = 20;
 import { PgRadiusClients } from './repos/radius-clients.ts';
+import { PgAlerts } from './repos/alerts.ts';
+import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
+import type { AlertRecord } from '../repos/alerts.ts';
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -54,7 +57,9 @@ export interface PostgresStoreOptions {
 }
 
 /** Builds the repositories of one transaction over its shared state. */
-function makeTx(s: PgTxState, storeId: string): ServerWriteTx {
+function makeTx(s: PgTxState, storeId: string, raised: AlertRecord[]): ServerWriteTx {
+  const alerts = new PgAlerts(s);
+  const operators = new PgOperators(s);
   return {
     users: new PgUsers(s),
     verification: new PgVerification(s),
@@ -64,9 +69,10 @@ function makeTx(s: PgTxState, storeId: string): ServerWriteTx {
     outbox: new PgOutbox(s),
     settings: new PgSettings(s),
     meta: new PgMeta(s),
-    audit: new PgAudit(s),
+    audit: new AlertingAudit(new PgAudit(s), alerts, operators, raised),
     directory: new PgDirectory(s),
-    operators: new PgOperators(s),
+    operators,
+    alerts,
     credentials: new PgCredentials(s, storeId),
     serverAuth: new PgServerAuth(s),
     radiusClients: new PgRadiusClients(s),
@@ -96,6 +102,11 @@ export class PostgresStore implements ServerStore {
   readonly values: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly inside = new AsyncLocalStorage<true>();
+  private readonly alertListeners = new AlertListeners();
+
+  onAlerts(listener: AlertListener): () => void {
+    return this.alertListeners.add(listener);
+  }
   private readonly wipeKey: () => void;
   private closed = false;
 
@@ -201,8 +212,9 @@ export class PostgresStore implements ServerStore {
     try {
       await client.query(writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       let result: T;
+      const raised: AlertRecord[] = [];
       try {
-        result = await fn(makeTx(s, this.storeId));
+        result = await fn(makeTx(s, this.storeId, raised));
       } catch (err) {
         // A serialization failure decides the retry even when the callback caught it and threw
         // something else; any other error is the callback's to report.
@@ -214,6 +226,8 @@ export class PostgresStore implements ServerStore {
       if (s.failure) throw s.failure;
       const done = await client.query('COMMIT');
       if (done.command !== 'COMMIT') throw new Error('The transaction was rolled back by the database.');
+      // Outside this transaction's context, so a listener may read the store (its settings).
+      if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {

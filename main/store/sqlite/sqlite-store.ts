@@ -16,13 +16,18 @@ import { SqliteMeta } from './repos/meta.ts';
 import { SqliteAudit } from './repos/audit.ts';
 import { SqliteDirectory } from './repos/directory.ts';
 import { SqliteOperators } from './repos/operators.ts';
+import { SqliteAlerts } from './repos/alerts.ts';
+import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
+import type { AlertRecord } from '../repos/alerts.ts';
 import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
 import type { Keyring } from '../keyring.ts';
 import type { ValueCipher } from '../../core/value-cipher.ts';
 import { readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
 
 /** Builds the repositories of one transaction over its shared state. */
-function makeTx(s: TxState, vault: Vault): WriteTx {
+function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): WriteTx {
+  const alerts = new SqliteAlerts(s);
+  const operators = new SqliteOperators(s);
   return {
     users: new SqliteUsers(s),
     verification: new SqliteVerification(s),
@@ -32,10 +37,11 @@ function makeTx(s: TxState, vault: Vault): WriteTx {
     outbox: new SqliteOutbox(s),
     settings: new SqliteSettings(s),
     meta: new SqliteMeta(s),
-    audit: new SqliteAudit(s),
+    audit: new AlertingAudit(new SqliteAudit(s), alerts, operators, raised),
     directory: new SqliteDirectory(s),
-    operators: new SqliteOperators(s),
+    operators,
     credentials: new SqliteCredentials(s, vault),
+    alerts,
   };
 }
 
@@ -54,6 +60,7 @@ export class SqliteStore implements Store {
   private pending = 0;
   private readonly inside = new AsyncLocalStorage<true>();
   private readonly bulk = new BulkTuning(() => this.vault.isClosed);
+  private readonly alertListeners = new AlertListeners();
 
   constructor(vault: Vault) {
     this.vault = vault;
@@ -76,6 +83,10 @@ export class SqliteStore implements Store {
   }
   get readOnly(): ReadOnlyReason | null {
     return this.vault.readOnly;
+  }
+
+  onAlerts(listener: AlertListener): () => void {
+    return this.alertListeners.add(listener);
   }
 
   read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
@@ -130,8 +141,9 @@ export class SqliteStore implements Store {
     const s = new TxState(db, writable);
     db.exec(writable ? 'BEGIN IMMEDIATE' : 'BEGIN');
     let result: T;
+    const raised: AlertRecord[] = [];
     try {
-      result = await fn(makeTx(s, this.vault));
+      result = await fn(makeTx(s, this.vault, raised));
       for (const hook of s.beforeCommit) hook();
       s.open = false;
       db.exec('COMMIT');
@@ -151,15 +163,26 @@ export class SqliteStore implements Store {
         // The anchor only lags (never leads) and catches up at the next write.
       }
     }
+    // Outside this transaction's context, so a listener may read the store (its settings).
+    if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
     return result;
   }
 }
 
 const stores = new WeakMap<Vault, SqliteStore>();
+const openHooks: Array<(s: SqliteStore) => void> = [];
+
+/** Runs `hook` on every vault store when it is first made (the shell attaches the alert log). */
+export function whenVaultStoreOpens(hook: (s: SqliteStore) => void): void {
+  openHooks.push(hook);
+}
 
 /** The store of an open vault (one per vault object, so all callers share its queue). */
 export function storeOf(vault: Vault): SqliteStore {
   let s = stores.get(vault);
-  if (!s) stores.set(vault, (s = new SqliteStore(vault)));
+  if (!s) {
+    stores.set(vault, (s = new SqliteStore(vault)));
+    for (const hook of openHooks) hook(s);
+  }
   return s;
 }

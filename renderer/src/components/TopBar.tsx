@@ -5,7 +5,7 @@ import { Icon } from './Icon.tsx';
 import { IS_MAC } from './SearchBox.tsx';
 
 /** The bar; `search` and `menu` are passed in so the workspace owns their state. */
-export function TopBar({ search, menu, onLock }: { search: ReactNode; menu: ReactNode; onLock: () => void }) {
+export function TopBar({ search, menu, alerts, onLock }: { search: ReactNode; menu: ReactNode; alerts?: ReactNode; onLock: () => void }) {
   const { t } = useTranslation();
   return (
     <header className="topbar">
@@ -15,6 +15,7 @@ export function TopBar({ search, menu, onLock }: { search: ReactNode; menu: Reac
       </div>
       {search}
       <div className="topbar-right">
+        {alerts}
         {menu}
         <button type="button" className="btn btn-lock" onClick={onLock} aria-keyshortcuts={IS_MAC ? 'Meta+L' : 'Control+L'} data-testid="lock-button">
           <Icon name="lock" /> {t('lock.button')}
