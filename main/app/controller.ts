@@ -32,6 +32,8 @@ export interface AppDeps {
   openExternal: OpenExternal;
   externalAllowlist?: readonly string[];
   workerUrl?: URL;
+  /** Users one operator may list per minute before lookups pause (tests of throughput lift it). */
+  searchesPerMinute?: number;
 }
 
 interface Job {
@@ -65,6 +67,7 @@ export class AppController {
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? systemRandom;
     this.clipboard = new ClipboardGuard(deps.clipboard);
+    this.searches = new DirectorySearches(deps.searchesPerMinute === undefined ? {} : { limitPerMinute: deps.searchesPerMinute });
     this.idle = new IdleLock({
       idleMs: 5 * 60_000,
       now: () => this.clock.now(),
@@ -81,7 +84,7 @@ export class AppController {
   }
   private closing: Promise<void> = Promise.resolve();
   /** The directory searches of this app's sessions, folded into the audit and rate-limited. */
-  readonly searches = new DirectorySearches();
+  readonly searches: DirectorySearches;
   /** Work that has the vault closed in the background (a key rotation after an operator left). */
   private background: Promise<void> = Promise.resolve();
 

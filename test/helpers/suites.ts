@@ -36,7 +36,7 @@ export type AnyResult =
   | { ok: false; value?: undefined; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
 
 /** The app (controller + guarded dispatcher) over `dir`, with fakes that record what happened. */
-export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string; clock?: C; random?: Random; externalAllowlist?: readonly string[] } = {}) {
+export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string; clock?: C; random?: Random; externalAllowlist?: readonly string[]; searchesPerMinute?: number } = {}) {
   const tmp = opts.dir ? null : mkdtempSync(join(tmpdir(), 'fd-suite-'));
   const dir = opts.dir ?? join(tmp!, 'vault');
   const clock = (opts.clock ?? new ManualClock()) as C;
@@ -68,6 +68,7 @@ export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string
       externals.push(url);
     },
     ...(opts.externalAllowlist ? { externalAllowlist: opts.externalAllowlist } : {}),
+    ...(opts.searchesPerMinute === undefined ? {} : { searchesPerMinute: opts.searchesPerMinute }),
   });
   /** Calls a channel as the app's own top-level window would (or from `frame`). */
   const call = async <K extends Channel>(channel: K, req: Req<K>, frame: unknown = OWN_FRAME): Promise<AnyResult> =>
