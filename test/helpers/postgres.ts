@@ -102,7 +102,20 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
     }
   };
   await admin(`CREATE DATABASE ${name} ENCODING 'UTF8' TEMPLATE template0`);
-  return { name, url: testUrl(name), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  // FORCE ends the suite's leftover sessions; it refuses when an autovacuum worker (not ours to
+  // signal) is on the database, and a plain DROP then makes that worker stop and waits for it.
+  const drop = async () => {
+    for (let i = 0; ; i++) {
+      try {
+        await admin(i === 0 ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${name}`);
+        return;
+      } catch (err) {
+        if (i >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  };
+  return { name, url: testUrl(name), drop };
 }
 
 const RACE_FIXTURE = fileURLToPath(new URL('../fixtures/store-race-pg.ts', import.meta.url));
