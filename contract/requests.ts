@@ -91,6 +91,10 @@ export interface SettingsUpdate {
   identityChecks?: IdentityCheck[];
   reasonPresets?: ReasonPreset[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+  alertLogPath?: string;
+  syslogHost?: string;
+  syslogPort?: number;
+  syslogProtocol?: 'udp' | 'tcp';
 }
 export interface AddOperatorRequest {
   name: string;

@@ -87,6 +87,12 @@ export interface SettingsView {
   /** Reasons the action dialogs offer to pick (the agent may still type one). */
   reasonPresets: ReasonPreset[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+  /** Absolute path of the alert log (one JSON line per alert); empty for none. */
+  alertLogPath: string;
+  /** Server mode: alerts also go to this host as RFC 5424 syslog; empty for none. */
+  syslogHost: string;
+  syslogPort: number;
+  syslogProtocol: 'udp' | 'tcp';
 }
 export interface ReasonPreset {
   nb: string;

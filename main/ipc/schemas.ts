@@ -97,6 +97,10 @@ export const CHANNELS = {
           .optional(),
         reasonPresets: z.array(z.object({ nb: shortText(200), en: shortText(200) }).strict()).max(20).optional(),
         verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
+        alertLogPath: z.string().max(1000).optional(),
+        syslogHost: z.string().max(253).optional(),
+        syslogPort: z.number().int().optional(),
+        syslogProtocol: z.enum(['udp', 'tcp']).optional(),
       })
       .strict(),
   ),
