@@ -70,6 +70,12 @@ export const AUDIT_ACTIONS = [
   'radius-client.remove',
   'ipc.refused',
   'alert.acknowledged',
+  'approval.requested',
+  'approval.cooldown-started',
+  'approval.approved',
+  'approval.rejected',
+  'approval.run',
+  'user.privileged',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -7,6 +7,7 @@ import type { Result } from './errors.ts';
 import type * as Q from './requests.ts';
 import type * as V from './views.ts';
 import type { AlertView } from './alerts.ts';
+import type { ApprovalRunView, ApprovalView } from './approvals.ts';
 
 /** A credential a restore brings back: an operator (by sign-in name) or a service key (by label). */
 export interface RevivedCredential {
@@ -61,6 +62,11 @@ export interface Channels {
   'outbox:list': Spec<{ pendingOnly: boolean }, V.OutboxItem[]>;
   'alerts:list': Spec<{ all?: boolean }, { alerts: AlertView[]; open: number }>;
   'alerts:ack': Spec<{ id: number }, { alert: AlertView; changed: boolean }>;
+  'approvals:list': Spec<{ all?: boolean }, { approvals: ApprovalView[]; waiting: number }>;
+  'approvals:approve': Spec<{ id: number; reason?: string }, ApprovalView>;
+  'approvals:reject': Spec<{ id: number; reason: string }, ApprovalView>;
+  'approvals:run': Spec<{ id: number }, ApprovalRunView>;
+  'users:set-privileged': Spec<{ userId: number; privileged: boolean }, { userId: number; privileged: boolean; changed: boolean }>;
   'outbox:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
   'vault:info': Spec<Q.Empty, V.VaultInfo>;
   'vault:integrity': Spec<Q.Empty, { ok: boolean; problems: string[] }>;

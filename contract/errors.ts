@@ -4,6 +4,7 @@
  * listed here for the code it answers with (never whatever a service happened to attach).
  */
 import { PERMISSION_IDS, type Permission } from './permissions.ts';
+import { APPROVAL_STATUSES, type ApprovalStatus } from './approvals.ts';
 
 export const ERROR_CODES = [
   'BAD_REQUEST', // payload failed its schema, or a field is malformed
@@ -19,6 +20,9 @@ export const ERROR_CODES = [
   'OWN_ACCOUNT',
   'OPERATOR_ACCOUNT', // an operator's own directory user: admins only
   'APPROVAL_REQUIRED', // over the velocity limits: a second person must approve
+  'APPROVAL_PENDING', // the change was stored as a request another admin approves (nothing changed yet)
+  'APPROVAL_CLOSED', // the approval request was decided, run or expired before
+  'OWN_APPROVAL', // nobody approves their own request (or one on their own account)
   'CHECKS_REQUIRED', // identity-check policy not met
   'TICKET_REQUIRED',
   'REASON_REQUIRED',
@@ -75,6 +79,8 @@ export interface ErrorDetailMap {
   WEAK_PASSWORD: FieldDetail & { problem?: PasswordProblem };
   NOT_FOUND: FieldDetail & { userId?: number };
   APPROVAL_REQUIRED: FieldDetail & { window?: 'hour' | 'day'; limit?: number };
+  APPROVAL_PENDING: FieldDetail & { approvalId?: number; expiresAt?: number; runnableAt?: number; status?: 'pending' | 'cooling' };
+  APPROVAL_CLOSED: FieldDetail & { status?: ApprovalStatus };
   /** `other-vault`: a restore refused because the backup is of another vault. */
   CONFLICT: FieldDetail & { reason?: 'other-vault' };
   VAULT_READ_ONLY: FieldDetail & { reason?: ReadOnlyReason };
@@ -121,6 +127,9 @@ export const ERROR_DETAILS: DetailTable = {
   OWN_ACCOUNT: field,
   OPERATOR_ACCOUNT: field,
   APPROVAL_REQUIRED: { ...field, window: ['hour', 'day'] as const, limit: 'number' },
+  APPROVAL_PENDING: { ...field, approvalId: 'number', expiresAt: 'number', runnableAt: 'number', status: ['pending', 'cooling'] as const },
+  APPROVAL_CLOSED: { ...field, status: APPROVAL_STATUSES },
+  OWN_APPROVAL: field,
   CHECKS_REQUIRED: field,
   TICKET_REQUIRED: field,
   REASON_REQUIRED: field,

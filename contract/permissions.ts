@@ -43,6 +43,10 @@ export const PERMISSION_IDS = [
   'radius-clients:manage',
   'alerts:list',
   'alerts:ack',
+  'approvals:list',
+  'approvals:decide',
+  'approvals:run',
+  'users:privileged',
 ] as const;
 
 export type Permission = (typeof PERMISSION_IDS)[number];

@@ -88,6 +88,10 @@ export interface SettingsUpdate {
   defaultCountryCode?: string;
   velocityPerHour?: number;
   velocityPerDay?: number;
+  approvalMinutes?: number;
+  approvalCooldownMinutes?: number;
+  approveEveryReenrollment?: boolean;
+  approveEveryOneTimeCode?: boolean;
   identityChecks?: IdentityCheck[];
   reasonPresets?: ReasonPreset[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };

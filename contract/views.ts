@@ -83,6 +83,12 @@ export interface SettingsView {
   defaultCountryCode: string;
   velocityPerHour: number;
   velocityPerDay: number;
+  /** Minutes an approval request (and an approved one not yet run) lives. */
+  approvalMinutes: number;
+  /** A site with a single admin: minutes before a waiting action may run unless rejected. */
+  approvalCooldownMinutes: number;
+  approveEveryReenrollment: boolean;
+  approveEveryOneTimeCode: boolean;
   identityChecks: IdentityCheck[];
   /** Reasons the action dialogs offer to pick (the agent may still type one). */
   reasonPresets: ReasonPreset[];

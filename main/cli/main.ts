@@ -25,6 +25,7 @@ import { radiusClientAdd, radiusClientList, radiusClientRemove } from './command
 import { issueEnrollmentCode } from './commands/self-enrollment.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { alertsAck, alertsList } from './commands/alerts.ts';
+import { approvalsApprove, approvalsList, approvalsReject, approvalsRun, privileged } from './commands/approvals.ts';
 import { operatorsAdd, operatorsDisable, operatorsList, operatorsRemove, operatorsResetPassword, operatorsUnlock, operatorsUpdate } from './commands/operators.ts';
 
 /** Every command, in the order the help lists them. */
@@ -46,6 +47,11 @@ export const COMMANDS: Command[] = [
   auditExport,
   alertsList,
   alertsAck,
+  approvalsList,
+  approvalsApprove,
+  approvalsReject,
+  approvalsRun,
+  privileged,
   backup,
   restore,
   check,
@@ -117,9 +123,10 @@ The password comes from FACTORDESK_PASSWORD or is typed on the terminal (never e
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Exit codes: 0 ok/accepted, 1 code rejected, 2 usage or validation error, 3 sign-in failed or
-operator locked, 4 user not found, 5 user locked for verification, 6 vault error, 7 over the
-velocity limits: the change needs a second person's approval (APPROVAL_REQUIRED).
+Exit codes: 0 ok/accepted (also a change stored for approval: result.status "pending-approval"),
+1 code rejected, 2 usage or validation error, 3 sign-in failed or operator locked, 4 user not
+found, 5 user locked for verification, 6 vault error, 7 approval: over the limits with nothing to
+approve (APPROVAL_REQUIRED), a request already decided, run or expired, or your own to decide.
 `;
 }
 

@@ -44,6 +44,9 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'INTERNAL':
       return EXIT.VAULT;
     case 'APPROVAL_REQUIRED':
+    case 'APPROVAL_PENDING':
+    case 'APPROVAL_CLOSED':
+    case 'OWN_APPROVAL':
       return EXIT.APPROVAL;
     case 'CANCELLED':
       return EXIT.INTERRUPTED;
@@ -156,6 +159,8 @@ export class Output {
   /** The error answer; exactly once. Only the code and a cleaned message: no stack, no internals. */
   failure(err: unknown, extra?: { hint?: string; hintNb?: string }): number {
     const e = toFactorDeskError(err);
+    // A change stored for a second person's approval is an answer, not a failure: exit 0.
+    if (e.code === 'APPROVAL_PENDING' && typeof e.details?.approvalId === 'number') return this.success(pendingOutcome(e, this.language));
     const details = err instanceof DetailedError ? err.output : undefined;
     const code = exitCodeFor(e.code);
     if (this.done) return code;
@@ -178,4 +183,13 @@ export class Output {
     }
     return code;
   }
+}
+
+/** The answer for a change that waits for approval: `result.status` "pending-approval" and the request's id. */
+function pendingOutcome(e: FactorDeskError, language: CliLanguage): Outcome {
+  const d = e.details as { approvalId: number; expiresAt?: number; runnableAt?: number; status?: string };
+  const result = { status: 'pending-approval', approvalId: d.approvalId, expiresAt: d.expiresAt ?? null, runnableAt: d.runnableAt ?? null };
+  const message = cleanText(localizeTimes(e.message));
+  const nb = `Endringen venter på godkjenning (forespørsel ${d.approvalId}); ingenting er endret ennå. Kjør den med "factordesk approvals run ${d.approvalId}" når den er godkjent.`;
+  return { result, text: `pending-approval\t${d.approvalId}`, message: language === 'nb' ? `${nb}\n  ${message}` : `${message}\nRun it with "factordesk approvals run ${d.approvalId}" once it is approved.` };
 }

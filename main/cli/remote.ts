@@ -24,6 +24,7 @@ import { canPrompt, readHidden } from './prompt.ts';
 import type { FactorSummary } from '../core/factors.ts';
 import { RADIUS_REMOTE } from './commands/radius-clients.ts';
 import { ALERTS_REMOTE } from './commands/alerts.ts';
+import { APPROVALS_REMOTE } from './commands/approvals.ts';
 
 /** How each command relates to a server: it works over it, it is the server host's own tool, or it has no server form. */
 export type ServerSupport = 'over-server' | 'server-host' | 'not-in-server-mode';
@@ -73,6 +74,11 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   serve: { support: 'server-host' },
   'alerts list': { support: 'over-server' },
   'alerts ack': { support: 'over-server' },
+  'approvals list': { support: 'over-server' },
+  'approvals approve': { support: 'over-server' },
+  'approvals reject': { support: 'over-server' },
+  'approvals run': { support: 'over-server' },
+  privileged: { support: 'over-server' },
   'radius-client add': { support: 'over-server' },
   'radius-client list': { support: 'over-server' },
   'radius-client remove': { support: 'over-server' },
@@ -256,6 +262,7 @@ const REMOTE: Record<string, RemoteRun> = {
   },
   ...RADIUS_REMOTE,
   ...ALERTS_REMOTE,
+  ...APPROVALS_REMOTE,
 };
 
 /** Runs `cmd` against the server: login/logout, a command that works over it, or a clear refusal. */

@@ -11,6 +11,8 @@ export interface ActionContext {
   checks: string[];
   ticket: string;
   reason: string;
+  /** Set only when the change runs from an approved request (see checkVelocity). */
+  approvalId?: number;
 }
 
 /** The user an action works on. */
@@ -49,7 +51,8 @@ export function normalizeContext(ctx: ActionContext): ActionContext {
     fail('BAD_REQUEST', 'The identity checks must be a list of check ids.', { field: 'checks' });
   }
   const checks = [...new Set((raw as string[]).map((c) => c.trim()))];
-  return { checks, ticket, reason };
+  if (ctx.approvalId !== undefined && (!Number.isSafeInteger(ctx.approvalId) || ctx.approvalId < 1)) fail('BAD_REQUEST', 'The approval id must be a positive whole number.', { field: 'approvalId' });
+  return { checks, ticket, reason, ...(ctx.approvalId !== undefined ? { approvalId: ctx.approvalId } : {}) };
 }
 
 /**

@@ -26,7 +26,11 @@ const refused = (e: AuditEvent) => e.outcome === 'rejected' || e.outcome === 're
 
 /** Audit event type and outcome → alert kind. Evaluated for every appended event. */
 export const ALERT_RULES: readonly AlertRule[] = [
-  { kind: 'over-limit', match: (e) => e.action === 'velocity.exceeded' },
+  {
+    kind: 'over-limit',
+    // Refused over the limit, or sent for approval because of it.
+    match: (e) => e.action === 'velocity.exceeded' || ((e.action === 'approval.requested' || e.action === 'approval.cooldown-started') && Array.isArray(e.details.triggers) && e.details.triggers.includes('over-limit')),
+  },
   {
     kind: 'privileged-user',
     // A factor change (or an update) that went through on a user who is also an operator.

@@ -100,7 +100,7 @@ export async function forceReenrollment(store: Store, session: Session, userId: 
   const issued = await writeChange(store, async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
-    const refused = await checkVelocity(tx, session, user, 'enrollment.reenroll', c, now);
+    const refused = await checkVelocity(tx, session, user, 'enrollment.reenroll', c, now, { voidCodes: ctx.voidCodes === true, withBackupCodes: ctx.withBackupCodes === true });
     if (refused) return refused;
     await tx.authenticators.lapseExpired(user.id, now);
     const revoked = await tx.authenticators.end(user.id, 'active', 'revoked', now);

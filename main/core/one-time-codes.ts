@@ -38,7 +38,7 @@ export async function issueOneTimeCode(store: Store, session: Session, userId: n
       fail('BAD_REQUEST', `A one-time code lives between ${min} minutes and ${max / 60} hours. Choose a lifetime in whole minutes from ${min} to ${max}.`, { field: 'minutes', min, max });
     }
     const now = store.clock.now();
-    const refused = await checkVelocity(tx, session, user, 'code.issue-one-time', c, now);
+    const refused = await checkVelocity(tx, session, user, 'code.issue-one-time', c, now, ctx.minutes !== undefined ? { minutes } : {});
     if (refused) return refused;
     const expiresAt = now + minutes * 60_000;
     const voided = await tx.codes.voidOneTime(user.id, now);

@@ -49,6 +49,11 @@ export const PERMISSIONS = {
   'radius-clients:manage': ['admin'],
   'alerts:list': ['admin'],
   'alerts:ack': ['admin'],
+  // Agents see their own requests; admins see every one and decide them.
+  'approvals:list': ['agent', 'admin'],
+  'approvals:decide': ['admin'],
+  'approvals:run': ['agent', 'admin'],
+  'users:privileged': ['admin'],
 } as const satisfies Record<Permission, readonly Role[]>;
 
 /** True when `role` may do `permission`. */

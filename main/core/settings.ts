@@ -29,6 +29,14 @@ export interface Settings {
   /** Velocity limits per operator (admins included): a factor change beyond these needs approval. */
   velocityPerHour: number;
   velocityPerDay: number;
+  /** How long an approval request (and an approved one not yet run) lives, in minutes. */
+  approvalMinutes: number;
+  /** A site with a single admin: an action waiting for approval runs after this many minutes unless rejected. */
+  approvalCooldownMinutes: number;
+  /** Every re-enrollment (and new set-up code) needs a second person's approval. */
+  approveEveryReenrollment: boolean;
+  /** Every one-time code needs a second person's approval. */
+  approveEveryOneTimeCode: boolean;
   identityChecks: IdentityCheck[];
   /** Reasons an agent picks in the action dialogs instead of typing (in both languages). */
   reasonPresets: ReasonPreset[];
@@ -67,6 +75,8 @@ export const LIMITS = {
   cooldownMinutes: { min: 1, max: VERIFY_POLICY.maxDelayMinutes },
   velocityPerHour: { min: 1, max: 10_000 },
   velocityPerDay: { min: 1, max: 100_000 },
+  approvalMinutes: { min: 5, max: 1440 },
+  approvalCooldownMinutes: { min: 5, max: 1440 },
   logoBytes: 200 * 1024,
 } as const;
 
@@ -83,6 +93,10 @@ export const DEFAULT_SETTINGS: Settings = {
   paperSize: 'A4',
   velocityPerHour: 10,
   velocityPerDay: 30,
+  approvalMinutes: 30,
+  approvalCooldownMinutes: 60,
+  approveEveryReenrollment: false,
+  approveEveryOneTimeCode: false,
   identityChecks: [
     { id: 'callback', strong: true, label: { nb: 'Ringt tilbake på nummeret i katalogen', en: 'Called back on the directory number' } },
     { id: 'photo-id', strong: true, label: { nb: 'Legitimasjon med bilde sett ved oppmøte', en: 'Photo ID seen in person' } },
@@ -173,6 +187,10 @@ const FIELDS = {
     .pipe(z.enum(['A4', 'Letter'])),
   velocityPerHour: int(LIMITS.velocityPerHour.min, LIMITS.velocityPerHour.max),
   velocityPerDay: int(LIMITS.velocityPerDay.min, LIMITS.velocityPerDay.max),
+  approvalMinutes: int(LIMITS.approvalMinutes.min, LIMITS.approvalMinutes.max),
+  approvalCooldownMinutes: int(LIMITS.approvalCooldownMinutes.min, LIMITS.approvalCooldownMinutes.max),
+  approveEveryReenrollment: z.boolean(),
+  approveEveryOneTimeCode: z.boolean(),
   identityChecks: z
     .array(CheckSchema)
     .min(1)

@@ -91,6 +91,10 @@ export const CHANNELS = {
         defaultCountryCode: shortText(8).optional(),
         velocityPerHour: z.number().int().optional(),
         velocityPerDay: z.number().int().optional(),
+        approvalMinutes: z.number().int().optional(),
+        approvalCooldownMinutes: z.number().int().optional(),
+        approveEveryReenrollment: z.boolean().optional(),
+        approveEveryOneTimeCode: z.boolean().optional(),
         identityChecks: z
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
@@ -122,6 +126,11 @@ export const CHANNELS = {
   'outbox:list': ch('outbox:list', z.object({ pendingOnly: z.boolean() }).strict()),
   'alerts:list': ch('alerts:list', z.object({ all: z.boolean().optional() }).strict()),
   'alerts:ack': ch('alerts:ack', z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict()),
+  'approvals:list': ch('approvals:list', z.object({ all: z.boolean().optional() }).strict()),
+  'approvals:approve': ch('approvals:decide', z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), reason: z.string().max(500).optional() }).strict()),
+  'approvals:reject': ch('approvals:decide', z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), reason: z.string().max(500) }).strict()),
+  'approvals:run': ch('approvals:run', z.object({ id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict()),
+  'users:set-privileged': ch('users:privileged', z.object({ userId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), privileged: z.boolean() }).strict()),
   'outbox:export': ch('outbox:export', z.object({ format }).strict()),
   'vault:info': ch('vault:info', empty),
   'vault:integrity': ch('vault:integrity', empty),

@@ -22,6 +22,7 @@ import type { ValueCipher } from '../core/value-cipher.ts';
 import type { RadiusClientsRead, RadiusClientsRepo } from './repos/radius-clients.ts';
 import type { ReadOnlyReason } from '../../contract/errors.ts';
 import type { AlertListener, AlertsRead, AlertsRepo } from './repos/alerts.ts';
+import type { ApprovalsRead, ApprovalsRepo } from './repos/approvals.ts';
 
 /** What a read transaction may look at: a consistent snapshot. */
 export interface ReadTx {
@@ -38,6 +39,7 @@ export interface ReadTx {
   readonly operators: OperatorsRead;
   readonly credentials: CredentialsRead;
   readonly alerts: AlertsRead;
+  readonly approvals: ApprovalsRead;
 }
 
 /** What a write transaction may change; all of it commits together or not at all. */
@@ -55,6 +57,7 @@ export interface WriteTx extends ReadTx {
   readonly operators: OperatorsRepo;
   readonly credentials: CredentialsRepo;
   readonly alerts: AlertsRepo;
+  readonly approvals: ApprovalsRepo;
 }
 
 /**

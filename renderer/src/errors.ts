@@ -36,6 +36,14 @@ export function errorText(t: TFunction, shown: ApiError | CodedError, context: {
       const window = error.details?.window;
       return typeof limit === 'number' && (window === 'hour' || window === 'day') ? t('errors.APPROVAL_REQUIRED', { limit, window: t(`errors.window.${window}`) }) : t('errors.APPROVAL_REQUIRED_plain');
     }
+    case 'APPROVAL_PENDING': {
+      const id = error.details?.approvalId;
+      const runnableAt = error.details?.runnableAt;
+      const expiresAt = error.details?.expiresAt;
+      if (typeof id !== 'number') return t('errors.APPROVAL_PENDING_plain');
+      if (error.details?.status === 'cooling' && typeof runnableAt === 'number') return t('errors.APPROVAL_PENDING_cooling', { id, from: dateTime(runnableAt) });
+      return typeof expiresAt === 'number' ? t('errors.APPROVAL_PENDING', { id, until: dateTime(expiresAt) }) : t('errors.APPROVAL_PENDING_plain');
+    }
     case 'OPERATOR_LOCKED': {
       const until = error.details?.until;
       return typeof until === 'number' && Number.isFinite(until) ? t('errors.OPERATOR_LOCKED', { until: dateTime(until) }) : t('errors.OPERATOR_LOCKED_plain');

@@ -34,13 +34,15 @@ describe('factordesk alerts', () => {
     expect((await cli(['settings', 'set', 'velocityPerHour', '1'])).status).toBe(0);
     const issue = () => cli(['issue-code', KARI, '--checks', 'photo-id', '--ticket', 'HD-1', '--reason', 'Lost phone'], { as: AGENT });
     expect((await issue()).status).toBe(0);
+    // Over the limit: the change waits for approval (exit 0, result.status pending-approval) and raises the alert.
     const over = await issue();
-    expect(over.status).not.toBe(0);
+    expect(over.status).toBe(0);
+    expect(oneJson(over.stdout)).toMatchObject({ ok: true, result: { status: 'pending-approval' } });
 
     const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ type: 'factordesk.alert', kind: 'over-limit', action: 'velocity.exceeded', operator: AGENT.name, userEmail: KARI });
+    expect(line).toMatchObject({ type: 'factordesk.alert', kind: 'over-limit', action: 'approval.requested', operator: AGENT.name, userEmail: KARI });
 
     const listed = oneJson((await cli(['alerts', 'list'])).stdout);
     expect(listed.ok).toBe(true);
@@ -62,6 +64,6 @@ describe('factordesk alerts', () => {
     // Acknowledging writes an audit event, which raises no alert: still one line.
     expect(readFileSync(log, 'utf8').trimEnd().split('\n')).toHaveLength(1);
     const human = await cli(['alerts', 'list', '--all'], { json: false });
-    expect(human.stdout).toMatch(new RegExp(`^${alert.id}\\t.*\\tover-limit\\t${AGENT.name}\\t${KARI}\\tvelocity\\.exceeded refused\\tacknowledged by ${ADMIN.name}\\n$`));
+    expect(human.stdout).toMatch(new RegExp(`^${alert.id}\\t.*\\tover-limit\\t${AGENT.name}\\t${KARI}\\tapproval\\.requested pending\\tacknowledged by ${ADMIN.name}\\n$`));
   });
 });

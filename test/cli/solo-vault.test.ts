@@ -157,7 +157,7 @@ describe('factordesk settings show|set', () => {
     expect(r.status).toBe(2);
     const m = oneJson(r.stdout).error!.message;
     expect(m).toMatch(/no setting called 'colour'/);
-    expect(m).toMatch(/oneTimeCodeMinutes, enrollmentDeadlineDays, idleLockMinutes, defaultCountryCode, paperSize, velocityPerHour, velocityPerDay, identityChecks, reasonPresets, verification/);
+    expect(m).toMatch(/oneTimeCodeMinutes, enrollmentDeadlineDays, idleLockMinutes, defaultCountryCode, paperSize, velocityPerHour, velocityPerDay, approvalMinutes, approvalCooldownMinutes, approveEveryReenrollment, approveEveryOneTimeCode, identityChecks, reasonPresets, verification/);
   });
 
   it('set: the velocity limits are whole numbers from 1', async () => {

@@ -1,6 +1,7 @@
 // Velocity limits per operator, admins included: more than 10 factor changes in an hour or 30 in
-// a day (the defaults) are refused with APPROVAL_REQUIRED and audited, counted in the store so
-// they hold across command-line processes. The clock is moved, never slept on.
+// a day (the defaults) wait for a second person's approval (APPROVAL_PENDING: stored as a request,
+// nothing changed) and are audited, counted in the store so they hold across command-line
+// processes. (test/integration/approvals.test.ts follows a request to its end.) The clock is moved, never slept on.
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeVault, ADMIN } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
@@ -30,7 +31,7 @@ async function seeded(settings: { velocityPerHour?: number; velocityPerDay?: num
 }
 
 describe('velocity limits through the app', () => {
-  it('the 11th change in an hour is refused and audited, an hour later changes go on, and the day limit holds', async () => {
+  it('the 11th change in an hour waits for approval and is audited, an hour later changes go on, and the day limit holds', async () => {
     const s = await seeded();
     const app = makeApp({ dir: s.dir });
     cleanups.push(() => app.cleanup());
@@ -49,28 +50,29 @@ describe('velocity limits through the app', () => {
       app.clock.advance(60_000);
     }
     const reenroll = await app.call('enrollment:reenroll', { userId: kari, ...ACTION, voidCodes: false, withBackupCodes: false });
-    expect(!reenroll.ok && reenroll.error).toMatchObject({ code: 'APPROVAL_REQUIRED', details: { window: 'hour', limit: 10 } });
-    const refused = (await events())[0]!;
-    expect(refused).toMatchObject({ action: 'velocity.exceeded', operator: ADMIN.name, outcome: 'refused', userEmail: KARI, ticket: 'HD-9', checks: ['callback'], details: { attempted: 'enrollment.reenroll', window: 'hour', limit: 10, count: 10, via: 'app' } });
+    expect(!reenroll.ok && reenroll.error).toMatchObject({ code: 'APPROVAL_PENDING', details: { status: 'cooling' } });
+    const [refused] = await events();
+    expect(refused).toMatchObject({ action: 'approval.cooldown-started', operator: ADMIN.name, outcome: 'pending', userEmail: KARI, ticket: 'HD-9', checks: ['callback'], details: { attempted: 'enrollment.reenroll', triggers: ['over-limit'], window: 'hour', limit: 10, count: 10, via: 'app' } });
     // Nothing of the refused change happened: no pending enrollment, no notification for it.
     const page = await app.call('users:view', { userId: kari });
     expect(page.ok && page.value.pending).toBeNull();
     const codes = await app.call('codes:issue-one-time', { userId: ola, ...ACTION });
-    expect(!codes.ok && codes.error.code).toBe('APPROVAL_REQUIRED');
+    expect(!codes.ok && codes.error.code).toBe('APPROVAL_PENDING');
 
     // A change leaves the window 60 minutes after it was made: one more fits, then the limit again.
     app.clock.set(s.now + HOUR + 1);
     expect((await app.call('codes:issue-one-time', { userId: kari, ...ACTION })).ok).toBe(true);
     const again = await app.call('codes:issue-one-time', { userId: kari, ...ACTION });
-    expect(!again.ok && again.error.code).toBe('APPROVAL_REQUIRED');
+    expect(!again.ok && again.error.code).toBe('APPROVAL_PENDING');
     // Two hours on, the hour is clear; 11 were made today.
     app.clock.set(s.now + 2 * HOUR + 11 * 60_000);
     expect((await app.call('lock:clear', { userId: ola, ...ACTION })).ok).toBe(true);
     // A lower day limit (12 made today) stops the next one, whatever the hour says.
     expect((await app.call('settings:update', { velocityPerDay: 12 })).ok).toBe(true);
     const day = await app.call('codes:backup', { userId: ola, ...ACTION });
-    expect(!day.ok && day.error).toMatchObject({ code: 'APPROVAL_REQUIRED', details: { window: 'day', limit: 12 } });
-    expect((await events()).filter((e) => e.action === 'velocity.exceeded').map((e) => e.details.window)).toEqual(['day', 'hour', 'hour', 'hour']);
+    expect(!day.ok && day.error.code).toBe('APPROVAL_PENDING');
+    expect((await events())[0]).toMatchObject({ action: 'approval.cooldown-started', details: { window: 'day', limit: 12, count: 12 } });
+    expect((await events()).filter((e) => e.action === 'approval.cooldown-started').map((e) => e.details.window)).toEqual(['day', 'hour', 'hour', 'hour']);
     // Settings are checked: no limit below 1.
     const bad = await app.call('settings:update', { velocityPerHour: 0 });
     expect(!bad.ok && bad.error.code).toBe('BAD_REQUEST');
@@ -78,7 +80,7 @@ describe('velocity limits through the app', () => {
 });
 
 describe('velocity limits through the command line', () => {
-  it('hold across separate processes: exit 7 APPROVAL_REQUIRED once the store holds the limit, also for two racing processes', async () => {
+  it('hold across separate processes: the change over the limit answers pending-approval (exit 0, nothing made), also for two racing processes', async () => {
     const s = await seeded({ velocityPerHour: 2 });
     const env = { FACTORDESK_PASSWORD: ADMIN.password, FACTORDESK_TEST_NOW: String(s.now + 1000) };
     const checks = ['--checks', 'callback', '--ticket', 'HD-9', '--reason', 'lost phone'];
@@ -86,20 +88,24 @@ describe('velocity limits through the command line', () => {
     expect(oneJson(fd('issue-code', KARI, ...checks).stdout).ok).toBe(true);
     expect(oneJson(fd('backup-codes', OLA, ...checks).stdout).ok).toBe(true);
     const third = fd('issue-code', OLA, ...checks);
-    expect(third.status).toBe(7);
-    expect(oneJson(third.stdout).error).toMatchObject({ code: 'APPROVAL_REQUIRED' });
+    expect(third.status).toBe(0);
+    expect(oneJson(third.stdout)).toMatchObject({ ok: true, result: { status: 'pending-approval', approvalId: 1 } });
     expect(third.stdout).not.toMatch(/"code":"\d{4} \d{4}"/);
 
     // Two processes at once with one change left: the check inside the write lets one through.
     const s2 = await seeded({ velocityPerHour: 1 });
     const env2 = { FACTORDESK_PASSWORD: ADMIN.password, FACTORDESK_TEST_NOW: String(s2.now + 1000) };
     const run = (email: string) =>
-      new Promise<number | null>((resolve) => {
+      new Promise<{ status: number | null; answer: { result: Record<string, unknown> } }>((resolve) => {
         const child = spawnCliAsync(['--vault', s2.dir, '--operator', ADMIN.name, '--json', 'issue-code', email, ...checks], { env: env2 });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stdin.end();
-        child.on('close', (code) => resolve(code));
+        child.on('close', (status) => resolve({ status, answer: oneJson(out) as { result: Record<string, unknown> } }));
       });
-    const codes = await Promise.all([run(KARI), run(OLA)]);
-    expect(codes.sort()).toEqual([0, 7]);
+    const both = await Promise.all([run(KARI), run(OLA)]);
+    expect(both.map((b) => b.status)).toEqual([0, 0]);
+    // The check inside the write lets exactly one through; the other waits for approval.
+    expect(both.map((b) => (typeof b.answer.result.code === 'string' ? 'code' : b.answer.result.status)).sort()).toEqual(['code', 'pending-approval']);
   });
 });

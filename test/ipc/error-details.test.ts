@@ -78,6 +78,8 @@ describe('error details through the IPC guard', () => {
       [new FactorDeskError('NOT_FOUND', 'gone', { userId: '12' }), undefined],
       [new FactorDeskError('APPROVAL_REQUIRED', 'over the limit', { window: 'hour', limit: 10, count: 10 }), { window: 'hour', limit: 10 }],
       [new FactorDeskError('APPROVAL_REQUIRED', 'over the limit', { window: 'week' }), undefined],
+      [new FactorDeskError('APPROVAL_PENDING', 'waits', { approvalId: 4, expiresAt: 9, status: 'cooling', runnableAt: 8, ticket: 'HD-1' }), { approvalId: 4, expiresAt: 9, status: 'cooling', runnableAt: 8 }],
+      [new FactorDeskError('APPROVAL_CLOSED', 'closed', { status: 'archived' }), undefined],
       [new FactorDeskError('INTERNAL', 'boom', { until: 5 }), undefined],
     ];
     for (const [err, details] of thrown) {
@@ -97,6 +99,6 @@ describe('error details through the IPC guard', () => {
       .filter(([, keys]) => Object.keys(keys).length > 1)
       .map(([code]) => code)
       .sort();
-    expect(extras).toEqual(['APPROVAL_REQUIRED', 'BAD_REQUEST', 'CONFLICT', 'FORBIDDEN', 'NOT_FOUND', 'OPERATOR_LOCKED', 'RATE_LIMITED', 'USER_LOCKED', 'VAULT_READ_ONLY', 'WEAK_PASSWORD']);
+    expect(extras).toEqual(['APPROVAL_CLOSED', 'APPROVAL_PENDING', 'APPROVAL_REQUIRED', 'BAD_REQUEST', 'CONFLICT', 'FORBIDDEN', 'NOT_FOUND', 'OPERATOR_LOCKED', 'RATE_LIMITED', 'USER_LOCKED', 'VAULT_READ_ONLY', 'WEAK_PASSWORD']);
   });
 });

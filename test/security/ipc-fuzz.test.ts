@@ -39,6 +39,8 @@ async function setup(): Promise<Ctx> {
   apps.push(app);
   await app.firstRun();
   await app.addAgent();
+  // Calls in a row here are not about the velocity limits (test/integration/approvals.test.ts is).
+  expect((await app.call('settings:update', { velocityPerHour: 10_000, velocityPerDay: 100_000 })).ok).toBe(true);
   const kari = insertUser(app.db(), 'kari.nordmann@example.no', 'Kari Nordmann', { sms: '+4791234567' });
   const ola = insertUser(app.db(), 'ola.hansen@example.no', 'Ola Hansen', { sms: '+4798765432' });
   // The admin's own user account, typed with other capitals: the same account after folding.
@@ -116,6 +118,11 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'outbox:list': () => ({ pendingOnly: true }),
   'alerts:list': () => ({ all: true }),
   'alerts:ack': () => ({ id: 1 }),
+  'approvals:list': () => ({ all: true }),
+  'approvals:approve': () => ({ id: 1, reason: 'checked the ticket' }),
+  'approvals:reject': () => ({ id: 1, reason: 'not on the ticket' }),
+  'approvals:run': () => ({ id: 1 }),
+  'users:set-privileged': (x) => ({ userId: x.kari, privileged: true }),
   'outbox:export': () => ({ format: 'csv' }),
   'vault:info': () => ({}),
   'vault:integrity': () => ({}),
@@ -461,14 +468,19 @@ describe('operator abuse', () => {
     expect((await x.app.call('operators:update', { operatorId: x.agentId, role: 'admin' })).ok).toBe(true);
     x.app.close();
     expect(codeOf(await x.app.signIn(AGENT))).toBe('OK');
-    const re = await x.app.call('enrollment:reenroll', { userId: x.own, ...CTX, voidCodes: false, withBackupCodes: false });
-    expect(re.ok).toBe(true);
-    const secret = secretFromUri(re.value.uri);
+    // It is an operator's account: the change waits for approval, and as the only other admin is
+    // that operator, it cools down; then it runs.
+    const asked = await x.app.call('enrollment:reenroll', { userId: x.own, ...CTX, voidCodes: false, withBackupCodes: false });
+    expect(!asked.ok && asked.error).toMatchObject({ code: 'APPROVAL_PENDING', details: { status: 'cooling' } });
+    x.app.clock.advance(60 * 60_000);
+    const re = await x.app.call('approvals:run', { id: (asked as unknown as { error: { details: { approvalId: number } } }).error.details.approvalId });
+    expect(re.ok, JSON.stringify(re)).toBe(true);
+    const secret = secretFromUri(re.value.enrollment.uri);
     x.app.close();
     expect(codeOf(await x.app.signIn(ADMIN))).toBe('OK');
     const ownPayload = (c: (typeof TARGETED)[number]) => {
       const p: Record<string, unknown> = { ...(VALID[c](x) as object), userId: x.own };
-      if ('enrollmentId' in p) p.enrollmentId = re.value.enrollmentId;
+      if ('enrollmentId' in p) p.enrollmentId = re.value.enrollment.enrollmentId;
       if (c === 'enrollment:confirm') p.code = totpAt(secret, x.app.clock.now());
       return p;
     };
@@ -478,10 +490,10 @@ describe('operator abuse', () => {
       expect(codeOf(r), c).toBe('OWN_ACCOUNT');
       expect(changes(before, snapshot(x.app), 0), c).toEqual([]);
     }
-    // Control: another operator may do the same for that user.
+    // Control: another operator may do the same for that user (a change on an operator's account waits for approval).
     x.app.close();
     expect(codeOf(await x.app.signIn(AGENT))).toBe('OK');
-    expect(codeOf(await x.app.raw('codes:issue-one-time', ownPayload('codes:issue-one-time')))).toBe('OK');
+    expect(codeOf(await x.app.raw('codes:issue-one-time', ownPayload('codes:issue-one-time')))).toBe('APPROVAL_PENDING');
     expect(codeOf(await x.app.raw('enrollment:confirm', ownPayload('enrollment:confirm')))).toBe('OK');
   });
 

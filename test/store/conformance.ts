@@ -1,6 +1,7 @@
 // The store conformance suite: written once against the storage port (main/store/port.ts), never
 // against SQL, and run unchanged against every adapter through a harness. A new store is correct
 // when this suite passes, not when its own tests do.
+import type { NewApproval } from '../../main/store/repos/approvals.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../main/store/port.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
@@ -280,6 +281,71 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect((await store.read((tx) => tx.authenticators.secretsForUser(ola))).map((a) => a.status)).toEqual(['pending']);
         await t.swapSecrets(kariAuth, olaAuth);
         expect((await pendingEnrollmentForSheet(store, ANNE, kari, kariAuth)).secret).toEqual(KARI_SEED);
+      });
+    });
+
+    describe('approvals', () => {
+      const request = (userId: number, over: Partial<NewApproval> = {}): NewApproval => ({
+        action: 'enrollment.reenroll',
+        userId,
+        userEmail: 'ola@example.no',
+        requester: 'per',
+        requesterId: 'op-per',
+        triggers: ['over-limit', 'policy'],
+        checks: ['callback'],
+        ticket: 'HD-1',
+        reason: 'lost phone',
+        options: { voidCodes: true, withBackupCodes: false },
+        status: 'pending',
+        createdAt: 10,
+        expiresAt: 1000,
+        runnableAt: null,
+        ...over,
+      });
+
+      it('stores a request with its lists and options, lists it newest first by requester and status, and counts the live ones', async () => {
+        const [ola, kari] = await t.seedUsers([{ email: 'ola@example.no', name: 'Ola' }, { email: 'kari@example.no', name: 'Kari' }]);
+        const a = await store.write((tx) => tx.approvals.insert(request(ola!)));
+        const b = await store.write((tx) => tx.approvals.insert(request(kari!, { userEmail: 'kari@example.no', requester: 'anne', requesterId: 'op-anne', status: 'cooling', runnableAt: 500, options: {} })));
+        expect(b.id).toBeGreaterThan(a.id);
+        expect(await store.read((tx) => tx.approvals.get(a.id))).toEqual({ ...request(ola!), id: a.id, decidedBy: null, decidedAt: null, decisionReason: null, runAt: null });
+        expect((await store.read((tx) => tx.approvals.list({}))).map((x) => x.id)).toEqual([b.id, a.id]);
+        expect((await store.read((tx) => tx.approvals.list({ requesterId: 'op-per' }))).map((x) => x.id)).toEqual([a.id]);
+        expect((await store.read((tx) => tx.approvals.list({ statuses: ['cooling'] }))).map((x) => x.id)).toEqual([b.id]);
+        expect(await store.read((tx) => tx.approvals.countLive(['pending', 'cooling'], 999))).toBe(2);
+        expect(await store.read((tx) => tx.approvals.countLive(['pending', 'cooling'], 1000))).toBe(0);
+        expect(await store.read((tx) => tx.approvals.get(999_999))).toBeNull();
+      });
+
+      it('decides and runs a request only from the allowed statuses, once', async () => {
+        const [ola] = await t.seedUsers([{ email: 'ola@example.no', name: 'Ola' }]);
+        const a = await store.write((tx) => tx.approvals.insert(request(ola!)));
+        expect(await store.write((tx) => tx.approvals.markDone(a.id, ['approved'], 20))).toBe(false);
+        expect(await store.write((tx) => tx.approvals.decide(a.id, ['pending', 'cooling'], 'approved', 'anne', 30, 'checked'))).toBe(true);
+        expect(await store.write((tx) => tx.approvals.decide(a.id, ['pending', 'cooling'], 'approved', 'bob', 31, null))).toBe(false);
+        expect(await store.write((tx) => tx.approvals.markDone(a.id, ['approved', 'cooling'], 40))).toBe(true);
+        expect(await store.write((tx) => tx.approvals.markDone(a.id, ['approved', 'cooling'], 41))).toBe(false);
+        expect(await store.read((tx) => tx.approvals.get(a.id))).toMatchObject({ status: 'done', decidedBy: 'anne', decidedAt: 30, decisionReason: 'checked', runAt: 40 });
+        // A write that throws leaves the request as it was.
+        const b = await store.write((tx) => tx.approvals.insert(request(ola!)));
+        await expect(
+          store.write(async (tx) => {
+            await tx.approvals.decide(b.id, ['pending'], 'rejected', 'anne', 50, 'no');
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(await store.read((tx) => tx.approvals.get(b.id))).toMatchObject({ status: 'pending', decidedBy: null });
+      });
+
+      it('marks and unmarks privileged users, saying whether anything changed', async () => {
+        const [ola, kari] = await t.seedUsers([{ email: 'ola@example.no', name: 'Ola' }, { email: 'kari@example.no', name: 'Kari' }]);
+        expect(await store.write((tx) => tx.approvals.setPrivileged(ola!, true, 'anne', 5))).toBe(true);
+        expect(await store.write((tx) => tx.approvals.setPrivileged(ola!, true, 'anne', 6))).toBe(false);
+        expect(await store.read((tx) => tx.approvals.isPrivileged(ola!))).toBe(true);
+        expect(await store.read((tx) => tx.approvals.isPrivileged(kari!))).toBe(false);
+        expect(await store.write((tx) => tx.approvals.setPrivileged(ola!, false, 'anne', 7))).toBe(true);
+        expect(await store.write((tx) => tx.approvals.setPrivileged(ola!, false, 'anne', 8))).toBe(false);
+        expect(await store.read((tx) => tx.approvals.isPrivileged(ola!))).toBe(false);
       });
     });
 

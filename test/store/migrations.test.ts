@@ -204,6 +204,20 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(await store.read((tx) => tx.alerts.countOpen())).toBe(1);
     },
   },
+  // 9 → 10 (0012-approvals): empty approvals and privileged tables; a user there before can be marked and asked about.
+  9: {
+    seed(db) {
+      db.prepare("INSERT INTO users (id, email, email_key, email_identity, name, name_key, status, created_at, updated_at) VALUES (1, 'ola@example.no', 'ola@example.no', 'ola@example.no', 'Ola', 'ola', 'active', 1, 1)").run();
+    },
+    async check(store) {
+      expect(await store.read((tx) => tx.approvals.list({}))).toEqual([]);
+      expect(await store.write((tx) => tx.approvals.setPrivileged(1, true, 'anne', 2))).toBe(true);
+      const a = await store.write((tx) =>
+        tx.approvals.insert({ action: 'lock.clear', userId: 1, userEmail: 'ola@example.no', requester: 'per', requesterId: 'op-per', triggers: ['privileged-user'], checks: ['callback'], ticket: 'HD-1', reason: 'r', options: {}, status: 'pending', createdAt: 2, expiresAt: 3, runnableAt: null }),
+      );
+      expect(await store.read((tx) => tx.approvals.get(a.id))).toMatchObject({ status: 'pending', userId: 1 });
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

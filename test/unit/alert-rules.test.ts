@@ -11,6 +11,9 @@ function lookups(operatorUsers: number[], recent: AuditEvent[] = []): AlertLooku
 describe('alert rules', () => {
   it('maps event types and outcomes to alert kinds', async () => {
     expect(await alertsForEvent(event({ action: 'velocity.exceeded', outcome: 'refused' }), lookups([]))).toEqual(['over-limit']);
+    expect(await alertsForEvent(event({ action: 'approval.requested', outcome: 'pending', details: { triggers: ['over-limit'] } }), lookups([]))).toEqual(['over-limit']);
+    expect(await alertsForEvent(event({ action: 'approval.requested', outcome: 'pending', details: { triggers: ['policy'] } }), lookups([]))).toEqual([]);
+    expect(await alertsForEvent(event({ action: 'approval.cooldown-started', outcome: 'pending', details: { triggers: ['over-limit'] } }), lookups([]))).toEqual(['over-limit', 'single-admin-cooldown']);
     expect(await alertsForEvent(event({ action: 'signin.locked', outcome: 'refused' }), lookups([]))).toEqual(['signin-lock']);
     expect(await alertsForEvent(event({ action: 'approval.cooldown-started', outcome: 'ok' }), lookups([]))).toEqual(['single-admin-cooldown']);
     expect(await alertsForEvent(event({ action: 'enrollment.confirm', userId: 3, outcome: 'rejected', details: { reason: 'replay' } }), lookups([]))).toEqual(['replay']);

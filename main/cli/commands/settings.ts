@@ -8,7 +8,8 @@ import { quoteArg, usageError } from '../output.ts';
 
 type Key = keyof Settings;
 const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];
-const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay', 'syslogPort']);
+const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay', 'syslogPort', 'approvalMinutes', 'approvalCooldownMinutes']);
+const BOOLEAN_KEYS = new Set<Key>(['approveEveryReenrollment', 'approveEveryOneTimeCode']);
 const JSON_KEYS = new Set<Key>(['identityChecks', 'reasonPresets', 'verification']);
 /** Longer than any valid value (20 checks with two 120-character labels each); the rest is refused unread. */
 const MAX_VALUE = 20_000;
@@ -35,6 +36,12 @@ function parseValue(key: Key, raw: string): unknown {
     const n = /^\s*[+-]?\d{1,15}\s*$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(n)) throw usageError(`The setting ${key} takes a whole number, e.g. ${String(DEFAULT_SETTINGS[key])}.`, 'settings set');
     return n;
+  }
+  if (BOOLEAN_KEYS.has(key)) {
+    const v = raw.trim().toLowerCase();
+    if (['true', 'on', 'yes', '1'].includes(v)) return true;
+    if (['false', 'off', 'no', '0'].includes(v)) return false;
+    throw usageError(`The setting ${key} takes on or off (true or false).`, 'settings set');
   }
   if (JSON_KEYS.has(key)) {
     try {
@@ -74,6 +81,14 @@ export const settingsSet: Command = {
   idleLockMinutes                            whole number, 1–60
   defaultCountryCode                         + and 1–3 digits, e.g. +47: given to phone numbers
                                              written without a country code (import, user form)
+  velocityPerHour, velocityPerDay            whole numbers: factor changes per operator beyond
+                                             these wait for a second person's approval
+  approvalMinutes                            whole number, 5–1440: how long an approval request
+                                             (and an approved one not yet run) lives
+  approvalCooldownMinutes                    whole number, 5–1440: with a single admin, a waiting
+                                             action may run after this, unless rejected
+  approveEveryReenrollment                   on or off: every re-enrollment needs approval
+  approveEveryOneTimeCode                    on or off: every one-time code needs approval
   identityChecks                             JSON list of {"id", "strong", "label": {"nb", "en"}}
   reasonPresets                              JSON list of {"nb", "en"}: the reasons the app offers
   verification                               JSON, e.g. '{"cooldownMinutes": 30}'

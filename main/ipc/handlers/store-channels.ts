@@ -12,6 +12,8 @@ import { addOperator, disableOperator, listOperators, removeOperator, resetOpera
 import { listAuditEvents } from '../../core/audit-export.ts';
 import { listOutbox } from '../../core/outbox.ts';
 import { acknowledgeAlert, listAlerts } from '../../core/alerts.ts';
+import { approveApproval, listApprovals, rejectApproval, setUserPrivileged } from '../../core/approvals.ts';
+import { runApproval } from '../../core/approval-run.ts';
 import { recordRecoveryKeyStored } from '../../core/first-run.ts';
 import type { IssuedEnrollment } from '../../../contract/index.ts';
 
@@ -40,6 +42,11 @@ export type StoreChannels = Pick<
   | 'outbox:list'
   | 'alerts:list'
   | 'alerts:ack'
+  | 'approvals:list'
+  | 'approvals:approve'
+  | 'approvals:reject'
+  | 'approvals:run'
+  | 'users:set-privileged'
   | 'session:recovery-stored'
 >;
 
@@ -92,6 +99,14 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
       (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt })),
     'alerts:list': ({ all }, s) => listAlerts(store(), s!, { all }),
     'alerts:ack': ({ id }, s) => acknowledgeAlert(store(), s!, id),
+    'approvals:list': ({ all }, s) => listApprovals(store(), s!, { all }),
+    'approvals:approve': ({ id, reason }, s) => approveApproval(store(), s!, id, reason),
+    'approvals:reject': ({ id, reason }, s) => rejectApproval(store(), s!, id, reason),
+    'approvals:run': async ({ id }, s) => {
+      const r = await runApproval(store(), s!, id);
+      return 'enrollment' in r ? { action: r.action, userId: r.userId, enrollment: await withQr(r.enrollment) } : r;
+    },
+    'users:set-privileged': ({ userId, privileged }, s) => setUserPrivileged(store(), s!, userId, privileged),
     'session:recovery-stored': async (_req, s) => {
       await recordRecoveryKeyStored(store(), s!);
       return { ok: true as const };

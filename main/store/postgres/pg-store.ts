@@ -26,6 +26,7 @@ const CLEAR_SECRETS_MARK = 'authenticators.clear-secrets';
 const CLEAR_SEED_BYTES = 20;
 import { PgRadiusClients } from './repos/radius-clients.ts';
 import { PgAlerts } from './repos/alerts.ts';
+import { PgApprovals } from './repos/approvals.ts';
 import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
 import type { AlertRecord } from '../repos/alerts.ts';
 
@@ -73,6 +74,7 @@ function makeTx(s: PgTxState, storeId: string, raised: AlertRecord[]): ServerWri
     directory: new PgDirectory(s),
     operators,
     alerts,
+    approvals: new PgApprovals(s),
     credentials: new PgCredentials(s, storeId),
     serverAuth: new PgServerAuth(s),
     radiusClients: new PgRadiusClients(s),

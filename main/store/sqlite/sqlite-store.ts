@@ -17,6 +17,7 @@ import { SqliteAudit } from './repos/audit.ts';
 import { SqliteDirectory } from './repos/directory.ts';
 import { SqliteOperators } from './repos/operators.ts';
 import { SqliteAlerts } from './repos/alerts.ts';
+import { SqliteApprovals } from './repos/approvals.ts';
 import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
 import type { AlertRecord } from '../repos/alerts.ts';
 import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
@@ -42,6 +43,7 @@ function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): WriteTx {
     operators,
     credentials: new SqliteCredentials(s, vault),
     alerts,
+    approvals: new SqliteApprovals(s),
   };
 }
 
