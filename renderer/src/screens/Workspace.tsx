@@ -14,6 +14,7 @@ import { StatusBar } from '../components/StatusBar.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { TopBar } from '../components/TopBar.tsx';
 import { AlertsButton } from '../components/AlertsButton.tsx';
+import { ApprovalsButton } from '../components/ApprovalsButton.tsx';
 import { ChangePasswordDialog } from '../dialogs/ChangePasswordDialog.tsx';
 import { setFocusFallback } from '../focus.ts';
 import { setLanguage, type Lang } from '../i18n.ts';
@@ -197,7 +198,12 @@ export function Workspace({ session, onLock, startup }: Props) {
     <WorkspaceContext.Provider value={ws}>
       <div className={`workspace${isAdmin ? ' is-admin' : ''}`}>
         <IdleBanner left={idle.warned ? idle.left : null} />
-        <TopBar search={searchBox} onLock={lock} alerts={isAdmin ? <AlertsButton refresh={`${changes}:${view}`} /> : null} menu={<OperatorMenu session={session} onChangePassword={() => setPwOpen(true)} onLanguage={changeLanguage} onLock={lock} />} />
+        <TopBar search={searchBox} onLock={lock} alerts={
+            <>
+              <ApprovalsButton session={session} refresh={`${changes}:${view}`} />
+              {isAdmin ? <AlertsButton refresh={`${changes}:${view}`} /> : null}
+            </>
+          } menu={<OperatorMenu session={session} onChangePassword={() => setPwOpen(true)} onLanguage={changeLanguage} onLock={lock} />} />
         <ReadOnlyBanner reason={session.readOnly} />
         {isAdmin ? (
           <Tabs.Root className="admin" value={view} onValueChange={(v) => setView(v as View)} activationMode="manual">
