@@ -39,6 +39,17 @@ export interface Settings {
   syslogHost: string;
   syslogPort: number;
   syslogProtocol: 'udp' | 'tcp';
+  /** The SMTP relay notifications are delivered through; empty: no delivery (export only). */
+  smtpHost: string;
+  smtpPort: number;
+  /** 'required': the relay must offer STARTTLS or nothing is sent; 'none': plain SMTP (a relay on the same host). */
+  smtpStartTls: 'required' | 'none';
+  /** The sender address of the notifications. */
+  smtpFrom: string;
+  /** The relay user; empty for none. The password is never a setting: FACTORDESK_SMTP_PASSWORD. */
+  smtpUser: string;
+  /** The language a notification is written in when the user's own is not known. */
+  notificationLanguage: 'nb' | 'en';
 }
 
 /** One reason preset: the text the reason field takes, in the operator's language. */
@@ -101,6 +112,12 @@ export const DEFAULT_SETTINGS: Settings = {
   syslogHost: '',
   syslogPort: 514,
   syslogProtocol: 'udp',
+  smtpHost: '',
+  smtpPort: 587,
+  smtpStartTls: 'required',
+  smtpFrom: '',
+  smtpUser: '',
+  notificationLanguage: 'nb',
 };
 
 export const MAX_REASON_PRESETS = 20;
@@ -204,6 +221,13 @@ const FIELDS = {
   syslogHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
   syslogPort: int(1, 65535),
   syslogProtocol: z.enum(['udp', 'tcp']),
+  smtpHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
+  smtpPort: int(1, 65535),
+  smtpStartTls: z.enum(['required', 'none']),
+  // One plain address (no display name, no second address): it goes into the From header as is.
+  smtpFrom: z.union([z.string().trim().length(0), plainText(254).refine((s) => /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(s), 'must be one e-mail address, e.g. helpdesk@example.no')]),
+  smtpUser: z.union([z.string().trim().length(0), plainText(254)]),
+  notificationLanguage: z.enum(['nb', 'en']),
 } as const;
 
 type Key = keyof Settings;

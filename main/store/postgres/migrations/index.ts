@@ -10,6 +10,7 @@ import { sql as m0009 } from './0009-self-enrollment.ts';
 import { sql as m0010 } from './0010-sms-purpose.ts';
 import { sql as m0011, run as r0011 } from './0011-email-identity.ts';
 import { sql as m0013 } from './0013-alerts.ts';
+import { sql as m0014 } from './0014-outbox-delivery.ts';
 import type pg from 'pg';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. `run` does, after the SQL and in its transaction, what SQL cannot. */
@@ -26,6 +27,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 10, name: '0010-sms-purpose', sql: m0010 },
   { version: 11, name: '0011-email-identity', sql: m0011, run: r0011 },
   { version: 12, name: '0013-alerts', sql: m0013 },
+  { version: 13, name: '0014-outbox-delivery', sql: m0014 },
 ];
 
 /** The schema version this build writes. */
