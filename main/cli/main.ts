@@ -17,6 +17,7 @@ import { issueCode, backupCodes, verify } from './commands/codes.ts';
 import { reenroll, reprintSheet, confirm } from './commands/enrollment.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
+import { outboxDeliver } from './commands/outbox.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
@@ -42,6 +43,7 @@ export const COMMANDS: Command[] = [
   clearLock,
   refuse,
   outboxExport,
+  outboxDeliver,
   auditVerify,
   auditExport,
   alertsList,

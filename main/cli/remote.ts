@@ -50,6 +50,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   verify: { support: 'not-in-server-mode', note: 'login services verify through the server’s validation API' },
   refuse: { support: 'server-host', note: 'record refused requests from the app, or on the server host for now' },
   'outbox export': { support: 'server-host' },
+  'outbox deliver': { support: 'server-host', note: 'a server delivers the outbox by itself while it runs' },
   'audit verify': { support: 'server-host' },
   'audit export': { support: 'server-host' },
   backup: { support: 'server-host', note: 'back the store up with its own tools: pg_dump, plus the server key file kept apart' },

@@ -5,6 +5,8 @@ import type { OutboxRecord } from '../store/records.ts';
 import { currentSettings, type Settings } from './settings.ts';
 import { isNotificationKind, notificationTexts, type NotificationText } from './actions.ts';
 import { fail } from './errors.ts';
+import type { Session } from './session.ts';
+import { requireRole } from './roles.ts';
 
 /** The relay a transport sends through (from the settings; the password from the environment). */
 export interface RelayConfig {
@@ -137,6 +139,17 @@ export async function deliverOutbox(store: Store, deps: { transport: TransportFa
   } finally {
     transport.close();
   }
+  return pass;
+}
+
+/**
+ * One delivery pass on an operator's request (admin: the permission that hands the outbox over
+ * by export). Without a relay in the settings it says what to set instead of doing nothing.
+ */
+export async function deliverOutboxNow(store: Store, session: Session, deps: { transport: TransportFactory; password: string | undefined }): Promise<DeliveryPass> {
+  requireRole(session, 'outbox:export');
+  const pass = await deliverOutbox(store, deps);
+  if (!pass.configured) fail('BAD_REQUEST', 'No SMTP relay is set. Set smtpHost and smtpFrom (factordesk settings set) and try again.', { field: 'smtpHost' });
   return pass;
 }
 

@@ -5,7 +5,7 @@ import type { MailTransport, RelayConfig } from '../core/outbox-delivery.ts';
 export const SMTP_PASSWORD_ENV = 'FACTORDESK_SMTP_PASSWORD';
 
 /** The relay password from the environment, or undefined. */
-export function smtpPasswordFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function smtpPasswordFromEnv(env: Record<string, string | undefined> = process.env): string | undefined {
   return env[SMTP_PASSWORD_ENV] || undefined;
 }
 

@@ -192,6 +192,8 @@ function cases(): Array<[string, string[]]> {
 
     ...file(['outbox', 'export'], 'outbox.csv'),
     ['outbox export: --format xml', ['outbox', 'export', w('o.xml'), '--format', 'xml']],
+    ['outbox deliver: extra argument', ['outbox', 'deliver', 'now']],
+    ['outbox deliver: unknown flag', ['outbox', 'deliver', '--password', 'x']],
     ['audit verify: extra argument', ['audit', 'verify', 'now']],
     ['audit verify: unknown flag', ['audit', 'verify', '--fix']],
     ...file(['audit', 'export'], 'audit.json'),
