@@ -91,6 +91,12 @@ export interface SettingsUpdate {
   identityChecks?: IdentityCheck[];
   reasonPresets?: ReasonPreset[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+  smtpHost?: string;
+  smtpPort?: number;
+  smtpStartTls?: 'required' | 'none';
+  smtpFrom?: string;
+  smtpUser?: string;
+  notificationLanguage?: 'nb' | 'en';
 }
 export interface AddOperatorRequest {
   name: string;

@@ -87,6 +87,17 @@ export interface SettingsView {
   /** Reasons the action dialogs offer to pick (the agent may still type one). */
   reasonPresets: ReasonPreset[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+  /** The SMTP relay notifications are delivered through ('' host: none, they are exported). */
+  smtpHost: string;
+  smtpPort: number;
+  smtpStartTls: 'required' | 'none';
+  smtpFrom: string;
+  /** The relay user; its password is never a setting (FACTORDESK_SMTP_PASSWORD on the host). */
+  smtpUser: string;
+  /** Whether the process that delivers (this app, or the server) has FACTORDESK_SMTP_PASSWORD: the password itself is never shown. */
+  smtpPasswordSet: boolean;
+  /** The language notifications are written in when the user's own is not known. */
+  notificationLanguage: 'nb' | 'en';
 }
 export interface ReasonPreset {
   nb: string;

@@ -7,6 +7,7 @@ import { isNotificationKind, notificationTexts, type NotificationText } from './
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import { requireRole } from './roles.ts';
+import type { Channel } from '../../contract/index.ts';
 
 /** The relay a transport sends through (from the settings; the password from the environment). */
 export interface RelayConfig {
@@ -153,54 +154,96 @@ export async function deliverOutboxNow(store: Store, session: Session, deps: { t
   return pass;
 }
 
+/**
+ * The channels whose success may have queued a notification (or set the relay up): the doors
+ * kick the worker after them, so the user hears of a change in seconds, not at the next interval.
+ */
+export const DELIVER_AFTER: ReadonlySet<string> = new Set<Channel>(['codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'enrollment:confirm', 'sms:remove', 'lock:clear', 'settings:update']);
+
 /** A delivery worker that runs a pass now and then; `stop` waits for the pass in progress. */
 export interface DeliveryWorker {
-  /** Runs a pass soon (after a change was queued). */
+  /** Runs a pass soon (after a change was queued): within `kickDelayMs`, never later than already planned. */
   kick(): void;
   /** Runs one pass now and answers what it did (passes never overlap). */
   runOnce(): Promise<DeliveryPass>;
   stop(): Promise<void>;
 }
 
+/** Timer functions, passed in so tests drive the worker's ticks without waiting. */
+export interface WorkerTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: WorkerTimers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    // A pending pass never keeps the process alive (the CLI exits, tests end).
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** How the worker runs: every `intervalMs` (default 30 s), the first pass after `firstRunMs` (default at once), a kick after `kickDelayMs` (default 1 s, so a burst of changes makes one pass). */
+export interface WorkerOptions {
+  intervalMs?: number;
+  firstRunMs?: number;
+  kickDelayMs?: number;
+  timers?: WorkerTimers;
+  clock?: Clock;
+  /** Told of a failed pass (no relay password, a store closed under it); the worker carries on. */
+  onError?: (err: unknown) => void;
+}
+
 /**
- * Starts delivering the outbox of `store` every `intervalMs` (default 30 s). Failures of a pass
- * (no relay password, a store error) go to `onError` and the worker carries on.
+ * Starts delivering the outbox. `store` may be a function answering the store open now, or
+ * null while none is (the app between a lock and the next sign-in): that tick does nothing.
+ * An item claimed by a pass that failed half-way is tried again after its lease.
  */
-export function startDeliveryWorker(
-  store: Store,
-  deps: { transport: TransportFactory; password: string | undefined; clock?: Clock; intervalMs?: number; onError?: (err: unknown) => void },
-): DeliveryWorker {
+export function startDeliveryWorker(store: Store | (() => Store | null), deps: { transport: TransportFactory; password: string | undefined } & WorkerOptions): DeliveryWorker {
   const interval = deps.intervalMs ?? 30_000;
+  const kickDelay = deps.kickDelayMs ?? 1_000;
+  const timers = deps.timers ?? realTimers;
   const onError = deps.onError ?? (() => {});
+  const current = typeof store === 'function' ? store : () => store;
   let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  // A kick leaves a pass already due soon alone, so a burst of changes makes one pass.
+  let timer: { handle: unknown; soon: boolean } | null = null;
   let running: Promise<DeliveryPass> | null = null;
+  const idle: DeliveryPass = { configured: false, delivered: 0, failed: 0, skipped: 0 };
   const runOnce = (): Promise<DeliveryPass> => {
-    if (running) return running.then(() => runOnce());
-    const p = deliverOutbox(store, deps).finally(() => {
+    if (running) return running.catch(() => idle).then(() => runOnce());
+    const s = current();
+    if (!s || stopped) return Promise.resolve({ ...idle });
+    const p = deliverOutbox(s, deps).finally(() => {
       running = null;
     });
     running = p;
     return p;
   };
-  const schedule = (ms: number) => {
+  const schedule = (ms: number, kick: boolean) => {
     if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
+    if (timer) {
+      if (kick && timer.soon) return;
+      timers.clearTimeout(timer.handle);
+    }
+    const handle = timers.setTimeout(() => {
       timer = null;
       runOnce()
         .catch(onError)
-        .finally(() => schedule(interval));
+        // A kick that came during the pass keeps its own, sooner, turn.
+        .finally(() => timer === null && schedule(interval, false));
     }, ms);
-    timer.unref?.();
+    timer = { handle, soon: ms <= kickDelay };
   };
-  schedule(0);
+  schedule(deps.firstRunMs ?? 0, false);
   return {
-    kick: () => schedule(0),
+    kick: () => schedule(kickDelay, true),
     runOnce,
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      if (timer) timers.clearTimeout(timer.handle);
       timer = null;
       await running?.catch(() => {});
     },

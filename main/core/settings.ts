@@ -4,6 +4,7 @@ import type { Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './audit-as.ts';
+import type { SettingsView } from '../../contract/index.ts';
 
 /** One identity check an agent can tick; only `strong` checks satisfy the policy. */
 export interface IdentityCheck {
@@ -346,4 +347,9 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
 export function findCheck(settings: Settings, id: string): IdentityCheck | undefined {
   const c = settings.identityChecks.find((x) => x.id === id);
   return c && c.id === WEAK_ONLY_CHECK ? { ...c, strong: false } : c;
+}
+
+/** The settings as an operator sees them, with whether the delivering process holds the relay password (never the password). */
+export function settingsView(s: Settings, smtpPasswordSet: boolean): SettingsView {
+  return { ...s, smtpPasswordSet };
 }

@@ -97,6 +97,13 @@ export const CHANNELS = {
           .optional(),
         reasonPresets: z.array(z.object({ nb: shortText(200), en: shortText(200) }).strict()).max(20).optional(),
         verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
+        // Empty texts switch delivery off or drop the user; the service checks the rest.
+        smtpHost: z.string().max(253).optional(),
+        smtpPort: z.number().int().optional(),
+        smtpStartTls: z.enum(['required', 'none']).optional(),
+        smtpFrom: z.string().max(254).optional(),
+        smtpUser: z.string().max(254).optional(),
+        notificationLanguage: z.enum(['nb', 'en']).optional(),
       })
       .strict(),
   ),

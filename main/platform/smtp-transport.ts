@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
-import type { MailTransport, RelayConfig } from '../core/outbox-delivery.ts';
+import { startDeliveryWorker, type DeliveryWorker, type MailTransport, type RelayConfig, type TransportFactory, type WorkerOptions } from '../core/outbox-delivery.ts';
+import type { Store } from '../store/port.ts';
 
 /** The environment variable the relay password is read from (never a setting, never logged). */
 export const SMTP_PASSWORD_ENV = 'FACTORDESK_SMTP_PASSWORD';
@@ -43,4 +44,28 @@ export function smtpTransport(relay: RelayConfig): MailTransport {
     },
     close: () => t.close(),
   };
+}
+
+/** The worker's timing, the environment the password is read from, where failures are told, and (tests) another transport. */
+export type SmtpDeliveryOptions = { env?: Record<string, string | undefined>; log?: (line: string) => void; transport?: TransportFactory } & Omit<WorkerOptions, 'onError'>;
+
+/**
+ * Delivers the outbox of `store` through the relay in its settings while the process runs
+ * (server mode, the app while a vault is open). A failing pass is told to `log` by its message
+ * only (never a stack; the password is not in it), once while the same failure repeats. A message
+ * the relay refuses is no failure of the pass: it waits in its row with the reason.
+ */
+export function startSmtpDelivery(store: Store | (() => Store | null), opts: SmtpDeliveryOptions = {}): DeliveryWorker {
+  const { env, log, transport, ...worker } = opts;
+  let last = '';
+  return startDeliveryWorker(store, {
+    ...worker,
+    transport: transport ?? smtpTransport,
+    password: smtpPasswordFromEnv(env),
+    onError(err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== last) log?.(`outbox delivery: ${message}`);
+      last = message;
+    },
+  });
 }

@@ -19,7 +19,7 @@ import { toFactorDeskError, fail } from '../core/errors.ts';
 import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
-import { updateSettings } from '../core/settings.ts';
+import { settingsView, updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
@@ -59,6 +59,10 @@ export interface ApiServerOptions {
   store: ServerStore;
   sealer: ValueSealer;
   tls: { cert: string | Buffer; key: string | Buffer };
+  /** Whether this server's environment holds the SMTP relay password (settings show set / not set). */
+  smtpPasswordSet?: boolean;
+  /** Told of each channel request answered with success (the outbox delivery follows changes). */
+  answered?: (channel: string) => void;
   /** Told of each request that failed inside (never its body). */
   log?: (line: string) => void;
 }
@@ -88,14 +92,14 @@ function failure(code: ErrorCode, message: string): Result<never> {
 }
 
 /** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
-function serverHandlers(store: ServerStore, sealer: ValueSealer): Partial<Handlers> {
+function serverHandlers(store: ServerStore, sealer: ValueSealer, smtpPasswordSet = false): Partial<Handlers> {
   return {
-    ...storeChannels(() => store),
+    ...storeChannels(() => store, undefined, () => smtpPasswordSet),
     'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
     'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
     'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),
     'session:activity': () => ({ ok: true as const }),
-    'settings:update': (patch, s) => updateSettings(store, s!, patch),
+    'settings:update': async (patch, s) => settingsView(await updateSettings(store, s!, patch), smtpPasswordSet),
     'operators:reset-second-factor': async ({ operatorId }, s) => {
       await resetSecondFactor(store, s!, operatorId);
       return { ok: true as const };
@@ -119,7 +123,7 @@ export function serverChannelNames(): string[] {
 /** Builds the request handler (tests call it through a real HTTPS server). */
 export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, sealer } = opts;
-  const guarded = createGuard(serverHandlers(store, sealer), {
+  const guarded = createGuard(serverHandlers(store, sealer, opts.smtpPasswordSet ?? false), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
       await recordRefusedCall(store, session, channel).catch(() => {});
@@ -183,7 +187,9 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       if (token) await serverSignOut(store, token);
       return { ok: true, value: { locked: true } };
     }
-    return guarded(channel, body, session);
+    const result = await guarded(channel, body, session);
+    if (result.ok) opts.answered?.(channel);
+    return result;
   }
 
   const enroll = enrollRoutes(store, opts.log);

@@ -22,6 +22,22 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
 const ACT = { checks: ['callback'], ticket: 'HD-7', reason: 'new phone' };
 const KARI = 'kari.nordmann@example.no';
+/** Timers that fire only when the test says so, remembering each one's delay. */
+function manualTimers() {
+  const list = new Map<number, { fn: () => void; ms: number }>();
+  let n = 0;
+  return {
+    setTimeout: (fn: () => void, ms: number) => (list.set(++n, { fn, ms }), n),
+    clearTimeout: (h: unknown) => void list.delete(h as number),
+    pending: () => [...list.values()].map((t) => t.ms),
+    fire() {
+      for (const [k, t] of [...list]) {
+        list.delete(k);
+        t.fn();
+      }
+    },
+  };
+}
 const NULL_SINK: OutputSink = { save: async () => {}, discard: async () => {} };
 
 interface Harness {
@@ -213,15 +229,32 @@ describe('relay password and the worker (sqlite)', () => {
     expect(sink.seen).toHaveLength(0);
   });
 
-  it('the worker delivers what was queued when kicked, and stops', async () => {
-    const worker = startDeliveryWorker(h.store, { transport: smtpTransport, password: PASSWORD, intervalMs: 60_000 });
+  it('the worker passes on its interval, a burst of kicks brings one pass forward, and stop ends it', async () => {
+    const timers = manualTimers();
+    const worker = startDeliveryWorker(h.store, { transport: smtpTransport, password: PASSWORD, intervalMs: 60_000, kickDelayMs: 1_000, firstRunMs: 5_000, timers });
     try {
+      expect(timers.pending()).toEqual([5_000]);
+      timers.fire(); // the first pass: nothing queued yet
+      await expect.poll(() => timers.pending()).toEqual([60_000]);
       await issueOneTimeCode(h.store, h.agent, h.kari, ACT);
+      await issueBackupCodes(h.store, h.agent, h.kari, ACT);
       worker.kick();
-      await expect.poll(() => sink.accepted().length).toBe(1);
-      expect(await worker.runOnce()).toMatchObject({ delivered: 0 });
+      worker.kick();
+      expect(timers.pending()).toEqual([1_000]);
+      timers.fire();
+      // A kick while that pass runs keeps its own turn (the pass may have read the outbox already).
+      worker.kick();
+      await expect.poll(() => sink.accepted().length).toBe(2);
+      await expect.poll(() => timers.pending()).toEqual([1_000]);
+      timers.fire();
+      await expect.poll(() => timers.pending()).toEqual([60_000]);
+      timers.fire(); // the interval pass: nothing is sent twice
+      await expect.poll(() => timers.pending()).toEqual([60_000]);
+      expect(sink.accepted()).toHaveLength(2);
     } finally {
       await worker.stop();
     }
+    worker.kick();
+    expect(timers.pending()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
-import { updateSettings } from '../../core/settings.ts';
+import { settingsView, updateSettings } from '../../core/settings.ts';
 import type { verifyAuditForReport } from '../../core/audit-export.ts';
 import { exportOutbox } from '../../core/outbox.ts';
 import { restoreVault, vaultInfo } from '../../core/vault-maintenance.ts';
@@ -46,13 +46,13 @@ export function adminHandlers(ctl: AppController): H {
       const next = await updateSettings(ctl.store(), s!, patch);
       // A new idle time applies now, not only from the next sign-in.
       if (patch.idleLockMinutes !== undefined) ctl.idle.start(next.idleLockMinutes * 60_000);
-      return next;
+      return settingsView(next, ctl.smtpPasswordSet());
     },
     'settings:choose-logo': async ({ clear }, s) => {
-      if (clear) return chooseLogo(ctl.store(), s!, { clear: true });
+      if (clear) return settingsView(await chooseLogo(ctl.store(), s!, { clear: true }), ctl.smtpPasswordSet());
       ctl.vault();
       const path = await ctl.deps.dialogs.openFile('image');
-      return chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null });
+      return settingsView(await chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null }), ctl.smtpPasswordSet());
     },
     'users:import': async ({ encoding }) => {
       ctl.vault();

@@ -7,7 +7,7 @@ import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, regenerateEnrollment, revealEnrollmentKey } from '../../core/enrollment.ts';
 import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../core/user-actions.ts';
-import { currentSettings } from '../../core/settings.ts';
+import { currentSettings, settingsView } from '../../core/settings.ts';
 import { addOperator, disableOperator, listOperators, removeOperator, resetOperatorPassword, updateOperator } from '../../core/operators.ts';
 import { listAuditEvents } from '../../core/audit-export.ts';
 import { listOutbox } from '../../core/outbox.ts';
@@ -49,8 +49,11 @@ async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollm
   return { ...r, qrSvg };
 }
 
-/** Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED when there is none). */
-export function storeChannels(store: () => Store, searches: DirectorySearches = new DirectorySearches()): StoreChannels {
+/**
+ * Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED
+ * when there is none); `smtpPasswordSet` says whether the delivering process has the relay password.
+ */
+export function storeChannels(store: () => Store, searches: DirectorySearches = new DirectorySearches(), smtpPasswordSet: () => boolean = () => false): StoreChannels {
   return {
     'users:find': ({ query, limit, offset }, s) => searches.search(store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
     'users:view': ({ userId }, s) => getUserFactors(store(), s!, userId),
@@ -80,7 +83,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
       await recordRefusedRequest(store(), s!, userId, req);
       return { ok: true as const };
     },
-    'settings:get': () => currentSettings(store()),
+    'settings:get': async () => settingsView(await currentSettings(store()), smtpPasswordSet()),
     'operators:list': (_r, s) => listOperators(store(), s!),
     'operators:add': (req, s) => addOperator(store(), s!, { ...req, email: req.email ?? null, userEmail: req.userEmail ?? null }),
     'operators:update': ({ operatorId, ...patch }, s) => updateOperator(store(), s!, operatorId, patch),
