@@ -8,6 +8,12 @@ import type * as Q from './requests.ts';
 import type * as V from './views.ts';
 import type { AlertView } from './alerts.ts';
 
+/** A credential a restore brings back: an operator (by sign-in name) or a service key (by label). */
+export interface RevivedCredential {
+  kind: 'operator' | 'service';
+  label: string | null;
+}
+
 type Spec<Req, Res> = { req: Req; res: Res };
 
 export interface Channels {
@@ -59,7 +65,7 @@ export interface Channels {
   'vault:info': Spec<Q.Empty, V.VaultInfo>;
   'vault:integrity': Spec<Q.Empty, { ok: boolean; problems: string[] }>;
   'vault:backup': Spec<Q.Empty, { file: string | null; bytes: number }>;
-  'vault:restore': Spec<{ password: string }, { restored: boolean }>;
+  'vault:restore': Spec<{ password: string }, { restored: boolean; revived?: RevivedCredential[] }>;
   'vault:rekey': Spec<Q.Empty, { recoveryKey: string }>;
   'service-keys:create': Spec<{ label: string }, { file: string | null }>;
   'service-clients:create': Spec<{ label: string }, { clientId: string; label: string; secret: string }>;
@@ -77,7 +83,8 @@ export type Res<C extends Channel> = Channels[C]['res'];
 /** Events main pushes to the renderer (plain data only). */
 export interface Events {
   'idle:warning': { secondsLeft: number };
-  'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore' };
+  /** After a restore, `revived` lists operators and service keys revoked since the backup that work again. */
+  'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore'; revived?: RevivedCredential[] };
   'import:progress': { jobId: string; rows: number; bytes: number; accepted: number; rejected: number; rowsPerSecond: number };
   'job:done': V.JobReport;
   /** Progress of a job that walks the audit chain (verify, export): events done of total. */

@@ -97,6 +97,10 @@ export interface SettingsUpdate {
   smtpFrom?: string;
   smtpUser?: string;
   notificationLanguage?: 'nb' | 'en';
+  alertLogPath?: string;
+  syslogHost?: string;
+  syslogPort?: number;
+  syslogProtocol?: 'udp' | 'tcp';
 }
 export interface AddOperatorRequest {
   name: string;

@@ -98,6 +98,12 @@ export interface SettingsView {
   smtpPasswordSet: boolean;
   /** The language notifications are written in when the user's own is not known. */
   notificationLanguage: 'nb' | 'en';
+  /** Absolute path of the alert log (one JSON line per alert); empty for none. */
+  alertLogPath: string;
+  /** Server mode: alerts also go to this host as RFC 5424 syslog; empty for none. */
+  syslogHost: string;
+  syslogPort: number;
+  syslogProtocol: 'udp' | 'tcp';
 }
 export interface ReasonPreset {
   nb: string;

@@ -18,7 +18,7 @@ import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
 import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
 import { smtpPasswordFromEnv, startSmtpDelivery, type SmtpDeliveryOptions } from '../platform/smtp-transport.ts';
 import type { DeliveryPass, DeliveryWorker } from '../core/outbox-delivery.ts';
-import type { AppStatus, JobReport, Prefs, PublicSession } from '../../contract/index.ts';
+import type { AppStatus, JobReport, Prefs, PublicSession, RevivedCredential } from '../../contract/index.ts';
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
 export interface AppDeps {
@@ -201,13 +201,13 @@ export class AppController {
   }
 
   /** Locks: closes the vault, wipes the key, clears the clipboard, tells the renderer. */
-  lock(reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore'): void {
+  lock(reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore', extra: { revived?: RevivedCredential[] } = {}): void {
     const wasOpen = !!this._session;
     this.generationOfSession++;
     this.closeVault();
     void this.clipboard.clearIfOurs();
     this.idle.stop();
-    if (wasOpen || reason !== 'manual') this.deps.emit('session:locked', { reason });
+    if (wasOpen || reason !== 'manual') this.deps.emit('session:locked', { reason, ...(extra.revived?.length ? { revived: extra.revived } : {}) });
   }
 
   private dropFinishedJobs(): void {

@@ -19,6 +19,7 @@ const MAX_PREFIXES = 20;
 const MINUTE = 60_000;
 
 interface Tally {
+  session: Session;
   since: number;
   queries: number;
   listed: number;
@@ -77,6 +78,11 @@ export class DirectorySearches {
     }
   }
 
+  /** Writes every session's tally (when a server stops): the last partial windows are not lost. */
+  async flushAll(store: Store): Promise<void> {
+    for (const t of [...this.tallies.values()]) await this.flush(store, t.session, { end: true });
+  }
+
   private async foldIfDue(store: Store, session: Session, now: number): Promise<void> {
     const t = this.tallies.get(keyOf(session));
     if (t && now - t.since >= this.foldMs) await this.flush(store, session);
@@ -89,7 +95,7 @@ export class DirectorySearches {
       // Listed by the same operator in the last minute through earlier sessions (command-line runs).
       const earlier = await store.read((tx) => tx.audit.list({ operator: session.name, action: 'directory.searched', from: now - MINUTE, limit: 100 }));
       const recent = earlier.map((e) => ({ at: e.at, n: Number((e.details as { listed?: unknown } | null)?.listed) || 0 }));
-      t = { since: now, queries: 0, listed: 0, refused: 0, prefixes: new Set(), recent };
+      t = { session, since: now, queries: 0, listed: 0, refused: 0, prefixes: new Set(), recent };
       this.tallies.set(key, t);
     }
     return t;

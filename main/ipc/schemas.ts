@@ -104,6 +104,10 @@ export const CHANNELS = {
         smtpFrom: z.string().max(254).optional(),
         smtpUser: z.string().max(254).optional(),
         notificationLanguage: z.enum(['nb', 'en']).optional(),
+        alertLogPath: z.string().max(1000).optional(),
+        syslogHost: z.string().max(253).optional(),
+        syslogPort: z.number().int().optional(),
+        syslogProtocol: z.enum(['udp', 'tcp']).optional(),
       })
       .strict(),
   ),

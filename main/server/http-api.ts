@@ -12,6 +12,7 @@ import type { ApiError, Channel, ErrorCode, Result } from '../../contract/index.
 import { CHANNEL_NAMES } from '../../contract/index.ts';
 import { createGuard, type Handlers } from '../ipc/guard.ts';
 import { storeChannels } from '../ipc/handlers/store-channels.ts';
+import { DirectorySearches } from '../core/directory-searches.ts';
 import { publicDetails } from '../ipc/error-details.ts';
 import type { ServerStore } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
@@ -65,6 +66,8 @@ export interface ApiServerOptions {
   answered?: (channel: string) => void;
   /** Told of each request that failed inside (never its body). */
   log?: (line: string) => void;
+  /** The sessions' directory searches, folded into the audit (one per server; made when not given). */
+  searches?: DirectorySearches;
 }
 
 const ValidateBody = z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) });
@@ -92,9 +95,9 @@ function failure(code: ErrorCode, message: string): Result<never> {
 }
 
 /** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
-function serverHandlers(store: ServerStore, sealer: ValueSealer, smtpPasswordSet = false): Partial<Handlers> {
+function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches, smtpPasswordSet = false): Partial<Handlers> {
   return {
-    ...storeChannels(() => store, undefined, () => smtpPasswordSet),
+    ...storeChannels(() => store, searches, () => smtpPasswordSet),
     'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
     'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
     'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),
@@ -123,7 +126,8 @@ export function serverChannelNames(): string[] {
 /** Builds the request handler (tests call it through a real HTTPS server). */
 export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, sealer } = opts;
-  const guarded = createGuard(serverHandlers(store, sealer, opts.smtpPasswordSet ?? false), {
+  const searches = opts.searches ?? new DirectorySearches();
+  const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
       await recordRefusedCall(store, session, channel).catch(() => {});
@@ -175,8 +179,14 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       return { ok: true, value: { status: 'signed-in', token: r.token, expiresAt: r.expiresAt, session: { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role } } };
     }
     const token = bearer(req);
+    // Signing out writes the session's last window of directory searches first.
+    const endSession = async (t: string) => {
+      const s = await sessionForToken(store, t).catch(() => null);
+      if (s) await searches.flush(store, s, { end: true });
+      await serverSignOut(store, t);
+    };
     if (path === '/api/v1/auth/sign-out') {
-      if (token) await serverSignOut(store, token);
+      if (token) await endSession(token);
       return { ok: true, value: { signedOut: true } };
     }
     const channel = path.slice('/api/v1/'.length);
@@ -184,7 +194,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     let session: Session | null = null;
     if (token) session = await sessionForToken(store, token);
     if (channel === 'session:lock') {
-      if (token) await serverSignOut(store, token);
+      if (token) await endSession(token);
       return { ok: true, value: { locked: true } };
     }
     const result = await guarded(channel, body, session);
@@ -281,7 +291,8 @@ export interface RunningServer {
 
 /** Starts the HTTPS server on host:port. */
 export async function startApiServer(opts: ApiServerOptions, listen: { host: string; port: number }): Promise<RunningServer> {
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler(opts));
+  const searches = opts.searches ?? new DirectorySearches();
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler({ ...opts, searches }));
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
@@ -297,6 +308,6 @@ export async function startApiServer(opts: ApiServerOptions, listen: { host: str
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      }).then(() => searches.flushAll(opts.store)),
   };
 }

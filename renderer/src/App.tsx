@@ -2,7 +2,7 @@
 // <Shell key={epoch}>: when the session locks, the epoch changes and React throws the whole
 // tree away, so nothing of the last user stays in memory or on screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppStatus, Events, JobReport, PublicSession } from '../../contract/index.ts';
+import type { AppStatus, Events, JobReport, PublicSession, RevivedCredential } from '../../contract/index.ts';
 import { call, setSessionLockedHandler, useEvent } from './api.ts';
 import { ClockBanner } from './components/Banners.tsx';
 import { ToastHost } from './components/Toasts.tsx';
@@ -22,6 +22,7 @@ type LockReason = Events['session:locked']['reason'];
 export function App() {
   const [epoch, setEpoch] = useState(0);
   const [lockReason, setLockReason] = useState<LockReason | null>(null);
+  const [revived, setRevived] = useState<RevivedCredential[]>([]);
   const [clock, setClock] = useState<Events['clock:warning'] | null>(null);
   const signedIn = useRef(false);
   // The name of who was signed in, kept by this page only (main does not tell it before sign-in),
@@ -29,13 +30,14 @@ export function App() {
   const lastName = useRef('');
 
   // Resets once per lock, however many signals arrive (the Lock button, the event, an error).
-  const reset = useCallback((reason: LockReason) => {
+  const reset = useCallback((reason: LockReason, back: RevivedCredential[] = []) => {
     if (!signedIn.current) return;
     signedIn.current = false;
     setLockReason(reason);
+    setRevived(back);
     setEpoch((e) => e + 1);
   }, []);
-  useEvent('session:locked', (d) => reset(d.reason));
+  useEvent('session:locked', (d) => reset(d.reason, d.revived ?? []));
   useEvent('clock:warning', (d) => setClock(d));
   useEffect(() => {
     setSessionLockedHandler(() => reset('manual'));
@@ -48,6 +50,7 @@ export function App() {
       <Shell
         key={epoch}
         lockReason={lockReason}
+        revived={revived}
         lastName={lastName.current}
         onSession={(name) => {
           signedIn.current = true;
@@ -68,7 +71,7 @@ type Phase =
   | { kind: 'work'; session: PublicSession; warnings: string[]; jobReports: JobReport[] };
 
 /** One signed-out-to-locked lifetime of the UI. */
-function Shell({ lockReason, lastName, onSession, onLocked }: { lockReason: LockReason | null; lastName: string; onSession: (name: string) => void; onLocked: (r: LockReason) => void }) {
+function Shell({ lockReason, revived, lastName, onSession, onLocked }: { lockReason: LockReason | null; revived: RevivedCredential[]; lastName: string; onSession: (name: string) => void; onLocked: (r: LockReason) => void }) {
   const { t } = useTranslation();
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [loadError, setLoadError] = useState(false);
@@ -110,6 +113,7 @@ function Shell({ lockReason, lastName, onSession, onLocked }: { lockReason: Lock
         <SignIn
           lastName={phase.status.prefs.lastOperatorName || lastName}
           lockReason={lockReason}
+          revived={revived}
           onSignedIn={(r) => setPhase({ kind: 'work', ...r })}
           onRecover={() => setPhase({ kind: 'recover', status: phase.status })}
         />

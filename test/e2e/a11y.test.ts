@@ -504,8 +504,10 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       expect(await $('toast').count()).toBe(1);
       await check('toast');
 
-      await h.page.keyboard.press('Control+L');
+      // Locked by a restore that brought back a revoked operator: the sign-in screen names it.
+      h.controller.lock('restore', { revived: [{ kind: 'operator', label: 'tidligere.agent' }] });
       await $('signin-form').waitFor();
+      await expect.poll(async () => (await $('signin-revived').textContent()) ?? '').toContain('tidligere.agent');
       await check('sign-in');
       await $('signin-recover').click();
       await $('recover-key').waitFor();

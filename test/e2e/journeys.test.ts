@@ -716,6 +716,16 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('settings-save').click();
     await expect.poll(() => last<SettingsView>('settings:update').reasonPresets?.length).toBe(presetsBefore + 1);
     expect(last<SettingsView>('settings:update').reasonPresets.at(-1)).toEqual({ nb: 'Telefonen er i reparasjon', en: 'Phone in for repair' });
+    // The alert log: a relative path is refused before saving, a full one is saved with the syslog target.
+    await $('settings-alert-log').fill('varsler.jsonl');
+    await shows($('settings-alerts'), tr('nb', 'settings.alertLogAbsolute'));
+    expect(await $('settings-save').isDisabled()).toBe(true);
+    await $('settings-alert-log').fill(join(h.tmp, 'alerts.jsonl'));
+    await $('settings-syslog-host').fill('siem.example.org');
+    await $('settings-syslog-protocol').selectOption('tcp');
+    await $('settings-save').click();
+    await expect.poll(() => last<SettingsView>('settings:update').syslogHost).toBe('siem.example.org');
+    expect(last<SettingsView>('settings:update')).toMatchObject({ alertLogPath: join(h.tmp, 'alerts.jsonl'), syslogProtocol: 'tcp', syslogPort: 514 });
 
     await $('nav-vault').click();
     await $('vault-screen').waitFor();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { makeApp } from '../helpers/app.ts';
-import { ADMIN } from '../helpers/vault.ts';
+import { ADMIN, AGENT } from '../helpers/vault.ts';
 
 const apps: Array<ReturnType<typeof makeApp>> = [];
 afterEach(() => {
@@ -29,6 +29,23 @@ describe('admin flows through the guard', () => {
     const events = await app.call('audit:list', { action: 'vault.restore' });
     expect(events.ok && events.value.length).toBe(1);
     expect(await app.call('audit:verify', {})).toMatchObject({ ok: true, value: { ok: true } });
+  });
+
+  it('a restore that brings back a removed operator says so in its answer and in the lock event for the sign-in screen', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const added = await app.call('operators:add', { name: AGENT.name, displayName: AGENT.displayName, role: 'agent', email: AGENT.email, password: AGENT.password });
+    if (!added.ok) throw new Error(added.error.code);
+    const file = join(app.tmp, 'backup.fdbackup');
+    app.saved.backup = file;
+    expect((await app.call('vault:backup', {})).ok).toBe(true);
+    expect((await app.call('operators:remove', { operatorId: added.value.id })).ok).toBe(true);
+    await app.controller.whenOpen(); // the key rotation after the removal
+    app.opened.backup = file;
+    const r = await app.call('vault:restore', { password: ADMIN.password });
+    expect(r).toMatchObject({ ok: true, value: { restored: true, revived: [{ kind: 'operator', label: AGENT.name }] } });
+    expect(app.events.filter((e) => e.event === 'session:locked').at(-1)!.data).toEqual({ reason: 'restore', revived: [{ kind: 'operator', label: AGENT.name }] });
   });
 
   it('refuses to restore a backup of another vault, with the reason, and leaves the vault as it was', async () => {

@@ -410,6 +410,33 @@ describe('server sessions (in-process, moved clock)', () => {
     c.close();
   });
 
+  it('a session\'s last window of directory searches is written at sign-out and when the server stops', async () => {
+    const searched = async () => (await store.read((tx) => tx.audit.list({ action: 'directory.searched', limit: 100 }))).length;
+    const before = await searched();
+    const c = await signIn();
+    expect((await c.call('users:find', { query: 'kar' })).ok).toBe(true);
+    expect((await c.call('users:find', { query: 'kari' })).ok).toBe(true);
+    expect((await c.call('auth/sign-out', {})).ok).toBe(true);
+    const afterSignOut = await store.read((tx) => tx.audit.list({ action: 'directory.searched', limit: 1 }));
+    expect(await searched()).toBe(before + 1);
+    expect(afterSignOut[0]!.details).toMatchObject({ queries: 2, prefixes: ['kar'] });
+    c.close();
+
+    // A second server on the same store: its session never signs out, the server stops.
+    const keys = loadServerKeys(keyFile, {});
+    const other = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(cert), key: readFileSync(tlsKey) } }, { host: '127.0.0.1', port: 0 });
+    clock.advance(31_000);
+    const d = new ServerClient(`https://127.0.0.1:${other.address.port}`, { ca: readFileSync(cert) });
+    const r = await d.call<{ token: string }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: codeAt(adminSecret, clock.now()) });
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    d.token = r.value.token;
+    expect((await d.call('users:find', { query: 'per' })).ok).toBe(true);
+    d.close();
+    expect(await searched()).toBe(before + 1);
+    await other.close();
+    expect(await searched()).toBe(before + 2);
+  });
+
   it('ends after 12 hours in all, however active', async () => {
     const c = await signIn();
     for (let t = 0; t < SERVER_SESSION.maxMs; t += 10 * 60_000) {

@@ -103,9 +103,11 @@ export function adminHandlers(ctl: AppController): H {
       if (ctl.hasRunningJobs()) fail('VAULT_BUSY', 'Wait for the running import or backup to finish, then restore.');
       const session = s!;
       // The restored vault may hold other operators and keys: no reopen; everyone signs in again.
-      await ctl.withVaultClosed(async (env) => ({ value: await restoreVault(vaultFolderOf(env), { session, via: 'app' }, fileRef(file), { name: session.name, password }) }), { reopen: false });
-      ctl.lock('restore');
-      return { restored: true };
+      const out = await ctl.withVaultClosed(async (env) => ({ value: await restoreVault(vaultFolderOf(env), { session, via: 'app' }, fileRef(file), { name: session.name, password }) }), { reopen: false });
+      // Operators and service keys revoked since the backup work again: the sign-in screen says which.
+      const revived = out.revived.map((c) => ({ kind: c.kind, label: c.label }));
+      ctl.lock('restore', { revived });
+      return { restored: true, ...(revived.length ? { revived } : {}) };
     },
     'vault:rekey': () => ctl.rekey(),
     'service-keys:create': async ({ label }, s) => {

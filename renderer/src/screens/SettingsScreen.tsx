@@ -20,7 +20,9 @@ export interface SettingsDraft {
   dirty: boolean;
 }
 
-const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 10_000], velocityPerDay: [1, 100_000], cooldownMinutes: [1, 1440] } as const;
+const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 10_000], velocityPerDay: [1, 100_000], cooldownMinutes: [1, 1440], syslogPort: [1, 65535] } as const;
+/** What the service accepts as the alert log: an absolute path (POSIX, drive letter or UNC), or nothing. */
+const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
 
 /**
  * The settings form. Its edits live in the workspace (`draft`), so switching to another tab
@@ -52,6 +54,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     velocityPerHour: num('velocityPerHour', s.velocityPerHour),
     velocityPerDay: num('velocityPerDay', s.velocityPerDay),
     cooldownMinutes: num('cooldownMinutes', s.verification.cooldownMinutes),
+    syslogPort: num('syslogPort', s.syslogPort),
+    alertLogPath: s.alertLogPath.trim() === '' || ABSOLUTE_PATH.test(s.alertLogPath.trim()) ? undefined : t('settings.alertLogAbsolute'),
     defaultCountryCode: /^\s*(\+|00)?[1-9][0-9]{0,2}\s*$/.test(s.defaultCountryCode) ? undefined : t('settings.countryCodeInvalid'),
     presets: presetsProblem(s.reasonPresets ?? [], t),
     checks: !s.identityChecks.some((c) => c.strong) ? t('settings.needStrong') : s.identityChecks.some((c) => c.id === WEAK_ONLY && c.strong) ? t('settings.neverStrong') : undefined,
@@ -76,6 +80,10 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       reasonPresets: (s.reasonPresets ?? []).map((p) => ({ nb: p.nb.trim(), en: p.en.trim() })),
       verification: s.verification,
       ...emailDeliveryPatch(s),
+      alertLogPath: s.alertLogPath.trim(),
+      syslogHost: s.syslogHost.trim(),
+      syslogPort: s.syslogPort,
+      syslogProtocol: s.syslogProtocol,
     });
     setBusy(false);
     if (!r.ok) return setError(r.error);
@@ -170,6 +178,39 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
             error={local.cooldownMinutes ?? errFor('verification')}
             hint={t('settings.cooldownHint', { burn: s.verification.burnAfter, lock: s.verification.lockAfter })}
           />
+        </div>
+      </section>
+      <section className="panel" data-testid="settings-alerts">
+        <h2>{t('settings.alerts')}</h2>
+        <Field
+          label={t('settings.alertLog')}
+          hint={t('settings.alertLogHint')}
+          value={s.alertLogPath}
+          onChange={(v) => setS({ ...s, alertLogPath: v })}
+          maxLength={1000}
+          error={local.alertLogPath ?? errFor('alertLogPath')}
+          testId="settings-alert-log"
+        />
+        <p className="muted">{t('settings.syslogExplain')}</p>
+        <div className="field-row">
+          <Field label={t('settings.syslogHost')} value={s.syslogHost} onChange={(v) => setS({ ...s, syslogHost: v })} maxLength={253} error={errFor('syslogHost')} testId="settings-syslog-host" className="grow" />
+          <Field
+            label={t('settings.syslogPort')}
+            type="number"
+            min={1}
+            max={65535}
+            value={String(s.syslogPort)}
+            onChange={(v) => setS({ ...s, syslogPort: Number(v) })}
+            error={local.syslogPort ?? errFor('syslogPort')}
+            testId="settings-syslog-port"
+          />
+          <div className="field">
+            <label htmlFor="settings-syslog-protocol">{t('settings.syslogProtocol')}</label>
+            <select id="settings-syslog-protocol" value={s.syslogProtocol} onChange={(e) => setS({ ...s, syslogProtocol: e.target.value === 'tcp' ? 'tcp' : 'udp' })} data-testid="settings-syslog-protocol">
+              <option value="udp">UDP</option>
+              <option value="tcp">TCP</option>
+            </select>
+          </div>
         </div>
       </section>
       <section className="panel">

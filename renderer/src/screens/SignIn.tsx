@@ -1,7 +1,7 @@
 // Sign in with operator name and password; lockout messages; language switch; the recovery path.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { JobReport, PublicSession } from '../../../contract/index.ts';
+import type { JobReport, PublicSession, RevivedCredential } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
@@ -12,12 +12,14 @@ import { errorText } from '../errors.ts';
 interface Props {
   lastName: string;
   lockReason: string | null;
+  /** After a restore: revoked operators and service keys that work again. */
+  revived?: RevivedCredential[];
   onSignedIn: (r: { session: PublicSession; warnings: string[]; jobReports: JobReport[] }) => void;
   onRecover: () => void;
 }
 
 /** The sign-in screen. */
-export function SignIn({ lastName, lockReason, onSignedIn, onRecover }: Props) {
+export function SignIn({ lastName, lockReason, revived = [], onSignedIn, onRecover }: Props) {
   const { t } = useTranslation();
   const [name, setName] = useState(lastName);
   const [password, setPassword] = useState('');
@@ -50,6 +52,17 @@ export function SignIn({ lastName, lockReason, onSignedIn, onRecover }: Props) {
         </div>
         <h1>{t('signin.title')}</h1>
         {lockReason ? <Notice tone="info">{t(`signin.locked.${lockReason}`, { defaultValue: t('signin.locked.manual') })}</Notice> : null}
+        {revived.length ? (
+          <Notice tone="warn" testId="signin-revived">
+            <p>{t('signin.revived', { count: revived.length })}</p>
+            <ul>
+              {revived.map((c, i) => (
+                <li key={i}>{t(c.kind === 'operator' ? 'signin.revivedOperator' : 'signin.revivedService', { label: c.label ?? '—' })}</li>
+              ))}
+            </ul>
+            <p>{t('signin.revivedWhat')}</p>
+          </Notice>
+        ) : null}
         <form
           onSubmit={(e) => {
             e.preventDefault();
