@@ -726,6 +726,20 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('settings-save').click();
     await expect.poll(() => last<SettingsView>('settings:update').syslogHost).toBe('siem.example.org');
     expect(last<SettingsView>('settings:update')).toMatchObject({ alertLogPath: join(h.tmp, 'alerts.jsonl'), syslogProtocol: 'tcp', syslogPort: 514 });
+    // Email delivery: the relay password is only said to be set or not; a relay without a valid
+    // sender is refused before saving, and a full relay is saved.
+    await shows($('settings-smtp-password'), tr('nb', 'emailDelivery.passwordNotSet'));
+    await $('settings-smtp-host').fill('smtp.eksempel.no');
+    await shows($('settings-email-delivery'), tr('nb', 'emailDelivery.fromInvalid'));
+    expect(await $('settings-save').isDisabled()).toBe(true);
+    await $('settings-smtp-from').fill('brukerstotte@eksempel.no');
+    await $('settings-smtp-starttls').selectOption('required');
+    await $('settings-notification-language').selectOption('en');
+    await $('settings-save').click();
+    await expect.poll(() => last<SettingsView>('settings:update').smtpHost).toBe('smtp.eksempel.no');
+    expect(last<SettingsView>('settings:update')).toMatchObject({ smtpFrom: 'brukerstotte@eksempel.no', smtpPort: 587, smtpStartTls: 'required', notificationLanguage: 'en', smtpPasswordSet: false });
+    await $('settings-email-delivery').scrollIntoViewIfNeeded();
+    await shot('settings-email-delivery');
 
     await $('nav-vault').click();
     await $('vault-screen').waitFor();
