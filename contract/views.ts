@@ -170,6 +170,11 @@ export interface OutboxItem {
   subject: string;
   createdAt: number;
   exportedAt: number | null;
+  /** When the SMTP relay took it (a delivered item is not exported). */
+  deliveredAt: number | null;
+  /** Delivery attempts so far, and the last failure in a few words (never a password). */
+  attempts: number;
+  lastError: string | null;
 }
 export interface VaultInfo {
   dir: string;

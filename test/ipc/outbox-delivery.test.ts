@@ -34,6 +34,10 @@ it('sends one message per change soon after it, and again after a lock and sign-
   const [m] = sink.accepted();
   expect(m!.text).toContain('If this was not you, call the service desk, 815 00 000.');
   expect(m!.raw).not.toContain(code.replace(/\D/g, ''));
+  // The Outbox screen's list says it was sent, and it is no longer waiting.
+  await expect.poll(async () => ((await app.call('outbox:list', { pendingOnly: false })).value as Array<{ deliveredAt: number | null }>)[0]?.deliveredAt).not.toBeNull();
+  expect((await app.call('outbox:list', { pendingOnly: false })).value).toMatchObject([{ email: 'kari@example.no', attempts: 1, lastError: null }]);
+  expect((await app.call('outbox:list', { pendingOnly: true })).value).toEqual([]);
   // A bad relay value is refused by the settings' own rules.
   expect((await app.call('settings:update', { smtpFrom: 'not an address' })).ok).toBe(false);
 

@@ -92,7 +92,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
     'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(store(), s!, operatorId, password),
     'audit:list': (q, s) => listAuditEvents(store(), s!, q),
     'outbox:list': async ({ pendingOnly }, s) =>
-      (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt })),
+      (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt, deliveredAt: o.deliveredAt, attempts: o.attempts, lastError: o.lastError })),
     'alerts:list': ({ all }, s) => listAlerts(store(), s!, { all }),
     'alerts:ack': ({ id }, s) => acknowledgeAlert(store(), s!, id),
     'session:recovery-stored': async (_req, s) => {
