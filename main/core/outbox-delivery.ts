@@ -194,6 +194,8 @@ export interface WorkerOptions {
   clock?: Clock;
   /** Told of a failed pass (no relay password, a store closed under it); the worker carries on. */
   onError?: (err: unknown) => void;
+  /** Told of each pass of its own timer that ran to the end. */
+  onPass?: (pass: DeliveryPass) => void;
 }
 
 /**
@@ -231,7 +233,7 @@ export function startDeliveryWorker(store: Store | (() => Store | null), deps: {
     const handle = timers.setTimeout(() => {
       timer = null;
       runOnce()
-        .catch(onError)
+        .then((pass) => deps.onPass?.(pass), onError)
         // A kick that came during the pass keeps its own, sooner, turn.
         .finally(() => timer === null && schedule(interval, false));
     }, ms);

@@ -47,7 +47,7 @@ export function smtpTransport(relay: RelayConfig): MailTransport {
 }
 
 /** The worker's timing, the environment the password is read from, where failures are told, and (tests) another transport. */
-export type SmtpDeliveryOptions = { env?: Record<string, string | undefined>; log?: (line: string) => void; transport?: TransportFactory } & Omit<WorkerOptions, 'onError'>;
+export type SmtpDeliveryOptions = { env?: Record<string, string | undefined>; log?: (line: string) => void; transport?: TransportFactory } & Omit<WorkerOptions, 'onError' | 'onPass'>;
 
 /**
  * Delivers the outbox of `store` through the relay in its settings while the process runs
@@ -66,6 +66,11 @@ export function startSmtpDelivery(store: Store | (() => Store | null), opts: Smt
       const message = err instanceof Error ? err.message : String(err);
       if (message !== last) log?.(`outbox delivery: ${message}`);
       last = message;
+    },
+    onPass(pass) {
+      // Working again: the same failure later is news again.
+      if (last && pass.configured) log?.('outbox delivery: working again');
+      last = '';
     },
   });
 }

@@ -15,7 +15,7 @@ import { forceReenrollment } from '../../main/core/enrollment.ts';
 import { deliverOutbox, DELIVERY_POLICY, messageIdOf, retryDelay, startDeliveryWorker } from '../../main/core/outbox-delivery.ts';
 import { exportOutbox } from '../../main/core/outbox.ts';
 import type { OutputSink } from '../../main/core/sink.ts';
-import { smtpTransport } from '../../main/platform/smtp-transport.ts';
+import { smtpTransport, startSmtpDelivery } from '../../main/platform/smtp-transport.ts';
 import { makeVault } from '../helpers/vault.ts';
 import { createTestDatabase, ensurePostgres, TEST_VALUE_KEY } from '../helpers/postgres.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
@@ -227,6 +227,31 @@ describe('relay password and the worker (sqlite)', () => {
     await issueOneTimeCode(h.store, h.agent, h.kari, ACT);
     await expect(deliverOutbox(h.store, { transport: smtpTransport, password: undefined })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(sink.seen).toHaveLength(0);
+  });
+
+  it('a failing pass is logged once while it repeats, by its message, and again after it worked', async () => {
+    const timers = manualTimers();
+    const lines: string[] = [];
+    // No FACTORDESK_SMTP_PASSWORD while the relay wants a user: every pass fails before sending.
+    const worker = startSmtpDelivery(h.store, { env: {}, log: (l) => lines.push(l), timers, intervalMs: 60_000 });
+    const tick = async () => {
+      timers.fire();
+      await expect.poll(() => timers.pending()).toEqual([60_000]);
+    };
+    try {
+      await tick();
+      await tick();
+      expect(lines).toEqual([expect.stringMatching(/^outbox delivery: The SMTP relay user is set but FACTORDESK_SMTP_PASSWORD is not/)]);
+      await updateSettings(h.store, h.admin, { smtpUser: '' });
+      await tick();
+      await updateSettings(h.store, h.admin, { smtpUser: 'factordesk' });
+      await tick();
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toBe('outbox delivery: working again');
+      expect(lines[2]).toBe(lines[0]);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('the worker passes on its interval, a burst of kicks brings one pass forward, and stop ends it', async () => {
