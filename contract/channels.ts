@@ -46,6 +46,7 @@ export interface Channels {
   'operators:reset-password': Spec<Q.OperatorRef & { password: string }, V.OperatorView>;
   'operators:reset-second-factor': Spec<Q.OperatorRef, { ok: true }>;
   'users:import': Spec<Q.ImportUsersRequest, { jobId: string | null }>;
+  'users:import-preview': Spec<Q.PreviewImportRequest, V.ImportPreviewView>;
   'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
   'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
@@ -78,7 +79,8 @@ export type Res<C extends Channel> = Channels[C]['res'];
 export interface Events {
   'idle:warning': { secondsLeft: number };
   'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore' };
-  'import:progress': { jobId: string; rows: number; bytes: number; accepted: number; rejected: number; rowsPerSecond: number };
+  /** A running import: rows read, and bytes read of `totalBytes` (null when the size is not known). */
+  'import:progress': { jobId: string; rows: number; bytes: number; totalBytes: number | null; accepted: number; rejected: number; rowsPerSecond: number };
   'job:done': V.JobReport;
   /** Progress of a job that walks the audit chain (verify, export): events done of total. */
   'job:progress': { jobId: string; kind: V.JobReport['kind']; done: number; total: number };

@@ -18,7 +18,7 @@ export function jobRef(vault: Vault): JobVaultRef {
   return { dir: vault.dir, vaultId: vault.vaultId, generation: vault.generation, key: vault.keyForWorker(), clock: vault.clock };
 }
 
-export type JobKind = 'import' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
+export type JobKind = 'import' | 'import-preview' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
 
 /** What the worker receives (in-process memory; the key never leaves the process). */
 export interface JobInput {
