@@ -93,6 +93,7 @@ run().then(
   (result) => answer({ type: 'done', result }),
   (err: unknown) => {
     const e = toFactorDeskError(err);
-    answer({ type: 'error', error: { code: e.code, message: e.message } });
+    // Details go back too (a refused header names its columns); the IPC guard passes on only those the contract lists.
+    answer({ type: 'error', error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
   },
 );

@@ -99,11 +99,11 @@ export function runJob<T>(ref: JobVaultRef, session: Session, kind: JobKind, par
       f();
       endSoon();
     };
-    worker.on('message', (m: { type: string; data?: Record<string, number>; result?: T; error?: { code: ErrorCode; message: string } }) => {
+    worker.on('message', (m: { type: string; data?: Record<string, number>; result?: T; error?: { code: ErrorCode; message: string; details?: Record<string, unknown> } }) => {
       if (settled) return;
       if (m.type === 'progress' && m.data) opts.onProgress?.(m.data);
       else if (m.type === 'done') settle(() => resolve(m.result as T));
-      else if (m.type === 'error' && m.error) settle(() => reject(new FactorDeskError(m.error!.code, m.error!.message)));
+      else if (m.type === 'error' && m.error) settle(() => reject(new FactorDeskError(m.error!.code, m.error!.message, m.error!.details)));
     });
     // The worker's own error (an uncaught exception) never reaches the caller: it may name paths.
     worker.on('error', () => settle(() => reject(new FactorDeskError('INTERNAL', 'The background job failed.'))));

@@ -7,7 +7,7 @@
 //   → stepping away (journey 5, idle lock) → language switch.
 // Afterwards: no CSP violation, no page error, and no channel response but the issuing ones
 // carried a secret. Screenshots (1280×720) go to test-results/screenshots/.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
@@ -230,6 +230,14 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
   it('import (journey 4): a semicolon CSV with BOM, checked first (counts, rejected lines with reasons, nothing written), then imported with progress in bytes, 12 rejected lines listed by line number, report saved', async () => {
     await $('nav-import').click();
     await $('import-start').waitFor();
+    // A file whose header names a column in Norwegian is refused, its columns named in Norwegian.
+    const badHeader = join(h.tmp, 'bad-header.csv');
+    writeFileSync(badHeader, 'E-post;name;phone;organization\r\nkari@example.no;Kari;;Acme\r\n');
+    h.openAnswers.csv = badHeader;
+    await $('import-start').click();
+    await shows($('import-error'), tr('nb', 'import.header.unknown', { cols: '«E-post»' }));
+    await shows($('import-error'), tr('nb', 'import.header.missing', { cols: 'email' }));
+    expect(await $('import-preview').count()).toBe(0);
     h.openAnswers.csv = hr.path;
     const usersBefore = (h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
     const eventsBefore = (h.controller.vault().db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;

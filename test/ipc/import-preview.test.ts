@@ -118,7 +118,11 @@ describe('users:import-preview', () => {
     app.opened.csv = bad;
     const before = dump(app);
     const r = await app.call('users:import-preview', {});
-    expect(r).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/unknown columns: "E-post"/) } });
+    // The columns cross IPC (from the worker, through the guard), so the screen words them in its language.
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: expect.stringMatching(/unknown columns: "E-post"/), details: { field: 'header', kind: 'header', unknown: ['E-post'], missing: ['email'], columns: expect.arrayContaining(['email', 'sms_purpose']) } },
+    });
     expect(dump(app)).toEqual(before);
   });
 });

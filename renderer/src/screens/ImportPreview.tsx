@@ -6,6 +6,7 @@ import { Icon } from '../components/Icon.tsx';
 import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice } from '../components/Status.tsx';
 import { number } from '../format.ts';
+import type { ApiError } from '../api.ts';
 import type { ImportPreview, ImportPreviewView, ImportRejection } from '../../../contract/index.ts';
 
 /** How many rejected lines the preview lists (the counts cover them all). */
@@ -14,6 +15,19 @@ const SHOWN = 50;
 /** Why a line will be rejected, in the screen's language. */
 export function rejectionText(t: TFunction, r: ImportRejection): string {
   return t(`import.reject.${r.code}`, { field: r.params?.field ?? '', max: r.params?.max ?? '', maxKb: r.params?.maxKb ?? 64, email: r.params?.email ?? '', reason: r.reason });
+}
+
+/** A refused header row in the screen's language, naming its columns; null for any other error. */
+export function headerErrorText(t: TFunction, error: ApiError): string | null {
+  if (error.code !== 'BAD_REQUEST') return null;
+  const d = error.details;
+  if (d?.field !== 'header' || d.kind !== 'header') return null;
+  const parts: string[] = [];
+  if (d.unknown?.length) parts.push(t('import.header.unknown', { cols: d.unknown.map((c) => t('import.header.quoted', { name: c })).join(', ') }));
+  if (d.missing?.length) parts.push(t('import.header.missing', { cols: d.missing.join(', ') }));
+  if (d.duplicate?.length) parts.push(t('import.header.duplicate', { cols: d.duplicate.join(', ') }));
+  parts.push(t('import.header.allowed', { cols: (d.columns ?? []).join(', ') }));
+  return parts.join(' ');
 }
 
 /** The preview panel: counts, warnings, the first rejected lines, and Import / Choose another file. */

@@ -13,7 +13,7 @@ import { errorText } from '../errors.ts';
 import { bytes, number } from '../format.ts';
 import type { ImportJob } from '../jobs.ts';
 import type { ImportEncoding, ImportPreview, ImportPreviewView } from '../../../contract/index.ts';
-import { ImportPreviewPanel } from './ImportPreview.tsx';
+import { headerErrorText, ImportPreviewPanel } from './ImportPreview.tsx';
 
 /** The encodings an admin can choose, by their usual names (the same in every language). */
 const ENCODINGS: Array<[ImportEncoding, string]> = [
@@ -90,7 +90,11 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
           <Icon name="download" /> {t('import.choose')}
         </button>
       </div>
-      {error ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
+      {error ? (
+        <Notice tone="bad" testId="import-error">
+          {headerErrorText(t, error) ?? errorText(t, error)}
+        </Notice>
+      ) : null}
       {checking ? (
         <section className="panel" aria-labelledby="import-checking-h" data-testid="import-checking">
           <h2 id="import-checking-h">{t('import.checking')}</h2>
