@@ -39,6 +39,7 @@ export const CHANNEL_NAMES = [
   'operators:reset-password',
   'operators:reset-second-factor',
   'users:import',
+  'users:import-preview',
   'users:import-cancel',
   'users:import-save-report',
   'jobs:reports',

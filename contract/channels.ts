@@ -52,6 +52,7 @@ export interface Channels {
   'operators:reset-password': Spec<Q.OperatorRef & { password: string }, V.OperatorView>;
   'operators:reset-second-factor': Spec<Q.OperatorRef, { ok: true }>;
   'users:import': Spec<Q.ImportUsersRequest, { jobId: string | null }>;
+  'users:import-preview': Spec<Q.PreviewImportRequest, V.ImportPreviewView>;
   'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
   'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
@@ -85,7 +86,8 @@ export interface Events {
   'idle:warning': { secondsLeft: number };
   /** After a restore, `revived` lists operators and service keys revoked since the backup that work again. */
   'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore'; revived?: RevivedCredential[] };
-  'import:progress': { jobId: string; rows: number; bytes: number; accepted: number; rejected: number; rowsPerSecond: number };
+  /** A running import: rows read, and bytes read of `totalBytes` (null when the size is not known). */
+  'import:progress': { jobId: string; rows: number; bytes: number; totalBytes: number | null; accepted: number; rejected: number; rowsPerSecond: number };
   'job:done': V.JobReport;
   /** Progress of a job that walks the audit chain (verify, export): events done of total. */
   'job:progress': { jobId: string; kind: V.JobReport['kind']; done: number; total: number };

@@ -1,5 +1,6 @@
 /** What main answers with: plain data only, so it crosses IPC unchanged. */
 import type { CodedError, ReadOnlyReason } from './errors.ts';
+import type { ImportPreview } from './imports.ts';
 
 /** The text encodings a user import reads; without one chosen, the file's own (BOM, else UTF-8, else Windows-1252). */
 export type ImportEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
@@ -154,6 +155,17 @@ export interface ImportReportView {
   stopped: { line: number; reason: string; kind?: 'read' | 'write' } | null;
   /** Rows imported but worth a second look: a near-duplicate of another user's address (`similarTo`), or an address that mixes writing systems. */
   flagged?: Array<{ line: number; email: string; kind: 'near-duplicate' | 'mixed-script'; similarTo: string | null }>;
+}
+/**
+ * What the app's dry run of an import found (`preview`), for the file the operator picked
+ * (`fileName`, its name only; `totalBytes`); `previewId` starts the import of that file. All null
+ * when the file dialog was cancelled.
+ */
+export interface ImportPreviewView {
+  previewId: string | null;
+  fileName: string | null;
+  totalBytes: number | null;
+  preview: ImportPreview | null;
 }
 export interface JobReport {
   jobId: string;

@@ -292,13 +292,22 @@ export class AppController {
     const jobId = this.random.bytes(8).toString('hex');
     const running = runJob<unknown>(ref ?? jobRef(this.vault()), session, kind, params, {
       workerUrl: this.deps.workerUrl,
-      onProgress: (p) =>
-        kind === 'import'
-          ? this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 })
-          : this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 }),
+      onProgress: (p) => {
+        if (kind === 'import') this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, totalBytes: p.totalBytes ?? null, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 });
+        // A preview's caller waits for its answer: it sends no progress.
+        else if (kind !== 'import-preview') this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 });
+      },
     });
     const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result };
     this.jobs.set(jobId, job);
+    // An import's dry run answers its caller, who waits for it: no report, no toast.
+    if (kind === 'import-preview') {
+      running.result.then(
+        (result) => void (job.result = result),
+        () => void (job.result = null),
+      );
+      return { jobId, done: running.result };
+    }
     running.result.then(
       (result) => {
         // A rekey's result carries the new key: hand it to the caller once, never keep it.

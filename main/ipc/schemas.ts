@@ -17,6 +17,7 @@ const opName = z.string().min(1).max(64);
 const format = z.enum(['csv', 'json']);
 const language = z.enum(['nb', 'en']);
 const empty = z.object({}).strict();
+const importEncoding = z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']);
 /** The audit filter the list and the export share. */
 const auditFilter = z.object({
   userEmail: z.string().max(254).optional(),
@@ -119,7 +120,9 @@ export const CHANNELS = {
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),
   'operators:reset-second-factor': ch('operators:reset-password', z.object({ operatorId: z.string().max(64) }).strict()),
-  'users:import': ch('users:import', z.object({ encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).optional() }).strict()),
+  'users:import': ch('users:import', z.object({ encoding: importEncoding.optional(), previewId: z.string().min(1).max(64).optional() }).strict()),
+  // A dry run reads the directory as the import would: for those who may import.
+  'users:import-preview': ch('users:import', z.object({ encoding: importEncoding.optional() }).strict()),
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'jobs:reports': ch('users:find', empty),

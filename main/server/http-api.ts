@@ -42,6 +42,7 @@ export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
   'clipboard:copy': 'The clipboard belongs to the desktop app.',
   'settings:choose-logo': 'Choose the logo in the desktop app.',
   'users:import': 'Import over a server is not available yet: run it on the server host.',
+  'users:import-preview': 'Import over a server is not available yet: run "factordesk import-users FILE --dry-run" on the server host.',
   'users:import-cancel': 'Import over a server is not available yet.',
   'users:import-save-report': 'Import over a server is not available yet.',
   'jobs:reports': 'A server has no background jobs for the app yet.',

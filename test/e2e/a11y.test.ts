@@ -206,6 +206,10 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await tab('import');
       h.openAnswers.csv = hr.path;
       await $('import-start').click();
+      // First what the import would do (the preview), then the import itself.
+      await $('import-preview').waitFor({ timeout: 30_000 });
+      await check('import-preview');
+      await $('import-confirm').click();
       await $('import-report').waitFor({ timeout: 30_000 });
       await check('import-report');
       await tab('lookup');

@@ -7,7 +7,7 @@
 //   → stepping away (journey 5, idle lock) → language switch.
 // Afterwards: no CSP violation, no page error, and no channel response but the issuing ones
 // carried a secret. Screenshots (1280×720) go to test-results/screenshots/.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
@@ -227,20 +227,55 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     expect(await pageHtml(h.page)).not.toContain(recoveryKey.slice(0, 8));
   });
 
-  it('import (journey 4): a semicolon CSV with BOM, progress visible, 12 rejected lines listed by line number, report saved', async () => {
+  it('import (journey 4): a semicolon CSV with BOM, checked first (counts, rejected lines with reasons, nothing written), then imported with progress in bytes, 12 rejected lines listed by line number, report saved', async () => {
     await $('nav-import').click();
     await $('import-start').waitFor();
-    h.openAnswers.csv = hr.path;
+    // A file whose header names a column in Norwegian is refused, its columns named in Norwegian.
+    const badHeader = join(h.tmp, 'bad-header.csv');
+    writeFileSync(badHeader, 'E-post;name;phone;organization\r\nkari@example.no;Kari;;Acme\r\n');
+    h.openAnswers.csv = badHeader;
     await $('import-start').click();
+    await shows($('import-error'), tr('nb', 'import.header.unknown', { cols: '«E-post»' }));
+    await shows($('import-error'), tr('nb', 'import.header.missing', { cols: 'email' }));
+    expect(await $('import-preview').count()).toBe(0);
+    h.openAnswers.csv = hr.path;
+    const usersBefore = (h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+    const eventsBefore = (h.controller.vault().db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
+    await $('import-start').click();
+
+    // Step 1, the preview: what the import would do, in Norwegian, nothing written yet.
+    await $('import-preview').waitFor({ timeout: 30_000 });
+    await shows($('import-preview'), tr('nb', 'import.previewTitle', { file: 'hr-export.csv' }));
+    expect(await text($('import-preview-rows'))).toBe(fmt('nb', hr.rows));
+    const previewNew = Number((await text($('import-preview-new'))).replace(/\D/g, ''));
+    expect(previewNew).toBeGreaterThan(2000);
+    expect(await text($('import-preview-rejected-count'))).toBe('12');
+    const previewRows = await $('import-preview-rejected').locator('tbody tr').all();
+    expect(previewRows).toHaveLength(12);
+    expect(await text(previewRows[0]!.locator('td').first())).toBe(fmt('nb', hr.badLines[0]!));
+    expect(await text(previewRows[0]!.locator('td').nth(1))).toBe(tr('nb', 'import.reject.email-at'));
+    expect(await text(previewRows[1]!.locator('td').nth(1))).toBe(tr('nb', 'import.reject.missing', { field: 'name' }));
+    await shot('import-preview');
+    expect((h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(usersBefore);
+    expect((h.controller.vault().db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n).toBe(eventsBefore);
+
+    // Step 2, Import: the same file (no second dialog), a determinate bar of bytes read.
+    h.openAnswers.csv = null;
+    await $('import-confirm').click();
     await $('import-progress').waitFor({ timeout: 10_000 });
     await shot('import-progress');
     expect(await $('import-progress').isVisible()).toBe(true);
+    // Determinate from the start: of the file's size as the preview found it.
+    expect(await $('import-progress').getAttribute('max')).toBe(String(statSync(hr.path).size));
+    expect(await text($('import-bytes'))).toMatch(/^[\d,]+ (B|kB) av [\d,]+ kB lest \(\d+ %\)$/);
     // import-stats is the live line under the progress bar.
     expect(await text($('import-stats'))).toMatch(/\d/);
 
     await $('import-report').waitFor({ timeout: 30_000 });
     await shows($('import-report'), tr('nb', 'import.reportTitle'));
     expect(await text($('import-rows'))).toBe(fmt('nb', hr.rows));
+    // The import did what the preview said.
+    expect((h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(usersBefore + previewNew);
     expect(await text($('import-rejected-count'))).toBe('12');
     const rows = await $('import-rejected').locator('tbody tr').all();
     expect(rows).toHaveLength(12);

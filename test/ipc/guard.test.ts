@@ -62,6 +62,7 @@ const VALID: { [C in Channel]: Req<C> } = {
   'operators:reset-password': { operatorId: 'op-1', password: PW },
   'operators:reset-second-factor': { operatorId: 'op-1' },
   'users:import': {},
+  'users:import-preview': {},
   'users:import-cancel': { jobId: 'job-1' },
   'users:import-save-report': { jobId: 'job-1' },
   'jobs:reports': {},

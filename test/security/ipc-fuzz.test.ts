@@ -107,6 +107,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'operators:reset-password': (x) => ({ operatorId: x.agentId, password: 'a long enough new password 1' }),
   'operators:reset-second-factor': (x) => ({ operatorId: x.agentId }),
   'users:import': () => ({}),
+  'users:import-preview': () => ({}),
   'users:import-cancel': () => ({ jobId: 'job-1' }),
   'users:import-save-report': () => ({ jobId: 'job-1' }),
   'jobs:reports': () => ({}),
