@@ -38,6 +38,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'backup-codes': { support: 'over-server' },
   reenroll: { support: 'over-server', note: 'without --sheet (the sheet is printed from the app)' },
   confirm: { support: 'over-server' },
+  'lost-phone': { support: 'over-server', note: 'with self-enrollment on the server’s page, without --sheet' },
   'reprint-sheet': { support: 'not-in-server-mode', note: 'print the sheet from the app' },
   'clear-lock': { support: 'over-server' },
   'operators list': { support: 'over-server' },
@@ -210,6 +211,19 @@ const REMOTE: Record<string, RemoteRun> = {
     const result = { enrollmentId: r.enrollmentId, uri: r.uri, key: r.key, deadline: r.deadline, sheetId: r.sheetId, ...(r.backupCodes ? { codes: r.backupCodes } : {}), sheet: null };
     const text = [`URI: ${r.uri}`, `Key: ${r.key}`, `Set up before: ${localTime(r.deadline)}`, `Sheet id: ${r.sheetId}`, ...(r.backupCodes ? ['Backup codes:', ...r.backupCodes] : [])];
     return { result, message: `Re-enrollment started for ${user.email}: the old authenticator is revoked. Set the new one up before ${localTime(r.deadline)}; the URI and key are not shown again.`, text: text.join('\n') };
+  },
+  async 'lost-phone'(_ctx, p, api) {
+    if (str(p, 'sheet') !== undefined) fail('NOT_IN_SERVER_MODE', 'Over a server the user scans their own QR on the enrollment page: run lost-phone without --sheet.');
+    const action = actionContext(p);
+    choiceArg(str(p, 'language'), 'language', ['nb', 'en'] as const, 'nb');
+    const user = await userIdByEmail(api, emailArg(p.args[0]!));
+    const r = await api.call('users:lost-phone', { userId: user.id, ...action });
+    if (r.enrollment.mode !== 'self') fail('INTERNAL', 'The server answered without self-enrollment.');
+    const e = r.enrollment;
+    const pageUrl = new URL(e.pagePath, api.client.base).toString();
+    const result = { actionId: r.actionId, revokedAuthenticator: r.revokedAuthenticator, oneTimeCode: r.oneTimeCode, enrollment: { mode: e.mode, code: e.code, expiresAt: e.expiresAt, pageUrl }, sheet: null };
+    const text = [`One-time code: ${r.oneTimeCode.code} (valid until ${localTime(r.oneTimeCode.expiresAt)})`, `Enrollment code: ${e.code} (valid until ${localTime(e.expiresAt)})`, `Enrollment page: ${pageUrl}`];
+    return { result, message: `Lost phone for ${user.email}: the old authenticator is revoked. Read both codes to the user; they set up the new app on the enrollment page. Neither code is shown again.`, text: text.join('\n') };
   },
   async confirm(ctx, p, api) {
     const email = emailArg(p.args[0]!);
