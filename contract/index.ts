@@ -9,5 +9,6 @@ export * from './errors.ts';
 export * from './permissions.ts';
 export * from './audit-actions.ts';
 export * from './alerts.ts';
+export * from './lost-phone.ts';
 export type * from './requests.ts';
 export type * from './views.ts';

@@ -5,6 +5,7 @@
  * enrollment code for its page, so no agent sees the new QR), one notification queued, and
  * audit events linked by one action id. It is one change for the velocity limits.
  */
+import { LOST_PHONE_CODE_MINUTES } from '../../contract/index.ts';
 import type { Session } from './session.ts';
 import type { ServerStore, ServerWriteTx, Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
@@ -16,8 +17,6 @@ import { groupOneTimeCode, newOneTimeCode } from './one-time-codes.ts';
 import { createPending, freshEnrollment, type EnrollmentIssued } from './enrollment.ts';
 import { groupEnrollmentCode, prepareEnrollmentCode, storeEnrollmentCode } from './self-enrollment.ts';
 
-/** The one-time code of a lost phone lives this long at most (less when the setting is lower). */
-export const LOST_PHONE_CODE_MINUTES = 15;
 /** The server's self-enrollment page, relative to the server's address. */
 export const SELF_ENROLLMENT_PATH = '/enroll';
 
