@@ -5,7 +5,7 @@
 // work (the one-time code verifies, the enrollment code starts the page once), one notification
 // is queued and the audit events share one action id without a secret in them.
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, base32Decode, oneJson, spawnCli } from '../fixtures/cli-harness.ts';
@@ -78,9 +78,9 @@ describe('lost phone over a server', () => {
       const login = spawnCli(['--json', '--operator', ADMIN.name, 'login'], { env: { ...env, FACTORDESK_PASSWORD: ADMIN.password, FACTORDESK_OTP: totpAt(adminSecret, Date.now() + 30_000) } });
       expect(oneJson(login.stdout).ok, login.stdout).toBe(true);
 
-      // No sheet over a server: the user scans their own QR on the page. Refused before anything happens.
-      const sheet = spawnCli(['--json', 'lost-phone', KARI, ...ACT, '--sheet', join(fx.tmp, 's.pdf')], { env });
-      expect([sheet.status, oneJson(sheet.stdout).error?.code]).toEqual([2, 'NOT_IN_SERVER_MODE']);
+      // No PDF sheet over a server (it would be the QR sheet): refused before anything happens.
+      const pdf = spawnCli(['--json', 'lost-phone', KARI, ...ACT, '--sheet', join(fx.tmp, 's.pdf')], { env });
+      expect([pdf.status, oneJson(pdf.stdout).error?.code]).toEqual([2, 'NOT_IN_SERVER_MODE']);
       const bad = spawnCli(['--json', 'lost-phone', KARI, '--checks', 'known-email', '--ticket', 'HD-88', '--reason', 'r'], { env });
       expect([bad.status, oneJson(bad.stdout).error?.code]).toEqual([2, 'CHECKS_REQUIRED']);
 
@@ -89,7 +89,8 @@ describe('lost phone over a server', () => {
         const auditBefore = (await direct.read((tx) => tx.audit.list({ limit: 10_000 }))).length;
         const outboxBefore = (await direct.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 1000 }))).length;
 
-        const r = spawnCli(['--json', 'lost-phone', KARI, ...ACT], { env });
+        const sheetFile = join(fx.tmp, 'lost-phone.html');
+        const r = spawnCli(['--json', 'lost-phone', KARI, ...ACT, '--sheet', sheetFile, '--language', 'en'], { env });
         expect(r.status, r.stdout + r.stderr).toBe(0);
         const j = oneJson(r.stdout).result;
         expect(j).toMatchObject({
@@ -97,10 +98,21 @@ describe('lost phone over a server', () => {
           revokedAuthenticator: true,
           oneTimeCode: { code: expect.stringMatching(/^\d{4} \d{4}$/), expiresAt: expect.any(Number) },
           enrollment: { mode: 'self', code: expect.stringMatching(/^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/), pageUrl: `${server}/enroll` },
-          sheet: null,
+          sheet: sheetFile,
         });
         // The agent never sees the new QR, URI or key.
         expect(r.stdout).not.toMatch(/otpauth|qrSvg|"key"|"uri"/);
+        // The sheet: the page's address, the steps (English first) and the enrollment code; no QR, no one-time code.
+        const sheet = readFileSync(sheetFile, 'utf8');
+        expect(statSync(sheetFile).mode & 0o777).toBe(0o600);
+        expect(sheet).toContain(`${server}/enroll`);
+        expect(sheet).toContain(j.enrollment.code);
+        expect(sheet).toContain('Type your email address and the enrollment code.');
+        expect(sheet).toContain('Skriv inn e-postadressen din og registreringskoden.');
+        expect(sheet.indexOf('Type your email address')).toBeLessThan(sheet.indexOf('Skriv inn e-postadressen'));
+        expect(sheet).toContain('Kari Nordmann');
+        expect(sheet).not.toMatch(/<svg|<img|otpauth|<script/);
+        expect(sheet).not.toContain(j.oneTimeCode.code);
         expect(j.oneTimeCode.expiresAt - Date.now()).toBeLessThanOrEqual(15 * 60_000);
 
         // The human form: both codes and the page address, nothing else.

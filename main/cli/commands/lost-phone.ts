@@ -21,8 +21,9 @@ of the server's enrollment page instead, where the user scans their own QR. The 
 notification; the audit events share one action id. Counts as one change for the limits.
 
 ${ACTION_HELP}
-  --sheet FILE.pdf   also write the enrollment sheet (solo vault), mode 0600, as "reenroll"
-                     does; the file must not exist yet
+  --sheet FILE.pdf   also write the enrollment sheet, mode 0600, as "reenroll" does; the file
+                     must not exist yet. Over a server: FILE.html only, with the page's
+                     address, the steps and the enrollment code (never a QR)
   --language nb|en   the sheet's first language (default nb)`,
   options: { ...ACTION_OPTIONS, sheet: { type: 'string' }, language: { type: 'string' } },
   args: ['EMAIL'],
