@@ -23,6 +23,7 @@ export const CHANNEL_NAMES = [
   'enrollment:reveal-key',
   'enrollment:confirm',
   'enrollment:issue-code',
+  'users:lost-phone',
   'enrollment:print-sheet',
   'sms:remove',
   'lock:clear',

@@ -36,6 +36,7 @@ export interface Channels {
   'enrollment:reveal-key': Spec<Q.EnrollmentRef, { ok: true }>;
   'enrollment:confirm': Spec<Q.ConfirmEnrollmentRequest, { status: 'active' }>;
   'enrollment:issue-code': Spec<Q.ActionRequest, V.EnrollmentCodeIssued>;
+  'users:lost-phone': Spec<Q.ActionRequest, V.LostPhoneIssued>;
   'enrollment:print-sheet': Spec<Q.PrintSheetRequest, { done: boolean; file: string | null }>;
   'sms:remove': Spec<Q.ActionRequest, { ok: true }>;
   'lock:clear': Spec<Q.ActionRequest, { ok: true }>;

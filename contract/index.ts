@@ -10,5 +10,6 @@ export * from './permissions.ts';
 export * from './audit-actions.ts';
 export * from './alerts.ts';
 export * from './imports.ts';
+export * from './lost-phone.ts';
 export type * from './requests.ts';
 export type * from './views.ts';

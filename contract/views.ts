@@ -223,3 +223,16 @@ export interface EnrollmentCodeIssued {
   code: string;
   expiresAt: number;
 }
+
+/**
+ * What the lost-phone action answers, once: the one-time code to read to the user and how the
+ * new authenticator is set up: agent-driven (QR, typed key and sheet, as a re-enrollment) or,
+ * where a server offers it, on the server's self-enrollment page with an enrollment code (the
+ * agent never sees that QR). `actionId` links the action's audit events.
+ */
+export interface LostPhoneIssued {
+  actionId: string;
+  revokedAuthenticator: boolean;
+  oneTimeCode: { code: string; expiresAt: number };
+  enrollment: ({ mode: 'agent' } & IssuedEnrollment) | ({ mode: 'self'; pagePath: string } & EnrollmentCodeIssued);
+}

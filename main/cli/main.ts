@@ -15,6 +15,7 @@ import { init } from './commands/init.ts';
 import { importUsersCommand, find, show } from './commands/users.ts';
 import { issueCode, backupCodes, verify } from './commands/codes.ts';
 import { reenroll, reprintSheet, confirm } from './commands/enrollment.ts';
+import { lostPhone } from './commands/lost-phone.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
 import { outboxDeliver } from './commands/outbox.ts';
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   reenroll,
   reprintSheet,
   confirm,
+  lostPhone,
   verify,
   clearLock,
   refuse,

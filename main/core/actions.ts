@@ -135,7 +135,8 @@ export type NotificationKind =
   | 'enrollment-confirmed'
   | 'self-enrollment'
   | 'sms-removed'
-  | 'lock-cleared';
+  | 'lock-cleared'
+  | 'lost-phone';
 
 const WHAT: Record<NotificationKind, { nb: string; en: string; helpdesk: boolean }> = {
   'one-time-code': { nb: 'Det ble utstedt en engangskode til deg.', en: 'A one-time code was issued for you.', helpdesk: true },
@@ -149,6 +150,11 @@ const WHAT: Record<NotificationKind, { nb: string; en: string; helpdesk: boolean
     helpdesk: false,
   },
   'sms-removed': { nb: 'Innlogging med SMS ble fjernet.', en: 'Sign-in by SMS was removed.', helpdesk: true },
+  'lost-phone': {
+    nb: 'Autentiseringsappen din ble tilbakestilt fordi telefonen ble meldt borte, og det ble utstedt en engangskode til deg; den gamle appen virker ikke lenger.',
+    en: 'Your authenticator app was reset because your phone was reported lost, and a one-time code was issued for you; the old app no longer works.',
+    helpdesk: true,
+  },
   'lock-cleared': { nb: 'Sperren etter for mange feil koder ble opphevet.', en: 'The lock after too many wrong codes was lifted.', helpdesk: true },
 };
 

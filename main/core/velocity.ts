@@ -8,8 +8,12 @@ import type { Store, WriteTx } from '../store/port.ts';
 import { loadSettings } from './settings.ts';
 import { auditAction, type ActionContext, type UserRow } from './actions.ts';
 
-/** The audit actions that are one factor change each (counted when their outcome is ok). */
-export const FACTOR_CHANGE_ACTIONS = ['code.issue-one-time', 'code.backup-codes', 'enrollment.reenroll', 'enrollment.regenerate', 'enrollment.confirm', 'lock.clear', 'sms.remove'] as const;
+/**
+ * The audit actions that are one factor change each (counted when their outcome is ok). The
+ * lost-phone action is one change: only its `lost-phone` event counts, not the linked
+ * `lost-phone.*` events of its steps.
+ */
+export const FACTOR_CHANGE_ACTIONS = ['code.issue-one-time', 'code.backup-codes', 'enrollment.reenroll', 'enrollment.regenerate', 'enrollment.confirm', 'lock.clear', 'sms.remove', 'lost-phone'] as const;
 export type FactorChangeAction = (typeof FACTOR_CHANGE_ACTIONS)[number];
 
 const HOUR_MS = 3_600_000;

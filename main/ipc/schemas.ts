@@ -59,6 +59,7 @@ export const CHANNELS = {
   'enrollment:reveal-key': ch('enrollment:reveal-key', z.object({ userId: id, enrollmentId: id }).strict()),
   'enrollment:issue-code': ch('enrollment:issue-code', z.object(action).strict()),
   'enrollment:confirm': ch('enrollment:confirm', z.object({ userId: id, code: z.string().max(64) }).strict()),
+  'users:lost-phone': ch('enrollment:reenroll', z.object(action).strict()),
   'enrollment:print-sheet': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict()),
   'sms:remove': ch('sms:remove', z.object(action).strict()),
   'lock:clear': ch('lock:clear', z.object(action).strict()),

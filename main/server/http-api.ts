@@ -13,6 +13,8 @@ import { CHANNEL_NAMES } from '../../contract/index.ts';
 import { createGuard, type Handlers } from '../ipc/guard.ts';
 import { storeChannels } from '../ipc/handlers/store-channels.ts';
 import { DirectorySearches } from '../core/directory-searches.ts';
+import { lostPhoneView } from '../ipc/handlers/store-channels.ts';
+import { reportLostPhone } from '../core/lost-phone.ts';
 import { publicDetails } from '../ipc/error-details.ts';
 import type { ServerStore } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
@@ -112,6 +114,8 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
     'enrollment:issue-code': ({ userId, checks, ticket, reason }, s) => issueEnrollmentCode(store, s!, userId, { checks, ticket, reason }),
+    // A server offers self-enrollment: the user scans their own QR on its page, never the agent.
+    'users:lost-phone': async ({ userId, checks, ticket, reason }, s) => lostPhoneView(await reportLostPhone(store, s!, userId, { checks, ticket, reason }, { selfEnrollment: true })),
     'session:change-password': async ({ oldPassword, newPassword }, s) => {
       await changeOwnPassword(store, s!, oldPassword, newPassword);
       return { ok: true as const };

@@ -33,7 +33,7 @@ import {
 import { totpAt } from '../../main/core/totp.ts';
 import { concealedFormats } from '../../main/app/clipboard-guard.ts';
 import { focusProblem } from '../helpers/a11y.ts';
-import type { AuditEventView, ChainReportView, IssuedEnrollment, SettingsView } from '../../contract/index.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment, LostPhoneIssued, SettingsView } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
 
@@ -585,6 +585,73 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows($('factor-backup-codes'), tr('nb', 'factor.codesLeft', { n: 10, total: 10 }));
     await shows($('recent-activity'), 'Brukte opp reservekodene');
     for (const c of shown) expect(await pageHtml(h.page)).not.toContain(c!);
+  });
+
+  it('lost phone: one dialog, one check, ticket and reason — the old app revoked, a 15-minute code, a new QR and sheet, confirmed; one notification, one action id', async () => {
+    await lookUp('ola.hansen', OLA.email);
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    const store = h.controller.store();
+    const eventsBefore = (await store.read((tx) => tx.audit.list({ limit: 10_000 }))).length;
+    const outboxBefore = (await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10_000 }))).length;
+    await shows($('action-lost-phone'), tr('nb', 'actions.lostPhone'));
+    await h.page.keyboard.press('Alt+P');
+    const dlg = $('dialog-lost-phone');
+    await dlg.waitFor();
+    await expect.poll(focusedTestId).toBe('check-callback');
+    expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
+    await identity(['callback'], 'HD-20396', 'phone lost on the bus');
+    await h.page.keyboard.press('Enter');
+    // What will happen: the old app stops, a short-lived code, a new set-up, one change.
+    await shows($('consequences'), tr('nb', 'consequence.authRevoke', { name: 'Ola' }));
+    await shows($('consequences'), tr('nb', 'consequence.lostPhoneOne'));
+    await shows($('consequences'), tr('nb', 'otc.minutes', { count: 15, n: 15 }));
+    await expect.poll(focusedTestId).toBe('dialog-next');
+    await h.page.keyboard.press('Enter');
+
+    const value = dlg.getByTestId('lost-phone-code-value');
+    await value.waitFor();
+    const answer = last<LostPhoneIssued>('users:lost-phone');
+    if (answer.enrollment.mode !== 'agent') throw new Error('the app answers an agent-driven set-up');
+    expect(await value.getAttribute('data-value')).toBe(answer.oneTimeCode.code.replace(/\s/g, ''));
+    expect(answer.oneTimeCode.expiresAt - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(answer.oneTimeCode.expiresAt - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    await shows($('lost-phone-action-id'), answer.actionId);
+    await shot('lost-phone-code');
+    // Next: the new phone's set-up.
+    await expect.poll(focusedTestId).toBe('dialog-next');
+    await h.page.keyboard.press('Enter');
+    await $('enrollment-qr').waitFor();
+    await shot('lost-phone-set-up');
+    // The new QR on screen is the one in the answer; the sheet prints with its key.
+    expect(await decodeQr($('enrollment-qr'))).toBe(answer.enrollment.uri);
+    const printedBefore = h.printed.length;
+    await $('print-sheet').click();
+    await expect.poll(() => h.printed.length).toBe(printedBefore + 1);
+    expect(h.printed.at(-1)!.replace(/\s/g, '')).toContain(secretOfUri(answer.enrollment.uri));
+
+    await dlg.getByTestId('dialog-next').focus();
+    await h.page.keyboard.press('Enter');
+    await $('confirm-code').waitFor();
+    await $('confirm-code').fill(totpAt(base32ToBytes(secretOfUri(answer.enrollment.uri)), Date.now()));
+    await $('confirm-submit').click();
+    await $('enrollment-active').waitFor();
+    await dlg.getByTestId('dialog-close').click();
+    await dlg.waitFor({ state: 'detached' });
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    await shows($('factor-one-time-code'), tr('nb', 'factor.otcActive'));
+    await shows($('recent-activity'), tr('nb', 'auditAction.lost-phone'));
+
+    // In the vault: the action's events share its id; one notification; no code or key in the audit.
+    const added = [...(await store.read((tx) => tx.audit.list({ limit: 10_000 })))].sort((a, b) => a.seq - b.seq).slice(eventsBefore);
+    const linked = added.filter((e) => e.details['actionId'] === answer.actionId).map((e) => e.action);
+    expect(linked).toEqual(['lost-phone.revoke', 'lost-phone.one-time-code', 'lost-phone.reenroll', 'lost-phone']);
+    const auditText = JSON.stringify(added);
+    expect(auditText).not.toContain(answer.oneTimeCode.code.replace(/\s/g, ''));
+    expect(auditText).not.toContain(secretOfUri(answer.enrollment.uri));
+    const outbox = await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10_000 }));
+    const queued = outbox.slice(0, outbox.length - outboxBefore); // newest first
+    // The action queued one; the confirmation of the new app its own.
+    expect(queued.map((o) => o.kind).sort()).toEqual(['enrollment-confirmed', 'lost-phone']);
   });
 
   it('journey 3: only "known email" ticked → Next stays disabled, the weak-only notice offers "Record refused request", which records it', async () => {

@@ -44,6 +44,7 @@ const VALID: { [C in Channel]: Req<C> } = {
   'enrollment:issue-code': ACTION,
   'enrollment:reenroll': { ...ACTION, voidCodes: true, withBackupCodes: false },
   'enrollment:regenerate': ACTION,
+  'users:lost-phone': ACTION,
   'enrollment:reveal-key': { userId: 1, enrollmentId: 1 },
   'enrollment:confirm': { userId: 1, code: '123456' },
   'enrollment:print-sheet': { userId: 1, enrollmentId: 1, mode: 'pdf', language: 'nb' },

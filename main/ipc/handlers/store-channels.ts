@@ -13,7 +13,8 @@ import { listAuditEvents } from '../../core/audit-export.ts';
 import { listOutbox } from '../../core/outbox.ts';
 import { acknowledgeAlert, listAlerts } from '../../core/alerts.ts';
 import { recordRecoveryKeyStored } from '../../core/first-run.ts';
-import type { IssuedEnrollment } from '../../../contract/index.ts';
+import { reportLostPhone, type LostPhoneResult } from '../../core/lost-phone.ts';
+import type { IssuedEnrollment, LostPhoneIssued } from '../../../contract/index.ts';
 
 /** The channels whose whole work is one service call on the store: the same in the app and on a server. */
 export type StoreChannels = Pick<
@@ -26,6 +27,7 @@ export type StoreChannels = Pick<
   | 'enrollment:regenerate'
   | 'enrollment:reveal-key'
   | 'enrollment:confirm'
+  | 'users:lost-phone'
   | 'sms:remove'
   | 'lock:clear'
   | 'requests:refuse'
@@ -49,6 +51,13 @@ async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollm
   return { ...r, qrSvg };
 }
 
+/** The lost-phone answer for the renderer: an agent-driven enrollment gets its QR image. */
+export async function lostPhoneView(r: LostPhoneResult): Promise<LostPhoneIssued> {
+  if (r.enrollment.mode === 'self') return { ...r, enrollment: r.enrollment };
+  const { mode, ...issued } = r.enrollment;
+  return { ...r, enrollment: { mode, ...(await withQr(issued)) } };
+}
+
 /**
  * Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED
  * when there is none); `smtpPasswordSet` says whether the delivering process has the relay password.
@@ -62,6 +71,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
     'codes:backup': ({ userId, checks, ticket, reason }, s) => issueBackupCodes(store(), s!, userId, { checks, ticket, reason }),
     'enrollment:reenroll': async ({ userId, checks, ticket, reason, voidCodes, withBackupCodes }, s) =>
       withQr(await forceReenrollment(store(), s!, userId, { checks, ticket, reason, voidCodes, withBackupCodes })),
+    'users:lost-phone': async ({ userId, checks, ticket, reason }, s) => lostPhoneView(await reportLostPhone(store(), s!, userId, { checks, ticket, reason })),
     'enrollment:regenerate': async ({ userId, checks, ticket, reason }, s) => withQr(await regenerateEnrollment(store(), s!, userId, { checks, ticket, reason })),
     'enrollment:reveal-key': async ({ userId, enrollmentId }, s) => {
       await revealEnrollmentKey(store(), s!, userId, enrollmentId);
