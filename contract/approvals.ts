@@ -4,7 +4,7 @@
  * ticket and reason and no secret; another admin approves or rejects it; the requester then
  * runs it once before it expires, which is when its code or QR is made.
  */
-export const APPROVAL_ACTIONS = ['code.issue-one-time', 'code.backup-codes', 'enrollment.reenroll', 'enrollment.regenerate', 'lock.clear', 'sms.remove'] as const;
+export const APPROVAL_ACTIONS = ['code.issue-one-time', 'code.backup-codes', 'enrollment.reenroll', 'enrollment.regenerate', 'lock.clear', 'sms.remove', 'lost-phone'] as const;
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 
 /** Why a change waits: over a velocity limit, a privileged (VIP or operator's own) user, or the settings say every such change. */
@@ -50,11 +50,3 @@ export interface ApprovalView {
   runAt: number | null;
 }
 
-/** What running an approved request made (one of these, by its action). The code or key is shown once, as when the action runs directly. */
-export interface ApprovalRunView {
-  action: ApprovalAction;
-  userId: number;
-  oneTimeCode?: { code: string; expiresAt: number };
-  backupCodes?: { codes: string[]; createdAt: number };
-  enrollment?: { enrollmentId: number; uri: string; key: string; deadline: number; sheetId: string; backupCodes?: string[]; qrSvg: string };
-}

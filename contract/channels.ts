@@ -7,7 +7,7 @@ import type { Result } from './errors.ts';
 import type * as Q from './requests.ts';
 import type * as V from './views.ts';
 import type { AlertView } from './alerts.ts';
-import type { ApprovalRunView, ApprovalView } from './approvals.ts';
+import type { ApprovalView } from './approvals.ts';
 
 /** A credential a restore brings back: an operator (by sign-in name) or a service key (by label). */
 export interface RevivedCredential {
@@ -37,6 +37,7 @@ export interface Channels {
   'enrollment:reveal-key': Spec<Q.EnrollmentRef, { ok: true }>;
   'enrollment:confirm': Spec<Q.ConfirmEnrollmentRequest, { status: 'active' }>;
   'enrollment:issue-code': Spec<Q.ActionRequest, V.EnrollmentCodeIssued>;
+  'users:lost-phone': Spec<Q.ActionRequest, V.LostPhoneIssued>;
   'enrollment:print-sheet': Spec<Q.PrintSheetRequest, { done: boolean; file: string | null }>;
   'sms:remove': Spec<Q.ActionRequest, { ok: true }>;
   'lock:clear': Spec<Q.ActionRequest, { ok: true }>;
@@ -53,6 +54,7 @@ export interface Channels {
   'operators:reset-password': Spec<Q.OperatorRef & { password: string }, V.OperatorView>;
   'operators:reset-second-factor': Spec<Q.OperatorRef, { ok: true }>;
   'users:import': Spec<Q.ImportUsersRequest, { jobId: string | null }>;
+  'users:import-preview': Spec<Q.PreviewImportRequest, V.ImportPreviewView>;
   'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
   'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
@@ -65,7 +67,7 @@ export interface Channels {
   'approvals:list': Spec<{ all?: boolean }, { approvals: ApprovalView[]; waiting: number }>;
   'approvals:approve': Spec<{ id: number; reason?: string }, ApprovalView>;
   'approvals:reject': Spec<{ id: number; reason: string }, ApprovalView>;
-  'approvals:run': Spec<{ id: number }, ApprovalRunView>;
+  'approvals:run': Spec<{ id: number }, V.ApprovalRunView>;
   'users:set-privileged': Spec<{ userId: number; privileged: boolean }, { userId: number; privileged: boolean; changed: boolean }>;
   'outbox:export': Spec<{ format: Q.ExportFormat }, { file: string | null; count: number }>;
   'vault:info': Spec<Q.Empty, V.VaultInfo>;
@@ -91,7 +93,8 @@ export interface Events {
   'idle:warning': { secondsLeft: number };
   /** After a restore, `revived` lists operators and service keys revoked since the backup that work again. */
   'session:locked': { reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore'; revived?: RevivedCredential[] };
-  'import:progress': { jobId: string; rows: number; bytes: number; accepted: number; rejected: number; rowsPerSecond: number };
+  /** A running import: rows read, and bytes read of `totalBytes` (null when the size is not known). */
+  'import:progress': { jobId: string; rows: number; bytes: number; totalBytes: number | null; accepted: number; rejected: number; rowsPerSecond: number };
   'job:done': V.JobReport;
   /** Progress of a job that walks the audit chain (verify, export): events done of total. */
   'job:progress': { jobId: string; kind: V.JobReport['kind']; done: number; total: number };

@@ -69,8 +69,13 @@ export interface ErrorDetailMap {
     /** Bounds of a number that was out of range (e.g. one-time code minutes). */
     min?: number;
     max?: number;
-    /** Identity-check ids that are not in the settings. */
+    /** Identity-check ids that are not in the settings; an import file's header cells that name no column. */
     unknown?: string[];
+    /** A refused import header (`field` 'header'): the required columns it lacks, those it names twice, and the columns allowed. */
+    kind?: 'header';
+    missing?: string[];
+    duplicate?: string[];
+    columns?: string[];
   };
   FORBIDDEN: FieldDetail & { permission?: Permission };
   RATE_LIMITED: FieldDetail & { seconds?: number };
@@ -114,7 +119,7 @@ const field = { field: 'string' } as const;
  * not compile.
  */
 export const ERROR_DETAILS: DetailTable = {
-  BAD_REQUEST: { ...field, path: 'string', min: 'number', max: 'number', unknown: 'string[]' },
+  BAD_REQUEST: { ...field, path: 'string', min: 'number', max: 'number', unknown: 'string[]', kind: ['header'], missing: 'string[]', duplicate: 'string[]', columns: 'string[]' },
   FORBIDDEN: { ...field, permission: PERMISSION_IDS },
   SESSION_LOCKED: field,
   SIGNIN_FAILED: field,

@@ -9,6 +9,8 @@ export * from './errors.ts';
 export * from './permissions.ts';
 export * from './audit-actions.ts';
 export * from './alerts.ts';
+export * from './imports.ts';
+export * from './lost-phone.ts';
 export * from './approvals.ts';
 export type * from './requests.ts';
 export type * from './views.ts';

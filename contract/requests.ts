@@ -95,6 +95,12 @@ export interface SettingsUpdate {
   identityChecks?: IdentityCheck[];
   reasonPresets?: ReasonPreset[];
   verification?: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+  smtpHost?: string;
+  smtpPort?: number;
+  smtpStartTls?: 'required' | 'none';
+  smtpFrom?: string;
+  smtpUser?: string;
+  notificationLanguage?: 'nb' | 'en';
   alertLogPath?: string;
   syslogHost?: string;
   syslogPort?: number;
@@ -120,8 +126,16 @@ export interface UpdateOperatorRequest {
 export interface OperatorRef {
   operatorId: string;
 }
-/** Starts an import of a file the operator picks; without `encoding`, the file's own is found. */
+/**
+ * Starts an import: of the file a preview (`users:import-preview`) read, with that preview's
+ * encoding (`previewId`), else of a file the operator picks; without `encoding`, the file's own is found.
+ */
 export interface ImportUsersRequest {
+  encoding?: ImportEncoding;
+  previewId?: string;
+}
+/** A dry run of an import of a file the operator picks; without `encoding`, the file's own is found. */
+export interface PreviewImportRequest {
   encoding?: ImportEncoding;
 }
 export interface JobRef {

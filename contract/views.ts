@@ -1,5 +1,7 @@
 /** What main answers with: plain data only, so it crosses IPC unchanged. */
 import type { CodedError, ReadOnlyReason } from './errors.ts';
+import type { ImportPreview } from './imports.ts';
+import type { ApprovalAction } from './approvals.ts';
 
 /** The text encodings a user import reads; without one chosen, the file's own (BOM, else UTF-8, else Windows-1252). */
 export type ImportEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
@@ -93,6 +95,17 @@ export interface SettingsView {
   /** Reasons the action dialogs offer to pick (the agent may still type one). */
   reasonPresets: ReasonPreset[];
   verification: { burnAfter: number; lockAfter: number; cooldownMinutes: number };
+  /** The SMTP relay notifications are delivered through ('' host: none, they are exported). */
+  smtpHost: string;
+  smtpPort: number;
+  smtpStartTls: 'required' | 'none';
+  smtpFrom: string;
+  /** The relay user; its password is never a setting (FACTORDESK_SMTP_PASSWORD on the host). */
+  smtpUser: string;
+  /** Whether the process that delivers (this app, or the server) has FACTORDESK_SMTP_PASSWORD: the password itself is never shown. */
+  smtpPasswordSet: boolean;
+  /** The language notifications are written in when the user's own is not known. */
+  notificationLanguage: 'nb' | 'en';
   /** Absolute path of the alert log (one JSON line per alert); empty for none. */
   alertLogPath: string;
   /** Server mode: alerts also go to this host as RFC 5424 syslog; empty for none. */
@@ -150,6 +163,17 @@ export interface ImportReportView {
   /** Rows imported but worth a second look: a near-duplicate of another user's address (`similarTo`), or an address that mixes writing systems. */
   flagged?: Array<{ line: number; email: string; kind: 'near-duplicate' | 'mixed-script'; similarTo: string | null }>;
 }
+/**
+ * What the app's dry run of an import found (`preview`), for the file the operator picked
+ * (`fileName`, its name only; `totalBytes`); `previewId` starts the import of that file. All null
+ * when the file dialog was cancelled.
+ */
+export interface ImportPreviewView {
+  previewId: string | null;
+  fileName: string | null;
+  totalBytes: number | null;
+  preview: ImportPreview | null;
+}
 export interface JobReport {
   jobId: string;
   kind: 'import' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
@@ -165,6 +189,11 @@ export interface OutboxItem {
   subject: string;
   createdAt: number;
   exportedAt: number | null;
+  /** When the SMTP relay took it (a delivered item is not exported). */
+  deliveredAt: number | null;
+  /** Delivery attempts so far, and the last failure in a few words (never a password). */
+  attempts: number;
+  lastError: string | null;
 }
 export interface VaultInfo {
   dir: string;
@@ -200,4 +229,28 @@ export interface NewRadiusClient {
 export interface EnrollmentCodeIssued {
   code: string;
   expiresAt: number;
+}
+
+/**
+ * What the lost-phone action answers, once: the one-time code to read to the user and how the
+ * new authenticator is set up: agent-driven (QR, typed key and sheet, as a re-enrollment) or,
+ * where a server offers it, on the server's self-enrollment page with an enrollment code (the
+ * agent never sees that QR). `actionId` links the action's audit events.
+ */
+export interface LostPhoneIssued {
+  actionId: string;
+  revokedAuthenticator: boolean;
+  oneTimeCode: { code: string; expiresAt: number };
+  enrollment: ({ mode: 'agent' } & IssuedEnrollment) | ({ mode: 'self'; pagePath: string } & EnrollmentCodeIssued);
+}
+
+/** What running an approved request made (one of these, by its action). The code or key is shown once, as when the action runs directly. */
+export interface ApprovalRunView {
+  action: ApprovalAction;
+  userId: number;
+  oneTimeCode?: { code: string; expiresAt: number };
+  backupCodes?: { codes: string[]; createdAt: number };
+  enrollment?: { enrollmentId: number; uri: string; key: string; deadline: number; sheetId: string; backupCodes?: string[]; qrSvg: string };
+  /** The lost-phone action: its one-time code and the new enrollment (agent-driven, or a self-enrollment code on a server). */
+  lostPhone?: LostPhoneIssued;
 }

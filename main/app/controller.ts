@@ -16,6 +16,8 @@ import { IdleLock } from './idle-lock.ts';
 import { forgetSheetCodes } from '../core/enrollment.ts';
 import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
 import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
+import { smtpPasswordFromEnv, startSmtpDelivery, type SmtpDeliveryOptions } from '../platform/smtp-transport.ts';
+import type { DeliveryPass, DeliveryWorker } from '../core/outbox-delivery.ts';
 import type { AppStatus, JobReport, Prefs, PublicSession, RevivedCredential } from '../../contract/index.ts';
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
@@ -34,6 +36,11 @@ export interface AppDeps {
   workerUrl?: URL;
   /** Users one operator may list per minute before lookups pause (tests of throughput lift it). */
   searchesPerMinute?: number;
+  /**
+   * Delivery of the outbox by SMTP while a vault is open (the relay from the settings, its
+   * password from `env`, default the process's FACTORDESK_SMTP_PASSWORD); false: none.
+   */
+  outboxDelivery?: SmtpDeliveryOptions | false;
 }
 
 interface Job {
@@ -61,6 +68,8 @@ export class AppController {
   private jobs = new Map<string, Job>();
   /** Finished jobs' reports not yet handed over, with the operator who started each. */
   private unreported: Array<{ report: JobReport; startedBy: string }> = [];
+  /** Delivers the outbox while a vault is open (started at open, stopped at lock). */
+  private delivery: DeliveryWorker | null = null;
 
   constructor(deps: AppDeps) {
     this.deps = deps;
@@ -171,6 +180,7 @@ export class AppController {
     this._vault = vault;
     this._session = { ...session, via: 'app' };
     this.deps.prefs.set({ lastOperatorName: session.name });
+    this.startDelivery();
     const { idleLockMinutes } = await currentSettings(storeOf(vault));
     // Locked or replaced while the settings were read: leave the idle timer to the new state.
     if (this._vault === vault) this.idle.start(idleLockMinutes * 60_000);
@@ -204,7 +214,42 @@ export class AppController {
     for (const [id, j] of this.jobs) if (j.result !== undefined) this.jobs.delete(id);
   }
 
+  /**
+   * Starts the outbox delivery for the vault open now. It asks for the store at each pass, so a
+   * vault reopened under the session (after a key rotation) is delivered from, and a vault that
+   * is closed or read-only for the moment is skipped.
+   */
+  private startDelivery(): void {
+    const opts = this.deps.outboxDelivery;
+    if (opts === false || this.delivery) return;
+    const current = () => {
+      const v = this._vault;
+      return v && !v.isClosed && !v.readOnly ? storeOf(v) : null;
+    };
+    // The first pass waits a little: a sign-in is not slowed by it.
+    this.delivery = startSmtpDelivery(current, { firstRunMs: 5_000, ...opts });
+  }
+
+  /** Asks for a delivery pass soon (after a request that may have queued a notification). */
+  deliverySoon(): void {
+    this.delivery?.kick();
+  }
+
+  /** Runs a delivery pass now (null while no vault is open or delivery is off). */
+  async deliverNow(): Promise<DeliveryPass | null> {
+    return this.delivery ? this.delivery.runOnce() : null;
+  }
+
+  /** True when the relay password is in this process's environment (it is never shown, only whether it is set). */
+  smtpPasswordSet(): boolean {
+    const opts = this.deps.outboxDelivery;
+    return !!smtpPasswordFromEnv(opts ? opts.env : undefined);
+  }
+
   private closeVault(): void {
+    // Stopped before the vault closes; `settled` waits for a pass still running.
+    if (this.delivery) this.closing = Promise.all([this.closing, this.delivery.stop()]).then(() => {});
+    this.delivery = null;
     this.dropFinishedJobs();
     const vault = this._vault;
     const session = this._session;
@@ -247,13 +292,22 @@ export class AppController {
     const jobId = this.random.bytes(8).toString('hex');
     const running = runJob<unknown>(ref ?? jobRef(this.vault()), session, kind, params, {
       workerUrl: this.deps.workerUrl,
-      onProgress: (p) =>
-        kind === 'import'
-          ? this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 })
-          : this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 }),
+      onProgress: (p) => {
+        if (kind === 'import') this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, totalBytes: p.totalBytes ?? null, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 });
+        // A preview's caller waits for its answer: it sends no progress.
+        else if (kind !== 'import-preview') this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 });
+      },
     });
     const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result };
     this.jobs.set(jobId, job);
+    // An import's dry run answers its caller, who waits for it: no report, no toast.
+    if (kind === 'import-preview') {
+      running.result.then(
+        (result) => void (job.result = result),
+        () => void (job.result = null),
+      );
+      return { jobId, done: running.result };
+    }
     running.result.then(
       (result) => {
         // A rekey's result carries the new key: hand it to the caller once, never keep it.

@@ -11,6 +11,7 @@ import { DB_FILE } from '../store/sqlite/paths.ts';
 import { toFactorDeskError } from '../core/errors.ts';
 import type { JobInput } from './jobs.ts';
 import { importUsers } from '../core/import-users.ts';
+import { previewImport } from '../core/import-preview.ts';
 import type { ImportEncoding } from '../core/import-decode.ts';
 import { backupVault, checkVaultIntegrity, rotateAfterRevocation, rotateVaultKey } from '../core/vault-maintenance.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
@@ -56,6 +57,12 @@ async function run(): Promise<unknown> {
           },
         });
       }
+      case 'import-preview':
+        // A dry run: reads the vault, writes nothing.
+        return await previewImport(storeOf(vault), input.session, inputFile(input.params.path as string), {
+          encoding: (input.params.encoding as ImportEncoding | undefined) ?? 'auto',
+          signal: controller.signal,
+        });
       case 'backup':
         return await backupVault(storeOf(vault), vaultAdminOf(vault), input.session, fileRef(input.params.dest as string));
       case 'integrity':
@@ -86,6 +93,7 @@ run().then(
   (result) => answer({ type: 'done', result }),
   (err: unknown) => {
     const e = toFactorDeskError(err);
-    answer({ type: 'error', error: { code: e.code, message: e.message } });
+    // Details go back too (a refused header names its columns); the IPC guard passes on only those the contract lists.
+    answer({ type: 'error', error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
   },
 );

@@ -18,7 +18,7 @@ export function jobRef(vault: Vault): JobVaultRef {
   return { dir: vault.dir, vaultId: vault.vaultId, generation: vault.generation, key: vault.keyForWorker(), clock: vault.clock };
 }
 
-export type JobKind = 'import' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
+export type JobKind = 'import' | 'import-preview' | 'backup' | 'integrity' | 'rekey' | 'audit-verify' | 'audit-export';
 
 /** What the worker receives (in-process memory; the key never leaves the process). */
 export interface JobInput {
@@ -99,11 +99,11 @@ export function runJob<T>(ref: JobVaultRef, session: Session, kind: JobKind, par
       f();
       endSoon();
     };
-    worker.on('message', (m: { type: string; data?: Record<string, number>; result?: T; error?: { code: ErrorCode; message: string } }) => {
+    worker.on('message', (m: { type: string; data?: Record<string, number>; result?: T; error?: { code: ErrorCode; message: string; details?: Record<string, unknown> } }) => {
       if (settled) return;
       if (m.type === 'progress' && m.data) opts.onProgress?.(m.data);
       else if (m.type === 'done') settle(() => resolve(m.result as T));
-      else if (m.type === 'error' && m.error) settle(() => reject(new FactorDeskError(m.error!.code, m.error!.message)));
+      else if (m.type === 'error' && m.error) settle(() => reject(new FactorDeskError(m.error!.code, m.error!.message, m.error!.details)));
     });
     // The worker's own error (an uncaught exception) never reaches the caller: it may name paths.
     worker.on('error', () => settle(() => reject(new FactorDeskError('INTERNAL', 'The background job failed.'))));

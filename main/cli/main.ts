@@ -15,8 +15,10 @@ import { init } from './commands/init.ts';
 import { importUsersCommand, find, show } from './commands/users.ts';
 import { issueCode, backupCodes, verify } from './commands/codes.ts';
 import { reenroll, reprintSheet, confirm } from './commands/enrollment.ts';
+import { lostPhone } from './commands/lost-phone.ts';
 import { clearLock, refuse } from './commands/requests.ts';
 import { outboxExport, auditVerify, auditExport } from './commands/exports.ts';
+import { outboxDeliver } from './commands/outbox.ts';
 import { backup, check, restore, rotateKey, serviceKeyCreate, serviceKeyList, serviceKeyRevoke } from './commands/vault.ts';
 import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
@@ -39,10 +41,12 @@ export const COMMANDS: Command[] = [
   reenroll,
   reprintSheet,
   confirm,
+  lostPhone,
   verify,
   clearLock,
   refuse,
   outboxExport,
+  outboxDeliver,
   auditVerify,
   auditExport,
   alertsList,

@@ -8,15 +8,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Channel, Req, Res, Result } from '../../contract/index.ts';
-import { FactorDeskError, fail } from '../core/errors.ts';
+import type { Channel, Req, Res, Result, UserSummary } from '../../contract/index.ts';
+import { FactorDeskError, fail, toFactorDeskError } from '../core/errors.ts';
 import { ServerClient, type ServerTrust } from '../server/client.ts';
 import { writeFileAtomic } from '../platform/fs-atomic.ts';
 import type { Command, Parsed } from './command.ts';
 import { str, flag } from './command.ts';
 import type { Context } from './context.ts';
 import type { Outcome } from './output.ts';
-import { usageError } from './output.ts';
+import { DetailedError, usageError } from './output.ts';
+import { newFileArg, writeNewFile } from './files.ts';
+import { renderSelfEnrollmentSheet } from '../platform/self-enrollment-sheet.ts';
 import { actionContext, choiceArg, codeArg, emailArg, intArg, resolveCode } from './args.ts';
 import { describeFactors } from './commands/users.ts';
 import { localTime } from './format.ts';
@@ -39,6 +41,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'backup-codes': { support: 'over-server' },
   reenroll: { support: 'over-server', note: 'without --sheet (the sheet is printed from the app)' },
   confirm: { support: 'over-server' },
+  'lost-phone': { support: 'over-server', note: 'with self-enrollment on the server’s page; --sheet writes HTML with the page address and steps' },
   'reprint-sheet': { support: 'not-in-server-mode', note: 'print the sheet from the app' },
   'clear-lock': { support: 'over-server' },
   'operators list': { support: 'over-server' },
@@ -51,6 +54,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   verify: { support: 'not-in-server-mode', note: 'login services verify through the server’s validation API' },
   refuse: { support: 'server-host', note: 'record refused requests from the app, or on the server host for now' },
   'outbox export': { support: 'server-host' },
+  'outbox deliver': { support: 'server-host', note: 'a server delivers the outbox by itself while it runs' },
   'audit verify': { support: 'server-host' },
   'audit export': { support: 'server-host' },
   backup: { support: 'server-host', note: 'back the store up with its own tools: pg_dump, plus the server key file kept apart' },
@@ -143,8 +147,11 @@ function readSaved(t: ServerTarget): SavedSession | null {
 /** Calls channels of the server with the saved session; answers are values, errors are thrown as coded errors. */
 export class RemoteApi {
   readonly client: ServerClient;
-  constructor(client: ServerClient) {
+  /** The signed-in operator's name (from the saved session). */
+  readonly operator: string;
+  constructor(client: ServerClient, operator = '') {
     this.client = client;
+    this.operator = operator;
   }
   async call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>> {
     return unwrap(await this.client.call<Res<C>>(channel, req));
@@ -159,7 +166,7 @@ function unwrap<T>(r: Result<T>): T {
 }
 
 /** The user with exactly this email, through the server's lookup (NOT_FOUND otherwise). */
-async function userIdByEmail(api: RemoteApi, email: string): Promise<{ id: number; email: string }> {
+async function userIdByEmail(api: RemoteApi, email: string): Promise<UserSummary> {
   const r = await api.call('users:find', { query: email, limit: 20, offset: 0 });
   const u = r.items.find((x) => x.email.normalize('NFC').toLowerCase() === email.normalize('NFC').toLowerCase());
   if (!u) fail('NOT_FOUND', 'There is no user with that email address.');
@@ -216,6 +223,35 @@ const REMOTE: Record<string, RemoteRun> = {
     const result = { enrollmentId: r.enrollmentId, uri: r.uri, key: r.key, deadline: r.deadline, sheetId: r.sheetId, ...(r.backupCodes ? { codes: r.backupCodes } : {}), sheet: null };
     const text = [`URI: ${r.uri}`, `Key: ${r.key}`, `Set up before: ${localTime(r.deadline)}`, `Sheet id: ${r.sheetId}`, ...(r.backupCodes ? ['Backup codes:', ...r.backupCodes] : [])];
     return { result, message: `Re-enrollment started for ${user.email}: the old authenticator is revoked. Set the new one up before ${localTime(r.deadline)}; the URI and key are not shown again.`, text: text.join('\n') };
+  },
+  async 'lost-phone'(ctx, p, api) {
+    const action = actionContext(p);
+    const language = choiceArg(str(p, 'language'), 'language', ['nb', 'en'] as const, 'nb');
+    const sheetArg = str(p, 'sheet');
+    // Over a server the user scans their own QR on the page: the sheet carries the page's address,
+    // the steps and the enrollment code (HTML), never a QR. Checked before anything changes.
+    if (sheetArg !== undefined && /\.pdf$/i.test(sheetArg)) fail('NOT_IN_SERVER_MODE', 'Over a server the lost-phone sheet is written as HTML (FILE.html): the user scans their own QR on the enrollment page.');
+    const sheetPath = sheetArg === undefined ? null : newFileArg(sheetArg, 'sheet file', 'standard output carries the one-time code and the enrollment code.');
+    const user = await userIdByEmail(api, emailArg(p.args[0]!));
+    const r = await api.call('users:lost-phone', { userId: user.id, ...action });
+    if (r.enrollment.mode !== 'self') fail('INTERNAL', 'The server answered without self-enrollment.');
+    const e = r.enrollment;
+    const pageUrl = new URL(e.pagePath, api.client.base).toString();
+    const result = { actionId: r.actionId, revokedAuthenticator: r.revokedAuthenticator, oneTimeCode: r.oneTimeCode, enrollment: { mode: e.mode, code: e.code, expiresAt: e.expiresAt, pageUrl }, sheet: null as string | null };
+    const text = [`One-time code: ${r.oneTimeCode.code} (valid until ${localTime(r.oneTimeCode.expiresAt)})`, `Enrollment code: ${e.code} (valid until ${localTime(e.expiresAt)})`, `Enrollment page: ${pageUrl}`];
+    if (sheetPath) {
+      try {
+        const html = await renderSelfEnrollmentSheet({ language, user: { name: user.name, email: user.email }, pageUrl, code: e.code, expiresAt: e.expiresAt, operatorName: api.operator, issuedAt: Date.now() });
+        writeNewFile(sheetPath, html, 'sheet file');
+        result.sheet = sheetPath;
+        text.push(`Sheet: ${sheetPath}`);
+      } catch (err) {
+        const fe = toFactorDeskError(err);
+        if (!ctx.out.isJson) ctx.io.stdout.write(`${text.join('\n')}\n`);
+        throw new DetailedError(fe.code === 'BAD_REQUEST' ? 'IO_ERROR' : fe.code, `The lost-phone action was done (the old authenticator is revoked), but the sheet could not be written: ${fe.message} Give the user the enrollment code and the page's address above.`, { result });
+      }
+    }
+    return { result, message: `Lost phone for ${user.email}: the old authenticator is revoked. Read the one-time code to the user; they set up the new app on the enrollment page with the enrollment code. Neither code is shown again.`, text: text.join('\n') };
   },
   async confirm(ctx, p, api) {
     const email = emailArg(p.args[0]!);
@@ -279,7 +315,7 @@ export async function runOverServer(ctx: Context, cmd: Command, p: Parsed, targe
   if (!saved) fail('SESSION_LOCKED', `Not signed in to ${target.url}: run "factordesk --server ${target.url} --operator NAME login".`);
   const client = new ServerClient(target.url, target.trust, saved.token);
   try {
-    return await run(ctx, p, new RemoteApi(client));
+    return await run(ctx, p, new RemoteApi(client, saved.operator));
   } finally {
     client.close();
   }

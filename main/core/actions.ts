@@ -3,7 +3,7 @@ import type { Session } from './session.ts';
 import type { AuditEvent, AuditInput } from './audit.ts';
 import type { ReadTx, WriteTx } from '../store/port.ts';
 import type { OperatorRecord, UserRecord } from '../store/records.ts';
-import { findCheck, loadSettings } from './settings.ts';
+import { findCheck, loadSettings, type Settings } from './settings.ts';
 import { mailboxKey } from './text.ts';
 
 /** What an operator records for every action that changes a user's factors. */
@@ -138,7 +138,8 @@ export type NotificationKind =
   | 'enrollment-confirmed'
   | 'self-enrollment'
   | 'sms-removed'
-  | 'lock-cleared';
+  | 'lock-cleared'
+  | 'lost-phone';
 
 const WHAT: Record<NotificationKind, { nb: string; en: string; helpdesk: boolean }> = {
   'one-time-code': { nb: 'Det ble utstedt en engangskode til deg.', en: 'A one-time code was issued for you.', helpdesk: true },
@@ -152,6 +153,11 @@ const WHAT: Record<NotificationKind, { nb: string; en: string; helpdesk: boolean
     helpdesk: false,
   },
   'sms-removed': { nb: 'Innlogging med SMS ble fjernet.', en: 'Sign-in by SMS was removed.', helpdesk: true },
+  'lost-phone': {
+    nb: 'Autentiseringsappen din ble tilbakestilt fordi telefonen ble meldt borte, og det ble utstedt en engangskode til deg; den gamle appen virker ikke lenger.',
+    en: 'Your authenticator app was reset because your phone was reported lost, and a one-time code was issued for you; the old app no longer works.',
+    helpdesk: true,
+  },
   'lock-cleared': { nb: 'Sperren etter for mange feil koder ble opphevet.', en: 'The lock after too many wrong codes was lifted.', helpdesk: true },
 };
 
@@ -171,20 +177,43 @@ export function formatWhen(at: number): { date: string; nbDate: string; time: st
   };
 }
 
+/** A notification's subject and text in one language. */
+export interface NotificationText {
+  subject: string;
+  body: string;
+}
+
+/**
+ * "Your sign-in methods were changed" in Norwegian and in English, naming the organisation and
+ * the helpdesk contact from the settings. Never carries a code or key: the outbox row it is made
+ * from holds none.
+ */
+export function notificationTexts(kind: NotificationKind, at: number, s: Pick<Settings, 'supportContact' | 'organizationName'>): { nb: NotificationText; en: NotificationText } {
+  const w = formatWhen(at);
+  const what = WHAT[kind];
+  // Without a contact set, each language names the helpdesk in its own words (never "ring the helpdesk").
+  const contact = s.supportContact.trim();
+  const nbCall = contact ? `ring ${contact}` : 'ta kontakt med brukerstøtte';
+  const enCall = contact ? `call ${contact}` : 'contact the helpdesk';
+  const org = s.organizationName;
+  return {
+    nb: { subject: `${org}: Innloggingsmetodene dine er endret`, body: `Innloggingsmetodene dine hos ${org} ble endret${what.helpdesk ? ' av brukerstøtte' : ''} den ${w.nbDate} kl. ${w.time}. ${what.nb} Hvis dette ikke var deg, ${nbCall}.` },
+    en: { subject: `${org}: Your sign-in methods were changed`, body: `Your sign-in methods at ${org} were changed${what.helpdesk ? ' by the helpdesk' : ''} on ${w.date} at ${w.time}. ${what.en} If this was not you, ${enCall}.` },
+  };
+}
+
+/** True when `kind` is a notification this build writes. */
+export function isNotificationKind(kind: string): kind is NotificationKind {
+  return Object.hasOwn(WHAT, kind);
+}
+
 /**
  * Queues "your sign-in methods were changed" for the user in the durable outbox (Norwegian
  * first, then English). Call inside the action's transaction. Never carries a code or key.
  */
 export async function queueNotification(tx: WriteTx, user: Pick<UserRow, 'id' | 'email'>, kind: NotificationKind, at: number): Promise<number> {
-  const { supportContact, organizationName } = await loadSettings(tx);
-  const w = formatWhen(at);
-  const what = WHAT[kind];
-  // Without a contact set, each language names the helpdesk in its own words (never "ring the helpdesk").
-  const contact = supportContact.trim();
-  const nbCall = contact ? `ring ${contact}` : 'ta kontakt med brukerstøtte';
-  const enCall = contact ? `call ${contact}` : 'contact the helpdesk';
-  const nb = `Innloggingsmetodene dine hos ${organizationName} ble endret${what.helpdesk ? ' av brukerstøtte' : ''} den ${w.nbDate} kl. ${w.time}. ${what.nb} Hvis dette ikke var deg, ${nbCall}.`;
-  const en = `Your sign-in methods at ${organizationName} were changed${what.helpdesk ? ' by the helpdesk' : ''} on ${w.date} at ${w.time}. ${what.en} If this was not you, ${enCall}.`;
-  const subject = `${organizationName}: Innloggingsmetodene dine er endret / Your sign-in methods were changed`;
-  return tx.outbox.queue({ userId: user.id, email: user.email, kind, subject, body: `${nb}\n\n${en}`, createdAt: at });
+  const settings = await loadSettings(tx);
+  const { nb, en } = notificationTexts(kind, at, settings);
+  const subject = `${settings.organizationName}: Innloggingsmetodene dine er endret / Your sign-in methods were changed`;
+  return tx.outbox.queue({ userId: user.id, email: user.email, kind, subject, body: `${nb.body}\n\n${en.body}`, createdAt: at });
 }

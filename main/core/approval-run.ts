@@ -5,7 +5,8 @@
  * commit together (the gate in checkVelocity marks the request done in the same transaction).
  */
 import type { ApprovalAction } from '../../contract/approvals.ts';
-import type { Store } from '../store/port.ts';
+import type { ServerStore, Store } from '../store/port.ts';
+import { reportLostPhone, type LostPhoneResult } from './lost-phone.ts';
 import { issueBackupCodes } from './backup-codes.ts';
 import { forceReenrollment, regenerateEnrollment, type EnrollmentIssued } from './enrollment.ts';
 import { fail } from './errors.ts';
@@ -19,10 +20,15 @@ export type ApprovalRunResult =
   | { action: 'code.issue-one-time'; userId: number; oneTimeCode: { code: string; expiresAt: number } }
   | { action: 'code.backup-codes'; userId: number; backupCodes: { codes: string[]; createdAt: number } }
   | { action: 'enrollment.reenroll' | 'enrollment.regenerate'; userId: number; enrollment: EnrollmentIssued }
-  | { action: 'lock.clear' | 'sms.remove'; userId: number };
+  | { action: 'lock.clear' | 'sms.remove'; userId: number }
+  | { action: 'lost-phone'; userId: number; lostPhone: LostPhoneResult };
 
-/** Runs approval request `id` (its requester only); refused with APPROVAL_PENDING, APPROVAL_CLOSED or FORBIDDEN when it may not run. */
-export async function runApproval(store: Store, session: Session, id: number): Promise<ApprovalRunResult> {
+/**
+ * Runs approval request `id` (its requester only); refused with APPROVAL_PENDING, APPROVAL_CLOSED
+ * or FORBIDDEN when it may not run. `selfEnrollment`: a server's store, whose lost-phone action
+ * gives the user an enrollment code for its page instead of a QR the agent handles.
+ */
+export async function runApproval(store: Store, session: Session, id: number, opts: { selfEnrollment?: boolean } = {}): Promise<ApprovalRunResult> {
   requireRole(session, 'approvals:run');
   if (!Number.isSafeInteger(id) || id < 1) fail('BAD_REQUEST', 'The approval id must be a positive whole number.', { field: 'id' });
   const a = await store.read((tx) => tx.approvals.get(id));
@@ -44,5 +50,7 @@ export async function runApproval(store: Store, session: Session, id: number): P
     case 'sms.remove':
       await removeSms(store, session, a.userId, ctx);
       return { action, userId: a.userId };
+    case 'lost-phone':
+      return { action, userId: a.userId, lostPhone: opts.selfEnrollment === true ? await reportLostPhone(store as ServerStore, session, a.userId, ctx, { selfEnrollment: true }) : await reportLostPhone(store, session, a.userId, ctx) };
   }
 }

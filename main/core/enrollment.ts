@@ -70,7 +70,7 @@ function noPending(): never {
 }
 
 /** A fresh secret and sheet id, made before the transaction (a write callback may run again). */
-function freshEnrollment(random: Random): { secret: Buffer; sheetId: string } {
+export function freshEnrollment(random: Random): { secret: Buffer; sheetId: string } {
   return { secret: random.bytes(SECRET_BYTES), sheetId: newSheetId(random) };
 }
 

@@ -1,9 +1,10 @@
 import { fail } from './errors.ts';
+import { IMPORT_COLUMNS, REQUIRED_IMPORT_COLUMNS, type ImportRejectCode } from '../../contract/imports.ts';
 
 /** Columns an import file may have; the first four are required. `sms` and `sms_purpose` give a user's SMS factor. */
-export const IMPORT_COLUMNS = ['email', 'name', 'phone', 'organization', 'external_id', 'status', 'sms', 'sms_purpose'] as const;
+export { IMPORT_COLUMNS };
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
-const REQUIRED: readonly ImportColumn[] = ['email', 'name', 'phone', 'organization'];
+const REQUIRED: readonly ImportColumn[] = REQUIRED_IMPORT_COLUMNS;
 
 /** Picks ',' or ';' as the delimiter: whichever occurs more often outside quotes in the header line; a tab-separated header is refused. */
 export function detectDelimiter(headerLine: string): ',' | ';' {
@@ -23,10 +24,15 @@ export function detectDelimiter(headerLine: string): ',' | ';' {
   return semicolons > commas ? ';' : ',';
 }
 
-/** Maps header cells to column positions (any order, any case); unknown, duplicate or missing columns reject the file. */
+/**
+ * Maps header cells to column positions (any order, any case); unknown, duplicate or missing
+ * columns reject the file, the error's details naming them (`unknown` as written, `missing`,
+ * `duplicate`) and the columns a header may have (`columns`), so each door words it.
+ */
 export function mapHeader(cells: string[]): Map<ImportColumn, number> {
   const map = new Map<ImportColumn, number>();
   const unknown: string[] = [];
+  const unknownCells: string[] = [];
   cells.forEach((cell, i) => {
     const name = cell
       .trim()
@@ -34,26 +40,28 @@ export function mapHeader(cells: string[]): Map<ImportColumn, number> {
       .replace(/[\s-]+/g, '_');
     if (!(IMPORT_COLUMNS as readonly string[]).includes(name)) {
       unknown.push(JSON.stringify(cell.slice(0, 40)));
+      unknownCells.push(cell.slice(0, 40));
       return;
     }
-    if (map.has(name as ImportColumn)) fail('BAD_REQUEST', `The header names the column ${name} twice.`);
+    if (map.has(name as ImportColumn)) fail('BAD_REQUEST', `The header names the column ${name} twice.`, { field: 'header', kind: 'header', duplicate: [name], columns: [...IMPORT_COLUMNS] });
     map.set(name as ImportColumn, i);
   });
   const allowed = IMPORT_COLUMNS.join(', ');
-  if (unknown.length > 0) fail('BAD_REQUEST', `The header has unknown columns: ${unknown.slice(0, 5).join(', ')}. Allowed columns: ${allowed}.`);
   const missing = REQUIRED.filter((c) => !map.has(c));
-  if (missing.length > 0) fail('BAD_REQUEST', `The header lacks the required columns: ${missing.join(', ')}. Required: ${REQUIRED.join(', ')}.`);
+  const named = { field: 'header', kind: 'header', unknown: unknownCells.slice(0, 5), missing: [...missing], columns: [...IMPORT_COLUMNS] };
+  if (unknown.length > 0) fail('BAD_REQUEST', `The header has unknown columns: ${unknown.slice(0, 5).join(', ')}. Allowed columns: ${allowed}.`, named);
+  if (missing.length > 0) fail('BAD_REQUEST', `The header lacks the required columns: ${missing.join(', ')}. Required: ${REQUIRED.join(', ')}.`, named);
   return map;
 }
 
 /** A row read from the file (its first physical line), or a line that could not be read as CSV. */
-export type CsvEvent = { kind: 'row'; line: number; cells: string[] } | { kind: 'bad'; line: number; reason: string };
+export type CsvEvent = { kind: 'row'; line: number; cells: string[] } | { kind: 'bad'; line: number; reason: string; code: ImportRejectCode; params?: { maxKb?: number } };
 
 /** A quoted field may hold line breaks (Alt+Enter in a spreadsheet), but a row spans at most this many lines. */
 export const MAX_RECORD_LINES = 10;
 const MAX_RECORD_CHARS = 64 * 1024;
 
-type Parse = { cells: string[] } | { open: true } | { error: string };
+type Parse = { cells: string[] } | { open: true } | { error: string; code: ImportRejectCode };
 
 /**
  * Splits one record's text into fields: RFC 4180 quoting ("" for a quote inside a quoted field),
@@ -85,13 +93,13 @@ export function parseFields(text: string, delimiter: string): Parse {
       while (k < n && (text[k] === ' ' || text[k] === '\t') && delimiter !== text[k]) k++;
       cells.push(value);
       if (k === n) return { cells };
-      if (text[k] !== delimiter) return { error: 'a quote inside a quoted field is not doubled (""), or text follows the closing quote' };
+      if (text[k] !== delimiter) return { error: 'a quote inside a quoted field is not doubled (""), or text follows the closing quote', code: 'quote-not-doubled' };
       i = k + 1;
       continue;
     }
     const d = text.indexOf(delimiter, i);
     const value = d < 0 ? text.slice(i) : text.slice(i, d);
-    if (value.includes('"')) return { error: 'a quote in the middle of a field: put the field in quotes and double the quote ("")' };
+    if (value.includes('"')) return { error: 'a quote in the middle of a field: put the field in quotes and double the quote ("")', code: 'stray-quote' };
     cells.push(value);
     if (d < 0) return { cells };
     i = d + 1;
@@ -115,12 +123,12 @@ export class CsvRecords {
     this.fields = fields;
   }
 
-  /** Feeds one line (null text: a line that could not be read, with its reason); returns what it completed. */
-  push(line: number, text: string | null, unreadable?: string): CsvEvent[] {
+  /** Feeds one line (null text: a line that could not be read, with its reason and code); returns what it completed. */
+  push(line: number, text: string | null, unreadable?: { reason: string; code: ImportRejectCode; params?: { maxKb?: number } }): CsvEvent[] {
     const out: CsvEvent[] = [];
     if (text === null) {
       this.flushOpen(out);
-      out.push({ kind: 'bad', line, reason: unreadable ?? 'the line cannot be read' });
+      out.push({ kind: 'bad', line, reason: 'the line cannot be read', code: 'line-unreadable', ...unreadable });
       return out;
     }
     this.feed({ line, text }, out);
@@ -141,11 +149,11 @@ export class CsvRecords {
     const text = this.pending.length === 1 ? l.text : this.pending.map((p) => p.text).join('\n');
     const r = parseFields(text, this.delimiter);
     if ('open' in r) {
-      if (this.pending.length >= MAX_RECORD_LINES || this.pendingChars > MAX_RECORD_CHARS) this.resync(out, 'a quoted field is not closed');
+      if (this.pending.length >= MAX_RECORD_LINES || this.pendingChars > MAX_RECORD_CHARS) this.resync(out, 'a quoted field is not closed', 'quote-not-closed');
       return;
     }
-    if ('error' in r) return this.resync(out, r.error);
-    if (r.cells.length !== this.fields) return this.resync(out, 'the row has a different number of fields than the header');
+    if ('error' in r) return this.resync(out, r.error, r.code);
+    if (r.cells.length !== this.fields) return this.resync(out, 'the row has a different number of fields than the header', 'field-count');
     const first = this.pending[0]!.line;
     this.pending = [];
     this.pendingChars = 0;
@@ -153,15 +161,15 @@ export class CsvRecords {
   }
 
   /** Reports the first pending line and reads the lines after it again. */
-  private resync(out: CsvEvent[], reason: string): void {
+  private resync(out: CsvEvent[], reason: string, code: ImportRejectCode): void {
     const [bad, ...again] = this.pending;
     this.pending = [];
     this.pendingChars = 0;
-    out.push({ kind: 'bad', line: bad!.line, reason });
+    out.push({ kind: 'bad', line: bad!.line, reason, code });
     for (const l of again) this.feed(l, out);
   }
 
   private flushOpen(out: CsvEvent[]): void {
-    while (this.pending.length > 0) this.resync(out, 'a quoted field is not closed');
+    while (this.pending.length > 0) this.resync(out, 'a quoted field is not closed', 'quote-not-closed');
   }
 }

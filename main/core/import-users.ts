@@ -12,6 +12,7 @@ import { currentSettings } from './settings.ts';
 import { mailboxKey } from './text.ts';
 import { mixedScriptPart } from './email-lookalikes.ts';
 import { encodingLabel, LineReader, MAX_LINE_BYTES, type ImportEncoding, type PhysicalLine } from './import-decode.ts';
+import { IMPORT_REJECT_CODES, type ImportRejectCode, type ImportRejection } from '../../contract/imports.ts';
 
 /** Progress of a running import, reported at least once per committed batch; `totalBytes` when reading a file. */
 export type ImportProgress = {
@@ -100,7 +101,8 @@ class WriteStopped extends Error {
 
 const OWN_ACCOUNT = 'your own user account must be changed by another admin';
 
-interface Pending {
+/** One row read and validated, waiting for its batch. */
+export interface Pending {
   line: number;
   fields: UserFields;
   /** The row's SMS factor; null leaves the user's as it is. */
@@ -108,9 +110,46 @@ interface Pending {
 }
 
 const LINE_PROBLEMS = {
-  'too-long': `the line is longer than ${MAX_LINE_BYTES / 1024} kB`,
-  'not-utf-8': 'the line is not valid UTF-8 (the file mixes encodings?); fix it or save the whole file as UTF-8',
+  'too-long': { reason: `the line is longer than ${MAX_LINE_BYTES / 1024} kB`, code: 'line-too-long', params: { maxKb: MAX_LINE_BYTES / 1024 } },
+  'not-utf-8': { reason: 'the line is not valid UTF-8 (the file mixes encodings?); fix it or save the whole file as UTF-8', code: 'line-not-utf-8' },
 } as const;
+
+/** What one batch did (or, in a dry run, would do). */
+export interface BatchDone {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: ImportRejection[];
+  flagged: ImportFlag[];
+}
+
+/**
+ * Where the batches of rows go: the vault (`importUsers`), or a dry run that only reads it and
+ * writes nothing (no rows, no audit event: `dry`).
+ */
+export interface BatchTarget {
+  dry: boolean;
+  apply(batch: Pending[]): Promise<BatchDone>;
+}
+
+/** A store's refusal of a row (applyUser, own account) as a rejection code. */
+export function rejectionOf(line: number, r: { code: ErrorCode; reason: string; field: string }, email: string): ImportRejection {
+  if (r.code === 'OWN_ACCOUNT') return { line, reason: r.reason, code: 'own-account' };
+  if (r.code === 'CONFLICT') return { line, reason: r.reason, code: r.field === 'external_id' ? 'email-other-external-id' : 'email-taken', params: { email } };
+  return { line, reason: r.reason, code: 'invalid', params: { field: r.field } };
+}
+
+/** A validation error of a row's field as a rejection code (its `problem` detail), with the field and limit. */
+function invalidRow(line: number, err: FactorDeskError): ImportRejection {
+  const d = err.details ?? {};
+  const problem = d['problem'];
+  const code = typeof problem === 'string' && (IMPORT_REJECT_CODES as readonly string[]).includes(problem) ? (problem as ImportRejectCode) : 'invalid';
+  const params: NonNullable<ImportRejection['params']> = {};
+  if (typeof d['field'] === 'string') params.field = d['field'];
+  if (typeof d['max'] === 'number') params.max = d['max'];
+  return { line, reason: err.message, code, params };
+}
+
 
 /**
  * Imports users from a CSV file or stream (admin): header row required, ',' or ';', rows upserted
@@ -124,12 +163,27 @@ const LINE_PROBLEMS = {
  */
 export async function importUsers(store: Store, session: Session, source: ImportSource, opts: ImportOptions = {}): Promise<ImportReport> {
   requireRole(session, 'users:import');
+  const report = await readImport(store, session, source, opts, { dry: false, apply: (batch) => writeBatch(store, session, batch) });
+  // The report keeps its shape (line and English reason); the codes are the preview's.
+  return { ...report, rejected: report.rejected.map(({ line, reason }) => ({ line, reason })) };
+}
+
+/** An import's report while it runs: its rejected rows with their codes. */
+export type ImportRun = Omit<ImportReport, 'rejected'> & { rejected: ImportRejection[] };
+
+/**
+ * Reads and checks an import file as `importUsers` describes, handing each batch of valid rows
+ * to `target`: the real import and its dry run share every step of reading and checking.
+ * A dry target writes nothing: no summary event either.
+ */
+export async function readImport(store: Store, session: Session, source: ImportSource, opts: ImportOptions, target: BatchTarget): Promise<ImportRun> {
+  requireRole(session, 'users:import');
   const batchSize = Math.min(Math.max(Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE) || DEFAULT_BATCH_SIZE, 1), MAX_BATCH_SIZE);
   const opened = 'stream' in source && typeof source.stream === 'function' ? (source as InputFile) : null;
   const input: NodeJS.ReadableStream = opened ? opened.stream() : (source as NodeJS.ReadableStream);
   const it = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const reader = new LineReader(opts.encoding ?? 'auto');
-  const report: ImportReport = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null, flagged: [] };
+  const report: ImportRun = { rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [], cancelled: false, encoding: reader.encoding, encodingGuessed: false, stopped: null, flagged: [] };
   let bytes = 0;
   const totalBytes = opened?.size() ?? undefined;
   const progress = (): ImportProgress => ({ rows: report.rows, bytes, ...(totalBytes !== undefined ? { totalBytes } : {}), accepted: report.inserted + report.updated + report.unchanged, rejected: report.rejected.length });
@@ -151,17 +205,18 @@ export async function importUsers(store: Store, session: Session, source: Import
     const commit = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      let done: { inserted: number; updated: number; unchanged: number; rejected: ImportReport['rejected']; flagged: ImportFlag[] };
+      let done: BatchDone;
       try {
-        done = await writeBatch(batch);
+        done = await target.apply(batch);
       } catch (err) {
         const e = toFactorDeskError(err);
-        if (!WRITE_STOPS.has(e.code)) throw err;
+        // A dry run writes nothing: a vault it cannot read is an error, not a stop.
+        if (target.dry || !WRITE_STOPS.has(e.code)) throw err;
         // The vault cannot take this batch (disk full): the batches before it stay committed with
         // their events, so the report says where the import stopped instead of "nothing changed".
         throw new WriteStopped({ line: batch[0]!.line, reason: WRITE_STOP_REASONS[e.code as WriteStopCode], code: e.code, kind: 'write' });
       }
-      crashPoint('import:batch-committed');
+      if (!target.dry) crashPoint('import:batch-committed');
       report.inserted += done.inserted;
       report.updated += done.updated;
       report.unchanged += done.unchanged;
@@ -169,77 +224,13 @@ export async function importUsers(store: Store, session: Session, source: Import
       report.flagged.push(...done.flagged);
       opts.onProgress?.(progress());
     };
-    const writeBatch = (batch: Pending[]) =>
-      store.write(
-        async (tx) => {
-          // Counted afresh on every run of the callback (a store may run it again).
-          const done = { inserted: 0, updated: 0, unchanged: 0, sms: 0, rejected: [] as ImportReport['rejected'], flagged: [] as ImportFlag[] };
-          const now = store.clock.now();
-          const middle = batch.length >> 1;
-          for (let i = 0; i < batch.length; i++) {
-            if (i === middle) crashPoint('import:mid-batch');
-            const { line, fields, sms } = batch[i]!;
-            // Nobody sets their own SMS factor: refused before anything of the row is written.
-            if (sms && session.emailKey !== null && mailboxKey(fields.email) === session.emailKey) {
-              done.rejected.push({ line, reason: OWN_ACCOUNT });
-              continue;
-            }
-            const r = await applyUser(tx, fields, now, session);
-            if (r.kind === 'rejected') {
-              done.rejected.push({ line, reason: r.reason });
-              continue;
-            }
-            const changes: FieldChange[] = r.kind === 'updated' ? r.changes : [];
-            let smsChanged = false;
-            if (sms) {
-              const c = await applySms(tx, r.id, sms, now, session);
-              if (c === 'own-account') {
-                // The operator's linked user: applyUser changed nothing of it (it refuses an own account), so nothing of this row is written.
-                done.rejected.push({ line, reason: OWN_ACCOUNT });
-                continue;
-              }
-              if (c) {
-                done.sms++;
-                smsChanged = true;
-                changes.push(c);
-              }
-            }
-            // Imported either way; the report asks for a second look.
-            const similar = await tx.users.lookalikeOf(fields.email, r.id);
-            if (similar) done.flagged.push({ line, email: fields.email, kind: 'near-duplicate', similarTo: similar.email });
-            if (mixedScriptPart(fields.email) !== null) done.flagged.push({ line, email: fields.email, kind: 'mixed-script', similarTo: null });
-            if (r.kind === 'inserted') done.inserted++;
-            else if (r.kind === 'unchanged' && !smsChanged) done.unchanged++;
-            else {
-              done.updated++;
-              await auditChanges(tx, session, 'user.import.change', r.id, fields.email, changes, now);
-            }
-          }
-          // The batch's own event: no committed row of an import is without one.
-          const details = {
-            fromLine: batch[0]!.line,
-            toLine: batch[batch.length - 1]!.line,
-            rows: batch.length,
-            inserted: done.inserted,
-            updated: done.updated,
-            unchanged: done.unchanged,
-            rejected: done.rejected.length,
-            ...(done.sms > 0 ? { smsSet: done.sms } : {}),
-            ...(done.flagged.length > 0 ? { flagged: done.flagged.length } : {}),
-          };
-          await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
-          return done;
-        },
-        { bulk: true },
-      );
-
     let header: Map<ImportColumn, number> | null = null;
     let records: CsvRecords | null = null;
     const take = (events: CsvEvent[]): void => {
       for (const ev of events) {
         report.rows++;
         if (ev.kind === 'bad') {
-          report.rejected.push({ line: ev.line, reason: ev.reason });
+          report.rejected.push({ line: ev.line, reason: ev.reason, code: ev.code, ...(ev.params ? { params: ev.params } : {}) });
           continue;
         }
         const cell = (c: ImportColumn): string | null => {
@@ -252,7 +243,7 @@ export async function importUsers(store: Store, session: Session, source: Import
           pending.push({ line: ev.line, fields, sms });
         } catch (err) {
           if (!(err instanceof FactorDeskError) || err.code !== 'BAD_REQUEST') throw err;
-          report.rejected.push({ line: ev.line, reason: err.message });
+          report.rejected.push(invalidRow(ev.line, err));
         }
       }
     };
@@ -311,15 +302,18 @@ export async function importUsers(store: Store, session: Session, source: Import
       report.encoding = reader.encoding;
       report.encodingGuessed = reader.guessed;
       report.rejected.sort((a, b) => a.line - b.line);
-      try {
-        await finish(store, session, report, 'failed');
-      } catch {
-        /* the vault still cannot be written: the batches' own events record what went in */
+      if (!target.dry) {
+        try {
+          await finish(store, session, report, 'failed');
+        } catch {
+          /* the vault still cannot be written: the batches' own events record what went in */
+        }
       }
       return report;
     }
     if (!report.cancelled && opts.signal?.aborted) report.cancelled = true;
     report.rejected.sort((a, b) => a.line - b.line);
+    if (target.dry) return report;
     try {
       await finish(store, session, report, report.stopped ? 'failed' : 'ok');
     } catch (err) {
@@ -329,7 +323,7 @@ export async function importUsers(store: Store, session: Session, source: Import
     }
     return report;
   } catch (err) {
-    if (started) {
+    if (started && !target.dry) {
       try {
         await finish(store, session, report, 'failed');
       } catch {
@@ -347,7 +341,7 @@ export async function importUsers(store: Store, session: Session, source: Import
  * Writes the summary event of an import. An ordinary write: it ends the store's bulk tuning and
  * moves the audit anchor past the import's events.
  */
-async function finish(store: Store, session: Session, r: ImportReport, outcome: 'ok' | 'failed'): Promise<void> {
+async function finish(store: Store, session: Session, r: ImportRun, outcome: 'ok' | 'failed'): Promise<void> {
   const details = {
     rows: r.rows,
     inserted: r.inserted,
@@ -360,4 +354,72 @@ async function finish(store: Store, session: Session, r: ImportReport, outcome: 
     ...(r.stopped ? { stoppedAtLine: r.stopped.line } : {}),
   };
   await store.write((tx) => auditAs(tx, session, { action: 'user.import', outcome: r.cancelled ? 'cancelled' : outcome, details }, store.clock.now()));
+}
+
+/** Writes one batch of an import in one transaction with its 'user.import.batch' event. */
+function writeBatch(store: Store, session: Session, batch: Pending[]): Promise<BatchDone> {
+  return (
+    store.write(
+      async (tx) => {
+        // Counted afresh on every run of the callback (a store may run it again).
+        const done = { inserted: 0, updated: 0, unchanged: 0, sms: 0, rejected: [] as ImportRejection[], flagged: [] as ImportFlag[] };
+        const now = store.clock.now();
+        const middle = batch.length >> 1;
+        for (let i = 0; i < batch.length; i++) {
+          if (i === middle) crashPoint('import:mid-batch');
+          const { line, fields, sms } = batch[i]!;
+          // Nobody sets their own SMS factor: refused before anything of the row is written.
+          if (sms && session.emailKey !== null && mailboxKey(fields.email) === session.emailKey) {
+            done.rejected.push({ line, reason: OWN_ACCOUNT, code: 'own-account' });
+            continue;
+          }
+          const r = await applyUser(tx, fields, now, session);
+          if (r.kind === 'rejected') {
+            done.rejected.push(rejectionOf(line, r, fields.email));
+            continue;
+          }
+          const changes: FieldChange[] = r.kind === 'updated' ? r.changes : [];
+          let smsChanged = false;
+          if (sms) {
+            const c = await applySms(tx, r.id, sms, now, session);
+            if (c === 'own-account') {
+              // The operator's linked user: applyUser changed nothing of it (it refuses an own account), so nothing of this row is written.
+              done.rejected.push({ line, reason: OWN_ACCOUNT, code: 'own-account' });
+              continue;
+            }
+            if (c) {
+              done.sms++;
+              smsChanged = true;
+              changes.push(c);
+            }
+          }
+          // Imported either way; the report asks for a second look.
+          const similar = await tx.users.lookalikeOf(fields.email, r.id);
+          if (similar) done.flagged.push({ line, email: fields.email, kind: 'near-duplicate', similarTo: similar.email });
+          if (mixedScriptPart(fields.email) !== null) done.flagged.push({ line, email: fields.email, kind: 'mixed-script', similarTo: null });
+          if (r.kind === 'inserted') done.inserted++;
+          else if (r.kind === 'unchanged' && !smsChanged) done.unchanged++;
+          else {
+            done.updated++;
+            await auditChanges(tx, session, 'user.import.change', r.id, fields.email, changes, now);
+          }
+        }
+        // The batch's own event: no committed row of an import is without one.
+        const details = {
+          fromLine: batch[0]!.line,
+          toLine: batch[batch.length - 1]!.line,
+          rows: batch.length,
+          inserted: done.inserted,
+          updated: done.updated,
+          unchanged: done.unchanged,
+          rejected: done.rejected.length,
+          ...(done.sms > 0 ? { smsSet: done.sms } : {}),
+          ...(done.flagged.length > 0 ? { flagged: done.flagged.length } : {}),
+        };
+        await auditAs(tx, session, { action: 'user.import.batch', outcome: 'ok', details }, now);
+        return done;
+      },
+      { bulk: true },
+    )
+  );
 }

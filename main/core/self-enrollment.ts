@@ -6,7 +6,7 @@
  * salted HMAC and nothing but the enrollment page reads it (verification and RADIUS never do).
  */
 import { foldKey } from './text.ts';
-import type { ServerStore, WriteTx } from '../store/port.ts';
+import type { ServerStore, ServerWriteTx, WriteTx } from '../store/port.ts';
 import type { Session } from './session.ts';
 import { randomInt, type Random } from './clock.ts';
 import { requireRole } from './roles.ts';
@@ -52,6 +52,27 @@ export function normalizeEnrollmentCode(input: unknown): string | null {
   return v;
 }
 
+/** A new enrollment code with its salted verifier, made before the write transaction. */
+export interface PreparedEnrollmentCode {
+  code: string;
+  salt: Buffer;
+  verifier: Buffer;
+}
+
+/** Makes a new enrollment code and its verifier (outside any transaction: a write may run again). */
+export function prepareEnrollmentCode(random: Random): PreparedEnrollmentCode {
+  const code = newCode(random);
+  const salt = random.bytes(16);
+  return { code, salt, verifier: codeVerifier(salt, code) };
+}
+
+/** Stores the prepared code for the user (voiding an earlier one); returns its expiry and whether one was replaced. */
+export async function storeEnrollmentCode(tx: ServerWriteTx, session: Session, user: UserRow, p: PreparedEnrollmentCode, now: number): Promise<{ expiresAt: number; replaced: boolean }> {
+  const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
+  const replaced = await tx.serverAuth.setEnrollmentCode({ userId: user.id, salt: p.salt, verifier: p.verifier, createdAt: now, expiresAt, createdBy: session.name, usedAt: null });
+  return { expiresAt, replaced };
+}
+
 /**
  * Issues a user's enrollment code (voiding an earlier one), with checks, ticket and reason like
  * every factor change. The code is in the answer only; the store keeps its salted HMAC.
@@ -59,16 +80,13 @@ export function normalizeEnrollmentCode(input: unknown): string | null {
 export async function issueEnrollmentCode(store: ServerStore, session: Session, userId: number, ctx: ActionContext): Promise<EnrollmentCodeIssued> {
   requireRole(session, 'enrollment:issue-code');
   const c = normalizeContext(ctx);
-  const code = newCode(store.random);
-  const salt = store.random.bytes(16);
-  const verifier = codeVerifier(salt, code);
+  const prepared = prepareEnrollmentCode(store.random);
   return store.write(async (tx) => {
     const user = await checkAction(tx, session, userId, ctx);
     const now = store.clock.now();
-    const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
-    const replaced = await tx.serverAuth.setEnrollmentCode({ userId: user.id, salt, verifier, createdAt: now, expiresAt, createdBy: session.name, usedAt: null });
+    const { expiresAt, replaced } = await storeEnrollmentCode(tx, session, user, prepared, now);
     await auditAction(tx, session, user, 'enrollment.code.issue', c, { expiresAt: new Date(expiresAt).toISOString(), replacedCode: replaced }, now);
-    return { code: groupEnrollmentCode(code), expiresAt };
+    return { code: groupEnrollmentCode(prepared.code), expiresAt };
   });
 }
 

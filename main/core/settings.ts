@@ -4,6 +4,7 @@ import type { Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import { auditAs } from './audit-as.ts';
+import type { SettingsView } from '../../contract/index.ts';
 
 /** One identity check an agent can tick; only `strong` checks satisfy the policy. */
 export interface IdentityCheck {
@@ -47,6 +48,17 @@ export interface Settings {
   syslogHost: string;
   syslogPort: number;
   syslogProtocol: 'udp' | 'tcp';
+  /** The SMTP relay notifications are delivered through; empty: no delivery (export only). */
+  smtpHost: string;
+  smtpPort: number;
+  /** 'required': the relay must offer STARTTLS or nothing is sent; 'none': plain SMTP (a relay on the same host). */
+  smtpStartTls: 'required' | 'none';
+  /** The sender address of the notifications. */
+  smtpFrom: string;
+  /** The relay user; empty for none. The password is never a setting: FACTORDESK_SMTP_PASSWORD. */
+  smtpUser: string;
+  /** The language a notification is written in when the user's own is not known. */
+  notificationLanguage: 'nb' | 'en';
 }
 
 /** One reason preset: the text the reason field takes, in the operator's language. */
@@ -115,6 +127,12 @@ export const DEFAULT_SETTINGS: Settings = {
   syslogHost: '',
   syslogPort: 514,
   syslogProtocol: 'udp',
+  smtpHost: '',
+  smtpPort: 587,
+  smtpStartTls: 'required',
+  smtpFrom: '',
+  smtpUser: '',
+  notificationLanguage: 'nb',
 };
 
 export const MAX_REASON_PRESETS = 20;
@@ -222,6 +240,13 @@ const FIELDS = {
   syslogHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
   syslogPort: int(1, 65535),
   syslogProtocol: z.enum(['udp', 'tcp']),
+  smtpHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
+  smtpPort: int(1, 65535),
+  smtpStartTls: z.enum(['required', 'none']),
+  // One plain address (no display name, no second address): it goes into the From header as is.
+  smtpFrom: z.union([z.string().trim().length(0), plainText(254).refine((s) => /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(s), 'must be one e-mail address, e.g. helpdesk@example.no')]),
+  smtpUser: z.union([z.string().trim().length(0), plainText(254)]),
+  notificationLanguage: z.enum(['nb', 'en']),
 } as const;
 
 type Key = keyof Settings;
@@ -340,4 +365,9 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
 export function findCheck(settings: Settings, id: string): IdentityCheck | undefined {
   const c = settings.identityChecks.find((x) => x.id === id);
   return c && c.id === WEAK_ONLY_CHECK ? { ...c, strong: false } : c;
+}
+
+/** The settings as an operator sees them, with whether the delivering process holds the relay password (never the password). */
+export function settingsView(s: Settings, smtpPasswordSet: boolean): SettingsView {
+  return { ...s, smtpPasswordSet };
 }

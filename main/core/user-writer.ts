@@ -39,9 +39,18 @@ export async function applyUser(tx: WriteTx, f: UserFields, now: number, own: Ow
   return merge(tx, f, now, own);
 }
 
-async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): Promise<ApplyResult> {
-  const byExt = f.externalId !== null ? await tx.users.getByExternalId(f.externalId) : null;
-  const byEmail = await tx.users.getByEmailKey(f.emailKey);
+/** What updating the existing user `cur` with a file's or form's fields would do, decided before anything is written. */
+export type MergePlan =
+  | { kind: 'rejected'; code: ErrorCode; reason: string; field: string }
+  | { kind: 'unchanged'; cur: UserRecord }
+  | { kind: 'update'; cur: UserRecord; next: UserFieldsRecord; fields: string[]; changes: FieldChange[] };
+
+/**
+ * Decides how fields `f` meet the users found by its external id (`byExt`) and its email key
+ * (`byEmail`), at least one of them set: the import writes what this says, and its dry run
+ * counts it, so both judge a row alike.
+ */
+export function planMerge(f: UserFields, byExt: UserRecord | null, byEmail: UserRecord | null, own: OwnAccount): MergePlan {
   let cur: UserRecord;
   if (byExt) {
     if (byEmail && byEmail.id !== byExt.id) {
@@ -57,7 +66,7 @@ async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): 
     // The insert hit a uniqueness conflict on a key neither lookup found: never expected.
     throw new Error('user upsert conflict on an unknown key');
   }
-  const next = {
+  const next: UserFieldsRecord = {
     externalId: f.externalId ?? cur.externalId,
     email: f.email,
     emailKey: f.emailKey,
@@ -74,16 +83,25 @@ async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): 
   if (next.phone !== cur.phone) fields.push('phone');
   if (next.organization !== cur.organization) fields.push('organization');
   if (next.status !== cur.status) fields.push('status');
-  if (fields.length === 0) return { kind: 'unchanged', id: cur.id };
+  if (fields.length === 0) return { kind: 'unchanged', cur };
   if (isOwnAccount(own, cur, f.email)) {
     return { kind: 'rejected', code: 'OWN_ACCOUNT', field: 'email', reason: 'your own user account must be changed by another admin' };
   }
-  await tx.users.update(cur.id, next, now);
   const changes: FieldChange[] = [];
   if (next.phone !== cur.phone) changes.push({ field: 'phone', change: cur.phone === null ? 'set' : next.phone === null ? 'cleared' : 'changed' });
   if (next.status !== cur.status) changes.push({ field: 'status', from: cur.status, to: next.status });
   if (f.emailKey !== cur.emailKey) changes.push({ field: 'email', from: cur.email, to: next.email });
-  return { kind: 'updated', id: cur.id, fields, changes };
+  return { kind: 'update', cur, next, fields, changes };
+}
+
+async function merge(tx: WriteTx, f: UserFields, now: number, own: OwnAccount): Promise<ApplyResult> {
+  const byExt = f.externalId !== null ? await tx.users.getByExternalId(f.externalId) : null;
+  const byEmail = await tx.users.getByEmailKey(f.emailKey);
+  const plan = planMerge(f, byExt, byEmail, own);
+  if (plan.kind === 'rejected') return plan;
+  if (plan.kind === 'unchanged') return { kind: 'unchanged', id: plan.cur.id };
+  await tx.users.update(plan.cur.id, plan.next, now);
+  return { kind: 'updated', id: plan.cur.id, fields: plan.fields, changes: plan.changes };
 }
 
 /** Appends one audit event per recorded change (phone, status, email) of one user, in the caller's transaction. */
@@ -92,7 +110,7 @@ export async function auditChanges(tx: WriteTx, session: Session, action: string
 }
 
 /** True when `user` (or the address it would get) is the session's own account. */
-function isOwnAccount(own: OwnAccount, user: { id: number; email: string }, newEmail: string): boolean {
+export function isOwnAccount(own: OwnAccount, user: { id: number; email: string }, newEmail: string): boolean {
   return (own.userId != null && own.userId === user.id) || (own.emailKey !== null && (mailboxKey(user.email) === own.emailKey || mailboxKey(newEmail) === own.emailKey));
 }
 
@@ -104,10 +122,17 @@ function isOwnAccount(own: OwnAccount, user: { id: number; email: string }, newE
 export async function applySms(tx: WriteTx, userId: number, sms: SmsFields, now: number, own: OwnAccount): Promise<FieldChange | null | 'own-account'> {
   const cur = await tx.sms.get(userId);
   if (cur && cur.phone === sms.phone && cur.purpose === sms.purpose) return null;
-  const user = await tx.users.get(userId);
+  const plan = planSms(cur, await tx.users.get(userId), sms, own);
+  if (plan === null || plan === 'own-account') return plan;
+  await tx.sms.set(userId, { phone: sms.phone, purpose: sms.purpose, verified: plan.verified }, now);
+  return plan.change;
+}
+
+/** What giving a user (`user`, whose SMS factor is `cur`) the factor `sms` would do; see applySms. */
+export function planSms(cur: { phone: string; purpose: SmsPurpose; verified: boolean } | null, user: { id: number; email: string } | null, sms: SmsFields, own: OwnAccount): { change: FieldChange; verified: boolean } | null | 'own-account' {
+  if (cur && cur.phone === sms.phone && cur.purpose === sms.purpose) return null;
   if (user && isOwnAccount(own, user, user.email)) return 'own-account';
   // A changed number is not the one the user confirmed; only a new purpose keeps the flag.
   const verified = cur !== null && cur.phone === sms.phone && cur.verified;
-  await tx.sms.set(userId, { phone: sms.phone, purpose: sms.purpose, verified }, now);
-  return { field: 'sms', change: cur ? 'changed' : 'set', purpose: sms.purpose };
+  return { change: { field: 'sms', change: cur ? 'changed' : 'set', purpose: sms.purpose }, verified };
 }

@@ -56,21 +56,21 @@ const FORBIDDEN_IN_TEXT = /[\p{Cc}\p{Cs}\u200B-\u200F\u202A-\u202E\u2060-\u2069\
 
 /** Validates an email (one @, non-empty parts, no spaces or control characters, ≤ 254, a dotted or IDN domain); keeps the typed form and its identity key. */
 export function normalizeEmail(input: unknown): { email: string; emailKey: string } {
-  if (typeof input !== 'string') fail('BAD_REQUEST', 'The email address is missing.', { field: 'email' });
+  if (typeof input !== 'string') fail('BAD_REQUEST', 'The email address is missing.', { field: 'email', problem: 'missing' });
   const email = input.trim();
-  if (email.length === 0) fail('BAD_REQUEST', 'The email address is missing.', { field: 'email' });
-  if (email.length > MAX_EMAIL_LENGTH) fail('BAD_REQUEST', `The email address is longer than ${MAX_EMAIL_LENGTH} characters.`, { field: 'email' });
-  if (FORBIDDEN_IN_EMAIL.test(email)) fail('BAD_REQUEST', 'The email address contains spaces, control characters or characters not allowed in an address.', { field: 'email' });
+  if (email.length === 0) fail('BAD_REQUEST', 'The email address is missing.', { field: 'email', problem: 'missing' });
+  if (email.length > MAX_EMAIL_LENGTH) fail('BAD_REQUEST', `The email address is longer than ${MAX_EMAIL_LENGTH} characters.`, { field: 'email', problem: 'too-long', max: MAX_EMAIL_LENGTH });
+  if (FORBIDDEN_IN_EMAIL.test(email)) fail('BAD_REQUEST', 'The email address contains spaces, control characters or characters not allowed in an address.', { field: 'email', problem: 'email-chars' });
   const at = email.indexOf('@');
-  if (at < 0 || email.indexOf('@', at + 1) >= 0) fail('BAD_REQUEST', 'The email address must contain exactly one @.', { field: 'email' });
+  if (at < 0 || email.indexOf('@', at + 1) >= 0) fail('BAD_REQUEST', 'The email address must contain exactly one @.', { field: 'email', problem: 'email-at' });
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
-  if (local.length === 0) fail('BAD_REQUEST', 'The email address has nothing before the @.', { field: 'email' });
-  if (local.length > MAX_LOCAL_PART_LENGTH) fail('BAD_REQUEST', `The part before the @ is longer than ${MAX_LOCAL_PART_LENGTH} characters.`, { field: 'email' });
-  if (domain.length === 0) fail('BAD_REQUEST', 'The email address has no domain after the @.', { field: 'email' });
+  if (local.length === 0) fail('BAD_REQUEST', 'The email address has nothing before the @.', { field: 'email', problem: 'email-no-local' });
+  if (local.length > MAX_LOCAL_PART_LENGTH) fail('BAD_REQUEST', `The part before the @ is longer than ${MAX_LOCAL_PART_LENGTH} characters.`, { field: 'email', problem: 'email-local-too-long', max: MAX_LOCAL_PART_LENGTH });
+  if (domain.length === 0) fail('BAD_REQUEST', 'The email address has no domain after the @.', { field: 'email', problem: 'email-no-domain' });
   const idn = /[^\x00-\x7F]/.test(domain);
-  if (!idn && !domain.includes('.')) fail('BAD_REQUEST', 'The email domain must contain a dot (example.no).', { field: 'email' });
-  if (domain.split('.').some((label) => label.length === 0)) fail('BAD_REQUEST', 'The email domain has an empty part (two dots, or a dot at the start or end).', { field: 'email' });
+  if (!idn && !domain.includes('.')) fail('BAD_REQUEST', 'The email domain must contain a dot (example.no).', { field: 'email', problem: 'email-domain-dot' });
+  if (domain.split('.').some((label) => label.length === 0)) fail('BAD_REQUEST', 'The email domain has an empty part (two dots, or a dot at the start or end).', { field: 'email', problem: 'email-domain-part' });
   return { email, emailKey: identityKey(email) };
 }
 
@@ -82,7 +82,7 @@ export function normalizeEmail(input: unknown): { email: string; emailKey: strin
  */
 export function normalizePhone(input: unknown, defaultCountryCode = '+47'): string | null {
   if (input === null || input === undefined) return null;
-  if (typeof input !== 'string') fail('BAD_REQUEST', 'The phone number is not text.', { field: 'phone' });
+  if (typeof input !== 'string') fail('BAD_REQUEST', 'The phone number is not text.', { field: 'phone', problem: 'not-text' });
   if (!/^\+[1-9][0-9]{0,2}$/.test(defaultCountryCode)) fail('BAD_REQUEST', 'The default country code must be + and 1–3 digits, e.g. +47.', { field: 'phone' });
   let compact = input.replace(/[\s\-()]/g, '');
   if (compact.length === 0) return null;
@@ -91,21 +91,21 @@ export function normalizePhone(input: unknown, defaultCountryCode = '+47'): stri
   else if (/^[0-9]+$/.test(compact)) {
     const cc = defaultCountryCode.slice(1);
     // 4791234567: the country code typed without its +. Adding +47 again would make a wrong number.
-    if (compact.startsWith(cc) && compact.length >= cc.length + 8) fail('BAD_REQUEST', `The phone number looks like it starts with a country code but has no + in front. ${howTo}`, { field: 'phone' });
+    if (compact.startsWith(cc) && compact.length >= cc.length + 8) fail('BAD_REQUEST', `The phone number looks like it starts with a country code but has no + in front. ${howTo}`, { field: 'phone', problem: 'phone-country-code' });
     compact = `${defaultCountryCode}${compact.replace(/^0(?=[1-9])/, '')}`;
   }
-  if (!/^\+[1-9][0-9]{7,14}$/.test(compact)) fail('BAD_REQUEST', `The phone number is not valid: it needs 8–15 digits, without letters or other signs. ${howTo}`, { field: 'phone' });
+  if (!/^\+[1-9][0-9]{7,14}$/.test(compact)) fail('BAD_REQUEST', `The phone number is not valid: it needs 8–15 digits, without letters or other signs. ${howTo}`, { field: 'phone', problem: 'phone-invalid' });
   return compact;
 }
 
 // A line break inside a quoted CSV cell (Alt+Enter in a spreadsheet) becomes a space in names.
 function optionalText(input: unknown, field: string, label: string, max: number, collapse = true): string | null {
   if (input === null || input === undefined) return null;
-  if (typeof input !== 'string') fail('BAD_REQUEST', `The ${label} is not text.`, { field });
+  if (typeof input !== 'string') fail('BAD_REQUEST', `The ${label} is not text.`, { field, problem: 'not-text' });
   const v = (collapse ? input.replace(/\s+/g, ' ') : input).trim().normalize('NFC');
   if (v.length === 0) return null;
-  if (v.length > max) fail('BAD_REQUEST', `The ${label} is longer than ${max} characters.`, { field });
-  if (FORBIDDEN_IN_TEXT.test(v)) fail('BAD_REQUEST', `The ${label} contains control characters.`, { field });
+  if (v.length > max) fail('BAD_REQUEST', `The ${label} is longer than ${max} characters.`, { field, problem: 'too-long', max });
+  if (FORBIDDEN_IN_TEXT.test(v)) fail('BAD_REQUEST', `The ${label} contains control characters.`, { field, problem: 'control-chars' });
   return v;
 }
 
@@ -113,7 +113,7 @@ function optionalText(input: unknown, field: string, label: string, max: number,
 export function validateUserInput(input: UserInput, defaultCountryCode = '+47'): UserFields {
   const { email, emailKey } = normalizeEmail(input.email);
   const name = optionalText(input.name, 'name', 'name', MAX_NAME_LENGTH);
-  if (name === null) fail('BAD_REQUEST', 'The name is missing.', { field: 'name' });
+  if (name === null) fail('BAD_REQUEST', 'The name is missing.', { field: 'name', problem: 'missing' });
   const phone = normalizePhone(input.phone, defaultCountryCode);
   const organization = optionalText(input.organization, 'organization', 'organization', MAX_ORGANIZATION_LENGTH);
   const externalId = optionalText(input.externalId, 'external_id', 'external id', MAX_EXTERNAL_ID_LENGTH, false);
@@ -121,7 +121,7 @@ export function validateUserInput(input: UserInput, defaultCountryCode = '+47'):
   let status: UserFields['status'] = null;
   if (statusText !== null) {
     const s = statusText.toLowerCase();
-    if (s !== 'active' && s !== 'disabled') fail('BAD_REQUEST', 'The status must be active or disabled (or empty).', { field: 'status' });
+    if (s !== 'active' && s !== 'disabled') fail('BAD_REQUEST', 'The status must be active or disabled (or empty).', { field: 'status', problem: 'status-invalid' });
     status = s;
   }
   return { email, emailKey, name, nameKey: foldKey(name), phone, organization, externalId, status };
@@ -138,13 +138,13 @@ export function validateSmsInput(phone: string | null, purpose: string | null, d
     number = normalizePhone(phone, defaultCountryCode);
   } catch (err) {
     if (!(err instanceof FactorDeskError)) throw err;
-    throw new FactorDeskError('BAD_REQUEST', err.message.replace(/^The phone number/, 'The SMS number'), { field: 'sms' });
+    throw new FactorDeskError('BAD_REQUEST', err.message.replace(/^The phone number/, 'The SMS number'), { ...err.details, field: 'sms' });
   }
   if (number === null) return null;
   const p = (purpose ?? '').trim().toLowerCase();
   if (p === '' || p === 'login' || p === 'login-only' || p === 'login only' || p === 'innlogging') return { phone: number, purpose: 'login' };
   if (/^(login[\s+,&/-]*(and[\s]+)?)?approvals?$/.test(p) || p === 'godkjenning' || p === 'innlogging og godkjenning') return { phone: number, purpose: 'approvals' };
-  fail('BAD_REQUEST', 'The sms_purpose must be login (sign-in only) or approvals (sign-in and approving payments), or empty for login.', { field: 'sms_purpose' });
+  fail('BAD_REQUEST', 'The sms_purpose must be login (sign-in only) or approvals (sign-in and approving payments), or empty for login.', { field: 'sms_purpose', problem: 'sms-purpose-invalid' });
 }
 
 function toUser(r: UserRecord): User {

@@ -10,8 +10,12 @@ import { auditAction, operatorOwning, type ActionContext, type UserRow } from '.
 import type { ApprovalAction, ApprovalOptions, ApprovalTrigger } from '../../contract/approvals.ts';
 import { clockTime, isApprovalAction, statusAt } from './approval-status.ts';
 
-/** The audit actions that are one factor change each (counted when their outcome is ok). */
-export const FACTOR_CHANGE_ACTIONS = ['code.issue-one-time', 'code.backup-codes', 'enrollment.reenroll', 'enrollment.regenerate', 'enrollment.confirm', 'lock.clear', 'sms.remove'] as const;
+/**
+ * The audit actions that are one factor change each (counted when their outcome is ok). The
+ * lost-phone action is one change: only its `lost-phone` event counts, not the linked
+ * `lost-phone.*` events of its steps.
+ */
+export const FACTOR_CHANGE_ACTIONS = ['code.issue-one-time', 'code.backup-codes', 'enrollment.reenroll', 'enrollment.regenerate', 'enrollment.confirm', 'lock.clear', 'sms.remove', 'lost-phone'] as const;
 export type FactorChangeAction = (typeof FACTOR_CHANGE_ACTIONS)[number];
 
 const HOUR_MS = 3_600_000;
@@ -76,7 +80,7 @@ export async function checkVelocity(tx: WriteTx, session: Session, user: UserRow
   if (await tx.approvals.isPrivileged(user.id)) triggers.push('privileged-user');
   const owner = await operatorOwning(tx, user);
   if (owner) triggers.push('operator-account');
-  if ((settings.approveEveryReenrollment && (action === 'enrollment.reenroll' || action === 'enrollment.regenerate')) || (settings.approveEveryOneTimeCode && action === 'code.issue-one-time')) triggers.push('policy');
+  if ((settings.approveEveryReenrollment && (action === 'enrollment.reenroll' || action === 'enrollment.regenerate' || action === 'lost-phone')) || (settings.approveEveryOneTimeCode && action === 'code.issue-one-time')) triggers.push('policy');
   if (triggers.length === 0) return null;
   return requestApproval(tx, session, user, action, ctx, now, options, triggers, settings, owner?.id ?? null, over);
 }

@@ -17,6 +17,7 @@ const opName = z.string().min(1).max(64);
 const format = z.enum(['csv', 'json']);
 const language = z.enum(['nb', 'en']);
 const empty = z.object({}).strict();
+const importEncoding = z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']);
 /** The audit filter the list and the export share. */
 const auditFilter = z.object({
   userEmail: z.string().max(254).optional(),
@@ -58,6 +59,7 @@ export const CHANNELS = {
   'enrollment:reveal-key': ch('enrollment:reveal-key', z.object({ userId: id, enrollmentId: id }).strict()),
   'enrollment:issue-code': ch('enrollment:issue-code', z.object(action).strict()),
   'enrollment:confirm': ch('enrollment:confirm', z.object({ userId: id, code: z.string().max(64) }).strict()),
+  'users:lost-phone': ch('enrollment:reenroll', z.object(action).strict()),
   'enrollment:print-sheet': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict()),
   'sms:remove': ch('sms:remove', z.object(action).strict()),
   'lock:clear': ch('lock:clear', z.object(action).strict()),
@@ -101,6 +103,13 @@ export const CHANNELS = {
           .optional(),
         reasonPresets: z.array(z.object({ nb: shortText(200), en: shortText(200) }).strict()).max(20).optional(),
         verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
+        // Empty texts switch delivery off or drop the user; the service checks the rest.
+        smtpHost: z.string().max(253).optional(),
+        smtpPort: z.number().int().optional(),
+        smtpStartTls: z.enum(['required', 'none']).optional(),
+        smtpFrom: z.string().max(254).optional(),
+        smtpUser: z.string().max(254).optional(),
+        notificationLanguage: z.enum(['nb', 'en']).optional(),
         alertLogPath: z.string().max(1000).optional(),
         syslogHost: z.string().max(253).optional(),
         syslogPort: z.number().int().optional(),
@@ -116,7 +125,9 @@ export const CHANNELS = {
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),
   'operators:reset-second-factor': ch('operators:reset-password', z.object({ operatorId: z.string().max(64) }).strict()),
-  'users:import': ch('users:import', z.object({ encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).optional() }).strict()),
+  'users:import': ch('users:import', z.object({ encoding: importEncoding.optional(), previewId: z.string().min(1).max(64).optional() }).strict()),
+  // A dry run reads the directory as the import would: for those who may import.
+  'users:import-preview': ch('users:import', z.object({ encoding: importEncoding.optional() }).strict()),
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'jobs:reports': ch('users:find', empty),

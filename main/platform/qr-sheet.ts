@@ -129,6 +129,11 @@ async function qrSvg(uri: string, label: string): Promise<string> {
     .replace(/^<svg/, `<svg class="qr" role="img" aria-label="${escapeHtml(label)}" preserveAspectRatio="xMidYMid meet"`);
 }
 
+/** The sheets' shared print style (the key font embedded). */
+export async function sheetStyle(): Promise<string> {
+  return css(await fontBase64());
+}
+
 function css(font: string): string {
   return `@font-face{font-family:"FD Key";font-style:normal;font-weight:500;src:url(data:font/woff2;base64,${font}) format("woff2")}
 @page{size:auto;margin:15mm}

@@ -11,8 +11,10 @@ import { z } from 'zod';
 import type { ApiError, Channel, ErrorCode, Result } from '../../contract/index.ts';
 import { CHANNEL_NAMES } from '../../contract/index.ts';
 import { createGuard, type Handlers } from '../ipc/guard.ts';
-import { storeChannels } from '../ipc/handlers/store-channels.ts';
+import { approvalRunView, lostPhoneView, storeChannels } from '../ipc/handlers/store-channels.ts';
+import { runApproval } from '../core/approval-run.ts';
 import { DirectorySearches } from '../core/directory-searches.ts';
+import { reportLostPhone } from '../core/lost-phone.ts';
 import { publicDetails } from '../ipc/error-details.ts';
 import type { ServerStore } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
@@ -20,7 +22,7 @@ import { toFactorDeskError, fail } from '../core/errors.ts';
 import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
-import { updateSettings } from '../core/settings.ts';
+import { settingsView, updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
@@ -42,6 +44,7 @@ export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
   'clipboard:copy': 'The clipboard belongs to the desktop app.',
   'settings:choose-logo': 'Choose the logo in the desktop app.',
   'users:import': 'Import over a server is not available yet: run it on the server host.',
+  'users:import-preview': 'Import over a server is not available yet: run "factordesk import-users FILE --dry-run" on the server host.',
   'users:import-cancel': 'Import over a server is not available yet.',
   'users:import-save-report': 'Import over a server is not available yet.',
   'jobs:reports': 'A server has no background jobs for the app yet.',
@@ -60,6 +63,10 @@ export interface ApiServerOptions {
   store: ServerStore;
   sealer: ValueSealer;
   tls: { cert: string | Buffer; key: string | Buffer };
+  /** Whether this server's environment holds the SMTP relay password (settings show set / not set). */
+  smtpPasswordSet?: boolean;
+  /** Told of each channel request answered with success (the outbox delivery follows changes). */
+  answered?: (channel: string) => void;
   /** Told of each request that failed inside (never its body). */
   log?: (line: string) => void;
   /** The sessions' directory searches, folded into the audit (one per server; made when not given). */
@@ -91,14 +98,14 @@ function failure(code: ErrorCode, message: string): Result<never> {
 }
 
 /** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
-function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches): Partial<Handlers> {
+function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches, smtpPasswordSet = false): Partial<Handlers> {
   return {
-    ...storeChannels(() => store, searches),
+    ...storeChannels(() => store, searches, () => smtpPasswordSet),
     'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
     'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
     'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),
     'session:activity': () => ({ ok: true as const }),
-    'settings:update': (patch, s) => updateSettings(store, s!, patch),
+    'settings:update': async (patch, s) => settingsView(await updateSettings(store, s!, patch), smtpPasswordSet),
     'operators:reset-second-factor': async ({ operatorId }, s) => {
       await resetSecondFactor(store, s!, operatorId);
       return { ok: true as const };
@@ -107,6 +114,9 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
     'enrollment:issue-code': ({ userId, checks, ticket, reason }, s) => issueEnrollmentCode(store, s!, userId, { checks, ticket, reason }),
+    // A server offers self-enrollment: the user scans their own QR on its page, never the agent.
+    'users:lost-phone': async ({ userId, checks, ticket, reason }, s) => lostPhoneView(await reportLostPhone(store, s!, userId, { checks, ticket, reason }, { selfEnrollment: true })),
+    'approvals:run': async ({ id }, s) => approvalRunView(await runApproval(store, s!, id, { selfEnrollment: true })),
     'session:change-password': async ({ oldPassword, newPassword }, s) => {
       await changeOwnPassword(store, s!, oldPassword, newPassword);
       return { ok: true as const };
@@ -123,7 +133,7 @@ export function serverChannelNames(): string[] {
 export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, sealer } = opts;
   const searches = opts.searches ?? new DirectorySearches();
-  const guarded = createGuard(serverHandlers(store, sealer, searches), {
+  const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
       await recordRefusedCall(store, session, channel).catch(() => {});
@@ -193,7 +203,9 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       if (token) await endSession(token);
       return { ok: true, value: { locked: true } };
     }
-    return guarded(channel, body, session);
+    const result = await guarded(channel, body, session);
+    if (result.ok) opts.answered?.(channel);
+    return result;
   }
 
   const enroll = enrollRoutes(store, opts.log);

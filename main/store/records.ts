@@ -115,6 +115,14 @@ export interface OutboxRecord {
   body: string;
   createdAt: number;
   exportedAt: number | null;
+  /** When a relay took it (SMTP delivery); a delivered item is not exported, and the reverse. */
+  deliveredAt: number | null;
+  /** Delivery attempts made so far. */
+  attempts: number;
+  /** When the next delivery attempt is due (null: at once). */
+  nextAttemptAt: number | null;
+  /** The last delivery failure in a few words (never a password). */
+  lastError: string | null;
 }
 
 /** An operator account as stored (no key material). */

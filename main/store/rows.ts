@@ -74,7 +74,7 @@ export function toOperatorRecord(r: OperatorRow): OperatorRecord {
   };
 }
 
-export const OUTBOX_COLUMNS = 'id, user_id, email, kind, subject, body, created_at, exported_at';
+export const OUTBOX_COLUMNS = 'id, user_id, email, kind, subject, body, created_at, exported_at, delivered_at, attempts, next_attempt_at, last_error';
 
 /** Row shape of the outbox table. */
 export interface OutboxRow {
@@ -86,6 +86,10 @@ export interface OutboxRow {
   body: string;
   created_at: number;
   exported_at: number | null;
+  delivered_at: number | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
 }
 
 export const toOutboxRecord = (r: OutboxRow): OutboxRecord => ({
@@ -97,4 +101,8 @@ export const toOutboxRecord = (r: OutboxRow): OutboxRecord => ({
   body: r.body,
   createdAt: r.created_at,
   exportedAt: r.exported_at,
+  deliveredAt: r.delivered_at,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
 });

@@ -10,6 +10,8 @@ export interface ImportJob {
   jobId: string;
   startedAt: number;
   progress: Events['import:progress'] | null;
+  /** The file's size as its preview found it, so the bar is determinate from the start. */
+  totalBytes?: number | null;
   report: ImportReportView | null;
   error: JobReport['error'];
   done: boolean;

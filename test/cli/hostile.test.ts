@@ -158,6 +158,11 @@ function cases(): Array<[string, string[]]> {
 
     ...action(['backup-codes']),
 
+    ...action(['lost-phone']),
+    ['lost-phone: --language de', ['lost-phone', KARI, ...ACT, '--language', 'de']],
+    ['lost-phone: --sheet exists', ['lost-phone', KARI, ...ACT, '--sheet', w('exists.html')]],
+    ['lost-phone: --sheet 10 kB', ['lost-phone', KARI, ...ACT, '--sheet', join(work, BIG)]],
+    ['lost-phone: --void-codes (not a flag of it)', ['lost-phone', KARI, ...ACT, '--void-codes']],
     ...action(['reenroll']),
     ['reenroll: --language de', ['reenroll', KARI, ...ACT, '--language', 'de']],
     ['reenroll: --sheet exists', ['reenroll', KARI, ...ACT, '--sheet', w('exists.html')]],
@@ -192,6 +197,8 @@ function cases(): Array<[string, string[]]> {
 
     ...file(['outbox', 'export'], 'outbox.csv'),
     ['outbox export: --format xml', ['outbox', 'export', w('o.xml'), '--format', 'xml']],
+    ['outbox deliver: extra argument', ['outbox', 'deliver', 'now']],
+    ['outbox deliver: unknown flag', ['outbox', 'deliver', '--password', 'x']],
     ['audit verify: extra argument', ['audit', 'verify', 'now']],
     ['audit verify: unknown flag', ['audit', 'verify', '--fix']],
     ...file(['audit', 'export'], 'audit.json'),

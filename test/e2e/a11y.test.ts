@@ -206,6 +206,10 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await tab('import');
       h.openAnswers.csv = hr.path;
       await $('import-start').click();
+      // First what the import would do (the preview), then the import itself.
+      await $('import-preview').waitFor({ timeout: 30_000 });
+      await check('import-preview');
+      await $('import-confirm').click();
       await $('import-report').waitFor({ timeout: 30_000 });
       await check('import-report');
       await tab('lookup');
@@ -260,7 +264,7 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       noProblems();
     });
 
-    it(`${l}: one-time code (three steps, the close question), re-enrollment (four steps), new backup codes, refused request`, async () => {
+    it(`${l}: one-time code (three steps, the close question), re-enrollment (four steps), new backup codes, lost phone, refused request`, async () => {
       // One-time code, by its shortcut.
       await h.page.keyboard.press('Alt+O');
       await $('dialog-one-time-code').waitFor();
@@ -334,6 +338,27 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
       await $('dialog-close').click();
       await $('close-confirm-yes').click();
       await $('dialog-backup-codes').waitFor({ state: 'detached' });
+
+      // Lost phone: the code, then the new set-up (left pending: Esc asks, "Yes" closes).
+      await h.page.keyboard.press('Alt+P');
+      await $('dialog-lost-phone').waitFor();
+      await identity();
+      await h.page.keyboard.press('Enter');
+      await $('consequences').waitFor();
+      await expect.poll(focusedTestId).toBe('dialog-next');
+      await check('lost-phone-step2', { narrow: true });
+      await h.page.keyboard.press('Enter');
+      await $('lost-phone-code-value').waitFor();
+      await expect.poll(focusedTestId).toBe('dialog-next');
+      await check('lost-phone-code', { narrow: true });
+      await h.page.keyboard.press('Enter');
+      await $('enrollment-qr').waitFor();
+      await expect.poll(focusedTestId).toBe('reveal-key');
+      await check('lost-phone-set-up', { narrow: true });
+      await h.page.keyboard.press('Escape');
+      await $('close-confirm').waitFor();
+      await $('close-confirm-yes').click();
+      await $('dialog-lost-phone').waitFor({ state: 'detached' });
 
       // Refused request; Esc gives the focus back to its button.
       await $('action-refuse').focus();

@@ -7,7 +7,7 @@
 //   → stepping away (journey 5, idle lock) → language switch.
 // Afterwards: no CSP violation, no page error, and no channel response but the issuing ones
 // carried a secret. Screenshots (1280×720) go to test-results/screenshots/.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
@@ -33,7 +33,7 @@ import {
 import { totpAt } from '../../main/core/totp.ts';
 import { concealedFormats } from '../../main/app/clipboard-guard.ts';
 import { focusProblem } from '../helpers/a11y.ts';
-import type { AuditEventView, ChainReportView, IssuedEnrollment, SettingsView } from '../../contract/index.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment, LostPhoneIssued, SettingsView } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
 
@@ -227,20 +227,55 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     expect(await pageHtml(h.page)).not.toContain(recoveryKey.slice(0, 8));
   });
 
-  it('import (journey 4): a semicolon CSV with BOM, progress visible, 12 rejected lines listed by line number, report saved', async () => {
+  it('import (journey 4): a semicolon CSV with BOM, checked first (counts, rejected lines with reasons, nothing written), then imported with progress in bytes, 12 rejected lines listed by line number, report saved', async () => {
     await $('nav-import').click();
     await $('import-start').waitFor();
-    h.openAnswers.csv = hr.path;
+    // A file whose header names a column in Norwegian is refused, its columns named in Norwegian.
+    const badHeader = join(h.tmp, 'bad-header.csv');
+    writeFileSync(badHeader, 'E-post;name;phone;organization\r\nkari@example.no;Kari;;Acme\r\n');
+    h.openAnswers.csv = badHeader;
     await $('import-start').click();
+    await shows($('import-error'), tr('nb', 'import.header.unknown', { cols: '«E-post»' }));
+    await shows($('import-error'), tr('nb', 'import.header.missing', { cols: 'email' }));
+    expect(await $('import-preview').count()).toBe(0);
+    h.openAnswers.csv = hr.path;
+    const usersBefore = (h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+    const eventsBefore = (h.controller.vault().db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
+    await $('import-start').click();
+
+    // Step 1, the preview: what the import would do, in Norwegian, nothing written yet.
+    await $('import-preview').waitFor({ timeout: 30_000 });
+    await shows($('import-preview'), tr('nb', 'import.previewTitle', { file: 'hr-export.csv' }));
+    expect(await text($('import-preview-rows'))).toBe(fmt('nb', hr.rows));
+    const previewNew = Number((await text($('import-preview-new'))).replace(/\D/g, ''));
+    expect(previewNew).toBeGreaterThan(2000);
+    expect(await text($('import-preview-rejected-count'))).toBe('12');
+    const previewRows = await $('import-preview-rejected').locator('tbody tr').all();
+    expect(previewRows).toHaveLength(12);
+    expect(await text(previewRows[0]!.locator('td').first())).toBe(fmt('nb', hr.badLines[0]!));
+    expect(await text(previewRows[0]!.locator('td').nth(1))).toBe(tr('nb', 'import.reject.email-at'));
+    expect(await text(previewRows[1]!.locator('td').nth(1))).toBe(tr('nb', 'import.reject.missing', { field: 'name' }));
+    await shot('import-preview');
+    expect((h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(usersBefore);
+    expect((h.controller.vault().db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n).toBe(eventsBefore);
+
+    // Step 2, Import: the same file (no second dialog), a determinate bar of bytes read.
+    h.openAnswers.csv = null;
+    await $('import-confirm').click();
     await $('import-progress').waitFor({ timeout: 10_000 });
     await shot('import-progress');
     expect(await $('import-progress').isVisible()).toBe(true);
+    // Determinate from the start: of the file's size as the preview found it.
+    expect(await $('import-progress').getAttribute('max')).toBe(String(statSync(hr.path).size));
+    expect(await text($('import-bytes'))).toMatch(/^[\d,]+ (B|kB) av [\d,]+ kB lest \(\d+ %\)$/);
     // import-stats is the live line under the progress bar.
     expect(await text($('import-stats'))).toMatch(/\d/);
 
     await $('import-report').waitFor({ timeout: 30_000 });
     await shows($('import-report'), tr('nb', 'import.reportTitle'));
     expect(await text($('import-rows'))).toBe(fmt('nb', hr.rows));
+    // The import did what the preview said.
+    expect((h.controller.vault().db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(usersBefore + previewNew);
     expect(await text($('import-rejected-count'))).toBe('12');
     const rows = await $('import-rejected').locator('tbody tr').all();
     expect(rows).toHaveLength(12);
@@ -552,6 +587,73 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     for (const c of shown) expect(await pageHtml(h.page)).not.toContain(c!);
   });
 
+  it('lost phone: one dialog, one check, ticket and reason — the old app revoked, a 15-minute code, a new QR and sheet, confirmed; one notification, one action id', async () => {
+    await lookUp('ola.hansen', OLA.email);
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    const store = h.controller.store();
+    const eventsBefore = (await store.read((tx) => tx.audit.list({ limit: 10_000 }))).length;
+    const outboxBefore = (await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10_000 }))).length;
+    await shows($('action-lost-phone'), tr('nb', 'actions.lostPhone'));
+    await h.page.keyboard.press('Alt+P');
+    const dlg = $('dialog-lost-phone');
+    await dlg.waitFor();
+    await expect.poll(focusedTestId).toBe('check-callback');
+    expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
+    await identity(['callback'], 'HD-20396', 'phone lost on the bus');
+    await h.page.keyboard.press('Enter');
+    // What will happen: the old app stops, a short-lived code, a new set-up, one change.
+    await shows($('consequences'), tr('nb', 'consequence.authRevoke', { name: 'Ola' }));
+    await shows($('consequences'), tr('nb', 'consequence.lostPhoneOne'));
+    await shows($('consequences'), tr('nb', 'otc.minutes', { count: 15, n: 15 }));
+    await expect.poll(focusedTestId).toBe('dialog-next');
+    await h.page.keyboard.press('Enter');
+
+    const value = dlg.getByTestId('lost-phone-code-value');
+    await value.waitFor();
+    const answer = last<LostPhoneIssued>('users:lost-phone');
+    if (answer.enrollment.mode !== 'agent') throw new Error('the app answers an agent-driven set-up');
+    expect(await value.getAttribute('data-value')).toBe(answer.oneTimeCode.code.replace(/\s/g, ''));
+    expect(answer.oneTimeCode.expiresAt - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(answer.oneTimeCode.expiresAt - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    await shows($('lost-phone-action-id'), answer.actionId);
+    await shot('lost-phone-code');
+    // Next: the new phone's set-up.
+    await expect.poll(focusedTestId).toBe('dialog-next');
+    await h.page.keyboard.press('Enter');
+    await $('enrollment-qr').waitFor();
+    await shot('lost-phone-set-up');
+    // The new QR on screen is the one in the answer; the sheet prints with its key.
+    expect(await decodeQr($('enrollment-qr'))).toBe(answer.enrollment.uri);
+    const printedBefore = h.printed.length;
+    await $('print-sheet').click();
+    await expect.poll(() => h.printed.length).toBe(printedBefore + 1);
+    expect(h.printed.at(-1)!.replace(/\s/g, '')).toContain(secretOfUri(answer.enrollment.uri));
+
+    await dlg.getByTestId('dialog-next').focus();
+    await h.page.keyboard.press('Enter');
+    await $('confirm-code').waitFor();
+    await $('confirm-code').fill(totpAt(base32ToBytes(secretOfUri(answer.enrollment.uri)), Date.now()));
+    await $('confirm-submit').click();
+    await $('enrollment-active').waitFor();
+    await dlg.getByTestId('dialog-close').click();
+    await dlg.waitFor({ state: 'detached' });
+    await shows($('auth-status'), tr('nb', 'factor.active'));
+    await shows($('factor-one-time-code'), tr('nb', 'factor.otcActive'));
+    await shows($('recent-activity'), tr('nb', 'auditAction.lost-phone'));
+
+    // In the vault: the action's events share its id; one notification; no code or key in the audit.
+    const added = [...(await store.read((tx) => tx.audit.list({ limit: 10_000 })))].sort((a, b) => a.seq - b.seq).slice(eventsBefore);
+    const linked = added.filter((e) => e.details['actionId'] === answer.actionId).map((e) => e.action);
+    expect(linked).toEqual(['lost-phone.revoke', 'lost-phone.one-time-code', 'lost-phone.reenroll', 'lost-phone']);
+    const auditText = JSON.stringify(added);
+    expect(auditText).not.toContain(answer.oneTimeCode.code.replace(/\s/g, ''));
+    expect(auditText).not.toContain(secretOfUri(answer.enrollment.uri));
+    const outbox = await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10_000 }));
+    const queued = outbox.slice(0, outbox.length - outboxBefore); // newest first
+    // The action queued one; the confirmation of the new app its own.
+    expect(queued.map((o) => o.kind).sort()).toEqual(['enrollment-confirmed', 'lost-phone']);
+  });
+
   it('journey 3: only "known email" ticked → Next stays disabled, the weak-only notice offers "Record refused request", which records it', async () => {
     const issuedBefore = responsesOf(h, 'codes:issue-one-time').length;
     await lookUp('per.olsen', PER.email);
@@ -726,6 +828,20 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('settings-save').click();
     await expect.poll(() => last<SettingsView>('settings:update').syslogHost).toBe('siem.example.org');
     expect(last<SettingsView>('settings:update')).toMatchObject({ alertLogPath: join(h.tmp, 'alerts.jsonl'), syslogProtocol: 'tcp', syslogPort: 514 });
+    // Email delivery: the relay password is only said to be set or not; a relay without a valid
+    // sender is refused before saving, and a full relay is saved.
+    await shows($('settings-smtp-password'), tr('nb', 'emailDelivery.passwordNotSet'));
+    await $('settings-smtp-host').fill('smtp.eksempel.no');
+    await shows($('settings-email-delivery'), tr('nb', 'emailDelivery.fromInvalid'));
+    expect(await $('settings-save').isDisabled()).toBe(true);
+    await $('settings-smtp-from').fill('brukerstotte@eksempel.no');
+    await $('settings-smtp-starttls').selectOption('required');
+    await $('settings-notification-language').selectOption('en');
+    await $('settings-save').click();
+    await expect.poll(() => last<SettingsView>('settings:update').smtpHost).toBe('smtp.eksempel.no');
+    expect(last<SettingsView>('settings:update')).toMatchObject({ smtpFrom: 'brukerstotte@eksempel.no', smtpPort: 587, smtpStartTls: 'required', notificationLanguage: 'en', smtpPasswordSet: false });
+    await $('settings-email-delivery').scrollIntoViewIfNeeded();
+    await shot('settings-email-delivery');
 
     await $('nav-vault').click();
     await $('vault-screen').waitFor();

@@ -90,6 +90,8 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
         read: () => clipboard.value, clear: () => (clipboard.value = '') },
       emit,
       openExternal: async () => {},
+      // No SMTP delivery in the browser journeys (no relay; its passes would only add noise).
+      outboxDelivery: false,
     },
     [served.origin],
   );

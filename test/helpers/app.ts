@@ -28,6 +28,8 @@ export function makeApp(opts: { clock?: ManualClock; /** an existing vault folde
     clipboard: { write: (e) => void (clipboard.value = e.text), read: () => clipboard.value, clear: () => (clipboard.value = '') },
     emit: (event, data) => events.push({ event, data }),
     openExternal: async () => {},
+    // No SMTP delivery: its passes would interleave with what a test counts.
+    outboxDelivery: false,
   });
   /** Calls a channel as the app's own window would. */
   const call = async <C extends Channel>(channel: C, req: Req<C>, frame: unknown = OWN_FRAME): Promise<Result<any>> =>

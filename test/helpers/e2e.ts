@@ -118,7 +118,7 @@ export class OffsetClock implements Clock {
 
 // ---- secrets in channel responses ------------------------------------------------------------------------
 /** Channels whose response is where a freshly issued secret is handed to the agent, once. */
-export const ISSUING_CHANNELS = new Set(['session:first-run', 'codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'vault:rekey']);
+export const ISSUING_CHANNELS = new Set(['session:first-run', 'codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'users:lost-phone', 'vault:rekey']);
 
 /** Every secret the issuing channels handed out so far (compact form: no spaces or hyphens). */
 export function issuedSecrets(h: Harness): string[] {
@@ -128,7 +128,13 @@ export function issuedSecrets(h: Harness): string[] {
   };
   for (const { channel, result } of h.responses) {
     if (!result.ok || !ISSUING_CHANNELS.has(channel)) continue;
-    const v = result.value as Record<string, unknown>;
+    const top = result.value as Record<string, unknown>;
+    // The lost-phone answer nests its one-time code and its enrollment.
+    for (const v of [top, top['oneTimeCode'], top['enrollment']].filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null)) addAll(v);
+  }
+  return [...out];
+
+  function addAll(v: Record<string, unknown>): void {
     add(v['recoveryKey']);
     add(v['code']);
     add(v['key']);
@@ -136,7 +142,6 @@ export function issuedSecrets(h: Harness): string[] {
     for (const c of (v['codes'] as unknown[] | undefined) ?? []) add(c);
     for (const c of (v['backupCodes'] as unknown[] | undefined) ?? []) add(c);
   }
-  return [...out];
 }
 
 /** Responses of non-issuing channels that contain any issued secret (grouped or compact). */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { createApp } from '../../main/ipc/setup.ts';
+import type { AppDeps } from '../../main/app/controller.ts';
 import { memoryPrefs, type OpenKind, type SaveKind } from '../../main/app/ports.ts';
 import { ManualClock, type Clock, type Random } from '../../main/core/clock.ts';
 import { applyKey, integrityCheck, type Db } from '../../main/store/sqlite/database.ts';
@@ -36,7 +37,7 @@ export type AnyResult =
   | { ok: false; value?: undefined; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
 
 /** The app (controller + guarded dispatcher) over `dir`, with fakes that record what happened. */
-export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string; clock?: C; random?: Random; externalAllowlist?: readonly string[]; searchesPerMinute?: number } = {}) {
+export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string; clock?: C; random?: Random; externalAllowlist?: readonly string[]; searchesPerMinute?: number; outboxDelivery?: AppDeps['outboxDelivery'] } = {}) {
   const tmp = opts.dir ? null : mkdtempSync(join(tmpdir(), 'fd-suite-'));
   const dir = opts.dir ?? join(tmp!, 'vault');
   const clock = (opts.clock ?? new ManualClock()) as C;
@@ -69,6 +70,8 @@ export function makeSuiteApp<C extends Clock = ManualClock>(opts: { dir?: string
     },
     ...(opts.externalAllowlist ? { externalAllowlist: opts.externalAllowlist } : {}),
     ...(opts.searchesPerMinute === undefined ? {} : { searchesPerMinute: opts.searchesPerMinute }),
+    // No SMTP delivery unless a test asks for it (its timers would outlive short tests).
+    outboxDelivery: opts.outboxDelivery ?? false,
   });
   /** Calls a channel as the app's own top-level window would (or from `frame`). */
   const call = async <K extends Channel>(channel: K, req: Req<K>, frame: unknown = OWN_FRAME): Promise<AnyResult> =>

@@ -176,6 +176,24 @@ describe('two-person approval through the app', () => {
     expect(page.ok && page.value.pending).not.toBeNull();
   });
 
+  it('the lost-phone action on a privileged user waits too, and runs as one action once approved', async () => {
+    const s = await seeded();
+    await s.as(ADMIN);
+    const ola = await s.find(OLA);
+    expect((await s.app.call('users:set-privileged', { userId: ola, privileged: true })).ok).toBe(true);
+    await s.as(AGENT);
+    const id = pendingId(await s.app.call('users:lost-phone', { userId: ola, ...ACTION }));
+    expect((await s.outbox()).filter((m) => m.userId === ola)).toEqual([]);
+    await s.as(KIM);
+    expect((await s.app.call('approvals:approve', { id })).ok).toBe(true);
+    await s.as(AGENT);
+    const run = await s.app.call('approvals:run', { id });
+    expect(run.ok, JSON.stringify(run)).toBe(true);
+    expect(run.ok && run.value.lostPhone.oneTimeCode.code).toMatch(/^\d{4} \d{4}$/);
+    expect(run.ok && run.value.lostPhone.enrollment).toMatchObject({ mode: 'agent', qrSvg: expect.stringContaining('<svg') });
+    expect((await s.outbox()).filter((m) => m.userId === ola)).toHaveLength(1);
+  });
+
   it('the settings can send every one-time code for approval', async () => {
     const s = await seeded({ settings: { approveEveryOneTimeCode: true } });
     await s.as(AGENT);

@@ -83,6 +83,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'enrollment:issue-code': (x) => ({ userId: x.kari, ...CTX }),
   'enrollment:reenroll': (x) => ({ userId: x.kari, ...CTX, voidCodes: true, withBackupCodes: true }),
   'enrollment:regenerate': (x) => ({ userId: x.kari, ...CTX }),
+  'users:lost-phone': (x) => ({ userId: x.kari, ...CTX }),
   'enrollment:reveal-key': (x) => ({ userId: x.kari, enrollmentId: x.pending() }),
   'enrollment:confirm': (x) => ({ userId: x.kari, code: '123456' }),
   'enrollment:print-sheet': (x) => ({ userId: x.kari, enrollmentId: x.pending(), mode: 'print', language: 'nb' }),
@@ -109,6 +110,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'operators:reset-password': (x) => ({ operatorId: x.agentId, password: 'a long enough new password 1' }),
   'operators:reset-second-factor': (x) => ({ operatorId: x.agentId }),
   'users:import': () => ({}),
+  'users:import-preview': () => ({}),
   'users:import-cancel': () => ({ jobId: 'job-1' }),
   'users:import-save-report': () => ({ jobId: 'job-1' }),
   'jobs:reports': () => ({}),
@@ -359,6 +361,7 @@ const STORED: Partial<Record<Channel, Stored>> = {
   'codes:backup': actionText,
   'enrollment:reenroll': actionText,
   'enrollment:regenerate': actionText,
+  'users:lost-phone': actionText,
   'sms:remove': actionText,
   'lock:clear': actionText,
   'requests:refuse': (x, field, s) => {
@@ -459,7 +462,7 @@ describe('input that fails the schema is not a verification failure', () => {
 });
 
 describe('operator abuse', () => {
-  const TARGETED = ['codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'sms:remove', 'lock:clear', 'enrollment:confirm', 'enrollment:reveal-key', 'enrollment:print-sheet'] as const;
+  const TARGETED = ['codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'users:lost-phone', 'sms:remove', 'lock:clear', 'enrollment:confirm', 'enrollment:reveal-key', 'enrollment:print-sheet'] as const;
 
   it('acting on your own user account is OWN_ACCOUNT on every channel that acts on a user, and nothing changes', async () => {
     const x = await setup();

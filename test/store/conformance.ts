@@ -520,6 +520,39 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect((await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10 }))).map((o) => o.kind)).toEqual(['backup-codes', 'one-time-code']);
       });
 
+      it('hands each item to delivery or to the export, never both, and claims each attempt once', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const q = (createdAt: number) => store.write((tx) => tx.outbox.queue({ userId: id!, email: 'kari@example.no', kind: 'one-time-code', subject: 's', body: 'b', createdAt }));
+        const [a, b, c] = [await q(1), await q(2), await q(3)];
+        const due = (now: number, maxAttempts = 5) => store.read((tx) => tx.outbox.dueForDelivery({ now, limit: 10, maxAttempts })).then((l) => l.map((o) => o.id));
+        expect(await due(10)).toEqual([a, b, c]);
+        const [first] = await store.read((tx) => tx.outbox.dueForDelivery({ now: 10, limit: 1, maxAttempts: 5 }));
+        expect(first).toMatchObject({ id: a, attempts: 0, nextAttemptAt: null, deliveredAt: null, lastError: null });
+        // A claim counts the attempt and holds the item for its lease; a second claim with the old count loses.
+        expect(await store.write((tx) => tx.outbox.claimDelivery(a, 0, 100))).toBe(true);
+        expect(await store.write((tx) => tx.outbox.claimDelivery(a, 0, 100))).toBe(false);
+        expect(await due(99)).toEqual([b, c]);
+        await store.write((tx) => tx.outbox.deferDelivery(a, 200, '451 try later'));
+        expect(await due(199)).toEqual([b, c]);
+        expect(await due(200)).toEqual([a, b, c]);
+        expect((await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10 }))).find((o) => o.id === a)).toMatchObject({ attempts: 1, nextAttemptAt: 200, lastError: '451 try later' });
+        // At the attempt limit an item is no longer due (it stays for the export).
+        expect(await due(200, 1)).toEqual([b, c]);
+        // Delivered: once, then neither due nor pending nor exportable.
+        expect(await store.write((tx) => tx.outbox.claimDelivery(b, 0, 300))).toBe(true);
+        expect(await store.write((tx) => tx.outbox.markDelivered(b, 250))).toBe(true);
+        expect(await store.write((tx) => tx.outbox.markDelivered(b, 260))).toBe(false);
+        expect(await store.write((tx) => tx.outbox.markExported(b, 270))).toBe(false);
+        expect((await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10 }))).find((o) => o.id === b)).toMatchObject({ deliveredAt: 250, exportedAt: null, nextAttemptAt: null, attempts: 1 });
+        // Exported: no longer due, and cannot be claimed.
+        expect(await store.write((tx) => tx.outbox.markExported(c, 280))).toBe(true);
+        expect(await store.write((tx) => tx.outbox.claimDelivery(c, 0, 400))).toBe(false);
+        expect(await due(1000)).toEqual([a]);
+        expect((await store.read((tx) => tx.outbox.pending())).map((o) => o.id)).toEqual([a]);
+        expect(await store.read((tx) => tx.outbox.pendingCount())).toBe(1);
+        expect((await store.read((tx) => tx.outbox.list({ pendingOnly: true, limit: 10 }))).map((o) => o.id)).toEqual([a]);
+      });
+
       it('stores settings and meta values by key', async () => {
         await store.write(async (tx) => {
           await tx.settings.put('issuer', '"Eksempel"', 1);

@@ -204,8 +204,25 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(await store.read((tx) => tx.alerts.countOpen())).toBe(1);
     },
   },
-  // 9 → 10 (0012-approvals): empty approvals and privileged tables; a user there before can be marked and asked about.
+  // 9 → 10 (0011-outbox-delivery): queued notifications stay pending, never tried, and become due for delivery.
   9: {
+    seed(db) {
+      db.prepare("INSERT INTO users (id, email, email_identity, email_key, name, name_key, status, created_at, updated_at) VALUES (1, 'kari@example.no', 'kari@example.no', 'kari@example.no', 'Kari', 'kari', 'active', 1, 1)").run();
+      const q = db.prepare("INSERT INTO outbox (user_id, email, kind, subject, body, created_at, exported_at) VALUES (1, 'kari@example.no', 'one-time-code', 's', 'b', ?, ?)");
+      q.run(1, null);
+      q.run(2, 5);
+    },
+    async check(store) {
+      const all = await store.read((tx) => tx.outbox.list({ pendingOnly: false, limit: 10 }));
+      expect(all.map((o) => [o.createdAt, o.exportedAt, o.deliveredAt, o.attempts, o.nextAttemptAt, o.lastError])).toEqual([
+        [2, 5, null, 0, null, null],
+        [1, null, null, 0, null, null],
+      ]);
+      expect((await store.read((tx) => tx.outbox.dueForDelivery({ now: 10, limit: 10, maxAttempts: 5 }))).map((o) => o.createdAt)).toEqual([1]);
+    },
+  },
+  // 10 → 11 (0012-approvals): empty approvals and privileged tables; a user there before can be marked and asked about.
+  10: {
     seed(db) {
       db.prepare("INSERT INTO users (id, email, email_key, email_identity, name, name_key, status, created_at, updated_at) VALUES (1, 'ola@example.no', 'ola@example.no', 'ola@example.no', 'Ola', 'ola', 'active', 1, 1)").run();
     },

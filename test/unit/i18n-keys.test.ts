@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../main/core/errors.ts';
+import { IMPORT_REJECT_CODES } from '../../contract/imports.ts';
 
 const SRC = fileURLToPath(new URL('../../renderer/src', import.meta.url));
 type Tree = { [k: string]: string | Tree };
@@ -72,6 +73,11 @@ describe('renderer translations', () => {
 
   it('every error code has a message in both languages', () => {
     const missing = ERROR_CODES.filter((c) => !nb.has(`errors.${c}`) || !en.has(`errors.${c}`));
+    expect(missing).toEqual([]);
+  });
+
+  it("every reason an import rejects a line for is worded in both languages (the import preview shows them)", () => {
+    const missing = IMPORT_REJECT_CODES.filter((c) => !nb.has(`import.reject.${c}`) || !en.has(`import.reject.${c}`));
     expect(missing).toEqual([]);
   });
 

@@ -154,24 +154,24 @@ describe('CSV rows', () => {
     const later = Array.from({ length: 30 }, (_, i) => `u${i},x,y`);
     const out = rows(['a,b,c', 'bad,"open,c', ...later, 'z,"q"r,c', 'last,b,c']);
     expect(out.filter((e) => e.kind === 'bad')).toEqual([
-      { kind: 'bad', line: 3, reason: 'a quoted field is not closed' },
-      { kind: 'bad', line: 34, reason: expect.stringMatching(/not doubled/) },
+      { kind: 'bad', line: 3, reason: 'a quoted field is not closed', code: 'quote-not-closed' },
+      { kind: 'bad', line: 34, reason: expect.stringMatching(/not doubled/), code: 'quote-not-doubled' },
     ]);
     expect(out.filter((e) => e.kind === 'row').map((e) => e.line)).toEqual([2, ...later.map((_, i) => i + 4), 35]);
     // A quote left open at the end of the file costs its own line only.
     expect(rows(['a,b,c', 'x,"y,z', 'p,q,r'])).toEqual([
       { kind: 'row', line: 2, cells: ['a', 'b', 'c'] },
-      { kind: 'bad', line: 3, reason: 'a quoted field is not closed' },
+      { kind: 'bad', line: 3, reason: 'a quoted field is not closed', code: 'quote-not-closed' },
       { kind: 'row', line: 4, cells: ['p', 'q', 'r'] },
     ]);
   });
 
   it('reports a line that could not be read, and a row with the wrong number of fields', () => {
     const r = new CsvRecords(';', 2);
-    expect([...r.push(2, 'a;b'), ...r.push(3, null, 'too long'), ...r.push(4, 'a;b;c'), ...r.push(5, 'c;d'), ...r.end()]).toEqual([
+    expect([...r.push(2, 'a;b'), ...r.push(3, null, { reason: 'too long', code: 'line-too-long', params: { maxKb: 64 } }), ...r.push(4, 'a;b;c'), ...r.push(5, 'c;d'), ...r.end()]).toEqual([
       { kind: 'row', line: 2, cells: ['a', 'b'] },
-      { kind: 'bad', line: 3, reason: 'too long' },
-      { kind: 'bad', line: 4, reason: 'the row has a different number of fields than the header' },
+      { kind: 'bad', line: 3, reason: 'too long', code: 'line-too-long', params: { maxKb: 64 } },
+      { kind: 'bad', line: 4, reason: 'the row has a different number of fields than the header', code: 'field-count' },
       { kind: 'row', line: 5, cells: ['c', 'd'] },
     ]);
   });

@@ -43,6 +43,12 @@ function runOutcome(run: ApprovalRunResult | ApprovalRunView, email: string): Ou
   if (r.oneTimeCode) {
     return { result: r, text: r.oneTimeCode.code, message: `One-time code for ${email}, valid until ${localTime(r.oneTimeCode.expiresAt)}. Read it to the user; it is not shown again.` };
   }
+  if (r.lostPhone) {
+    const lp = r.lostPhone;
+    const e = lp.enrollment;
+    const text = [`One-time code: ${lp.oneTimeCode.code}`, ...(e.mode === 'agent' ? [`URI: ${e.uri}`, `Key: ${e.key}`, `Set up before: ${localTime(e.deadline)}`] : [`Enrollment code: ${e.code}`, `Page: ${e.pagePath}`, `Valid until: ${localTime(e.expiresAt)}`])];
+    return { result: { action: r.action, userId: r.userId, lostPhone: lp }, text: text.join('\n'), message: `Lost phone handled for ${email}: the old authenticator is revoked; read the one-time code to the user. Nothing here is shown again.` };
+  }
   if (r.backupCodes) return { result: r, text: r.backupCodes.codes.join('\n'), message: `New backup codes for ${email}; the old ones no longer work. They are not shown again.` };
   if (r.enrollment) {
     const e = r.enrollment;

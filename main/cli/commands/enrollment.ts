@@ -16,7 +16,7 @@ import type { Session } from '../../core/session.ts';
  * in .pdf (A4 or Letter from the setting paperSize), else the printable HTML. Audited after the
  * file is in place, so an audited sheet always exists.
  */
-async function writeSheet(store: Store, session: Session, req: { userId: number; enrollmentId?: number; language: 'nb' | 'en' }, path: string): Promise<void> {
+export async function writeSheet(store: Store, session: Session, req: { userId: number; enrollmentId?: number; language: 'nb' | 'en' }, path: string): Promise<void> {
   const sheet = await prepareSheet(store, session, req);
   const pdf = /\.pdf$/i.test(path);
   const data = pdf ? Buffer.from(await renderEnrollmentSheetPdf(sheet.input, sheet.paperSize)) : sheet.html;

@@ -11,6 +11,8 @@ import { systemRandom } from '../../core/clock.ts';
 import { initServerStore, serverKeyRecords } from '../../core/server-auth.ts';
 import { escrowKeys, keyCheck, loadServerKeys, newServerKeys, openEscrow, signingPublicKey, valueSealer, writeKeyFile } from '../../server/server-key.ts';
 import { openKeyedStore, openServerStore } from '../../server/open.ts';
+import { smtpPasswordFromEnv, startSmtpDelivery } from '../../platform/smtp-transport.ts';
+import { DELIVER_AFTER, type DeliveryWorker } from '../../core/outbox-delivery.ts';
 import { startApiServer } from '../../server/http-api.ts';
 import { HeadSigner } from '../../server/head-signer.ts';
 import { verifySignedChain, type SignedHead } from '../../core/audit-signing.ts';
@@ -155,7 +157,9 @@ start when this computer's clock is more than 2 s off the database's.
                      (default: the key file's name with .heads.jsonl)
   --radius HOST:PORT also answer RADIUS Access-Requests (PAP, Message-Authenticator required) on
                      this UDP address, e.g. 0.0.0.0:1812, from clients added with
-                     "factordesk --server URL radius-client add"`,
+                     "factordesk --server URL radius-client add"
+Notifications are delivered through the SMTP relay in the settings while it runs (the relay
+password from FACTORDESK_SMTP_PASSWORD).`,
   options: { store: { type: 'string' }, 'key-file': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'heads-file': { type: 'string' }, radius: { type: 'string' } },
   args: [],
   async run(ctx, p) {
@@ -183,11 +187,16 @@ start when this computer's clock is more than 2 s off the database's.
     let server;
     let radius: RunningRadius | null = null;
     const log = (l: string) => ctx.io.stderr.write(`factordesk serve: ${l}\n`);
+    // Started once the server listens; a change answered before then waits for its first pass.
+    let delivery: DeliveryWorker | null = null;
     try {
       const skew = Math.abs((await store.databaseTime()) - ctx.clock.now());
       if (skew > MAX_CLOCK_SKEW_MS) fail('INTERNAL', `This computer's clock is ${Math.round(skew / 100) / 10} s off the database's: set the time (NTP) and start again. Authenticator codes need one clock.`);
       try {
-        server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log }, where);
+        server = await startApiServer(
+          { store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log, smtpPasswordSet: !!smtpPasswordFromEnv(ctx.io.env), answered: (channel) => DELIVER_AFTER.has(channel) && delivery?.kick() },
+          where,
+        );
       } catch (err) {
         throw listenError(err, listen, 'listens on');
       }
@@ -208,6 +217,8 @@ start when this computer's clock is more than 2 s off the database's.
     const signer = new HeadSigner(store, keys.signingKey, headsFile);
     await signer.signNow();
     signer.start();
+    // Notifications leave through the SMTP relay in the settings, when one is set.
+    delivery = startSmtpDelivery(store, { env: ctx.io.env, log });
     ctx.io.stderr.write(`factordesk serve: listening on https://${hostPort(server.address)}\n`);
     if (radius) ctx.io.stderr.write(`factordesk serve: RADIUS on udp ${hostPort(radius.address)}\n`);
     const signal = await new Promise<string>((resolve) => {
@@ -217,7 +228,7 @@ start when this computer's clock is more than 2 s off the database's.
     });
     ctx.io.stderr.write(`factordesk serve: ${signal}: finishing requests in flight\n`);
     await Promise.all([server.close(), radius?.close()]);
-    await signer.stop();
+    await Promise.all([signer.stop(), delivery.stop()]);
     if (signer.lastError) ctx.io.stderr.write(`factordesk serve: the last audit head could not be signed: ${signer.lastError}\n`);
     await store.close();
     return { result: { stopped: true, signal }, message: 'factordesk serve: stopped.' };

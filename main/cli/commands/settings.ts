@@ -8,7 +8,7 @@ import { quoteArg, usageError } from '../output.ts';
 
 type Key = keyof Settings;
 const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];
-const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay', 'syslogPort', 'approvalMinutes', 'approvalCooldownMinutes']);
+const NUMBER_KEYS = new Set<Key>(['oneTimeCodeMinutes', 'enrollmentDeadlineDays', 'idleLockMinutes', 'velocityPerHour', 'velocityPerDay', 'syslogPort', 'smtpPort', 'approvalMinutes', 'approvalCooldownMinutes']);
 const BOOLEAN_KEYS = new Set<Key>(['approveEveryReenrollment', 'approveEveryOneTimeCode']);
 const JSON_KEYS = new Set<Key>(['identityChecks', 'reasonPresets', 'verification']);
 /** Longer than any valid value (20 checks with two 120-character labels each); the rest is refused unread. */
@@ -96,6 +96,12 @@ export const settingsSet: Command = {
                                              alert, created 0600), or '' for none
   syslogHost, syslogPort, syslogProtocol     server mode: send alerts as RFC 5424 syslog to this
                                              host and port over udp or tcp ('' host: none)
+  smtpHost, smtpPort                         the SMTP relay notifications are delivered through
+                                             ('' host: none; export them instead)
+  smtpStartTls                               required (default) or none (a relay on this host)
+  smtpFrom, smtpUser                         the sender address; the relay user ('' for none),
+                                             its password from FACTORDESK_SMTP_PASSWORD
+  notificationLanguage                       nb or en: the language of the notifications
   organizationLogo                           a PNG, JPEG or SVG file of at most 200 kB, or none`,
   options: {},
   args: ['KEY', 'VALUE'],

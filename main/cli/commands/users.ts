@@ -4,7 +4,12 @@ import { DirectorySearches } from '../../core/directory-searches.ts';
 import { getUserFactors, type FactorSummary } from '../../core/factors.ts';
 import { str, type Command } from '../command.ts';
 import { emailArg, intArg, userByEmail } from '../args.ts';
-import { DetailedError, EXIT, quoteArg, usageError } from '../output.ts';
+import { DetailedError, EXIT, quoteArg, usageError, type Outcome } from '../output.ts';
+import { FactorDeskError } from '../../core/errors.ts';
+import { cliLanguage, type CliLanguage } from '../language.ts';
+import { headerText, rejectionText } from '../import-words.ts';
+import type { ImportProgress } from '../../core/import-users.ts';
+import type { ImportPreview } from '../../../contract/index.ts';
 import { encodingByName, IMPORT_ENCODINGS } from '../../core/import-decode.ts';
 import { checkInputFile, pathArg } from '../files.ts';
 import { localTime } from '../format.ts';
@@ -14,7 +19,7 @@ import { inputFile } from '../../platform/file-ports.ts';
 export const importUsersCommand: Command = {
   name: 'import-users',
   summary: 'add or update users from a CSV file (admin)',
-  usage: ['import-users FILE [--encoding NAME]'],
+  usage: ['import-users FILE [--encoding NAME] [--dry-run]'],
   help: `Imports users from a CSV file with a header row (email, name, phone, organization,
 external_id, status, sms, sms_purpose; the last four optional). sms sets the user's SMS factor,
 sms_purpose says what it is for: login (sign-in only, the default) or approvals. A user with the same external id, else the same email, is updated.
@@ -25,9 +30,12 @@ the rows before it. Ctrl-C stops the import between batches: what was imported s
 report says "cancelled" (exit 130). A phone number without a country code gets the setting
 defaultCountryCode (+47 unless changed).
 
+  --dry-run         read and check the whole file as the import would, and print how many
+                    users would be new, changed, unchanged or rejected (the first rejected rows
+                    with their reasons); nothing is written. --json gives them under result.
   --encoding NAME   utf-8, utf-16le, utf-16be or windows-1252 (also latin1, cp1252); by default
                     the file's byte order mark, else UTF-8, else Windows-1252 with a warning`,
-  options: { encoding: { type: 'string' } },
+  options: { encoding: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   args: ['FILE'],
   admin: true,
   async run(ctx, p) {
@@ -37,6 +45,8 @@ defaultCountryCode (+47 unless changed).
     const encodingName = str(p, 'encoding');
     const encoding = encodingName === undefined ? 'auto' : encodingByName(encodingName);
     if (encoding === null) throw usageError(`Unknown encoding ${quoteArg(encodingName!)}: use ${IMPORT_ENCODINGS.join(', ')} (or auto).`, 'import-users');
+    const dryRun = p.values['dry-run'] === true;
+    const language = cliLanguage(ctx.io.env);
     return ctx.withSession(async (vault, session) => {
       requireRole(session, 'users:import');
       // Loaded on demand: the CSV parser is only needed here.
@@ -45,18 +55,25 @@ defaultCountryCode (+47 unless changed).
       const onSigint = (): void => abort.abort();
       process.once('SIGINT', onSigint);
       let last = 0;
+      const options = {
+        encoding,
+        signal: abort.signal,
+        onProgress: (pr: ImportProgress) => {
+          const now = ctx.clock.now();
+          if (now - last < 250) return;
+          last = now;
+          const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';
+          ctx.out.progress(`Read ${pr.rows} rows${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`, ctx.interactive);
+        },
+      };
       try {
-        const report = await importUsers(storeOf(vault), session, path ? inputFile(path) : ctx.io.stdin, {
-          encoding,
-          signal: abort.signal,
-          onProgress: (pr) => {
-            const now = ctx.clock.now();
-            if (now - last < 250) return;
-            last = now;
-            const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';
-            ctx.out.progress(`Read ${pr.rows} rows${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`, ctx.interactive);
-          },
-        });
+        if (dryRun) {
+          const { previewImport } = await import('../../core/import-preview.ts');
+          const preview = await headerWorded(previewImport(storeOf(vault), session, path ? inputFile(path) : ctx.io.stdin, options), language, ctx.out.isJson);
+          if (ctx.interactive) ctx.out.progress('', true);
+          return previewOutcome(preview, language);
+        }
+        const report = await headerWorded(importUsers(storeOf(vault), session, path ? inputFile(path) : ctx.io.stdin, options), language, ctx.out.isJson);
         if (ctx.interactive) ctx.out.progress('', true);
         if (report.encodingGuessed) ctx.out.warn('The file is not UTF-8: it was read as Windows-1252 (what Excel saves as CSV on Windows). Check æ, ø and å in the names, or give --encoding.');
         const lines = [
@@ -94,6 +111,42 @@ defaultCountryCode (+47 unless changed).
     });
   },
 };
+
+/** How many rejected rows a dry run prints (--json gives the preview's whole list). */
+const PREVIEW_SHOWN = 20;
+
+/** A dry run's answer: the counts, then the first rejected rows worded in `language`. */
+function previewOutcome(preview: ImportPreview, language: CliLanguage): Outcome {
+  const nb = language === 'nb';
+  const counts = nb
+    ? `rader ${preview.rows}: nye ${preview.new}, endret ${preview.changed}, uendret ${preview.unchanged}, avvist ${preview.rejectedCount}${preview.cancelled ? ', avbrutt' : ''}`
+    : `rows ${preview.rows}: new ${preview.new}, changed ${preview.changed}, unchanged ${preview.unchanged}, rejected ${preview.rejectedCount}${preview.cancelled ? ', cancelled' : ''}`;
+  const lines = [counts, ...preview.rejected.slice(0, PREVIEW_SHOWN).map((r) => `${nb ? 'linje' : 'line'} ${r.line}: ${rejectionText(r, language)}`)];
+  const more = preview.rejectedCount - Math.min(preview.rejected.length, PREVIEW_SHOWN);
+  if (more > 0) lines.push(nb ? `… og ${more} avviste linjer til (importen lister alle)` : `… and ${more} more rejected lines (the import lists them all)`);
+  if (preview.stopped) lines.push(nb ? `Filen kunne ikke leses til slutten: lesingen stoppet på linje ${preview.stopped.line}.` : `The file could not be read to the end: reading stopped at line ${preview.stopped.line}.`);
+  if (preview.encodingGuessed) lines.push(nb ? 'Filen er ikke UTF-8: den ble lest som Windows-1252. Sjekk æ, ø og å i navnene, eller oppgi --encoding.' : 'The file is not UTF-8: it was read as Windows-1252. Check æ, ø and å in the names, or give --encoding.');
+  const n = preview.new + preview.changed;
+  return {
+    result: preview,
+    text: lines.join('\n'),
+    message: nb ? `Prøvekjøring: ingenting ble skrevet. Kjør uten --dry-run for å importere ${n} brukere.` : `Dry run: nothing was written. Run without --dry-run to import ${n} ${n === 1 ? 'user' : 'users'}.`,
+    exitCode: preview.cancelled ? EXIT.INTERRUPTED : EXIT.OK,
+  };
+}
+
+/** Runs an import or its dry run; a refused header's error names its columns (in `language` for a person, English with --json). */
+async function headerWorded<T>(run: Promise<T>, language: CliLanguage, json: boolean): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (!(err instanceof FactorDeskError)) throw err;
+    const text = headerText(err.details, json ? 'en' : language);
+    if (text === null) throw err;
+    const { field: _f, kind: _k, ...named } = err.details ?? {};
+    throw new DetailedError(err.code, text, named);
+  }
+}
 
 export const find: Command = {
   name: 'find',

@@ -1,23 +1,25 @@
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
-import { updateSettings } from '../../core/settings.ts';
+import { settingsView, updateSettings } from '../../core/settings.ts';
 import type { verifyAuditForReport } from '../../core/audit-export.ts';
 import { exportOutbox } from '../../core/outbox.ts';
 import { restoreVault, vaultInfo } from '../../core/vault-maintenance.ts';
 import { chooseLogo } from '../../core/logo.ts';
 import { saveImportReport } from '../../core/import-report.ts';
-import { fileSink, pickedFile } from '../../platform/file-ports.ts';
+import { fileSink, inputFile, pickedFile } from '../../platform/file-ports.ts';
 import { fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-admin.ts';
 import { createServiceKey } from '../../core/service-keys.ts';
 import { fail } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../platform/fs-atomic.ts';
-import type { ImportReportView } from '../../../contract/index.ts';
+import type { ImportEncoding, ImportPreview, ImportReportView } from '../../../contract/index.ts';
+
 
 type H = Pick<
   Handlers,
   | 'settings:update'
   | 'settings:choose-logo'
   | 'users:import'
+  | 'users:import-preview'
   | 'users:import-cancel'
   | 'users:import-save-report'
   | 'audit:verify'
@@ -41,24 +43,45 @@ const SERVICE_CLIENTS_ON_SERVER = 'Service clients belong to a FactorDesk server
 /** Admin channels: operators, settings, import, audit, outbox, vault maintenance. */
 export function adminHandlers(ctl: AppController): H {
   const stamp = () => new Date(ctl.clock.now()).toISOString().slice(0, 10);
+  /** Each operator's latest import preview: the file it read, for the import that follows it. */
+  const previews = new Map<string, { previewId: string; path: string; encoding?: ImportEncoding }>();
   return {
     'settings:update': async (patch, s) => {
       const next = await updateSettings(ctl.store(), s!, patch);
       // A new idle time applies now, not only from the next sign-in.
       if (patch.idleLockMinutes !== undefined) ctl.idle.start(next.idleLockMinutes * 60_000);
-      return next;
+      return settingsView(next, ctl.smtpPasswordSet());
     },
     'settings:choose-logo': async ({ clear }, s) => {
-      if (clear) return chooseLogo(ctl.store(), s!, { clear: true });
+      if (clear) return settingsView(await chooseLogo(ctl.store(), s!, { clear: true }), ctl.smtpPasswordSet());
       ctl.vault();
       const path = await ctl.deps.dialogs.openFile('image');
-      return chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null });
+      return settingsView(await chooseLogo(ctl.store(), s!, { file: path ? pickedFile(path) : null }), ctl.smtpPasswordSet());
     },
-    'users:import': async ({ encoding }) => {
+    'users:import': async ({ encoding, previewId }, s) => {
       ctl.vault();
+      if (previewId !== undefined) {
+        // The file the operator's own preview read, with the encoding it was read in.
+        const p = previews.get(s!.operatorId);
+        if (!p || p.previewId !== previewId) fail('NOT_FOUND', 'That preview is no longer there: choose the file again.');
+        previews.delete(s!.operatorId);
+        return { jobId: ctl.startJob('import', { path: p.path, ...(p.encoding ? { encoding: p.encoding } : {}) }).jobId };
+      }
       const path = await ctl.deps.dialogs.openFile('csv');
       if (!path) return { jobId: null };
       return { jobId: ctl.startJob('import', { path, ...(encoding ? { encoding } : {}) }).jobId };
+    },
+    'users:import-preview': async ({ encoding }, s) => {
+      ctl.vault();
+      const path = await ctl.deps.dialogs.openFile('csv');
+      if (!path) return { previewId: null, fileName: null, totalBytes: null, preview: null };
+      // Read off the main thread like the import itself; it writes nothing.
+      const preview = (await ctl.startJob('import-preview', { path, ...(encoding ? { encoding } : {}) }).done) as ImportPreview;
+      const previewId = ctl.random.bytes(8).toString('hex');
+      // The path stays in main: the renderer gets the file's name and an id for "Import".
+      previews.set(s!.operatorId, { previewId, path, ...(encoding ? { encoding } : {}) });
+      const picked = pickedFile(path);
+      return { previewId, fileName: picked.name, totalBytes: inputFile(path).size(), preview };
     },
     'users:import-cancel': ({ jobId }) => {
       ctl.cancelJob(jobId);
@@ -127,3 +150,4 @@ export function adminHandlers(ctl: AppController): H {
     'enrollment:issue-code': () => fail('SERVER_ONLY', 'Self-enrollment needs a server: a solo vault has no enrollment page. Re-enroll the user instead.'),
   };
 }
+

@@ -5,10 +5,11 @@ import { helpdeskHandlers } from './helpdesk.ts';
 import { adminHandlers } from './admin.ts';
 import { storeChannels } from './store-channels.ts';
 import { serverOnlyHandlers } from './server-only.ts';
+import { DELIVER_AFTER } from '../../core/outbox-delivery.ts';
 
 /** Every channel's implementation; the type makes a missing channel a compile error. */
 export function allHandlers(ctl: AppController): Handlers {
-  const all: Handlers = { ...storeChannels(() => ctl.store(), ctl.searches), ...sessionHandlers(ctl), ...helpdeskHandlers(ctl), ...adminHandlers(ctl), ...serverOnlyHandlers() };
+  const all: Handlers = { ...storeChannels(() => ctl.store(), ctl.searches, () => ctl.smtpPasswordSet()), ...sessionHandlers(ctl), ...helpdeskHandlers(ctl), ...adminHandlers(ctl), ...serverOnlyHandlers() };
   // In the app, disabling or removing an operator also rotates the vault key, in the background.
   const { 'operators:disable': disable, 'operators:remove': remove } = all;
   all['operators:disable'] = async (req, s) => {
@@ -27,7 +28,9 @@ export function allHandlers(ctl: AppController): Handlers {
   for (const [channel, handler] of Object.entries(all) as Array<[string, (req: unknown, s: unknown) => unknown]>) {
     waiting[channel] = async (req: unknown, s: unknown) => {
       await ctl.whenOpen();
-      return handler(req, s);
+      const result = await handler(req, s);
+      if (DELIVER_AFTER.has(channel)) ctl.deliverySoon();
+      return result;
     };
   }
   return waiting as unknown as Handlers;

@@ -7,15 +7,17 @@ import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, regenerateEnrollment, revealEnrollmentKey } from '../../core/enrollment.ts';
 import { clearVerificationLock, recordRefusedRequest, removeSms } from '../../core/user-actions.ts';
-import { currentSettings } from '../../core/settings.ts';
+import { currentSettings, settingsView } from '../../core/settings.ts';
 import { addOperator, disableOperator, listOperators, removeOperator, resetOperatorPassword, updateOperator } from '../../core/operators.ts';
 import { listAuditEvents } from '../../core/audit-export.ts';
 import { listOutbox } from '../../core/outbox.ts';
 import { acknowledgeAlert, listAlerts } from '../../core/alerts.ts';
 import { approveApproval, listApprovals, rejectApproval, setUserPrivileged } from '../../core/approvals.ts';
-import { runApproval } from '../../core/approval-run.ts';
+import { runApproval, type ApprovalRunResult } from '../../core/approval-run.ts';
+import type { ApprovalRunView } from '../../../contract/index.ts';
 import { recordRecoveryKeyStored } from '../../core/first-run.ts';
-import type { IssuedEnrollment } from '../../../contract/index.ts';
+import { reportLostPhone, type LostPhoneResult } from '../../core/lost-phone.ts';
+import type { IssuedEnrollment, LostPhoneIssued } from '../../../contract/index.ts';
 
 /** The channels whose whole work is one service call on the store: the same in the app and on a server. */
 export type StoreChannels = Pick<
@@ -28,6 +30,7 @@ export type StoreChannels = Pick<
   | 'enrollment:regenerate'
   | 'enrollment:reveal-key'
   | 'enrollment:confirm'
+  | 'users:lost-phone'
   | 'sms:remove'
   | 'lock:clear'
   | 'requests:refuse'
@@ -56,8 +59,25 @@ async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollm
   return { ...r, qrSvg };
 }
 
-/** Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED when there is none). */
-export function storeChannels(store: () => Store, searches: DirectorySearches = new DirectorySearches()): StoreChannels {
+/** What running an approval made, for the renderer: an enrollment gets its QR image. */
+export async function approvalRunView(r: ApprovalRunResult): Promise<ApprovalRunView> {
+  if ('enrollment' in r) return { action: r.action, userId: r.userId, enrollment: await withQr(r.enrollment) };
+  if ('lostPhone' in r) return { action: r.action, userId: r.userId, lostPhone: await lostPhoneView(r.lostPhone) };
+  return r;
+}
+
+/** The lost-phone answer for the renderer: an agent-driven enrollment gets its QR image. */
+export async function lostPhoneView(r: LostPhoneResult): Promise<LostPhoneIssued> {
+  if (r.enrollment.mode === 'self') return { ...r, enrollment: r.enrollment };
+  const { mode, ...issued } = r.enrollment;
+  return { ...r, enrollment: { mode, ...(await withQr(issued)) } };
+}
+
+/**
+ * Implementations of the store-only channels over the store `store()` returns (SESSION_LOCKED
+ * when there is none); `smtpPasswordSet` says whether the delivering process has the relay password.
+ */
+export function storeChannels(store: () => Store, searches: DirectorySearches = new DirectorySearches(), smtpPasswordSet: () => boolean = () => false): StoreChannels {
   return {
     'users:find': ({ query, limit, offset }, s) => searches.search(store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
     'users:view': ({ userId }, s) => getUserFactors(store(), s!, userId),
@@ -66,6 +86,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
     'codes:backup': ({ userId, checks, ticket, reason }, s) => issueBackupCodes(store(), s!, userId, { checks, ticket, reason }),
     'enrollment:reenroll': async ({ userId, checks, ticket, reason, voidCodes, withBackupCodes }, s) =>
       withQr(await forceReenrollment(store(), s!, userId, { checks, ticket, reason, voidCodes, withBackupCodes })),
+    'users:lost-phone': async ({ userId, checks, ticket, reason }, s) => lostPhoneView(await reportLostPhone(store(), s!, userId, { checks, ticket, reason })),
     'enrollment:regenerate': async ({ userId, checks, ticket, reason }, s) => withQr(await regenerateEnrollment(store(), s!, userId, { checks, ticket, reason })),
     'enrollment:reveal-key': async ({ userId, enrollmentId }, s) => {
       await revealEnrollmentKey(store(), s!, userId, enrollmentId);
@@ -87,7 +108,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
       await recordRefusedRequest(store(), s!, userId, req);
       return { ok: true as const };
     },
-    'settings:get': () => currentSettings(store()),
+    'settings:get': async () => settingsView(await currentSettings(store()), smtpPasswordSet()),
     'operators:list': (_r, s) => listOperators(store(), s!),
     'operators:add': (req, s) => addOperator(store(), s!, { ...req, email: req.email ?? null, userEmail: req.userEmail ?? null }),
     'operators:update': ({ operatorId, ...patch }, s) => updateOperator(store(), s!, operatorId, patch),
@@ -96,7 +117,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
     'operators:reset-password': ({ operatorId, password }, s) => resetOperatorPassword(store(), s!, operatorId, password),
     'audit:list': (q, s) => listAuditEvents(store(), s!, q),
     'outbox:list': async ({ pendingOnly }, s) =>
-      (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt })),
+      (await listOutbox(store(), s!, { pendingOnly })).map((o) => ({ id: o.id, email: o.email, kind: o.kind, subject: o.subject, createdAt: o.createdAt, exportedAt: o.exportedAt, deliveredAt: o.deliveredAt, attempts: o.attempts, lastError: o.lastError })),
     'alerts:list': ({ all }, s) => listAlerts(store(), s!, { all }),
     'alerts:ack': ({ id }, s) => acknowledgeAlert(store(), s!, id),
     'approvals:list': ({ all }, s) => listApprovals(store(), s!, { all }),
@@ -104,7 +125,7 @@ export function storeChannels(store: () => Store, searches: DirectorySearches = 
     'approvals:reject': ({ id, reason }, s) => rejectApproval(store(), s!, id, reason),
     'approvals:run': async ({ id }, s) => {
       const r = await runApproval(store(), s!, id);
-      return 'enrollment' in r ? { action: r.action, userId: r.userId, enrollment: await withQr(r.enrollment) } : r;
+      return approvalRunView(r);
     },
     'users:set-privileged': ({ userId, privileged }, s) => setUserPrivileged(store(), s!, userId, privileged),
     'session:recovery-stored': async (_req, s) => {

@@ -145,6 +145,24 @@ function RunResult({ ran }: { ran: { approval: ApprovalView; result: ApprovalRun
   if (result.oneTimeCode) {
     return <SecretDisplay values={[result.oneTimeCode.code]} label={t('approvals.result.code')} printTitle={t('approvals.result.codeFor', { who })} printNote={dateTime(result.oneTimeCode.expiresAt)} testId="approval-result" />;
   }
+  if (result.lostPhone) {
+    const lp = result.lostPhone;
+    const e = lp.enrollment;
+    return (
+      <div data-testid="approval-result">
+        <SecretDisplay values={[lp.oneTimeCode.code]} label={t('approvals.result.code')} printTitle={t('approvals.result.codeFor', { who })} printNote={dateTime(lp.oneTimeCode.expiresAt)} testId="approval-code" />
+        {e.mode === 'agent' ? (
+          <>
+            <img src={svgDataUrl(e.qrSvg)} alt={t('approvals.result.qrAlt', { who })} width={220} height={220} data-testid="approval-qr" />
+            <SecretDisplay values={[e.key]} label={t('approvals.result.key')} printTitle={t('approvals.result.keyFor', { who })} testId="approval-key" />
+            <p>{t('approvals.result.deadline', { when: dateTime(e.deadline) })}</p>
+          </>
+        ) : (
+          <SecretDisplay values={[e.code]} label={t('approvals.result.enrollmentCode')} printTitle={t('approvals.result.enrollmentCodeFor', { who })} printNote={e.pagePath} testId="approval-enrollment-code" />
+        )}
+      </div>
+    );
+  }
   if (result.backupCodes) return <SecretDisplay values={result.backupCodes.codes} label={t('approvals.result.backup')} printTitle={t('approvals.result.backupFor', { who })} testId="approval-result" />;
   if (result.enrollment) {
     const e = result.enrollment;

@@ -51,13 +51,30 @@ export function reenrollConsequences(view: FactorSummaryView, settings: Settings
   return [...out, ...common(name)];
 }
 
+/**
+ * Consequences of the lost-phone action: the authenticator revoked, a short-lived one-time code,
+ * a new set-up, one notification, one change for the limits. `minutes` is the code's lifetime.
+ */
+export function lostPhoneConsequences(view: FactorSummaryView, settings: SettingsView, minutes: number): Consequence[] {
+  const name = firstName(view.user.name);
+  const out: Consequence[] = [];
+  if (view.authenticator.status === 'active') out.push({ text: t('consequence.authRevoke', { name }), destructive: true });
+  if (view.pending) out.push({ text: t('consequence.pendingVoid', { name }), destructive: true });
+  if (view.oneTimeCode.active) out.push({ text: t('consequence.otcVoid', { name }), destructive: true });
+  out.push({ text: t('consequence.lostPhoneCode', { name, duration: lifetimeText(minutes), until: dateTime(Date.now() + minutes * 60_000) }) });
+  const deadline = Date.now() + settings.enrollmentDeadlineDays * 86_400_000;
+  out.push({ text: t('consequence.reenrollNew', { count: settings.enrollmentDeadlineDays, days: number(settings.enrollmentDeadlineDays), deadline: dateTime(deadline) }) });
+  return [...out, ...common(name), { text: t('consequence.lostPhoneOne') }];
+}
+
 /** Translation keys of the action names (buttons, titles). */
-export const ACTION_TITLE: Record<ActionKind | 'reenroll' | 'refuse', string> = {
+export const ACTION_TITLE: Record<ActionKind | 'reenroll' | 'lost-phone' | 'refuse', string> = {
   'one-time-code': 'actions.oneTimeCode',
   'backup-codes': 'actions.backupCodes',
   'remove-sms': 'actions.removeSms',
   'clear-lock': 'actions.clearLock',
   reenroll: 'actions.reenroll',
+  'lost-phone': 'actions.lostPhone',
   refuse: 'actions.refuse',
 };
 

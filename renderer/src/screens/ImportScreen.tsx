@@ -1,6 +1,7 @@
-// Import users (admin): main shows the file dialog and runs the import off the main thread;
-// progress arrives as events, the report with 'job:done'.
-import * as Progress from '@radix-ui/react-progress';
+// Import users (admin): main shows the file dialog and checks the file off the main thread
+// (a dry run: the counts and the rejected lines, nothing written); "Import" then runs the import
+// of that file off the main thread; progress (bytes read of the file's size) arrives as events,
+// the report with 'job:done'.
 import { useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, type ApiError } from '../api.ts';
@@ -9,9 +10,10 @@ import { ScrollArea } from '../components/ScrollArea.tsx';
 import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
-import { number } from '../format.ts';
+import { bytes, number } from '../format.ts';
 import type { ImportJob } from '../jobs.ts';
-import type { ImportEncoding } from '../../../contract/index.ts';
+import type { ImportEncoding, ImportPreview, ImportPreviewView } from '../../../contract/index.ts';
+import { headerErrorText, ImportPreviewPanel } from './ImportPreview.tsx';
 
 /** The encodings an admin can choose, by their usual names (the same in every language). */
 const ENCODINGS: Array<[ImportEncoding, string]> = [
@@ -27,14 +29,29 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
   const toast = useToast();
   const [error, setError] = useState<ApiError | null>(null);
   const [encoding, setEncoding] = useState<ImportEncoding | 'auto'>('auto');
+  const [checking, setChecking] = useState(false);
+  const [preview, setPreview] = useState<(ImportPreviewView & { preview: ImportPreview }) | null>(null);
   const running = job !== null && !job.done;
 
-  async function start() {
+  /** Step 1: pick a file and see what importing it would do. */
+  async function check() {
     setError(null);
-    const r = await call('users:import', encoding === 'auto' ? {} : { encoding });
+    setChecking(true);
+    const r = await call('users:import-preview', encoding === 'auto' ? {} : { encoding });
+    setChecking(false);
     if (!r.ok) return setError(r.error);
-    if (r.value.jobId === null) return; // cancelled in the file dialog
-    setJob({ jobId: r.value.jobId, startedAt: Date.now(), progress: null, report: null, error: null, done: false, cancelling: false });
+    if (r.value.previewId === null || r.value.preview === null) return; // cancelled in the file dialog
+    setPreview({ ...r.value, preview: r.value.preview });
+  }
+  /** Step 2: import the file the preview read. */
+  async function start() {
+    if (!preview?.previewId) return;
+    setError(null);
+    const r = await call('users:import', { previewId: preview.previewId });
+    setPreview(null);
+    if (!r.ok) return setError(r.error);
+    if (r.value.jobId === null) return;
+    setJob({ jobId: r.value.jobId, startedAt: Date.now(), progress: null, totalBytes: preview.totalBytes, report: null, error: null, done: false, cancelling: false });
   }
   async function cancel() {
     if (!job) return;
@@ -51,13 +68,15 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
 
   const p = job?.progress;
   const rep = job?.report;
+  const total = p?.totalBytes ?? job?.totalBytes ?? null;
+  const read = total ? Math.min(p?.bytes ?? 0, total) : 0;
   return (
     <div className="screen" data-testid="import-screen">
       <h1>{t('import.title')}</h1>
       <p className="lead">{t('import.intro')}</p>
       <div className="field">
         <label htmlFor="import-encoding">{t('import.encoding')}</label>
-        <select id="import-encoding" value={encoding} onChange={(e) => setEncoding(e.target.value as ImportEncoding | 'auto')} disabled={running} data-testid="import-encoding">
+        <select id="import-encoding" value={encoding} onChange={(e) => setEncoding(e.target.value as ImportEncoding | 'auto')} disabled={running || checking} data-testid="import-encoding">
           <option value="auto">{t('import.encodingAuto')}</option>
           {ENCODINGS.map(([value, label]) => (
             <option key={value} value={value}>
@@ -67,17 +86,32 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
         </select>
       </div>
       <div className="button-row">
-        <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={running} data-testid="import-start">
+        <button type="button" className="btn btn-primary" onClick={() => void check()} disabled={running || checking} data-testid="import-start">
           <Icon name="download" /> {t('import.choose')}
         </button>
       </div>
-      {error ? <Notice tone="bad">{errorText(t, error)}</Notice> : null}
+      {error ? (
+        <Notice tone="bad" testId="import-error">
+          {headerErrorText(t, error) ?? errorText(t, error)}
+        </Notice>
+      ) : null}
+      {checking ? (
+        <section className="panel" aria-labelledby="import-checking-h" data-testid="import-checking">
+          <h2 id="import-checking-h">{t('import.checking')}</h2>
+          <progress className="job-progress-bar" aria-label={t('import.checkingLabel')} />
+        </section>
+      ) : null}
+      {preview && !checking && !running ? <ImportPreviewPanel view={preview} onImport={() => void start()} onDiscard={() => void check()} busy={checking} /> : null}
       {running ? (
         <section className="panel" aria-labelledby="import-running-h">
           <h2 id="import-running-h">{job.cancelling ? t('import.cancelling') : t('import.running')}</h2>
-          <Progress.Root className="progress" value={null} aria-label={t('import.progressLabel')} data-testid="import-progress">
-            <Progress.Indicator className="progress-indicator" />
-          </Progress.Root>
+          {/* Determinate: bytes read of the file's size (its preview's until the first report). */}
+          <progress className="job-progress-bar" max={total || undefined} value={total ? read : undefined} aria-label={t('import.progressLabel')} data-testid="import-progress" />
+          {total ? (
+            <p className="stats" data-testid="import-bytes">
+              {t('import.bytesRead', { read: bytes(read), total: bytes(total), pct: number(Math.min(100, Math.floor((100 * read) / total))) })}
+            </p>
+          ) : null}
           <p className="stats" data-testid="import-stats" aria-live="polite">
             {t('import.stats', {
               rows: number(p?.rows ?? 0),

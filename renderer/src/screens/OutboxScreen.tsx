@@ -63,7 +63,20 @@ export function OutboxScreen() {
                 </td>
                 <td>{i.email}</td>
                 <td>{i.subject}</td>
-                <td>{i.exportedAt ? <Status tone="ok" label={t('outbox.exportedAt', { at: dateTime(i.exportedAt) })} /> : <Status tone="warn" icon="clock" label={t('outbox.pending')} />}</td>
+                <td>
+                  {i.deliveredAt ? (
+                    <Status tone="ok" label={t('outbox.deliveredAt', { at: dateTime(i.deliveredAt) })} />
+                  ) : i.exportedAt ? (
+                    <Status tone="ok" label={t('outbox.exportedAt', { at: dateTime(i.exportedAt) })} />
+                  ) : (
+                    <Status tone="warn" icon="clock" label={t('outbox.pending')} />
+                  )}
+                  {!i.deliveredAt && !i.exportedAt && i.attempts > 0 ? (
+                    <div className="muted" data-testid="outbox-retrying">
+                      {t('outbox.retrying', { count: i.attempts, error: i.lastError ?? '' })}
+                    </div>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

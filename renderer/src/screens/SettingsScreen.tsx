@@ -1,10 +1,12 @@
 // Settings (admin): organization name and logo (for the printed sheet), TOTP issuer, support
-// contact, code lifetime, enrollment deadline, identity checks, reason presets and the idle lock time.
+// contact, code lifetime, enrollment deadline, identity checks, reason presets, the idle lock time
+// and the SMTP relay notifications are delivered through.
 import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SettingsView } from '../../../contract/index.ts';
 import { call, type ApiError } from '../api.ts';
 import { ChecksEditor, WEAK_ONLY } from '../components/ChecksEditor.tsx';
+import { EmailDeliveryPanel, emailDeliveryPatch, emailDeliveryProblems } from '../components/EmailDeliveryPanel.tsx';
 import { Field } from '../components/Field.tsx';
 import { PresetsEditor, presetsProblem } from '../components/PresetsEditor.tsx';
 import { Notice } from '../components/Status.tsx';
@@ -58,7 +60,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     presets: presetsProblem(s.reasonPresets ?? [], t),
     checks: !s.identityChecks.some((c) => c.strong) ? t('settings.needStrong') : s.identityChecks.some((c) => c.id === WEAK_ONLY && c.strong) ? t('settings.neverStrong') : undefined,
   };
-  const invalid = Object.values(local).some(Boolean);
+  const relayLocal = emailDeliveryProblems(s, t);
+  const invalid = Object.values(local).some(Boolean) || Object.values(relayLocal).some(Boolean);
 
   async function save() {
     if (!s || invalid) return;
@@ -76,6 +79,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       identityChecks: s.identityChecks.map((c) => ({ id: c.id.trim(), strong: c.strong, label: { nb: c.label.nb.trim(), en: c.label.en.trim() } })),
       reasonPresets: (s.reasonPresets ?? []).map((p) => ({ nb: p.nb.trim(), en: p.en.trim() })),
       verification: s.verification,
+      ...emailDeliveryPatch(s),
       alertLogPath: s.alertLogPath.trim(),
       syslogHost: s.syslogHost.trim(),
       syslogPort: s.syslogPort,
@@ -215,6 +219,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       <section className="panel">
         <PresetsEditor presets={s.reasonPresets ?? []} onChange={(reasonPresets) => setS({ ...s, reasonPresets })} error={local.presets ?? errFor('reasonPresets')} />
       </section>
+      <EmailDeliveryPanel value={s} onChange={setS} errFor={(n) => errFor(n)} local={relayLocal} />
     </form>
   );
 }

@@ -9,6 +9,7 @@ import { RecentActivity } from '../components/RecentActivity.tsx';
 import { Notice, Status } from '../components/Status.tsx';
 import { ActionDialog } from '../dialogs/ActionDialog.tsx';
 import type { ActionKind } from '../dialogs/actions.ts';
+import { LostPhoneWizard } from '../dialogs/LostPhoneWizard.tsx';
 import { ReenrollWizard } from '../dialogs/ReenrollWizard.tsx';
 import { RefuseDialog, type RefusePrefill } from '../dialogs/RefuseDialog.tsx';
 import { errorText } from '../errors.ts';
@@ -16,7 +17,7 @@ import { phoneForReading } from '../format.ts';
 import { altAria, altLabel, useAltClick } from '../shortcuts.ts';
 import { useWorkspace } from '../workspace.ts';
 
-type Open = { kind: ActionKind } | { kind: 'reenroll' } | { kind: 'refuse'; prefill: RefusePrefill | null } | null;
+type Open = { kind: ActionKind } | { kind: 'reenroll' } | { kind: 'lost-phone' } | { kind: 'refuse'; prefill: RefusePrefill | null } | null;
 
 /** The page of one user; `focusToken` changes when the page should take focus (opened by Enter). */
 export function UserDetail({ userId, focusToken }: { userId: number; focusToken: number }) {
@@ -78,6 +79,7 @@ export function UserDetail({ userId, focusToken }: { userId: number; focusToken:
       <FactorCards view={view} />
       <div className="action-bar" role="group" aria-label={t('user.actions')}>
         <ActionButton id="action-reenroll" label={t('actions.reenroll')} letter="R" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'reenroll' })} primary />
+        <ActionButton id="action-lost-phone" label={t('actions.lostPhone')} letter="P" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'lost-phone' })} />
         <ActionButton id="action-one-time-code" label={t('actions.oneTimeCode')} letter="O" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'one-time-code' })} />
         <ActionButton id="action-backup-codes" label={t('actions.backupCodes')} letter="B" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'backup-codes' })} />
         {view.sms ? <ActionButton id="action-remove-sms" label={t('actions.removeSms')} letter="S" disabled={disabled || !settings} onClick={() => setOpen({ kind: 'remove-sms' })} /> : null}
@@ -110,6 +112,7 @@ function ActionButton({ id, label, letter, onClick, disabled, primary }: { id: s
 }
 
 function Dialogs({ open, view, settings, onDone, onRefuse }: { open: NonNullable<Open>; view: FactorSummaryView; settings: NonNullable<ReturnType<typeof useWorkspace>['settings']>; onDone: (done: boolean) => void; onRefuse: (p: RefusePrefill) => void }) {
+  if (open.kind === 'lost-phone') return <LostPhoneWizard view={view} settings={settings} onClose={onDone} onRefuse={onRefuse} />;
   if (open.kind === 'reenroll') return <ReenrollWizard view={view} settings={settings} onClose={onDone} onRefuse={onRefuse} />;
   if (open.kind === 'refuse')
     return <RefuseDialog userId={view.user.id} userName={view.user.name} checks={settings.identityChecks} prefill={open.prefill} onClose={onDone} />;

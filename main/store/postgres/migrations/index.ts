@@ -10,6 +10,7 @@ import { sql as m0009 } from './0009-self-enrollment.ts';
 import { sql as m0010 } from './0010-sms-purpose.ts';
 import { sql as m0011, run as r0011 } from './0011-email-identity.ts';
 import { sql as m0013 } from './0013-alerts.ts';
+import { sql as m0014 } from './0014-outbox-delivery.ts';
 import { sql as m0015 } from './0015-approvals.ts';
 import type pg from 'pg';
 
@@ -27,7 +28,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 10, name: '0010-sms-purpose', sql: m0010 },
   { version: 11, name: '0011-email-identity', sql: m0011, run: r0011 },
   { version: 12, name: '0013-alerts', sql: m0013 },
-  { version: 13, name: '0015-approvals', sql: m0015 },
+  { version: 13, name: '0014-outbox-delivery', sql: m0014 },
+  { version: 14, name: '0015-approvals', sql: m0015 },
 ];
 
 /** The schema version this build writes. */
