@@ -48,6 +48,7 @@ describe.skipIf(!RENDERER_BUILT)('approvals in the top bar (Chromium)', () => {
 
   it('another admin approves by keyboard; the requester runs it and sees the code once', async () => {
     await expect.poll(() => $('approvals-count').textContent()).toBe('1');
+    expect(await $('status-approvals').textContent()).toContain('1 approval waiting for you');
     await $('approvals-button').focus();
     await h.page.keyboard.press('Enter');
     await $('approvals-dialog').waitFor();

@@ -1,6 +1,6 @@
 // The status bar at the bottom of the main window: who is signed in, the vault, the idle-lock
-// countdown in its last minute, what waits (outbox; approvals once main has a channel for
-// them) and the slot where toasts appear, so that a toast never covers anything.
+// countdown in its last minute, what waits (outbox, approvals for this operator) and the slot
+// where toasts appear, so that a toast never covers anything.
 import { useTranslation } from 'react-i18next';
 import type { PublicSession } from '../../../contract/index.ts';
 import { number } from '../format.ts';
@@ -16,10 +16,12 @@ interface Props {
   /** A background job that is running, e.g. "Import" (null when none). */
   job: string | null;
   onOutbox?: () => void;
+  /** Approval requests waiting for this operator (to decide, or to run); null when unknown. */
+  approvalsWaiting?: number | null;
 }
 
 /** The bar. */
-export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox }: Props) {
+export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox, approvalsWaiting = null }: Props) {
   const { t } = useTranslation();
   return (
     <footer className="statusbar" data-testid="status-bar">
@@ -43,9 +45,12 @@ export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox }: P
           )}
         </span>
       ) : null}
-      {/* Approvals (a second admin approves a privileged action, journey 9): main has no channel
-          for them yet. This slot is where their count goes once it has. */}
-      <span className="status-item" data-slot="approvals" hidden />
+      {approvalsWaiting !== null && approvalsWaiting > 0 ? (
+        <span className="status-item" data-slot="approvals" data-testid="status-approvals">
+          <Icon name="shield" />
+          {t('statusBar.approvals', { count: approvalsWaiting, n: number(approvalsWaiting) })}
+        </span>
+      ) : null}
       {idleLeft !== null ? (
         <span className="status-item status-idle" data-testid="status-idle" aria-live="off">
           <Icon name="clock" />

@@ -53,6 +53,7 @@ export function Workspace({ session, onLock, startup }: Props) {
   const [settingsDraft, setSettingsDraft] = useState<SettingsDraft | null>(null);
   const [changes, setChanges] = useState(0);
   const [outboxPending, setOutboxPending] = useState<number | null>(null);
+  const [approvalsWaiting, setApprovalsWaiting] = useState<number | null>(null);
   const settings = useApi('settings:get', {}, String(settingsKey));
   const lookup = useLookup(query);
   const idle = useIdleCountdown(settings.data?.idleLockMinutes);
@@ -95,6 +96,17 @@ export function Workspace({ session, onLock, startup }: Props) {
       live = false;
     };
   }, [isAdmin, changes, view]);
+
+  // Approvals waiting for this operator (an admin's to decide, or one's own to run).
+  useEffect(() => {
+    let live = true;
+    void call('approvals:list', {}).then((r) => {
+      if (live && r.ok) setApprovalsWaiting(r.value.waiting);
+    });
+    return () => {
+      live = false;
+    };
+  }, [changes, view]);
 
   const lock = useCallback(() => {
     void call('session:lock', {}).then(() => onLock());
@@ -230,7 +242,7 @@ export function Workspace({ session, onLock, startup }: Props) {
         ) : (
           <main className="main tab-panel">{lookupScreen}</main>
         )}
-        <StatusBar session={session} idleLeft={idle.left} outboxPending={isAdmin ? outboxPending : null} job={running} onOutbox={isAdmin ? () => setView('outbox') : undefined} />
+        <StatusBar session={session} idleLeft={idle.left} outboxPending={isAdmin ? outboxPending : null} job={running} onOutbox={isAdmin ? () => setView('outbox') : undefined} approvalsWaiting={approvalsWaiting} />
         {pwOpen ? <ChangePasswordDialog session={session} onClose={() => setPwOpen(false)} /> : null}
       </div>
     </WorkspaceContext.Provider>
