@@ -75,5 +75,17 @@ describe.skipIf(!RENDERER_BUILT)('approvals in the top bar (Chromium)', () => {
     expect((await h.controller.store().read((tx) => tx.approvals.get(id)))?.status).toBe('done');
     // It runs once: the button is gone.
     expect(await $(`approval-run-${id}`).count()).toBe(0);
+    await h.page.keyboard.press('Escape');
+  });
+
+  it('the settings screen sends every one-time code for approval when ticked, and keeps the request lifetime in range', async () => {
+    await $('nav-settings').click();
+    await $('settings-approvals').waitFor();
+    await $('settings-approve-otc').click();
+    await $('settings-approvalMinutes').fill('2');
+    expect(await $('settings-save').isDisabled()).toBe(true);
+    await $('settings-approvalMinutes').fill('45');
+    await $('settings-save').click();
+    await expect.poll(async () => (await h.controller.store().read((tx) => tx.settings.all())).filter((r) => r.key === 'approveEveryOneTimeCode' || r.key === 'approvalMinutes').map((r) => `${r.key}=${r.value}`).sort()).toEqual(['approvalMinutes=45', 'approveEveryOneTimeCode=true']);
   });
 });

@@ -13,6 +13,7 @@ import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText, fieldOf } from '../errors.ts';
 import { useWorkspace } from '../workspace.ts';
+import { Checkbox } from '../components/Checkbox.tsx';
 
 /** Edits on the settings screen not saved yet (kept by the workspace, so leaving the tab keeps them). */
 export interface SettingsDraft {
@@ -20,7 +21,7 @@ export interface SettingsDraft {
   dirty: boolean;
 }
 
-const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 10_000], velocityPerDay: [1, 100_000], cooldownMinutes: [1, 1440], syslogPort: [1, 65535] } as const;
+const LIMITS = { oneTimeCodeMinutes: [10, 1440], enrollmentDeadlineDays: [1, 30], idleLockMinutes: [1, 60], velocityPerHour: [1, 10_000], velocityPerDay: [1, 100_000], approvalMinutes: [5, 1440], approvalCooldownMinutes: [5, 1440], cooldownMinutes: [1, 1440], syslogPort: [1, 65535] } as const;
 /** What the service accepts as the alert log: an absolute path (POSIX, drive letter or UNC), or nothing. */
 const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
 
@@ -53,6 +54,8 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     idleLockMinutes: num('idleLockMinutes', s.idleLockMinutes),
     velocityPerHour: num('velocityPerHour', s.velocityPerHour),
     velocityPerDay: num('velocityPerDay', s.velocityPerDay),
+    approvalMinutes: num('approvalMinutes', s.approvalMinutes),
+    approvalCooldownMinutes: num('approvalCooldownMinutes', s.approvalCooldownMinutes),
     cooldownMinutes: num('cooldownMinutes', s.verification.cooldownMinutes),
     syslogPort: num('syslogPort', s.syslogPort),
     alertLogPath: s.alertLogPath.trim() === '' || ABSOLUTE_PATH.test(s.alertLogPath.trim()) ? undefined : t('settings.alertLogAbsolute'),
@@ -76,6 +79,10 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
       defaultCountryCode: s.defaultCountryCode.trim(),
       velocityPerHour: s.velocityPerHour,
       velocityPerDay: s.velocityPerDay,
+      approvalMinutes: s.approvalMinutes,
+      approvalCooldownMinutes: s.approvalCooldownMinutes,
+      approveEveryReenrollment: s.approveEveryReenrollment,
+      approveEveryOneTimeCode: s.approveEveryOneTimeCode,
       identityChecks: s.identityChecks.map((c) => ({ id: c.id.trim(), strong: c.strong, label: { nb: c.label.nb.trim(), en: c.label.en.trim() } })),
       reasonPresets: (s.reasonPresets ?? []).map((p) => ({ nb: p.nb.trim(), en: p.en.trim() })),
       verification: s.verification,
@@ -98,7 +105,7 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
     setDraft((old) => (old ? { ...old, value: { ...old.value, organizationLogo: r.value.organizationLogo } } : { value: r.value, dirty: false }));
     ws.reloadSettings();
   }
-  const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes' | 'velocityPerHour' | 'velocityPerDay', label: string) => (
+  const intField = (key: 'oneTimeCodeMinutes' | 'enrollmentDeadlineDays' | 'idleLockMinutes' | 'velocityPerHour' | 'velocityPerDay' | 'approvalMinutes' | 'approvalCooldownMinutes', label: string) => (
     <Field label={label} type="number" min={LIMITS[key][0]} max={LIMITS[key][1]} value={String(s[key])} onChange={(v) => setS({ ...s, [key]: Number(v) })} error={local[key] ?? errFor(key)} testId={`settings-${key}`} hint={t('settings.range', { min: LIMITS[key][0], max: LIMITS[key][1] })} />
   );
 
@@ -179,6 +186,16 @@ export function SettingsScreen({ draft, setDraft }: { draft: SettingsDraft | nul
             hint={t('settings.cooldownHint', { burn: s.verification.burnAfter, lock: s.verification.lockAfter })}
           />
         </div>
+      </section>
+      <section className="panel" data-testid="settings-approvals">
+        <h2>{t('settings.approvals')}</h2>
+        <p className="muted">{t('settings.approvalsExplain')}</p>
+        <div className="field-grid">
+          {intField('approvalMinutes', t('settings.approvalMinutes'))}
+          {intField('approvalCooldownMinutes', t('settings.approvalCooldownMinutes'))}
+        </div>
+        <Checkbox label={t('settings.approveEveryReenrollment')} checked={s.approveEveryReenrollment} onChange={(v) => setS({ ...s, approveEveryReenrollment: v })} testId="settings-approve-reenroll" />
+        <Checkbox label={t('settings.approveEveryOneTimeCode')} checked={s.approveEveryOneTimeCode} onChange={(v) => setS({ ...s, approveEveryOneTimeCode: v })} testId="settings-approve-otc" />
       </section>
       <section className="panel" data-testid="settings-alerts">
         <h2>{t('settings.alerts')}</h2>
