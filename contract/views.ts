@@ -66,6 +66,8 @@ export interface FactorSummaryView {
   backupCodes: { remaining: number; total: number; createdAt: number } | null;
   oneTimeCode: { active: boolean; expiresAt: number | null };
   verification: { failures: number; locked: boolean; lockedUntil: number | null };
+  /** Factor changes wait for approval: marked VIP by an admin, or an operator's own account. */
+  privileged: { marked: boolean; operatorAccount: boolean };
   recentEvents: AuditEventView[];
 }
 export interface IdentityCheck {

@@ -3,7 +3,7 @@ import type { ReadTx, Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
 import type { AuditEvent } from './audit.ts';
 import { maskPhone } from './text.ts';
-import { auditAction, loadUser } from './actions.ts';
+import { auditAction, loadUser, operatorOwning } from './actions.ts';
 import { isLocked } from './verify.ts';
 
 /** What a user's page shows. No secret, hash or key: only states, times and masked numbers. */
@@ -15,6 +15,8 @@ export interface FactorSummary {
   backupCodes: { remaining: number; total: number; createdAt: number } | null;
   oneTimeCode: { active: boolean; expiresAt: number | null };
   verification: { failures: number; locked: boolean; lockedUntil: number | null };
+  /** Each factor change waits for a second person's approval: marked VIP by an admin, or an operator's own account. */
+  privileged: { marked: boolean; operatorAccount: boolean };
   recentEvents: AuditEvent[];
 }
 
@@ -63,6 +65,7 @@ async function summarize(tx: ReadTx, userId: number, now: number): Promise<Facto
   const state = await tx.verification.get(u.id);
   const locked = isLocked(state, now);
   const recentEvents = await tx.audit.list({ userId: u.id, limit: 20 });
+  const privileged = { marked: await tx.approvals.isPrivileged(u.id), operatorAccount: (await operatorOwning(tx, u)) !== null };
   return {
     user: { id: u.id, email: u.email, name: u.name, phone: u.phone, organization: u.organization, status: u.status, externalId: u.externalId },
     authenticator,
@@ -71,6 +74,7 @@ async function summarize(tx: ReadTx, userId: number, now: number): Promise<Facto
     backupCodes: set ? { remaining: set.remaining, total: set.total, createdAt: set.createdAt } : null,
     oneTimeCode: { active: otcExpiry !== null, expiresAt: otcExpiry },
     verification: { failures: state.failures, locked, lockedUntil: locked ? state.lockedUntil : null },
+    privileged,
     recentEvents,
   };
 }

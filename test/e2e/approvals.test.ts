@@ -78,6 +78,16 @@ describe.skipIf(!RENDERER_BUILT)('approvals in the top bar (Chromium)', () => {
     await h.page.keyboard.press('Escape');
   });
 
+  it("an admin sees a privileged user marked on the user's page and can unmark them", async () => {
+    await $('search-input').fill('kari@example.no');
+    await h.page.keyboard.press('Enter');
+    await $('user-privileged').waitFor();
+    expect(await $('user-privileged').textContent()).toContain('Privileged');
+    await $('user-mark-privileged').click();
+    await expect.poll(() => $('user-privileged').count()).toBe(0);
+    expect((await h.controller.store().read((tx) => tx.audit.list({ action: 'user.privileged' })))[0]).toMatchObject({ details: { privileged: false } });
+  });
+
   it('the settings screen sends every one-time code for approval when ticked, and keeps the request lifetime in range', async () => {
     await $('nav-settings').click();
     await $('settings-approvals').waitFor();

@@ -127,6 +127,8 @@ describe('two-person approval through the app', () => {
     const s = await seeded({ kimLinked: true });
     await s.as(AGENT);
     const kimUser = await s.find(KIM.email);
+    const kimPage = await s.app.call('users:view', { userId: kimUser });
+    expect(kimPage.ok && kimPage.value.privileged).toEqual({ marked: false, operatorAccount: true });
     expect((await s.app.call('codes:issue-one-time', { userId: kimUser, ...ACTION })) as { error: { code: string } }).toMatchObject({ ok: false, error: { code: 'OPERATOR_ACCOUNT' } });
     await s.as(ADMIN);
     const r = await s.app.call('codes:issue-one-time', { userId: kimUser, ...ACTION });
@@ -144,6 +146,8 @@ describe('two-person approval through the app', () => {
     const ola = await s.find(OLA);
     expect((await s.app.call('users:set-privileged', { userId: ola, privileged: true })).ok).toBe(true);
     expect((await s.events())[0]).toMatchObject({ action: 'user.privileged', userId: ola, details: { privileged: true } });
+    const marked = await s.app.call('users:view', { userId: ola });
+    expect(marked.ok && marked.value.privileged).toEqual({ marked: true, operatorAccount: false });
     await s.as(AGENT);
     const id = pendingId(await s.app.call('codes:backup', { userId: ola, ...ACTION }));
     expect((await s.app.call('users:set-privileged', { userId: ola, privileged: false })) as { error: { code: string } }).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

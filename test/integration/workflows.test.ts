@@ -406,8 +406,10 @@ describe('identity-check policy and targets', () => {
       expect(await errCode(() => act(service, kari, ctx))).toBe('FORBIDDEN');
       expect(await auditCount()).toBe(before);
       expect(await listOutbox(store, admin)).toHaveLength(0);
-      expect(await errCode(() => act(admin, per, { ...ctx, checks: ['known-email', 'photo-id'] }))).toBe('OK');
+      // An admin may act on an operator's account, but it is privileged: the change waits for approval (one audit event, nothing issued).
+      expect(await errCode(() => act(admin, per, { ...ctx, checks: ['known-email', 'photo-id'] }))).toBe('APPROVAL_PENDING');
       expect(await auditCount()).toBe(before + 1);
+      expect(await listOutbox(store, admin)).toHaveLength(0);
     });
   }
 

@@ -218,6 +218,7 @@ export function describeFactors(s: FactorSummary): string {
     `Backup codes:    ${s.backupCodes ? `${s.backupCodes.remaining} of ${s.backupCodes.total} left, made ${localTime(s.backupCodes.createdAt)}` : '-'}`,
     `One-time code:   ${s.oneTimeCode.active ? `active until ${localTime(s.oneTimeCode.expiresAt)}` : 'none'}`,
     `Wrong codes:     ${s.verification.failures}${s.verification.locked ? `, LOCKED until ${localTime(s.verification.lockedUntil)}` : ''}`,
+    `Privileged:      ${s.privileged.marked ? 'yes (marked)' : s.privileged.operatorAccount ? "yes (an operator's own account)" : 'no'}${s.privileged.marked || s.privileged.operatorAccount ? ': factor changes wait for approval' : ''}`,
     '',
     'Last events:',
     ...(s.recentEvents.length === 0

@@ -2,7 +2,8 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FactorSummaryView } from '../../../contract/index.ts';
-import { useApi } from '../api.ts';
+import { call, useApi } from '../api.ts';
+import { Checkbox } from '../components/Checkbox.tsx';
 import { FactorCards } from '../components/FactorCards.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { RecentActivity } from '../components/RecentActivity.tsx';
@@ -64,7 +65,24 @@ export function UserDetail({ userId, focusToken }: { userId: number; focusToken:
             {disabled ? <Status tone="bad" icon="ban" label={t('user.disabled')} /> : <Status tone="ok" label={t('user.active')} />}
             <span aria-hidden="true">·</span>
             {view.verification.locked ? <Status tone="bad" icon="lock" label={t('factor.locked')} /> : <Status tone="neutral" icon="unlock" label={t('factor.notLocked')} />}
+            {view.privileged.marked || view.privileged.operatorAccount ? (
+              <>
+                <span aria-hidden="true">·</span>
+                <span data-testid="user-privileged">
+                  <Status tone="warn" icon="shield" label={view.privileged.operatorAccount ? t('user.privilegedOperator') : t('user.privileged')} />
+                </span>
+              </>
+            ) : null}
           </div>
+          {ws.isAdmin ? (
+            <Checkbox
+              label={t('user.markPrivileged')}
+              note={t('user.markPrivilegedNote')}
+              checked={view.privileged.marked}
+              onChange={(on) => void call('users:set-privileged', { userId: view.user.id, privileged: on }).then(() => setReloadKey((k) => k + 1))}
+              testId="user-mark-privileged"
+            />
+          ) : null}
           <div className="user-phone" data-testid="user-phone">
             <Icon name="phone" /> {t('user.phone')}{' '}
             {view.user.phone ? <strong className="mono">{phoneForReading(view.user.phone)}</strong> : <span className="muted">{t('user.noPhone')}</span>}
