@@ -298,6 +298,18 @@ function cases(): Array<[string, string[]]> {
     ['serve: bad listen address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', 'everywhere', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['serve: port out of range', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:70000', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem')]],
     ['serve: bad --radius address', ['serve', '--store', 'postgres://u@127.0.0.1/db', '--listen', '127.0.0.1:0', '--tls-cert', w('c.pem'), '--tls-key', w('k.pem'), '--radius', 'udp:1812']],
+    ['approvals list: unknown flag', ['approvals', 'list', '--bogus']],
+    ['approvals list: positional', ['approvals', 'list', '1']],
+    ['approvals approve: missing ID', ['approvals', 'approve']],
+    ['approvals approve: not a number', ['approvals', 'approve', 'x1']],
+    ['approvals approve: 10 kB reason', ['approvals', 'approve', '1', '--reason', BIG]],
+    ['approvals reject: no reason', ['approvals', 'reject', '1']],
+    ['approvals reject: control chars in reason', ['approvals', 'reject', '1', '--reason', 'a\u001b[2J']],
+    ['approvals run: SQL id', ['approvals', 'run', '1 OR 1=1']],
+    ['approvals run: zero', ['approvals', 'run', '0']],
+    ['privileged: missing STATE', ['privileged', KARI]],
+    ['privileged: bad state', ['privileged', KARI, 'maybe']],
+    ['privileged: bad email', ['privileged', 'not an email', 'on']],
     ['alerts list: unknown flag', ['alerts', 'list', '--bogus']],
     ['alerts list: positional', ['alerts', 'list', '1']],
     ['alerts ack: no id', ['alerts', 'ack']],
@@ -328,7 +340,7 @@ function cases(): Array<[string, string[]]> {
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' || args[0] === 'alerts' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' || args[0] === 'alerts' || args[0] === 'approvals' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 
