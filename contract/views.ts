@@ -204,6 +204,16 @@ export interface VaultInfo {
   users: number;
   operators: number;
   auditEvents: number;
+  /** Upkeep, from the latest event of each kind in the audit log and the outbox. */
+  upkeep: VaultUpkeep;
+}
+
+/** When the vault was last backed up, checked and its audit verified (ms since epoch), and what is still to send. */
+export interface VaultUpkeep {
+  lastBackup: { at: number; file: string | null; bytes: number | null } | null;
+  lastIntegrityCheck: { at: number; ok: boolean } | null;
+  lastAuditVerify: { at: number; ok: boolean } | null;
+  outboxPending: number;
 }
 
 /** A login service's client of a server (no secret: it is shown once, at creation). */

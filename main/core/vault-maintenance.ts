@@ -7,7 +7,7 @@ import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
 import type { BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
 import type { AuditInput } from './audit.ts';
-import type { VaultInfo } from '../../contract/index.ts';
+import type { VaultInfo, VaultUpkeep } from '../../contract/index.ts';
 import { auditAs } from './actions.ts';
 
 /** Backs the vault up to `target` (admin) and audits it with the file's name and size. */
@@ -31,11 +31,30 @@ export async function checkVaultIntegrity(store: Store, admin: VaultAdmin, sessi
   return { ok: problems.length === 0, problems: problems.slice(0, 50) };
 }
 
-/** What the admin's vault page shows: where it is, cipher, schema, key generation, size and counts. */
-export async function vaultInfo(admin: VaultAdmin, session: Session): Promise<VaultInfo> {
+/** What the admin's vault page shows: where it is, cipher, schema, key generation, size, counts and upkeep. */
+export async function vaultInfo(store: Store, admin: VaultAdmin, session: Session): Promise<VaultInfo> {
   requireRole(session, 'vault:info');
   const { location, ...d } = await admin.describe();
-  return { dir: location, ...d };
+  return { dir: location, ...d, upkeep: await vaultUpkeep(store) };
+}
+
+/**
+ * The vault's upkeep as its audit log records it: the latest backup, integrity check and chain
+ * verification (whichever door ran them), and the notifications not yet sent or exported.
+ */
+export async function vaultUpkeep(store: Store): Promise<VaultUpkeep> {
+  return store.read(async (tx) => {
+    const latest = async (action: string) => (await tx.audit.list({ action, limit: 1 }))[0] ?? null;
+    const [backup, integrity, verify] = [await latest('vault.backup'), await latest('vault.integrity-check'), await latest('audit.verify')];
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const num = (v: unknown) => (typeof v === 'number' ? v : null);
+    return {
+      lastBackup: backup ? { at: backup.at, file: str(backup.details.file), bytes: num(backup.details.bytes) } : null,
+      lastIntegrityCheck: integrity ? { at: integrity.at, ok: integrity.outcome === 'ok' } : null,
+      lastAuditVerify: verify ? { at: verify.at, ok: verify.outcome === 'ok' } : null,
+      outboxPending: await tx.outbox.pendingCount(),
+    };
+  });
 }
 
 /**

@@ -22,7 +22,7 @@ export interface BackupSource {
 export type BackupCredential = { name: string; password: string } | { recoveryKey: string };
 
 /** Facts about the store for the admin's vault page. */
-export type StoreDescription = Omit<VaultInfo, 'dir'> & {
+export type StoreDescription = Omit<VaultInfo, 'dir' | 'upkeep'> & {
   /** Where the store lives, for display (the vault folder). */
   location: string;
 };

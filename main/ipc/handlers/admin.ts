@@ -112,7 +112,7 @@ export function adminHandlers(ctl: AppController): H {
       const r = await exportOutbox(ctl.store(), s!, format, fileSink(file));
       return { file, count: r.count };
     },
-    'vault:info': (_r, s) => vaultInfo(vaultAdminOf(ctl.vault()), s!),
+    'vault:info': (_r, s) => vaultInfo(ctl.store(), vaultAdminOf(ctl.vault()), s!),
     'vault:integrity': async () => (await ctl.startJob('integrity', {}).done) as { ok: boolean; problems: string[] },
     'vault:backup': async () => {
       const file = await ctl.deps.dialogs.saveFile('backup', `factordesk-backup-${stamp()}.fdbackup`);

@@ -10,7 +10,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { ConfirmDialog } from '../dialogs/ConfirmDialog.tsx';
 import { RekeyDialog } from '../dialogs/RekeyDialog.tsx';
 import { errorText } from '../errors.ts';
-import { bytes, number } from '../format.ts';
+import { bytes, dateTime, number, relative } from '../format.ts';
 import { useWorkspace } from '../workspace.ts';
 
 /** The vault screen. */
@@ -33,6 +33,7 @@ export function VaultScreen() {
     setBusy(null);
     if (r.ok) setIntegrity(r.value);
     else setError(errorText(t, r.error));
+    setKey((k) => k + 1); // the upkeep shows the new check
   }
   async function backup() {
     setBusy('backup');
@@ -41,6 +42,7 @@ export function VaultScreen() {
     if (!r.ok) return setError(errorText(t, r.error));
     setError(null);
     if (r.value.file) toast({ title: t('vault.backedUp', { size: bytes(r.value.bytes) }), description: r.value.file, tone: 'ok' });
+    if (r.value.file) setKey((k) => k + 1);
   }
   async function restore() {
     if (restorePw === '') return setRestoreError(t('vault.restoreNeedPassword'));
@@ -65,6 +67,26 @@ export function VaultScreen() {
         [t('vault.events'), number(v.auditEvents)],
       ]
     : [];
+  const when = (at: number) => t('vault.upkeep.when', { at: dateTime(at), age: relative(at) });
+  const u = v?.upkeep;
+  const upkeep: Array<[string, string, string, 'ok' | 'bad' | 'none']> = u
+    ? [
+        ['backup', t('vault.upkeep.backup'), u.lastBackup ? when(u.lastBackup.at) : t('vault.upkeep.never'), u.lastBackup ? 'ok' : 'none'],
+        [
+          'integrity',
+          t('vault.upkeep.integrity'),
+          u.lastIntegrityCheck ? `${when(u.lastIntegrityCheck.at)} — ${u.lastIntegrityCheck.ok ? t('vault.upkeep.integrityOk') : t('vault.upkeep.integrityBad')}` : t('vault.upkeep.never'),
+          u.lastIntegrityCheck ? (u.lastIntegrityCheck.ok ? 'ok' : 'bad') : 'none',
+        ],
+        [
+          'audit',
+          t('vault.upkeep.audit'),
+          u.lastAuditVerify ? `${when(u.lastAuditVerify.at)} — ${u.lastAuditVerify.ok ? t('vault.upkeep.auditOk') : t('vault.upkeep.auditBroken')}` : t('vault.upkeep.auditNever'),
+          u.lastAuditVerify ? (u.lastAuditVerify.ok ? 'ok' : 'bad') : 'none',
+        ],
+        ['outbox', t('vault.upkeep.outbox'), t('vault.upkeep.outboxPending', { count: u.outboxPending, n: number(u.outboxPending) }), u.outboxPending > 0 ? 'none' : 'ok'],
+      ]
+    : [];
   return (
     <div className="screen" data-testid="vault-screen">
       <h1>{t('vault.title')}</h1>
@@ -74,6 +96,15 @@ export function VaultScreen() {
           <div key={k}>
             <dt>{k}</dt>
             <dd className={cls}>{val}</dd>
+          </div>
+        ))}
+      </dl>
+      {upkeep.length ? <h2>{t('vault.upkeep.title')}</h2> : null}
+      <dl className="facts upkeep" data-testid="vault-upkeep">
+        {upkeep.map(([id, k, val, tone]) => (
+          <div key={id} data-testid={`upkeep-${id}`} data-state={tone}>
+            <dt>{k}</dt>
+            <dd>{val}</dd>
           </div>
         ))}
       </dl>
