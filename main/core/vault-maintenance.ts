@@ -5,7 +5,7 @@ import { FactorDeskError, fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
-import type { BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
+import type { BackupContents, BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
 import type { AuditInput } from './audit.ts';
 import type { VaultInfo, VaultUpkeep } from '../../contract/index.ts';
 import { auditAs } from './actions.ts';
@@ -133,6 +133,35 @@ export function revivedByRestore(folder: VaultFolder, summary: BackupSummary): C
 export async function restoreWarnings(folder: VaultFolder, source: BackupSource): Promise<{ summary: BackupSummary; revived: CredentialSummary[] }> {
   const summary = await folder.inspect(source);
   return { summary, revived: revivedByRestore(folder, summary) };
+}
+
+/** What the app shows before a restore: the backup's contents and what restoring it would bring back. */
+export interface RestorePreview extends Omit<BackupContents, 'credentials'> {
+  /** The backup is of the vault in the folder (the app restores nothing else). */
+  thisVault: boolean;
+  /** Its credentials revoked since it was made: they open the vault again after the restore. */
+  revived: CredentialSummary[];
+}
+
+/**
+ * Opens a backup with the open vault's key (or `cred`, for one from before a key rotation) and
+ * says what it holds and what a restore from it would revive (admin). Read from inside the
+ * backup, never from its header; null when the vault's key does not open it and no credential
+ * was given. Writes nothing.
+ */
+export async function previewRestore(admin: VaultAdmin, folder: VaultFolder, session: Session, source: BackupSource, cred?: BackupCredential): Promise<RestorePreview | null> {
+  requireRole(session, 'vault:restore');
+  let contents: BackupContents;
+  try {
+    contents = await admin.openBackup(source, cred);
+  } catch (err) {
+    if (!cred && err instanceof FactorDeskError && err.code === 'WRONG_KEY') return null;
+    throw err;
+  }
+  const { credentials, ...facts } = contents;
+  const thisVault = folder.currentVaultId() === contents.vaultId;
+  const revived = thisVault ? revivedByRestore(folder, { vaultId: contents.vaultId, createdAt: '', credentials }) : [];
+  return { ...facts, thisVault, revived };
 }
 
 /**
