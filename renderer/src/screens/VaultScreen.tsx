@@ -1,14 +1,14 @@
-// Vault (admin): what it is (cipher, schema, key generation, size, counts), integrity check,
-// backup, restore (locks the session afterwards) and rotate key (new recovery key, once).
+// Vault (admin): what it is (cipher, schema, key generation, size, counts), its upkeep (last
+// backup, check and audit verification, outbox waiting), integrity check, backup, restore with a
+// preview of the backup (locks the session afterwards) and rotate key (new recovery key, once).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, useApi } from '../api.ts';
-import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { ConfirmDialog } from '../dialogs/ConfirmDialog.tsx';
 import { RekeyDialog } from '../dialogs/RekeyDialog.tsx';
+import { RestoreDialog } from '../dialogs/RestoreDialog.tsx';
 import { errorText } from '../errors.ts';
 import { bytes, dateTime, number, relative } from '../format.ts';
 import { useWorkspace } from '../workspace.ts';
@@ -24,8 +24,6 @@ export function VaultScreen() {
   const [error, setError] = useState<string | null>(null);
   const [integrity, setIntegrity] = useState<{ ok: boolean; problems: string[] } | null>(null);
   const [dialog, setDialog] = useState<'restore' | 'rekey' | null>(null);
-  const [restorePw, setRestorePw] = useState('');
-  const [restoreError, setRestoreError] = useState<string | null>(null);
 
   async function check() {
     setBusy('integrity');
@@ -43,15 +41,6 @@ export function VaultScreen() {
     setError(null);
     if (r.value.file) toast({ title: t('vault.backedUp', { size: bytes(r.value.bytes) }), description: r.value.file, tone: 'ok' });
     if (r.value.file) setKey((k) => k + 1);
-  }
-  async function restore() {
-    if (restorePw === '') return setRestoreError(t('vault.restoreNeedPassword'));
-    setBusy('restore');
-    const r = await call('vault:restore', { password: restorePw });
-    setBusy(null);
-    if (!r.ok) return setRestoreError(errorText(t, r.error));
-    if (r.value.restored) ws.lock();
-    else setDialog(null);
   }
 
   const v = info.data;
@@ -135,24 +124,7 @@ export function VaultScreen() {
         </Notice>
       ) : null}
       {error ? <Notice tone="bad">{error}</Notice> : null}
-      {dialog === 'restore' ? (
-        <ConfirmDialog
-          title={t('vault.restoreTitle')}
-          confirmLabel={t('vault.restoreConfirm')}
-          danger
-          busy={busy === 'restore'}
-          onConfirm={() => void restore()}
-          onCancel={() => {
-            setDialog(null);
-            setRestorePw('');
-            setRestoreError(null);
-          }}
-          testId="dialog-restore"
-        >
-          <p>{t('vault.restoreExplain')}</p>
-          <Field label={t('vault.restorePassword')} hint={t('vault.restorePasswordHint')} type="password" value={restorePw} onChange={setRestorePw} error={restoreError ?? undefined} testId="restore-password" autoComplete="off" maxLength={1024} />
-        </ConfirmDialog>
-      ) : null}
+      {dialog === 'restore' ? <RestoreDialog onClose={() => setDialog(null)} onRestored={() => ws.lock()} /> : null}
       {dialog === 'rekey' ? (
         <RekeyDialog
           onClose={(rotated) => {
