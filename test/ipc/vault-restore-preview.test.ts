@@ -139,3 +139,24 @@ it('a damaged backup is refused by the preview', async () => {
   app.opened.backup = bad;
   expect(await app.call('vault:restore-preview', {})).toMatchObject({ ok: false, error: { code: 'BACKUP_INVALID' } });
 });
+
+it('a backup whose database bytes were changed (checksum fixed up to match) shows nothing from inside it', async () => {
+  const app = await started();
+  const file = await backup(app);
+  const { createHash } = await import('node:crypto');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const raw = readFileSync(file);
+  const magicEnd = raw.indexOf(10) + 1;
+  const headerEnd = raw.indexOf(10, magicEnd);
+  const header = JSON.parse(raw.subarray(magicEnd, headerEnd).toString('utf8'));
+  const data = Buffer.from(raw.subarray(headerEnd + 1));
+  data[200] = data[200]! ^ 0xff; // inside page 1, past the cipher's salt: its page MAC no longer matches
+  header.dbSha256 = createHash('sha256').update(data).digest('hex');
+  const forged = Buffer.concat([raw.subarray(0, magicEnd), Buffer.from(JSON.stringify(header) + '\n'), data]);
+  writeFileSync(file, forged);
+  app.opened.backup = file;
+  const r = await app.call('vault:restore-preview', {});
+  expect(r).toMatchObject({ ok: true, value: { preview: null } });
+  expect(await app.call('vault:restore-preview', { previewId: val(r).previewId, password: ADMIN.password })).toMatchObject({ ok: false, error: { code: 'WRONG_KEY' } });
+  expect(vaultFiles(app).filter((f) => f.includes('preview'))).toEqual([]);
+});
