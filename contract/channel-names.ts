@@ -59,6 +59,7 @@ export const CHANNEL_NAMES = [
   'vault:info',
   'vault:integrity',
   'vault:backup',
+  'vault:restore-preview',
   'vault:restore',
   'vault:rekey',
   'service-keys:create',

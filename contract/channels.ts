@@ -73,7 +73,8 @@ export interface Channels {
   'vault:info': Spec<Q.Empty, V.VaultInfo>;
   'vault:integrity': Spec<Q.Empty, { ok: boolean; problems: string[] }>;
   'vault:backup': Spec<Q.Empty, { file: string | null; bytes: number }>;
-  'vault:restore': Spec<{ password: string }, { restored: boolean; revived?: RevivedCredential[] }>;
+  'vault:restore-preview': Spec<Q.RestorePreviewRequest, V.RestorePreviewView>;
+  'vault:restore': Spec<Q.RestoreRequest, { restored: boolean; revived?: RevivedCredential[] }>;
   'vault:rekey': Spec<Q.Empty, { recoveryKey: string }>;
   'service-keys:create': Spec<{ label: string }, { file: string | null }>;
   'service-clients:create': Spec<{ label: string }, { clientId: string; label: string; secret: string }>;

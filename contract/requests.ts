@@ -138,6 +138,20 @@ export interface ImportUsersRequest {
 export interface PreviewImportRequest {
   encoding?: ImportEncoding;
 }
+/**
+ * Opens a backup to show what it holds before a restore: without `previewId` the admin chooses
+ * the file; with it and `password` (the admin's when the backup was made) the same file again,
+ * for a backup the vault's current key does not open.
+ */
+export interface RestorePreviewRequest {
+  previewId?: string;
+  password?: string;
+}
+/** Restores the file a preview opened (`previewId`; else the admin chooses one), with the admin's password at backup time. */
+export interface RestoreRequest {
+  password: string;
+  previewId?: string;
+}
 export interface JobRef {
   jobId: string;
 }

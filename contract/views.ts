@@ -206,6 +206,41 @@ export interface VaultInfo {
   users: number;
   operators: number;
   auditEvents: number;
+  /** Upkeep, from the latest event of each kind in the audit log and the outbox. */
+  upkeep: VaultUpkeep;
+}
+
+/** What a chosen backup holds, read from inside it (never from its header), before a restore. */
+export interface BackupPreview {
+  vaultId: string;
+  /** The backup is of this vault (the app restores nothing else). */
+  thisVault: boolean;
+  /** Time of its newest audit event (ms since epoch): the backup was made after it. */
+  lastEventAt: number | null;
+  users: number;
+  operators: number;
+  auditEvents: number;
+  /** Operators and service keys revoked since it was made: a restore puts them back in force. */
+  revived: Array<{ kind: 'operator' | 'service'; label: string | null }>;
+}
+
+/**
+ * The answer of vault:restore-preview: `previewId` null when no file was chosen; `preview` null
+ * when the vault's current key does not open the backup (from before a key rotation, or another
+ * vault's): asked again with the password then.
+ */
+export interface RestorePreviewView {
+  previewId: string | null;
+  fileName: string | null;
+  preview: BackupPreview | null;
+}
+
+/** When the vault was last backed up, checked and its audit verified (ms since epoch), and what is still to send. */
+export interface VaultUpkeep {
+  lastBackup: { at: number; file: string | null; bytes: number | null } | null;
+  lastIntegrityCheck: { at: number; ok: boolean } | null;
+  lastAuditVerify: { at: number; ok: boolean } | null;
+  outboxPending: number;
 }
 
 /** A login service's client of a server (no secret: it is shown once, at creation). */

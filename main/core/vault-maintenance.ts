@@ -5,9 +5,9 @@ import { FactorDeskError, fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
-import type { BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
+import type { BackupContents, BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
 import type { AuditInput } from './audit.ts';
-import type { VaultInfo } from '../../contract/index.ts';
+import type { VaultInfo, VaultUpkeep } from '../../contract/index.ts';
 import { auditAs } from './actions.ts';
 
 /** Backs the vault up to `target` (admin) and audits it with the file's name and size. */
@@ -31,11 +31,30 @@ export async function checkVaultIntegrity(store: Store, admin: VaultAdmin, sessi
   return { ok: problems.length === 0, problems: problems.slice(0, 50) };
 }
 
-/** What the admin's vault page shows: where it is, cipher, schema, key generation, size and counts. */
-export async function vaultInfo(admin: VaultAdmin, session: Session): Promise<VaultInfo> {
+/** What the admin's vault page shows: where it is, cipher, schema, key generation, size, counts and upkeep. */
+export async function vaultInfo(store: Store, admin: VaultAdmin, session: Session): Promise<VaultInfo> {
   requireRole(session, 'vault:info');
   const { location, ...d } = await admin.describe();
-  return { dir: location, ...d };
+  return { dir: location, ...d, upkeep: await vaultUpkeep(store) };
+}
+
+/**
+ * The vault's upkeep as its audit log records it: the latest backup, integrity check and chain
+ * verification (whichever door ran them), and the notifications not yet sent or exported.
+ */
+export async function vaultUpkeep(store: Store): Promise<VaultUpkeep> {
+  return store.read(async (tx) => {
+    const latest = async (action: string) => (await tx.audit.list({ action, limit: 1 }))[0] ?? null;
+    const [backup, integrity, verify] = [await latest('vault.backup'), await latest('vault.integrity-check'), await latest('audit.verify')];
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const num = (v: unknown) => (typeof v === 'number' ? v : null);
+    return {
+      lastBackup: backup ? { at: backup.at, file: str(backup.details.file), bytes: num(backup.details.bytes) } : null,
+      lastIntegrityCheck: integrity ? { at: integrity.at, ok: integrity.outcome === 'ok' } : null,
+      lastAuditVerify: verify ? { at: verify.at, ok: verify.outcome === 'ok' } : null,
+      outboxPending: await tx.outbox.pendingCount(),
+    };
+  });
 }
 
 /**
@@ -114,6 +133,35 @@ export function revivedByRestore(folder: VaultFolder, summary: BackupSummary): C
 export async function restoreWarnings(folder: VaultFolder, source: BackupSource): Promise<{ summary: BackupSummary; revived: CredentialSummary[] }> {
   const summary = await folder.inspect(source);
   return { summary, revived: revivedByRestore(folder, summary) };
+}
+
+/** What the app shows before a restore: the backup's contents and what restoring it would bring back. */
+export interface RestorePreview extends Omit<BackupContents, 'credentials'> {
+  /** The backup is of the vault in the folder (the app restores nothing else). */
+  thisVault: boolean;
+  /** Its credentials revoked since it was made: they open the vault again after the restore. */
+  revived: CredentialSummary[];
+}
+
+/**
+ * Opens a backup with the open vault's key (or `cred`, for one from before a key rotation) and
+ * says what it holds and what a restore from it would revive (admin). Read from inside the
+ * backup, never from its header; null when the vault's key does not open it and no credential
+ * was given. Writes nothing.
+ */
+export async function previewRestore(admin: VaultAdmin, folder: VaultFolder, session: Session, source: BackupSource, cred?: BackupCredential): Promise<RestorePreview | null> {
+  requireRole(session, 'vault:restore');
+  let contents: BackupContents;
+  try {
+    contents = await admin.openBackup(source, cred);
+  } catch (err) {
+    if (!cred && err instanceof FactorDeskError && err.code === 'WRONG_KEY') return null;
+    throw err;
+  }
+  const { credentials, ...facts } = contents;
+  const thisVault = folder.currentVaultId() === contents.vaultId;
+  const revived = thisVault ? revivedByRestore(folder, { vaultId: contents.vaultId, createdAt: '', credentials }) : [];
+  return { ...facts, thisVault, revived };
 }
 
 /**

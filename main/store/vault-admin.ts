@@ -22,7 +22,7 @@ export interface BackupSource {
 export type BackupCredential = { name: string; password: string } | { recoveryKey: string };
 
 /** Facts about the store for the admin's vault page. */
-export type StoreDescription = Omit<VaultInfo, 'dir'> & {
+export type StoreDescription = Omit<VaultInfo, 'dir' | 'upkeep'> & {
   /** Where the store lives, for display (the vault folder). */
   location: string;
 };
@@ -51,6 +51,23 @@ export interface VaultAdmin {
    * with `keepRecovery` (the recovery key in force is carried over to the new key).
    */
   rotateKey(opts?: { keepRecovery?: boolean }): Promise<{ recoveryKey: string | null; generation: number }>;
+  /**
+   * Opens a backup read-only and reads what it holds, with the vault's own key or, given one, a
+   * credential the backup knows (WRONG_KEY when the vault's key does not open it). Changes nothing.
+   */
+  openBackup(source: BackupSource, cred?: BackupCredential): Promise<BackupContents>;
+}
+
+/** What a backup holds, read from its decrypted database (its key slots for the credentials). */
+export interface BackupContents {
+  vaultId: string;
+  /** Time of the newest audit event in it (the backup was made after that); null when it has none. */
+  lastEventAt: number | null;
+  users: number;
+  operators: number;
+  auditEvents: number;
+  /** The operator and service credentials its key slots hold (in force after a restore). */
+  credentials: CredentialSummary[];
 }
 
 /** A credential that can open a vault: an operator's password slot or a service key (never the secret). */

@@ -33,7 +33,7 @@ import {
 import { totpAt } from '../../main/core/totp.ts';
 import { concealedFormats } from '../../main/app/clipboard-guard.ts';
 import { focusProblem } from '../helpers/a11y.ts';
-import type { AuditEventView, ChainReportView, IssuedEnrollment, LostPhoneIssued, SettingsView } from '../../contract/index.ts';
+import type { AuditEventView, ChainReportView, IssuedEnrollment, LostPhoneIssued, SettingsView, VaultInfo } from '../../contract/index.ts';
 import nbJson from '../../renderer/src/locales/nb.json';
 import enJson from '../../renderer/src/locales/en.json';
 
@@ -847,6 +847,31 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await $('vault-screen').waitFor();
     await $('vault-integrity').click();
     await shows($('vault-integrity-result'), tr('nb', 'vault.integrityOk'));
+    // The upkeep shows the check just made, read back from the audit log.
+    await shows($('upkeep-integrity'), tr('nb', 'vault.upkeep.integrityOk'));
+    expect(await $('upkeep-integrity').getAttribute('data-state')).toBe('ok');
+    // A backup, then a restore that stops at its preview: what the backup holds is shown (read
+    // from inside it), and Cancel restores nothing.
+    const backupFile = join(h.tmp, 'journey.fdbackup');
+    h.saveAnswers.backup = backupFile;
+    await $('vault-backup').click();
+    await expect.poll(() => existsSync(backupFile)).toBe(true);
+    await shows($('upkeep-backup'), ' (');
+    await expect.poll(() => $('upkeep-backup').getAttribute('data-state')).toBe('ok');
+    const users = last<VaultInfo>('vault:info').users;
+    h.openAnswers.backup = backupFile;
+    await $('vault-restore').click();
+    await $('dialog-restore').waitFor();
+    await $('dialog-confirm').click();
+    await $('restore-preview').waitFor();
+    await shows($('restore-fact-vault'), tr('nb', 'vault.restoreFacts.thisVault'));
+    await shows($('restore-fact-users'), fmt('nb', users));
+    await $('restore-password').waitFor();
+    await shot('vault-restore-preview');
+    await $('dialog-cancel').click();
+    await $('dialog-restore').waitFor({ state: 'detached' });
+    expect(responsesOf(h, 'vault:restore-preview')).toHaveLength(1);
+    expect(responsesOf(h, 'vault:restore')).toHaveLength(0);
     await shot('vault');
   });
 

@@ -82,6 +82,7 @@ const VALID: { [C in Channel]: Req<C> } = {
   'vault:info': {},
   'vault:integrity': {},
   'vault:backup': {},
+  'vault:restore-preview': {},
   'vault:restore': { password: PW },
   'vault:rekey': {},
   'service-keys:create': { label: 'login service' },

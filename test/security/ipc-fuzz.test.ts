@@ -129,6 +129,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'vault:info': () => ({}),
   'vault:integrity': () => ({}),
   'vault:backup': () => ({}),
+  'vault:restore-preview': () => ({}),
   'vault:restore': () => ({ password: ADMIN.password }),
   'vault:rekey': () => ({}),
   'service-keys:create': () => ({ label: 'login' }),

@@ -3,7 +3,7 @@ import type { AppController } from '../../app/controller.ts';
 import { settingsView, updateSettings } from '../../core/settings.ts';
 import type { verifyAuditForReport } from '../../core/audit-export.ts';
 import { exportOutbox } from '../../core/outbox.ts';
-import { restoreVault, vaultInfo } from '../../core/vault-maintenance.ts';
+import { previewRestore, restoreVault, vaultInfo, type RestorePreview } from '../../core/vault-maintenance.ts';
 import { chooseLogo } from '../../core/logo.ts';
 import { saveImportReport } from '../../core/import-report.ts';
 import { fileSink, inputFile, pickedFile } from '../../platform/file-ports.ts';
@@ -11,7 +11,7 @@ import { fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-a
 import { createServiceKey } from '../../core/service-keys.ts';
 import { fail } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../platform/fs-atomic.ts';
-import type { ImportEncoding, ImportPreview, ImportReportView } from '../../../contract/index.ts';
+import type { BackupPreview, ImportEncoding, ImportPreview, ImportReportView } from '../../../contract/index.ts';
 
 
 type H = Pick<
@@ -28,6 +28,7 @@ type H = Pick<
   | 'vault:info'
   | 'vault:integrity'
   | 'vault:backup'
+  | 'vault:restore-preview'
   | 'vault:restore'
   | 'vault:rekey'
   | 'service-keys:create'
@@ -45,6 +46,9 @@ export function adminHandlers(ctl: AppController): H {
   const stamp = () => new Date(ctl.clock.now()).toISOString().slice(0, 10);
   /** Each operator's latest import preview: the file it read, for the import that follows it. */
   const previews = new Map<string, { previewId: string; path: string; encoding?: ImportEncoding }>();
+  /** Each admin's latest restore preview: the backup file it opened, for the restore that follows it. */
+  const restorePreviews = new Map<string, { previewId: string; path: string }>();
+  const previewView = (p: RestorePreview): BackupPreview => ({ ...p, revived: p.revived.map((c) => ({ kind: c.kind, label: c.label })) });
   return {
     'settings:update': async (patch, s) => {
       const next = await updateSettings(ctl.store(), s!, patch);
@@ -112,7 +116,7 @@ export function adminHandlers(ctl: AppController): H {
       const r = await exportOutbox(ctl.store(), s!, format, fileSink(file));
       return { file, count: r.count };
     },
-    'vault:info': (_r, s) => vaultInfo(vaultAdminOf(ctl.vault()), s!),
+    'vault:info': (_r, s) => vaultInfo(ctl.store(), vaultAdminOf(ctl.vault()), s!),
     'vault:integrity': async () => (await ctl.startJob('integrity', {}).done) as { ok: boolean; problems: string[] },
     'vault:backup': async () => {
       const file = await ctl.deps.dialogs.saveFile('backup', `factordesk-backup-${stamp()}.fdbackup`);
@@ -120,8 +124,36 @@ export function adminHandlers(ctl: AppController): H {
       const r = (await ctl.startJob('backup', { dest: file }).done) as { bytes: number };
       return { file, bytes: r.bytes };
     },
-    'vault:restore': async ({ password }, s) => {
+    'vault:restore-preview': async ({ previewId, password }, s) => {
+      const session = s!;
+      const admin = vaultAdminOf(ctl.vault());
+      if (previewId !== undefined) {
+        // Again, with the password valid when the backup was made: a backup the current key does not open.
+        const p = restorePreviews.get(session.operatorId);
+        if (!p || p.previewId !== previewId) fail('NOT_FOUND', 'That backup is no longer chosen: choose the file again.');
+        if (password === undefined) fail('BAD_REQUEST', 'Give the password valid when the backup was made.');
+        const preview = await previewRestore(admin, vaultFolderOf(ctl.env), session, fileRef(p.path), { name: session.name, password });
+        return { previewId, fileName: pickedFile(p.path).name, preview: preview && previewView(preview) };
+      }
+      restorePreviews.delete(session.operatorId);
       const file = await ctl.deps.dialogs.openFile('backup');
+      if (!file) return { previewId: null, fileName: null, preview: null };
+      const preview = await previewRestore(admin, vaultFolderOf(ctl.env), session, fileRef(file));
+      // The path stays in main: the renderer gets the file's name and an id for "Restore".
+      const id = ctl.random.bytes(8).toString('hex');
+      restorePreviews.set(session.operatorId, { previewId: id, path: file });
+      return { previewId: id, fileName: pickedFile(file).name, preview: preview && previewView(preview) };
+    },
+    'vault:restore': async ({ password, previewId }, s) => {
+      let file: string | null;
+      if (previewId !== undefined) {
+        // The file the admin's own preview opened, never a path from the page.
+        const p = restorePreviews.get(s!.operatorId);
+        if (!p || p.previewId !== previewId) fail('NOT_FOUND', 'That backup is no longer chosen: choose the file again.');
+        file = p.path;
+      } else {
+        file = await ctl.deps.dialogs.openFile('backup');
+      }
       if (!file) return { restored: false };
       if (ctl.hasRunningJobs()) fail('VAULT_BUSY', 'Wait for the running import or backup to finish, then restore.');
       const session = s!;
@@ -129,6 +161,7 @@ export function adminHandlers(ctl: AppController): H {
       const out = await ctl.withVaultClosed(async (env) => ({ value: await restoreVault(vaultFolderOf(env), { session, via: 'app' }, fileRef(file), { name: session.name, password }) }), { reopen: false });
       // Operators and service keys revoked since the backup work again: the sign-in screen says which.
       const revived = out.revived.map((c) => ({ kind: c.kind, label: c.label }));
+      restorePreviews.delete(session.operatorId);
       ctl.lock('restore', { revived });
       return { restored: true, ...(revived.length ? { revived } : {}) };
     },

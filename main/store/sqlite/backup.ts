@@ -136,7 +136,8 @@ export function readBackup(path: string): { header: BackupHeader; dataOffset: nu
   }
 }
 
-async function dekForBackup(slots: SlotFile, cred: BackupCredential): Promise<Buffer> {
+/** The backup's key from a credential its key slots know; SIGNIN_FAILED when none opens it. */
+export async function dekForBackup(slots: SlotFile, cred: BackupCredential): Promise<Buffer> {
   const candidates =
     'recoveryKey' in cred ? slots.slots.filter((s) => s.kind === 'recovery') : slots.slots.filter((s) => s.kind === 'operator' && s.label === foldKey(cred.name));
   const raw = 'recoveryKey' in cred ? parseRawKey(cred.recoveryKey) : null;
@@ -271,7 +272,7 @@ export function credentialsOf(slots: SlotFile): Array<{ id: string; kind: 'opera
 }
 
 /** Copies everything of `inFd` from byte `start` to the end of `outFd` through `buf`, then syncs it. */
-function copyFrom(inFd: number, start: number, outFd: number, buf: Buffer): void {
+export function copyFrom(inFd: number, start: number, outFd: number, buf: Buffer): void {
   let pos = start;
   for (;;) {
     const n = readSync(inFd, buf, 0, buf.length, pos);

@@ -4,7 +4,8 @@
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { AuditAnchor } from '../../core/audit.ts';
-import type { BackupSource, BackupTarget, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
+import type { BackupContents, BackupCredential, BackupSource, BackupTarget, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
+import { readBackupContents } from './backup-preview.ts';
 import type { Vault, VaultEnv } from './vault.ts';
 import { systemClock } from '../../core/clock.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
@@ -80,6 +81,15 @@ class SqliteVaultAdmin implements VaultAdmin {
 
   async rotateKey(opts: { keepRecovery?: boolean } = {}): Promise<{ recoveryKey: string | null; generation: number }> {
     return rekeyVault(this.vault, opts);
+  }
+
+  async openBackup(source: BackupSource, cred?: BackupCredential): Promise<BackupContents> {
+    const dek = cred ? null : this.vault.keyForWorker();
+    try {
+      return await readBackupContents(pathOf(source), cred ?? { vaultId: this.vault.vaultId, dek: dek! }, this.vault.dir);
+    } finally {
+      dek?.fill(0);
+    }
   }
 }
 

@@ -13,6 +13,8 @@ interface Props {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** The confirm button is off (the action is not possible as things are). */
+  disabled?: boolean;
   error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
@@ -20,14 +22,14 @@ interface Props {
 }
 
 /** Asks before doing something that cannot be undone. */
-export function ConfirmDialog({ title, children, confirmLabel, danger, busy, error, onConfirm, onCancel, testId }: Props) {
+export function ConfirmDialog({ title, children, confirmLabel, danger, busy, disabled, error, onConfirm, onCancel, testId }: Props) {
   const { t } = useTranslation();
   return (
     <Modal open onOpenChange={(o) => !o && onCancel()} title={title} testId={testId}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          onConfirm();
+          if (!disabled) onConfirm();
         }}
       >
         <div className="confirm-text">{children}</div>
@@ -39,7 +41,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, busy, err
             </button>
           }
           right={
-            <button type="submit" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy} data-testid="dialog-confirm" autoFocus={!danger}>
+            <button type="submit" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy || disabled} data-testid="dialog-confirm" autoFocus={!danger}>
               {busy ? t('common.working') : confirmLabel}
             </button>
           }

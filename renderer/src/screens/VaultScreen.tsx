@@ -1,16 +1,16 @@
-// Vault (admin): what it is (cipher, schema, key generation, size, counts), integrity check,
-// backup, restore (locks the session afterwards) and rotate key (new recovery key, once).
+// Vault (admin): what it is (cipher, schema, key generation, size, counts), its upkeep (last
+// backup, check and audit verification, outbox waiting), integrity check, backup, restore with a
+// preview of the backup (locks the session afterwards) and rotate key (new recovery key, once).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, useApi } from '../api.ts';
-import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { Notice } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { ConfirmDialog } from '../dialogs/ConfirmDialog.tsx';
 import { RekeyDialog } from '../dialogs/RekeyDialog.tsx';
+import { RestoreDialog } from '../dialogs/RestoreDialog.tsx';
 import { errorText } from '../errors.ts';
-import { bytes, number } from '../format.ts';
+import { bytes, dateTime, number, relative } from '../format.ts';
 import { useWorkspace } from '../workspace.ts';
 
 /** The vault screen. */
@@ -24,8 +24,6 @@ export function VaultScreen() {
   const [error, setError] = useState<string | null>(null);
   const [integrity, setIntegrity] = useState<{ ok: boolean; problems: string[] } | null>(null);
   const [dialog, setDialog] = useState<'restore' | 'rekey' | null>(null);
-  const [restorePw, setRestorePw] = useState('');
-  const [restoreError, setRestoreError] = useState<string | null>(null);
 
   async function check() {
     setBusy('integrity');
@@ -33,6 +31,7 @@ export function VaultScreen() {
     setBusy(null);
     if (r.ok) setIntegrity(r.value);
     else setError(errorText(t, r.error));
+    setKey((k) => k + 1); // the upkeep shows the new check
   }
   async function backup() {
     setBusy('backup');
@@ -41,15 +40,7 @@ export function VaultScreen() {
     if (!r.ok) return setError(errorText(t, r.error));
     setError(null);
     if (r.value.file) toast({ title: t('vault.backedUp', { size: bytes(r.value.bytes) }), description: r.value.file, tone: 'ok' });
-  }
-  async function restore() {
-    if (restorePw === '') return setRestoreError(t('vault.restoreNeedPassword'));
-    setBusy('restore');
-    const r = await call('vault:restore', { password: restorePw });
-    setBusy(null);
-    if (!r.ok) return setRestoreError(errorText(t, r.error));
-    if (r.value.restored) ws.lock();
-    else setDialog(null);
+    if (r.value.file) setKey((k) => k + 1);
   }
 
   const v = info.data;
@@ -65,6 +56,26 @@ export function VaultScreen() {
         [t('vault.events'), number(v.auditEvents)],
       ]
     : [];
+  const when = (at: number) => t('vault.upkeep.when', { at: dateTime(at), age: relative(at) });
+  const u = v?.upkeep;
+  const upkeep: Array<[string, string, string, 'ok' | 'bad' | 'none']> = u
+    ? [
+        ['backup', t('vault.upkeep.backup'), u.lastBackup ? when(u.lastBackup.at) : t('vault.upkeep.never'), u.lastBackup ? 'ok' : 'none'],
+        [
+          'integrity',
+          t('vault.upkeep.integrity'),
+          u.lastIntegrityCheck ? `${when(u.lastIntegrityCheck.at)} — ${u.lastIntegrityCheck.ok ? t('vault.upkeep.integrityOk') : t('vault.upkeep.integrityBad')}` : t('vault.upkeep.never'),
+          u.lastIntegrityCheck ? (u.lastIntegrityCheck.ok ? 'ok' : 'bad') : 'none',
+        ],
+        [
+          'audit',
+          t('vault.upkeep.audit'),
+          u.lastAuditVerify ? `${when(u.lastAuditVerify.at)} — ${u.lastAuditVerify.ok ? t('vault.upkeep.auditOk') : t('vault.upkeep.auditBroken')}` : t('vault.upkeep.auditNever'),
+          u.lastAuditVerify ? (u.lastAuditVerify.ok ? 'ok' : 'bad') : 'none',
+        ],
+        ['outbox', t('vault.upkeep.outbox'), t('vault.upkeep.outboxPending', { count: u.outboxPending, n: number(u.outboxPending) }), u.outboxPending > 0 ? 'none' : 'ok'],
+      ]
+    : [];
   return (
     <div className="screen" data-testid="vault-screen">
       <h1>{t('vault.title')}</h1>
@@ -74,6 +85,15 @@ export function VaultScreen() {
           <div key={k}>
             <dt>{k}</dt>
             <dd className={cls}>{val}</dd>
+          </div>
+        ))}
+      </dl>
+      {upkeep.length ? <h2>{t('vault.upkeep.title')}</h2> : null}
+      <dl className="facts upkeep" data-testid="vault-upkeep">
+        {upkeep.map(([id, k, val, tone]) => (
+          <div key={id} data-testid={`upkeep-${id}`} data-state={tone}>
+            <dt>{k}</dt>
+            <dd>{val}</dd>
           </div>
         ))}
       </dl>
@@ -104,24 +124,7 @@ export function VaultScreen() {
         </Notice>
       ) : null}
       {error ? <Notice tone="bad">{error}</Notice> : null}
-      {dialog === 'restore' ? (
-        <ConfirmDialog
-          title={t('vault.restoreTitle')}
-          confirmLabel={t('vault.restoreConfirm')}
-          danger
-          busy={busy === 'restore'}
-          onConfirm={() => void restore()}
-          onCancel={() => {
-            setDialog(null);
-            setRestorePw('');
-            setRestoreError(null);
-          }}
-          testId="dialog-restore"
-        >
-          <p>{t('vault.restoreExplain')}</p>
-          <Field label={t('vault.restorePassword')} hint={t('vault.restorePasswordHint')} type="password" value={restorePw} onChange={setRestorePw} error={restoreError ?? undefined} testId="restore-password" autoComplete="off" maxLength={1024} />
-        </ConfirmDialog>
-      ) : null}
+      {dialog === 'restore' ? <RestoreDialog onClose={() => setDialog(null)} onRestored={() => ws.lock()} /> : null}
       {dialog === 'rekey' ? (
         <RekeyDialog
           onClose={(rotated) => {
