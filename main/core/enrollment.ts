@@ -7,7 +7,7 @@ import { requireRole } from './roles.ts';
 import { loadSettings } from './settings.ts';
 import { base32NoPad, enrollmentUri, groupKey } from './totp.ts';
 import { BACKUP_ALPHABET, newBackupCodeSet, storeBackupCodeSet } from './backup-codes.ts';
-import { isHardLocked, isLocked, lockDetails, normalizeCode, registerFailure, registerSuccess, tryTotp } from './verify.ts';
+import { isHardLocked, isLocked, lockDetails, normalizeCode, registerFailure, registerSuccess, throttleClient, tryTotp, userStateFor } from './verify.ts';
 import { crashPoint } from '../platform/test-hooks.ts';
 import { authenticatorSecretAad } from './value-cipher.ts';
 import { checkVelocity, writeChange, type Refusal } from './velocity.ts';
@@ -251,7 +251,9 @@ export async function confirmPending(store: Store, session: Session, userId: num
     await tx.authenticators.lapseExpired(user.id, now);
     const pending = await tx.authenticators.pending(user.id, enrollmentId);
     if (!pending) return { kind: 'none' };
-    const state = await tx.verification.get(user.id);
+    // Counted for the confirming caller (the operator, or the enrollment page), as verification is.
+    const client = throttleClient(session);
+    const state = await userStateFor(tx, user.id, client);
     if (isLocked(state, now)) {
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'locked' }, now, 'locked');
       return { kind: 'locked', until: isHardLocked(state) ? null : state.lockedUntil };
@@ -261,7 +263,7 @@ export async function confirmPending(store: Store, session: Session, userId: num
     if (refused) return refused;
     const m = await tryTotp(store, tx, user.id, c.value, now, ['pending']);
     if (m.ok) {
-      await registerSuccess(tx, user.id);
+      await registerSuccess(tx, user.id, client);
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, sheetId: pending.sheetId }, now);
       await queueNotification(tx, user, 'enrollment-confirmed', now);
       return { kind: 'ok' };
@@ -271,7 +273,7 @@ export async function confirmPending(store: Store, session: Session, userId: num
       await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: 'replay' }, now, 'rejected');
       return { kind: 'rejected' };
     }
-    const f = await registerFailure(tx, user.id, await loadSettings(tx), now);
+    const f = await registerFailure(tx, user.id, client, await loadSettings(tx), now);
     await auditAction(tx, session, user, 'enrollment.confirm', null, { enrollmentId: pending.id, reason: m.reason, failures: f.failures, ...lockDetails(f) }, now, 'rejected');
     return { kind: 'rejected' };
   });

@@ -4,7 +4,7 @@ import { requireRole } from './roles.ts';
 import type { AuditEvent } from './audit.ts';
 import { maskPhone } from './text.ts';
 import { auditAction, loadUser, operatorOwning } from './actions.ts';
-import { isLocked } from './verify.ts';
+import { worstState } from './verify.ts';
 
 /** What a user's page shows. No secret, hash or key: only states, times and masked numbers. */
 export interface FactorSummary {
@@ -62,8 +62,8 @@ async function summarize(tx: ReadTx, userId: number, now: number): Promise<Facto
   const sms = await tx.sms.get(u.id);
   const set = await tx.codes.activeBackupSet(u.id);
   const otcExpiry = await tx.codes.activeOneTimeExpiry(u.id, now);
-  const state = await tx.verification.get(u.id);
-  const locked = isLocked(state, now);
+  // The worst of the clients' states: locked while any client is (see verify.ts throttleClient).
+  const verification = worstState(await tx.verification.list(u.id), now);
   const recentEvents = await tx.audit.list({ userId: u.id, limit: 20 });
   const privileged = { marked: await tx.approvals.isPrivileged(u.id), operatorAccount: (await operatorOwning(tx, u)) !== null };
   return {
@@ -73,7 +73,7 @@ async function summarize(tx: ReadTx, userId: number, now: number): Promise<Facto
     sms: sms ? { masked: maskPhone(sms.phone), verified: sms.verified, usage: sms.purpose === 'approvals' ? 'login-and-approvals' : 'login-only' } : null,
     backupCodes: set ? { remaining: set.remaining, total: set.total, createdAt: set.createdAt } : null,
     oneTimeCode: { active: otcExpiry !== null, expiresAt: otcExpiry },
-    verification: { failures: state.failures, locked, lockedUntil: locked ? state.lockedUntil : null },
+    verification,
     privileged,
     recentEvents,
   };

@@ -16,7 +16,7 @@ import { normalizeEmail } from './users.ts';
 import { loadSettings } from './settings.ts';
 import { auditAction, auditAs, checkAction, normalizeContext, queueNotification, type ActionContext, type UserRow } from './actions.ts';
 import { createPending, confirmPending, SECRET_BYTES } from './enrollment.ts';
-import { failedState, isLocked, lockDetails, registerFailure } from './verify.ts';
+import { failedState, isLocked, lockDetails, registerFailure, stateForClient, throttleClient, userStateFor } from './verify.ts';
 import type { EnrollmentCodeIssued } from '../../contract/index.ts';
 
 /** No 0/O, 1/I/L: read aloud or from a note without mistakes (31 symbols, 12 of them ≈ 59 bits). */
@@ -127,7 +127,8 @@ export async function startSelfEnrollment(store: ServerStore, email: string, typ
       // The throttle of unknown addresses keeps the loose fold (as verify does).
       if (!user) return unknownAddress(tx, store, addr.email, foldKey(addr.email), now);
       const session = selfSession(store, user);
-      const state = await tx.verification.get(user.id);
+      const client = throttleClient(session);
+      const state = await userStateFor(tx, user.id, client);
       if (isLocked(state, now)) {
         await auditAction(tx, session, user, 'enrollment.self.start', null, { reason: 'locked' }, now, 'locked');
         return { kind: 'locked' };
@@ -137,7 +138,7 @@ export async function startSelfEnrollment(store: ServerStore, email: string, typ
       const matches = !!rec && !!code && safeEqual(given, rec.verifier);
       const reason = !matches ? 'wrong' : rec.usedAt !== null ? 'used' : rec.expiresAt <= now ? 'expired' : user.status === 'disabled' ? 'user-disabled' : null;
       if (reason !== null || !(await tx.serverAuth.useEnrollmentCode(user.id, now))) {
-        const f = await registerFailure(tx, user.id, settings, now);
+        const f = await registerFailure(tx, user.id, client, settings, now);
         await auditAction(tx, session, user, 'enrollment.self.start', null, { reason: reason ?? 'used', failures: f.failures, ...lockDetails(f) }, now, 'rejected');
         return { kind: 'rejected' };
       }
@@ -160,13 +161,14 @@ export async function startSelfEnrollment(store: ServerStore, email: string, typ
 async function unknownAddress(tx: WriteTx, store: ServerStore, address: string, emailKey: string, now: number): Promise<SelfStartResult> {
   const settings = await loadSettings(tx);
   const session = selfSession(store, { email: address });
-  const state = await tx.verification.getUnknown(emailKey);
+  const client = throttleClient(session);
+  const state = stateForClient(await tx.verification.listUnknown(emailKey), client);
   if (isLocked(state, now)) {
     await auditAs(tx, session, { action: 'enrollment.self.start', userId: null, userEmail: address, outcome: 'locked', details: { reason: 'locked', unknownUser: true } }, now);
     return { kind: 'locked' };
   }
   const { locked, hardLocked, ...next } = failedState(state, settings, now);
-  await tx.verification.setUnknown(emailKey, next);
+  await tx.verification.setUnknown(emailKey, client, next);
   await auditAs(tx, session, { action: 'enrollment.self.start', userId: null, userEmail: address, outcome: 'rejected', details: { reason: 'unknown-user', failures: next.failures, ...lockDetails({ locked, hardLocked, lockedUntil: next.lockedUntil }) } }, now);
   return { kind: 'rejected' };
 }

@@ -2,7 +2,7 @@ import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import type { Store } from '../store/port.ts';
 import { requireRole } from './roles.ts';
-import { isLocked } from './verify.ts';
+import { worstState } from './verify.ts';
 import { maskPhone } from './text.ts';
 import { loadSettings, findCheck } from './settings.ts';
 import { auditAction, auditAs, checkAction, loadUser, normalizeContext, queueNotification, MAX_TICKET_LENGTH, type ActionContext } from './actions.ts';
@@ -26,7 +26,7 @@ export async function removeSms(store: Store, session: Session, userId: number, 
   });
 }
 
-/** Clears a user's verification lock and failure counter, also the hard lock (admin, same identity checks). */
+/** Clears a user's verification locks and failure counters for every client, also hard locks (admin, same identity checks). */
 export async function clearVerificationLock(store: Store, session: Session, userId: number, ctx: ActionContext): Promise<{ failures: 0; locked: false }> {
   requireRole(session, 'lock:clear');
   const c = normalizeContext(ctx);
@@ -35,10 +35,10 @@ export async function clearVerificationLock(store: Store, session: Session, user
     const now = store.clock.now();
     const refused = await checkVelocity(tx, session, user, 'lock.clear', c, now);
     if (refused) return refused;
-    const before = await tx.verification.get(user.id);
-    const wasLocked = isLocked(before, now);
-    await tx.verification.set(user.id, { failures: 0, lockedAt: null, lockedUntil: null });
-    await auditAction(tx, session, user, 'lock.clear', c, { previousFailures: before.failures, wasLocked }, now);
+    // Every client's state (and the one kept from before counting was per client) goes.
+    const before = worstState(await tx.verification.list(user.id), now);
+    await tx.verification.clear(user.id);
+    await auditAction(tx, session, user, 'lock.clear', c, { previousFailures: before.failures, wasLocked: before.locked }, now);
     // A lifted lock lets guessing resume: the user should hear of it.
     await queueNotification(tx, user, 'lock-cleared', now);
     return { failures: 0 as const, locked: false as const };

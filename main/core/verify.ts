@@ -1,8 +1,9 @@
 import { foldKey } from './text.ts';
 import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
-import type { Store, WriteTx } from '../store/port.ts';
+import type { ReadTx, Store, WriteTx } from '../store/port.ts';
 import type { UserRecord, VerificationState } from '../store/records.ts';
+import { LEGACY_CLIENT, type ClientVerificationState } from '../store/repos/verification.ts';
 import { requireRole } from './roles.ts';
 import { codeVerifier, safeEqual } from './crypto.ts';
 import { loadSettings, VERIFY_POLICY, type Settings } from './settings.ts';
@@ -89,16 +90,58 @@ export function failedState(s: VerificationState, settings: Settings, now: numbe
 }
 
 /**
- * Counts one rejected attempt. At `burnAfter` failures the active one-time code is burned (a
- * guesser gets no more tries at it); at `lockAfter` the user is locked for the cool-down. The
- * counter keeps counting after a cool-down, so each later failure locks again at once, for
- * twice as long as the last (up to the cap), and the hard-lock count locks until cleared.
+ * The key the throttle counts a caller's attempts under: the login service's key or client
+ * (`service:<key id>`, the same for a service key file and a server's service client), the
+ * RADIUS client (`radius:<client id>`), the enrollment page (`self-enrollment`), or the operator
+ * confirming at the helpdesk (`operator:<id>`). Ids and names only, never a secret. Counting per
+ * client means one stranger's guessing through one door locks that door, not the user's others.
  */
-export async function registerFailure(tx: WriteTx, userId: number, settings: Settings, now: number): Promise<{ failures: number; burned: number; locked: boolean; hardLocked: boolean; lockedUntil: number | null }> {
-  const { locked, hardLocked, ...next } = failedState(await tx.verification.get(userId), settings, now);
+export function throttleClient(session: Session): string {
+  return session.role === 'service' ? session.operatorId : `operator:${session.operatorId}`;
+}
+
+const ZERO: VerificationState = { failures: 0, lockedAt: null, lockedUntil: null };
+
+/**
+ * The state one client counts from: its own, or for a client with none yet the state kept
+ * before counting was per client (LEGACY_CLIENT), so a lock in force before the upgrade stays
+ * in force for every client until it runs out or an admin clears it.
+ */
+export function stateForClient(rows: readonly ClientVerificationState[], client: string): VerificationState {
+  const r = rows.find((x) => x.client === client) ?? rows.find((x) => x.client === LEGACY_CLIENT);
+  return r ? { failures: r.failures, lockedAt: r.lockedAt, lockedUntil: r.lockedUntil } : { ...ZERO };
+}
+
+/** A user's state as `client` counts it (see stateForClient). */
+export async function userStateFor(tx: ReadTx, userId: number, client: string): Promise<VerificationState> {
+  return stateForClient(await tx.verification.list(userId), client);
+}
+
+/**
+ * The worst of a user's states across clients, for the user's page and clear-lock: the most
+ * failures, locked when any client is, and until the latest end (null while any is hard-locked).
+ */
+export function worstState(rows: readonly VerificationState[], now: number): { failures: number; locked: boolean; lockedUntil: number | null } {
+  const locked = rows.filter((r) => isLocked(r, now));
+  const failures = rows.reduce((m, r) => Math.max(m, r.failures), 0);
+  if (locked.length === 0) return { failures, locked: false, lockedUntil: null };
+  if (locked.some(isHardLocked)) return { failures, locked: true, lockedUntil: null };
+  return { failures, locked: true, lockedUntil: Math.max(...locked.map((r) => r.lockedUntil ?? 0)) };
+}
+
+/**
+ * Counts one rejected attempt of `client`. At `burnAfter` failures of that client the user's
+ * active one-time code is burned: the code is the user's, not the client's, so one door's
+ * guessing is enough to take it out of play (the safe side). At `lockAfter` the client is
+ * locked for the cool-down. The counter keeps counting after a cool-down, so each later failure
+ * locks again at once, for twice as long as the last (up to the cap), and the hard-lock count
+ * locks that client until an admin clears the user's lock.
+ */
+export async function registerFailure(tx: WriteTx, userId: number, client: string, settings: Settings, now: number): Promise<{ failures: number; burned: number; locked: boolean; hardLocked: boolean; lockedUntil: number | null }> {
+  const { locked, hardLocked, ...next } = failedState(await userStateFor(tx, userId, client), settings, now);
   let burned = 0;
   if (next.failures >= settings.verification.burnAfter) burned = await tx.codes.burnOneTime(userId, now);
-  await tx.verification.set(userId, next);
+  await tx.verification.set(userId, client, next);
   return { failures: next.failures, burned, locked, hardLocked, lockedUntil: next.lockedUntil };
 }
 
@@ -108,9 +151,12 @@ export function lockDetails(f: { locked: boolean; hardLocked: boolean; lockedUnt
   return f.locked ? { locked: true, lockedUntil: f.lockedUntil } : {};
 }
 
-/** An accepted code resets the counter and any lock. */
-export async function registerSuccess(tx: WriteTx, userId: number): Promise<void> {
-  await tx.verification.set(userId, { failures: 0, lockedAt: null, lockedUntil: null });
+/**
+ * An accepted code resets that client's counter and lock, and only that client's: a stranger
+ * guessing through another door stays slowed down (and a lock an admin must clear stays).
+ */
+export async function registerSuccess(tx: WriteTx, userId: number, client: string): Promise<void> {
+  await tx.verification.set(userId, client, { ...ZERO });
 }
 
 /** Activates a pending enrollment at its first accepted code (any other active one is revoked). */
@@ -267,14 +313,16 @@ async function verifyUnknown(store: Store, tx: WriteTx, session: Session, addres
   const settings = await loadSettings(tx);
   const factor = c.kind;
   const event = (outcome: string, details: Record<string, unknown>) => auditAs(tx, session, { action: 'code.verify', userId: null, userEmail: address, outcome, details: { factor, ...details } }, now);
-  const state = await tx.verification.getUnknown(emailKey);
+  const client = throttleClient(session);
+  // Read as a user's state is read (every client's row, then this client's), so the work is the same.
+  const state = stateForClient(await tx.verification.listUnknown(emailKey), client);
   if (isLocked(state, now)) {
     await event('locked', { reason: 'locked', unknownUser: true, lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) });
     return 'locked';
   }
   dummyWork(store.values, c, now);
   const { locked, hardLocked, ...next } = failedState(state, settings, now);
-  await tx.verification.setUnknown(emailKey, next);
+  await tx.verification.setUnknown(emailKey, client, next);
   await event('rejected', { reason: 'unknown-user', failures: next.failures, ...lockDetails({ locked, hardLocked, lockedUntil: next.lockedUntil }) });
   return 'rejected';
 }
@@ -287,7 +335,8 @@ async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: 
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'user-disabled' }, now, 'rejected');
     return 'rejected';
   }
-  const state = await tx.verification.get(user.id);
+  const client = throttleClient(session);
+  const state = await userStateFor(tx, user.id, client);
   if (isLocked(state, now)) {
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) }, now, 'locked');
     return 'locked';
@@ -295,7 +344,7 @@ async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: 
   await tx.authenticators.lapseExpired(user.id, now);
   const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(store.values.verifierKey(), tx, user.id, c.value, now) : await tryOneTime(store.values.verifierKey(), tx, user.id, c.value, now);
   if (m.ok) {
-    await registerSuccess(tx, user.id);
+    await registerSuccess(tx, user.id, client);
     if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
     return 'accepted';
@@ -305,7 +354,7 @@ async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: 
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'replay' }, now, 'rejected');
     return 'rejected';
   }
-  const f = await registerFailure(tx, user.id, settings, now);
+  const f = await registerFailure(tx, user.id, client, settings, now);
   await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason, failures: f.failures, ...(f.burned ? { burnedOneTimeCode: true } : {}), ...lockDetails(f) }, now, 'rejected');
   return 'rejected';
 }

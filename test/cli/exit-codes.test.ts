@@ -11,6 +11,7 @@ import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { appendJournalEvent } from '../../main/store/sqlite/signin-journal.ts';
 import { findUserByEmail } from '../../main/core/users.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
+import { LEGACY_CLIENT } from '../../main/store/repos/verification.ts';
 import { COMMANDS } from '../../main/cli/main.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
@@ -178,7 +179,8 @@ describe('exit codes', () => {
       const store = storeOf(v);
       const kari = (await findUserByEmail(store, KARI))!;
       const now = Date.now();
-      await store.write((tx) => tx.verification.set(kari.id, { failures: 10, lockedAt: now, lockedUntil: now + 3_600_000 }));
+      // A lock kept from before counting was per client holds for every client (also this operator).
+      await store.write((tx) => tx.verification.set(kari.id, LEGACY_CLIENT, { failures: 10, lockedAt: now, lockedUntil: now + 3_600_000 }));
     } finally {
       v.close();
     }
@@ -189,6 +191,31 @@ describe('exit codes', () => {
     await expectError(cli(['confirm', KARI, '123456']), 5, 'USER_LOCKED');
     expect((await cli(['clear-lock', KARI, ...ACT])).status).toBe(0);
     expect((await cli(['verify', KARI, '123456'])).status).toBe(1);
+  });
+
+  it('5 for one service key only: its wrong codes lock that key; another key and the operator still verify; an unknown address ends alike', async () => {
+    const keys = ['portal', 'vpn'].map((label) => ({ label, file: join(root, `${label}.key`) }));
+    for (const k of keys) expect((await cli(['service-key', 'create', k.file, '--label', k.label])).status).toBe(0);
+    const codes = oneJson((await cli(['backup-codes', OLA, ...ACT])).stdout).result.codes as string[];
+    const asKey = (file: string, email: string, code: string) => runCli(['--vault', vaultDir, '--json', 'verify', email, code, '--service-key', file], { FACTORDESK_PASSWORD: undefined });
+    const wrong: Array<[number | null, string]> = [];
+    const nobody: Array<[number | null, string]> = [];
+    for (let i = 0; i < 11; i++) {
+      const w = await asKey(keys[0]!.file, OLA, '000000');
+      wrong.push([w.status, w.stdout]);
+      const n = await asKey(keys[0]!.file, 'nobody@example.no', '000000');
+      nobody.push([n.status, n.stdout]);
+    }
+    // The same exit codes and output for an address that is no user, then locked (5) at the same try.
+    expect(nobody).toEqual(wrong);
+    expect(wrong.map(([status]) => status)).toEqual([...Array<number>(10).fill(1), 5]);
+    // The right code through the locked key: still 5. Through the other key, and for the operator: accepted.
+    expect((await asKey(keys[0]!.file, OLA, codes[0]!)).status).toBe(5);
+    expect((await asKey(keys[1]!.file, OLA, codes[1]!)).status).toBe(0);
+    expect((await cli(['verify', OLA, codes[2]!])).status).toBe(0);
+    // clear-lock lifts the key's lock too.
+    expect((await cli(['clear-lock', OLA, ...ACT])).status).toBe(0);
+    expect((await asKey(keys[0]!.file, OLA, codes[3]!)).status).toBe(0);
   });
 
   it('6: vault missing, damaged, newer, slots invalid — and the files are never replaced', async () => {

@@ -219,7 +219,7 @@ export function vaultFingerprint(db: Db): { tables: Record<string, string>; audi
 
 /** The verification counters of every user (to prove a refusal moved none). */
 export function verificationRows(db: Db): string {
-  return rowText(db.prepare('SELECT * FROM verification_state ORDER BY user_id').all());
+  return rowText(db.prepare('SELECT * FROM verification_state ORDER BY user_id, client').all());
 }
 
 /** Runs `fn` and returns 'OK' or the FactorDeskError code. */

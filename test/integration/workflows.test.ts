@@ -8,11 +8,12 @@ import type { OutputSink } from '../../main/core/sink.ts';
 import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../main/store/port.ts';
 import type { VerificationState } from '../../main/store/records.ts';
+import { LEGACY_CLIENT } from '../../main/store/repos/verification.ts';
 import type { Session } from '../../main/core/session.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { currentSettings, updateSettings } from '../../main/core/settings.ts';
-import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
+import { throttleClient, verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
 import { issueOneTimeCode } from '../../main/core/one-time-codes.ts';
 import { issueBackupCodes } from '../../main/core/backup-codes.ts';
 import { confirmEnrollment, forceReenrollment, pendingEnrollmentForSheet, regenerateEnrollment, revealEnrollmentKey } from '../../main/core/enrollment.ts';
@@ -67,7 +68,8 @@ const stepNow = () => Math.floor(clock.now() / 30_000);
 
 const last = async (): Promise<AuditEvent> => (await store.read((tx) => tx.audit.list({ limit: 1 })))[0]!;
 const auditCount = async (): Promise<number> => (await store.read((tx) => tx.audit.head())).count;
-const state = (userId: number): Promise<VerificationState> => store.read((tx) => tx.verification.get(userId));
+/** The user's state as the agent's own verifications count it (the throttle is per calling client). */
+const state = (userId: number, s: Session = agent): Promise<VerificationState> => store.read((tx) => tx.verification.get(userId, throttleClient(s)));
 const verify = async (userId: number, code: string, s: Session = agent) => (await verifyCode(store, s, userId, code)).result;
 
 /** An export destination in memory: what was saved (and not taken back). */
@@ -176,7 +178,7 @@ describe('failure counter, burn and lock', () => {
   it('100 consecutive wrong codes lock until an admin clears it (NIST SP 800-63B), for a user and an unknown address', async () => {
     const { codes } = await issueBackupCodes(store, agent, kari, ctx);
     // 99 failures whose last wait is over (walking them by the clock would take months).
-    await store.write((tx) => tx.verification.set(kari, { failures: 99, lockedAt: 0, lockedUntil: clock.now() - 1 }));
+    await store.write((tx) => tx.verification.set(kari, throttleClient(agent), { failures: 99, lockedAt: 0, lockedUntil: clock.now() - 1 }));
     expect(await verify(kari, '000000')).toBe('rejected');
     expect(await state(kari)).toMatchObject({ failures: 100, lockedUntil: null });
     expect((await last()).details).toMatchObject({ failures: 100, locked: true, hardLocked: true });
@@ -188,7 +190,7 @@ describe('failure counter, burn and lock', () => {
     expect((await last()).details).toMatchObject({ previousFailures: 100, wasLocked: true });
     expect(await verify(kari, codes[0]!)).toBe('accepted');
 
-    await store.write((tx) => tx.verification.setUnknown('nobody@example.no', { failures: 99, lockedAt: 0, lockedUntil: clock.now() - 1 }));
+    await store.write((tx) => tx.verification.setUnknown('nobody@example.no', throttleClient(service), { failures: 99, lockedAt: 0, lockedUntil: clock.now() - 1 }));
     expect((await verifyCodeForEmail(store, service, 'nobody@example.no', '000000')).result).toBe('rejected');
     clock.advance(365 * 86_400_000);
     expect((await verifyCodeForEmail(store, service, 'nobody@example.no', '000000')).result).toBe('locked');
@@ -237,7 +239,7 @@ describe('an address that is no user', () => {
     expect(e).toMatchObject({ action: 'code.verify', userId: null, userEmail: NOBODY, outcome: 'locked', details: { reason: 'locked', unknownUser: true } });
     // Keyed by the folded address: another spelling of the same address is the same throttle.
     expect(await byEmail('nobody@example.NO', '12345678')).toBe('locked');
-    expect(await store.read((tx) => tx.verification.getUnknown(foldKey(NOBODY)))).toMatchObject({ failures: 10 });
+    expect(await store.read((tx) => tx.verification.getUnknown(foldKey(NOBODY), throttleClient(service)))).toMatchObject({ failures: 10 });
     // Another unknown address is not affected, and its rejection is audited as unknown-user.
     expect(await byEmail('someone.else@example.no', 'K7QM-9XWE-R4TP-H2ZA')).toBe('rejected');
     expect((await last()).details).toMatchObject({ reason: 'unknown-user', failures: 1, factor: 'backup' });
@@ -245,7 +247,7 @@ describe('an address that is no user', () => {
     const before = await auditCount();
     expect(await errCode(() => verifyCodeForEmail(store, agent, 'ola@example.no', '000000'))).toBe('NOT_FOUND');
     expect(await auditCount()).toBe(before);
-    expect((await store.read((tx) => tx.verification.getUnknown('ola@example.no'))).failures).toBe(0);
+    expect(await store.read((tx) => tx.verification.listUnknown('ola@example.no'))).toEqual([]);
   });
 
   it('a known address verifies through the same service for both kinds of caller', async () => {
@@ -253,6 +255,85 @@ describe('an address that is no user', () => {
     expect(await byEmail(' KARI.nordmann@example.no ', codes[0]!)).toBe('accepted');
     expect(await byEmail('kari.nordmann@example.no', codes[1]!, agent)).toBe('accepted');
     expect(await errCode(() => verifyCodeForEmail(store, service, 'not an address', '000000'))).toBe('BAD_REQUEST');
+  });
+});
+
+describe('counted per user and per calling client', () => {
+  const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+  const portal: Session = { operatorId: 'service:k2', name: 'service:portal', displayName: 'portal', role: 'service', emailKey: null, signedInAt: 0, via: 'https' };
+
+  it('the client key names the caller, never a secret', () => {
+    expect([service, radius, portal, agent].map(throttleClient)).toEqual(['service:k1', 'radius:r1', 'service:k2', `operator:${agent.operatorId}`]);
+  });
+
+  it("one client's wrong codes lock that client only; another verifies the right code; clear-lock lifts every client's lock", async () => {
+    const { codes } = await issueBackupCodes(store, agent, kari, ctx);
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) answers.push(await verify(kari, '000000', radius));
+    expect(answers).toEqual([...Array<string>(10).fill('rejected'), 'locked', 'locked']);
+    expect(await verify(kari, codes[0]!, radius)).toBe('locked');
+    // The user's other ways in are not slowed: the login service and the agent verify the right code.
+    expect(await verify(kari, codes[1]!, service)).toBe('accepted');
+    expect(await verify(kari, codes[2]!, agent)).toBe('accepted');
+    // An accepted code resets that client's counter only: the RADIUS client stays locked.
+    expect(await state(kari, radius)).toMatchObject({ failures: 10, lockedUntil: clock.now() + 30 * 60_000 });
+    expect(await verify(kari, codes[3]!, radius)).toBe('locked');
+    // The user's page shows the worst of the clients.
+    expect((await getUserFactors(store, agent, kari)).verification).toEqual({ failures: 10, locked: true, lockedUntil: clock.now() + 30 * 60_000 });
+    // A second client's guessing counts on its own, from zero.
+    for (let i = 0; i < 9; i++) expect(await verify(kari, '000000', portal)).toBe('rejected');
+    expect(await state(kari, portal)).toMatchObject({ failures: 9, lockedUntil: null });
+    expect(await verify(kari, codes[4]!, portal)).toBe('accepted');
+    expect(await state(kari, portal)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+    // Clear-lock clears every client's state.
+    await clearVerificationLock(store, admin, kari, ctx);
+    expect((await last()).details).toMatchObject({ previousFailures: 10, wasLocked: true });
+    expect(await store.read((tx) => tx.verification.list(kari))).toEqual([]);
+    expect(await verify(kari, codes[5]!, radius)).toBe('accepted');
+    expect((await getUserFactors(store, agent, kari)).verification).toEqual({ failures: 0, locked: false, lockedUntil: null });
+  });
+
+  it('the one-time code is burned when one client reaches the burn count', async () => {
+    const otc = await issueOneTimeCode(store, agent, kari, ctx);
+    for (let i = 0; i < 4; i++) await verify(kari, '000000', portal);
+    for (let i = 0; i < 4; i++) await verify(kari, '000000', radius);
+    // Eight failures in all, but no client has five: the code still works.
+    expect((await getUserFactors(store, agent, kari)).oneTimeCode.active).toBe(true);
+    await verify(kari, '000000', radius);
+    expect((await last()).details).toMatchObject({ failures: 5, burnedOneTimeCode: true });
+    expect(await verify(kari, otc.code, portal)).toBe('rejected');
+    expect((await last()).details.reason).toBe('burned');
+  });
+
+  it('an unknown address and a wrong code answer alike on each client, each with its own throttle', async () => {
+    const byEmail = async (email: string, s: Session) => (await verifyCodeForEmail(store, s, email, '000000')).result;
+    for (const s of [radius, portal]) {
+      const known: string[] = [];
+      const unknown: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        known.push(await byEmail('kari.nordmann@example.no', s));
+        unknown.push(await byEmail('nobody@example.no', s));
+      }
+      expect(unknown).toEqual(known);
+      expect(unknown).toEqual([...Array<string>(10).fill('rejected'), 'locked']);
+    }
+    // The login service has not guessed: the unknown address is not locked for it, as Kari is not.
+    expect(await byEmail('nobody@example.no', service)).toBe('rejected');
+    expect(await byEmail('kari.nordmann@example.no', service)).toBe('rejected');
+    expect((await store.read((tx) => tx.verification.listUnknown('nobody@example.no'))).map((r) => [r.client, r.failures])).toEqual([
+      ['radius:r1', 10],
+      ['service:k1', 1],
+      ['service:k2', 10],
+    ]);
+  });
+
+  it('a lock kept from before counting was per client holds for every client until it is cleared', async () => {
+    const { codes } = await issueBackupCodes(store, agent, kari, ctx);
+    await store.write((tx) => tx.verification.set(kari, LEGACY_CLIENT, { failures: 100, lockedAt: 1, lockedUntil: null }));
+    for (const s of [radius, portal, service, agent]) expect(await verify(kari, codes[0]!, s)).toBe('locked');
+    expect((await getUserFactors(store, agent, kari)).verification).toEqual({ failures: 100, locked: true, lockedUntil: null });
+    await clearVerificationLock(store, admin, kari, ctx);
+    expect(await verify(kari, codes[0]!, radius)).toBe('accepted');
   });
 });
 

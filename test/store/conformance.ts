@@ -51,6 +51,8 @@ export type RaceOp = { kind: 'redeem-one-time'; codeId: number; at: number } | {
 
 const LOGIN_SERVICE: Session = { operatorId: 'service:login', name: 'login', displayName: 'Login service', role: 'service', emailKey: null, signedInAt: 0 };
 const ANNE: Session = { operatorId: 'op-anne', name: 'anne', displayName: 'Anne Berg', role: 'admin', emailKey: 'anne.berg@example.no', signedInAt: 0 };
+/** The calling client a plain state is kept under in these cases (the login service's key). */
+const C = 'service:login';
 
 const salt = (n: number) => Buffer.alloc(16, n);
 const hash = (n: number) => Buffer.alloc(32, n);
@@ -75,36 +77,83 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         await expect(
           store.write(async (tx) => {
             await tx.codes.insertOneTime({ userId: id!, salt: salt(1), hash: hash(1), createdAt: 1, expiresAt: 2 });
-            await tx.verification.set(id!, { failures: 3, lockedAt: null, lockedUntil: null });
+            await tx.verification.set(id!, C, { failures: 3, lockedAt: null, lockedUntil: null });
             await tx.audit.append({ action: 'code.issue-one-time', operator: 'anne', outcome: 'ok' }, 1);
             throw new Error('boom');
           }),
         ).rejects.toThrow('boom');
         await store.read(async (tx) => {
           expect(await tx.codes.recentOneTime(id!, 5)).toEqual([]);
-          expect(await tx.verification.get(id!)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.get(id!, C)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
           expect(await tx.audit.head()).toEqual(before);
         });
       });
 
       it('a committed write is seen by the next read', async () => {
         const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
-        await store.write((tx) => tx.verification.set(id!, { failures: 2, lockedAt: 5, lockedUntil: 10 }));
-        expect(await store.read((tx) => tx.verification.get(id!))).toEqual({ failures: 2, lockedAt: 5, lockedUntil: 10 });
+        await store.write((tx) => tx.verification.set(id!, C, { failures: 2, lockedAt: 5, lockedUntil: 10 }));
+        expect(await store.read((tx) => tx.verification.get(id!, C))).toEqual({ failures: 2, lockedAt: 5, lockedUntil: 10 });
       });
 
       it('an address that is no user has its own verification state, apart from every user', async () => {
         const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
-        expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+        expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no', C))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
         await store.write(async (tx) => {
-          await tx.verification.setUnknown('nobody@example.no', { failures: 1, lockedAt: null, lockedUntil: null });
-          await tx.verification.setUnknown('nobody@example.no', { failures: 11, lockedAt: 5, lockedUntil: 10 });
+          await tx.verification.setUnknown('nobody@example.no', C, { failures: 1, lockedAt: null, lockedUntil: null });
+          await tx.verification.setUnknown('nobody@example.no', C, { failures: 11, lockedAt: 5, lockedUntil: 10 });
         });
         await store.read(async (tx) => {
-          expect(await tx.verification.getUnknown('nobody@example.no')).toEqual({ failures: 11, lockedAt: 5, lockedUntil: 10 });
-          expect(await tx.verification.getUnknown('other@example.no')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
-          expect(await tx.verification.getUnknown('kari@example.no')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
-          expect(await tx.verification.get(id!)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.getUnknown('nobody@example.no', C)).toEqual({ failures: 11, lockedAt: 5, lockedUntil: 10 });
+          expect(await tx.verification.getUnknown('other@example.no', C)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.getUnknown('kari@example.no', C)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.get(id!, C)).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+        });
+      });
+
+      it('verification state is kept per user and per calling client; clear removes every client of that user', async () => {
+        const [kari, ola] = await t.seedUsers([
+          { email: 'kari@example.no', name: 'Kari Nordmann' },
+          { email: 'ola@example.no', name: 'Ola Nordmann' },
+        ]);
+        await store.write(async (tx) => {
+          await tx.verification.set(kari!, 'radius:r1', { failures: 12, lockedAt: 5, lockedUntil: 99 });
+          await tx.verification.set(kari!, 'service:s1', { failures: 1, lockedAt: null, lockedUntil: null });
+          await tx.verification.set(kari!, 'radius:r1', { failures: 13, lockedAt: 6, lockedUntil: 100 });
+          await tx.verification.set(ola!, 'radius:r1', { failures: 2, lockedAt: null, lockedUntil: null });
+        });
+        await store.read(async (tx) => {
+          expect(await tx.verification.get(kari!, 'radius:r1')).toEqual({ failures: 13, lockedAt: 6, lockedUntil: 100 });
+          expect(await tx.verification.get(kari!, 'service:s1')).toEqual({ failures: 1, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.get(kari!, 'service:s2')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.list(kari!)).toEqual([
+            { client: 'radius:r1', failures: 13, lockedAt: 6, lockedUntil: 100 },
+            { client: 'service:s1', failures: 1, lockedAt: null, lockedUntil: null },
+          ]);
+          expect(await tx.verification.list(ola!)).toEqual([{ client: 'radius:r1', failures: 2, lockedAt: null, lockedUntil: null }]);
+        });
+        expect(await store.write((tx) => tx.verification.clear(kari!))).toBe(2);
+        await store.read(async (tx) => {
+          expect(await tx.verification.list(kari!)).toEqual([]);
+          expect(await tx.verification.get(kari!, 'radius:r1')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          // Another user's state is not touched.
+          expect(await tx.verification.get(ola!, 'radius:r1')).toEqual({ failures: 2, lockedAt: null, lockedUntil: null });
+        });
+        expect(await store.write((tx) => tx.verification.clear(kari!))).toBe(0);
+      });
+
+      it('an address that is no user has a state per calling client too', async () => {
+        await store.write(async (tx) => {
+          await tx.verification.setUnknown('nobody@example.no', 'radius:r1', { failures: 10, lockedAt: 5, lockedUntil: 10 });
+          await tx.verification.setUnknown('nobody@example.no', 'service:s1', { failures: 1, lockedAt: null, lockedUntil: null });
+        });
+        await store.read(async (tx) => {
+          expect(await tx.verification.getUnknown('nobody@example.no', 'radius:r1')).toEqual({ failures: 10, lockedAt: 5, lockedUntil: 10 });
+          expect(await tx.verification.getUnknown('nobody@example.no', 'service:s2')).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+          expect(await tx.verification.listUnknown('nobody@example.no')).toEqual([
+            { client: 'radius:r1', failures: 10, lockedAt: 5, lockedUntil: 10 },
+            { client: 'service:s1', failures: 1, lockedAt: null, lockedUntil: null },
+          ]);
+          expect(await tx.verification.listUnknown('other@example.no')).toEqual([]);
         });
       });
 
@@ -132,13 +181,13 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         await Promise.all(
           Array.from({ length: 25 }, () =>
             store.write(async (tx) => {
-              const s = await tx.verification.get(id!);
+              const s = await tx.verification.get(id!, C);
               await new Promise((r) => setTimeout(r, 0));
-              await tx.verification.set(id!, { ...s, failures: s.failures + 1 });
+              await tx.verification.set(id!, C, { ...s, failures: s.failures + 1 });
             }),
           ),
         );
-        expect((await store.read((tx) => tx.verification.get(id!))).failures).toBe(25);
+        expect((await store.read((tx) => tx.verification.get(id!, C))).failures).toBe(25);
       });
     });
 

@@ -11,7 +11,8 @@ import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
 import type { Session } from '../../main/core/session.ts';
 import { totpAt, totpStep } from '../../main/core/totp.ts';
-import { verifyCode } from '../../main/core/verify.ts';
+import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
+import { LEGACY_CLIENT } from '../../main/store/repos/verification.ts';
 import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 
 const cleanups: Array<() => void> = [];
@@ -94,10 +95,11 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       db.prepare('INSERT INTO verification_state (user_id, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)').run(id, 10, 100, 200);
     },
     async check(store) {
-      expect(await store.read((tx) => tx.verification.get(1))).toEqual({ failures: 10, lockedAt: 100, lockedUntil: 200 });
-      expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
-      await store.write((tx) => tx.verification.setUnknown('nobody@example.no', { failures: 1, lockedAt: null, lockedUntil: null }));
-      expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no'))).toEqual({ failures: 1, lockedAt: null, lockedUntil: null });
+      // The user's counter from before is kept as the state every client starts from (0013).
+      expect(await store.read((tx) => tx.verification.list(1))).toEqual([{ client: LEGACY_CLIENT, failures: 10, lockedAt: 100, lockedUntil: 200 }]);
+      expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no', 'service:login'))).toEqual({ failures: 0, lockedAt: null, lockedUntil: null });
+      await store.write((tx) => tx.verification.setUnknown('nobody@example.no', 'service:login', { failures: 1, lockedAt: null, lockedUntil: null }));
+      expect(await store.read((tx) => tx.verification.getUnknown('nobody@example.no', 'service:login'))).toEqual({ failures: 1, lockedAt: null, lockedUntil: null });
     },
   },
   // 3 → 4 (0004-sealed-secrets): a value key is made and every live seed sealed to its row; ended rows keep their zeros.
@@ -233,6 +235,33 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
         tx.approvals.insert({ action: 'lock.clear', userId: 1, userEmail: 'ola@example.no', requester: 'per', requesterId: 'op-per', triggers: ['privileged-user'], checks: ['callback'], ticket: 'HD-1', reason: 'r', options: {}, status: 'pending', createdAt: 2, expiresAt: 3, runnableAt: null }),
       );
       expect(await store.read((tx) => tx.approvals.get(a.id))).toMatchObject({ status: 'pending', userId: 1 });
+    },
+  },
+  // 11 → 12 (0013-client-verification): the throttle is kept per calling client; the counters from
+  // before become the legacy state every client starts from, so a lock in force stays in force.
+  11: {
+    seed(db) {
+      const user = db.prepare("INSERT INTO users (id, email, email_key, email_identity, name, name_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', 1, 1)");
+      user.run(1, 'kari@example.no', 'kari@example.no', 'kari@example.no', 'Kari', 'kari');
+      user.run(2, 'ola@example.no', 'ola@example.no', 'ola@example.no', 'Ola', 'ola');
+      const state = db.prepare('INSERT INTO verification_state (user_id, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)');
+      // Kari hard-locked (100 failures), Ola locked for the far future.
+      state.run(1, 100, 5, null);
+      state.run(2, 10, 5, 4_000_000_000_000);
+      db.prepare('INSERT INTO verification_unknown (email_key, failures, locked_at, locked_until) VALUES (?, ?, ?, ?)').run('nobody@example.no', 10, 5, 4_000_000_000_000);
+    },
+    async check(store, db) {
+      expect(await store.read((tx) => tx.verification.list(1))).toEqual([{ client: LEGACY_CLIENT, failures: 100, lockedAt: 5, lockedUntil: null }]);
+      expect(await store.read((tx) => tx.verification.listUnknown('nobody@example.no'))).toEqual([{ client: LEGACY_CLIENT, failures: 10, lockedAt: 5, lockedUntil: 4_000_000_000_000 }]);
+      // The locks from before hold for any client: a login service and a RADIUS client alike.
+      const radius: Session = { ...LOGIN_SERVICE, operatorId: 'radius:r1', name: 'radius:vpn', via: 'radius' };
+      expect(await verifyCode(store, LOGIN_SERVICE, 1, '123456')).toEqual({ result: 'locked' });
+      expect(await verifyCode(store, radius, 2, '123456')).toEqual({ result: 'locked' });
+      expect(await verifyCodeForEmail(store, radius, 'nobody@example.no', '123456')).toEqual({ result: 'locked' });
+      // A new client's failures are its own rows beside the legacy one.
+      await store.write((tx) => tx.verification.set(2, 'service:s1', { failures: 1, lockedAt: null, lockedUntil: null }));
+      expect((await store.read((tx) => tx.verification.list(2))).map((r) => r.client)).toEqual([LEGACY_CLIENT, 'service:s1']);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
     },
   },
 };

@@ -22,6 +22,9 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../main/store/postgres/migrations
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../helpers/postgres.ts';
 import { createSqliteStoreForTest } from './sqlite-open.ts';
+import type { Session } from '../../main/core/session.ts';
+import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
+import { LEGACY_CLIENT } from '../../main/store/repos/verification.ts';
 
 beforeAll(() => ensurePostgres(), 60_000);
 
@@ -159,13 +162,43 @@ describe('postgres store', () => {
     expect((await store.read((tx) => tx.directory.search('gunnar.strasse', { limit: 10, offset: 0 }))).items).toHaveLength(2);
   });
 
+  it('migrates a schema-14 database with verification counters: they become the legacy state every client starts from (0016)', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const m of MIGRATIONS.filter((m) => m.version <= 14)) {
+        await c.query(m.sql);
+        await m.run?.(c);
+        await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      await c.query("INSERT INTO users (id, email, email_key, email_identity, name, name_key, status, created_at, updated_at) VALUES (1, 'kari@example.no', 'kari@example.no', 'kari@example.no', 'Kari', 'kari', 'active', 1, 1)");
+      await c.query('INSERT INTO verification_state (user_id, failures, locked_at, locked_until) VALUES (1, 100, 5, NULL)');
+      await c.query("INSERT INTO verification_unknown (email_key, failures, locked_at, locked_until) VALUES ('nobody@example.no', 10, 5, 4000000000000)");
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
+    cleanup.push(() => store.close());
+    expect(await store.read((tx) => tx.verification.list(1))).toEqual([{ client: LEGACY_CLIENT, failures: 100, lockedAt: 5, lockedUntil: null }]);
+    expect(await store.read((tx) => tx.verification.listUnknown('nobody@example.no'))).toEqual([{ client: LEGACY_CLIENT, failures: 10, lockedAt: 5, lockedUntil: 4_000_000_000_000 }]);
+    // The hard lock from before holds for any client.
+    const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+    expect(await verifyCode(store, radius, 1, '123456')).toEqual({ result: 'locked' });
+    expect(await verifyCodeForEmail(store, radius, 'nobody@example.no', '123456')).toEqual({ result: 'locked' });
+    await store.write((tx) => tx.verification.set(1, 'service:s1', { failures: 1, lockedAt: null, lockedUntil: null }));
+    expect((await store.read((tx) => tx.verification.list(1))).map((r) => r.client)).toEqual([LEGACY_CLIENT, 'service:s1']);
+  });
+
   it('a write whose statement failed does not commit, even when the callback caught the error', async () => {
     const { store } = await fresh();
     await expect(
       store.write(async (tx) => {
         await tx.meta.set('kept', 'no');
         // A foreign key violation aborts the transaction; the callback swallows it.
-        await tx.verification.set(424242, { failures: 1, lockedAt: null, lockedUntil: null }).catch(() => {});
+        await tx.verification.set(424242, 'service:x', { failures: 1, lockedAt: null, lockedUntil: null }).catch(() => {});
         return 'done';
       }),
     ).rejects.toThrow(/foreign key/);

@@ -9,7 +9,8 @@ export const clearLock: Command = {
   name: 'clear-lock',
   summary: 'lift the lock after too many wrong codes (admin)',
   usage: ['clear-lock EMAIL --checks IDS --ticket T --reason R'],
-  help: `Clears the user's verification lock and failure counter. The user is notified.
+  help: `Clears the user's verification locks and failure counters, for every calling client (each
+service key, service or RADIUS client, operator). The user is notified.
 
 ${ACTION_HELP}`,
   options: { ...ACTION_OPTIONS },

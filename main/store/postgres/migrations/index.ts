@@ -12,6 +12,7 @@ import { sql as m0011, run as r0011 } from './0011-email-identity.ts';
 import { sql as m0013 } from './0013-alerts.ts';
 import { sql as m0014 } from './0014-outbox-delivery.ts';
 import { sql as m0015 } from './0015-approvals.ts';
+import { sql as m0016 } from './0016-client-verification.ts';
 import type pg from 'pg';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. `run` does, after the SQL and in its transaction, what SQL cannot. */
@@ -30,6 +31,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 12, name: '0013-alerts', sql: m0013 },
   { version: 13, name: '0014-outbox-delivery', sql: m0014 },
   { version: 14, name: '0015-approvals', sql: m0015 },
+  { version: 15, name: '0016-client-verification', sql: m0016 },
 ];
 
 /** The schema version this build writes. */
