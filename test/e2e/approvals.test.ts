@@ -49,6 +49,8 @@ describe.skipIf(!RENDERER_BUILT)('approvals in the top bar (Chromium)', () => {
   it('another admin approves by keyboard; the requester runs it and sees the code once', async () => {
     await expect.poll(() => $('approvals-count').textContent()).toBe('1');
     expect(await $('status-approvals').textContent()).toContain('1 approval waiting for you');
+    // The status bar also says how old the last backup is (none yet here).
+    expect(await $('status-backup').textContent()).toContain('No backup yet');
     await $('approvals-button').focus();
     await h.page.keyboard.press('Enter');
     await $('approvals-dialog').waitFor();

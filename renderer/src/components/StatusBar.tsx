@@ -3,7 +3,7 @@
 // where toasts appear, so that a toast never covers anything.
 import { useTranslation } from 'react-i18next';
 import type { PublicSession } from '../../../contract/index.ts';
-import { number } from '../format.ts';
+import { number, relative } from '../format.ts';
 import { Icon } from './Icon.tsx';
 import { ToastSlot } from './Toasts.tsx';
 
@@ -18,10 +18,12 @@ interface Props {
   onOutbox?: () => void;
   /** Approval requests waiting for this operator (to decide, or to run); null when unknown. */
   approvalsWaiting?: number | null;
+  /** Admins: when the vault was last backed up (null: never; undefined: not shown). */
+  lastBackup?: number | null;
 }
 
 /** The bar. */
-export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox, approvalsWaiting = null }: Props) {
+export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox, approvalsWaiting = null, lastBackup }: Props) {
   const { t } = useTranslation();
   return (
     <footer className="statusbar" data-testid="status-bar">
@@ -33,6 +35,12 @@ export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox, app
         <Icon name="shield" />
         {job ? t('statusBar.vaultBusy', { job }) : t('statusBar.vaultOpen')}
       </span>
+      {lastBackup !== undefined ? (
+        <span className="status-item" data-testid="status-backup">
+          <Icon name="download" />
+          {lastBackup === null ? t('statusBar.noBackup') : t('statusBar.lastBackup', { age: relative(lastBackup) })}
+        </span>
+      ) : null}
       {outboxPending !== null ? (
         <span className="status-item" data-slot="outbox" data-testid="status-outbox">
           <Icon name="sms" />

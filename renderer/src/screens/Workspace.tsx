@@ -54,6 +54,8 @@ export function Workspace({ session, onLock, startup }: Props) {
   const [changes, setChanges] = useState(0);
   const [outboxPending, setOutboxPending] = useState<number | null>(null);
   const [approvalsWaiting, setApprovalsWaiting] = useState<number | null>(null);
+  /** When the vault was last backed up (admins; null: never; undefined: not known). */
+  const [lastBackup, setLastBackup] = useState<number | null | undefined>(undefined);
   const settings = useApi('settings:get', {}, String(settingsKey));
   const lookup = useLookup(query);
   const idle = useIdleCountdown(settings.data?.idleLockMinutes);
@@ -91,6 +93,9 @@ export function Workspace({ session, onLock, startup }: Props) {
     let live = true;
     void call('outbox:list', { pendingOnly: true }).then((r) => {
       if (live && r.ok) setOutboxPending(r.value.length);
+    });
+    void call('vault:info', {}).then((r) => {
+      if (live && r.ok) setLastBackup(r.value.upkeep.lastBackup?.at ?? null);
     });
     return () => {
       live = false;
@@ -242,7 +247,7 @@ export function Workspace({ session, onLock, startup }: Props) {
         ) : (
           <main className="main tab-panel">{lookupScreen}</main>
         )}
-        <StatusBar session={session} idleLeft={idle.left} outboxPending={isAdmin ? outboxPending : null} job={running} onOutbox={isAdmin ? () => setView('outbox') : undefined} approvalsWaiting={approvalsWaiting} />
+        <StatusBar session={session} idleLeft={idle.left} outboxPending={isAdmin ? outboxPending : null} job={running} onOutbox={isAdmin ? () => setView('outbox') : undefined} approvalsWaiting={approvalsWaiting} lastBackup={isAdmin ? lastBackup : undefined} />
         {pwOpen ? <ChangePasswordDialog session={session} onClose={() => setPwOpen(false)} /> : null}
       </div>
     </WorkspaceContext.Provider>
