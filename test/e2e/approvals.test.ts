@@ -81,8 +81,11 @@ describe.skipIf(!RENDERER_BUILT)('approvals in the top bar (Chromium)', () => {
   });
 
   it("an admin sees a privileged user marked on the user's page and can unmark them", async () => {
+    await expect.poll(() => $('approvals-dialog').count()).toBe(0);
     await $('search-input').fill('kari@example.no');
-    await h.page.keyboard.press('Enter');
+    // Enter opens the highlighted match once the lookup has answered.
+    await $('lookup-results').getByText('kari@example.no').first().waitFor();
+    await $('search-input').press('Enter');
     await $('user-privileged').waitFor();
     expect(await $('user-privileged').textContent()).toContain('Privileged');
     await $('user-mark-privileged').click();
