@@ -1,3 +1,4 @@
+import { DirectorySearches } from '../../core/directory-searches.ts';
 import { checkSiteBasics } from '../../core/settings.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { str, type Command } from '../command.ts';
@@ -163,6 +164,7 @@ password from FACTORDESK_SMTP_PASSWORD).`,
   options: { store: { type: 'string' }, 'key-file': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'heads-file': { type: 'string' }, radius: { type: 'string' } },
   args: [],
   async run(ctx, p) {
+    const searchLimit = searchesPerMinuteFromEnv(ctx.io.env);
     const storeArg = str(p, 'store');
     const listen = str(p, 'listen');
     const certFile = str(p, 'tls-cert');
@@ -194,7 +196,7 @@ password from FACTORDESK_SMTP_PASSWORD).`,
       if (skew > MAX_CLOCK_SKEW_MS) fail('INTERNAL', `This computer's clock is ${Math.round(skew / 100) / 10} s off the database's: set the time (NTP) and start again. Authenticator codes need one clock.`);
       try {
         server = await startApiServer(
-          { store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log, smtpPasswordSet: !!smtpPasswordFromEnv(ctx.io.env), answered: (channel) => DELIVER_AFTER.has(channel) && delivery?.kick() },
+          { store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log, searches: new DirectorySearches(searchLimit === undefined ? {} : { limitPerMinute: searchLimit }), smtpPasswordSet: !!smtpPasswordFromEnv(ctx.io.env), answered: (channel) => DELIVER_AFTER.has(channel) && delivery?.kick() },
           where,
         );
       } catch (err) {
@@ -323,3 +325,16 @@ tail). Exit 0 when intact, 6 when not.`,
     return { result: r, text: `intact: ${r.count} events, ${r.headsChecked} signed heads checked${r.latestSigned ? `, latest signed ${localTime(r.latestSigned.at)} at event ${r.latestSigned.count}` : ''}` };
   },
 };
+
+/**
+ * FACTORDESK_SEARCHES_PER_MINUTE: how many users one session may list in a minute before lookups
+ * pause (default 2,000, what a person types); a whole number from 100, for a site whose own
+ * tools look people up in bulk. Anything else stops `serve` before it starts.
+ */
+function searchesPerMinuteFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.FACTORDESK_SEARCHES_PER_MINUTE;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = /^\s*\d{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 100) fail('BAD_REQUEST', 'FACTORDESK_SEARCHES_PER_MINUTE must be a whole number of users, at least 100 (the default is 2000).', { field: 'FACTORDESK_SEARCHES_PER_MINUTE' });
+  return n;
+}
