@@ -60,6 +60,7 @@ export const CHANNEL_NAMES = [
   'vault:integrity',
   'vault:backup',
   'vault:restore-preview',
+  'vault:delete-kept',
   'vault:restore',
   'vault:rekey',
   'service-keys:create',

@@ -74,6 +74,7 @@ export interface Channels {
   'vault:integrity': Spec<Q.Empty, { ok: boolean; problems: string[] }>;
   'vault:backup': Spec<Q.Empty, { file: string | null; bytes: number }>;
   'vault:restore-preview': Spec<Q.RestorePreviewRequest, V.RestorePreviewView>;
+  'vault:delete-kept': Spec<Q.Empty, { deleted: number }>;
   'vault:restore': Spec<Q.RestoreRequest, { restored: boolean; revived?: RevivedCredential[] }>;
   'vault:rekey': Spec<Q.Empty, { recoveryKey: string }>;
   'service-keys:create': Spec<{ label: string }, { file: string | null }>;

@@ -208,6 +208,8 @@ export interface VaultInfo {
   auditEvents: number;
   /** Upkeep, from the latest event of each kind in the audit log and the outbox. */
   upkeep: VaultUpkeep;
+  /** Files earlier restores kept aside in the vault folder (they hold the key slots of their time). */
+  keptAside?: number;
 }
 
 /** What a chosen backup holds, read from inside it (never from its header), before a restore. */

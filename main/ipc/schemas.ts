@@ -146,6 +146,7 @@ export const CHANNELS = {
   'vault:info': ch('vault:info', empty),
   'vault:integrity': ch('vault:integrity', empty),
   'vault:backup': ch('vault:backup', empty),
+  'vault:delete-kept': ch('vault:restore', empty),
   'vault:restore-preview': ch('vault:restore', z.object({ previewId: z.string().regex(/^[0-9a-f]{16}$/).optional(), password: password.optional() }).strict()),
   'vault:restore': ch('vault:restore', z.object({ password, previewId: z.string().regex(/^[0-9a-f]{16}$/).optional() }).strict()),
   'vault:rekey': ch('vault:rekey', empty),

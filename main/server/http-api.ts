@@ -56,6 +56,7 @@ export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
   'vault:backup': 'Back a server’s store up on the server host (pg_dump plus the key file kept apart).',
   'vault:restore-preview': 'Restore a server’s store on the server host.',
   'vault:restore': 'Restore a server’s store on the server host.',
+  'vault:delete-kept': 'A server has no vault folder: see the store’s own tools.',
   'vault:rekey': 'Key rotation of a server’s store runs on the server host.',
   'service-keys:create': 'Login services use service clients on a server.',
 };

@@ -77,6 +77,12 @@ describe.skipIf(!RENDERER_BUILT)('restore with a preview on the Vault screen (Ch
     await $('search-input').waitFor({ timeout: 60_000 });
     await $('nav-vault').click();
     await expect.poll(async () => ((await api('vault:info', {})).value as { users: number }).users).toBe(1);
+    // The files the restore kept aside are named, and deleted only after a second, explicit step.
+    await $('vault-kept').waitFor();
+    await $('vault-kept-delete').click();
+    await $('vault-kept-confirm').click();
+    await $('vault-kept').waitFor({ state: 'detached' });
+    expect(((await api('vault:info', {})).value as { keptAside: number }).keptAside).toBe(0);
   });
 
   it('a backup from before a key rotation opens with the password valid then and names the operator it brings back; Cancel keeps the vault', async () => {

@@ -31,6 +31,31 @@ describe('admin flows through the guard', () => {
     expect(await app.call('audit:verify', {})).toMatchObject({ ok: true, value: { ok: true } });
   });
 
+  it('after a restore the app lists the files kept aside and deletes them on request, audited; nothing to delete is NOT_FOUND', async () => {
+    const app = makeApp();
+    apps.push(app);
+    await app.firstRun();
+    const file = join(app.tmp, 'backup.fdbackup');
+    app.saved.backup = file;
+    expect((await app.call('vault:backup', {})).ok).toBe(true);
+    expect(await app.call('vault:info', {})).toMatchObject({ ok: true, value: { keptAside: 0 } });
+    expect(await app.call('vault:delete-kept', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    app.opened.backup = file;
+    expect(await app.call('vault:restore', { password: ADMIN.password })).toMatchObject({ ok: true, value: { restored: true } });
+    expect((await app.call('session:sign-in', { name: ADMIN.name, password: ADMIN.password })).ok).toBe(true);
+    const dir = app.controller.env.dir;
+    const kept = () => readdirSync(dir).filter((f) => f.includes('before-restore'));
+    expect(kept().length).toBeGreaterThan(0);
+    const info = await app.call('vault:info', {});
+    expect(info.ok && info.value.keptAside).toBe(kept().length);
+    const n = kept().length;
+    expect(await app.call('vault:delete-kept', {})).toMatchObject({ ok: true, value: { deleted: n } });
+    expect(kept()).toEqual([]);
+    expect(await app.call('vault:info', {})).toMatchObject({ ok: true, value: { keptAside: 0 } });
+    const events = await app.call('audit:list', { action: 'vault.restore.kept-deleted' });
+    expect(events.ok && events.value).toMatchObject([{ operator: ADMIN.name, details: { files: n } }]);
+  });
+
   it('a restore that brings back a removed operator says so in its answer and in the lock event for the sign-in screen', async () => {
     const app = makeApp();
     apps.push(app);

@@ -83,6 +83,7 @@ const VALID: { [C in Channel]: Req<C> } = {
   'vault:integrity': {},
   'vault:backup': {},
   'vault:restore-preview': {},
+  'vault:delete-kept': {},
   'vault:restore': { password: PW },
   'vault:rekey': {},
   'service-keys:create': { label: 'login service' },

@@ -130,6 +130,7 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'vault:integrity': () => ({}),
   'vault:backup': () => ({}),
   'vault:restore-preview': () => ({}),
+  'vault:delete-kept': () => ({}),
   'vault:restore': () => ({ password: ADMIN.password }),
   'vault:rekey': () => ({}),
   'service-keys:create': () => ({ label: 'login' }),

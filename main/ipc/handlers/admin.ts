@@ -3,7 +3,7 @@ import type { AppController } from '../../app/controller.ts';
 import { settingsView, updateSettings } from '../../core/settings.ts';
 import type { verifyAuditForReport } from '../../core/audit-export.ts';
 import { exportOutbox } from '../../core/outbox.ts';
-import { previewRestore, restoreVault, vaultInfo, type RestorePreview } from '../../core/vault-maintenance.ts';
+import { deleteKeptVaults, previewRestore, restoreVault, vaultInfo, type RestorePreview } from '../../core/vault-maintenance.ts';
 import { chooseLogo } from '../../core/logo.ts';
 import { saveImportReport } from '../../core/import-report.ts';
 import { fileSink, inputFile, pickedFile } from '../../platform/file-ports.ts';
@@ -30,6 +30,7 @@ type H = Pick<
   | 'vault:backup'
   | 'vault:restore-preview'
   | 'vault:restore'
+  | 'vault:delete-kept'
   | 'vault:rekey'
   | 'service-keys:create'
   | 'service-clients:create'
@@ -116,7 +117,12 @@ export function adminHandlers(ctl: AppController): H {
       const r = await exportOutbox(ctl.store(), s!, format, fileSink(file));
       return { file, count: r.count };
     },
-    'vault:info': (_r, s) => vaultInfo(ctl.store(), vaultAdminOf(ctl.vault()), s!),
+    'vault:info': async (_r, s) => ({ ...(await vaultInfo(ctl.store(), vaultAdminOf(ctl.vault()), s!)), keptAside: vaultFolderOf(ctl.env).keptAside().length }),
+    'vault:delete-kept': async (_r, s) => {
+      const store = ctl.store();
+      const r = await deleteKeptVaults(vaultFolderOf(ctl.env), s!, (event) => store.write(async (tx) => void (await tx.audit.append(event, store.clock.now()))));
+      return { deleted: r.deleted.length };
+    },
     'vault:integrity': async () => (await ctl.startJob('integrity', {}).done) as { ok: boolean; problems: string[] },
     'vault:backup': async () => {
       const file = await ctl.deps.dialogs.saveFile('backup', `factordesk-backup-${stamp()}.fdbackup`);

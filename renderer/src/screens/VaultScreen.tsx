@@ -24,6 +24,7 @@ export function VaultScreen() {
   const [error, setError] = useState<string | null>(null);
   const [integrity, setIntegrity] = useState<{ ok: boolean; problems: string[] } | null>(null);
   const [dialog, setDialog] = useState<'restore' | 'rekey' | null>(null);
+  const [confirmKept, setConfirmKept] = useState(false);
 
   async function check() {
     setBusy('integrity');
@@ -41,6 +42,17 @@ export function VaultScreen() {
     setError(null);
     if (r.value.file) toast({ title: t('vault.backedUp', { size: bytes(r.value.bytes) }), description: r.value.file, tone: 'ok' });
     if (r.value.file) setKey((k) => k + 1);
+  }
+
+  async function deleteKept() {
+    setBusy('kept');
+    const r = await call('vault:delete-kept', {});
+    setBusy(null);
+    setConfirmKept(false);
+    if (!r.ok) return setError(errorText(t, r.error));
+    setError(null);
+    toast({ title: t('vault.keptDeleted', { count: r.value.deleted, n: number(r.value.deleted) }), tone: 'ok' });
+    setKey((k) => k + 1);
   }
 
   const v = info.data;
@@ -111,6 +123,25 @@ export function VaultScreen() {
           <Icon name="key" /> {t('vault.rekey')}
         </button>
       </div>
+      {v?.keptAside ? (
+        <Notice tone="warn" testId="vault-kept">
+          {t('vault.keptAside', { count: v.keptAside, n: number(v.keptAside) })}{' '}
+          {confirmKept ? (
+            <>
+              <button type="button" className="btn btn-danger-outline" onClick={() => void deleteKept()} disabled={busy !== null} data-testid="vault-kept-confirm">
+                {t('vault.keptDeleteConfirm')}
+              </button>{' '}
+              <button type="button" className="btn" onClick={() => setConfirmKept(false)} data-testid="vault-kept-cancel">
+                {t('common.cancel')}
+              </button>
+            </>
+          ) : (
+            <button type="button" className="btn" onClick={() => setConfirmKept(true)} disabled={busy !== null} data-testid="vault-kept-delete">
+              {t('vault.keptDelete')}
+            </button>
+          )}
+        </Notice>
+      ) : null}
       {integrity ? (
         <Notice tone={integrity.ok ? 'ok' : 'bad'} testId="vault-integrity-result">
           {integrity.ok ? t('vault.integrityOk') : t('vault.integrityBad', { count: integrity.problems.length, n: number(integrity.problems.length) })}
