@@ -190,6 +190,11 @@ function pendingOutcome(e: FactorDeskError, language: CliLanguage): Outcome {
   const d = e.details as { approvalId: number; expiresAt?: number; runnableAt?: number; status?: string };
   const result = { status: 'pending-approval', approvalId: d.approvalId, expiresAt: d.expiresAt ?? null, runnableAt: d.runnableAt ?? null };
   const message = cleanText(localizeTimes(e.message));
-  const nb = `Endringen venter på godkjenning (forespørsel ${d.approvalId}); ingenting er endret ennå. Kjør den med "factordesk approvals run ${d.approvalId}" når den er godkjent.`;
-  return { result, text: `pending-approval\t${d.approvalId}`, message: language === 'nb' ? `${nb}\n  ${message}` : `${message}\nRun it with "factordesk approvals run ${d.approvalId}" once it is approved.` };
+  const nb =
+    d.status === 'cooling'
+      ? `Endringen venter (forespørsel ${d.approvalId}): det finnes ingen annen administrator som kan godkjenne den, så den kan kjøres med "factordesk approvals run ${d.approvalId}" etter ventetiden, med mindre den avvises. Ingenting er endret ennå.`
+      : `Endringen venter på godkjenning (forespørsel ${d.approvalId}); ingenting er endret ennå. Kjør den med "factordesk approvals run ${d.approvalId}" når den er godkjent.`;
+  // A cooling request's message already says from when it runs; one that waits for an admin gets the next step.
+  const next = d.status === 'cooling' ? '' : `\nRun it with "factordesk approvals run ${d.approvalId}" once it is approved.`;
+  return { result, text: `pending-approval\t${d.approvalId}`, message: language === 'nb' ? `${nb}\n  ${message}` : `${message}${next}` };
 }
