@@ -99,13 +99,23 @@ export async function operatorOwning(tx: ReadTx, user: Pick<UserRow, 'id' | 'ema
 }
 
 /**
+ * The operator whose own account `user` is (or null), and whether it is the session's own: its
+ * operator's, its linked user, or its own address (for a session whose operator row has gone
+ * (recovery) or was changed since sign-in).
+ */
+export async function accountOf(tx: ReadTx, session: Session, user: Pick<UserRow, 'id' | 'email'>): Promise<{ owner: OperatorRecord | null; own: boolean }> {
+  const owner = await operatorOwning(tx, user);
+  const own = owner?.id === session.operatorId || (session.userId != null && session.userId === user.id) || (session.emailKey !== null && session.emailKey === mailboxKey(user.email));
+  return { owner, own };
+}
+
+/**
  * Nobody acts on their own account (that would bypass the second person), and only an admin
  * acts on another operator's. The session's own address counts too, for a session whose
  * operator row has gone (recovery) or was changed since sign-in.
  */
 async function checkOperatorAccounts(tx: ReadTx, session: Session, user: UserRow): Promise<void> {
-  const owner = await operatorOwning(tx, user);
-  const own = owner?.id === session.operatorId || (session.userId != null && session.userId === user.id) || (session.emailKey !== null && session.emailKey === mailboxKey(user.email));
+  const { owner, own } = await accountOf(tx, session, user);
   if (own) fail('OWN_ACCOUNT', 'This is your own user account. Ask another operator to do this.');
   if (owner && session.role !== 'admin') fail('OPERATOR_ACCOUNT', "This user is an operator's own account: only an admin can act on it.");
 }

@@ -6,13 +6,12 @@
 import type { ApprovalView } from '../../contract/approvals.ts';
 import type { Store, WriteTx } from '../store/port.ts';
 import type { ApprovalRecord } from '../store/repos/approvals.ts';
-import { auditAs, loadUser, normalizeContext, operatorOwning } from './actions.ts';
+import { accountOf, auditAs, loadUser, normalizeContext } from './actions.ts';
 import { closedMessage } from './velocity.ts';
 import { statusAt, viewAt } from './approval-status.ts';
 import { fail } from './errors.ts';
 import { allowed, requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import { mailboxKey } from './text.ts';
 
 const LIVE = ['pending', 'cooling', 'approved'] as const;
 
@@ -35,15 +34,11 @@ export async function listApprovals(store: Store, session: Session, q: { all?: b
 }
 
 /** Loads a request for a decision by `session`: not their own, not on their own account, still open. */
-async function forDecision(tx: WriteTx, session: Session, id: number, now: number): Promise<ApprovalRecord> {
+async function forDecision(tx: WriteTx, session: Session, id: number): Promise<ApprovalRecord> {
   const a = await tx.approvals.get(id);
   if (!a) fail('NOT_FOUND', 'There is no approval request with that id.');
   if (a.requesterId === session.operatorId) fail('OWN_APPROVAL', 'You asked for this change yourself: another admin must approve or reject it.');
-  const user = await loadUser(tx, a.userId);
-  const owner = await operatorOwning(tx, user);
-  if (owner?.id === session.operatorId || (session.userId != null && session.userId === user.id) || (session.emailKey !== null && session.emailKey === mailboxKey(user.email))) {
-    fail('OWN_APPROVAL', 'This request is about your own user account: another admin must decide it.');
-  }
+  if ((await accountOf(tx, session, await loadUser(tx, a.userId))).own) fail('OWN_APPROVAL', 'This request is about your own user account: another admin must decide it.');
   return a;
 }
 
@@ -69,7 +64,7 @@ async function decide(store: Store, session: Session, id: number, to: 'approved'
   requireRole(session, 'approvals:decide');
   return store.write(async (tx) => {
     const now = store.clock.now();
-    const a = await forDecision(tx, session, id, now);
+    const a = await forDecision(tx, session, id);
     const status = statusAt(a, now);
     const open = to === 'approved' ? status === 'pending' || status === 'cooling' : status === 'pending' || status === 'cooling' || status === 'approved';
     if (!open) fail('APPROVAL_CLOSED', status === 'approved' ? `Approval ${id} was approved before, by ${a.decidedBy ?? 'another admin'}.` : closedMessage(id, status), { status });
