@@ -28,6 +28,14 @@ export interface Channels {
   'session:activity': Spec<Q.Empty, { ok: true }>;
   'session:lock': Spec<Q.Empty, { locked: true }>;
   'session:change-password': Spec<Q.ChangePasswordRequest, { ok: true }>;
+  /** After SECOND_FACTOR_ENROLL: the operator's own new second factor, handed over once. */
+  'session:second-factor': Spec<Q.Empty, V.SecondFactorSetup>;
+  /** Reaches a server and reads its key, trusting nothing yet (first run). */
+  'server:probe': Spec<{ url: string }, V.ServerProbe>;
+  /** Pins the confirmed key and makes this app a client of that server. */
+  'server:connect': Spec<{ url: string; pin: string }, V.AppStatus>;
+  /** Forgets the server (signed out): the app offers the first-run choice again. */
+  'server:forget': Spec<Q.Empty, V.AppStatus>;
   'users:find': Spec<Q.FindUsersRequest, V.UserSearchPage>;
   'users:view': Spec<{ userId: number }, V.FactorSummaryView>;
   'codes:issue-one-time': Spec<Q.OneTimeCodeRequest, { code: string; expiresAt: number }>;

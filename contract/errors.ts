@@ -43,6 +43,9 @@ export const ERROR_CODES = [
   'CANCELLED',
   'NOT_IN_SERVER_MODE', // a desktop-only request sent to a server
   'SERVER_ONLY', // a server-only request sent to a solo vault
+  'SERVER_UNREACHABLE', // the app's server does not answer (down, wrong address, network)
+  'SERVER_KEY_CHANGED', // the server's key is not the pinned one: maybe not our server
+  'SECOND_FACTOR_ENROLL', // first sign-in to a server: set up the operator's own second factor first
   'INTERNAL',
 ] as const;
 
@@ -151,6 +154,9 @@ export const ERROR_DETAILS: DetailTable = {
   VAULT_BUSY: field,
   NOT_IN_SERVER_MODE: field,
   SERVER_ONLY: field,
+  SERVER_UNREACHABLE: field,
+  SERVER_KEY_CHANGED: field,
+  SECOND_FACTOR_ENROLL: field,
   DISK_FULL: field,
   VAULT_READ_ONLY: { ...field, reason: READ_ONLY_REASONS },
   IO_ERROR: field,

@@ -35,6 +35,8 @@ export interface FirstRunRequest {
 export interface SignInRequest {
   name: string;
   password: string;
+  /** The operator's second-factor code (server mode; a solo vault ignores it). */
+  otp?: string;
 }
 export interface RecoverRequest {
   recoveryKey: string;

@@ -15,6 +15,10 @@ export interface PublicSession {
   readOnly?: ReadOnlyReason | null;
 }
 export interface AppStatus {
+  /** A solo vault on this computer, or a client of a FactorDesk server. */
+  mode: 'vault' | 'server';
+  /** In server mode: the server's address and the pinned key (base64 SHA-256 of its public key). */
+  server: { url: string; pin: string } | null;
   vaultState: 'ready' | 'none' | 'incomplete' | 'error';
   /** The vault folder: only to a signed-in session, or at first run (where it will be created). */
   vaultDir: string | null;
@@ -22,6 +26,23 @@ export interface AppStatus {
   session: PublicSession | null;
   prefs: Prefs;
   idleLockMinutes: number;
+}
+/** What a server showed before it is trusted: its address and key, for the operator to compare. */
+export interface ServerProbe {
+  url: string;
+  /** base64 SHA-256 of the certificate's public key (what gets pinned). */
+  pin: string;
+  subject: string;
+  issuer: string;
+  validTo: number;
+  /** True when the address answered as a FactorDesk server. */
+  factorDesk: boolean;
+}
+/** An operator's own second factor for a server, shown once at their first sign-in. */
+export interface SecondFactorSetup {
+  uri: string;
+  key: string;
+  qrSvg: string;
 }
 export interface Prefs {
   language: 'nb' | 'en';

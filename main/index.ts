@@ -11,7 +11,7 @@ import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from
 import { generateNonce } from './platform/csp.ts';
 import { mainWindowOptions } from './shell/window-options.ts';
 import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler } from './shell/navigation.ts';
-import { electronClipboard, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
+import { electronClipboard, electronConnection, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
 import { buildMenu } from './electron/menu.ts';
 import { APP_PARTITION, profileDir } from './shell/profile.ts';
 import { isDevMode, refusedDebugMessage, refusedDebugSwitch } from './shell/packaged.ts';
@@ -50,6 +50,8 @@ if (!app.requestSingleInstanceLock()) {
     clipboard: electronClipboard,
     emit,
     openExternal,
+    // Server mode: the server's address and pinned key are all this computer keeps of it.
+    connection: electronConnection(),
     workerUrl: new URL('./jobs-worker.js', import.meta.url),
   });
 

@@ -19,6 +19,7 @@ import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.t
 import { smtpPasswordFromEnv, startSmtpDelivery, type SmtpDeliveryOptions } from '../platform/smtp-transport.ts';
 import type { DeliveryPass, DeliveryWorker } from '../core/outbox-delivery.ts';
 import type { AppStatus, JobReport, Prefs, PublicSession, RevivedCredential } from '../../contract/index.ts';
+import { memoryConnection, ServerLink, type ConnectionStore, type ServerConnection } from './server-link.ts';
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
 export interface AppDeps {
@@ -41,6 +42,8 @@ export interface AppDeps {
    * password from `env`, default the process's FACTORDESK_SMTP_PASSWORD); false: none.
    */
   outboxDelivery?: SmtpDeliveryOptions | false;
+  /** The server this app is a client of, kept at rest (address and pinned key only); none: a solo vault. */
+  connection?: ConnectionStore;
 }
 
 interface Job {
@@ -70,12 +73,18 @@ export class AppController {
   private unreported: Array<{ report: JobReport; startedBy: string }> = [];
   /** Delivers the outbox while a vault is open (started at open, stopped at lock). */
   private delivery: DeliveryWorker | null = null;
+  /** In server mode: the link to the server (the app then opens no vault). */
+  private _link: ServerLink | null = null;
+  readonly connection: ConnectionStore;
 
   constructor(deps: AppDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? systemRandom;
     this.clipboard = new ClipboardGuard(deps.clipboard);
+    this.connection = deps.connection ?? memoryConnection();
+    const saved = this.connection.get();
+    if (saved) this.useServer(saved);
     this.searches = new DirectorySearches(deps.searchesPerMinute === undefined ? {} : { limitPerMinute: deps.searchesPerMinute });
     this.idle = new IdleLock({
       idleMs: 5 * 60_000,
@@ -122,6 +131,40 @@ export class AppController {
     return run;
   }
 
+  /** The server link in server mode, else null. */
+  get link(): ServerLink | null {
+    return this._link;
+  }
+
+  /** Makes this app a client of `c` (kept at rest); a link to another server is dropped. */
+  useServer(c: ServerConnection | null): void {
+    if (this._link) {
+      void this._link.signOut();
+      this._link.close();
+    }
+    this._link = null;
+    this.connection.set(c);
+    if (!c) return;
+    const link = new ServerLink(c, this.clock);
+    // The server ended the session (idle, expiry, revoked): the window locks as after idle.
+    link.onEnded = () => this.lock('idle');
+    this._link = link;
+  }
+
+  /** After a server sign-in: remembers the name, starts the idle lock with the server's setting. */
+  async openServerSession(link: ServerLink): Promise<void> {
+    this.generationOfSession++;
+    const s = link.session!;
+    this.deps.prefs.set({ lastOperatorName: s.name });
+    let minutes = 5;
+    try {
+      minutes = (await link.call('settings:get', {})).idleLockMinutes;
+    } catch {
+      /* an agent may not read settings on every server: the default applies */
+    }
+    if (link.session === s) this.idle.start(minutes * 60_000);
+  }
+
   get vaultOrNull(): Vault | null {
     return this._vault;
   }
@@ -145,6 +188,12 @@ export class AppController {
 
   /** What the start screen needs: is there a vault, is anyone signed in. Never throws. */
   async status(): Promise<AppStatus> {
+    const link = this._link;
+    if (link) {
+      let idleLockMinutes = 5;
+      if (link.session) idleLockMinutes = await link.call('settings:get', {}).then((v) => v.idleLockMinutes, () => 5);
+      return { mode: 'server', server: { ...link.connection }, vaultState: 'ready', vaultDir: null, error: null, session: link.publicSession(), prefs: this.publicPrefs(), idleLockMinutes };
+    }
     let state: AppStatus['vaultState'] = 'error';
     let error: AppStatus['error'] = null;
     try {
@@ -158,7 +207,7 @@ export class AppController {
     // Before sign-in the page learns neither where the vault is nor who used it last: only the
     // first-run screen, with no vault yet, says where it will be created.
     const vaultDir = session || state === 'none' ? this.deps.dir : null;
-    return { vaultState: state, vaultDir, error, session, prefs: this.publicPrefs(), idleLockMinutes };
+    return { mode: 'vault', server: null, vaultState: state, vaultDir, error, session, prefs: this.publicPrefs(), idleLockMinutes };
   }
 
   /** The preferences as the page may see them: the last operator's name only to a signed-in session. */
@@ -168,6 +217,7 @@ export class AppController {
 
   /** The session as the renderer may see it. */
   publicSession(): PublicSession | null {
+    if (this._link) return this._link.publicSession();
     const s = this._session;
     if (!s || s.role === 'service') return null;
     return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role, readOnly: this._vault?.readOnly ?? null };
@@ -202,7 +252,9 @@ export class AppController {
 
   /** Locks: closes the vault, wipes the key, clears the clipboard, tells the renderer. */
   lock(reason: 'idle' | 'os-lock' | 'suspend' | 'manual' | 'restore', extra: { revived?: RevivedCredential[] } = {}): void {
-    const wasOpen = !!this._session;
+    const wasOpen = !!this._session || !!this._link?.session;
+    // In server mode the session ends on the server too (the token is forgotten here at once).
+    if (this._link) void this._link.signOut();
     this.generationOfSession++;
     this.closeVault();
     void this.clipboard.clearIfOurs();

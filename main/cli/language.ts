@@ -48,6 +48,9 @@ export const NB_ERRORS: Record<ErrorCode, string> = {
   CANCELLED: 'Avbrutt.',
   NOT_IN_SERVER_MODE: 'Dette kan ikke gjøres gjennom en server.',
   SERVER_ONLY: 'Dette krever en FactorDesk-server; et lokalt hvelv har det ikke.',
+  SERVER_UNREACHABLE: 'Serveren svarer ikke: sjekk adressen, nettverket og at serveren kjører.',
+  SERVER_KEY_CHANGED: 'Serverens nøkkel er ikke den som ble festet: dette er kanskje ikke serveren deres. Spør administratoren før du går videre.',
+  SECOND_FACTOR_ENROLL: 'Sett opp din egen andre faktor først (skann QR-koden i autentiseringsappen), og logg inn med en kode fra den.',
   VAULT_READ_ONLY: 'Hvelvet kan bare leses nå (mappen er skrivebeskyttet eller disken er full): ingenting ble endret.',
   INTERNAL: 'Noe gikk galt inne i FactorDesk; mer vises ikke med vilje.',
 };

@@ -39,6 +39,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BACKUP_INVALID':
     case 'VAULT_BUSY':
     case 'IO_ERROR':
+    case 'SERVER_UNREACHABLE':
+    case 'SERVER_KEY_CHANGED':
     case 'DISK_FULL':
     case 'VAULT_READ_ONLY':
     case 'INTERNAL':

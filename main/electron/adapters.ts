@@ -4,6 +4,7 @@ import { BrowserWindow, clipboard, ClipboardItem, dialog, shell } from 'electron
 import Store from 'electron-store';
 import type { Dialogs, OpenKind, PrefsStore, Printer, SaveKind } from '../app/ports.ts';
 import type { ClipboardPort } from '../app/clipboard-guard.ts';
+import type { ConnectionStore, ServerConnection } from '../app/server-link.ts';
 import type { Prefs } from '../../contract/index.ts';
 import { printWindowOptions } from '../shell/window-options.ts';
 import { writeFileAtomic } from '../platform/fs-atomic.ts';
@@ -121,3 +122,23 @@ export function electronPrefs(): PrefsStore & { bounds(): WindowBounds | null; s
 
 /** Opens an allow-listed https address in the system browser. */
 export const openExternal = (url: string): Promise<void> => shell.openExternal(url);
+
+/** The server this app is a client of (address and pinned key only), in the app's profile folder. */
+export function electronConnection(): ConnectionStore {
+  const store = new Store<{ server: ServerConnection | null }>({
+    name: 'server',
+    schema: {
+      server: {
+        type: ['object', 'null'],
+        default: null,
+        properties: { url: { type: 'string', pattern: '^https://', maxLength: 2048 }, pin: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' } },
+        required: ['url', 'pin'],
+        additionalProperties: false,
+      },
+    },
+  });
+  return {
+    get: () => store.get('server'),
+    set: (c) => store.set('server', c ? { url: c.url, pin: c.pin } : null),
+  };
+}

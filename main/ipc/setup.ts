@@ -17,7 +17,7 @@ export function createApp(deps: AppDeps, trustedOrigins: readonly string[] = [AP
   // Each alert the app raises on its vault is written to the alert log (setting alertLogPath).
   attachAlertLogToVaultStores();
   const dispatch = createDispatcher(allHandlers(controller), {
-    session: () => controller.session,
+    session: () => (controller.link ? controller.link.session : controller.session),
     trustedOrigins,
     onRefused: async (channel, code, session) => {
       // A refused sender or role is worth one audit event when a vault is open; bad payloads are not.

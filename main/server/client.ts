@@ -5,8 +5,9 @@
  * working). Answers are the server's `Result`s; a transport failure is a `Result` too.
  */
 import https from 'node:https';
+import tls, { type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
 import type { Result } from '../../contract/index.ts';
 
 export interface ServerTrust {
@@ -25,7 +26,7 @@ export function spkiPin(certPem: string | Buffer): string {
   return createHash('sha256').update(spki).digest('base64');
 }
 
-function failure(code: 'IO_ERROR' | 'FORBIDDEN' | 'INTERNAL', message: string): Result<never> {
+function failure(code: 'SERVER_UNREACHABLE' | 'SERVER_KEY_CHANGED' | 'FORBIDDEN' | 'INTERNAL', message: string): Result<never> {
   return { ok: false, error: { code, message } } as Result<never>;
 }
 
@@ -80,26 +81,54 @@ export class ServerClient {
               resolve(failure('INTERNAL', `The server answered something that is not a FactorDesk answer (HTTP ${res.statusCode}).`));
             }
           });
-          res.on('error', () => resolve(failure('IO_ERROR', 'The connection to the server broke off.')));
+          res.on('error', () => resolve(failure('SERVER_UNREACHABLE', 'The connection to the server broke off.')));
         },
       );
-      req.on('socket', (socket) => {
-        if (!this.pin) return;
-        socket.once('secureConnect', () => {
-          const cert = (socket as TLSSocket).getPeerX509Certificate();
-          const got = cert ? createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).digest('base64') : '';
-          if (got !== this.pin) req.destroy(Object.assign(new Error('pin mismatch'), { code: 'PIN_MISMATCH' }));
-        });
-      });
+      req.on('socket', (socket) => this.checkPin(req, socket as TLSSocket));
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'PIN_MISMATCH') resolve(failure('FORBIDDEN', `The server's key does not match the pinned key: this may not be your server.`));
-        else if (err.code === 'ECONNREFUSED') resolve(failure('IO_ERROR', `Nothing answers at ${this.base.origin}: is the server running?`));
-        else if (err.code === 'ENOTFOUND') resolve(failure('IO_ERROR', `The server name ${this.base.hostname} is not known.`));
+        if (err.code === 'PIN_MISMATCH') resolve(failure('SERVER_KEY_CHANGED', `The server's key does not match the pinned key: this may not be your server.`));
+        else if (err.code === 'ECONNREFUSED') resolve(failure('SERVER_UNREACHABLE', `Nothing answers at ${this.base.origin}: is the server running?`));
+        else if (err.code === 'ENOTFOUND') resolve(failure('SERVER_UNREACHABLE', `The server name ${this.base.hostname} is not known.`));
         else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) resolve(failure('FORBIDDEN', `The server's certificate is not trusted (${err.code}): give --ca-cert FILE or --pin.`));
-        else resolve(failure('IO_ERROR', `The server cannot be reached (${err.code ?? 'error'}).`));
+        else resolve(failure('SERVER_UNREACHABLE', `The server cannot be reached (${err.code ?? 'error'}).`));
       });
       req.end(data);
+    });
+  }
+
+  /** True when `GET /api/v1/health` answers as a FactorDesk server does (through the same trust). */
+  health(timeoutMs = 10_000): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = https.request(new URL('/api/v1/health', this.base), { method: 'GET', agent: this.agent, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          if (chunks.length < 16) chunks.push(c);
+        });
+        res.on('end', () => {
+          try {
+            const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok?: boolean; value?: { status?: string } };
+            resolve(v.ok === true && v.value?.status === 'ok');
+          } catch {
+            resolve(false);
+          }
+        });
+        res.on('error', () => resolve(false));
+      });
+      req.on('socket', (socket) => this.checkPin(req, socket as TLSSocket));
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+  }
+
+  /** Ends the request before anything is sent when the server's key is not the pinned one. */
+  private checkPin(req: { destroy(err: Error): void }, socket: TLSSocket): void {
+    if (!this.pin) return;
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerX509Certificate();
+      const got = cert ? createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).digest('base64') : '';
+      if (got !== this.pin) req.destroy(Object.assign(new Error('pin mismatch'), { code: 'PIN_MISMATCH' }));
     });
   }
 
@@ -107,4 +136,62 @@ export class ServerClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** What a server shows before anything of it is trusted (see `probeServer`). */
+export interface ServerProbeResult {
+  url: string;
+  pin: string;
+  subject: string;
+  issuer: string;
+  validTo: number;
+  factorDesk: boolean;
+}
+
+/** The origin of an https:// address typed by a person; null when it is not one. */
+export function serverOrigin(text: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) ? text.trim() : `https://${text.trim()}`);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'https:' || u.username || u.password || !u.hostname) return null;
+  return u.origin;
+}
+
+/**
+ * Connects to `url` without trusting it, reads the certificate's key (the pin a person compares
+ * with the one their administrator gave them) and asks /api/v1/health with that pin, so the
+ * answer says whether a FactorDesk server answered with that key. Never throws.
+ */
+export async function probeServer(url: string, timeoutMs = 10_000): Promise<Result<ServerProbeResult>> {
+  const origin = serverOrigin(url);
+  if (!origin) return { ok: false, error: { code: 'BAD_REQUEST', message: 'Give the server as https://NAME[:PORT].', details: { field: 'url' } } } as Result<never>;
+  const u = new URL(origin);
+  const port = Number(u.port || 443);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const seen = await new Promise<{ cert: X509Certificate } | { error: string }>((resolve) => {
+    const socket = tls.connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: timeoutMs, ALPNProtocols: ['http/1.1'] });
+    const done = (v: { cert: X509Certificate } | { error: string }) => {
+      socket.destroy();
+      resolve(v);
+    };
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerX509Certificate();
+      done(cert ? { cert } : { error: 'no certificate' });
+    });
+    socket.once('timeout', () => done({ error: 'ETIMEDOUT' }));
+    socket.once('error', (err: NodeJS.ErrnoException) => done({ error: err.code ?? 'error' }));
+  });
+  if ('error' in seen) {
+    const message = seen.error === 'ENOTFOUND' ? `The server name ${u.hostname} is not known.` : seen.error === 'ECONNREFUSED' ? `Nothing answers at ${origin}: is the server running?` : `The server cannot be reached (${seen.error}).`;
+    return failure('SERVER_UNREACHABLE', message);
+  }
+  const pin = createHash('sha256').update(seen.cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).digest('base64');
+  const client = new ServerClient(origin, { pin });
+  const health = await client.health(timeoutMs);
+  client.close();
+  const validTo = Date.parse(seen.cert.validTo);
+  return { ok: true, value: { url: origin, pin, subject: seen.cert.subject.replace(/\n/g, ', '), issuer: seen.cert.issuer.replace(/\n/g, ', '), validTo: Number.isFinite(validTo) ? validTo : 0, factorDesk: health } };
 }

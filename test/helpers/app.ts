@@ -11,7 +11,7 @@ import { ADMIN } from './vault.ts';
 export const OWN_FRAME = { url: 'app://factordesk/index.html', parent: null };
 
 /** The app's controller and guarded dispatcher over a temp vault, with fake adapters (no Electron, no browser). */
-export function makeApp(opts: { clock?: ManualClock; /** an existing vault folder (else a new one in the temp folder) */ dir?: string; printer?: AppDeps['printer'] } = {}) {
+export function makeApp(opts: { clock?: ManualClock; /** an existing vault folder (else a new one in the temp folder) */ dir?: string; printer?: AppDeps['printer']; /** server mode: where the app keeps its server */ connection?: AppDeps['connection'] } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), 'fd-app-'));
   const clock = opts.clock ?? new ManualClock();
   const events: Array<{ event: EventName; data: unknown }> = [];
@@ -30,6 +30,7 @@ export function makeApp(opts: { clock?: ManualClock; /** an existing vault folde
     openExternal: async () => {},
     // No SMTP delivery: its passes would interleave with what a test counts.
     outboxDelivery: false,
+    ...(opts.connection ? { connection: opts.connection } : {}),
   });
   /** Calls a channel as the app's own window would. */
   const call = async <C extends Channel>(channel: C, req: Req<C>, frame: unknown = OWN_FRAME): Promise<Result<any>> =>

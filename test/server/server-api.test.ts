@@ -109,7 +109,7 @@ describe('factordesk serve', () => {
       const c = new ServerClient(url, { ca: readFileSync(cert) });
       const pinned = new ServerClient(url, { pin: spkiPin(readFileSync(cert)) });
       const wrongPin = new ServerClient(url, { pin: 'AAAA' + spkiPin(readFileSync(cert)).slice(4) });
-      expect(await wrongPin.call('users:find', { query: 'x' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await wrongPin.call('users:find', { query: 'x' })).toMatchObject({ ok: false, error: { code: 'SERVER_KEY_CHANGED' } });
       wrongPin.close();
 
       // No session: refused. A password without the second factor: refused, the same answer as a wrong password.

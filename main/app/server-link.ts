@@ -1,0 +1,142 @@
+/**
+ * The desktop app as a client of a FactorDesk server. The main process keeps only the server's
+ * address and its pinned key at rest (a ConnectionStore) and, while an operator is signed in,
+ * the session token in memory: no vault key, no secret. Sign-in takes the password and a
+ * second-factor code; an operator without a second factor gets theirs once to scan first.
+ * Every channel is forwarded to the server with the token; the server's guard decides.
+ */
+import QRCode from 'qrcode';
+import type { Channel, PublicSession, Res, Result, SecondFactorSetup } from '../../contract/index.ts';
+import { FactorDeskError, fail } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Session } from '../core/session.ts';
+import { ServerClient } from '../server/client.ts';
+
+/** The server this app is a client of: its origin and the base64 SHA-256 of its public key. */
+export interface ServerConnection {
+  url: string;
+  pin: string;
+}
+
+/** Where the connection is kept (a small JSON file in the app's profile; memory in tests). */
+export interface ConnectionStore {
+  get(): ServerConnection | null;
+  set(c: ServerConnection | null): void;
+}
+
+/** An in-memory connection store, for tests and the command line. */
+export function memoryConnection(initial: ServerConnection | null = null): ConnectionStore {
+  let c = initial;
+  return {
+    get: () => (c ? { ...c } : null),
+    set: (v) => {
+      c = v ? { ...v } : null;
+    },
+  };
+}
+
+interface SignedIn {
+  status: 'signed-in';
+  token: string;
+  expiresAt: number;
+  session: { operatorId: string; name: string; displayName: string; role: 'agent' | 'admin' };
+}
+type SignInAnswer = SignedIn | { status: 'enroll-second-factor'; otpUri: string };
+
+/** The key of an otpauth:// URI in groups of four, as the app shows keys to type. */
+function keyOf(uri: string): string {
+  const secret = new URL(uri).searchParams.get('secret') ?? '';
+  return (secret.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+function raise(r: Result<unknown> & { ok: false }): never {
+  const details = (r.error as { details?: Record<string, unknown> }).details;
+  throw new FactorDeskError(r.error.code, r.error.message, details);
+}
+
+export class ServerLink {
+  readonly connection: ServerConnection;
+  private readonly client: ServerClient;
+  private readonly clock: Clock;
+  private token: string | null = null;
+  private _session: Session | null = null;
+  /** An operator's new second factor between the sign-in that made it and the screen that shows it. */
+  private pendingFactor: string | null = null;
+  /** Told when the server ended the session (idle or absolute expiry, revoked). */
+  onEnded: () => void = () => {};
+
+  constructor(connection: ServerConnection, clock: Clock) {
+    this.connection = { ...connection };
+    this.clock = clock;
+    this.client = new ServerClient(connection.url, { pin: connection.pin });
+  }
+
+  get session(): Session | null {
+    return this._session;
+  }
+
+  publicSession(): PublicSession | null {
+    const s = this._session;
+    if (!s || s.role === 'service') return null;
+    return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role };
+  }
+
+  /** Signs in with password and code; SECOND_FACTOR_ENROLL when the operator must set theirs up first. */
+  async signIn(name: string, password: string, otp: string | undefined): Promise<PublicSession> {
+    this.pendingFactor = null;
+    const r = await this.client.call<SignInAnswer>('auth/sign-in', { name, password, ...(otp ? { otp } : {}) });
+    if (!r.ok) raise(r);
+    if (r.value.status === 'enroll-second-factor') {
+      this.pendingFactor = r.value.otpUri;
+      fail('SECOND_FACTOR_ENROLL', 'Set up your second factor: scan the QR code with your authenticator app, then sign in with a code from it.');
+    }
+    const v = r.value;
+    this.token = v.token;
+    this.client.token = v.token;
+    this._session = { operatorId: v.session.operatorId, name: v.session.name, displayName: v.session.displayName, role: v.session.role, emailKey: null, signedInAt: this.clock.now(), via: 'https' };
+    return this.publicSession()!;
+  }
+
+  /** The new second factor of the last sign-in, once (its URI, key and QR); NOT_FOUND after. */
+  async takeSecondFactor(): Promise<SecondFactorSetup> {
+    const uri = this.pendingFactor;
+    this.pendingFactor = null;
+    if (!uri) fail('NOT_FOUND', 'There is no second factor to set up: sign in again.');
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+    return { uri, key: keyOf(uri), qrSvg };
+  }
+
+  /** Calls a channel on the server; its error is thrown as a coded error. A session the server ended is dropped here too. */
+  async call<C extends Channel>(channel: C, req: unknown): Promise<Res<C>> {
+    if (!this.token) fail('SESSION_LOCKED', 'Sign in first.');
+    const r = await this.client.call<Res<C>>(channel, req);
+    if (r.ok) return r.value;
+    if (r.error.code === 'SESSION_LOCKED' && this.token) {
+      this.forget();
+      this.onEnded();
+    }
+    raise(r);
+  }
+
+  /** Ends the session on the server (best effort) and forgets it here at once. */
+  async signOut(): Promise<void> {
+    const had = this.token;
+    this.forget();
+    this.pendingFactor = null;
+    if (had) {
+      const c = new ServerClient(this.connection.url, { pin: this.connection.pin }, had);
+      await c.call('auth/sign-out', {}).catch(() => undefined);
+      c.close();
+    }
+  }
+
+  private forget(): void {
+    this.token = null;
+    this.client.token = null;
+    this._session = null;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
