@@ -1,6 +1,7 @@
 import { DirectorySearches } from '../../core/directory-searches.ts';
 import { checkSiteBasics } from '../../core/settings.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import { spkiPin } from '../../server/client.ts';
 import { str, type Command } from '../command.ts';
 import { emailArg, textArg } from '../args.ts';
 import { usageError } from '../output.ts';
@@ -222,6 +223,8 @@ password from FACTORDESK_SMTP_PASSWORD).`,
     // Notifications leave through the SMTP relay in the settings, when one is set.
     delivery = startSmtpDelivery(store, { env: ctx.io.env, log });
     ctx.io.stderr.write(`factordesk serve: listening on https://${hostPort(server.address)}\n`);
+    // What operators compare when the desktop app connects the first time (and --pin of the CLI).
+    ctx.io.stderr.write(`factordesk serve: server key sha256/${spkiPin(cert)}\n`);
     if (radius) ctx.io.stderr.write(`factordesk serve: RADIUS on udp ${hostPort(radius.address)}\n`);
     const signal = await new Promise<string>((resolve) => {
       const stop = (s: string) => () => resolve(s);
