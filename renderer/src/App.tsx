@@ -10,6 +10,8 @@ import { setLanguage } from './i18n.ts';
 import { setDensity } from './theme.ts';
 import { useTranslation } from 'react-i18next';
 import { FirstRun } from './screens/FirstRun.tsx';
+import { ConnectServer, Welcome } from './screens/ConnectServer.tsx';
+import { setAppMode } from './mode.ts';
 import { Recover } from './screens/Recover.tsx';
 import { SignIn } from './screens/SignIn.tsx';
 import { VaultProblem } from './screens/VaultProblem.tsx';
@@ -65,6 +67,8 @@ export function App() {
 type Phase =
   | { kind: 'loading' }
   | { kind: 'problem'; status: AppStatus }
+  | { kind: 'welcome'; status: AppStatus }
+  | { kind: 'connect'; status: AppStatus }
   | { kind: 'first-run'; status: AppStatus }
   | { kind: 'sign-in'; status: AppStatus }
   | { kind: 'recover'; status: AppStatus }
@@ -83,7 +87,9 @@ function Shell({ lockReason, revived, lastName, onSession, onLocked }: { lockRea
     const s = r.value;
     setLanguage(s.prefs.language);
     setDensity(s.prefs.density === 'compact' ? 'compact' : 'comfortable');
-    if (s.vaultState === 'none') setPhase({ kind: 'first-run', status: s });
+    setAppMode(s.mode);
+    // First run: a vault on this computer, or a server (its key confirmed and pinned).
+    if (s.mode === 'vault' && s.vaultState === 'none') setPhase({ kind: 'welcome', status: s });
     else if (s.vaultState !== 'ready') setPhase({ kind: 'problem', status: s });
     else if (s.session) setPhase({ kind: 'work', session: s.session, warnings: [], jobReports: [] });
     else setPhase({ kind: 'sign-in', status: s });
@@ -105,6 +111,12 @@ function Shell({ lockReason, revived, lastName, onSession, onLocked }: { lockRea
     case 'problem':
       content = <VaultProblem status={phase.status} onRetry={() => void load()} />;
       break;
+    case 'welcome':
+      content = <Welcome onVault={() => setPhase({ kind: 'first-run', status: phase.status })} onServer={() => setPhase({ kind: 'connect', status: phase.status })} />;
+      break;
+    case 'connect':
+      content = <ConnectServer onConnected={() => void load()} onBack={() => setPhase({ kind: 'welcome', status: phase.status })} />;
+      break;
     case 'first-run':
       content = <FirstRun vaultDir={phase.status.vaultDir ?? ''} onDone={(session) => setPhase({ kind: 'work', session, warnings: [], jobReports: [] })} />;
       break;
@@ -116,6 +128,8 @@ function Shell({ lockReason, revived, lastName, onSession, onLocked }: { lockRea
           revived={revived}
           onSignedIn={(r) => setPhase({ kind: 'work', ...r })}
           onRecover={() => setPhase({ kind: 'recover', status: phase.status })}
+          server={phase.status.server}
+          onForgetServer={() => void load()}
         />
       );
       break;

@@ -15,6 +15,7 @@ describe.skipIf(!RENDERER_BUILT)('alerts in the top bar (Chromium)', () => {
 
   beforeAll(async () => {
     h = await startHarness();
+    await $('welcome-vault').click();
     await $('first-run').waitFor();
     const r = await h.page.evaluate((op) => (window as unknown as { api: Record<string, (req: unknown) => Promise<{ ok: boolean; error?: { code: string } }>> }).api['session:first-run']!(op), {
       name: ADMIN_OP.name,

@@ -21,7 +21,7 @@ describe.skipIf(!RENDERER_BUILT)('approvals in the top bar (Chromium)', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    await $('first-run').waitFor();
+    await $('welcome').waitFor();
     const r = await h.page.evaluate((op) => (window as unknown as { api: Record<string, (req: unknown) => Promise<{ ok: boolean; error?: { code: string } }>> }).api['session:first-run']!(op), {
       name: ADMIN_OP.name,
       displayName: ADMIN_OP.displayName,

@@ -156,6 +156,7 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
   });
 
   it('first run: creates the vault and the first admin, shows the recovery key once, "I have stored it", continue', async () => {
+    await $('welcome-vault').click();
     await $('first-run').waitFor();
     // The agent prefers Norwegian: the switch on the first screen changes it at once.
     await $('lang-nb').click();

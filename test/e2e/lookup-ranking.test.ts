@@ -48,7 +48,7 @@ describe.skipIf(!RENDERER_BUILT)('lookup in a 50,000-user directory (Chromium)',
     h = await startHarness();
     h.page.on('pageerror', (e) => pageErrors.push(String(e)));
     // First run through the page's own bridge (the first-run screen is tested in the journeys).
-    await $('first-run').waitFor();
+    await $('welcome').waitFor();
     const r = await h.page.evaluate((op) => (window as unknown as { api: Record<string, (req: unknown) => Promise<{ ok: boolean; error?: { code: string } }>> }).api['session:first-run']!(op), {
       name: ADMIN_OP.name,
       displayName: ADMIN_OP.displayName,

@@ -24,6 +24,7 @@ describe.skipIf(!RENDERER_BUILT)('restore with a preview on the Vault screen (Ch
 
   beforeAll(async () => {
     h = await startHarness();
+    await $('welcome-vault').click();
     await $('first-run').waitFor();
     const r = await api('session:first-run', { name: ADMIN_OP.name, displayName: ADMIN_OP.displayName, password: ADMIN_OP.password });
     if (!r.ok) throw new Error(`first run: ${r.error?.code}`);

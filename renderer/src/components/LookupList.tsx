@@ -6,6 +6,7 @@ import type { UserSummary } from '../../../contract/index.ts';
 import { Icon } from './Icon.tsx';
 import { Status } from './Status.tsx';
 import { number } from '../format.ts';
+import { isServerMode } from '../mode.ts';
 
 interface Props {
   query: string;
@@ -72,7 +73,7 @@ export function LookupList({ query, items, hasMore, total, totalCapped, active, 
       {q !== '' && items.length === 0 && !searching ? (
         <div className="empty" data-testid="lookup-empty" role="status">
           <p>{isAdmin ? t('search.noneAdmin', { query: q }) : t('search.none', { query: q })}</p>
-          {isAdmin ? (
+          {isAdmin && !isServerMode() ? (
             <button type="button" className="btn" onClick={onImport}>
               <Icon name="download" /> {t('nav.import')}
             </button>

@@ -13,6 +13,7 @@ import { Notice } from '../components/Status.tsx';
 import { errorText } from '../errors.ts';
 import { dateTime } from '../format.ts';
 import { currentLang } from '../i18n.ts';
+import { isServerMode } from '../mode.ts';
 
 /** The SVG from main as a data: URL for an <img> (never inserted as markup). */
 export function svgDataUrl(svg: string): string {
@@ -84,14 +85,16 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
             <Icon name="clock" /> {t('enroll.deadline', { at: dateTime(issued.deadline) })}
           </p>
           <p className="muted">{t('enroll.sheetId', { id: issued.sheetId })}</p>
-          <div className="button-row">
-            <button type="button" className="btn" onClick={() => void sheet('print')} disabled={busy !== null} data-testid="print-sheet">
-              <Icon name="print" /> {t('enroll.printSheet')}
-            </button>
-            <button type="button" className="btn" onClick={() => void sheet('pdf')} disabled={busy !== null} data-testid="save-sheet-pdf">
-              <Icon name="download" /> {t('enroll.savePdf')}
-            </button>
-          </div>
+          {isServerMode() ? null : (
+            <div className="button-row">
+              <button type="button" className="btn" onClick={() => void sheet('print')} disabled={busy !== null} data-testid="print-sheet">
+                <Icon name="print" /> {t('enroll.printSheet')}
+              </button>
+              <button type="button" className="btn" onClick={() => void sheet('pdf')} disabled={busy !== null} data-testid="save-sheet-pdf">
+                <Icon name="download" /> {t('enroll.savePdf')}
+              </button>
+            </div>
+          )}
           {sheetNote ? (
             <Notice tone="ok" testId="sheet-note">
               {sheetNote}

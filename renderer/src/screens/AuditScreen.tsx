@@ -16,6 +16,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
 import { dateNumeric, dayStart, number, stamp } from '../format.ts';
 import { useWorkspace } from '../workspace.ts';
+import { isServerMode } from '../mode.ts';
 
 const PAGE = 200;
 const EMPTY = { userEmail: '', operator: '', ticket: '', text: '', action: '', from: '', to: '' };
@@ -111,17 +112,23 @@ export function AuditScreen() {
     <div className="screen screen-wide" data-testid="audit-screen">
       <div className="screen-head">
         <h1>{t('audit.title')}</h1>
-        <div className="button-row">
-          <button type="button" className="btn" onClick={() => void verify()} disabled={busy !== null} data-testid="audit-verify">
-            <Icon name="shield" /> {t('audit.verify')}
-          </button>
-          <button type="button" className="btn" onClick={() => void exportAs('csv')} disabled={busy !== null} data-testid="audit-export-csv">
-            {t('audit.exportCsv')}
-          </button>
-          <button type="button" className="btn" onClick={() => void exportAs('json')} disabled={busy !== null} data-testid="audit-export-json">
-            {t('audit.exportJson')}
-          </button>
-        </div>
+        {isServerMode() ? (
+          <p className="muted" data-testid="audit-on-server">
+            {t('audit.onServer')}
+          </p>
+        ) : (
+          <div className="button-row">
+            <button type="button" className="btn" onClick={() => void verify()} disabled={busy !== null} data-testid="audit-verify">
+              <Icon name="shield" /> {t('audit.verify')}
+            </button>
+            <button type="button" className="btn" onClick={() => void exportAs('csv')} disabled={busy !== null} data-testid="audit-export-csv">
+              {t('audit.exportCsv')}
+            </button>
+            <button type="button" className="btn" onClick={() => void exportAs('json')} disabled={busy !== null} data-testid="audit-export-json">
+              {t('audit.exportJson')}
+            </button>
+          </div>
+        )}
       </div>
       {busy === 'verify' || busy === 'csv' || busy === 'json' ? (
         <div className="job-progress" data-testid="audit-progress">
@@ -223,9 +230,7 @@ export function AuditScreen() {
                 <td>{e.userEmail}</td>
                 <td>{e.checks.map((c) => checkLabel(c, ws.settings?.identityChecks)).join(', ')}</td>
                 <td className="mono-small nowrap">{e.ticket}</td>
-                <td className="wrap-cell">
-                  {e.reason}
-                </td>
+                <td className="wrap-cell">{e.reason}</td>
                 <td>{outcomeLabel(e.outcome)}</td>
               </tr>
             ))}

@@ -8,6 +8,7 @@ import { Notice, Status } from '../components/Status.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
 import { dateTime, number } from '../format.ts';
+import { isServerMode } from '../mode.ts';
 
 /** The outbox screen. */
 export function OutboxScreen() {
@@ -32,14 +33,16 @@ export function OutboxScreen() {
     <div className="screen screen-wide" data-testid="outbox-screen">
       <div className="screen-head">
         <h1>{t('outbox.title')}</h1>
-        <div className="button-row">
-          <button type="button" className="btn" onClick={() => void exportAs('csv')} data-testid="outbox-export-csv">
-            {t('outbox.exportCsv')}
-          </button>
-          <button type="button" className="btn" onClick={() => void exportAs('json')} data-testid="outbox-export-json">
-            {t('outbox.exportJson')}
-          </button>
-        </div>
+        {isServerMode() ? null : (
+          <div className="button-row">
+            <button type="button" className="btn" onClick={() => void exportAs('csv')} data-testid="outbox-export-csv">
+              {t('outbox.exportCsv')}
+            </button>
+            <button type="button" className="btn" onClick={() => void exportAs('json')} data-testid="outbox-export-json">
+              {t('outbox.exportJson')}
+            </button>
+          </div>
+        )}
       </div>
       <p className="lead">{t('outbox.intro')}</p>
       <Checkbox label={t('outbox.pendingOnly')} checked={pendingOnly} onChange={setPendingOnly} testId="outbox-pending-only" />
@@ -58,9 +61,7 @@ export function OutboxScreen() {
           <tbody>
             {items.map((i) => (
               <tr key={i.id} data-testid="outbox-row">
-                <td className="nowrap">
-                  {dateTime(i.createdAt)}
-                </td>
+                <td className="nowrap">{dateTime(i.createdAt)}</td>
                 <td>{i.email}</td>
                 <td>{i.subject}</td>
                 <td>

@@ -24,6 +24,7 @@ import { isModalOpen } from '../modal-stack.ts';
 import { WorkspaceContext, type View, type Workspace as WS } from '../workspace.ts';
 import { AdminScreen } from './AdminScreens.tsx';
 import { Lookup, preferredIndex, useLookup } from './Lookup.tsx';
+import { isServerMode } from '../mode.ts';
 
 interface Props {
   session: PublicSession;
@@ -32,6 +33,8 @@ interface Props {
 }
 
 const ADMIN_VIEWS: View[] = ['lookup', 'import', 'audit', 'operators', 'settings', 'vault', 'outbox'];
+/** A server's client has no vault folder, and imports run on the server host for now. */
+const adminViews = (): View[] => (isServerMode() ? ADMIN_VIEWS.filter((v) => v !== 'import' && v !== 'vault') : ADMIN_VIEWS);
 
 
 /** Everything after sign-in. */
@@ -94,9 +97,11 @@ export function Workspace({ session, onLock, startup }: Props) {
     void call('outbox:list', { pendingOnly: true }).then((r) => {
       if (live && r.ok) setOutboxPending(r.value.length);
     });
-    void call('vault:info', {}).then((r) => {
-      if (live && r.ok) setLastBackup(r.value.upkeep.lastBackup?.at ?? null);
-    });
+    if (!isServerMode()) {
+      void call('vault:info', {}).then((r) => {
+        if (live && r.ok) setLastBackup(r.value.upkeep.lastBackup?.at ?? null);
+      });
+    }
     return () => {
       live = false;
     };
@@ -226,7 +231,7 @@ export function Workspace({ session, onLock, startup }: Props) {
           <Tabs.Root className="admin" value={view} onValueChange={(v) => setView(v as View)} activationMode="manual">
             <nav className="tabs-nav" aria-label={t('nav.label')}>
               <Tabs.List className="tabs" aria-label={t('nav.label')}>
-                {ADMIN_VIEWS.map((v) => (
+                {adminViews().map((v) => (
                   <Tabs.Trigger key={v} value={v} className="tab" data-testid={`nav-${v}`}>
                     {t(`nav.${v}`)}
                     {v === 'settings' && settingsDraft?.dirty ? <span className="tab-badge" data-testid="settings-unsaved">{t('settings.unsavedShort')}</span> : null}
@@ -235,7 +240,7 @@ export function Workspace({ session, onLock, startup }: Props) {
               </Tabs.List>
             </nav>
             <main className="main">
-              {ADMIN_VIEWS.map((v) => (
+              {adminViews().map((v) => (
                 // The lookup stays mounted while an admin screen is shown, so the open user and the
                 // search survive a tab switch and nothing re-grabs focus when coming back (Ctrl+K).
                 <Tabs.Content key={v} value={v} className="tab-panel" forceMount={v === 'lookup' ? true : undefined}>
