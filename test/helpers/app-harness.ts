@@ -15,6 +15,7 @@ import { ManualClock, systemClock, type Clock } from '../../main/core/clock.ts';
 import type { AppController } from '../../main/app/controller.ts';
 import type { Dispatch } from '../../main/ipc/guard.ts';
 import type { ClipboardEntry } from '../../main/app/clipboard-guard.ts';
+import type { ConnectionStore } from '../../main/app/server-link.ts';
 
 export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
@@ -44,7 +45,7 @@ export interface Harness {
 }
 
 /** Starts the harness. `clock` defaults to the system clock (the renderer shows real times). */
-export async function startHarness(opts: { clock?: Clock; viewport?: { width: number; height: number }; vaultDir?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { clock?: Clock; viewport?: { width: number; height: number }; vaultDir?: string; /** server mode: where the app keeps its server (address and pinned key) */ connection?: ConnectionStore } = {}): Promise<Harness> {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npx electron-vite build` first (npm test does).');
   const tmp = mkdtempSync(join(tmpdir(), 'fd-e2e-'));
   const vaultDir = opts.vaultDir ?? join(tmp, 'vault');
@@ -92,6 +93,7 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
       openExternal: async () => {},
       // No SMTP delivery in the browser journeys (no relay; its passes would only add noise).
       outboxDelivery: false,
+      ...(opts.connection ? { connection: opts.connection } : {}),
     },
     [served.origin],
   );

@@ -118,7 +118,7 @@ export class OffsetClock implements Clock {
 
 // ---- secrets in channel responses ------------------------------------------------------------------------
 /** Channels whose response is where a freshly issued secret is handed to the agent, once. */
-export const ISSUING_CHANNELS = new Set(['session:first-run', 'codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'users:lost-phone', 'vault:rekey']);
+export const ISSUING_CHANNELS = new Set(['session:first-run', 'session:second-factor', 'codes:issue-one-time', 'codes:backup', 'enrollment:reenroll', 'enrollment:regenerate', 'users:lost-phone', 'vault:rekey']);
 
 /** Every secret the issuing channels handed out so far (compact form: no spaces or hyphens). */
 export function issuedSecrets(h: Harness): string[] {

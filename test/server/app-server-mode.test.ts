@@ -49,6 +49,12 @@ afterAll(async () => {
   await fx?.cleanup();
 });
 
+/** The value of a Result that must be ok (the test fails with its error otherwise). */
+function val(r: { ok: boolean; value?: any; error?: unknown }): any {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`);
+  return r.value;
+}
+
 /** A fresh step for each sign-in (a step is used once). */
 function nextCode(secret: Buffer): string {
   clock.advance(30_000);
@@ -60,7 +66,7 @@ describe('the app as a client of a server', () => {
     const connection = memoryConnection();
     const app = makeApp({ clock, connection });
     try {
-      const before = (await app.call('app:status', {})).value as AppStatus;
+      const before = val(await app.call('app:status', {})) as AppStatus;
       expect(before).toMatchObject({ mode: 'vault', vaultState: 'none', server: null });
 
       const bad = await app.call('server:probe', { url: 'ftp://example.no' });
@@ -70,7 +76,7 @@ describe('the app as a client of a server', () => {
 
       const probe = await app.call('server:probe', { url: `127.0.0.1:${server.address.port}/some/path` });
       expect(probe.ok).toBe(true);
-      const p = probe.value as ServerProbe;
+      const p = val(probe) as ServerProbe;
       expect(p).toMatchObject({ url, pin, factorDesk: true });
       expect(p.subject).toMatch(/CN=localhost/);
       expect(connection.get()).toBeNull();
@@ -82,7 +88,7 @@ describe('the app as a client of a server', () => {
 
       const connected = await app.call('server:connect', { url, pin });
       expect(connected.ok).toBe(true);
-      expect(connected.value).toMatchObject({ mode: 'server', server: { url, pin }, vaultState: 'ready', session: null, vaultDir: null });
+      expect(val(connected)).toMatchObject({ mode: 'server', server: { url, pin }, vaultState: 'ready', session: null, vaultDir: null });
       expect(connection.get()).toEqual({ url, pin });
       // No vault was made on this computer.
       expect(existsSync(join(app.tmp, 'vault'))).toBe(false);
@@ -94,7 +100,7 @@ describe('the app as a client of a server', () => {
   it('sign-in asks for the second factor; forwarded channels work with the role the server gives; lock ends the server session', async () => {
     const app = makeApp({ clock, connection: memoryConnection({ url, pin }) });
     try {
-      expect(((await app.call('app:status', {})).value as AppStatus).mode).toBe('server');
+      expect((val(await app.call('app:status', {})) as AppStatus).mode).toBe('server');
       // Before sign-in nothing is forwarded.
       const early = await app.call('users:find', { query: 'kari' });
       expect(early.ok ? null : early.error.code).toBe('SESSION_LOCKED');
@@ -105,13 +111,13 @@ describe('the app as a client of a server', () => {
       expect(wrongCode.ok ? null : wrongCode.error.code).toBe('SIGNIN_FAILED');
       const ok = await app.call('session:sign-in', { name: ADMIN.name, password: ADMIN.password, otp: nextCode(adminSecret) });
       expect(ok.ok).toBe(true);
-      expect(ok.value.session).toMatchObject({ name: ADMIN.name, role: 'admin' });
-      const status = (await app.call('app:status', {})).value as AppStatus;
+      expect(val(ok).session).toMatchObject({ name: ADMIN.name, role: 'admin' });
+      const status = val(await app.call('app:status', {})) as AppStatus;
       expect(status.session).toMatchObject({ name: ADMIN.name });
 
       const found = await app.call('users:find', { query: 'kari' });
       expect(found.ok).toBe(true);
-      expect(found.value.items.map((u: { email: string }) => u.email)).toEqual(['kari@example.no']);
+      expect(val(found).items.map((u: { email: string }) => u.email)).toEqual(['kari@example.no']);
       // Desktop-only work is refused here, with a code the renderer has words for.
       const printed = await app.call('enrollment:print-sheet', { userId: 1, enrollmentId: 1, mode: 'print', language: 'nb' });
       expect(printed.ok ? null : printed.error.code).toBe('NOT_IN_SERVER_MODE');
@@ -148,16 +154,16 @@ describe('the app as a client of a server', () => {
       expect(first.ok ? null : first.error.code).toBe('SECOND_FACTOR_ENROLL');
       const setup = await app.call('session:second-factor', {});
       expect(setup.ok).toBe(true);
-      expect(setup.value.uri).toMatch(/^otpauth:\/\/totp\//);
-      expect(setup.value.qrSvg).toMatch(/^<svg/);
-      const secret = base32Decode(new URL(setup.value.uri).searchParams.get('secret')!);
-      expect(setup.value.key.replace(/ /g, '')).toBe(new URL(setup.value.uri).searchParams.get('secret'));
+      expect(val(setup).uri).toMatch(/^otpauth:\/\/totp\//);
+      expect(val(setup).qrSvg).toMatch(/^<svg/);
+      const secret = base32Decode(new URL(val(setup).uri).searchParams.get('secret')!);
+      expect(val(setup).key.replace(/ /g, '')).toBe(new URL(val(setup).uri).searchParams.get('secret'));
       // Handed over once.
       const again = await app.call('session:second-factor', {});
       expect(again.ok ? null : again.error.code).toBe('NOT_FOUND');
       const ok = await app.call('session:sign-in', { name: AGENT.name, password: AGENT.password, otp: nextCode(secret) });
       expect(ok.ok).toBe(true);
-      expect(ok.value.session.role).toBe('agent');
+      expect(val(ok).session.role).toBe('agent');
       // The server's role check holds: an agent cannot add operators through the app.
       const refused = await app.call('operators:add', { name: 'mallory', displayName: 'Mallory', role: 'admin', password: 'a long enough new password 1' });
       expect(refused.ok ? null : refused.error.code).toBe('FORBIDDEN');
@@ -203,7 +209,7 @@ describe('the app as a client of a server', () => {
       // Signed out, the operator may forget that server and choose again (first run's choice).
       const forgot = await bad.call('server:forget', {});
       expect(forgot.ok).toBe(true);
-      expect(forgot.value).toMatchObject({ mode: 'vault', vaultState: 'none' });
+      expect(val(forgot)).toMatchObject({ mode: 'vault', vaultState: 'none' });
       bad.cleanup();
     } finally {
       await same.close();

@@ -1,0 +1,206 @@
+// The desktop app as a server's client, in real Chromium through the BUILT renderer: window.api
+// is bridged to the app's real main-process handlers (test/helpers/app-harness.ts), which reach a
+// real FactorDesk server over HTTPS (in this process, on PostgreSQL). First run → "connect to a
+// FactorDesk server" → the key shown and confirmed → sign-in with password and second factor →
+// an agent's first sign-in sets up their own second factor from a QR → journey 1 by phone
+// (re-enrollment, QR decoded from the screen, confirmed) → lock. Afterwards: no CSP violation,
+// no page error, no secret in any response but the issuing ones, and nothing at rest but the pin.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { RENDERER_DIR, startHarness, type Harness } from '../helpers/app-harness.ts';
+import { base32ToBytes, decodeQr, KARI, leakedSecrets, pageHtml, responsesOf, secretOfUri } from '../helpers/e2e.ts';
+import { ADMIN, AGENT } from '../fixtures/cli-harness.ts';
+import { serverFixture, serverInit, type ServerFixture } from '../helpers/server.ts';
+import { memoryConnection, type ConnectionStore } from '../../main/app/server-link.ts';
+import { spkiPin } from '../../main/server/client.ts';
+import { totpAt } from '../../main/core/totp.ts';
+import { systemClock, systemRandom } from '../../main/core/clock.ts';
+import { openKeyedStore } from '../../main/server/open.ts';
+import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
+import { startApiServer, type RunningServer } from '../../main/server/http-api.ts';
+import type { ServerStore } from '../../main/store/port.ts';
+import type { IssuedEnrollment } from '../../contract/index.ts';
+import { existsSync } from 'node:fs';
+import enJson from '../../renderer/src/locales/en.json';
+
+const RENDERER_BUILT = existsSync(join(RENDERER_DIR, 'index.html'));
+
+/** An English UI string as the renderer shows it. */
+function en(key: string, vars: Record<string, string> = {}): string {
+  let v: unknown = enJson;
+  for (const part of key.split('.')) v = (v as Record<string, unknown>)[part];
+  if (typeof v !== 'string') throw new Error(`no string en:${key}`);
+  return v.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? '');
+}
+
+describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built renderer, real main process, real server on PostgreSQL)', () => {
+  let fx: ServerFixture;
+  let store: ServerStore;
+  let server: RunningServer;
+  let h: Harness;
+  let connection: ConnectionStore;
+  let url = '';
+  let pin = '';
+  let adminSecret: Buffer;
+  const pageErrors: string[] = [];
+  const $ = (id: string) => h.page.getByTestId(id);
+  const text = async (l: Locator) => (await l.textContent()) ?? '';
+  const shows = (l: Locator, s: string) => expect.poll(() => text(l), { timeout: 10_000 }).toContain(s);
+
+  beforeAll(async () => {
+    fx = await serverFixture('fd-e2e-srv-');
+    ({ adminSecret } = serverInit(fx, ADMIN));
+    const keys = loadServerKeys(fx.keyFile, {});
+    process.env.PGPASSWORD = fx.pgEnv.PGPASSWORD;
+    store = await openKeyedStore(fx.storeUrl, keys, systemClock, systemRandom);
+    server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(fx.cert), key: readFileSync(fx.tlsKey) } }, { host: '127.0.0.1', port: 0 });
+    url = `https://127.0.0.1:${server.address.port}`;
+    pin = spkiPin(readFileSync(fx.cert));
+    await store.write((tx) => tx.users.insert({ externalId: null, email: KARI.email, emailKey: KARI.email, name: KARI.name, nameKey: KARI.name.toLowerCase(), phone: KARI.phone, organization: KARI.org, status: 'active' }, Date.now()));
+    connection = memoryConnection();
+    h = await startHarness({ connection });
+    h.page.on('pageerror', (e) => pageErrors.push(String(e)));
+  }, 90_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await server?.close();
+    await store?.close();
+    await fx?.cleanup();
+  });
+
+  it('first run: "connect to a FactorDesk server", the key the server shows is confirmed and pinned', async () => {
+    await $('welcome').waitFor();
+    await $('lang-en').click();
+    await $('welcome-server').click();
+    await $('connect-address').waitFor();
+    // A wrong address first: a plain message, nothing kept.
+    await $('connect-address').fill('https://127.0.0.1:1');
+    await $('connect-check').click();
+    await shows($('connect-error'), en('errors.SERVER_UNREACHABLE'));
+    expect(connection.get()).toBeNull();
+
+    await $('connect-address').fill(`127.0.0.1:${server.address.port}`);
+    await $('connect-check').click();
+    await $('connect-confirm').waitFor();
+    await shows($('connect-url'), url);
+    // The key as the administrator compares it: base64 SHA-256 of the public key, in groups of four.
+    expect((await text($('connect-pin'))).replace(/\s/g, '')).toBe(pin);
+    expect(connection.get()).toBeNull();
+    await h.screenshot('server-connect-confirm');
+    await $('connect-trust').click();
+
+    await $('signin-form').waitFor();
+    await shows($('signin-server'), url);
+    expect(connection.get()).toEqual({ url, pin });
+    expect((await text($('signin-server-pin'))).replace(/\s/g, '')).toContain(pin);
+    // No recovery key path on a server's client: recovery is the server host's business.
+    expect(await $('signin-recover').count()).toBe(0);
+  });
+
+  it('the admin signs in with password and code; the admin screens a server has no vault for are not offered', async () => {
+    await $('signin-name').fill(ADMIN.name);
+    await $('signin-password').fill(ADMIN.password);
+    await $('signin-submit').click();
+    // Without the code: the same plain refusal as a wrong password (the server tells no more).
+    await shows($('signin-error'), en('signin.failedServer'));
+    await $('signin-password').fill(ADMIN.password);
+    await $('signin-otp').fill(totpAt(adminSecret, Date.now()));
+    await $('signin-submit').click();
+    await $('search-input').waitFor();
+    expect(await $('nav-vault').count()).toBe(0);
+    expect(await $('nav-import').count()).toBe(0);
+    await $('nav-audit').click();
+    await $('audit-on-server').waitFor();
+    // The admin adds an agent through the app (the server checks the admin's role).
+    const added = await h.page.evaluate(
+      (op) => (window as unknown as { api: Record<string, (r: unknown) => Promise<{ ok: boolean }>> }).api['operators:add']!(op),
+      { name: AGENT.name, displayName: AGENT.displayName, role: 'agent', password: AGENT.password },
+    );
+    expect(added.ok).toBe(true);
+    await $('lock-button').click();
+    await $('signin-form').waitFor();
+  });
+
+  it("an agent's first sign-in: their own second factor is shown once as a QR, scanned, and its first code signs in", async () => {
+    await $('signin-name').fill(AGENT.name);
+    await $('signin-password').fill(AGENT.password);
+    await $('signin-submit').click();
+    const qr = $('signin-second-factor-qr');
+    await qr.waitFor();
+    await expect.poll(() => qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    const uri = await decodeQr(qr);
+    expect(uri).toMatch(/^otpauth:\/\/totp\//);
+    const secret = secretOfUri(uri!);
+    expect((await text($('signin-second-factor-key'))).replace(/\s/g, '')).toBe(secret);
+    await h.screenshot('server-second-factor');
+    await $('signin-otp').fill(totpAt(base32ToBytes(secret), Date.now()));
+    await $('signin-submit').click();
+    await $('search-input').waitFor();
+    expect(await pageHtml(h.page)).not.toContain(secret);
+  });
+
+  it('journey 1 by phone against the server: lookup, re-enrollment with callback, QR decoded from the screen, key read aloud, code confirms → active', async () => {
+    await $('search-input').focus();
+    await h.page.keyboard.type('kari', { delay: 15 });
+    const kari = h.page.locator(`[data-testid="lookup-result"][data-email="${KARI.email}"]`);
+    await kari.waitFor();
+    await kari.click();
+    await shows($('user-email'), KARI.email);
+
+    await h.page.keyboard.press('Alt+R');
+    const dlg = $('dialog-reenroll');
+    await dlg.waitFor();
+    await shows($('callback-number-value'), KARI.phone);
+    await $('check-callback').focus();
+    await h.page.keyboard.press('Space');
+    await $('identity-ticket').fill('HD-30001');
+    await $('identity-reason').fill('changed phone');
+    await $('dialog-next').click();
+    await $('consequences').waitFor();
+    await $('dialog-next').click();
+
+    const qr = $('enrollment-qr');
+    await qr.waitFor();
+    await expect.poll(() => qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    const issued = responsesOf<IssuedEnrollment>(h, 'enrollment:reenroll').at(-1)!.value!;
+    expect(await decodeQr(qr)).toBe(issued.uri);
+    // Sheets are printed from a solo vault: no print button here.
+    expect(await $('print-sheet').count()).toBe(0);
+    await $('reveal-key').click();
+    const key = $('typed-key-value');
+    await key.waitFor();
+    const b32 = (await key.getAttribute('data-value')) ?? '';
+    expect(b32).toBe(secretOfUri(issued.uri));
+    await $('dialog-next').click();
+    await $('confirm-code').waitFor();
+    await $('confirm-code').fill(totpAt(base32ToBytes(b32), Date.now()));
+    await h.page.keyboard.press('Enter');
+    await shows($('enrollment-active'), en('factor.active'));
+    await h.screenshot('server-reenroll-active');
+    await $('dialog-close').click();
+    await dlg.waitFor({ state: 'detached' });
+    await shows($('auth-status'), en('factor.active'));
+
+    // The server's audit holds the journey in the agent's name, through https.
+    const events = await store.read((tx) => tx.audit.list({ operator: AGENT.name, limit: 50 }));
+    const mine = events.filter((e: { operator: string | null }) => e.operator === AGENT.name).map((e: { action: string }) => e.action);
+    expect(mine).toEqual(expect.arrayContaining(['enrollment.reenroll', 'enrollment.reveal-key', 'enrollment.confirm']));
+  });
+
+  it('lock: back to sign-in, the session ended on the server, nothing of the user on screen', async () => {
+    await $('lock-button').click();
+    await $('signin-form').waitFor();
+    expect(await pageHtml(h.page)).not.toContain(KARI.email);
+    expect(h.controller.link?.session ?? null).toBeNull();
+  });
+
+  it('afterwards: no CSP violation, no page error, no secret outside the issuing answers; only address and pin at rest', async () => {
+    expect(await h.csp()).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(leakedSecrets(h)).toEqual([]);
+    expect(connection.get()).toEqual({ url, pin });
+  });
+});
