@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'CANCELLED',
   'NOT_IN_SERVER_MODE', // a desktop-only request sent to a server
   'SERVER_ONLY', // a server-only request sent to a solo vault
+  'SERVICE_KEY_RETIRED', // service keys are retired: a login service uses a service client of `factordesk serve`
   'INTERNAL',
 ] as const;
 
@@ -151,6 +152,7 @@ export const ERROR_DETAILS: DetailTable = {
   VAULT_BUSY: field,
   NOT_IN_SERVER_MODE: field,
   SERVER_ONLY: field,
+  SERVICE_KEY_RETIRED: field,
   DISK_FULL: field,
   VAULT_READ_ONLY: { ...field, reason: READ_ONLY_REASONS },
   IO_ERROR: field,
