@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'SERVER_UNREACHABLE', // the app's server does not answer (down, wrong address, network)
   'SERVER_KEY_CHANGED', // the server's key is not the pinned one: maybe not our server
   'SECOND_FACTOR_ENROLL', // first sign-in to a server: set up the operator's own second factor first
+  'SERVICE_KEY_RETIRED', // service keys are retired: a login service uses a service client of `factordesk serve`
   'INTERNAL',
 ] as const;
 
@@ -157,6 +158,7 @@ export const ERROR_DETAILS: DetailTable = {
   SERVER_UNREACHABLE: field,
   SERVER_KEY_CHANGED: field,
   SECOND_FACTOR_ENROLL: field,
+  SERVICE_KEY_RETIRED: field,
   DISK_FULL: field,
   VAULT_READ_ONLY: { ...field, reason: READ_ONLY_REASONS },
   IO_ERROR: field,

@@ -1,7 +1,6 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fail } from '../core/errors.ts';
 import { fsyncDir } from '../platform/fs-atomic.ts';
 import { usageError } from './output.ts';
 
@@ -76,30 +75,6 @@ export function writeNewFile(dest: string, data: string | Buffer, what: string):
   }
 }
 
-/** Reads a small input file (a service key) with a size cap; a missing file is a usage error. */
-export function readSmallFile(path: string, what: string, maxBytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    throw usageError(`The ${what} cannot be opened.`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw usageError(`The ${what} is not a file.`);
-    if (st.size > maxBytes) fail('BAD_REQUEST', `The ${what} is not valid (too large).`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Checks that an input file exists and is a regular file. */
 export function checkInputFile(path: string, what: string): void {

@@ -11,6 +11,9 @@ export function cliLanguage(env: Record<string, string | undefined>): CliLanguag
   return /^(nb|no|nn)([_.@-]|$)/i.test(locale) ? 'nb' : 'en';
 }
 
+/** The warning a remaining service key is listed with (English: SERVICE_KEY_WARNING of main/core/service-keys.ts). */
+export const NB_SERVICE_KEY_WARNING = 'denne nøkkelfilen låser opp hvelvnøkkelen: tilbakekall den';
+
 /** What went wrong, in bokmål, per error code (the English line is the service's own message). */
 export const NB_ERRORS: Record<ErrorCode, string> = {
   BAD_REQUEST: 'Kommandoen eller en verdi i den er ikke gyldig.',
@@ -51,6 +54,7 @@ export const NB_ERRORS: Record<ErrorCode, string> = {
   SERVER_UNREACHABLE: 'Serveren svarer ikke: sjekk adressen, nettverket og at serveren kjører.',
   SERVER_KEY_CHANGED: 'Serverens nøkkel er ikke den som ble festet: dette er kanskje ikke serveren deres. Spør administratoren før du går videre.',
   SECOND_FACTOR_ENROLL: 'Sett opp din egen andre faktor først (skann QR-koden i autentiseringsappen), og logg inn med en kode fra den.',
+  SERVICE_KEY_RETIRED: 'Tjenestenøkler er avviklet: en nøkkelfil låser opp hvelvnøkkelen, og dermed alt i hvelvet. En innloggingstjeneste sjekker koder med POST /api/v1/validate hos «factordesk serve», med en tjenesteklient (service-client create); et lokalt hvelv kjører serve på hvelvet, på samme maskin, og lytter på 127.0.0.1.',
   VAULT_READ_ONLY: 'Hvelvet kan bare leses nå (mappen er skrivebeskyttet eller disken er full): ingenting ble endret.',
   INTERNAL: 'Noe gikk galt inne i FactorDesk; mer vises ikke med vilje.',
 };

@@ -1,5 +1,5 @@
 // The `factordesk` command line: the same services as the app, under Node, for scripting at
-// support sites and for login services that verify codes. Global flags, dispatch, exit codes
+// support sites (login services verify over the HTTP API of `factordesk serve`). Global flags, dispatch, exit codes
 // and the output envelope live here; each command group is a module under ./commands.
 import { parseArgs } from 'node:util';
 import { attachAlertLogToVaultStores, flushAlertOutputs } from '../platform/alert-outputs.ts';

@@ -71,14 +71,18 @@ export async function rotateVaultKey(store: Store, admin: VaultAdmin, session: S
   return { recoveryKey: r.recoveryKey, generation: r.generation };
 }
 
+/** Why a key slot went: an operator disabled or removed, or a service key revoked. */
+export type Revocation = { operator: string; change: 'disable' | 'remove' } | { serviceKey: string; change: 'revoke' };
+
 /**
- * Rotates the vault key after an operator was disabled or removed (admin), so a copy of their
- * old key slot stops opening the vault once the files are rewritten. The recovery key is carried
- * over (it was not exposed); audited like a rotation, with the reason.
+ * Rotates the vault key after an operator was disabled or removed, or a service key revoked
+ * (admin), so a copy of the old key slot stops opening the vault once the files are rewritten.
+ * The recovery key is carried over (it was not exposed); audited like a rotation, with the reason.
  */
-export async function rotateAfterRevocation(store: Store, admin: VaultAdmin, session: Session, reason: { operator: string; change: 'disable' | 'remove' }): Promise<{ generation: number }> {
+export async function rotateAfterRevocation(store: Store, admin: VaultAdmin, session: Session, reason: Revocation): Promise<{ generation: number }> {
   requireRole(session, 'vault:rekey');
-  const details = { generation: admin.keyGeneration + 1, reason: `operator.${reason.change}`, name: reason.operator, recoveryKeyKept: true };
+  const why = 'serviceKey' in reason ? { reason: 'service-key.revoke', name: reason.serviceKey } : { reason: `operator.${reason.change}`, name: reason.operator };
+  const details = { generation: admin.keyGeneration + 1, ...why, recoveryKeyKept: true };
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey.start', outcome: 'ok', details }, store.clock.now()));
   const r = await admin.rotateKey({ keepRecovery: true });
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey', outcome: 'ok', details: { ...details, generation: r.generation } }, store.clock.now()));

@@ -68,7 +68,8 @@ describe('--help on every command', () => {
       expect(r.stderr).toBe('');
     }
     const j = await runCli(['--json', 'verify', '--help']);
-    expect(oneJson(j.stdout).result.help).toMatch(/--service-key FILE/);
+    expect(oneJson(j.stdout).result.help).toMatch(/POST \/api\/v1\/validate/);
+    expect(oneJson(j.stdout).result.help).toMatch(/--service-key FILE is retired/);
   });
 
   it('works from the spawned binary, and `--help` needs no vault', () => {
@@ -144,8 +145,6 @@ describe('exit codes', () => {
     expect(existsSync(join(root, 'weak', 'vault.db'))).toBe(false);
     await expectError(cli(['audit', 'verify'], { as: AGENT }), 2, 'FORBIDDEN');
     await expectError(cli(['clear-lock', KARI, ...ACT], { as: AGENT }), 2, 'FORBIDDEN');
-    await expectError(cli(['service-key', 'create', join(root, 'agent.key')], { as: AGENT }), 2, 'FORBIDDEN');
-    expect(existsSync(join(root, 'agent.key'))).toBe(false);
     await expectError(cli(['import-users', CSV], { as: AGENT }), 2, 'FORBIDDEN');
     await expectError(cli(['confirm', KARI, '123456']), 2, 'NO_PENDING_ENROLLMENT');
   });
@@ -193,29 +192,29 @@ describe('exit codes', () => {
     expect((await cli(['verify', KARI, '123456'])).status).toBe(1);
   });
 
-  it('5 for one service key only: its wrong codes lock that key; another key and the operator still verify; an unknown address ends alike', async () => {
-    const keys = ['portal', 'vpn'].map((label) => ({ label, file: join(root, `${label}.key`) }));
-    for (const k of keys) expect((await cli(['service-key', 'create', k.file, '--label', k.label])).status).toBe(0);
-    const codes = oneJson((await cli(['backup-codes', OLA, ...ACT])).stdout).result.codes as string[];
-    const asKey = (file: string, email: string, code: string) => runCli(['--vault', vaultDir, '--json', 'verify', email, code, '--service-key', file], { FACTORDESK_PASSWORD: undefined });
-    const wrong: Array<[number | null, string]> = [];
-    const nobody: Array<[number | null, string]> = [];
-    for (let i = 0; i < 11; i++) {
-      const w = await asKey(keys[0]!.file, OLA, '000000');
-      wrong.push([w.status, w.stdout]);
-      const n = await asKey(keys[0]!.file, 'nobody@example.no', '000000');
-      nobody.push([n.status, n.stdout]);
+  // The per-client lock and the unknown-address rule of login services are tested where they
+  // now run: test/integration/workflows.test.ts (core) and test/server/throttle-clients.test.ts (HTTP, RADIUS).
+  it('2: service keys are retired: service-key create and verify --service-key are refused, nothing is written or read', async () => {
+    for (const who of [ADMIN, AGENT]) {
+      await expectError(cli(['service-key', 'create', join(root, 'agent.key'), '--label', 'portal'], { as: who }), 2, 'SERVICE_KEY_RETIRED');
+      await expectError(cli(['service-key', 'create']), 2, 'SERVICE_KEY_RETIRED');
     }
-    // The same exit codes and output for an address that is no user, then locked (5) at the same try.
-    expect(nobody).toEqual(wrong);
-    expect(wrong.map(([status]) => status)).toEqual([...Array<number>(10).fill(1), 5]);
-    // The right code through the locked key: still 5. Through the other key, and for the operator: accepted.
-    expect((await asKey(keys[0]!.file, OLA, codes[0]!)).status).toBe(5);
-    expect((await asKey(keys[1]!.file, OLA, codes[1]!)).status).toBe(0);
-    expect((await cli(['verify', OLA, codes[2]!])).status).toBe(0);
-    // clear-lock lifts the key's lock too.
+    expect(existsSync(join(root, 'agent.key'))).toBe(false);
+    const created = await cli(['service-key', 'create', join(root, 'agent.key')]);
+    expect(oneJson(created.stdout).error!.message).toMatch(/unwraps the vault key/);
+    expect(oneJson(created.stdout).error!.message).toMatch(/service-client create/);
+    expect(oneJson(created.stdout).error!.message).toMatch(/127\.0\.0\.1/);
+    // No vault, no key file, no sign-in needed: the refusal comes first; the code on stdin is not read.
+    const verify = await runCli(['--vault', join(root, 'no-vault-here'), '--json', 'verify', OLA, '-', '--service-key', join(root, 'none.key')], { FACTORDESK_PASSWORD: undefined }, '123456\n');
+    expect(verify.status).toBe(2);
+    expect(oneJson(verify.stdout).error).toMatchObject({ code: 'SERVICE_KEY_RETIRED', message: expect.stringMatching(/POST \/api\/v1\/validate/) });
+    const nb = await runCli(['--vault', vaultDir, 'verify', OLA, '000000', '--service-key', join(root, 'none.key')], { LANG: 'nb_NO.UTF-8', FACTORDESK_PASSWORD: undefined });
+    expect(nb.status).toBe(2);
+    expect(nb.stderr).toMatch(/Tjenestenøkler er avviklet/);
+    expect(nb.stderr).toMatch(/POST \/api\/v1\/validate/);
+    // The operator's own verify is still there.
+    expect((await cli(['verify', OLA, '000000'])).status).toBe(1);
     expect((await cli(['clear-lock', OLA, ...ACT])).status).toBe(0);
-    expect((await asKey(keys[0]!.file, OLA, codes[3]!)).status).toBe(0);
   });
 
   it('6: vault missing, damaged, newer, slots invalid — and the files are never replaced', async () => {

@@ -16,7 +16,7 @@ const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
 const KARI = 'kari.nordmann@example.no';
 const BIG = 'a'.repeat(10_000);
 const BIG_EMAIL = `${'k'.repeat(10_000)}@example.no`;
-const EXIT_2_CODES = new Set(['BAD_REQUEST', 'CHECKS_REQUIRED', 'TICKET_REQUIRED', 'REASON_REQUIRED', 'OWN_ACCOUNT', 'USER_DISABLED', 'WEAK_PASSWORD', 'FORBIDDEN', 'CONFLICT', 'NO_PENDING_ENROLLMENT']);
+const EXIT_2_CODES = new Set(['BAD_REQUEST', 'CHECKS_REQUIRED', 'TICKET_REQUIRED', 'REASON_REQUIRED', 'OWN_ACCOUNT', 'USER_DISABLED', 'WEAK_PASSWORD', 'FORBIDDEN', 'CONFLICT', 'NO_PENDING_ENROLLMENT', 'SERVICE_KEY_RETIRED']);
 
 let root: string;
 let vaultDir: string;
@@ -179,9 +179,10 @@ function cases(): Array<[string, string[]]> {
 
     ...code(['confirm']),
     ...code(['verify']),
-    ['verify: no such service key', ['verify', KARI, '123456', '--service-key', w('none.key')]],
-    ['verify: garbage service key', ['verify', KARI, '123456', '--service-key', w('garbage.key')]],
-    ['verify: service key is a folder', ['verify', KARI, '123456', '--service-key', work]],
+    // verify --service-key is retired: refused before the file is looked at, whatever it is.
+    ['verify: --service-key (retired), no such file', ['verify', KARI, '123456', '--service-key', w('none.key')]],
+    ['verify: --service-key (retired), garbage file', ['verify', KARI, '123456', '--service-key', w('garbage.key')]],
+    ['verify: --service-key (retired), a folder', ['verify', KARI, '123456', '--service-key', work]],
 
     ...action(['clear-lock']),
 
@@ -211,6 +212,7 @@ function cases(): Array<[string, string[]]> {
     ['restore: unknown flag', ['restore', w('b.fdbackup'), '--force']],
     ['rotate-key: extra argument', ['rotate-key', 'now']],
     ['rotate-key: unknown flag', ['rotate-key', '--keep-old']],
+    // service-key create is retired: refused whatever its arguments.
     ...file(['service-key', 'create'], 'svc.key'),
     ['service-key create: bad label', ['service-key', 'create', w('svc.key'), '--label', "x'; DROP TABLE users;--"]],
     ['service-key create: 10 kB label', ['service-key', 'create', w('svc.key'), '--label', BIG]],

@@ -4,13 +4,14 @@
 // outbox export, backup/restore/undo and key rotation; then no secret may be found where it
 // must not be: vault files, other commands' output, the audit export, `show`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN, base32Decode, oneJson, spawnCli, type CliResult } from '../fixtures/cli-harness.ts';
 import { totpAt, TOTP_PERIOD_SECONDS } from '../../main/core/totp.ts';
 import { verifyExportedAudit } from '../../main/core/audit-export.ts';
-import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
+import { unlockWithRecoveryKey, unlockWithServiceKey } from '../../main/store/sqlite/unlock.ts';
+import { errorCode, legacyServiceKey } from '../helpers/vault.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 
 const CSV = new URL('../fixtures/cli-users.csv', import.meta.url).pathname;
@@ -213,35 +214,28 @@ describe('factordesk command line: the whole journey', () => {
     expect(r.stdout).toMatch(/Backup codes:\s+9 of 10 left/);
   });
 
-  it('makes a service key (0600) that verifies without any operator sign-in', () => {
+  it('service keys are retired: create and verify --service-key are refused (exit 2) and point to the HTTP API; the operator still verifies', async () => {
     const keyFile = join(root, 'portal.key');
-    const res = ok(fd(['service-key', 'create', keyFile, '--label', 'login portal']));
-    expect(res.file).toBe(keyFile);
-    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    const key = JSON.parse(readFileSync(keyFile, 'utf8')) as { format: string; key: string; label: string };
-    expect(key.format).toBe('factordesk.service-key');
-    expect(key.label).toBe('login portal');
-    secrets.set('service', key.key);
+    const made = fd(['service-key', 'create', keyFile, '--label', 'login portal']);
+    expect(made.status).toBe(2);
+    expect(oneJson(made.stdout).error).toMatchObject({ code: 'SERVICE_KEY_RETIRED', message: expect.stringMatching(/unwraps the vault key/) });
+    expect(existsSync(keyFile)).toBe(false);
+    // A vault made before the retirement has one: made here directly, as no door makes one any more.
+    const content = await legacyServiceKey(vaultDir, ADMIN, 'login portal');
+    writeFileSync(keyFile, content, { mode: 0o600 });
+    secrets.set('service', (JSON.parse(content) as { key: string }).key);
     const code = secrets.get('backup')!.split('|')[1]!;
-    // The code on stdin (`-`), so a login service never shows it in the process list.
-    const r = fd(['verify', KARI, '-', '--service-key', keyFile], { operator: false, env: { FACTORDESK_PASSWORD: undefined }, input: `${code}\n` });
-    expect(oneJson(r.stdout).result).toEqual({ result: 'accepted' });
-    expect(r.status).toBe(0);
-    const again = fd(['verify', KARI, '-', '--service-key', keyFile], { operator: false, env: { FACTORDESK_PASSWORD: undefined }, input: `${code}\n` });
-    expect(again.status).toBe(1);
-    // An address that is no user answers a login service exactly like a wrong code: same exit,
-    // same stdout, same message, with or without --json (an operator is told NOT_FOUND, exit 4).
     const svc = { operator: false, env: { FACTORDESK_PASSWORD: undefined } } as const;
     for (const json of [true, false]) {
-      const wrong = fd(['verify', KARI, '-', '--service-key', keyFile], { ...svc, json, input: '000000\n' });
-      const nobody = fd(['verify', 'nobody@example.no', '-', '--service-key', keyFile], { ...svc, json, input: '000000\n' });
-      expect(nobody.status).toBe(1);
-      expect({ status: nobody.status, stdout: nobody.stdout, stderr: nobody.stderr }).toEqual({ status: wrong.status, stdout: wrong.stdout, stderr: wrong.stderr });
+      const r = fd(['verify', KARI, '-', '--service-key', keyFile], { ...svc, json, input: `${code}\n` });
+      expect(r.status).toBe(2);
+      if (json) expect(oneJson(r.stdout).error).toMatchObject({ code: 'SERVICE_KEY_RETIRED', message: expect.stringMatching(/POST \/api\/v1\/validate of "factordesk serve"/) });
+      else expect(r.stderr).toMatch(/verify --service-key is retired.*POST \/api\/v1\/validate/);
     }
+    // The refused calls used nothing: the operator verifies the same code once.
+    expect(oneJson(fd(['verify', KARI, '-'], { input: `${code}\n` }).stdout).result).toEqual({ result: 'accepted' });
+    expect(fd(['verify', KARI, code]).status).toBe(1);
     expect(fd(['verify', 'nobody@example.no', '000000']).status).toBe(4);
-    // The service key can do nothing else: no operator, no password, so nothing else signs in.
-    const other = fd(['show', KARI], { operator: false, env: { FACTORDESK_PASSWORD: undefined } });
-    expect(other.status).toBeGreaterThanOrEqual(2);
   });
 
   it('verifies the audit chain and exports it with its head', () => {
@@ -287,24 +281,23 @@ describe('factordesk command line: the whole journey', () => {
     expect(ok(fd(['audit', 'verify'])).ok).toBe(true);
   });
 
-  it('rotates the vault key: a new recovery key, and the service key still works', () => {
+  it('rotates the vault key: a new recovery key, and the service slot is carried over (until revoked)', async () => {
     const res = ok(fd(['rotate-key'], { issues: ['recovery2'] }));
     expect(res.recoveryKey).not.toBe(secrets.get('recovery'));
     secrets.set('recovery2', res.recoveryKey);
-    const code = secrets.get('backup')!.split('|')[2]!;
-    const r = fd(['verify', KARI, code, '--service-key', join(root, 'portal.key')], { operator: false, env: { FACTORDESK_PASSWORD: undefined } });
-    expect(r.status).toBe(0);
+    const opened = await unlockWithServiceKey({ dir: vaultDir }, readFileSync(join(root, 'portal.key'), 'utf8'));
+    opened.vault.close();
     expect(ok(fd(['audit', 'verify'])).ok).toBe(true);
   });
 
-  it('lists and revokes a service key: the key file then no longer opens the vault', () => {
-    const keys = ok(fd(['service-key', 'list'])) as Array<{ keyId: string; label: string }>;
-    expect(keys.map((k) => k.label)).toEqual(['login portal']);
+  it('lists the service key with its warning and revokes it, rotating the key: the key file then no longer opens the vault', async () => {
+    const keys = ok(fd(['service-key', 'list'])) as Array<{ keyId: string; label: string; warning: string }>;
+    expect(keys.map((k) => [k.label, k.warning])).toEqual([['login portal', 'this key file unwraps the vault key: revoke it']]);
     expect(JSON.stringify(keys)).not.toMatch(/"key"/);
-    expect(ok(fd(['service-key', 'revoke', 'login portal']))).toEqual({ revoked: 1 });
-    const r = fd(['verify', KARI, '123456', '--service-key', join(root, 'portal.key')], { operator: false, env: { FACTORDESK_PASSWORD: undefined } });
-    expect(r.status).toBe(3);
+    expect(ok(fd(['service-key', 'revoke', 'login portal']))).toEqual({ revoked: 1, keyRotated: true });
+    expect(await errorCode(unlockWithServiceKey({ dir: vaultDir }, readFileSync(join(root, 'portal.key'), 'utf8')))).toBe('SIGNIN_FAILED');
     expect(fd(['service-key', 'revoke', 'login portal']).status).toBe(4);
+    expect(ok(fd(['service-key', 'list']))).toEqual([]);
   });
 
   it('leaves no secret in the vault files, in other commands’ output, in `show` or in the audit export', () => {

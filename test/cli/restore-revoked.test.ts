@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ADMIN, AGENT, oneJson, runCli } from '../fixtures/cli-harness.ts';
 import { unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
 import { listAuditRows } from '../../main/store/sqlite/audit-rows.ts';
+import { legacyServiceKey } from '../helpers/vault.ts';
 
 let root: string;
 let dir: string;
@@ -33,7 +34,8 @@ beforeAll(async () => {
   const init = await runCli(['--vault', dir, '--json', 'init', '--name', ADMIN.name], env);
   recoveryKey = oneJson(init.stdout).result.recoveryKey;
   expect((await runCli(['--vault', dir, '--operator', ADMIN.name, '--json', 'operators', 'add', AGENT.name, '--role', 'agent'], { ...env, FACTORDESK_NEW_PASSWORD: AGENT.password })).status).toBe(0);
-  expect((await cli(['service-key', 'create', join(root, 'login.key'), '--label', 'vpn-login'])).status).toBe(0);
+  // A service key as vaults made before the retirement have (no door makes one any more).
+  await legacyServiceKey(dir, ADMIN, 'vpn-login');
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -479,7 +479,8 @@ describe('an export destination that is full (a full USB stick)', () => {
     expect(count(), 'the audit says the log was exported').toBe(0);
   });
 
-  it('BUG: service key: DISK_FULL adds no key slot whose key was never saved', async () => {
+  // A key file that cannot be saved revokes its slot again: test/integration/operators.test.ts.
+  it('service key: the retired channel is refused on a full disk too, and adds no key slot', async () => {
     const { app } = await appOnLocalDisk();
     const dir = destDir();
     app.saved['service-key'] = join(dir, 'login.key');
@@ -487,7 +488,7 @@ describe('an export destination that is full (a full USB stick)', () => {
     const free = fillDisk();
     const r = await app.call('service-keys:create', { label: 'login' });
     free();
-    expect(codeOf(r)).toBe('DISK_FULL');
+    expect(codeOf(r)).toBe('SERVICE_KEY_RETIRED');
     expect(readdirSync(dir)).toEqual([]);
     expect(slots(), 'a service slot exists for a key nobody has').toBe(0);
   });

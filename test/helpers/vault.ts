@@ -9,6 +9,8 @@ import { addOperator } from '../../main/core/operators.ts';
 import type { Vault } from '../../main/store/sqlite/vault.ts';
 import type { Session } from '../../main/core/session.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
+import { signIn } from '../../main/store/sqlite/unlock.ts';
+import { createServiceKey } from '../../main/core/service-keys.ts';
 
 export const ADMIN = { name: 'anne', displayName: 'Anne Berg', password: 'correct horse battery staple 42', email: 'anne.berg@example.no' };
 export const AGENT = { name: 'per', displayName: 'Per Lie', password: 'another long passphrase for per', email: 'per.lie@example.no' };
@@ -65,5 +67,22 @@ export async function errorCode(p: Promise<unknown> | (() => unknown)): Promise<
   } catch (err) {
     if (err instanceof FactorDeskError) return err.code;
     throw err;
+  }
+}
+
+/**
+ * Gives the vault in `dir` a service key, as vaults made before service keys were retired have
+ * (no door makes one any more): signs in as `op`, makes the slot, and returns the key file content.
+ */
+export async function legacyServiceKey(dir: string, op: { name: string; password: string }, label: string): Promise<string> {
+  const s = await signIn({ dir }, op.name, op.password);
+  try {
+    let content = '';
+    await createServiceKey(s.store, s.session, label, (c) => {
+      content = c;
+    });
+    return content;
+  } finally {
+    s.vault.close();
   }
 }

@@ -15,6 +15,7 @@ import { ManualClock } from '../../main/core/clock.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { verifyCode } from '../../main/core/verify.ts';
 import { parseRawKey } from '../../main/store/sqlite/key-slots.ts';
+import { createServiceKey } from '../../main/core/service-keys.ts';
 import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 import type { Channel, Req } from '../../contract/index.ts';
 import type { AnyResult } from '../helpers/suites.ts';
@@ -159,8 +160,11 @@ describe('no secret leaks', () => {
     app.saved.backup = join(exportsDir, 'vault.fdbackup');
     await call('vault:backup', {});
     serviceKeyFile = join(exportsDir, 'login.key');
-    app.saved['service-key'] = serviceKeyFile;
-    await call('service-keys:create', { label: 'login' });
+    // Service keys are retired: the channel is refused; a vault made before may still hold one (made directly here).
+    const refused = await app.call('service-keys:create', { label: 'login' });
+    responses.push({ channel: 'service-keys:create', json: JSON.stringify(refused), value: refused });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'SERVICE_KEY_RETIRED' } });
+    await createServiceKey(app.controller.store(), app.controller.session!, 'login', (content) => writeFileSync(serviceKeyFile, content, { mode: 0o600 }));
     const sk = JSON.parse(readFileSync(serviceKeyFile, 'utf8')) as { key: string };
     secret('service key', sk.key, null);
     secret('service key bytes', parseRawKey(sk.key)!, null);

@@ -1,14 +1,12 @@
 import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
 import { verifyCodeForEmail } from '../../core/verify.ts';
-import { unlockWithServiceKey } from '../../store/sqlite/unlock.ts';
+import { SERVICE_KEY_VERIFY_RETIRED } from '../../core/service-keys.ts';
+import { fail } from '../../core/errors.ts';
 import { LIMITS } from '../../core/settings.ts';
-import type { Vault } from '../../store/sqlite/vault.ts';
-import type { Session } from '../../core/session.ts';
 import { str, type Command } from '../command.ts';
 import { ACTION_HELP, ACTION_OPTIONS, actionContext, codeArg, emailArg, intArg, resolveCode, userByEmail } from '../args.ts';
 import { EXIT } from '../output.ts';
-import { pathArg, readSmallFile } from '../files.ts';
 import { localTime } from '../format.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 
@@ -68,44 +66,31 @@ ${ACTION_HELP}`,
   },
 };
 
-const MAX_SERVICE_KEY_FILE = 4096;
-
 export const verify: Command = {
   name: 'verify',
-  summary: 'check a code (authenticator, backup or one-time): accepted, rejected or locked',
-  usage: ['verify EMAIL CODE [--service-key FILE]'],
-  help: `Checks a code the user typed: 6 digits from the authenticator app, an 8-digit one-time code
-or a 16-character backup code (spaces and hyphens are ignored). Prints accepted, rejected or
-locked, and exits 0, 1 or 5. A malformed code exits 2 and counts nothing. CODE - reads the
-code from one line of standard input, which keeps it out of the process list.
+  summary: 'check a code (authenticator, backup or one-time) as an operator: accepted, rejected or locked',
+  usage: ['verify EMAIL CODE'],
+  help: `Checks a code the user typed, as the operator who signs in: 6 digits from the
+authenticator app, an 8-digit one-time code or a 16-character backup code (spaces and hyphens
+are ignored). Prints accepted, rejected or locked, and exits 0, 1 or 5. A malformed code exits 2
+and counts nothing; an address that is no user exits 4. CODE - reads the code from one line of
+standard input, which keeps it out of the process list.
 
-A login service uses --service-key FILE (made with "factordesk service-key create"): no
-operator signs in, and the key can do nothing but verify codes. With a service key an address
-that is no user answers exactly like a wrong code (rejected, exit 1; locked, exit 5, after as
-many tries), so a login service cannot learn who exists; an operator is told the user is not
-found (exit 4).
-
-  --service-key FILE   verify as a login service with this service key file`,
+A login service does not use this command: it checks codes over the HTTP API,
+POST /api/v1/validate of "factordesk serve", with a service client (on a solo site, serve runs
+on the vault, on the same machine, listening on 127.0.0.1; README, Login services).
+--service-key FILE is retired and refused (exit 2, SERVICE_KEY_RETIRED): a service key file
+unwraps the vault key.`,
   options: { 'service-key': { type: 'string' } },
   args: ['EMAIL', 'CODE'],
   async run(ctx, p) {
+    // Refused before the code is read or anything is opened.
+    if (str(p, 'service-key') !== undefined) fail('SERVICE_KEY_RETIRED', SERVICE_KEY_VERIFY_RETIRED);
     const email = emailArg(p.args[0]!);
-    const keyPath = str(p, 'service-key');
     const code = await resolveCode(ctx, codeArg(p.args[1]!));
-    const check = async (vault: Vault, session: Session) => {
-      // One service for both doors: it decides what an unknown address answers to whom.
+    return ctx.withSession(async (vault, session) => {
       const r = await verifyCodeForEmail(storeOf(vault), session, email, code);
       return { result: r, text: r.result, exitCode: r.result === 'accepted' ? EXIT.OK : r.result === 'locked' ? EXIT.LOCKED : EXIT.REJECTED };
-    };
-    if (keyPath === undefined) return ctx.withSession(check);
-    const content = readSmallFile(pathArg(keyPath, 'service key file'), 'service key file', MAX_SERVICE_KEY_FILE);
-    ctx.requireVault();
-    const { vault, session } = await unlockWithServiceKey(ctx.env, content);
-    try {
-      await ctx.warnClock(vault);
-      return await check(vault, { ...session, via: 'cli' });
-    } finally {
-      vault.close();
-    }
+    });
   },
 };

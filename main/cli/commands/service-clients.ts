@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { fail } from '../../core/errors.ts';
 
 const ONLY_OVER_SERVER = (name: string) => async (): Promise<never> =>
-  fail('BAD_REQUEST', `"${name}" manages a server's login services: name the server with --server URL (before the command) or FACTORDESK_SERVER. A solo vault has service keys instead ("service-key create").`);
+  fail('BAD_REQUEST', `"${name}" manages a server's login services: name the server with --server URL (before the command) or FACTORDESK_SERVER. A solo site runs "factordesk serve" on its vault (on the same machine, listening on 127.0.0.1) and names that server.`);
 
 export const serviceClientCreate: Command = {
   name: 'service-client create',

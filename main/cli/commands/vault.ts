@@ -1,13 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { backupVault, checkVaultIntegrity, deleteKeptVaults, restoreVault, restoreWarnings, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
+import { backupVault, checkVaultIntegrity, deleteKeptVaults, restoreVault, restoreWarnings, rotateAfterRevocation, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
 import type { CredentialSummary } from '../../store/vault-admin.ts';
 import type { BackupCredential } from '../../store/vault-admin.ts';
 import type { Session } from '../../core/session.ts';
 import type { AuditInput } from '../../core/audit.ts';
 import { storeOf } from '../../store/sqlite/sqlite-store.ts';
 import { claimSoleConnection, fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-admin.ts';
-import { createServiceKey, listServiceKeys, revokeServiceKey, validServiceKeyLabel } from '../../core/service-keys.ts';
+import { listServiceKeys, refuseServiceKeyCreate, revokeServiceKey, SERVICE_KEY_WARNING } from '../../core/service-keys.ts';
+import { cliLanguage, NB_SERVICE_KEY_WARNING } from '../language.ts';
 import { requireRole } from '../../core/roles.ts';
 import { signIn, unlockWithRecoveryKey } from '../../store/sqlite/unlock.ts';
 import { fail, toFactorDeskError } from '../../core/errors.ts';
@@ -275,50 +276,59 @@ process may have the vault open. Rotate after removing an operator.`,
 
 export const serviceKeyCreate: Command = {
   name: 'service-key create',
-  summary: 'make a key file for a login service that may only verify codes (admin)',
-  usage: ['service-key create FILE [--label LABEL]'],
-  help: `Writes a service key file (mode 0600; it must not exist yet) for "factordesk verify
---service-key FILE". The key can open the vault only to verify codes. Keep it as a secret of
-the login service; anyone holding it can check codes. The audit records the label only.
-
-  --label LABEL   a name for the login service (default: login-service)`,
+  summary: 'retired: a login service uses a service client of "factordesk serve"',
+  usage: ['service-key create [FILE] [--label LABEL]'],
+  help: `Retired: refused (exit 2, SERVICE_KEY_RETIRED), nothing is written. A service key file
+unwraps the vault key, so a login service holding one holds everything in the vault.
+A login service checks codes over POST /api/v1/validate of "factordesk serve" with a service
+client ("factordesk --server URL service-client create --label L"). A solo site runs
+"factordesk serve" on its vault, on the same machine, listening on 127.0.0.1 (README, Login
+services). Service keys made before are shown by "service-key list"; revoke them.`,
   options: { label: { type: 'string' } },
-  args: ['FILE'],
-  admin: true,
-  async run(ctx, p) {
-    const label = validServiceKeyLabel(str(p, 'label') ?? 'login-service');
-    const dest = newFileArg(p.args[0]!, 'service key file', 'it is a secret for the login service, kept in a file of mode 0600.');
-    return ctx.withSession(async (vault, session) => {
-      // The key's slot is committed first; a file that cannot be written revokes it again.
-      await createServiceKey(storeOf(vault), session, label, (content) => writeNewFile(dest, content, 'service key file'));
-      return { result: { file: dest, label }, text: dest, message: `Service key "${label}" written to ${dest} (mode 0600).` };
-    });
+  args: ['FILE?'],
+  async run() {
+    return refuseServiceKeyCreate();
   },
 };
 
+/** The warning a remaining service slot is listed with, in the language of the command line. */
+function slotWarning(ctx: Context): string {
+  return cliLanguage(ctx.io.env) === 'nb' ? NB_SERVICE_KEY_WARNING : SERVICE_KEY_WARNING;
+}
 
 export const serviceKeyList: Command = {
   name: 'service-key list',
-  summary: 'list the service keys that can open the vault (admin)',
+  summary: 'list the service keys that still open the vault, each to revoke (admin)',
   usage: ['service-key list'],
-  help: `Lists each service key's id, label and creation time (never the key).`,
+  help: `Lists each service key's id, label and creation time (never the key), each with the warning
+"${SERVICE_KEY_WARNING}". Service keys are retired: a login service uses a service client
+of "factordesk serve" (README, Login services); revoke each key listed ("service-key revoke").`,
   options: {},
   args: [],
   admin: true,
   async run(ctx) {
     return ctx.withSession(async (vault, session) => {
       const keys = await listServiceKeys(storeOf(vault), session);
-      return { result: keys, text: keys.map((k) => `${k.keyId}  ${localTime(Date.parse(k.createdAt))}  ${k.label}`).join('\n'), message: `${keys.length} service key${keys.length === 1 ? '' : 's'}.` };
+      const warning = slotWarning(ctx);
+      if (keys.length) ctx.out.warn(`${keys.length === 1 ? 'service key' : `${keys.length} service keys`}: ${warning}`);
+      return {
+        result: keys.map((k) => ({ ...k, warning: SERVICE_KEY_WARNING })),
+        text: keys.map((k) => `${k.keyId}  ${localTime(Date.parse(k.createdAt))}  ${k.label}  (${warning})`).join('\n'),
+        message: `${keys.length} service key${keys.length === 1 ? '' : 's'}.`,
+      };
     });
   },
 };
 
 export const serviceKeyRevoke: Command = {
   name: 'service-key revoke',
-  summary: 'revoke a service key by id or label (admin)',
+  summary: 'revoke a service key by id or label, then rotate the vault key (admin)',
   usage: ['service-key revoke KEYID|LABEL'],
   help: `Removes the service key's slots: its key file no longer opens the vault. A service key
-unwraps the vault key itself, so after a leaked key also run "factordesk rotate-key".`,
+unwraps the vault key itself, so the vault key is rotated next (the recovery key stays the
+same): a copy of the old key slots no longer opens the vault files. If another FactorDesk
+process has the vault open, it says so and "factordesk rotate-key" is needed later. Backups
+made before still open with the key file.`,
   options: {},
   args: ['KEY'],
   admin: true,
@@ -326,8 +336,26 @@ unwraps the vault key itself, so after a leaked key also run "factordesk rotate-
     const which = p.args[0]!;
     if (which.length > 128 || !/^[\p{L}\p{N} ._@:/-]+$/u.test(which)) fail('BAD_REQUEST', 'Give a service key id or label (see "service-key list").', { field: 'key' });
     return ctx.withSession(async (vault, session) => {
+      requireRole(session, 'vault:rekey');
       const r = await revokeServiceKey(storeOf(vault), session, which);
-      return { result: r, text: 'revoked', message: 'The service key was revoked. If it leaked, rotate the vault key too.' };
+      const rotated = await rotateAfterServiceKey(ctx, vault, session, r.label);
+      return {
+        result: { revoked: r.revoked, keyRotated: rotated !== null },
+        text: 'revoked',
+        message: rotated ? 'The service key was revoked and the vault key rotated (the recovery key stays the same): a copy of its old slot no longer opens the vault.' : 'The service key was revoked.',
+      };
     });
   },
 };
+
+/** The rotation after a revoke; null (with a warning) when another process has the vault open. */
+async function rotateAfterServiceKey(ctx: Context, vault: Vault, session: Session, label: string): Promise<{ generation: number } | null> {
+  try {
+    return await rotateAfterRevocation(storeOf(vault), vaultAdminOf(vault), session, { serviceKey: label, change: 'revoke' });
+  } catch (err) {
+    const e = toFactorDeskError(err);
+    if (e.code !== 'VAULT_BUSY') throw e;
+    ctx.out.warn(`The vault key was not rotated: another FactorDesk process has the vault open. Until it is, a copy of the key slots with service key "${label}" still opens the vault files. Close the other process and run: factordesk rotate-key`);
+    return null;
+  }
+}

@@ -8,9 +8,8 @@ import { chooseLogo } from '../../core/logo.ts';
 import { saveImportReport } from '../../core/import-report.ts';
 import { fileSink, inputFile, pickedFile } from '../../platform/file-ports.ts';
 import { fileRef, vaultAdminOf, vaultFolderOf } from '../../store/sqlite/vault-admin.ts';
-import { createServiceKey } from '../../core/service-keys.ts';
+import { refuseServiceKeyCreate } from '../../core/service-keys.ts';
 import { fail } from '../../core/errors.ts';
-import { writeFileAtomic } from '../../platform/fs-atomic.ts';
 import type { BackupPreview, ImportEncoding, ImportPreview, ImportReportView } from '../../../contract/index.ts';
 
 
@@ -40,7 +39,7 @@ type H = Pick<
   | 'enrollment:issue-code'
 >;
 
-const SERVICE_CLIENTS_ON_SERVER = 'Service clients belong to a FactorDesk server; a solo vault has service keys instead.';
+const SERVICE_CLIENTS_ON_SERVER = 'Service clients belong to "factordesk serve": a solo site runs it on its vault (on the same machine, listening on 127.0.0.1) and makes them with "factordesk --server URL service-client create".';
 
 /** Admin channels: operators, settings, import, audit, outbox, vault maintenance. */
 export function adminHandlers(ctl: AppController): H {
@@ -172,14 +171,9 @@ export function adminHandlers(ctl: AppController): H {
       return { restored: true, ...(revived.length ? { revived } : {}) };
     },
     'vault:rekey': () => ctl.rekey(),
-    'service-keys:create': async ({ label }, s) => {
-      const file = await ctl.deps.dialogs.saveFile('service-key', `factordesk-service-${label.replace(/[^\w.-]/g, '_')}.key`);
-      if (!file) return { file: null };
-      // The key's slot is committed first; a file that cannot be written revokes it again.
-      await createServiceKey(ctl.store(), s!, label, (content) => writeFileAtomic(file, content, 0o600));
-      return { file };
-    },
-    // Service clients verify over a server's HTTPS API; a solo vault has service keys instead.
+    // Retired: a service key file unwraps the vault key. Refused before any dialog opens.
+    'service-keys:create': () => refuseServiceKeyCreate(),
+    // Service clients verify over a server's HTTPS API; a solo site makes them on "factordesk serve" run on its vault.
     'service-clients:create': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:list': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
     'service-clients:revoke': () => fail('BAD_REQUEST', SERVICE_CLIENTS_ON_SERVER),
