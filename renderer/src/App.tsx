@@ -87,7 +87,7 @@ function Shell({ lockReason, revived, lastName, onSession, onLocked }: { lockRea
     const s = r.value;
     setLanguage(s.prefs.language);
     setDensity(s.prefs.density === 'compact' ? 'compact' : 'comfortable');
-    setAppMode(s.mode);
+    setAppMode(s.mode, s.server?.url ?? null);
     // First run: a vault on this computer, or a server (its key confirmed and pinned).
     if (s.mode === 'vault' && s.vaultState === 'none') setPhase({ kind: 'welcome', status: s });
     else if (s.vaultState !== 'ready') setPhase({ kind: 'problem', status: s });

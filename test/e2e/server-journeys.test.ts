@@ -10,18 +10,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
 import { RENDERER_DIR, startHarness, type Harness } from '../helpers/app-harness.ts';
-import { base32ToBytes, decodeQr, KARI, leakedSecrets, pageHtml, responsesOf, secretOfUri } from '../helpers/e2e.ts';
+import { base32ToBytes, decodeQr, KARI, leakedSecrets, OffsetClock, OLA, pageHtml, PER, responsesOf, secretOfUri } from '../helpers/e2e.ts';
 import { ADMIN, AGENT } from '../fixtures/cli-harness.ts';
 import { serverFixture, serverInit, type ServerFixture } from '../helpers/server.ts';
 import { memoryConnection, type ConnectionStore } from '../../main/app/server-link.ts';
 import { spkiPin } from '../../main/server/client.ts';
 import { totpAt } from '../../main/core/totp.ts';
-import { systemClock, systemRandom } from '../../main/core/clock.ts';
+import { systemRandom } from '../../main/core/clock.ts';
 import { openKeyedStore } from '../../main/server/open.ts';
 import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
 import { startApiServer, type RunningServer } from '../../main/server/http-api.ts';
 import type { ServerStore } from '../../main/store/port.ts';
-import type { IssuedEnrollment } from '../../contract/index.ts';
+import type { IssuedEnrollment, LostPhoneIssued } from '../../contract/index.ts';
 import { existsSync } from 'node:fs';
 import enJson from '../../renderer/src/locales/en.json';
 
@@ -45,22 +45,47 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
   let pin = '';
   let adminSecret: Buffer;
   const pageErrors: string[] = [];
+  // The app's clock (the idle lock); codes and the server keep real time.
+  const clock = new OffsetClock();
+  // The server's clock: real time, moved on by 30 s before a second sign-in of the same operator (a code step is used once).
+  const serverClock = new OffsetClock();
   const $ = (id: string) => h.page.getByTestId(id);
   const text = async (l: Locator) => (await l.textContent()) ?? '';
   const shows = (l: Locator, s: string) => expect.poll(() => text(l), { timeout: 10_000 }).toContain(s);
+
+  /** Types the query in the search box and opens the user with this email. */
+  async function open(query: string, email: string): Promise<void> {
+    await $('search-input').fill('');
+    await $('search-input').focus();
+    await h.page.keyboard.type(query, { delay: 15 });
+    const row = h.page.locator(`[data-testid="lookup-result"][data-email="${email}"]`);
+    await row.waitFor();
+    await row.click();
+    await shows($('user-email'), email);
+  }
+
+  /** Step 1 of an action dialog: the checks, ticket and reason. */
+  async function identity(checks: string[], ticket: string, reason: string): Promise<void> {
+    for (const c of checks) {
+      await $(`check-${c}`).focus();
+      await h.page.keyboard.press('Space');
+    }
+    await $('identity-ticket').fill(ticket);
+    await $('identity-reason').fill(reason);
+  }
 
   beforeAll(async () => {
     fx = await serverFixture('fd-e2e-srv-');
     ({ adminSecret } = serverInit(fx, ADMIN));
     const keys = loadServerKeys(fx.keyFile, {});
     process.env.PGPASSWORD = fx.pgEnv.PGPASSWORD;
-    store = await openKeyedStore(fx.storeUrl, keys, systemClock, systemRandom);
+    store = await openKeyedStore(fx.storeUrl, keys, serverClock, systemRandom);
     server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(fx.cert), key: readFileSync(fx.tlsKey) } }, { host: '127.0.0.1', port: 0 });
     url = `https://127.0.0.1:${server.address.port}`;
     pin = spkiPin(readFileSync(fx.cert));
-    await store.write((tx) => tx.users.insert({ externalId: null, email: KARI.email, emailKey: KARI.email, name: KARI.name, nameKey: KARI.name.toLowerCase(), phone: KARI.phone, organization: KARI.org, status: 'active' }, Date.now()));
+    for (const u of [KARI, PER, OLA]) await store.write((tx) => tx.users.insert({ externalId: null, email: u.email, emailKey: u.email, name: u.name, nameKey: u.name.toLowerCase(), phone: u.phone, organization: u.org, status: 'active' }, Date.now()));
     connection = memoryConnection();
-    h = await startHarness({ connection });
+    h = await startHarness({ connection, clock });
     h.page.on('pageerror', (e) => pageErrors.push(String(e)));
   }, 90_000);
 
@@ -107,9 +132,10 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
     // Without the code: the same plain refusal as a wrong password (the server tells no more).
     await shows($('signin-error'), en('signin.failedServer'));
     await $('signin-password').fill(ADMIN.password);
-    await $('signin-otp').fill(totpAt(adminSecret, Date.now()));
+    await $('signin-otp').fill(totpAt(adminSecret, serverClock.now()));
     await $('signin-submit').click();
     await $('search-input').waitFor();
+    await shows($('status-vault'), en('statusBar.server', { server: url }));
     expect(await $('nav-vault').count()).toBe(0);
     expect(await $('nav-import').count()).toBe(0);
     await $('nav-audit').click();
@@ -136,7 +162,7 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
     const secret = secretOfUri(uri!);
     expect((await text($('signin-second-factor-key'))).replace(/\s/g, '')).toBe(secret);
     await h.screenshot('server-second-factor');
-    await $('signin-otp').fill(totpAt(base32ToBytes(secret), Date.now()));
+    await $('signin-otp').fill(totpAt(base32ToBytes(secret), serverClock.now()));
     await $('signin-submit').click();
     await $('search-input').waitFor();
     expect(await pageHtml(h.page)).not.toContain(secret);
@@ -176,7 +202,7 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
     expect(b32).toBe(secretOfUri(issued.uri));
     await $('dialog-next').click();
     await $('confirm-code').waitFor();
-    await $('confirm-code').fill(totpAt(base32ToBytes(b32), Date.now()));
+    await $('confirm-code').fill(totpAt(base32ToBytes(b32), serverClock.now()));
     await h.page.keyboard.press('Enter');
     await shows($('enrollment-active'), en('factor.active'));
     await h.screenshot('server-reenroll-active');
@@ -190,7 +216,99 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
     expect(mine).toEqual(expect.arrayContaining(['enrollment.reenroll', 'enrollment.reveal-key', 'enrollment.confirm']));
   });
 
+  it('one-time code through the server: shown once, gone from the page when closed, the card says a code is active', async () => {
+    await open('kari', KARI.email);
+    await $('action-one-time-code').click();
+    const dlg = $('dialog-one-time-code');
+    await dlg.waitFor();
+    await identity(['callback'], 'HD-30002', 'cannot sign in today');
+    await dlg.getByTestId('dialog-next').click();
+    await $('consequences').waitFor();
+    await dlg.getByTestId('dialog-next').click();
+    const value = dlg.getByTestId('secret-display-value');
+    await value.waitFor();
+    const code = (await value.getAttribute('data-value')) ?? '';
+    expect(code).toBe(responsesOf<{ code: string }>(h, 'codes:issue-one-time').at(-1)!.value!.code.replace(/\s/g, ''));
+    await dlg.getByTestId('dialog-close').click();
+    await $('close-confirm-yes').click();
+    await dlg.waitFor({ state: 'detached' });
+    expect(await pageHtml(h.page)).not.toContain(code);
+    await shows($('factor-one-time-code'), en('factor.otcActive'));
+  });
+
+  it('journey 3 against the server: only "known email" → Next stays disabled; the refused request is recorded on the server', async () => {
+    await open('per', PER.email);
+    await $('action-one-time-code').click();
+    const dlg = $('dialog-one-time-code');
+    await dlg.waitFor();
+    await identity(['known-email'], 'HD-30003', 'wants a code by e-mail');
+    expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
+    await $('weak-only-refuse').click();
+    const refuse = $('dialog-refuse');
+    await refuse.waitFor();
+    await $('refuse-number').fill('+47 400 12 345');
+    await $('refuse-requested').fill('a one-time code by e-mail');
+    await $('refuse-submit').click();
+    await refuse.waitFor({ state: 'detached' });
+    expect(responsesOf(h, 'requests:refuse').at(-1)?.ok).toBe(true);
+    const refused = await store.read((tx) => tx.audit.list({ action: 'request.refused', limit: 10 }));
+    expect(refused.map((e) => e.operator)).toEqual([AGENT.name]);
+  });
+
+  it('lost phone on a server: the user enrolls on the server’s page — the agent gets an enrollment code, the page address and the steps, never a QR', async () => {
+    await open('ola', OLA.email);
+    await h.page.keyboard.press('Alt+P');
+    const dlg = $('dialog-lost-phone');
+    await dlg.waitFor();
+    await identity(['callback'], 'HD-30004', 'phone lost on the bus');
+    await dlg.getByTestId('dialog-next').click();
+    await $('consequences').waitFor();
+    await dlg.getByTestId('dialog-next').click();
+    await expect.poll(() => responsesOf(h, 'users:lost-phone').length).toBe(1);
+    const r = responsesOf<LostPhoneIssued>(h, 'users:lost-phone').at(-1)!;
+    if (!r.ok) throw new Error(`lost phone refused: ${JSON.stringify(r.error)}`);
+    const answer = r.value!;
+    expect(answer.enrollment.mode).toBe('self');
+    await $('lost-phone-code-value').waitFor();
+    await dlg.getByTestId('dialog-next').click();
+    const self = $('lost-phone-self');
+    await self.waitFor();
+    if (answer.enrollment.mode !== 'self') throw new Error('a server answers with self-enrollment');
+    expect(await $('lost-phone-enrollment-code-value').getAttribute('data-value')).toBe(answer.enrollment.code.replace(/[\s-]/g, ''));
+    // The steps name the whole address of the server's page.
+    await shows($('lost-phone-self-steps'), `${url}${answer.enrollment.pagePath}`);
+    expect(await dlg.getByTestId('enrollment-qr').count()).toBe(0);
+    await h.screenshot('server-lost-phone-self');
+    await dlg.getByTestId('dialog-close').click();
+    if (await $('close-confirm-yes').count()) await $('close-confirm-yes').click();
+    await dlg.waitFor({ state: 'detached' });
+  });
+
+  it('journey 5 on a server: idle, the warning, then the lock returns to sign-in and the server session is ended', async () => {
+    const token = (h.controller.link as unknown as { token: string | null }).token;
+    expect(token).toBeTruthy();
+    clock.advance(5 * 60_000 - 20_000);
+    h.controller.idle.tick();
+    await $('idle-warning').waitFor();
+    clock.advance(30_000);
+    h.controller.idle.tick();
+    await $('signin-form').waitFor();
+    await shows(h.page.locator('main'), en('signin.locked.idle'));
+    expect(await pageHtml(h.page)).not.toContain(OLA.email);
+    const { ServerClient } = await import('../../main/server/client.ts');
+    const stale = new ServerClient(url, { pin }, token);
+    await expect.poll(async () => ((await stale.call('users:find', { query: 'ola' })) as { ok: boolean; error?: { code: string } }).error?.code).toBe('SESSION_LOCKED');
+    stale.close();
+  });
+
   it('lock: back to sign-in, the session ended on the server, nothing of the user on screen', async () => {
+    await $('signin-name').fill(ADMIN.name);
+    await $('signin-password').fill(ADMIN.password);
+    // A fresh step: the admin's code from the start of this file is used already.
+    serverClock.advance(30_000);
+    await $('signin-otp').fill(totpAt(adminSecret, serverClock.now()));
+    await $('signin-submit').click();
+    await $('search-input').waitFor();
     await $('lock-button').click();
     await $('signin-form').waitFor();
     expect(await pageHtml(h.page)).not.toContain(KARI.email);

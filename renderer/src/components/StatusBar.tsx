@@ -6,6 +6,7 @@ import type { PublicSession } from '../../../contract/index.ts';
 import { number, relative } from '../format.ts';
 import { Icon } from './Icon.tsx';
 import { ToastSlot } from './Toasts.tsx';
+import { isServerMode, serverPage } from '../mode.ts';
 
 interface Props {
   session: PublicSession;
@@ -33,7 +34,7 @@ export function StatusBar({ session, idleLeft, outboxPending, job, onOutbox, app
       </span>
       <span className="status-item" data-testid="status-vault">
         <Icon name="shield" />
-        {job ? t('statusBar.vaultBusy', { job }) : t('statusBar.vaultOpen')}
+        {job ? t('statusBar.vaultBusy', { job }) : isServerMode() ? t('statusBar.server', { server: serverPage('') }) : t('statusBar.vaultOpen')}
       </span>
       {lastBackup !== undefined ? (
         <span className="status-item" data-testid="status-backup">

@@ -17,6 +17,7 @@ import { EnrollmentStep } from './EnrollmentStep.tsx';
 import { EMPTY_IDENTITY, IdentityStep, type Identity, type IdentityErrors } from './IdentityStep.tsx';
 import { CloseConfirm, Consequences, Footer, NextButton, StepList } from './parts.tsx';
 import { identityErrorsOf, type RefusePrefill } from './RefuseDialog.tsx';
+import { serverPage } from '../mode.ts';
 
 interface Props {
   view: FactorSummaryView;
@@ -224,7 +225,7 @@ export function LostPhoneWizard({ view, settings, onClose, onRefuse }: Props) {
 /** Self-enrollment on a server's page: the enrollment code with the page's address and steps (never a QR the agent saw). */
 function SelfEnrollment({ name, code, expiresAt, pagePath }: { name: string; code: string; expiresAt: number; pagePath: string }) {
   const { t } = useTranslation();
-  const steps = [t('lostPhone.selfStep1', { page: pagePath }), t('lostPhone.selfStep2'), t('lostPhone.selfStep3')];
+  const steps = [t('lostPhone.selfStep1', { page: serverPage(pagePath) }), t('lostPhone.selfStep2'), t('lostPhone.selfStep3')];
   return (
     <div className="enroll" data-testid="lost-phone-self">
       <SecretDisplay
