@@ -152,6 +152,29 @@ describe('a server on a fresh vault folder', () => {
     expect(vault.vaultId).toBe(init.result.storeId);
     vault.close();
   });
+  it('rotate-key is refused while the server has the vault open; rotated after, the same key file still starts the server', { timeout: 120_000 }, async () => {
+    const running = await startServe(fx);
+    try {
+      const refused = oneJson(solo(fx.storeUrl, ADMIN, ['rotate-key']).stdout);
+      expect(refused.ok).toBe(false);
+      expect(refused.error!.message).toMatch(/open|process/i);
+    } finally {
+      running.child.kill('SIGTERM');
+    }
+    expect(await running.exited).toBe(0);
+    const rotated = solo(fx.storeUrl, ADMIN, ['rotate-key']);
+    expect(oneJson(rotated.stdout), rotated.stdout + rotated.stderr).toMatchObject({ ok: true });
+    const again = await startServe(fx);
+    try {
+      const c = new ServerClient(`https://127.0.0.1:${again.port}`, { ca: readFileSync(fx.cert) });
+      // A step no earlier sign-in used.
+      expect(await c.call('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: totpAt(init.adminSecret, Date.now() + 30_000) })).toMatchObject({ ok: true, value: { status: 'signed-in' } });
+      c.close();
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect(await again.exited).toBe(0);
+  });
 });
 
 describe('a server on a solo vault made with factordesk init', () => {
