@@ -92,6 +92,8 @@ export async function openKeyedStore(value: string, keys: ServerKeys, clock: Clo
 async function openKeyedFolder(dir: string, keys: ServerKeys, clock: Clock, random: Random): Promise<ServerStore> {
   const { store } = await openServedVault(dir, keys, clock, random);
   try {
+    // A server that cannot write would refuse every sign-in: say so before it starts.
+    if (store.readOnly) fail('VAULT_READ_ONLY', `The vault folder ${dir} cannot be written (${store.readOnly === 'folder' ? 'a read-only folder' : 'a full disk'}): a server needs to write it.`, { reason: store.readOnly });
     const rec = await serverKeyRecords(store);
     if (!rec) fail('VAULT_MISSING', 'This store has not been set up for a server: run "factordesk server init" first.');
     if (!keyCheckMatches(keys, rec.keyCheck)) fail('WRONG_KEY', 'This key file does not belong to this store.');

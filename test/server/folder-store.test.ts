@@ -219,9 +219,18 @@ describe('a server on a solo vault made with factordesk init', () => {
       const enroll = await agent.call<{ otpUri: string }>('auth/sign-in', { name: AGENT.name, password: newPassword });
       expect(enroll).toMatchObject({ ok: true, value: { status: 'enroll-second-factor' } });
       const agentSecret = secretOf(enroll.ok ? enroll.value.otpUri : '');
-      expect(await agent.call('auth/sign-in', { name: AGENT.name, password: newPassword, otp: totpAt(agentSecret, Date.now()) })).toMatchObject({ ok: true, value: { status: 'signed-in', session: { role: 'agent' } } });
-      // The solo app on the same vault takes the new password too (one credential, two doors).
-      expect(solo(fx.storeUrl, { name: AGENT.name, password: newPassword }, ['find', 'kari']).status).toBe(0);
+      const signedIn = await agent.call<{ token: string }>('auth/sign-in', { name: AGENT.name, password: newPassword, otp: totpAt(agentSecret, Date.now()) });
+      expect(signedIn).toMatchObject({ ok: true, value: { status: 'signed-in', session: { role: 'agent' } } });
+      agent.token = signedIn.ok ? signedIn.value.token : null;
+      // Their own password change over the server: the server's verifier and the vault's key slot
+      // both take it (one credential, two doors); the session it was changed in ends.
+      const ownPassword = 'my very own passphrase, per 2026';
+      expect(await agent.call('session:change-password', { oldPassword: newPassword, newPassword: ownPassword })).toMatchObject({ ok: true });
+      expect(await agent.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+      expect(await agent.call('auth/sign-in', { name: AGENT.name, password: newPassword, otp: totpAt(agentSecret, Date.now() + 30_000) })).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+      expect(await agent.call('auth/sign-in', { name: AGENT.name, password: ownPassword, otp: totpAt(agentSecret, Date.now() + 30_000) })).toMatchObject({ ok: true, value: { status: 'signed-in' } });
+      expect(solo(fx.storeUrl, { name: AGENT.name, password: ownPassword }, ['find', 'kari']).status).toBe(0);
+      expect(oneJson(solo(fx.storeUrl, { name: AGENT.name, password: newPassword }, ['find', 'kari']).stdout).error!.code).toBe('SIGNIN_FAILED');
       admin.close();
       agent.close();
     } finally {

@@ -108,7 +108,8 @@ export const serverRecoverKey: Command = {
   summary: 're-create a lost server key file from the recovery key',
   usage: ['server recover-key --store STORE --key-file FILE'],
   help: `Re-creates the server key file from the recovery key printed by "server init" (from
-FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over an existing one).`,
+FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over an existing one).
+STORE is the vault folder or the postgres:// URL given to "server init".`,
   options: { store: { type: 'string' }, 'key-file': { type: 'string' } },
   args: [],
   async run(ctx, p) {
