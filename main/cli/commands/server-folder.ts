@@ -59,11 +59,15 @@ export async function initFolderServer(ctx: Context, a: FolderInit): Promise<Out
   const store: ServerStore = storeOf(vault);
   try {
     if (session.role !== 'admin') fail('FORBIDDEN', 'Only an admin can set a vault up for a server.');
+    // Before the key file is written: a vault that cannot be written is never half set up.
+    vault.requireWritable();
     if (await serverKeyRecords(store)) fail('VAULT_EXISTS', 'This store has been set up for a server already; nothing was changed.');
     // The data key seals the server's own secrets (second factors, RADIUS secrets); the vault's
     // values stay under the vault's value key, so the solo app still reads them.
     const keys = newServerKeys(vault.vaultId, systemRandom);
-    // A vault made here: its recovery key (printed below) also opens the escrow.
+    // A vault made here: its recovery key (printed below) also opens the escrow, so one key on
+    // paper does both. The two uses stay apart: the slot uses the key as an X25519 private key,
+    // the escrow its scrypt derivation with a salt of its own.
     const raw = vaultRecoveryKey ? parseRawKey(vaultRecoveryKey) : null;
     const { recoveryKey, escrow } = escrowKeys(keys, systemRandom, raw ?? undefined);
     raw?.fill(0);
