@@ -172,7 +172,8 @@ export class SqliteKeyring implements Keyring {
       try {
         const keyId = v.random.bytes(8).toString('hex');
         const prepared = new ServiceClientCredential(v.vaultId, keyId, label, Buffer.from(sha256Hex(secret), 'hex'), new Date(v.now()).toISOString());
-        const file = { format: 'factordesk.service-key', vaultId: v.vaultId, label, key: secret.toString('hex') };
+        // Used with POST /api/v1/validate (Basic clientId:key), not with `verify --service-key`.
+        const file = { format: 'factordesk.service-key', vaultId: v.vaultId, label, clientId: keyId, key: secret.toString('hex') };
         return { prepared, fileContent: JSON.stringify(file, null, 1) + '\n' };
       } finally {
         secret.fill(0);
