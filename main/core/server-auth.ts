@@ -91,12 +91,15 @@ export async function serverSignIn(store: ServerStore, sealer: ValueSealer, name
   const kdf = verifier?.kdf ?? currentKdf();
   const derived = await deriveKek(password, verifier?.salt ?? Buffer.alloc(16), kdf);
   const passwordOk = !!verifier && safeEqual(derived, verifier.verifier) && !!op && op.status === 'active';
-  const failed = async (reason: string): Promise<never> => {
+  const failed = async (reason: string, message = WRONG): Promise<never> => {
     await store.write(async (tx) => {
       await tx.audit.append({ action: 'signin.failed', operator: null, outcome: 'refused', details: { via: 'https', name: jName, reason } }, store.clock.now());
     });
-    fail('SIGNIN_FAILED', WRONG);
+    fail('SIGNIN_FAILED', message);
   };
+  // A vault folder set up for a server keeps verifiers only for passwords set since (and the
+  // admin who set it up): the others' passwords live in key slots, which a server never signs in with.
+  if (op && op.status === 'active' && !verifier) return failed('no-server-password', 'This operator has no password on this server yet: ask an admin to reset it, then sign in with the new one.');
   if (!passwordOk || !op) return failed('password');
   if (!factor) {
     // First sign-in to a server: the operator enrolls a second factor now and signs in again with a code from it.
@@ -233,6 +236,43 @@ export async function initServerStore(
     return { ...sessionOf(row, now), via: 'cli' as const };
   });
   return { session, operatorOtpUri: factor.uri };
+}
+
+/**
+ * Sets a vault folder up for a server (`server init --store FOLDER`), in one transaction: the
+ * server key's check value, escrow and signing public key, and for the admin who unlocked it
+ * (their password checked by that unlock) a password verifier and a second factor, whose URI is
+ * returned once. The other operators get a verifier when an admin sets their password; their
+ * second factor they enroll at their first server sign-in. Refused when set up already.
+ */
+export async function setUpServedVault(
+  store: ServerStore,
+  sealer: ValueSealer,
+  keys: ServerKeyRecords,
+  admin: { session: Session; password: string },
+  site: SiteBasics = {},
+): Promise<{ session: Session; operatorOtpUri: string }> {
+  requireRole(admin.session, 'operators:add');
+  const basics = checkSiteBasics(site);
+  const salt = store.random.bytes(16);
+  const kdf = currentKdf();
+  const verifier = await deriveKek(admin.password, salt, kdf);
+  const factor = await newSecondFactor(store, sealer, { id: admin.session.operatorId, name: admin.session.name });
+  await store.write(async (tx) => {
+    if ((await tx.meta.get('server.key-check')) !== undefined) fail('VAULT_EXISTS', 'This store has been set up for a server already; nothing was changed.');
+    const op = await tx.operators.get(admin.session.operatorId);
+    if (!op || op.status !== 'active' || op.role !== 'admin') fail('FORBIDDEN', 'Only an active admin can set a vault up for a server.');
+    const now = store.clock.now();
+    await tx.serverAuth.setPasswordVerifier(op.id, { salt, kdf, verifier, createdAt: now });
+    await tx.serverAuth.setSecondFactor(op.id, factor.sealed, now);
+    await tx.meta.set('server.key-check', keys.keyCheck);
+    await tx.meta.set('server.key-escrow', keys.escrow);
+    await tx.meta.set('server.signing-public-key', keys.signingPublicKey);
+    await auditAs(tx, admin.session, { action: 'server.init', outcome: 'ok', details: { storeId: store.storeId } }, now);
+    const changed = await putSiteBasics(tx, basics, now);
+    if (changed.length > 0) await auditAs(tx, admin.session, { action: 'settings.update', outcome: 'ok', details: { changed } }, now);
+  });
+  return { session: { ...admin.session, via: 'cli' }, operatorOtpUri: factor.uri };
 }
 
 /** The store's key records (null before `server init`). */

@@ -145,9 +145,13 @@ export function keyCheckMatches(k: ServerKeys, check: string): boolean {
 // The escrow: the whole key file sealed under a key derived from the recovery key.
 const ESCROW_KDF = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
-/** A new recovery key (printed once) and the escrow copy of the key file the store keeps. */
-export function escrowKeys(k: ServerKeys, random: Random): { recoveryKey: string; escrow: string } {
-  const raw = random.bytes(32);
+/**
+ * A new recovery key (printed once) and the escrow copy of the key file the store keeps. With
+ * `recoveryRaw` (a vault folder created for the server: its own recovery key), that key is used,
+ * so one printed key both opens the vault and re-creates the key file.
+ */
+export function escrowKeys(k: ServerKeys, random: Random, recoveryRaw?: Buffer): { recoveryKey: string; escrow: string } {
+  const raw = recoveryRaw ? Buffer.from(recoveryRaw) : random.bytes(32);
   const salt = random.bytes(16);
   const kek = scryptSync(raw, salt, 32, ESCROW_KDF);
   const box = seal(kek, Buffer.from(serializeKeys(k)), `escrow|${k.storeId}`, random.bytes(12));

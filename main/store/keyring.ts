@@ -1,7 +1,8 @@
 /**
  * Operator and service credentials, as far as services may know them. In the vault folder a
- * credential is a key slot that unwraps the vault key; in a server store it would be a
- * password verifier. Either way the slow part (the KDF) runs before a transaction, through
+ * credential is a key slot that unwraps the vault key (and, once the folder is set up for a
+ * server, also a password verifier the server signs in with); in PostgreSQL it is a password
+ * verifier. Either way the slow part (the KDF) runs before a transaction, through
  * `store.keyring`, and the result is installed inside the transaction, through
  * `tx.credentials`, so it commits (or not) with the row change and its audit event.
  */

@@ -126,12 +126,14 @@ describe('damaged vault file', () => {
       // page: the damaged page's HMAC fails on one of them.
       const scans: string[] = [];
       try {
-        const objs = app.db().prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as Array<{ type: string; name: string; tbl_name: string }>;
+        const objs = app.db().prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as Array<{ type: string; name: string; tbl_name: string; sql: string | null }>;
         for (const o of objs) {
           if (o.type === 'table') scans.push(`SELECT * FROM "${o.name}"`);
           else {
             const cols = (app.db().prepare(`PRAGMA index_info("${o.name}")`).all() as Array<{ name: string | null }>).map((c) => c.name).filter((c): c is string => !!c);
-            if (cols.length) scans.push(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${o.tbl_name}" INDEXED BY "${o.name}" ORDER BY ${cols.map((c) => `"${c}"`).join(', ')}`);
+            // A partial index is used only by a query with its WHERE clause.
+            const where = /\)\s+WHERE\s+(.+)$/is.exec(o.sql ?? '')?.[1];
+            if (cols.length) scans.push(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${o.tbl_name}" INDEXED BY "${o.name}"${where ? ` WHERE ${where}` : ''} ORDER BY ${cols.map((c) => `"${c}"`).join(', ')}`);
           }
         }
       } catch {

@@ -1,6 +1,7 @@
 // A server for a test file: a fresh PostgreSQL database reached without a password in the URL
-// (PGPASSWORD instead, as the README asks), an openssl test certificate, `factordesk server
-// init` run as a child, and `factordesk serve` children started on free ports.
+// (PGPASSWORD instead, as the README asks) or, with `{ store: 'folder' }`, a vault folder (the
+// embedded store), an openssl test certificate, `factordesk server init` run as a child, and
+// `factordesk serve` children started on free ports.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ export interface ServerFixture {
   keyFile: string;
   cert: string;
   tlsKey: string;
-  /** postgres://ROLE@HOST:PORT/DB, without the password. */
+  /** What --store names: postgres://ROLE@HOST:PORT/DB without the password, or the vault folder. */
   storeUrl: string;
   /** The environment that gives the database password (PGPASSWORD). */
   pgEnv: Record<string, string>;
@@ -21,14 +22,17 @@ export interface ServerFixture {
   cleanup(): Promise<void>;
 }
 
-/** A database, a folder and a TLS certificate for 127.0.0.1 and localhost. */
-export async function serverFixture(prefix: string): Promise<ServerFixture> {
-  const db = await createTestDatabase();
+/** A database (or, with `store: 'folder'`, a vault folder not yet made), a folder and a TLS certificate for 127.0.0.1 and localhost. */
+export async function serverFixture(prefix: string, opts: { store?: 'postgres' | 'folder' } = {}): Promise<ServerFixture> {
   const tmp = mkdtempSync(join(tmpdir(), prefix));
-  const u = new URL(db.url);
   const cert = join(tmp, 'cert.pem');
   const tlsKey = join(tmp, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  testCertificate(tlsKey, cert);
+  if (opts.store === 'folder') {
+    return { tmp, keyFile: join(tmp, 'server.key'), cert, tlsKey, storeUrl: join(tmp, 'vault'), pgEnv: {}, cleanup: async () => rmSync(tmp, { recursive: true, force: true }) };
+  }
+  const db = await createTestDatabase();
+  const u = new URL(db.url);
   return {
     tmp,
     keyFile: join(tmp, 'server.key'),
@@ -41,6 +45,11 @@ export async function serverFixture(prefix: string): Promise<ServerFixture> {
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** A self-signed test certificate for 127.0.0.1 and localhost. */
+function testCertificate(tlsKey: string, cert: string): void {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
 }
 
 /** `factordesk server init` as a child with the first admin; its JSON result (throws when it failed). */

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, PG_TEST_ROLE, TEST_VALUE_KEY } from '../helpers/postgres.ts';
 import { ManualClock, systemRandom } from '../../main/core/clock.ts';
-import { openPostgresStore } from '../../main/store/postgres/pg-store.ts';
+import { openPostgresStore, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
 import { openKeyedStore } from '../../main/server/open.ts';
 import { DATA_KEY_GENERATION, keyCheck, newServerKeys, signingPublicKey, valueSealer } from '../../main/server/server-key.ts';
 import { initServerStore } from '../../main/core/server-auth.ts';
@@ -113,7 +113,7 @@ describe('a PostgreSQL store keeps users’ seeds only sealed', () => {
           expect((await raw.query("SELECT count(*)::int AS n FROM meta WHERE key = 'authenticators.clear-secrets'")).rows[0].n).toBe(0);
           expect((await verifyCode(store, LOGIN_SERVICE, kari, totpAt(seed, clock.now()))).result).toBe('accepted');
           // Once: a second start finds nothing to seal and leaves the box as it is.
-          expect(await store.sealLegacySecrets()).toBe(0);
+          expect(await (store as PostgresStore).sealLegacySecrets()).toBe(0);
           expect(await secretOf()).toEqual(box);
         } finally {
           await store.close();

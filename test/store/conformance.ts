@@ -14,6 +14,7 @@ import { pendingEnrollmentForSheet } from '../../main/core/enrollment.ts';
 import { authenticatorSecretAad } from '../../main/core/value-cipher.ts';
 import { COUNT_CAP } from '../../main/store/repos/directory.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
+import { serverConformance } from './conformance-server.ts';
 
 /** One user to seed: the harness writes it the store's own way (test-side). */
 export interface SeedUser {
@@ -69,6 +70,8 @@ export function storeConformance(name: string, harness: StoreHarness): void {
     afterEach(async () => {
       await t.close();
     });
+
+    serverConformance(() => t);
 
     describe('transactions', () => {
       it('a write that throws leaves nothing behind, also not its audit event', async () => {

@@ -8,7 +8,7 @@ import { SCHEMA_VERSION } from '../../main/store/sqlite/migrations/index.ts';
 import { schemaVersion, type Db } from '../../main/store/sqlite/database.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
-import type { Store } from '../../main/store/port.ts';
+import type { ServerStore, Store } from '../../main/store/port.ts';
 import type { Session } from '../../main/core/session.ts';
 import { totpAt, totpStep } from '../../main/core/totp.ts';
 import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
@@ -261,6 +261,27 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       // A new client's failures are its own rows beside the legacy one.
       await store.write((tx) => tx.verification.set(2, 'service:s1', { failures: 1, lockedAt: null, lockedUntil: null }));
       expect((await store.read((tx) => tx.verification.list(2))).map((r) => r.client)).toEqual([LEGACY_CLIENT, 'service:s1']);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+    },
+  },
+  // 12 → 13 (0014-server-mode): the tables a server keeps, empty; an operator and a user there
+  // before get a verifier, a second factor, a session and an enrollment code.
+  12: {
+    seed(db) {
+      db.prepare("INSERT INTO users (id, email, email_key, email_identity, name, name_key, status, created_at, updated_at) VALUES (1, 'ola@example.no', 'ola@example.no', 'ola@example.no', 'Ola', 'ola', 'active', 1, 1)").run();
+      db.prepare("INSERT INTO operators (id, name, name_key, display_name, role, status, created_at, updated_at) VALUES ('op-anne', 'anne', 'anne', 'Anne', 'admin', 'active', 1, 1)").run();
+    },
+    async check(store, db) {
+      const server = store as ServerStore;
+      expect(await server.read((tx) => tx.serverAuth.secondFactor('op-anne'))).toBeNull();
+      expect(await server.read((tx) => tx.radiusClients.list())).toEqual([]);
+      await server.write(async (tx) => {
+        await tx.serverAuth.setPasswordVerifier('op-anne', { salt: Buffer.alloc(16), kdf: { N: 1024, r: 8, p: 1 }, verifier: Buffer.alloc(32), createdAt: 2 });
+        await tx.serverAuth.setSecondFactor('op-anne', '{}', 3);
+        await tx.serverAuth.createSession({ tokenHash: 'h', operatorId: 'op-anne', role: 'admin', createdAt: 4, lastSeenAt: 4, expiresAt: 9, revokedAt: null });
+        await tx.serverAuth.setEnrollmentCode({ userId: 1, salt: Buffer.alloc(16), verifier: Buffer.alloc(32), createdAt: 4, expiresAt: 9, createdBy: 'anne', usedAt: null });
+      });
+      expect(await server.read((tx) => tx.serverAuth.sessionView('h'))).toMatchObject({ operator: { id: 'op-anne' }, passwordSetAt: 2, secondFactorSetAt: 3 });
       expect(db.pragma('foreign_key_check')).toEqual([]);
     },
   },

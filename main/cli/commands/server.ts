@@ -12,7 +12,9 @@ import { validOperatorName } from '../../core/operators.ts';
 import { systemRandom } from '../../core/clock.ts';
 import { initServerStore, serverKeyRecords } from '../../core/server-auth.ts';
 import { escrowKeys, keyCheck, loadServerKeys, newServerKeys, openEscrow, signingPublicKey, valueSealer, writeKeyFile } from '../../server/server-key.ts';
-import { openKeyedStore, openServerStore } from '../../server/open.ts';
+import { openKeyedStore, openServerStore, parseStoreArg } from '../../server/open.ts';
+import { initFolderServer, recoverFolderKey } from './server-folder.ts';
+import type { ServerStore } from '../../store/port.ts';
 import { smtpPasswordFromEnv, startSmtpDelivery } from '../../platform/smtp-transport.ts';
 import { DELIVER_AFTER, type DeliveryWorker } from '../../core/outbox-delivery.ts';
 import { startApiServer } from '../../server/http-api.ts';
@@ -37,7 +39,12 @@ factor, and prints once the admin's second-factor enrollment URI (scan it into a
 app) and a recovery key. The recovery key re-creates the server key file when that file is lost
 ("factordesk server recover-key"); keep it on paper, apart from the server.
 
-  --store STORE       postgres://USER@HOST[:PORT]/DATABASE (the password comes from PGPASSFILE or
+On a folder that already holds a vault (made with "factordesk init"), --name names an existing
+admin, whose password (FACTORDESK_PASSWORD or typed) unlocks it once; the vault is then opened
+by the key file alone. The other operators enroll a second factor at their first server sign-in.
+
+  --store STORE       a vault folder (the embedded store, e.g. /var/lib/factordesk), or
+                      postgres://USER@HOST[:PORT]/DATABASE (the password comes from PGPASSFILE or
                       PGPASSWORD, never from the URL)
   --key-file FILE     where the new server key file is written (mode 0600)
   --name NAME         the first admin's sign-in name
@@ -51,7 +58,7 @@ app) and a recovery key. The recovery key re-creates the server key file when th
     const storeArg = str(p, 'store');
     const keyFile = str(p, 'key-file');
     const rawName = str(p, 'name');
-    if (storeArg === undefined) throw usageError('Name the store with --store postgres://USER@HOST/DATABASE.', 'server init');
+    if (storeArg === undefined) throw usageError('Name the store with --store FOLDER (a vault folder) or --store postgres://USER@HOST/DATABASE.', 'server init');
     if (keyFile === undefined) throw usageError('Say where the server key file goes with --key-file FILE.', 'server init');
     if (rawName === undefined) throw usageError('Name the first admin with --name.', 'server init');
     const keyPath = pathArg(keyFile, 'key file');
@@ -59,6 +66,11 @@ app) and a recovery key. The recovery key re-creates the server key file when th
     const displayName = textArg(str(p, 'display-name'), 'display-name', 128) || name;
     const rawEmail = str(p, 'email');
     const email = rawEmail === undefined ? null : emailArg(rawEmail);
+    const target = parseStoreArg(storeArg);
+    if (target.kind === 'folder') {
+      const site = checkSiteBasics({ organizationName: str(p, 'organization'), supportContact: str(p, 'support-contact') });
+      return initFolderServer(ctx, { dir: target.dir, keyPath, name, displayName, email, site });
+    }
     let password = ctx.io.env.FACTORDESK_PASSWORD;
     if (password === undefined || password === '') {
       if (!canPrompt(ctx.io)) fail('SIGNIN_FAILED', 'No password for the first admin: set FACTORDESK_PASSWORD or run the command in a terminal to type it.');
@@ -97,7 +109,8 @@ export const serverRecoverKey: Command = {
   summary: 're-create a lost server key file from the recovery key',
   usage: ['server recover-key --store STORE --key-file FILE'],
   help: `Re-creates the server key file from the recovery key printed by "server init" (from
-FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over an existing one).`,
+FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over an existing one).
+STORE is the vault folder or the postgres:// URL given to "server init".`,
   options: { store: { type: 'string' }, 'key-file': { type: 'string' } },
   args: [],
   async run(ctx, p) {
@@ -106,6 +119,8 @@ FACTORDESK_RECOVERY_KEY or typed). The new file is written to FILE (never over a
     if (storeArg === undefined || keyFile === undefined) throw usageError('Give --store STORE and --key-file FILE.', 'server recover-key');
     const keyPath = pathArg(keyFile, 'key file');
     const recoveryKey = await ctx.secret('FACTORDESK_RECOVERY_KEY', 'Recovery key: ', 'recovery key');
+    const target = parseStoreArg(storeArg);
+    if (target.kind === 'folder') return recoverFolderKey(ctx, target.dir, keyPath, recoveryKey);
     // Without a data key (it is what is being recovered): this process opens no sealed secret.
     const store = await openServerStore(storeArg, null, ctx.clock, systemRandom);
     try {
@@ -151,7 +166,8 @@ flight finish). The server key comes from --key-file (mode 0600; refused when ot
 it), else FACTORDESK_SERVER_KEY, else the systemd credential factordesk-server-key. Refuses to
 start when this computer's clock is more than 2 s off the database's.
 
-  --store STORE      postgres://USER@HOST[:PORT]/DATABASE (password from PGPASSFILE or PGPASSWORD)
+  --store STORE      the vault folder set up by "server init", or
+                     postgres://USER@HOST[:PORT]/DATABASE (password from PGPASSFILE or PGPASSWORD)
   --key-file FILE    the server key file written by "server init"
   --listen HOST:PORT where to listen (port 0 picks a free port; the address is printed)
   --tls-cert FILE    the TLS certificate (PEM) and --tls-key FILE its private key
@@ -247,9 +263,12 @@ interface AuditExport {
   signedHeads: SignedHead[];
 }
 
-async function readStoreAudit(storeArg: string, ctx: { clock: { now(): number } }): Promise<AuditExport> {
-  // Reading the audit needs no data key.
-  const store = await openServerStore(storeArg, null, ctx.clock, systemRandom);
+async function readStoreAudit(storeArg: string, ctx: { clock: { now(): number }; io: { env: NodeJS.ProcessEnv } }, keyFile: string | undefined): Promise<AuditExport> {
+  // Reading the audit of PostgreSQL needs no data key; a vault folder opens only with the key file.
+  const store: ServerStore =
+    parseStoreArg(storeArg).kind === 'folder'
+      ? await openKeyedStore(storeArg, loadServerKeys(keyFile === undefined ? undefined : pathArg(keyFile, 'key file'), ctx.io.env), ctx.clock, systemRandom)
+      : await openServerStore(storeArg, null, ctx.clock, systemRandom);
   try {
     return await store.read(async (tx) => {
       const events: AuditEvent[] = [];
@@ -265,16 +284,17 @@ async function readStoreAudit(storeArg: string, ctx: { clock: { now(): number } 
 export const serverAuditExport: Command = {
   name: 'server audit-export',
   summary: "export a server's audit log with its signed chain heads (verifiable with the public key alone)",
-  usage: ['server audit-export --store STORE --out FILE'],
+  usage: ['server audit-export --store STORE [--key-file FILE] --out FILE'],
   help: `Writes every audit event and every signed chain head as one JSON file (FILE must not exist;
-- for standard output). "server audit-verify --file FILE --public-key KEY" checks it anywhere.`,
-  options: { store: { type: 'string' }, out: { type: 'string' } },
+- for standard output). "server audit-verify --file FILE --public-key KEY" checks it anywhere.
+A vault folder (--store FOLDER) opens with the server key file: --key-file FILE.`,
+  options: { store: { type: 'string' }, out: { type: 'string' }, 'key-file': { type: 'string' } },
   args: [],
   async run(ctx, p) {
     const storeArg = str(p, 'store');
     const out = str(p, 'out');
     if (storeArg === undefined || out === undefined) throw usageError('Give --store STORE and --out FILE.', 'server audit-export');
-    const data = await readStoreAudit(storeArg, ctx);
+    const data = await readStoreAudit(storeArg, ctx, str(p, 'key-file'));
     const text = JSON.stringify(data) + '\n';
     if (out === '-') return { result: { events: data.events.length, signedHeads: data.signedHeads.length }, text };
     writeNewFile(pathArg(out, 'export file'), text, 'export file');
@@ -285,12 +305,12 @@ export const serverAuditExport: Command = {
 export const serverAuditVerify: Command = {
   name: 'server audit-verify',
   summary: "verify a server's audit log (the store, or an export) with the audit public key alone",
-  usage: ['server audit-verify (--store STORE | --file EXPORT) --public-key KEY [--heads-file FILE]'],
+  usage: ['server audit-verify (--store STORE [--key-file FILE] | --file EXPORT) --public-key KEY [--heads-file FILE]'],
   help: `Checks that the chain is whole, that every signed head verifies with KEY (printed by
 "server init") and matches its event, and that no signed head — in the database, in the export,
 or in the heads file kept outside the database — names more events than are left (a deleted
-tail). Exit 0 when intact, 6 when not.`,
-  options: { store: { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, 'heads-file': { type: 'string' } },
+tail). Exit 0 when intact, 6 when not. A vault folder (--store FOLDER) opens with --key-file FILE.`,
+  options: { store: { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, 'heads-file': { type: 'string' }, 'key-file': { type: 'string' } },
   args: [],
   async run(ctx, p) {
     const storeArg = str(p, 'store');
@@ -307,7 +327,7 @@ tail). Exit 0 when intact, 6 when not.`,
         fail('BAD_REQUEST', `${file} is not a FactorDesk audit export.`);
       }
     } else {
-      data = await readStoreAudit(storeArg!, ctx);
+      data = await readStoreAudit(storeArg!, ctx, str(p, 'key-file'));
     }
     const heads = [...data.signedHeads];
     const headsFile = str(p, 'heads-file');

@@ -81,6 +81,12 @@ export interface ServerAuthRead {
 }
 
 export interface ServerAuthRepo extends ServerAuthRead {
+  /**
+   * Sets an operator's password verifier as it is (replacing theirs): for `server init` on a vault
+   * folder whose admin signed in to it with their password. Other password changes go through
+   * `tx.credentials` (which keeps the verifier of a server's store in step).
+   */
+  setPasswordVerifier(operatorId: string, v: PasswordVerifier): Promise<void>;
   /** Sets (or replaces) an operator's second factor; its step history starts over. */
   setSecondFactor(operatorId: string, sealed: string, at: number): Promise<void>;
   removeSecondFactor(operatorId: string): Promise<void>;

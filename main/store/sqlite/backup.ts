@@ -268,7 +268,7 @@ export function deleteKeptAside(env: VaultEnv): string[] {
 
 /** The operator and service credentials a slot file holds, without anything secret. */
 export function credentialsOf(slots: SlotFile): Array<{ id: string; kind: 'operator' | 'service'; label: string | null }> {
-  return slots.slots.flatMap((s) => (s.kind === 'recovery' ? [] : [{ id: s.keyId, kind: s.kind, label: s.label ?? null }]));
+  return slots.slots.flatMap((s) => (s.kind === 'recovery' || s.kind === 'server' ? [] : [{ id: s.keyId, kind: s.kind, label: s.label ?? null }]));
 }
 
 /** Copies everything of `inFd` from byte `start` to the end of `outFd` through `buf`, then syncs it. */

@@ -9,6 +9,8 @@ import type { SlotFile } from './key-slots.ts';
 
 const OPERATOR = 'credential.operator:';
 const SERVICE = 'credential.service:';
+/** The public key of the vault's server slot (one at most), bound like an operator's. */
+const SERVER = 'credential.server';
 /** Set once every credential of the vault is bound (at first run, or once after an upgrade). */
 const BOUND = 'credential.bound';
 
@@ -42,6 +44,16 @@ export function bindServiceKey(db: Db, keyId: string, publicKey: string): void {
 /** Drops a service key's binding. */
 export function unbindServiceKey(db: Db, keyId: string): void {
   db.prepare('DELETE FROM meta WHERE key = ?').run(SERVICE + keyId);
+}
+
+/** Binds the vault's server slot (replacing an earlier one). */
+export function bindServerKey(db: Db, publicKey: string): void {
+  setMeta(db, SERVER, publicKey);
+}
+
+/** The public key of the server slot the vault is bound to, or null (not set up for a server). */
+export function boundServerKey(db: Db): string | null {
+  return getMeta(db, SERVER) ?? null;
 }
 
 /** Every binding: operator id → public key, service key id → public key. */

@@ -26,7 +26,7 @@ const SlotSchema = z
   .object({
     id: z.string().regex(/^[a-f0-9]{32}$/),
     keyId: z.string().regex(/^[a-f0-9]{32}$/),
-    kind: z.enum(['operator', 'recovery', 'service']),
+    kind: z.enum(['operator', 'recovery', 'service', 'server']),
     generation: z.number().int().min(1),
     label: z.string().max(512).optional(),
     operatorId: z.string().max(64).optional(),
@@ -222,7 +222,7 @@ export async function burnKdfTime(password: string): Promise<void> {
 }
 
 /** Creates a slot for a raw 256-bit key (recovery or service): the key itself is the private key. */
-export function makeRawKeySlot(random: Random, vaultId: string, generation: number, dek: Buffer, kind: 'recovery' | 'service', rawKey: Buffer, now: Date, label?: string): Slot {
+export function makeRawKeySlot(random: Random, vaultId: string, generation: number, dek: Buffer, kind: 'recovery' | 'service' | 'server', rawKey: Buffer, now: Date, label?: string): Slot {
   const id = random.bytes(16).toString('hex');
   const pub = x25519PublicRaw(rawKey);
   return {
@@ -235,6 +235,18 @@ export function makeRawKeySlot(random: Random, vaultId: string, generation: numb
     dek: wrapDekToPublic(random, vaultId, id, generation, pub, dek),
     createdAt: now.toISOString(),
   };
+}
+
+/**
+ * The private key of a vault's server slot (`factordesk serve --store FOLDER`), derived from the
+ * server key file's data key and the vault id. The slot is a raw-key slot like the recovery
+ * slot: the derived key is the X25519 private key the vault key is wrapped to. Deriving it
+ * (rather than adding a key to the file) keeps one key-file format for both stores, binds the
+ * slot to this vault, and never uses the data key itself for two purposes; whoever holds the
+ * key file can open the vault, nobody else, and no operator password is involved.
+ */
+export function serverSlotKey(dataKey: Buffer, vaultId: string): Buffer {
+  return hkdf(dataKey, 'factordesk vault server slot', vaultId);
 }
 
 /** A copy of `slot` for a new generation, wrapping the new key to the same public key (no password needed). */

@@ -1,7 +1,9 @@
 import type { Vault } from './vault.ts';
 import type { TxState } from './tx-state.ts';
 import type { CredentialsRepo, Keyring, PreparedCredential, PreparedServiceKey, ServiceKeyInfo } from '../keyring.ts';
-import { x25519PublicRaw } from '../../core/crypto.ts';
+import { currentKdf, deriveKek, sha256Hex, x25519PublicRaw, type KdfParams } from '../../core/crypto.ts';
+import { getMeta } from './vault.ts';
+import type { Db } from './database.ts';
 import { formatRawKey, makeOperatorSlot, makeRawKeySlot, openPrivateKey, readSlotFile, writeSlotFile, type Slot, type SlotFile } from './key-slots.ts';
 import { bindOperatorKey, bindServiceKey, boundOperatorKey, unbindOperator, unbindServiceKey } from './credential-bindings.ts';
 
@@ -11,6 +13,38 @@ export interface ServiceKeyFile {
   vaultId: string;
   label: string;
   key: string;
+}
+
+/**
+ * True when the vault has been set up for a server (`server init --store FOLDER`). Then every
+ * password set through the services also gets a verifier (the server checks sign-ins against
+ * it, never against a key slot: a server-held key opened the vault), and a new service key is a
+ * service client (the hash of a random secret) that unwraps nothing.
+ */
+export function isServedVault(db: Db): boolean {
+  return getMeta(db, 'server.key-check') !== undefined;
+}
+
+/** A password verifier for a served vault (as the PostgreSQL store keeps them). */
+interface Verifier {
+  salt: Buffer;
+  kdf: KdfParams;
+  verifier: Buffer;
+  createdAt: number;
+}
+
+async function newVerifier(v: Vault, password: string): Promise<Verifier> {
+  const salt = v.random.bytes(16);
+  const kdf = currentKdf();
+  return { salt, kdf, verifier: await deriveKek(password, salt, kdf), createdAt: v.now() };
+}
+
+/** Writes (or, with null, drops) an operator's verifier inside the live write transaction. */
+export function putVerifier(db: Db, operatorId: string, verifier: Verifier | null): void {
+  db.prepare('DELETE FROM operator_password_verifiers WHERE operator_id = ?').run(operatorId);
+  if (verifier) {
+    db.prepare('INSERT INTO operator_password_verifiers (operator_id, salt, kdf, verifier, created_at) VALUES (?, ?, ?, ?, ?)').run(operatorId, verifier.salt, JSON.stringify(verifier.kdf), verifier.verifier, verifier.createdAt);
+  }
 }
 
 /** A change to the slot file; `boundKey` is the public key the operator's row was bound to before it. */
@@ -24,7 +58,10 @@ class SlotCredential implements PreparedCredential {
   readonly vaultId: string;
   /** The public key of the new key pair, bound to the operator row when this is installed. */
   readonly publicKey: string;
-  constructor(vaultId: string, operatorId: string, publicKey: string, change: SlotChange) {
+  /** The password's verifier, made when the vault is served (null in a solo vault). */
+  readonly verifier: Verifier | null;
+  constructor(vaultId: string, operatorId: string, publicKey: string, change: SlotChange, verifier: Verifier | null) {
+    this.verifier = verifier;
     this.vaultId = vaultId;
     this.operatorId = operatorId;
     this.publicKey = publicKey;
@@ -38,6 +75,23 @@ class SlotCredential implements PreparedCredential {
  */
 function dropOperatorSlots(f: SlotFile, operatorId: string, boundKey: string | null): void {
   f.slots = f.slots.filter((s) => !(s.operatorId === operatorId || (s.kind === 'operator' && boundKey !== null && s.publicKey === boundKey)));
+}
+
+/** A service client of a served vault: only the hash of its secret is kept (as in PostgreSQL). */
+class ServiceClientCredential implements PreparedServiceKey {
+  readonly kind = 'service-key' as const;
+  readonly keyId: string;
+  readonly vaultId: string;
+  readonly label: string;
+  readonly verifier: Buffer;
+  readonly createdAt: string;
+  constructor(vaultId: string, keyId: string, label: string, verifier: Buffer, createdAt: string) {
+    this.vaultId = vaultId;
+    this.keyId = keyId;
+    this.label = label;
+    this.verifier = verifier;
+    this.createdAt = createdAt;
+  }
 }
 
 class ServiceSlot implements PreparedServiceKey {
@@ -73,10 +127,17 @@ export class SqliteKeyring implements Keyring {
   private async newCredential(operator: { id: string; nameKey: string }, password: string, dek: Buffer): Promise<SlotCredential> {
     const v = this.vault;
     const slot = await makeOperatorSlot(v.random, v.vaultId, v.generation, dek, operator, password, new Date(v.now()));
-    return new SlotCredential(v.vaultId, operator.id, slot.publicKey, (f, boundKey) => {
-      dropOperatorSlots(f, operator.id, boundKey);
-      f.slots.push(slot);
-    });
+    const verifier = isServedVault(v.db) ? await newVerifier(v, password) : null;
+    return new SlotCredential(
+      v.vaultId,
+      operator.id,
+      slot.publicKey,
+      (f, boundKey) => {
+        dropOperatorSlots(f, operator.id, boundKey);
+        f.slots.push(slot);
+      },
+      verifier,
+    );
   }
 
   async prepareOwnPasswordChange(operatorId: string, oldPassword: string, newPassword: string): Promise<PreparedCredential | null> {
@@ -105,6 +166,19 @@ export class SqliteKeyring implements Keyring {
 
   async prepareServiceKey(label: string): Promise<{ prepared: PreparedServiceKey; fileContent: string }> {
     const v = this.vault;
+    if (isServedVault(v.db)) {
+      // A served vault's login services verify through the server: their client unwraps nothing.
+      const secret = v.random.bytes(32);
+      try {
+        const keyId = v.random.bytes(8).toString('hex');
+        const prepared = new ServiceClientCredential(v.vaultId, keyId, label, Buffer.from(sha256Hex(secret), 'hex'), new Date(v.now()).toISOString());
+        // Used with POST /api/v1/validate (Basic clientId:key), not with `verify --service-key`.
+        const file = { format: 'factordesk.service-key', vaultId: v.vaultId, label, clientId: keyId, key: secret.toString('hex') };
+        return { prepared, fileContent: JSON.stringify(file, null, 1) + '\n' };
+      } finally {
+        secret.fill(0);
+      }
+    }
     const raw = v.random.bytes(32);
     const dek = v.keyForWorker();
     try {
@@ -154,8 +228,9 @@ export class SqliteCredentials implements CredentialsRepo {
   }
 
   async listServiceKeys(): Promise<ServiceKeyInfo[]> {
-    this.s.read();
-    return serviceKeysIn(readSlotFile(this.vault.slotPath));
+    const db = this.s.read();
+    const clients = db.prepare('SELECT key_id AS keyId, label, created_at AS createdAt FROM service_clients ORDER BY created_at, key_id').all() as ServiceKeyInfo[];
+    return [...serviceKeysIn(readSlotFile(this.vault.slotPath)), ...clients];
   }
 
   async installOperator(prepared: PreparedCredential): Promise<void> {
@@ -163,6 +238,9 @@ export class SqliteCredentials implements CredentialsRepo {
     const db = this.s.write();
     const before = boundOperatorKey(db, prepared.operatorId);
     bindOperatorKey(db, prepared.operatorId, prepared.publicKey);
+    // A password set without a verifier (the vault was not served when it was prepared) must not
+    // leave the old password's verifier valid.
+    putVerifier(db, prepared.operatorId, prepared.verifier);
     this.stage((f) => prepared.change(f, before));
   }
 
@@ -170,10 +248,15 @@ export class SqliteCredentials implements CredentialsRepo {
     const db = this.s.write();
     const before = boundOperatorKey(db, operatorId);
     unbindOperator(db, operatorId);
+    putVerifier(db, operatorId, null);
     this.stage((f) => dropOperatorSlots(f, operatorId, before));
   }
 
   async installServiceKey(prepared: PreparedServiceKey): Promise<void> {
+    if (prepared instanceof ServiceClientCredential && prepared.vaultId === this.vault.vaultId) {
+      this.s.write().prepare('INSERT INTO service_clients (key_id, label, verifier, created_at) VALUES (?, ?, ?, ?)').run(prepared.keyId, prepared.label, prepared.verifier, prepared.createdAt);
+      return;
+    }
     if (!(prepared instanceof ServiceSlot) || prepared.vaultId !== this.vault.vaultId) throw new Error('This service key was prepared for another store.');
     const slot = prepared.slot;
     bindServiceKey(this.s.write(), slot.keyId, slot.publicKey);
@@ -183,6 +266,7 @@ export class SqliteCredentials implements CredentialsRepo {
   }
 
   async revokeServiceKey(keyId: string): Promise<void> {
+    this.s.write().prepare('DELETE FROM service_clients WHERE key_id = ?').run(keyId);
     unbindServiceKey(this.s.write(), keyId);
     this.stage((f) => {
       f.slots = f.slots.filter((s) => !(s.kind === 'service' && s.keyId === keyId));

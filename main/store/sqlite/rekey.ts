@@ -2,7 +2,7 @@ import { fail } from '../../core/errors.ts';
 import type { Vault } from './vault.ts';
 import { openDatabase } from './database.ts';
 import { anchorMac, derivedKey, formatRawKey, keyCheckValue, makeRawKeySlot, rewrapSlot, type Slot } from './key-slots.ts';
-import { allBindings, bindOnceFromSlots } from './credential-bindings.ts';
+import { allBindings, bindOnceFromSlots, boundServerKey } from './credential-bindings.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
 import { finishJournalRekey, prepareJournalRekey } from './signin-journal.ts';
 
@@ -39,10 +39,12 @@ export function rekeyVault(vault: Vault, opts: { keepRecovery?: boolean } = {}):
   // a slot added or renamed in the file by someone who held the old key stays behind with it.
   bindOnceFromSlots(db, vault.readSlots());
   const bound = allBindings(db);
+  // A served vault's server slot is carried too: the key file keeps opening it after a rotation.
+  const serverKey = boundServerKey(db);
   const active = new Set((db.prepare("SELECT id FROM operators WHERE status = 'active'").all() as Array<{ id: string }>).map((r) => r.id));
   const operatorKeys = new Set([...bound.operators].filter(([id]) => active.has(id)).map(([, pub]) => pub));
   const carried = (s: Slot): boolean =>
-    s.kind === 'operator' ? operatorKeys.has(s.publicKey) : s.kind === 'service' ? bound.services.get(s.keyId) === s.publicKey : false;
+    s.kind === 'operator' ? operatorKeys.has(s.publicKey) : s.kind === 'service' ? bound.services.get(s.keyId) === s.publicKey : s.kind === 'server' ? serverKey === s.publicKey : false;
 
   vault.updateSlots((f) => {
     // After an operator leaves, the recovery key was not exposed: it is carried over (wrapped to

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditInput } from '../../core/audit.ts';
 import type { Clock, Random } from '../../core/clock.ts';
 import type { Vault } from './vault.ts';
-import type { ReadTx, Store, WriteTx, WriteOptions } from '../port.ts';
+import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
 import { TxState } from './tx-state.ts';
 import { BulkTuning } from './bulk-tuning.ts';
 import { SqliteUsers } from './repos/users.ts';
@@ -18,6 +18,8 @@ import { SqliteDirectory } from './repos/directory.ts';
 import { SqliteOperators } from './repos/operators.ts';
 import { SqliteAlerts } from './repos/alerts.ts';
 import { SqliteApprovals } from './repos/approvals.ts';
+import { SqliteServerAuth } from './repos/server-auth.ts';
+import { SqliteRadiusClients } from './repos/radius-clients.ts';
 import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
 import type { AlertRecord } from '../repos/alerts.ts';
 import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
@@ -26,7 +28,7 @@ import type { ValueCipher } from '../../core/value-cipher.ts';
 import { readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
 
 /** Builds the repositories of one transaction over its shared state. */
-function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): WriteTx {
+function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): ServerWriteTx {
   const alerts = new SqliteAlerts(s);
   const operators = new SqliteOperators(s);
   return {
@@ -44,6 +46,8 @@ function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): WriteTx {
     credentials: new SqliteCredentials(s, vault),
     alerts,
     approvals: new SqliteApprovals(s),
+    serverAuth: new SqliteServerAuth(s),
+    radiusClients: new SqliteRadiusClients(s),
   };
 }
 
@@ -52,9 +56,11 @@ function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): WriteTx {
  * its own `transaction()`, so whole callbacks are serialised through one queue per connection:
  * a write runs under BEGIN IMMEDIATE (other processes wait on busy_timeout, never fail half-way),
  * a read under a deferred BEGIN (one consistent snapshot). Audit events appended in a write move
- * the anchor outside the database after COMMIT, never before.
+ * the anchor outside the database after COMMIT, never before. Every vault has the tables a
+ * server needs (`serverAuth`, `radiusClients`), so the same store runs behind `factordesk serve
+ * --store FOLDER`; in a solo vault they stay empty.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements ServerStore {
   readonly kind = 'vault' as const;
   private readonly vault: Vault;
   private tail: Promise<unknown> = Promise.resolve();
@@ -91,17 +97,30 @@ export class SqliteStore implements Store {
     return this.alertListeners.add(listener);
   }
 
-  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T> {
     return this.enqueue(false, fn);
   }
 
-  write<T>(fn: (tx: WriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
+  write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     // Refused before anything runs: a read-only session changes nothing and says why.
     if (this.vault.readOnly) return Promise.reject(readOnlyError(this.vault.readOnly));
     return this.enqueue(true, fn, opts.bulk === true);
   }
 
-  private enqueue<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>, bulk = false): Promise<T> {
+  /**
+   * The store's clock: one process serves a vault folder (its database has no clock of its own),
+   * so every answer of this server already agrees with it.
+   */
+  async databaseTime(): Promise<number> {
+    return this.vault.now();
+  }
+
+  /** Closes the vault (wiping its key) once the transactions queued before have run. */
+  close(): Promise<void> {
+    return this.closeWith(null);
+  }
+
+  private enqueue<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>, bulk = false): Promise<T> {
     // A nested call would wait for its own parent in the queue: fail loudly instead.
     if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
     const task = () => this.inside.run(true, () => this.run(writable, fn, bulk));
@@ -137,7 +156,7 @@ export class SqliteStore implements Store {
     return this.tail.then(finish);
   }
 
-  private async run<T>(writable: boolean, fn: (tx: WriteTx) => Promise<T>, bulk = false): Promise<T> {
+  private async run<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>, bulk = false): Promise<T> {
     const db = this.vault.db;
     if (writable) this.bulk.tune(db, bulk);
     const s = new TxState(db, writable);

@@ -8,7 +8,7 @@ import type { AccountState } from '../../core/signin-throttle.ts';
 import { deleteMeta, getMeta, setMeta, unlockWith, vaultState, type Vault, type VaultEnv } from './vault.ts';
 import { burnKdfTime, MAX_GENERATIONS, openPrivateKey, type Slot } from './key-slots.ts';
 import { x25519PublicRaw } from '../../core/crypto.ts';
-import { allBindings, bindOnceFromSlots, operatorForKey } from './credential-bindings.ts';
+import { allBindings, bindOnceFromSlots, boundServerKey, operatorForKey } from './credential-bindings.ts';
 import { accountState, appendJournalEvent, countJournalAttempt, inspectJournal, readJournal, sealJournal, trustedJournal, withdrawJournalAttempt, settleJournalAttempt, SEAL_META, type SealRecord } from './signin-journal.ts';
 import { storeOf } from './sqlite-store.ts';
 import * as signin from '../../core/signin.ts';
@@ -137,7 +137,21 @@ export class SqliteVaultLock implements VaultLock<Vault> {
     return { ...this.opened(r.vault, null), keyId, label };
   }
 
-  private async unlockRaw(kind: 'recovery' | 'service', raw: Buffer): Promise<{ vault: Vault; slot: Slot } | null> {
+  /**
+   * Opens a served vault with its server slot key (see serverSlotKey): only the slot the database
+   * binds as its server slot counts, so a slot added to the file by hand opens nothing.
+   */
+  async unlockServer(serverKey: Buffer): Promise<Unlocked<Vault> | null> {
+    const r = await this.unlockRaw('server', serverKey);
+    if (!r) return null;
+    if (boundServerKey(r.vault.db) !== x25519PublicRaw(serverKey).toString('base64')) {
+      r.vault.close();
+      return null;
+    }
+    return this.opened(r.vault, null);
+  }
+
+  private async unlockRaw(kind: 'recovery' | 'service' | 'server', raw: Buffer): Promise<{ vault: Vault; slot: Slot } | null> {
     return unlockWith(
       this.env,
       (f) => f.slots.filter((s) => s.kind === kind),

@@ -8,7 +8,9 @@
  * would leave boxes that no key opens. A separate key keeps the rekey as crash-safe as it is. In
  * a solo vault it guards nothing the database encryption does not (whoever unlocks the vault can
  * read it too); what sealing adds there is that each seed is bound to its row, on the same code
- * path as server mode. A vault-folder store behind a server would take the server's data key instead.
+ * path as server mode. A vault folder behind a server keeps this key (the solo app on the same
+ * folder still reads its seeds); the server's own secrets (operators' second factors, RADIUS
+ * secrets) are sealed under the server's data key, as in PostgreSQL.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { hkdf } from '../../core/crypto.ts';

@@ -15,6 +15,14 @@ export class PgServerAuth implements ServerAuthRepo {
     return r ? { salt: r.salt, kdf: JSON.parse(r.kdf) as KdfParams, verifier: r.verifier, createdAt: r.created_at } : null;
   }
 
+  async setPasswordVerifier(operatorId: string, v: PasswordVerifier): Promise<void> {
+    await this.s.change(
+      `INSERT INTO operator_credentials (operator_id, salt, kdf, verifier, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (operator_id) DO UPDATE SET salt = excluded.salt, kdf = excluded.kdf, verifier = excluded.verifier, created_at = excluded.created_at`,
+      [operatorId, v.salt, JSON.stringify(v.kdf), v.verifier, v.createdAt],
+    );
+  }
+
   async secondFactor(operatorId: string): Promise<SecondFactorRecord | null> {
     const r = await this.s.row<{ sealed: string; last_step: number | null; created_at: number }>('SELECT sealed, last_step, created_at FROM operator_second_factors WHERE operator_id = $1', [operatorId]);
     return r ? { sealed: r.sealed, lastStep: r.last_step, createdAt: r.created_at } : null;
