@@ -18,6 +18,8 @@ export interface ServerTrust {
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** How long an idle kept-alive connection is kept by the client. */
+export const IDLE_SOCKET_MS = 4_000;
 
 /** The pin of a PEM certificate: base64 SHA-256 over its DER SubjectPublicKeyInfo. */
 export function spkiPin(certPem: string | Buffer): string {
@@ -25,6 +27,8 @@ export function spkiPin(certPem: string | Buffer): string {
   const spki = cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer;
   return createHash('sha256').update(spki).digest('base64');
 }
+
+const RETRY = Symbol('retry');
 
 function failure(code: 'SERVER_UNREACHABLE' | 'SERVER_KEY_CHANGED' | 'FORBIDDEN' | 'INTERNAL', message: string): Result<never> {
   return { ok: false, error: { code, message } } as Result<never>;
@@ -45,6 +49,11 @@ export class ServerClient {
     const pin = trust.pin?.replace(/^sha256\//, '');
     this.agent = new https.Agent({
       keepAlive: true,
+      // An idle kept-alive connection is dropped before the server drops it (its keep-alive is
+      // 65 s; a proxy in between may keep less), so a call after a pause does not meet a closed socket.
+      timeout: IDLE_SOCKET_MS,
+      // No TLS session resumption: a resumed session shows no certificate, and the pin is checked on every new connection.
+      maxCachedSessions: 0,
       ...(trust.ca !== undefined ? { ca: trust.ca } : {}),
       // With a pin, the chain need not lead to a known CA: the key itself is what is trusted.
       ...(pin !== undefined ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {}),
@@ -52,9 +61,21 @@ export class ServerClient {
     this.pin = pin ?? null;
   }
 
-  /** Calls `POST /api/v1/<path>` with `body`; never throws. */
-  call<T>(path: string, body: unknown): Promise<Result<T>> {
+  /**
+   * Calls `POST /api/v1/<path>` with `body`; never throws. A kept-alive connection the server
+   * closed just as the request went out (ECONNRESET on a reused socket, before any answer: the
+   * server read nothing) is tried once more on a new connection, as Node's documentation advises.
+   */
+  async call<T>(path: string, body: unknown): Promise<Result<T>> {
+    const first = await this.once<T>(path, body);
+    if (first !== RETRY) return first;
+    const second = await this.once<T>(path, body);
+    return second === RETRY ? failure('SERVER_UNREACHABLE', 'The connection to the server broke off.') : second;
+  }
+
+  private once<T>(path: string, body: unknown): Promise<Result<T> | typeof RETRY> {
     const data = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
+    let answered = false;
     return new Promise((resolve) => {
       const req = https.request(
         new URL(`/api/v1/${path}`, this.base),
@@ -65,6 +86,7 @@ export class ServerClient {
           timeout: 60_000,
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
@@ -87,7 +109,8 @@ export class ServerClient {
       req.on('socket', (socket) => this.checkPin(req, socket as TLSSocket));
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'PIN_MISMATCH') resolve(failure('SERVER_KEY_CHANGED', `The server's key does not match the pinned key: this may not be your server.`));
+        if (err.code === 'ECONNRESET' && req.reusedSocket && !answered) resolve(RETRY);
+        else if (err.code === 'PIN_MISMATCH') resolve(failure('SERVER_KEY_CHANGED', `The server's key does not match the pinned key: this may not be your server.`));
         else if (err.code === 'ECONNREFUSED') resolve(failure('SERVER_UNREACHABLE', `Nothing answers at ${this.base.origin}: is the server running?`));
         else if (err.code === 'ENOTFOUND') resolve(failure('SERVER_UNREACHABLE', `The server name ${this.base.hostname} is not known.`));
         else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) resolve(failure('FORBIDDEN', `The server's certificate is not trusted (${err.code}): give --ca-cert FILE or --pin.`));

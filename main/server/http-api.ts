@@ -306,6 +306,8 @@ export async function startApiServer(opts: ApiServerOptions, listen: { host: str
   const searches = opts.searches ?? new DirectorySearches();
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler({ ...opts, searches }));
   server.requestTimeout = 30_000;
+  // Longer than a client keeps an idle connection (main/server/client.ts IDLE_SOCKET_MS), so the client drops it first.
+  server.keepAliveTimeout = 65_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
