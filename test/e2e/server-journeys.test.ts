@@ -1,6 +1,7 @@
 // The desktop app as a server's client, in real Chromium through the BUILT renderer: window.api
 // is bridged to the app's real main-process handlers (test/helpers/app-harness.ts), which reach a
-// real FactorDesk server over HTTPS (in this process, on PostgreSQL). First run → "connect to a
+// real FactorDesk server over HTTPS (in this process): every journey on the embedded store (a
+// vault folder set up by `server init`), journey 1 also on PostgreSQL. First run → "connect to a
 // FactorDesk server" → the key shown and confirmed → sign-in with password and second factor →
 // an agent's first sign-in sets up their own second factor from a QR → journey 1 by phone
 // (re-enrollment, QR decoded from the screen, confirmed) → lock. Afterwards: no CSP violation,
@@ -35,7 +36,12 @@ function en(key: string, vars: Record<string, string> = {}): string {
   return v.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? '');
 }
 
-describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built renderer, real main process, real server on PostgreSQL)', () => {
+const BACKENDS = [
+  { store: 'folder' as const, name: 'the embedded store (a vault folder)', all: true },
+  { store: 'postgres' as const, name: 'PostgreSQL', all: false },
+];
+
+describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chromium (built renderer, real main process, real server on $name)', ({ store: backend, all }) => {
   let fx: ServerFixture;
   let store: ServerStore;
   let server: RunningServer;
@@ -75,7 +81,7 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
   }
 
   beforeAll(async () => {
-    fx = await serverFixture('fd-e2e-srv-');
+    fx = await serverFixture('fd-e2e-srv-', { store: backend });
     ({ adminSecret } = serverInit(fx, ADMIN));
     const keys = loadServerKeys(fx.keyFile, {});
     process.env.PGPASSWORD = fx.pgEnv.PGPASSWORD;
@@ -216,104 +222,107 @@ describe.skipIf(!RENDERER_BUILT)('the app in server mode, in Chromium (built ren
     expect(mine).toEqual(expect.arrayContaining(['enrollment.reenroll', 'enrollment.reveal-key', 'enrollment.confirm']));
   });
 
-  it('one-time code through the server: shown once, gone from the page when closed, the card says a code is active', async () => {
-    await open('kari', KARI.email);
-    await $('action-one-time-code').click();
-    const dlg = $('dialog-one-time-code');
-    await dlg.waitFor();
-    await identity(['callback'], 'HD-30002', 'cannot sign in today');
-    await dlg.getByTestId('dialog-next').click();
-    await $('consequences').waitFor();
-    await dlg.getByTestId('dialog-next').click();
-    const value = dlg.getByTestId('secret-display-value');
-    await value.waitFor();
-    const code = (await value.getAttribute('data-value')) ?? '';
-    expect(code).toBe(responsesOf<{ code: string }>(h, 'codes:issue-one-time').at(-1)!.value!.code.replace(/\s/g, ''));
-    await dlg.getByTestId('dialog-close').click();
-    await $('close-confirm-yes').click();
-    await dlg.waitFor({ state: 'detached' });
-    expect(await pageHtml(h.page)).not.toContain(code);
-    await shows($('factor-one-time-code'), en('factor.otcActive'));
-  });
+  // The other journeys on the embedded store (journey 1 runs on both).
+  if (all) {
+    it('one-time code through the server: shown once, gone from the page when closed, the card says a code is active', async () => {
+      await open('kari', KARI.email);
+      await $('action-one-time-code').click();
+      const dlg = $('dialog-one-time-code');
+      await dlg.waitFor();
+      await identity(['callback'], 'HD-30002', 'cannot sign in today');
+      await dlg.getByTestId('dialog-next').click();
+      await $('consequences').waitFor();
+      await dlg.getByTestId('dialog-next').click();
+      const value = dlg.getByTestId('secret-display-value');
+      await value.waitFor();
+      const code = (await value.getAttribute('data-value')) ?? '';
+      expect(code).toBe(responsesOf<{ code: string }>(h, 'codes:issue-one-time').at(-1)!.value!.code.replace(/\s/g, ''));
+      await dlg.getByTestId('dialog-close').click();
+      await $('close-confirm-yes').click();
+      await dlg.waitFor({ state: 'detached' });
+      expect(await pageHtml(h.page)).not.toContain(code);
+      await shows($('factor-one-time-code'), en('factor.otcActive'));
+    });
 
-  it('journey 3 against the server: only "known email" → Next stays disabled; the refused request is recorded on the server', async () => {
-    await open('per', PER.email);
-    await $('action-one-time-code').click();
-    const dlg = $('dialog-one-time-code');
-    await dlg.waitFor();
-    await identity(['known-email'], 'HD-30003', 'wants a code by e-mail');
-    expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
-    await $('weak-only-refuse').click();
-    const refuse = $('dialog-refuse');
-    await refuse.waitFor();
-    await $('refuse-number').fill('+47 400 12 345');
-    await $('refuse-requested').fill('a one-time code by e-mail');
-    await $('refuse-submit').click();
-    await refuse.waitFor({ state: 'detached' });
-    expect(responsesOf(h, 'requests:refuse').at(-1)?.ok).toBe(true);
-    const refused = await store.read((tx) => tx.audit.list({ action: 'request.refused', limit: 10 }));
-    expect(refused.map((e) => e.operator)).toEqual([AGENT.name]);
-  });
+    it('journey 3 against the server: only "known email" → Next stays disabled; the refused request is recorded on the server', async () => {
+      await open('per', PER.email);
+      await $('action-one-time-code').click();
+      const dlg = $('dialog-one-time-code');
+      await dlg.waitFor();
+      await identity(['known-email'], 'HD-30003', 'wants a code by e-mail');
+      expect(await dlg.getByTestId('dialog-next').isDisabled()).toBe(true);
+      await $('weak-only-refuse').click();
+      const refuse = $('dialog-refuse');
+      await refuse.waitFor();
+      await $('refuse-number').fill('+47 400 12 345');
+      await $('refuse-requested').fill('a one-time code by e-mail');
+      await $('refuse-submit').click();
+      await refuse.waitFor({ state: 'detached' });
+      expect(responsesOf(h, 'requests:refuse').at(-1)?.ok).toBe(true);
+      const refused = await store.read((tx) => tx.audit.list({ action: 'request.refused', limit: 10 }));
+      expect(refused.map((e) => e.operator)).toEqual([AGENT.name]);
+    });
 
-  it('lost phone on a server: the user enrolls on the server’s page — the agent gets an enrollment code, the page address and the steps, never a QR', async () => {
-    await open('ola', OLA.email);
-    await h.page.keyboard.press('Alt+P');
-    const dlg = $('dialog-lost-phone');
-    await dlg.waitFor();
-    await identity(['callback'], 'HD-30004', 'phone lost on the bus');
-    await dlg.getByTestId('dialog-next').click();
-    await $('consequences').waitFor();
-    await dlg.getByTestId('dialog-next').click();
-    await expect.poll(() => responsesOf(h, 'users:lost-phone').length).toBe(1);
-    const r = responsesOf<LostPhoneIssued>(h, 'users:lost-phone').at(-1)!;
-    if (!r.ok) throw new Error(`lost phone refused: ${JSON.stringify(r.error)}`);
-    const answer = r.value!;
-    expect(answer.enrollment.mode).toBe('self');
-    await $('lost-phone-code-value').waitFor();
-    await dlg.getByTestId('dialog-next').click();
-    const self = $('lost-phone-self');
-    await self.waitFor();
-    if (answer.enrollment.mode !== 'self') throw new Error('a server answers with self-enrollment');
-    expect(await $('lost-phone-enrollment-code-value').getAttribute('data-value')).toBe(answer.enrollment.code.replace(/[\s-]/g, ''));
-    // The steps name the whole address of the server's page.
-    await shows($('lost-phone-self-steps'), `${url}${answer.enrollment.pagePath}`);
-    expect(await dlg.getByTestId('enrollment-qr').count()).toBe(0);
-    await h.screenshot('server-lost-phone-self');
-    await dlg.getByTestId('dialog-close').click();
-    if (await $('close-confirm-yes').count()) await $('close-confirm-yes').click();
-    await dlg.waitFor({ state: 'detached' });
-  });
+    it('lost phone on a server: the user enrolls on the server’s page — the agent gets an enrollment code, the page address and the steps, never a QR', async () => {
+      await open('ola', OLA.email);
+      await h.page.keyboard.press('Alt+P');
+      const dlg = $('dialog-lost-phone');
+      await dlg.waitFor();
+      await identity(['callback'], 'HD-30004', 'phone lost on the bus');
+      await dlg.getByTestId('dialog-next').click();
+      await $('consequences').waitFor();
+      await dlg.getByTestId('dialog-next').click();
+      await expect.poll(() => responsesOf(h, 'users:lost-phone').length).toBe(1);
+      const r = responsesOf<LostPhoneIssued>(h, 'users:lost-phone').at(-1)!;
+      if (!r.ok) throw new Error(`lost phone refused: ${JSON.stringify(r.error)}`);
+      const answer = r.value!;
+      expect(answer.enrollment.mode).toBe('self');
+      await $('lost-phone-code-value').waitFor();
+      await dlg.getByTestId('dialog-next').click();
+      const self = $('lost-phone-self');
+      await self.waitFor();
+      if (answer.enrollment.mode !== 'self') throw new Error('a server answers with self-enrollment');
+      expect(await $('lost-phone-enrollment-code-value').getAttribute('data-value')).toBe(answer.enrollment.code.replace(/[\s-]/g, ''));
+      // The steps name the whole address of the server's page.
+      await shows($('lost-phone-self-steps'), `${url}${answer.enrollment.pagePath}`);
+      expect(await dlg.getByTestId('enrollment-qr').count()).toBe(0);
+      await h.screenshot('server-lost-phone-self');
+      await dlg.getByTestId('dialog-close').click();
+      if (await $('close-confirm-yes').count()) await $('close-confirm-yes').click();
+      await dlg.waitFor({ state: 'detached' });
+    });
 
-  it('journey 5 on a server: idle, the warning, then the lock returns to sign-in and the server session is ended', async () => {
-    const token = (h.controller.link as unknown as { token: string | null }).token;
-    expect(token).toBeTruthy();
-    clock.advance(5 * 60_000 - 20_000);
-    h.controller.idle.tick();
-    await $('idle-warning').waitFor();
-    clock.advance(30_000);
-    h.controller.idle.tick();
-    await $('signin-form').waitFor();
-    await shows(h.page.locator('main'), en('signin.locked.idle'));
-    expect(await pageHtml(h.page)).not.toContain(OLA.email);
-    const { ServerClient } = await import('../../main/server/client.ts');
-    const stale = new ServerClient(url, { pin }, token);
-    await expect.poll(async () => ((await stale.call('users:find', { query: 'ola' })) as { ok: boolean; error?: { code: string } }).error?.code).toBe('SESSION_LOCKED');
-    stale.close();
-  });
+    it('journey 5 on a server: idle, the warning, then the lock returns to sign-in and the server session is ended', async () => {
+      const token = (h.controller.link as unknown as { token: string | null }).token;
+      expect(token).toBeTruthy();
+      clock.advance(5 * 60_000 - 20_000);
+      h.controller.idle.tick();
+      await $('idle-warning').waitFor();
+      clock.advance(30_000);
+      h.controller.idle.tick();
+      await $('signin-form').waitFor();
+      await shows(h.page.locator('main'), en('signin.locked.idle'));
+      expect(await pageHtml(h.page)).not.toContain(OLA.email);
+      const { ServerClient } = await import('../../main/server/client.ts');
+      const stale = new ServerClient(url, { pin }, token);
+      await expect.poll(async () => ((await stale.call('users:find', { query: 'ola' })) as { ok: boolean; error?: { code: string } }).error?.code).toBe('SESSION_LOCKED');
+      stale.close();
+    });
 
-  it('lock: back to sign-in, the session ended on the server, nothing of the user on screen', async () => {
-    await $('signin-name').fill(ADMIN.name);
-    await $('signin-password').fill(ADMIN.password);
-    // A fresh step: the admin's code from the start of this file is used already.
-    serverClock.advance(30_000);
-    await $('signin-otp').fill(totpAt(adminSecret, serverClock.now()));
-    await $('signin-submit').click();
-    await $('search-input').waitFor();
-    await $('lock-button').click();
-    await $('signin-form').waitFor();
-    expect(await pageHtml(h.page)).not.toContain(KARI.email);
-    expect(h.controller.link?.session ?? null).toBeNull();
-  });
+    it('lock: back to sign-in, the session ended on the server, nothing of the user on screen', async () => {
+      await $('signin-name').fill(ADMIN.name);
+      await $('signin-password').fill(ADMIN.password);
+      // A fresh step: the admin's code from the start of this file is used already.
+      serverClock.advance(30_000);
+      await $('signin-otp').fill(totpAt(adminSecret, serverClock.now()));
+      await $('signin-submit').click();
+      await $('search-input').waitFor();
+      await $('lock-button').click();
+      await $('signin-form').waitFor();
+      expect(await pageHtml(h.page)).not.toContain(KARI.email);
+      expect(h.controller.link?.session ?? null).toBeNull();
+    });
+  }
 
   it('afterwards: no CSP violation, no page error, no secret outside the issuing answers; only address and pin at rest', async () => {
     expect(await h.csp()).toEqual([]);
