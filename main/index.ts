@@ -122,8 +122,20 @@ if (!app.requestSingleInstanceLock()) {
     powerMonitor.on('suspend', () => controller.lock('suspend'));
   });
 
-  app.on('before-quit', () => {
+  let signingOut = false;
+  app.on('before-quit', (event) => {
     void controller.clipboard.clearIfOurs();
+    // A server's session is ended on the server before the app goes (at most 2 s of waiting).
+    const link = controller.link;
+    if (link?.session && !signingOut) {
+      signingOut = true;
+      event.preventDefault();
+      void Promise.race([link.signOut(), new Promise((r) => setTimeout(r, 2000))]).then(() => {
+        controller.lock('manual');
+        app.quit();
+      });
+      return;
+    }
     controller.lock('manual');
   });
   app.on('window-all-closed', () => app.quit());

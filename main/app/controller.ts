@@ -151,6 +151,11 @@ export class AppController {
     this._link = link;
   }
 
+  /** Changes at every open and lock (work that awaited across a lock can tell). */
+  get sessionGeneration(): number {
+    return this.generationOfSession;
+  }
+
   /** After a server sign-in: remembers the name, starts the idle lock with the server's setting. */
   async openServerSession(link: ServerLink): Promise<void> {
     this.generationOfSession++;

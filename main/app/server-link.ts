@@ -6,7 +6,7 @@
  * Every channel is forwarded to the server with the token; the server's guard decides.
  */
 import QRCode from 'qrcode';
-import type { Channel, PublicSession, Res, Result, SecondFactorSetup } from '../../contract/index.ts';
+import { ERROR_CODES, type Channel, type ErrorCode, type PublicSession, type Res, type Result, type SecondFactorSetup } from '../../contract/index.ts';
 import { FactorDeskError, fail } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Session } from '../core/session.ts';
@@ -50,9 +50,15 @@ function keyOf(uri: string): string {
 }
 
 function raise(r: Result<unknown> & { ok: false }): never {
-  const details = (r.error as { details?: Record<string, unknown> }).details;
-  throw new FactorDeskError(r.error.code, r.error.message, details);
+  const e = r.error as { code?: unknown; message?: unknown; details?: unknown };
+  // A code this app does not know (a newer server) is an internal error here, with no details.
+  if (typeof e.code !== 'string' || !(ERROR_CODES as readonly string[]).includes(e.code)) throw new FactorDeskError('INTERNAL', 'The server answered with an error this app does not know: update the app.');
+  const details = typeof e.details === 'object' && e.details !== null && !Array.isArray(e.details) ? (e.details as Record<string, unknown>) : undefined;
+  throw new FactorDeskError(e.code as ErrorCode, typeof e.message === 'string' ? e.message.slice(0, 2000) : '', details);
 }
+
+/** How long an operator's new second factor waits in main for the screen that shows it. */
+const SECOND_FACTOR_KEPT_MS = 5 * 60_000;
 
 export class ServerLink {
   readonly connection: ServerConnection;
@@ -61,7 +67,7 @@ export class ServerLink {
   private token: string | null = null;
   private _session: Session | null = null;
   /** An operator's new second factor between the sign-in that made it and the screen that shows it. */
-  private pendingFactor: string | null = null;
+  private pendingFactor: { uri: string; until: number } | null = null;
   /** Told when the server ended the session (idle or absolute expiry, revoked). */
   onEnded: () => void = () => {};
 
@@ -87,7 +93,7 @@ export class ServerLink {
     const r = await this.client.call<SignInAnswer>('auth/sign-in', { name, password, ...(otp ? { otp } : {}) });
     if (!r.ok) raise(r);
     if (r.value.status === 'enroll-second-factor') {
-      this.pendingFactor = r.value.otpUri;
+      this.pendingFactor = { uri: r.value.otpUri, until: this.clock.now() + SECOND_FACTOR_KEPT_MS };
       fail('SECOND_FACTOR_ENROLL', 'Set up your second factor: scan the QR code with your authenticator app, then sign in with a code from it.');
     }
     const v = r.value;
@@ -99,19 +105,23 @@ export class ServerLink {
 
   /** The new second factor of the last sign-in, once (its URI, key and QR); NOT_FOUND after. */
   async takeSecondFactor(): Promise<SecondFactorSetup> {
-    const uri = this.pendingFactor;
+    const pending = this.pendingFactor;
     this.pendingFactor = null;
-    if (!uri) fail('NOT_FOUND', 'There is no second factor to set up: sign in again.');
+    if (!pending || this.clock.now() > pending.until) fail('NOT_FOUND', 'Your second factor is no longer shown here: ask an admin to reset it, then sign in again.');
+    const uri = pending.uri;
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
     return { uri, key: keyOf(uri), qrSvg };
   }
 
   /** Calls a channel on the server; its error is thrown as a coded error. A session the server ended is dropped here too. */
   async call<C extends Channel>(channel: C, req: unknown): Promise<Res<C>> {
-    if (!this.token) fail('SESSION_LOCKED', 'Sign in first.');
+    const token = this.token;
+    if (!token) fail('SESSION_LOCKED', 'Sign in first.');
     const r = await this.client.call<Res<C>>(channel, req);
     if (r.ok) return r.value;
-    if (r.error.code === 'SESSION_LOCKED' && this.token) {
+    // Only when the session that made this call is still the current one (a late answer to an
+    // older session must not end a newer one).
+    if (r.error.code === 'SESSION_LOCKED' && this.token === token) {
       this.forget();
       this.onEnded();
     }

@@ -99,7 +99,9 @@ export async function serverSignIn(store: ServerStore, sealer: ValueSealer, name
   };
   // A vault folder set up for a server keeps verifiers only for passwords set since (and the
   // admin who set it up): the others' passwords live in key slots, which a server never signs in with.
-  if (op && op.status === 'active' && !verifier) return failed('no-server-password', 'This operator has no password on this server yet: ask an admin to reset it, then sign in with the new one.');
+  // The caller gets the usual answer (a different one would tell who exists); the audit says why,
+  // so an admin who sees 'no-server-password' resets that operator's password.
+  if (op && op.status === 'active' && !verifier) return failed('no-server-password');
   if (!passwordOk || !op) return failed('password');
   if (!factor) {
     // First sign-in to a server: the operator enrolls a second factor now and signs in again with a code from it.

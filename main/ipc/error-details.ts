@@ -36,7 +36,9 @@ function fits(kind: DetailKind, v: unknown): boolean {
 /** The details allowed for `code`, each of the right kind; undefined when none remain. */
 export function publicDetails<C extends ErrorCode>(code: C, details: Readonly<Record<string, unknown>> | undefined): ErrorDetails<C> | undefined {
   if (!details) return undefined;
-  const allowed = ERROR_DETAILS[code] as Readonly<Record<string, DetailKind>>;
+  const allowed = ERROR_DETAILS[code] as Readonly<Record<string, DetailKind>> | undefined;
+  // A code outside the contract (e.g. from a newer server) carries no details.
+  if (!allowed) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(allowed)) {
     if (!Object.hasOwn(details, key)) continue;

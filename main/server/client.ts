@@ -18,6 +18,8 @@ export interface ServerTrust {
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** The longest a call may take in all (connect, send, answer). */
+const CALL_DEADLINE_MS = 120_000;
 /** How long an idle kept-alive connection is kept by the client. */
 export const IDLE_SOCKET_MS = 4_000;
 
@@ -39,6 +41,8 @@ export class ServerClient {
   private readonly trust: ServerTrust;
   private readonly agent: https.Agent;
   private readonly pin: string | null;
+  /** Connections whose key check is in place (a kept-alive connection is checked when it is made). */
+  private readonly pinChecked = new WeakSet<object>();
   token: string | null;
 
   constructor(url: string, trust: ServerTrust, token: string | null = null) {
@@ -77,6 +81,14 @@ export class ServerClient {
     const data = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
     let answered = false;
     return new Promise((resolve) => {
+      // An overall deadline: `timeout` below only notices silence, not an answer trickled out.
+      const deadline = setTimeout(() => req.destroy(Object.assign(new Error('deadline'), { code: 'ETIMEDOUT' })), CALL_DEADLINE_MS);
+      deadline.unref();
+      const done = resolve;
+      resolve = (v) => {
+        clearTimeout(deadline);
+        done(v);
+      };
       const req = https.request(
         new URL(`/api/v1/${path}`, this.base),
         {
@@ -145,9 +157,10 @@ export class ServerClient {
     });
   }
 
-  /** Ends the request before anything is sent when the server's key is not the pinned one. */
+  /** Ends the request before anything is sent when the server's key is not the pinned one (once per connection). */
   private checkPin(req: { destroy(err: Error): void }, socket: TLSSocket): void {
-    if (!this.pin) return;
+    if (!this.pin || this.pinChecked.has(socket)) return;
+    this.pinChecked.add(socket);
     socket.once('secureConnect', () => {
       const cert = socket.getPeerX509Certificate();
       const got = cert ? createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).digest('base64') : '';

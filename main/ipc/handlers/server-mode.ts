@@ -45,7 +45,13 @@ export function serverModeHandlers(ctl: AppController, local: Handlers): Handler
     'session:sign-in': async ({ name, password, otp }) => {
       const l = link();
       if (l.session) ctl.lock('manual');
+      const before = ctl.sessionGeneration;
       const session = await l.signIn(name, password, otp);
+      // Locked while the sign-in was on its way (the computer locked or went to sleep): not signed in.
+      if (ctl.sessionGeneration !== before) {
+        await l.signOut();
+        fail('SESSION_LOCKED', 'FactorDesk locked while signing in: sign in again.');
+      }
       await ctl.openServerSession(l);
       return { session, warnings: [], jobReports: [] };
     },
