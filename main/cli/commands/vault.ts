@@ -1,3 +1,4 @@
+import { boundServerKey } from '../../store/sqlite/credential-bindings.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { backupVault, checkVaultIntegrity, deleteKeptVaults, restoreVault, restoreWarnings, rotateAfterRevocation, rotateVaultKey, undoRestore } from '../../core/vault-maintenance.ts';
@@ -265,6 +266,8 @@ process may have the vault open. Rotate after removing an operator.`,
   async run(ctx) {
     return ctx.withSession(async (vault, session) => {
       const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), session);
+      // A served vault: the server's recovery key (from "server init") is not rotated with it.
+      if (boundServerKey(vault.db)) ctx.out.warn('This vault is served by "factordesk serve": its server key file keeps opening it, and the server recovery key printed by "server init" keeps re-creating that file (it is not rotated here). Keep that key as safe as the key file.');
       return {
         result: { recoveryKey: r.recoveryKey, generation: r.generation },
         message: 'The vault key was rotated. The old recovery key no longer works; the new one below is shown this once:',
