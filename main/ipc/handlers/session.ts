@@ -32,7 +32,13 @@ export function sessionHandlers(ctl: AppController): H {
       return { recoveryKey, session: ctl.publicSession()! };
     },
     'session:sign-in': async ({ name, password }) => {
+      const before = ctl.sessionGeneration;
       const { vault, session, warnings } = await signIn(ctl.env, name, password);
+      // Locked while the password was being checked (the computer locked or went to sleep): not signed in.
+      if (ctl.sessionGeneration !== before) {
+        vault.close();
+        fail('SESSION_LOCKED', 'FactorDesk locked while signing in: sign in again.');
+      }
       await ctl.open(vault, session);
       return { session: ctl.publicSession()!, warnings, jobReports: ctl.takeReports() };
     },
