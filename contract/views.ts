@@ -231,6 +231,8 @@ export interface VaultInfo {
   upkeep: VaultUpkeep;
   /** Files earlier restores kept aside in the vault folder (they hold the key slots of their time). */
   keptAside?: number;
+  /** Retired service keys still in the vault: each key file unwraps the vault key until revoked. */
+  serviceKeys?: Array<{ keyId: string; label: string; createdAt: string }>;
 }
 
 /** What a chosen backup holds, read from inside it (never from its header), before a restore. */

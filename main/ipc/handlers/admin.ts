@@ -1,3 +1,4 @@
+import { listServiceKeys } from '../../core/service-keys.ts';
 import type { Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
 import { settingsView, updateSettings } from '../../core/settings.ts';
@@ -116,7 +117,12 @@ export function adminHandlers(ctl: AppController): H {
       const r = await exportOutbox(ctl.store(), s!, format, fileSink(file));
       return { file, count: r.count };
     },
-    'vault:info': async (_r, s) => ({ ...(await vaultInfo(ctl.store(), vaultAdminOf(ctl.vault()), s!)), keptAside: vaultFolderOf(ctl.env).keptAside().length }),
+    'vault:info': async (_r, s) => ({
+      ...(await vaultInfo(ctl.store(), vaultAdminOf(ctl.vault()), s!)),
+      keptAside: vaultFolderOf(ctl.env).keptAside().length,
+      // Labels and ids only: the key files themselves are never in the vault.
+      serviceKeys: (await listServiceKeys(ctl.store(), s!)).map((k) => ({ keyId: k.keyId, label: k.label, createdAt: k.createdAt })),
+    }),
     'vault:delete-kept': async (_r, s) => {
       const store = ctl.store();
       const r = await deleteKeptVaults(vaultFolderOf(ctl.env), s!, (event) => store.write(async (tx) => void (await tx.audit.append(event, store.clock.now()))));

@@ -123,6 +123,19 @@ export function VaultScreen() {
           <Icon name="key" /> {t('vault.rekey')}
         </button>
       </div>
+      {v?.serviceKeys?.length ? (
+        <Notice tone="warn" testId="vault-service-keys">
+          <p>{t('vault.serviceKeys', { count: v.serviceKeys.length, n: number(v.serviceKeys.length) })}</p>
+          <ul>
+            {v.serviceKeys.map((k) => (
+              <li key={k.keyId} data-testid="vault-service-key">
+                {k.label} <span className="muted mono-small">({k.keyId})</span>
+              </li>
+            ))}
+          </ul>
+          <p>{t('vault.serviceKeysRevoke')}</p>
+        </Notice>
+      ) : null}
       {v?.keptAside ? (
         <Notice tone="warn" testId="vault-kept">
           {t('vault.keptAside', { count: v.keptAside, n: number(v.keptAside) })}{' '}
