@@ -8,7 +8,7 @@ import https from 'node:https';
 import tls, { type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
-import type { Result } from '../../contract/index.ts';
+import type { Result, ServerProbe } from '../../contract/index.ts';
 
 export interface ServerTrust {
   /** PEM of the CA (or self-signed certificate) to trust. */
@@ -175,14 +175,7 @@ export class ServerClient {
 }
 
 /** What a server shows before anything of it is trusted (see `probeServer`). */
-export interface ServerProbeResult {
-  url: string;
-  pin: string;
-  subject: string;
-  issuer: string;
-  validTo: number;
-  factorDesk: boolean;
-}
+export type ServerProbeResult = ServerProbe;
 
 /** The origin of an https:// address typed by a person; null when it is not one. */
 export function serverOrigin(text: string): string | null {

@@ -6,21 +6,16 @@
 // an agent's first sign-in sets up their own second factor from a QR → journey 1 by phone
 // (re-enrollment, QR decoded from the screen, confirmed) → lock. Afterwards: no CSP violation,
 // no page error, no secret in any response but the issuing ones, and nothing at rest but the pin.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
 import { RENDERER_DIR, startHarness, type Harness } from '../helpers/app-harness.ts';
 import { base32ToBytes, decodeQr, KARI, leakedSecrets, OffsetClock, OLA, pageHtml, PER, responsesOf, secretOfUri } from '../helpers/e2e.ts';
 import { ADMIN, AGENT } from '../fixtures/cli-harness.ts';
-import { serverFixture, serverInit, type ServerFixture } from '../helpers/server.ts';
+import { serverFixture, serverInit, startInProcess, type ServerFixture } from '../helpers/server.ts';
 import { memoryConnection, type ConnectionStore } from '../../main/app/server-link.ts';
-import { spkiPin } from '../../main/server/client.ts';
 import { totpAt } from '../../main/core/totp.ts';
-import { systemRandom } from '../../main/core/clock.ts';
-import { openKeyedStore } from '../../main/server/open.ts';
-import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
-import { startApiServer, type RunningServer } from '../../main/server/http-api.ts';
+import type { RunningServer } from '../../main/server/http-api.ts';
 import type { ServerStore } from '../../main/store/port.ts';
 import type { IssuedEnrollment, LostPhoneIssued } from '../../contract/index.ts';
 import { existsSync } from 'node:fs';
@@ -83,12 +78,7 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
   beforeAll(async () => {
     fx = await serverFixture('fd-e2e-srv-', { store: backend });
     ({ adminSecret } = serverInit(fx, ADMIN));
-    const keys = loadServerKeys(fx.keyFile, {});
-    process.env.PGPASSWORD = fx.pgEnv.PGPASSWORD;
-    store = await openKeyedStore(fx.storeUrl, keys, serverClock, systemRandom);
-    server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(fx.cert), key: readFileSync(fx.tlsKey) } }, { host: '127.0.0.1', port: 0 });
-    url = `https://127.0.0.1:${server.address.port}`;
-    pin = spkiPin(readFileSync(fx.cert));
+    ({ store, server, url, pin } = await startInProcess(fx, serverClock));
     for (const u of [KARI, PER, OLA]) await store.write((tx) => tx.users.insert({ externalId: null, email: u.email, emailKey: u.email, name: u.name, nameKey: u.name.toLowerCase(), phone: u.phone, organization: u.org, status: 'active' }, Date.now()));
     connection = memoryConnection();
     h = await startHarness({ connection, clock });

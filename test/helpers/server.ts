@@ -3,6 +3,12 @@
 // embedded store), an openssl test certificate, `factordesk server init` run as a child, and
 // `factordesk serve` children started on free ports.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { systemRandom, type Clock } from '../../main/core/clock.ts';
+import { openKeyedStore } from '../../main/server/open.ts';
+import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
+import { startApiServer } from '../../main/server/http-api.ts';
+import { spkiPin } from '../../main/server/client.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,4 +84,25 @@ export async function startServe(f: ServerFixture, opts: { radius?: boolean } = 
     });
   });
   return { child, port: ports.https, ports, exited, output: () => stderr };
+}
+
+/**
+ * The fixture's store opened in this process with its key file (on `clock`) and the HTTPS API
+ * started on a free port: what tests that move the server's clock use instead of a child.
+ */
+export async function startInProcess(f: ServerFixture, clock: Clock) {
+  const keys = loadServerKeys(f.keyFile, {});
+  if (f.pgEnv.PGPASSWORD) process.env.PGPASSWORD = f.pgEnv.PGPASSWORD;
+  const store = await openKeyedStore(f.storeUrl, keys, clock, systemRandom);
+  const server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(f.cert), key: readFileSync(f.tlsKey) } }, { host: '127.0.0.1', port: 0 });
+  return {
+    store,
+    server,
+    url: `https://127.0.0.1:${server.address.port}`,
+    pin: spkiPin(readFileSync(f.cert)),
+    async close() {
+      await server.close();
+      await store.close();
+    },
+  };
 }
