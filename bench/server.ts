@@ -9,6 +9,7 @@
 // PAP and Message-Authenticator) on one instance, then over HTTPS on two instances (reported
 // without a target: both instances, the store and this load generator share the machine's
 // cores; on a folder only when a second server starts on it); the server's resident memory.
+// 32 verifications are in flight at once (BENCH_VERIFY_CONCURRENCY=N for another figure).
 // Written to bench/results-server.json (PostgreSQL) or bench/results-server-folder.json.
 import { spawn, execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -48,8 +49,8 @@ const KIND = argv[argv.indexOf('--store') + 1] === 'folder' ? 'folder' : 'postgr
 const N = Math.max(1000, Number(argv[argv.indexOf('--users') + 1] ?? 1_000_000) || 1_000_000);
 /** Users per verification figure (in-process, HTTPS one instance, RADIUS, HTTPS two instances): each code step is used once per user. */
 const VERIFY_USERS = Math.min(1000, Math.floor(N / 20));
-/** Verifications in flight at once, for every door alike. */
-const CONCURRENCY = 32;
+/** Verifications in flight at once, for every door alike (BENCH_VERIFY_CONCURRENCY=N to change it, 1–256). */
+const CONCURRENCY = Math.min(256, Math.max(1, Math.floor(Number(process.env.BENCH_VERIFY_CONCURRENCY ?? 32)) || 32));
 const log = (s: string) => process.stderr.write(s + '\n');
 const tmp = mkdtempSync(join(tmpdir(), 'fd-bench-server-'));
 const BIN = fileURLToPath(new URL('../bin/factordesk.js', import.meta.url));
