@@ -1,7 +1,8 @@
 // `npm run bench` entry: builds the renderer when the Chromium figures need it and it is missing
 // or stale, runs bench/run.ts in a child process, and ends with its exit code. A timeout guard
 // stops a run that hangs (default 5 min plus 1.5 ms per user; `--timeout SECONDS` to change).
-// Every other flag goes to bench/run.ts (`--users N`, `--no-browser`).
+// Every other flag goes to bench/run.ts (`--users N`, `--no-browser`), or with `--store postgres`
+// or `--store folder` to bench/server.ts (server mode).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureRenderer } from '../scripts/ensure-renderer.ts';
@@ -31,9 +32,10 @@ function users(argv: string[]): number {
   return Math.max(1000, Number(raw) || 1_000_000);
 }
 
-const USAGE = `usage: npm run bench -- [--store vault|postgres] [--users N] [--no-browser] [--timeout SECONDS]
-  --store postgres   server mode: factordesk serve on PostgreSQL, measured through HTTPS
+const USAGE = `usage: npm run bench -- [--store vault|postgres|folder] [--users N] [--no-browser] [--timeout SECONDS]
+  --store postgres   server mode: factordesk serve on PostgreSQL, measured through HTTPS and RADIUS
                      (needs PostgreSQL as for the tests; default: the solo vault)
+  --store folder     server mode on the embedded store: factordesk serve on a vault folder
   --users N          vault size (at least 1000; default 1000000)
   --no-browser       skip the Chromium figures (no renderer build)
   --timeout SECONDS  stop a run that takes longer (default 300 s + 1.5 ms per user)`;
@@ -49,8 +51,8 @@ for (let i = 0; i < args.length; i++) {
   if (name === '--no-browser' && !a.includes('=')) continue;
   if (name === '--store') {
     const raw = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-    if (raw !== 'vault' && raw !== 'postgres') {
-      log(`--store takes vault or postgres, not ${raw === undefined ? 'nothing' : JSON.stringify(raw)}.\n${USAGE}`);
+    if (raw !== 'vault' && raw !== 'postgres' && raw !== 'folder') {
+      log(`--store takes vault, postgres or folder, not ${raw === undefined ? 'nothing' : JSON.stringify(raw)}.\n${USAGE}`);
       process.exit(2);
     }
     continue;
@@ -68,7 +70,8 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const storeAt = args.findIndex((a) => a === '--store' || a.startsWith('--store='));
-const serverMode = storeAt >= 0 && (args[storeAt]!.includes('=') ? args[storeAt]!.split('=')[1] : args[storeAt + 1]) === 'postgres';
+const storeKind = storeAt < 0 ? 'vault' : args[storeAt]!.includes('=') ? args[storeAt]!.split('=')[1] : args[storeAt + 1];
+const serverMode = storeKind === 'postgres' || storeKind === 'folder';
 if (storeAt >= 0) args.splice(storeAt, args[storeAt]!.includes('=') ? 1 : 2);
 let timeoutMs: number;
 try {
@@ -80,7 +83,8 @@ try {
 }
 
 const entry = serverMode ? './server.ts' : './run.ts';
-const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url)), ...args.filter((a) => !(serverMode && a === '--no-browser'))], { stdio: 'inherit' });
+const childArgs = serverMode ? ['--store', storeKind!, ...args.filter((a) => a !== '--no-browser')] : args;
+const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url)), ...childArgs], { stdio: 'inherit' });
 let timedOut = false;
 const guard = setTimeout(() => {
   timedOut = true;

@@ -36,6 +36,8 @@ export interface Figure {
   ratio?: number;
   target: string;
   pass: boolean;
+  /** Said instead of a value that could not be measured (the value is then null in the JSON). */
+  note?: string;
 }
 
 /** Builds a figure, computing the ratio against a baseline when given. */
@@ -56,6 +58,7 @@ function round(v: number): number {
 /** A Markdown table of the figures. */
 export function markdown(figs: Figure[]): string {
   const lines = ['| figure | value | baseline | ratio | target | pass |', '|---|---:|---:|---:|---|---|'];
-  for (const f of figs) lines.push(`| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ?? ''} | ${f.ratio !== undefined ? f.ratio + 'x' : ''} | ${f.target} | ${f.pass ? 'yes' : 'NO'} |`);
+  // A figure without a target ("reported") passes nothing: its pass column says so.
+  for (const f of figs) lines.push(`| ${f.name} | ${f.note ?? `${f.value} ${f.unit}`} | ${f.baseline ?? ''} | ${f.ratio !== undefined ? f.ratio + 'x' : ''} | ${f.target} | ${f.note || f.target === 'reported' ? '—' : f.pass ? 'yes' : 'NO'} |`);
   return lines.join('\n');
 }
