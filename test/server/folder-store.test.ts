@@ -208,10 +208,15 @@ describe('a server on a solo vault made with factordesk init', () => {
       const a = await admin.call<{ token: string }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: totpAt(adminSecret, Date.now()) });
       expect(a).toMatchObject({ ok: true, value: { status: 'signed-in' } });
       admin.token = a.ok ? a.value.token : null;
-      // The agent's password is in a key slot only: the server says what to do.
+      // The agent's password is in a key slot only: refused like a wrong password (the answer
+      // does not tell who exists); the audit tells the admin why.
       const agent = new ServerClient(url, { ca });
       const refused = await agent.call('auth/sign-in', { name: AGENT.name, password: AGENT.password });
-      expect(refused).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED', message: expect.stringMatching(/ask an admin to reset it/) } });
+      const unknown = await agent.call('auth/sign-in', { name: 'nobody-at-all', password: AGENT.password });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+      expect(refused).toEqual(unknown);
+      const why = await admin.call<Array<{ action: string; details: Record<string, unknown> }>>('audit:list', { action: 'signin.failed' });
+      expect(why.ok ? why.value.map((e) => e.details['reason']) : []).toContain('no-server-password');
       const ops = await admin.call<Array<{ id: string; name: string }>>('operators:list', {});
       const agentId = ops.ok ? ops.value.find((o) => o.name === AGENT.name)!.id : '';
       const newPassword = 'a fresh passphrase for per 2026';
