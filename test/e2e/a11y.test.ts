@@ -16,6 +16,7 @@ import { RENDERER_DIR, startHarness, type Harness } from '../helpers/app-harness
 import { focusProblem, runAxe, RESULTS_DIR, sidewaysScroll, structureProblems, weakBorders, writeAxeCounts } from '../helpers/a11y.ts';
 import { ADMIN_OP, base32ToBytes, KARI, OffsetClock, signIn, writeHrExport, type HrExport } from '../helpers/e2e.ts';
 import { totpAt } from '../../main/core/totp.ts';
+import nbJson from '../../renderer/src/locales/nb.json';
 
 type Lang = 'nb' | 'en';
 const WIDE = { width: 1280, height: 720 };
@@ -171,6 +172,10 @@ describe.skipIf(!RENDERER_BUILT)('accessibility sweep in Chromium, both language
   it('gate screens: first run in both languages, the recovery key (fits its card at 1280, 640 and 320 px)', async () => {
     // The first-run choice and the server address screen, before the vault's own first run.
     await $('welcome').waitFor();
+    // In Norwegian (the checks are filed under the current language).
+    await $('lang-nb').click();
+    lang = 'nb';
+    await expect.poll(() => h.page.locator('h1').textContent()).toBe(nbJson.welcome.title);
     await check('welcome');
     await $('welcome-server').click();
     await $('connect-address').waitFor();
