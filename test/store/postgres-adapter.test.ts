@@ -17,7 +17,7 @@ import { ManualClock } from '../../main/core/clock.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
 import { EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
-import { openPostgresStore, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
+import { openPostgresStore, WRITES_AT_ONCE, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../helpers/postgres.ts';
@@ -61,6 +61,31 @@ describe('postgres store', () => {
     // Every racer got the seqs it appended, and together they are 1..30 once each.
     expect(results.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(await store.read((tx) => tx.audit.head())).toEqual({ count: 30, hash: all[29]!.hash });
+  });
+
+  it(`runs at most ${WRITES_AT_ONCE} write transactions of one instance at once; 40 racing appends all land, in one chain`, async () => {
+    const { store } = await fresh();
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        store.write(async (tx) => {
+          inside++;
+          most = Math.max(most, inside);
+          try {
+            await tx.audit.append({ action: 'vault.create', operator: null, outcome: 'ok', details: { i } }, 1_000 + i);
+            await new Promise((r) => setTimeout(r, 2));
+          } finally {
+            inside--;
+          }
+        }),
+      ),
+    );
+    expect(most).toBeLessThanOrEqual(WRITES_AT_ONCE);
+    expect(most).toBeGreaterThan(1);
+    const all = await events(store);
+    expect(all).toHaveLength(40);
+    expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 40 });
   });
 
   it('hashes the same events to the same chain as the vault', async () => {

@@ -34,6 +34,32 @@ import type { AlertRecord } from '../repos/alerts.ts';
 const RETRYABLE = new Set(['40001', '40P01']);
 /** Attempts per write before the serialization failure is handed to the caller. */
 export const MAX_ATTEMPTS = 60;
+/**
+ * Write transactions one instance runs at once; the rest wait their turn here. Every change
+ * appends to the one audit chain head, so more writers at once only collide and retry (at 32 in
+ * flight most attempts failed and some ran out of attempts); other instances still write alongside.
+ */
+export const WRITES_AT_ONCE = 4;
+
+/** A first-come, first-served gate of `limit` places. */
+class Gate {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(limit: number) {
+    this.free = limit;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
 
 /** bigint columns (ids, epoch milliseconds, counts) as numbers: every value is below 2^53. */
 const TYPES: pg.CustomTypesConfig = {
@@ -136,7 +162,7 @@ export class PostgresStore implements ServerStore {
   }
 
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, _opts: WriteOptions = {}): Promise<T> {
-    return this.guarded(async () => {
+    return this.guarded(() => this.writeGate.run(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.once(true, fn);
@@ -146,8 +172,10 @@ export class PostgresStore implements ServerStore {
           await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
         }
       }
-    });
+    }));
   }
+
+  private readonly writeGate = new Gate(WRITES_AT_ONCE);
 
   /** The database server's clock (epoch ms): instances check theirs against it at start. */
   async databaseTime(): Promise<number> {
