@@ -32,6 +32,13 @@ export function spkiPin(certPem: string | Buffer): string {
 
 const RETRY = Symbol('retry');
 
+/** SERVER_UNREACHABLE in words for the network error `code` met at `base`. */
+function unreachable(base: URL, code: string | undefined): Result<never> {
+  if (code === 'ECONNREFUSED') return failure('SERVER_UNREACHABLE', `Nothing answers at ${base.origin}: is the server running?`);
+  if (code === 'ENOTFOUND') return failure('SERVER_UNREACHABLE', `The server name ${base.hostname} is not known.`);
+  return failure('SERVER_UNREACHABLE', `The server cannot be reached (${code ?? 'error'}).`);
+}
+
 function failure(code: 'SERVER_UNREACHABLE' | 'SERVER_KEY_CHANGED' | 'FORBIDDEN' | 'INTERNAL', message: string): Result<never> {
   return { ok: false, error: { code, message } } as Result<never>;
 }
@@ -123,10 +130,8 @@ export class ServerClient {
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ECONNRESET' && req.reusedSocket && !answered) resolve(RETRY);
         else if (err.code === 'PIN_MISMATCH') resolve(failure('SERVER_KEY_CHANGED', `The server's key does not match the pinned key: this may not be your server.`));
-        else if (err.code === 'ECONNREFUSED') resolve(failure('SERVER_UNREACHABLE', `Nothing answers at ${this.base.origin}: is the server running?`));
-        else if (err.code === 'ENOTFOUND') resolve(failure('SERVER_UNREACHABLE', `The server name ${this.base.hostname} is not known.`));
         else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) resolve(failure('FORBIDDEN', `The server's certificate is not trusted (${err.code}): give --ca-cert FILE or --pin.`));
-        else resolve(failure('SERVER_UNREACHABLE', `The server cannot be reached (${err.code ?? 'error'}).`));
+        else resolve(unreachable(this.base, err.code));
       });
       req.end(data);
     });
@@ -213,10 +218,7 @@ export async function probeServer(url: string, timeoutMs = 10_000): Promise<Resu
     socket.once('timeout', () => done({ error: 'ETIMEDOUT' }));
     socket.once('error', (err: NodeJS.ErrnoException) => done({ error: err.code ?? 'error' }));
   });
-  if ('error' in seen) {
-    const message = seen.error === 'ENOTFOUND' ? `The server name ${u.hostname} is not known.` : seen.error === 'ECONNREFUSED' ? `Nothing answers at ${origin}: is the server running?` : `The server cannot be reached (${seen.error}).`;
-    return failure('SERVER_UNREACHABLE', message);
-  }
+  if ('error' in seen) return unreachable(u, seen.error);
   const pin = createHash('sha256').update(seen.cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).digest('base64');
   const client = new ServerClient(origin, { pin });
   const health = await client.health(timeoutMs);

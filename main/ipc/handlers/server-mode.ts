@@ -9,7 +9,7 @@ import type { Handler, Handlers } from '../guard.ts';
 import type { AppController } from '../../app/controller.ts';
 import { CHANNEL_NAMES, type Channel } from '../../../contract/index.ts';
 import { fail } from '../../core/errors.ts';
-import { ServerClient, probeServer, serverOrigin } from '../../server/client.ts';
+import { probeServer, serverOrigin } from '../../server/client.ts';
 import { vaultState } from '../../store/sqlite/vault.ts';
 
 const HERE_ONLY: Partial<Record<Channel, string>> = {
@@ -96,14 +96,11 @@ export function serverChoiceHandlers(ctl: AppController): Pick<Handlers, 'server
       mayChoose();
       const origin = serverOrigin(url);
       if (!origin) fail('BAD_REQUEST', 'Give the server as https://NAME[:PORT].', { field: 'url' });
-      // Asked again through the pin: the key confirmed is the key that answers now.
-      const client = new ServerClient(origin, { pin });
+      // Asked again: the key confirmed is the key that answers now (the probe's health check goes through that key).
       const probe = await probeServer(origin);
-      const healthy = probe.ok && probe.value.pin === pin ? await client.health() : false;
-      client.close();
       if (!probe.ok) fail(probe.error.code, probe.error.message);
       if (probe.value.pin !== pin) fail('SERVER_KEY_CHANGED', 'The server now shows another key than the one you confirmed: check with your administrator.');
-      if (!healthy) fail('SERVER_UNREACHABLE', `${origin} does not answer as a FactorDesk server.`);
+      if (!probe.value.factorDesk) fail('SERVER_UNREACHABLE', `${origin} does not answer as a FactorDesk server.`);
       ctl.useServer({ url: origin, pin });
       return ctl.status();
     },
