@@ -1,11 +1,20 @@
 import type { Handlers } from '../guard.ts';
 import { fail } from '../../core/errors.ts';
 
-type H = Pick<Handlers, 'radius-clients:add' | 'radius-clients:list' | 'radius-clients:remove'>;
+type H = Pick<Handlers, 'radius-clients:add' | 'radius-clients:list' | 'radius-clients:remove' | 'enrollment:sheet-render' | 'enrollment:sheet-not-printed'>;
 
 const serverOnly = (): never => fail('SERVER_ONLY', 'RADIUS clients belong to a FactorDesk server ("factordesk serve --radius"): manage them with "factordesk --server URL radius-client …".');
 
-/** Channels only a server serves: the app answers each with SERVER_ONLY (it runs no RADIUS). */
+/** A sheet's HTML holds the QR secret: the renderer asks for printing, never for the sheet itself. */
+const sheetOnServer = (): never => fail('SERVER_ONLY', 'A sheet is fetched from a server by the app itself: print it with "Print sheet" or "Save as PDF".');
+
+/** Channels only a server serves: the app answers each with SERVER_ONLY (it runs no RADIUS, and serves no sheets). */
 export function serverOnlyHandlers(): H {
-  return { 'radius-clients:add': serverOnly, 'radius-clients:list': serverOnly, 'radius-clients:remove': serverOnly };
+  return {
+    'radius-clients:add': serverOnly,
+    'radius-clients:list': serverOnly,
+    'radius-clients:remove': serverOnly,
+    'enrollment:sheet-render': sheetOnServer,
+    'enrollment:sheet-not-printed': sheetOnServer,
+  };
 }
