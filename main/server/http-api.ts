@@ -29,6 +29,7 @@ import { createServiceClient, listServiceClients, revokeServiceClient, serviceCl
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
 import { issueEnrollmentCode } from '../core/self-enrollment.ts';
+import { prepareSheet, recordServedSheetNotPrinted, recordSheetPrinted } from '../core/sheets.ts';
 import { enrollRoutes } from './enroll-page.ts';
 import { ImportJobs, MAX_IMPORT_BYTES } from './import-jobs.ts';
 
@@ -128,6 +129,16 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
     'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
+    // The app's main process (or the command line) prints the sheet; the server renders it and records it as sent.
+    'enrollment:sheet-render': async ({ userId, enrollmentId, language, output }, s) => {
+      const sheet = await prepareSheet(store, s!, { userId, enrollmentId, language });
+      await recordSheetPrinted(store, s!, sheet, { output });
+      return sheet;
+    },
+    'enrollment:sheet-not-printed': async ({ userId, enrollmentId, sheetId, reason }, s) => {
+      await recordServedSheetNotPrinted(store, s!, { userId, enrollmentId, sheetId }, reason);
+      return { ok: true as const };
+    },
     'enrollment:issue-code': ({ userId, checks, ticket, reason }, s) => issueEnrollmentCode(store, s!, userId, { checks, ticket, reason }),
     // A server offers self-enrollment: the user scans their own QR on its page, never the agent.
     'users:lost-phone': async ({ userId, checks, ticket, reason }, s) => lostPhoneView(await reportLostPhone(store, s!, userId, { checks, ticket, reason }, { selfEnrollment: true })),
