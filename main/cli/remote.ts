@@ -59,7 +59,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   refuse: { support: 'server-host', note: 'record refused requests from the app, or on the server host for now' },
   'outbox export': { support: 'server-host' },
   'outbox deliver': { support: 'server-host', note: 'a server delivers the outbox by itself while it runs' },
-  'audit verify': { support: 'server-host' },
+  'audit verify': { support: 'over-server', note: 'the chain and the server’s signed heads, with its audit public key' },
   'audit export': { support: 'server-host' },
   backup: { support: 'server-host', note: 'back the store up with its own tools: pg_dump, plus the server key file kept apart' },
   restore: { support: 'server-host', note: 'restore the store with its own tools (pg_restore) and the key file' },
@@ -247,6 +247,14 @@ const REMOTE: Record<string, RemoteRun> = {
       process.removeListener('SIGINT', onSigint);
       await poll;
     }
+  },
+  async 'audit verify'(_ctx, _p, api) {
+    const r = await api.call('audit:verify', {});
+    if (!r.ok) {
+      const where = r.firstBroken !== null ? `first broken event: ${r.firstBroken} (${r.problem ?? 'changed'})` : `the signed heads are ${r.anchor}${r.problem ? ` (${r.problem})` : ''}`;
+      throw new DetailedError('VAULT_DAMAGED', `The server's audit chain does not verify: ${where}. Keep the database and the heads file as evidence.`, r as unknown as Record<string, unknown>);
+    }
+    return { result: r, text: `ok: ${r.count} events, signed heads ${r.anchor}` };
   },
   async 'issue-code'(_ctx, p, api) {
     const minutes = intArg(str(p, 'minutes'), 'minutes', 5, 1440);

@@ -6,7 +6,8 @@ import { AuditChainChecker, GENESIS_HASH, hashedContent, type AuditEvent, type A
 import { csvCell, csvRow } from './csv-safe.ts';
 import { requireRole } from './roles.ts';
 import type { Session } from './session.ts';
-import type { ReadTx, Store } from '../store/port.ts';
+import type { ReadTx, ServerStore, Store } from '../store/port.ts';
+import { verifySignedChain, type SignedHead } from './audit-signing.ts';
 import type { VaultAdmin } from '../store/vault-admin.ts';
 import { auditAs } from './actions.ts';
 import { saveThenRecord, type OutputSink } from './sink.ts';
@@ -168,6 +169,29 @@ export async function verifyAuditForReport(store: Store, admin: VaultAdmin, sess
       { action: 'audit.verify', outcome: report.ok ? 'ok' : 'broken', details: { count: report.count, firstBroken: report.firstBroken, anchor: report.anchor } },
       store.clock.now(),
     );
+  });
+  return report;
+}
+
+/**
+ * A server's chain check for the admin's report (the app's "Verify"): the chain, and every signed
+ * head — those in the store and `outsideHeads`, kept outside the database — checked with the
+ * server's audit public key alone, so an edited event, a forged head or a deleted tail shows.
+ * Audited like the vault's check. `anchor` says how the signed heads stand: 'ok', 'missing' (no
+ * head verifies), 'ahead' (a head names events that are gone), 'mismatch' (a head does not match).
+ */
+export async function verifyServedAudit(store: ServerStore, session: Session, publicKey: string, outsideHeads: SignedHead[]): Promise<ChainReport> {
+  requireRole(session, 'audit:verify');
+  const storeId = store.storeId;
+  const signed = await store.read(async (tx) => {
+    const heads = (await tx.serverAuth.signedHeads()).map((h) => ({ ...h, storeId }));
+    return verifySignedChain(tx.audit.all(), [...heads, ...outsideHeads], publicKey, storeId);
+  });
+  const latest = signed.latestSigned;
+  const anchor: ChainReport['anchor'] = !latest ? (signed.count > 0 ? 'missing' : 'ok') : latest.count > signed.count ? 'ahead' : signed.ok || signed.firstBroken !== null ? 'ok' : 'mismatch';
+  const report: ChainReport = { ok: signed.ok, count: signed.count, firstBroken: signed.firstBroken, problem: signed.problems[0] ?? null, anchor };
+  await store.write(async (tx) => {
+    await auditAs(tx, session, { action: 'audit.verify', outcome: report.ok ? 'ok' : 'broken', details: { count: report.count, firstBroken: report.firstBroken, anchor: report.anchor } }, store.clock.now());
   });
   return report;
 }

@@ -46,6 +46,8 @@ export interface SignedChainReport {
   /** The latest signed head, or null when none was found. */
   latestSigned: { count: number; at: number } | null;
   problems: string[];
+  /** The first event whose link in the chain does not verify (null when the chain itself is whole). */
+  firstBroken: number | null;
 }
 
 /**
@@ -78,5 +80,5 @@ export async function verifySignedChain(events: AsyncIterable<AuditEvent> | Iter
   const latest = valid.reduce<SignedHead | null>((a, h) => (!a || h.count > a.count ? h : a), null);
   if (latest && latest.count > count) problems.push(`events ${count + 1}–${latest.count} were deleted: a head signed at ${new Date(latest.at).toISOString()} names ${latest.count} events, ${count} are left`);
   if (!latest && count > 0) problems.push('no signed head verifies with this public key');
-  return { ok: problems.length === 0, count, headsChecked: checked, latestSigned: latest ? { count: latest.count, at: latest.at } : null, problems };
+  return { ok: problems.length === 0, count, headsChecked: checked, latestSigned: latest ? { count: latest.count, at: latest.at } : null, problems, firstBroken: chain.firstBroken };
 }

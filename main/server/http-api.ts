@@ -6,6 +6,7 @@
  */
 import https from 'node:https';
 import { PassThrough } from 'node:stream';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -32,6 +33,8 @@ import { issueEnrollmentCode } from '../core/self-enrollment.ts';
 import { prepareSheet, recordServedSheetNotPrinted, recordSheetPrinted } from '../core/sheets.ts';
 import { enrollRoutes } from './enroll-page.ts';
 import { ImportJobs, MAX_IMPORT_BYTES } from './import-jobs.ts';
+import { verifyServedAudit } from '../core/audit-export.ts';
+import type { SignedHead } from '../core/audit-signing.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -58,7 +61,6 @@ export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
   'users:import-preview': 'Over a server a dry run begins with users:import-begin {"dryRun": true} and its file is streamed to POST /api/v1/import/JOB_ID.',
   'users:import-save-report': 'The import report is saved by the desktop app (jobs:status gives it).',
   'jobs:reports': 'A server has no background jobs for the app yet.',
-  'audit:verify': 'Verify the audit on the server host (factordesk audit verify with --store).',
   'audit:export': 'Export the audit on the server host.',
   'outbox:export': 'Export the outbox on the server host.',
   'vault:info': 'A server has no vault folder: see the store’s own tools.',
@@ -83,6 +85,8 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
   /** The sessions' directory searches, folded into the audit (one per server; made when not given). */
   searches?: DirectorySearches;
+  /** What "Verify" checks the audit with: the audit public key, and the file of signed heads kept outside the database. */
+  audit?: { publicKey: string; headsFile: string | null };
 }
 
 const ValidateBody = z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) });
@@ -110,9 +114,13 @@ function failure(code: ErrorCode, message: string): Result<never> {
 }
 
 /** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
-function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches, smtpPasswordSet = false, jobs?: ImportJobs): Partial<Handlers> {
+function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches, smtpPasswordSet = false, jobs?: ImportJobs, audit?: ApiServerOptions['audit']): Partial<Handlers> {
   const imports = () => jobs ?? fail('INTERNAL', 'This server runs no imports.');
   return {
+    'audit:verify': (_r, s) => {
+      if (!audit) fail('NOT_IN_SERVER_MODE', 'This server was started without its audit key: verify on the server host ("factordesk server audit-verify").');
+      return verifyServedAudit(store, s!, audit.publicKey, outsideHeads(audit.headsFile));
+    },
     'users:import-begin': (req, s) => imports().begin(s!, req),
     'jobs:status': ({ jobId }, s) => imports().status(s!, jobId),
     'users:import-cancel': ({ jobId }, s) => imports().cancel(s!, jobId),
@@ -150,6 +158,21 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
   };
 }
 
+/** The signed heads in the file kept outside the database (one JSON line each); a line that is no head is skipped and shows as a missing head. */
+function outsideHeads(file: string | null): SignedHead[] {
+  if (!file || !existsSync(file)) return [];
+  const heads: SignedHead[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      heads.push(JSON.parse(line) as SignedHead);
+    } catch {
+      // not a head
+    }
+  }
+  return heads;
+}
+
 /** The channels a server serves (session:lock signs out). */
 export function serverChannelNames(): string[] {
   return [...Object.keys(serverHandlers(null as unknown as ServerStore, null as unknown as ValueSealer)), 'session:lock'];
@@ -160,7 +183,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
   const { store, sealer } = opts;
   const searches = opts.searches ?? new DirectorySearches();
   const jobs = new ImportJobs(store);
-  const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false, jobs), {
+  const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false, jobs, opts.audit), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
       await recordRefusedCall(store, session, channel).catch(() => {});

@@ -39,6 +39,7 @@ const BACKENDS = [
 describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chromium (built renderer, real main process, real server on $name)', ({ store: backend, all }) => {
   let fx: ServerFixture;
   let store: ServerStore;
+  let signHeads: () => Promise<void>;
   let server: RunningServer;
   let h: Harness;
   let connection: ConnectionStore;
@@ -78,7 +79,7 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
   beforeAll(async () => {
     fx = await serverFixture('fd-e2e-srv-', { store: backend });
     ({ adminSecret } = serverInit(fx, ADMIN));
-    ({ store, server, url, pin } = await startInProcess(fx, serverClock));
+    ({ store, server, url, pin, signHeads } = await startInProcess(fx, serverClock));
     for (const u of [KARI, PER, OLA]) await store.write((tx) => tx.users.insert({ externalId: null, email: u.email, emailKey: u.email, name: u.name, nameKey: u.name.toLowerCase(), phone: u.phone, organization: u.org, status: 'active' }, Date.now()));
     connection = memoryConnection();
     h = await startHarness({ connection, clock });
@@ -157,6 +158,11 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
     expect(readFileSync(reportFile, 'utf8')).toMatch(/2502/);
     await $('nav-audit').click();
     await $('audit-on-server').waitFor();
+    // Journey 4.2 on a server: "Verify chain" checks the chain and the server's signed heads.
+    expect(await $('audit-export-csv').count()).toBe(0);
+    await signHeads();
+    await $('audit-verify').click();
+    await shows($('audit-verify-result'), 'Intact');
     // The admin adds an agent through the app (the server checks the admin's role).
     const added = await h.page.evaluate(
       (op) => (window as unknown as { api: Record<string, (r: unknown) => Promise<{ ok: boolean }>> }).api['operators:add']!(op),

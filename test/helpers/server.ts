@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { systemRandom, type Clock } from '../../main/core/clock.ts';
 import { openKeyedStore } from '../../main/server/open.ts';
-import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
+import { loadServerKeys, signingPublicKey, valueSealer } from '../../main/server/server-key.ts';
+import { HeadSigner } from '../../main/server/head-signer.ts';
 import { startApiServer } from '../../main/server/http-api.ts';
 import { spkiPin } from '../../main/server/client.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -94,10 +95,16 @@ export async function startInProcess(f: ServerFixture, clock: Clock) {
   const keys = loadServerKeys(f.keyFile, {});
   if (f.pgEnv.PGPASSWORD) process.env.PGPASSWORD = f.pgEnv.PGPASSWORD;
   const store = await openKeyedStore(f.storeUrl, keys, clock, systemRandom);
-  const server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(f.cert), key: readFileSync(f.tlsKey) } }, { host: '127.0.0.1', port: 0 });
+  const headsFile = join(f.tmp, 'heads.jsonl');
+  const audit = { publicKey: signingPublicKey(keys), headsFile };
+  const server = await startApiServer({ store, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(f.cert), key: readFileSync(f.tlsKey) }, audit }, { host: '127.0.0.1', port: 0 });
   return {
     store,
     server,
+    /** The audit public key and the file of signed heads kept outside the database. */
+    audit,
+    /** Signs the chain head now, as `serve` does every few seconds (into the store and the heads file). */
+    signHeads: () => new HeadSigner(store, keys.signingKey, headsFile).signNow(),
     url: `https://127.0.0.1:${server.address.port}`,
     pin: spkiPin(readFileSync(f.cert)),
     async close() {
@@ -106,3 +113,17 @@ export async function startInProcess(f: ServerFixture, clock: Clock) {
     },
   };
 }
+
+/** The command line as a child (never spawnSync: the server runs in this process). */
+export function cliAsync(args: string[], env: Record<string, string>, input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawnCliAsync(args, { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+

@@ -3,41 +3,24 @@
 // jobs:status; the command line's import-users over --server; and what a hostile or clumsy
 // caller meets: another operator's job, an agent, no session, the wrong type, a second upload, a
 // connection cut mid-line, a cancel.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, AGENT, base32Decode } from '../fixtures/cli-harness.ts';
-import { serverFixture, serverInit, startInProcess, type ServerFixture } from '../helpers/server.ts';
+import { cliAsync as cli, serverFixture, serverInit, startInProcess, type ServerFixture } from '../helpers/server.ts';
 import { ServerClient } from '../../main/server/client.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { ManualClock } from '../../main/core/clock.ts';
 import { addOperator } from '../../main/core/operators.ts';
 import type { JobStatusView } from '../../contract/index.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'factordesk.js');
-
 /** A directory CSV of `n` users from `from`, with one bad row at the end when `bad`. */
 function csv(n: number, opts: { from?: number; bad?: boolean } = {}): string {
   const from = opts.from ?? 0;
   const rows = Array.from({ length: n }, (_, i) => `user${from + i}@example.no,Bruker ${from + i},+4791${String(from + i).padStart(6, '0')},Kommune`);
   return ['email,name,phone,organization', ...rows, ...(opts.bad ? ['not-an-email,X,,K'] : [])].join('\n') + '\n';
-}
-
-/** The command line as a child (never spawnSync: the server runs in this process). */
-function cli(args: string[], env: Record<string, string>, input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
 }
 
 /** A raw upload: `body` sent with `contentLength` declared (more than is sent: the client breaks off). */

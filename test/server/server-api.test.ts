@@ -234,7 +234,7 @@ describe('the command line over a server', () => {
       const missing = spawnCli(['--json', 'show', 'nobody@example.no'], { env });
       expect(missing.status).toBe(4);
       // Host-only and desktop-only commands answer where they run, without touching anything.
-      for (const args of [['backup', join(tmp, 'b.fdbackup')], ['rotate-key'], ['audit', 'verify'], ['service-key', 'list']]) {
+      for (const args of [['backup', join(tmp, 'b.fdbackup')], ['rotate-key'], ['audit', 'export', join(tmp, 'a.json')], ['service-key', 'list']]) {
         const r = spawnCli(['--json', ...args], { env });
         expect(r.status, args.join(' ')).toBe(2);
         expect(oneJson(r.stdout).error!.code).toBe('NOT_IN_SERVER_MODE');

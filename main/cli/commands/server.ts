@@ -203,6 +203,8 @@ password from FACTORDESK_SMTP_PASSWORD).`,
       fail('BAD_REQUEST', 'The TLS certificate or key file cannot be read.');
     }
     const store = await openKeyedStore(storeArg, keys, ctx.clock, systemRandom);
+    const headsArg = str(p, 'heads-file');
+    const headsFile = headsArg !== undefined ? pathArg(headsArg, 'heads file') : keyFile !== undefined ? `${pathArg(keyFile, 'key file')}.heads.jsonl` : null;
     let server;
     let radius: RunningRadius | null = null;
     const log = (l: string) => ctx.io.stderr.write(`factordesk serve: ${l}\n`);
@@ -213,7 +215,7 @@ password from FACTORDESK_SMTP_PASSWORD).`,
       if (skew > MAX_CLOCK_SKEW_MS) fail('INTERNAL', `This computer's clock is ${Math.round(skew / 100) / 10} s off the database's: set the time (NTP) and start again. Authenticator codes need one clock.`);
       try {
         server = await startApiServer(
-          { store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log, searches: new DirectorySearches(searchLimit === undefined ? {} : { limitPerMinute: searchLimit }), smtpPasswordSet: !!smtpPasswordFromEnv(ctx.io.env), answered: (channel) => DELIVER_AFTER.has(channel) && delivery?.kick() },
+          { store, sealer: valueSealer(keys, systemRandom), tls: { cert, key: tlsKey }, log, searches: new DirectorySearches(searchLimit === undefined ? {} : { limitPerMinute: searchLimit }), smtpPasswordSet: !!smtpPasswordFromEnv(ctx.io.env), audit: { publicKey: signingPublicKey(keys), headsFile }, answered: (channel) => DELIVER_AFTER.has(channel) && delivery?.kick() },
           where,
         );
       } catch (err) {
@@ -231,8 +233,6 @@ password from FACTORDESK_SMTP_PASSWORD).`,
       await store.close();
       throw err;
     }
-    const headsArg = str(p, 'heads-file');
-    const headsFile = headsArg !== undefined ? pathArg(headsArg, 'heads file') : keyFile !== undefined ? `${pathArg(keyFile, 'key file')}.heads.jsonl` : null;
     const signer = new HeadSigner(store, keys.signingKey, headsFile);
     await signer.signNow();
     signer.start();

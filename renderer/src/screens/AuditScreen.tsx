@@ -112,23 +112,26 @@ export function AuditScreen() {
     <div className="screen screen-wide" data-testid="audit-screen">
       <div className="screen-head">
         <h1>{t('audit.title')}</h1>
+        <div className="button-row">
+          <button type="button" className="btn" onClick={() => void verify()} disabled={busy !== null} data-testid="audit-verify">
+            <Icon name="shield" /> {t('audit.verify')}
+          </button>
+          {isServerMode() ? null : (
+            <>
+              <button type="button" className="btn" onClick={() => void exportAs('csv')} disabled={busy !== null} data-testid="audit-export-csv">
+                {t('audit.exportCsv')}
+              </button>
+              <button type="button" className="btn" onClick={() => void exportAs('json')} disabled={busy !== null} data-testid="audit-export-json">
+                {t('audit.exportJson')}
+              </button>
+            </>
+          )}
+        </div>
         {isServerMode() ? (
           <p className="muted" data-testid="audit-on-server">
             {t('audit.onServer')}
           </p>
-        ) : (
-          <div className="button-row">
-            <button type="button" className="btn" onClick={() => void verify()} disabled={busy !== null} data-testid="audit-verify">
-              <Icon name="shield" /> {t('audit.verify')}
-            </button>
-            <button type="button" className="btn" onClick={() => void exportAs('csv')} disabled={busy !== null} data-testid="audit-export-csv">
-              {t('audit.exportCsv')}
-            </button>
-            <button type="button" className="btn" onClick={() => void exportAs('json')} disabled={busy !== null} data-testid="audit-export-json">
-              {t('audit.exportJson')}
-            </button>
-          </div>
-        )}
+        ) : null}
       </div>
       {busy === 'verify' || busy === 'csv' || busy === 'json' ? (
         <div className="job-progress" data-testid="audit-progress">
