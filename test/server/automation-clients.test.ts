@@ -5,7 +5,7 @@
 // failures are spaced out; a scope list widened in the database alone stops the client working.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { ADMIN } from '../fixtures/cli-harness.ts';
+import { ADMIN, oneJson } from '../fixtures/cli-harness.ts';
 import { serverFixture, serverInit, startInProcess, type ServerFixture } from '../helpers/server.ts';
 import { ServerClient } from '../../main/server/client.ts';
 import { totpAt } from '../../main/core/totp.ts';
@@ -215,3 +215,66 @@ describe('automation clients over HTTPS', () => {
     }
   });
 });
+
+describe('the command line with an automation client', () => {
+  it('an admin creates one; a script runs over the server with its id and secret (environment or an owner-only file), no login; revoked, it is refused', { timeout: 60_000 }, async () => {
+    const { runCli } = await import('../fixtures/cli-harness.ts');
+    const { chmodSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const base = { FACTORDESK_SERVER: running.url, FACTORDESK_SERVER_PIN: running.pin, FACTORDESK_SESSION_FILE: join(fx.tmp, 'cli', 'admin.json') };
+    clock.advance(30_000);
+    const login = await runCli(['--json', '--operator', ADMIN.name, 'login'], { ...base, FACTORDESK_PASSWORD: ADMIN.password, FACTORDESK_OTP: totpAt(adminSecret, clock.now()) });
+    expect(oneJson(login.stdout)).toMatchObject({ ok: true });
+
+    const unknownScope = await runCli(['--json', 'automation-client', 'create', '--label', 'nightly', '--scope', 'users:import,vault:backup'], base);
+    expect(unknownScope.status).toBe(2);
+    expect(oneJson(unknownScope.stdout).error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/"vault:backup".*users:import, users:find/) });
+
+    const made = await runCli(['--json', 'automation-client', 'create', '--label', 'nightly import', '--scope', 'users:import,users:find'], base);
+    const out = oneJson(made.stdout);
+    expect(out).toMatchObject({ ok: true, result: { clientId: expect.stringMatching(/^[0-9a-f]{32}$/), secret: expect.stringMatching(/^[0-9a-f]{64}$/), client: { scopes: ['users:find', 'users:import'] } } });
+    const { clientId, secret } = out.result as { clientId: string; secret: string };
+    // Without --json, stdout is the two lines a client file holds.
+    const plain = await runCli(['automation-client', 'create', '--label', 'other', '--scope', 'users:find'], base);
+    expect(plain.stdout).toMatch(/^[0-9a-f]{32}\n[0-9a-f]{64}\n$/);
+
+    // The script: no session file, no login, no password.
+    const script = { FACTORDESK_SERVER: running.url, FACTORDESK_SERVER_PIN: running.pin, FACTORDESK_SESSION_FILE: join(fx.tmp, 'cli', 'none.json') };
+    const env = { ...script, FACTORDESK_CLIENT_ID: clientId, FACTORDESK_CLIENT_SECRET: secret };
+    const found = await runCli(['--json', 'find', 'kari'], env);
+    expect(oneJson(found.stdout)).toMatchObject({ ok: true, result: { users: [{ email: 'kari@example.no' }] } });
+    // Outside its scopes: refused, naming the scopes it has.
+    for (const args of [['operators', 'list'], ['service-client', 'create', '--label', 'evil'], ['automation-client', 'create', '--label', 'wider', '--scope', 'audit:list']]) {
+      const r = await runCli(['--json', ...args], env);
+      expect(oneJson(r.stdout).error, args.join(' ')).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/scopes \(users:find, users:import\)/) });
+    }
+    // Half of a credential, or a malformed one: a usage error, nothing sent.
+    expect((await runCli(['--json', 'find', 'kari'], { ...script, FACTORDESK_CLIENT_ID: clientId })).status).toBe(2);
+    expect((await runCli(['--json', 'find', 'kari'], { ...script, FACTORDESK_CLIENT_ID: clientId, FACTORDESK_CLIENT_SECRET: 'short' })).status).toBe(2);
+    // A wrong secret: sign-in failed (exit 3), the same as for an unknown id.
+    const wrong = await runCli(['--json', 'find', 'kari'], { ...script, FACTORDESK_CLIENT_ID: clientId, FACTORDESK_CLIENT_SECRET: '0'.repeat(64) });
+    expect(wrong.status).toBe(3);
+    expect(oneJson(wrong.stdout).error).toEqual({ code: 'SIGNIN_FAILED', message: AUTOMATION_SIGNIN_FAILED });
+
+    // The client file: refused while others may read it, used once it is 0600.
+    const file = join(fx.tmp, 'nightly.client');
+    writeFileSync(file, `${clientId}\n${secret}\n`, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const loose = await runCli(['--json', 'find', 'kari'], { ...script, FACTORDESK_CLIENT_FILE: file });
+    expect(oneJson(loose.stdout).error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/chmod 600/) });
+    chmodSync(file, 0o600);
+    expect(oneJson((await runCli(['--json', 'find', 'kari'], { ...script, FACTORDESK_CLIENT_FILE: file })).stdout)).toMatchObject({ ok: true });
+
+    // The admin lists it (with its last use) and revokes it: the script is refused at once.
+    const listed = oneJson((await runCli(['--json', 'automation-client', 'list'], base)).stdout);
+    expect(listed.result.clients.find((c: { clientId: string }) => c.clientId === clientId)).toMatchObject({ label: 'nightly import', scopes: ['users:find', 'users:import'], lastUsedAt: expect.any(Number) });
+    const listText = await runCli(['automation-client', 'list'], base);
+    expect(listText.stdout).toMatch(new RegExp(`^${clientId}\\tnightly import\\tusers:find,users:import\\t`, 'm'));
+    expect(listText.stdout).not.toContain(secret);
+    expect(oneJson((await runCli(['--json', 'automation-client', 'revoke', clientId], base)).stdout)).toMatchObject({ ok: true, result: { revoked: { clientId } } });
+    const after = await runCli(['--json', 'find', 'kari'], env);
+    expect(after.status).toBe(3);
+    expect(oneJson(after.stdout).error).toEqual({ code: 'SIGNIN_FAILED', message: AUTOMATION_REVOKED });
+  });
+});
+
