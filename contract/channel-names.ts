@@ -48,6 +48,8 @@ export const CHANNEL_NAMES = [
   'users:import-cancel',
   'users:import-save-report',
   'jobs:reports',
+  'users:import-begin',
+  'jobs:status',
   'audit:list',
   'audit:verify',
   'audit:export',

@@ -66,6 +66,10 @@ export interface Channels {
   'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
   'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
+  /** A server's import job, before its CSV is streamed to POST /api/v1/import/JOB_ID (the app's main process and the CLI call it; the desktop does not serve it). */
+  'users:import-begin': Spec<Q.ImportBeginRequest, { jobId: string }>;
+  /** How a running or finished import (or its dry run) is doing; its report or preview once done. */
+  'jobs:status': Spec<Q.JobRef, V.JobStatusView>;
   'audit:list': Spec<Q.AuditListRequest, V.AuditEventView[]>;
   'audit:verify': Spec<Q.Empty, V.ChainReportView>;
   'audit:export': Spec<Q.AuditExportRequest, { file: string | null; count: number }>;

@@ -154,6 +154,12 @@ export interface RestoreRequest {
   password: string;
   previewId?: string;
 }
+/** An import on a server: a dry run or the real one, the file's encoding if it is not to be detected, its size if known. */
+export interface ImportBeginRequest {
+  dryRun?: boolean;
+  encoding?: ImportEncoding;
+  totalBytes?: number;
+}
 export interface JobRef {
   jobId: string;
 }

@@ -168,6 +168,26 @@ export interface ChainReportView {
   problem: string | null;
   anchor: 'ok' | 'missing' | 'ahead' | 'mismatch' | 'invalid';
 }
+/**
+ * A job as its operator sees it while it runs and after (`jobs:status`): rows and bytes read so
+ * far, rows accepted and rejected, and once `done` its `result` (the import's report, or the dry
+ * run's preview); `error` when it `failed`.
+ */
+export interface JobStatusView {
+  jobId: string;
+  kind: 'import' | 'import-preview';
+  state: 'waiting' | 'running' | 'done' | 'failed';
+  rows: number;
+  bytes: number;
+  totalBytes: number | null;
+  accepted: number;
+  rejected: number;
+  rowsPerSecond: number;
+  startedAt: number;
+  finishedAt: number | null;
+  error: CodedError | null;
+  result: ImportReportView | ImportPreview | null;
+}
 export interface ImportReportView {
   rows: number;
   inserted: number;

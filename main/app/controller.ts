@@ -18,7 +18,7 @@ import { ClipboardGuard, type ClipboardPort } from './clipboard-guard.ts';
 import type { Dialogs, Emit, OpenExternal, PrefsStore, Printer } from './ports.ts';
 import { smtpPasswordFromEnv, startSmtpDelivery, type SmtpDeliveryOptions } from '../platform/smtp-transport.ts';
 import type { DeliveryPass, DeliveryWorker } from '../core/outbox-delivery.ts';
-import type { AppStatus, JobReport, Prefs, PublicSession, RevivedCredential } from '../../contract/index.ts';
+import type { AppStatus, ErrorCode, JobReport, Prefs, PublicSession, RevivedCredential } from '../../contract/index.ts';
 import { memoryConnection, ServerLink, type ConnectionStore, type ServerConnection } from './server-link.ts';
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
@@ -51,6 +51,12 @@ interface Job {
   cancel(): void;
   result: unknown;
   done: Promise<unknown>;
+  /** Who started it, when, its latest progress, and how it failed (`jobs:status`). */
+  startedBy: string;
+  startedAt: number;
+  progress: Record<string, number>;
+  error: { code: ErrorCode; message: string } | null;
+  finishedAt: number | null;
 }
 
 /**
@@ -350,12 +356,21 @@ export class AppController {
     const running = runJob<unknown>(ref ?? jobRef(this.vault()), session, kind, params, {
       workerUrl: this.deps.workerUrl,
       onProgress: (p) => {
+        job.progress = p;
         if (kind === 'import') this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, totalBytes: p.totalBytes ?? null, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 });
         // A preview's caller waits for its answer: it sends no progress.
         else if (kind !== 'import-preview') this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 });
       },
     });
-    const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result };
+    const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result, startedBy: session.operatorId, startedAt: this.clock.now(), progress: {}, error: null, finishedAt: null };
+    running.result.then(
+      () => void (job.finishedAt = this.clock.now()),
+      (err: unknown) => {
+        const e = toFactorDeskError(err);
+        job.error = { code: e.code, message: e.message };
+        job.finishedAt = this.clock.now();
+      },
+    );
     this.jobs.set(jobId, job);
     // An import's dry run answers its caller, who waits for it: no report, no toast.
     if (kind === 'import-preview') {

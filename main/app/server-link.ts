@@ -128,6 +128,22 @@ export class ServerLink {
     raise(r);
   }
 
+  /**
+   * Streams a file to a begun import's upload route (`import/JOB_ID`) with this session; its
+   * answer (the report or preview) or error as a value or a coded error.
+   */
+  upload<T>(path: string, body: NodeJS.ReadableStream, size: number | null): { result: Promise<T>; abort(): void } {
+    if (!this.token) fail('SESSION_LOCKED', 'Sign in first.');
+    const up = this.client.upload<T>(path, body, size);
+    return {
+      result: up.result.then((r) => {
+        if (!r.ok) raise(r);
+        return r.value;
+      }),
+      abort: up.abort,
+    };
+  }
+
   /** Ends the session on the server (best effort) and forgets it here at once. */
   async signOut(): Promise<void> {
     const had = this.token;

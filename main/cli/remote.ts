@@ -4,7 +4,7 @@
  * work over a server call the server's channels with it. Every other command says where it
  * runs instead (on the server host, or not in server mode): SERVER_SUPPORT lists each one.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -20,7 +20,10 @@ import { DetailedError, usageError } from './output.ts';
 import { newFileArg, writeNewFile } from './files.ts';
 import { renderSelfEnrollmentSheet } from '../platform/self-enrollment-sheet.ts';
 import { actionContext, choiceArg, codeArg, emailArg, intArg, resolveCode } from './args.ts';
-import { describeFactors } from './commands/users.ts';
+import { describeFactors, headerWorded, importArgs, importOutcome, importProgressLine, previewOutcome } from './commands/users.ts';
+import { cliLanguage } from './language.ts';
+import type { ImportReport } from '../core/import-users.ts';
+import type { ImportPreview, JobStatusView } from '../../contract/index.ts';
 import { localTime } from './format.ts';
 import { canPrompt, readHidden } from './prompt.ts';
 import type { FactorSummary } from '../core/factors.ts';
@@ -52,7 +55,7 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'service-client list': { support: 'over-server' },
   'service-client revoke': { support: 'over-server' },
   init: { support: 'server-host', note: 'a server is set up with "factordesk server init" on the server host' },
-  'import-users': { support: 'server-host', note: 'run the import on the server host for now' },
+  'import-users': { support: 'over-server', note: 'the file streams to the server; progress from the job’s status' },
   verify: { support: 'not-in-server-mode', note: 'login services verify through the server’s validation API (POST /api/v1/validate with a service client)' },
   refuse: { support: 'server-host', note: 'record refused requests from the app, or on the server host for now' },
   'outbox export': { support: 'server-host' },
@@ -180,6 +183,9 @@ async function userIdByEmail(api: RemoteApi, email: string): Promise<UserSummary
 
 type RemoteRun = (ctx: Context, p: Parsed, api: RemoteApi) => Promise<Outcome>;
 
+/** How often an import's progress is asked for while its file streams. */
+const IMPORT_POLL_MS = 500;
+
 /** The commands that work over a server, each through the channels (the server's guard checks role and input). */
 const REMOTE: Record<string, RemoteRun> = {
   async find(_ctx, p, api) {
@@ -195,6 +201,39 @@ const REMOTE: Record<string, RemoteRun> = {
     const user = await userIdByEmail(api, emailArg(p.args[0]!));
     const s = await api.call('users:view', { userId: user.id });
     return { result: s, text: describeFactors(s as unknown as FactorSummary) };
+  },
+  async 'import-users'(ctx, p, api) {
+    const { path, encoding, dryRun } = importArgs(p);
+    const language = cliLanguage(ctx.io.env);
+    const totalBytes = path ? statSync(path).size : null;
+    const { jobId } = await api.call('users:import-begin', { ...(dryRun ? { dryRun } : {}), ...(encoding !== 'auto' ? { encoding } : {}), ...(totalBytes !== null ? { totalBytes } : {}) });
+    const upload = api.client.upload<ImportReport | ImportPreview>(`import/${jobId}`, path ? createReadStream(path) : ctx.io.stdin, totalBytes);
+    // Progress from the job's status while the file streams; Ctrl-C asks the server to stop between batches, a second one breaks off.
+    let cancelled = false;
+    const onSigint = (): void => {
+      if (cancelled) return upload.abort();
+      cancelled = true;
+      void api.call('users:import-cancel', { jobId }).catch(() => {});
+    };
+    process.on('SIGINT', onSigint);
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        await new Promise((r) => setTimeout(r, IMPORT_POLL_MS));
+        if (!polling) break;
+        const st = await api.client.call<JobStatusView>('jobs:status', { jobId });
+        if (st.ok && st.value.state === 'running' && polling) ctx.out.progress(importProgressLine(st.value), ctx.interactive);
+      }
+    })();
+    try {
+      const answer = await headerWorded(upload.result.then(unwrap), language, ctx.out.isJson);
+      if (ctx.interactive) ctx.out.progress('', true);
+      return dryRun ? previewOutcome(answer as ImportPreview, language) : importOutcome(ctx, answer as ImportReport);
+    } finally {
+      polling = false;
+      process.removeListener('SIGINT', onSigint);
+      await poll;
+    }
   },
   async 'issue-code'(_ctx, p, api) {
     const minutes = intArg(str(p, 'minutes'), 'minutes', 5, 1440);

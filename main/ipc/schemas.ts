@@ -135,6 +135,9 @@ export const CHANNELS = {
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
   'jobs:reports': ch('users:find', empty),
+  'users:import-begin': ch('users:import', z.object({ dryRun: z.boolean().optional(), encoding: importEncoding.optional(), totalBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict()),
+  // A job's status is its starter's (the store checks who asks).
+  'jobs:status': ch('users:import', z.object({ jobId: z.string().min(1).max(64) }).strict()),
   'audit:list': ch('audit:list', auditFilter.extend({ beforeSeq: z.number().int().optional(), limit: z.number().int().min(1).max(1000).optional() }).strict()),
   'audit:verify': ch('audit:verify', empty),
   'audit:export': ch('audit:export', z.object({ format, filter: auditFilter.strict().optional() }).strict()),

@@ -53,6 +53,7 @@ export class ServerClient {
   readonly base: URL;
   private readonly trust: ServerTrust;
   private readonly agent: https.Agent;
+  private readonly agentOptions: https.AgentOptions;
   private readonly pin: string | null;
   /** Connections whose key check is in place (a kept-alive connection is checked when it is made). */
   private readonly pinChecked = new WeakSet<object>();
@@ -66,8 +67,7 @@ export class ServerClient {
     this.trust = trust;
     this.token = token;
     const pin = trust.pin?.replace(/^sha256\//, '');
-    this.agent = new https.Agent({
-      keepAlive: true,
+    this.agentOptions = {
       // An idle kept-alive connection is dropped before the server drops it (its keep-alive is
       // 65 s; a proxy in between may keep less), so a call after a pause does not meet a closed socket.
       timeout: IDLE_SOCKET_MS,
@@ -76,7 +76,8 @@ export class ServerClient {
       ...(trust.ca !== undefined ? { ca: trust.ca } : {}),
       // With a pin, the chain need not lead to a known CA: the key itself is what is trusted.
       ...(pin !== undefined ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {}),
-    });
+    };
+    this.agent = new https.Agent({ keepAlive: true, ...this.agentOptions });
     this.pin = pin ?? null;
   }
 
@@ -121,35 +122,81 @@ export class ServerClient {
         },
         (res) => {
           answered = true;
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_ANSWER_BYTES) req.destroy(new Error('answer too large'));
-            else chunks.push(c);
-          });
-          res.on('end', () => {
-            try {
-              const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Result<T>;
-              if (typeof v !== 'object' || v === null || typeof (v as { ok?: unknown }).ok !== 'boolean') throw new Error('not a Result');
-              resolve(v);
-            } catch {
-              resolve(failure('INTERNAL', `The server answered something that is not a FactorDesk answer (HTTP ${res.statusCode}).`));
-            }
-          });
-          res.on('error', () => resolve(failure('SERVER_UNREACHABLE', 'The connection to the server broke off.')));
+          this.readAnswer(res, req, resolve);
         },
       );
       req.on('socket', (socket) => this.checkPin(req, socket as TLSSocket));
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ECONNRESET' && req.reusedSocket && !answered) resolve(RETRY);
-        else if (err.code === 'PIN_MISMATCH') resolve(failure('SERVER_KEY_CHANGED', `The server's key does not match the pinned key: this may not be your server.`));
-        else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) resolve(failure('FORBIDDEN', `The server's certificate is not trusted (${err.code}): give --ca-cert FILE or --pin.`));
-        else resolve(unreachable(this.base, err.code));
+        else resolve(this.transportFailure(err));
       });
       req.end(data);
     });
+  }
+
+  /**
+   * Streams `body` to `POST /api/v1/<path>` (an import's CSV: `size` bytes when known, else
+   * chunked) on a connection of its own, and reads the JSON answer; never throws. No deadline
+   * but a minute of silence: an upload takes as long as its file.
+   */
+  upload<T>(path: string, body: NodeJS.ReadableStream, size: number | null, contentType = 'text/csv'): { result: Promise<Result<T>>; abort(): void } {
+    const agent = new https.Agent({ keepAlive: false, ...this.agentOptions });
+    let req: ReturnType<typeof https.request> | null = null;
+    const result = new Promise<Result<T>>((resolve) => {
+      const r = https.request(
+        new URL(`/api/v1/${path}`, this.base),
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': contentType, ...(size !== null ? { 'content-length': size } : {}), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+          timeout: 60_000,
+        },
+        (res) => this.readAnswer(res, r, resolve),
+      );
+      req = r;
+      r.on('socket', (socket) => this.checkPin(r, socket as TLSSocket));
+      r.on('timeout', () => r.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      r.on('error', (err: NodeJS.ErrnoException) => resolve(this.transportFailure(err)));
+      r.on('close', () => agent.destroy());
+      // The server may answer before it has read everything (it refused the file, or the import
+      // stopped): the rest is not sent.
+      r.on('response', () => (body as NodeJS.ReadableStream & { unpipe?(d?: unknown): void }).unpipe?.(r));
+      body.on('error', (err: NodeJS.ErrnoException) => {
+        r.destroy();
+        resolve(failure('INTERNAL', `The file could not be read (${err.code ?? err.message}).`));
+      });
+      body.pipe(r);
+    });
+    return { result, abort: () => req?.destroy(Object.assign(new Error('aborted'), { code: 'ECONNABORTED' })) };
+  }
+
+  /** A server's JSON answer from `res` (at most MAX_ANSWER_BYTES), as a Result. */
+  private readAnswer<T>(res: import('node:http').IncomingMessage, req: { destroy(err?: Error): void }, resolve: (v: Result<T>) => void): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ANSWER_BYTES) req.destroy(new Error('answer too large'));
+      else chunks.push(c);
+    });
+    res.on('end', () => {
+      try {
+        const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Result<T>;
+        if (typeof v !== 'object' || v === null || typeof (v as { ok?: unknown }).ok !== 'boolean') throw new Error('not a Result');
+        resolve(v);
+      } catch {
+        resolve(failure('INTERNAL', `The server answered something that is not a FactorDesk answer (HTTP ${res.statusCode}).`));
+      }
+    });
+    res.on('error', () => resolve(failure('SERVER_UNREACHABLE', 'The connection to the server broke off.')));
+  }
+
+  /** A request's transport error in words. */
+  private transportFailure(err: NodeJS.ErrnoException): Result<never> {
+    if (err.code === 'PIN_MISMATCH') return failure('SERVER_KEY_CHANGED', `The server's key does not match the pinned key: this may not be your server.`);
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) return failure('FORBIDDEN', `The server's certificate is not trusted (${err.code}): give --ca-cert FILE or --pin.`);
+    return unreachable(this.base, err.code);
   }
 
   /** True when `GET /api/v1/health` answers as a FactorDesk server does (through the same trust). */

@@ -5,6 +5,7 @@
  * (`/api/v1/auth/sign-in`, `/api/v1/auth/sign-out`): a token is never a channel's answer.
  */
 import https from 'node:https';
+import { PassThrough } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -18,7 +19,8 @@ import { reportLostPhone } from '../core/lost-phone.ts';
 import { publicDetails } from '../ipc/error-details.ts';
 import type { ServerStore } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
-import { toFactorDeskError, fail } from '../core/errors.ts';
+import { FactorDeskError, toFactorDeskError, fail } from '../core/errors.ts';
+import { requireRole } from '../core/roles.ts';
 import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
@@ -29,9 +31,13 @@ import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
 import { issueEnrollmentCode } from '../core/self-enrollment.ts';
 import { enrollRoutes } from './enroll-page.ts';
+import { ImportJobs, MAX_IMPORT_BYTES } from './import-jobs.ts';
 
 /** Requests larger than this are refused before their body is read to the end or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
+/** A request's body must arrive within this time (an import's upload has its own limit: a minute of silence). */
+const BODY_DEADLINE_MS = 30_000;
+const UPLOAD_IDLE_MS = 60_000;
 
 /** Channels a server does not serve: desktop-only work, or work that belongs to the store's own tools on the server host. */
 export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
@@ -48,10 +54,9 @@ export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
   'enrollment:print-sheet': 'Sheets are printed by the desktop app.',
   'clipboard:copy': 'The clipboard belongs to the desktop app.',
   'settings:choose-logo': 'Choose the logo in the desktop app.',
-  'users:import': 'Import over a server is not available yet: run it on the server host.',
-  'users:import-preview': 'Import over a server is not available yet: run "factordesk import-users FILE --dry-run" on the server host.',
-  'users:import-cancel': 'Import over a server is not available yet.',
-  'users:import-save-report': 'Import over a server is not available yet.',
+  'users:import': 'Over a server an import begins with users:import-begin and its file is streamed to POST /api/v1/import/JOB_ID.',
+  'users:import-preview': 'Over a server a dry run begins with users:import-begin {"dryRun": true} and its file is streamed to POST /api/v1/import/JOB_ID.',
+  'users:import-save-report': 'The import report is saved by the desktop app (jobs:status gives it).',
   'jobs:reports': 'A server has no background jobs for the app yet.',
   'audit:verify': 'Verify the audit on the server host (factordesk audit verify with --store).',
   'audit:export': 'Export the audit on the server host.',
@@ -105,8 +110,12 @@ function failure(code: ErrorCode, message: string): Result<never> {
 }
 
 /** The handlers a server serves: every store-only channel, and the few session channels that mean something here. */
-function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches, smtpPasswordSet = false): Partial<Handlers> {
+function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: DirectorySearches, smtpPasswordSet = false, jobs?: ImportJobs): Partial<Handlers> {
+  const imports = () => jobs ?? fail('INTERNAL', 'This server runs no imports.');
   return {
+    'users:import-begin': (req, s) => imports().begin(s!, req),
+    'jobs:status': ({ jobId }, s) => imports().status(s!, jobId),
+    'users:import-cancel': ({ jobId }, s) => imports().cancel(s!, jobId),
     ...storeChannels(() => store, searches, () => smtpPasswordSet),
     'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
     'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
@@ -143,7 +152,8 @@ export function serverChannelNames(): string[] {
 export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, sealer } = opts;
   const searches = opts.searches ?? new DirectorySearches();
-  const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false), {
+  const jobs = new ImportJobs(store);
+  const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false, jobs), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
       await recordRefusedCall(store, session, channel).catch(() => {});
@@ -239,6 +249,46 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
 
   const enroll = enrollRoutes(store, opts.log);
 
+  /**
+   * POST /api/v1/import/JOB_ID: the CSV of a begun import (`users:import-begin`), streamed as it
+   * is read (no size limit but the import's own); answered with the report or preview when the
+   * job ends. What the import did not read (it stopped or was cancelled) is not waited for.
+   */
+  function importUpload(req: IncomingMessage, jobId: string, type: string, sendRaw: (status: number, result: unknown, close?: boolean) => void): void {
+    const send = (status: number, r: Result<unknown>) => sendRaw(status, r, !req.complete);
+    if (type !== 'text/csv' && type !== 'application/octet-stream') return send(415, failure('BAD_REQUEST', 'Send the CSV file as it is (Content-Type: text/csv).'));
+    const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
+    if (declared !== null && !(declared >= 0 && declared <= MAX_IMPORT_BYTES)) return send(413, failure('BAD_REQUEST', `The file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GB: split it.`));
+    // A client that sends nothing for a minute has gone: the import stops where the file broke off.
+    req.socket.setTimeout(UPLOAD_IDLE_MS, () => req.destroy(Object.assign(new Error('The file stopped arriving.'), { code: 'ETIMEDOUT' })));
+    const body = new PassThrough();
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_IMPORT_BYTES) req.destroy(new Error('too large'));
+    });
+    req.pipe(body);
+    // A body cut off before its end (the client went away, or sent more than it may) is an error
+    // to the import, never an end: a half-sent last line must not be imported as a whole one.
+    req.once('close', () => {
+      if (!req.complete) body.destroy(new FactorDeskError('IO_ERROR', 'The file stopped arriving before its end (the connection broke off).'));
+    });
+    req.once('error', () => {});
+    (async () => {
+      const token = bearer(req);
+      const session = token ? await sessionForToken(store, token) : fail('SESSION_LOCKED', 'Sign in first.');
+      requireRole(session, 'users:import');
+      return jobs.upload(session, jobId, body, declared);
+    })().then(
+      (value) => send(200, { ok: true, value }),
+      (err: unknown) => {
+        const e = toFactorDeskError(err);
+        if (e.code === 'INTERNAL') opts.log?.(`import upload failed: ${e.message}`);
+        send(STATUS[e.code] ?? 422, { ok: false, error: { code: e.code, message: e.message, ...(publicDetails(e.code, e.details) ? { details: publicDetails(e.code, e.details) } : {}) } as ApiError });
+      },
+    );
+  }
+
   return (req, res) => {
     const send = (status: number, result: Result<unknown>, close = false) => sendRaw(status, result, close);
     const sendRaw = (status: number, result: unknown, close = false) => {
@@ -267,6 +317,13 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       return send(405, failure('BAD_REQUEST', 'Use POST.'));
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const upload = /^\/api\/v1\/import\/([0-9a-f]{32})$/.exec(path);
+    if (upload) return importUpload(req, upload[1]!, type, sendRaw);
+    // A body must arrive in full within this time (an import's upload has its own idle limit).
+    const slow = setTimeout(() => req.socket.destroy(), BODY_DEADLINE_MS);
+    slow.unref();
+    req.once('end', () => clearTimeout(slow));
+    req.once('close', () => clearTimeout(slow));
     if (type !== 'application/json') return send(415, failure('BAD_REQUEST', 'Send JSON (Content-Type: application/json).'));
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > MAX_BODY_BYTES) return send(413, failure('BAD_REQUEST', `The request is larger than ${MAX_BODY_BYTES} bytes.`), true);
@@ -334,7 +391,9 @@ export interface RunningServer {
 export async function startApiServer(opts: ApiServerOptions, listen: { host: string; port: number }): Promise<RunningServer> {
   const searches = opts.searches ?? new DirectorySearches();
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler({ ...opts, searches }));
-  server.requestTimeout = 30_000;
+  // Not Node's own whole-request limit: an import streams its file for as long as it takes. A
+  // request's body has its own deadline (BODY_DEADLINE_MS), an upload a limit on silence.
+  server.requestTimeout = 0;
   // Longer than a client keeps an idle connection (main/server/client.ts IDLE_SOCKET_MS), so the client drops it first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 10_000;

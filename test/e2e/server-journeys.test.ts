@@ -18,7 +18,7 @@ import { totpAt } from '../../main/core/totp.ts';
 import type { RunningServer } from '../../main/server/http-api.ts';
 import type { ServerStore } from '../../main/store/port.ts';
 import type { IssuedEnrollment, LostPhoneIssued } from '../../contract/index.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import enJson from '../../renderer/src/locales/en.json';
 
 const RENDERER_BUILT = existsSync(join(RENDERER_DIR, 'index.html'));
@@ -121,7 +121,7 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
     expect(await $('signin-recover').count()).toBe(0);
   });
 
-  it('the admin signs in with password and code; the admin screens a server has no vault for are not offered', async () => {
+  it('the admin signs in with password and code; no Vault screen; journey 4: the import streams the chosen file to the server', async () => {
     await $('signin-name').fill(ADMIN.name);
     await $('signin-password').fill(ADMIN.password);
     await $('signin-submit').click();
@@ -133,7 +133,28 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
     await $('search-input').waitFor();
     await shows($('status-vault'), en('statusBar.server', { server: url }));
     expect(await $('nav-vault').count()).toBe(0);
-    expect(await $('nav-import').count()).toBe(0);
+    // Journey 4 over the server: the file chosen here streams to the server; preview, then import.
+    await $('nav-import').click();
+    await $('import-start').waitFor();
+    const csvFile = join(h.tmp, 'hr-export.csv');
+    const rows = Array.from({ length: 2500 }, (_, i) => `import${i}@example.no,Importert ${i},+4793${String(i).padStart(6, '0')},Kommune`);
+    writeFileSync(csvFile, ['email,name,phone,organization', ...rows, 'not-an-address,X,,K'].join('\n') + '\n');
+    h.openAnswers.csv = csvFile;
+    await $('import-start').click();
+    await $('import-preview').waitFor({ timeout: 30_000 });
+    expect(Number((await text($('import-preview-new'))).replace(/\D/g, ''))).toBe(2500);
+    expect(await text($('import-preview-rejected-count'))).toBe('1');
+    expect(await store.read((tx) => tx.users.getByEmailKey('import0@example.no'))).toBeNull();
+    h.openAnswers.csv = null;
+    await $('import-confirm').click();
+    await $('import-report').waitFor({ timeout: 30_000 });
+    expect(await text($('import-rejected-count'))).toBe('1');
+    expect(await store.read((tx) => tx.users.getByEmailKey('import2499@example.no'))).toMatchObject({ name: 'Importert 2499' });
+    const reportFile = join(h.tmp, 'server-import-report.csv');
+    h.saveAnswers['import-report'] = reportFile;
+    await $('import-save-report').click();
+    await expect.poll(() => existsSync(reportFile)).toBe(true);
+    expect(readFileSync(reportFile, 'utf8')).toMatch(/2502/);
     await $('nav-audit').click();
     await $('audit-on-server').waitFor();
     // The admin adds an agent through the app (the server checks the admin's role).

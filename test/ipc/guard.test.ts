@@ -71,6 +71,8 @@ const VALID: { [C in Channel]: Req<C> } = {
   'users:import-cancel': { jobId: 'job-1' },
   'users:import-save-report': { jobId: 'job-1' },
   'jobs:reports': {},
+  'users:import-begin': { dryRun: true },
+  'jobs:status': { jobId: 'job-1' },
   'audit:list': { limit: 10 },
   'audit:verify': {},
   'audit:export': { format: 'csv' },

@@ -118,6 +118,8 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'users:import-cancel': () => ({ jobId: 'job-1' }),
   'users:import-save-report': () => ({ jobId: 'job-1' }),
   'jobs:reports': () => ({}),
+  'users:import-begin': () => ({ dryRun: true, encoding: 'utf-8', totalBytes: 10 }),
+  'jobs:status': () => ({ jobId: 'job-1' }),
   'audit:list': () => ({ userEmail: 'kari.nordmann@example.no', operator: 'anne', action: 'user.view', from: 0, to: 2 ** 50, beforeSeq: 1000, limit: 10 }),
   'audit:verify': () => ({}),
   'audit:export': () => ({ format: 'json' }),

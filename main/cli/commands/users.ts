@@ -2,14 +2,15 @@ import { requireRole } from '../../core/roles.ts';
 import { searchUsers, MAX_QUERY_LENGTH } from '../../core/users.ts';
 import { DirectorySearches } from '../../core/directory-searches.ts';
 import { getUserFactors, type FactorSummary } from '../../core/factors.ts';
-import { str, type Command } from '../command.ts';
+import { str, type Command, type Parsed } from '../command.ts';
 import { emailArg, intArg, userByEmail } from '../args.ts';
 import { DetailedError, EXIT, quoteArg, usageError, type Outcome } from '../output.ts';
 import { FactorDeskError } from '../../core/errors.ts';
 import { cliLanguage, type CliLanguage } from '../language.ts';
 import { headerText, rejectionText } from '../import-words.ts';
-import type { ImportProgress } from '../../core/import-users.ts';
-import type { ImportPreview } from '../../../contract/index.ts';
+import type { ImportProgress, ImportReport } from '../../core/import-users.ts';
+import type { Context } from '../context.ts';
+import type { ImportEncoding, ImportPreview } from '../../../contract/index.ts';
 import { encodingByName, IMPORT_ENCODINGS } from '../../core/import-decode.ts';
 import { checkInputFile, pathArg } from '../files.ts';
 import { localTime } from '../format.ts';
@@ -39,13 +40,7 @@ defaultCountryCode (+47 unless changed).
   args: ['FILE'],
   admin: true,
   async run(ctx, p) {
-    const file = p.args[0]!;
-    const path = file === '-' ? null : pathArg(file, 'CSV file');
-    if (path) checkInputFile(path, 'CSV file');
-    const encodingName = str(p, 'encoding');
-    const encoding = encodingName === undefined ? 'auto' : encodingByName(encodingName);
-    if (encoding === null) throw usageError(`Unknown encoding ${quoteArg(encodingName!)}: use ${IMPORT_ENCODINGS.join(', ')} (or auto).`, 'import-users');
-    const dryRun = p.values['dry-run'] === true;
+    const { path, encoding, dryRun } = importArgs(p);
     const language = cliLanguage(ctx.io.env);
     return ctx.withSession(async (vault, session) => {
       requireRole(session, 'users:import');
@@ -62,8 +57,7 @@ defaultCountryCode (+47 unless changed).
           const now = ctx.clock.now();
           if (now - last < 250) return;
           last = now;
-          const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';
-          ctx.out.progress(`Read ${pr.rows} rows${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`, ctx.interactive);
+          ctx.out.progress(importProgressLine(pr), ctx.interactive);
         },
       };
       try {
@@ -75,36 +69,7 @@ defaultCountryCode (+47 unless changed).
         }
         const report = await headerWorded(importUsers(storeOf(vault), session, path ? inputFile(path) : ctx.io.stdin, options), language, ctx.out.isJson);
         if (ctx.interactive) ctx.out.progress('', true);
-        if (report.encodingGuessed) ctx.out.warn('The file is not UTF-8: it was read as Windows-1252 (what Excel saves as CSV on Windows). Check æ, ø and å in the names, or give --encoding.');
-        const lines = [
-          `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}${report.cancelled ? ', cancelled' : ''}`,
-          ...report.rejected.slice(0, 1000).map((r) => `line ${r.line}: ${r.reason}`),
-        ];
-        if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
-        // Imported, but to be checked: the helpdesk must not mistake one of these for another user.
-        lines.push(...report.flagged.slice(0, 1000).map((f) => `line ${f.line}: check ${f.email}: ${f.kind === 'near-duplicate' ? `looks like ${f.similarTo}, another user` : 'mixes writing systems (look-alike letters?)'}`));
-        if (report.flagged.length > 1000) lines.push(`… and ${report.flagged.length - 1000} more flagged lines (use --json for all)`);
-        const nf = report.flagged.length;
-        if (nf > 0) ctx.out.warn(`${nf} imported ${nf === 1 ? "address looks like another user's or mixes" : "addresses look like other users' or mix"} writing systems: check the lines marked "check" before the helpdesk relies on ${nf === 1 ? 'it' : 'them'}.`);
-        if (report.stopped) {
-          // Not ok: the rows from this line on were never imported. The report of what was done goes with the error.
-          const counts = `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}`;
-          const write = report.stopped.kind === 'write';
-          const where = write
-            ? `The import stopped at line ${report.stopped.line}: ${report.stopped.reason}`
-            : `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
-          const done = write
-            ? `${report.inserted + report.updated + report.unchanged} rows before it went in (${counts}); that line and the rest of the file did not. Free some space and import the file again: the rows already in are left unchanged.`
-            : `The rows before it were imported (${counts}); fix the file and import it again.`;
-          if (!ctx.out.isJson) ctx.out.note(lines.join('\n'));
-          throw new DetailedError(report.stopped.code, `${where} ${done}`, report);
-        }
-        return {
-          result: report,
-          text: lines.join('\n'),
-          message: report.cancelled ? 'The import was cancelled; the rows before it were imported.' : report.rejected.length ? 'Some lines were rejected; fix them and import the file again.' : undefined,
-          exitCode: report.cancelled ? EXIT.INTERRUPTED : EXIT.OK,
-        };
+        return importOutcome(ctx, report);
       } finally {
         process.removeListener('SIGINT', onSigint);
       }
@@ -112,11 +77,62 @@ defaultCountryCode (+47 unless changed).
   },
 };
 
+/** An import's report as the command's answer; an import that stopped before the end of its file is an error carrying the report. */
+export function importOutcome(ctx: Context, report: ImportReport): Outcome {
+  if (report.encodingGuessed) ctx.out.warn('The file is not UTF-8: it was read as Windows-1252 (what Excel saves as CSV on Windows). Check æ, ø and å in the names, or give --encoding.');
+  const lines = [
+    `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}${report.cancelled ? ', cancelled' : ''}`,
+    ...report.rejected.slice(0, 1000).map((r) => `line ${r.line}: ${r.reason}`),
+  ];
+  if (report.rejected.length > 1000) lines.push(`… and ${report.rejected.length - 1000} more rejected lines (use --json for all)`);
+  // Imported, but to be checked: the helpdesk must not mistake one of these for another user.
+  lines.push(...report.flagged.slice(0, 1000).map((f) => `line ${f.line}: check ${f.email}: ${f.kind === 'near-duplicate' ? `looks like ${f.similarTo}, another user` : 'mixes writing systems (look-alike letters?)'}`));
+  if (report.flagged.length > 1000) lines.push(`… and ${report.flagged.length - 1000} more flagged lines (use --json for all)`);
+  const nf = report.flagged.length;
+  if (nf > 0) ctx.out.warn(`${nf} imported ${nf === 1 ? "address looks like another user's or mixes" : "addresses look like other users' or mix"} writing systems: check the lines marked "check" before the helpdesk relies on ${nf === 1 ? 'it' : 'them'}.`);
+  if (report.stopped) {
+    // Not ok: the rows from this line on were never imported. The report of what was done goes with the error.
+    const counts = `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}`;
+    const write = report.stopped.kind === 'write';
+    const where = write
+      ? `The import stopped at line ${report.stopped.line}: ${report.stopped.reason}`
+      : `The file could not be read to the end: reading stopped at line ${report.stopped.line}. ${report.stopped.reason}`;
+    const done = write
+      ? `${report.inserted + report.updated + report.unchanged} rows before it went in (${counts}); that line and the rest of the file did not. Free some space and import the file again: the rows already in are left unchanged.`
+      : `The rows before it were imported (${counts}); fix the file and import it again.`;
+    if (!ctx.out.isJson) ctx.out.note(lines.join('\n'));
+    throw new DetailedError(report.stopped.code, `${where} ${done}`, report);
+  }
+  return {
+    result: report,
+    text: lines.join('\n'),
+    message: report.cancelled ? 'The import was cancelled; the rows before it were imported.' : report.rejected.length ? 'Some lines were rejected; fix them and import the file again.' : undefined,
+    exitCode: report.cancelled ? EXIT.INTERRUPTED : EXIT.OK,
+  };
+}
+
+/** The file (null: standard input), encoding and dry-run flag of import-users, checked. */
+export function importArgs(p: Parsed): { path: string | null; encoding: ImportEncoding | 'auto'; dryRun: boolean } {
+  const file = p.args[0]!;
+  const path = file === '-' ? null : pathArg(file, 'CSV file');
+  if (path) checkInputFile(path, 'CSV file');
+  const encodingName = str(p, 'encoding');
+  const encoding = encodingName === undefined ? 'auto' : encodingByName(encodingName);
+  if (encoding === null) throw usageError(`Unknown encoding ${quoteArg(encodingName!)}: use ${IMPORT_ENCODINGS.join(', ')} (or auto).`, 'import-users');
+  return { path, encoding, dryRun: p.values['dry-run'] === true };
+}
+
+/** One line of an import's progress on stderr. */
+export function importProgressLine(pr: { rows: number; bytes: number; totalBytes?: number | null; accepted: number; rejected: number }): string {
+  const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';
+  return `Read ${pr.rows} rows${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`;
+}
+
 /** How many rejected rows a dry run prints (--json gives the preview's whole list). */
 const PREVIEW_SHOWN = 20;
 
 /** A dry run's answer: the counts, then the first rejected rows worded in `language`. */
-function previewOutcome(preview: ImportPreview, language: CliLanguage): Outcome {
+export function previewOutcome(preview: ImportPreview, language: CliLanguage): Outcome {
   const nb = language === 'nb';
   const counts = nb
     ? `rader ${preview.rows}: nye ${preview.new}, endret ${preview.changed}, uendret ${preview.unchanged}, avvist ${preview.rejectedCount}${preview.cancelled ? ', avbrutt' : ''}`
@@ -136,7 +152,7 @@ function previewOutcome(preview: ImportPreview, language: CliLanguage): Outcome 
 }
 
 /** Runs an import or its dry run; a refused header's error names its columns (in `language` for a person, English with --json). */
-async function headerWorded<T>(run: Promise<T>, language: CliLanguage, json: boolean): Promise<T> {
+export async function headerWorded<T>(run: Promise<T>, language: CliLanguage, json: boolean): Promise<T> {
   try {
     return await run;
   } catch (err) {

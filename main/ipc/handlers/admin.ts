@@ -22,6 +22,7 @@ type H = Pick<
   | 'users:import-preview'
   | 'users:import-cancel'
   | 'users:import-save-report'
+  | 'jobs:status'
   | 'audit:verify'
   | 'audit:export'
   | 'outbox:export'
@@ -91,6 +92,28 @@ export function adminHandlers(ctl: AppController): H {
     'users:import-cancel': ({ jobId }) => {
       ctl.cancelJob(jobId);
       return { ok: true as const };
+    },
+    'jobs:status': ({ jobId }, s) => {
+      const job = ctl.job(jobId);
+      // An import of this operator's (an admin sees every import: its report names users).
+      if (!job || (job.kind !== 'import' && job.kind !== 'import-preview') || (job.startedBy !== s!.operatorId && s!.role !== 'admin')) fail('NOT_FOUND', 'There is no such import.');
+      const p = job.progress;
+      const state = job.finishedAt === null ? 'running' : job.error ? 'failed' : 'done';
+      return {
+        jobId,
+        kind: job.kind,
+        state,
+        rows: p.rows ?? 0,
+        bytes: p.bytes ?? 0,
+        totalBytes: p.totalBytes ?? null,
+        accepted: p.accepted ?? 0,
+        rejected: p.rejected ?? 0,
+        rowsPerSecond: p.rowsPerSecond ?? 0,
+        startedAt: job.startedAt,
+        finishedAt: job.finishedAt,
+        error: job.error,
+        result: state === 'done' ? ((job.result ?? null) as ImportReportView | ImportPreview | null) : null,
+      };
     },
     'users:import-save-report': async ({ jobId }) => {
       const job = ctl.job(jobId);

@@ -11,6 +11,7 @@ import { CHANNEL_NAMES, type Channel } from '../../../contract/index.ts';
 import { fail } from '../../core/errors.ts';
 import { probeServer, serverOrigin } from '../../server/client.ts';
 import { vaultState } from '../../store/sqlite/vault.ts';
+import { serverImportHandlers } from './server-imports.ts';
 
 const HERE_ONLY: Partial<Record<Channel, string>> = {
   'session:first-run': 'This app is a client of a server: a server is set up with "factordesk server init" on the server host.',
@@ -18,6 +19,7 @@ const HERE_ONLY: Partial<Record<Channel, string>> = {
   'session:recovery-stored': 'A server keeps its recovery key on the server host.',
   'enrollment:print-sheet': 'Sheets are printed from a solo vault: on a server, show the QR on screen or let the user enroll on the server’s page.',
   'settings:choose-logo': 'The logo of a server is set on the server host for now.',
+  'users:import-begin': 'Choose the file with "Import users": the app streams it to the server.',
 };
 
 /** Activity is passed on to the server at most this often (its sessions end after 15 minutes idle). */
@@ -30,6 +32,7 @@ export function serverModeHandlers(ctl: AppController, local: Handlers): Handler
   for (const c of CHANNEL_NAMES) out[c] = ((req: unknown) => link().call(c, req)) as Handler<Channel>;
   for (const [c, why] of Object.entries(HERE_ONLY) as Array<[Channel, string]>) out[c] = () => fail('NOT_IN_SERVER_MODE', why);
   let lastActivity = 0;
+  const imports = serverImportHandlers(ctl, link);
   const mine: Partial<Handlers> = {
     'app:status': local['app:status'],
     'app:open-external': local['app:open-external'],
@@ -41,7 +44,7 @@ export function serverModeHandlers(ctl: AppController, local: Handlers): Handler
       if (!link().session) fail('SESSION_LOCKED', 'Sign in first.');
       return ctl.clipboard.copy(text);
     },
-    'jobs:reports': () => [],
+    ...imports,
     'session:sign-in': async ({ name, password, otp }) => {
       const l = link();
       if (l.session) ctl.lock('manual');
@@ -53,7 +56,8 @@ export function serverModeHandlers(ctl: AppController, local: Handlers): Handler
         fail('SESSION_LOCKED', 'FactorDesk locked while signing in: sign in again.');
       }
       await ctl.openServerSession(l);
-      return { session, warnings: [], jobReports: [] };
+      // Imports that ended while this operator was signed out.
+      return { session, warnings: [], jobReports: await imports['jobs:reports']({}, l.session) };
     },
     'session:second-factor': () => link().takeSecondFactor(),
     'session:activity': async () => {

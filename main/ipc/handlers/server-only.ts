@@ -1,7 +1,7 @@
 import type { Handlers } from '../guard.ts';
 import { fail } from '../../core/errors.ts';
 
-type H = Pick<Handlers, 'radius-clients:add' | 'radius-clients:list' | 'radius-clients:remove' | 'automation-clients:create' | 'automation-clients:list' | 'automation-clients:revoke'>;
+type H = Pick<Handlers, 'radius-clients:add' | 'radius-clients:list' | 'radius-clients:remove' | 'users:import-begin' | 'automation-clients:create' | 'automation-clients:list' | 'automation-clients:revoke'>;
 
 const serverOnly = (): never => fail('SERVER_ONLY', 'RADIUS clients belong to a FactorDesk server ("factordesk serve --radius"): manage them with "factordesk --server URL radius-client …".');
 const automationServerOnly = (): never =>
@@ -13,6 +13,7 @@ export function serverOnlyHandlers(): H {
     'radius-clients:add': serverOnly,
     'radius-clients:list': serverOnly,
     'radius-clients:remove': serverOnly,
+    'users:import-begin': () => fail('SERVER_ONLY', 'An import over a server begins with this request and streams its file to the server; in the app, choose the file with "Import users".'),
     'automation-clients:create': automationServerOnly,
     'automation-clients:list': automationServerOnly,
     'automation-clients:revoke': automationServerOnly,

@@ -73,7 +73,7 @@ export function LookupList({ query, items, hasMore, total, totalCapped, active, 
       {q !== '' && items.length === 0 && !searching ? (
         <div className="empty" data-testid="lookup-empty" role="status">
           <p>{isAdmin ? t('search.noneAdmin', { query: q }) : t('search.none', { query: q })}</p>
-          {isAdmin && !isServerMode() ? (
+          {isAdmin ? (
             <button type="button" className="btn" onClick={onImport}>
               <Icon name="download" /> {t('nav.import')}
             </button>

@@ -33,8 +33,8 @@ interface Props {
 }
 
 const ADMIN_VIEWS: View[] = ['lookup', 'import', 'audit', 'operators', 'settings', 'vault', 'outbox'];
-/** A server's client has no vault folder, and imports run on the server host for now. */
-const adminViews = (): View[] => (isServerMode() ? ADMIN_VIEWS.filter((v) => v !== 'import' && v !== 'vault') : ADMIN_VIEWS);
+/** A server's client has no vault folder (its import streams the file to the server). */
+const adminViews = (): View[] => (isServerMode() ? ADMIN_VIEWS.filter((v) => v !== 'vault') : ADMIN_VIEWS);
 
 
 /** Everything after sign-in. */

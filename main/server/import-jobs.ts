@@ -1,0 +1,156 @@
+/**
+ * Imports over a server: an operator (or an automation client with the scope) begins a job
+ * (`users:import-begin`), streams the CSV to `POST /api/v1/import/JOB_ID`, and follows it with
+ * `jobs:status` from any connection of the same caller. The rows go through the same import
+ * service as on a vault: each committed batch with its audit event. Jobs live in the instance
+ * that began them, for an hour after they end.
+ */
+import type { Readable } from 'node:stream';
+import type { ImportEncoding } from '../../contract/index.ts';
+import type { ImportReportView, JobStatusView } from '../../contract/views.ts';
+import type { ImportPreview } from '../../contract/imports.ts';
+import type { ServerStore } from '../store/port.ts';
+import type { Session } from '../core/session.ts';
+import type { ImportProgress } from '../core/import-users.ts';
+import { requireRole } from '../core/roles.ts';
+import { fail, toFactorDeskError } from '../core/errors.ts';
+
+/** The largest CSV an import takes over a server (a million users is about 100 MB). */
+export const MAX_IMPORT_BYTES = 2 * 1024 * 1024 * 1024;
+/** Imports reading at once on one instance; another waits for its turn to begin. */
+export const IMPORTS_AT_ONCE = 2;
+/** How long a begun job waits for its upload, and how long a finished job's status is kept. */
+const WAIT_MS = 5 * 60_000;
+const KEEP_MS = 60 * 60_000;
+const MAX_JOBS = 200;
+
+interface Job {
+  view: JobStatusView;
+  /** The caller it belongs to: only they follow, upload or cancel it. */
+  owner: string;
+  dryRun: boolean;
+  encoding: ImportEncoding | 'auto';
+  abort: AbortController;
+  uploading: boolean;
+}
+
+export class ImportJobs {
+  private readonly jobs = new Map<string, Job>();
+  private readonly store: ServerStore;
+
+  constructor(store: ServerStore) {
+    this.store = store;
+  }
+
+  /** Begins a job for `session`; its file follows on the upload route. */
+  begin(session: Session, req: { dryRun?: boolean; encoding?: ImportEncoding; totalBytes?: number }): { jobId: string } {
+    requireRole(session, 'users:import');
+    this.sweep();
+    if (req.totalBytes !== undefined && req.totalBytes > MAX_IMPORT_BYTES) fail('BAD_REQUEST', `The file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GB: split it.`, { field: 'totalBytes' });
+    const mine = [...this.jobs.values()].filter((j) => j.owner === session.operatorId && (j.view.state === 'waiting' || j.view.state === 'running'));
+    if (mine.length > 0) fail('CONFLICT', 'An import of yours is already running on this server: wait for it or cancel it.');
+    if (this.jobs.size >= MAX_JOBS) fail('RATE_LIMITED', 'Too many imports on this server right now: try again in a few minutes.', { seconds: 60 });
+    const jobId = this.store.random.bytes(16).toString('hex');
+    const now = this.store.clock.now();
+    this.jobs.set(jobId, {
+      owner: session.operatorId,
+      dryRun: req.dryRun === true,
+      encoding: req.encoding ?? 'auto',
+      abort: new AbortController(),
+      uploading: false,
+      view: {
+        jobId,
+        kind: req.dryRun ? 'import-preview' : 'import',
+        state: 'waiting',
+        rows: 0,
+        bytes: 0,
+        totalBytes: req.totalBytes ?? null,
+        accepted: 0,
+        rejected: 0,
+        rowsPerSecond: 0,
+        startedAt: now,
+        finishedAt: null,
+        error: null,
+        result: null,
+      },
+    });
+    return { jobId };
+  }
+
+  /** The job's status, for the caller who began it (another caller is told it does not exist). */
+  status(session: Session, jobId: string): JobStatusView {
+    return { ...this.own(session, jobId).view };
+  }
+
+  /** Asks a running job to stop between batches (what was imported stays, the report says cancelled); a waiting one is dropped. */
+  cancel(session: Session, jobId: string): { ok: true } {
+    const job = this.own(session, jobId);
+    job.abort.abort();
+    // Nothing was read yet: the job is gone.
+    if (job.view.state === 'waiting' && !job.uploading) this.jobs.delete(jobId);
+    return { ok: true };
+  }
+
+  /**
+   * Reads the uploaded file `body` into the job (the import, or its dry run) and answers its
+   * report or preview. A body that ends before its declared length (the client went away) stops
+   * the import where it broke off; the rows committed before stay, each batch with its event.
+   */
+  async upload(session: Session, jobId: string, body: Readable, totalBytes: number | null): Promise<ImportReportView | ImportPreview> {
+    const job = this.own(session, jobId);
+    if (job.view.state !== 'waiting' || job.uploading) fail('CONFLICT', 'This import already has its file: begin a new one.');
+    if (this.running() >= IMPORTS_AT_ONCE) fail('RATE_LIMITED', 'Other imports are running on this server: try again in a minute.', { seconds: 60 });
+    job.uploading = true;
+    job.view.state = 'running';
+    if (totalBytes !== null) job.view.totalBytes = totalBytes;
+    const started = this.store.clock.now();
+    const options = {
+      encoding: job.encoding,
+      signal: job.abort.signal,
+      onProgress: (p: ImportProgress) => {
+        const secs = Math.max((this.store.clock.now() - started) / 1000, 0.001);
+        Object.assign(job.view, { rows: p.rows, bytes: p.bytes, accepted: p.accepted, rejected: p.rejected, rowsPerSecond: Math.round(p.rows / secs) });
+      },
+    };
+    const size = job.view.totalBytes;
+    const source = { size: () => size, stream: () => body };
+    try {
+      // Loaded on demand: the CSV reader is only needed here.
+      const result = job.dryRun
+        ? await (await import('../core/import-preview.ts')).previewImport(this.store, session, source, options)
+        : await (await import('../core/import-users.ts')).importUsers(this.store, session, source, options);
+      this.finish(job, null, result);
+      return result;
+    } catch (err) {
+      const e = toFactorDeskError(err);
+      this.finish(job, { code: e.code, message: e.message }, null);
+      throw err;
+    }
+  }
+
+  private finish(job: Job, error: JobStatusView['error'], result: JobStatusView['result']): void {
+    if (result && 'rows' in result) job.view.rows = result.rows;
+    Object.assign(job.view, { state: error ? 'failed' : 'done', finishedAt: this.store.clock.now(), error, result });
+  }
+
+  private own(session: Session, jobId: string): Job {
+    const job = this.jobs.get(jobId);
+    if (!job || job.owner !== session.operatorId) fail('NOT_FOUND', 'There is no such import on this server (a job is followed on the server instance that began it, for an hour after it ends).');
+    return job;
+  }
+
+  private running(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) if (j.view.state === 'running') n++;
+    return n;
+  }
+
+  /** Drops finished jobs after an hour and begun ones whose file never came. */
+  private sweep(): void {
+    const now = this.store.clock.now();
+    for (const [id, j] of this.jobs) {
+      if (j.view.finishedAt !== null && now - j.view.finishedAt > KEEP_MS) this.jobs.delete(id);
+      else if (j.view.state === 'waiting' && now - j.view.startedAt > WAIT_MS) this.jobs.delete(id);
+    }
+  }
+}
