@@ -149,7 +149,7 @@ export class ServerClient {
         {
           method: 'POST',
           agent,
-          headers: { 'content-type': contentType, ...(size !== null ? { 'content-length': size } : {}), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+          headers: { 'content-type': contentType, ...(size !== null ? { 'content-length': size } : {}), ...this.authorization() },
           timeout: 60_000,
         },
         (res) => this.readAnswer(res, r, resolve),

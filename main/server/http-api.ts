@@ -1,7 +1,8 @@
 /**
  * The server's HTTPS door: the channel contract as `POST /api/v1/<channel>` (JSON in, a
  * `Result` out), behind the same guard as the app's IPC (schema, session, role), with the
- * session taken from the request's bearer token. Sign-in and sign-out have routes of their own
+ * session taken from the request's Authorization (an operator's bearer token, or an automation
+ * client's HTTP Basic id and secret: sessionForRequest). Sign-in and sign-out have routes of their own
  * (`/api/v1/auth/sign-in`, `/api/v1/auth/sign-out`): a token is never a channel's answer.
  */
 import https from 'node:https';
@@ -275,8 +276,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     });
     req.once('error', () => {});
     (async () => {
-      const token = bearer(req);
-      const session = token ? await sessionForToken(store, token) : fail('SESSION_LOCKED', 'Sign in first.');
+      const session = (await sessionForRequest(req)) ?? fail('SESSION_LOCKED', 'Sign in first.');
       requireRole(session, 'users:import');
       return jobs.upload(session, jobId, body, declared);
     })().then(

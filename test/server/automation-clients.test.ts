@@ -113,13 +113,29 @@ describe('automation clients over HTTPS', () => {
     }
   });
 
-  it('users:import reaches the import channels (not yet served here) but nothing else', async () => {
+  it('users:import runs an import over the server (begin, stream, status) in the client’s name, and nothing else', async () => {
     const { client, secret } = await create('nightly', ['users:import']);
     const c = asClient(client.clientId, secret);
     try {
-      expect(await c.call('users:import-preview', {})).toMatchObject({ ok: false, error: { code: 'NOT_IN_SERVER_MODE' } });
+      const begun = await c.call<{ jobId: string }>('users:import-begin', {});
+      if (!begun.ok) throw new Error(JSON.stringify(begun));
+      const { Readable } = await import('node:stream');
+      const up = c.upload<{ inserted: number }>(`import/${begun.value.jobId}`, Readable.from(['email,name,phone,organization\nola@example.no,Ola Nordmann,+4791234568,IT\n']), null);
+      expect(await up.result).toMatchObject({ ok: true, value: { inserted: 1, rejected: [] } });
+      expect(await c.call('jobs:status', { jobId: begun.value.jobId })).toMatchObject({ ok: true, value: { state: 'done' } });
+      const events = await store.read((tx) => tx.audit.list({ operator: 'automation:nightly', limit: 100 }));
+      expect(events.some((e) => e.action.startsWith('user.import'))).toBe(true);
+      // A job is followed only by who began it: an operator cannot read the client's, nor the client another's.
+      expect(await admin.call('jobs:status', { jobId: begun.value.jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       expect(await c.call('operators:reset-password', { operatorId: 'x', password: 'another long passphrase 1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await c.call('users:set-privileged', { userId: 1, privileged: false })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      // Without a credential, or with another client's scopes, the upload route refuses too.
+      const reader = await create('reader', ['users:find']);
+      const r = asClient(reader.client.clientId, reader.secret);
+      const other = r.upload(`import/${begun.value.jobId}`, Readable.from(['email\n']), null);
+      expect(await other.result).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/users:import/) } });
+      r.close();
     } finally {
       c.close();
     }
@@ -264,6 +280,12 @@ describe('the command line with an automation client', () => {
     expect(oneJson(loose.stdout).error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/chmod 600/) });
     chmodSync(file, 0o600);
     expect(oneJson((await runCli(['--json', 'find', 'kari'], { ...script, FACTORDESK_CLIENT_FILE: file })).stdout)).toMatchObject({ ok: true });
+    // The nightly import, as the README's crontab line runs it.
+    const hr = join(fx.tmp, 'users.csv');
+    writeFileSync(hr, 'email,name,phone,organization\nnora@example.no,Nora Berg,+4791234569,HR\n');
+    const nightly = await runCli(['--json', 'import-users', hr], { ...script, FACTORDESK_CLIENT_FILE: file });
+    expect(oneJson(nightly.stdout)).toMatchObject({ ok: true, result: { inserted: 1 } });
+    expect((await store.read((tx) => tx.audit.list({ operator: 'automation:nightly import', limit: 100 }))).some((e) => e.action.startsWith('user.import'))).toBe(true);
 
     // The admin lists it (with its last use) and revokes it: the script is refused at once.
     const listed = oneJson((await runCli(['--json', 'automation-client', 'list'], base)).stdout);
