@@ -83,28 +83,11 @@ describe('automation clients over HTTPS', () => {
       const found = await c.call<{ items: Array<{ email: string; id: number }> }>('users:find', { query: 'kari' });
       expect(found.ok && found.value.items.map((u) => u.email)).toEqual(['kari@example.no']);
       const kari = found.ok ? found.value.items[0]!.id : 0;
-      const refused: Array<[string, unknown]> = [
-        ['operators:add', { name: 'mallory', displayName: 'Mallory', role: 'admin', password: 'a long passphrase for mallory 1' }],
-        ['enrollment:reenroll', { userId: kari, checks: ['callback'], ticket: 'T-1', reason: 'x', voidCodes: false, withBackupCodes: false }],
-        ['audit:export', { format: 'json' }],
-        ['audit:list', {}],
-        ['users:import', {}],
-        ['service-clients:create', { label: 'evil' }],
-        ['automation-clients:create', { label: 'wider', scopes: ['users:import'] }],
-        ['automation-clients:list', {}],
-        ['codes:issue-one-time', { userId: kari, checks: ['callback'], ticket: 'T-1', reason: 'x' }],
-      ];
-      for (const [channel, body] of refused) {
-        const r = await c.call(channel, body);
-        expect(r, channel).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/scopes \(users:find\) do not include/) } });
-      }
+      await expectRefusedOutsideScopes(c, 'users:find', kari, ['audit:list', 'users:import']);
       // The refusals are audited in the client's name.
       const refusedEvents = (await auditOf('ipc.refused')).filter((e) => e.operator === 'automation:report script');
       expect(refusedEvents.map((e) => e.details?.channel)).toEqual(expect.arrayContaining(['operators:add', 'enrollment:reenroll', 'audit:export']));
       expect((await store.read((tx) => tx.operators.list())).map((o) => o.name)).toEqual([ADMIN.name]);
-      // It cannot verify codes: /api/v1/validate knows only service clients.
-      const v = await c.call('validate', { user: 'kari@example.no', code: '123456' });
-      expect(v).toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
       // Nor sign in or out as an operator: sign-out with Basic ends nothing, the client still works.
       expect(await c.call('auth/sign-out', {})).toMatchObject({ ok: true });
       expect((await c.call('users:find', { query: 'kari' })).ok).toBe(true);
@@ -127,9 +110,10 @@ describe('automation clients over HTTPS', () => {
       expect(events.some((e) => e.action.startsWith('user.import'))).toBe(true);
       // A job is followed only by who began it: an operator cannot read the client's, nor the client another's.
       expect(await admin.call('jobs:status', { jobId: begun.value.jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-      expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      await expectRefusedOutsideScopes(c, 'users:import', 1, ['users:find', 'audit:list']);
       expect(await c.call('operators:reset-password', { operatorId: 'x', password: 'another long passphrase 1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       expect(await c.call('users:set-privileged', { userId: 1, privileged: false })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect((await store.read((tx) => tx.operators.list())).map((o) => o.name)).toEqual([ADMIN.name]);
       // Without a credential, or with another client's scopes, the upload route refuses too.
       const reader = await create('reader', ['users:find']);
       const r = asClient(reader.client.clientId, reader.secret);
@@ -300,3 +284,28 @@ describe('the command line with an automation client', () => {
   });
 });
 
+/** Every channel an escalating script would try, each refused FORBIDDEN naming the client's scopes (`also`: channels outside these scopes too). */
+async function expectRefusedOutsideScopes(c: ServerClient, scopes: string, userId: number, also: string[]): Promise<void> {
+  const refused: Array<[string, unknown]> = [
+    ['operators:add', { name: 'mallory', displayName: 'Mallory', role: 'admin', password: 'a long passphrase for mallory 1' }],
+    ['operators:update', { operatorId: 'x', role: 'admin' }],
+    ['enrollment:reenroll', { userId, checks: ['callback'], ticket: 'T-1', reason: 'x', voidCodes: false, withBackupCodes: false }],
+    ['codes:issue-one-time', { userId, checks: ['callback'], ticket: 'T-1', reason: 'x' }],
+    ['audit:export', { format: 'json' }],
+    ['settings:update', { issuer: 'evil' }],
+    ['service-clients:create', { label: 'evil' }],
+    ['radius-clients:add', { label: 'evil', address: '192.0.2.66' }],
+    ['automation-clients:create', { label: 'wider', scopes: ['users:import', 'audit:list'] }],
+    ['automation-clients:list', {}],
+    ['automation-clients:revoke', { clientId: '0'.repeat(32) }],
+    ...(also.includes('audit:list') ? ([['audit:list', {}]] as Array<[string, unknown]>) : []),
+    ...(also.includes('users:import') ? ([['users:import-begin', {}]] as Array<[string, unknown]>) : []),
+    ...(also.includes('users:find') ? ([['users:find', { query: 'kari' }]] as Array<[string, unknown]>) : []),
+  ];
+  for (const [channel, body] of refused) {
+    const r = await c.call(channel, body);
+    expect(r, channel).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining(`scopes (${scopes}) do not include`) } });
+  }
+  // Verifying codes is only for service clients, at /api/v1/validate: refused like an unknown client.
+  expect(await c.call('validate', { user: 'kari@example.no', code: '123456' }), 'validate').toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
+}
