@@ -309,3 +309,34 @@ async function expectRefusedOutsideScopes(c: ServerClient, scopes: string, userI
   // Verifying codes is only for service clients, at /api/v1/validate: refused like an unknown client.
   expect(await c.call('validate', { user: 'kari@example.no', code: '123456' }), 'validate').toMatchObject({ ok: false, error: { code: 'SIGNIN_FAILED' } });
 }
+
+describe('automation clients on the embedded store (a served vault folder)', () => {
+  it('the same rules: its scope works, others are refused, revoked it is refused', { timeout: 60_000 }, async () => {
+    const { createAutomationClient, revokeAutomationClient } = await import('../../main/core/automation-clients.ts');
+    const folder = await serverFixture('fd-auto-folder-', { store: 'folder' });
+    serverInit(folder, ADMIN);
+    const fclock = new ManualClock(Date.now());
+    const srv = await startInProcess(folder, fclock);
+    try {
+      const row = (await srv.store.read((tx) => tx.operators.getByNameKey(ADMIN.name)))!;
+      const adminSession = { operatorId: row.id, name: ADMIN.name, displayName: ADMIN.name, role: 'admin' as const, emailKey: null, signedInAt: fclock.now(), via: 'cli' as const };
+      const { client, secret } = await createAutomationClient(srv.store, adminSession, { label: 'report', scopes: ['users:find'] });
+      const c = new ServerClient(srv.url, { pin: srv.pin });
+      c.automation = { clientId: client.clientId, secret };
+      try {
+        expect(await c.call('users:find', { query: 'a' })).toMatchObject({ ok: true });
+        expect(await c.call('audit:list', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+        c.automation = { clientId: client.clientId, secret: 'e'.repeat(64) };
+        expect(await c.call('users:find', { query: 'a' })).toEqual({ ok: false, error: { code: 'SIGNIN_FAILED', message: AUTOMATION_SIGNIN_FAILED } });
+        c.automation = { clientId: client.clientId, secret };
+        await revokeAutomationClient(srv.store, adminSession, client.clientId);
+        expect(await c.call('users:find', { query: 'a' })).toEqual({ ok: false, error: { code: 'SIGNIN_FAILED', message: AUTOMATION_REVOKED } });
+      } finally {
+        c.close();
+      }
+    } finally {
+      await srv.close();
+      await folder.cleanup();
+    }
+  });
+});
