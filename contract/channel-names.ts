@@ -29,6 +29,8 @@ export const CHANNEL_NAMES = [
   'enrollment:issue-code',
   'users:lost-phone',
   'enrollment:print-sheet',
+  'enrollment:sheet-render',
+  'enrollment:sheet-not-printed',
   'sms:remove',
   'lock:clear',
   'requests:refuse',

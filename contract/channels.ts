@@ -47,6 +47,10 @@ export interface Channels {
   'enrollment:issue-code': Spec<Q.ActionRequest, V.EnrollmentCodeIssued>;
   'users:lost-phone': Spec<Q.ActionRequest, V.LostPhoneIssued>;
   'enrollment:print-sheet': Spec<Q.PrintSheetRequest, { done: boolean; file: string | null }>;
+  /** Served by a server to a door's main process (never a renderer): the sheet rendered and recorded as sent. */
+  'enrollment:sheet-render': Spec<Q.SheetRenderRequest, V.RenderedSheet>;
+  /** Served by a server: the sheet of `enrollment:sheet-render` did not come out. */
+  'enrollment:sheet-not-printed': Spec<Q.SheetNotPrintedRequest, { ok: true }>;
   'sms:remove': Spec<Q.ActionRequest, { ok: true }>;
   'lock:clear': Spec<Q.ActionRequest, { ok: true }>;
   'requests:refuse': Spec<Q.RefuseRequest, { ok: true }>;

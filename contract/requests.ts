@@ -71,6 +71,21 @@ export interface PrintSheetRequest extends EnrollmentRef {
   mode: 'print' | 'pdf';
   language: Language;
 }
+/** A door asks a server for a pending enrollment's sheet (the app's main process, the command line): no enrollment id means the user's pending one. */
+export interface SheetRenderRequest {
+  userId: number;
+  enrollmentId?: number;
+  language: Language;
+  output: 'printer' | 'pdf' | 'html';
+}
+/** The sheet a server answered did not come out (print dialog cancelled, output failed). */
+export interface SheetNotPrintedRequest {
+  userId: number;
+  enrollmentId: number;
+  sheetId: string;
+  language?: Language;
+  reason: 'cancelled' | 'failed';
+}
 export interface RefuseRequest {
   userId: number | null;
   callerName: string;

@@ -149,6 +149,38 @@ export interface IssuedEnrollment {
   sheetId: string;
   backupCodes?: string[];
 }
+/** What an enrollment sheet shows (a door that renders it itself, such as the command line's PDF). Holds the secret. */
+export interface SheetContent {
+  language: 'nb' | 'en';
+  organizationName: string;
+  organizationLogo: string | null;
+  user: { name: string; email: string };
+  uri: string;
+  key: string;
+  issuer: string;
+  account: string;
+  deadline: number;
+  sheetId: string;
+  issuedAt: number;
+  operatorName: string;
+  supportContact?: string;
+  backupCodes?: string[];
+  timeZone?: string;
+}
+/**
+ * A server's rendered sheet, for a door's main process to print or write (recorded as sent on
+ * the server already). Holds the QR secret: never handed to a renderer.
+ */
+export interface RenderedSheet {
+  html: string;
+  input: SheetContent;
+  paperSize: 'A4' | 'Letter';
+  userId: number;
+  enrollmentId: number;
+  sheetId: string;
+  language: 'nb' | 'en';
+  backupCodesPage: boolean;
+}
 export interface OperatorView {
   id: string;
   name: string;

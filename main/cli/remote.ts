@@ -19,6 +19,7 @@ import type { Outcome } from './output.ts';
 import { DetailedError, usageError } from './output.ts';
 import { newFileArg, writeNewFile } from './files.ts';
 import { renderSelfEnrollmentSheet } from '../platform/self-enrollment-sheet.ts';
+import { renderEnrollmentSheetPdf } from '../platform/sheet-pdf.ts';
 import { actionContext, choiceArg, codeArg, emailArg, intArg, resolveCode } from './args.ts';
 import { describeFactors, headerWorded, importArgs, importOutcome, importProgressLine, previewOutcome } from './commands/users.ts';
 import { cliLanguage } from './language.ts';
@@ -44,10 +45,10 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'issue-code': { support: 'over-server' },
   'issue-enrollment-code': { support: 'over-server' },
   'backup-codes': { support: 'over-server' },
-  reenroll: { support: 'over-server', note: 'without --sheet (the sheet is printed from the app)' },
+  reenroll: { support: 'over-server' },
   confirm: { support: 'over-server' },
   'lost-phone': { support: 'over-server', note: 'with self-enrollment on the server’s page; --sheet writes HTML with the page address and steps' },
-  'reprint-sheet': { support: 'not-in-server-mode', note: 'print the sheet from the app' },
+  'reprint-sheet': { support: 'over-server' },
   'clear-lock': { support: 'over-server' },
   'operators list': { support: 'over-server' },
   'settings show': { support: 'over-server' },
@@ -181,6 +182,23 @@ async function userIdByEmail(api: RemoteApi, email: string): Promise<UserSummary
   return u;
 }
 
+/**
+ * The sheet of a pending enrollment, rendered and recorded by the server, written here as a new
+ * 0600 file: PDF (rendered here, as in a vault) for a name ending in .pdf, else the server's HTML.
+ * A file that cannot be written is recorded on the server as not printed.
+ */
+async function writeServedSheet(api: RemoteApi, req: { userId: number; enrollmentId?: number; language: 'nb' | 'en' }, path: string): Promise<void> {
+  const pdf = /\.pdf$/i.test(path);
+  const sheet = await api.call('enrollment:sheet-render', { ...req, output: pdf ? 'pdf' : 'html' });
+  try {
+    const data = pdf ? Buffer.from(await renderEnrollmentSheetPdf(sheet.input, sheet.paperSize)) : sheet.html;
+    writeNewFile(path, data, 'sheet file');
+  } catch (err) {
+    await api.call('enrollment:sheet-not-printed', { userId: sheet.userId, enrollmentId: sheet.enrollmentId, sheetId: sheet.sheetId, language: sheet.language, reason: 'failed' }).catch(() => undefined);
+    throw err;
+  }
+}
+
 type RemoteRun = (ctx: Context, p: Parsed, api: RemoteApi) => Promise<Outcome>;
 
 /** How often an import's progress is asked for while its file streams. */
@@ -258,15 +276,38 @@ const REMOTE: Record<string, RemoteRun> = {
     const r = await api.call('codes:backup', { userId: user.id, ...action });
     return { result: r, message: `New backup codes for ${user.email}; the old set no longer works. They are not shown again.`, text: r.codes.join('\n') };
   },
-  async reenroll(_ctx, p, api) {
-    if (str(p, 'sheet') !== undefined) fail('NOT_IN_SERVER_MODE', 'Over a server, print the sheet from the app: run reenroll without --sheet.');
+  async reenroll(ctx, p, api) {
     const action = actionContext(p);
-    choiceArg(str(p, 'language'), 'language', ['nb', 'en'] as const, 'nb');
+    const language = choiceArg(str(p, 'language'), 'language', ['nb', 'en'] as const, 'nb');
+    const sheetArg = str(p, 'sheet');
+    // Check the destination first: the re-enrollment must not happen when its sheet cannot be written.
+    const sheetPath = sheetArg === undefined ? null : newFileArg(sheetArg, 'sheet file', 'standard output carries the enrollment URI and key.');
     const user = await userIdByEmail(api, emailArg(p.args[0]!));
     const r = await api.call('enrollment:reenroll', { userId: user.id, ...action, voidCodes: flag(p, 'void-codes'), withBackupCodes: flag(p, 'backup-codes') });
-    const result = { enrollmentId: r.enrollmentId, uri: r.uri, key: r.key, deadline: r.deadline, sheetId: r.sheetId, ...(r.backupCodes ? { codes: r.backupCodes } : {}), sheet: null };
+    const result = { enrollmentId: r.enrollmentId, uri: r.uri, key: r.key, deadline: r.deadline, sheetId: r.sheetId, ...(r.backupCodes ? { codes: r.backupCodes } : {}), sheet: null as string | null };
     const text = [`URI: ${r.uri}`, `Key: ${r.key}`, `Set up before: ${localTime(r.deadline)}`, `Sheet id: ${r.sheetId}`, ...(r.backupCodes ? ['Backup codes:', ...r.backupCodes] : [])];
+    if (sheetPath) {
+      try {
+        await writeServedSheet(api, { userId: user.id, enrollmentId: r.enrollmentId, language }, sheetPath);
+        result.sheet = sheetPath;
+        text.push(`Sheet: ${sheetPath}`);
+      } catch (err) {
+        // The re-enrollment happened: hand over URI and key anyway, and say the sheet failed.
+        const e = toFactorDeskError(err);
+        if (!ctx.out.isJson) ctx.io.stdout.write(`${text.join('\n')}\n`);
+        throw new DetailedError(e.code === 'BAD_REQUEST' ? 'IO_ERROR' : e.code, `The re-enrollment was done (the old authenticator is revoked), but the sheet could not be written: ${e.message} Write it again within 30 minutes with "factordesk reprint-sheet ${user.email} --sheet FILE".`, { result });
+      }
+    }
     return { result, message: `Re-enrollment started for ${user.email}: the old authenticator is revoked. Set the new one up before ${localTime(r.deadline)}; the URI and key are not shown again.`, text: text.join('\n') };
+  },
+  async 'reprint-sheet'(_ctx, p, api) {
+    const language = choiceArg(str(p, 'language'), 'language', ['nb', 'en'] as const, 'nb');
+    const sheetArg = str(p, 'sheet');
+    if (sheetArg === undefined) throw usageError('Name the sheet file with --sheet FILE.pdf.', 'reprint-sheet');
+    const sheetPath = newFileArg(sheetArg, 'sheet file', 'the sheet is a file to print.');
+    const user = await userIdByEmail(api, emailArg(p.args[0]!));
+    await writeServedSheet(api, { userId: user.id, language }, sheetPath);
+    return { result: { sheet: sheetPath }, text: sheetPath, message: `The enrollment sheet of ${user.email} is written again.` };
   },
   async 'lost-phone'(ctx, p, api) {
     const action = actionContext(p);

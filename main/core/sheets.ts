@@ -1,10 +1,11 @@
 import type { Session } from './session.ts';
-import type { Store } from '../store/port.ts';
+import type { Store, WriteTx } from '../store/port.ts';
+import { fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import { loadSettings } from './settings.ts';
 import { pendingEnrollmentForSheet } from './enrollment.ts';
 import { renderEnrollmentSheet, type SheetInput } from '../platform/qr-sheet.ts';
-import { auditAction, loadUser } from './actions.ts';
+import { auditAction, loadUser, type UserRow } from './actions.ts';
 
 /** A rendered enrollment sheet, ready for the door to print or write; holds the QR secret in its HTML. */
 export interface PreparedSheet {
@@ -75,10 +76,34 @@ export async function recordSheetPrinted(store: Store, session: Session, sheet: 
  * Records that a sheet recorded as sent (before its print dialog opened) did not come out: the
  * dialog was cancelled or the output failed. Best effort: the session may have locked meanwhile.
  */
-export async function recordSheetNotPrinted(store: Store, session: Session, sheet: PreparedSheet, reason: 'cancelled' | 'failed'): Promise<void> {
+export async function recordSheetNotPrinted(store: Store, session: Session, sheet: SheetRef, reason: 'cancelled' | 'failed'): Promise<void> {
   requireRole(session, 'enrollment:sheet');
   await store.write(async (tx) => {
     const user = await loadUser(tx, sheet.userId);
-    await auditAction(tx, session, user, 'enrollment.sheet.not-printed', null, { enrollmentId: sheet.enrollmentId, sheetId: sheet.sheetId, reason }, store.clock.now(), 'cancelled');
+    await auditNotPrinted(tx, store, session, user, sheet, reason);
   });
+}
+
+/**
+ * The same for a sheet a server rendered for a door (the app's main process, the command line):
+ * the door names the sheet, so it must be the sheet of that pending enrollment, and the enrollment
+ * one this operator started (no one records "not printed" for another operator's sheet).
+ */
+export async function recordServedSheetNotPrinted(store: Store, session: Session, sheet: SheetRef, reason: 'cancelled' | 'failed'): Promise<void> {
+  requireRole(session, 'enrollment:sheet');
+  await store.write(async (tx) => {
+    const user = await loadUser(tx, sheet.userId);
+    const row = await tx.authenticators.pending(user.id, sheet.enrollmentId);
+    if (!row || row.id !== sheet.enrollmentId || row.sheetId !== sheet.sheetId || row.createdBy !== session.name) {
+      fail('NOT_FOUND', 'There is no sheet of yours for this enrollment: print it again from the enrollment.');
+    }
+    await auditNotPrinted(tx, store, session, user, sheet, reason);
+  });
+}
+
+/** The sheet a "not printed" names. */
+export type SheetRef = Pick<PreparedSheet, 'userId' | 'enrollmentId' | 'sheetId'>;
+
+async function auditNotPrinted(tx: WriteTx, store: Store, session: Session, user: UserRow, sheet: SheetRef, reason: 'cancelled' | 'failed'): Promise<void> {
+  await auditAction(tx, session, user, 'enrollment.sheet.not-printed', null, { enrollmentId: sheet.enrollmentId, sheetId: sheet.sheetId, reason }, store.clock.now(), 'cancelled');
 }

@@ -65,6 +65,11 @@ export const CHANNELS = {
   'enrollment:confirm': ch('enrollment:confirm', z.object({ userId: id, code: z.string().max(64) }).strict()),
   'users:lost-phone': ch('enrollment:reenroll', z.object(action).strict()),
   'enrollment:print-sheet': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict()),
+  'enrollment:sheet-render': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id.optional(), language, output: z.enum(['printer', 'pdf', 'html']) }).strict()),
+  'enrollment:sheet-not-printed': ch(
+    'enrollment:sheet',
+    z.object({ userId: id, enrollmentId: id, sheetId: z.string().min(1).max(64), language: language.optional(), reason: z.enum(['cancelled', 'failed']) }).strict(),
+  ),
   'sms:remove': ch('sms:remove', z.object(action).strict()),
   'lock:clear': ch('lock:clear', z.object(action).strict()),
   'requests:refuse': ch(

@@ -31,6 +31,7 @@ import { automationClientSession, createAutomationClient, listAutomationClients,
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
 import { issueEnrollmentCode } from '../core/self-enrollment.ts';
+import { prepareSheet, recordServedSheetNotPrinted, recordSheetPrinted } from '../core/sheets.ts';
 import { enrollRoutes } from './enroll-page.ts';
 import { ImportJobs, MAX_IMPORT_BYTES } from './import-jobs.ts';
 
@@ -130,6 +131,16 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
     'service-clients:create': ({ label }, s) => createServiceClient(store, s!, label),
     'service-clients:list': (_r, s) => listServiceClients(store, s!),
     'service-clients:revoke': ({ clientId }, s) => revokeServiceClient(store, s!, clientId),
+    // The app's main process (or the command line) prints the sheet; the server renders it and records it as sent.
+    'enrollment:sheet-render': async ({ userId, enrollmentId, language, output }, s) => {
+      const sheet = await prepareSheet(store, s!, { userId, enrollmentId, language });
+      await recordSheetPrinted(store, s!, sheet, { output });
+      return sheet;
+    },
+    'enrollment:sheet-not-printed': async ({ userId, enrollmentId, sheetId, reason }, s) => {
+      await recordServedSheetNotPrinted(store, s!, { userId, enrollmentId, sheetId }, reason);
+      return { ok: true as const };
+    },
     'automation-clients:create': (req, s) => createAutomationClient(store, s!, req),
     'automation-clients:list': (_r, s) => listAutomationClients(store, s!),
     'automation-clients:revoke': ({ clientId }, s) => revokeAutomationClient(store, s!, clientId),

@@ -210,8 +210,8 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
     await expect.poll(() => qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
     const issued = responsesOf<IssuedEnrollment>(h, 'enrollment:reenroll').at(-1)!.value!;
     expect(await decodeQr(qr)).toBe(issued.uri);
-    // Sheets are printed from a solo vault: no print button here.
-    expect(await $('print-sheet').count()).toBe(0);
+    // The sheet is printed from here too (journey 2 prints it).
+    expect(await $('print-sheet').count()).toBe(1);
     await $('reveal-key').click();
     const key = $('typed-key-value');
     await key.waitFor();
@@ -272,6 +272,68 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
       expect(responsesOf(h, 'requests:refuse').at(-1)?.ok).toBe(true);
       const refused = await store.read((tx) => tx.audit.list({ action: 'request.refused', limit: 10 }));
       expect(refused.map((e) => e.operator)).toEqual([AGENT.name]);
+    });
+
+    it('journey 2 against the server: in person with photo ID — re-enrollment with backup codes, Print sheet (the server renders and audits it, this app prints it), a cancelled print recorded, confirmed', async () => {
+      await open('ola', OLA.email);
+      await $('action-reenroll').click();
+      const dlg = $('dialog-reenroll');
+      await dlg.waitFor();
+      await identity(['photo-id'], 'HD-30005', 'new phone, at the desk');
+      await dlg.getByTestId('dialog-next').click();
+      await $('opt-backup-codes').click();
+      await shows($('consequences'), en('consequence.backupNew'));
+      await dlg.getByTestId('dialog-next').click();
+      await $('enrollment-qr').waitFor();
+      const enrollment = responsesOf<IssuedEnrollment>(h, 'enrollment:reenroll').at(-1)!.value!;
+      expect(enrollment.backupCodes).toHaveLength(10);
+
+      const before = h.printed.length;
+      await $('print-sheet').click();
+      await expect.poll(() => h.printed.length).toBe(before + 1);
+      await shows($('sheet-note'), en('enroll.printed'));
+      const sheet = h.printed.at(-1)!;
+      // Page 1: his name, the QR, the key, both languages; page 2: the backup codes.
+      expect(sheet).toContain(OLA.name);
+      expect(sheet).toContain('<svg');
+      expect(sheet).toContain('Destroy this page once your app shows the code');
+      expect(sheet).toContain('Makuler siden når appen viser koden');
+      expect(sheet.replace(/\s/g, '')).toContain(secretOfUri(enrollment.uri));
+      const page2 = sheet.slice(sheet.indexOf('id="backup-codes"'));
+      for (const c of enrollment.backupCodes!) expect(page2).toContain(c);
+      // The sheet reached the printer, never the window.
+      expect(await pageHtml(h.page)).not.toContain('id="backup-codes"');
+      expect(responsesOf(h, 'enrollment:print-sheet').at(-1)).toEqual({ ok: true, value: { done: true, file: null } });
+
+      // A print dialog cancelled: recorded on the server as not printed.
+      h.printAnswers.push(false);
+      await $('print-sheet').click();
+      await expect.poll(() => h.printed.length).toBe(before + 2);
+      await expect.poll(() => responsesOf(h, 'enrollment:print-sheet').length).toBe(2);
+      expect(responsesOf(h, 'enrollment:print-sheet').at(-1)).toEqual({ ok: true, value: { done: false, file: null } });
+      const sheetEvents = (await store.read((tx) => tx.audit.list({ limit: 100 })))
+        .filter((e) => e.action.startsWith('enrollment.sheet'))
+        .reverse()
+        .map((e) => ({ action: e.action, operator: e.operator, output: e.details.output, reason: e.details.reason, sheetId: e.details.sheetId }));
+      expect(sheetEvents).toEqual([
+        { action: 'enrollment.sheet', operator: AGENT.name, output: 'printer', reason: undefined, sheetId: enrollment.sheetId },
+        { action: 'enrollment.sheet', operator: AGENT.name, output: 'printer', reason: undefined, sheetId: enrollment.sheetId },
+        { action: 'enrollment.sheet.not-printed', operator: AGENT.name, output: undefined, reason: 'cancelled', sheetId: enrollment.sheetId },
+      ]);
+      await h.screenshot('server-reenroll-sheet-printed');
+
+      // Ola scans the QR at the desk and reads his first code.
+      const uri = await decodeQr($('enrollment-qr'));
+      expect(uri).toBe(enrollment.uri);
+      await dlg.getByTestId('dialog-next').focus();
+      await h.page.keyboard.press('Enter');
+      await $('confirm-code').waitFor();
+      await $('confirm-code').fill(totpAt(base32ToBytes(secretOfUri(uri!)), serverClock.now()));
+      await $('confirm-submit').click();
+      await $('enrollment-active').waitFor();
+      await dlg.getByTestId('dialog-close').click();
+      await dlg.waitFor({ state: 'detached' });
+      await shows($('auth-status'), en('factor.active'));
     });
 
     it('lost phone on a server: the user enrolls on the server’s page — the agent gets an enrollment code, the page address and the steps, never a QR', async () => {

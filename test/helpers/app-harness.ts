@@ -35,6 +35,8 @@ export interface Harness {
   openAnswers: Partial<Record<OpenKind, string | null>>;
   saveAnswers: Partial<Record<SaveKind, string | null>>;
   printed: string[];
+  /** Scripted print dialog answers: push false (cancelled) before a print; empty means printed. */
+  printAnswers: boolean[];
   /** The fake OS clipboard: what it holds, and every write (text and concealed formats together). */
   clipboard: { value: string; writes: ClipboardEntry[] };
   emitted: Array<{ event: EventName; data: unknown }>;
@@ -55,6 +57,7 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
   const responses: Harness['responses'] = [];
   const cspViolations: string[] = [];
   const printed: string[] = [];
+  const printAnswers: boolean[] = [];
   const clipboard: Harness['clipboard'] = { value: '', writes: [] };
   const emitted: Harness['emitted'] = [];
   const openAnswers: Harness['openAnswers'] = {};
@@ -76,7 +79,7 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
       printer: {
         print: async (html) => {
           printed.push(html);
-          return true;
+          return printAnswers.shift() ?? true;
         },
         savePdf: async (html) => {
           printed.push(html);
@@ -146,6 +149,7 @@ export async function startHarness(opts: { clock?: Clock; viewport?: { width: nu
     openAnswers,
     saveAnswers,
     printed,
+    printAnswers,
     clipboard,
     emitted,
     async screenshot(name) {

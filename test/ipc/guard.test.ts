@@ -52,6 +52,8 @@ const VALID: { [C in Channel]: Req<C> } = {
   'enrollment:reveal-key': { userId: 1, enrollmentId: 1 },
   'enrollment:confirm': { userId: 1, code: '123456' },
   'enrollment:print-sheet': { userId: 1, enrollmentId: 1, mode: 'pdf', language: 'nb' },
+  'enrollment:sheet-render': { userId: 1, enrollmentId: 1, language: 'nb', output: 'printer' },
+  'enrollment:sheet-not-printed': { userId: 1, enrollmentId: 1, sheetId: 'K7Q2-M4XD', language: 'nb', reason: 'cancelled' },
   'sms:remove': ACTION,
   'lock:clear': ACTION,
   'requests:refuse': { userId: 1, callerName: 'Kari', requested: 'new code', failedChecks: ['callback'], ticket: 'T-1' },

@@ -91,6 +91,8 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'enrollment:reveal-key': (x) => ({ userId: x.kari, enrollmentId: x.pending() }),
   'enrollment:confirm': (x) => ({ userId: x.kari, code: '123456' }),
   'enrollment:print-sheet': (x) => ({ userId: x.kari, enrollmentId: x.pending(), mode: 'print', language: 'nb' }),
+  'enrollment:sheet-render': (x) => ({ userId: x.kari, enrollmentId: x.pending(), language: 'nb', output: 'html' }),
+  'enrollment:sheet-not-printed': (x) => ({ userId: x.kari, enrollmentId: x.pending(), sheetId: 'K7Q2-M4XD', language: 'nb', reason: 'cancelled' }),
   'sms:remove': (x) => ({ userId: x.ola, ...CTX }),
   'lock:clear': (x) => ({ userId: x.kari, ...CTX }),
   'requests:refuse': (x) => ({ userId: x.kari, callerName: 'Caller', callerNumber: '+4791234567', requested: 'new backup codes', failedChecks: ['known-email'], ticket: 'HD-1', notes: 'sounded rushed' }),

@@ -113,8 +113,8 @@ describe('the app as a client of a server', () => {
       expect(found.ok).toBe(true);
       expect(val(found).items.map((u: { email: string }) => u.email)).toEqual(['kari@example.no']);
       // Desktop-only work is refused here, with a code the renderer has words for.
-      const printed = await app.call('enrollment:print-sheet', { userId: 1, enrollmentId: 1, mode: 'print', language: 'nb' });
-      expect(printed.ok ? null : printed.error.code).toBe('NOT_IN_SERVER_MODE');
+      const logo = await app.call('settings:choose-logo', { clear: false });
+      expect(logo.ok ? null : logo.error.code).toBe('NOT_IN_SERVER_MODE');
       const vaultInfo = await app.call('vault:info', {});
       expect(vaultInfo.ok ? null : vaultInfo.error.code).toBe('NOT_IN_SERVER_MODE');
       // Choosing another server is refused while signed in.

@@ -2,7 +2,8 @@
  * The channels in server mode: the desktop app is a client of a FactorDesk server. Sign-in,
  * lock, status, preferences, links and the clipboard stay in the main process; every other
  * channel goes to the server with the session's token (the server's guard checks it again).
- * Vault-only work (first run, recovery, printing from a vault, the vault folder) is refused here.
+ * Vault-only work (first run, recovery, the vault folder) is refused here. A sheet is printed
+ * here: the server renders it (and records it) for this main process, which prints or saves it.
  * The channels that choose a server (`server:*`) are in `serverChoiceHandlers`, for both modes.
  */
 import type { Handler, Handlers } from '../guard.ts';
@@ -17,9 +18,14 @@ const HERE_ONLY: Partial<Record<Channel, string>> = {
   'session:first-run': 'This app is a client of a server: a server is set up with "factordesk server init" on the server host.',
   'session:recover': 'A server is recovered on the server host ("factordesk server recover-key").',
   'session:recovery-stored': 'A server keeps its recovery key on the server host.',
-  'enrollment:print-sheet': 'Sheets are printed from a solo vault: on a server, show the QR on screen or let the user enroll on the server’s page.',
   'settings:choose-logo': 'The logo of a server is set on the server host for now.',
   'users:import-begin': 'Choose the file with "Import users": the app streams it to the server.',
+};
+
+/** Channels the server serves to this main process only: a sheet's HTML holds the QR secret and never reaches the renderer. */
+const MAIN_ONLY: Partial<Record<Channel, string>> = {
+  'enrollment:sheet-render': 'The app fetches a sheet from the server itself: print it with "Print sheet" or "Save as PDF".',
+  'enrollment:sheet-not-printed': 'The app records a sheet that did not come out itself.',
 };
 
 /** Activity is passed on to the server at most this often (its sessions end after 15 minutes idle). */
@@ -30,7 +36,7 @@ export function serverModeHandlers(ctl: AppController, local: Handlers): Handler
   const link = () => ctl.link ?? fail('INTERNAL', 'This app is not connected to a server.');
   const out = {} as Record<Channel, Handler<Channel>>;
   for (const c of CHANNEL_NAMES) out[c] = ((req: unknown) => link().call(c, req)) as Handler<Channel>;
-  for (const [c, why] of Object.entries(HERE_ONLY) as Array<[Channel, string]>) out[c] = () => fail('NOT_IN_SERVER_MODE', why);
+  for (const [c, why] of Object.entries({ ...HERE_ONLY, ...MAIN_ONLY }) as Array<[Channel, string]>) out[c] = () => fail('NOT_IN_SERVER_MODE', why);
   let lastActivity = 0;
   const imports = serverImportHandlers(ctl, link);
   const mine: Partial<Handlers> = {
@@ -45,6 +51,43 @@ export function serverModeHandlers(ctl: AppController, local: Handlers): Handler
       return ctl.clipboard.copy(text);
     },
     ...imports,
+    'enrollment:print-sheet': async ({ userId, enrollmentId, mode, language }) => {
+      const l = link();
+      if (!l.session) fail('SESSION_LOCKED', 'Sign in first.');
+      const printer = ctl.deps.printer;
+      // The file is chosen first: the server records the sheet as sent when it hands it over.
+      let file: string | null = null;
+      if (mode === 'pdf') {
+        file = await ctl.deps.dialogs.saveFile('sheet-pdf', 'factordesk-sheet.pdf');
+        if (!file) return { done: false, file: null };
+      }
+      // Recorded as sent on the server before the print dialog opens (a session that locks while
+      // it is up must not leave a printed sheet without its event); what did not come out is added after.
+      const sheet = await l.call('enrollment:sheet-render', { userId, enrollmentId, language, output: mode === 'print' ? 'printer' : 'pdf' });
+      const notPrinted = (reason: 'cancelled' | 'failed') =>
+        l.call('enrollment:sheet-not-printed', { userId, enrollmentId: sheet.enrollmentId, sheetId: sheet.sheetId, language, reason }).then(
+          () => undefined,
+          () => undefined,
+        );
+      if (mode === 'print') {
+        let done = false;
+        try {
+          done = await printer.print(sheet.html);
+        } catch (err) {
+          await notPrinted('failed');
+          throw err;
+        }
+        if (!done) await notPrinted('cancelled');
+        return { done, file: null };
+      }
+      try {
+        await printer.savePdf(sheet.html, file!);
+      } catch (err) {
+        await notPrinted('failed');
+        throw err;
+      }
+      return { done: true, file };
+    },
     'session:sign-in': async ({ name, password, otp }) => {
       const l = link();
       if (l.session) ctl.lock('manual');

@@ -13,7 +13,6 @@ import { actionLabel } from '../audit-labels.ts';
 import { errorText } from '../errors.ts';
 import { svgDataUrl } from '../dialogs/EnrollmentStep.tsx';
 import { currentLang } from '../i18n.ts';
-import { isServerMode } from '../mode.ts';
 
 const POLL_MS = 20_000;
 
@@ -177,7 +176,7 @@ function RunResult({ ran }: { ran: { approval: ApprovalView; result: ApprovalRun
         <SecretDisplay values={[e.key]} label={t('approvals.result.key')} printTitle={t('approvals.result.keyFor', { who })} testId="approval-key" />
         {e.backupCodes ? <SecretDisplay values={e.backupCodes} label={t('approvals.result.backup')} printTitle={t('approvals.result.backupFor', { who })} testId="approval-backup" /> : null}
         <p>{t('approvals.result.deadline', { when: dateTime(e.deadline) })}</p>
-        <button type="button" className="btn" onClick={() => void print()} data-testid="approval-print-sheet" hidden={isServerMode()}>
+        <button type="button" className="btn" onClick={() => void print()} data-testid="approval-print-sheet">
           {t('approvals.result.print')}
         </button>
         {printed ? <p role="status">{printed}</p> : null}

@@ -13,7 +13,6 @@ import { Notice } from '../components/Status.tsx';
 import { errorText } from '../errors.ts';
 import { dateTime } from '../format.ts';
 import { currentLang } from '../i18n.ts';
-import { isServerMode } from '../mode.ts';
 
 /** The SVG from main as a data: URL for an <img> (never inserted as markup). */
 export function svgDataUrl(svg: string): string {
@@ -57,6 +56,8 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
 
   async function sheet(mode: 'print' | 'pdf') {
     setBusy(mode);
+    // A note from an earlier sheet must not stand for this one (a cancelled dialog says nothing).
+    setSheetNote(null);
     const r = await call('enrollment:print-sheet', { userId, enrollmentId: issued.enrollmentId, mode, language: currentLang() });
     setBusy(null);
     if (!r.ok) return setError(errorText(t, r.error));
@@ -85,16 +86,14 @@ export function EnrollmentStep({ userId, name, issued, backupCodes, onRegenerate
             <Icon name="clock" /> {t('enroll.deadline', { at: dateTime(issued.deadline) })}
           </p>
           <p className="muted">{t('enroll.sheetId', { id: issued.sheetId })}</p>
-          {isServerMode() ? null : (
-            <div className="button-row">
-              <button type="button" className="btn" onClick={() => void sheet('print')} disabled={busy !== null} data-testid="print-sheet">
-                <Icon name="print" /> {t('enroll.printSheet')}
-              </button>
-              <button type="button" className="btn" onClick={() => void sheet('pdf')} disabled={busy !== null} data-testid="save-sheet-pdf">
-                <Icon name="download" /> {t('enroll.savePdf')}
-              </button>
-            </div>
-          )}
+          <div className="button-row">
+            <button type="button" className="btn" onClick={() => void sheet('print')} disabled={busy !== null} data-testid="print-sheet">
+              <Icon name="print" /> {t('enroll.printSheet')}
+            </button>
+            <button type="button" className="btn" onClick={() => void sheet('pdf')} disabled={busy !== null} data-testid="save-sheet-pdf">
+              <Icon name="download" /> {t('enroll.savePdf')}
+            </button>
+          </div>
           {sheetNote ? (
             <Notice tone="ok" testId="sheet-note">
               {sheetNote}
