@@ -78,6 +78,9 @@ export const CHANNEL_NAMES = [
   'radius-clients:add',
   'radius-clients:list',
   'radius-clients:remove',
+  'automation-clients:create',
+  'automation-clients:list',
+  'automation-clients:revoke',
 ] as const;
 
 export type ChannelName = (typeof CHANNEL_NAMES)[number];

@@ -100,6 +100,9 @@ export interface Channels {
   'radius-clients:add': Spec<Q.AddRadiusClientRequest, V.NewRadiusClient>;
   'radius-clients:list': Spec<Q.Empty, V.RadiusClientView[]>;
   'radius-clients:remove': Spec<Q.RadiusClientRef, V.RadiusClientView>;
+  'automation-clients:create': Spec<Q.CreateAutomationClientRequest, V.NewAutomationClient>;
+  'automation-clients:list': Spec<Q.Empty, V.AutomationClientView[]>;
+  'automation-clients:revoke': Spec<{ clientId: string }, V.AutomationClientView>;
 }
 
 export type Channel = keyof Channels;

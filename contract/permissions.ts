@@ -41,6 +41,7 @@ export const PERMISSION_IDS = [
   'vault:rekey',
   'service-keys:create',
   'radius-clients:manage',
+  'automation-clients:manage',
   'alerts:list',
   'alerts:ack',
   'approvals:list',
@@ -50,3 +51,12 @@ export const PERMISSION_IDS = [
 ] as const;
 
 export type Permission = (typeof PERMISSION_IDS)[number];
+
+/**
+ * The named scopes an automation client (an unattended script, such as the nightly import) can
+ * be given: each is one permission, and the client may do exactly the permissions it holds,
+ * never anything else (no sign-in, no verifying codes, no managing operators or clients).
+ */
+export const AUTOMATION_SCOPES = ['users:import', 'users:find', 'users:view', 'audit:list', 'alerts:list'] as const satisfies readonly Permission[];
+
+export type AutomationScope = (typeof AUTOMATION_SCOPES)[number];

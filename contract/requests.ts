@@ -211,3 +211,10 @@ export interface AddRadiusClientRequest {
 export interface RadiusClientRef {
   clientId: string;
 }
+
+/** An automation client of a server (an unattended script): a label and the named scopes it may use. */
+export interface CreateAutomationClientRequest {
+  label: string;
+  /** Scope names from AUTOMATION_SCOPES (contract/permissions.ts), at least one. */
+  scopes: string[];
+}

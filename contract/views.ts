@@ -333,6 +333,21 @@ export interface RadiusClientView {
   address: string;
   createdAt: number;
 }
+/** An automation client as admins see it (never its secret: that is shown once, at creation). */
+export interface AutomationClientView {
+  clientId: string;
+  label: string;
+  scopes: string[];
+  createdAt: number;
+  createdBy: string;
+  /** When it last authenticated (to the minute), or null when never. */
+  lastUsedAt: number | null;
+}
+export interface NewAutomationClient {
+  client: AutomationClientView;
+  /** The secret (HTTP Basic password): shown this once, kept only as a keyed hash on the server. */
+  secret: string;
+}
 export interface NewRadiusClient {
   client: RadiusClientView;
   /** The shared secret to configure on the client: shown this once, kept only sealed on the server. */

@@ -230,7 +230,7 @@ export class AppController {
   publicSession(): PublicSession | null {
     if (this._link) return this._link.publicSession();
     const s = this._session;
-    if (!s || s.role === 'service') return null;
+    if (!s || s.role === 'service' || s.role === 'automation') return null;
     return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role, readOnly: this._vault?.readOnly ?? null };
   }
 

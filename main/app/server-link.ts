@@ -83,7 +83,7 @@ export class ServerLink {
 
   publicSession(): PublicSession | null {
     const s = this._session;
-    if (!s || s.role === 'service') return null;
+    if (!s || s.role === 'service' || s.role === 'automation') return null;
     return { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role };
   }
 

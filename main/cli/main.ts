@@ -24,6 +24,7 @@ import { settingsSet, settingsShow } from './commands/settings.ts';
 import { serve, serverAuditExport, serverAuditVerify, serverInit, serverRecoverKey } from './commands/server.ts';
 import { serviceClientCreate, serviceClientList, serviceClientRevoke } from './commands/service-clients.ts';
 import { radiusClientAdd, radiusClientList, radiusClientRemove } from './commands/radius-clients.ts';
+import { automationClientCreate, automationClientList, automationClientRevoke } from './commands/automation-clients.ts';
 import { issueEnrollmentCode } from './commands/self-enrollment.ts';
 import { loginCommand, logoutCommand, runOverServer, serverTarget } from './remote.ts';
 import { alertsAck, alertsList } from './commands/alerts.ts';
@@ -80,6 +81,9 @@ export const COMMANDS: Command[] = [
   radiusClientAdd,
   radiusClientList,
   radiusClientRemove,
+  automationClientCreate,
+  automationClientList,
+  automationClientRevoke,
   loginCommand,
   logoutCommand,
   serviceClientCreate,
@@ -123,6 +127,9 @@ Global flags (before the command):
   --version         print the version
 
 The password comes from FACTORDESK_PASSWORD or is typed on the terminal (never echoed).
+An unattended script uses an automation client instead of signing in: FACTORDESK_CLIENT_ID and
+FACTORDESK_CLIENT_SECRET, or FACTORDESK_CLIENT_FILE (mode 0600), with --server (see
+"automation-client create --help").
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}

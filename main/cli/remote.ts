@@ -31,6 +31,8 @@ import type { FactorSummary } from '../core/factors.ts';
 import { RADIUS_REMOTE } from './commands/radius-clients.ts';
 import { ALERTS_REMOTE } from './commands/alerts.ts';
 import { APPROVALS_REMOTE } from './commands/approvals.ts';
+import { AUTOMATION_REMOTE } from './commands/automation-clients.ts';
+import { automationCredential } from './automation-credential.ts';
 
 /** How each command relates to a server: it works over it, it is the server host's own tool, or it has no server form. */
 export type ServerSupport = 'over-server' | 'server-host' | 'not-in-server-mode';
@@ -90,6 +92,9 @@ export const SERVER_SUPPORT: Record<string, { support: ServerSupport; note?: str
   'radius-client add': { support: 'over-server' },
   'radius-client list': { support: 'over-server' },
   'radius-client remove': { support: 'over-server' },
+  'automation-client create': { support: 'over-server' },
+  'automation-client list': { support: 'over-server' },
+  'automation-client revoke': { support: 'over-server' },
 };
 
 /** Where the server, its trust and the session file come from. */
@@ -387,6 +392,7 @@ const REMOTE: Record<string, RemoteRun> = {
   ...RADIUS_REMOTE,
   ...ALERTS_REMOTE,
   ...APPROVALS_REMOTE,
+  ...AUTOMATION_REMOTE,
 };
 
 /** Runs `cmd` against the server: login/logout, a command that works over it, or a clear refusal. */
@@ -399,11 +405,14 @@ export async function runOverServer(ctx: Context, cmd: Command, p: Parsed, targe
     const where = info?.support === 'server-host' ? 'runs on the server host, not through the server' : 'has no server form';
     fail('NOT_IN_SERVER_MODE', `"${cmd.name}" ${where}${info?.note ? `: ${info.note}` : ''}.`);
   }
-  const saved = readSaved(target);
-  if (!saved) fail('SESSION_LOCKED', `Not signed in to ${target.url}: run "factordesk --server ${target.url} --operator NAME login".`);
-  const client = new ServerClient(target.url, target.trust, saved.token);
+  // An unattended script runs with its automation client (no login); anyone else with their session.
+  const automation = automationCredential(ctx.io.env);
+  const saved = automation ? null : readSaved(target);
+  if (!automation && !saved) fail('SESSION_LOCKED', `Not signed in to ${target.url}: run "factordesk --server ${target.url} --operator NAME login".`);
+  const client = new ServerClient(target.url, target.trust, saved?.token ?? null);
+  client.automation = automation;
   try {
-    return await run(ctx, p, new RemoteApi(client, saved.operator));
+    return await run(ctx, p, new RemoteApi(client, saved?.operator ?? 'automation client'));
   } finally {
     client.close();
   }

@@ -1,6 +1,6 @@
 import { fail } from './errors.ts';
 import type { Role, Session } from './session.ts';
-import type { Permission } from '../../contract/permissions.ts';
+import { AUTOMATION_SCOPES, type Permission } from '../../contract/permissions.ts';
 
 export type { Permission };
 
@@ -47,6 +47,7 @@ export const PERMISSIONS = {
   'vault:rekey': ['admin'],
   'service-keys:create': ['admin'],
   'radius-clients:manage': ['admin'],
+  'automation-clients:manage': ['admin'],
   'alerts:list': ['admin'],
   'alerts:ack': ['admin'],
   // Agents see their own requests; admins see every one and decide them.
@@ -56,12 +57,24 @@ export const PERMISSIONS = {
   'users:privileged': ['admin'],
 } as const satisfies Record<Permission, readonly Role[]>;
 
-/** True when `role` may do `permission`. */
+/** True when `role` may do `permission` (an automation client's rights are its scopes: see allowedFor). */
 export function allowed(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }
 
-/** Throws FORBIDDEN unless the session's role may do `permission`. */
+/**
+ * True when the session may do `permission`: an operator or service by its role; an automation
+ * client only by its scopes, and only scopes from the fixed list (a scope list that somehow held
+ * another permission grants nothing beyond that list).
+ */
+export function allowedFor(session: Pick<Session, 'role' | 'scopes'>, permission: Permission): boolean {
+  if (session.role === 'automation') return (AUTOMATION_SCOPES as readonly Permission[]).includes(permission) && (session.scopes ?? []).includes(permission);
+  return allowed(session.role, permission);
+}
+
+/** Throws FORBIDDEN unless the session may do `permission`. */
 export function requireRole(session: Session, permission: Permission): void {
-  if (!allowed(session.role, permission)) fail('FORBIDDEN', `Your role (${session.role}) may not do this.`, { permission });
+  if (allowedFor(session, permission)) return;
+  if (session.role === 'automation') fail('FORBIDDEN', `This automation client's scopes (${(session.scopes ?? []).join(', ') || 'none'}) do not include ${permission}.`, { permission });
+  fail('FORBIDDEN', `Your role (${session.role}) may not do this.`, { permission });
 }

@@ -1,5 +1,10 @@
-/** Roles an operator session can have; `service` is a login service holding a service key. */
-export type Role = 'agent' | 'admin' | 'service';
+import type { Permission } from '../../contract/permissions.ts';
+
+/**
+ * Roles a session can have; `service` is a login service (it may only verify codes), `automation`
+ * an unattended script's automation client (it may do exactly its `scopes`).
+ */
+export type Role = 'agent' | 'admin' | 'service' | 'automation';
 
 /** Who is acting. Every service call takes one. */
 export interface Session {
@@ -12,6 +17,8 @@ export interface Session {
   /** The operator's linked directory user (their own account), when linked. */
   userId?: number | null;
   signedInAt: number;
+  /** An automation client's rights (role `automation` only): the named scopes it was created with. */
+  scopes?: readonly Permission[];
   /** The door the session came through; recorded in every audit event it writes. */
   via?: Via;
 }

@@ -3,7 +3,7 @@ import type { ApiError, Channel, ErrorCode, ErrorDetails, Req, Res, Result } fro
 import { CHANNELS } from './schemas.ts';
 import { publicDetails } from './error-details.ts';
 import { isTrustedSender } from '../shell/navigation.ts';
-import { allowed } from '../core/roles.ts';
+import { allowedFor } from '../core/roles.ts';
 import { toFactorDeskError } from '../core/errors.ts';
 import type { Session } from '../core/session.ts';
 
@@ -61,8 +61,10 @@ export function createGuard(handlers: Partial<Handlers>, opts: { onRefused?: OnR
     }
     if (spec.permission !== null) {
       if (!session) return refuse('SESSION_LOCKED', 'Sign in first.');
-      if (session.role === 'service' || !allowed(session.role, spec.permission)) {
+      if (session.role === 'service' || !allowedFor(session, spec.permission)) {
         await opts.onRefused?.(name, 'FORBIDDEN', session);
+        // An automation client holds named scopes, not a role: say which it has and which was needed.
+        if (session.role === 'automation') return refuse('FORBIDDEN', `This automation client's scopes (${(session.scopes ?? []).join(', ')}) do not include ${spec.permission}, which ${name} needs.`, { permission: spec.permission });
         return refuse('FORBIDDEN', 'Your role may not do this.');
       }
     }

@@ -5,7 +5,7 @@
  * that this table and the channel names agree.
  */
 import { z } from 'zod';
-import type { Channel, ChannelName, Permission, Req, Same } from '../../contract/index.ts';
+import { AUTOMATION_SCOPES, type Channel, type ChannelName, type Permission, type Req, type Same } from '../../contract/index.ts';
 
 // ---- shared field schemas -------------------------------------------------------------
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -169,6 +169,9 @@ export const CHANNELS = {
   'radius-clients:add': ch('radius-clients:manage', z.object({ label: z.string().min(1).max(64), address: z.string().min(1).max(64) }).strict()),
   'radius-clients:list': ch('radius-clients:manage', empty),
   'radius-clients:remove': ch('radius-clients:manage', z.object({ clientId: z.string().min(1).max(64) }).strict()),
+  'automation-clients:create': ch('automation-clients:manage', z.object({ label: z.string().min(1).max(64), scopes: z.array(z.string().min(1).max(64)).min(1).max(AUTOMATION_SCOPES.length) }).strict()),
+  'automation-clients:list': ch('automation-clients:manage', empty),
+  'automation-clients:revoke': ch('automation-clients:manage', z.object({ clientId: z.string().regex(/^[0-9a-f]{32}$/) }).strict()),
 } as const;
 
 export type SchemaTable = typeof CHANNELS;

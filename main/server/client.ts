@@ -10,6 +10,12 @@ import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Result, ServerProbe } from '../../contract/index.ts';
 
+/** What an unattended script authenticates with: an automation client's id and secret ("automation-client create"). */
+export interface AutomationCredential {
+  clientId: string;
+  secret: string;
+}
+
 export interface ServerTrust {
   /** PEM of the CA (or self-signed certificate) to trust. */
   ca?: string | Buffer;
@@ -52,6 +58,8 @@ export class ServerClient {
   /** Connections whose key check is in place (a kept-alive connection is checked when it is made). */
   private readonly pinChecked = new WeakSet<object>();
   token: string | null;
+  /** An automation client's id and secret (HTTP Basic), used when there is no token: an unattended script's calls. */
+  automation: AutomationCredential | null = null;
 
   constructor(url: string, trust: ServerTrust, token: string | null = null) {
     this.base = new URL(url);
@@ -85,6 +93,13 @@ export class ServerClient {
     return second === RETRY ? failure('SERVER_UNREACHABLE', 'The connection to the server broke off.') : second;
   }
 
+  /** The Authorization header of this client's calls: the operator's session token, else the automation client's id and secret, else none. */
+  authorization(): { authorization?: string } {
+    if (this.token) return { authorization: `Bearer ${this.token}` };
+    if (this.automation) return { authorization: `Basic ${Buffer.from(`${this.automation.clientId}:${this.automation.secret}`, 'utf8').toString('base64')}` };
+    return {};
+  }
+
   private once<T>(path: string, body: unknown): Promise<Result<T> | typeof RETRY> {
     const data = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
     let answered = false;
@@ -102,7 +117,7 @@ export class ServerClient {
         {
           method: 'POST',
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': data.length, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+          headers: { 'content-type': 'application/json', 'content-length': data.length, ...this.authorization() },
           timeout: 60_000,
         },
         (res) => {
@@ -134,7 +149,7 @@ export class ServerClient {
         {
           method: 'POST',
           agent,
-          headers: { 'content-type': contentType, ...(size !== null ? { 'content-length': size } : {}), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+          headers: { 'content-type': contentType, ...(size !== null ? { 'content-length': size } : {}), ...this.authorization() },
           timeout: 60_000,
         },
         (res) => this.readAnswer(res, r, resolve),

@@ -1,7 +1,8 @@
 /**
  * The server's HTTPS door: the channel contract as `POST /api/v1/<channel>` (JSON in, a
  * `Result` out), behind the same guard as the app's IPC (schema, session, role), with the
- * session taken from the request's bearer token. Sign-in and sign-out have routes of their own
+ * session taken from the request's Authorization (an operator's bearer token, or an automation
+ * client's HTTP Basic id and secret: sessionForRequest). Sign-in and sign-out have routes of their own
  * (`/api/v1/auth/sign-in`, `/api/v1/auth/sign-out`): a token is never a channel's answer.
  */
 import https from 'node:https';
@@ -27,6 +28,7 @@ import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
 import { settingsView, updateSettings } from '../core/settings.ts';
 import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
+import { automationClientSession, createAutomationClient, listAutomationClients, revokeAutomationClient } from '../core/automation-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
 import { issueEnrollmentCode } from '../core/self-enrollment.ts';
@@ -147,6 +149,9 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
       await recordServedSheetNotPrinted(store, s!, { userId, enrollmentId, sheetId }, reason);
       return { ok: true as const };
     },
+    'automation-clients:create': (req, s) => createAutomationClient(store, s!, req),
+    'automation-clients:list': (_r, s) => listAutomationClients(store, s!),
+    'automation-clients:revoke': ({ clientId }, s) => revokeAutomationClient(store, s!, clientId),
     'enrollment:issue-code': ({ userId, checks, ticket, reason }, s) => issueEnrollmentCode(store, s!, userId, { checks, ticket, reason }),
     // A server offers self-enrollment: the user scans their own QR on its page, never the agent.
     'users:lost-phone': async ({ userId, checks, ticket, reason }, s) => lostPhoneView(await reportLostPhone(store, s!, userId, { checks, ticket, reason }, { selfEnrollment: true })),
@@ -205,6 +210,26 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     return w.count > VALIDATE_RATE.max;
   }
 
+  /**
+   * Who is calling, from the request's Authorization header: `Bearer TOKEN` is a signed-in
+   * operator's session, `Basic base64(CLIENT_ID:SECRET)` an automation client's (rights: its
+   * scopes only), no header none (null). Any other header, an ended session or a refused
+   * client throws (SESSION_LOCKED, SIGNIN_FAILED, RATE_LIMITED). Every route that acts for a
+   * caller takes its session from here. Service clients are not callers of routes: they only
+   * verify through /api/v1/validate.
+   */
+  async function sessionForRequest(req: IncomingMessage): Promise<Session | null> {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string') return null;
+    const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec(h.trim());
+    if (basic) {
+      const [clientId = '', secret = ''] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':', 2);
+      return automationClientSession(store, clientId, secret);
+    }
+    const token = bearer(req);
+    return token ? sessionForToken(store, token) : null;
+  }
+
   /** POST /api/v1/validate: a login service verifies a user's code with its client id and secret (HTTP Basic). */
   async function validate(req: IncomingMessage, body: unknown): Promise<Result<unknown>> {
     const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec((req.headers.authorization ?? '').trim());
@@ -234,7 +259,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       const s = r.session;
       return { ok: true, value: { status: 'signed-in', token: r.token, expiresAt: r.expiresAt, session: { operatorId: s.operatorId, name: s.name, displayName: s.displayName, role: s.role } } };
     }
-    const token = bearer(req);
+    const token = bearerIfAny(req);
     // Signing out writes the session's last window of directory searches first.
     const endSession = async (t: string) => {
       const s = await sessionForToken(store, t).catch(() => null);
@@ -247,8 +272,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     }
     const channel = path.slice('/api/v1/'.length);
     if (!(CHANNEL_NAMES as readonly string[]).includes(channel)) return failure('NOT_FOUND', 'There is no such request.');
-    let session: Session | null = null;
-    if (token) session = await sessionForToken(store, token);
+    const session = await sessionForRequest(req);
     if (channel === 'session:lock') {
       if (token) await endSession(token);
       return { ok: true, value: { locked: true } };
@@ -286,8 +310,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     });
     req.once('error', () => {});
     (async () => {
-      const token = bearer(req);
-      const session = token ? await sessionForToken(store, token) : fail('SESSION_LOCKED', 'Sign in first.');
+      const session = (await sessionForRequest(req)) ?? fail('SESSION_LOCKED', 'Sign in first.');
       requireRole(session, 'users:import');
       return jobs.upload(session, jobId, body, declared);
     })().then(
@@ -376,6 +399,12 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       );
     });
   };
+}
+
+/** The bearer token of a request, or null (no header, or another scheme: sign-out has nothing to end then). */
+function bearerIfAny(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  return typeof h === 'string' && /^Bearer /.test(h.trim()) ? bearer(req) : null;
 }
 
 function bearer(req: IncomingMessage): string | null {

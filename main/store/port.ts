@@ -20,6 +20,7 @@ import type { CredentialsRead, CredentialsRepo, Keyring } from './keyring.ts';
 import type { ServerAuthRead, ServerAuthRepo } from './repos/server-auth.ts';
 import type { ValueCipher } from '../core/value-cipher.ts';
 import type { RadiusClientsRead, RadiusClientsRepo } from './repos/radius-clients.ts';
+import type { AutomationClientsRead, AutomationClientsRepo } from './repos/automation-clients.ts';
 import type { ReadOnlyReason } from '../../contract/errors.ts';
 import type { AlertListener, AlertsRead, AlertsRepo } from './repos/alerts.ts';
 import type { ApprovalsRead, ApprovalsRepo } from './repos/approvals.ts';
@@ -110,15 +111,17 @@ export interface WriteOptions {
 export interface ServerReadTx extends ReadTx {
   readonly serverAuth: ServerAuthRead;
   readonly radiusClients: RadiusClientsRead;
+  readonly automationClients: AutomationClientsRead;
 }
 
 /** A write transaction of a server's store. */
 export interface ServerWriteTx extends WriteTx {
   readonly serverAuth: ServerAuthRepo;
   readonly radiusClients: RadiusClientsRepo;
+  readonly automationClients: AutomationClientsRepo;
 }
 
-/** A store a server can run on: its transactions also reach operators' second factors, sessions and RADIUS clients. */
+/** A store a server can run on: its transactions also reach operators' second factors, sessions, RADIUS and automation clients. */
 export interface ServerStore extends Store {
   read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T>;
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;

@@ -332,6 +332,18 @@ function cases(): Array<[string, string[]]> {
     ['radius-client remove: SQL id', ['radius-client', 'remove', "x'; DROP TABLE radius_clients;--"]],
     ['radius-client remove: 10 kB id', ['radius-client', 'remove', BIG]],
     ['radius-client remove: unknown flag', ['radius-client', 'remove', '0123456789abcdef0123456789abcdef', '--all']],
+    ['automation-client create: no flags', ['automation-client', 'create']],
+    ['automation-client create: no scope', ['automation-client', 'create', '--label', 'nightly']],
+    ['automation-client create: unknown scope', ['automation-client', 'create', '--label', 'nightly', '--scope', 'users:import,operators:add']],
+    ['automation-client create: empty scope', ['automation-client', 'create', '--label', 'nightly', '--scope', ',']],
+    ['automation-client create: control label', ['automation-client', 'create', '--label', 'a\u001b[2Jb', '--scope', 'users:import']],
+    ['automation-client create: 10 kB scope', ['automation-client', 'create', '--label', 'nightly', '--scope', BIG]],
+    ['automation-client create: not over a server', ['automation-client', 'create', '--label', 'nightly', '--scope', 'users:import']],
+    ['automation-client list: extra argument', ['automation-client', 'list', 'all']],
+    ['automation-client list: not over a server', ['automation-client', 'list']],
+    ['automation-client revoke: missing ID', ['automation-client', 'revoke']],
+    ['automation-client revoke: SQL id', ['automation-client', 'revoke', "x'; DROP TABLE automation_clients;--"]],
+    ['automation-client revoke: not over a server', ['automation-client', 'revoke', '0123456789abcdef0123456789abcdef']],
     ['login: no server', ['login']],
     ['service-client create: no server', ['service-client', 'create', '--label', 'vpn']],
     ['service-client list: no server', ['service-client', 'list']],
@@ -342,7 +354,7 @@ function cases(): Array<[string, string[]]> {
 
 describe('hostile inputs to every command', () => {
   it('covers every command', () => {
-    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' || args[0] === 'alerts' || args[0] === 'approvals' ? `${args[0]} ${args[1]}` : args[0])));
+    const covered = new Set(cases().map(([, args]) => (args[0] === 'outbox' || args[0] === 'audit' || args[0] === 'service-key' || args[0] === 'operators' || args[0] === 'settings' || args[0] === 'server' || args[0] === 'service-client' || args[0] === 'radius-client' || args[0] === 'automation-client' || args[0] === 'alerts' || args[0] === 'approvals' ? `${args[0]} ${args[1]}` : args[0])));
     for (const c of COMMANDS) expect(covered.has(c.name), c.name).toBe(true);
   });
 

@@ -96,6 +96,8 @@ describe('admin flows through the guard', () => {
     const before = await app.call('audit:list', {});
     expect(await app.call('radius-clients:add', { label: 'vpn gateway', address: '192.0.2.10' })).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
     expect(await app.call('radius-clients:list', {})).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
+    expect(await app.call('automation-clients:create', { label: 'nightly import', scopes: ['users:import'] })).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY', message: expect.stringMatching(/automation-client/) } });
+    expect(await app.call('automation-clients:list', {})).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
     const me = app.controller.session!.operatorId;
     expect(await app.call('operators:reset-second-factor', { operatorId: me })).toMatchObject({ ok: false, error: { code: 'SERVER_ONLY' } });
     const after = await app.call('audit:list', {});

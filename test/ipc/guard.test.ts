@@ -101,6 +101,9 @@ const VALID: { [C in Channel]: Req<C> } = {
   'radius-clients:add': { label: 'vpn gateway', address: '192.0.2.10' },
   'radius-clients:list': {},
   'radius-clients:remove': { clientId: '0123456789abcdef0123456789abcdef' },
+  'automation-clients:create': { label: 'nightly import', scopes: ['users:import'] },
+  'automation-clients:list': {},
+  'automation-clients:revoke': { clientId: '0123456789abcdef0123456789abcdef' },
 };
 
 describe('IPC guard', () => {

@@ -148,6 +148,9 @@ const VALID: { [C in Channel]: (x: Ctx) => Req<C> } = {
   'radius-clients:add': () => ({ label: 'vpn', address: '192.0.2.10' }),
   'radius-clients:list': () => ({}),
   'radius-clients:remove': () => ({ clientId: '0123456789abcdef0123456789abcdef' }),
+  'automation-clients:create': () => ({ label: 'nightly', scopes: ['users:import'] }),
+  'automation-clients:list': () => ({}),
+  'automation-clients:revoke': () => ({ clientId: '0123456789abcdef0123456789abcdef' }),
 };
 
 const schemaAccepts = (c: Channel, payload: unknown) => (CHANNELS[c].req as { safeParse(v: unknown): { success: boolean } }).safeParse(payload ?? {}).success;

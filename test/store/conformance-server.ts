@@ -1,5 +1,5 @@
 // The server part of the store conformance suite: what `factordesk serve` keeps to let operators
-// and clients in (tx.serverAuth, tx.radiusClients), through the port only, run against every
+// and clients in (tx.serverAuth, tx.radiusClients, tx.automationClients), through the port only, run against every
 // store a server can run on (PostgreSQL and the vault folder).
 import { describe, expect, it } from 'vitest';
 import type { ServerStore } from '../../main/store/port.ts';
@@ -124,6 +124,29 @@ export function serverConformance(t: () => StoreUnderTest): void {
       expect(await store.read((tx) => tx.radiusClients.get('r1'))).toEqual({ ...vpn, removedAt: 9 });
       await store.write((tx) => tx.radiusClients.insert({ ...vpn, id: 'r4', createdAt: 11 }));
       expect((await store.read((tx) => tx.radiusClients.list())).map((c) => c.id)).toEqual(['r2', 'r4']);
+    });
+
+    it('automation clients: kept with their scopes and verifier; a revoked one stays for the audit, leaves the list and is never touched again', async () => {
+      const store = server();
+      const nightly = { id: 'a'.repeat(32), label: 'nightly import', scopes: ['audit:list', 'users:import'], verifier: Buffer.alloc(32, 7), createdAt: 1, createdBy: 'anne', lastUsedAt: null, revokedAt: null };
+      const reader = { ...nightly, id: 'b'.repeat(32), label: 'report', scopes: ['users:find'], createdAt: 2 };
+      await store.write(async (tx) => {
+        await tx.automationClients.insert(nightly);
+        await tx.automationClients.insert(reader);
+      });
+      await expect(store.write((tx) => tx.automationClients.insert({ ...nightly, label: 'again' }))).rejects.toThrow();
+      expect(await store.read((tx) => tx.automationClients.get(nightly.id))).toEqual(nightly);
+      expect(await store.read((tx) => tx.automationClients.get('c'.repeat(32)))).toBeNull();
+      // Last use only moves forward.
+      await store.write((tx) => tx.automationClients.touch(nightly.id, 50));
+      await store.write((tx) => tx.automationClients.touch(nightly.id, 40));
+      expect(await store.read((tx) => tx.automationClients.get(nightly.id))).toMatchObject({ lastUsedAt: 50 });
+      expect(await store.write((tx) => tx.automationClients.revoke(nightly.id, 60))).toBe(true);
+      expect(await store.write((tx) => tx.automationClients.revoke(nightly.id, 61))).toBe(false);
+      expect(await store.write((tx) => tx.automationClients.revoke('c'.repeat(32), 61))).toBe(false);
+      await store.write((tx) => tx.automationClients.touch(nightly.id, 70));
+      expect(await store.read((tx) => tx.automationClients.get(nightly.id))).toEqual({ ...nightly, lastUsedAt: 50, revokedAt: 60 });
+      expect((await store.read((tx) => tx.automationClients.list())).map((c) => c.id)).toEqual([reader.id]);
     });
   });
 }

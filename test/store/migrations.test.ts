@@ -285,6 +285,23 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(db.pragma('foreign_key_check')).toEqual([]);
     },
   },
+  // 13 → 14 (0015-automation-clients): the table of automation clients, empty; a served vault's
+  // sessions and throttle from before stay as they were.
+  13: {
+    seed(db) {
+      db.prepare("INSERT INTO operators (id, name, name_key, display_name, role, status, created_at, updated_at) VALUES ('op-anne', 'anne', 'anne', 'Anne', 'admin', 'active', 1, 1)").run();
+      db.prepare("INSERT INTO server_signin_state (name_key, failures, last_failure_at, locked_until) VALUES ('k', 3, 7, NULL)").run();
+    },
+    async check(store, db) {
+      const server = store as ServerStore;
+      expect(await server.read((tx) => tx.automationClients.list())).toEqual([]);
+      expect(await server.read((tx) => tx.serverAuth.signInState('k'))).toEqual({ failures: 3, lastFailureAt: 7, lockedUntil: null });
+      const c = { id: 'a'.repeat(32), label: 'nightly', scopes: ['users:import'], verifier: Buffer.alloc(32, 1), createdAt: 8, createdBy: 'anne', lastUsedAt: null, revokedAt: null };
+      await server.write((tx) => tx.automationClients.insert(c));
+      expect(await server.read((tx) => tx.automationClients.get(c.id))).toEqual(c);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

@@ -25,6 +25,7 @@ const CLEAR_SECRETS_MARK = 'authenticators.clear-secrets';
 /** The length of a seed kept in clear before schema 4 (a box of one is 53 bytes). */
 const CLEAR_SEED_BYTES = 20;
 import { PgRadiusClients } from './repos/radius-clients.ts';
+import { PgAutomationClients } from './repos/automation-clients.ts';
 import { PgAlerts } from './repos/alerts.ts';
 import { PgApprovals } from './repos/approvals.ts';
 import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
@@ -104,6 +105,7 @@ function makeTx(s: PgTxState, storeId: string, raised: AlertRecord[]): ServerWri
     credentials: new PgCredentials(s, storeId),
     serverAuth: new PgServerAuth(s),
     radiusClients: new PgRadiusClients(s),
+    automationClients: new PgAutomationClients(s),
   };
 }
 

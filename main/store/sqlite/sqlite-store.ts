@@ -20,6 +20,7 @@ import { SqliteAlerts } from './repos/alerts.ts';
 import { SqliteApprovals } from './repos/approvals.ts';
 import { SqliteServerAuth } from './repos/server-auth.ts';
 import { SqliteRadiusClients } from './repos/radius-clients.ts';
+import { SqliteAutomationClients } from './repos/automation-clients.ts';
 import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
 import type { AlertRecord } from '../repos/alerts.ts';
 import { SqliteCredentials, SqliteKeyring } from './keyring.ts';
@@ -48,6 +49,7 @@ function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): ServerWriteTx 
     approvals: new SqliteApprovals(s),
     serverAuth: new SqliteServerAuth(s),
     radiusClients: new SqliteRadiusClients(s),
+    automationClients: new SqliteAutomationClients(s),
   };
 }
 
