@@ -197,7 +197,9 @@ export interface ChainReportView {
   ok: boolean;
   count: number;
   firstBroken: number | null;
+  /** In English, for logs; the app words `problemCode` (at event `firstBroken`) instead. */
   problem: string | null;
+  problemCode?: 'missing' | 'out-of-order' | 'unlinked' | 'changed' | null;
   anchor: 'ok' | 'missing' | 'ahead' | 'mismatch' | 'invalid';
 }
 /**

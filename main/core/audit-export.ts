@@ -189,7 +189,7 @@ export async function verifyServedAudit(store: ServerStore, session: Session, pu
   });
   const latest = signed.latestSigned;
   const anchor: ChainReport['anchor'] = !latest ? (signed.count > 0 ? 'missing' : 'ok') : latest.count > signed.count ? 'ahead' : signed.ok || signed.firstBroken !== null ? 'ok' : 'mismatch';
-  const report: ChainReport = { ok: signed.ok, count: signed.count, firstBroken: signed.firstBroken, problem: signed.problems[0] ?? null, anchor };
+  const report: ChainReport = { ok: signed.ok, count: signed.count, firstBroken: signed.firstBroken, problem: signed.problems[0] ?? null, problemCode: signed.chainProblem, anchor };
   await store.write(async (tx) => {
     await auditAs(tx, session, { action: 'audit.verify', outcome: report.ok ? 'ok' : 'broken', details: { count: report.count, firstBroken: report.firstBroken, anchor: report.anchor } }, store.clock.now());
   });

@@ -6,7 +6,7 @@
  * names more events than are left.
  */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { AuditChainChecker, type AuditEvent } from './audit.ts';
+import { AuditChainChecker, type AuditEvent, type ChainProblem } from './audit.ts';
 
 export interface ChainHead {
   storeId: string;
@@ -46,8 +46,9 @@ export interface SignedChainReport {
   /** The latest signed head, or null when none was found. */
   latestSigned: { count: number; at: number } | null;
   problems: string[];
-  /** The first event whose link in the chain does not verify (null when the chain itself is whole). */
+  /** The first event whose link in the chain does not verify (null when the chain itself is whole), and how. */
   firstBroken: number | null;
+  chainProblem: ChainProblem | null;
 }
 
 /**
@@ -80,5 +81,5 @@ export async function verifySignedChain(events: AsyncIterable<AuditEvent> | Iter
   const latest = valid.reduce<SignedHead | null>((a, h) => (!a || h.count > a.count ? h : a), null);
   if (latest && latest.count > count) problems.push(`events ${count + 1}–${latest.count} were deleted: a head signed at ${new Date(latest.at).toISOString()} names ${latest.count} events, ${count} are left`);
   if (!latest && count > 0) problems.push('no signed head verifies with this public key');
-  return { ok: problems.length === 0, count, headsChecked: checked, latestSigned: latest ? { count: latest.count, at: latest.at } : null, problems, firstBroken: chain.firstBroken };
+  return { ok: problems.length === 0, count, headsChecked: checked, latestSigned: latest ? { count: latest.count, at: latest.at } : null, problems, firstBroken: chain.firstBroken, chainProblem: chain.problemCode };
 }

@@ -66,8 +66,13 @@ export interface ChainReport {
   count: number;
   firstBroken: number | null; // seq (row position) of the first event that does not verify
   problem: string | null;
+  /** What `problem` says, for a door that words it in its own language (the event is `firstBroken`). */
+  problemCode: ChainProblem | null;
   anchor: 'ok' | 'missing' | 'ahead' | 'mismatch' | 'invalid';
 }
+
+/** How a chain breaks: an event missing, out of order, not linked to the one before, or changed. */
+export type ChainProblem = 'missing' | 'out-of-order' | 'unlinked' | 'changed';
 
 /** The anchor kept outside the database, with whether its MAC verified under the vault's key. */
 export interface AuditAnchor {
@@ -91,6 +96,7 @@ export class AuditChainChecker {
   private expected = 1;
   private firstBroken: number | null = null;
   private problem: string | null = null;
+  private problemCode: ChainProblem | null = null;
   private anchoredHash: string | null = null;
 
   constructor(anchor?: AuditAnchor | null) {
@@ -103,12 +109,15 @@ export class AuditChainChecker {
       if (e.seq !== this.expected) {
         this.firstBroken = this.expected;
         this.problem = e.seq > this.expected ? `event ${this.expected} is missing` : `event ${e.seq} is out of order`;
+        this.problemCode = e.seq > this.expected ? 'missing' : 'out-of-order';
       } else if (e.prevHash !== this.prev) {
         this.firstBroken = e.seq;
         this.problem = `event ${e.seq} does not follow the event before it`;
+        this.problemCode = 'unlinked';
       } else if (eventHash(this.prev, canonicalEvent(e)) !== e.hash) {
         this.firstBroken = e.seq;
         this.problem = `event ${e.seq} was changed after it was written`;
+        this.problemCode = 'changed';
       }
     }
     if (this.anchor && e.seq === this.anchor.count) this.anchoredHash = e.hash;
@@ -128,7 +137,7 @@ export class AuditChainChecker {
       else state = 'mismatch';
     }
     const anchorOk = state === 'ok' || (state === 'missing' && (anchor === undefined || count === 0));
-    return { ok: this.firstBroken === null && anchorOk, count, firstBroken: this.firstBroken, problem: this.problem, anchor: state };
+    return { ok: this.firstBroken === null && anchorOk, count, firstBroken: this.firstBroken, problem: this.problem, problemCode: this.problemCode, anchor: state };
   }
 }
 

@@ -733,6 +733,20 @@ describe.skipIf(!RENDERER_BUILT)('journeys in Chromium (built renderer, real mai
     await shows(result, tr('nb', 'audit.intact', { count: chain.count, n: fmt('nb', chain.count) }));
     await shot('audit-verified');
 
+    // An event edited with outside tools: the break is worded in the UI's language, then put back.
+    const db = h.controller.vault().db;
+    const before = db.prepare('SELECT ticket FROM audit_events WHERE seq = 2').get() as { ticket: string | null };
+    // What someone with the key and the stock driver does: drop the append-only trigger first.
+    const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events' AND sql LIKE '%UPDATE%'").all() as Array<{ name: string; sql: string }>;
+    for (const tg of triggers) db.exec(`DROP TRIGGER "${tg.name}"`);
+    db.prepare('UPDATE audit_events SET ticket = ? WHERE seq = 2').run('HD-FORGED');
+    await $('audit-verify').click();
+    await shows(result, tr('nb', 'audit.broken', { seq: fmt('nb', 2), problem: tr('nb', 'audit.problem.changed') }));
+    db.prepare('UPDATE audit_events SET ticket = ? WHERE seq = 2').run(before.ticket);
+    for (const tg of triggers) db.exec(tg.sql);
+    await $('audit-verify').click();
+    await shows(result, tr('nb', 'audit.intact', { count: 2, n: '2' }).split(',')[0]!);
+
     // A filtered export holds exactly the rows the table shows (ticket and free text ignore case).
     await $('audit-filter-user').fill('');
     await $('audit-filter-ticket').fill('hd-20391');

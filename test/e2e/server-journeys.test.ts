@@ -40,6 +40,7 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
   let fx: ServerFixture;
   let store: ServerStore;
   let signHeads: () => Promise<void>;
+  let headsFile = '';
   let server: RunningServer;
   let h: Harness;
   let connection: ConnectionStore;
@@ -79,7 +80,9 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
   beforeAll(async () => {
     fx = await serverFixture('fd-e2e-srv-', { store: backend });
     ({ adminSecret } = serverInit(fx, ADMIN));
-    ({ store, server, url, pin, signHeads } = await startInProcess(fx, serverClock));
+    let audit: { headsFile: string };
+    ({ store, server, url, pin, signHeads, audit } = await startInProcess(fx, serverClock));
+    headsFile = audit.headsFile;
     for (const u of [KARI, PER, OLA]) await store.write((tx) => tx.users.insert({ externalId: null, email: u.email, emailKey: u.email, name: u.name, nameKey: u.name.toLowerCase(), phone: u.phone, organization: u.org, status: 'active' }, Date.now()));
     connection = memoryConnection();
     h = await startHarness({ connection, clock });
@@ -163,6 +166,13 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
     await signHeads();
     await $('audit-verify').click();
     await shows($('audit-verify-result'), 'Intact');
+    // A head in the file outside the database that the server's key did not sign: not intact.
+    const heads = readFileSync(headsFile, 'utf8').trim().split('\n');
+    const forged = { ...JSON.parse(heads.at(-1)!), count: 10_000 };
+    writeFileSync(headsFile, `${[...heads, JSON.stringify(forged)].join('\n')}\n`);
+    await $('audit-verify').click();
+    await shows($('audit-verify-result'), en('audit.heads.mismatch'));
+    writeFileSync(headsFile, `${heads.join('\n')}\n`);
     // The admin adds an agent through the app (the server checks the admin's role).
     const added = await h.page.evaluate(
       (op) => (window as unknown as { api: Record<string, (r: unknown) => Promise<{ ok: boolean }>> }).api['operators:add']!(op),

@@ -144,8 +144,13 @@ export function AuditScreen() {
       ) : null}
       {chain ? (
         <Notice tone={chain.ok && chain.anchor === 'ok' ? 'ok' : 'bad'} testId="audit-verify-result">
-          {chain.ok ? t('audit.intact', { count: chain.count, n: number(chain.count) }) : t('audit.broken', { seq: chain.firstBroken ?? '?', problem: chain.problem ?? '' })}
-          {chain.anchor !== 'ok' ? <div>{t(`audit.anchor.${chain.anchor}`)}</div> : null}
+          {chain.ok
+            ? t('audit.intact', { count: chain.count, n: number(chain.count) })
+            : chain.firstBroken !== null
+              ? t('audit.broken', { seq: number(chain.firstBroken), problem: chain.problemCode ? t(`audit.problem.${chain.problemCode}`) : (chain.problem ?? '') })
+              : t('audit.notVerified')}
+          {/* A server's chain is checked against its signed heads; a vault's against its anchor. */}
+          {chain.anchor !== 'ok' ? <div>{t(isServerMode() ? `audit.heads.${chain.anchor}` : `audit.anchor.${chain.anchor}`)}</div> : null}
         </Notice>
       ) : null}
       <form
