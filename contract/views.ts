@@ -149,7 +149,11 @@ export interface IssuedEnrollment {
   sheetId: string;
   backupCodes?: string[];
 }
-/** What an enrollment sheet shows (a door that renders it itself, such as the command line's PDF). Holds the secret. */
+/**
+ * What an enrollment sheet shows (a door that renders it itself, such as the command line's PDF).
+ * Holds the secret. `key` is grouped by 4; `organizationLogo` is a data: URL; `supportContact` is
+ * whom the user calls with questions (settings; empty: "the helpdesk" in each language).
+ */
 export interface SheetContent {
   language: 'nb' | 'en';
   organizationName: string;

@@ -1,4 +1,5 @@
 import type { Session } from './session.ts';
+import type { RenderedSheet } from '../../contract/index.ts';
 import type { Store, WriteTx } from '../store/port.ts';
 import { fail } from './errors.ts';
 import { requireRole } from './roles.ts';
@@ -7,19 +8,8 @@ import { pendingEnrollmentForSheet } from './enrollment.ts';
 import { renderEnrollmentSheet, type SheetInput } from '../platform/qr-sheet.ts';
 import { auditAction, loadUser, type UserRow } from './actions.ts';
 
-/** A rendered enrollment sheet, ready for the door to print or write; holds the QR secret in its HTML. */
-export interface PreparedSheet {
-  html: string;
-  /** What the sheet shows, for a door that renders it itself (the command line's PDF). */
-  input: SheetInput;
-  /** The paper the sheet is laid out for (setting `paperSize`). */
-  paperSize: 'A4' | 'Letter';
-  userId: number;
-  enrollmentId: number;
-  sheetId: string;
-  language: 'nb' | 'en';
-  backupCodesPage: boolean;
-}
+/** A rendered enrollment sheet, ready for the door to print or write; holds the QR secret in its HTML (the contract's RenderedSheet). */
+export type PreparedSheet = RenderedSheet;
 
 /**
  * Renders the sheet of a pending enrollment (QR, typed key, steps; backup codes on page 2 when

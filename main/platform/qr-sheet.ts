@@ -4,26 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import QRCode from 'qrcode';
 import { sheetCspMeta } from './csp.ts';
+import type { SheetContent } from '../../contract/index.ts';
 
-/** What the sheet shows. `key` is already grouped by 4; `organizationLogo` must be a data: URL. */
-export interface SheetInput {
-  language: 'nb' | 'en';
-  organizationName: string;
-  organizationLogo: string | null;
-  user: { name: string; email: string };
-  uri: string;
-  key: string;
-  issuer: string;
-  account: string;
-  deadline: number;
-  sheetId: string;
-  issuedAt: number;
-  operatorName: string;
-  /** Whom the user calls with questions (settings); empty: "the helpdesk" in each language. */
-  supportContact?: string;
-  backupCodes?: string[];
-  timeZone?: string;
-}
+/** What the sheet shows (the contract's SheetContent): `key` already grouped by 4, `organizationLogo` a data: URL. */
+export type SheetInput = SheetContent;
 
 /** The sheet's wording in both languages (the renderer's translators reuse it). */
 export const SHEET_TEXT = {
