@@ -1,28 +1,10 @@
 import type { AutomationClientRecord, AutomationClientsRepo } from '../../repos/automation-clients.ts';
+import { AUTOMATION_CLIENT_COLUMNS, toAutomationClientRecord, type AutomationClientRow } from '../../automation-client-rows.ts';
 import type { TxState } from '../tx-state.ts';
 
-interface Row {
-  id: string;
-  label: string;
-  scopes: string;
-  verifier: Buffer;
-  created_at: number;
-  created_by: string;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-const COLUMNS = 'id, label, scopes, verifier, created_at, created_by, last_used_at, revoked_at';
-const record = (r: Row): AutomationClientRecord => ({
-  id: r.id,
-  label: r.label,
-  scopes: r.scopes === '' ? [] : r.scopes.split(','),
-  verifier: r.verifier,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-});
+type Row = AutomationClientRow;
+const COLUMNS = AUTOMATION_CLIENT_COLUMNS;
+const record = toAutomationClientRecord;
 
 /** The automation clients of a vault folder that runs behind `factordesk serve` (as PgAutomationClients). */
 export class SqliteAutomationClients implements AutomationClientsRepo {
