@@ -6,13 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { defaultVaultDir } from './store/sqlite/paths.ts';
 import { createApp, registerChannels } from './ipc/setup.ts';
-import { IPC_PREFIX, type EventName, type Events } from '../contract/index.ts';
+import { IPC_PREFIX, type EventName, type Events, type Prefs } from '../contract/index.ts';
 import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './shell/protocol.ts';
 import { generateNonce } from './platform/csp.ts';
 import { mainWindowOptions } from './shell/window-options.ts';
 import { isAllowedNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler } from './shell/navigation.ts';
 import { electronClipboard, electronConnection, electronDialogs, electronPrefs, electronPrinter, openExternal } from './electron/adapters.ts';
 import { buildMenu } from './electron/menu.ts';
+import { watchLanguage } from './app/menu-words.ts';
 import { APP_PARTITION, profileDir } from './shell/profile.ts';
 import { isDevMode, refusedDebugMessage, refusedDebugSwitch } from './shell/packaged.ts';
 
@@ -40,7 +41,9 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let win: BrowserWindow | null = null;
   const emit = <E extends EventName>(event: E, data: Events[E]) => win?.webContents.send(`${IPC_PREFIX}event:${event}`, data);
-  const prefs = electronPrefs();
+  // The menu follows the language setting: laid out again when a change gives another language.
+  let layOutMenu: (language: Prefs['language']) => void = () => {};
+  const prefs = watchLanguage(electronPrefs(), (language) => layOutMenu(language));
   const { controller, dispatch } = createApp({
     dir,
     configured,
@@ -92,16 +95,19 @@ if (!app.requestSingleInstanceLock()) {
       s.setPermissionCheckHandler(permissionCheckHandler);
     }
 
-    Menu.setApplicationMenu(
-      buildMenu(
-        (command) => {
-          if (command === 'lock') controller.lock('manual');
-          else emit('menu:command', { command });
-        },
-        process.platform === 'darwin',
-        dev,
-      ),
-    );
+    layOutMenu = (language) =>
+      Menu.setApplicationMenu(
+        buildMenu(
+          (command) => {
+            if (command === 'lock') controller.lock('manual');
+            else emit('menu:command', { command });
+          },
+          process.platform === 'darwin',
+          dev,
+          language,
+        ),
+      );
+    layOutMenu(prefs.get().language);
 
     const bounds = prefs.bounds();
     win = new BrowserWindow({ ...mainWindowOptions(preloadPath, { dev }), ...(bounds ?? {}) });
