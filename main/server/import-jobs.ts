@@ -9,11 +9,11 @@ import type { Readable } from 'node:stream';
 import type { ImportEncoding } from '../../contract/index.ts';
 import type { ImportReportView, JobStatusView } from '../../contract/views.ts';
 import type { ImportPreview } from '../../contract/imports.ts';
-import type { ServerStore } from '../store/port.ts';
+import type { ServerStore, WriteOptions, WriteTx } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
 import type { ImportProgress } from '../core/import-users.ts';
 import { requireRole } from '../core/roles.ts';
-import { fail, toFactorDeskError } from '../core/errors.ts';
+import { FactorDeskError, fail, toFactorDeskError } from '../core/errors.ts';
 
 /** The largest CSV an import takes over a server (a million users is about 100 MB). */
 export const MAX_IMPORT_BYTES = 2 * 1024 * 1024 * 1024;
@@ -32,6 +32,32 @@ interface Job {
   encoding: ImportEncoding | 'auto';
   abort: AbortController;
   uploading: boolean;
+  /** The file streaming in, while it does (stopping the server ends it). */
+  body: Readable | null;
+}
+
+/**
+ * The store as an upload's import sees it: each write (a batch with its event) first asks
+ * `signedIn` whether the caller's session still holds, so a session that ended (signed out,
+ * disabled, role changed, timed out) writes nothing more, even while its file streams on.
+ */
+function whileSignedIn(store: ServerStore, signedIn: () => Promise<unknown>): ServerStore {
+  const write = async <T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T> => {
+    try {
+      await signedIn();
+    } catch (err) {
+      if (toFactorDeskError(err).code !== 'SESSION_LOCKED') throw err;
+      throw new FactorDeskError('SESSION_LOCKED', 'Your session ended during the import (signed out, disabled or timed out): it stopped there. The batches before are imported, each in the audit; sign in again and import the same file (the rows already in are left unchanged).');
+    }
+    return store.write(fn, opts);
+  };
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 export class ImportJobs {
@@ -58,6 +84,7 @@ export class ImportJobs {
       encoding: req.encoding ?? 'auto',
       abort: new AbortController(),
       uploading: false,
+      body: null,
       view: {
         jobId,
         kind: req.dryRun ? 'import-preview' : 'import',
@@ -95,12 +122,14 @@ export class ImportJobs {
    * Reads the uploaded file `body` into the job (the import, or its dry run) and answers its
    * report or preview. A body that ends before its declared length (the client went away) stops
    * the import where it broke off; the rows committed before stay, each batch with its event.
+   * `signedIn` is asked before each write whether the caller's session still holds.
    */
-  async upload(session: Session, jobId: string, body: Readable, totalBytes: number | null): Promise<ImportReportView | ImportPreview> {
+  async upload(session: Session, jobId: string, body: Readable, totalBytes: number | null, signedIn: () => Promise<unknown>): Promise<ImportReportView | ImportPreview> {
     const job = this.own(session, jobId);
     if (job.view.state !== 'waiting' || job.uploading) fail('CONFLICT', 'This import already has its file: begin a new one.');
     if (this.running() >= IMPORTS_AT_ONCE) fail('RATE_LIMITED', 'Other imports are running on this server: try again in a minute.', { seconds: 60 });
     job.uploading = true;
+    job.body = body;
     job.view.state = 'running';
     if (totalBytes !== null) job.view.totalBytes = totalBytes;
     const started = this.store.clock.now();
@@ -118,7 +147,7 @@ export class ImportJobs {
       // Loaded on demand: the CSV reader is only needed here.
       const result = job.dryRun
         ? await (await import('../core/import-preview.ts')).previewImport(this.store, session, source, options)
-        : await (await import('../core/import-users.ts')).importUsers(this.store, session, source, options);
+        : await (await import('../core/import-users.ts')).importUsers(whileSignedIn(this.store, signedIn), session, source, options);
       this.finish(job, null, result);
       return result;
     } catch (err) {
@@ -128,7 +157,20 @@ export class ImportJobs {
     }
   }
 
+  /**
+   * The server is stopping: each running upload's file is ended where it is, so its import
+   * stops at the last whole line that arrived (the rows before stay, each batch with its event)
+   * and its client is answered with that report, instead of the server waiting for the rest.
+   */
+  stopAll(): void {
+    for (const job of this.jobs.values()) {
+      if (job.view.state !== 'running' || !job.body) continue;
+      job.body.destroy(new FactorDeskError('IO_ERROR', 'The server is stopping: the rest of the file was not imported. Import the same file again when the server is back (the rows already in are left unchanged).'));
+    }
+  }
+
   private finish(job: Job, error: JobStatusView['error'], result: JobStatusView['result']): void {
+    job.body = null;
     if (result && 'rows' in result) job.view.rows = result.rows;
     Object.assign(job.view, { state: error ? 'failed' : 'done', finishedAt: this.store.clock.now(), error, result });
   }

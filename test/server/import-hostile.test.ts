@@ -1,0 +1,99 @@
+// Imports over a server when the caller or the server goes away in the middle (on the embedded
+// store, in this process): a session that ends while its file is still streaming writes no batch
+// after that, and a server that is stopped (SIGTERM) stops a running import at a whole line and
+// answers its client, instead of waiting for an upload that may never end.
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN } from '../fixtures/cli-harness.ts';
+import { serverFixture, serverInit, startInProcess, type ServerFixture } from '../helpers/server.ts';
+import { ServerClient } from '../../main/server/client.ts';
+import { totpAt } from '../../main/core/totp.ts';
+import { ManualClock } from '../../main/core/clock.ts';
+
+const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `hostile${from + i}@example.no,Bruker ${from + i},,Kommune\n`).join('');
+const HEADER = 'email,name,phone,organization\n';
+
+/** Resolves once `probe` is true (polled; the import runs in this process). */
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('imports over a server when the session or the server ends mid-file', () => {
+  let fx: ServerFixture;
+  let srv: Awaited<ReturnType<typeof startInProcess>>;
+  let adminSecret: Buffer;
+  let ca: Buffer;
+  const clock = new ManualClock(Date.now());
+  const clients: ServerClient[] = [];
+  let closed = false;
+
+  async function signIn(): Promise<ServerClient> {
+    clock.advance(31_000);
+    const c = new ServerClient(srv.url, { ca });
+    clients.push(c);
+    const r = await c.call<{ token: string }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: totpAt(adminSecret, clock.now()) });
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    c.token = r.value.token;
+    return c;
+  }
+  const user = (n: number) => srv.store.read((tx) => tx.users.getByEmailKey(`hostile${n}@example.no`));
+
+  beforeAll(async () => {
+    fx = await serverFixture('fd-import-hostile-', { store: 'folder' });
+    adminSecret = serverInit(fx, ADMIN).adminSecret;
+    ca = readFileSync(fx.cert);
+    srv = await startInProcess(fx, clock);
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    if (!closed) await srv?.close();
+    else await srv?.store.close();
+    await fx?.cleanup();
+  });
+
+  it('a session that ends while the file streams (signed out, disabled) writes no batch after that: the upload is answered SESSION_LOCKED', async () => {
+    const c = await signIn();
+    const begun = await c.call<{ jobId: string }>('users:import-begin', {});
+    if (!begun.ok) throw new Error(JSON.stringify(begun));
+    const body = new PassThrough();
+    const up = c.upload<any>(`import/${begun.value.jobId}`, body, null);
+    body.write(HEADER + rows(0, 2500));
+    await until(async () => (await user(1999)) !== null, 'the first batch');
+    // The operator signs out in another window (or an admin disables them).
+    const other = new ServerClient(srv.url, { ca });
+    clients.push(other);
+    other.token = c.token;
+    expect(await other.call('auth/sign-out', {})).toMatchObject({ ok: true });
+    body.end(rows(2500, 5000));
+    expect(await up.result).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED', message: expect.stringMatching(/ended during the import/) } });
+    expect(await user(1999)).not.toBeNull();
+    // Nothing after the first batch went in under the ended session.
+    expect(await user(2000)).toBeNull();
+    expect(await user(7499)).toBeNull();
+  });
+
+  it('stopping the server during an upload that does not end stops the import at a whole line and answers the client; close() does not wait for the file', async () => {
+    const c = await signIn();
+    const begun = await c.call<{ jobId: string }>('users:import-begin', {});
+    if (!begun.ok) throw new Error(JSON.stringify(begun));
+    const body = new PassThrough();
+    const up = c.upload<any>(`import/${begun.value.jobId}`, body, null);
+    // The whole first batch, and half a line of the next: the client then stalls.
+    body.write(HEADER + rows(10_000, 2000) + rows(12_000, 10) + 'hostile12010@exa');
+    await until(async () => (await user(11_999)) !== null, 'the first batch');
+    const stopped = srv.server.close().then(() => 'closed' as const);
+    const late = new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 5_000));
+    expect(await Promise.race([stopped, late])).toBe('closed');
+    closed = true;
+    const answer = await up.result;
+    expect(answer).toMatchObject({ ok: true, value: { inserted: 2010, stopped: { kind: 'read', line: 2012, reason: expect.stringMatching(/server is stopping/) } } });
+    expect(await user(12_009)).not.toBeNull();
+    expect(await srv.store.read((tx) => tx.users.getByEmailKey('hostile12010@exa'))).toBeNull();
+    body.destroy();
+  });
+});
