@@ -3,7 +3,7 @@
  * (`users:import-begin`), streams the CSV to `POST /api/v1/import/JOB_ID`, and follows it with
  * `jobs:status` from any connection of the same caller. The rows go through the same import
  * service as on a vault: each committed batch with its audit event. Jobs live in the instance
- * that began them, for an hour after they end.
+ * that began them, for an hour after they end (each caller's latest few).
  */
 import type { Readable } from 'node:stream';
 import type { ImportEncoding } from '../../contract/index.ts';
@@ -23,6 +23,8 @@ export const IMPORTS_AT_ONCE = 2;
 const WAIT_MS = 5 * 60_000;
 const KEEP_MS = 60 * 60_000;
 const MAX_JOBS = 200;
+/** Finished jobs kept per caller (the latest): one caller's many imports never fill the table for the others. */
+const KEEP_FINISHED_PER_CALLER = 10;
 
 interface Job {
   view: JobStatusView;
@@ -75,6 +77,9 @@ export class ImportJobs {
     if (req.totalBytes !== undefined && req.totalBytes > MAX_IMPORT_BYTES) fail('BAD_REQUEST', `The file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GB: split it.`, { field: 'totalBytes' });
     const mine = [...this.jobs.values()].filter((j) => j.owner === session.operatorId && (j.view.state === 'waiting' || j.view.state === 'running'));
     if (mine.length > 0) fail('CONFLICT', 'An import of yours is already running on this server: wait for it or cancel it.');
+    this.dropFinished((j) => j.owner === session.operatorId, KEEP_FINISHED_PER_CALLER - 1);
+    // Still full: the oldest finished reports give way before a new import is refused.
+    if (this.jobs.size >= MAX_JOBS) this.dropFinished(() => true, Math.max(0, MAX_JOBS - 1 - (this.jobs.size - this.finishedCount())));
     if (this.jobs.size >= MAX_JOBS) fail('RATE_LIMITED', 'Too many imports on this server right now: try again in a few minutes.', { seconds: 60 });
     const jobId = this.store.random.bytes(16).toString('hex');
     const now = this.store.clock.now();
@@ -179,6 +184,18 @@ export class ImportJobs {
     const job = this.jobs.get(jobId);
     if (!job || job.owner !== session.operatorId) fail('NOT_FOUND', 'There is no such import on this server (a job is followed on the server instance that began it, for an hour after it ends).');
     return job;
+  }
+
+  /** Drops the oldest finished jobs that `which` picks, keeping the latest `keep` of them. */
+  private dropFinished(which: (j: Job) => boolean, keep: number): void {
+    const done = [...this.jobs].filter(([, j]) => j.view.finishedAt !== null && which(j)).sort((a, b) => a[1].view.finishedAt! - b[1].view.finishedAt!);
+    for (const [id] of done.slice(0, Math.max(0, done.length - keep))) this.jobs.delete(id);
+  }
+
+  private finishedCount(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) if (j.view.finishedAt !== null) n++;
+    return n;
   }
 
   private running(): number {

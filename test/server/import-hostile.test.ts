@@ -3,7 +3,7 @@
 // after that, and a server that is stopped (SIGTERM) stops a running import at a whole line and
 // answers its client, instead of waiting for an upload that may never end.
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN } from '../fixtures/cli-harness.ts';
 import { serverFixture, serverInit, startInProcess, type ServerFixture } from '../helpers/server.ts';
@@ -75,6 +75,21 @@ describe('imports over a server when the session or the server ends mid-file', (
     // Nothing after the first batch went in under the ended session.
     expect(await user(2000)).toBeNull();
     expect(await user(7499)).toBeNull();
+  });
+
+  it('one caller who begins and ends many imports (each file refused at once) never fills the server for the others: only their latest reports are kept', { timeout: 60_000 }, async () => {
+    const c = await signIn();
+    const ids: string[] = [];
+    for (let i = 0; i < 210; i++) {
+      const begun = await c.call<{ jobId: string }>('users:import-begin', {});
+      expect(begun, `begin ${i}`).toMatchObject({ ok: true });
+      if (!begun.ok) return;
+      ids.push(begun.value.jobId);
+      const junk = Buffer.from('\u0000binary');
+      expect(await c.upload(`import/${begun.value.jobId}`, Readable.from([junk]), junk.length).result).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    expect(await c.call('jobs:status', { jobId: ids.at(-1) })).toMatchObject({ ok: true, value: { state: 'failed' } });
+    expect(await c.call('jobs:status', { jobId: ids[0] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
   it('stopping the server during an upload that does not end stops the import at a whole line and answers the client; close() does not wait for the file', async () => {
