@@ -132,7 +132,11 @@ export class ImportJobs {
   async upload(session: Session, jobId: string, body: Readable, totalBytes: number | null, signedIn: () => Promise<unknown>): Promise<ImportReportView | ImportPreview> {
     const job = this.own(session, jobId);
     if (job.view.state !== 'waiting' || job.uploading) fail('CONFLICT', 'This import already has its file: begin a new one.');
-    if (this.running() >= IMPORTS_AT_ONCE) fail('RATE_LIMITED', 'Other imports are running on this server: try again in a minute.', { seconds: 60 });
+    if (this.running() >= IMPORTS_AT_ONCE) {
+      // Nothing of the file was read: the job goes, so the caller can begin again in a minute.
+      this.jobs.delete(jobId);
+      fail('RATE_LIMITED', 'Other imports are running on this server: try again in a minute.', { seconds: 60 });
+    }
     job.uploading = true;
     job.body = body;
     job.view.state = 'running';

@@ -10,6 +10,8 @@ import { serverFixture, serverInit, startInProcess, type ServerFixture } from '.
 import { ServerClient } from '../../main/server/client.ts';
 import { totpAt } from '../../main/core/totp.ts';
 import { ManualClock } from '../../main/core/clock.ts';
+import { addOperator } from '../../main/core/operators.ts';
+import { base32Decode } from '../fixtures/cli-harness.ts';
 
 const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `hostile${from + i}@example.no,Bruker ${from + i},,Kommune\n`).join('');
 const HEADER = 'email,name,phone,organization\n';
@@ -32,11 +34,11 @@ describe('imports over a server when the session or the server ends mid-file', (
   const clients: ServerClient[] = [];
   let closed = false;
 
-  async function signIn(): Promise<ServerClient> {
+  async function signIn(who: { name: string; password: string } = ADMIN, secret: Buffer = adminSecret): Promise<ServerClient> {
     clock.advance(31_000);
     const c = new ServerClient(srv.url, { ca });
     clients.push(c);
-    const r = await c.call<{ token: string }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: totpAt(adminSecret, clock.now()) });
+    const r = await c.call<{ token: string }>('auth/sign-in', { name: who.name, password: who.password, otp: totpAt(secret, clock.now()) });
     if (!r.ok) throw new Error(JSON.stringify(r));
     c.token = r.value.token;
     return c;
@@ -90,6 +92,41 @@ describe('imports over a server when the session or the server ends mid-file', (
     }
     expect(await c.call('jobs:status', { jobId: ids.at(-1) })).toMatchObject({ ok: true, value: { state: 'failed' } });
     expect(await c.call('jobs:status', { jobId: ids[0] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('an upload refused because the server runs its two imports already does not leave the job behind: the caller begins again later', async () => {
+    // Two more admins, each with their second factor enrolled at the first sign-in.
+    const adminRow = (await srv.store.read((tx) => tx.operators.getByNameKey(ADMIN.name)))!;
+    const admins: Array<{ name: string; password: string; secret: Buffer }> = [];
+    for (const name of ['berit', 'carl']) {
+      const who = { name, password: `a long passphrase for ${name} 42` };
+      await addOperator(srv.store, { operatorId: adminRow.id, name: ADMIN.name, displayName: ADMIN.name, role: 'admin', emailKey: null, signedInAt: clock.now(), via: 'cli' }, { name, displayName: name, role: 'admin', password: who.password });
+      const e = await new ServerClient(srv.url, { ca }).call<{ otpUri: string }>('auth/sign-in', who);
+      admins.push({ ...who, secret: base32Decode(new URL(e.ok ? e.value.otpUri : 'x:').searchParams.get('secret')!) });
+    }
+    const [a, b, c] = [await signIn(), await signIn(admins[0], admins[0]!.secret), await signIn(admins[1], admins[1]!.secret)];
+    // a and b hold the instance's two import slots with files that stall.
+    const stalled: PassThrough[] = [];
+    const uploads: Array<Promise<unknown>> = [];
+    for (const [who, from] of [[a, 30_000], [b, 40_000]] as const) {
+      const begun = await who.call<{ jobId: string }>('users:import-begin', {});
+      if (!begun.ok) throw new Error(JSON.stringify(begun));
+      const body = new PassThrough();
+      stalled.push(body);
+      uploads.push(who.upload(`import/${begun.value.jobId}`, body, null).result);
+      body.write(HEADER + rows(from, 10));
+      await until(async () => ((await who.call<any>('jobs:status', { jobId: begun.value.jobId })) as any).value?.state === 'running', 'the upload to run');
+    }
+    const first = await c.call<{ jobId: string }>('users:import-begin', {});
+    if (!first.ok) throw new Error(JSON.stringify(first));
+    const file = Buffer.from(HEADER + rows(50_000, 3));
+    expect(await c.upload(`import/${first.value.jobId}`, Readable.from([file]), file.length).result).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    // "Try again in a minute": not "an import of yours is already running" for five minutes.
+    const again = await c.call<{ jobId: string }>('users:import-begin', {});
+    expect(again).toMatchObject({ ok: true });
+    for (const body of stalled) body.end();
+    await Promise.all(uploads);
+    if (again.ok) expect(await c.upload(`import/${again.value.jobId}`, Readable.from([file]), file.length).result).toMatchObject({ ok: true, value: { inserted: 3 } });
   });
 
   it('stopping the server during an upload that does not end stops the import at a whole line and answers the client; close() does not wait for the file', async () => {
