@@ -89,6 +89,8 @@ export interface ApiServerOptions {
   searches?: DirectorySearches;
   /** What "Verify" checks the audit with: the audit public key, and the file of signed heads kept outside the database. */
   audit?: { publicKey: string; headsFile: string | null };
+  /** The instance's import jobs (made when not given; startApiServer stops them when it closes). */
+  imports?: ImportJobs;
 }
 
 const ValidateBody = z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) });
@@ -187,7 +189,7 @@ export function serverChannelNames(): string[] {
 export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, sealer } = opts;
   const searches = opts.searches ?? new DirectorySearches();
-  const jobs = new ImportJobs(store);
+  const jobs = opts.imports ?? new ImportJobs(store);
   const guarded = createGuard(serverHandlers(store, sealer, searches, opts.smtpPasswordSet ?? false, jobs, opts.audit), {
     onRefused: async (channel, code, session) => {
       if (code !== 'FORBIDDEN' || !session) return;
@@ -312,7 +314,8 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     (async () => {
       const session = (await sessionForRequest(req)) ?? fail('SESSION_LOCKED', 'Sign in first.');
       requireRole(session, 'users:import');
-      return jobs.upload(session, jobId, body, declared);
+      // Each batch is written only while the session holds: signed out or disabled mid-file, the import stops.
+      return jobs.upload(session, jobId, body, declared, () => sessionForToken(store, token!));
     })().then(
       (value) => send(200, { ok: true, value }),
       (err: unknown) => {
@@ -424,7 +427,8 @@ export interface RunningServer {
 /** Starts the HTTPS server on host:port. */
 export async function startApiServer(opts: ApiServerOptions, listen: { host: string; port: number }): Promise<RunningServer> {
   const searches = opts.searches ?? new DirectorySearches();
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler({ ...opts, searches }));
+  const imports = opts.imports ?? new ImportJobs(opts.store);
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, apiHandler({ ...opts, searches, imports }));
   // Not Node's own whole-request limit: an import streams its file for as long as it takes. A
   // request's body has its own deadline (BODY_DEADLINE_MS), an upload a limit on silence.
   server.requestTimeout = 0;
@@ -444,6 +448,8 @@ export async function startApiServer(opts: ApiServerOptions, listen: { host: str
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // An upload in flight may never end (a stalled client): its import stops at its last whole line and answers.
+        imports.stopAll();
       }).then(() => searches.flushAll(opts.store)),
   };
 }

@@ -3,17 +3,17 @@
  * (`users:import-begin`), streams the CSV to `POST /api/v1/import/JOB_ID`, and follows it with
  * `jobs:status` from any connection of the same caller. The rows go through the same import
  * service as on a vault: each committed batch with its audit event. Jobs live in the instance
- * that began them, for an hour after they end.
+ * that began them, for an hour after they end (each caller's latest few).
  */
 import type { Readable } from 'node:stream';
 import type { ImportEncoding } from '../../contract/index.ts';
 import type { ImportReportView, JobStatusView } from '../../contract/views.ts';
 import type { ImportPreview } from '../../contract/imports.ts';
-import type { ServerStore } from '../store/port.ts';
+import type { ServerStore, WriteOptions, WriteTx } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
 import type { ImportProgress } from '../core/import-users.ts';
 import { requireRole } from '../core/roles.ts';
-import { fail, toFactorDeskError } from '../core/errors.ts';
+import { FactorDeskError, fail, toFactorDeskError } from '../core/errors.ts';
 
 /** The largest CSV an import takes over a server (a million users is about 100 MB). */
 export const MAX_IMPORT_BYTES = 2 * 1024 * 1024 * 1024;
@@ -23,6 +23,8 @@ export const IMPORTS_AT_ONCE = 2;
 const WAIT_MS = 5 * 60_000;
 const KEEP_MS = 60 * 60_000;
 const MAX_JOBS = 200;
+/** Finished jobs kept per caller (the latest): one caller's many imports never fill the table for the others. */
+const KEEP_FINISHED_PER_CALLER = 10;
 
 interface Job {
   view: JobStatusView;
@@ -32,6 +34,32 @@ interface Job {
   encoding: ImportEncoding | 'auto';
   abort: AbortController;
   uploading: boolean;
+  /** The file streaming in, while it does (stopping the server ends it). */
+  body: Readable | null;
+}
+
+/**
+ * The store as an upload's import sees it: each write (a batch with its event) first asks
+ * `signedIn` whether the caller's session still holds, so a session that ended (signed out,
+ * disabled, role changed, timed out) writes nothing more, even while its file streams on.
+ */
+function whileSignedIn(store: ServerStore, signedIn: () => Promise<unknown>): ServerStore {
+  const write = async <T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T> => {
+    try {
+      await signedIn();
+    } catch (err) {
+      if (toFactorDeskError(err).code !== 'SESSION_LOCKED') throw err;
+      throw new FactorDeskError('SESSION_LOCKED', 'Your session ended during the import (signed out, disabled or timed out): it stopped there. The batches before are imported, each in the audit; sign in again and import the same file (the rows already in are left unchanged).');
+    }
+    return store.write(fn, opts);
+  };
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 export class ImportJobs {
@@ -49,6 +77,9 @@ export class ImportJobs {
     if (req.totalBytes !== undefined && req.totalBytes > MAX_IMPORT_BYTES) fail('BAD_REQUEST', `The file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GB: split it.`, { field: 'totalBytes' });
     const mine = [...this.jobs.values()].filter((j) => j.owner === session.operatorId && (j.view.state === 'waiting' || j.view.state === 'running'));
     if (mine.length > 0) fail('CONFLICT', 'An import of yours is already running on this server: wait for it or cancel it.');
+    this.dropFinished((j) => j.owner === session.operatorId, KEEP_FINISHED_PER_CALLER - 1);
+    // Still full: the oldest finished reports give way before a new import is refused.
+    if (this.jobs.size >= MAX_JOBS) this.dropFinished(() => true, Math.max(0, MAX_JOBS - 1 - (this.jobs.size - this.finishedCount())));
     if (this.jobs.size >= MAX_JOBS) fail('RATE_LIMITED', 'Too many imports on this server right now: try again in a few minutes.', { seconds: 60 });
     const jobId = this.store.random.bytes(16).toString('hex');
     const now = this.store.clock.now();
@@ -58,6 +89,7 @@ export class ImportJobs {
       encoding: req.encoding ?? 'auto',
       abort: new AbortController(),
       uploading: false,
+      body: null,
       view: {
         jobId,
         kind: req.dryRun ? 'import-preview' : 'import',
@@ -95,12 +127,18 @@ export class ImportJobs {
    * Reads the uploaded file `body` into the job (the import, or its dry run) and answers its
    * report or preview. A body that ends before its declared length (the client went away) stops
    * the import where it broke off; the rows committed before stay, each batch with its event.
+   * `signedIn` is asked before each write whether the caller's session still holds.
    */
-  async upload(session: Session, jobId: string, body: Readable, totalBytes: number | null): Promise<ImportReportView | ImportPreview> {
+  async upload(session: Session, jobId: string, body: Readable, totalBytes: number | null, signedIn: () => Promise<unknown>): Promise<ImportReportView | ImportPreview> {
     const job = this.own(session, jobId);
     if (job.view.state !== 'waiting' || job.uploading) fail('CONFLICT', 'This import already has its file: begin a new one.');
-    if (this.running() >= IMPORTS_AT_ONCE) fail('RATE_LIMITED', 'Other imports are running on this server: try again in a minute.', { seconds: 60 });
+    if (this.running() >= IMPORTS_AT_ONCE) {
+      // Nothing of the file was read: the job goes, so the caller can begin again in a minute.
+      this.jobs.delete(jobId);
+      fail('RATE_LIMITED', 'Other imports are running on this server: try again in a minute.', { seconds: 60 });
+    }
     job.uploading = true;
+    job.body = body;
     job.view.state = 'running';
     if (totalBytes !== null) job.view.totalBytes = totalBytes;
     const started = this.store.clock.now();
@@ -118,7 +156,7 @@ export class ImportJobs {
       // Loaded on demand: the CSV reader is only needed here.
       const result = job.dryRun
         ? await (await import('../core/import-preview.ts')).previewImport(this.store, session, source, options)
-        : await (await import('../core/import-users.ts')).importUsers(this.store, session, source, options);
+        : await (await import('../core/import-users.ts')).importUsers(whileSignedIn(this.store, signedIn), session, source, options);
       this.finish(job, null, result);
       return result;
     } catch (err) {
@@ -128,7 +166,20 @@ export class ImportJobs {
     }
   }
 
+  /**
+   * The server is stopping: each running upload's file is ended where it is, so its import
+   * stops at the last whole line that arrived (the rows before stay, each batch with its event)
+   * and its client is answered with that report, instead of the server waiting for the rest.
+   */
+  stopAll(): void {
+    for (const job of this.jobs.values()) {
+      if (job.view.state !== 'running' || !job.body) continue;
+      job.body.destroy(new FactorDeskError('IO_ERROR', 'The server is stopping: the rest of the file was not imported. Import the same file again when the server is back (the rows already in are left unchanged).'));
+    }
+  }
+
   private finish(job: Job, error: JobStatusView['error'], result: JobStatusView['result']): void {
+    job.body = null;
     if (result && 'rows' in result) job.view.rows = result.rows;
     Object.assign(job.view, { state: error ? 'failed' : 'done', finishedAt: this.store.clock.now(), error, result });
   }
@@ -137,6 +188,18 @@ export class ImportJobs {
     const job = this.jobs.get(jobId);
     if (!job || job.owner !== session.operatorId) fail('NOT_FOUND', 'There is no such import on this server (a job is followed on the server instance that began it, for an hour after it ends).');
     return job;
+  }
+
+  /** Drops the oldest finished jobs that `which` picks, keeping the latest `keep` of them. */
+  private dropFinished(which: (j: Job) => boolean, keep: number): void {
+    const done = [...this.jobs].filter(([, j]) => j.view.finishedAt !== null && which(j)).sort((a, b) => a[1].view.finishedAt! - b[1].view.finishedAt!);
+    for (const [id] of done.slice(0, Math.max(0, done.length - keep))) this.jobs.delete(id);
+  }
+
+  private finishedCount(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) if (j.view.finishedAt !== null) n++;
+    return n;
   }
 
   private running(): number {

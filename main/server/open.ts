@@ -60,6 +60,8 @@ export async function openServerStore(value: string, dataKey: Buffer | null, clo
     const e = err as { code?: string; message?: string };
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') fail('VAULT_MISSING', 'The database server cannot be reached: check that PostgreSQL runs and the --store address.');
     if (e.code === '28P01' || e.code === '28000') fail('SIGNIN_FAILED', 'The database refused the sign-in: check the role in --store and the password in PGPASSFILE or PGPASSWORD.');
+    // No password to answer the database's SCRAM sign-in with (pg's own words: "SASL: ... client password must be a string").
+    if (/^SASL: .*password must be a (non-empty )?string/.test(e.message ?? '')) fail('SIGNIN_FAILED', 'The database asks for a password: put it in a PGPASSFILE or the PGPASSWORD environment variable (never in --store).');
     if (e.code === '3D000') fail('VAULT_MISSING', 'The database named in --store does not exist: create it first (createdb).');
     fail('IO_ERROR', `The database cannot be opened: ${e.message ?? 'unknown error'}`);
   }

@@ -1,6 +1,7 @@
 import { DirectorySearches } from '../../core/directory-searches.ts';
 import { checkSiteBasics } from '../../core/settings.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { spkiPin } from '../../server/client.ts';
 import { str, type Command } from '../command.ts';
 import { emailArg, textArg } from '../args.ts';
@@ -152,9 +153,30 @@ const hostPort = (a: { address: string; port: number; family: string }) => `${a.
 /** A failed listen as a coded error: the address in use or not allowed; anything else as it is. */
 function listenError(err: unknown, where: string, verb: string): unknown {
   const code = (err as { code?: string }).code;
+  const host = where.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   if (code === 'EADDRINUSE') return new FactorDeskError('IO_ERROR', `Something else ${verb} ${where} already.`);
   if (code === 'EACCES') return new FactorDeskError('IO_ERROR', `Not allowed to listen on ${where} (ports below 1024 need privileges).`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new FactorDeskError('IO_ERROR', `The host ${host} is not known: give one of this computer's addresses (or 0.0.0.0 for all).`);
+  if (code === 'EADDRNOTAVAIL') return new FactorDeskError('IO_ERROR', `${host} is not an address of this computer: give one of its addresses (or 0.0.0.0 for all).`);
+  if (typeof code === 'string' && code.startsWith('ERR_OSSL')) return new FactorDeskError('BAD_REQUEST', 'The TLS certificate or key cannot be used by the server; make them again (PEM, without a passphrase).');
   return err;
+}
+
+/** Refuses a TLS certificate and key the server could not answer with, naming the file that is wrong. */
+function checkTls(cert: Buffer, key: Buffer, certFile: string, keyFile: string): void {
+  let x509: X509Certificate;
+  let privateKey: KeyObject;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    fail('BAD_REQUEST', `--tls-cert ${certFile} holds no PEM certificate (is it the key?).`);
+  }
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    fail('BAD_REQUEST', `--tls-key ${keyFile} holds no PEM private key without a passphrase (is it the certificate?).`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) fail('BAD_REQUEST', `The TLS certificate ${certFile} and the key ${keyFile} do not belong together: give the key the certificate was made for.`);
 }
 
 export const serve: Command = {
@@ -202,6 +224,7 @@ password from FACTORDESK_SMTP_PASSWORD).`,
     } catch {
       fail('BAD_REQUEST', 'The TLS certificate or key file cannot be read.');
     }
+    checkTls(cert, tlsKey, certFile, keyFileTls);
     const store = await openKeyedStore(storeArg, keys, ctx.clock, systemRandom);
     const headsArg = str(p, 'heads-file');
     const headsFile = headsArg !== undefined ? pathArg(headsArg, 'heads file') : keyFile !== undefined ? `${pathArg(keyFile, 'key file')}.heads.jsonl` : null;

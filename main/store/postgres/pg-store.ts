@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Socket } from 'node:net';
 import pg from 'pg';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
@@ -277,7 +278,19 @@ export class PostgresStore implements ServerStore {
  * under an advisory lock) and gives the data set an id on first use.
  */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, types: TYPES });
+  // The sockets of the first connection: a sign-in that fails on this side (no password to
+  // answer SCRAM with) leaves pg's socket open until the database's authentication timeout (a minute).
+  const opening = new Set<Socket>();
+  let opened = false;
+  const stream = () => {
+    const socket = new Socket();
+    if (!opened) {
+      opening.add(socket);
+      socket.once('close', () => opening.delete(socket));
+    }
+    return socket;
+  };
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, types: TYPES, stream });
   // An idle pooled connection that drops (server restart) must not crash the process.
   pool.on('error', () => {});
   try {
@@ -295,7 +308,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
       client.release();
     }
   } catch (err) {
+    for (const socket of opening) socket.destroy();
     await pool.end().catch(() => {});
     throw err;
+  } finally {
+    opened = true;
+    opening.clear();
   }
 }
