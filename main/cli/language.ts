@@ -2,6 +2,7 @@
 // LANG, in the order POSIX reads them, starting with nb, no or nn), else English. The services'
 // messages are English; the error line a person reads is chosen by its code, as in the app.
 import type { ErrorCode } from '../core/errors.ts';
+import type { PasswordProblem } from '../core/passwords.ts';
 
 export type CliLanguage = 'nb' | 'en';
 
@@ -57,4 +58,15 @@ export const NB_ERRORS: Record<ErrorCode, string> = {
   SERVICE_KEY_RETIRED: 'Tjenestenøkler er avviklet: en nøkkelfil låser opp hvelvnøkkelen, og dermed alt i hvelvet. En innloggingstjeneste sjekker koder med POST /api/v1/validate hos «factordesk serve», med en tjenesteklient (service-client create); et lokalt hvelv kjører serve på hvelvet, på samme maskin, og lytter på 127.0.0.1.',
   VAULT_READ_ONLY: 'Hvelvet kan bare leses nå (mappen er skrivebeskyttet eller disken er full): ingenting ble endret.',
   INTERNAL: 'Noe gikk galt inne i FactorDesk; mer vises ikke med vilje.',
+};
+
+/** Why a password was refused, in bokmål, by the core's `details.problem` (as the app says it). */
+export const NB_PASSWORD_PROBLEMS: Record<PasswordProblem, string> = {
+  'at least 15 characters': 'Passordet må ha minst 15 tegn. Velg for eksempel fire eller fem ord som ikke hører sammen.',
+  'at most 256 characters': 'Passordet kan ha høyst 256 tegn.',
+  'a commonly used password': 'Dette er et mye brukt passord. Velg noe annet, for eksempel fire eller fem ord som ikke hører sammen.',
+  repetitive: 'Passordet gjentar seg eller er en rekkefølge (som «aaaa», «1234» eller «qwerty»). Velg noe annet, for eksempel fire eller fem ord som ikke hører sammen.',
+  sequential: 'Passordet gjentar seg eller er en rekkefølge (som «aaaa», «1234» eller «qwerty»). Velg noe annet, for eksempel fire eller fem ord som ikke hører sammen.',
+  'the name of the product or the operator': 'Passordet er for det meste navnet ditt eller navnet på produktet. Velg noe annet, for eksempel fire eller fem ord som ikke hører sammen.',
+  'easy to guess': 'Passordet er for lett å gjette (vanlige ord, navn, datoer, gjentakelser eller tastaturmønstre). Velg noe annet, for eksempel fire eller fem ord som ikke hører sammen.',
 };

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { FactorDeskError, toFactorDeskError, type ErrorCode } from '../core/errors.ts';
 import { localizeTimes } from './format.ts';
-import { NB_ERRORS, type CliLanguage } from './language.ts';
+import { NB_ERRORS, NB_PASSWORD_PROBLEMS, type CliLanguage } from './language.ts';
 
 /** Exit codes of the command line (documented in README-cli.md). */
 export const EXIT = {
@@ -175,8 +175,11 @@ export class Output {
       this.stdout.write(JSON.stringify({ ok: false, error, warnings: this.warnings }) + '\n');
     } else {
       if (this.language === 'nb') {
-        // The bokmål line by code, then the service's own (English) words, which name the specifics.
-        this.stderr.write(`factordesk: ${NB_ERRORS[e.code]} (${e.code})\n  ${message}\n`);
+        // The bokmål line by code, then the service's own (English) words, which name the specifics;
+        // a refused password's reason is known in bokmål, so that line says it all.
+        const problem = e.code === 'WEAK_PASSWORD' ? e.details?.problem : undefined;
+        const reason = typeof problem === 'string' && Object.hasOwn(NB_PASSWORD_PROBLEMS, problem) ? NB_PASSWORD_PROBLEMS[problem as keyof typeof NB_PASSWORD_PROBLEMS] : null;
+        this.stderr.write(reason ? `factordesk: ${reason} (${e.code})\n` : `factordesk: ${NB_ERRORS[e.code]} (${e.code})\n  ${message}\n`);
         if (extra?.hintNb ?? extra?.hint) this.stderr.write(`${extra?.hintNb ?? extra?.hint}\n`);
       } else {
         this.stderr.write(`factordesk: ${message} (${e.code})\n`);

@@ -90,17 +90,26 @@ function safeLogo(logo: string | null): string | null {
   return LOGO_RE.test(logo) ? logo : null;
 }
 
-/** Formats a time for the sheet's language, e.g. "3. desember 2026 kl. 14:00" / "3 December 2026 at 14:00". */
+/**
+ * Formats a time for the sheet's language with its offset from UTC, e.g. "3. desember 2026 kl.
+ * 14:00 (UTC+01:00)" / "3 December 2026 at 14:00 (UTC+01:00)": a sheet may be read in another
+ * zone than it was printed in, and the command line writes times the same way.
+ */
 export function formatSheetTime(ms: number, language: 'nb' | 'en', timeZone?: string): string {
-  return new Intl.DateTimeFormat(language === 'nb' ? 'nb-NO' : 'en-GB', {
+  const zone = timeZone ? { timeZone } : {};
+  const local = new Intl.DateTimeFormat(language === 'nb' ? 'nb-NO' : 'en-GB', {
     day: 'numeric',
     month: 'long',
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-    ...(timeZone ? { timeZone } : {}),
+    ...zone,
   }).format(new Date(ms));
+  // "GMT+01:00" (or "GMT" at offset zero), whatever the language.
+  const name = new Intl.DateTimeFormat('en-US', { timeZoneName: 'longOffset', ...zone }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const offset = name === 'GMT' ? '+00:00' : name.replace(/^GMT/, '').replace('\u2212', '-');
+  return `${local} (UTC${offset})`;
 }
 
 /** The inline SVG QR (black on white, quiet zone of 4 modules) without any namespace URL. */

@@ -36,6 +36,21 @@ describe('CLI language', () => {
     expect(missing.stderr).toMatch(/Hvelvmappen mangler eller kan ikke leses\. \(VAULT_MISSING\)/);
   });
 
+  it('LANG=nb: a refused password says in bokmål what is wrong with it, as the app does (issue 12, item 15)', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['123456789012345', /Dette er et mye brukt passord/],
+      ['               x', /Passordet gjentar seg eller er en rekkefølge/],
+      ['kort', /Passordet må ha minst 15 tegn/],
+    ];
+    for (const [password, nb] of cases) {
+      const r = await runCli(['--vault', join(root, 'weak'), 'init', '--name', 'anne'], { LANG: 'nb_NO.UTF-8', FACTORDESK_PASSWORD: password });
+      expect(r.status, password).toBe(2);
+      expect(r.stderr, password).toMatch(new RegExp(`^factordesk: ${nb.source}[^\\n]*\\(WEAK_PASSWORD\\)\\n$`));
+      // Only bokmål: the English reason is not repeated under it.
+      expect(r.stderr, password).not.toMatch(/password|Choose another/);
+    }
+  });
+
   it('English otherwise; --json keeps the English message under any locale', async () => {
     const en = await runCli(['no-such-command'], { LANG: 'en_US.UTF-8' });
     expect(en.stderr).toMatch(/^factordesk: Unknown command 'no-such-command'\. \(BAD_REQUEST\)\nRun "factordesk --help"/);

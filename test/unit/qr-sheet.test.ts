@@ -154,6 +154,15 @@ describe('renderEnrollmentSheet', () => {
     expect(en).toContain('Set up before / Sett opp før 3 December 2026 at 14:00');
     const utc = await renderEnrollmentSheet(input({ language: 'en', timeZone: 'UTC' }));
     expect(utc).toContain('3 December 2026 at 13:00');
-    expect(formatSheetTime(Date.UTC(2026, 6, 1, 22, 30), 'nb', 'Europe/Oslo')).toBe('2. juli 2026 kl. 00:30');
+    expect(formatSheetTime(Date.UTC(2026, 6, 1, 22, 30), 'nb', 'Europe/Oslo')).toBe('2. juli 2026 kl. 00:30 (UTC+02:00)');
+  });
+
+  it('names the zone of every time it prints, so a sheet read elsewhere is not an hour off (issue 12, item 18)', async () => {
+    expect(formatSheetTime(Date.UTC(2026, 11, 3, 13, 0), 'nb', 'Europe/Oslo')).toBe('3. desember 2026 kl. 14:00 (UTC+01:00)');
+    expect(formatSheetTime(Date.UTC(2026, 11, 3, 13, 0), 'en', 'UTC')).toBe('3 December 2026 at 13:00 (UTC+00:00)');
+    expect(formatSheetTime(Date.UTC(2026, 11, 3, 13, 0), 'en', 'America/St_Johns')).toBe('3 December 2026 at 09:30 (UTC-03:30)');
+    const nb = await renderEnrollmentSheet(input({ language: 'nb', timeZone: 'Europe/Oslo' }));
+    expect(nb).toContain('Sett opp før / Set up before 3. desember 2026 kl. 14:00 (UTC+01:00)');
+    expect(nb).toContain('Utstedt / Issued 26. november 2026 kl. 14:00 (UTC+01:00)');
   });
 });
