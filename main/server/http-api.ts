@@ -315,7 +315,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       const session = (await sessionForRequest(req)) ?? fail('SESSION_LOCKED', 'Sign in first.');
       requireRole(session, 'users:import');
       // Each batch is written only while the session holds: signed out or disabled mid-file, the import stops.
-      return jobs.upload(session, jobId, body, declared, () => sessionForToken(store, token!));
+      return jobs.upload(session, jobId, body, declared, async () => (await sessionForRequest(req)) ?? fail('SESSION_LOCKED', 'The session or client that began this import has ended.'));
     })().then(
       (value) => send(200, { ok: true, value }),
       (err: unknown) => {
