@@ -356,6 +356,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const upload = /^\/api\/v1\/import\/([0-9a-f]{32})$/.exec(path);
     if (upload) return importUpload(req, upload[1]!, type, sendRaw);
+    if (path.startsWith('/api/v1/import/')) return send(404, failure('NOT_FOUND', 'There is no such import on this server.'), true);
     // A body must arrive in full within this time (an import's upload has its own idle limit).
     const slow = setTimeout(() => req.socket.destroy(), BODY_DEADLINE_MS);
     slow.unref();

@@ -43,19 +43,29 @@ interface Job {
  * `signedIn` whether the caller's session still holds, so a session that ended (signed out,
  * disabled, role changed, timed out) writes nothing more, even while its file streams on.
  */
-function whileSignedIn(store: ServerStore, signedIn: () => Promise<unknown>): ServerStore {
-  const write = async <T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T> => {
+function whileSignedIn(store: ServerStore, signedIn: () => Promise<unknown>, dryRun = false): ServerStore {
+  const holds = async (): Promise<void> => {
     try {
       await signedIn();
     } catch (err) {
       if (toFactorDeskError(err).code !== 'SESSION_LOCKED') throw err;
+      if (dryRun) throw new FactorDeskError('SESSION_LOCKED', 'Your session ended during the dry run (signed out, disabled or timed out): it stopped there. Nothing was written; sign in again.');
       throw new FactorDeskError('SESSION_LOCKED', 'Your session ended during the import (signed out, disabled or timed out): it stopped there. The batches before are imported, each in the audit; sign in again and import the same file (the rows already in are left unchanged).');
     }
+  };
+  const write = async <T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T> => {
+    await holds();
     return store.write(fn, opts);
+  };
+  // A dry run writes nothing: its reads (one per batch) are where it stops.
+  const read: ServerStore['read'] = async (fn) => {
+    await holds();
+    return store.read(fn);
   };
   return new Proxy(store, {
     get(target, prop) {
       if (prop === 'write') return write;
+      if (prop === 'read' && dryRun) return read;
       const v: unknown = Reflect.get(target, prop, target);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -155,7 +165,7 @@ export class ImportJobs {
     try {
       // Loaded on demand: the CSV reader is only needed here.
       const result = job.dryRun
-        ? await (await import('../core/import-preview.ts')).previewImport(this.store, session, source, options)
+        ? await (await import('../core/import-preview.ts')).previewImport(whileSignedIn(this.store, signedIn, true), session, source, options)
         : await (await import('../core/import-users.ts')).importUsers(whileSignedIn(this.store, signedIn), session, source, options);
       this.finish(job, null, result);
       return result;

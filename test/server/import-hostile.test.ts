@@ -79,6 +79,25 @@ describe('imports over a server when the session or the server ends mid-file', (
     expect(await user(7499)).toBeNull();
   });
 
+  it('a dry run whose session ends while the file streams stops there too (it reads nothing more for an ended session)', async () => {
+    const c = await signIn();
+    const begun = await c.call<{ jobId: string }>('users:import-begin', { dryRun: true });
+    if (!begun.ok) throw new Error(JSON.stringify(begun));
+    const body = new PassThrough();
+    const up = c.upload<any>(`import/${begun.value.jobId}`, body, null);
+    body.write(HEADER + rows(20_000, 22_500));
+    await until(async () => {
+      const st = await c.call<{ accepted: number }>('jobs:status', { jobId: begun.value.jobId });
+      return st.ok && st.value.accepted >= 2000;
+    }, 'the first batch read');
+    const other = new ServerClient(srv.url, { ca });
+    clients.push(other);
+    other.token = c.token;
+    expect(await other.call('auth/sign-out', {})).toMatchObject({ ok: true });
+    body.end(rows(22_500, 25_000));
+    expect(await up.result).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED', message: expect.stringMatching(/ended during the dry run/) } });
+  });
+
   it('one caller who begins and ends many imports (each file refused at once) never fills the server for the others: only their latest reports are kept', { timeout: 60_000 }, async () => {
     const c = await signIn();
     const ids: string[] = [];

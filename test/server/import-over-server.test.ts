@@ -121,6 +121,7 @@ describe('imports over a server', () => {
     expect(await rawUpload(srv.url, ca, `/api/v1/import/${jobId}`, headers, file)).toMatchObject({ status: 401, body: { ok: false, error: { code: 'SESSION_LOCKED' } } });
     expect(await rawUpload(srv.url, ca, `/api/v1/import/${jobId}`, { ...headers, authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' }, file)).toMatchObject({ status: 415 });
     expect(await rawUpload(srv.url, ca, `/api/v1/import/${'0'.repeat(32)}`, { ...headers, authorization: `Bearer ${admin.token}` }, file)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await rawUpload(srv.url, ca, '/api/v1/import/NOT-A-JOB', { ...headers, authorization: `Bearer ${admin.token}` }, file)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
     // A file declared over the limit is refused before anything of it is read.
     expect(await rawUpload(srv.url, ca, `/api/v1/import/${jobId}`, { ...headers, 'content-length': String(3 * 1024 ** 3), authorization: `Bearer ${admin.token}` }, Buffer.alloc(0), { cutAfter: true })).toMatchObject({ status: 413 });
     expect(await srv.store.read((tx) => tx.users.getByEmailKey('user90000@example.no'))).toBeNull();
