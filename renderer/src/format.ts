@@ -10,19 +10,31 @@ function loc(): string {
   return localeOf(currentLang());
 }
 
-/** "26 Nov 2026, 14:03" / "26. nov. 2026, 14:03". */
+/**
+ * The offset from UTC at `ms` in this computer's zone, " (UTC+01:00)": written after every full
+ * time, as the command line and the enrollment sheet write it, so times read in different places
+ * never disagree by an hour unnoticed.
+ */
+function zone(ms: number): string {
+  const off = -new Date(ms).getTimezoneOffset();
+  const abs = Math.abs(off);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return ` (UTC${off < 0 ? '-' : '+'}${p2(Math.floor(abs / 60))}:${p2(abs % 60)})`;
+}
+
+/** "26 Nov 2026, 14:03 (UTC+01:00)" / "26. nov. 2026, 14:03 (UTC+01:00)". */
 export function dateTime(ms: number): string {
-  return new Intl.DateTimeFormat(loc(), { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return new Intl.DateTimeFormat(loc(), { dateStyle: 'medium', timeStyle: 'short' }).format(ms) + zone(ms);
 }
 
-/** Full date and time with seconds, for titles and the audit table. */
+/** Full date and time with seconds and the zone, for titles and the audit table. */
 export function exactTime(ms: number): string {
-  return new Intl.DateTimeFormat(loc(), { dateStyle: 'long', timeStyle: 'medium' }).format(ms);
+  return new Intl.DateTimeFormat(loc(), { dateStyle: 'long', timeStyle: 'medium' }).format(ms) + zone(ms);
 }
 
-/** "26 Nov 2026, 14:03:22": compact and exact, for tables. */
+/** "26 Nov 2026, 14:03:22 (UTC+01:00)": compact and exact, for tables. */
 export function stamp(ms: number): string {
-  return new Intl.DateTimeFormat(loc(), { dateStyle: 'medium', timeStyle: 'medium' }).format(ms);
+  return new Intl.DateTimeFormat(loc(), { dateStyle: 'medium', timeStyle: 'medium' }).format(ms) + zone(ms);
 }
 
 /** "3 Mar 2026". */

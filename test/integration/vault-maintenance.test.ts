@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { makeVault, ADMIN, AGENT, errorCode } from '../helpers/vault.ts';
 import { runFixture } from '../helpers/child.ts';
 import { signIn, unlockWithRecoveryKey } from '../../main/store/sqlite/unlock.ts';
-import { readSlotFile } from '../../main/store/sqlite/key-slots.ts';
+import { latestGeneration, matchesGeneration, openPrivateKey, readSlotFile, unwrapDek } from '../../main/store/sqlite/key-slots.ts';
 import { verifyAuditRows as verifyAuditChain } from '../../main/store/sqlite/audit-rows.ts';
 import { disableOperator, removeOperator, addOperator, resetOperatorPassword, changeOwnPassword } from '../../main/core/operators.ts';
 import { backupVault, checkVaultIntegrity, rotateVaultKey } from '../../main/core/vault-maintenance.ts';
@@ -146,5 +146,39 @@ describe('operator management', () => {
     expect(await code(addOperator(v.store, v.admin, { name: 'kim', displayName: 'Kim', role: 'agent', password: 'short' }))).toBe('WEAK_PASSWORD');
     expect(await code(addOperator(v.store, v.admin, { name: 'kim', displayName: 'Kim', role: 'agent', password: 'passwordpassword' }))).toBe('WEAK_PASSWORD');
     expect(existsSync(v.vault.slotPath)).toBe(true);
+  });
+});
+
+describe('a changed password (issue 12, item 12)', () => {
+  it('makes a new key pair and drops the old slot; a copy of the old slot unwraps the vault key only until the next rotation', async () => {
+    const v = await makeVault({ withAgent: true });
+    cleanups.push(v.cleanup);
+    const perId = v.agent!.operatorId;
+    const before = readSlotFile(v.vault.slotPath);
+    const oldSlot = before.slots.find((s) => s.kind === 'operator' && s.operatorId === perId)!;
+    const s = await signIn({ dir: v.vaultDir, clock: v.clock }, AGENT.name, AGENT.password);
+    await changeOwnPassword(s.store, s.session, AGENT.password, 'a brand new passphrase for per, 2026');
+    s.vault.close();
+    const after = readSlotFile(v.vault.slotPath);
+    const mine = after.slots.filter((x) => x.kind === 'operator' && x.operatorId === perId);
+    expect(mine).toHaveLength(1);
+    // Not the old key pair re-sealed under the new password: another public key, the old slot gone.
+    expect(mine[0]!.publicKey).not.toBe(oldSlot.publicKey);
+    expect(after.slots.some((x) => x.publicKey === oldSlot.publicKey || x.id === oldSlot.id)).toBe(false);
+    // What the holder of an old copy of the slot file could do by hand, with the old password:
+    const unwrapsCurrent = async (): Promise<boolean> => {
+      const priv = (await openPrivateKey(before.vaultId, oldSlot, AGENT.password))!;
+      const dek = unwrapDek(before.vaultId, oldSlot, priv);
+      priv.fill(0);
+      const now = readSlotFile(v.vault.slotPath);
+      return dek !== null && matchesGeneration(now, latestGeneration(now), dek);
+    };
+    // ... until the vault key is rotated (what the app offers after a password change) ...
+    expect(await unwrapsCurrent()).toBe(true);
+    await rotateVaultKey(v.store, vaultAdminOf(v.vault), v.admin);
+    // ... and never after it; the new password still signs in.
+    expect(await unwrapsCurrent()).toBe(false);
+    (await signIn({ dir: v.vaultDir, clock: v.clock }, AGENT.name, 'a brand new passphrase for per, 2026')).vault.close();
+    expect(await code(signIn({ dir: v.vaultDir, clock: v.clock }, AGENT.name, AGENT.password))).toBe('SIGNIN_FAILED');
   });
 });
