@@ -75,7 +75,7 @@ function describeParseError(err: unknown, command: string): string {
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       if (opt !== undefined && Object.hasOwn(GLOBAL_FLAGS, opt)) {
-        return `${opt} is a global flag: put ${opt} before the command, e.g. factordesk ${opt}${GLOBAL_FLAGS[opt]} ${command} ….`;
+        return `${opt} is a global flag: put ${opt} before the command, e.g. factordesk ${opt}${GLOBAL_FLAGS[opt]} ${command} …`;
       }
       return `Unknown flag ${opt ? quoteArg(opt) : ''}.`.replace(' .', '.');
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':

@@ -125,7 +125,7 @@ export function importArgs(p: Parsed): { path: string | null; encoding: ImportEn
 /** One line of an import's progress on stderr. */
 export function importProgressLine(pr: { rows: number; bytes: number; totalBytes?: number | null; accepted: number; rejected: number }): string {
   const pct = pr.totalBytes ? ` (${Math.min(100, Math.floor((100 * pr.bytes) / pr.totalBytes))} %)` : '';
-  return `Read ${pr.rows} rows${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`;
+  return `Read ${pr.rows} ${pr.rows === 1 ? 'row' : 'rows'}${pct}: ${pr.accepted} accepted, ${pr.rejected} rejected`;
 }
 
 /** How many rejected rows a dry run prints (--json gives the preview's whole list). */
