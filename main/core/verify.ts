@@ -274,6 +274,12 @@ async function tryOneTime(key: Buffer, tx: WriteTx, userId: number, code: string
 type VerifyResult = 'accepted' | 'rejected' | 'locked';
 
 /**
+ * A verification is short and self-contained: a store may commit several at once (one fsync
+ * for many). Each still runs alone, in turn, and its answer waits for the commit.
+ */
+const SHARED = { coalesce: true } as const;
+
+/**
  * Verifies a code for a user (login services, agents): an authenticator code (also completing
  * a pending enrollment), an unused backup code or the active one-time code. The whole
  * read-check-mark runs in one write transaction with compare-and-set marks, so two writers can
@@ -283,7 +289,7 @@ type VerifyResult = 'accepted' | 'rejected' | 'locked';
 export async function verifyCode(store: Store, session: Session, userId: number, code: string): Promise<{ result: VerifyResult }> {
   requireRole(session, 'codes:verify');
   const c = normalizeCode(code);
-  const result = await store.write(async (tx) => verifyForUser(store, tx, session, await loadUser(tx, userId), c, store.clock.now()));
+  const result = await store.write(async (tx) => verifyForUser(store, tx, session, await loadUser(tx, userId), c, store.clock.now()), SHARED);
   return { result };
 }
 
@@ -305,7 +311,7 @@ export async function verifyCodeForEmail(store: Store, session: Session, email: 
     if (session.role !== 'service') fail('NOT_FOUND', 'There is no user with that email address.');
     // The throttle of unknown addresses keeps the loose fold: `straße@` and `strasse@` share one.
     return verifyUnknown(store, tx, session, address, foldKey(address), c, now);
-  });
+  }, SHARED);
   return { result };
 }
 

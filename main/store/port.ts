@@ -105,6 +105,13 @@ export interface WriteOptions {
    * next ordinary write, which also ends the tuning. The series ends with an ordinary write.
    */
   bulk?: boolean;
+  /**
+   * A short, self-contained write (a routine code verification) that may share its COMMIT with
+   * other such writes queued with it: each runs in turn, sees the ones before it, and fails
+   * alone (its changes undone) when it throws; its promise settles only after the shared COMMIT
+   * (a failed COMMIT fails them all). A store without a cost per COMMIT ignores it.
+   */
+  coalesce?: boolean;
 }
 
 /** A read transaction of a store that runs behind `factordesk serve`: also its sign-in data. */

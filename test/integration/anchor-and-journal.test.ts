@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
@@ -29,6 +29,29 @@ describe('audit anchor', () => {
     expect(s.vault.anchor()).toBeNull();
     expect(verifyAuditChain(s.vault.db, s.vault.anchor())).toMatchObject({ ok: false, anchor: 'missing', firstBroken: null });
     s.vault.close();
+  });
+
+  it('writes queued at once share commits and anchor moves, and the anchor is at the head once the queue is empty', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    const moves = vi.spyOn(v.vault, 'refreshAnchor');
+    const exec = vi.spyOn(v.vault.db, 'exec');
+    const event = (i: number) => ({ action: 'code.verify', operator: `op${i}`, outcome: 'accepted' });
+    await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => v.store.write((tx) => tx.audit.append(event(i), v.clock.now()), { coalesce: true })),
+      ...Array.from({ length: 40 }, (_, i) => v.store.write((tx) => tx.audit.append(event(100 + i), v.clock.now()))),
+    ]);
+    const commits = exec.mock.calls.filter(([sql]) => sql === 'COMMIT').length;
+    // 40 ordinary writes commit alone; the 40 coalescing ones queued together share a few commits.
+    expect(commits).toBeGreaterThanOrEqual(41);
+    expect(commits).toBeLessThan(50);
+    expect(moves.mock.calls.length).toBeLessThan(10);
+    const head = auditHead(v.vault.db);
+    expect(v.vault.anchor()).toMatchObject({ count: head.count, hash: head.hash, valid: true });
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
+    // One write at a time: the anchor follows each at once.
+    await v.store.write((tx) => tx.audit.append(event(999), v.clock.now()), { coalesce: true });
+    expect(v.vault.anchor()!.count).toBe(head.count + 1);
   });
 
   it('a failed audit export leaves the anchor on a committed event', async () => {

@@ -92,6 +92,33 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         });
       });
 
+      it('coalescing writes queued at once each see the ones before, and one that throws is undone alone', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        const before = await store.read((tx) => tx.audit.head());
+        const bump = (i: number) =>
+          store.write(
+            async (tx) => {
+              const s = await tx.verification.get(id!, C);
+              await tx.verification.set(id!, C, { failures: s.failures + 1, lockedAt: null, lockedUntil: null });
+              await tx.audit.append({ action: 'code.verify', operator: `op${i}`, outcome: 'rejected' }, 1000 + i);
+              if (i % 5 === 4) throw new Error(`boom ${i}`);
+              return s.failures + 1;
+            },
+            { coalesce: true },
+          );
+        const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => bump(i)));
+        const ok = settled.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value);
+        expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(['Error: boom 4', 'Error: boom 9', 'Error: boom 14', 'Error: boom 19']);
+        // Every write that committed counted once, on top of those before it (none lost, none twice).
+        expect([...ok].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+        await store.read(async (tx) => {
+          expect((await tx.verification.get(id!, C)).failures).toBe(16);
+          expect((await tx.audit.head()).count).toBe(before.count + 16);
+          const events = await tx.audit.list({ limit: 16 });
+          expect(events.map((e) => e.operator).filter((o) => ['op4', 'op9', 'op14', 'op19'].includes(o!))).toEqual([]);
+        });
+      });
+
       it('a committed write is seen by the next read', async () => {
         const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
         await store.write((tx) => tx.verification.set(id!, C, { failures: 2, lockedAt: 5, lockedUntil: 10 }));

@@ -43,6 +43,22 @@ export const MAX_ATTEMPTS = 60;
  */
 export const WRITES_AT_ONCE = 4;
 
+/** Writes at most in one shared commit (WriteOptions.coalesce). */
+export const SHARED_COMMIT_MAX = 64;
+
+interface SharedMember {
+  fn: (tx: ServerWriteTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Coalescing writes that share one transaction and COMMIT. */
+interface SharedCommit {
+  members: SharedMember[];
+}
+
+type SharedOutcome = { ok: true; value: unknown; raised: AlertRecord[] } | { ok: false; error: unknown; raised: AlertRecord[] };
+
 /** A first-come, first-served gate of `limit` places. */
 class Gate {
   private free: number;
@@ -164,7 +180,8 @@ export class PostgresStore implements ServerStore {
     return this.guarded(() => this.once(false, fn));
   }
 
-  write<T>(fn: (tx: ServerWriteTx) => Promise<T>, _opts: WriteOptions = {}): Promise<T> {
+  write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
+    if (opts.coalesce === true) return this.guarded(() => this.shared(fn));
     return this.guarded(() => this.writeGate.run(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -179,6 +196,98 @@ export class PostgresStore implements ServerStore {
   }
 
   private readonly writeGate = new Gate(WRITES_AT_ONCE);
+  /** The shared commit still taking writes (WriteOptions.coalesce): waiting for its turn, or running. */
+  private joinable: SharedCommit | null = null;
+  /** Shared commits run one after another: each appends to the chain head, so two at once would only collide. */
+  private sharedTail: Promise<void> = Promise.resolve();
+
+  /** Queues a coalescing write: into the shared commit still taking writes, or a new one. */
+  private shared<T>(fn: (tx: ServerWriteTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const member: SharedMember = { fn, resolve: resolve as (v: unknown) => void, reject };
+      const open = this.joinable;
+      if (open && open.members.length < SHARED_COMMIT_MAX) {
+        open.members.push(member);
+        return;
+      }
+      const batch: SharedCommit = { members: [member] };
+      this.joinable = batch;
+      const run = () => this.writeGate.run(() => this.runShared(batch));
+      this.sharedTail = this.sharedTail.then(run, run);
+    });
+  }
+
+  /**
+   * One shared commit: its writes in turn in one SERIALIZABLE transaction, each under a
+   * SAVEPOINT (one that throws is rolled back to it and fails alone), one COMMIT, then every
+   * answer. A serialization failure or deadlock runs the whole of it again, as for one write;
+   * no answer is given before the COMMIT that holds it.
+   */
+  private async runShared(batch: SharedCommit): Promise<void> {
+    let outcomes: SharedOutcome[];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        outcomes = await this.sharedOnce(batch);
+        break;
+      } catch (err) {
+        if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) {
+          if (this.joinable === batch) this.joinable = null;
+          for (const m of batch.members) m.reject(err);
+          return;
+        }
+        await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
+      }
+    }
+    const raised = outcomes.flatMap((o) => o.raised);
+    if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
+    outcomes.forEach((o, i) => (o.ok ? batch.members[i]!.resolve(o.value) : batch.members[i]!.reject(o.error)));
+  }
+
+  private async sharedOnce(batch: SharedCommit): Promise<SharedOutcome[]> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      // The first savepoint goes with BEGIN, each later one with the RELEASE before it: one round trip each.
+      await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT shared_write');
+      const out: SharedOutcome[] = [];
+      // The chain head as the last write that stayed left it (locked by this transaction), so
+      // each append after the first takes it without another round trip.
+      let head: PgTxState['auditHead'] = null;
+      for (let i = 0; i < batch.members.length; i++) {
+        if (i > 0) await client.query('SAVEPOINT shared_write');
+        const s = new PgTxState(client, true);
+        s.auditHead = head;
+        const raised: AlertRecord[] = [];
+        try {
+          const value = await batch.members[i]!.fn(makeTx(s, this.storeId, raised));
+          // A statement failed and the callback carried on: this write did not happen.
+          if (s.failure) throw s.failure;
+          s.open = false;
+          await client.query('RELEASE SAVEPOINT shared_write');
+          head = s.auditHead ?? head;
+          out.push({ ok: true, value, raised });
+        } catch (err) {
+          s.open = false;
+          const e = RETRYABLE.has(sqlState(s.failure) ?? '') ? s.failure : err;
+          if (RETRYABLE.has(sqlState(e) ?? '')) throw e;
+          await client.query('ROLLBACK TO SAVEPOINT shared_write; RELEASE SAVEPOINT shared_write');
+          out.push({ ok: false, error: e, raised: [] });
+        }
+      }
+      // No write joins once the last one has run (nothing else runs before this line).
+      if (this.joinable === batch) this.joinable = null;
+      const done = await client.query('COMMIT');
+      if (done.command !== 'COMMIT') throw new Error('The transaction was rolled back by the database.');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
 
   /** The database server's clock (epoch ms): instances check theirs against it at start. */
   async databaseTime(): Promise<number> {
@@ -242,6 +351,7 @@ export class PostgresStore implements ServerStore {
     const client = await this.pool.connect();
     const s = new PgTxState(client, writable);
     let broken = false;
+    let released = false;
     try {
       await client.query(writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       let result: T;
@@ -257,6 +367,17 @@ export class PostgresStore implements ServerStore {
       }
       // A statement failed and the callback carried on: the transaction is aborted, not committable.
       if (s.failure) throw s.failure;
+      if (!writable) {
+        // A read's answer is whole once its statements have run in its snapshot: it does not
+        // wait for the COMMIT's round trip (the connection goes back to the pool after it).
+        void client.query('COMMIT').then(
+          () => client.release(),
+          () => client.release(true),
+        );
+        released = true;
+        if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
+        return result;
+      }
       const done = await client.query('COMMIT');
       if (done.command !== 'COMMIT') throw new Error('The transaction was rolled back by the database.');
       // Outside this transaction's context, so a listener may read the store (its settings).
@@ -268,7 +389,7 @@ export class PostgresStore implements ServerStore {
       });
       throw err;
     } finally {
-      client.release(broken);
+      if (!released) client.release(broken);
     }
   }
 }

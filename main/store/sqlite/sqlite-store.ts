@@ -28,6 +28,27 @@ import type { Keyring } from '../keyring.ts';
 import type { ValueCipher } from '../../core/value-cipher.ts';
 import { readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
 
+/**
+ * Audited commits the anchor may lag behind while further transactions are queued: each move
+ * of the anchor writes and fsyncs the key-slot file. The anchor never leads; it only lags, and
+ * by no more than this (or until the queue is empty, whichever comes first).
+ */
+export const ANCHOR_LAG = 32;
+
+/** Writes at most in one shared commit (WriteOptions.coalesce). */
+export const SHARED_COMMIT_MAX = 64;
+
+interface SharedMember {
+  fn: (tx: ServerWriteTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Coalescing writes that share one COMMIT. */
+interface SharedCommit {
+  members: SharedMember[];
+}
+
 /** Builds the repositories of one transaction over its shared state. */
 function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): ServerWriteTx {
   const alerts = new SqliteAlerts(s);
@@ -71,6 +92,10 @@ export class SqliteStore implements ServerStore {
   private readonly inside = new AsyncLocalStorage<true>();
   private readonly bulk = new BulkTuning(() => this.vault.isClosed);
   private readonly alertListeners = new AlertListeners();
+  /** The shared commit still taking writes: the last thing queued, not yet committing. */
+  private joinable: SharedCommit | null = null;
+  /** Audited commits the anchor has not followed yet (see settleAnchor). */
+  private anchorOwed = 0;
 
   constructor(vault: Vault) {
     this.vault = vault;
@@ -106,6 +131,7 @@ export class SqliteStore implements ServerStore {
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     // Refused before anything runs: a read-only session changes nothing and says why.
     if (this.vault.readOnly) return Promise.reject(readOnlyError(this.vault.readOnly));
+    if (opts.coalesce === true && opts.bulk !== true) return this.enqueueShared(fn);
     return this.enqueue(true, fn, opts.bulk === true);
   }
 
@@ -126,6 +152,13 @@ export class SqliteStore implements ServerStore {
     // A nested call would wait for its own parent in the queue: fail loudly instead.
     if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
     const task = () => this.inside.run(true, () => this.run(writable, fn, bulk));
+    // A shared commit queued before a write must not take writes queued after it. A read may
+    // wait behind writes that join later: they are concurrent with it, either order is one.
+    if (writable) this.joinable = null;
+    return this.chain(task);
+  }
+
+  private chain<T>(task: () => Promise<T>): Promise<T> {
     this.pending++;
     const p = this.tail.then(task, task);
     this.tail = p.then(
@@ -159,6 +192,14 @@ export class SqliteStore implements ServerStore {
   }
 
   private async run<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>, bulk = false): Promise<T> {
+    try {
+      return await this.runOnce(writable, fn, bulk);
+    } finally {
+      this.settleAnchor();
+    }
+  }
+
+  private async runOnce<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>, bulk: boolean): Promise<T> {
     const db = this.vault.db;
     if (writable) this.bulk.tune(db, bulk);
     const s = new TxState(db, writable);
@@ -177,18 +218,130 @@ export class SqliteStore implements ServerStore {
     }
     // A bulk series leaves the anchor to its closing ordinary write (one slot-file write, not one per batch).
     if (bulk && s.audited) this.bulk.anchorOwed = true;
-    else if ((s.audited || (writable && this.bulk.anchorOwed)) && !s.keepAnchor) {
+    else if (s.keepAnchor) this.anchorOwed = 0;
+    else if (s.audited || (writable && this.bulk.anchorOwed)) {
       if (writable) this.bulk.anchorOwed = false;
-      try {
-        this.vault.refreshAnchor();
-      } catch {
-        // The action is committed; reporting it as failed would hide a code that now exists.
-        // The anchor only lags (never leads) and catches up at the next write.
-      }
+      this.anchorOwed++;
     }
     // Outside this transaction's context, so a listener may read the store (its settings).
     if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
     return result;
+  }
+
+  /** Queues a coalescing write: into the shared commit at the end of the queue, or a new one. */
+  private enqueueShared<T>(fn: (tx: ServerWriteTx) => Promise<T>): Promise<T> {
+    if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
+    return new Promise<T>((resolve, reject) => {
+      const member: SharedMember = { fn, resolve: resolve as (v: unknown) => void, reject };
+      const open = this.joinable;
+      if (open && open.members.length < SHARED_COMMIT_MAX) {
+        open.members.push(member);
+        return;
+      }
+      const batch: SharedCommit = { members: [member] };
+      this.joinable = batch;
+      void this.chain(() => this.inside.run(true, () => this.runShared(batch))).catch(() => {});
+    });
+  }
+
+  /**
+   * Runs the writes of one shared commit in turn, each under a SAVEPOINT (one that throws is
+   * rolled back to it and fails alone), then one COMMIT; each promise settles after it. Writes
+   * queued while it runs join it until it commits. A write that leaves key-slot file work for
+   * its commit has it committed at once (that work still runs just before COMMIT); the writes
+   * after it go on in a new transaction, in the same turn of the queue.
+   */
+  private async runShared(batch: SharedCommit): Promise<void> {
+    try {
+      let next = 0;
+      while (next < batch.members.length) next = await this.commitShared(batch, next);
+    } finally {
+      // No write joins once the loop has ended (this runs before any other callback can).
+      if (this.joinable === batch) this.joinable = null;
+      this.settleAnchor();
+    }
+  }
+
+  /** One transaction of a shared commit, from member `from`; returns where the next one starts. */
+  private async commitShared(batch: SharedCommit, from: number): Promise<number> {
+    const db = this.vault.db;
+    this.bulk.tune(db, false);
+    const done: Array<{ m: SharedMember; result: unknown; s: TxState; raised: AlertRecord[] }> = [];
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      batch.members[from]!.reject(err);
+      return from + 1;
+    }
+    let lost: unknown = null;
+    let i = from;
+    while (i < batch.members.length) {
+      const m = batch.members[i++]!;
+      const s = new TxState(db, true);
+      const raised: AlertRecord[] = [];
+      db.exec('SAVEPOINT shared_write');
+      try {
+        const result = await m.fn(makeTx(s, this.vault, raised));
+        for (const hook of s.beforeCommit) hook();
+        s.open = false;
+        db.exec('RELEASE shared_write');
+        done.push({ m, result, s, raised });
+        if (s.beforeCommit.length > 0) break;
+      } catch (err) {
+        s.open = false;
+        m.reject(err);
+        if (!db.inTransaction) {
+          // The database ended the whole transaction (disk full, I/O): nothing of it commits.
+          lost = err;
+          break;
+        }
+        db.exec('ROLLBACK TO shared_write');
+        db.exec('RELEASE shared_write');
+      }
+    }
+    if (i >= batch.members.length && this.joinable === batch) this.joinable = null;
+    if (lost === null) {
+      try {
+        db.exec('COMMIT');
+      } catch (err) {
+        lost = err;
+        if (db.inTransaction) db.exec('ROLLBACK');
+      }
+    }
+    if (lost !== null) {
+      for (const d of done) d.m.reject(lost);
+      return i;
+    }
+    for (const d of done) {
+      if (d.s.keepAnchor) this.anchorOwed = 0;
+      else if (d.s.audited || this.bulk.anchorOwed) {
+        this.bulk.anchorOwed = false;
+        this.anchorOwed++;
+      }
+    }
+    // The anchor moves (or not) before the answers, as after an ordinary write.
+    if (i >= batch.members.length) this.settleAnchor();
+    const raised = done.flatMap((d) => d.raised);
+    if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
+    for (const d of done) d.m.resolve(d.result);
+    return i;
+  }
+
+  /**
+   * Moves the anchor after audited commits: at once when no other transaction is queued (so a
+   * caller that waits for each answer always finds the anchor at the head), else after at most
+   * ANCHOR_LAG commits. Each move rewrites and fsyncs the key-slot file, the largest cost of a
+   * verification when every one paid it; under load one move covers the commits queued behind.
+   */
+  private settleAnchor(): void {
+    if (this.anchorOwed === 0 || (this.pending > 1 && this.anchorOwed < ANCHOR_LAG) || this.vault.isClosed) return;
+    this.anchorOwed = 0;
+    try {
+      this.vault.refreshAnchor();
+    } catch {
+      // The action is committed; reporting it as failed would hide a code that now exists.
+      // The anchor only lags (never leads) and catches up at the next write.
+    }
   }
 }
 

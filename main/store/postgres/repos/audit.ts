@@ -161,7 +161,8 @@ export class PgAudit implements AuditRepo {
       details: input.details ?? {},
     };
     const hash = eventHash(head.hash, canonicalEvent(e));
-    await this.s.q(`INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [
+    // The event and the head that names it in one statement (one round trip, one snapshot).
+    await this.s.q(`WITH appended AS (INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)) UPDATE audit_head SET seq = $1, hash = $13 WHERE id = 1`, [
       e.seq,
       e.at,
       e.operator,
@@ -176,7 +177,6 @@ export class PgAudit implements AuditRepo {
       head.hash,
       hash,
     ]);
-    await this.s.q('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [e.seq, hash]);
     const prevHash = head.hash;
     this.s.auditHead = { seq: e.seq, hash };
     return { ...e, prevHash, hash };
