@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import pg from 'pg';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
+import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
 import { PgTxState } from './tx-state.ts';
 import { migrate } from './migrate.ts';
@@ -43,19 +44,6 @@ export const MAX_ATTEMPTS = 60;
  */
 export const WRITES_AT_ONCE = 4;
 
-/** Writes at most in one shared commit (WriteOptions.coalesce). */
-export const SHARED_COMMIT_MAX = 64;
-
-interface SharedMember {
-  fn: (tx: ServerWriteTx) => Promise<unknown>;
-  resolve: (v: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
-/** Coalescing writes that share one transaction and COMMIT. */
-interface SharedCommit {
-  members: SharedMember[];
-}
 
 type SharedOutcome = { ok: true; value: unknown; raised: AlertRecord[] } | { ok: false; error: unknown; raised: AlertRecord[] };
 

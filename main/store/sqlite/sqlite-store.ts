@@ -3,6 +3,7 @@ import type { AuditInput } from '../../core/audit.ts';
 import type { Clock, Random } from '../../core/clock.ts';
 import type { Vault } from './vault.ts';
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
+import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import { TxState } from './tx-state.ts';
 import { BulkTuning } from './bulk-tuning.ts';
 import { SqliteUsers } from './repos/users.ts';
@@ -35,19 +36,6 @@ import { readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
  */
 export const ANCHOR_LAG = 32;
 
-/** Writes at most in one shared commit (WriteOptions.coalesce). */
-export const SHARED_COMMIT_MAX = 64;
-
-interface SharedMember {
-  fn: (tx: ServerWriteTx) => Promise<unknown>;
-  resolve: (v: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
-/** Coalescing writes that share one COMMIT. */
-interface SharedCommit {
-  members: SharedMember[];
-}
 
 /** Builds the repositories of one transaction over its shared state. */
 function makeTx(s: TxState, vault: Vault, raised: AlertRecord[]): ServerWriteTx {
