@@ -20,7 +20,7 @@ export interface FirstRun<H> {
  */
 export async function firstRun<H>(creator: VaultCreator<H>, admin: Omit<NewOperator, 'role'>, site: SiteBasics = {}): Promise<FirstRun<H>> {
   creator.requireEmpty();
-  const op = checkNewOperator({ ...admin, role: 'admin' });
+  const op = await checkNewOperator({ ...admin, role: 'admin' });
   const basics = checkSiteBasics(site);
   const { unlocked, adminId, recoveryKey } = await creator.create({ nameKey: op.nameKey, password: admin.password }, async (store, id) => {
     await store.write(async (tx) => {

@@ -94,14 +94,14 @@ export interface NewOperator {
 export type CheckedOperator = Pick<OperatorRecord, 'name' | 'nameKey' | 'displayName' | 'email' | 'emailKey'> & { role: 'agent' | 'admin' };
 
 /** Validates a new operator (name, display name, email, password rules). */
-export function checkNewOperator(input: NewOperator): CheckedOperator {
+export async function checkNewOperator(input: NewOperator): Promise<CheckedOperator> {
   const name = validOperatorName(input.name);
   const displayName = typeof input.displayName === 'string' ? input.displayName.trim() : '';
   if (displayName.length < 1 || displayName.length > 128) fail('BAD_REQUEST', 'A display name is 1–128 characters.', { field: 'displayName' });
   if (INVISIBLE.test(displayName)) fail('BAD_REQUEST', 'A display name cannot contain control or formatting characters.', { field: 'displayName' });
   const email = input.email?.trim() || null;
   if (email && (!/^[^\s@]+@[^\s@]+$/u.test(email) || INVISIBLE.test(email))) fail('BAD_REQUEST', 'The work email is not valid.', { field: 'email' });
-  assertPassword(input.password, [name, displayName]);
+  await assertPassword(input.password, [name, displayName]);
   return { name, nameKey: foldKey(name), displayName, email, emailKey: email ? foldKey(email) : null, role: input.role };
 }
 
@@ -127,7 +127,7 @@ export async function linkUser(tx: ReadTx, userEmail: string, operatorId: string
 /** Adds an operator with a credential of their own (admin). */
 export async function addOperator(store: Store, session: Session, input: NewOperator): Promise<Operator> {
   requireRole(session, 'operators:add');
-  const op = checkNewOperator(input);
+  const op = await checkNewOperator(input);
   // The credential costs a KDF run: made before the transaction.
   const id = store.random.bytes(16).toString('hex');
   const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: op.nameKey }, input.password);
@@ -190,7 +190,7 @@ export async function removeOperator(store: Store, session: Session, operatorId:
 export async function resetOperatorPassword(store: Store, session: Session, operatorId: string, password: string): Promise<Operator> {
   requireRole(session, 'operators:reset-password');
   const op = await store.read((tx) => target(tx, operatorId));
-  assertPassword(password, [op.name, op.displayName]);
+  await assertPassword(password, [op.name, op.displayName]);
   const credential = await store.keyring.prepareOperatorCredential({ id: op.id, nameKey: foldKey(op.name) }, password);
   return store.write(async (tx) => {
     const now = store.clock.now();
@@ -207,7 +207,7 @@ export async function resetOperatorPassword(store: Store, session: Session, oper
 export async function changeOwnPassword(store: Store, session: Session, oldPassword: string, newPassword: string): Promise<void> {
   requireRole(session, 'operators:change-own-password');
   if (typeof oldPassword !== 'string' || typeof newPassword !== 'string') fail('BAD_REQUEST', 'Type the current and the new password.');
-  assertPassword(newPassword, [session.name, session.displayName]);
+  await assertPassword(newPassword, [session.name, session.displayName]);
   const credential = await store.keyring.prepareOwnPasswordChange(session.operatorId, oldPassword, newPassword);
   if (!credential) fail('SIGNIN_FAILED', 'The current password is wrong.');
   await store.write(async (tx) => {

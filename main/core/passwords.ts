@@ -1,5 +1,4 @@
-import { ZxcvbnFactory, type MatchExtended } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import type { MatchExtended, ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { fail } from './errors.ts';
 
 export const PASSWORD_MIN = 15;
@@ -12,23 +11,23 @@ export const PASSWORD_MIN_SCORE = 3;
  * and the renderer picks its message by them): do not reword them.
  */
 export type PasswordProblem =
-  | `at least ${typeof PASSWORD_MIN} characters`
-  | `at most ${typeof PASSWORD_MAX} characters`
-  | 'a commonly used password'
-  | 'repetitive'
-  | 'sequential'
-  | 'the name of the product or the operator'
-  | 'easy to guess';
+  `at least ${typeof PASSWORD_MIN} characters` | `at most ${typeof PASSWORD_MAX} characters` | 'a commonly used password' | 'repetitive' | 'sequential' | 'the name of the product or the operator' | 'easy to guess';
 
-let estimator: ZxcvbnFactory | null = null;
+type Estimator = { zxcvbn: ZxcvbnFactory; common: Set<string> };
+let estimator: Promise<Estimator> | null = null;
 
-/** Built on first use: ranking the word lists takes a moment, and most commands never set a password. */
-function zxcvbn(): ZxcvbnFactory {
-  estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs, maxLength: PASSWORD_MAX });
+/**
+ * Loaded and built on first use: the word lists are large (unpacking and ranking them takes a
+ * moment) and most commands never set a password, so a command line that only looks users up
+ * does not pay for them.
+ */
+function loadEstimator(): Promise<Estimator> {
+  estimator ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common')]).then(([core, lang]) => ({
+    zxcvbn: new core.ZxcvbnFactory({ dictionary: lang.dictionary, graphs: lang.adjacencyGraphs, maxLength: PASSWORD_MAX }),
+    common: new Set((lang.dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase())),
+  }));
   return estimator;
 }
-
-const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
 
 /**
  * Password rules after NIST SP 800-63B rev. 4: length 15–256 (code points after NFKC), not a
@@ -37,12 +36,13 @@ const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p
  * of one character with a letter after it, dates, keyboard walks and common words put together).
  * No composition rules. Returns the problem, or null when acceptable.
  */
-export function passwordProblem(password: string, context: string[] = []): PasswordProblem | null {
+export async function passwordProblem(password: string, context: string[] = []): Promise<PasswordProblem | null> {
   const pw = password.normalize('NFKC');
   const length = [...pw].length;
   if (length < PASSWORD_MIN) return `at least ${PASSWORD_MIN} characters`;
   if (length > PASSWORD_MAX) return `at most ${PASSWORD_MAX} characters`;
   const lower = pw.toLowerCase();
+  const { zxcvbn, common: COMMON } = await loadEstimator();
   if (COMMON.has(lower) || COMMON.has(lower.replace(/[\d!.?]+$/, ''))) return 'a commonly used password';
   if (/^(.{1,4})\1+$/su.test(lower)) return 'repetitive';
   if (isSequential(lower)) return 'sequential';
@@ -50,7 +50,7 @@ export function passwordProblem(password: string, context: string[] = []): Passw
   if (names.some((w) => lower.replace(/[^\p{L}\p{N}]/gu, '') === w.replace(/[^\p{L}\p{N}]/gu, ''))) return 'the name of the product or the operator';
   // Each name also as one word and word by word, so "anneberg2026" and "berg" count as the name.
   const inputs = [...new Set(names.flatMap((n) => [n, n.replace(/[^\p{L}\p{N}]/gu, ''), ...n.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 3)]))];
-  const r = zxcvbn().check(pw, inputs);
+  const r = zxcvbn.check(pw, inputs);
   if (r.score >= PASSWORD_MIN_SCORE) return null;
   return weakestPart(r.sequence, [...pw].length);
 }
@@ -101,7 +101,7 @@ export function passwordMessage(problem: PasswordProblem): string {
 }
 
 /** Throws WEAK_PASSWORD (details.problem: one of the stable codes) when the password breaks the rules. */
-export function assertPassword(password: string, context: string[] = []): void {
-  const problem = passwordProblem(password, context);
+export async function assertPassword(password: string, context: string[] = []): Promise<void> {
+  const problem = await passwordProblem(password, context);
   if (problem) fail('WEAK_PASSWORD', passwordMessage(problem), { problem });
 }

@@ -217,7 +217,7 @@ export async function initServerStore(
   site: SiteBasics = {},
 ): Promise<{ session: Session; operatorOtpUri: string }> {
   const basics = checkSiteBasics(site);
-  const op = checkNewOperator({ name: admin.name, displayName: admin.displayName ?? admin.name, email: admin.email, password: admin.password, role: 'admin' });
+  const op = await checkNewOperator({ name: admin.name, displayName: admin.displayName ?? admin.name, email: admin.email, password: admin.password, role: 'admin' });
   const id = store.random.bytes(16).toString('hex');
   const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: op.nameKey }, admin.password);
   const factor = await newSecondFactor(store, sealer, { id, name: op.name });

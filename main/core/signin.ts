@@ -334,8 +334,8 @@ export async function recoverAdmin<H>(lock: VaultLock<H>, recoveryKey: string, n
     const recovery: Session = { operatorId: 'recovery', name: 'recovery-key', displayName: 'Recovery key', role: 'admin', emailKey: null, signedInAt: store.clock.now() };
     const existing = await store.read((tx) => tx.operators.getByNameKey(foldKey(cleanName)));
     if (existing && existing.role !== 'admin') fail('FORBIDDEN', 'Recovery sets a password for an admin only.');
-    const checked = existing ? null : checkNewOperator({ name: cleanName, displayName: cleanName, role: 'admin', password });
-    if (existing) assertPassword(password, [existing.name, existing.displayName]);
+    const checked = existing ? null : await checkNewOperator({ name: cleanName, displayName: cleanName, role: 'admin', password });
+    if (existing) await assertPassword(password, [existing.name, existing.displayName]);
     const id = existing?.id ?? store.random.bytes(16).toString('hex');
     const credential = await store.keyring.prepareOperatorCredential({ id, nameKey: existing?.nameKey ?? checked!.nameKey }, password);
     const session = await store.write(async (tx) => {

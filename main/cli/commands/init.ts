@@ -44,11 +44,11 @@ stdout. Write it down or print it and keep it somewhere safe; it is not stored a
     if (password === undefined || password === '') {
       if (!canPrompt(ctx.io)) fail('SIGNIN_FAILED', 'No password for the first admin: set FACTORDESK_PASSWORD or run the command in a terminal to type it.');
       password = await readHidden(ctx.io, 'Password for the first admin (15 characters or more): ');
-      assertPassword(password, [name, displayName]);
+      await assertPassword(password, [name, displayName]);
       const again = await readHidden(ctx.io, 'Type it again: ');
       if (again !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
-    assertPassword(password, [name, displayName]);
+    await assertPassword(password, [name, displayName]);
     if (!ctx.vaultConfigured && !existsSync(dir)) {
       // The per-user default (e.g. ~/.config/FactorDesk on a fresh account without ~/.config):
       // created with the folders above it, owner-only.

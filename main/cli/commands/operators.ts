@@ -21,12 +21,12 @@ import { localTime } from '../format.ts';
 async function newPassword(ctx: Context, context: string[]): Promise<string> {
   const fromEnv = ctx.io.env.FACTORDESK_NEW_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') {
-    assertPassword(fromEnv, context);
+    await assertPassword(fromEnv, context);
     return fromEnv;
   }
   if (!canPrompt(ctx.io)) throw usageError('No new password: set FACTORDESK_NEW_PASSWORD or run the command in a terminal to type it.');
   const pw = await readHidden(ctx.io, 'New password for the operator (15 characters or more): ');
-  assertPassword(pw, context);
+  await assertPassword(pw, context);
   if ((await readHidden(ctx.io, 'Type it again: ')) !== pw) fail('BAD_REQUEST', 'The two passwords differ. Nothing was changed.');
   return pw;
 }

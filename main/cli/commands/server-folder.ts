@@ -95,10 +95,10 @@ async function newAdminPassword(ctx: Context, a: FolderInit): Promise<string> {
   if (password === undefined || password === '') {
     if (!canPrompt(ctx.io)) fail('SIGNIN_FAILED', 'No password for the first admin: set FACTORDESK_PASSWORD or run the command in a terminal to type it.');
     password = await readHidden(ctx.io, 'Password for the first admin (15 characters or more): ');
-    assertPassword(password, [a.name, a.displayName]);
+    await assertPassword(password, [a.name, a.displayName]);
     if ((await readHidden(ctx.io, 'Type it again: ')) !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
   }
-  assertPassword(password, [a.name, a.displayName]);
+  await assertPassword(password, [a.name, a.displayName]);
   return password;
 }
 

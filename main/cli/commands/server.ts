@@ -76,10 +76,10 @@ by the key file alone. The other operators enroll a second factor at their first
     if (password === undefined || password === '') {
       if (!canPrompt(ctx.io)) fail('SIGNIN_FAILED', 'No password for the first admin: set FACTORDESK_PASSWORD or run the command in a terminal to type it.');
       password = await readHidden(ctx.io, 'Password for the first admin (15 characters or more): ');
-      assertPassword(password, [name, displayName]);
+      await assertPassword(password, [name, displayName]);
       if ((await readHidden(ctx.io, 'Type it again: ')) !== password) fail('BAD_REQUEST', 'The two passwords differ. Nothing was created.');
     }
-    assertPassword(password, [name, displayName]);
+    await assertPassword(password, [name, displayName]);
     // Checked before anything is written (the key file is never left behind for a bad value).
     const site = checkSiteBasics({ organizationName: str(p, 'organization'), supportContact: str(p, 'support-contact') });
     // The data key first: the store seals its secrets with it from the start.
