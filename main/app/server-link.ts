@@ -5,7 +5,6 @@
  * second-factor code; an operator without a second factor gets theirs once to scan first.
  * Every channel is forwarded to the server with the token; the server's guard decides.
  */
-import QRCode from 'qrcode';
 import { ERROR_CODES, type Channel, type ErrorCode, type PublicSession, type Res, type Result, type SecondFactorSetup } from '../../contract/index.ts';
 import { FactorDeskError, fail } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
@@ -109,7 +108,7 @@ export class ServerLink {
     this.pendingFactor = null;
     if (!pending || this.clock.now() > pending.until) fail('NOT_FOUND', 'Your second factor is no longer shown here: ask an admin to reset it, then sign in again.');
     const uri = pending.uri;
-    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+    const qrSvg = await (await import('qrcode')).default.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
     return { uri, key: keyOf(uri), qrSvg };
   }
 

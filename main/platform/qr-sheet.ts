@@ -2,7 +2,6 @@
 // one hashed <style>, no script, no external request) that prints on one A4 or Letter page,
 // plus a second page with backup codes when they were issued in the same flow.
 import { readFile } from 'node:fs/promises';
-import QRCode from 'qrcode';
 import { sheetCspMeta } from './csp.ts';
 import type { SheetContent } from '../../contract/index.ts';
 
@@ -114,7 +113,7 @@ export function formatSheetTime(ms: number, language: 'nb' | 'en', timeZone?: st
 
 /** The inline SVG QR (black on white, quiet zone of 4 modules) without any namespace URL. */
 async function qrSvg(uri: string, label: string): Promise<string> {
-  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, color: { dark: '#000000ff', light: '#ffffffff' } });
+  const svg = await (await import('qrcode')).default.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, color: { dark: '#000000ff', light: '#ffffffff' } });
   // Inline SVG in HTML needs no xmlns; dropping it keeps every http(s) string out of the sheet.
   return svg
     .trim()

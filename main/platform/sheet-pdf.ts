@@ -1,14 +1,14 @@
 // The enrollment sheet as a PDF, for the command line (Electron's printToPDF is not there): the
 // same texts as the HTML sheet (SHEET_TEXT), the QR drawn as filled squares, on A4 or Letter.
 // Standard PDF fonts only (Helvetica, Courier): nothing is embedded and nothing fetched.
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import QRCode from 'qrcode';
+// pdf-lib and qrcode are loaded when a sheet is made, so other commands do not load them.
+import type { Color, PDFFont, PDFPage } from 'pdf-lib';
+import type { QRCode } from 'qrcode';
 import { SHEET_TEXT, formatSheetTime, type SheetInput } from './qr-sheet.ts';
 
 const MM = 72 / 25.4;
 const PAPER = { A4: [210 * MM, 297 * MM], Letter: [612, 792] } as const;
 const MARGIN = 15 * MM;
-const BLACK = rgb(0, 0, 0);
 
 /**
  * Text the standard fonts can show (WinAnsi): a letter outside it loses its accent (NFKD), and
@@ -65,8 +65,10 @@ class Flow {
   readonly page: PDFPage;
   readonly x: number;
   readonly width: number;
-  constructor(page: PDFPage, x: number, width: number) {
+  readonly black: Color;
+  constructor(page: PDFPage, x: number, width: number, black: Color) {
     this.page = page;
+    this.black = black;
     this.x = x;
     this.width = width;
     this.y = page.getHeight() - MARGIN;
@@ -75,28 +77,27 @@ class Flow {
     const x = opts.x ?? this.x;
     for (const l of wrap(font, size, encodable(font, text), opts.width ?? this.width)) {
       this.y -= size * 1.3;
-      this.page.drawText(l, { x, y: this.y, size, font, color: BLACK });
+      this.page.drawText(l, { x, y: this.y, size, font, color: this.black });
     }
     this.y -= opts.gap ?? 0;
   }
   rule(): void {
     this.y -= 2 * MM;
-    this.page.drawLine({ start: { x: this.x, y: this.y }, end: { x: this.x + this.width, y: this.y }, thickness: 0.4 * MM, color: BLACK });
+    this.page.drawLine({ start: { x: this.x, y: this.y }, end: { x: this.x + this.width, y: this.y }, thickness: 0.4 * MM, color: this.black });
     this.y -= 3 * MM;
   }
 }
 
-/** Draws the QR of `uri` (quiet zone of 4 modules, error correction M) with its top-left at (x, top). */
-function drawQr(page: PDFPage, uri: string, x: number, top: number, size: number): void {
-  const qr = QRCode.create(uri, { errorCorrectionLevel: 'M' });
+/** Draws `qr` (quiet zone of 4 modules) with its top-left at (x, top). */
+function drawQr(page: PDFPage, qr: QRCode, colors: { black: Color; white: Color }, x: number, top: number, size: number): void {
   const n = qr.modules.size;
   const cell = size / (n + 8);
-  page.drawRectangle({ x, y: top - size, width: size, height: size, color: rgb(1, 1, 1) });
+  page.drawRectangle({ x, y: top - size, width: size, height: size, color: colors.white });
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       if (!qr.modules.get(r, c)) continue;
       // A hair larger than a cell so neighbouring squares leave no seam in a rasterized copy.
-      page.drawRectangle({ x: x + (c + 4) * cell, y: top - (r + 5) * cell, width: cell + 0.05, height: cell + 0.05, color: BLACK });
+      page.drawRectangle({ x: x + (c + 4) * cell, y: top - (r + 5) * cell, width: cell + 0.05, height: cell + 0.05, color: colors.black });
     }
   }
 }
@@ -107,6 +108,8 @@ export async function renderEnrollmentSheetPdf(input: SheetInput, paperSize: 'A4
   const first = SHEET_TEXT[lang];
   const second = SHEET_TEXT[lang === 'nb' ? 'en' : 'nb'];
   type K = Exclude<keyof typeof first, 'steps'>;
+  const [{ PDFDocument, StandardFonts, rgb }, { default: QR }] = await Promise.all([import('pdf-lib'), import('qrcode')]);
+  const colors = { black: rgb(0, 0, 0), white: rgb(1, 1, 1) };
   const both = (k: K, sep = ' / ') => `${first[k]}${sep}${second[k]}`;
   // Fixed dates keep the same input giving the same bytes (no "now" in the file).
   const doc = await PDFDocument.create({ updateMetadata: false });
@@ -126,12 +129,12 @@ export async function renderEnrollmentSheetPdf(input: SheetInput, paperSize: 'A4
     f.text(sans, 12, `${input.user.name} · ${input.user.email}`, { gap: 4 * MM });
   };
 
-  const f = new Flow(doc.addPage([w, h]), MARGIN, width);
+  const f = new Flow(doc.addPage([w, h]), MARGIN, width, colors.black);
   head(f, both('title', ' · '));
   const qrSize = 48 * MM;
   const qrTop = f.y;
-  drawQr(f.page, input.uri, MARGIN, qrTop, qrSize);
-  const side = new Flow(f.page, MARGIN + qrSize + 7 * MM, width - qrSize - 7 * MM);
+  drawQr(f.page, QR.create(input.uri, { errorCorrectionLevel: 'M' }), colors, MARGIN, qrTop, qrSize);
+  const side = new Flow(f.page, MARGIN + qrSize + 7 * MM, width - qrSize - 7 * MM, colors.black);
   side.y = qrTop;
   side.text(bold, 9, both('appShows'), { gap: 1 * MM });
   side.text(bold, 12, input.issuer);
@@ -151,7 +154,7 @@ export async function renderEnrollmentSheetPdf(input: SheetInput, paperSize: 'A4
 
   const codes = input.backupCodes ?? [];
   if (codes.length > 0) {
-    const g = new Flow(doc.addPage([w, h]), MARGIN, width);
+    const g = new Flow(doc.addPage([w, h]), MARGIN, width, colors.black);
     head(g, both('backupTitle', ' · '));
     g.text(sans, 9, first.backupHint);
     g.text(sans, 9, second.backupHint, { gap: 4 * MM });

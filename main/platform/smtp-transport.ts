@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import { startDeliveryWorker, type DeliveryWorker, type MailTransport, type RelayConfig, type TransportFactory, type WorkerOptions } from '../core/outbox-delivery.ts';
 import type { Store } from '../store/port.ts';
 
@@ -13,24 +12,36 @@ export function smtpPasswordFromEnv(env: Record<string, string | undefined> = pr
 /**
  * A nodemailer transport to the relay: STARTTLS required (the relay must offer it and its
  * certificate must verify, or nothing is sent) or plain SMTP, with the user and password when
- * set. Logging is off, so the password and the messages stay out of any log.
+ * set. Logging is off, so the password and the messages stay out of any log. nodemailer is
+ * loaded at the first message, so a command that sends nothing does not load it.
  */
 export function smtpTransport(relay: RelayConfig): MailTransport {
-  const t = nodemailer.createTransport({
-    host: relay.host,
-    port: relay.port,
-    secure: false,
-    requireTLS: relay.startTls === 'required',
-    ignoreTLS: relay.startTls === 'none',
-    auth: relay.user ? { user: relay.user, pass: relay.password ?? '' } : undefined,
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
-    logger: false,
-    debug: false,
-  });
+  type Transporter = ReturnType<typeof import('nodemailer').createTransport>;
+  let transporter: Promise<Transporter> | null = null;
+  let closed = false;
+  const open = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    const t = nodemailer.createTransport({
+      host: relay.host,
+      port: relay.port,
+      secure: false,
+      requireTLS: relay.startTls === 'required',
+      ignoreTLS: relay.startTls === 'none',
+      auth: relay.user ? { user: relay.user, pass: relay.password ?? '' } : undefined,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+      logger: false,
+      debug: false,
+    });
+    // Closed while it was being made: nothing stays open.
+    if (closed) t.close();
+    return t;
+  };
   return {
     async send(m) {
+      transporter ??= open();
+      const t = await transporter;
       await t.sendMail({
         from: m.from,
         to: m.to,
@@ -42,7 +53,13 @@ export function smtpTransport(relay: RelayConfig): MailTransport {
         headers: { 'Auto-Submitted': 'auto-generated', 'Content-Language': m.language },
       });
     },
-    close: () => t.close(),
+    close: () => {
+      closed = true;
+      void transporter?.then(
+        (t) => t.close(),
+        () => {},
+      );
+    },
   };
 }
 

@@ -5,7 +5,6 @@
  * throttled per source address (per instance) on top of the per-address lock in the store.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { ServerStore } from '../store/port.ts';
 import { confirmSelfEnrollment, SELF_SESSION_TTL_MS, startSelfEnrollment } from '../core/self-enrollment.ts';
@@ -113,7 +112,7 @@ export function enrollRoutes(store: ServerStore, log?: (line: string) => void): 
     if (r.kind === 'locked') return err(res, 429, 'USER_LOCKED');
     if (r.kind === 'rejected') return err(res, 403, 'REJECTED');
     // The QR is drawn here and sent once; the store keeps no copy and the session cannot fetch it again.
-    const svg = await QRCode.toString(r.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+    const svg = await (await import('qrcode')).default.toString(r.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
     const cookie = `${COOKIE}=${r.token}; Path=/enroll; Max-Age=${Math.floor(SELF_SESSION_TTL_MS / 1000)}; HttpOnly; Secure; SameSite=Strict`;
     json(res, 200, { ok: true, value: { csrf: r.csrf, key: r.key, qrSvgBase64: Buffer.from(svg).toString('base64'), email: r.email, expiresAt: r.expiresAt } }, { 'set-cookie': cookie });
   }

@@ -7,7 +7,7 @@
 import { attachAlertOutputs } from '../platform/alert-outputs.ts';
 import { fail } from '../core/errors.ts';
 import type { Clock, Random } from '../core/clock.ts';
-import { openPostgresStore, type PostgresStore } from '../store/postgres/pg-store.ts';
+import type { PostgresStore } from '../store/postgres/pg-store.ts';
 import { DATA_KEY_GENERATION, keyCheckMatches, type ServerKeys } from './server-key.ts';
 import { serverKeyRecords } from '../core/server-auth.ts';
 import type { ServerStore } from '../store/port.ts';
@@ -52,6 +52,8 @@ function postgresOnly(value: string): { kind: 'postgres'; connectionString: stri
 export async function openServerStore(value: string, dataKey: Buffer | null, clock: Clock, random: Random): Promise<PostgresStore> {
   const s = postgresOnly(value);
   try {
+    // Loaded here: the PostgreSQL client is not needed by the commands that never open this store.
+    const { openPostgresStore } = await import('../store/postgres/pg-store.ts');
     const store = await openPostgresStore({ connectionString: s.connectionString, clock, random, valueKey: dataKey, valueKeyGeneration: DATA_KEY_GENERATION });
     // Server mode: alerts go to the alert log and, when configured, to syslog.
     attachAlertOutputs(store, { syslog: true });

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Handlers } from '../guard.ts';
 import type { Store } from '../../store/port.ts';
 import { DirectorySearches } from '../../core/directory-searches.ts';
@@ -55,7 +54,7 @@ export type StoreChannels = Pick<
 
 async function withQr(r: Omit<IssuedEnrollment, 'qrSvg'>): Promise<IssuedEnrollment> {
   // The QR is drawn on the service side and sent as SVG text; the renderer shows it as an image.
-  const qrSvg = await QRCode.toString(r.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  const qrSvg = await (await import('qrcode')).default.toString(r.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
   return { ...r, qrSvg };
 }
 
