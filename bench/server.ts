@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import https from 'node:https';
 import pg from 'pg';
 import { writeCsv, rows } from './data.ts';
+import { cliFigures } from './cli-figure.ts';
 import { figure, markdown, pct, timeMany, timeManyAsync, type Figure } from './stats.ts';
 import { createTestDatabase, PG_TEST_ROLE } from '../test/helpers/postgres.ts';
 import { systemClock, systemRandom } from '../main/core/clock.ts';
@@ -413,6 +414,8 @@ try {
     na.note = 'not applicable to the embedded store (one folder is for one server)';
     figs.push(na);
   }
+  log('timing the command line over HTTPS');
+  figs.push(...(await cliFigures({ url: `https://127.0.0.1:${a.port}`, caFile: cert, tmp, operator: { name: ADMIN.name, password: ADMIN.password, secret: seed.adminSecret }, queries: prefixes.slice(0, 30) }, 30, log)));
   const mem = rssMb(a.pid);
   figs.push(figure('server resident memory after the run', mem.rss, 'MB', 'reported', () => true));
   figs.push(figure('server peak resident memory', mem.peak, 'MB', 'reported', () => true));
