@@ -5,6 +5,8 @@
 // or `--store folder` to bench/server.ts (server mode).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freshCliBundle } from '../bin/bundle-check.js';
+import { buildProjectCli } from '../scripts/build-cli.ts';
 import { ensureRenderer } from '../scripts/ensure-renderer.ts';
 
 const args = process.argv.slice(2);
@@ -77,6 +79,12 @@ let timeoutMs: number;
 try {
   timeoutMs = takeTimeout(args) ?? 300_000 + users(args) * 1.5;
   if (!args.includes('--no-browser') && !serverMode) ensureRenderer();
+  // The command-line figure times the bundle a user's `factordesk` runs.
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  if (serverMode && !freshCliBundle(root)) {
+    log('building the command-line bundle (npm run build:cli)');
+    await buildProjectCli(root);
+  }
 } catch (err) {
   log((err as Error).message);
   process.exit(1);
