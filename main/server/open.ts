@@ -11,7 +11,7 @@ import type { PostgresStore } from '../store/postgres/pg-store.ts';
 import { DATA_KEY_GENERATION, keyCheckMatches, type ServerKeys } from './server-key.ts';
 import { serverKeyRecords } from '../core/server-auth.ts';
 import type { ServerStore } from '../store/port.ts';
-import { openServedVault } from '../store/sqlite/served.ts';
+import { claimServedFolder, openServedVault } from '../store/sqlite/served.ts';
 import { resolve } from 'node:path';
 
 /** What `--store` names: a PostgreSQL database or a vault folder. */
@@ -36,6 +36,15 @@ export function parseStoreArg(value: string): StoreArg {
   }
   if (value.length === 0 || value.length > 4096 || value.includes('\0') || /[\p{Cc}]/u.test(value)) fail('BAD_REQUEST', 'The --store folder name is not a usable path.');
   return { kind: 'folder', dir: resolve(value) };
+}
+
+/**
+ * Claims the store for this server process: a vault folder takes one server (a second `serve`
+ * on it is refused); PostgreSQL takes any number. Returns the release, run after the store closed.
+ */
+export function claimStoreForServe(value: string, now: number): () => void {
+  const arg = parseStoreArg(value);
+  return arg.kind === 'folder' ? claimServedFolder(arg.dir, now) : () => {};
 }
 
 /** Refuses a folder where only PostgreSQL will do (a command that opens the store without its key). */

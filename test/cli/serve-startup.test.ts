@@ -1,12 +1,13 @@
 // `factordesk serve` startup errors an administrator meets with their own files and addresses:
 // each one is a message naming what is wrong (never "something went wrong inside", never "a file
 // operation failed" for an address), and nothing is left listening.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, oneJson, spawnCli } from '../fixtures/cli-harness.ts';
-import { serverFixture, serverInit, type ServerFixture } from '../helpers/server.ts';
+import { cliAsync, serverFixture, serverInit, startServe, type ServerFixture } from '../helpers/server.ts';
 
 describe('factordesk serve: clear startup errors', () => {
   let fx: ServerFixture;
@@ -45,4 +46,49 @@ describe('factordesk serve: clear startup errors', () => {
     expect(foreign.status).toBe(6);
     expect(oneJson(foreign.stdout).error).toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/192\.0\.2\.1 is not an address of this computer/) });
   });
+});
+
+describe('factordesk serve: one server per vault folder', () => {
+  let fx: ServerFixture;
+  beforeAll(() => {
+    return (async () => {
+      fx = await serverFixture('fd-serve-once-', { store: 'folder' });
+      serverInit(fx, ADMIN);
+    })();
+  }, 120_000);
+  afterAll(async () => fx?.cleanup());
+
+  it('refuses a second serve on a served folder, naming the running one; the lock goes when it stops', async () => {
+    const first = await startServe(fx);
+    try {
+      const lock = JSON.parse(readFileSync(join(fx.storeUrl, 'serve.lock'), 'utf8'));
+      expect(lock).toMatchObject({ pid: expect.any(Number), host: hostname() });
+      const second = await cliAsync(['--json', 'serve', '--store', fx.storeUrl, '--key-file', fx.keyFile, '--listen', '127.0.0.1:0', '--tls-cert', fx.cert, '--tls-key', fx.tlsKey], {});
+      expect(second.status, second.stdout + second.stderr).toBe(2);
+      expect(oneJson(second.stdout).error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(new RegExp(`already served by process ${lock.pid} on `)) });
+      // The first one still answers, and its lock is its own.
+      expect(JSON.parse(readFileSync(join(fx.storeUrl, 'serve.lock'), 'utf8'))).toEqual(lock);
+    } finally {
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    }
+    expect(existsSync(join(fx.storeUrl, 'serve.lock'))).toBe(false);
+  }, 120_000);
+
+  it('takes over the lock of a server of this host that died, and refuses an unreadable lock', async () => {
+    // A process id that is not running: a child that has ended.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(fx.storeUrl, 'serve.lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: Date.now() - 60_000 }));
+    const again = await startServe(fx);
+    try {
+      expect(JSON.parse(readFileSync(join(fx.storeUrl, 'serve.lock'), 'utf8')).pid).not.toBe(dead);
+    } finally {
+      again.child.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+    }
+    writeFileSync(join(fx.storeUrl, 'serve.lock'), 'garbage');
+    const refused = await cliAsync(['--json', 'serve', '--store', fx.storeUrl, '--key-file', fx.keyFile, '--listen', '127.0.0.1:0', '--tls-cert', fx.cert, '--tls-key', fx.tlsKey], {});
+    expect(oneJson(refused.stdout).error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/cannot be read.*delete that file/) });
+    rmSync(join(fx.storeUrl, 'serve.lock'));
+  }, 120_000);
 });

@@ -13,7 +13,7 @@ import { validOperatorName } from '../../core/operators.ts';
 import { systemRandom } from '../../core/clock.ts';
 import { initServerStore, serverKeyRecords } from '../../core/server-auth.ts';
 import { escrowKeys, keyCheck, loadServerKeys, newServerKeys, openEscrow, signingPublicKey, valueSealer, writeKeyFile } from '../../server/server-key.ts';
-import { openKeyedStore, openServerStore, parseStoreArg } from '../../server/open.ts';
+import { claimStoreForServe, openKeyedStore, openServerStore, parseStoreArg } from '../../server/open.ts';
 import { initFolderServer, recoverFolderKey } from './server-folder.ts';
 import type { ServerStore } from '../../store/port.ts';
 import { smtpPasswordFromEnv, startSmtpDelivery } from '../../platform/smtp-transport.ts';
@@ -225,7 +225,14 @@ password from FACTORDESK_SMTP_PASSWORD).`,
       fail('BAD_REQUEST', 'The TLS certificate or key file cannot be read.');
     }
     checkTls(cert, tlsKey, certFile, keyFileTls);
-    const store = await openKeyedStore(storeArg, keys, ctx.clock, systemRandom);
+    const release = claimStoreForServe(storeArg, ctx.clock.now());
+    let store: Awaited<ReturnType<typeof openKeyedStore>>;
+    try {
+      store = await openKeyedStore(storeArg, keys, ctx.clock, systemRandom);
+    } catch (err) {
+      release();
+      throw err;
+    }
     const headsArg = str(p, 'heads-file');
     const headsFile = headsArg !== undefined ? pathArg(headsArg, 'heads file') : keyFile !== undefined ? `${pathArg(keyFile, 'key file')}.heads.jsonl` : null;
     let server;
@@ -254,6 +261,7 @@ password from FACTORDESK_SMTP_PASSWORD).`,
       }
     } catch (err) {
       await store.close();
+      release();
       throw err;
     }
     const signer = new HeadSigner(store, keys.signingKey, headsFile);
@@ -275,6 +283,7 @@ password from FACTORDESK_SMTP_PASSWORD).`,
     await Promise.all([signer.stop(), delivery.stop()]);
     if (signer.lastError) ctx.io.stderr.write(`factordesk serve: the last audit head could not be signed: ${signer.lastError}\n`);
     await store.close();
+    release();
     return { result: { stopped: true, signal }, message: 'factordesk serve: stopped.' };
   },
 };

@@ -5,7 +5,8 @@
  * The escrow copy of the key file is also kept beside the database (it is sealed under the
  * recovery key), so a lost key file can be re-created without opening the vault first.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fail } from '../../core/errors.ts';
 import type { Clock, Random } from '../../core/clock.ts';
@@ -83,4 +84,62 @@ export async function openServedVault(dir: string, keys: { storeId: string; data
   } finally {
     raw.fill(0);
   }
+}
+
+/** Held by the one `factordesk serve` of a vault folder (its process id, host and start). */
+export const SERVE_LOCK_FILE = 'serve.lock';
+
+type ServeLock = { pid: number; host: string; startedAt: number };
+
+function readServeLock(path: string): ServeLock | null {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<ServeLock>;
+    return typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.startedAt === 'number' ? { pid: v.pid, host: v.host, startedAt: v.startedAt } : null;
+  } catch {
+    return null;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims a vault folder for one server: a second `factordesk serve` on the same folder (two
+ * writers of one SQLite file and one slot file) is refused with who holds it. A lock left by a
+ * server of this host that is no longer running is taken over. Returns the release.
+ */
+export function claimServedFolder(dir: string, now: number, pid: number = process.pid): () => void {
+  const path = join(dir, SERVE_LOCK_FILE);
+  const mine: ServeLock = { pid, host: hostname(), startedAt: now };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(mine)}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') fail('IO_ERROR', `The vault folder ${dir} cannot be claimed for the server: ${(err as Error).message}`);
+      const held = readServeLock(path);
+      const stale = held !== null && held.host === mine.host && held.pid !== pid && !processAlive(held.pid);
+      if (stale && attempt === 0) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      if (held === null) fail('CONFLICT', `The vault folder ${dir} has a server lock (${SERVE_LOCK_FILE}) that cannot be read. If no server runs on this folder, delete that file and start again.`);
+      fail('CONFLICT', `The vault folder ${dir} is already served by process ${held.pid} on ${held.host} (since ${new Date(held.startedAt).toISOString()}). One vault folder is for one server: stop that one first, or move to PostgreSQL for more than one instance.`);
+    }
+  }
+  return () => {
+    const held = readServeLock(path);
+    if (held && held.pid === mine.pid && held.startedAt === mine.startedAt) rmSync(path, { force: true });
+  };
 }
