@@ -294,11 +294,13 @@ export async function verifyCode(store: Store, session: Session, userId: number,
 }
 
 /**
- * Verifies a code for the user with this email address. For a login service (role `service`)
- * an address that is no user gets exactly the answer of a wrong code — rejected, and locked after
- * as many tries as a user, from a throttle of its own keyed by the folded address — after the
- * same hashing work, so neither the answer nor its timing says whether the user exists. An
- * operator (app, command line) may look users up anyway and is told NOT_FOUND.
+ * Verifies a code for the user with this email address. An address that is no user gets exactly
+ * the answer of a wrong code — rejected, and locked after as many tries as a user, from a
+ * throttle of its own keyed by the folded address and the calling client — after the same
+ * hashing work, so neither the answer nor its timing says whether the user exists. That holds
+ * for every caller (a login service, a RADIUS client, an operator's `verify` on the command
+ * line: the same exit code), so a script cannot tell a typo in the address from a wrong code
+ * either; the audit records the unknown address.
  */
 export async function verifyCodeForEmail(store: Store, session: Session, email: string, code: string): Promise<{ result: VerifyResult }> {
   requireRole(session, 'codes:verify');
@@ -308,7 +310,6 @@ export async function verifyCodeForEmail(store: Store, session: Session, email: 
     const user = await tx.users.getByEmailKey(emailKey);
     const now = store.clock.now();
     if (user) return verifyForUser(store, tx, session, user, c, now);
-    if (session.role !== 'service') fail('NOT_FOUND', 'There is no user with that email address.');
     // The throttle of unknown addresses keeps the loose fold: `straße@` and `strasse@` share one.
     return verifyUnknown(store, tx, session, address, foldKey(address), c, now);
   }, SHARED);

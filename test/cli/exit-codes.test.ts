@@ -168,8 +168,18 @@ describe('exit codes', () => {
 
   it('4: user not found', async () => {
     await expectError(cli(['show', 'nobody@example.no']), 4, 'NOT_FOUND');
-    await expectError(cli(['verify', 'nobody@example.no', '123456']), 4, 'NOT_FOUND');
     await expectError(cli(['issue-code', 'nobody@example.no', ...ACT]), 4, 'NOT_FOUND');
+  });
+
+  it('verify: an address that is no user answers exactly as a wrong code does (exit 1, the same JSON and stderr)', async () => {
+    for (const json of [true, false]) {
+      // Ola, not Kari: Kari's lock further down comes from a state kept from before counting was per client.
+      const wrong = await cli(['verify', OLA, '000000'], { json });
+      const unknown = await cli(['verify', 'nobody@example.no', '000000'], { json });
+      expect(wrong.status).toBe(1);
+      expect(unknown).toEqual(wrong);
+    }
+    expect(oneJson((await cli(['verify', 'nobody@example.no', '000000'])).stdout)).toEqual({ ok: true, result: { result: 'rejected' }, warnings: [] });
   });
 
   it('5: user locked for verification (verify → locked, confirm → USER_LOCKED)', async () => {
