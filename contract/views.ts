@@ -1,6 +1,6 @@
 /** What main answers with: plain data only, so it crosses IPC unchanged. */
-import type { CodedError, ReadOnlyReason } from './errors.ts';
-import type { ImportPreview } from './imports.ts';
+import type { CodedError, ErrorCode, ReadOnlyReason } from './errors.ts';
+import type { ImportPreview, ImportRejection } from './imports.ts';
 import type { ApprovalAction } from './approvals.ts';
 
 /** The text encodings a user import reads; without one chosen, the file's own (BOM, else UTF-8, else Windows-1252). */
@@ -231,7 +231,8 @@ export interface ImportReportView {
   inserted: number;
   updated: number;
   unchanged: number;
-  rejected: Array<{ line: number; reason: string }>;
+  /** Each rejected line: its code and parameters (the app words them), and the English reason for logs. */
+  rejected: ImportRejection[];
   cancelled: boolean;
   /** How the text was read; `encodingGuessed` when it was not UTF-8 and was read as Windows-1252 without being told. */
   encoding: ImportEncoding;
@@ -240,7 +241,7 @@ export interface ImportReportView {
    * Set when the import ended before the end of the file: the line it stopped at, and why; `kind`
    * 'write' when the vault could not be written (disk full), else the file could not be read on.
    */
-  stopped: { line: number; reason: string; kind?: 'read' | 'write' } | null;
+  stopped: { line: number; reason: string; code?: ErrorCode; kind?: 'read' | 'write' } | null;
   /** Rows imported but worth a second look: a near-duplicate of another user's address (`similarTo`), or an address that mixes writing systems. */
   flagged?: Array<{ line: number; email: string; kind: 'near-duplicate' | 'mixed-script'; similarTo: string | null }>;
 }

@@ -55,7 +55,8 @@ export interface ImportReport {
   inserted: number;
   updated: number;
   unchanged: number;
-  rejected: Array<{ line: number; reason: string }>;
+  /** Each rejected row with its English reason (logs, the command line) and the code the app words. */
+  rejected: ImportRejection[];
   cancelled: boolean;
   encoding: ImportEncoding;
   encodingGuessed: boolean;
@@ -163,13 +164,11 @@ function invalidRow(line: number, err: FactorDeskError): ImportRejection {
  */
 export async function importUsers(store: Store, session: Session, source: ImportSource, opts: ImportOptions = {}): Promise<ImportReport> {
   requireRole(session, 'users:import');
-  const report = await readImport(store, session, source, opts, { dry: false, apply: (batch) => writeBatch(store, session, batch) });
-  // The report keeps its shape (line and English reason); the codes are the preview's.
-  return { ...report, rejected: report.rejected.map(({ line, reason }) => ({ line, reason })) };
+  return readImport(store, session, source, opts, { dry: false, apply: (batch) => writeBatch(store, session, batch) });
 }
 
-/** An import's report while it runs: its rejected rows with their codes. */
-export type ImportRun = Omit<ImportReport, 'rejected'> & { rejected: ImportRejection[] };
+/** An import's report while it runs. */
+export type ImportRun = ImportReport;
 
 /**
  * Reads and checks an import file as `importUsers` describes, handing each batch of valid rows

@@ -30,7 +30,7 @@ describe('import-users', () => {
     expect(r.status).toBe(0);
     const rep = oneJson(r.stdout).result;
     expect(rep).toMatchObject({ rows: 6, inserted: 5, updated: 0, unchanged: 0, cancelled: false });
-    expect(rep.rejected).toEqual([{ line: 5, reason: expect.stringMatching(/@/) }]);
+    expect(rep.rejected).toEqual([{ line: 5, reason: expect.stringMatching(/@/), code: 'email-at', params: { field: 'email' } }]);
     expect(r.stderr).toBe('');
   });
 
@@ -53,7 +53,7 @@ describe('import-users', () => {
     expect(shown).toMatchObject({ name: 'Bjørn Ærøe', organization: 'Fjård AS', phone: '+4791234567' });
     // Told it is UTF-8, the same file is not guessed at: the row is rejected by its line, no letter replaced.
     const told = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'utf-8'], env());
-    expect(oneJson(told.stdout).result.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/not valid UTF-8/) }]);
+    expect(oneJson(told.stdout).result.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/not valid UTF-8/), code: 'line-not-utf-8' }]);
     expect(importWarnings(oneJson(told.stdout).warnings)).toEqual([]);
     // Told Windows-1252, no warning.
     const cp = await runCli([...g(), '--json', 'import-users', f, '--encoding', 'cp1252'], env());
@@ -96,8 +96,8 @@ describe('import-users', () => {
     expect(out.ok).toBe(true);
     expect(out.result).toMatchObject({ rows: 200, inserted: 198, stopped: null });
     expect(out.result.rejected).toEqual([
-      { line: 3, reason: 'a quoted field is not closed' },
-      { line: 5, reason: expect.stringMatching(/longer than 64 kB/) },
+      { line: 3, reason: 'a quoted field is not closed', code: 'quote-not-closed' },
+      { line: 5, reason: expect.stringMatching(/longer than 64 kB/), code: 'line-too-long', params: { maxKb: 64 } },
     ]);
     const human = await runCli([...g(), 'import-users', f], env());
     expect(human.stdout).toMatch(/^line 3: a quoted field is not closed$/m);

@@ -94,10 +94,10 @@ describe('importUsers: file format', () => {
     ].join('\r\n');
     const r = await importUsers(v.store, v.admin, file(v, 'crlf.csv', text + '\r\n'));
     expect(r.rejected).toEqual([
-      { line: 4, reason: expect.stringMatching(/@/) },
-      { line: 7, reason: expect.stringMatching(/8–15 digits/) },
-      { line: 12, reason: 'the row has a different number of fields than the header' },
-      { line: 13, reason: expect.stringMatching(/name is missing/) },
+      { line: 4, reason: expect.stringMatching(/@/), code: 'email-at', params: { field: 'email' } },
+      { line: 7, reason: expect.stringMatching(/8–15 digits/), code: 'phone-invalid', params: { field: 'phone' } },
+      { line: 12, reason: 'the row has a different number of fields than the header', code: 'field-count' },
+      { line: 13, reason: expect.stringMatching(/name is missing/), code: 'missing', params: { field: 'name' } },
     ]);
     expect(r).toMatchObject({ rows: 8, inserted: 4 });
     expect((await findUserByEmail(v.store, 'a@example.no'))!.name).toBe('Multi Line Name');
@@ -156,7 +156,7 @@ describe('importUsers: file format', () => {
     const r = await importUsers(v.store, v.admin, file(v, 'q.csv', 'email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\nc@example.no,C,,X\n'));
     expect(r.inserted).toBe(2);
     expect(r.stopped).toBeNull();
-    expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
+    expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed', code: 'quote-not-closed' }]);
   });
 
   it('reads on after a runaway quote: only its line is rejected', async () => {
@@ -164,7 +164,7 @@ describe('importUsers: file format', () => {
     const rest = Array.from({ length: 5000 }, (_, i) => `u${i}@example.no,U ${i},,X`).join('\n');
     const r = await importUsers(v.store, v.admin, file(v, 'r.csv', `email,name,phone,organization\na@example.no,A,,X\nb@example.no,"B,,X\n${rest}\n`));
     expect(r.inserted).toBe(5001);
-    expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed' }]);
+    expect(r.rejected).toEqual([{ line: 3, reason: 'a quoted field is not closed', code: 'quote-not-closed' }]);
     expect(r.stopped).toBeNull();
   });
 
@@ -216,8 +216,8 @@ describe('importUsers: upserts and audit', () => {
       file(v, 'b.csv', 'external_id,email,name,phone,organization\nE1,new@example.no,Kari Berg,,X\nE2,new@example.no,Per Hansen,,X\nE3,two@example.no,Someone,,X\nE4,free@example.no,Free Rider,,X\n'),
     );
     expect(r.rejected).toEqual([
-      { line: 3, reason: expect.stringMatching(/belongs to another user/) },
-      { line: 4, reason: expect.stringMatching(/another external id/) },
+      { line: 3, reason: expect.stringMatching(/belongs to another user/), code: 'email-taken', params: { email: expect.any(String) } },
+      { line: 4, reason: expect.stringMatching(/another external id/), code: 'email-other-external-id', params: { email: expect.any(String) } },
     ]);
     expect(r).toMatchObject({ updated: 2, inserted: 0 });
     expect(await findUserByEmail(v.store, 'new@example.no')).toMatchObject({ id, externalId: 'E1', name: 'Kari Berg' });
@@ -262,7 +262,7 @@ describe('importUsers: upserts and audit', () => {
     const v = await fresh();
     await upsertUser(v.store, v.admin, { email: 'anne.berg@example.no', name: 'Anne Berg', phone: '+4791111111' });
     const r = await importUsers(v.store, v.admin, file(v, 'o.csv', 'email,name,phone,organization\nAnne.Berg@example.no,Anne Berg,+4792222222,\nx@example.no,X,,\n'));
-    expect(r.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/own user account/) }]);
+    expect(r.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/own user account/), code: 'own-account' }]);
     expect((await findUserByEmail(v.store, 'anne.berg@example.no'))!.phone).toBe('+4791111111');
     expect(r.inserted).toBe(1);
   });

@@ -186,7 +186,7 @@ describe('CSV rows', () => {
 describe('the saved report', () => {
   it('lists the rejected lines and, last, the line where reading stopped', () => {
     const base = { rows: 3, inserted: 1, updated: 0, unchanged: 0, cancelled: false, encoding: 'utf-16le' as const, encodingGuessed: false };
-    const csv = importReportCsv({ ...base, rejected: [{ line: 3, reason: 'a quoted field is not closed' }], stopped: { line: 9, reason: 'The file is not valid UTF-16 LE text.' } });
+    const csv = importReportCsv({ ...base, rejected: [{ line: 3, reason: 'a quoted field is not closed', code: 'quote-not-closed' as const }], stopped: { line: 9, reason: 'The file is not valid UTF-16 LE text.' } });
     expect(csv.split('\r\n')).toEqual(['line,reason', '3,a quoted field is not closed', '9,"reading stopped here, the rest of the file was not imported: The file is not valid UTF-16 LE text."', '']);
     expect(importReportCsv({ ...base, rejected: [], stopped: null })).toBe('line,reason\r\n');
   });

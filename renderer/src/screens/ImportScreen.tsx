@@ -13,7 +13,7 @@ import { errorText } from '../errors.ts';
 import { bytes, number } from '../format.ts';
 import type { ImportJob } from '../jobs.ts';
 import type { ImportEncoding, ImportPreview, ImportPreviewView } from '../../../contract/index.ts';
-import { headerErrorText, ImportPreviewPanel } from './ImportPreview.tsx';
+import { headerErrorText, ImportPreviewPanel, rejectionText } from './ImportPreview.tsx';
 
 /** The encodings an admin can choose, by their usual names (the same in every language). */
 const ENCODINGS: Array<[ImportEncoding, string]> = [
@@ -179,7 +179,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
                       {rep.rejected.map((r) => (
                         <tr key={r.line}>
                           <td className="num">{number(r.line)}</td>
-                          <td>{r.reason}</td>
+                          <td>{rejectionText(t, r)}</td>
                         </tr>
                       ))}
                     </tbody>
