@@ -105,7 +105,7 @@ describe('rotate vault key', () => {
     (await unlockWithRecoveryKey({ dir: v.vaultDir }, recoveryKey)).close();
   });
 
-  for (const point of ['rekey:wal-off', 'rekey:new-slots-written', 'rekey:database-rekeyed', 'rekey:verified', 'rekey:old-slots-dropped']) {
+  for (const point of ['rekey:wal-off', 'rekey:new-slots-written', 'rekey:copy-written', 'rekey:swapped', 'rekey:verified', 'rekey:old-slots-dropped']) {
     it(`a crash at ${point} leaves a vault that opens, with an intact audit chain`, async () => {
       const v = await makeVault({ withAgent: true });
       cleanups.push(v.cleanup);
