@@ -4,6 +4,7 @@ import { systemClock, systemRandom, type Clock, type Random } from '../core/cloc
 import { Vault, vaultState, type VaultEnv } from '../store/sqlite/vault.ts';
 import { openDatabase } from '../store/sqlite/database.ts';
 import { DB_FILE } from '../store/sqlite/paths.ts';
+import { rotationProgress } from '../store/sqlite/rotation-files.ts';
 import type { Session } from '../core/session.ts';
 import { currentSettings } from '../core/settings.ts';
 import { storeOf } from '../store/sqlite/sqlite-store.ts';
@@ -20,6 +21,9 @@ import { smtpPasswordFromEnv, startSmtpDelivery, type SmtpDeliveryOptions } from
 import type { DeliveryPass, DeliveryWorker } from '../core/outbox-delivery.ts';
 import type { AppStatus, ErrorCode, JobReport, Prefs, PublicSession, RevivedCredential } from '../../contract/index.ts';
 import { memoryConnection, ServerLink, type ConnectionStore, type ServerConnection } from './server-link.ts';
+
+/** How often a key rotation's progress is read from the size of its copy. */
+const REKEY_PROGRESS_MS = 250;
 
 /** Everything the app controller needs from the outside world; Electron supplies it in the app, tests supply fakes. */
 export interface AppDeps {
@@ -353,15 +357,35 @@ export class AppController {
   startJob(kind: JobKind, params: Record<string, unknown>, ref?: JobVaultRef): { jobId: string; done: Promise<unknown> } {
     const session = this.requireSession();
     const jobId = this.random.bytes(8).toString('hex');
-    const running = runJob<unknown>(ref ?? jobRef(this.vault()), session, kind, params, {
+    const jobVault = ref ?? jobRef(this.vault());
+    const dir = jobVault.dir;
+    // A rotation's share done, so the polled sizes below never move the bar back.
+    let rotated = 0;
+    const onProgress = (p: Record<string, number>): void => {
+      job.progress = p;
+      if (kind === 'import') this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, totalBytes: p.totalBytes ?? null, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 });
+      // A preview's caller waits for its answer: it sends no progress.
+      else if (kind !== 'import-preview') this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 });
+    };
+    const running = runJob<unknown>(jobVault, session, kind, params, {
       workerUrl: this.deps.workerUrl,
       onProgress: (p) => {
-        job.progress = p;
-        if (kind === 'import') this.deps.emit('import:progress', { jobId, rows: p.rows ?? 0, bytes: p.bytes ?? 0, totalBytes: p.totalBytes ?? null, accepted: p.accepted ?? 0, rejected: p.rejected ?? 0, rowsPerSecond: p.rowsPerSecond ?? 0 });
-        // A preview's caller waits for its answer: it sends no progress.
-        else if (kind !== 'import-preview') this.deps.emit('job:progress', { jobId, kind, done: p.done ?? 0, total: p.total ?? 0 });
+        if (kind === 'rekey' && p.total) rotated = Math.max(rotated, (p.done ?? 0) / p.total);
+        onProgress(p);
       },
     });
+    if (kind === 'rekey') {
+      // The worker's thread is inside one statement (VACUUM INTO) while it copies: the copy's
+      // size against the database's is read here, on the main thread, meanwhile.
+      const poll = setInterval(() => {
+        const p = rotationProgress(dir);
+        if (!p || p.total <= 0 || p.done / p.total <= rotated || p.done >= p.total) return;
+        rotated = p.done / p.total;
+        onProgress({ done: p.done, total: p.total });
+      }, REKEY_PROGRESS_MS);
+      poll.unref();
+      void running.exited.then(() => clearInterval(poll));
+    }
     const job: Job = { kind, cancel: running.cancel, result: undefined, done: running.result, startedBy: session.operatorId, startedAt: this.clock.now(), progress: {}, error: null, finishedAt: null };
     running.result.then(
       () => void (job.finishedAt = this.clock.now()),

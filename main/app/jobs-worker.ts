@@ -37,7 +37,7 @@ function answer(message: unknown): void {
   parentPort!.off('message', onMessage);
 }
 
-/** Progress of a job that walks the audit chain: events done of total. */
+/** Progress of a job that walks the audit chain (events done of total) or rotates the key (bytes of the copy of total). */
 const progress = (p: { done: number; total: number }): void => parentPort!.postMessage({ type: 'progress', data: p });
 
 async function run(): Promise<unknown> {
@@ -77,10 +77,10 @@ async function run(): Promise<unknown> {
       case 'rekey': {
         const after = input.params.after as { operator: string; change: 'disable' | 'remove' } | undefined;
         if (after) {
-          const r = await rotateAfterRevocation(storeOf(vault), vaultAdminOf(vault), input.session, after);
+          const r = await rotateAfterRevocation(storeOf(vault), vaultAdminOf(vault), input.session, after, { onProgress: progress });
           return { ...r, dek: vault.keyForWorker() };
         }
-        const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), input.session);
+        const r = await rotateVaultKey(storeOf(vault), vaultAdminOf(vault), input.session, { onProgress: progress });
         return { ...r, dek: vault.keyForWorker() };
       }
     }

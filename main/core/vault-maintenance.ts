@@ -5,7 +5,7 @@ import { FactorDeskError, fail } from './errors.ts';
 import { requireRole } from './roles.ts';
 import type { Session, Via } from './session.ts';
 import type { Store } from '../store/port.ts';
-import type { BackupContents, BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
+import type { BackupContents, BackupCredential, BackupSource, BackupSummary, BackupTarget, CredentialSummary, RotateKeyOptions, VaultAdmin, VaultFolder } from '../store/vault-admin.ts';
 import type { AuditInput } from './audit.ts';
 import type { VaultInfo, VaultUpkeep } from '../../contract/index.ts';
 import { auditAs } from './actions.ts';
@@ -57,15 +57,18 @@ export async function vaultUpkeep(store: Store): Promise<VaultUpkeep> {
   });
 }
 
+/** Who hears how far a key rotation's copy has come (bytes done of the total). */
+export type RotationProgress = Pick<RotateKeyOptions, 'onProgress'>;
+
 /**
  * Rotates the vault key (admin): the start is audited first (so a rotation that stops half-way
  * is on record), then the adapter's crash-safe rotation, then its end. Returns the new recovery
  * key once.
  */
-export async function rotateVaultKey(store: Store, admin: VaultAdmin, session: Session): Promise<{ recoveryKey: string; generation: number }> {
+export async function rotateVaultKey(store: Store, admin: VaultAdmin, session: Session, opts: RotationProgress = {}): Promise<{ recoveryKey: string; generation: number }> {
   requireRole(session, 'vault:rekey');
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey.start', outcome: 'ok', details: { generation: admin.keyGeneration + 1 } }, store.clock.now()));
-  const r = await admin.rotateKey();
+  const r = await admin.rotateKey({ onProgress: opts.onProgress });
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey', outcome: 'ok', details: { generation: r.generation } }, store.clock.now()));
   if (r.recoveryKey === null) fail('INTERNAL', 'The key rotation made no recovery key.');
   return { recoveryKey: r.recoveryKey, generation: r.generation };
@@ -79,12 +82,12 @@ export type Revocation = { operator: string; change: 'disable' | 'remove' } | { 
  * (admin), so a copy of the old key slot stops opening the vault once the files are rewritten.
  * The recovery key is carried over (it was not exposed); audited like a rotation, with the reason.
  */
-export async function rotateAfterRevocation(store: Store, admin: VaultAdmin, session: Session, reason: Revocation): Promise<{ generation: number }> {
+export async function rotateAfterRevocation(store: Store, admin: VaultAdmin, session: Session, reason: Revocation, opts: RotationProgress = {}): Promise<{ generation: number }> {
   requireRole(session, 'vault:rekey');
   const why = 'serviceKey' in reason ? { reason: 'service-key.revoke', name: reason.serviceKey } : { reason: `operator.${reason.change}`, name: reason.operator };
   const details = { generation: admin.keyGeneration + 1, ...why, recoveryKeyKept: true };
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey.start', outcome: 'ok', details }, store.clock.now()));
-  const r = await admin.rotateKey({ keepRecovery: true });
+  const r = await admin.rotateKey({ keepRecovery: true, onProgress: opts.onProgress });
   await store.write((tx) => auditAs(tx, session, { action: 'vault.rekey', outcome: 'ok', details: { ...details, generation: r.generation } }, store.clock.now()));
   return { generation: r.generation };
 }

@@ -46,16 +46,23 @@ export interface VaultAdmin {
   /** Writes an encrypted copy with the key slots and the anchor read before the copy; crash-safe. */
   backup(target: BackupTarget): Promise<{ bytes: number }>;
   /**
-   * Rotates the vault key crash-safely (new slots beside the old, rekey, reopen, drop the old);
-   * needs the only connection (VAULT_BUSY otherwise). Returns the new recovery key once, or null
-   * with `keepRecovery` (the recovery key in force is carried over to the new key).
+   * Rotates the vault key crash-safely (new slots beside the old, a copy of the store under the
+   * new key, the swap, drop the old); needs the only connection (VAULT_BUSY otherwise). Returns
+   * the new recovery key once, or null with `keepRecovery` (the recovery key in force is carried
+   * over to the new key).
    */
-  rotateKey(opts?: { keepRecovery?: boolean }): Promise<{ recoveryKey: string | null; generation: number }>;
+  rotateKey(opts?: RotateKeyOptions): Promise<{ recoveryKey: string | null; generation: number }>;
   /**
    * Opens a backup read-only and reads what it holds, with the vault's own key or, given one, a
    * credential the backup knows (WRONG_KEY when the vault's key does not open it). Changes nothing.
    */
   openBackup(source: BackupSource, cred?: BackupCredential): Promise<BackupContents>;
+}
+
+/** How a key rotation runs: whether the recovery key is carried over, and who hears how far the copy has come (bytes of the total). */
+export interface RotateKeyOptions {
+  keepRecovery?: boolean;
+  onProgress?: (p: { done: number; total: number }) => void;
 }
 
 /** What a backup holds, read from its decrypted database (its key slots for the credentials). */

@@ -105,7 +105,7 @@ describe('rotate vault key', () => {
     (await unlockWithRecoveryKey({ dir: v.vaultDir }, recoveryKey)).close();
   });
 
-  for (const point of ['rekey:wal-off', 'rekey:new-slots-written', 'rekey:database-rekeyed', 'rekey:verified', 'rekey:old-slots-dropped']) {
+  for (const point of ['rekey:wal-off', 'rekey:new-slots-written', 'rekey:copy-written', 'rekey:swapped', 'rekey:verified', 'rekey:old-slots-dropped']) {
     it(`a crash at ${point} leaves a vault that opens, with an intact audit chain`, async () => {
       const v = await makeVault({ withAgent: true });
       cleanups.push(v.cleanup);
@@ -113,6 +113,8 @@ describe('rotate vault key', () => {
       v.vault.close();
       const r = runFixture('vault-op.ts', [v.vaultDir, 'anne', ADMIN.password, 'rekey'], { FACTORDESK_CRASH_AT: point });
       expect(r.signal).toBe('SIGKILL');
+      // Before the swap the copy under the new key lies beside the database; the next open removes it.
+      expect(existsSync(join(v.vaultDir, 'vault.db.rotating'))).toBe(point === 'rekey:copy-written');
       for (const [name, pw] of [['anne', ADMIN.password], ['per', AGENT.password]] as const) {
         const s = await signIn({ dir: v.vaultDir }, name, pw);
         expect((await checkVaultIntegrity(storeOf(s.vault), vaultAdminOf(s.vault), { ...s.session, role: 'admin' })).ok).toBe(true);
@@ -121,8 +123,11 @@ describe('rotate vault key', () => {
         const [row] = await s.store.read((tx) => tx.authenticators.secretsForUser(kari.userId));
         expect(row && s.store.values.open(row.secret, authenticatorSecretAad(s.store.storeId, kari.userId, row.sheetId))).toEqual(kari.seed);
         s.vault.close();
+        expect(readdirSync(v.vaultDir).filter((f) => f.startsWith('vault.db.rotating'))).toEqual([]);
       }
-      expect(Object.keys(readSlotFile(join(v.vaultDir, 'keyslots.json')).generations)).toHaveLength(1);
+      // The old key until the swap, the new one from it on.
+      const swapped = !['rekey:wal-off', 'rekey:new-slots-written', 'rekey:copy-written'].includes(point);
+      expect(Object.keys(readSlotFile(join(v.vaultDir, 'keyslots.json')).generations)).toEqual([swapped ? '2' : '1']);
     });
   }
 });

@@ -40,6 +40,14 @@ describe('the app after an operator leaves', () => {
       await app.controller.whenOpen();
       expect(generationOf(dir)).toBe(before + 1);
       expect(app.events.find((e) => e.event === 'job:done')?.data).toMatchObject({ kind: 'rekey', ok: true, result: null });
+      // The copy's progress, through the jobs' progress events: from nothing to all of it, never back.
+      const progress = app.events.filter((e) => e.event === 'job:progress').map((e) => e.data as { kind: string; done: number; total: number });
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(progress.every((p) => p.kind === 'rekey' && p.total > 0)).toBe(true);
+      expect(progress[0]!.done).toBe(0);
+      expect(progress.at(-1)!.done).toBe(progress.at(-1)!.total);
+      const shares = progress.map((p) => p.done / p.total);
+      expect(shares).toEqual([...shares].sort((a, b) => a - b));
       expect((await app.call('operators:list', {})).ok).toBe(true);
       app.controller.lock('manual');
       await app.controller.settled();

@@ -11,3 +11,5 @@ export function defaultVaultDir(env: NodeJS.ProcessEnv = process.env, platform: 
 
 export const DB_FILE = 'vault.db';
 export const JOURNAL_FILE = 'signin-journal.json';
+/** The copy of the database under a new key that a key rotation writes before it swaps it in. */
+export const ROTATING_FILE = `${DB_FILE}.rotating`;

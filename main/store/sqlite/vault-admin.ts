@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { AuditAnchor } from '../../core/audit.ts';
-import type { BackupContents, BackupCredential, BackupSource, BackupTarget, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
+import type { BackupContents, BackupCredential, BackupSource, BackupTarget, RotateKeyOptions, StoreDescription, VaultAdmin, VaultFolder } from '../vault-admin.ts';
 import { readBackupContents } from './backup-preview.ts';
 import type { Vault, VaultEnv } from './vault.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -79,7 +79,7 @@ class SqliteVaultAdmin implements VaultAdmin {
     return writeBackup(this.vault, pathOf(target));
   }
 
-  async rotateKey(opts: { keepRecovery?: boolean } = {}): Promise<{ recoveryKey: string | null; generation: number }> {
+  async rotateKey(opts: RotateKeyOptions = {}): Promise<{ recoveryKey: string | null; generation: number }> {
     return rekeyVault(this.vault, opts);
   }
 

@@ -19,6 +19,7 @@ import {
 } from './key-slots.ts';
 import { safeEqualHex } from '../../core/crypto.ts';
 import { DB_FILE } from './paths.ts';
+import { removeHalfRotation } from './rotation-files.ts';
 import { crashPoint } from '../../platform/test-hooks.ts';
 import { SCHEMA_VERSION } from './migrations/index.ts';
 import type { ValueCipher } from '../../core/value-cipher.ts';
@@ -355,7 +356,11 @@ export async function unlockWith(
     const vault = new Vault(env, db, dek, f.vaultId, slot.generation, readOnly);
     try {
       // Read-only: the generation that opened it is used; the other one is dropped at a writable open.
-      if (!readOnly) reconcileGenerations(vault);
+      if (!readOnly) {
+        reconcileGenerations(vault);
+        // A rotation that stopped before its swap left its copy: the database in place opened, so the copy goes.
+        removeHalfRotation(env.dir);
+      }
     } catch (err) {
       vault.close();
       throw err;
