@@ -68,7 +68,7 @@ export interface Channels {
   'users:import': Spec<Q.ImportUsersRequest, { jobId: string | null }>;
   'users:import-preview': Spec<Q.PreviewImportRequest, V.ImportPreviewView>;
   'users:import-cancel': Spec<Q.JobRef, { ok: true }>;
-  'users:import-save-report': Spec<Q.JobRef, { file: string | null }>;
+  'users:import-save-report': Spec<Q.ImportReportSaveRequest, { file: string | null }>;
   'jobs:reports': Spec<Q.Empty, V.JobReport[]>;
   /** A server's import job, before its CSV is streamed to POST /api/v1/import/JOB_ID (the app's main process and the CLI call it; the desktop does not serve it). */
   'users:import-begin': Spec<Q.ImportBeginRequest, { jobId: string }>;

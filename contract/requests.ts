@@ -3,6 +3,7 @@
  * own (main/ipc/schemas.ts), which is checked at compile time to accept exactly these shapes.
  */
 import type { IdentityCheck, ImportEncoding, ReasonPreset } from './views.ts';
+import type { ImportRejectCode } from './imports.ts';
 
 /** No fields. */
 export type Empty = Record<string, never>;
@@ -177,6 +178,25 @@ export interface ImportBeginRequest {
 }
 export interface JobRef {
   jobId: string;
+}
+/**
+ * The saved import report in the app's language: the column titles and a template per line kind
+ * (`{{email}}`, `{{similarTo}}`, `{{field}}`, `{{max}}`, `{{maxKb}}` filled in by main from the
+ * report's parameters), so main writes the file and the app words it.
+ */
+export interface ImportReportWording {
+  line: string;
+  reason: string;
+  /** Per rejection code; a code without one is written with its English reason. */
+  reasons: Partial<Record<ImportRejectCode, string>>;
+  nearDuplicate: string;
+  mixedScript: string;
+  stoppedRead: string;
+  stoppedWrite: string;
+}
+export interface ImportReportSaveRequest {
+  jobId: string;
+  wording?: ImportReportWording;
 }
 /** What the audit log is filtered by; the list and the export take the same filter. Text ignores case. */
 export interface AuditFilterRequest {

@@ -5,7 +5,7 @@
  * that this table and the channel names agree.
  */
 import { z } from 'zod';
-import { AUTOMATION_SCOPES, type Channel, type ChannelName, type Permission, type Req, type Same } from '../../contract/index.ts';
+import { AUTOMATION_SCOPES, IMPORT_REJECT_CODES, type Channel, type ChannelName, type Permission, type Req, type Same } from '../../contract/index.ts';
 
 // ---- shared field schemas -------------------------------------------------------------
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -35,16 +35,39 @@ function ch<S extends z.ZodType>(permission: Permission | null, req: S) {
   return { permission, req };
 }
 
+/** The saved import report's wording in the app's language (one template per line kind; never a secret). */
+const wordingText = z.string().min(1).max(500);
+const importReportWording = z
+  .object({
+    line: wordingText,
+    reason: wordingText,
+    reasons: z.partialRecord(z.enum(IMPORT_REJECT_CODES), wordingText),
+    nearDuplicate: wordingText,
+    mixedScript: wordingText,
+    stoppedRead: wordingText,
+    stoppedWrite: wordingText,
+  })
+  .strict();
+
 export const CHANNELS = {
   'app:status': ch(null, empty),
   'app:open-external': ch(null, z.object({ url: z.string().max(2048) }).strict()),
   'prefs:set': ch(null, z.object({ language: language.optional(), density: z.enum(['comfortable', 'compact']).optional() }).strict()),
-  'session:first-run': ch(
-    null,
-    z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password, organizationName: shortText(200).optional(), supportContact: shortText(200).optional() }).strict(),
-  ),
+  'session:first-run': ch(null, z.object({ name: opName, displayName: shortText(128), email: z.string().max(254).optional(), password, organizationName: shortText(200).optional(), supportContact: shortText(200).optional() }).strict()),
   'session:recovery-stored': ch('users:find', empty),
-  'session:sign-in': ch(null, z.object({ name: shortText(256), password, otp: z.string().regex(/^\d{6}$/).optional() }).strict()),
+  'session:sign-in': ch(
+    null,
+    z
+      .object({
+        name: shortText(256),
+        password,
+        otp: z
+          .string()
+          .regex(/^\d{6}$/)
+          .optional(),
+      })
+      .strict(),
+  ),
   'session:recover': ch(null, z.object({ recoveryKey: shortText(200), name: opName, password }).strict()),
   'session:activity': ch(null, empty),
   'session:lock': ch(null, empty),
@@ -66,10 +89,7 @@ export const CHANNELS = {
   'users:lost-phone': ch('enrollment:reenroll', z.object(action).strict()),
   'enrollment:print-sheet': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, mode: z.enum(['print', 'pdf']), language }).strict()),
   'enrollment:sheet-render': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id.optional(), language, output: z.enum(['printer', 'pdf', 'html']) }).strict()),
-  'enrollment:sheet-not-printed': ch(
-    'enrollment:sheet',
-    z.object({ userId: id, enrollmentId: id, sheetId: z.string().min(1).max(64), language: language.optional(), reason: z.enum(['cancelled', 'failed']) }).strict(),
-  ),
+  'enrollment:sheet-not-printed': ch('enrollment:sheet', z.object({ userId: id, enrollmentId: id, sheetId: z.string().min(1).max(64), language: language.optional(), reason: z.enum(['cancelled', 'failed']) }).strict()),
   'sms:remove': ch('sms:remove', z.object(action).strict()),
   'lock:clear': ch('lock:clear', z.object(action).strict()),
   'requests:refuse': ch(
@@ -110,7 +130,10 @@ export const CHANNELS = {
           .array(z.object({ id: z.string().min(1).max(64), strong: z.boolean(), label: z.object({ nb: shortText(200), en: shortText(200) }).strict() }).strict())
           .max(16)
           .optional(),
-        reasonPresets: z.array(z.object({ nb: shortText(200), en: shortText(200) }).strict()).max(20).optional(),
+        reasonPresets: z
+          .array(z.object({ nb: shortText(200), en: shortText(200) }).strict())
+          .max(20)
+          .optional(),
         verification: z.object({ burnAfter: z.number().int(), lockAfter: z.number().int(), cooldownMinutes: z.number().int() }).strict().optional(),
         // Empty texts switch delivery off or drop the user; the service checks the rest.
         smtpHost: z.string().max(253).optional(),
@@ -129,7 +152,12 @@ export const CHANNELS = {
   'settings:choose-logo': ch('settings:write', z.object({ clear: z.boolean() }).strict()),
   'operators:list': ch('operators:list', empty),
   'operators:add': ch('operators:add', z.object({ name: opName, displayName: shortText(128), role: z.enum(['agent', 'admin']), email: z.string().max(254).optional(), userEmail: z.string().max(254).optional(), password }).strict()),
-  'operators:update': ch('operators:update', z.object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional(), userEmail: z.string().max(254).nullable().optional() }).strict()),
+  'operators:update': ch(
+    'operators:update',
+    z
+      .object({ operatorId: z.string().max(64), role: z.enum(['agent', 'admin']).optional(), displayName: shortText(128).optional(), email: z.string().max(254).nullable().optional(), userEmail: z.string().max(254).nullable().optional() })
+      .strict(),
+  ),
   'operators:disable': ch('operators:disable', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:remove': ch('operators:remove', z.object({ operatorId: z.string().max(64) }).strict()),
   'operators:reset-password': ch('operators:reset-password', z.object({ operatorId: z.string().max(64), password }).strict()),
@@ -138,7 +166,7 @@ export const CHANNELS = {
   // A dry run reads the directory as the import would: for those who may import.
   'users:import-preview': ch('users:import', z.object({ encoding: importEncoding.optional() }).strict()),
   'users:import-cancel': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
-  'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64) }).strict()),
+  'users:import-save-report': ch('users:import', z.object({ jobId: z.string().max(64), wording: importReportWording.optional() }).strict()),
   'jobs:reports': ch('users:find', empty),
   'users:import-begin': ch('users:import', z.object({ dryRun: z.boolean().optional(), encoding: importEncoding.optional(), totalBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict()),
   // A job's status is its starter's (the store checks who asks).
@@ -159,8 +187,30 @@ export const CHANNELS = {
   'vault:integrity': ch('vault:integrity', empty),
   'vault:backup': ch('vault:backup', empty),
   'vault:delete-kept': ch('vault:restore', empty),
-  'vault:restore-preview': ch('vault:restore', z.object({ previewId: z.string().regex(/^[0-9a-f]{16}$/).optional(), password: password.optional() }).strict()),
-  'vault:restore': ch('vault:restore', z.object({ password, previewId: z.string().regex(/^[0-9a-f]{16}$/).optional() }).strict()),
+  'vault:restore-preview': ch(
+    'vault:restore',
+    z
+      .object({
+        previewId: z
+          .string()
+          .regex(/^[0-9a-f]{16}$/)
+          .optional(),
+        password: password.optional(),
+      })
+      .strict(),
+  ),
+  'vault:restore': ch(
+    'vault:restore',
+    z
+      .object({
+        password,
+        previewId: z
+          .string()
+          .regex(/^[0-9a-f]{16}$/)
+          .optional(),
+      })
+      .strict(),
+  ),
   'vault:rekey': ch('vault:rekey', empty),
   'service-keys:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),
   'service-clients:create': ch('service-keys:create', z.object({ label: z.string().min(1).max(64) }).strict()),

@@ -191,9 +191,47 @@ describe('the saved report', () => {
     expect(importReportCsv({ ...base, rejected: [], stopped: null })).toBe('line,reason\r\n');
   });
 
+  it("is written in the words the app sends: each code from its template with the line's parameters; a code without one keeps its English reason", () => {
+    const base = { rows: 5, inserted: 1, updated: 0, unchanged: 0, cancelled: false, encoding: 'utf-8' as const, encodingGuessed: false };
+    const wording = {
+      line: 'Linje',
+      reason: 'Årsak',
+      reasons: { 'too-long': 'kolonnen {{field}} er lengre enn {{max}} tegn', 'email-taken': 'adressen {{email}} tilhører en annen bruker' },
+      nearDuplicate: 'Importert, sjekk: {{email}}: ligner på {{similarTo}}',
+      mixedScript: 'Importert, sjekk: {{email}}: blander skriftsystemer',
+      stoppedRead: 'Lesingen stoppet her.',
+      stoppedWrite: 'Hvelvet kunne ikke skrives her.',
+    };
+    const csv = importReportCsv(
+      {
+        ...base,
+        rejected: [
+          { line: 2, reason: 'The name column is longer than 200 characters.', code: 'too-long' as const, params: { field: 'name', max: 200 } },
+          { line: 3, reason: 'the address a@b.no belongs to another user', code: 'email-taken' as const, params: { email: 'a@b.no' } },
+          { line: 4, reason: 'a quoted field is not closed', code: 'quote-not-closed' as const },
+        ],
+        flagged: [{ line: 5, email: 'strasse@example.de', kind: 'near-duplicate' as const, similarTo: 'straße@example.de' }],
+        stopped: { line: 6, reason: 'The file is not valid UTF-8.' },
+      },
+      wording,
+    );
+    expect(csv.split('\r\n')).toEqual([
+      'Linje,Årsak',
+      '2,kolonnen name er lengre enn 200 tegn',
+      '3,adressen a@b.no tilhører en annen bruker',
+      '4,a quoted field is not closed',
+      '5,Importert, sjekk: strasse@example.de: ligner på straße@example.de'.replace(/^5,(.*)$/, '5,"$1"'),
+      '6,Lesingen stoppet her.',
+      '',
+    ]);
+  });
+
   it('lists the flagged rows (imported, to be checked) and a stop for a full disk as such', () => {
     const base = { rows: 3, inserted: 3, updated: 0, unchanged: 0, cancelled: false, encoding: 'utf-8' as const, encodingGuessed: false, rejected: [] };
-    const flagged = [{ line: 3, email: 'strasse@example.de', kind: 'near-duplicate' as const, similarTo: 'straße@example.de' }, { line: 4, email: 'p\u0430ul@example.no', kind: 'mixed-script' as const, similarTo: null }];
+    const flagged = [
+      { line: 3, email: 'strasse@example.de', kind: 'near-duplicate' as const, similarTo: 'straße@example.de' },
+      { line: 4, email: 'p\u0430ul@example.no', kind: 'mixed-script' as const, similarTo: null },
+    ];
     const csv = importReportCsv({ ...base, flagged, stopped: { line: 5, reason: 'The disk is full: the vault could not take more rows.', kind: 'write' } });
     expect(csv.split('\r\n')).toEqual([
       'line,reason',

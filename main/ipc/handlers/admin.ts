@@ -115,13 +115,13 @@ export function adminHandlers(ctl: AppController): H {
         result: state === 'done' ? ((job.result ?? null) as ImportReportView | ImportPreview | null) : null,
       };
     },
-    'users:import-save-report': async ({ jobId }) => {
+    'users:import-save-report': async ({ jobId, wording }) => {
       const job = ctl.job(jobId);
       const report = job?.kind === 'import' ? (job.result as ImportReportView | undefined) : undefined;
       if (!report) fail('NOT_FOUND', 'That import has no report yet.');
       const file = await ctl.deps.dialogs.saveFile('import-report', `factordesk-import-report-${stamp()}.csv`);
       if (!file) return { file: null };
-      await saveImportReport(report, fileSink(file));
+      await saveImportReport(report, fileSink(file), wording);
       return { file };
     },
     // Both walk the whole chain (100,000 events take seconds): in a worker, with progress events.

@@ -101,13 +101,13 @@ export function serverImportHandlers(ctl: AppController, link: () => ServerLink)
       const { l } = signedIn();
       return l.call('users:import-cancel', { jobId });
     },
-    'users:import-save-report': async ({ jobId }) => {
+    'users:import-save-report': async ({ jobId, wording }) => {
       const { operatorId } = signedIn();
       const r = reports.get(jobId);
       if (!r || r.operatorId !== operatorId) fail('NOT_FOUND', 'That import has no report yet.');
       const file = await ctl.deps.dialogs.saveFile('import-report', `factordesk-import-report-${stamp()}.csv`);
       if (!file) return { file: null };
-      await saveImportReport(r.report, fileSink(file));
+      await saveImportReport(r.report, fileSink(file), wording);
       return { file };
     },
     'jobs:reports': () => {

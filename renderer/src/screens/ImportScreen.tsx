@@ -2,6 +2,7 @@
 // (a dry run: the counts and the rejected lines, nothing written); "Import" then runs the import
 // of that file off the main thread; progress (bytes read of the file's size) arrives as events,
 // the report with 'job:done'.
+import type { TFunction } from 'i18next';
 import { useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, type ApiError } from '../api.ts';
@@ -12,8 +13,26 @@ import { useToast } from '../components/Toasts.tsx';
 import { errorText } from '../errors.ts';
 import { bytes, number } from '../format.ts';
 import type { ImportJob } from '../jobs.ts';
-import type { ImportEncoding, ImportPreview, ImportPreviewView } from '../../../contract/index.ts';
+import { IMPORT_REJECT_CODES, type ImportEncoding, type ImportPreview, type ImportPreviewView, type ImportReportWording } from '../../../contract/index.ts';
 import { headerErrorText, ImportPreviewPanel, rejectionText } from './ImportPreview.tsx';
+
+/**
+ * The saved report's words in the screen's language: main fills each `{{name}}` from the line's
+ * parameters, so the file says what the table says.
+ */
+export function reportWording(t: TFunction): ImportReportWording {
+  const slots = { field: '{{field}}', max: '{{max}}', maxKb: '{{maxKb}}', email: '{{email}}' };
+  const check = t('import.reportImportedCheck');
+  return {
+    line: t('import.line'),
+    reason: t('import.reason'),
+    reasons: Object.fromEntries(IMPORT_REJECT_CODES.map((code) => [code, t(`import.reject.${code}`, slots)])),
+    nearDuplicate: `${check}: {{email}}: ${t('import.flaggedNearDuplicate', { other: '{{similarTo}}' })}`,
+    mixedScript: `${check}: {{email}}: ${t('import.flaggedMixedScript')}`,
+    stoppedRead: t('import.reportStoppedRead'),
+    stoppedWrite: t('import.reportStoppedWrite'),
+  };
+}
 
 /** The encodings an admin can choose, by their usual names (the same in every language). */
 const ENCODINGS: Array<[ImportEncoding, string]> = [
@@ -61,7 +80,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
   }
   async function save() {
     if (!job) return;
-    const r = await call('users:import-save-report', { jobId: job.jobId });
+    const r = await call('users:import-save-report', { jobId: job.jobId, wording: reportWording(t) });
     if (!r.ok) setError(r.error);
     else if (r.value.file) toast({ title: t('import.saved'), description: r.value.file, tone: 'ok' });
   }
@@ -131,9 +150,7 @@ export function ImportScreen({ job, setJob }: { job: ImportJob | null; setJob: D
           {job.error ? <Notice tone="bad">{errorText(t, job.error as ApiError)}</Notice> : null}
           {rep?.stopped ? (
             <Notice tone="bad" testId="import-stopped">
-              {rep.stopped.kind === 'write'
-                ? t('import.stoppedWrite', { line: number(rep.stopped.line), done: number(rep.inserted + rep.updated + rep.unchanged) })
-                : t('import.stopped', { line: number(rep.stopped.line) })}
+              {rep.stopped.kind === 'write' ? t('import.stoppedWrite', { line: number(rep.stopped.line), done: number(rep.inserted + rep.updated + rep.unchanged) }) : t('import.stopped', { line: number(rep.stopped.line) })}
             </Notice>
           ) : null}
           {rep?.encodingGuessed ? (
