@@ -26,6 +26,17 @@ const SOURCE_COUNTS = [
   'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE name_key >= $1 AND name_key < $2 LIMIT $3) AS capped',
   'SELECT count(*)::int AS n FROM (SELECT DISTINCT user_id FROM user_name_words WHERE word >= $1 AND word < $2 LIMIT $3) AS capped',
 ];
+/**
+ * The capped count in one round trip: each source alone first (CASE evaluates its branches in
+ * order, and a scalar subquery only when reached), so one that reaches the cap decides without
+ * the union.
+ */
+const COUNT_ALL = `SELECT (CASE
+    WHEN (${SOURCE_COUNTS[0]}) > $3 - 1 THEN $3
+    WHEN (${SOURCE_COUNTS[1]}) > $3 - 1 THEN $3
+    WHEN (${SOURCE_COUNTS[2]}) > $3 - 1 THEN $3
+    ELSE (${COUNT})
+  END)::int AS n`;
 const SUMMARIES = 'SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])';
 
 // $1 q, $2 position after q (characters), $3–$4 range 1, $5 whole (1) or prefix (0), $6–$7 range 2, $8 status, $9 limit.
@@ -62,7 +73,7 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   const ids: number[] = [];
   const seen = new Set<number>();
 
-  for (const r of await s.rows<{ id: number }>(FIRST, [q, q + '@', prefixUpperBound(q + '@')])) {
+  for (const r of await s.preparedRows<{ id: number }>(FIRST, [q, q + '@', prefixUpperBound(q + '@')])) {
     if (ids.length < need && !seen.has(r.id)) (seen.add(r.id), ids.push(r.id));
   }
 
@@ -73,7 +84,7 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   for (const st of ['active', 'disabled']) groups.push(async () => [[NAME_GROUP, [...whole, st]]]);
   for (const st of ['active', 'disabled']) {
     groups.push(async () => {
-      emailByName ??= (await s.row<{ n: number }>(EMAIL_COUNT, [q, hi, EMAIL_SORT_CAP + 1]))!.n <= EMAIL_SORT_CAP;
+      emailByName ??= (await s.preparedRows<{ n: number }>(EMAIL_COUNT, [q, hi, EMAIL_SORT_CAP + 1]))[0]!.n <= EMAIL_SORT_CAP;
       return emailByName
         ? [[NAME_EMAIL_GROUP, [...prefix, st]]]
         : [
@@ -93,14 +104,13 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   // Every group was read to its end when the window is not full: the users listed are all there are.
   const total = ids.length < need ? ids.length : await countMatches(s, q, hi);
   const page = ids.slice(offset, offset + limit);
-  const found = new Map((await s.rows<UserSummaryRecord>(SUMMARIES, [page])).map((u) => [u.id, u] as const));
+  const found = new Map((await s.preparedRows<UserSummaryRecord>(SUMMARIES, [page])).map((u) => [u.id, u] as const));
   return { items: page.map((id) => found.get(id)!), hasMore: ids.length > offset + limit, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
 }
 
 /** The users matching q, up to COUNT_CAP + 1 (one more than the cap says "more"). */
 async function countMatches(s: PgTxState, q: string, hi: string): Promise<number> {
-  for (const one of SOURCE_COUNTS) if ((await s.row<{ n: number }>(one, [q, hi, COUNT_CAP + 1]))!.n > COUNT_CAP) return COUNT_CAP + 1;
-  return (await s.row<{ n: number }>(COUNT, [q, hi, COUNT_CAP + 1]))!.n;
+  return (await s.preparedRows<{ n: number }>(COUNT_ALL, [q, hi, COUNT_CAP + 1]))[0]!.n;
 }
 
 /**
@@ -111,7 +121,7 @@ async function countMatches(s: PgTxState, q: string, hi: string): Promise<number
 async function take(s: PgTxState, sql: string, params: unknown[], need: number, ids: number[], seen: Set<number>): Promise<void> {
   let m = need - ids.length + seen.size + 1;
   for (;;) {
-    const rows = await s.rows<{ id: number }>(sql, [...params, m]);
+    const rows = await s.preparedRows<{ id: number }>(sql, [...params, m]);
     const fresh: number[] = [];
     const mine = new Set<number>();
     for (const r of rows) {
