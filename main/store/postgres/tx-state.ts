@@ -7,6 +7,22 @@ function statementName(sql: string): string {
 }
 
 /**
+ * The statement texts run as prepared statements (parsed and planned once per connection). The
+ * store's texts are constants of the code, a few hundred at most; the cap keeps a connection's
+ * prepared statements bounded even so, and a text past it runs unnamed as before.
+ */
+const PREPARED_MAX = 1000;
+const prepared = new Map<string, string>();
+function preparedName(sql: string): string | undefined {
+  const known = prepared.get(sql);
+  // More than one statement in a text runs only unprepared (the simple protocol).
+  if (known !== undefined || prepared.size >= PREPARED_MAX || sql.includes(';')) return known;
+  const name = statementName(sql);
+  prepared.set(sql, name);
+  return name;
+}
+
+/**
  * The state one transaction's repositories share: the pooled client, whether the transaction
  * is still open and may write, the audit head it has locked, and the first failed statement.
  * PostgreSQL aborts a transaction at its first error and a later COMMIT quietly rolls back, so
@@ -31,7 +47,8 @@ export class PgTxState {
   async q<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
     try {
-      return await this.client.query<R>(sql, params);
+      const name = preparedName(sql);
+      return await (name === undefined ? this.client.query<R>(sql, params) : this.client.query<R>({ name, text: sql, values: params }));
     } catch (err) {
       this.failure ??= err;
       throw err;

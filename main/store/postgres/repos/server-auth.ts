@@ -40,7 +40,8 @@ export class PgServerAuth implements ServerAuthRepo {
 
   async sessionView(tokenHash: string): Promise<{ session: ServerSessionRecord; operator: OperatorRecord | null; passwordSetAt: number | null; secondFactorSetAt: number | null } | null> {
     const cols = OPERATOR_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
-    const r = await this.s.row<
+    // Every request of a session runs this: a prepared statement (its text is a constant).
+    const [r] = await this.s.preparedRows<
       OperatorRow & { token_hash: string; operator_id: string; s_role: 'agent' | 'admin'; s_created_at: number; last_seen_at: number; expires_at: number; revoked_at: number | null; password_set_at: number | null; factor_set_at: number | null; o_id: string | null }
     >(
       `SELECT s.token_hash, s.operator_id, s.role AS s_role, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.revoked_at,
@@ -71,7 +72,7 @@ export class PgServerAuth implements ServerAuthRepo {
   }
 
   async serviceClient(clientId: string): Promise<{ label: string; verifier: Buffer } | null> {
-    const r = await this.s.row<{ label: string; verifier: Buffer }>('SELECT label, verifier FROM service_keys WHERE key_id = $1', [clientId]);
+    const [r] = await this.s.preparedRows<{ label: string; verifier: Buffer }>('SELECT label, verifier FROM service_keys WHERE key_id = $1', [clientId]);
     return r ? { label: r.label, verifier: r.verifier } : null;
   }
 
