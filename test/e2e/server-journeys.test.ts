@@ -208,6 +208,8 @@ describe.skipIf(!RENDERER_BUILT).each(BACKENDS)('the app in server mode, in Chro
     await kari.waitFor();
     await kari.click();
     await shows($('user-email'), KARI.email);
+    // Alt+R clicks the button only once it is enabled (the user's factors have come from the server).
+    await expect.poll(() => $('action-reenroll').isEnabled()).toBe(true);
 
     await h.page.keyboard.press('Alt+R');
     const dlg = $('dialog-reenroll');
