@@ -16,7 +16,7 @@ import { checkAuditChain, type AuditEvent, type AuditInput } from '../../main/co
 import { ManualClock } from '../../main/core/clock.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
-import { EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
+import { COUNT_CAP, EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
 import { openPostgresStore, WRITES_AT_ONCE, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
@@ -141,10 +141,7 @@ describe('postgres store', () => {
       for (const p of people) {
         const nk = foldKey(p.name);
         const ek = foldKey(p.email);
-        const r = await c.query<{ id: number }>(
-          "INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, 1) RETURNING id",
-          [p.email, ek, p.name, nk, p.status],
-        );
+        const r = await c.query<{ id: number }>('INSERT INTO users (email, email_key, name, name_key, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, 1) RETURNING id', [p.email, ek, p.name, nk, p.status]);
         for (const w of indexedNameWords(nk)) await c.query('INSERT INTO user_name_words (word, user_id, name_key, email_key) VALUES ($1, $2, $3, $4)', [w, r.rows[0]!.id, nk, ek]);
       }
     } finally {
@@ -268,7 +265,35 @@ describe('postgres store', () => {
       });
     await add(store);
     await add(vault.store);
-    const prefixes = ['a', 'a1', 'a12', 'an', 'ann', 'n', 'nord', 'nordmann', 'o', "o'", 'o’b', 'b', 'br', 'ø', 'öz', 'a_', 'a%', '\u{1F600}', 'z', 'ab', 'kari n', 'x', users[5]!.email.toLowerCase(), foldKey(users[9]!.name), 'kari', 'nordmann n', users[7]!.email.toLowerCase().split('@')[0]!];
+    const prefixes = [
+      'a',
+      'a1',
+      'a12',
+      'an',
+      'ann',
+      'n',
+      'nord',
+      'nordmann',
+      'o',
+      "o'",
+      'o’b',
+      'b',
+      'br',
+      'ø',
+      'öz',
+      'a_',
+      'a%',
+      '\u{1F600}',
+      'z',
+      'ab',
+      'kari n',
+      'x',
+      users[5]!.email.toLowerCase(),
+      foldKey(users[9]!.name),
+      'kari',
+      'nordmann n',
+      users[7]!.email.toLowerCase().split('@')[0]!,
+    ];
     const pages = [
       { limit: 20, offset: 0 },
       { limit: 7, offset: 13 },
@@ -284,6 +309,68 @@ describe('postgres store', () => {
       }
     // The comparison is over real answers, not two empty lists.
     expect(hits).toBeGreaterThan(prefixes.length - 4);
+  });
+
+  it('ranks as the vault when each user is found many times in one rank (a name that repeats its word)', { timeout: 60_000 }, async () => {
+    const { store } = await fresh();
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-rank-'));
+    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    cleanup.push(
+      () => rmSync(tmp, { recursive: true, force: true }),
+      () => vault.close(),
+    );
+    // "Ann Ann Ann Ann Ann" matches "ann" by its name and by each of its four later words: a
+    // rank's first rows hold a fifth as many users as rows, fewer than a page.
+    const users = Array.from({ length: 90 }, (_, i) => ({ email: `${i % 3 ? 'ann' : 'x'}.${i}@example.no`, name: i % 4 ? 'Ann Ann Ann Ann Ann' : `Ann-Ann Ann ${i}`, status: i % 5 ? ('active' as const) : ('disabled' as const) }));
+    for (const s of [store, vault.store])
+      await s.write(async (tx) => {
+        for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: u.status }, 1);
+      });
+    for (const q of ['ann', 'ann ann', 'an'])
+      for (const page of [
+        { limit: 20, offset: 0 },
+        { limit: 30, offset: 50 },
+      ]) {
+        const a = await store.read((tx) => tx.directory.search(q, page));
+        const b = await vault.store.read((tx) => tx.directory.search(q, page));
+        expect({ q, page, ...a }).toEqual({ q, page, ...b });
+        expect(a.items.length).toBe(page.limit);
+      }
+  });
+
+  it('counts a user found by two later words once, also when the first COUNT_CAP word rows hold users twice', { timeout: 60_000 }, async () => {
+    const { store } = await fresh();
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-count-'));
+    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    cleanup.push(
+      () => rmSync(tmp, { recursive: true, force: true }),
+      () => vault.close(),
+    );
+    // "Per Ann Ann" has the words "ann ann" and "ann": found only by them (not by name or email).
+    // Word order puts every "ann" row, then every "ann ann" row, before "anna": the first rows hold users twice.
+    const add = (from: number, to: number, rest: string) =>
+      Promise.all(
+        [store, vault.store].map((s) =>
+          s.write(async (tx) => {
+            for (let i = from; i < to; i++) {
+              const name = `Per${i} ${rest}`;
+              await tx.users.insert({ externalId: null, email: `p${i}@example.no`, emailKey: `p${i}@example.no`, name, nameKey: foldKey(name), phone: null, organization: null, status: 'active' }, 1);
+            }
+          }),
+        ),
+      );
+    const both = async (q: string) => {
+      const a = await store.read((tx) => tx.directory.search(q, { limit: 5, offset: 0 }));
+      expect(a).toEqual(await vault.store.read((tx) => tx.directory.search(q, { limit: 5, offset: 0 })));
+      return [a.total, a.totalCapped];
+    };
+    await add(0, 600, 'Ann Ann');
+    expect(await both('ann')).toEqual([600, false]);
+    expect(await both('ann a')).toEqual([600, false]);
+    await add(600, 800, 'Anna');
+    expect(await both('ann')).toEqual([800, false]);
+    await add(800, 1100, 'Anna');
+    expect(await both('ann')).toEqual([COUNT_CAP, true]);
   });
 });
 

@@ -1,64 +1,131 @@
 import { prefixUpperBound } from '../../core/text.ts';
 import type { UserSummaryRecord } from '../records.ts';
 import { COUNT_CAP, EMAIL_SORT_CAP, MAX_LIMIT, MAX_WINDOW, type DirectoryPage } from '../repos/directory.ts';
+import { MAX_INDEXED_WORDS, startsWithWholeWord } from '../sqlite/name-words.ts';
 import type { PgTxState } from './tx-state.ts';
 
 /**
  * The directory search in PostgreSQL, ranked as the port says (repos/directory.ts) and as the
- * vault ranks: range scans `key >= q AND key < q || U+10FFFF` over the COLLATE "C" keys, so
- * the comparison is by code point (SQLite's BINARY) and matching is literal (no LIKE). The
- * groups are read in rank order, each one statement ordered by name (UNION ALL of index ranges,
- * merged by the planner) with a LIMIT that grows when users already listed fill it.
+ * vault ranks (sqlite/user-search.ts): range scans `key >= q AND key < q || U+10FFFF` over the
+ * COLLATE "C" keys, so the comparison is by code point (SQLite's BINARY) and matching is literal
+ * (no LIKE). Three statements, each a fixed text run prepared:
  *
- * A whole word reads [q, q || '0') keeping keys where q is followed by a separator other than
- * '’' (all sort below '0') or by nothing, and [q || '’', …).
+ * 1. PLAN: the distinct name words in the prefix and whole-word ranges (an index skip scan, up to
+ *    MAX_MERGED_WORDS + 1 each), the users of rank 1 (the email or its local part), and whether
+ *    the email matches are few enough to list by name (EMAIL_SORT_CAP).
+ * 2. RANKED: every later rank at once, each the first `m` users of that rank in its order. Each
+ *    part is an index range read in name order that stops at `m` rows (a LIMIT over an ordered
+ *    index scan): name ranges on users_status_name_id, one read per merged word on
+ *    user_name_words_status_id (one word's rows of one status are in name order), email matches
+ *    on users_status_email_id, each holding the id so the read is index-only. So a keystroke reads a few hundred index entries at most, at any
+ *    directory size. A word range with more distinct words than MAX_MERGED_WORDS (one or two
+ *    letters) is read whole and sorted instead. When a rank's `m` rows were used up (most of them
+ *    users listed already) before the page filled, RANKED runs again with a larger `m`.
+ * 3. The page's summaries, with the capped count when the window is full.
+ *
+ * All three run on generic plans (planned once per connection): every part is an ordered range
+ * read with a LIMIT whatever q is, and planning one afresh per keystroke cost more than running it.
  */
-const FIRST = 'SELECT id FROM users WHERE email_key = $1 OR (email_key >= $2 AND email_key < $3) ORDER BY status, name_key, email_key';
-const COUNT = `SELECT count(*)::int AS n FROM (
-    (SELECT id FROM users WHERE email_key >= $1 AND email_key < $2 LIMIT $3)
-    UNION (SELECT id FROM users WHERE name_key >= $1 AND name_key < $2 LIMIT $3)
-    UNION (SELECT DISTINCT user_id FROM user_name_words WHERE word >= $1 AND word < $2 LIMIT $3)
-  ) AS m`;
-const EMAIL_COUNT = 'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE email_key >= $1 AND email_key < $2 LIMIT $3) AS capped';
-// Each source alone first: one that reaches the cap decides the count without the union.
-const SOURCE_COUNTS = [
-  EMAIL_COUNT,
-  'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE name_key >= $1 AND name_key < $2 LIMIT $3) AS capped',
-  'SELECT count(*)::int AS n FROM (SELECT DISTINCT user_id FROM user_name_words WHERE word >= $1 AND word < $2 LIMIT $3) AS capped',
-];
-/**
- * The capped count in one round trip: each source alone first (CASE evaluates its branches in
- * order, and a scalar subquery only when reached), so one that reaches the cap decides without
- * the union.
- */
-const COUNT_ALL = `SELECT (CASE
-    WHEN (${SOURCE_COUNTS[0]}) > $3 - 1 THEN $3
-    WHEN (${SOURCE_COUNTS[1]}) > $3 - 1 THEN $3
-    WHEN (${SOURCE_COUNTS[2]}) > $3 - 1 THEN $3
-    ELSE (${COUNT})
-  END)::int AS n`;
-const SUMMARIES = 'SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])';
+export const MAX_MERGED_WORDS = 32;
 
-// $1 q, $2 position after q (characters), $3–$4 range 1, $5 whole (1) or prefix (0), $6–$7 range 2, $8 status, $9 limit.
+// One skip-scan step per distinct word: the next word after the last, within [lo, hi).
+const wordsIn = (name: string, lo: string, hi: string) => `${name}(word, n) AS (
+    (SELECT word, 1 FROM user_name_words WHERE word >= ${lo} AND word < ${hi} ORDER BY word LIMIT 1)
+    UNION ALL
+    SELECT (SELECT w.word FROM user_name_words AS w WHERE w.word > ${name}.word AND w.word < ${hi} ORDER BY w.word LIMIT 1), n + 1
+    FROM ${name} WHERE ${name}.word IS NOT NULL AND n <= ${MAX_MERGED_WORDS}
+  )`;
+// $1 q, $2 its prefix bound, $3 q || '0', $4 q || '’', $5 its prefix bound, $6 q || '@', $7 its prefix bound, $8 EMAIL_SORT_CAP + 1.
+const PLAN = `WITH RECURSIVE ${wordsIn('pw', '$1', '$2')}, ${wordsIn('w1', '$1', '$3')}, ${wordsIn('w2', '$4', '$5')}
+  SELECT
+    ARRAY(SELECT word FROM pw WHERE word IS NOT NULL) AS prefix_words,
+    ARRAY(SELECT word FROM w1 WHERE word IS NOT NULL) AS whole1,
+    ARRAY(SELECT word FROM w2 WHERE word IS NOT NULL) AS whole2,
+    ARRAY(SELECT id FROM users WHERE email_key = $1 OR (email_key >= $6 AND email_key < $7) ORDER BY status, name_key, email_key) AS first,
+    (SELECT count(*) FROM (SELECT 1 FROM users WHERE email_key >= $1 AND email_key < $2 LIMIT $8) AS capped)::int AS emails`;
+
+// RANKED's parameters: $1 q, $2 position after q (characters), $3 q's prefix bound, $4 q || '0',
+// $5 q || '’', $6 its prefix bound, $7 m, $8 the whole words, $9 the prefix words.
 const SEPS = `(' ', '''', '(', ')', ',', '-', '.')`;
-const inRanges = (col: string) =>
-  `((${col} >= $3 AND ${col} < $4 AND ($5::int = 0 OR ${col} = $1 OR substr(${col}, $2::int, 1) IN ${SEPS})) OR (${col} >= $6 AND ${col} < $7))`;
-const NAMES = `SELECT id, name_key, email_key FROM users WHERE status = $8 AND ${inRanges('name_key')}`;
-const WORDS = `SELECT user_id AS id, name_key, email_key FROM user_name_words WHERE status = $8 AND ${inRanges('word')}`;
-// Email matches need only q ($1) and its bound ($4, the prefix's range 1).
-const EMAILS = 'SELECT id, name_key, email_key FROM users WHERE status = $8 AND email_key >= $1 AND email_key < $4';
-const byName = (...parts: string[]) => `${parts.map((p) => `(${p})`).join(' UNION ALL ')} ORDER BY name_key, email_key LIMIT $9`;
-const NAME_GROUP = byName(NAMES, WORDS);
-const NAME_EMAIL_GROUP = byName(NAMES, WORDS, EMAILS);
-// On its own (more than EMAIL_SORT_CAP email matches): $1 q, $2 its bound, $3 status, $4 limit.
-const EMAIL_GROUP = 'SELECT id FROM users WHERE status = $3 AND email_key >= $1 AND email_key < $2 ORDER BY email_key LIMIT $4';
+const KEYS = 'id, name_key, email_key';
+const byName = (st: string, where: string) => `(SELECT ${KEYS} FROM users WHERE status = '${st}' AND ${where} ORDER BY name_key, email_key LIMIT $7)`;
+const wholeNames = (st: string) => [byName(st, `name_key >= $1 AND name_key < $4 AND (name_key = $1 OR substr(name_key, $2::int, 1) IN ${SEPS})`), byName(st, 'name_key >= $5 AND name_key < $6')];
+const prefixNames = (st: string) => [byName(st, 'name_key >= $1 AND name_key < $3')];
+/** One ordered read per word (merged by the rank's sort), or, past MAX_MERGED_WORDS, the ranges read whole and sorted. */
+const words = (st: string, list: '$8' | '$9', merged: boolean) => {
+  if (merged) {
+    return `(SELECT x.id, x.name_key, x.email_key FROM unnest(${list}::text[]) AS w(word) CROSS JOIN LATERAL
+      (SELECT user_id AS id, name_key, email_key FROM user_name_words AS u WHERE u.status = '${st}' AND u.word = w.word ORDER BY name_key, email_key LIMIT $7) AS x)`;
+  }
+  const where = list === '$8' ? `((word >= $1 AND word < $4 AND (word = $1 OR substr(word, $2::int, 1) IN ${SEPS})) OR (word >= $5 AND word < $6))` : 'word >= $1 AND word < $3';
+  return `(SELECT user_id AS id, name_key, email_key FROM user_name_words WHERE status = '${st}' AND ${where} ORDER BY name_key, email_key LIMIT $7)`;
+};
+/**
+ * At most EMAIL_SORT_CAP email matches, read by their email range and sorted by name: the fence
+ * (OFFSET 0) keeps the planner from walking the whole status in name order for them instead.
+ */
+const emailsByName = (st: string) => `(SELECT ${KEYS} FROM (SELECT ${KEYS} FROM users WHERE status = '${st}' AND email_key >= $1 AND email_key < $3 OFFSET 0) AS e ORDER BY name_key, email_key LIMIT $7)`;
+/** A rank: its parts' first m users in name order (k1, k2), numbered r. */
+const rank = (r: number, parts: string[]) => `(SELECT ${r} AS r, id, k1, k2 FROM (SELECT id, name_key AS k1, email_key AS k2 FROM (${parts.join(' UNION ALL ')}) AS g ORDER BY 2, 3 LIMIT $7) AS p)`;
+/** A rank of the email matches alone, in email order (more than EMAIL_SORT_CAP of them). */
+const emailRank = (r: number, st: string) => `(SELECT ${r} AS r, id, email_key AS k1, ''::text COLLATE "C" AS k2 FROM users WHERE status = '${st}' AND email_key >= $1 AND email_key < $3 ORDER BY email_key LIMIT $7)`;
 
-type Params = [string, number, string, string, 0 | 1, string, string];
+/** RANKED for one plan: whole words merged or not, prefix words merged or not, emails listed by name or after. */
+function ranked(wholeMerged: boolean, prefixMerged: boolean, emailByName: boolean): string {
+  const ranks: string[] = [];
+  for (const st of ['active', 'disabled']) ranks.push(rank(ranks.length, [...wholeNames(st), words(st, '$8', wholeMerged)]));
+  for (const st of ['active', 'disabled']) {
+    const parts = [...prefixNames(st), words(st, '$9', prefixMerged)];
+    if (emailByName) ranks.push(rank(ranks.length, [...parts, emailsByName(st)]));
+    else ranks.push(rank(ranks.length, parts), emailRank(ranks.length + 1, st));
+  }
+  return `${ranks.join(' UNION ALL ')} ORDER BY r, k1, k2`;
+}
+/** The eight fixed texts, so each runs prepared, with how many of the parameters each uses (a word list read whole has none). */
+const RANKED = new Map<string, { sql: string; params: number }>();
+// Whole words are among the prefix words, so merged prefix words mean merged whole words.
+for (const [a, b] of [
+  [false, false],
+  [true, false],
+  [true, true],
+] as const)
+  for (const c of [false, true]) {
+    const sql = ranked(a, b, c);
+    RANKED.set(`${a}${b}${c}`, { sql, params: Math.max(...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))) });
+  }
 
-function ranges(q: string, kind: 'whole' | 'prefix'): Params {
-  const at = [...q].length + 1;
-  if (kind === 'prefix') return [q, at, q, prefixUpperBound(q), 0, '', ''];
-  return [q, at, q, q + '0', 1, q + '’', prefixUpperBound(q + '’')];
+/**
+ * The capped count as three disjoint parts, each an index-only range read that stops at the cap
+ * ($2 q, $3 its bound, $4 the cap): the email matches (users_email_key), the name matches whose
+ * email does not match (users_name_key holds both keys), and the users found only by a later name
+ * word (the word index holds copies of both keys). A user has at most MAX_INDEXED_WORDS words,
+ * so their first cap × MAX_INDEXED_WORDS rows hold the cap in users when there are that many;
+ * the first cap rows decide it without that longer read unless they hold a user twice. Each
+ * part after the first is read only when the ones before stay below the cap.
+ */
+const inQ = (col: string) => `(${col} >= $2 AND ${col} < $3)`;
+const wordRows = (limit: string) => `SELECT user_id FROM user_name_words WHERE ${inQ('word')} AND NOT ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT ${limit}`;
+const WORD_ONLY = `SELECT CASE WHEN w.n < $4 OR w.users = $4 THEN w.users
+    ELSE (SELECT count(*)::int FROM (SELECT DISTINCT user_id FROM (${wordRows(`$4 * ${MAX_INDEXED_WORDS}`)}) AS r LIMIT $4) AS d) END
+  FROM (SELECT count(*)::int AS n, count(DISTINCT user_id)::int AS users FROM (${wordRows('$4')}) AS r) AS w`;
+const NAME_ONLY = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT $4) AS x`;
+const EMAILS = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('email_key')} LIMIT $4) AS x`;
+const COUNT_ALL = `(SELECT CASE WHEN e.n >= $4 THEN $4 ELSE
+    (SELECT CASE WHEN e.n + n.n >= $4 THEN $4 ELSE least(e.n + n.n + (${WORD_ONLY}), $4) END FROM (SELECT (${NAME_ONLY}) AS n) AS n)
+  END FROM (SELECT (${EMAILS}) AS n) AS e)`;
+const SUMMARIES = 'SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])';
+// The summaries and, in the same round trip, the capped count ($2 q, $3 its bound, $4 COUNT_CAP + 1).
+const SUMMARIES_COUNTED = `SELECT s.id, s.email, s.name, s.organization, s.status, c.n FROM (SELECT ${COUNT_ALL} AS n) AS c
+  LEFT JOIN (SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])) AS s ON true`;
+
+const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
+
+interface Plan {
+  prefix_words: string[];
+  whole1: string[];
+  whole2: string[];
+  first: number[];
+  emails: number;
 }
 
 /** One page of the users matching the folded prefix `q` (see DirectoryRead.search). */
@@ -69,70 +136,47 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   // PostgreSQL text cannot hold NUL, so no stored key starts with such a prefix.
   if (q.includes('\0')) return empty;
   const hi = prefixUpperBound(q);
+  const q0 = q + '0';
+  const q2 = q + '’';
+  const hi2 = prefixUpperBound(q2);
   const need = offset + limit + 1; // one more than the page tells whether there is a next one
-  const ids: number[] = [];
-  const seen = new Set<number>();
 
-  for (const r of await s.preparedRows<{ id: number }>(FIRST, [q, q + '@', prefixUpperBound(q + '@')])) {
-    if (ids.length < need && !seen.has(r.id)) (seen.add(r.id), ids.push(r.id));
-  }
+  // The plans of these texts do not depend on q: planned once per connection, not per keystroke
+  // (a custom plan costs more to make than the search costs to run). For this transaction only.
+  // Both go out at once (the connection pipelines).
+  const [, planned] = await Promise.all([s.preparedRows(GENERIC_PLANS, []), s.preparedRows<Plan>(PLAN, [q, hi, q0, q2, hi2, q + '@', prefixUpperBound(q + '@'), EMAIL_SORT_CAP + 1])]);
+  const plan = planned[0]!;
+  const whole = [...plan.whole1.filter((w) => startsWithWholeWord(w, q)), ...plan.whole2];
+  const wholeMerged = plan.whole1.length <= MAX_MERGED_WORDS && plan.whole2.length <= MAX_MERGED_WORDS;
+  const prefixMerged = plan.prefix_words.length <= MAX_MERGED_WORDS;
+  const ranks = RANKED.get(`${wholeMerged}${prefixMerged}${plan.emails <= EMAIL_SORT_CAP}`)!;
+  const at = [...q].length + 1;
 
-  const whole = ranges(q, 'whole');
-  const prefix = ranges(q, 'prefix');
-  let emailByName: boolean | undefined;
-  const groups: Array<() => Promise<Array<[string, unknown[]]>>> = [];
-  for (const st of ['active', 'disabled']) groups.push(async () => [[NAME_GROUP, [...whole, st]]]);
-  for (const st of ['active', 'disabled']) {
-    groups.push(async () => {
-      emailByName ??= (await s.preparedRows<{ n: number }>(EMAIL_COUNT, [q, hi, EMAIL_SORT_CAP + 1]))[0]!.n <= EMAIL_SORT_CAP;
-      return emailByName
-        ? [[NAME_EMAIL_GROUP, [...prefix, st]]]
-        : [
-            [NAME_GROUP, [...prefix, st]],
-            [EMAIL_GROUP, [q, hi, st]],
-          ];
-    });
-  }
-  for (const group of groups) {
-    if (ids.length >= need) break;
-    for (const [sql, params] of await group()) {
-      if (ids.length >= need) break;
-      await take(s, sql, params, need, ids, seen);
+  let ids: number[] = [];
+  // Enough for the page when no rank lists many users twice; grown when one does.
+  for (let m = 2 * need + plan.first.length + 1; ; m *= 4) {
+    ids = [];
+    const seen = new Set<number>();
+    for (const id of plan.first.map(Number)) if (ids.length < need && !seen.has(id)) (seen.add(id), ids.push(id));
+    const rows = ids.length >= need ? [] : await s.preparedRows<{ r: number; id: number }>(ranks.sql, [q, at, hi, q0, q2, hi2, m, whole, plan.prefix_words].slice(0, ranks.params));
+    let short = false; // a rank had m rows (maybe more) and all were used before the page filled
+    for (let i = 0; i < rows.length && ids.length < need;) {
+      const r = rows[i]!.r;
+      let n = 0;
+      for (; i < rows.length && rows[i]!.r === r; i++, n++) {
+        const id = Number(rows[i]!.id);
+        if (ids.length < need && !seen.has(id)) (seen.add(id), ids.push(id));
+      }
+      if (n >= m && ids.length < need) short = true;
     }
+    if (!short) break;
   }
 
-  // Every group was read to its end when the window is not full: the users listed are all there are.
-  const total = ids.length < need ? ids.length : await countMatches(s, q, hi);
   const page = ids.slice(offset, offset + limit);
-  const found = new Map((await s.preparedRows<UserSummaryRecord>(SUMMARIES, [page])).map((u) => [u.id, u] as const));
-  return { items: page.map((id) => found.get(id)!), hasMore: ids.length > offset + limit, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
-}
-
-/** The users matching q, up to COUNT_CAP + 1 (one more than the cap says "more"). */
-async function countMatches(s: PgTxState, q: string, hi: string): Promise<number> {
-  return (await s.preparedRows<{ n: number }>(COUNT_ALL, [q, hi, COUNT_CAP + 1]))[0]!.n;
-}
-
-/**
- * Appends the group's users not yet listed, in its order, until `need`. The LIMIT starts at what
- * is missing plus the users already listed (the most it can skip, but for a user found twice in
- * the group) and grows until the window fills or the group ends.
- */
-async function take(s: PgTxState, sql: string, params: unknown[], need: number, ids: number[], seen: Set<number>): Promise<void> {
-  let m = need - ids.length + seen.size + 1;
-  for (;;) {
-    const rows = await s.preparedRows<{ id: number }>(sql, [...params, m]);
-    const fresh: number[] = [];
-    const mine = new Set<number>();
-    for (const r of rows) {
-      if (seen.has(r.id) || mine.has(r.id)) continue;
-      mine.add(r.id);
-      if (fresh.push(r.id) + ids.length >= need) break;
-    }
-    if (fresh.length + ids.length >= need || rows.length < m) {
-      for (const id of fresh) (seen.add(id), ids.push(id));
-      return;
-    }
-    m *= 4;
-  }
+  // Every rank was read to its end when the window is not full: the users listed are all there are.
+  const counted = ids.length >= need;
+  const found = await s.preparedRows<UserSummaryRecord & { n?: number }>(counted ? SUMMARIES_COUNTED : SUMMARIES, counted ? [page, q, hi, COUNT_CAP + 1] : [page]);
+  const total = counted ? found[0]!.n! : ids.length;
+  const byId = new Map(found.filter((u) => u.id !== null).map((u) => [Number(u.id), { id: u.id, email: u.email, name: u.name, organization: u.organization, status: u.status }] as const));
+  return { items: page.map((id) => byId.get(id)!), hasMore: ids.length > offset + limit, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
 }
