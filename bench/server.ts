@@ -9,7 +9,10 @@
 // PAP and Message-Authenticator) on one instance, then over HTTPS on two instances (reported
 // without a target: both instances, the store and this load generator share the machine's
 // cores; on a folder only when a second server starts on it); the server's resident memory.
-// 32 verifications are in flight at once (BENCH_VERIFY_CONCURRENCY=N for another figure).
+// Throughputs are at full load: 32 verifications in flight at once (BENCH_VERIFY_CONCURRENCY=N
+// for another figure), where the p95 is mostly the queue. The latency target is checked at the
+// target rate instead: HTTPS verifications sent at 500 per second (open loop), each timed from
+// when it was due. The type-ahead is timed after a warm-up of both sides.
 // Written to bench/results-server.json (PostgreSQL) or bench/results-server-folder.json.
 import { spawn, execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -48,9 +51,11 @@ import type { Session } from '../main/core/session.ts';
 const argv = process.argv.slice(2);
 const KIND = argv[argv.indexOf('--store') + 1] === 'folder' ? 'folder' : 'postgres';
 const N = Math.max(1000, Number(argv[argv.indexOf('--users') + 1] ?? 1_000_000) || 1_000_000);
-/** Users per verification figure (in-process, HTTPS one instance, RADIUS, HTTPS two instances): each code step is used once per user. */
-const VERIFY_USERS = Math.min(1000, Math.floor(N / 20));
+/** Users per verification figure (in-process, HTTPS one instance at full load and at a fixed rate, RADIUS, HTTPS two instances): each code step is used once per user. */
+const VERIFY_USERS = Math.min(1000, Math.floor(N / 25));
 /** Verifications in flight at once, for every door alike (BENCH_VERIFY_CONCURRENCY=N to change it, 1–256). */
+/** The fixed rate of the paced verification figure (its target: ≤ 10 ms p95 at 500 per second). */
+const RATE = 500;
 const CONCURRENCY = Math.min(256, Math.max(1, Math.floor(Number(process.env.BENCH_VERIFY_CONCURRENCY ?? 32)) || 32));
 const log = (s: string) => process.stderr.write(s + '\n');
 const tmp = mkdtempSync(join(tmpdir(), 'fd-bench-server-'));
@@ -213,6 +218,35 @@ async function verifyRun(n: number, concurrency: number, fn: (i: number, worker:
   return { perSecond: n / secs, p95: pct(lat.sort((x, y) => x - y), 95), accepted, n, others };
 }
 
+/**
+ * Runs fn(i) for i in [0, n), started at `perSecond` whatever the answers do (open loop: a slow
+ * answer does not hold back the next request, as a login service's users do not wait for each
+ * other); each latency is from when its request was due, so a queue that builds up is counted.
+ */
+async function verifyAtRate(n: number, perSecond: number, fn: (i: number) => Promise<string>) {
+  const lat: number[] = [];
+  let accepted = 0;
+  const others = new Map<string, number>();
+  const running: Array<Promise<void>> = [];
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    const due = t + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    running.push(
+      fn(i)
+        .catch((err: unknown) => `thrown ${(err as { code?: string }).code ?? (err as Error).message}`)
+        .then((r) => {
+          lat.push(performance.now() - due);
+          if (r === 'accepted') accepted++;
+          else others.set(r, (others.get(r) ?? 0) + 1);
+        }),
+    );
+  }
+  await Promise.all(running);
+  return { perSecond: n / ((performance.now() - t) / 1000), p95: pct(lat.sort((x, y) => x - y), 95), accepted, n, others };
+}
+
 /** One UDP socket per worker (one request in flight each); a lost datagram is sent again after 2 s, at most twice. */
 function radiusWorkers(port: number, secret: Buffer, count: number) {
   const sockets = Array.from({ length: count }, () => dgram.createSocket('udp4'));
@@ -294,6 +328,14 @@ try {
   const report = await seed.import(csv);
   log(`seeded ${report.inserted.toLocaleString('en')} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await seed.store.close();
+  if (db) {
+    // What autovacuum does some time after a bulk load (statistics, the visibility map that lets
+    // index-only scans skip the table), done now so the figures do not depend on when it wakes.
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query('VACUUM (ANALYZE) users, user_name_words');
+    await c.end();
+  }
 
   const a = await serveChild(keyFile, cert, tlsKey, true);
   const admin = new ServerClient(`https://127.0.0.1:${a.port}`, { ca });
@@ -312,12 +354,18 @@ try {
   const raw = db ? await rawPostgres(db.url) : rawSqlite(vaultDir, dek!);
   const sample = rows(N).filter((_, i) => i % Math.max(1, Math.floor(N / 5000)) === 0).slice(0, 5000);
   const prefixes = sample.map((r, i) => (i % 2 ? r.email.slice(0, 3 + (i % 4)) : (r.name.split(' ')[1] ?? r.name).slice(0, 3 + (i % 3))));
+  // Each side warmed up first on other prefixes (the server's code compiled, each pooled
+  // connection's statements planned once, the store's pages read in): the figures are a working
+  // server's, not its first minute's.
+  const WARM = 500;
+  await raw.timePrefix(prefixes.slice(-WARM), WARM);
   const rawPrefix = await raw.timePrefix(prefixes, 2000);
+  await timeManyAsync(WARM, (i) => call('users:find', { query: prefixes[prefixes.length - 1 - i]!, limit: 20 }));
   const viaServer = await timeManyAsync(2000, (i) => call('users:find', { query: prefixes[i % prefixes.length]!, limit: 20 }));
   for (const p of [50, 95, 99] as const) figs.push(figure(`type-ahead through HTTPS p${p}`, pct(viaServer, p), 'ms', p === 95 ? '≤ 5 ms' : '—', (v) => p !== 95 || v <= 5, pct(rawPrefix, p)));
 
   // Distinct users: 800 for the actions, then VERIFY_USERS for each verification figure.
-  const picked = await raw.randomUsers(800 + 4 * VERIFY_USERS);
+  const picked = await raw.randomUsers(800 + 5 * VERIFY_USERS);
   const ids = picked.slice(0, 800).map((r) => r.id);
   const vUsers = picked.slice(800);
   // Actions through HTTPS on distinct users, against a raw one-row write transaction.
@@ -381,7 +429,24 @@ try {
   const one = await httpRun([a.port], group(1));
   checkAll('over HTTPS', one);
   figs.push(throughput('TOTP verifications per second over HTTPS, one instance', one.perSecond, '≥ 500/s', (v) => v >= 500));
-  figs.push(figure('TOTP verification p95 over HTTPS, one instance', one.p95, 'ms', '≤ 10 ms', (v) => v <= 10, inProc.p95));
+  // At full load the p95 is the queue: CONCURRENCY in flight over a throughput T wait about CONCURRENCY / T each (Little's law).
+  figs.push(figure(`TOTP verification p95 over HTTPS, one instance, ${CONCURRENCY} in flight`, one.p95, 'ms', 'reported', () => true, inProc.p95));
+
+  // The latency a login service sees at the target rate: requests sent at RATE per second
+  // whatever the answers do (open loop), each timed from when it was due.
+  log(`verifications: HTTPS, one instance, ${RATE} per second`);
+  const paced = await (async () => {
+    const g = group(4);
+    const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 2 * CONCURRENCY });
+    const r = await verifyAtRate(g.users.length, RATE, async (i) => {
+      const r = await post(agent, a.port, '/api/v1/validate', { user: g.users[i]!.email, code: codeOf(g.secrets[i]!) }, auth);
+      return String(r.ok ? r.result : r.error?.code);
+    });
+    agent.destroy();
+    return r;
+  })();
+  checkAll(`over HTTPS at ${RATE}/s`, paced);
+  figs.push(figure(`TOTP verification p95 over HTTPS, one instance, ${RATE} per second`, paced.p95, 'ms', '≤ 10 ms', (v) => v <= 10, inProc.p95));
 
   log('verifications: RADIUS, one instance');
   const nas = radiusWorkers(a.radius, Buffer.from(rc.secret), CONCURRENCY);
