@@ -105,7 +105,10 @@ interface Served {
 async function serveChild(keyFile: string, cert: string, key: string, radius: boolean): Promise<Served> {
   // Thousands of timed lookups by one session: the search rate limit is not what this measures.
   const env = { ...process.env, FACTORDESK_SEARCHES_PER_MINUTE: '100000000' };
-  const child = spawn(process.execPath, [BIN, 'serve', '--store', storeArg, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key, ...(radius ? ['--radius', '127.0.0.1:0'] : [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--store', storeArg, '--key-file', keyFile, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key, ...(radius ? ['--radius', '127.0.0.1:0'] : [])], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -231,7 +234,16 @@ async function verifyRun(n: number, concurrency: number, fn: (i: number, worker:
     }),
   );
   const secs = (performance.now() - t) / 1000;
-  return { perSecond: n / secs, p95: pct(lat.sort((x, y) => x - y), 95), accepted, n, others };
+  return {
+    perSecond: n / secs,
+    p95: pct(
+      lat.sort((x, y) => x - y),
+      95,
+    ),
+    accepted,
+    n,
+    others,
+  };
 }
 
 /**
@@ -260,7 +272,16 @@ async function verifyAtRate(n: number, perSecond: number, fn: (i: number) => Pro
     );
   }
   await Promise.all(running);
-  return { perSecond: n / ((performance.now() - t) / 1000), p95: pct(lat.sort((x, y) => x - y), 95), accepted, n, others };
+  return {
+    perSecond: n / ((performance.now() - t) / 1000),
+    p95: pct(
+      lat.sort((x, y) => x - y),
+      95,
+    ),
+    accepted,
+    n,
+    others,
+  };
 }
 
 /** One UDP socket per worker (one request in flight each); a lost datagram is sent again after 2 s, at most twice. */
@@ -304,7 +325,9 @@ try {
   log(`FactorDesk server benchmark: ${N.toLocaleString('en')} users on ${db ? `PostgreSQL (${new URL(db.url).pathname.slice(1)})` : `a vault folder (${vaultDir})`}`);
   const cert = join(tmp, 'cert.pem');
   const tlsKey = join(tmp, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tlsKey, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+    stdio: 'ignore',
+  });
   const ca = readFileSync(cert);
 
   // Set up as `server init` does (main/cli/commands/server.ts, server-folder.ts), then seed the directory through the store.
@@ -331,7 +354,12 @@ try {
     writeKeyFile(keyFile, keys);
     addServerSlot(created.vault, keys.dataKey);
     writeEscrowFile(vaultDir, escrow);
-    const init = await setUpServedVault(store, valueSealer(keys, systemRandom), { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) }, { session: { ...created.session, via: 'cli' }, password: ADMIN.password });
+    const init = await setUpServedVault(
+      store,
+      valueSealer(keys, systemRandom),
+      { keyCheck: keyCheck(keys, systemRandom), escrow, signingPublicKey: signingPublicKey(keys) },
+      { session: { ...created.session, via: 'cli' }, password: ADMIN.password },
+    );
     dek = created.vault.keyForWorker();
     seed = { store, session: init.session, adminSecret: base32Decode(new URL(init.operatorOtpUri).searchParams.get('secret')!)!, import: (csv) => importUsers(store, init.session, inputFile(csv), { onProgress }) };
   }
@@ -368,7 +396,9 @@ try {
 
   // Raw baselines on the same database: PostgreSQL over one connection; the folder's SQLite file opened raw beside the server.
   const raw = db ? await rawPostgres(db.url) : rawSqlite(vaultDir, dek!);
-  const sample = rows(N).filter((_, i) => i % Math.max(1, Math.floor(N / 5000)) === 0).slice(0, 5000);
+  const sample = rows(N)
+    .filter((_, i) => i % Math.max(1, Math.floor(N / 5000)) === 0)
+    .slice(0, 5000);
   const prefixes = sample.map((r, i) => (i % 2 ? r.email.slice(0, 3 + (i % 4)) : (r.name.split(' ')[1] ?? r.name).slice(0, 3 + (i % 3))));
   // Each side warmed up first on other prefixes (the server's code compiled, each pooled
   // connection's statements planned once, the store's pages read in): the figures are a working
