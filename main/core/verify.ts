@@ -317,13 +317,12 @@ export async function verifyCodeForEmail(store: Store, session: Session, email: 
 }
 
 async function verifyUnknown(store: Store, tx: WriteTx, session: Session, address: string, emailKey: string, c: NormalizedCode, now: number): Promise<VerifyResult> {
+  const settings = await loadSettings(tx);
   const factor = c.kind;
   const event = (outcome: string, details: Record<string, unknown>) => auditAs(tx, session, { action: 'code.verify', userId: null, userEmail: address, outcome, details: { factor, ...details } }, now);
   const client = throttleClient(session);
-  // Read as a user's state is read (every client's row, then this client's), so the work is the
-  // same; asked together, as for a user (a store that pipelines sends them at once).
-  const [settings, rows] = await Promise.all([loadSettings(tx), tx.verification.listUnknown(emailKey)]);
-  const state = stateForClient(rows, client);
+  // Read as a user's state is read (every client's row, then this client's), so the work is the same.
+  const state = stateForClient(await tx.verification.listUnknown(emailKey), client);
   if (isLocked(state, now)) {
     await event('locked', { reason: 'locked', unknownUser: true, lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) });
     return 'locked';
@@ -336,6 +335,7 @@ async function verifyUnknown(store: Store, tx: WriteTx, session: Session, addres
 }
 
 async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: UserRecord, c: NormalizedCode, now: number): Promise<VerifyResult> {
+  const settings = await loadSettings(tx);
   const factor = c.kind;
   if (user.status === 'disabled') {
     dummyWork(store.values, c, now);
@@ -343,26 +343,17 @@ async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: 
     return 'rejected';
   }
   const client = throttleClient(session);
-  // Asked together (a store that pipelines sends them at once; each verification is a few round
-  // trips in a commit shared with others): the settings, this client's state, and the lapse of
-  // enrollments past their deadline, which the code check below must see (it comes after it).
-  const [settings, state] = await Promise.all([loadSettings(tx), userStateFor(tx, user.id, client), tx.authenticators.lapseExpired(user.id, now)]);
+  const state = await userStateFor(tx, user.id, client);
   if (isLocked(state, now)) {
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) }, now, 'locked');
     return 'locked';
   }
-  const m =
-    c.kind === 'totp'
-      ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending'])
-      : c.kind === 'backup'
-        ? await tryBackup(store.values.verifierKey(), tx, user.id, c.value, now)
-        : await tryOneTime(store.values.verifierKey(), tx, user.id, c.value, now);
+  await tx.authenticators.lapseExpired(user.id, now);
+  const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(store.values.verifierKey(), tx, user.id, c.value, now) : await tryOneTime(store.values.verifierKey(), tx, user.id, c.value, now);
   if (m.ok) {
-    await Promise.all([
-      registerSuccess(tx, user.id, client),
-      m.reason === 'activated-enrollment' ? queueNotification(tx, user, 'enrollment-confirmed', now) : null,
-      auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted'),
-    ]);
+    await registerSuccess(tx, user.id, client);
+    if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
+    await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
     return 'accepted';
   }
   if (m.reason === 'replay') {

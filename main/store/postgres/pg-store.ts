@@ -44,6 +44,7 @@ export const MAX_ATTEMPTS = 60;
  */
 export const WRITES_AT_ONCE = 4;
 
+
 type SharedOutcome = { ok: true; value: unknown; raised: AlertRecord[] } | { ok: false; error: unknown; raised: AlertRecord[] };
 
 /** A first-come, first-served gate of `limit` places. */
@@ -169,19 +170,17 @@ export class PostgresStore implements ServerStore {
 
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     if (opts.coalesce === true) return this.guarded(() => this.shared(fn));
-    return this.guarded(() =>
-      this.writeGate.run(async () => {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            return await this.once(true, fn);
-          } catch (err) {
-            if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) throw err;
-            // Jittered, growing pause so racing writers stop colliding in lock step.
-            await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
-          }
+    return this.guarded(() => this.writeGate.run(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.once(true, fn);
+        } catch (err) {
+          if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) throw err;
+          // Jittered, growing pause so racing writers stop colliding in lock step.
+          await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
         }
-      }),
-    );
+      }
+    }));
   }
 
   private readonly writeGate = new Gate(WRITES_AT_ONCE);
@@ -236,22 +235,14 @@ export class PostgresStore implements ServerStore {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      // The first savepoint goes with BEGIN. Each RELEASE and the next SAVEPOINT are not waited
-      // for: the connection pipelines them in front of the next write's first statement, and
-      // one that failed aborts the transaction, which the COMMIT below then refuses.
+      // The first savepoint goes with BEGIN, each later one with the RELEASE before it: one round trip each.
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT shared_write');
       const out: SharedOutcome[] = [];
-      const markers: Array<Promise<unknown>> = [];
-      const marker = (sql: string) => {
-        const p = client.query(sql);
-        p.catch(() => {});
-        markers.push(p);
-      };
       // The chain head as the last write that stayed left it (locked by this transaction), so
       // each append after the first takes it without another round trip.
       let head: PgTxState['auditHead'] = null;
       for (let i = 0; i < batch.members.length; i++) {
-        if (i > 0) marker('SAVEPOINT shared_write');
+        if (i > 0) await client.query('SAVEPOINT shared_write');
         const s = new PgTxState(client, true);
         s.auditHead = head;
         const raised: AlertRecord[] = [];
@@ -260,7 +251,7 @@ export class PostgresStore implements ServerStore {
           // A statement failed and the callback carried on: this write did not happen.
           if (s.failure) throw s.failure;
           s.open = false;
-          marker('RELEASE SAVEPOINT shared_write');
+          await client.query('RELEASE SAVEPOINT shared_write');
           head = s.auditHead ?? head;
           out.push({ ok: true, value, raised });
         } catch (err) {
@@ -271,8 +262,6 @@ export class PostgresStore implements ServerStore {
           out.push({ ok: false, error: e, raised: [] });
         }
       }
-      // Every savepoint held (a failed one fails the whole commit, as any failed statement does).
-      await Promise.all(markers);
       // No write joins once the last one has run (nothing else runs before this line).
       if (this.joinable === batch) this.joinable = null;
       const done = await client.query('COMMIT');
@@ -352,12 +341,7 @@ export class PostgresStore implements ServerStore {
     let broken = false;
     let released = false;
     try {
-      // A read's first statement goes out right behind its BEGIN (the connection pipelines), one
-      // round trip for both; its answer is used only once the BEGIN is known to have held. A
-      // write waits for its BEGIN: nothing of it may run outside the transaction.
-      const begun = client.query(writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      begun.catch(() => {});
-      if (writable) await begun;
+      await client.query(writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       let result: T;
       const raised: AlertRecord[] = [];
       try {
@@ -369,7 +353,6 @@ export class PostgresStore implements ServerStore {
       } finally {
         s.open = false;
       }
-      await begun;
       // A statement failed and the callback carried on: the transaction is aborted, not committable.
       if (s.failure) throw s.failure;
       if (!writable) {
@@ -416,9 +399,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     }
     return socket;
   };
-  // pipeline: a statement is sent without waiting for the answer before it (the read
-  // transactions' BEGIN and first statement share a round trip).
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, types: TYPES, stream, pipeline: true } as pg.PoolConfig);
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, types: TYPES, stream });
   // An idle pooled connection that drops (server restart) must not crash the process.
   pool.on('error', () => {});
   try {
