@@ -235,30 +235,38 @@ export class PostgresStore implements ServerStore {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      // The first savepoint goes with BEGIN, each later one with the RELEASE before it: one round trip each.
+      // The first savepoint goes with BEGIN, each later one with the RELEASE (or the ROLLBACK TO,
+      // which keeps it) of the write before it: one round trip between two writes, none after
+      // the last (COMMIT ends an open savepoint with the rest).
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT shared_write');
       const out: SharedOutcome[] = [];
       // The chain head as the last write that stayed left it (locked by this transaction), so
-      // each append after the first takes it without another round trip.
+      // each append after the first takes it without another round trip; the settings likewise.
       let head: PgTxState['auditHead'] = null;
+      let settingsRows: PgTxState['settingsRows'] = null;
+      let savepoint = true;
       for (let i = 0; i < batch.members.length; i++) {
-        if (i > 0) await client.query('SAVEPOINT shared_write');
+        if (!savepoint) await client.query('SAVEPOINT shared_write');
+        savepoint = true;
         const s = new PgTxState(client, true);
         s.auditHead = head;
+        s.settingsRows = settingsRows;
         const raised: AlertRecord[] = [];
         try {
           const value = await batch.members[i]!.fn(makeTx(s, this.storeId, raised));
           // A statement failed and the callback carried on: this write did not happen.
           if (s.failure) throw s.failure;
           s.open = false;
-          await client.query('RELEASE SAVEPOINT shared_write');
+          if (i + 1 < batch.members.length) await client.query('RELEASE SAVEPOINT shared_write; SAVEPOINT shared_write');
+          else savepoint = false;
           head = s.auditHead ?? head;
+          settingsRows = s.settingsRows;
           out.push({ ok: true, value, raised });
         } catch (err) {
           s.open = false;
           const e = RETRYABLE.has(sqlState(s.failure) ?? '') ? s.failure : err;
           if (RETRYABLE.has(sqlState(e) ?? '')) throw e;
-          await client.query('ROLLBACK TO SAVEPOINT shared_write; RELEASE SAVEPOINT shared_write');
+          await client.query('ROLLBACK TO SAVEPOINT shared_write');
           out.push({ ok: false, error: e, raised: [] });
         }
       }

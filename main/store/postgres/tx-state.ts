@@ -35,6 +35,11 @@ export class PgTxState {
   failure: unknown = null;
   /** The chain head as locked by this transaction's first append (FOR UPDATE). */
   auditHead: { seq: number; hash: string } | null = null;
+  /**
+   * The settings rows as this transaction read them, until it writes one: a shared commit hands
+   * them from one write to the next (one snapshot, so only its own writes could change them).
+   */
+  settingsRows: Array<{ key: string; value: string }> | null = null;
   /** Appends of this transaction, one after another even when a callback does not await each. */
   auditTail: Promise<unknown> = Promise.resolve();
 

@@ -8,10 +8,12 @@ export class PgSettings implements SettingsRepo {
   }
 
   async all(): Promise<Array<{ key: string; value: string }>> {
-    return this.s.rows<{ key: string; value: string }>('SELECT key, value FROM settings');
+    const rows = (this.s.settingsRows ??= await this.s.rows<{ key: string; value: string }>('SELECT key, value FROM settings'));
+    return rows.map((r) => ({ ...r }));
   }
 
   async put(key: string, value: string, now: number): Promise<void> {
+    this.s.settingsRows = null;
     await this.s.change('INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', [key, value, now]);
   }
 }
