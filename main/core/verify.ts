@@ -2,8 +2,8 @@ import { foldKey } from './text.ts';
 import { fail, FactorDeskError } from './errors.ts';
 import type { Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
-import type { UserRecord, VerificationState } from '../store/records.ts';
-import { LEGACY_CLIENT, type ClientVerificationState } from '../store/repos/verification.ts';
+import type { AuthenticatorSecret, UserRecord, VerificationState } from '../store/records.ts';
+import { LEGACY_CLIENT, type ClientVerificationState, type VerificationSubject } from '../store/repos/verification.ts';
 import { requireRole } from './roles.ts';
 import { codeVerifier, safeEqual } from './crypto.ts';
 import { loadSettings, VERIFY_POLICY, type Settings } from './settings.ts';
@@ -155,7 +155,9 @@ export function lockDetails(f: { locked: boolean; hardLocked: boolean; lockedUnt
  * An accepted code resets that client's counter and lock, and only that client's: a stranger
  * guessing through another door stays slowed down (and a lock an admin must clear stays).
  */
-export async function registerSuccess(tx: WriteTx, userId: number, client: string): Promise<void> {
+export async function registerSuccess(tx: WriteTx, userId: number, client: string, state?: VerificationState): Promise<void> {
+  // Nothing to reset when the state this client counts from (see stateForClient) is clear.
+  if (state && state.failures === 0 && state.lockedAt === null && state.lockedUntil === null) return;
   await tx.verification.set(userId, client, { ...ZERO });
 }
 
@@ -206,8 +208,15 @@ export async function tryTotp(
   code: string,
   now: number,
   which: Array<'active' | 'pending'>,
+  /** The user's authenticators when already read in this transaction (VerificationSubject.secrets). */
+  read?: AuthenticatorSecret[],
 ): Promise<{ ok: true; reason: 'accepted-totp' | 'activated-enrollment' } | { ok: false; reason: 'wrong' | 'replay' | 'unreadable-secret' }> {
-  const rows = await tx.authenticators.secretsForUser(userId);
+  let rows = read ?? (await tx.authenticators.secretsForUser(userId));
+  // A pending enrollment past its deadline lapses here (one statement, only when there is one).
+  if (rows.some((r) => r.status === 'pending' && r.setupDeadline !== null && r.setupDeadline <= now)) {
+    await tx.authenticators.lapseExpired(userId, now);
+    rows = rows.filter((r) => !(r.status === 'pending' && r.setupDeadline !== null && r.setupDeadline <= now));
+  }
   let reused = false;
   let unreadable = false;
   // A user without an authenticator costs the same as one with (and as an unknown address).
@@ -307,9 +316,10 @@ export async function verifyCodeForEmail(store: Store, session: Session, email: 
   const c = normalizeCode(code);
   const { email: address, emailKey } = normalizeEmail(email);
   const result = await store.write(async (tx) => {
-    const user = await tx.users.getByEmailKey(emailKey);
+    // The user, its states and its authenticators in one read.
+    const subject = await tx.verification.subjectByEmailKey(emailKey);
     const now = store.clock.now();
-    if (user) return verifyForUser(store, tx, session, user, c, now);
+    if (subject) return verifyForUser(store, tx, session, subject.user, c, now, subject);
     // The throttle of unknown addresses keeps the loose fold: `straße@` and `strasse@` share one.
     return verifyUnknown(store, tx, session, address, foldKey(address), c, now);
   }, SHARED);
@@ -334,7 +344,7 @@ async function verifyUnknown(store: Store, tx: WriteTx, session: Session, addres
   return 'rejected';
 }
 
-async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: UserRecord, c: NormalizedCode, now: number): Promise<VerifyResult> {
+async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: UserRecord, c: NormalizedCode, now: number, read?: VerificationSubject): Promise<VerifyResult> {
   const settings = await loadSettings(tx);
   const factor = c.kind;
   if (user.status === 'disabled') {
@@ -343,15 +353,16 @@ async function verifyForUser(store: Store, tx: WriteTx, session: Session, user: 
     return 'rejected';
   }
   const client = throttleClient(session);
-  const state = await userStateFor(tx, user.id, client);
+  const state = read ? stateForClient(read.states, client) : await userStateFor(tx, user.id, client);
   if (isLocked(state, now)) {
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: 'locked', lockedUntil: state.lockedUntil, ...(isHardLocked(state) ? { hardLocked: true } : {}) }, now, 'locked');
     return 'locked';
   }
-  await tx.authenticators.lapseExpired(user.id, now);
-  const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending']) : c.kind === 'backup' ? await tryBackup(store.values.verifierKey(), tx, user.id, c.value, now) : await tryOneTime(store.values.verifierKey(), tx, user.id, c.value, now);
+  // The authenticator check lapses an expired enrollment itself, only when there is one.
+  if (c.kind !== 'totp') await tx.authenticators.lapseExpired(user.id, now);
+  const m = c.kind === 'totp' ? await tryTotp(store, tx, user.id, c.value, now, ['active', 'pending'], read?.secrets) : c.kind === 'backup' ? await tryBackup(store.values.verifierKey(), tx, user.id, c.value, now) : await tryOneTime(store.values.verifierKey(), tx, user.id, c.value, now);
   if (m.ok) {
-    await registerSuccess(tx, user.id, client);
+    await registerSuccess(tx, user.id, client, state);
     if (m.reason === 'activated-enrollment') await queueNotification(tx, user, 'enrollment-confirmed', now);
     await auditAction(tx, session, user, 'code.verify', null, { factor, reason: m.reason }, now, 'accepted');
     return 'accepted';

@@ -65,6 +65,8 @@ export interface AuthenticatorSecret {
   /** Part of where the secret is bound (its additional data). */
   sheetId: string | null;
   lastStep: number | null;
+  /** A pending enrollment's deadline for its first code (epoch ms); null for an active one. */
+  setupDeadline: number | null;
 }
 
 /** A pending enrollment with its sealed secret (for the sheet and the key read aloud). */

@@ -91,9 +91,9 @@ describe('concurrent redemption of one backup code', () => {
       const replays = events.filter((e) => e.outcome === 'rejected');
       expect(replays).toHaveLength(RACERS - 1);
       expect(replays.every((e) => e.details.reason === 'replay' && e.details.failures === undefined)).toBe(true);
-      // Whatever client the racers came through, nobody is locked and nothing is counted.
+      // Whatever client the racers came through, nobody is locked and nothing is counted (an
+      // accepted code that finds its client's state clear writes none).
       const states = await storeOf(vault).read((tx) => tx.verification.list(userId));
-      expect(states.length).toBeGreaterThan(0);
       expect(states.map(({ failures, lockedAt, lockedUntil }) => ({ failures, lockedAt, lockedUntil }))).toEqual(states.map(() => ({ failures: 0, lockedAt: null, lockedUntil: null })));
     } finally {
       vault.close();

@@ -290,7 +290,7 @@ describe('counted per user and per calling client', () => {
     // Clear-lock clears every client's state.
     await clearVerificationLock(store, admin, kari, ctx);
     expect((await last()).details).toMatchObject({ previousFailures: 10, wasLocked: true });
-    expect(await store.read((tx) => tx.verification.list(kari))).toEqual([]);
+    expect((await store.read((tx) => tx.verification.list(kari))).filter((v) => v.client !== throttleClient(agent))).toEqual([]);
     expect(await verify(kari, codes[5]!, radius)).toBe('accepted');
     expect((await getUserFactors(store, agent, kari)).verification).toEqual({ failures: 0, locked: false, lockedUntil: null });
   });
@@ -462,6 +462,32 @@ describe('re-enrollment', () => {
     expect(f.pending).toBeNull();
     expect(f.authenticator.status).toBe('none');
     expect((vault.db.prepare('SELECT status FROM authenticators WHERE id = ?').get(r.enrollmentId) as { status: string }).status).toBe('lapsed');
+  });
+
+  it("a login service's code for a pending enrollment past its deadline is refused and lapses it", async () => {
+    const r = await forceReenrollment(store, agent, kari, ctx);
+    clock.advance(7 * 86_400_000);
+    const status = () => (vault.db.prepare('SELECT status FROM authenticators WHERE id = ?').get(r.enrollmentId) as { status: string }).status;
+    expect(status()).toBe('pending');
+    expect((await verifyCodeForEmail(store, service, 'kari.nordmann@example.no', codeAt(secretOf(r.uri), stepNow()))).result).toBe('rejected');
+    expect(status()).toBe('lapsed');
+    const [e] = await store.read((tx) => tx.audit.list({ action: 'code.verify', limit: 1 }));
+    expect(e).toMatchObject({ outcome: 'rejected', details: { factor: 'totp', reason: 'wrong' } });
+  });
+
+  it("an accepted code clears the failures its client counted, and only that client's", async () => {
+    const r = await forceReenrollment(store, agent, kari, ctx);
+    await confirmEnrollment(store, agent, kari, codeAt(secretOf(r.uri), stepNow()));
+    clock.advance(30_000);
+    await store.write(async (tx) => {
+      await tx.verification.set(kari, throttleClient(service), { failures: 3, lockedAt: null, lockedUntil: null });
+      await tx.verification.set(kari, 'radius:r1', { failures: 4, lockedAt: null, lockedUntil: null });
+    });
+    expect((await verifyCodeForEmail(store, service, 'kari.nordmann@example.no', codeAt(secretOf(r.uri), stepNow()))).result).toBe('accepted');
+    expect((await store.read((tx) => tx.verification.list(kari))).filter((v) => v.client !== throttleClient(agent))).toEqual([
+      { client: 'radius:r1', failures: 4, lockedAt: null, lockedUntil: null },
+      { client: throttleClient(service), failures: 0, lockedAt: null, lockedUntil: null },
+    ]);
   });
 });
 

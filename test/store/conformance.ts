@@ -171,6 +171,39 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         expect(await store.write((tx) => tx.verification.clear(kari!))).toBe(0);
       });
 
+      it('a verification subject by email key is the user, its states and its active and pending authenticators, as the separate reads give them', async () => {
+        const [kari, ola] = await t.seedUsers([
+          { email: 'kari@example.no', name: 'Kari Nordmann' },
+          { email: 'ola@example.no', name: 'Ola Nordmann' },
+        ]);
+        await store.write(async (tx) => {
+          await tx.verification.set(kari!, 'service:s1', { failures: 1, lockedAt: null, lockedUntil: null });
+          await tx.verification.set(kari!, 'radius:r1', { failures: 12, lockedAt: 5, lockedUntil: 1_700_000_000_000 });
+          await tx.verification.set(ola!, 'radius:r1', { failures: 2, lockedAt: null, lockedUntil: null });
+          const old = await tx.authenticators.insertPending({ userId: kari!, secret: Buffer.alloc(20, 1), sheetId: 'OLD-01', createdAt: 1, createdBy: 'anne', setupDeadline: 10 });
+          await tx.authenticators.activate(old, 3, 2);
+          await tx.authenticators.end(kari!, 'active', 'revoked', 4);
+          const active = await tx.authenticators.insertPending({ userId: kari!, secret: Buffer.from([0, 1, 2, 255, 254, 9]), sheetId: 'ACT-02', createdAt: 5, createdBy: 'anne', setupDeadline: 60 });
+          await tx.authenticators.activate(active, 57_000_000, 6);
+          await tx.authenticators.insertPending({ userId: kari!, secret: Buffer.alloc(20, 3), sheetId: 'PEN-03', createdAt: 7, createdBy: 'anne', setupDeadline: 1_800_000_000_000 });
+        });
+        await store.read(async (tx) => {
+          const user = (await tx.users.get(kari!))!;
+          const subject = await tx.verification.subjectByEmailKey(user.emailKey);
+          expect(subject).toEqual({ user, states: await tx.verification.list(kari!), secrets: await tx.authenticators.secretsForUser(kari!) });
+          expect(subject!.states.map((s) => s.client)).toEqual(['radius:r1', 'service:s1']);
+          expect(subject!.secrets.map((a) => [a.status, a.sheetId, a.lastStep, a.setupDeadline])).toEqual([
+            ['active', 'ACT-02', 57_000_000, 60],
+            ['pending', 'PEN-03', null, 1_800_000_000_000],
+          ]);
+          expect(subject!.secrets[0]!.secret).toEqual(Buffer.from([0, 1, 2, 255, 254, 9]));
+          // A user with no authenticator and a state of one client.
+          const olaUser = (await tx.users.get(ola!))!;
+          expect(await tx.verification.subjectByEmailKey(olaUser.emailKey)).toEqual({ user: olaUser, states: [{ client: 'radius:r1', failures: 2, lockedAt: null, lockedUntil: null }], secrets: [] });
+          expect(await tx.verification.subjectByEmailKey('nobody@example.no')).toBeNull();
+        });
+      });
+
       it('an address that is no user has a state per calling client too', async () => {
         await store.write(async (tx) => {
           await tx.verification.setUnknown('nobody@example.no', 'radius:r1', { failures: 10, lockedAt: 5, lockedUntil: 10 });

@@ -1,4 +1,4 @@
-import type { VerificationState } from '../records.ts';
+import type { AuthenticatorSecret, UserRecord, VerificationState } from '../records.ts';
 
 /**
  * The client key of a state kept before counting was per calling client (rows migrated by the
@@ -12,6 +12,15 @@ export interface ClientVerificationState extends VerificationState {
   client: string;
 }
 
+/** What a verification by address starts from: the user, every client's state of that user, and its active and pending authenticators. */
+export interface VerificationSubject {
+  user: UserRecord;
+  /** As list(user.id) gives them. */
+  states: ClientVerificationState[];
+  /** As authenticators.secretsForUser(user.id) gives them. */
+  secrets: AuthenticatorSecret[];
+}
+
 /**
  * Failure counters and locks, per user and per calling client; and the same for an address that
  * is no user (by its folded key), also per client.
@@ -21,6 +30,11 @@ export interface VerificationRead {
   get(userId: number, client: string): Promise<VerificationState>;
   /** Every client's state of a user, by client key. */
   list(userId: number): Promise<ClientVerificationState[]>;
+  /**
+   * The user whose email key (users.getByEmailKey) this is, with its states and authenticators,
+   * read together (a store over a network answers in one round trip); null when no user has it.
+   */
+  subjectByEmailKey(emailKey: string): Promise<VerificationSubject | null>;
   /** The state of an address that belongs to no user, by its folded email key, for one client (zero and unlocked when never set). */
   getUnknown(emailKey: string, client: string): Promise<VerificationState>;
   /** Every client's state of an address that belongs to no user, by client key. */

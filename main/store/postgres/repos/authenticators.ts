@@ -48,11 +48,11 @@ export class PgAuthenticators implements AuthenticatorsRepo {
   }
 
   async secretsForUser(userId: number): Promise<AuthenticatorSecret[]> {
-    const rows = await this.s.rows<{ id: number; status: 'active' | 'pending'; secret: Buffer; sheet_id: string | null; last_step: number | null }>(
-      "SELECT id, status, secret, sheet_id, last_step FROM authenticators WHERE user_id = $1 AND status IN ('active', 'pending') ORDER BY id",
+    const rows = await this.s.rows<{ id: number; status: 'active' | 'pending'; secret: Buffer; sheet_id: string | null; last_step: number | null; setup_deadline: number | null }>(
+      "SELECT id, status, secret, sheet_id, last_step, setup_deadline FROM authenticators WHERE user_id = $1 AND status IN ('active', 'pending') ORDER BY id",
       [userId],
     );
-    return rows.map((r) => ({ id: r.id, status: r.status, secret: r.secret, sheetId: r.sheet_id, lastStep: r.last_step }));
+    return rows.map((r) => ({ id: r.id, status: r.status, secret: r.secret, sheetId: r.sheet_id, lastStep: r.last_step, setupDeadline: r.setup_deadline }));
   }
 
   async pending(userId: number, enrollmentId?: number): Promise<PendingEnrollment | null> {

@@ -1,5 +1,6 @@
 import type { VerificationState } from '../../records.ts';
-import type { ClientVerificationState, VerificationRepo } from '../../repos/verification.ts';
+import type { ClientVerificationState, VerificationRepo, VerificationSubject } from '../../repos/verification.ts';
+import { toUserRecord, USER_COLUMNS, type UserRow } from '../../rows.ts';
 import type { PgTxState } from '../tx-state.ts';
 
 /** The two throttle tables have the same columns; only the key differs. Both are keyed by (key, client). */
@@ -8,6 +9,19 @@ const KNOWN: Table = { name: 'verification_state', key: 'user_id' };
 const UNKNOWN: Table = { name: 'verification_unknown', key: 'email_key' };
 
 type Row = { client: string; failures: number; locked_at: number | null; locked_until: number | null };
+
+type SecretJson = { id: number; status: 'active' | 'pending'; secret: string; sheet_id: string | null; last_step: number | null; setup_deadline: number | null };
+
+/**
+ * The user by email key with its states and authenticators in one statement: the lists as JSON
+ * (the secret boxes as hex), each in the order list() and secretsForUser() give.
+ */
+const SUBJECT = `SELECT ${USER_COLUMNS},
+  (SELECT coalesce(json_agg(json_build_object('client', v.client, 'failures', v.failures, 'locked_at', v.locked_at, 'locked_until', v.locked_until) ORDER BY v.client), '[]'::json)
+     FROM verification_state v WHERE v.user_id = users.id) AS states,
+  (SELECT coalesce(json_agg(json_build_object('id', a.id, 'status', a.status, 'secret', encode(a.secret, 'hex'), 'sheet_id', a.sheet_id, 'last_step', a.last_step, 'setup_deadline', a.setup_deadline) ORDER BY a.id), '[]'::json)
+     FROM authenticators a WHERE a.user_id = users.id AND a.status IN ('active', 'pending')) AS secrets
+  FROM users WHERE email_identity = $1`;
 
 export class PgVerification implements VerificationRepo {
   private readonly s: PgTxState;
@@ -21,6 +35,16 @@ export class PgVerification implements VerificationRepo {
 
   list(userId: number): Promise<ClientVerificationState[]> {
     return this.all(KNOWN, userId);
+  }
+
+  async subjectByEmailKey(emailKey: string): Promise<VerificationSubject | null> {
+    const r = await this.s.row<UserRow & { states: Row[]; secrets: SecretJson[] }>(SUBJECT, [emailKey]);
+    if (!r) return null;
+    return {
+      user: toUserRecord(r),
+      states: r.states.map((v) => ({ client: v.client, failures: v.failures, lockedAt: v.locked_at, lockedUntil: v.locked_until })),
+      secrets: r.secrets.map((a) => ({ id: a.id, status: a.status, secret: Buffer.from(a.secret, 'hex'), sheetId: a.sheet_id, lastStep: a.last_step, setupDeadline: a.setup_deadline })),
+    };
   }
 
   /**

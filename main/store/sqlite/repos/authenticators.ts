@@ -39,14 +39,15 @@ export class SqliteAuthenticators implements AuthenticatorsRepo {
 
   async secretsForUser(userId: number): Promise<AuthenticatorSecret[]> {
     this.s.read();
-    const rows = this.s.stmt(`SELECT id, status, secret, sheet_id, last_step FROM authenticators WHERE user_id = ? AND status IN ('active', 'pending') ORDER BY id`).all(userId) as Array<{
+    const rows = this.s.stmt(`SELECT id, status, secret, sheet_id, last_step, setup_deadline FROM authenticators WHERE user_id = ? AND status IN ('active', 'pending') ORDER BY id`).all(userId) as Array<{
       id: number;
       status: 'active' | 'pending';
       secret: Buffer;
       sheet_id: string | null;
       last_step: number | null;
+      setup_deadline: number | null;
     }>;
-    return rows.map((r) => ({ id: r.id, status: r.status, secret: r.secret, sheetId: r.sheet_id, lastStep: r.last_step }));
+    return rows.map((r) => ({ id: r.id, status: r.status, secret: r.secret, sheetId: r.sheet_id, lastStep: r.last_step, setupDeadline: r.setup_deadline }));
   }
 
   async pending(userId: number, enrollmentId?: number): Promise<PendingEnrollment | null> {

@@ -1,5 +1,7 @@
 import type { VerificationState } from '../../records.ts';
-import type { ClientVerificationState, VerificationRepo } from '../../repos/verification.ts';
+import type { ClientVerificationState, VerificationRepo, VerificationSubject } from '../../repos/verification.ts';
+import { SqliteAuthenticators } from './authenticators.ts';
+import { SqliteUsers } from './users.ts';
 import type { TxState } from '../tx-state.ts';
 
 /** The two throttle tables have the same columns; only the key differs. Both are keyed by (key, client). */
@@ -22,6 +24,13 @@ export class SqliteVerification implements VerificationRepo {
 
   async list(userId: number): Promise<ClientVerificationState[]> {
     return this.all(KNOWN, userId);
+  }
+
+  async subjectByEmailKey(emailKey: string): Promise<VerificationSubject | null> {
+    // In process, three statements cost no more than one.
+    const user = await new SqliteUsers(this.s).getByEmailKey(emailKey);
+    if (!user) return null;
+    return { user, states: this.all(KNOWN, user.id), secrets: await new SqliteAuthenticators(this.s).secretsForUser(user.id) };
   }
 
   async set(userId: number, client: string, st: VerificationState): Promise<void> {
