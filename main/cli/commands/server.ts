@@ -269,22 +269,25 @@ password from FACTORDESK_SMTP_PASSWORD).`,
     signer.start();
     // Notifications leave through the SMTP relay in the settings, when one is set.
     delivery = startSmtpDelivery(store, { env: ctx.io.env, log });
-    ctx.io.stderr.write(`factordesk serve: listening on https://${hostPort(server.address)}\n`);
-    // What operators compare when the desktop app connects the first time (and --pin of the CLI).
-    ctx.io.stderr.write(`factordesk serve: server key sha256/${spkiPin(cert)}\n`);
-    if (radius) ctx.io.stderr.write(`factordesk serve: RADIUS on udp ${hostPort(radius.address)}\n`);
-    const signal = await new Promise<string>((resolve) => {
+    // The handlers go in before the line that says the server is up: a SIGTERM sent as soon as
+    // it is read must stop the server cleanly, not kill it.
+    const signal = new Promise<string>((resolve) => {
       const stop = (s: string) => () => resolve(s);
       process.once('SIGTERM', stop('SIGTERM'));
       process.once('SIGINT', stop('SIGINT'));
     });
-    ctx.io.stderr.write(`factordesk serve: ${signal}: finishing requests in flight\n`);
+    ctx.io.stderr.write(`factordesk serve: listening on https://${hostPort(server.address)}\n`);
+    // What operators compare when the desktop app connects the first time (and --pin of the CLI).
+    ctx.io.stderr.write(`factordesk serve: server key sha256/${spkiPin(cert)}\n`);
+    if (radius) ctx.io.stderr.write(`factordesk serve: RADIUS on udp ${hostPort(radius.address)}\n`);
+    const stopped = await signal;
+    ctx.io.stderr.write(`factordesk serve: ${stopped}: finishing requests in flight\n`);
     await Promise.all([server.close(), radius?.close()]);
     await Promise.all([signer.stop(), delivery.stop()]);
     if (signer.lastError) ctx.io.stderr.write(`factordesk serve: the last audit head could not be signed: ${signer.lastError}\n`);
     await store.close();
     release();
-    return { result: { stopped: true, signal }, message: 'factordesk serve: stopped.' };
+    return { result: { stopped: true, signal: stopped }, message: 'factordesk serve: stopped.' };
   },
 };
 
