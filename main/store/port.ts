@@ -88,13 +88,24 @@ export interface Store {
    * `write` is refused with VAULT_READ_ONLY before its callback runs; reads work.
    */
   readonly readOnly: ReadOnlyReason | null;
-  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  read<T>(fn: (tx: ReadTx) => Promise<T>, opts?: ReadOptions): Promise<T>;
   write<T>(fn: (tx: WriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /**
    * Tells `listener` after each COMMIT that raised alerts (the alert log, syslog), outside the
    * transaction; returns the function that removes it. A listener's failure never fails the write.
    */
   onAlerts(listener: AlertListener): () => void;
+}
+
+/** Hints for one read transaction; a store may ignore them. */
+export interface ReadOptions {
+  /**
+   * The callback runs exactly one statement (a look-up by key, as every request's session
+   * check): a store over a network may run it without a transaction around it, since one
+   * statement reads one snapshot, and save the round trips of BEGIN and COMMIT. A second
+   * statement in such a read fails.
+   */
+  single?: boolean;
 }
 
 /** Hints for one write transaction; a store may ignore them. */
@@ -130,7 +141,7 @@ export interface ServerWriteTx extends WriteTx {
 
 /** A store a server can run on: its transactions also reach operators' second factors, sessions, RADIUS and automation clients. */
 export interface ServerStore extends Store {
-  read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T>;
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>, opts?: ReadOptions): Promise<T>;
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /** The store's own clock (epoch ms), which every instance on it must agree with. */
   databaseTime(): Promise<number>;

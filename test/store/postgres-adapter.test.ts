@@ -227,6 +227,35 @@ describe('postgres store', () => {
     expect(await store.read((tx) => tx.meta.get('kept'))).toBeUndefined();
   });
 
+  it('a read is one snapshot though its BEGIN goes with its first statement; a read of one statement runs one and refuses a second', async () => {
+    const { store, url } = await fresh();
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      const seen = await store.read(async (tx) => {
+        const before = await tx.meta.get('late');
+        await other.query("INSERT INTO meta (key, value) VALUES ('late', 'yes')");
+        return [before, await tx.meta.get('late')];
+      });
+      expect(seen).toEqual([undefined, undefined]);
+    } finally {
+      await other.end();
+    }
+    expect(await store.read((tx) => tx.meta.get('late'), { single: true })).toBe('yes');
+    await expect(
+      store.read(
+        async (tx) => {
+          await tx.meta.get('late');
+          return tx.meta.get('late');
+        },
+        { single: true },
+      ),
+    ).rejects.toThrow(/ReadOptions\.single/);
+    // A callback that throws before any statement leaves no transaction behind: the pool still reads.
+    await expect(store.write(async () => Promise.reject(new Error('before any statement')))).rejects.toThrow(/before any statement/);
+    for (let i = 0; i < 12; i++) expect(await store.read((tx) => tx.meta.get('late'))).toBe('yes');
+  });
+
   it('audit events cannot be changed or deleted in the database', async () => {
     const { store, url } = await fresh();
     await store.write((tx) => tx.audit.append({ action: 'signin', operator: 'anne', outcome: 'ok' }, 1));

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
-import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
+import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
 import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
 import { PgTxState } from './tx-state.ts';
@@ -164,8 +164,8 @@ export class PostgresStore implements ServerStore {
     return new PgKeyring(this, this.random, this.clock);
   }
 
-  read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T> {
-    return this.guarded(() => this.once(false, fn));
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
+    return this.guarded(() => this.once(false, fn, opts.single === true));
   }
 
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
@@ -343,13 +343,14 @@ export class PostgresStore implements ServerStore {
     return this.inside.run(true, run);
   }
 
-  private async once<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>): Promise<T> {
+  private async once<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>, single = false): Promise<T> {
     const client = await this.pool.connect();
-    const s = new PgTxState(client, writable);
+    // The BEGIN goes out with (or just before) the first statement; a read of one statement has none.
+    const begin = writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+    const s = new PgTxState(client, writable, single && !writable ? { single: true } : { begin });
     let broken = false;
     let released = false;
     try {
-      await client.query(writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       let result: T;
       const raised: AlertRecord[] = [];
       try {
@@ -363,6 +364,11 @@ export class PostgresStore implements ServerStore {
       }
       // A statement failed and the callback carried on: the transaction is aborted, not committable.
       if (s.failure) throw s.failure;
+      if (!s.begun) {
+        // No transaction was opened (one statement on its own, or none at all): nothing to end.
+        if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
+        return result;
+      }
       if (!writable) {
         // A read's answer is whole once its statements have run in its snapshot: it does not
         // wait for the COMMIT's round trip (the connection goes back to the pool after it).
@@ -380,9 +386,10 @@ export class PostgresStore implements ServerStore {
       if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
+      if (s.begun)
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
       throw err;
     } finally {
       if (!released) client.release(broken);

@@ -42,15 +42,62 @@ export class PgTxState {
   settingsRows: Array<{ key: string; value: string }> | null = null;
   /** Appends of this transaction, one after another even when a callback does not await each. */
   auditTail: Promise<unknown> = Promise.resolve();
+  /**
+   * The BEGIN not yet sent: it goes out before the first statement, or together with it when
+   * that one is a fixed text without parameters (simple()), in one round trip.
+   */
+  private begin: string | null;
+  /** A read of one statement without a transaction (ReadOptions.single): how many ran. */
+  private readonly single: boolean;
+  private statements = 0;
 
-  constructor(client: pg.PoolClient, writable: boolean) {
+  constructor(client: pg.PoolClient, writable: boolean, opts: { begin?: string; single?: boolean } = {}) {
     this.client = client;
     this.writable = writable;
+    this.begin = opts.begin ?? null;
+    this.single = opts.single === true;
+  }
+
+  /** True once a BEGIN went out (there is a transaction to end). */
+  get begun(): boolean {
+    return this.begin === null && !this.single;
+  }
+
+  /** Checks the transaction may run a statement, and sends a BEGIN still held back. */
+  private async ready(): Promise<void> {
+    if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
+    if (this.single && this.statements++ > 0) throw new Error('A read of one statement (ReadOptions.single) ran a second one.');
+    if (this.begin === null) return;
+    const begin = this.begin;
+    this.begin = null;
+    try {
+      await this.client.query(begin);
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a fixed statement text without parameters (a SET LOCAL): with the BEGIN still held
+   * back, both go in one round trip.
+   */
+  async simple(sql: string): Promise<void> {
+    if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
+    if (this.single) throw new Error('A read of one statement (ReadOptions.single) cannot run a fixed text.');
+    const text = this.begin === null ? sql : `${this.begin}; ${sql}`;
+    this.begin = null;
+    try {
+      await this.client.query(text);
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    }
   }
 
   /** Runs one parameterised statement in the live transaction. */
   async q<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
+    await this.ready();
     try {
       const name = preparedName(sql);
       return await (name === undefined ? this.client.query<R>(sql, params) : this.client.query<R>({ name, text: sql, values: params }));
@@ -66,7 +113,7 @@ export class PgTxState {
    * the code (a text built per call would leave a statement per variant on every connection).
    */
   async preparedRows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
-    if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
+    await this.ready();
     try {
       return (await this.client.query<R>({ name: statementName(sql), text: sql, values: params })).rows;
     } catch (err) {

@@ -143,7 +143,8 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
 
   // The plans of these texts do not depend on q: planned once per connection, not per keystroke
   // (a custom plan costs more to make than the search costs to run). For this transaction only.
-  await s.preparedRows(GENERIC_PLANS, []);
+  // With the transaction's BEGIN, in one round trip.
+  await s.simple(GENERIC_PLANS);
   const plan = (await s.preparedRows<Plan>(PLAN, [q, hi, q0, q2, hi2, q + '@', prefixUpperBound(q + '@'), EMAIL_SORT_CAP + 1]))[0]!;
   const whole = [...plan.whole1.filter((w) => startsWithWholeWord(w, q)), ...plan.whole2];
   const wholeMerged = plan.whole1.length <= MAX_MERGED_WORDS && plan.whole2.length <= MAX_MERGED_WORDS;

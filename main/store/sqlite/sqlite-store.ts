@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditInput } from '../../core/audit.ts';
 import type { Clock, Random } from '../../core/clock.ts';
 import type { Vault } from './vault.ts';
-import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions } from '../port.ts';
+import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
 import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import { TxState } from './tx-state.ts';
 import { BulkTuning } from './bulk-tuning.ts';
@@ -112,7 +112,8 @@ export class SqliteStore implements ServerStore {
     return this.alertListeners.add(listener);
   }
 
-  read<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T> {
+  /** ReadOptions are for stores over a network: in process, a transaction costs no round trip. */
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>, _opts?: ReadOptions): Promise<T> {
     return this.enqueue(false, fn);
   }
 
