@@ -117,7 +117,7 @@ export interface RadiusClient {
 export async function radiusClientAt(store: ServerStore, sealer: ValueSealer, address: string): Promise<RadiusClient | null> {
   const a = canonicalAddress(address);
   if (a === null) return null;
-  const r = await store.read((tx) => tx.radiusClients.byAddress(a));
+  const r = await store.read((tx) => tx.radiusClients.byAddress(a), { single: true });
   if (!r) return null;
   let secret: Buffer | null = null;
   try {

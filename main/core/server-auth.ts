@@ -145,7 +145,8 @@ export async function sessionForToken(store: ServerStore, token: string): Promis
   if (typeof token !== 'string' || token.length < 20 || token.length > 100) fail('SESSION_LOCKED', 'Sign in first.');
   const hash = tokenHash(token);
   const now = store.clock.now();
-  const seen = await store.read((tx) => tx.serverAuth.sessionView(hash));
+  // Every request runs it: one statement, without a transaction around it.
+  const seen = await store.read((tx) => tx.serverAuth.sessionView(hash), { single: true });
   if (!seen || seen.session.revokedAt !== null) fail('SESSION_LOCKED', 'This session has ended. Sign in again.');
   const { session: rec, operator: op, passwordSetAt, secondFactorSetAt } = seen;
   const stale =

@@ -36,7 +36,7 @@ export async function revokeServiceClient(store: ServerStore, session: Session, 
  * same answer, after the same work).
  */
 export async function serviceClientSession(store: ServerStore, clientId: string, secret: string): Promise<Session | null> {
-  const known = /^[0-9a-f]{16}$/.test(clientId) ? await store.read((tx) => tx.serverAuth.serviceClient(clientId)) : null;
+  const known = /^[0-9a-f]{16}$/.test(clientId) ? await store.read((tx) => tx.serverAuth.serviceClient(clientId), { single: true }) : null;
   const given = /^[0-9a-f]{64}$/.test(secret) ? Buffer.from(sha256Hex(Buffer.from(secret, 'hex')), 'hex') : Buffer.alloc(32, 0xff);
   const ok = safeEqual(given, known?.verifier ?? Buffer.alloc(32)) && !!known;
   if (!ok || !known) return null;
