@@ -227,6 +227,22 @@ describe('postgres store', () => {
     expect(await store.read((tx) => tx.meta.get('kept'))).toBeUndefined();
   });
 
+  it('verifications sharing a commit go by the settings in the store (read with its BEGIN)', async () => {
+    const { store } = await fresh();
+    const clock = store.clock as ManualClock;
+    const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+    await store.write(async (tx) => {
+      await tx.settings.put('verification', JSON.stringify({ burnAfter: 5, lockAfter: 10, cooldownMinutes: 45 }), 1);
+      await tx.verification.setUnknown('nobody@example.no', 'radius:r1', { failures: 9, lockedAt: null, lockedUntil: null });
+      await tx.verification.setUnknown('other@example.no', 'radius:r1', { failures: 9, lockedAt: null, lockedUntil: null });
+    });
+    // Two at once: they share one commit.
+    const answers = await Promise.all(['nobody@example.no', 'other@example.no'].map((a) => verifyCodeForEmail(store, radius, a, '123456')));
+    expect(answers).toEqual([{ result: 'rejected' }, { result: 'rejected' }]);
+    for (const a of ['nobody@example.no', 'other@example.no'])
+      expect(await store.read((tx) => tx.verification.getUnknown(a, 'radius:r1'))).toEqual({ failures: 10, lockedAt: clock.now(), lockedUntil: clock.now() + 45 * 60_000 });
+  });
+
   it('a read is one snapshot though its BEGIN goes with its first statement; a read of one statement runs one and refuses a second', async () => {
     const { store, url } = await fresh();
     const other = new pg.Client({ connectionString: url });

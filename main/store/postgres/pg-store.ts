@@ -13,7 +13,7 @@ import { PgAuthenticators } from './repos/authenticators.ts';
 import { PgCodes } from './repos/codes.ts';
 import { PgSms } from './repos/sms.ts';
 import { PgOutbox } from './repos/outbox.ts';
-import { PgSettings } from './repos/settings.ts';
+import { ALL_SETTINGS, PgSettings } from './repos/settings.ts';
 import { PgMeta } from './repos/meta.ts';
 import { PgAudit } from './repos/audit.ts';
 import { PgDirectory } from './repos/directory.ts';
@@ -238,12 +238,13 @@ export class PostgresStore implements ServerStore {
       // The first savepoint goes with BEGIN, each later one with the RELEASE (or the ROLLBACK TO,
       // which keeps it) of the write before it: one round trip between two writes, none after
       // the last (COMMIT ends an open savepoint with the rest).
-      await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT shared_write');
+      // The settings (which every verification reads) come with them.
+      const opened = (await client.query(`BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT shared_write; ${ALL_SETTINGS}`)) as unknown as pg.QueryResult[];
       const out: SharedOutcome[] = [];
       // The chain head as the last write that stayed left it (locked by this transaction), so
       // each append after the first takes it without another round trip; the settings likewise.
       let head: PgTxState['auditHead'] = null;
-      let settingsRows: PgTxState['settingsRows'] = null;
+      let settingsRows: PgTxState['settingsRows'] = opened[2]!.rows as Array<{ key: string; value: string }>;
       let savepoint = true;
       for (let i = 0; i < batch.members.length; i++) {
         if (!savepoint) await client.query('SAVEPOINT shared_write');

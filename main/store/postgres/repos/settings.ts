@@ -1,6 +1,9 @@
 import type { SettingsRepo } from '../../repos/settings.ts';
 import type { PgTxState } from '../tx-state.ts';
 
+/** Every setting: a fixed text, so a shared commit can send it with its BEGIN. */
+export const ALL_SETTINGS = 'SELECT key, value FROM settings';
+
 export class PgSettings implements SettingsRepo {
   private readonly s: PgTxState;
   constructor(s: PgTxState) {
@@ -8,7 +11,7 @@ export class PgSettings implements SettingsRepo {
   }
 
   async all(): Promise<Array<{ key: string; value: string }>> {
-    const rows = (this.s.settingsRows ??= await this.s.rows<{ key: string; value: string }>('SELECT key, value FROM settings'));
+    const rows = (this.s.settingsRows ??= await this.s.rows<{ key: string; value: string }>(ALL_SETTINGS));
     return rows.map((r) => ({ ...r }));
   }
 
