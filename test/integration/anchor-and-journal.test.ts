@@ -5,6 +5,7 @@ import { makeVault, ADMIN, errorCode } from '../helpers/vault.ts';
 import { makeApp } from '../helpers/app.ts';
 import { signIn } from '../../main/store/sqlite/unlock.ts';
 import { verifyAuditRows as verifyAuditChain, auditHeadRow as auditHead } from '../../main/store/sqlite/audit-rows.ts';
+import { storeOf } from '../../main/store/sqlite/sqlite-store.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -49,9 +50,20 @@ describe('audit anchor', () => {
     const head = auditHead(v.vault.db);
     expect(v.vault.anchor()).toMatchObject({ count: head.count, hash: head.hash, valid: true });
     expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
-    // One write at a time: the anchor follows each at once.
-    await v.store.write((tx) => tx.audit.append(event(999), v.clock.now()), { coalesce: true });
+    // An ordinary write, one at a time: the anchor follows it at once.
+    await v.store.write((tx) => tx.audit.append(event(998), v.clock.now()));
     expect(v.vault.anchor()!.count).toBe(head.count + 1);
+    // Verifications one after another (a login service's steady stream): the anchor trails them
+    // by at most ANCHOR_DELAY_MS, one move covering several, and then stands at the head.
+    moves.mockClear();
+    for (let i = 0; i < 20; i++) await v.store.write((tx) => tx.audit.append(event(1000 + i), v.clock.now()), { coalesce: true });
+    expect(moves.mock.calls.length).toBeLessThan(20);
+    await vi.waitFor(() => expect(v.vault.anchor()!.count).toBe(head.count + 21), { timeout: 2000, interval: 5 });
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true, anchor: 'ok' });
+    // Closing the vault moves an anchor that still trails.
+    await v.store.write((tx) => tx.audit.append(event(2000), v.clock.now()), { coalesce: true });
+    await storeOf(v.vault).close();
+    expect(JSON.parse(readFileSync(join(v.vaultDir, 'keyslots.json'), 'utf8')).anchor.count).toBe(head.count + 22);
   });
 
   it('a failed audit export leaves the anchor on a committed event', async () => {

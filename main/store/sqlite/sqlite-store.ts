@@ -35,6 +35,12 @@ import { readOnlyError, type ReadOnlyReason } from '../../core/errors.ts';
  * by no more than this (or until the queue is empty, whichever comes first).
  */
 export const ANCHOR_LAG = 32;
+/**
+ * How long the anchor may trail the verifications of shared commits (at most ANCHOR_LAG of
+ * them): under a steady stream of login-service verifications one slot-file write then covers
+ * every commit of the interval instead of one each. Any other write moves it at once.
+ */
+export const ANCHOR_DELAY_MS = 20;
 
 
 /** Builds the repositories of one transaction over its shared state. */
@@ -84,6 +90,8 @@ export class SqliteStore implements ServerStore {
   private joinable: SharedCommit | null = null;
   /** Audited commits the anchor has not followed yet (see settleAnchor). */
   private anchorOwed = 0;
+  /** The timer that moves the anchor after shared commits (see settleAnchorSoon). */
+  private anchorTimer: NodeJS.Timeout | null = null;
 
   constructor(vault: Vault) {
     this.vault = vault;
@@ -166,6 +174,8 @@ export class SqliteStore implements ServerStore {
     const vault = this.vault;
     const finish = (): void => {
       try {
+        // The anchor follows every commit before the vault closes.
+        this.settleAnchor(true);
         if (last && !vault.isClosed) vault.auditNow(last);
       } catch {
         /* the vault may be gone (restore): closing must still succeed */
@@ -308,8 +318,8 @@ export class SqliteStore implements ServerStore {
         this.anchorOwed++;
       }
     }
-    // The anchor moves (or not) before the answers, as after an ordinary write.
-    if (i >= batch.members.length) this.settleAnchor();
+    // The anchor moves before the answers when it owes ANCHOR_LAG commits, else within ANCHOR_DELAY_MS.
+    if (i >= batch.members.length) this.settleAnchorSoon();
     const raised = done.flatMap((d) => d.raised);
     if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
     for (const d of done) d.m.resolve(d.result);
@@ -322,15 +332,32 @@ export class SqliteStore implements ServerStore {
    * ANCHOR_LAG commits. Each move rewrites and fsyncs the key-slot file, the largest cost of a
    * verification when every one paid it; under load one move covers the commits queued behind.
    */
-  private settleAnchor(): void {
-    if (this.anchorOwed === 0 || (this.pending > 1 && this.anchorOwed < ANCHOR_LAG) || this.vault.isClosed) return;
+  private settleAnchor(now = false): void {
+    if (this.anchorOwed === 0 || (!now && this.pending > 1 && this.anchorOwed < ANCHOR_LAG) || this.vault.isClosed) return;
     this.anchorOwed = 0;
+    if (this.anchorTimer) clearTimeout(this.anchorTimer);
+    this.anchorTimer = null;
     try {
       this.vault.refreshAnchor();
     } catch {
       // The action is committed; reporting it as failed would hide a code that now exists.
       // The anchor only lags (never leads) and catches up at the next write.
     }
+  }
+
+  /** After a shared commit: the anchor moves at once when it owes ANCHOR_LAG commits, else after ANCHOR_DELAY_MS. */
+  private settleAnchorSoon(): void {
+    if (this.anchorOwed === 0 || this.vault.isClosed) return;
+    if (this.anchorOwed >= ANCHOR_LAG) return this.settleAnchor(true);
+    this.anchorTimer ??= setTimeout(() => {
+      this.anchorTimer = null;
+      if (this.vault.isClosed) return;
+      // Never inside another write's transaction (it would anchor rows not yet committed): after it.
+      if (this.vault.db.inTransaction) this.settleAnchorSoon();
+      else this.settleAnchor(true);
+    }, ANCHOR_DELAY_MS);
+    // A process with nothing else to do does not stay for it (closing the vault moves the anchor).
+    this.anchorTimer.unref();
   }
 }
 
