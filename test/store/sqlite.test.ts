@@ -1,4 +1,5 @@
 // Runs the store conformance suite against the vault folder's SQLite adapter.
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -79,4 +80,44 @@ storeConformance('sqlite vault folder', {
       },
     };
   },
+});
+
+describe('vault folder store: reads of one statement (ReadOptions.single)', () => {
+  it('run at once between transactions, queue behind one that is open (never see its rows), and end at their first await', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-store-'));
+    const v = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    try {
+      const { store } = v;
+      await store.write((tx) => tx.meta.set('k', 'committed'));
+      expect(await store.read((tx) => tx.meta.get('k'), { single: true })).toBe('committed');
+      // A write whose transaction stays open across a timer: the single read waits for it and
+      // reads what it committed, never its rows before COMMIT.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const write = store.write(async (tx) => {
+        await tx.meta.set('k', 'uncommitted');
+        await gate;
+        await tx.meta.set('k', 'final');
+      });
+      await new Promise((r) => setTimeout(r, 10));
+      expect(v.vault.db.inTransaction).toBe(true);
+      const read = store.read((tx) => tx.meta.get('k'), { single: true });
+      release();
+      await write;
+      expect(await read).toBe('final');
+      // A statement after the callback's first await is refused, not run outside any transaction.
+      await expect(
+        store.read(
+          async (tx) => {
+            await Promise.resolve();
+            return tx.meta.get('k');
+          },
+          { single: true },
+        ),
+      ).rejects.toThrow(/transaction has ended/);
+    } finally {
+      v.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

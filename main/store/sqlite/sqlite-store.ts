@@ -120,9 +120,26 @@ export class SqliteStore implements ServerStore {
     return this.alertListeners.add(listener);
   }
 
-  /** ReadOptions are for stores over a network: in process, a transaction costs no round trip. */
-  read<T>(fn: (tx: ServerReadTx) => Promise<T>, _opts?: ReadOptions): Promise<T> {
-    return this.enqueue(false, fn);
+  read<T>(fn: (tx: ServerReadTx) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
+    return (opts.single === true && this.readNow(fn)) || this.enqueue(false, fn);
+  }
+
+  /**
+   * A read of one statement (ReadOptions.single) while no transaction is open: run at once,
+   * outside the queue (the statement alone sees what is committed), so every request's session
+   * check does not wait its turn behind the writes queued before it. The statement must run
+   * before the callback's first await; the transaction ends there. Null: queue it as usual.
+   */
+  private readNow<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T> | null {
+    if (this.inside.getStore() || this.vault.isClosed || this.vault.db.inTransaction) return null;
+    const s = new TxState(this.vault.db, false);
+    try {
+      return fn(makeTx(s, this.vault, []));
+    } catch (err) {
+      return Promise.reject(err);
+    } finally {
+      s.open = false;
+    }
   }
 
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
