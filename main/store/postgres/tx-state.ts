@@ -70,8 +70,13 @@ export class PgTxState {
     if (this.begin === null) return;
     const begin = this.begin;
     this.begin = null;
+    await this.send(begin);
+  }
+
+  /** Sends a fixed text (simple protocol); a failure is remembered as the transaction's. */
+  private async send(text: string): Promise<void> {
     try {
-      await this.client.query(begin);
+      await this.client.query(text);
     } catch (err) {
       this.failure ??= err;
       throw err;
@@ -87,12 +92,7 @@ export class PgTxState {
     if (this.single) throw new Error('A read of one statement (ReadOptions.single) cannot run a fixed text.');
     const text = this.begin === null ? sql : `${this.begin}; ${sql}`;
     this.begin = null;
-    try {
-      await this.client.query(text);
-    } catch (err) {
-      this.failure ??= err;
-      throw err;
-    }
+    await this.send(text);
   }
 
   /** Runs one parameterised statement in the live transaction. */
