@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditFilter, AuditInput } from '../core/audit.ts';
 import { alertsForEvent } from '../core/alert-rules.ts';
-import type { AuditCountQuery, AuditRepo } from './repos/audit.ts';
+import type { AuditCountQuery, AuditRead, AuditRepo } from './repos/audit.ts';
 import type { AlertListener, AlertRecord, AlertsRepo } from './repos/alerts.ts';
 
 export type { AlertListener };
@@ -49,16 +49,24 @@ export class AlertingAudit implements AuditRepo {
 
   async append(input: AuditInput, at: number): Promise<AuditEvent> {
     const e = await this.inner.append(input, at);
-    const kinds = await alertsForEvent(e, {
-      recentForUser: (userId, limit) => this.inner.list({ userId, limit }),
-      isOperatorUser: async (userId) => (await this.operators.list()).some((o) => o.userId === userId),
-    });
-    for (const kind of kinds) {
-      // Only who, what and when: the event's details may name a reason but never a code.
-      const a = await this.alerts.insert({ kind, at: e.at, auditSeq: e.seq, action: e.action, outcome: e.outcome, operator: e.operator, userId: e.userId, userEmail: e.userEmail });
-      this.raised.push(a);
-    }
+    await raiseAlerts(e, this.inner, this.alerts, this.operators, this.raised);
     return e;
+  }
+}
+
+/**
+ * Stores the alerts of one event already in the chain (`audit` reads the user's events up to it)
+ * and adds them to `raised`: what an append does, and what a store does for events it chains
+ * after their own transaction (PostgreSQL's routine verifications).
+ */
+export async function raiseAlerts(e: AuditEvent, audit: AuditRead, alerts: AlertsRepo, operators: OperatorsRead, raised: AlertRecord[]): Promise<void> {
+  const kinds = await alertsForEvent(e, {
+    recentForUser: (userId, limit) => audit.list({ userId, limit, beforeSeq: e.seq + 1 }),
+    isOperatorUser: async (userId) => (await operators.list()).some((o) => o.userId === userId),
+  });
+  for (const kind of kinds) {
+    // Only who, what and when: the event's details may name a reason but never a code.
+    raised.push(await alerts.insert({ kind, at: e.at, auditSeq: e.seq, action: e.action, outcome: e.outcome, operator: e.operator, userId: e.userId, userEmail: e.userEmail }));
   }
 }
 

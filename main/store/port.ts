@@ -121,6 +121,11 @@ export interface WriteOptions {
    * other such writes queued with it: each runs in turn, sees the ones before it, and fails
    * alone (its changes undone) when it throws; its promise settles only after the shared COMMIT
    * (a failed COMMIT fails them all). A store without a cost per COMMIT ignores it.
+   *
+   * Its audit events are stored in its transaction, but a store whose writers would otherwise
+   * queue on the chain head (PostgreSQL) may append them to the chain just after the COMMIT:
+   * `append` then answers without the event's place (seq 0, empty hashes), the alerts are raised
+   * when it is chained, and the store's next transaction begun after the answer sees it in the chain.
    */
   coalesce?: boolean;
 }

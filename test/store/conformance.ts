@@ -5,7 +5,7 @@ import type { NewApproval } from '../../main/store/repos/approvals.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../main/store/port.ts';
 import type { ManualClock } from '../../main/core/clock.ts';
-import { GENESIS_HASH, type AuditFilter } from '../../main/core/audit.ts';
+import { checkAuditChain, GENESIS_HASH, type AuditEvent, type AuditFilter } from '../../main/core/audit.ts';
 import type { Session } from '../../main/core/session.ts';
 import { FactorDeskError } from '../../main/core/errors.ts';
 import { totpAt } from '../../main/core/totp.ts';
@@ -248,6 +248,23 @@ export function storeConformance(name: string, harness: StoreHarness): void {
               await new Promise((r) => setTimeout(r, 0));
               await tx.verification.set(id!, C, { ...s, failures: s.failures + 1 });
             }),
+          ),
+        );
+        expect((await store.read((tx) => tx.verification.get(id!, C))).failures).toBe(25);
+      });
+
+      it('coalesced writes (routine verifications) racing on one counter lose no update either', async () => {
+        const [id] = await t.seedUsers([{ email: 'kari@example.no', name: 'Kari Nordmann' }]);
+        await Promise.all(
+          Array.from({ length: 25 }, (_, i) =>
+            store.write(
+              async (tx) => {
+                const s = await tx.verification.get(id!, C);
+                await new Promise((r) => setTimeout(r, i % 3));
+                await tx.verification.set(id!, C, { ...s, failures: s.failures + 1 });
+              },
+              { coalesce: true },
+            ),
           ),
         );
         expect((await store.read((tx) => tx.verification.get(id!, C))).failures).toBe(25);
@@ -507,6 +524,30 @@ export function storeConformance(name: string, harness: StoreHarness): void {
           ['replay', kari],
           ['refused-streak', ola],
         ]);
+      });
+
+      it('events of coalesced writes (routine verifications) are in the chain, in order, with their alerts, once the writes are answered', async () => {
+        const [ola] = await t.seedUsers([{ email: 'ola@example.no', name: 'Ola Nordmann' }]);
+        const verify = (outcome: string, reason: string, at: number) => store.write((tx) => tx.audit.append({ action: 'code.verify', operator: 'login', userId: ola!, outcome, details: { reason } }, at), { coalesce: true });
+        for (const at of [1, 2, 3]) await verify('rejected', 'wrong', at);
+        // Written at once (and perhaps in either order): the streak is over either way.
+        await Promise.all([verify('accepted', 'accepted-totp', 4), verify('rejected', 'wrong', 5)]);
+        await verify('rejected', 'replay', 6);
+        const events = await store.read(async (tx) => {
+          const out: AuditEvent[] = [];
+          for await (const e of tx.audit.all()) out.push(e);
+          return out;
+        });
+        const ats = events.filter((e) => e.action === 'code.verify').map((e) => e.at);
+        expect([...ats.slice(0, 3), ...ats.slice(3, 5).sort(), ats[5]]).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await checkAuditChain(events)).toMatchObject({ ok: true, count: events.length });
+        const alerts = await store.read((tx) => tx.alerts.list({}));
+        expect(alerts.map((x) => [x.kind, x.at])).toEqual([
+          ['replay', 6],
+          ['refused-streak', 3],
+        ]);
+        // Each alert names its event's place in the chain.
+        for (const a of alerts) expect(events.find((e) => e.seq === a.auditSeq)?.at).toBe(a.at);
       });
 
       it('acknowledging marks an open alert once; the open list leaves it out, the full list keeps it', async () => {

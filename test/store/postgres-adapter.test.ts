@@ -243,6 +243,67 @@ describe('postgres store', () => {
       expect(await store.read((tx) => tx.verification.getUnknown(a, 'radius:r1'))).toEqual({ failures: 10, lockedAt: clock.now(), lockedUntil: clock.now() + 45 * 60_000 });
   });
 
+  it('routine verifications do not wait for the chain head: answered while another transaction holds it, chained after it lets go', async () => {
+    const { store, url } = await fresh();
+    const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE');
+      const addresses = ['a@example.no', 'b@example.no', 'c@example.no'];
+      let timer: NodeJS.Timeout | undefined;
+      const answers = await Promise.race([
+        Promise.all(addresses.map((a) => verifyCodeForEmail(store, radius, a, '123456'))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the verifications waited for the chain head')), 10_000))),
+      ]).finally(() => clearTimeout(timer));
+      expect(answers).toEqual(addresses.map(() => ({ result: 'rejected' })));
+      // Committed beside the chain, waiting for the head.
+      expect((await holder.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(3);
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    // This instance's next read sees them in the chain, and nothing is left pending.
+    const all = await events(store);
+    expect(all.map((e) => e.userEmail).sort()).toEqual(['a@example.no', 'b@example.no', 'c@example.no']);
+    expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 3 });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('events an instance left pending (it stopped before chaining them) are chained by the next one to open the store', async () => {
+    const { store, url } = await fresh();
+    await store.write((tx) => tx.audit.append({ action: 'signin', operator: 'anne', outcome: 'ok' }, 1));
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const left = { action: 'code.verify', operator: 'service:login', userId: null, userEmail: 'x@example.no', checks: [], ticket: null, reason: null, outcome: 'rejected', details: { reason: 'unknown-user' } };
+      await c.query('INSERT INTO audit_pending (at, event) VALUES ($1, $2), ($3, $4)', [2, JSON.stringify(left), 3, JSON.stringify({ ...left, userEmail: 'y@example.no' })]);
+      const second = await openPostgresStore({ connectionString: url, clock: new ManualClock(), ...TEST_VALUE_KEY });
+      cleanup.push(() => second.close());
+      let all: AuditEvent[] = [];
+      for (let i = 0; i < 100 && all.length < 3; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        all = await events(second);
+      }
+      expect(all.map((e) => [e.seq, e.at, e.userEmail])).toEqual([
+        [1, 1, null],
+        [2, 2, 'x@example.no'],
+        [3, 3, 'y@example.no'],
+      ]);
+      expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 3 });
+      expect((await c.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('a read is one snapshot though its BEGIN goes with its first statement; a read of one statement runs one and refuses a second', async () => {
     const { store, url } = await fresh();
     const other = new pg.Client({ connectionString: url });

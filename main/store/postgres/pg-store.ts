@@ -6,6 +6,7 @@ import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOption
 import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
 import { PgTxState } from './tx-state.ts';
+import { Chainer } from './chainer.ts';
 import { migrate } from './migrate.ts';
 import { PgUsers } from './repos/users.ts';
 import { PgVerification } from './repos/verification.ts';
@@ -30,7 +31,7 @@ import { PgRadiusClients } from './repos/radius-clients.ts';
 import { PgAutomationClients } from './repos/automation-clients.ts';
 import { PgAlerts } from './repos/alerts.ts';
 import { PgApprovals } from './repos/approvals.ts';
-import { AlertingAudit, AlertListeners, type AlertListener } from '../alerting-audit.ts';
+import { AlertingAudit, AlertListeners, raiseAlerts, type AlertListener } from '../alerting-audit.ts';
 import type { AlertRecord } from '../repos/alerts.ts';
 
 /** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
@@ -43,9 +44,24 @@ export const MAX_ATTEMPTS = 60;
  * flight most attempts failed and some ran out of attempts); other instances still write alongside.
  */
 export const WRITES_AT_ONCE = 4;
+/**
+ * Shared commits (routine verifications) one instance runs at once, beside the other writes:
+ * they put their audit events in audit_pending rather than the chain, so they do not queue on
+ * the chain head and run side by side.
+ */
+export const SHARED_AT_ONCE = 4;
+/**
+ * How long after a routine verification's COMMIT its event waits to be chained, so one chaining
+ * pass takes the events of many (a read that waits for them starts the pass at once).
+ */
+const CHAIN_DELAY_MS = 10;
+/** Pending audit events chained per transaction. */
+const CHAIN_BATCH = 1000;
+/** How often an instance looks for pending events another one left (it stopped before chaining them). */
+const SWEEP_MS = 5000;
 
 
-type SharedOutcome = { ok: true; value: unknown; raised: AlertRecord[] } | { ok: false; error: unknown; raised: AlertRecord[] };
+type SharedOutcome = ({ ok: true; value: unknown } | { ok: false; error: unknown }) & { raised: AlertRecord[]; pending: number };
 
 /** A first-come, first-served gate of `limit` places. */
 class Gate {
@@ -102,7 +118,8 @@ function makeTx(s: PgTxState, storeId: string, raised: AlertRecord[]): ServerWri
     outbox: new PgOutbox(s),
     settings: new PgSettings(s),
     meta: new PgMeta(s),
-    audit: new AlertingAudit(new PgAudit(s), alerts, operators, raised),
+    // A routine verification's events are chained after its COMMIT, and their alerts with them.
+    audit: s.deferAudit ? new PgAudit(s) : new AlertingAudit(new PgAudit(s), alerts, operators, raised),
     directory: new PgDirectory(s),
     operators,
     alerts,
@@ -122,7 +139,8 @@ function sqlState(err: unknown): string | undefined {
 
 /**
  * A store in a PostgreSQL database. Each transaction takes a pooled connection: writes run
- * SERIALIZABLE and are run again from the start on a serialization failure or deadlock (the
+ * SERIALIZABLE (shared commits of routine verifications REPEATABLE READ, see runShared) and are
+ * run again from the start on a serialization failure or deadlock (the
  * port allows it: write callbacks have no side effects outside the transaction); reads run
  * REPEATABLE READ READ ONLY, one consistent snapshot. Compare-and-set methods are conditional
  * UPDATEs, so they hold even across processes and servers.
@@ -158,6 +176,8 @@ export class PostgresStore implements ServerStore {
       this.values = keylessValueCipher('This store was opened without the server key: it cannot seal or open secrets.');
       this.wipeKey = () => {};
     }
+    // Events an instance left pending when it stopped are chained now, not at the first sweep.
+    void this.sweepPending();
   }
 
   get keyring(): Keyring {
@@ -165,31 +185,44 @@ export class PostgresStore implements ServerStore {
   }
 
   read<T>(fn: (tx: ServerReadTx) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
-    return this.guarded(() => this.once(false, fn, opts.single === true));
+    if (opts.single === true) return this.guarded(() => this.once(false, fn, true));
+    // Routine verifications this instance answered are in the chain before it reads again.
+    return this.guarded(async () => {
+      await this.chainer.drained();
+      return this.once(false, fn);
+    });
   }
 
   write<T>(fn: (tx: ServerWriteTx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     if (opts.coalesce === true) return this.guarded(() => this.shared(fn));
-    return this.guarded(() => this.writeGate.run(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.once(true, fn);
-        } catch (err) {
-          if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) throw err;
-          // Jittered, growing pause so racing writers stop colliding in lock step.
-          await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
-        }
+    return this.guarded(async () => {
+      await this.chainer.drained();
+      return this.writeGate.run(() => this.retried(() => this.once(true, fn)));
+    });
+  }
+
+  /** Runs a write again from the start after a serialization failure or deadlock, up to MAX_ATTEMPTS. */
+  private async retried<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) throw err;
+        // Jittered, growing pause so racing writers stop colliding in lock step.
+        await sleep(Math.random() * Math.min(100, 2 * 2 ** Math.min(attempt, 6)));
       }
-    }));
+    }
   }
 
   private readonly writeGate = new Gate(WRITES_AT_ONCE);
-  /** The shared commit still taking writes (WriteOptions.coalesce): waiting for its turn, or running. */
+  private readonly sharedGate = new Gate(SHARED_AT_ONCE);
+  /** The shared commit still taking writes (WriteOptions.coalesce): the one waiting for a free place. */
   private joinable: SharedCommit | null = null;
-  /** Shared commits run one after another: each appends to the chain head, so two at once would only collide. */
-  private sharedTail: Promise<void> = Promise.resolve();
+  /** Appends the pending audit events of routine verifications to the chain. */
+  private readonly chainer = new Chainer(() => this.chainOnce(), CHAIN_DELAY_MS);
+  private readonly sweep: NodeJS.Timeout = setInterval(() => void this.sweepPending(), SWEEP_MS).unref();
 
-  /** Queues a coalescing write: into the shared commit still taking writes, or a new one. */
+  /** Queues a coalescing write: into the shared commit waiting for a place, or a new one. */
   private shared<T>(fn: (tx: ServerWriteTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const member: SharedMember = { fn, resolve: resolve as (v: unknown) => void, reject };
@@ -200,16 +233,61 @@ export class PostgresStore implements ServerStore {
       }
       const batch: SharedCommit = { members: [member] };
       this.joinable = batch;
-      const run = () => this.writeGate.run(() => this.runShared(batch));
-      this.sharedTail = this.sharedTail.then(run, run);
+      void this.sharedGate.run(() => {
+        // Running now: later writes start (or wait for) a shared commit of their own.
+        if (this.joinable === batch) this.joinable = null;
+        return this.runShared(batch);
+      });
     });
   }
 
   /**
-   * One shared commit: its writes in turn in one SERIALIZABLE transaction, each under a
+   * Chains what audit_pending holds, CHAIN_BATCH events per transaction, until it is empty; the
+   * alerts of those events are raised in the same transaction and told after its COMMIT.
+   */
+  private async chainOnce(): Promise<void> {
+    for (;;) {
+      const n = await this.inside.run(true, () =>
+        this.retried(() =>
+          this.once(true, async (_tx, s, raised) => {
+            const audit = new PgAudit(s);
+            const events = await audit.chainPending(CHAIN_BATCH);
+            const alerts = new PgAlerts(s);
+            const operators = new PgOperators(s);
+            for (const e of events) await raiseAlerts(e, audit, alerts, operators, raised);
+            return events.length;
+            // READ COMMITTED: the head lock, its first statement, waits for a writer holding it and
+            // then reads the head that writer left (under SERIALIZABLE it would fail and start over).
+          }, false, 'READ COMMITTED'),
+        ),
+      );
+      if (n < CHAIN_BATCH) return;
+    }
+  }
+
+  /** Chains events another instance left pending (it stopped between its COMMIT and chaining them). */
+  private async sweepPending(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const r = await this.pool.query('SELECT EXISTS (SELECT 1 FROM audit_pending) AS any');
+      if (r.rows[0]?.any === true) this.chainer.kick();
+    } catch {
+      /* the database is unreachable now: the next sweep looks again */
+    }
+  }
+
+  /**
+   * One shared commit: its writes in turn in one REPEATABLE READ transaction, each under a
    * SAVEPOINT (one that throws is rolled back to it and fails alone), one COMMIT, then every
    * answer. A serialization failure or deadlock runs the whole of it again, as for one write;
    * no answer is given before the COMMIT that holds it.
+   *
+   * Not SERIALIZABLE: shared commits run side by side, and the predicate locks of dozens of
+   * look-ups grow to whole tables, so nearly every pair failed. A verification writes only rows
+   * it read or a compare-and-set (a step, a code, a counter), and under REPEATABLE READ a row
+   * changed by a transaction that committed after this one began cannot be changed here (the
+   * first writer wins, this one runs again): two racing verifications never both count from
+   * the same counter or both redeem one code.
    */
   private async runShared(batch: SharedCommit): Promise<void> {
     let outcomes: SharedOutcome[];
@@ -228,6 +306,8 @@ export class PostgresStore implements ServerStore {
     }
     const raised = outcomes.flatMap((o) => o.raised);
     if (raised.length > 0) this.inside.exit(() => this.alertListeners.notify(raised));
+    // The events are committed in audit_pending: chain them (the answers do not wait for it).
+    if (outcomes.some((o) => o.pending > 0)) this.chainer.kick();
     outcomes.forEach((o, i) => (o.ok ? batch.members[i]!.resolve(o.value) : batch.members[i]!.reject(o.error)));
   }
 
@@ -239,19 +319,18 @@ export class PostgresStore implements ServerStore {
       // which keeps it) of the write before it: one round trip between two writes, none after
       // the last (COMMIT ends an open savepoint with the rest).
       // The settings (which every verification reads) come with them.
-      const opened = (await client.query(`BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT shared_write; ${ALL_SETTINGS}`)) as unknown as pg.QueryResult[];
+      const opened = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SAVEPOINT shared_write; ${ALL_SETTINGS}`)) as unknown as pg.QueryResult[];
       const out: SharedOutcome[] = [];
-      // The chain head as the last write that stayed left it (locked by this transaction), so
-      // each append after the first takes it without another round trip; the settings likewise.
-      let head: PgTxState['auditHead'] = null;
+      // The settings as the last write that stayed left them, handed to the next without another read.
       let settingsRows: PgTxState['settingsRows'] = opened[2]!.rows as Array<{ key: string; value: string }>;
       let savepoint = true;
       for (let i = 0; i < batch.members.length; i++) {
         if (!savepoint) await client.query('SAVEPOINT shared_write');
         savepoint = true;
         const s = new PgTxState(client, true);
-        s.auditHead = head;
         s.settingsRows = settingsRows;
+        // Its events go to audit_pending: no write here takes the chain head.
+        s.deferAudit = true;
         const raised: AlertRecord[] = [];
         try {
           const value = await batch.members[i]!.fn(makeTx(s, this.storeId, raised));
@@ -260,15 +339,14 @@ export class PostgresStore implements ServerStore {
           s.open = false;
           if (i + 1 < batch.members.length) await client.query('RELEASE SAVEPOINT shared_write; SAVEPOINT shared_write');
           else savepoint = false;
-          head = s.auditHead ?? head;
           settingsRows = s.settingsRows;
-          out.push({ ok: true, value, raised });
+          out.push({ ok: true, value, raised, pending: s.pendingAppends });
         } catch (err) {
           s.open = false;
           const e = RETRYABLE.has(sqlState(s.failure) ?? '') ? s.failure : err;
           if (RETRYABLE.has(sqlState(e) ?? '')) throw e;
           await client.query('ROLLBACK TO SAVEPOINT shared_write');
-          out.push({ ok: false, error: e, raised: [] });
+          out.push({ ok: false, error: e, raised: [], pending: 0 });
         }
       }
       // No write joins once the last one has run (nothing else runs before this line).
@@ -296,6 +374,9 @@ export class PostgresStore implements ServerStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.sweep);
+    // Every answered verification's event is in the chain before the pool ends.
+    await this.chainer.idle();
     await this.pool.end();
     this.wipeKey();
   }
@@ -344,10 +425,10 @@ export class PostgresStore implements ServerStore {
     return this.inside.run(true, run);
   }
 
-  private async once<T>(writable: boolean, fn: (tx: ServerWriteTx) => Promise<T>, single = false): Promise<T> {
+  private async once<T>(writable: boolean, fn: (tx: ServerWriteTx, s: PgTxState, raised: AlertRecord[]) => Promise<T>, single = false, isolation: 'SERIALIZABLE' | 'READ COMMITTED' = 'SERIALIZABLE'): Promise<T> {
     const client = await this.pool.connect();
     // The BEGIN goes out with (or just before) the first statement; a read of one statement has none.
-    const begin = writable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+    const begin = writable ? `BEGIN ISOLATION LEVEL ${isolation}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
     const s = new PgTxState(client, writable, single && !writable ? { single: true } : { begin });
     let broken = false;
     let released = false;
@@ -355,7 +436,7 @@ export class PostgresStore implements ServerStore {
       let result: T;
       const raised: AlertRecord[] = [];
       try {
-        result = await fn(makeTx(s, this.storeId, raised));
+        result = await fn(makeTx(s, this.storeId, raised), s, raised);
       } catch (err) {
         // A serialization failure decides the retry even when the callback caught it and threw
         // something else; any other error is the callback's to report.

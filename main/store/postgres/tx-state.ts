@@ -40,6 +40,13 @@ export class PgTxState {
    * them from one write to the next (one snapshot, so only its own writes could change them).
    */
   settingsRows: Array<{ key: string; value: string }> | null = null;
+  /**
+   * Audit appends go to audit_pending instead of the chain (a routine verification's shared
+   * commit): the store chains them after the COMMIT, so this transaction never holds the head.
+   */
+  deferAudit = false;
+  /** Events this transaction put in audit_pending. */
+  pendingAppends = 0;
   /** Appends of this transaction, one after another even when a callback does not await each. */
   auditTail: Promise<unknown> = Promise.resolve();
   /**
@@ -73,10 +80,11 @@ export class PgTxState {
     await this.send(begin);
   }
 
-  /** Sends a fixed text (simple protocol); a failure is remembered as the transaction's. */
-  private async send(text: string): Promise<void> {
+  /** Sends a fixed text (simple protocol); a failure is remembered as the transaction's. Its results, one per statement. */
+  private async send(text: string): Promise<pg.QueryResult[]> {
     try {
-      await this.client.query(text);
+      const r = (await this.client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(r) ? r : [r];
     } catch (err) {
       this.failure ??= err;
       throw err;
@@ -88,11 +96,21 @@ export class PgTxState {
    * back, both go in one round trip.
    */
   async simple(sql: string): Promise<void> {
+    await this.simpleResults(sql);
+  }
+
+  /**
+   * Runs fixed statement texts without parameters, separated by `;` (with the BEGIN still held
+   * back, in the same round trip): the results of `sql`'s statements, in order.
+   */
+  async simpleResults(sql: string): Promise<pg.QueryResult[]> {
     if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
     if (this.single) throw new Error('A read of one statement (ReadOptions.single) cannot run a fixed text.');
-    const text = this.begin === null ? sql : `${this.begin}; ${sql}`;
+    const withBegin = this.begin !== null;
+    const text = withBegin ? `${this.begin}; ${sql}` : sql;
     this.begin = null;
-    await this.send(text);
+    const results = await this.send(text);
+    return withBegin ? results.slice(1) : results;
   }
 
   /** Runs one parameterised statement in the live transaction. */

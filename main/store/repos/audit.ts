@@ -28,7 +28,10 @@ export interface AuditCountQuery {
 }
 
 export interface AuditRepo extends AuditRead {
-  /** Appends one event at the end of the chain, in this transaction; returns it with its hash. */
+  /**
+   * Appends one event at the end of the chain, in this transaction; returns it with its hash.
+   * In a coalesced write the store may chain it just after the COMMIT instead (WriteOptions.coalesce).
+   */
   append(input: AuditInput, at: number): Promise<AuditEvent>;
   /**
    * This transaction does not move the anchor after its commit: a chain check that failed keeps

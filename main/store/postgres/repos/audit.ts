@@ -20,6 +20,21 @@ interface Row {
 
 const TEXT_COLUMNS = ['operator', 'action', 'user_email', 'ticket', 'reason', 'details'];
 const COLUMNS = 'seq, at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details, prev_hash, hash';
+/** An event's content as the chain stores it, from what an action records. */
+function pendingContent(input: AuditInput): Omit<AuditEvent, 'seq' | 'at' | 'prevHash' | 'hash'> {
+  return {
+    operator: input.operator,
+    action: input.action,
+    userId: input.userId ?? null,
+    userEmail: input.userEmail ?? null,
+    checks: input.checks ?? [],
+    ticket: input.ticket ?? null,
+    reason: input.reason ?? null,
+    outcome: input.outcome,
+    details: input.details ?? {},
+  };
+}
+
 /** Rows per round trip when walking the whole chain. */
 const PAGE = 1000;
 
@@ -139,6 +154,7 @@ export class PgAudit implements AuditRepo {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (this.s.deferAudit) return this.appendPending(input, at);
     // Appends started together (Promise.all) in one transaction take the head one at a time.
     const p = this.s.auditTail.then(() => this.appendNow(input, at));
     this.s.auditTail = p.catch(() => {});
@@ -147,19 +163,7 @@ export class PgAudit implements AuditRepo {
 
   private async appendNow(input: AuditInput, at: number): Promise<AuditEvent> {
     const head = (this.s.auditHead ??= (await this.s.row<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))!);
-    const e = {
-      seq: head.seq + 1,
-      at,
-      operator: input.operator,
-      action: input.action,
-      userId: input.userId ?? null,
-      userEmail: input.userEmail ?? null,
-      checks: input.checks ?? [],
-      ticket: input.ticket ?? null,
-      reason: input.reason ?? null,
-      outcome: input.outcome,
-      details: input.details ?? {},
-    };
+    const e = { seq: head.seq + 1, at, ...pendingContent(input) };
     const hash = eventHash(head.hash, canonicalEvent(e));
     // The event and the head that names it in one statement (one round trip, one snapshot).
     await this.s.q(`WITH appended AS (INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)) UPDATE audit_head SET seq = $1, hash = $13 WHERE id = 1`, [
@@ -180,6 +184,69 @@ export class PgAudit implements AuditRepo {
     const prevHash = head.hash;
     this.s.auditHead = { seq: e.seq, hash };
     return { ...e, prevHash, hash };
+  }
+
+  /**
+   * Puts the event in audit_pending, in this transaction, for the store to chain after the
+   * COMMIT: no chain head is taken. The event is returned without its place in the chain (seq 0,
+   * empty hashes), which it gets when chained.
+   */
+  private async appendPending(input: AuditInput, at: number): Promise<AuditEvent> {
+    const content = pendingContent(input);
+    await this.s.q('INSERT INTO audit_pending (at, event) VALUES ($1, $2)', [at, JSON.stringify(content)]);
+    this.s.pendingAppends++;
+    return { seq: 0, at, ...content, prevHash: '', hash: '' };
+  }
+
+  /**
+   * Appends to the chain the oldest events (at most `limit`) of audit_pending, in id order, and
+   * takes them out of it: the head is locked first (so chainers of every instance take turns and
+   * writers queue as for any append), then one statement writes the events, the head and the
+   * removal. Returns the events chained (none when nothing was pending).
+   */
+  async chainPending(limit: number): Promise<AuditEvent[]> {
+    this.s.mustWrite();
+    const n = Math.min(Math.max(Math.trunc(limit), 1), 10_000);
+    const [locked, pending] = await this.s.simpleResults(`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE; SELECT id, at, event FROM audit_pending ORDER BY id LIMIT ${n}`);
+    const head = locked!.rows[0] as { seq: number; hash: string };
+    const rows = pending!.rows as Array<{ id: number | string; at: number | string; event: string }>;
+    this.s.auditHead = { seq: Number(head.seq), hash: head.hash };
+    if (rows.length === 0) return [];
+    const events: AuditEvent[] = [];
+    let prevHash = head.hash;
+    let seq = Number(head.seq);
+    for (const r of rows) {
+      const e = { seq: ++seq, at: Number(r.at), ...pendingContent(JSON.parse(r.event) as AuditInput) };
+      const hash = eventHash(prevHash, canonicalEvent(e));
+      events.push({ ...e, prevHash, hash });
+      prevHash = hash;
+    }
+    const col = <K extends keyof AuditEvent>(k: K) => events.map((e) => e[k]);
+    await this.s.q(
+      `WITH appended AS (INSERT INTO audit_events (${COLUMNS}) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])),
+        taken AS (DELETE FROM audit_pending WHERE id = ANY($14::bigint[]))
+        UPDATE audit_head SET seq = $15, hash = $16 WHERE id = 1`,
+      [
+        col('seq'),
+        col('at'),
+        col('operator'),
+        col('action'),
+        col('userId'),
+        col('userEmail'),
+        events.map((e) => JSON.stringify(e.checks)),
+        col('ticket'),
+        col('reason'),
+        col('outcome'),
+        events.map((e) => JSON.stringify(e.details)),
+        col('prevHash'),
+        col('hash'),
+        rows.map((r) => Number(r.id)),
+        seq,
+        prevHash,
+      ],
+    );
+    this.s.auditHead = { seq, hash: prevHash };
+    return events;
   }
 
   /** The server store keeps no anchor outside the database, so there is nothing to hold back. */
