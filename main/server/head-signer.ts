@@ -4,7 +4,7 @@
  * file outside it (the heads file), so deleting the newest events (and their heads) from the
  * database is still caught by the file.
  */
-import { appendFileSync, closeSync, fsyncSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { ServerStore } from '../store/port.ts';
 import { signHead, type SignedHead } from '../core/audit-signing.ts';
 
@@ -44,12 +44,13 @@ export class HeadSigner {
     if (head.count === 0 || (this.last && this.last.count === head.count && this.last.hash === head.hash)) return;
     const signed: SignedHead = signHead(this.signingKey, { storeId: this.store.storeId, count: head.count, hash: head.hash, at: this.store.clock.now() });
     if (this.headsFile) {
-      const fd = openSync(this.headsFile, 'a', 0o600);
+      // Off the event loop: a flush to disk can take tens of milliseconds, which requests must not wait out.
+      const file = await open(this.headsFile, 'a', 0o600);
       try {
-        appendFileSync(fd, JSON.stringify(signed) + '\n');
-        fsyncSync(fd);
+        await file.appendFile(JSON.stringify(signed) + '\n');
+        await file.sync();
       } finally {
-        closeSync(fd);
+        await file.close();
       }
     }
     await this.store.write(async (tx) => tx.serverAuth.addSignedHead({ count: signed.count, hash: signed.hash, at: signed.at, sig: signed.sig }));
