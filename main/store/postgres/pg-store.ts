@@ -54,7 +54,7 @@ export const SHARED_AT_ONCE = 4;
  * How long after a routine verification's COMMIT its event waits to be chained, so one chaining
  * pass takes the events of many (a read that waits for them starts the pass at once).
  */
-const CHAIN_DELAY_MS = 10;
+const CHAIN_DELAY_MS = 50;
 /** Pending audit events chained per transaction. */
 const CHAIN_BATCH = 1000;
 /** How often an instance looks for pending events another one left (it stopped before chaining them). */
