@@ -277,6 +277,28 @@ describe('postgres store', () => {
     }
   });
 
+  it('ordinary writes and a stream of routine verifications share one chain: every event once, in commit order, none left pending', { timeout: 60_000 }, async () => {
+    const { store, url } = await fresh();
+    const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+    const verifications = Array.from({ length: 200 }, (_, i) => verifyCodeForEmail(store, radius, `nobody-${i}@example.no`, '123456'));
+    const writes = Array.from({ length: 20 }, (_, i) => store.write((tx) => tx.audit.append({ action: 'user.update', operator: 'anne', outcome: 'ok', details: { i } }, 2_000 + i)));
+    expect((await Promise.all(verifications)).every((r) => r.result === 'rejected')).toBe(true);
+    const appended = await Promise.all(writes);
+    const all = await events(store);
+    expect(all).toHaveLength(220);
+    expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 220 });
+    expect(new Set(all.filter((e) => e.action === 'code.verify').map((e) => e.userEmail)).size).toBe(200);
+    // Each ordinary write's event is where its append put it.
+    for (const e of appended) expect(all[e.seq - 1]).toEqual(e);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('events an instance left pending (it stopped before chaining them) are chained by the next one to open the store', async () => {
     const { store, url } = await fresh();
     await store.write((tx) => tx.audit.append({ action: 'signin', operator: 'anne', outcome: 'ok' }, 1));
