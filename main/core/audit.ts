@@ -33,6 +33,21 @@ export interface AuditEvent {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** What an event stores of what an action records (absent fields as null or empty), before its place in the chain. */
+export function eventContent(input: AuditInput): Omit<AuditEvent, 'seq' | 'at' | 'prevHash' | 'hash'> {
+  return {
+    operator: input.operator,
+    action: input.action,
+    userId: input.userId ?? null,
+    userEmail: input.userEmail ?? null,
+    checks: input.checks ?? [],
+    ticket: input.ticket ?? null,
+    reason: input.reason ?? null,
+    outcome: input.outcome,
+    details: input.details ?? {},
+  };
+}
+
 /** The content of an event that its hash covers (times as ISO 8601 UTC), as exports carry it. */
 export function hashedContent(e: Omit<AuditEvent, 'prevHash' | 'hash'>) {
   return {

@@ -1,5 +1,5 @@
 import type { Db } from './database.ts';
-import { AuditChainChecker, canonicalEvent, foldFilterText, eventHash, GENESIS_HASH, type AuditAnchor, type AuditEvent, type AuditFilter, type AuditInput, type ChainReport } from '../../core/audit.ts';
+import { AuditChainChecker, canonicalEvent, eventContent, foldFilterText, eventHash, GENESIS_HASH, type AuditAnchor, type AuditEvent, type AuditFilter, type AuditInput, type ChainReport } from '../../core/audit.ts';
 import { prepared } from './tx-state.ts';
 
 interface Row {
@@ -50,19 +50,7 @@ export function auditHashAt(db: Db, seq: number): string | undefined {
 /** Appends one event at the end of the chain; the caller holds the write transaction. */
 export function appendAuditRow(db: Db, input: AuditInput, at: number): AuditEvent {
   const head = auditHeadRow(db);
-  const e = {
-    seq: head.count + 1,
-    at,
-    operator: input.operator,
-    action: input.action,
-    userId: input.userId ?? null,
-    userEmail: input.userEmail ?? null,
-    checks: input.checks ?? [],
-    ticket: input.ticket ?? null,
-    reason: input.reason ?? null,
-    outcome: input.outcome,
-    details: input.details ?? {},
-  };
+  const e = { seq: head.count + 1, at, ...eventContent(input) };
   const hash = eventHash(head.hash, canonicalEvent(e));
   prepared(
     db,

@@ -1,4 +1,4 @@
-import { canonicalEvent, eventHash, foldFilterText, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
+import { canonicalEvent, eventContent, eventHash, foldFilterText, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
 import type { AuditCountQuery, AuditRepo } from '../../repos/audit.ts';
 import type { PgTxState } from '../tx-state.ts';
 
@@ -20,21 +20,6 @@ interface Row {
 
 const TEXT_COLUMNS = ['operator', 'action', 'user_email', 'ticket', 'reason', 'details'];
 const COLUMNS = 'seq, at, operator, action, user_id, user_email, checks, ticket, reason, outcome, details, prev_hash, hash';
-/** An event's content as the chain stores it, from what an action records. */
-function pendingContent(input: AuditInput): Omit<AuditEvent, 'seq' | 'at' | 'prevHash' | 'hash'> {
-  return {
-    operator: input.operator,
-    action: input.action,
-    userId: input.userId ?? null,
-    userEmail: input.userEmail ?? null,
-    checks: input.checks ?? [],
-    ticket: input.ticket ?? null,
-    reason: input.reason ?? null,
-    outcome: input.outcome,
-    details: input.details ?? {},
-  };
-}
-
 /** Rows per round trip when walking the whole chain. */
 const PAGE = 1000;
 
@@ -163,7 +148,7 @@ export class PgAudit implements AuditRepo {
 
   private async appendNow(input: AuditInput, at: number): Promise<AuditEvent> {
     const head = (this.s.auditHead ??= (await this.s.row<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))!);
-    const e = { seq: head.seq + 1, at, ...pendingContent(input) };
+    const e = { seq: head.seq + 1, at, ...eventContent(input) };
     const hash = eventHash(head.hash, canonicalEvent(e));
     // The event and the head that names it in one statement (one round trip, one snapshot).
     await this.s.q(`WITH appended AS (INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)) UPDATE audit_head SET seq = $1, hash = $13 WHERE id = 1`, [
@@ -192,7 +177,7 @@ export class PgAudit implements AuditRepo {
    * empty hashes), which it gets when chained.
    */
   private async appendPending(input: AuditInput, at: number): Promise<AuditEvent> {
-    const content = pendingContent(input);
+    const content = eventContent(input);
     await this.s.q('INSERT INTO audit_pending (at, event) VALUES ($1, $2)', [at, JSON.stringify(content)]);
     this.s.pendingAppends++;
     return { seq: 0, at, ...content, prevHash: '', hash: '' };
@@ -216,7 +201,7 @@ export class PgAudit implements AuditRepo {
     let prevHash = head.hash;
     let seq = Number(head.seq);
     for (const r of rows) {
-      const e = { seq: ++seq, at: Number(r.at), ...pendingContent(JSON.parse(r.event) as AuditInput) };
+      const e = { seq: ++seq, at: Number(r.at), ...eventContent(JSON.parse(r.event) as AuditInput) };
       const hash = eventHash(prevHash, canonicalEvent(e));
       events.push({ ...e, prevHash, hash });
       prevHash = hash;
