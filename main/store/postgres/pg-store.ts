@@ -297,7 +297,6 @@ export class PostgresStore implements ServerStore {
         break;
       } catch (err) {
         if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) {
-          if (this.joinable === batch) this.joinable = null;
           for (const m of batch.members) m.reject(err);
           return;
         }
@@ -349,8 +348,6 @@ export class PostgresStore implements ServerStore {
           out.push({ ok: false, error: e, raised: [], pending: 0 });
         }
       }
-      // No write joins once the last one has run (nothing else runs before this line).
-      if (this.joinable === batch) this.joinable = null;
       const done = await client.query('COMMIT');
       if (done.command !== 'COMMIT') throw new Error('The transaction was rolled back by the database.');
       return out;
