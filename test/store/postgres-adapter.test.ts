@@ -51,6 +51,17 @@ async function events(store: PostgresStore): Promise<AuditEvent[]> {
   });
 }
 
+/** The events in audit_pending, counted on a connection of its own. */
+async function pendingCount(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_pending')).rows[0]!.n;
+  } finally {
+    await c.end();
+  }
+}
+
 describe('postgres store', () => {
   it('chains events from 6 racing processes in commit order, without gaps', { timeout: 120_000 }, async () => {
     const { store, url } = await fresh();
@@ -268,13 +279,7 @@ describe('postgres store', () => {
     const all = await events(store);
     expect(all.map((e) => e.userEmail).sort()).toEqual(['a@example.no', 'b@example.no', 'c@example.no']);
     expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 3 });
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      expect((await c.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(0);
-    } finally {
-      await c.end();
-    }
+    expect(await pendingCount(url)).toBe(0);
   });
 
   it('ordinary writes and a stream of routine verifications share one chain: every event once, in commit order, none left pending', { timeout: 60_000 }, async () => {
@@ -290,13 +295,7 @@ describe('postgres store', () => {
     expect(new Set(all.filter((e) => e.action === 'code.verify').map((e) => e.userEmail)).size).toBe(200);
     // Each ordinary write's event is where its append put it.
     for (const e of appended) expect(all[e.seq - 1]).toEqual(e);
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      expect((await c.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(0);
-    } finally {
-      await c.end();
-    }
+    expect(await pendingCount(url)).toBe(0);
   });
 
   it('events an instance left pending (it stopped before chaining them) are chained by the next one to open the store', async () => {
@@ -320,7 +319,7 @@ describe('postgres store', () => {
         [3, 3, 'y@example.no'],
       ]);
       expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 3 });
-      expect((await c.query('SELECT count(*)::int AS n FROM audit_pending')).rows[0].n).toBe(0);
+      expect(await pendingCount(url)).toBe(0);
     } finally {
       await c.end();
     }
