@@ -8,7 +8,7 @@ import type { PgTxState } from './tx-state.ts';
  * The directory search in PostgreSQL, ranked as the port says (repos/directory.ts) and as the
  * vault ranks (sqlite/user-search.ts): range scans `key >= q AND key < q || U+10FFFF` over the
  * COLLATE "C" keys, so the comparison is by code point (SQLite's BINARY) and matching is literal
- * (no LIKE). Three statements, each a fixed text run prepared:
+ * (no LIKE). Two statements, each a fixed text run prepared:
  *
  * 1. PLAN: the distinct name words in the prefix and whole-word ranges (an index skip scan, up to
  *    MAX_MERGED_WORDS + 1 each), the users of rank 1 (the email or its local part), and whether
@@ -20,10 +20,13 @@ import type { PgTxState } from './tx-state.ts';
  *    on users_status_email_id, each holding the id so the read is index-only. So a keystroke reads a few hundred index entries at most, at any
  *    directory size. A word range with more distinct words than MAX_MERGED_WORDS (one or two
  *    letters) is read whole and sorted instead. When a rank's `m` rows were used up (most of them
- *    users listed already) before the page filled, RANKED runs again with a larger `m`.
- * 3. The page's summaries, with the capped count when the window is full.
+ *    users listed already) before the page filled, RANKED runs again with a larger `m`. The same
+ *    statement merges the ranks into the page (each user once, at their first place) and reads
+ *    the page's summaries, with the capped count when the window is full, so a keystroke costs
+ *    PLAN and this one round trip. When the users of rank 1 fill the window alone, their
+ *    summaries and the count are read instead.
  *
- * All three run on generic plans (planned once per connection): every part is an ordered range
+ * Both run on generic plans (planned once per connection): every part is an ordered range
  * read with a LIMIT whatever q is, and planning one afresh per keystroke cost more than running it.
  */
 export const MAX_MERGED_WORDS = 32;
@@ -79,21 +82,8 @@ function ranked(wholeMerged: boolean, prefixMerged: boolean, emailByName: boolea
     if (emailByName) ranks.push(rank(ranks.length, [...parts, emailsByName(st)]));
     else ranks.push(rank(ranks.length, parts), emailRank(ranks.length + 1, st));
   }
-  return `${ranks.join(' UNION ALL ')} ORDER BY r, k1, k2`;
+  return ranks.join(' UNION ALL ');
 }
-/** The eight fixed texts, so each runs prepared, with how many of the parameters each uses (a word list read whole has none). */
-const RANKED = new Map<string, { sql: string; params: number }>();
-// Whole words are among the prefix words, so merged prefix words mean merged whole words.
-for (const [a, b] of [
-  [false, false],
-  [true, false],
-  [true, true],
-] as const)
-  for (const c of [false, true]) {
-    const sql = ranked(a, b, c);
-    RANKED.set(`${a}${b}${c}`, { sql, params: Math.max(...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))) });
-  }
-
 /**
  * The capped count as three disjoint parts, each an index-only range read that stops at the cap
  * ($2 q, $3 its bound, $4 the cap): the email matches (users_email_key), the name matches whose
@@ -103,20 +93,60 @@ for (const [a, b] of [
  * the first cap rows decide it without that longer read unless they hold a user twice. Each
  * part after the first is read only when the ones before stay below the cap.
  */
-const inQ = (col: string) => `(${col} >= $2 AND ${col} < $3)`;
-const wordRows = (limit: string) => `SELECT user_id FROM user_name_words WHERE ${inQ('word')} AND NOT ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT ${limit}`;
-const WORD_ONLY = `SELECT CASE WHEN w.n < $4 OR w.users = $4 THEN w.users
-    ELSE (SELECT count(*)::int FROM (SELECT DISTINCT user_id FROM (${wordRows(`$4 * ${MAX_INDEXED_WORDS}`)}) AS r LIMIT $4) AS d) END
-  FROM (SELECT count(*)::int AS n, count(DISTINCT user_id)::int AS users FROM (${wordRows('$4')}) AS r) AS w`;
-const NAME_ONLY = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT $4) AS x`;
-const EMAILS = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('email_key')} LIMIT $4) AS x`;
-const COUNT_ALL = `(SELECT CASE WHEN e.n >= $4 THEN $4 ELSE
-    (SELECT CASE WHEN e.n + n.n >= $4 THEN $4 ELSE least(e.n + n.n + (${WORD_ONLY}), $4) END FROM (SELECT (${NAME_ONLY}) AS n) AS n)
-  END FROM (SELECT (${EMAILS}) AS n) AS e)`;
-const SUMMARIES = 'SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])';
+function countAll(q: string, bound: string, cap: string): string {
+  const inQ = (col: string) => `(${col} >= ${q} AND ${col} < ${bound})`;
+  const wordRows = (limit: string) => `SELECT user_id FROM user_name_words WHERE ${inQ('word')} AND NOT ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT ${limit}`;
+  const wordOnly = `SELECT CASE WHEN w.n < ${cap} OR w.users = ${cap} THEN w.users
+    ELSE (SELECT count(*)::int FROM (SELECT DISTINCT user_id FROM (${wordRows(`${cap} * ${MAX_INDEXED_WORDS}`)}) AS r LIMIT ${cap}) AS d) END
+  FROM (SELECT count(*)::int AS n, count(DISTINCT user_id)::int AS users FROM (${wordRows(cap)}) AS r) AS w`;
+  const nameOnly = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT ${cap}) AS x`;
+  const emails = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('email_key')} LIMIT ${cap}) AS x`;
+  return `(SELECT CASE WHEN e.n >= ${cap} THEN ${cap} ELSE
+    (SELECT CASE WHEN e.n + n.n >= ${cap} THEN ${cap} ELSE least(e.n + n.n + (${wordOnly}), ${cap}) END FROM (SELECT (${nameOnly}) AS n) AS n)
+  END FROM (SELECT (${emails}) AS n) AS e)`;
+}
+const COUNT_ALL = countAll('$2', '$3', '$4');
 // The summaries and, in the same round trip, the capped count ($2 q, $3 its bound, $4 COUNT_CAP + 1).
 const SUMMARIES_COUNTED = `SELECT s.id, s.email, s.name, s.organization, s.status, c.n FROM (SELECT ${COUNT_ALL} AS n) AS c
   LEFT JOIN (SELECT id, email, name, organization, status FROM users WHERE id = ANY($1::bigint[])) AS s ON true`;
+
+/**
+ * RANKED and what the page needs of it, in one statement: the users the ranks list after the
+ * first ones, each once at its first place (the JavaScript merge this replaces took the same),
+ * up to the page's window; whether a rank ran out of its `m` rows before the window filled (the
+ * caller asks again with a larger `m`); the page's summaries; and the capped count when the
+ * window is full. Its parameters follow RANKED's `p`: the first users' ids (p+1), how many more
+ * the window takes (p+2), the first users on the page (p+3), the window places of the page's
+ * other users (p+4 to p+5, counted from 1 after the first users), COUNT_CAP + 1 (p+6).
+ */
+function folded(body: string, p: number): string {
+  const [first, want, onPage, lo, hi, cap] = [1, 2, 3, 4, 5, 6].map((i) => `$${p + i}`);
+  return `WITH ranked AS (${body}),
+  fresh AS (SELECT DISTINCT ON (id) id, r, k1, k2 FROM ranked WHERE id <> ALL(${first}::bigint[]) ORDER BY id, r, k1, k2),
+  listed AS (SELECT id, row_number() OVER (ORDER BY r, k1, k2) AS pos FROM fresh ORDER BY r, k1, k2 LIMIT ${want}),
+  cut AS (SELECT EXISTS (SELECT 1 FROM (SELECT r, count(*) AS n FROM ranked GROUP BY r) AS c
+    WHERE c.n >= $7 AND (SELECT count(*) FROM fresh AS f WHERE f.r <= c.r) < ${want}) AS short)
+  SELECT cut.short,
+    CASE WHEN NOT cut.short THEN ARRAY(SELECT id FROM listed ORDER BY pos) END AS listed,
+    CASE WHEN NOT cut.short AND (SELECT count(*) FROM listed) >= ${want} THEN ${countAll('$1', '$3', cap!)} END AS n,
+    CASE WHEN NOT cut.short THEN (SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'organization', u.organization, 'status', u.status))
+      FROM users AS u WHERE u.id = ANY(${onPage}::bigint[]) OR u.id IN (SELECT id FROM listed WHERE pos BETWEEN ${lo} AND ${hi})) END AS items
+  FROM cut`;
+}
+/** The six fixed texts, so each runs prepared, with how many of RANKED's parameters each uses (a word list read whole has none). */
+const RANKED = new Map<string, { sql: string; params: number }>();
+// Whole words are among the prefix words, so merged prefix words mean merged whole words.
+for (const [a, b] of [
+  [false, false],
+  [true, false],
+  [true, true],
+] as const)
+  for (const c of [false, true]) {
+    const body = ranked(a, b, c);
+    const params = Math.max(...[...body.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    RANKED.set(`${a}${b}${c}`, { sql: folded(body, params), params });
+  }
+
 
 const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
 
@@ -152,31 +182,32 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   const ranks = RANKED.get(`${wholeMerged}${prefixMerged}${plan.emails <= EMAIL_SORT_CAP}`)!;
   const at = [...q].length + 1;
 
-  let ids: number[] = [];
+  const first: number[] = [];
+  for (const id of plan.first.map(Number)) if (first.length < need && !first.includes(id)) first.push(id);
+  if (first.length >= need) {
+    // The email's own users fill the window: no later rank is read, the count is.
+    const page = first.slice(offset, offset + limit);
+    const found = await s.preparedRows<UserSummaryRecord & { n: number }>(SUMMARIES_COUNTED, [page, q, hi, COUNT_CAP + 1]);
+    return pageOf(page, found, first.length > offset + limit, found[0]!.n);
+  }
+  const onPage = first.slice(offset, offset + limit);
+  const lo = Math.max(1, offset - first.length + 1);
+  const last = offset + limit - first.length;
   // Enough for the page when no rank lists many users twice; grown when one does.
   for (let m = 2 * need + plan.first.length + 1; ; m *= 4) {
-    ids = [];
-    const seen = new Set<number>();
-    for (const id of plan.first.map(Number)) if (ids.length < need && !seen.has(id)) (seen.add(id), ids.push(id));
-    const rows = ids.length >= need ? [] : await s.preparedRows<{ r: number; id: number }>(ranks.sql, [q, at, hi, q0, q2, hi2, m, whole, plan.prefix_words].slice(0, ranks.params));
-    let short = false; // a rank had m rows (maybe more) and all were used before the page filled
-    for (let i = 0; i < rows.length && ids.length < need;) {
-      const r = rows[i]!.r;
-      let n = 0;
-      for (; i < rows.length && rows[i]!.r === r; i++, n++) {
-        const id = Number(rows[i]!.id);
-        if (ids.length < need && !seen.has(id)) (seen.add(id), ids.push(id));
-      }
-      if (n >= m && ids.length < need) short = true;
-    }
-    if (!short) break;
+    const params = [q, at, hi, q0, q2, hi2, m, whole, plan.prefix_words].slice(0, ranks.params);
+    const row = (await s.preparedRows<{ short: boolean; listed: number[] | null; n: number | null; items: UserSummaryRecord[] | null }>(ranks.sql, [...params, first, need - first.length, onPage, lo, last, COUNT_CAP + 1]))[0]!;
+    if (row.short) continue;
+    const ids = [...first, ...row.listed!.map(Number)];
+    const page = ids.slice(offset, offset + limit);
+    // Every rank was read to its end when the window is not full: the users listed are all there are.
+    const counted = ids.length >= need;
+    return pageOf(page, row.items ?? [], ids.length > offset + limit, counted ? row.n! : ids.length);
   }
+}
 
-  const page = ids.slice(offset, offset + limit);
-  // Every rank was read to its end when the window is not full: the users listed are all there are.
-  const counted = ids.length >= need;
-  const found = await s.preparedRows<UserSummaryRecord & { n?: number }>(counted ? SUMMARIES_COUNTED : SUMMARIES, counted ? [page, q, hi, COUNT_CAP + 1] : [page]);
-  const total = counted ? found[0]!.n! : ids.length;
+/** The page in its order from its users' summary rows (a row of SUMMARIES_COUNTED without a user carries only the count). */
+function pageOf(page: number[], found: Array<UserSummaryRecord & { n?: number | null }>, hasMore: boolean, total: number): DirectoryPage {
   const byId = new Map(found.filter((u) => u.id !== null).map((u) => [Number(u.id), { id: u.id, email: u.email, name: u.name, organization: u.organization, status: u.status }] as const));
-  return { items: page.map((id) => byId.get(id)!), hasMore: ids.length > offset + limit, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
+  return { items: page.map((id) => byId.get(id)!), hasMore, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
 }
