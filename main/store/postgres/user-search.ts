@@ -182,8 +182,8 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   const ranks = RANKED.get(`${wholeMerged}${prefixMerged}${plan.emails <= EMAIL_SORT_CAP}`)!;
   const at = [...q].length + 1;
 
-  const first: number[] = [];
-  for (const id of plan.first.map(Number)) if (first.length < need && !first.includes(id)) first.push(id);
+  // The email matches, each once (a Set: there may be up to a window of them).
+  const first = [...new Set(plan.first.map(Number))].slice(0, need);
   if (first.length >= need) {
     // The email's own users fill the window: no later rank is read, the count is.
     const page = first.slice(offset, offset + limit);
