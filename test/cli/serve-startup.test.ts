@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, oneJson, spawnCli } from '../fixtures/cli-harness.ts';
@@ -72,6 +73,24 @@ describe('factordesk serve: one server per vault folder', () => {
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
     }
+    expect(existsSync(join(fx.storeUrl, 'serve.lock'))).toBe(false);
+  }, 120_000);
+
+  it('a second SIGTERM while requests are still finishing does not kill it: it stops cleanly, the lock removed', async () => {
+    const s = await startServe(fx);
+    // A request whose body is still on its way holds the shutdown open.
+    const sock = tls.connect({ host: '127.0.0.1', port: s.port, ca: readFileSync(fx.cert) });
+    await new Promise<void>((r, j) => sock.once('secureConnect', () => r()).once('error', j));
+    sock.on('error', () => {});
+    sock.write('POST /api/v1/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user":');
+    const seen = (re: RegExp) => expect.poll(() => s.output(), { timeout: 30_000 }).toMatch(re);
+    s.child.kill('SIGTERM');
+    await seen(/SIGTERM: finishing requests in flight/);
+    s.child.kill('SIGTERM');
+    await seen(/SIGTERM again: still finishing requests in flight/);
+    sock.destroy();
+    expect(await s.exited).toBe(0);
+    expect(s.output()).toMatch(/stopped\./);
     expect(existsSync(join(fx.storeUrl, 'serve.lock'))).toBe(false);
   }, 120_000);
 

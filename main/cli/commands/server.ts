@@ -184,7 +184,7 @@ export const serve: Command = {
   summary: 'run the server: HTTPS API for the app, the CLI and login services',
   usage: ['serve --store STORE [--key-file FILE] --listen HOST:PORT --tls-cert FILE --tls-key FILE [--radius HOST:PORT]'],
   help: `Runs the FactorDesk server until SIGTERM or SIGINT, then stops cleanly (requests in
-flight finish). The server key comes from --key-file (mode 0600; refused when others can read
+flight finish; a second signal meanwhile does not cut that short). The server key comes from --key-file (mode 0600; refused when others can read
 it), else FACTORDESK_SERVER_KEY, else the systemd credential factordesk-server-key. Refuses to
 start when this computer's clock is more than 2 s off the database's.
 
@@ -271,11 +271,17 @@ password from FACTORDESK_SMTP_PASSWORD).`,
     delivery = startSmtpDelivery(store, { env: ctx.io.env, log });
     // The handlers go in before the line that says the server is up: a SIGTERM sent as soon as
     // it is read must stop the server cleanly, not kill it.
-    const signal = new Promise<string>((resolve) => {
-      const stop = (s: string) => () => resolve(s);
-      process.once('SIGTERM', stop('SIGTERM'));
-      process.once('SIGINT', stop('SIGINT'));
-    });
+    // The handlers stay for the whole shutdown: a second signal (the one a process group and the
+    // Node 20 relaunch both pass on, or an impatient Ctrl-C) does not kill it half-way.
+    let stopping: string | null = null;
+    let stop!: (s: string) => void;
+    const signal = new Promise<string>((resolve) => (stop = resolve));
+    const onSignal = (s: NodeJS.Signals) => {
+      if (stopping) ctx.io.stderr.write(`factordesk serve: ${s} again: still finishing requests in flight (SIGKILL stops it at once)\n`);
+      else stop((stopping = s));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     ctx.io.stderr.write(`factordesk serve: listening on https://${hostPort(server.address)}\n`);
     // What operators compare when the desktop app connects the first time (and --pin of the CLI).
     ctx.io.stderr.write(`factordesk serve: server key sha256/${spkiPin(cert)}\n`);
@@ -287,6 +293,8 @@ password from FACTORDESK_SMTP_PASSWORD).`,
     if (signer.lastError) ctx.io.stderr.write(`factordesk serve: the last audit head could not be signed: ${signer.lastError}\n`);
     await store.close();
     release();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     return { result: { stopped: true, signal: stopped }, message: 'factordesk serve: stopped.' };
   },
 };
