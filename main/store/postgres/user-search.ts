@@ -129,8 +129,9 @@ function folded(body: string, p: number): string {
   SELECT cut.short,
     CASE WHEN NOT cut.short THEN ARRAY(SELECT id FROM listed ORDER BY pos) END AS listed,
     CASE WHEN NOT cut.short AND (SELECT count(*) FROM listed) >= ${want} THEN ${countAll('$1', '$3', cap!)} END AS n,
+    -- The page's users as one id array: an OR of ANY and a subquery would read users whole.
     CASE WHEN NOT cut.short THEN (SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'organization', u.organization, 'status', u.status))
-      FROM users AS u WHERE u.id = ANY(${onPage}::bigint[]) OR u.id IN (SELECT id FROM listed WHERE pos BETWEEN ${lo} AND ${hi})) END AS items
+      FROM users AS u WHERE u.id = ANY(${onPage}::bigint[] || ARRAY(SELECT id FROM listed WHERE pos BETWEEN ${lo} AND ${hi}))) END AS items
   FROM cut`;
 }
 /** The six fixed texts, so each runs prepared, with how many of RANKED's parameters each uses (a word list read whole has none). */
