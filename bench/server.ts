@@ -507,8 +507,9 @@ try {
     // A p95 needs a phase long enough that one pause (a garbage collection, a checkpoint) is not
     // the 5 %: the users of the in-process and full-load runs verify again here, with the code of
     // a later step than the one they used (a wait for the next 30-second step, at most).
-    const used = Math.floor((Date.now() + 30_000) / 30_000);
-    while (Math.floor((Date.now() + 30_000) / 30_000) <= used) await new Promise((r) => setTimeout(r, 250));
+    const stepOfCode = () => Math.floor((Date.now() + 30_000) / 30_000); // the step codeOf uses
+    const used = stepOfCode();
+    while (stepOfCode() <= used) await new Promise((r) => setTimeout(r, 250));
     const gs = [group(4), group(0), group(1)];
     const g = { users: gs.flatMap((x) => x.users), secrets: gs.flatMap((x) => x.secrets) };
     const agent = new https.Agent({ keepAlive: true, ca, maxSockets: CONCURRENCY });

@@ -184,9 +184,10 @@ export const serve: Command = {
   summary: 'run the server: HTTPS API for the app, the CLI and login services',
   usage: ['serve --store STORE [--key-file FILE] --listen HOST:PORT --tls-cert FILE --tls-key FILE [--radius HOST:PORT]'],
   help: `Runs the FactorDesk server until SIGTERM or SIGINT, then stops cleanly (requests in
-flight finish; a second signal meanwhile does not cut that short). The server key comes from --key-file (mode 0600; refused when others can read
-it), else FACTORDESK_SERVER_KEY, else the systemd credential factordesk-server-key. Refuses to
-start when this computer's clock is more than 2 s off the database's.
+flight finish; a second signal meanwhile does not cut that short). The server key comes from
+--key-file (mode 0600; refused when others can read it), else FACTORDESK_SERVER_KEY, else the
+systemd credential factordesk-server-key. Refuses to start when this computer's clock is more
+than 2 s off the database's.
 
   --store STORE      the vault folder set up by "server init", or
                      postgres://USER@HOST[:PORT]/DATABASE (password from PGPASSFILE or PGPASSWORD)

@@ -148,7 +148,6 @@ for (const [a, b] of [
     RANKED.set(`${a}${b}${c}`, { sql: folded(body, params), params });
   }
 
-
 const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
 
 interface Plan {
