@@ -11,7 +11,7 @@ import { importUsers } from '../../main/core/import-users.ts';
 import { findUserByEmail } from '../../main/core/users.ts';
 import { getUserFactors } from '../../main/core/factors.ts';
 import { removeSms } from '../../main/core/user-actions.ts';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkAuditChain, type AuditEvent, type AuditInput } from '../../main/core/audit.ts';
 import { ManualClock } from '../../main/core/clock.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
@@ -280,6 +280,31 @@ describe('postgres store', () => {
     expect(all.map((e) => e.userEmail).sort()).toEqual(['a@example.no', 'b@example.no', 'c@example.no']);
     expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 3 });
     expect(await pendingCount(url)).toBe(0);
+  });
+
+  it('keeps its idle connections open: a burst after a quiet spell does not wait for new ones', async () => {
+    const { store } = await fresh();
+    const pool = (store as unknown as { pool: pg.Pool }).pool;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      // Five reads at once, each holding its connection, then all of them idle for a minute.
+      let inside = 0;
+      const reads = Array.from({ length: 5 }, () => store.read(() => (inside++, held)));
+      await vi.waitFor(() => expect(inside).toBe(5), { interval: 5 });
+      const open = pool.totalCount;
+      expect(open).toBeGreaterThanOrEqual(5);
+      release();
+      await Promise.all(reads);
+      await vi.advanceTimersByTimeAsync(60_000);
+      // None was closed (pg closes idle connections after 10 s unless told otherwise).
+      expect(pool.totalCount).toBe(open);
+      expect(pool.idleCount).toBeGreaterThanOrEqual(5);
+    } finally {
+      release();
+      vi.useRealTimers();
+    }
   });
 
   it('ordinary writes and a stream of routine verifications share one chain: every event once, in commit order, none left pending', { timeout: 60_000 }, async () => {

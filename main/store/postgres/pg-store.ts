@@ -493,7 +493,10 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     }
     return socket;
   };
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, types: TYPES, stream });
+  // Idle connections stay open (pg closes them after 10 s by default): a burst after a quiet
+  // spell would otherwise wait for new ones, each a TCP connect, a SCRAM sign-in and a new
+  // database process, just when requests queue up.
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, idleTimeoutMillis: 0, types: TYPES, stream });
   // An idle pooled connection that drops (server restart) must not crash the process.
   pool.on('error', () => {});
   try {
