@@ -17,7 +17,8 @@ import { ManualClock } from '../../main/core/clock.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
 import type { Store } from '../../main/store/port.ts';
 import { COUNT_CAP, EMAIL_SORT_CAP } from '../../main/store/repos/directory.ts';
-import { openPostgresStore, WRITES_AT_ONCE, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
+import { openPostgresStore, SHARED_AT_ONCE, SHARED_MEMBERS_MAX, WRITES_AT_ONCE, type PostgresStore } from '../../main/store/postgres/pg-store.ts';
+import type { PgTxState } from '../../main/store/postgres/tx-state.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../main/store/postgres/migrations/index.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
 import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../helpers/postgres.ts';
@@ -280,6 +281,23 @@ describe('postgres store', () => {
     expect(all.map((e) => e.userEmail).sort()).toEqual(['a@example.no', 'b@example.no', 'c@example.no']);
     expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: 3 });
     expect(await pendingCount(url)).toBe(0);
+  });
+
+  it(`a burst of routine verifications while every shared commit runs waits in commits of at most ${SHARED_MEMBERS_MAX}, not in one`, async () => {
+    const { store } = await fresh();
+    // The transaction a write runs in, read through the connection its repositories hold.
+    const txid = async (tx: Parameters<Parameters<PostgresStore['write']>[0]>[0]) =>
+      (await (tx.verification as unknown as { s: PgTxState }).s.row<{ x: string }>('SELECT txid_current()::text AS x'))!.x;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // Every shared commit of this instance is running (each waits here in its one write)…
+    const holding = Array.from({ length: SHARED_AT_ONCE }, () => store.write(() => held, { coalesce: true }));
+    // …when a burst arrives.
+    const burst = Array.from({ length: 3 * SHARED_MEMBERS_MAX }, () => store.write(txid, { coalesce: true }));
+    release();
+    await Promise.all(holding);
+    const sizes = [...Map.groupBy(await Promise.all(burst), (x) => x).values()].map((g) => g.length);
+    expect(sizes).toEqual([SHARED_MEMBERS_MAX, SHARED_MEMBERS_MAX, SHARED_MEMBERS_MAX]);
   });
 
   it('keeps its idle connections open: a burst after a quiet spell does not wait for new ones', async () => {

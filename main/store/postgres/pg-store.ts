@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import pg from 'pg';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
-import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
+import type { SharedCommit, SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
 import { PgTxState } from './tx-state.ts';
 import { Chainer } from './chainer.ts';
@@ -50,6 +50,14 @@ export const WRITES_AT_ONCE = 4;
  * the chain head and run side by side.
  */
 export const SHARED_AT_ONCE = 4;
+/**
+ * Writes at most in one shared commit here (the vault folder takes up to SHARED_COMMIT_MAX: it
+ * has one writer). While every shared commit runs, the writes that arrive wait in the next one;
+ * after a pause that is a burst, and one commit running dozens in turn (a round trip or three
+ * each) answers its first write last. Capped, the burst waits in several commits, which start
+ * side by side as places free up.
+ */
+export const SHARED_MEMBERS_MAX = 8;
 /**
  * How long after a routine verification's COMMIT its event waits to be chained, so one chaining
  * pass takes the events of many (a read that waits for them starts the pass at once).
@@ -227,7 +235,7 @@ export class PostgresStore implements ServerStore {
     return new Promise<T>((resolve, reject) => {
       const member: SharedMember = { fn, resolve: resolve as (v: unknown) => void, reject };
       const open = this.joinable;
-      if (open && open.members.length < SHARED_COMMIT_MAX) {
+      if (open && open.members.length < SHARED_MEMBERS_MAX) {
         open.members.push(member);
         return;
       }
