@@ -302,6 +302,18 @@ const CASES: Record<number, { seed: (db: Db) => void; check: (store: Store, db: 
       expect(db.pragma('foreign_key_check')).toEqual([]);
     },
   },
+  // 14 → 15 (0016-audit-operator-time): an index by operator and time for the velocity count;
+  // the events from before are counted through it.
+  14: {
+    seed(db) {
+      db.prepare("INSERT INTO operators (id, name, name_key, display_name, role, status, created_at, updated_at) VALUES ('op-anne', 'anne', 'anne', 'Anne', 'admin', 'active', 1, 1)").run();
+    },
+    async check(store, db) {
+      for (const at of [10, 20, 30]) await store.write((tx) => tx.audit.append({ action: 'user.reenroll', operator: 'anne', outcome: 'ok' }, at));
+      expect(db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'audit_operator_at'").get()).toEqual({ sql: 'CREATE INDEX audit_operator_at ON audit_events(operator, at)' });
+      expect(await store.read((tx) => tx.audit.countSince({ operator: 'anne', actions: ['user.reenroll'], outcome: 'ok', since: 20 }))).toBe(2);
+    },
+  },
 };
 
 describe('migrations with data in the vault', () => {

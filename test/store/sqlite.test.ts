@@ -9,6 +9,7 @@ import { ManualClock } from '../../main/core/clock.ts';
 import { createSqliteStoreForTest } from './sqlite-open.ts';
 import { foldKey, identityKey } from '../../main/core/text.ts';
 import { indexedNameWords } from '../../main/store/sqlite/name-words.ts';
+import { countSinceSql } from '../../main/store/sqlite/audit-rows.ts';
 import { storeConformance, type RaceOp, type SeedUser, type StoreUnderTest } from './conformance.ts';
 
 const RACE_FIXTURE = fileURLToPath(new URL('../fixtures/store-race.ts', import.meta.url));
@@ -115,6 +116,20 @@ describe('vault folder store: reads of one statement (ReadOptions.single)', () =
           { single: true },
         ),
       ).rejects.toThrow(/transaction has ended/);
+    } finally {
+      v.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vault folder store: the velocity count', () => {
+  it("reads an operator's events since a time by the operator-and-time index, not every event of that operator", () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-store-'));
+    const v = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    try {
+      const plan = v.vault.db.prepare(`EXPLAIN QUERY PLAN ${countSinceSql(2)}`).all('anne', 'ok', 0, 'user.reenroll', 'codes.backup') as Array<{ detail: string }>;
+      expect(plan.map((r) => r.detail).join('\n')).toMatch(/USING INDEX audit_operator_at \(operator=\? AND at>\?\)/);
     } finally {
       v.close();
       rmSync(tmp, { recursive: true, force: true });

@@ -112,12 +112,16 @@ export function latestAuditAt(db: Db): number | null {
   return row.at;
 }
 
-/** Events of one operator with one of the actions and the outcome, at or after `since`. */
+/** The count of countAuditRowsSince for `actions` actions (parameters: operator, outcome, since, the actions). */
+export function countSinceSql(actions: number): string {
+  const marks = Array.from({ length: actions }, () => '?').join(', ');
+  return `SELECT count(*) AS n FROM audit_events WHERE operator = ? AND outcome = ? AND at >= ? AND action IN (${marks})`;
+}
+
+/** Events of one operator with one of the actions and the outcome, at or after `since` (index audit_operator_at). */
 export function countAuditRowsSince(db: Db, q: { operator: string; actions: readonly string[]; outcome: string; since: number }): number {
   if (q.actions.length === 0) return 0;
-  const marks = q.actions.map(() => '?').join(', ');
-  const sql = `SELECT count(*) AS n FROM audit_events WHERE operator = ? AND outcome = ? AND at >= ? AND action IN (${marks})`;
-  return (prepared(db, sql).get(q.operator, q.outcome, q.since, ...q.actions) as { n: number }).n;
+  return (prepared(db, countSinceSql(q.actions.length)).get(q.operator, q.outcome, q.since, ...q.actions) as { n: number }).n;
 }
 
 /** The chain check over the rows, synchronously (for the adapter, fault and tamper tests). */

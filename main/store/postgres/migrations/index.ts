@@ -16,6 +16,7 @@ import { sql as m0016 } from './0016-client-verification.ts';
 import { sql as m0017 } from './0017-automation-clients.ts';
 import { sql as m0018 } from './0018-covering-search.ts';
 import { sql as m0019 } from './0019-audit-pending.ts';
+import { sql as m0020 } from './0020-audit-operator-time.ts';
 import type pg from 'pg';
 
 /** Numbered migrations; entry i is version i + 1 in schema_migrations. Append only. `run` does, after the SQL and in its transaction, what SQL cannot. */
@@ -38,6 +39,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 16, name: '0017-automation-clients', sql: m0017 },
   { version: 17, name: '0018-covering-search', sql: m0018 },
   { version: 18, name: '0019-audit-pending', sql: m0019 },
+  { version: 19, name: '0020-audit-operator-time', sql: m0020 },
 ];
 
 /** The schema version this build writes. */

@@ -50,6 +50,9 @@ function fromRow(r: Row): AuditEvent {
  * held as briefly as the transaction allows. Hashes are computed by core/audit.ts, the same
  * function the vault uses, so both stores chain alike.
  */
+/** An operator's events with one of the actions and the outcome since a time (the velocity limits; index audit_operator_at). */
+export const COUNT_SINCE = 'SELECT count(*)::int AS n FROM audit_events WHERE operator = $1 AND outcome = $2 AND at >= $3 AND action = ANY($4::text[])';
+
 export class PgAudit implements AuditRepo {
   private readonly s: PgTxState;
   constructor(s: PgTxState) {
@@ -129,7 +132,7 @@ export class PgAudit implements AuditRepo {
 
   async countSince(q: AuditCountQuery): Promise<number> {
     if (q.actions.length === 0) return 0;
-    const r = await this.s.row<{ n: number }>('SELECT count(*)::int AS n FROM audit_events WHERE operator = $1 AND outcome = $2 AND at >= $3 AND action = ANY($4::text[])', [q.operator, q.outcome, q.since, [...q.actions]]);
+    const r = await this.s.row<{ n: number }>(COUNT_SINCE, [q.operator, q.outcome, q.since, [...q.actions]]);
     return r?.n ?? 0;
   }
 

@@ -13,6 +13,7 @@ import { sql as m0012 } from './0012-approvals.ts';
 import { sql as m0013 } from './0013-client-verification.ts';
 import { sql as m0014 } from './0014-server-mode.ts';
 import { sql as m0015 } from './0015-automation-clients.ts';
+import { sql as m0016 } from './0016-audit-operator-time.ts';
 
 /** One schema step: its SQL, then work SQL cannot do (a key, sealing), in the same transaction. */
 export interface Migration {
@@ -27,7 +28,7 @@ export interface Migration {
 }
 
 /** Numbered migrations; index i brings user_version from i to i+1. Append only. */
-export const MIGRATIONS: readonly Migration[] = [{ sql: m0001 }, { sql: m0002 }, { sql: m0003 }, { sql: m0004, run: r0004 }, { sql: m0005 }, { sql: m0006 }, { sql: m0007 }, { sql: m0008, run: r0008, rebuildsTables: true }, { sql: m0010 }, { sql: m0011 }, { sql: m0012 }, { sql: m0013 }, { sql: m0014 }, { sql: m0015 }];
+export const MIGRATIONS: readonly Migration[] = [{ sql: m0001 }, { sql: m0002 }, { sql: m0003 }, { sql: m0004, run: r0004 }, { sql: m0005 }, { sql: m0006 }, { sql: m0007 }, { sql: m0008, run: r0008, rebuildsTables: true }, { sql: m0010 }, { sql: m0011 }, { sql: m0012 }, { sql: m0013 }, { sql: m0014 }, { sql: m0015 }, { sql: m0016 }];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
