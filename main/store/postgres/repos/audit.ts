@@ -41,6 +41,9 @@ function fromRow(r: Row): AuditEvent {
   };
 }
 
+/** An operator's events with one of the actions and the outcome since a time (the velocity limits; index audit_operator_at). */
+export const COUNT_SINCE = 'SELECT count(*)::int AS n FROM audit_events WHERE operator = $1 AND outcome = $2 AND at >= $3 AND action = ANY($4::text[])';
+
 /**
  * The hash-chained audit log. The chain head is one row (audit_head) that an append locks
  * FOR UPDATE and takes the next seq and previous hash from: concurrent writers queue on that
@@ -50,9 +53,6 @@ function fromRow(r: Row): AuditEvent {
  * held as briefly as the transaction allows. Hashes are computed by core/audit.ts, the same
  * function the vault uses, so both stores chain alike.
  */
-/** An operator's events with one of the actions and the outcome since a time (the velocity limits; index audit_operator_at). */
-export const COUNT_SINCE = 'SELECT count(*)::int AS n FROM audit_events WHERE operator = $1 AND outcome = $2 AND at >= $3 AND action = ANY($4::text[])';
-
 export class PgAudit implements AuditRepo {
   private readonly s: PgTxState;
   constructor(s: PgTxState) {
