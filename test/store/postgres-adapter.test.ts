@@ -301,6 +301,72 @@ describe('postgres store', () => {
     expect(sizes).toEqual([SHARED_MEMBERS_MAX, SHARED_MEMBERS_MAX, SHARED_MEMBERS_MAX]);
   });
 
+  /** Runs `burst` while every shared commit of the store is held, so its writes share the next one; the statements sent meanwhile. */
+  async function heldBurst<T>(store: PostgresStore, burst: () => Array<Promise<T>>): Promise<{ settled: Array<PromiseSettledResult<T>>; statements: string[] }> {
+    const statements: string[] = [];
+    const realQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      statements.push(typeof q === 'string' ? q : q.text);
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof realQuery;
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holding = Array.from({ length: SHARED_AT_ONCE }, () => store.write(() => held, { coalesce: true }));
+      const running = burst();
+      release();
+      await Promise.all(holding);
+      return { settled: await Promise.allSettled(running), statements };
+    } finally {
+      pg.Client.prototype.query = realQuery;
+    }
+  }
+
+  it(`a shared commit of ${SHARED_MEMBERS_MAX} verifications sends no savepoint and their audit events in one statement`, async () => {
+    const { store, url } = await fresh();
+    const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+    const addresses = Array.from({ length: SHARED_MEMBERS_MAX }, (_, i) => `nobody${i}@example.no`);
+    const { settled, statements } = await heldBurst(store, () => addresses.map((a) => verifyCodeForEmail(store, radius, a, '123456')));
+    expect(settled.map((r) => r.status === 'fulfilled' && r.value.result)).toEqual(addresses.map(() => 'rejected'));
+    expect(statements.filter((s) => /SAVEPOINT/.test(s))).toEqual([]);
+    expect(statements.filter((s) => /INSERT INTO audit_pending/.test(s))).toHaveLength(1);
+    // Each counted once, and each event chained once.
+    for (const a of addresses) expect((await store.read((tx) => tx.verification.getUnknown(a, 'radius:r1'))).failures).toBe(1);
+    const all = await events(store);
+    expect(all.map((e) => e.userEmail).sort()).toEqual([...addresses].sort());
+    expect(await checkAuditChain(all)).toMatchObject({ ok: true, count: SHARED_MEMBERS_MAX });
+    expect(await pendingCount(url)).toBe(0);
+  });
+
+  it('a shared commit whose write fails runs again with savepoints: that write alone is undone, with its audit event', async () => {
+    const { store } = await fresh();
+    const write = (i: number) =>
+      store.write(
+        async (tx) => {
+          await tx.verification.setUnknown(`nobody${i}@example.no`, 'radius:r1', { failures: 1, lockedAt: null, lockedUntil: null });
+          await tx.audit.append({ action: 'code.verify', operator: `op${i}`, outcome: 'rejected' }, 1000 + i);
+          if (i === 2) throw new Error('boom 2');
+          return i;
+        },
+        { coalesce: true },
+      );
+    const { settled, statements } = await heldBurst(store, () => Array.from({ length: 5 }, (_, i) => write(i)));
+    expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([0, 1, 'Error: boom 2', 3, 4]);
+    // Once without savepoints (rolled back at the failure), then again with them.
+    const rolledBack = statements.indexOf('ROLLBACK');
+    expect(rolledBack).toBeGreaterThan(-1);
+    expect(statements.slice(0, rolledBack).filter((s) => /SAVEPOINT/.test(s))).toEqual([]);
+    expect(statements.slice(rolledBack).filter((s) => /ROLLBACK TO SAVEPOINT/.test(s))).toHaveLength(1);
+    const left = await store.read(async (tx) => {
+      const out: number[] = [];
+      for (const i of [0, 1, 2, 3, 4]) out.push((await tx.verification.getUnknown(`nobody${i}@example.no`, 'radius:r1')).failures);
+      return out;
+    });
+    expect(left).toEqual([1, 1, 0, 1, 1]);
+    expect((await events(store)).map((e) => e.operator)).toEqual(['op0', 'op1', 'op3', 'op4']);
+  });
+
   it('keeps its idle connections open: a burst after a quiet spell does not wait for new ones', async () => {
     const { store } = await fresh();
     const pool = (store as unknown as { pool: pg.Pool }).pool;

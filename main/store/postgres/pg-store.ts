@@ -5,7 +5,7 @@ import { systemClock, systemRandom, type Clock, type Random } from '../../core/c
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
 import type { SharedCommit, SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
-import { PgTxState } from './tx-state.ts';
+import { PgTxState, type PendingEvent } from './tx-state.ts';
 import { Chainer } from './chainer.ts';
 import { migrate } from './migrate.ts';
 import { PgUsers } from './repos/users.ts';
@@ -16,7 +16,7 @@ import { PgSms } from './repos/sms.ts';
 import { PgOutbox } from './repos/outbox.ts';
 import { ALL_SETTINGS, PgSettings } from './repos/settings.ts';
 import { PgMeta } from './repos/meta.ts';
-import { PgAudit } from './repos/audit.ts';
+import { insertPending, PgAudit } from './repos/audit.ts';
 import { PgDirectory } from './repos/directory.ts';
 import { PgOperators } from './repos/operators.ts';
 import { PgCredentials, PgKeyring } from './keyring.ts';
@@ -285,9 +285,8 @@ export class PostgresStore implements ServerStore {
   }
 
   /**
-   * One shared commit: its writes in turn in one REPEATABLE READ transaction, each under a
-   * SAVEPOINT (one that throws is rolled back to it and fails alone), one COMMIT, then every
-   * answer. A serialization failure or deadlock runs the whole of it again, as for one write;
+   * One shared commit: its writes in turn in one REPEATABLE READ transaction (one that throws
+   * is undone alone: see sharedOnce), one COMMIT, then every answer. A serialization failure or deadlock runs the whole of it again, as for one write;
    * no answer is given before the COMMIT that holds it.
    *
    * Not SERIALIZABLE: shared commits run side by side, and the predicate locks of dozens of
@@ -299,9 +298,16 @@ export class PostgresStore implements ServerStore {
    */
   private async runShared(batch: SharedCommit): Promise<void> {
     let outcomes: SharedOutcome[];
+    // Without savepoints first; after a write failed, with them (see sharedOnce).
+    let savepoints = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        outcomes = await this.sharedOnce(batch);
+        const done = await this.sharedOnce(batch, savepoints);
+        if (done === null) {
+          savepoints = true;
+          continue;
+        }
+        outcomes = done;
         break;
       } catch (err) {
         if (!RETRYABLE.has(sqlState(err) ?? '') || attempt >= MAX_ATTEMPTS) {
@@ -318,7 +324,15 @@ export class PostgresStore implements ServerStore {
     outcomes.forEach((o, i) => (o.ok ? batch.members[i]!.resolve(o.value) : batch.members[i]!.reject(o.error)));
   }
 
-  private async sharedOnce(batch: SharedCommit): Promise<SharedOutcome[]> {
+  /**
+   * Runs the writes of a shared commit once. Nearly every write stays, so by default they run
+   * without savepoints (a round trip each saved): when one fails, the whole transaction is rolled
+   * back and null returned, and the commit is run again with `savepoints`, where a write that
+   * fails is rolled back to its savepoint alone. (A commit of one write needs none: its failure
+   * is its answer.) The audit events of the writes that stay go into audit_pending in one
+   * statement just before the COMMIT.
+   */
+  private async sharedOnce(batch: SharedCommit, savepoints: boolean): Promise<SharedOutcome[] | null> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -326,14 +340,15 @@ export class PostgresStore implements ServerStore {
       // which keeps it) of the write before it: one round trip between two writes, none after
       // the last (COMMIT ends an open savepoint with the rest).
       // The settings (which every verification reads) come with them.
-      const opened = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SAVEPOINT shared_write; ${ALL_SETTINGS}`)) as unknown as pg.QueryResult[];
+      const opened = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ;${savepoints ? ' SAVEPOINT shared_write;' : ''} ${ALL_SETTINGS}`)) as unknown as pg.QueryResult[];
       const out: SharedOutcome[] = [];
+      const pending: PendingEvent[] = [];
       // The settings as the last write that stayed left them, handed to the next without another read.
-      let settingsRows: PgTxState['settingsRows'] = opened[2]!.rows as Array<{ key: string; value: string }>;
-      let savepoint = true;
+      let settingsRows: PgTxState['settingsRows'] = opened[opened.length - 1]!.rows as Array<{ key: string; value: string }>;
+      let savepoint = savepoints;
       for (let i = 0; i < batch.members.length; i++) {
-        if (!savepoint) await client.query('SAVEPOINT shared_write');
-        savepoint = true;
+        if (savepoints && !savepoint) await client.query('SAVEPOINT shared_write');
+        savepoint = savepoints;
         const s = new PgTxState(client, true);
         s.settingsRows = settingsRows;
         // Its events go to audit_pending: no write here takes the chain head.
@@ -344,18 +359,25 @@ export class PostgresStore implements ServerStore {
           // A statement failed and the callback carried on: this write did not happen.
           if (s.failure) throw s.failure;
           s.open = false;
-          if (i + 1 < batch.members.length) await client.query('RELEASE SAVEPOINT shared_write; SAVEPOINT shared_write');
+          if (savepoints && i + 1 < batch.members.length) await client.query('RELEASE SAVEPOINT shared_write; SAVEPOINT shared_write');
           else savepoint = false;
           settingsRows = s.settingsRows;
-          out.push({ ok: true, value, raised, pending: s.pendingAppends });
+          pending.push(...s.pendingEvents);
+          out.push({ ok: true, value, raised, pending: s.pendingEvents.length });
         } catch (err) {
           s.open = false;
           const e = RETRYABLE.has(sqlState(s.failure) ?? '') ? s.failure : err;
           if (RETRYABLE.has(sqlState(e) ?? '')) throw e;
+          if (!savepoints) {
+            // The writes before it cannot stay without it: undo all, and answer or run again.
+            await client.query('ROLLBACK');
+            return batch.members.length === 1 ? [{ ok: false, error: e, raised: [], pending: 0 }] : null;
+          }
           await client.query('ROLLBACK TO SAVEPOINT shared_write');
           out.push({ ok: false, error: e, raised: [], pending: 0 });
         }
       }
+      await insertPending(new PgTxState(client, true), pending);
       const done = await client.query('COMMIT');
       if (done.command !== 'COMMIT') throw new Error('The transaction was rolled back by the database.');
       return out;

@@ -22,6 +22,12 @@ function preparedName(sql: string): string | undefined {
   return name;
 }
 
+/** An audit event waiting for the chain: its time and its content as JSON (audit_pending's columns). */
+export interface PendingEvent {
+  at: number;
+  event: string;
+}
+
 /**
  * The state one transaction's repositories share: the pooled client, whether the transaction
  * is still open and may write, the audit head it has locked, and the first failed statement.
@@ -45,8 +51,11 @@ export class PgTxState {
    * commit): the store chains them after the COMMIT, so this transaction never holds the head.
    */
   deferAudit = false;
-  /** Events this transaction put in audit_pending. */
-  pendingAppends = 0;
+  /**
+   * The events of a deferred-audit write, for audit_pending: the shared commit inserts those of
+   * every write that stayed in one statement just before its COMMIT (a write undone leaves its own out).
+   */
+  readonly pendingEvents: PendingEvent[] = [];
   /** Appends of this transaction, one after another even when a callback does not await each. */
   auditTail: Promise<unknown> = Promise.resolve();
   /**

@@ -1,6 +1,6 @@
 import { canonicalEvent, eventContent, eventHash, foldFilterText, type AuditEvent, type AuditFilter, type AuditInput } from '../../../core/audit.ts';
 import type { AuditCountQuery, AuditRepo } from '../../repos/audit.ts';
-import type { PgTxState } from '../tx-state.ts';
+import type { PendingEvent, PgTxState } from '../tx-state.ts';
 
 interface Row {
   seq: number;
@@ -43,6 +43,18 @@ function fromRow(r: Row): AuditEvent {
 
 /** An operator's events with one of the actions and the outcome since a time (the velocity limits; index audit_operator_at). */
 export const COUNT_SINCE = 'SELECT count(*)::int AS n FROM audit_events WHERE operator = $1 AND outcome = $2 AND at >= $3 AND action = ANY($4::text[])';
+
+/** Events into audit_pending in one statement, in the order given (their ids follow it, and the chain their ids). */
+const INSERT_PENDING = 'INSERT INTO audit_pending (at, event) SELECT at, event FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS p(at, event, n) ORDER BY n';
+
+/** Puts a shared commit's events in audit_pending, in one statement of its transaction. */
+export async function insertPending(s: PgTxState, events: readonly PendingEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await s.change(
+    INSERT_PENDING,
+    [events.map((e) => e.at), events.map((e) => e.event)],
+  );
+}
 
 /**
  * The hash-chained audit log. The chain head is one row (audit_head) that an append locks
@@ -175,14 +187,14 @@ export class PgAudit implements AuditRepo {
   }
 
   /**
-   * Puts the event in audit_pending, in this transaction, for the store to chain after the
-   * COMMIT: no chain head is taken. The event is returned without its place in the chain (seq 0,
-   * empty hashes), which it gets when chained.
+   * Keeps the event for audit_pending, which its shared commit fills (insertPending) before the
+   * COMMIT, for the store to chain after it: no chain head is taken. The event is returned
+   * without its place in the chain (seq 0, empty hashes), which it gets when chained.
    */
   private async appendPending(input: AuditInput, at: number): Promise<AuditEvent> {
+    this.s.mustWrite();
     const content = eventContent(input);
-    await this.s.q('INSERT INTO audit_pending (at, event) VALUES ($1, $2)', [at, JSON.stringify(content)]);
-    this.s.pendingAppends++;
+    this.s.pendingEvents.push({ at, event: JSON.stringify(content) });
     return { seq: 0, at, ...content, prevHash: '', hash: '' };
   }
 
