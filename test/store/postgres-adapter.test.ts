@@ -314,10 +314,11 @@ describe('postgres store', () => {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       const holding = Array.from({ length: SHARED_AT_ONCE }, () => store.write(() => held, { coalesce: true }));
-      const running = burst();
+      // Settled as they go (a write that fails early is not left unhandled while the holders finish).
+      const settled = Promise.allSettled(burst());
       release();
       await Promise.all(holding);
-      return { settled: await Promise.allSettled(running), statements };
+      return { settled: await settled, statements };
     } finally {
       pg.Client.prototype.query = realQuery;
     }
