@@ -262,7 +262,29 @@ export function currentSettings(store: Store): Promise<Settings> {
   return store.read((tx) => loadSettings(tx));
 }
 
+/** The rows settingsFrom saw last, and what it made of them (every routine verification reads the same rows). */
+let lastRows: Array<{ key: string; value: string }> = [];
+let lastSettings: Settings | null = null;
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** The settings the rows give: made once for the same rows, and frozen, since every caller shares the one object. */
 function settingsFrom(rows: Array<{ key: string; value: string }>): Settings {
+  const same = lastSettings !== null && rows.length === lastRows.length && rows.every((r, i) => r.key === lastRows[i]!.key && r.value === lastRows[i]!.value);
+  if (same) return lastSettings!;
+  const made = deepFreeze(parseSettings(rows));
+  lastRows = rows.map((r) => ({ key: r.key, value: r.value }));
+  lastSettings = made;
+  return made;
+}
+
+function parseSettings(rows: Array<{ key: string; value: string }>): Settings {
   const out = structuredClone(DEFAULT_SETTINGS) as unknown as Record<Key, unknown>;
   for (const r of rows) {
     if (!(KEYS as string[]).includes(r.key)) continue;
