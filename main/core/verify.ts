@@ -283,6 +283,13 @@ async function tryOneTime(key: Buffer, tx: WriteTx, userId: number, code: string
 type VerifyResult = 'accepted' | 'rejected' | 'locked';
 
 /**
+ * A check that the caller may still act, run first inside the verification's own transaction
+ * (a service client remembered by the server must still be in the store): false refuses the
+ * verification with SIGNIN_FAILED before anything is read or counted.
+ */
+export type CallerCheck = (tx: ReadTx) => Promise<boolean>;
+
+/**
  * A verification is short and self-contained: a store may commit several at once (one fsync
  * for many). Each still runs alone, in turn, and its answer waits for the commit.
  */
@@ -309,13 +316,17 @@ export async function verifyCode(store: Store, session: Session, userId: number,
  * hashing work, so neither the answer nor its timing says whether the user exists. That holds
  * for every caller (a login service, a RADIUS client, an operator's `verify` on the command
  * line: the same exit code), so a script cannot tell a typo in the address from a wrong code
- * either; the audit records the unknown address.
+ * either; the audit records the unknown address. `callerStillThere` confirms in the same
+ * transaction a caller the door took from memory (see CallerCheck).
  */
-export async function verifyCodeForEmail(store: Store, session: Session, email: string, code: string): Promise<{ result: VerifyResult }> {
+export async function verifyCodeForEmail(store: Store, session: Session, email: string, code: string, callerStillThere?: CallerCheck): Promise<{ result: VerifyResult }> {
   requireRole(session, 'codes:verify');
   const c = normalizeCode(code);
   const { email: address, emailKey } = normalizeEmail(email);
   const result = await store.write(async (tx) => {
+    // A caller checked before the transaction (from memory) is confirmed in it: nothing is
+    // verified, counted or audited for one that is gone.
+    if (callerStillThere && !(await callerStillThere(tx))) return null;
     // The user, its states and its authenticators in one read.
     const subject = await tx.verification.subjectByEmailKey(emailKey);
     const now = store.clock.now();
@@ -323,6 +334,7 @@ export async function verifyCodeForEmail(store: Store, session: Session, email: 
     // The throttle of unknown addresses keeps the loose fold: `straße@` and `strasse@` share one.
     return verifyUnknown(store, tx, session, address, foldKey(address), c, now);
   }, SHARED);
+  if (result === null) fail('SIGNIN_FAILED', 'This client is no longer known to the server.');
   return { result };
 }
 

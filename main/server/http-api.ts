@@ -27,7 +27,7 @@ import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, type V
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
 import { settingsView, updateSettings } from '../core/settings.ts';
-import { createServiceClient, listServiceClients, revokeServiceClient, serviceClientSession } from '../core/service-clients.ts';
+import { createServiceClient, listServiceClients, revokeServiceClient, ServiceClientSessions } from '../core/service-clients.ts';
 import { automationClientSession, createAutomationClient, listAutomationClients, revokeAutomationClient } from '../core/automation-clients.ts';
 import { verifyCodeForEmail } from '../core/verify.ts';
 import { addRadiusClient, listRadiusClients, removeRadiusClient } from '../core/radius-clients.ts';
@@ -198,6 +198,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     missing: (channel) => failure('NOT_IN_SERVER_MODE', NOT_SERVED[channel] ?? 'This request is not served by a server.'),
   });
 
+  const serviceClients = new ServiceClientSessions(store);
   const validateWindows = new Map<string, { start: number; count: number }>();
   /** True when the client is over its rate (counted per client id, in this instance). */
   function overRate(clientId: string): boolean {
@@ -236,17 +237,23 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
   async function validate(req: IncomingMessage, body: unknown): Promise<Result<unknown>> {
     const basic = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec((req.headers.authorization ?? '').trim());
     const [clientId = '', secret = ''] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':', 2) : [];
-    const session = await serviceClientSession(store, clientId, secret);
-    if (!session) return failure('SIGNIN_FAILED', 'Unknown service client or wrong secret (HTTP Basic: CLIENT_ID:SECRET).');
+    const signedIn = await serviceClients.session(clientId, secret);
+    const refused = failure('SIGNIN_FAILED', 'Unknown service client or wrong secret (HTTP Basic: CLIENT_ID:SECRET).');
+    if (!signedIn) return refused;
+    // A client taken from memory is confirmed by the verification's transaction; an answer
+    // given without one (a malformed request) confirms it first, so a revoked client is always refused.
+    const confirmed = async () => !signedIn.remembered || (await serviceClients.confirm(clientId));
     if (overRate(clientId)) return { ok: false, error: { code: 'RATE_LIMITED', message: 'Too many verifications from this client; slow down.', details: { seconds: Math.ceil(VALIDATE_RATE.windowMs / 1000) } } } as Result<never>;
     const p = ValidateBody.safeParse(body);
-    if (!p.success) return failure('BAD_REQUEST', 'Send {"user": EMAIL, "code": CODE}.');
+    if (!p.success) return (await confirmed()) ? failure('BAD_REQUEST', 'Send {"user": EMAIL, "code": CODE}.') : refused;
     try {
-      const r = await verifyCodeForEmail(store, session, p.data.user, p.data.code);
+      const r = await verifyCodeForEmail(store, signedIn.session, p.data.user, p.data.code, signedIn.remembered ? signedIn.stillThere : undefined);
       return { ok: true, value: { result: r.result } };
     } catch (err) {
+      const code = toFactorDeskError(err).code;
+      if (code === 'SIGNIN_FAILED') return refused;
       // A code or address that cannot be one is simply not accepted (nothing to count).
-      if (toFactorDeskError(err).code === 'BAD_REQUEST') return { ok: true, value: { result: 'rejected' } };
+      if (code === 'BAD_REQUEST') return (await confirmed()) ? { ok: true, value: { result: 'rejected' } } : refused;
       throw err;
     }
   }

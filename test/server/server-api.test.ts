@@ -301,6 +301,14 @@ describe('two server instances on one database behave as one', () => {
       const results = answers.map((x) => (x.body as { result?: string }).result);
       expect(results.filter((r) => r === 'accepted')).toHaveLength(1);
       expect(results.filter((r) => r === 'rejected')).toHaveLength(19);
+      // Revoked through A: B, which knows the client from the racing requests, refuses it at once.
+      const sc2 = await onA.call<{ clientId: string; secret: string }>('service-clients:create', { label: 'portal-2' });
+      if (!sc2.ok) throw new Error(JSON.stringify(sc2));
+      const auth2 = { authorization: `Basic ${Buffer.from(`${sc2.value.clientId}:${sc2.value.secret}`).toString('base64')}` };
+      const probe = JSON.stringify({ user: 'nobody@example.no', code: '123456' });
+      for (let i = 0; i < 2; i++) expect(await postRaw(`https://127.0.0.1:${b.port}`, '/api/v1/validate', probe, auth2)).toEqual({ status: 200, body: { ok: true, result: 'rejected' } });
+      expect(await onA.call('service-clients:revoke', { clientId: sc2.value.clientId })).toMatchObject({ ok: true });
+      expect((await postRaw(`https://127.0.0.1:${b.port}`, '/api/v1/validate', probe, auth2)).status).toBe(401);
       // The racers that lost are replays, not wrong guesses: Ola is not locked.
       const view = await onB.call<{ verification: { locked: boolean; failures: number } }>('users:view', { userId });
       expect(view).toMatchObject({ ok: true, value: { verification: { locked: false, failures: 0 } } });
@@ -531,6 +539,9 @@ describe('server sessions (in-process, moved clock)', () => {
     // Revoked: its secret stops working.
     expect(await admin.call('service-clients:revoke', { clientId })).toMatchObject({ ok: true });
     expect((await validate(`${clientId}:${secret}`, { user: 'kari.nordmann@example.no', code: '12345678' })).status).toBe(401);
+    // Also when its request would not reach a verification (a code that cannot be one, a wrong body).
+    expect((await validate(`${clientId}:${secret}`, { user: 'kari.nordmann@example.no', code: 'not a code' })).status).toBe(401);
+    expect((await validate(`${clientId}:${secret}`, { name: 'kari' })).status).toBe(401);
     admin.close();
   });
 });

@@ -26,6 +26,7 @@ import { createTestDatabase, ensurePostgres, racePg, TEST_VALUE_KEY } from '../h
 import { createSqliteStoreForTest } from './sqlite-open.ts';
 import type { Session } from '../../main/core/session.ts';
 import { verifyCode, verifyCodeForEmail } from '../../main/core/verify.ts';
+import { createServiceClient, revokeServiceClient, ServiceClientSessions } from '../../main/core/service-clients.ts';
 import { LEGACY_CLIENT } from '../../main/store/repos/verification.ts';
 
 beforeAll(() => ensurePostgres(), 60_000);
@@ -366,6 +367,33 @@ describe('postgres store', () => {
     });
     expect(left).toEqual([1, 1, 0, 1, 1]);
     expect((await events(store)).map((e) => e.operator)).toEqual(['op0', 'op1', 'op3', 'op4']);
+  });
+
+  it("a login service's verifications confirm its client in their shared commit, read with the BEGIN; a revoked one is refused there", async () => {
+    const { store } = await fresh();
+    const admin: Session = { operatorId: 'op-admin', name: 'anne', displayName: 'Anne', role: 'admin', emailKey: null, signedInAt: 0, via: 'cli' };
+    const { clientId, secret } = await createServiceClient(store, admin, 'vpn-gateway');
+    const clients = new ServiceClientSessions(store);
+    // The first request reads the client; the next ones come from memory and are confirmed in their transactions.
+    expect((await clients.session(clientId, secret))?.remembered).toBe(false);
+    const signedIn = (await clients.session(clientId, secret))!;
+    expect(signedIn.remembered).toBe(true);
+    expect(await clients.session(clientId, '0'.repeat(64))).toBeNull();
+    const addresses = Array.from({ length: 4 }, (_, i) => `nobody${i}@example.no`);
+    const verify = () => addresses.map((a) => verifyCodeForEmail(store, signedIn.session, a, '123456', signedIn.stillThere));
+    const { settled, statements } = await heldBurst(store, verify);
+    expect(settled.map((r) => r.status === 'fulfilled' && r.value.result)).toEqual(addresses.map(() => 'rejected'));
+    // No look-up of its own: the clients came with the BEGIN.
+    expect(statements.filter((s) => /FROM service_keys/.test(s) && !/^BEGIN .*SELECT key_id, label, verifier FROM service_keys/.test(s))).toEqual([]);
+    expect(statements.filter((s) => /FROM service_keys/.test(s)).length).toBeGreaterThan(SHARED_AT_ONCE);
+    await revokeServiceClient(store, admin, clientId);
+    const refused = await Promise.allSettled(verify());
+    expect(refused.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code)).toEqual(addresses.map(() => 'SIGNIN_FAILED'));
+    // Nothing was counted or audited for the revoked client.
+    for (const a of addresses) expect((await store.read((tx) => tx.verification.getUnknown(a, `service:${clientId}`))).failures).toBe(1);
+    expect((await events(store)).filter((e) => e.action === 'code.verify')).toHaveLength(addresses.length);
+    // It is forgotten: the next request reads the store, and is refused.
+    expect(await clients.session(clientId, secret)).toBeNull();
   });
 
   it('keeps its idle connections open: a burst after a quiet spell does not wait for new ones', async () => {

@@ -128,10 +128,12 @@ export class PgCredentials implements CredentialsRepo {
 
   async installServiceKey(prepared: PreparedServiceKey): Promise<void> {
     if (!(prepared instanceof PgServiceKey) || prepared.storeId !== this.storeId) throw new Error('This service key was prepared for another store.');
+    this.s.serviceKeys = null;
     await this.s.change('INSERT INTO service_keys (key_id, label, verifier, created_at) VALUES ($1, $2, $3, $4)', [prepared.keyId, prepared.label, prepared.verifier, prepared.createdAt]);
   }
 
   async revokeServiceKey(keyId: string): Promise<void> {
+    this.s.serviceKeys = null;
     await this.s.change('DELETE FROM service_keys WHERE key_id = $1', [keyId]);
   }
 }

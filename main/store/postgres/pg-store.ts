@@ -5,7 +5,7 @@ import { systemClock, systemRandom, type Clock, type Random } from '../../core/c
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
 import type { SharedCommit, SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
-import { PgTxState, type PendingEvent } from './tx-state.ts';
+import { PgTxState, type PendingEvent, type ServiceKeys } from './tx-state.ts';
 import { Chainer } from './chainer.ts';
 import { migrate } from './migrate.ts';
 import { PgUsers } from './repos/users.ts';
@@ -68,6 +68,19 @@ const CHAIN_BATCH = 1000;
 /** How often an instance looks for pending events another one left (it stopped before chaining them). */
 const SWEEP_MS = 5000;
 
+
+/**
+ * The service clients a shared commit reads with its BEGIN, at most SERVICE_KEYS_READ (a fixed
+ * text: the simple protocol takes no parameters). Login services are few; with more, the
+ * transaction looks each up instead.
+ */
+const SERVICE_KEYS_READ = 1000;
+const SERVICE_KEYS = `SELECT key_id, label, verifier FROM service_keys ORDER BY key_id LIMIT ${SERVICE_KEYS_READ + 1}`;
+
+function serviceKeysFrom(rows: Array<{ key_id: string; label: string; verifier: Buffer }>): ServiceKeys | null {
+  if (rows.length > SERVICE_KEYS_READ) return null;
+  return new Map(rows.map((r) => [r.key_id, { label: r.label, verifier: r.verifier }]));
+}
 
 type SharedOutcome = ({ ok: true; value: unknown } | { ok: false; error: unknown }) & { raised: AlertRecord[]; pending: number };
 
@@ -340,17 +353,20 @@ export class PostgresStore implements ServerStore {
       // which keeps it) of the write before it: one round trip between two writes, none after
       // the last (COMMIT ends an open savepoint with the rest).
       // The settings (which every verification reads) come with them.
-      const opened = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ;${savepoints ? ' SAVEPOINT shared_write;' : ''} ${ALL_SETTINGS}`)) as unknown as pg.QueryResult[];
+      // So are the service clients (a login service's verification confirms its client).
+      const opened = (await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ;${savepoints ? ' SAVEPOINT shared_write;' : ''} ${ALL_SETTINGS}; ${SERVICE_KEYS}`)) as unknown as pg.QueryResult[];
       const out: SharedOutcome[] = [];
       const pending: PendingEvent[] = [];
-      // The settings as the last write that stayed left them, handed to the next without another read.
-      let settingsRows: PgTxState['settingsRows'] = opened[opened.length - 1]!.rows as Array<{ key: string; value: string }>;
+      // The settings and clients as the last write that stayed left them, handed to the next without another read.
+      let settingsRows: PgTxState['settingsRows'] = opened[opened.length - 2]!.rows as Array<{ key: string; value: string }>;
+      let serviceKeys = serviceKeysFrom(opened[opened.length - 1]!.rows as Array<{ key_id: string; label: string; verifier: Buffer }>);
       let savepoint = savepoints;
       for (let i = 0; i < batch.members.length; i++) {
         if (savepoints && !savepoint) await client.query('SAVEPOINT shared_write');
         savepoint = savepoints;
         const s = new PgTxState(client, true);
         s.settingsRows = settingsRows;
+        s.serviceKeys = serviceKeys;
         // Its events go to audit_pending: no write here takes the chain head.
         s.deferAudit = true;
         const raised: AlertRecord[] = [];
@@ -362,6 +378,7 @@ export class PostgresStore implements ServerStore {
           if (savepoints && i + 1 < batch.members.length) await client.query('RELEASE SAVEPOINT shared_write; SAVEPOINT shared_write');
           else savepoint = false;
           settingsRows = s.settingsRows;
+          serviceKeys = s.serviceKeys;
           pending.push(...s.pendingEvents);
           out.push({ ok: true, value, raised, pending: s.pendingEvents.length });
         } catch (err) {

@@ -22,6 +22,9 @@ function preparedName(sql: string): string | undefined {
   return name;
 }
 
+/** Service clients by id, as a transaction read them. */
+export type ServiceKeys = ReadonlyMap<string, { label: string; verifier: Buffer }>;
+
 /** An audit event waiting for the chain: its time and its content as JSON (audit_pending's columns). */
 export interface PendingEvent {
   at: number;
@@ -46,6 +49,11 @@ export class PgTxState {
    * them from one write to the next (one snapshot, so only its own writes could change them).
    */
   settingsRows: Array<{ key: string; value: string }> | null = null;
+  /**
+   * Every service client as this transaction read them with its BEGIN (a shared commit: each
+   * verification of a login service confirms its client), until it changes one; null when not read.
+   */
+  serviceKeys: ServiceKeys | null = null;
   /**
    * Audit appends go to audit_pending instead of the chain (a routine verification's shared
    * commit): the store chains them after the COMMIT, so this transaction never holds the head.

@@ -72,6 +72,9 @@ export class PgServerAuth implements ServerAuthRepo {
   }
 
   async serviceClient(clientId: string): Promise<{ label: string; verifier: Buffer } | null> {
+    // Read with the transaction's BEGIN (a shared commit): in the same snapshot, no round trip.
+    const read = this.s.serviceKeys;
+    if (read) return read.get(clientId) ?? null;
     const [r] = await this.s.preparedRows<{ label: string; verifier: Buffer }>('SELECT label, verifier FROM service_keys WHERE key_id = $1', [clientId]);
     return r ? { label: r.label, verifier: r.verifier } : null;
   }
