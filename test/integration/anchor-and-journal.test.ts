@@ -66,6 +66,27 @@ describe('audit anchor', () => {
     expect(JSON.parse(readFileSync(join(v.vaultDir, 'keyslots.json'), 'utf8')).anchor.count).toBe(head.count + 22);
   });
 
+  it('coalescing writes that arrive in separate callbacks of one turn of the event loop (requests read together) share one commit', async () => {
+    const v = await makeVault();
+    cleanups.push(v.cleanup);
+    const exec = vi.spyOn(v.vault.db, 'exec');
+    const event = (i: number) => ({ action: 'code.verify', operator: `op${i}`, outcome: 'accepted' });
+    // Each from a callback of its own, as the HTTP server calls one per request it read.
+    const writes = await new Promise<Array<Promise<number>>>((resolve) => {
+      const out: Array<Promise<number>> = [];
+      for (let i = 0; i < 12; i++)
+        setImmediate(() => {
+          out.push(v.store.write(async (tx) => (await tx.audit.append(event(i), v.clock.now())).seq, { coalesce: true }));
+          if (out.length === 12) resolve(out);
+        });
+    });
+    const seqs = await Promise.all(writes);
+    expect(exec.mock.calls.filter(([sql]) => sql === 'COMMIT')).toHaveLength(1);
+    // In the order they came, each after the one before.
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(verifyAuditChain(v.vault.db, v.vault.anchor())).toMatchObject({ ok: true });
+  });
+
   it('a failed audit export leaves the anchor on a committed event', async () => {
     const app = makeApp();
     cleanups.push(app.cleanup);

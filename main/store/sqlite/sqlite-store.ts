@@ -256,7 +256,15 @@ export class SqliteStore implements ServerStore {
       }
       const batch: SharedCommit = { members: [member] };
       this.joinable = batch;
-      void this.chain(() => this.inside.run(true, () => this.runShared(batch))).catch(() => {});
+      void this.chain(() =>
+        this.inside.run(true, async () => {
+          // It starts once this turn of the event loop has read what arrived (setImmediate: right
+          // after the I/O callbacks, no timer): requests read together verify in one commit and
+          // one fsync. Started at once, the first would commit alone before the next is read.
+          await new Promise<void>((r) => setImmediate(r));
+          return this.runShared(batch);
+        }),
+      ).catch(() => {});
     });
   }
 
