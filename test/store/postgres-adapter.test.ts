@@ -65,6 +65,19 @@ async function pendingCount(url: string): Promise<number> {
   }
 }
 
+/**
+ * Holds every shared commit of the store: one write in each, waiting for `held`. Each is sent in
+ * a turn of the event loop of its own (writes sent in one turn share a commit).
+ */
+async function holdSharedCommits(store: PostgresStore, held: Promise<void>): Promise<Array<Promise<void>>> {
+  const holding: Array<Promise<void>> = [];
+  for (let i = 0; i < SHARED_AT_ONCE; i++) {
+    holding.push(store.write(() => held, { coalesce: true }));
+    await new Promise((r) => setImmediate(r));
+  }
+  return holding;
+}
+
 describe('postgres store', () => {
   it('chains events from 6 racing processes in commit order, without gaps', { timeout: 120_000 }, async () => {
     const { store, url } = await fresh();
@@ -293,7 +306,7 @@ describe('postgres store', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     // Every shared commit of this instance is running (each waits here in its one write)…
-    const holding = Array.from({ length: SHARED_AT_ONCE }, () => store.write(() => held, { coalesce: true }));
+    const holding = await holdSharedCommits(store, held);
     // …when a burst arrives.
     const burst = Array.from({ length: 3 * SHARED_MEMBERS_MAX }, () => store.write(txid, { coalesce: true }));
     release();
@@ -314,7 +327,7 @@ describe('postgres store', () => {
     try {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
-      const holding = Array.from({ length: SHARED_AT_ONCE }, () => store.write(() => held, { coalesce: true }));
+      const holding = await holdSharedCommits(store, held);
       // Settled as they go (a write that fails early is not left unhandled while the holders finish).
       const settled = Promise.allSettled(burst());
       release();
@@ -394,6 +407,22 @@ describe('postgres store', () => {
     expect((await events(store)).filter((e) => e.action === 'code.verify')).toHaveLength(addresses.length);
     // It is forgotten: the next request reads the store, and is refused.
     expect(await clients.session(clientId, secret)).toBeNull();
+  });
+
+  it('routine verifications sent in separate callbacks of one turn of the event loop (requests read together) share one commit', async () => {
+    const { store } = await fresh();
+    const txid = async (tx: Parameters<Parameters<PostgresStore['write']>[0]>[0]) =>
+      (await (tx.verification as unknown as { s: PgTxState }).s.row<{ x: string }>('SELECT txid_current()::text AS x'))!.x;
+    // Each from a callback of its own, as the HTTP server calls one per request it read; every shared commit is free.
+    const writes = await new Promise<Array<Promise<string>>>((resolve) => {
+      const out: Array<Promise<string>> = [];
+      for (let i = 0; i < SHARED_MEMBERS_MAX; i++)
+        setImmediate(() => {
+          out.push(store.write(txid, { coalesce: true }));
+          if (out.length === SHARED_MEMBERS_MAX) resolve(out);
+        });
+    });
+    expect(new Set(await Promise.all(writes)).size).toBe(1);
   });
 
   it('keeps its idle connections open: a burst after a quiet spell does not wait for new ones', async () => {

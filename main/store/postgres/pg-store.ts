@@ -254,11 +254,16 @@ export class PostgresStore implements ServerStore {
       }
       const batch: SharedCommit = { members: [member] };
       this.joinable = batch;
-      void this.sharedGate.run(() => {
-        // Running now: later writes start (or wait for) a shared commit of their own.
-        if (this.joinable === batch) this.joinable = null;
-        return this.runShared(batch);
-      });
+      // It starts once this turn of the event loop has read what arrived (setImmediate: right
+      // after the I/O callbacks, no timer): requests read together share it.
+      setImmediate(
+        () =>
+          void this.sharedGate.run(() => {
+            // Running now: later writes start (or wait for) a shared commit of their own.
+            if (this.joinable === batch) this.joinable = null;
+            return this.runShared(batch);
+          }),
+      );
     });
   }
 
