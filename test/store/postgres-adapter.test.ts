@@ -425,6 +425,24 @@ describe('postgres store', () => {
     expect(new Set(await Promise.all(writes)).size).toBe(1);
   });
 
+  it('routine verifications queued just before close() are answered and chained before the pool ends', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
+    const radius: Session = { operatorId: 'radius:r1', name: 'radius:vpn', displayName: 'vpn', role: 'service', emailKey: null, signedInAt: 0, via: 'radius' };
+    // Two turns of writes, the second queued while the first shared commits run.
+    const first = Array.from({ length: SHARED_AT_ONCE + 3 }, (_, i) => verifyCodeForEmail(store, radius, `a${i}@example.no`, '123456'));
+    await new Promise((r) => setImmediate(r));
+    const second = Array.from({ length: 3 }, (_, i) => verifyCodeForEmail(store, radius, `b${i}@example.no`, '123456'));
+    await store.close();
+    expect(await Promise.all([...first, ...second])).toEqual([...first, ...second].map(() => ({ result: 'rejected' })));
+    // Chained by this instance before its pool ended: none left for the next one to sweep up.
+    expect(await pendingCount(db.url)).toBe(0);
+    const again = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
+    cleanup.push(() => again.close());
+    expect((await events(again)).length).toBe(SHARED_AT_ONCE + 6);
+  });
+
   it('keeps its idle connections open: a burst after a quiet spell does not wait for new ones', async () => {
     const { store } = await fresh();
     const pool = (store as unknown as { pool: pg.Pool }).pool;

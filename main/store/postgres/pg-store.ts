@@ -237,6 +237,8 @@ export class PostgresStore implements ServerStore {
 
   private readonly writeGate = new Gate(WRITES_AT_ONCE);
   private readonly sharedGate = new Gate(SHARED_AT_ONCE);
+  /** Shared commits queued or running: close() lets them finish before the pool ends. */
+  private readonly sharedRuns = new Set<Promise<void>>();
   /** The shared commit still taking writes (WriteOptions.coalesce): the one waiting for a free place. */
   private joinable: SharedCommit | null = null;
   /** Appends the pending audit events of routine verifications to the chain. */
@@ -256,14 +258,15 @@ export class PostgresStore implements ServerStore {
       this.joinable = batch;
       // It starts once this turn of the event loop has read what arrived (setImmediate: right
       // after the I/O callbacks, no timer): requests read together share it.
-      setImmediate(
-        () =>
-          void this.sharedGate.run(() => {
-            // Running now: later writes start (or wait for) a shared commit of their own.
-            if (this.joinable === batch) this.joinable = null;
-            return this.runShared(batch);
-          }),
+      const run = new Promise<void>((r) => setImmediate(r)).then(() =>
+        this.sharedGate.run(() => {
+          // Running now: later writes start (or wait for) a shared commit of their own.
+          if (this.joinable === batch) this.joinable = null;
+          return this.runShared(batch);
+        }),
       );
+      this.sharedRuns.add(run);
+      void run.finally(() => this.sharedRuns.delete(run));
     });
   }
 
@@ -424,6 +427,8 @@ export class PostgresStore implements ServerStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweep);
+    // Writes queued before the close are answered (a shared commit may not have started yet).
+    await Promise.allSettled([...this.sharedRuns]);
     // Every answered verification's event is in the chain before the pool ends.
     await this.chainer.idle();
     await this.pool.end();
