@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import pg from 'pg';
 import { systemClock, systemRandom, type Clock, type Random } from '../../core/clock.ts';
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
-import type { SharedCommit, SharedMember } from '../shared-commit.ts';
+import { afterThisTurn, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import type { Keyring } from '../keyring.ts';
 import { PgTxState, type PendingEvent, type ServiceKeys } from './tx-state.ts';
 import { Chainer } from './chainer.ts';
@@ -256,9 +256,8 @@ export class PostgresStore implements ServerStore {
       }
       const batch: SharedCommit = { members: [member] };
       this.joinable = batch;
-      // It starts once this turn of the event loop has read what arrived (setImmediate: right
-      // after the I/O callbacks, no timer): requests read together share it.
-      const run = new Promise<void>((r) => setImmediate(r)).then(() =>
+      // Requests read together share it.
+      const run = afterThisTurn().then(() =>
         this.sharedGate.run(() => {
           // Running now: later writes start (or wait for) a shared commit of their own.
           if (this.joinable === batch) this.joinable = null;
@@ -307,8 +306,9 @@ export class PostgresStore implements ServerStore {
 
   /**
    * One shared commit: its writes in turn in one REPEATABLE READ transaction (one that throws
-   * is undone alone: see sharedOnce), one COMMIT, then every answer. A serialization failure or deadlock runs the whole of it again, as for one write;
-   * no answer is given before the COMMIT that holds it.
+   * is undone alone: see sharedOnce), one COMMIT, then every answer. A serialization failure or
+   * deadlock runs the whole of it again, as for one write; no answer is given before the COMMIT
+   * that holds it.
    *
    * Not SERIALIZABLE: shared commits run side by side, and the predicate locks of dozens of
    * look-ups grow to whole tables, so nearly every pair failed. A verification writes only rows

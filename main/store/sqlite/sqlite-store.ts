@@ -3,7 +3,7 @@ import type { AuditInput } from '../../core/audit.ts';
 import type { Clock, Random } from '../../core/clock.ts';
 import type { Vault } from './vault.ts';
 import type { ServerReadTx, ServerStore, ServerWriteTx, WriteOptions, ReadOptions } from '../port.ts';
-import { SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
+import { afterThisTurn, SHARED_COMMIT_MAX, type SharedCommit, type SharedMember } from '../shared-commit.ts';
 import { TxState } from './tx-state.ts';
 import { BulkTuning } from './bulk-tuning.ts';
 import { SqliteUsers } from './repos/users.ts';
@@ -258,10 +258,8 @@ export class SqliteStore implements ServerStore {
       this.joinable = batch;
       void this.chain(() =>
         this.inside.run(true, async () => {
-          // It starts once this turn of the event loop has read what arrived (setImmediate: right
-          // after the I/O callbacks, no timer): requests read together verify in one commit and
-          // one fsync. Started at once, the first would commit alone before the next is read.
-          await new Promise<void>((r) => setImmediate(r));
+          // Requests read together verify in one commit and one fsync.
+          await afterThisTurn();
           return this.runShared(batch);
         }),
       ).catch(() => {});

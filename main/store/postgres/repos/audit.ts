@@ -50,10 +50,7 @@ const INSERT_PENDING = 'INSERT INTO audit_pending (at, event) SELECT at, event F
 /** Puts a shared commit's events in audit_pending, in one statement of its transaction. */
 export async function insertPending(s: PgTxState, events: readonly PendingEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await s.change(
-    INSERT_PENDING,
-    [events.map((e) => e.at), events.map((e) => e.event)],
-  );
+  await s.change(INSERT_PENDING, [events.map((e) => e.at), events.map((e) => e.event)]);
 }
 
 /**
