@@ -33,6 +33,8 @@ type SearchResult = Awaited<ReturnType<typeof searchUsers>>;
 /** One per process (app, server): the sessions' tallies live here until folded into the audit. */
 export class DirectorySearches {
   private readonly tallies = new Map<string, Tally>();
+  /** Searches begun before their caller's session was confirmed (begin), by session, role and arguments. */
+  private readonly early = new Map<string, Array<Promise<SearchResult>>>();
   private readonly limitPerMinute: number;
   private readonly foldMs: number;
 
@@ -52,7 +54,7 @@ export class DirectorySearches {
       await this.foldIfDue(store, session, now);
       fail('RATE_LIMITED', `More than ${this.limitPerMinute} users were listed in a minute: lookups pause for a moment. Search for the person you need.`);
     }
-    const r = await searchUsers(store, session, query, opts);
+    const r = await (this.takeEarly(session, query, opts) ?? searchUsers(store, session, query, opts));
     t.queries++;
     t.listed += r.items.length;
     t.recent.push({ at: now, n: r.items.length });
@@ -60,6 +62,37 @@ export class DirectorySearches {
     if (prefix && t.prefixes.size < MAX_PREFIXES) t.prefixes.add(prefix);
     await this.foldIfDue(store, session, now);
     return r;
+  }
+
+  /**
+   * Begins now the search `session` would run, before the caller's session is confirmed (a
+   * server checks the session in the store beside it, not before it): a later search() by the
+   * same session (same operator, sign-in and role) with the same arguments takes its answer, and
+   * counts it as any other. Nothing is tallied here; a session that is not confirmed never sees
+   * the answer. The function returned forgets the search if it was not taken.
+   */
+  begin(store: Store, session: Session, query: string, opts: { limit: number; offset: number }): () => void {
+    const key = earlyKey(session, query, opts);
+    const p = searchUsers(store, session, query, opts);
+    // Its failure is reported by the search() that takes it; an untaken one is dropped.
+    p.catch(() => {});
+    const list = this.early.get(key) ?? [];
+    list.push(p);
+    this.early.set(key, list);
+    return () => {
+      const at = list.indexOf(p);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0 && this.early.get(key) === list) this.early.delete(key);
+    };
+  }
+
+  private takeEarly(session: Session, query: string, opts: { limit?: number; offset?: number }): Promise<SearchResult> | undefined {
+    if (opts.limit === undefined || opts.offset === undefined) return undefined;
+    const key = earlyKey(session, query, { limit: opts.limit, offset: opts.offset });
+    const list = this.early.get(key);
+    const p = list?.shift();
+    if (list && list.length === 0) this.early.delete(key);
+    return p;
   }
 
   /** Writes the session's tally as one event (at sign-out, at the end of a command); nothing when it is empty. */
@@ -104,4 +137,8 @@ export class DirectorySearches {
 
 function keyOf(session: Session): string {
   return `${session.operatorId}:${session.signedInAt}`;
+}
+
+function earlyKey(session: Session, query: string, opts: { limit: number; offset: number }): string {
+  return JSON.stringify([keyOf(session), session.role, opts.limit, opts.offset, query]);
 }

@@ -17,13 +17,14 @@ import { createGuard, type Handlers } from '../ipc/guard.ts';
 import { approvalRunView, lostPhoneView, storeChannels } from '../ipc/handlers/store-channels.ts';
 import { runApproval } from '../core/approval-run.ts';
 import { DirectorySearches } from '../core/directory-searches.ts';
+import { DEFAULT_LIMIT as DEFAULT_FIND_LIMIT } from '../core/user-search.ts';
 import { reportLostPhone } from '../core/lost-phone.ts';
 import { publicDetails } from '../ipc/error-details.ts';
 import type { ServerStore } from '../store/port.ts';
 import type { Session } from '../core/session.ts';
 import { FactorDeskError, toFactorDeskError, fail } from '../core/errors.ts';
 import { requireRole } from '../core/roles.ts';
-import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, type ValueSealer } from '../core/server-auth.ts';
+import { resetSecondFactor, serverSignIn, serverSignOut, sessionForToken, tokenHash, type ValueSealer } from '../core/server-auth.ts';
 import { recordRefusedCall } from '../core/signin.ts';
 import { changeOwnPassword } from '../core/operators.ts';
 import { settingsView, updateSettings } from '../core/settings.ts';
@@ -43,6 +44,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** A request's body must arrive within this time (an import's upload has its own limit: a minute of silence). */
 const BODY_DEADLINE_MS = 30_000;
 const UPLOAD_IDLE_MS = 60_000;
+/** Sessions an instance remembers having confirmed (for a type-ahead's early search). */
+const MAX_CONFIRMED = 10_000;
 
 /** Channels a server does not serve: desktop-only work, or work that belongs to the store's own tools on the server host. */
 export const NOT_SERVED: Readonly<Partial<Record<Channel, string>>> = {
@@ -230,7 +233,35 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       return automationClientSession(store, clientId, secret);
     }
     const token = bearer(req);
-    return token ? sessionForToken(store, token) : null;
+    if (!token) return null;
+    const hash = tokenHash(token);
+    try {
+      const session = await sessionForToken(store, token);
+      confirmed.delete(hash);
+      if (confirmed.size >= MAX_CONFIRMED) confirmed.delete(confirmed.keys().next().value!);
+      confirmed.set(hash, session);
+      return session;
+    } catch (err) {
+      confirmed.delete(hash);
+      throw err;
+    }
+  }
+
+  /**
+   * The sessions this instance last confirmed, by token hash (the most recent MAX_CONFIRMED). A
+   * type-ahead from one of them begins its search beside its session check instead of after it
+   * (one round trip to the store fewer per keystroke); the answer goes out only once the check
+   * in the store confirms the same session with the same role (DirectorySearches.begin).
+   */
+  const confirmed = new Map<string, Session>();
+
+  /** Begins the search of a `users:find` by a session confirmed before; the function returned forgets it if not taken. */
+  function searchBeforeCheck(token: string | null, body: unknown): (() => void) | null {
+    const session = token ? confirmed.get(tokenHash(token)) : undefined;
+    if (!session || typeof body !== 'object' || body === null) return null;
+    const { query, limit = DEFAULT_FIND_LIMIT, offset = 0 } = body as { query?: unknown; limit?: unknown; offset?: unknown };
+    if (typeof query !== 'string' || typeof limit !== 'number' || typeof offset !== 'number') return null;
+    return searches.begin(store, session, query, { limit, offset });
   }
 
   /** POST /api/v1/validate: a login service verifies a user's code with its client id and secret (HTTP Basic). */
@@ -281,14 +312,19 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     }
     const channel = path.slice('/api/v1/'.length);
     if (!(CHANNEL_NAMES as readonly string[]).includes(channel)) return failure('NOT_FOUND', 'There is no such request.');
-    const session = await sessionForRequest(req);
-    if (channel === 'session:lock') {
-      if (token) await endSession(token);
-      return { ok: true, value: { locked: true } };
+    const early = channel === 'users:find' ? searchBeforeCheck(token, body) : null;
+    try {
+      const session = await sessionForRequest(req);
+      if (channel === 'session:lock') {
+        if (token) await endSession(token);
+        return { ok: true, value: { locked: true } };
+      }
+      const result = await guarded(channel, body, session);
+      if (result.ok) opts.answered?.(channel);
+      return result;
+    } finally {
+      early?.();
     }
-    const result = await guarded(channel, body, session);
-    if (result.ok) opts.answered?.(channel);
-    return result;
   }
 
   const enroll = enrollRoutes(store, opts.log);

@@ -61,4 +61,33 @@ describe('directory searches', () => {
     v.clock.advance(61_000);
     expect((await run(4)).items).toHaveLength(20);
   });
+
+  it('a search begun before its session was confirmed is taken only by the same session, role and arguments', async () => {
+    const s = new DirectorySearches();
+    const args = { limit: 20, offset: 0 };
+    const names = (r: { items: Array<{ name: string }> }) => r.items.map((u) => u.name);
+    // Begun now: a user added after it is not in its answer, so the answer shows whether it was taken.
+    const begun = () => s.begin(v.store, v.agent!, 'kari nordmann 3', args);
+    const forget = begun();
+    await upsertUser(v.store, v.admin, { email: 'kari30@example.no', name: 'Kari Nordmann 30' });
+    expect(names(await s.search(v.store, v.agent!, 'kari nordmann 3', args))).toEqual(['Kari Nordmann 3']);
+    forget();
+    // Taken once: the next search runs afresh and sees the new user.
+    expect(names(await s.search(v.store, v.agent!, 'kari nordmann 3', args))).toEqual(['Kari Nordmann 3', 'Kari Nordmann 30']);
+    // Another role, sign-in or page: not taken (each sees a user added after the begin).
+    const others = [
+      () => s.search(v.store, { ...v.agent!, role: 'admin' }, 'kari nordmann 3', args),
+      () => s.search(v.store, { ...v.agent!, signedInAt: v.agent!.signedInAt + 1 }, 'kari nordmann 3', args),
+      () => s.search(v.store, v.agent!, 'kari nordmann 3', { limit: 19, offset: 0 }),
+      () => s.search(v.store, v.agent!, 'kari nordmann 3 ', args),
+    ];
+    for (const [i, other] of others.entries()) {
+      const f = begun();
+      await upsertUser(v.store, v.admin, { email: `kari${31 + i}@example.no`, name: `Kari Nordmann ${31 + i}` });
+      expect(names(await other())).toContain(`Kari Nordmann ${31 + i}`);
+      // Forgotten: the same session's search then runs afresh too.
+      f();
+      expect(names(await s.search(v.store, v.agent!, 'kari nordmann 3', args))).toContain(`Kari Nordmann ${31 + i}`);
+    }
+  });
 });

@@ -14,7 +14,8 @@ import { ManualClock, systemRandom } from '../../main/core/clock.ts';
 import { openKeyedStore } from '../../main/server/open.ts';
 import { loadServerKeys, valueSealer } from '../../main/server/server-key.ts';
 import { startApiServer, MAX_BODY_BYTES, type RunningServer } from '../../main/server/http-api.ts';
-import { SERVER_SESSION } from '../../main/core/server-auth.ts';
+import { SERVER_SESSION, sessionForToken, tokenHash } from '../../main/core/server-auth.ts';
+import { upsertUser } from '../../main/core/users.ts';
 import type { ServerStore } from '../../main/store/port.ts';
 
 let fx: ServerFixture;
@@ -443,6 +444,57 @@ describe('server sessions (in-process, moved clock)', () => {
     expect(await searched()).toBe(before + 1);
     await other.close();
     expect(await searched()).toBe(before + 2);
+  });
+
+  it('a type-ahead by a session confirmed before searches beside its session check, and answers only when the check holds', async () => {
+    // The store's reads as the server makes them: the session check is the one read of one statement.
+    const reads: string[] = [];
+    const watched = new Proxy(store, {
+      get(target, key) {
+        if (key !== 'read') return Reflect.get(target, key, target);
+        return async (fn: Parameters<ServerStore['read']>[0], o?: Parameters<ServerStore['read']>[1]) => {
+          const kind = o?.single ? 'session' : 'read';
+          reads.push(`${kind}+`);
+          try {
+            return await target.read(fn, o);
+          } finally {
+            reads.push(`${kind}-`);
+          }
+        };
+      },
+    });
+    const keys = loadServerKeys(keyFile, {});
+    const watching = await startApiServer({ store: watched, sealer: valueSealer(keys, systemRandom), tls: { cert: readFileSync(cert), key: readFileSync(tlsKey) } }, { host: '127.0.0.1', port: 0 });
+    try {
+      clock.advance(31_000);
+      const c = new ServerClient(`https://127.0.0.1:${watching.address.port}`, { ca: readFileSync(cert) });
+      const r = await c.call<{ token: string }>('auth/sign-in', { name: ADMIN.name, password: ADMIN.password, otp: codeAt(adminSecret, clock.now()) });
+      if (!r.ok) throw new Error(JSON.stringify(r));
+      c.token = r.value.token;
+      await upsertUser(store, await sessionForToken(store, c.token), { email: 'kari.tidlig@example.no', name: 'Kari Tidlig' });
+      // The first request of a session checks it first; the search comes after.
+      reads.length = 0;
+      const first = await c.call<{ items: unknown[] }>('users:find', { query: 'kari' });
+      expect(first.ok && first.value.items.length).toBeGreaterThan(0);
+      expect(reads.slice(0, 2)).toEqual(['session+', 'session-']);
+      // Confirmed once, its next type-ahead begins its one search before the check ends, with the same answer.
+      reads.length = 0;
+      expect(await c.call('users:find', { query: 'kari' })).toEqual(first);
+      expect(reads.slice(0, 2)).toEqual(['read+', 'session+']);
+      expect(reads.filter((x) => x === 'read+')).toHaveLength(1);
+      // Revoked in the store (as another instance would): the search already begun is not answered.
+      await store.write((tx) => tx.serverAuth.revokeSession(tokenHash(c.token!), clock.now()));
+      reads.length = 0;
+      expect(await c.call('users:find', { query: 'kari' })).toEqual({ ok: false, error: { code: 'SESSION_LOCKED', message: expect.any(String) } });
+      expect(reads[0]).toBe('read+');
+      // And it is forgotten: its next request searches nothing before the check.
+      reads.length = 0;
+      expect(await c.call('users:find', { query: 'kari' })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+      expect(reads.filter((x) => x.endsWith('+'))).toEqual(['session+']);
+      c.close();
+    } finally {
+      await watching.close();
+    }
   });
 
   it('ends after 12 hours in all, however active', async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMIT } from '../../core/user-search.ts';
 import type { Handlers } from '../guard.ts';
 import type { Store } from '../../store/port.ts';
 import { DirectorySearches } from '../../core/directory-searches.ts';
@@ -78,7 +79,7 @@ export async function lostPhoneView(r: LostPhoneResult): Promise<LostPhoneIssued
  */
 export function storeChannels(store: () => Store, searches: DirectorySearches = new DirectorySearches(), smtpPasswordSet: () => boolean = () => false): StoreChannels {
   return {
-    'users:find': ({ query, limit, offset }, s) => searches.search(store(), s!, query, { limit: limit ?? 20, offset: offset ?? 0 }),
+    'users:find': ({ query, limit, offset }, s) => searches.search(store(), s!, query, { limit: limit ?? DEFAULT_LIMIT, offset: offset ?? 0 }),
     'users:view': ({ userId }, s) => getUserFactors(store(), s!, userId),
     'codes:issue-one-time': ({ userId, checks, ticket, reason, minutes }, s) =>
       issueOneTimeCode(store(), s!, userId, { checks, ticket, reason, ...(minutes !== undefined ? { minutes } : {}) }),
