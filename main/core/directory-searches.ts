@@ -47,9 +47,7 @@ export class DirectorySearches {
   async search(store: Store, session: Session, query: string, opts: { limit?: number; offset?: number } = {}): Promise<SearchResult> {
     const now = store.clock.now();
     const t = await this.tally(store, session, now);
-    t.recent = t.recent.filter((r) => r.at > now - MINUTE);
-    const lastMinute = t.recent.reduce((sum, r) => sum + r.n, 0);
-    if (lastMinute >= this.limitPerMinute) {
+    if (this.listedLastMinute(t, now) >= this.limitPerMinute) {
       t.refused++;
       await this.foldIfDue(store, session, now);
       fail('RATE_LIMITED', `More than ${this.limitPerMinute} users were listed in a minute: lookups pause for a moment. Search for the person you need.`);
@@ -72,6 +70,9 @@ export class DirectorySearches {
    * the answer. The function returned forgets the search if it was not taken.
    */
   begin(store: Store, session: Session, query: string, opts: { limit: number; offset: number }): () => void {
+    // A session over its limit is refused before its search (search() above): none is begun for it.
+    const t = this.tallies.get(keyOf(session));
+    if (t && this.listedLastMinute(t, store.clock.now()) >= this.limitPerMinute) return () => {};
     const key = earlyKey(session, query, opts);
     const p = searchUsers(store, session, query, opts);
     // Its failure is reported by the search() that takes it; an untaken one is dropped.
@@ -84,6 +85,12 @@ export class DirectorySearches {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0 && this.early.get(key) === list) this.early.delete(key);
     };
+  }
+
+  /** Users the session listed in the last minute (older entries are dropped). */
+  private listedLastMinute(t: Tally, now: number): number {
+    t.recent = t.recent.filter((r) => r.at > now - MINUTE);
+    return t.recent.reduce((sum, r) => sum + r.n, 0);
   }
 
   private takeEarly(session: Session, query: string, opts: { limit?: number; offset?: number }): Promise<SearchResult> | undefined {

@@ -302,6 +302,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     const token = bearerIfAny(req);
     // Signing out writes the session's last window of directory searches first.
     const endSession = async (t: string) => {
+      confirmed.delete(tokenHash(t));
       const s = await sessionForToken(store, t).catch(() => null);
       if (s) await searches.flush(store, s, { end: true });
       await serverSignOut(store, t);

@@ -90,4 +90,24 @@ describe('directory searches', () => {
       expect(names(await s.search(v.store, v.agent!, 'kari nordmann 3', args))).toContain(`Kari Nordmann ${31 + i}`);
     }
   });
+
+  it('begins no search for a session over its limit', async () => {
+    const s = new DirectorySearches({ limitPerMinute: 20 });
+    const args = { limit: 20, offset: 0 };
+    let reads = 0;
+    const counting = new Proxy(v.store, {
+      get(target, key) {
+        if (key !== 'read') return Reflect.get(target, key, target);
+        return (...a: Parameters<typeof target.read>) => (reads++, target.read(...a));
+      },
+    });
+    expect((await s.search(counting, v.agent!, 'kari', args)).items).toHaveLength(20);
+    reads = 0;
+    s.begin(counting, v.agent!, 'kari', args)();
+    expect(reads).toBe(0);
+    await expect(s.search(counting, v.agent!, 'kari', args)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // Another operator's is begun.
+    s.begin(counting, v.admin, 'kari', args)();
+    expect(reads).toBe(1);
+  });
 });
