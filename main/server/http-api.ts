@@ -217,6 +217,14 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
   }
 
   /**
+   * The sessions this instance last confirmed, by token hash (the most recent MAX_CONFIRMED). A
+   * type-ahead from one of them begins its search beside its session check instead of after it
+   * (one round trip to the store fewer per keystroke); the answer goes out only once the check
+   * in the store confirms the same session with the same role (DirectorySearches.begin).
+   */
+  const confirmed = new Map<string, Session>();
+
+  /**
    * Who is calling, from the request's Authorization header: `Bearer TOKEN` is a signed-in
    * operator's session, `Basic base64(CLIENT_ID:SECRET)` an automation client's (rights: its
    * scopes only), no header none (null). Any other header, an ended session or a refused
@@ -246,14 +254,6 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
       throw err;
     }
   }
-
-  /**
-   * The sessions this instance last confirmed, by token hash (the most recent MAX_CONFIRMED). A
-   * type-ahead from one of them begins its search beside its session check instead of after it
-   * (one round trip to the store fewer per keystroke); the answer goes out only once the check
-   * in the store confirms the same session with the same role (DirectorySearches.begin).
-   */
-  const confirmed = new Map<string, Session>();
 
   /** Begins the search of a `users:find` by a session confirmed before; the function returned forgets it if not taken. */
   function searchBeforeCheck(token: string | null, body: unknown): (() => void) | null {

@@ -1,7 +1,7 @@
-import { DEFAULT_LIMIT } from '../../core/user-search.ts';
 import type { Handlers } from '../guard.ts';
 import type { Store } from '../../store/port.ts';
 import { DirectorySearches } from '../../core/directory-searches.ts';
+import { DEFAULT_LIMIT } from '../../core/user-search.ts';
 import { getUserFactors } from '../../core/factors.ts';
 import { issueOneTimeCode } from '../../core/one-time-codes.ts';
 import { issueBackupCodes } from '../../core/backup-codes.ts';
