@@ -34,5 +34,6 @@ export async function searchUsers(
   if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH || offset + limit > MAX_WINDOW) return empty;
   const q = foldKey(query);
   if (q.length === 0) return empty;
-  return store.read((tx) => tx.directory.search(q, { limit, offset }));
+  // A page read across a concurrent change is as good as one read a moment before or after it.
+  return store.read((tx) => tx.directory.search(q, { limit, offset }), { perStatement: true });
 }

@@ -106,6 +106,14 @@ export interface ReadOptions {
    * statement in such a read fails.
    */
   single?: boolean;
+  /**
+   * The callback's statements need not read one snapshot: each is whole on its own, and an
+   * answer read across a concurrent change is as good as one read just before or after it (a
+   * type-ahead's page of the directory). A store over a network may run them without a
+   * transaction around them, saving the round trips of BEGIN and COMMIT, and without waiting
+   * for audit events of its own still being chained (such a read reads no audit).
+   */
+  perStatement?: boolean;
 }
 
 /** Hints for one write transaction; a store may ignore them. */

@@ -556,6 +556,67 @@ describe('postgres store', () => {
     for (let i = 0; i < 12; i++) expect(await store.read((tx) => tx.meta.get('late'))).toBe('yes');
   });
 
+  it('a directory read (perStatement) sends only its statements, on connections set once to plan generically and read only', async () => {
+    const { store } = await fresh();
+    await store.write(async (tx) => {
+      for (const [email, name] of [['ann@example.no', 'Ann Berg'], ['bo@example.no', 'Anna Dahl'], ['cy@example.no', 'Bo Annesen']] as const)
+        await tx.users.insert({ externalId: null, email, emailKey: foldKey(email), name, nameKey: foldKey(name), phone: null, organization: null, status: 'active' }, 1);
+    });
+    const search = (q: string, opts?: { perStatement: true }) => store.read((tx) => tx.directory.search(q, { limit: 20, offset: 0 }), opts);
+    const inOneSnapshot = await search('ann');
+    const statements: string[] = [];
+    const realQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      statements.push(typeof q === 'string' ? q : q.text);
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof realQuery;
+    try {
+      // More at once than the directory has connections: each is set up once.
+      const pages = await Promise.all(Array.from({ length: 10 }, () => search('ann', { perStatement: true })));
+      for (const page of pages) expect(page).toEqual(inOneSnapshot);
+      expect(inOneSnapshot.items.map((u) => u.name)).toEqual(['Ann Berg', 'Anna Dahl', 'Bo Annesen']);
+      const setups = statements.filter((s) => s.includes('plan_cache_mode'));
+      expect(setups.length).toBeGreaterThan(0);
+      expect(setups.length).toBeLessThanOrEqual(4);
+      expect(setups.every((s) => s === 'SET plan_cache_mode = force_generic_plan; SET default_transaction_read_only = on')).toBe(true);
+      expect(statements.filter((s) => /^\s*(BEGIN|COMMIT|ROLLBACK)|SET LOCAL/.test(s))).toEqual([]);
+      // Two statements a keystroke (PLAN, RANKED) once the connections are set.
+      statements.length = 0;
+      await search('anna', { perStatement: true });
+      expect(statements).toHaveLength(2);
+    } finally {
+      pg.Client.prototype.query = realQuery;
+    }
+  });
+
+  it('a directory read without one snapshot leaves out a user removed between its statements', async () => {
+    const { store, url } = await fresh();
+    const ids = await store.write(async (tx) => {
+      const out: number[] = [];
+      for (const [email, name] of [['ann@example.no', 'Zed Ohlsen'], ['bo@example.no', 'Ann Berg']] as const)
+        out.push((await tx.users.insert({ externalId: null, email, emailKey: foldKey(email), name, nameKey: foldKey(name), phone: null, organization: null, status: 'active' }, 1))!);
+      return out;
+    });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    const realQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      const r = (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+      // After PLAN found the email's own user (ann@), that user goes before RANKED reads the page.
+      if (typeof q === 'object' && q.text.startsWith('WITH RECURSIVE pw')) return (r as Promise<unknown>).then(async (res) => (await other.query('DELETE FROM users WHERE id = $1', [ids[0]]), res));
+      return r;
+    } as typeof realQuery;
+    try {
+      const page = await store.read((tx) => tx.directory.search('ann', { limit: 20, offset: 0 }), { perStatement: true });
+      expect(page.items.map((u) => u.name)).toEqual(['Ann Berg']);
+    } finally {
+      pg.Client.prototype.query = realQuery;
+      await other.end();
+    }
+  });
+
   it('audit events cannot be changed or deleted in the database', async () => {
     const { store, url } = await fresh();
     await store.write((tx) => tx.audit.append({ action: 'signin', operator: 'anne', outcome: 'ok' }, 1));

@@ -67,6 +67,13 @@ const CHAIN_DELAY_MS = 50;
 const CHAIN_BATCH = 1000;
 /** How often an instance looks for pending events another one left (it stopped before chaining them). */
 const SWEEP_MS = 5000;
+/**
+ * Connections of the directory's reads (ReadOptions.perStatement: a type-ahead's page), beside
+ * the pool of transactions. They are set once to plan generically and to read only, so each
+ * search runs its statements with no BEGIN, SET LOCAL or COMMIT around them.
+ */
+const DIRECTORY_CONNECTIONS = 4;
+const DIRECTORY_SETTINGS = 'SET plan_cache_mode = force_generic_plan; SET default_transaction_read_only = on';
 
 
 /**
@@ -163,7 +170,8 @@ function sqlState(err: unknown): string | undefined {
  * SERIALIZABLE (shared commits of routine verifications REPEATABLE READ, see runShared) and are
  * run again from the start on a serialization failure or deadlock (the
  * port allows it: write callbacks have no side effects outside the transaction); reads run
- * REPEATABLE READ READ ONLY, one consistent snapshot. Compare-and-set methods are conditional
+ * REPEATABLE READ READ ONLY, one consistent snapshot, except the directory's (perStatement),
+ * whose statements run each on its own on connections of their own. Compare-and-set methods are conditional
  * UPDATEs, so they hold even across processes and servers.
  */
 export class PostgresStore implements ServerStore {
@@ -175,6 +183,10 @@ export class PostgresStore implements ServerStore {
   readonly random: Random;
   readonly values: ValueCipher;
   private readonly pool: pg.Pool;
+  /** The directory's connections (see DIRECTORY_CONNECTIONS). */
+  private readonly directoryPool: pg.Pool;
+  /** The directory's connections set up already (DIRECTORY_SETTINGS). */
+  private readonly directorySet = new WeakSet<pg.PoolClient>();
   private readonly inside = new AsyncLocalStorage<true>();
   private readonly alertListeners = new AlertListeners();
 
@@ -184,8 +196,9 @@ export class PostgresStore implements ServerStore {
   private readonly wipeKey: () => void;
   private closed = false;
 
-  constructor(pool: pg.Pool, storeId: string, clock: Clock, random: Random, valueKey: { key: Buffer | null; generation: number }) {
+  constructor(pool: pg.Pool, directoryPool: pg.Pool, storeId: string, clock: Clock, random: Random, valueKey: { key: Buffer | null; generation: number }) {
     this.pool = pool;
+    this.directoryPool = directoryPool;
     this.storeId = storeId;
     this.clock = clock;
     this.random = random;
@@ -207,6 +220,7 @@ export class PostgresStore implements ServerStore {
 
   read<T>(fn: (tx: ServerReadTx) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
     if (opts.single === true) return this.guarded(() => this.once(false, fn, true));
+    if (opts.perStatement === true) return this.guarded(() => this.statementwise(fn));
     // Routine verifications this instance answered are in the chain before it reads again.
     return this.guarded(async () => {
       await this.chainer.drained();
@@ -431,7 +445,7 @@ export class PostgresStore implements ServerStore {
     await Promise.allSettled([...this.sharedRuns]);
     // Every answered verification's event is in the chain before the pool ends.
     await this.chainer.idle();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.directoryPool.end()]);
     this.wipeKey();
   }
 
@@ -477,6 +491,33 @@ export class PostgresStore implements ServerStore {
     if (this.inside.getStore()) return Promise.reject(new Error('A store transaction was opened inside another one: pass the transaction down instead.'));
     if (this.closed) return Promise.reject(new Error('This store is closed.'));
     return this.inside.run(true, run);
+  }
+
+  /**
+   * A read whose statements each run on their own (ReadOptions.perStatement), on a directory
+   * connection: no transaction, so nothing to begin or end.
+   */
+  private async statementwise<T>(fn: (tx: ServerReadTx) => Promise<T>): Promise<T> {
+    const client = await this.directoryPool.connect();
+    const s = new PgTxState(client, false, { autocommit: true, genericPlans: true });
+    try {
+      if (!this.directorySet.has(client)) {
+        try {
+          await client.query(DIRECTORY_SETTINGS);
+        } catch (err) {
+          s.failure = err;
+          throw err;
+        }
+        this.directorySet.add(client);
+      }
+      const result = await fn(makeTx(s, this.storeId, []));
+      if (s.failure) throw s.failure;
+      return result;
+    } finally {
+      s.open = false;
+      // A failure without a SQLSTATE is the connection's own (it dropped): not pooled again.
+      client.release(s.failure !== null && sqlState(s.failure) === undefined);
+    }
   }
 
   private async once<T>(writable: boolean, fn: (tx: ServerWriteTx, s: PgTxState, raised: AlertRecord[]) => Promise<T>, single = false, isolation: 'SERIALIZABLE' | 'READ COMMITTED' = 'SERIALIZABLE'): Promise<T> {
@@ -556,6 +597,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
   const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10, idleTimeoutMillis: 0, types: TYPES, stream });
   // An idle pooled connection that drops (server restart) must not crash the process.
   pool.on('error', () => {});
+  // Opened at the first search (each is set before its first read: PostgresStore.statementwise).
+  const directoryPool = new pg.Pool({ connectionString: opts.connectionString, max: DIRECTORY_CONNECTIONS, idleTimeoutMillis: 0, types: TYPES });
+  directoryPool.on('error', () => {});
   try {
     const client = await pool.connect();
     try {
@@ -566,13 +610,13 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
       const id = (opts.random ?? systemRandom).bytes(16).toString('hex');
       await client.query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING", [id]);
       const r = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id'");
-      return new PostgresStore(pool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom, { key: opts.valueKey, generation: opts.valueKeyGeneration });
+      return new PostgresStore(pool, directoryPool, r.rows[0]!.value, opts.clock ?? systemClock, opts.random ?? systemRandom, { key: opts.valueKey, generation: opts.valueKeyGeneration });
     } finally {
       client.release();
     }
   } catch (err) {
     for (const socket of opening) socket.destroy();
-    await pool.end().catch(() => {});
+    await Promise.all([pool.end().catch(() => {}), directoryPool.end().catch(() => {})]);
     throw err;
   } finally {
     opened = true;

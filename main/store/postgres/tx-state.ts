@@ -74,17 +74,23 @@ export class PgTxState {
   /** A read of one statement without a transaction (ReadOptions.single): how many ran. */
   private readonly single: boolean;
   private statements = 0;
+  /** A read of statements each on its own, without a transaction (ReadOptions.perStatement). */
+  private readonly autocommit: boolean;
+  /** The connection plans every prepared statement generically (the directory's connections). */
+  readonly genericPlans: boolean;
 
-  constructor(client: pg.PoolClient, writable: boolean, opts: { begin?: string; single?: boolean } = {}) {
+  constructor(client: pg.PoolClient, writable: boolean, opts: { begin?: string; single?: boolean; autocommit?: boolean; genericPlans?: boolean } = {}) {
     this.client = client;
     this.writable = writable;
     this.begin = opts.begin ?? null;
     this.single = opts.single === true;
+    this.autocommit = opts.autocommit === true && !writable;
+    this.genericPlans = opts.genericPlans === true;
   }
 
   /** True once a BEGIN went out (there is a transaction to end). */
   get begun(): boolean {
-    return this.begin === null && !this.single;
+    return this.begin === null && !this.single && !this.autocommit;
   }
 
   /** Checks the transaction may run a statement, and sends a BEGIN still held back. */
@@ -123,6 +129,7 @@ export class PgTxState {
   async simpleResults(sql: string): Promise<pg.QueryResult[]> {
     if (!this.open) throw new Error('This transaction has ended: a repository was used after its callback returned.');
     if (this.single) throw new Error('A read of one statement (ReadOptions.single) cannot run a fixed text.');
+    if (this.autocommit) throw new Error('A read without a transaction (ReadOptions.perStatement) cannot run a fixed text (a SET LOCAL would not hold).');
     const withBegin = this.begin !== null;
     const text = withBegin ? `${this.begin}; ${sql}` : sql;
     this.begin = null;

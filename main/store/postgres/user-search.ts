@@ -28,6 +28,8 @@ import type { PgTxState } from './tx-state.ts';
  *
  * Both run on generic plans (planned once per connection): every part is an ordered range
  * read with a LIMIT whatever q is, and planning one afresh per keystroke cost more than running it.
+ * A type-ahead's search (ReadOptions.perStatement) runs them on the store's directory
+ * connections, set to plan so once and without a transaction: two round trips a keystroke.
  */
 export const MAX_MERGED_WORDS = 32;
 
@@ -173,8 +175,8 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
 
   // The plans of these texts do not depend on q: planned once per connection, not per keystroke
   // (a custom plan costs more to make than the search costs to run). For this transaction only.
-  // With the transaction's BEGIN, in one round trip.
-  await s.simple(GENERIC_PLANS);
+  // With the transaction's BEGIN, in one round trip; a connection of the directory's own is set so already.
+  if (!s.genericPlans) await s.simple(GENERIC_PLANS);
   const plan = (await s.preparedRows<Plan>(PLAN, [q, hi, q0, q2, hi2, q + '@', prefixUpperBound(q + '@'), EMAIL_SORT_CAP + 1]))[0]!;
   const whole = [...plan.whole1.filter((w) => startsWithWholeWord(w, q)), ...plan.whole2];
   const wholeMerged = plan.whole1.length <= MAX_MERGED_WORDS && plan.whole2.length <= MAX_MERGED_WORDS;
@@ -209,5 +211,7 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
 /** The page in its order from its users' summary rows (a row of SUMMARIES_COUNTED without a user carries only the count). */
 function pageOf(page: number[], found: Array<UserSummaryRecord & { n?: number | null }>, hasMore: boolean, total: number): DirectoryPage {
   const byId = new Map(found.filter((u) => u.id !== null).map((u) => [Number(u.id), { id: u.id, email: u.email, name: u.name, organization: u.organization, status: u.status }] as const));
-  return { items: page.map((id) => byId.get(id)!), hasMore, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
+  // A user removed between two statements of a read without one snapshot (perStatement) is left out.
+  const items = page.flatMap((id) => byId.get(id) ?? []);
+  return { items, hasMore, total: Math.min(total, COUNT_CAP), totalCapped: total > COUNT_CAP };
 }
