@@ -36,6 +36,18 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
+/** Records the text of every statement any pg client sends, until restore(). */
+function recordStatements(): { statements: string[]; restore: () => void } {
+  const statements: string[] = [];
+  const realQuery = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text: string };
+    statements.push(typeof q === 'string' ? q : q.text);
+    return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof realQuery;
+  return { statements, restore: () => void (pg.Client.prototype.query = realQuery) };
+}
+
 async function fresh(): Promise<{ store: PostgresStore; url: string }> {
   const db = await createTestDatabase();
   const store = await openPostgresStore({ connectionString: db.url, clock: new ManualClock(), ...TEST_VALUE_KEY });
@@ -317,13 +329,7 @@ describe('postgres store', () => {
 
   /** Runs `burst` while every shared commit of the store is held, so its writes share the next one; the statements sent meanwhile. */
   async function heldBurst<T>(store: PostgresStore, burst: () => Array<Promise<T>>): Promise<{ settled: Array<PromiseSettledResult<T>>; statements: string[] }> {
-    const statements: string[] = [];
-    const realQuery = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      statements.push(typeof q === 'string' ? q : q.text);
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof realQuery;
+    const { statements, restore } = recordStatements();
     try {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
@@ -334,7 +340,7 @@ describe('postgres store', () => {
       await Promise.all(holding);
       return { settled: await settled, statements };
     } finally {
-      pg.Client.prototype.query = realQuery;
+      restore();
     }
   }
 
@@ -564,13 +570,7 @@ describe('postgres store', () => {
     });
     const search = (q: string, opts?: { perStatement: true }) => store.read((tx) => tx.directory.search(q, { limit: 20, offset: 0 }), opts);
     const inOneSnapshot = await search('ann');
-    const statements: string[] = [];
-    const realQuery = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      statements.push(typeof q === 'string' ? q : q.text);
-      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof realQuery;
+    const { statements, restore } = recordStatements();
     try {
       // More at once than the directory has connections: each is set up once.
       const pages = await Promise.all(Array.from({ length: 10 }, () => search('ann', { perStatement: true })));
@@ -586,7 +586,7 @@ describe('postgres store', () => {
       await search('anna', { perStatement: true });
       expect(statements).toHaveLength(2);
     } finally {
-      pg.Client.prototype.query = realQuery;
+      restore();
     }
   });
 
