@@ -695,6 +695,9 @@ describe('postgres store', () => {
         const a = await store.read((tx) => tx.directory.search(q, page));
         const b = await vault.store.read((tx) => tx.directory.search(q, page));
         expect({ q, page, ...a }).toEqual({ q, page, ...b });
+        // A type-ahead's read (perStatement: no transaction, on the directory's connections) answers the same.
+        const c = await store.read((tx) => tx.directory.search(q, page), { perStatement: true });
+        expect({ q, page, ...c }).toEqual({ q, page, ...b });
         if (page.offset === 0 && a.items.length > 0) hits++;
       }
     // The comparison is over real answers, not two empty lists.
