@@ -103,9 +103,10 @@ function countAll(q: string, bound: string, cap: string): string {
   FROM (SELECT count(*)::int AS n, count(DISTINCT user_id)::int AS users FROM (${wordRows(cap)}) AS r) AS w`;
   const nameOnly = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('name_key')} AND NOT ${inQ('email_key')} LIMIT ${cap}) AS x`;
   const emails = `SELECT count(*)::int FROM (SELECT 1 FROM users WHERE ${inQ('email_key')} LIMIT ${cap}) AS x`;
+  // OFFSET 0 keeps each part a subquery of its own, read once: pulled up, each use of e.n and n.n would read its range again.
   return `(SELECT CASE WHEN e.n >= ${cap} THEN ${cap} ELSE
-    (SELECT CASE WHEN e.n + n.n >= ${cap} THEN ${cap} ELSE least(e.n + n.n + (${wordOnly}), ${cap}) END FROM (SELECT (${nameOnly}) AS n) AS n)
-  END FROM (SELECT (${emails}) AS n) AS e)`;
+    (SELECT CASE WHEN e.n + n.n >= ${cap} THEN ${cap} ELSE least(e.n + n.n + (${wordOnly}), ${cap}) END FROM (SELECT (${nameOnly}) AS n OFFSET 0) AS n)
+  END FROM (SELECT (${emails}) AS n OFFSET 0) AS e)`;
 }
 const COUNT_ALL = countAll('$2', '$3', '$4');
 // The summaries and, in the same round trip, the capped count ($2 q, $3 its bound, $4 COUNT_CAP + 1).
@@ -126,7 +127,8 @@ function folded(body: string, p: number): string {
   return `WITH ranked AS (${body}),
   fresh AS (SELECT DISTINCT ON (id) id, r, k1, k2 FROM ranked WHERE id <> ALL(${first}::bigint[]) ORDER BY id, r, k1, k2),
   listed AS (SELECT id, row_number() OVER (ORDER BY r, k1, k2) AS pos FROM fresh ORDER BY r, k1, k2 LIMIT ${want}),
-  cut AS (SELECT EXISTS (SELECT 1 FROM (SELECT r, count(*) AS n FROM ranked GROUP BY r) AS c
+  -- MATERIALIZED: cut.short is read four times below, and inlined its check would run four times.
+  cut AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM (SELECT r, count(*) AS n FROM ranked GROUP BY r) AS c
     WHERE c.n >= $7 AND (SELECT count(*) FROM fresh AS f WHERE f.r <= c.r) < ${want}) AS short)
   SELECT cut.short,
     CASE WHEN NOT cut.short THEN ARRAY(SELECT id FROM listed ORDER BY pos) END AS listed,
