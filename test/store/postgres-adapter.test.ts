@@ -765,6 +765,40 @@ describe('postgres store', () => {
     await add(800, 1100, 'Anna');
     expect(await both('ann')).toEqual([COUNT_CAP, true]);
   });
+
+  it('takes a count past the cap from the email matches alone only when they pass it themselves', { timeout: 60_000 }, async () => {
+    const { store } = await fresh();
+    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-count-'));
+    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+    cleanup.push(
+      () => rmSync(tmp, { recursive: true, force: true }),
+      () => vault.close(),
+    );
+    const add = (users: Array<{ email: string; name: string }>) =>
+      Promise.all(
+        [store, vault.store].map((s) =>
+          s.write(async (tx) => {
+            for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: u.email, name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: 'active' }, 1);
+          }),
+        ),
+      );
+    const both = async (q: string, page = { limit: 5, offset: 0 }) => {
+      const a = await store.read((tx) => tx.directory.search(q, page), { perStatement: true });
+      expect(a).toEqual(await vault.store.read((tx) => tx.directory.search(q, page)));
+      return [a.total, a.totalCapped, a.hasMore];
+    };
+    // Exactly COUNT_CAP email matches ("zed…"), none by name: the count is theirs, not capped.
+    await add(Array.from({ length: COUNT_CAP }, (_, i) => ({ email: `zed${i}@example.no`, name: `Per Olsen ${i}` })));
+    expect(await both('zed')).toEqual([COUNT_CAP, false, true]);
+    expect(await both('zed', { limit: 20, offset: 980 })).toEqual([COUNT_CAP, false, false]);
+    // One more user, found by a later name word only: now more than the cap match in all.
+    await add([{ email: 'kari@example.no', name: 'Kari Zedlitz' }]);
+    expect(await both('zed')).toEqual([COUNT_CAP, true, true]);
+    // One more email match instead would pass the cap on its own.
+    await add([{ email: `zed${COUNT_CAP}@example.no`, name: 'Ola Hansen' }]);
+    expect(await both('zed')).toEqual([COUNT_CAP, true, true]);
+    expect(await both('zed1')).toEqual([1 + 10 + 100 + 1, false, true]); // zed1, zed10–19, zed100–199, zed1000
+  });
 });
 
 describe('the user import over PostgreSQL', () => {

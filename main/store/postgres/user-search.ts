@@ -120,10 +120,11 @@ const SUMMARIES_COUNTED = `SELECT s.id, s.email, s.name, s.organization, s.statu
  * caller asks again with a larger `m`); the page's summaries; and the capped count when the
  * window is full. Its parameters follow RANKED's `p`: the first users' ids (p+1), how many more
  * the window takes (p+2), the first users on the page (p+3), the window places of the page's
- * other users (p+4 to p+5, counted from 1 after the first users), COUNT_CAP + 1 (p+6).
+ * other users (p+4 to p+5, counted from 1 after the first users), COUNT_CAP + 1 (p+6), and
+ * PLAN's count of the email matches (p+7): when they alone pass the cap, so does the count.
  */
 function folded(body: string, p: number): string {
-  const [first, want, onPage, lo, hi, cap] = [1, 2, 3, 4, 5, 6].map((i) => `$${p + i}`);
+  const [first, want, onPage, lo, hi, cap, emails] = [1, 2, 3, 4, 5, 6, 7].map((i) => `$${p + i}`);
   return `WITH ranked AS (${body}),
   fresh AS (SELECT DISTINCT ON (id) id, r, k1, k2 FROM ranked WHERE id <> ALL(${first}::bigint[]) ORDER BY id, r, k1, k2),
   listed AS (SELECT id, row_number() OVER (ORDER BY r, k1, k2) AS pos FROM fresh ORDER BY r, k1, k2 LIMIT ${want}),
@@ -132,7 +133,8 @@ function folded(body: string, p: number): string {
     WHERE c.n >= $7 AND (SELECT count(*) FROM fresh AS f WHERE f.r <= c.r) < ${want}) AS short)
   SELECT cut.short,
     CASE WHEN NOT cut.short THEN ARRAY(SELECT id FROM listed ORDER BY pos) END AS listed,
-    CASE WHEN NOT cut.short AND (SELECT count(*) FROM listed) >= ${want} THEN ${countAll('$1', '$3', cap!)} END AS n,
+    -- More email matches than the cap (PLAN counted them) are a capped count: nothing to count again.
+    CASE WHEN NOT cut.short AND (SELECT count(*) FROM listed) >= ${want} THEN (CASE WHEN ${emails}::int >= ${cap}::int THEN ${cap}::int ELSE ${countAll('$1', '$3', cap!)} END) END AS n,
     -- The page's users as one id array: an OR of ANY and a subquery would read users whole.
     CASE WHEN NOT cut.short THEN (SELECT json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.name, 'organization', u.organization, 'status', u.status))
       FROM users AS u WHERE u.id = ANY(${onPage}::bigint[] || ARRAY(SELECT id FROM listed WHERE pos BETWEEN ${lo} AND ${hi}))) END AS items
@@ -200,7 +202,7 @@ export async function searchDirectory(s: PgTxState, q: string, limit: number, of
   // Enough for the page when no rank lists many users twice; grown when one does.
   for (let m = 2 * need + plan.first.length + 1; ; m *= 4) {
     const params = [q, at, hi, q0, q2, hi2, m, whole, plan.prefix_words].slice(0, ranks.params);
-    const row = (await s.preparedRows<{ short: boolean; listed: number[] | null; n: number | null; items: UserSummaryRecord[] | null }>(ranks.sql, [...params, first, need - first.length, onPage, lo, last, COUNT_CAP + 1]))[0]!;
+    const row = (await s.preparedRows<{ short: boolean; listed: number[] | null; n: number | null; items: UserSummaryRecord[] | null }>(ranks.sql, [...params, first, need - first.length, onPage, lo, last, COUNT_CAP + 1, plan.emails]))[0]!;
     if (row.short) continue;
     const ids = [...first, ...row.listed!.map(Number)];
     const page = ids.slice(offset, offset + limit);
