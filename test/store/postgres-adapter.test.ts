@@ -58,6 +58,25 @@ async function fresh(): Promise<{ store: PostgresStore; url: string }> {
   return { store, url: db.url };
 }
 
+/** A vault store in a temporary folder, closed and removed after the test: the ranking and hashing to compare with. */
+function vaultBeside(prefix: string): ReturnType<typeof createSqliteStoreForTest> {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
+  cleanup.push(
+    () => rmSync(tmp, { recursive: true, force: true }),
+    () => vault.close(),
+  );
+  return vault;
+}
+
+/** Inserts the same users, in the same order, into each store. */
+async function addUsers(stores: Store[], users: Array<{ email: string; name: string; status?: 'active' | 'disabled' }>): Promise<void> {
+  for (const s of stores)
+    await s.write(async (tx) => {
+      for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: u.status ?? 'active' }, 1);
+    });
+}
+
 async function events(store: PostgresStore): Promise<AuditEvent[]> {
   return store.read(async (tx) => {
     const out: AuditEvent[] = [];
@@ -129,12 +148,7 @@ describe('postgres store', () => {
 
   it('hashes the same events to the same chain as the vault', async () => {
     const { store } = await fresh();
-    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-hash-'));
-    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
-    cleanup.push(
-      () => rmSync(tmp, { recursive: true, force: true }),
-      () => vault.close(),
-    );
+    const vault = vaultBeside('fd-pg-hash-');
     const inputs: AuditInput[] = [
       { action: 'signin', operator: 'anne', outcome: 'ok' },
       { action: 'user.view', operator: 'anne', userId: 7, userEmail: 'Kari@Example.no', checks: ['id-card', 'callback'], ticket: 'T-1', reason: 'lost phone', outcome: 'ok', details: { via: 'app', n: 2, nested: { ø: true } } },
@@ -632,12 +646,7 @@ describe('postgres store', () => {
 
   it('ranks the directory exactly as the vault on the same users, also past EMAIL_SORT_CAP', { timeout: 120_000 }, async () => {
     const { store } = await fresh();
-    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-rank-'));
-    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
-    cleanup.push(
-      () => rmSync(tmp, { recursive: true, force: true }),
-      () => vault.close(),
-    );
+    const vault = vaultBeside('fd-pg-rank-');
     // A deterministic mix of names with separators, non-ASCII letters and astral characters.
     let seed = 7;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
@@ -649,12 +658,7 @@ describe('postgres store', () => {
       const email = `${i < EMAIL_SORT_CAP + 20 ? 'a' : parts[rnd(parts.length)]}${rnd(1000)}.${i}@example.no`;
       return { email, name, status: rnd(6) === 0 ? ('disabled' as const) : ('active' as const) };
     });
-    const add = (s: Store) =>
-      s.write(async (tx) => {
-        for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: u.status }, 1);
-      });
-    await add(store);
-    await add(vault.store);
+    await addUsers([store, vault.store], users);
     const prefixes = [
       'a',
       'a1',
@@ -706,19 +710,11 @@ describe('postgres store', () => {
 
   it('ranks as the vault when each user is found many times in one rank (a name that repeats its word)', { timeout: 60_000 }, async () => {
     const { store } = await fresh();
-    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-rank-'));
-    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
-    cleanup.push(
-      () => rmSync(tmp, { recursive: true, force: true }),
-      () => vault.close(),
-    );
+    const vault = vaultBeside('fd-pg-rank-');
     // "Ann Ann Ann Ann Ann" matches "ann" by its name and by each of its four later words: a
     // rank's first rows hold a fifth as many users as rows, fewer than a page.
     const users = Array.from({ length: 90 }, (_, i) => ({ email: `${i % 3 ? 'ann' : 'x'}.${i}@example.no`, name: i % 4 ? 'Ann Ann Ann Ann Ann' : `Ann-Ann Ann ${i}`, status: i % 5 ? ('active' as const) : ('disabled' as const) }));
-    for (const s of [store, vault.store])
-      await s.write(async (tx) => {
-        for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: foldKey(u.email), name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: u.status }, 1);
-      });
+    await addUsers([store, vault.store], users);
     for (const q of ['ann', 'ann ann', 'an'])
       for (const page of [
         { limit: 20, offset: 0 },
@@ -733,25 +729,10 @@ describe('postgres store', () => {
 
   it('counts a user found by two later words once, also when the first COUNT_CAP word rows hold users twice', { timeout: 60_000 }, async () => {
     const { store } = await fresh();
-    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-count-'));
-    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
-    cleanup.push(
-      () => rmSync(tmp, { recursive: true, force: true }),
-      () => vault.close(),
-    );
+    const vault = vaultBeside('fd-pg-count-');
     // "Per Ann Ann" has the words "ann ann" and "ann": found only by them (not by name or email).
     // Word order puts every "ann" row, then every "ann ann" row, before "anna": the first rows hold users twice.
-    const add = (from: number, to: number, rest: string) =>
-      Promise.all(
-        [store, vault.store].map((s) =>
-          s.write(async (tx) => {
-            for (let i = from; i < to; i++) {
-              const name = `Per${i} ${rest}`;
-              await tx.users.insert({ externalId: null, email: `p${i}@example.no`, emailKey: `p${i}@example.no`, name, nameKey: foldKey(name), phone: null, organization: null, status: 'active' }, 1);
-            }
-          }),
-        ),
-      );
+    const add = (from: number, to: number, rest: string) => addUsers([store, vault.store], Array.from({ length: to - from }, (_, k) => ({ email: `p${from + k}@example.no`, name: `Per${from + k} ${rest}` })));
     const both = async (q: string) => {
       const a = await store.read((tx) => tx.directory.search(q, { limit: 5, offset: 0 }));
       expect(a).toEqual(await vault.store.read((tx) => tx.directory.search(q, { limit: 5, offset: 0 })));
@@ -768,20 +749,8 @@ describe('postgres store', () => {
 
   it('takes a count past the cap from the email matches alone only when they pass it themselves', { timeout: 60_000 }, async () => {
     const { store } = await fresh();
-    const tmp = mkdtempSync(join(tmpdir(), 'fd-pg-count-'));
-    const vault = createSqliteStoreForTest(join(tmp, 'vault'), new ManualClock());
-    cleanup.push(
-      () => rmSync(tmp, { recursive: true, force: true }),
-      () => vault.close(),
-    );
-    const add = (users: Array<{ email: string; name: string }>) =>
-      Promise.all(
-        [store, vault.store].map((s) =>
-          s.write(async (tx) => {
-            for (const u of users) await tx.users.insert({ externalId: null, email: u.email, emailKey: u.email, name: u.name, nameKey: foldKey(u.name), phone: null, organization: null, status: 'active' }, 1);
-          }),
-        ),
-      );
+    const vault = vaultBeside('fd-pg-count-');
+    const add = (users: Array<{ email: string; name: string }>) => addUsers([store, vault.store], users);
     const both = async (q: string, page = { limit: 5, offset: 0 }) => {
       const a = await store.read((tx) => tx.directory.search(q, page), { perStatement: true });
       expect(a).toEqual(await vault.store.read((tx) => tx.directory.search(q, page)));
