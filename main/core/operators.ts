@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { builtOnFirstUse } from './built-on-first-use.ts';
 import { fail } from './errors.ts';
 import type { Role, Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
@@ -23,13 +24,21 @@ export interface Operator {
   updatedAt: number;
 }
 
-const NameSchema = z.string().trim().min(2).max(64).regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits, . _ @ - only');
+// Built on first use (see builtOnFirstUse).
+const SCHEMAS = builtOnFirstUse(() => ({
+  name: z
+    .string()
+    .trim()
+    .min(2)
+    .max(64)
+    .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits, . _ @ - only'),
+}));
 // Control and format characters (NUL, bidi overrides) would make a name print or read differently.
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 
 /** Validates an operator name (the sign-in name). */
 export function validOperatorName(name: string): string {
-  const r = NameSchema.safeParse(name);
+  const r = SCHEMAS.name.safeParse(name);
   if (!r.success) fail('BAD_REQUEST', 'An operator name is 2–64 letters, digits, dots, underscores, @ or hyphens.', { field: 'name' });
   return r.data;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { builtOnFirstUse } from './built-on-first-use.ts';
 import { fail } from './errors.ts';
 import type { Session } from './session.ts';
 import type { ReadTx, Store, WriteTx } from '../store/port.ts';
@@ -169,88 +170,92 @@ function logoProblem(url: string): string | null {
   return null;
 }
 
-const CheckSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and hyphens, at most 32'),
-  strong: z.boolean(),
-  label: z.strictObject({ nb: plainText(120), en: plainText(120) }),
+// Built on first use (see builtOnFirstUse), with the check schema only it uses.
+const FIELDS = builtOnFirstUse(() => {
+  const CheckSchema = z.strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and hyphens, at most 32'),
+    strong: z.boolean(),
+    label: z.strictObject({ nb: plainText(120), en: plainText(120) }),
+  });
+  return {
+    organizationName: plainText(120),
+    organizationLogo: z
+      .string()
+      .nullable()
+      .superRefine((v, ctx) => {
+        const p = v === null ? null : logoProblem(v);
+        if (p) ctx.addIssue({ code: 'custom', message: p });
+      }),
+    // A ':' would split the label an authenticator shows into the wrong issuer and account.
+    issuer: plainText(64).refine((s) => !s.includes(':'), 'must not contain a colon'),
+    // May be cleared again (empty: texts name the helpdesk in their own language).
+    supportContact: z.union([z.string().trim().length(0), plainText(200)]),
+    oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
+    enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
+    idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
+    // A country calling code: 1–3 digits, never starting with 0 (00 is an international prefix).
+    defaultCountryCode: z
+      .string()
+      .trim()
+      .transform((s) => s.replace(/^00/, '+').replace(/^(?=[1-9])/, '+'))
+      .pipe(z.string().regex(/^\+[1-9][0-9]{0,2}$/, 'must be + and a country calling code of 1–3 digits, e.g. +47')),
+    // 'a4' and 'letter' as typed on a command line are read as A4 and Letter.
+    paperSize: z
+      .string()
+      .trim()
+      .transform((s) => (s.toLowerCase() === 'a4' ? 'A4' : s.toLowerCase() === 'letter' ? 'Letter' : s))
+      .pipe(z.enum(['A4', 'Letter'])),
+    velocityPerHour: int(LIMITS.velocityPerHour.min, LIMITS.velocityPerHour.max),
+    velocityPerDay: int(LIMITS.velocityPerDay.min, LIMITS.velocityPerDay.max),
+    approvalMinutes: int(LIMITS.approvalMinutes.min, LIMITS.approvalMinutes.max),
+    approvalCooldownMinutes: int(LIMITS.approvalCooldownMinutes.min, LIMITS.approvalCooldownMinutes.max),
+    approveEveryReenrollment: z.boolean(),
+    approveEveryOneTimeCode: z.boolean(),
+    identityChecks: z
+      .array(CheckSchema)
+      .min(1)
+      .max(20)
+      .superRefine((checks, ctx) => {
+        const ids = checks.map((c) => c.id);
+        if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'check ids must be unique' });
+        if (checks.some((c) => c.id === WEAK_ONLY_CHECK && c.strong)) ctx.addIssue({ code: 'custom', message: `${WEAK_ONLY_CHECK} (a request from the address on record) can never count as a strong check` });
+        if (!checks.some((c) => c.strong)) ctx.addIssue({ code: 'custom', message: 'at least one check must be strong, or no action could ever be taken' });
+      }),
+    // A preset becomes the action's reason: the same text rules as a typed reason (at most 200 here).
+    reasonPresets: z
+      .array(z.strictObject({ nb: plainText(200), en: plainText(200) }))
+      .max(MAX_REASON_PRESETS)
+      .superRefine((list, ctx) => {
+        for (const lang of ['nb', 'en'] as const) {
+          const texts = list.map((p) => p[lang].toLowerCase());
+          if (new Set(texts).size !== texts.length) ctx.addIssue({ code: 'custom', message: `must not list the same ${lang} text twice` });
+        }
+      }),
+    verification: z.strictObject({
+      // Fixed by the policy in the issue; accepted only with these values.
+      burnAfter: z.literal(5),
+      lockAfter: z.literal(10),
+      cooldownMinutes: int(LIMITS.cooldownMinutes.min, LIMITS.cooldownMinutes.max),
+    }),
+    // An absolute path (the app, the command line and the server may run in other folders).
+    alertLogPath: z.union([z.string().trim().length(0), plainText(1000).refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'must be an absolute path')]),
+    syslogHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
+    syslogPort: int(1, 65535),
+    syslogProtocol: z.enum(['udp', 'tcp']),
+    smtpHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
+    smtpPort: int(1, 65535),
+    smtpStartTls: z.enum(['required', 'none']),
+    // One plain address (no display name, no second address): it goes into the From header as is.
+    smtpFrom: z.union([z.string().trim().length(0), plainText(254).refine((s) => /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(s), 'must be one e-mail address, e.g. helpdesk@example.no')]),
+    smtpUser: z.union([z.string().trim().length(0), plainText(254)]),
+    notificationLanguage: z.enum(['nb', 'en']),
+  } as const;
 });
 
-const FIELDS = {
-  organizationName: plainText(120),
-  organizationLogo: z
-    .string()
-    .nullable()
-    .superRefine((v, ctx) => {
-      const p = v === null ? null : logoProblem(v);
-      if (p) ctx.addIssue({ code: 'custom', message: p });
-    }),
-  // A ':' would split the label an authenticator shows into the wrong issuer and account.
-  issuer: plainText(64).refine((s) => !s.includes(':'), 'must not contain a colon'),
-  // May be cleared again (empty: texts name the helpdesk in their own language).
-  supportContact: z.union([z.string().trim().length(0), plainText(200)]),
-  oneTimeCodeMinutes: int(LIMITS.oneTimeCodeMinutes.min, LIMITS.oneTimeCodeMinutes.max),
-  enrollmentDeadlineDays: int(LIMITS.enrollmentDeadlineDays.min, LIMITS.enrollmentDeadlineDays.max),
-  idleLockMinutes: int(LIMITS.idleLockMinutes.min, LIMITS.idleLockMinutes.max),
-  // A country calling code: 1–3 digits, never starting with 0 (00 is an international prefix).
-  defaultCountryCode: z
-    .string()
-    .trim()
-    .transform((s) => s.replace(/^00/, '+').replace(/^(?=[1-9])/, '+'))
-    .pipe(z.string().regex(/^\+[1-9][0-9]{0,2}$/, 'must be + and a country calling code of 1–3 digits, e.g. +47')),
-  // 'a4' and 'letter' as typed on a command line are read as A4 and Letter.
-  paperSize: z
-    .string()
-    .trim()
-    .transform((s) => (s.toLowerCase() === 'a4' ? 'A4' : s.toLowerCase() === 'letter' ? 'Letter' : s))
-    .pipe(z.enum(['A4', 'Letter'])),
-  velocityPerHour: int(LIMITS.velocityPerHour.min, LIMITS.velocityPerHour.max),
-  velocityPerDay: int(LIMITS.velocityPerDay.min, LIMITS.velocityPerDay.max),
-  approvalMinutes: int(LIMITS.approvalMinutes.min, LIMITS.approvalMinutes.max),
-  approvalCooldownMinutes: int(LIMITS.approvalCooldownMinutes.min, LIMITS.approvalCooldownMinutes.max),
-  approveEveryReenrollment: z.boolean(),
-  approveEveryOneTimeCode: z.boolean(),
-  identityChecks: z
-    .array(CheckSchema)
-    .min(1)
-    .max(20)
-    .superRefine((checks, ctx) => {
-      const ids = checks.map((c) => c.id);
-      if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'check ids must be unique' });
-      if (checks.some((c) => c.id === WEAK_ONLY_CHECK && c.strong)) ctx.addIssue({ code: 'custom', message: `${WEAK_ONLY_CHECK} (a request from the address on record) can never count as a strong check` });
-      if (!checks.some((c) => c.strong)) ctx.addIssue({ code: 'custom', message: 'at least one check must be strong, or no action could ever be taken' });
-    }),
-  // A preset becomes the action's reason: the same text rules as a typed reason (at most 200 here).
-  reasonPresets: z
-    .array(z.strictObject({ nb: plainText(200), en: plainText(200) }))
-    .max(MAX_REASON_PRESETS)
-    .superRefine((list, ctx) => {
-      for (const lang of ['nb', 'en'] as const) {
-        const texts = list.map((p) => p[lang].toLowerCase());
-        if (new Set(texts).size !== texts.length) ctx.addIssue({ code: 'custom', message: `must not list the same ${lang} text twice` });
-      }
-    }),
-  verification: z.strictObject({
-    // Fixed by the policy in the issue; accepted only with these values.
-    burnAfter: z.literal(5),
-    lockAfter: z.literal(10),
-    cooldownMinutes: int(LIMITS.cooldownMinutes.min, LIMITS.cooldownMinutes.max),
-  }),
-  // An absolute path (the app, the command line and the server may run in other folders).
-  alertLogPath: z.union([z.string().trim().length(0), plainText(1000).refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'must be an absolute path')]),
-  syslogHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
-  syslogPort: int(1, 65535),
-  syslogProtocol: z.enum(['udp', 'tcp']),
-  smtpHost: z.union([z.string().trim().length(0), plainText(253).refine((s) => /^[A-Za-z0-9.:\[\]-]+$/.test(s), 'must be a host name or an IP address')]),
-  smtpPort: int(1, 65535),
-  smtpStartTls: z.enum(['required', 'none']),
-  // One plain address (no display name, no second address): it goes into the From header as is.
-  smtpFrom: z.union([z.string().trim().length(0), plainText(254).refine((s) => /^[^\s@<>(),;:"\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(s), 'must be one e-mail address, e.g. helpdesk@example.no')]),
-  smtpUser: z.union([z.string().trim().length(0), plainText(254)]),
-  notificationLanguage: z.enum(['nb', 'en']),
-} as const;
-
 type Key = keyof Settings;
-const KEYS = Object.keys(FIELDS) as Key[];
+let keyList: Key[] | undefined;
+/** The settings' names, in the order of FIELDS. */
+const keys = (): Key[] => (keyList ??= Object.keys(FIELDS) as Key[]);
 
 /** The settings in force: defaults, overridden by each stored value that is still valid. */
 export async function loadSettings(tx: ReadTx): Promise<Settings> {
@@ -287,7 +292,7 @@ function settingsFrom(rows: Array<{ key: string; value: string }>): Settings {
 function parseSettings(rows: Array<{ key: string; value: string }>): Settings {
   const out = structuredClone(DEFAULT_SETTINGS) as unknown as Record<Key, unknown>;
   for (const r of rows) {
-    if (!(KEYS as string[]).includes(r.key)) continue;
+    if (!(keys() as string[]).includes(r.key)) continue;
     try {
       const parsed = FIELDS[r.key as Key].safeParse(JSON.parse(r.value));
       // A stored value that no longer passes the rules falls back to the default, never weaker.
@@ -342,13 +347,13 @@ export async function updateSettings(store: Store, session: Session, patch: Sett
   requireRole(session, 'settings:write');
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) fail('BAD_REQUEST', 'Send the settings to change as an object.', { field: 'settings' });
   for (const k of Object.keys(patch)) {
-    if (!(KEYS as string[]).includes(k)) fail('BAD_REQUEST', `There is no setting called "${k}".`, { field: k });
+    if (!(keys() as string[]).includes(k)) fail('BAD_REQUEST', `There is no setting called "${k}".`, { field: k });
   }
   return store.write(async (tx) => {
     const current = await loadSettings(tx);
     const changed: Key[] = [];
     const now = store.clock.now();
-    for (const key of KEYS) {
+    for (const key of keys()) {
       let input: unknown = (patch as Record<string, unknown>)[key];
       if (input === undefined) continue;
       // The verification policy may be sent in part: only the cool-down is really adjustable.

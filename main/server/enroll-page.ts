@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { builtOnFirstUse } from '../core/built-on-first-use.ts';
 import type { ServerStore } from '../store/port.ts';
 import { confirmSelfEnrollment, SELF_SESSION_TTL_MS, startSelfEnrollment } from '../core/self-enrollment.ts';
 import { toFactorDeskError } from '../core/errors.ts';
@@ -18,8 +19,11 @@ const MAX_BODY = 4096;
 /** Start attempts one source address may make per window (per server instance). */
 export const ENROLL_IP_RATE = { max: 30, windowMs: 15 * 60_000 };
 
-const StartBody = z.strictObject({ email: z.string().min(1).max(320), code: z.string().min(1).max(64) });
-const ConfirmBody = z.strictObject({ code: z.string().min(1).max(16) });
+// Built on first use (see builtOnFirstUse).
+const BODIES = builtOnFirstUse(() => ({
+  start: z.strictObject({ email: z.string().min(1).max(320), code: z.string().min(1).max(64) }),
+  confirm: z.strictObject({ code: z.string().min(1).max(16) }),
+}));
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -106,7 +110,7 @@ export function enrollRoutes(store: ServerStore, log?: (line: string) => void): 
   async function start(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const ip = req.socket.remoteAddress ?? 'unknown';
     if (overRate(ip)) return err(res, 429, 'RATE_LIMITED');
-    const p = StartBody.safeParse(body);
+    const p = BODIES.start.safeParse(body);
     if (!p.success) return err(res, 400, 'REJECTED');
     const r = await startSelfEnrollment(store, p.data.email, p.data.code);
     if (r.kind === 'locked') return err(res, 429, 'USER_LOCKED');
@@ -118,7 +122,7 @@ export function enrollRoutes(store: ServerStore, log?: (line: string) => void): 
   }
 
   async function confirm(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    const p = ConfirmBody.safeParse(body);
+    const p = BODIES.confirm.safeParse(body);
     if (!p.success) return err(res, 400, 'BAD_REQUEST');
     const csrf = typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : '';
     try {
@@ -135,7 +139,8 @@ export function enrollRoutes(store: ServerStore, log?: (line: string) => void): 
   return (req, res, path, query) => {
     if (path !== '/enroll' && !path.startsWith('/enroll/')) return false;
     if (req.method === 'GET' || req.method === 'HEAD') {
-      if (path === '/enroll') send(res, 200, 'text/html; charset=utf-8', page(enrollLang(query.get('lang'), req.headers['accept-language'])), { 'content-language': enrollLang(query.get('lang'), req.headers['accept-language']), vary: 'Accept-Language' });
+      if (path === '/enroll')
+        send(res, 200, 'text/html; charset=utf-8', page(enrollLang(query.get('lang'), req.headers['accept-language'])), { 'content-language': enrollLang(query.get('lang'), req.headers['accept-language']), vary: 'Accept-Language' });
       else if (path === '/enroll/enroll.js') send(res, 200, 'text/javascript; charset=utf-8', ENROLL_JS);
       else if (path === '/enroll/enroll.css') send(res, 200, 'text/css; charset=utf-8', ENROLL_CSS);
       else send(res, 404, 'text/plain; charset=utf-8', 'Not found');

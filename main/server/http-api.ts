@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { builtOnFirstUse } from '../core/built-on-first-use.ts';
 import type { ApiError, Channel, ErrorCode, Result } from '../../contract/index.ts';
 import { CHANNEL_NAMES } from '../../contract/index.ts';
 import { createGuard, type Handlers } from '../ipc/guard.ts';
@@ -96,12 +97,14 @@ export interface ApiServerOptions {
   imports?: ImportJobs;
 }
 
-const ValidateBody = z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) });
+/** The bodies of validate and sign-in, built on first use (see builtOnFirstUse). */
+const BODIES = builtOnFirstUse(() => ({
+  validate: z.strictObject({ user: z.string().min(1).max(320), code: z.string().min(1).max(64) }),
+  signIn: z.strictObject({ name: z.string().min(1).max(256), password: z.string().min(1).max(1024), otp: z.string().max(16).optional() }),
+}));
 
 /** Verifications a service client may ask for per window, per server instance. */
 export const VALIDATE_RATE = { max: 10_000, windowMs: 10_000 };
-
-const SignInBody = z.strictObject({ name: z.string().min(1).max(256), password: z.string().min(1).max(1024), otp: z.string().max(16).optional() });
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
@@ -131,7 +134,11 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
     'users:import-begin': (req, s) => imports().begin(s!, req),
     'jobs:status': ({ jobId }, s) => imports().status(s!, jobId),
     'users:import-cancel': ({ jobId }, s) => imports().cancel(s!, jobId),
-    ...storeChannels(() => store, searches, () => smtpPasswordSet),
+    ...storeChannels(
+      () => store,
+      searches,
+      () => smtpPasswordSet,
+    ),
     'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
     'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
     'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),
@@ -275,7 +282,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
     // given without one (a malformed request) confirms it first, so a revoked client is always refused.
     const confirmed = async () => !signedIn.remembered || (await serviceClients.confirm(clientId));
     if (overRate(clientId)) return { ok: false, error: { code: 'RATE_LIMITED', message: 'Too many verifications from this client; slow down.', details: { seconds: Math.ceil(VALIDATE_RATE.windowMs / 1000) } } } as Result<never>;
-    const p = ValidateBody.safeParse(body);
+    const p = BODIES.validate.safeParse(body);
     if (!p.success) return (await confirmed()) ? failure('BAD_REQUEST', 'Send {"user": EMAIL, "code": CODE}.') : refused;
     try {
       const r = await verifyCodeForEmail(store, signedIn.session, p.data.user, p.data.code, signedIn.remembered ? signedIn.stillThere : undefined);
@@ -292,7 +299,7 @@ export function apiHandler(opts: ApiServerOptions): (req: IncomingMessage, res: 
   async function answer(req: IncomingMessage, path: string, body: unknown): Promise<Result<unknown>> {
     if (path === '/api/v1/validate') return validate(req, body);
     if (path === '/api/v1/auth/sign-in') {
-      const p = SignInBody.safeParse(body);
+      const p = BODIES.signIn.safeParse(body);
       if (!p.success) return failure('BAD_REQUEST', 'Send {"name", "password", "otp"}.');
       const r = await serverSignIn(store, sealer, p.data.name, p.data.password, p.data.otp ?? null);
       if (r.kind === 'enroll') return { ok: true, value: { status: 'enroll-second-factor', otpUri: r.otpUri } };

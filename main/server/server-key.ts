@@ -9,6 +9,7 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } f
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, scryptSync } from 'node:crypto';
 import { z } from 'zod';
+import { builtOnFirstUse } from '../core/built-on-first-use.ts';
 import { fail } from '../core/errors.ts';
 import { open as openBox, seal, type Sealed } from '../core/crypto.ts';
 import type { Random } from '../core/clock.ts';
@@ -24,14 +25,17 @@ export interface ServerKeys {
   signingKey: Buffer;
 }
 
-const KeyFileSchema = z.strictObject({
-  format: z.literal('factordesk.server-key'),
-  version: z.literal(1),
-  storeId: z.string().regex(/^[0-9a-f]{32}$/),
-  dataKey: z.base64().refine((v) => Buffer.from(v, 'base64').length === 32),
-  pepper: z.base64().refine((v) => Buffer.from(v, 'base64').length === 32),
-  signingKey: z.base64().max(200),
-});
+// Built on first use (see builtOnFirstUse).
+const SCHEMAS = builtOnFirstUse(() => ({
+  KeyFile: z.strictObject({
+    format: z.literal('factordesk.server-key'),
+    version: z.literal(1),
+    storeId: z.string().regex(/^[0-9a-f]{32}$/),
+    dataKey: z.base64().refine((v) => Buffer.from(v, 'base64').length === 32),
+    pepper: z.base64().refine((v) => Buffer.from(v, 'base64').length === 32),
+    signingKey: z.base64().max(200),
+  }),
+}));
 
 /**
  * The generation of the data key in a key file of format version 1 (store.values writes it into
@@ -46,13 +50,7 @@ export function newServerKeys(storeId: string, random: Random, dataKey: Buffer =
 }
 
 export function serializeKeys(k: ServerKeys): string {
-  return (
-    JSON.stringify(
-      { format: 'factordesk.server-key', version: 1, storeId: k.storeId, dataKey: k.dataKey.toString('base64'), pepper: k.pepper.toString('base64'), signingKey: k.signingKey.toString('base64') },
-      null,
-      1,
-    ) + '\n'
-  );
+  return JSON.stringify({ format: 'factordesk.server-key', version: 1, storeId: k.storeId, dataKey: k.dataKey.toString('base64'), pepper: k.pepper.toString('base64'), signingKey: k.signingKey.toString('base64') }, null, 1) + '\n';
 }
 
 export function parseKeys(text: string, where: string): ServerKeys {
@@ -62,7 +60,7 @@ export function parseKeys(text: string, where: string): ServerKeys {
   } catch {
     fail('BAD_REQUEST', `${where} is not a FactorDesk server key file.`);
   }
-  const r = KeyFileSchema.safeParse(json);
+  const r = SCHEMAS.KeyFile.safeParse(json);
   if (!r.success) fail('BAD_REQUEST', `${where} is not a FactorDesk server key file.`);
   const signingKey = Buffer.from(r.data.signingKey, 'base64');
   try {

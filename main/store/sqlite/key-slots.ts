@@ -2,46 +2,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import type { Random } from '../../core/clock.ts';
-import {
-  assertKdfAcceptable,
-  currentKdf,
-  kdfWithinLimits,
-  KDF_LIMITS_MESSAGE,
-  deriveKek,
-  hkdf,
-  hmacHex,
-  open,
-  seal,
-  safeEqualHex,
-  x25519PublicRaw,
-  x25519WrapKey,
-  type KdfParams,
-} from '../../core/crypto.ts';
+import { assertKdfAcceptable, currentKdf, kdfWithinLimits, KDF_LIMITS_MESSAGE, deriveKek, hkdf, hmacHex, open, seal, safeEqualHex, x25519PublicRaw, x25519WrapKey, type KdfParams } from '../../core/crypto.ts';
 import { writeFileAtomic } from '../../platform/fs-atomic.ts';
-
-const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).max(4096);
-const SealedSchema = z.object({ iv: b64, ct: b64, tag: b64 }).strict();
-
-const SlotSchema = z
-  .object({
-    id: z.string().regex(/^[a-f0-9]{32}$/),
-    keyId: z.string().regex(/^[a-f0-9]{32}$/),
-    kind: z.enum(['operator', 'recovery', 'service', 'server']),
-    generation: z.number().int().min(1),
-    label: z.string().max(512).optional(),
-    operatorId: z.string().max(64).optional(),
-    publicKey: b64,
-    privateKey: z
-      .object({
-        kdf: z.object({ alg: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: b64 }).strict(),
-        box: SealedSchema,
-      })
-      .strict()
-      .optional(),
-    dek: z.object({ ephemeral: b64, box: SealedSchema }).strict(),
-    createdAt: z.string().max(64),
-  })
-  .strict();
+import { builtOnFirstUse } from '../../core/built-on-first-use.ts';
 
 /**
  * Most slots a file may hold: one per operator and service key, twice during a key rotation.
@@ -51,22 +14,56 @@ export const MAX_SLOTS = 500;
 /** Most key generations a file may name (two only while a rotation is under way). */
 export const MAX_GENERATIONS = 2;
 
-const AnchorSchema = z.object({ count: z.number().int().min(0), hash: z.string().regex(/^[a-f0-9]{64}$/), mac: z.string().regex(/^[a-f0-9]{64}$/) }).strict();
+/** The slot file's schemas, built on first use (see builtOnFirstUse). */
+function slotSchemas() {
+  const b64 = z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+    .max(4096);
+  const SealedSchema = z.object({ iv: b64, ct: b64, tag: b64 }).strict();
 
-const SlotFileSchema = z
-  .object({
-    format: z.literal('factordesk.keyslots'),
-    version: z.literal(1),
-    vaultId: z.string().regex(/^[a-f0-9]{32}$/),
-    generations: z.record(z.string().regex(/^\d+$/), z.object({ kcv: z.string().regex(/^[a-f0-9]{64}$/) }).strict()),
-    slots: z.array(SlotSchema).max(MAX_SLOTS),
-    anchor: AnchorSchema.optional(),
-  })
-  .strict();
+  const SlotSchema = z
+    .object({
+      id: z.string().regex(/^[a-f0-9]{32}$/),
+      keyId: z.string().regex(/^[a-f0-9]{32}$/),
+      kind: z.enum(['operator', 'recovery', 'service', 'server']),
+      generation: z.number().int().min(1),
+      label: z.string().max(512).optional(),
+      operatorId: z.string().max(64).optional(),
+      publicKey: b64,
+      privateKey: z
+        .object({
+          kdf: z.object({ alg: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: b64 }).strict(),
+          box: SealedSchema,
+        })
+        .strict()
+        .optional(),
+      dek: z.object({ ephemeral: b64, box: SealedSchema }).strict(),
+      createdAt: z.string().max(64),
+    })
+    .strict();
 
-export type Slot = z.infer<typeof SlotSchema>;
-export type SlotFile = z.infer<typeof SlotFileSchema>;
-export type Anchor = z.infer<typeof AnchorSchema>;
+  const AnchorSchema = z.object({ count: z.number().int().min(0), hash: z.string().regex(/^[a-f0-9]{64}$/), mac: z.string().regex(/^[a-f0-9]{64}$/) }).strict();
+
+  const SlotFileSchema = z
+    .object({
+      format: z.literal('factordesk.keyslots'),
+      version: z.literal(1),
+      vaultId: z.string().regex(/^[a-f0-9]{32}$/),
+      generations: z.record(z.string().regex(/^\d+$/), z.object({ kcv: z.string().regex(/^[a-f0-9]{64}$/) }).strict()),
+      slots: z.array(SlotSchema).max(MAX_SLOTS),
+      anchor: AnchorSchema.optional(),
+    })
+    .strict();
+
+  return { Slot: SlotSchema, Anchor: AnchorSchema, SlotFile: SlotFileSchema };
+}
+const SCHEMAS = builtOnFirstUse(slotSchemas);
+type Schemas = ReturnType<typeof slotSchemas>;
+
+export type Slot = z.infer<Schemas['Slot']>;
+export type SlotFile = z.infer<Schemas['SlotFile']>;
+export type Anchor = z.infer<Schemas['Anchor']>;
 
 export const SLOT_FILE = 'keyslots.json';
 
@@ -90,7 +87,7 @@ export function readSlotFile(path: string): SlotFile {
   }
   const beyond = beyondLimits(json);
   if (beyond) fail('SLOTS_INVALID', `The key-slot file ${beyond}; it was not used. Restore it from the last backup.`);
-  const parsed = SlotFileSchema.safeParse(json);
+  const parsed = SCHEMAS.SlotFile.safeParse(json);
   if (!parsed.success) fail('SLOTS_INVALID', 'The key-slot file is damaged (unexpected structure). Restore it from the last backup.');
   return parsed.data;
 }
@@ -116,7 +113,7 @@ export function beyondLimits(v: unknown): string | null {
 
 /** True when `v` has the structure of a slot file within the limits (for slots carried inside a backup). */
 export function isSlotFile(v: unknown): v is SlotFile {
-  return beyondLimits(v) === null && SlotFileSchema.safeParse(v).success;
+  return beyondLimits(v) === null && SCHEMAS.SlotFile.safeParse(v).success;
 }
 
 /** Writes the slot file atomically (temp file, fsync, rename). */
@@ -165,16 +162,7 @@ export function unwrapDek(vaultId: string, slot: Slot, privateKey: Buffer): Buff
 }
 
 /** Creates an operator slot: a fresh key pair whose private half is sealed under the password. */
-export async function makeOperatorSlot(
-  random: Random,
-  vaultId: string,
-  generation: number,
-  dek: Buffer,
-  operator: { id: string; nameKey: string },
-  password: string,
-  now: Date,
-  kdf: KdfParams = currentKdf(),
-): Promise<Slot> {
+export async function makeOperatorSlot(random: Random, vaultId: string, generation: number, dek: Buffer, operator: { id: string; nameKey: string }, password: string, now: Date, kdf: KdfParams = currentKdf()): Promise<Slot> {
   const priv = random.bytes(32);
   const keyId = random.bytes(16).toString('hex');
   const privateKey = await sealPrivateKey(random, vaultId, keyId, priv, password, kdf);

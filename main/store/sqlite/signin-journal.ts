@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } f
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { builtOnFirstUse } from '../../core/built-on-first-use.ts';
 import { writeFileAtomic } from '../../platform/fs-atomic.ts';
 import { hmacHex, safeEqualHex } from '../../core/crypto.ts';
 import { JOURNAL_FILE } from './paths.ts';
@@ -20,31 +21,57 @@ import { SIGNIN_POLICY, type AccountState } from '../../core/signin-throttle.ts'
 
 export { SIGNIN_POLICY, attemptGate, type AccountState } from '../../core/signin-throttle.ts';
 
-const AccountSchema = z.object({ failures: z.number().int().min(0), lastFailureAt: z.number().nullable(), lockedUntil: z.number().nullable() }).strict();
-// `attempt`: an attempt counted as failed before its KDF ran; withdrawn again when it succeeds.
-const EventSchema = z.object({ at: z.number(), name: z.string().max(512), outcome: z.enum(['failed', 'locked', 'rate-limited']), attempt: z.string().regex(/^[a-f0-9]{32}$/).optional() }).strict();
-const JournalSchema = z
-  .object({
-    format: z.literal('factordesk.signin-journal'),
-    version: z.literal(1),
-    // `next`: the base's MAC under the key a rotation is moving to, written before the database
-    // is rekeyed, so a rotation that stops half-way leaves a journal that either key verifies.
-    base: z.object({ accounts: z.record(z.string(), AccountSchema), mac: z.string().nullable(), next: z.string().optional(), sealId: z.string().regex(/^[a-f0-9]{32}$/).optional() }).strict(),
-    // Counters of events compacted away while locked (see appendJournalEvent), and how many.
-    pending: z.record(z.string(), AccountSchema).optional(),
-    summarised: z.number().int().min(0).optional(),
-    // Set when a damaged journal was replaced while locked, so the next unlock still reports it.
-    damaged: z.boolean().optional(),
-    events: z.array(z.unknown()),
-  })
-  .strict();
+/** The journal's schemas, built on first use (see builtOnFirstUse). */
+function journalSchemas() {
+  const AccountSchema = z.object({ failures: z.number().int().min(0), lastFailureAt: z.number().nullable(), lockedUntil: z.number().nullable() }).strict();
+  // `attempt`: an attempt counted as failed before its KDF ran; withdrawn again when it succeeds.
+  const EventSchema = z
+    .object({
+      at: z.number(),
+      name: z.string().max(512),
+      outcome: z.enum(['failed', 'locked', 'rate-limited']),
+      attempt: z
+        .string()
+        .regex(/^[a-f0-9]{32}$/)
+        .optional(),
+    })
+    .strict();
+  const JournalSchema = z
+    .object({
+      format: z.literal('factordesk.signin-journal'),
+      version: z.literal(1),
+      // `next`: the base's MAC under the key a rotation is moving to, written before the database
+      // is rekeyed, so a rotation that stops half-way leaves a journal that either key verifies.
+      base: z
+        .object({
+          accounts: z.record(z.string(), AccountSchema),
+          mac: z.string().nullable(),
+          next: z.string().optional(),
+          sealId: z
+            .string()
+            .regex(/^[a-f0-9]{32}$/)
+            .optional(),
+        })
+        .strict(),
+      // Counters of events compacted away while locked (see appendJournalEvent), and how many.
+      pending: z.record(z.string(), AccountSchema).optional(),
+      summarised: z.number().int().min(0).optional(),
+      // Set when a damaged journal was replaced while locked, so the next unlock still reports it.
+      damaged: z.boolean().optional(),
+      events: z.array(z.unknown()),
+    })
+    .strict();
+  return { Event: EventSchema, Journal: JournalSchema };
+}
+const SCHEMAS = builtOnFirstUse(journalSchemas);
+type Schemas = ReturnType<typeof journalSchemas>;
 
 /** Events kept one by one; older ones are compacted into per-name counters so a flood cannot grow the file or erase locks. */
 export const MAX_JOURNAL_EVENTS = 5_000;
 /** Names whose compacted counters are kept; the ones with the most failures win. */
 export const MAX_PENDING_NAMES = 5_000;
 
-export type Journal = Omit<z.infer<typeof JournalSchema>, 'events'> & { events: Array<z.infer<typeof EventSchema>> };
+export type Journal = Omit<z.infer<Schemas['Journal']>, 'events'> & { events: Array<z.infer<Schemas['Event']>> };
 
 function empty(): Journal {
   return { format: 'factordesk.signin-journal', version: 1, base: { accounts: {}, mac: null }, events: [] };
@@ -59,10 +86,10 @@ export function readJournal(dir: string): { journal: Journal; damaged: boolean }
   const path = join(dir, JOURNAL_FILE);
   if (!existsSync(path)) return { journal: empty(), damaged: false };
   try {
-    const parsed = JournalSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    const parsed = SCHEMAS.Journal.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     if (parsed.success) {
       const events = parsed.data.events.flatMap((e) => {
-        const r = EventSchema.safeParse(e);
+        const r = SCHEMAS.Event.safeParse(e);
         return r.success ? [r.data] : [];
       });
       const dropped = events.length !== parsed.data.events.length;
