@@ -62,6 +62,16 @@ const N = Math.max(1000, Number(argv[argv.indexOf('--users') + 1] ?? 1_000_000) 
  * re-enrollments and the actions stay within the highest velocity limit an admin can set (10,000 an hour).
  */
 const VERIFY_USERS = Math.min(800, Math.floor(N / 25));
+/**
+ * Users who verify twice at full load (at two steps) before the fixed-rate runs, so the server's
+ * verification path is compiled by then. V8 optimizes those functions only after a few thousand
+ * verifications: without these, a burst of compiles on V8's own threads at about the server's
+ * 3,000th took the two cores for some 50 ms in the middle of the timed run (seen with
+ * --trace-opt and per-thread CPU times), which a server that has been answering a login service
+ * for a while does not do. 600: their enrollments keep the bench's factor changes within the
+ * 10,000 an hour above. Fewer at a small --users, where there are not enough users left.
+ */
+const WARM_USERS = Math.max(0, Math.min(600, N - 800 - 5 * VERIFY_USERS));
 /** Verifications in flight at once, for every door alike (BENCH_VERIFY_CONCURRENCY=N to change it, 1–256). */
 /** The fixed rate of the paced verification figure (its target: ≤ 10 ms p95 at 500 per second). */
 const RATE = 500;
@@ -190,6 +200,8 @@ interface Raw {
   writeOne(id: number): Promise<void>;
   /** The tables the database's autovacuum vacuumed or analyzed since `since` (none for a vault). */
   maintainedSince(since: Date): Promise<string[]>;
+  /** VACUUM (ANALYZE) of every table written since its last one, as autovacuum would do it soon (nothing for a vault). */
+  vacuumWritten(): Promise<string[]>;
   randomUsers(n: number): Promise<Array<{ id: number; email: string }>>;
   close(): Promise<void>;
 }
@@ -229,6 +241,11 @@ async function rawPostgres(url: string): Promise<Raw> {
     randomUsers: async (n) => (await c.query<{ id: number; email: string }>('SELECT id::int AS id, email FROM users ORDER BY random() LIMIT $1', [n])).rows,
     maintainedSince: async (since) =>
       (await c.query<{ relname: string }>('SELECT relname FROM pg_stat_user_tables WHERE last_autovacuum >= $1 OR last_autoanalyze >= $1 ORDER BY relname', [since])).rows.map((r) => r.relname),
+    vacuumWritten: async () => {
+      const names = (await c.query<{ relname: string }>('SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 0 OR n_mod_since_analyze > 0 ORDER BY relname')).rows.map((r) => r.relname);
+      if (names.length > 0) await c.query(`VACUUM (ANALYZE) ${names.map((n) => c.escapeIdentifier(n)).join(', ')}`);
+      return names;
+    },
     close: async () => {
       await pool.end();
       await c.end();
@@ -254,6 +271,7 @@ function rawSqlite(dir: string, dek: Buffer): Raw {
     writeOne: async (id) => void write.immediate(id),
     randomUsers: async (n) => ro.prepare('SELECT id, email FROM users ORDER BY random() LIMIT ?').all(n) as Array<{ id: number; email: string }>,
     maintainedSince: async () => [],
+    vacuumWritten: async () => [],
     close: async () => {
       ro.close();
       rw.close();
@@ -474,8 +492,8 @@ try {
   figs.push(figure(`type-ahead through HTTPS p95, the server's first ${LOOKUPS} lookups after its warm-up`, pct(firstLookups, 95), 'ms', 'reported', () => true, pct(rawPrefix, 95)));
   for (const p of [50, 95, 99] as const) figs.push(figure(`type-ahead through HTTPS p${p}`, pct(viaServer, p), 'ms', p === 95 ? '≤ 5 ms' : '—', (v) => p !== 95 || v <= 5, pct(rawPrefix, p)));
 
-  // Distinct users: 800 for the actions, then VERIFY_USERS for each verification figure.
-  const picked = await raw.randomUsers(800 + 5 * VERIFY_USERS);
+  // Distinct users: 800 for the actions, then VERIFY_USERS for each verification figure, then WARM_USERS.
+  const picked = await raw.randomUsers(800 + 5 * VERIFY_USERS + WARM_USERS);
   const ids = picked.slice(0, 800).map((r) => r.id);
   const vUsers = picked.slice(800);
   // Actions through HTTPS on distinct users, against a raw one-row write transaction.
@@ -554,10 +572,24 @@ try {
     // A p95 needs a phase long enough that one pause (a garbage collection, a checkpoint) is not
     // the 5 %: the users of the in-process and full-load runs verify again here, with the code of
     // a later step than the one they used (a wait for the next 30-second step, at most).
+    // The WARM_USERS verify once before that wait and once after it, at full load.
+    const service = loginService(a.port, ca, CONCURRENCY);
+    const warm = { users: vUsers.slice(5 * VERIFY_USERS), secrets: secrets.slice(5 * VERIFY_USERS) };
+    const warmUp = async () =>
+      checkAll(
+        'to warm the server up',
+        await verifyRun(warm.users.length, CONCURRENCY, async (i) => {
+          const r = await service.post('/api/v1/validate', { user: warm.users[i]!.email, code: codeOf(warm.secrets[i]!) }, auth);
+          return String(r.ok ? r.result : r.error?.code);
+        }),
+      );
+    await warmUp();
     await nextStep(stepOfCode());
+    await warmUp();
+    // Their writes (and the earlier runs') would soon have autovacuum at the tables of verifications: done now, before the timed runs.
+    await raw.vacuumWritten();
     const gs = [group(4), group(0), group(1)];
     const g = { users: gs.flatMap((x) => x.users), secrets: gs.flatMap((x) => x.secrets) };
-    const service = loginService(a.port, ca, CONCURRENCY);
     // A login service's connections are open before its users arrive: the TLS handshakes of its
     // pool are made first (by as many at once as the run may use), on addresses that are no user.
     await verifyRun(2 * CONCURRENCY, CONCURRENCY, async (i) => {
