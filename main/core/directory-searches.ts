@@ -25,7 +25,9 @@ interface Tally {
   listed: number;
   refused: number;
   prefixes: Set<string>;
+  /** What was listed when, oldest first (ordered by `at`), and the sum of its `n`. */
   recent: Array<{ at: number; n: number }>;
+  recentListed: number;
 }
 
 type SearchResult = Awaited<ReturnType<typeof searchUsers>>;
@@ -55,7 +57,11 @@ export class DirectorySearches {
     const r = await (this.takeEarly(session, query, opts) ?? searchUsers(store, session, query, opts));
     t.queries++;
     t.listed += r.items.length;
+    const last = t.recent[t.recent.length - 1];
     t.recent.push({ at: now, n: r.items.length });
+    t.recentListed += r.items.length;
+    // A clock set back: put the list in order again, so the oldest stay in front.
+    if (last && last.at > now) t.recent.sort((a, b) => a.at - b.at);
     const prefix = typeof query === 'string' ? foldKey(query).slice(0, 3) : '';
     if (prefix && t.prefixes.size < MAX_PREFIXES) t.prefixes.add(prefix);
     await this.foldIfDue(store, session, now);
@@ -88,9 +94,12 @@ export class DirectorySearches {
   }
 
   /** Users the session listed in the last minute (older entries are dropped). */
+  /** Users listed in the minute before `now`: what is older leaves the front of the list (each search no longer goes through all of it). */
   private listedLastMinute(t: Tally, now: number): number {
-    t.recent = t.recent.filter((r) => r.at > now - MINUTE);
-    return t.recent.reduce((sum, r) => sum + r.n, 0);
+    let old = 0;
+    while (old < t.recent.length && t.recent[old]!.at <= now - MINUTE) t.recentListed -= t.recent[old++]!.n;
+    if (old > 0) t.recent.splice(0, old);
+    return t.recentListed;
   }
 
   private takeEarly(session: Session, query: string, opts: { limit?: number; offset?: number }): Promise<SearchResult> | undefined {
@@ -134,8 +143,8 @@ export class DirectorySearches {
     if (!t) {
       // Listed by the same operator in the last minute through earlier sessions (command-line runs).
       const earlier = await store.read((tx) => tx.audit.list({ operator: session.name, action: 'directory.searched', from: now - MINUTE, limit: 100 }));
-      const recent = earlier.map((e) => ({ at: e.at, n: Number((e.details as { listed?: unknown } | null)?.listed) || 0 }));
-      t = { session, since: now, queries: 0, listed: 0, refused: 0, prefixes: new Set(), recent };
+      const recent = earlier.map((e) => ({ at: e.at, n: Number((e.details as { listed?: unknown } | null)?.listed) || 0 })).sort((a, b) => a.at - b.at);
+      t = { session, since: now, queries: 0, listed: 0, refused: 0, prefixes: new Set(), recent, recentListed: recent.reduce((sum, r) => sum + r.n, 0) };
       this.tallies.set(key, t);
     }
     return t;

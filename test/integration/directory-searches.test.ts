@@ -46,6 +46,30 @@ describe('directory searches', () => {
     expect(searched().find((e) => e.operator === v.agent!.name)).toMatchObject({ outcome: 'refused', details: { refused: 1, queries: 6 } });
   });
 
+  it("counts exactly the last minute's listings as they age, also after the clock was set back", async () => {
+    const s = new DirectorySearches({ limitPerMinute: 100 });
+    const t0 = v.clock.now();
+    const find = () => s.search(v.store, v.agent!, 'kari', { limit: 20 });
+    await find();
+    await find();
+    v.clock.set(t0 + 30_000);
+    await find();
+    await find();
+    // The first two are a minute old: 40 of the 100 are left, for three more searches.
+    v.clock.set(t0 + 60_000);
+    for (let i = 0; i < 3; i++) await find();
+    await expect(find()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // Set back 40 s and searching again, then forward: the search made at the earlier time leaves first.
+    const s2 = new DirectorySearches({ limitPerMinute: 40 });
+    const admin = () => s2.search(v.store, v.admin, 'kari', { limit: 20 });
+    await admin();
+    v.clock.set(t0 + 20_000);
+    await admin();
+    v.clock.set(t0 + 85_000);
+    await admin();
+    await expect(admin()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
   it('command-line runs (a new session each) share the limit through the audit', async () => {
     const run = async (n: number) => {
       const s = new DirectorySearches({ limitPerMinute: 50 });
