@@ -26,12 +26,7 @@ export interface Operator {
 
 // Built on first use (see builtOnFirstUse).
 const SCHEMAS = builtOnFirstUse(() => ({
-  name: z
-    .string()
-    .trim()
-    .min(2)
-    .max(64)
-    .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits, . _ @ - only'),
+  name: z.string().trim().min(2).max(64).regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits, . _ @ - only'),
 }));
 // Control and format characters (NUL, bidi overrides) would make a name print or read differently.
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;

@@ -139,8 +139,7 @@ export function enrollRoutes(store: ServerStore, log?: (line: string) => void): 
   return (req, res, path, query) => {
     if (path !== '/enroll' && !path.startsWith('/enroll/')) return false;
     if (req.method === 'GET' || req.method === 'HEAD') {
-      if (path === '/enroll')
-        send(res, 200, 'text/html; charset=utf-8', page(enrollLang(query.get('lang'), req.headers['accept-language'])), { 'content-language': enrollLang(query.get('lang'), req.headers['accept-language']), vary: 'Accept-Language' });
+      if (path === '/enroll') send(res, 200, 'text/html; charset=utf-8', page(enrollLang(query.get('lang'), req.headers['accept-language'])), { 'content-language': enrollLang(query.get('lang'), req.headers['accept-language']), vary: 'Accept-Language' });
       else if (path === '/enroll/enroll.js') send(res, 200, 'text/javascript; charset=utf-8', ENROLL_JS);
       else if (path === '/enroll/enroll.css') send(res, 200, 'text/css; charset=utf-8', ENROLL_CSS);
       else send(res, 404, 'text/plain; charset=utf-8', 'Not found');

@@ -134,11 +134,7 @@ function serverHandlers(store: ServerStore, sealer: ValueSealer, searches?: Dire
     'users:import-begin': (req, s) => imports().begin(s!, req),
     'jobs:status': ({ jobId }, s) => imports().status(s!, jobId),
     'users:import-cancel': ({ jobId }, s) => imports().cancel(s!, jobId),
-    ...storeChannels(
-      () => store,
-      searches,
-      () => smtpPasswordSet,
-    ),
+    ...storeChannels(() => store, searches, () => smtpPasswordSet),
     'radius-clients:add': (req, s) => addRadiusClient(store, sealer, s!, req),
     'radius-clients:list': (_r, s) => listRadiusClients(store, s!),
     'radius-clients:remove': ({ clientId }, s) => removeRadiusClient(store, s!, clientId),

@@ -50,7 +50,13 @@ export function newServerKeys(storeId: string, random: Random, dataKey: Buffer =
 }
 
 export function serializeKeys(k: ServerKeys): string {
-  return JSON.stringify({ format: 'factordesk.server-key', version: 1, storeId: k.storeId, dataKey: k.dataKey.toString('base64'), pepper: k.pepper.toString('base64'), signingKey: k.signingKey.toString('base64') }, null, 1) + '\n';
+  return (
+    JSON.stringify(
+      { format: 'factordesk.server-key', version: 1, storeId: k.storeId, dataKey: k.dataKey.toString('base64'), pepper: k.pepper.toString('base64'), signingKey: k.signingKey.toString('base64') },
+      null,
+      1,
+    ) + '\n'
+  );
 }
 
 export function parseKeys(text: string, where: string): ServerKeys {

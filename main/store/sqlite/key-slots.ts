@@ -2,7 +2,21 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fail } from '../../core/errors.ts';
 import type { Random } from '../../core/clock.ts';
-import { assertKdfAcceptable, currentKdf, kdfWithinLimits, KDF_LIMITS_MESSAGE, deriveKek, hkdf, hmacHex, open, seal, safeEqualHex, x25519PublicRaw, x25519WrapKey, type KdfParams } from '../../core/crypto.ts';
+import {
+  assertKdfAcceptable,
+  currentKdf,
+  kdfWithinLimits,
+  KDF_LIMITS_MESSAGE,
+  deriveKek,
+  hkdf,
+  hmacHex,
+  open,
+  seal,
+  safeEqualHex,
+  x25519PublicRaw,
+  x25519WrapKey,
+  type KdfParams,
+} from '../../core/crypto.ts';
 import { writeFileAtomic } from '../../platform/fs-atomic.ts';
 import { builtOnFirstUse } from '../../core/built-on-first-use.ts';
 
@@ -16,10 +30,7 @@ export const MAX_GENERATIONS = 2;
 
 /** The slot file's schemas, built on first use (see builtOnFirstUse). */
 function slotSchemas() {
-  const b64 = z
-    .string()
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/)
-    .max(4096);
+  const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).max(4096);
   const SealedSchema = z.object({ iv: b64, ct: b64, tag: b64 }).strict();
 
   const SlotSchema = z
@@ -162,7 +173,16 @@ export function unwrapDek(vaultId: string, slot: Slot, privateKey: Buffer): Buff
 }
 
 /** Creates an operator slot: a fresh key pair whose private half is sealed under the password. */
-export async function makeOperatorSlot(random: Random, vaultId: string, generation: number, dek: Buffer, operator: { id: string; nameKey: string }, password: string, now: Date, kdf: KdfParams = currentKdf()): Promise<Slot> {
+export async function makeOperatorSlot(
+  random: Random,
+  vaultId: string,
+  generation: number,
+  dek: Buffer,
+  operator: { id: string; nameKey: string },
+  password: string,
+  now: Date,
+  kdf: KdfParams = currentKdf(),
+): Promise<Slot> {
   const priv = random.bytes(32);
   const keyId = random.bytes(16).toString('hex');
   const privateKey = await sealPrivateKey(random, vaultId, keyId, priv, password, kdf);

@@ -25,34 +25,14 @@ export { SIGNIN_POLICY, attemptGate, type AccountState } from '../../core/signin
 function journalSchemas() {
   const AccountSchema = z.object({ failures: z.number().int().min(0), lastFailureAt: z.number().nullable(), lockedUntil: z.number().nullable() }).strict();
   // `attempt`: an attempt counted as failed before its KDF ran; withdrawn again when it succeeds.
-  const EventSchema = z
-    .object({
-      at: z.number(),
-      name: z.string().max(512),
-      outcome: z.enum(['failed', 'locked', 'rate-limited']),
-      attempt: z
-        .string()
-        .regex(/^[a-f0-9]{32}$/)
-        .optional(),
-    })
-    .strict();
+  const EventSchema = z.object({ at: z.number(), name: z.string().max(512), outcome: z.enum(['failed', 'locked', 'rate-limited']), attempt: z.string().regex(/^[a-f0-9]{32}$/).optional() }).strict();
   const JournalSchema = z
     .object({
       format: z.literal('factordesk.signin-journal'),
       version: z.literal(1),
       // `next`: the base's MAC under the key a rotation is moving to, written before the database
       // is rekeyed, so a rotation that stops half-way leaves a journal that either key verifies.
-      base: z
-        .object({
-          accounts: z.record(z.string(), AccountSchema),
-          mac: z.string().nullable(),
-          next: z.string().optional(),
-          sealId: z
-            .string()
-            .regex(/^[a-f0-9]{32}$/)
-            .optional(),
-        })
-        .strict(),
+      base: z.object({ accounts: z.record(z.string(), AccountSchema), mac: z.string().nullable(), next: z.string().optional(), sealId: z.string().regex(/^[a-f0-9]{32}$/).optional() }).strict(),
       // Counters of events compacted away while locked (see appendJournalEvent), and how many.
       pending: z.record(z.string(), AccountSchema).optional(),
       summarised: z.number().int().min(0).optional(),
